@@ -1,0 +1,285 @@
+#include "common/config.hpp"
+
+#include <libconfig.h++>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <set>
+
+namespace tern {
+
+namespace {
+
+struct Bad {
+    std::string msg;
+};
+
+[[noreturn]] void fail(const libconfig::Setting& s, const std::string& what) {
+    throw Bad{std::string(s.getPath()) + " (line " + std::to_string(s.getSourceLine()) + "): " + what};
+}
+
+template <class T>
+T get_int(const libconfig::Setting& parent, const char* key, T def, long long lo, long long hi) {
+    if (!parent.exists(key)) {
+        return def;
+    }
+    const libconfig::Setting& s = parent[key];
+    if (!s.isNumber() || s.getType() == libconfig::Setting::TypeFloat) {
+        fail(s, "must be an integer");
+    }
+    const long long v = s.getType() == libconfig::Setting::TypeInt64
+                            ? static_cast<long long>(s)
+                            : static_cast<long long>(static_cast<int>(s));
+    if (v < lo || v > hi) {
+        fail(s, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+    }
+    return static_cast<T>(v);
+}
+
+bool get_bool(const libconfig::Setting& parent, const char* key, bool def) {
+    if (!parent.exists(key)) {
+        return def;
+    }
+    const libconfig::Setting& s = parent[key];
+    if (s.getType() != libconfig::Setting::TypeBoolean) {
+        fail(s, "must be true or false");
+    }
+    return s;
+}
+
+std::string get_string(const libconfig::Setting& parent, const char* key, const std::string& def) {
+    if (!parent.exists(key)) {
+        return def;
+    }
+    const libconfig::Setting& s = parent[key];
+    if (s.getType() != libconfig::Setting::TypeString) {
+        fail(s, "must be a string");
+    }
+    return s.c_str();
+}
+
+void reject_unknown(const libconfig::Setting& group, std::initializer_list<const char*> known) {
+    const std::set<std::string> k(known.begin(), known.end());
+    for (int i = 0; i < group.getLength(); ++i) {
+        const libconfig::Setting& s = group[i];
+        if (s.getName() != nullptr && k.count(s.getName()) == 0) {
+            fail(s, "unknown key");
+        }
+    }
+}
+
+PortConfig parse_port(const libconfig::Setting& p) {
+    reject_unknown(p, {"name", "vdev", "pci", "rx_queues", "tx_queues", "rx_descriptors",
+                       "tx_descriptors", "mac", "ipv4", "ipv6", "gateway4", "gateway6",
+                       "promiscuous"});
+    PortConfig c;
+    c.name = get_string(p, "name", "");
+    if (c.name.empty()) {
+        fail(p, "a port needs a name");
+    }
+    const bool has_vdev = p.exists("vdev");
+    const bool has_pci = p.exists("pci");
+    if (has_vdev == has_pci) {
+        fail(p, "give exactly one of vdev or pci");
+    }
+    c.is_pci = has_pci;
+    c.device = has_pci ? get_string(p, "pci", "") : get_string(p, "vdev", "");
+    c.rx_queues = get_int<uint16_t>(p, "rx_queues", 0, 0, 64);
+    c.tx_queues = get_int<uint16_t>(p, "tx_queues", 0, 0, 64);
+    c.rx_descriptors = get_int<uint16_t>(p, "rx_descriptors", 1024, 64, 16384);
+    c.tx_descriptors = get_int<uint16_t>(p, "tx_descriptors", 1024, 64, 16384);
+    c.promiscuous = get_bool(p, "promiscuous", true);
+    if (p.exists("mac")) {
+        auto m = wire::MacAddr::parse(get_string(p, "mac", ""));
+        if (!m || m->is_multicast() || m->is_zero()) {
+            fail(p["mac"], "must be a unicast MAC like 02:00:00:00:01:02");
+        }
+        c.mac = *m;
+    }
+    if (p.exists("ipv4")) {
+        c.ipv4 = wire::parse_ipv4_prefix(get_string(p, "ipv4", ""));
+        if (!c.ipv4) {
+            fail(p["ipv4"], "must be an address with prefix length, like 198.18.0.2/24");
+        }
+    }
+    if (p.exists("ipv6")) {
+        c.ipv6 = wire::parse_ipv6_prefix(get_string(p, "ipv6", ""));
+        if (!c.ipv6 || c.ipv6->addr.is_multicast() || c.ipv6->addr.is_link_local()) {
+            fail(p["ipv6"], "must be a global address with prefix length, like 2001:2::2/64");
+        }
+    }
+    if (p.exists("gateway4")) {
+        c.gateway4 = wire::Ipv4Addr::parse(get_string(p, "gateway4", ""));
+        if (!c.gateway4) {
+            fail(p["gateway4"], "must be an IPv4 address");
+        }
+    }
+    if (p.exists("gateway6")) {
+        c.gateway6 = wire::Ipv6Addr::parse(get_string(p, "gateway6", ""));
+        if (!c.gateway6) {
+            fail(p["gateway6"], "must be an IPv6 address");
+        }
+    }
+    if (!c.ipv4 && !c.ipv6) {
+        fail(p, "a port needs ipv4, ipv6 or both");
+    }
+    return c;
+}
+
+Config build(const libconfig::Config& cfg) {
+    Config c;
+    const libconfig::Setting& root = cfg.getRoot();
+    reject_unknown(root, {"dataplane", "controlplane"});
+    if (!root.exists("dataplane")) {
+        throw Bad{"missing the dataplane group"};
+    }
+    const libconfig::Setting& d = root["dataplane"];
+    reject_unknown(d, {"eal_args", "main_core", "worker_cores", "memory_mb", "in_memory",
+                       "file_prefix", "control_socket", "burst", "mbufs", "stats_interval_ms",
+                       "ports", "exception", "idle", "neighbors", "services"});
+    DataplaneConfig& dp = c.dataplane;
+    if (d.exists("eal_args")) {
+        const libconfig::Setting& a = d["eal_args"];
+        if (!a.isArray() && !a.isList()) {
+            fail(a, "must be a list of strings");
+        }
+        for (int i = 0; i < a.getLength(); ++i) {
+            if (a[i].getType() != libconfig::Setting::TypeString) {
+                fail(a[i], "must be a string");
+            }
+            dp.eal_args.emplace_back(a[i].c_str());
+        }
+    }
+    dp.main_core = get_int<unsigned>(d, "main_core", 0, 0, 1023);
+    if (d.exists("worker_cores")) {
+        const libconfig::Setting& w = d["worker_cores"];
+        if (!w.isArray() || w.getLength() == 0) {
+            fail(w, "must be a non-empty array of core numbers, like [1]");
+        }
+        dp.worker_cores.clear();
+        for (int i = 0; i < w.getLength(); ++i) {
+            if (w[i].getType() != libconfig::Setting::TypeInt) {
+                fail(w[i], "must be a core number");
+            }
+            const int core = w[i];
+            if (core < 0 || core > 1023) {
+                fail(w[i], "must be a core number");
+            }
+            dp.worker_cores.push_back(static_cast<unsigned>(core));
+        }
+    }
+    if (dp.worker_cores.size() > 64) {
+        fail(d["worker_cores"], "at most 64 workers");
+    }
+    dp.memory_mb = get_int<uint32_t>(d, "memory_mb", 256, 32, 1 << 20);
+    dp.in_memory = get_bool(d, "in_memory", true);
+    dp.file_prefix = get_string(d, "file_prefix", "");
+    dp.control_socket = get_string(d, "control_socket", dp.control_socket);
+    dp.burst = get_int<uint16_t>(d, "burst", 32, 1, 256);
+    dp.mbufs = get_int<uint32_t>(d, "mbufs", 8191, 1023, 1 << 24);
+    dp.stats_interval_ms = get_int<uint32_t>(d, "stats_interval_ms", 1000, 10, 60000);
+
+    if (!d.exists("ports") || !d["ports"].isList() || d["ports"].getLength() == 0) {
+        throw Bad{"dataplane.ports: give at least one port as a list ( { ... } )"};
+    }
+    const libconfig::Setting& ports = d["ports"];
+    if (ports.getLength() > 8) {
+        fail(ports, "at most 8 ports");
+    }
+    std::set<std::string> names;
+    for (int i = 0; i < ports.getLength(); ++i) {
+        PortConfig p = parse_port(ports[i]);
+        if (!names.insert(p.name).second) {
+            fail(ports[i], "duplicate port name " + p.name);
+        }
+        const auto workers = static_cast<uint16_t>(dp.worker_cores.size());
+        if (p.rx_queues == 0) {
+            p.rx_queues = workers;
+        }
+        if (p.tx_queues == 0) {
+            p.tx_queues = workers;
+        }
+        if (p.rx_queues != workers || p.tx_queues != workers) {
+            fail(ports[i], "rx_queues and tx_queues must equal the number of worker cores (" +
+                               std::to_string(workers) + "): each worker owns one queue pair");
+        }
+        dp.ports.push_back(std::move(p));
+    }
+    if (d.exists("exception")) {
+        const libconfig::Setting& e = d["exception"];
+        reject_unknown(e, {"enabled", "iface", "configure_addresses"});
+        dp.exception.enabled = get_bool(e, "enabled", true);
+        dp.exception.iface = get_string(e, "iface", dp.exception.iface);
+        dp.exception.configure_addresses = get_bool(e, "configure_addresses", true);
+        if (dp.exception.iface.empty() || dp.exception.iface.size() > 15) {
+            fail(e, "iface must be 1 to 15 characters");
+        }
+    }
+    if (d.exists("idle")) {
+        const libconfig::Setting& e = d["idle"];
+        reject_unknown(e, {"backoff", "spin_polls", "max_sleep_us"});
+        dp.idle.backoff = get_bool(e, "backoff", true);
+        dp.idle.spin_polls = get_int<uint32_t>(e, "spin_polls", 100, 1, 1000000);
+        dp.idle.max_sleep_us = get_int<uint32_t>(e, "max_sleep_us", 100, 1, 100000);
+    }
+    if (d.exists("neighbors")) {
+        const libconfig::Setting& e = d["neighbors"];
+        reject_unknown(e, {"reachable_s", "retry_ms", "max_entries"});
+        dp.neighbors.reachable_s = get_int<uint32_t>(e, "reachable_s", 300, 1, 86400);
+        dp.neighbors.retry_ms = get_int<uint32_t>(e, "retry_ms", 1000, 10, 60000);
+        dp.neighbors.max_entries = get_int<uint32_t>(e, "max_entries", 4096, 16, 1 << 20);
+    }
+    if (d.exists("services")) {
+        const libconfig::Setting& e = d["services"];
+        reject_unknown(e, {"stun_port", "software"});
+        dp.services.stun_port = get_int<uint16_t>(e, "stun_port", 3478, 1, 65535);
+        dp.services.software = get_string(e, "software", dp.services.software);
+        if (dp.services.software.size() > 127) {
+            fail(e["software"], "at most 127 characters (RFC 8489 §14.14)");
+        }
+    }
+    if (root.exists("controlplane")) {
+        const libconfig::Setting& cp = root["controlplane"];
+        reject_unknown(cp, {"admin_socket", "reconnect_ms", "ping_interval_ms"});
+        c.controlplane.admin_socket = get_string(cp, "admin_socket", c.controlplane.admin_socket);
+        c.controlplane.reconnect_ms = get_int<uint32_t>(cp, "reconnect_ms", 200, 10, 60000);
+        c.controlplane.ping_interval_ms = get_int<uint32_t>(cp, "ping_interval_ms", 1000, 10, 60000);
+    }
+    return c;
+}
+
+}  // namespace
+
+Result<Config, std::string> parse_config(const std::string& text, const std::string& origin) {
+    libconfig::Config cfg;
+    try {
+        cfg.readString(text);
+        Config c = build(cfg);
+        c.path = origin;
+        return c;
+    } catch (const libconfig::ParseException& e) {
+        return unexpected(origin + ":" + std::to_string(e.getLine()) + ": " + e.getError());
+    } catch (const libconfig::SettingException& e) {
+        return unexpected(origin + ": " + e.getPath() + ": " + e.what());
+    } catch (const Bad& b) {
+        return unexpected(origin + ": " + b.msg);
+    }
+}
+
+Result<Config, std::string> load_config(const std::string& path) {
+    FILE* f = std::fopen(path.c_str(), "rb");
+    if (f == nullptr) {
+        return unexpected(path + ": cannot open: " + std::strerror(errno));
+    }
+    std::string text;
+    char buf[4096];
+    std::size_t n = 0;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
+        text.append(buf, n);
+    }
+    std::fclose(f);
+    return parse_config(text, path);
+}
+
+}  // namespace tern

@@ -1,0 +1,88 @@
+// tern's configuration (etc/tern.conf, libconfig syntax): one immutable, validated struct.
+// docs/configuration.md documents every key; keep the two in step.
+#pragma once
+
+#include "common/result.hpp"
+#include "common/wire/addr.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tern {
+
+struct PortConfig {
+    std::string name;    // operator's name for the port ("wan")
+    std::string device;  // a vdev spec ("net_af_packet0,iface=tern1") or a PCI address
+    bool is_pci = false;
+    uint16_t rx_queues = 1;
+    uint16_t tx_queues = 1;
+    uint16_t rx_descriptors = 1024;
+    uint16_t tx_descriptors = 1024;
+    wire::MacAddr mac;  // zero = keep the device's own
+    std::optional<wire::Prefix<wire::Ipv4Addr>> ipv4;
+    std::optional<wire::Prefix<wire::Ipv6Addr>> ipv6;
+    std::optional<wire::Ipv4Addr> gateway4;
+    std::optional<wire::Ipv6Addr> gateway6;
+    bool promiscuous = true;
+};
+
+struct ExceptionConfig {
+    bool enabled = true;
+    std::string iface = "tern_exc";  // kernel-side name of the net_tap interface
+    bool configure_addresses = true;  // put the port's addresses on the kernel interface
+};
+
+struct IdleConfig {
+    bool backoff = true;
+    uint32_t spin_polls = 100;    // empty polls before the first sleep
+    uint32_t max_sleep_us = 100;  // back-off ceiling
+};
+
+struct NeighborConfig {
+    uint32_t reachable_s = 300;  // entry lifetime after the last confirmation
+    uint32_t retry_ms = 1000;    // between resolution attempts
+    uint32_t max_entries = 4096;
+};
+
+struct ServicesConfig {
+    uint16_t stun_port = 3478;
+    std::string software = "tern";  // SOFTWARE attribute; empty = omit
+};
+
+struct DataplaneConfig {
+    std::vector<std::string> eal_args;  // extra EAL arguments (after tern's own)
+    unsigned main_core = 0;
+    std::vector<unsigned> worker_cores{1};
+    uint32_t memory_mb = 256;
+    bool in_memory = true;
+    std::string file_prefix;  // used when in_memory is false
+    std::string control_socket = "/run/tern/dataplane.sock";
+    uint16_t burst = 32;
+    uint32_t mbufs = 8191;
+    uint32_t stats_interval_ms = 1000;
+    std::vector<PortConfig> ports;
+    ExceptionConfig exception;
+    IdleConfig idle;
+    NeighborConfig neighbors;
+    ServicesConfig services;
+};
+
+struct ControlplaneConfig {
+    std::string admin_socket = "/run/tern/controlplane.sock";
+    uint32_t reconnect_ms = 200;
+    uint32_t ping_interval_ms = 1000;
+};
+
+struct Config {
+    DataplaneConfig dataplane;
+    ControlplaneConfig controlplane;
+    std::string path;  // where it was loaded from
+};
+
+/// Loads and validates; the error names the file, line or key and what is wrong.
+Result<Config, std::string> load_config(const std::string& path);
+Result<Config, std::string> parse_config(const std::string& text, const std::string& origin);
+
+}  // namespace tern

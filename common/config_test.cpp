@@ -1,0 +1,69 @@
+#include "common/config.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace tern;
+
+namespace {
+const char* kMinimal = R"(
+dataplane: {
+  worker_cores = [1];
+  ports = ( { name = "wan"; vdev = "net_af_packet0,iface=tern1";
+              mac = "02:00:00:00:01:02"; ipv4 = "198.18.0.2/24"; ipv6 = "2001:2::2/64"; } );
+};
+)";
+}
+
+TEST_CASE("Config: minimal file gets defaults", "[config]") {
+    auto c = parse_config(kMinimal, "test.conf");
+    REQUIRE(c);
+    const auto& dp = c->dataplane;
+    CHECK(dp.worker_cores == std::vector<unsigned>{1});
+    REQUIRE(dp.ports.size() == 1);
+    CHECK(dp.ports[0].rx_queues == 1);
+    CHECK(dp.ports[0].ipv4->addr.to_string() == "198.18.0.2");
+    CHECK(dp.ports[0].ipv4->len == 24);
+    CHECK(dp.ports[0].mac.to_string() == "02:00:00:00:01:02");
+    CHECK(dp.services.stun_port == 3478);
+    CHECK(dp.idle.backoff);
+    CHECK(dp.exception.enabled);
+    CHECK(c->controlplane.admin_socket == "/run/tern/controlplane.sock");
+}
+
+TEST_CASE("Config: errors name the key and the problem", "[config]") {
+    auto syntax = parse_config("dataplane: { burst = ; };", "x.conf");
+    REQUIRE_FALSE(syntax);
+    CHECK(syntax.error().rfind("x.conf:1:", 0) == 0);
+
+    auto unknown = parse_config(std::string(kMinimal) + "bogus = 1;", "x.conf");
+    REQUIRE_FALSE(unknown);
+    CHECK(unknown.error().find("bogus") != std::string::npos);
+    CHECK(unknown.error().find("unknown key") != std::string::npos);
+
+    auto range = parse_config(R"(dataplane: { burst = 1000;
+        ports = ( { name = "a"; vdev = "net_null0"; ipv4 = "10.0.0.1/24"; } ); };)", "x.conf");
+    REQUIRE_FALSE(range);
+    CHECK(range.error().find("dataplane.burst") != std::string::npos);
+
+    auto bad_ip = parse_config(R"(dataplane: {
+        ports = ( { name = "a"; vdev = "net_null0"; ipv4 = "10.0.0.1"; } ); };)", "x.conf");
+    REQUIRE_FALSE(bad_ip);
+    CHECK(bad_ip.error().find("prefix length") != std::string::npos);
+
+    auto both = parse_config(R"(dataplane: {
+        ports = ( { name = "a"; vdev = "net_null0"; pci = "0000:01:00.0"; ipv4 = "10.0.0.1/24"; } ); };)",
+                             "x.conf");
+    REQUIRE_FALSE(both);
+    CHECK(both.error().find("exactly one of vdev or pci") != std::string::npos);
+
+    auto queues = parse_config(R"(dataplane: { worker_cores = [1, 2];
+        ports = ( { name = "a"; vdev = "net_null0"; rx_queues = 1; ipv4 = "10.0.0.1/24"; } ); };)",
+                               "x.conf");
+    REQUIRE_FALSE(queues);
+    CHECK(queues.error().find("number of worker cores (2)") != std::string::npos);
+
+    CHECK_FALSE(parse_config("dataplane: { };", "x.conf"));
+    auto missing = load_config("/nonexistent/tern.conf");
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().find("cannot open") != std::string::npos);
+}

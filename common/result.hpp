@@ -1,0 +1,43 @@
+// tern::Result<T, E>: a value or an error, with the std::expected interface we use.
+// Network-influenced failures are values (style guide §4); swap for std::expected once on C++23.
+#pragma once
+
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+namespace tern {
+
+template <class E>
+struct Unexpected {
+    E error;
+};
+
+template <class E>
+constexpr Unexpected<std::decay_t<E>> unexpected(E&& e) {
+    return {std::forward<E>(e)};
+}
+
+template <class T, class E>
+class Result {
+public:
+    constexpr Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}
+    constexpr Result(Unexpected<E> err) : v_(std::in_place_index<1>, std::move(err.error)) {}
+
+    [[nodiscard]] constexpr bool has_value() const noexcept { return v_.index() == 0; }
+    constexpr explicit operator bool() const noexcept { return has_value(); }
+
+    constexpr T& value() & { return std::get<0>(v_); }
+    constexpr const T& value() const& { return std::get<0>(v_); }
+    constexpr T&& value() && { return std::get<0>(std::move(v_)); }
+    constexpr T& operator*() & { return value(); }
+    constexpr const T& operator*() const& { return value(); }
+    constexpr T* operator->() { return &value(); }
+    constexpr const T* operator->() const { return &value(); }
+    constexpr const E& error() const { return std::get<1>(v_); }
+
+private:
+    std::variant<T, E> v_;
+};
+
+}  // namespace tern

@@ -1,0 +1,134 @@
+// Data plane counters as laid out in the shared region. Each lcore writes only its own block
+// with relaxed load+store (no read-modify-write); readers sum with relaxed loads.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string_view>
+
+namespace tern::shm {
+
+enum class Counter : uint16_t {
+    RxPackets,
+    RxBytes,
+    TxPackets,
+    TxBytes,
+    ArpRequestsAnswered,
+    ArpRepliesLearned,
+    ArpRequestsSent,
+    NdSolicitationsAnswered,
+    NdAdvertisementsLearned,
+    Icmp4EchoAnswered,
+    Icmp6EchoAnswered,
+    StunBindingAnswered,
+    StunErrorsSent,
+    PuntedToKernel,
+    FromKernel,
+    CommandsApplied,
+    EventsDropped,
+    LoopIterations,
+    BusyCycles,
+    IdleCycles,
+    IdleSleeps,
+    // drops, by reason
+    DropEthernet,
+    DropArp,
+    DropIpv4Header,
+    DropIpv4Checksum,
+    DropIpv4Fragment,
+    DropIpv6Header,
+    DropIpv6Fragment,
+    DropIcmp,
+    DropNd,
+    DropUdpHeader,
+    DropUdpChecksum,
+    DropStunMalformed,
+    DropStunNotRequest,
+    DropNotForUs,
+    DropTxFull,
+    DropKernelQueueFull,
+    DropNoMbuf,
+    kCount
+};
+
+inline constexpr std::size_t kCounterCount = static_cast<std::size_t>(Counter::kCount);
+
+inline constexpr std::array<std::string_view, kCounterCount> kCounterNames = {
+    "rx_packets",
+    "rx_bytes",
+    "tx_packets",
+    "tx_bytes",
+    "arp_requests_answered",
+    "arp_replies_learned",
+    "arp_requests_sent",
+    "nd_solicitations_answered",
+    "nd_advertisements_learned",
+    "icmp4_echo_answered",
+    "icmp6_echo_answered",
+    "stun_binding_answered",
+    "stun_errors_sent",
+    "punted_to_kernel",
+    "from_kernel",
+    "commands_applied",
+    "events_dropped",
+    "loop_iterations",
+    "busy_cycles",
+    "idle_cycles",
+    "idle_sleeps",
+    "drop_ethernet",
+    "drop_arp",
+    "drop_ipv4_header",
+    "drop_ipv4_checksum",
+    "drop_ipv4_fragment",
+    "drop_ipv6_header",
+    "drop_ipv6_fragment",
+    "drop_icmp",
+    "drop_nd",
+    "drop_udp_header",
+    "drop_udp_checksum",
+    "drop_stun_malformed",
+    "drop_stun_not_request",
+    "drop_not_for_us",
+    "drop_tx_full",
+    "drop_kernel_queue_full",
+    "drop_no_mbuf",
+};
+
+inline constexpr std::size_t kMaxPorts = 8;
+
+/// Software counters of one (port, queue) pair; the queue is the owning lcore's.
+struct QueueCounters {
+    std::atomic<uint64_t> rx_packets;
+    std::atomic<uint64_t> rx_bytes;
+    std::atomic<uint64_t> tx_packets;
+    std::atomic<uint64_t> tx_bytes;
+    std::atomic<uint64_t> tx_dropped;
+};
+
+struct alignas(64) LcoreCounters {
+    std::array<std::atomic<uint64_t>, kCounterCount> v;
+    std::array<QueueCounters, kMaxPorts> queue;
+    std::atomic<uint64_t> heartbeat_tsc;  // last loop iteration, for liveness display
+};
+
+/// Hardware/PMD counters of a port, refreshed by the main lcore about once a second.
+struct alignas(64) PortCounters {
+    char name[32];
+    uint16_t queues;
+    std::atomic<uint64_t> ipackets;
+    std::atomic<uint64_t> opackets;
+    std::atomic<uint64_t> ibytes;
+    std::atomic<uint64_t> obytes;
+    std::atomic<uint64_t> imissed;
+    std::atomic<uint64_t> ierrors;
+    std::atomic<uint64_t> oerrors;
+    std::atomic<uint64_t> rx_nombuf;
+};
+
+/// The one writer's increment: plain load and store, no locked instruction.
+inline void bump(std::atomic<uint64_t>& c, uint64_t n = 1) noexcept {
+    c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+
+}  // namespace tern::shm
