@@ -1,0 +1,247 @@
+#include "dataplane/lcore/worker.hpp"
+
+#include "common/shm/messages.hpp"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include <cstring>
+
+namespace tern::dp {
+
+using shm::Counter;
+
+Worker::Worker(uint32_t index, const DataplaneConfig& cfg, std::vector<WorkerPort> ports,
+               const shm::Region& region, const std::atomic<bool>& stop)
+    : index_(index), cfg_(cfg), ports_(std::move(ports)), tx_(ports_.size()),
+      tap_tx_(ports_.size()), counters_(region.counters(index)),
+      commands_(region.commands(index)), events_(region.events(index)),
+      inject_(region.inject(index)), stop_(stop) {
+    const uint64_t hz = rte_get_tsc_hz();
+    for (const WorkerPort& p : ports_) {
+        neighbors_.push_back(std::make_unique<NeighborTable>(
+            cfg.neighbors.max_entries, hz * cfg.neighbors.reachable_s,
+            hz / 1000 * cfg.neighbors.retry_ms));
+        stacks_.push_back(
+            std::make_unique<Stack>(*p.ifc, cfg.services, *neighbors_.back(), *counters_));
+    }
+}
+
+void Worker::enqueue_tx(TxBuffer& b, uint16_t port, rte_mbuf* m) noexcept {
+    b.pkts[b.n++] = m;
+    if (b.n == kMaxBurst) {
+        flush(b, port, nullptr);
+    }
+}
+
+void Worker::flush(TxBuffer& b, uint16_t port, shm::QueueCounters* q) noexcept {
+    if (b.n == 0) {
+        return;
+    }
+    uint64_t bytes = 0;
+    for (uint16_t i = 0; i < b.n; ++i) {
+        bytes += rte_pktmbuf_pkt_len(b.pkts[i]);
+    }
+    const uint16_t sent = rte_eth_tx_burst(port, static_cast<uint16_t>(index_), b.pkts, b.n);
+    if (sent < b.n) [[unlikely]] {
+        // TX never blocks: what the queue refused is freed and counted.
+        for (uint16_t i = sent; i < b.n; ++i) {
+            bytes -= rte_pktmbuf_pkt_len(b.pkts[i]);
+        }
+        rte_pktmbuf_free_bulk(b.pkts + sent, b.n - sent);
+        count(Counter::DropTxFull, b.n - sent);
+        if (q != nullptr) {
+            shm::bump(q->tx_dropped, b.n - sent);
+        }
+    }
+    count(Counter::TxPackets, sent);
+    count(Counter::TxBytes, bytes);
+    if (q != nullptr) {
+        shm::bump(q->tx_packets, sent);
+        shm::bump(q->tx_bytes, bytes);
+    }
+    b.n = 0;
+}
+
+void Worker::handle_burst(std::size_t pi, rte_mbuf** pkts, uint16_t n) noexcept {
+    const WorkerPort& wp = ports_[pi];
+    Stack& stack = *stacks_[pi];
+    const uint64_t now = rte_rdtsc();
+    rte_mbuf* to_free[kMaxBurst];
+    uint16_t n_free = 0;
+    for (int i = 0; i < kPrefetchOffset && i < n; ++i) {
+        rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
+    }
+    for (uint16_t i = 0; i < n; ++i) {
+        if (i + kPrefetchOffset < n) {
+            rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchOffset], void*));
+        }
+        rte_mbuf* m = pkts[i];
+        if (m->nb_segs != 1) [[unlikely]] {
+            count(Counter::DropEthernet);  // jumbo chains are not ours to answer
+            to_free[n_free++] = m;
+            continue;
+        }
+        Frame f{rte_pktmbuf_mtod(m, std::byte*), m->data_len,
+                static_cast<uint32_t>(m->data_len + rte_pktmbuf_tailroom(m))};
+        switch (stack.handle(f, now)) {
+        case Verdict::Transmit:
+            m->data_len = static_cast<uint16_t>(f.len);
+            m->pkt_len = f.len;
+            enqueue_tx(tx_[pi], wp.port_id, m);
+            break;
+        case Verdict::ToKernel:
+            if (wp.tap_id != kNoTap) {
+                count(Counter::PuntedToKernel);
+                enqueue_tx(tap_tx_[pi], wp.tap_id, m);
+            } else {
+                count(Counter::DropNotForUs);
+                to_free[n_free++] = m;
+            }
+            break;
+        case Verdict::Drop:
+        case Verdict::Consumed:
+            to_free[n_free++] = m;
+            break;
+        }
+    }
+    if (n_free > 0) {
+        rte_pktmbuf_free_bulk(to_free, n_free);
+    }
+}
+
+uint32_t Worker::poll_port(std::size_t pi) noexcept {
+    rte_mbuf* pkts[kMaxBurst];
+    const uint16_t n =
+        rte_eth_rx_burst(ports_[pi].port_id, static_cast<uint16_t>(index_), pkts, cfg_.burst);
+    if (n == 0) {
+        return 0;
+    }
+    uint64_t bytes = 0;
+    for (uint16_t i = 0; i < n; ++i) {
+        bytes += rte_pktmbuf_pkt_len(pkts[i]);
+    }
+    count(Counter::RxPackets, n);
+    count(Counter::RxBytes, bytes);
+    shm::QueueCounters& q = counters_->queue[pi];
+    shm::bump(q.rx_packets, n);
+    shm::bump(q.rx_bytes, bytes);
+    handle_burst(pi, pkts, n);
+    return n;
+}
+
+uint32_t Worker::poll_tap(std::size_t pi) noexcept {
+    const WorkerPort& wp = ports_[pi];
+    if (wp.tap_id == kNoTap) {
+        return 0;
+    }
+    rte_mbuf* pkts[kMaxBurst];
+    const uint16_t n = rte_eth_rx_burst(wp.tap_id, static_cast<uint16_t>(index_), pkts, cfg_.burst);
+    // What the kernel sends (TCP, its own ARP/ND, ICMP errors) goes to the wire unchanged.
+    for (uint16_t i = 0; i < n; ++i) {
+        enqueue_tx(tx_[pi], wp.port_id, pkts[i]);
+    }
+    count(Counter::FromKernel, n);
+    return n;
+}
+
+void Worker::poll_commands() noexcept {
+    // Bounded per iteration so a command storm cannot starve the packet loop.
+    for (int i = 0; i < 32; ++i) {
+        shm::RingMessage msg{};
+        if (!commands_.peek(msg)) {
+            return;
+        }
+        if (msg.type == static_cast<uint16_t>(shm::MsgType::Ping) &&
+            msg.payload.size() == sizeof(shm::PingCmd)) {
+            shm::PingCmd ping;
+            std::memcpy(&ping, msg.payload.data(), sizeof ping);
+            generation_ = std::max(generation_, ping.generation);
+            const shm::PongEvt pong{ping.generation, ping.cookie, ping.sent_ns, index_, 0};
+            if (!events_.try_push(static_cast<uint16_t>(shm::MsgType::Pong), pong)) {
+                count(Counter::EventsDropped);
+            }
+        }
+        count(Counter::CommandsApplied);
+        commands_.release();
+    }
+}
+
+void Worker::poll_inject() noexcept {
+    for (int i = 0; i < 32; ++i) {
+        shm::RingMessage msg{};
+        if (!inject_.peek(msg)) {
+            return;
+        }
+        shm::PacketMeta meta{};
+        if (msg.payload.size() >= sizeof meta) {
+            std::memcpy(&meta, msg.payload.data(), sizeof meta);
+        }
+        const std::size_t avail = msg.payload.size() - std::min(msg.payload.size(), sizeof meta);
+        if (meta.port < ports_.size() && meta.frame_len <= avail && meta.frame_len > 0) {
+            rte_mbuf* m = rte_pktmbuf_alloc(ports_[meta.port].pool);
+            if (m == nullptr) {
+                count(Counter::DropNoMbuf);
+            } else {
+                char* dst = rte_pktmbuf_append(m, static_cast<uint16_t>(meta.frame_len));
+                if (dst == nullptr) {
+                    rte_pktmbuf_free(m);
+                    count(Counter::DropNoMbuf);
+                } else {
+                    std::memcpy(dst, msg.payload.data() + sizeof meta, meta.frame_len);
+                    enqueue_tx(tx_[meta.port], ports_[meta.port].port_id, m);
+                }
+            }
+        }
+        inject_.release();
+    }
+}
+
+int Worker::run() noexcept {
+    uint32_t empty_polls = 0;
+    uint32_t sleep_us = 1;
+    const uint64_t hz = rte_get_tsc_hz();
+    uint64_t last_commands = 0;
+    while (!stop_.load(std::memory_order_relaxed)) {
+        const uint64_t start = rte_rdtsc();
+        uint32_t work = 0;
+        for (std::size_t pi = 0; pi < ports_.size(); ++pi) {
+            work += poll_port(pi);
+            work += poll_tap(pi);
+        }
+        // The control rings are polled about every 10 µs, not every iteration.
+        if (start - last_commands > hz / 100000) {
+            poll_commands();
+            poll_inject();
+            last_commands = start;
+        }
+        for (std::size_t pi = 0; pi < ports_.size(); ++pi) {
+            flush(tx_[pi], ports_[pi].port_id, &counters_->queue[pi]);
+            flush(tap_tx_[pi], ports_[pi].tap_id, nullptr);
+        }
+        const uint64_t end = rte_rdtsc();
+        count(Counter::LoopIterations);
+        counters_->heartbeat_tsc.store(end, std::memory_order_relaxed);
+        if (work > 0) {
+            count(Counter::BusyCycles, end - start);
+            empty_polls = 0;
+            sleep_us = 1;
+            continue;
+        }
+        count(Counter::IdleCycles, end - start);
+        // Adaptive back-off: spin a while, then sleep with doubling intervals up to the ceiling,
+        // so an idle appliance on a shared host leaves the core to others.
+        if (cfg_.idle.backoff && ++empty_polls > cfg_.idle.spin_polls) {
+            rte_delay_us_sleep(sleep_us);
+            count(Counter::IdleSleeps);
+            count(Counter::IdleCycles, rte_rdtsc() - end);
+            sleep_us = std::min(sleep_us * 2, cfg_.idle.max_sleep_us);
+        }
+    }
+    return 0;
+}
+
+}  // namespace tern::dp

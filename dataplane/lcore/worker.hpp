@@ -1,0 +1,77 @@
+// One worker lcore: polls its RX queue of every port and of every exception tap, runs the
+// host stack, buffers TX per port, applies control-channel commands between bursts.
+//
+// Everything here is lcore-local (alignas(64), never shared) except the counter block and the
+// rings, which live in the shared region and have exactly this lcore as their single writer
+// (counters, events, punt) or single reader (commands, inject).
+#pragma once
+
+#include "common/config.hpp"
+#include "common/shm/channel_layout.hpp"
+#include "dataplane/stack/stack.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+struct rte_mbuf;
+struct rte_mempool;
+
+namespace tern::dp {
+
+struct WorkerPort {
+    uint16_t port_id;
+    uint16_t tap_id;  // kNoTap when the exception path is off
+    rte_mempool* pool;
+    const Interface* ifc;  // borrowed; lives in main() until all lcores joined
+};
+
+inline constexpr uint16_t kNoTap = 0xffff;
+
+class Worker {
+public:
+    Worker(uint32_t index, const DataplaneConfig& cfg, std::vector<WorkerPort> ports,
+           const shm::Region& region, const std::atomic<bool>& stop);
+
+    /// The lcore entry point; returns when `stop` is set.
+    int run() noexcept;
+
+    static int launch(void* self) { return static_cast<Worker*>(self)->run(); }
+
+private:
+    static constexpr uint16_t kMaxBurst = 256;
+    static constexpr int kPrefetchOffset = 3;  // packets ahead whose data is prefetched
+
+    struct TxBuffer {
+        uint16_t n = 0;
+        rte_mbuf* pkts[kMaxBurst * 2];
+    };
+
+    uint32_t poll_port(std::size_t pi) noexcept;
+    uint32_t poll_tap(std::size_t pi) noexcept;
+    void handle_burst(std::size_t pi, rte_mbuf** pkts, uint16_t n) noexcept;
+    void enqueue_tx(TxBuffer& b, uint16_t port, rte_mbuf* m) noexcept;
+    void flush(TxBuffer& b, uint16_t port, shm::QueueCounters* q) noexcept;
+    void poll_commands() noexcept;
+    void poll_inject() noexcept;
+    void count(shm::Counter c, uint64_t n = 1) noexcept {
+        shm::bump(counters_->v[static_cast<std::size_t>(c)], n);
+    }
+
+    uint32_t index_;
+    const DataplaneConfig& cfg_;
+    std::vector<WorkerPort> ports_;
+    std::vector<std::unique_ptr<NeighborTable>> neighbors_;  // one per port
+    std::vector<std::unique_ptr<Stack>> stacks_;             // one per port
+    std::vector<TxBuffer> tx_;                               // per port, to the wire
+    std::vector<TxBuffer> tap_tx_;                           // per port, to the kernel
+    shm::LcoreCounters* counters_;
+    shm::RingConsumer commands_;
+    shm::RingProducer events_;
+    shm::RingConsumer inject_;
+    uint64_t generation_ = 0;
+    const std::atomic<bool>& stop_;
+};
+
+}  // namespace tern::dp

@@ -1,0 +1,175 @@
+// ternctl: the operator's command line. Talks to tern-controlplane's admin socket.
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+namespace {
+
+using nlohmann::json;
+
+const char* kUsage =
+    "usage: ternctl [--socket PATH] [--json] COMMAND\n"
+    "commands:\n"
+    "  status   is the data plane attached, are its workers answering\n"
+    "  stats    counters per lcore, per port and per (port, queue)\n"
+    "options:\n"
+    "  --socket PATH  control plane admin socket (default /run/tern/controlplane.sock)\n"
+    "  --json         print the raw JSON document\n";
+
+std::string request(const std::string& path, const std::string& req, std::string& err) {
+    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
+    if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        err = path + ": " + std::strerror(errno) +
+              " (is tern-controlplane running? start it with tools/tern up)";
+        if (fd >= 0) {
+            close(fd);
+        }
+        return {};
+    }
+    timeval tv{5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    const std::string line = req + "\n";
+    (void)send(fd, line.data(), line.size(), MSG_NOSIGNAL);
+    std::string out;
+    char buf[4096];
+    ssize_t n = 0;
+    while ((n = recv(fd, buf, sizeof buf, 0)) > 0) {
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+    close(fd);
+    if (out.empty()) {
+        err = "no answer from " + path;
+    }
+    return out;
+}
+
+std::string human_bytes(uint64_t b) {
+    const char* units[] = {"B", "kB", "MB", "GB", "TB"};
+    double v = static_cast<double>(b);
+    int u = 0;
+    while (v >= 1000 && u < 4) {
+        v /= 1000;
+        ++u;
+    }
+    char s[32];
+    std::snprintf(s, sizeof s, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+    return s;
+}
+
+void print_status(const json& j) {
+    const json& dp = j["dataplane"];
+    if (!dp.value("connected", false)) {
+        std::printf("data plane: not attached (control plane pid %d is retrying)\n",
+                    j["controlplane"].value("pid", 0));
+        return;
+    }
+    std::printf("data plane: pid %u, instance %s, up %" PRIu64 " s, %u worker(s), %u port(s)\n",
+                dp.value("pid", 0U), dp.value("instance_id", std::string("?")).c_str(),
+                dp.value("uptime_s", uint64_t{0}), dp.value("workers", 0U), dp.value("ports", 0U));
+    std::printf("control plane: pid %d, attached %" PRIu64 " time(s), generation %" PRIu64 "\n",
+                j["controlplane"].value("pid", 0), j["controlplane"].value("attaches", uint64_t{0}),
+                j["controlplane"].value("generation", uint64_t{0}));
+    for (const json& w : j["workers"]) {
+        std::printf("  worker %u: %s, ping rtt %" PRIu64 " us\n", w.value("worker", 0U),
+                    w.value("responding", false) ? "responding" : "NOT RESPONDING",
+                    w.value("ping_rtt_us", uint64_t{0}));
+    }
+}
+
+void print_stats(const json& j) {
+    print_status(j);
+    if (!j.contains("ports")) {
+        return;
+    }
+    for (const json& p : j["ports"]) {
+        const json& hw = p["hw"];
+        std::printf("\nport %s\n", p.value("name", std::string("?")).c_str());
+        std::printf("  device   rx %" PRIu64 " pkts / %s   tx %" PRIu64 " pkts / %s   missed %" PRIu64
+                    "   errors rx %" PRIu64 " tx %" PRIu64 "   rx_nombuf %" PRIu64 "\n",
+                    hw.value("ipackets", uint64_t{0}), human_bytes(hw.value("ibytes", uint64_t{0})).c_str(),
+                    hw.value("opackets", uint64_t{0}), human_bytes(hw.value("obytes", uint64_t{0})).c_str(),
+                    hw.value("imissed", uint64_t{0}), hw.value("ierrors", uint64_t{0}),
+                    hw.value("oerrors", uint64_t{0}), hw.value("rx_nombuf", uint64_t{0}));
+        for (const json& q : p["queues"]) {
+            std::printf("  queue %u  rx %" PRIu64 " pkts / %s   tx %" PRIu64 " pkts / %s   tx_dropped %" PRIu64 "\n",
+                        q.value("queue", 0U), q.value("rx_packets", uint64_t{0}),
+                        human_bytes(q.value("rx_bytes", uint64_t{0})).c_str(),
+                        q.value("tx_packets", uint64_t{0}),
+                        human_bytes(q.value("tx_bytes", uint64_t{0})).c_str(),
+                        q.value("tx_dropped", uint64_t{0}));
+        }
+    }
+    for (const json& l : j["lcores"]) {
+        const json& c = l["counters"];
+        const double busy = c.value("busy_cycles", 0.0);
+        const double idle = c.value("idle_cycles", 0.0);
+        std::printf("\nworker %u   busy %.2f%% of cycles\n", l.value("worker", 0U),
+                    busy + idle > 0 ? 100.0 * busy / (busy + idle) : 0.0);
+        for (const auto& [name, v] : c.items()) {
+            const uint64_t value = v.get<uint64_t>();
+            if (value != 0 && name != "busy_cycles" && name != "idle_cycles") {
+                std::printf("  %-28s %" PRIu64 "\n", name.c_str(), value);
+            }
+        }
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string socket_path = "/run/tern/controlplane.sock";
+    bool as_json = false;
+    std::string cmd;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--socket" && i + 1 < argc) {
+            socket_path = argv[++i];
+        } else if (a == "--json") {
+            as_json = true;
+        } else if (a == "-h" || a == "--help" || a == "help") {
+            std::fputs(kUsage, stdout);
+            return 0;
+        } else if (cmd.empty() && a[0] != '-') {
+            cmd = a;
+        } else {
+            std::fprintf(stderr, "ternctl: unexpected argument '%s'\n%s", a.c_str(), kUsage);
+            return 2;
+        }
+    }
+    if (cmd != "status" && cmd != "stats") {
+        std::fputs(kUsage, stderr);
+        return 2;
+    }
+    std::string err;
+    const std::string body = request(socket_path, cmd, err);
+    if (!err.empty()) {
+        std::fprintf(stderr, "ternctl: %s\n", err.c_str());
+        return 1;
+    }
+    const json j = json::parse(body, nullptr, false);
+    if (j.is_discarded() || j.contains("error")) {
+        std::fprintf(stderr, "ternctl: %s\n",
+                     j.is_discarded() ? "malformed answer" : j["error"].get<std::string>().c_str());
+        return 1;
+    }
+    if (as_json) {
+        std::puts(j.dump(2).c_str());
+    } else if (cmd == "status") {
+        print_status(j);
+    } else {
+        print_stats(j);
+    }
+    // status fails when no data plane is attached, so scripts can wait on it.
+    return j["dataplane"].value("connected", false) ? 0 : 3;
+}
