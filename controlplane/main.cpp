@@ -33,6 +33,7 @@ struct WorkerHealth {
     uint64_t last_pong_ns = 0;
     uint64_t rtt_ns = 0;
     uint64_t pongs = 0;
+    uint64_t last_cookie = 0;
 };
 
 class ControlPlane {
@@ -104,8 +105,23 @@ private:
     }
 
     void ping_all() {
+        const uint64_t first = ++cookie_;
         for (uint32_t w = 0; w < dp_.workers(); ++w) {
-            (void)dp_.send_ping(w, {generation_, ++cookie_, mono_ns()});
+            (void)dp_.send_ping(w, {generation_, first, mono_ns()});
+        }
+        // The rings have no doorbell: wait briefly for the answers so the round trip measured
+        // is the data plane's, not this loop's poll interval.
+        const uint64_t deadline = mono_ns() + 5'000'000;
+        while (mono_ns() < deadline) {
+            drain();
+            bool all = true;
+            for (const WorkerHealth& h : health_) {
+                all = all && h.last_cookie == first;
+            }
+            if (all) {
+                return;
+            }
+            usleep(20);
         }
     }
 
@@ -118,6 +134,7 @@ private:
                 const uint64_t now = mono_ns();
                 health_[w].last_pong_ns = now;
                 health_[w].rtt_ns = now - p.sent_ns;
+                health_[w].last_cookie = p.cookie;
                 ++health_[w].pongs;
             }
         });

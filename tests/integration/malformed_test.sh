@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Malformed frames (truncated headers, bad checksums, bad STUN, IP fragments) are dropped and
+# counted by reason while the data plane keeps answering.
+source "$(dirname "$0")/lib.sh"
+RAW="$BUILD/tests/raw_send"
+topology_up
+start_dataplane
+start_controlplane
+in_cli ping -c 1 -W 2 "$US4" >/dev/null || fail "no echo before the test"
+
+N=50
+# Each case and the drop counter that must grow by exactly what was sent.
+cases=(
+  eth_8023:drop_ethernet
+  ipv4_truncated:drop_ipv4_header
+  ipv4_bad_checksum:drop_ipv4_checksum
+  ipv6_fragment:drop_ipv6_fragment
+  ipv6_truncated:drop_ipv6_header
+  udp_bad_checksum:drop_udp_checksum
+  udp_bad_length:drop_udp_header
+  stun_garbage:drop_stun_malformed
+  icmp_bad_checksum:drop_icmp
+)
+for pair in "${cases[@]}"; do
+  case="${pair%%:*}" c="${pair#*:}"
+  before=$(counter "$c")
+  in_cli "$RAW" "${TAG}a" "$US_MAC" "$CLI4" "$US4" "$CLI6" "$US6" "$case" "$N" || fail "raw_send $case"
+  wait_until 10 "$c to grow by $N after $case" counter_at_least "$c" $((before + N))
+  after=$(counter "$c")
+  ((after - before == N)) || fail "$case: $c grew by $((after - before)), sent $N"
+  log "$case: $c +$N"
+done
+
+# IPv4 fragments: net_af_packet's socket asks the kernel to reassemble IPv4 before delivery
+# (PACKET_FANOUT_FLAG_DEFRAG), so a lone fragment never reaches the data plane on this vdev; on a
+# NIC it is counted in drop_ipv4_fragment (unit-tested in dataplane/stack). What must hold here:
+# nothing breaks and nothing is answered.
+rx_before=$(counter rx_packets)
+in_cli "$RAW" "${TAG}a" "$US_MAC" "$CLI4" "$US4" "$CLI6" "$US6" ipv4_fragment "$N" || fail "raw_send ipv4_fragment"
+rx_after=$(counter rx_packets)
+((rx_after - rx_before < N)) || fail "lone IPv4 fragments reached the data plane through af_packet"
+
+in_cli ping -c 3 -i 0.2 -W 2 "$US4" >/dev/null || fail "data plane stopped answering after malformed input"
+out=$(in_cli timeout 10 turnutils_stunclient "$US4" 2>&1) || fail "stun after malformed input: $out"
+kill -0 "$DP_PID" || fail "data plane died"
+log "still answering ICMP and STUN; PASS"
