@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora in tests/fuzz/corpus/<target>/ from well-formed examples.
+
+Run from anywhere: python3 tests/fuzz/make_seeds.py. The seeds are committed; crash inputs that
+libFuzzer finds are added by hand next to them (with a unit test reproducing the bug).
+"""
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+US_MAC = bytes.fromhex("020000000102")
+HOST_MAC = bytes.fromhex("020000000001")
+US4 = bytes([198, 18, 0, 2])
+HOST4 = bytes([198, 18, 0, 1])
+US6 = bytes.fromhex("20010002000000000000000000000002")
+HOST6 = bytes.fromhex("20010002000000000000000000000001")
+
+
+def csum(data, initial=0):
+    if len(data) % 2:
+        data += b"\0"
+    s = initial + sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def eth(dst, src, etype, payload):
+    return dst + src + struct.pack("!H", etype) + payload
+
+
+def ipv4(src, dst, proto, payload, frag=0x4000):
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 0, frag, 64, proto, 0, src, dst)
+    h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
+    return h + payload
+
+
+def pseudo6(src, dst, nh, length):
+    return sum(struct.unpack("!16H", src + dst)) + length + nh
+
+
+def ipv6(src, dst, nh, payload, hop=64):
+    return struct.pack("!IHBB", 0x60000000, len(payload), nh, hop) + src + dst + payload
+
+
+def udp4(src, dst, sport, dport, payload):
+    u = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+    ph = sum(struct.unpack("!4H", src + dst)) + 17 + len(u)
+    return u[:6] + struct.pack("!H", csum(u, ph) or 0xFFFF) + u[8:]
+
+
+def udp6(src, dst, sport, dport, payload):
+    u = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+    return u[:6] + struct.pack("!H", csum(u, pseudo6(src, dst, 17, len(u))) or 0xFFFF) + u[8:]
+
+
+def icmp6(src, dst, body):
+    m = body[:2] + b"\0\0" + body[4:]
+    return m[:2] + struct.pack("!H", csum(m, pseudo6(src, dst, 58, len(m)))) + m[4:]
+
+
+# RFC 5769 vectors (the same bytes as common/wire/stun/stun_test.cpp).
+STUN = {
+    "rfc5769_request": "000100582112a442b7e7a701bc34d686fa87dfae802200105354554e207465737420636c69656e74"
+    "002400046e0001ff80290008932ff9b151263b36000600096576746a3a6836765920202000080014"
+    "9aeaa70cbfd8cb56781ef2b5b2d3f249c1b571a280280004e57a3bcf",
+    "rfc5769_response_v4": "0101003c2112a442b7e7a701bc34d686fa87dfae8022000b7465737420766563746f7220"
+    "002000080001a147e112a643000800142b91f599fd9e90c38c7489f92af9ba53f06be7d780280004c07d4c96",
+    "rfc5769_response_v6": "010100482112a442b7e7a701bc34d686fa87dfae8022000b7465737420766563746f7220"
+    "002000140002a1470113a9faa5d3f179bc25f4b5bed2b9d900080014a382954e4be67bf11784c97c"
+    "8292c275bfe3ed4180280004c8fb0b4c",
+    "rfc5769_long_term": "000100602112a44278ad3433c6ad72c029da412e00060012e3839ee38388e383aae38383"
+    "e382afe382b900000015001c662f2f3439396b393534643"
+    "64f4c33346f4c394653547679363473410014000b6578616d706c652e6f726700000800"
+    "14f670246"
+    "56dd64a3e02b8e0712e85c9a28ca89666",
+    "binding_plain": "000100002112a442000102030405060708090a0b",
+    "classic_3489": "000100000102030405060708090a0b0c0d0e0f10",
+}
+
+
+def write(target, name, data):
+    d = os.path.join(HERE, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def main():
+    stun = {k: bytes.fromhex(v) for k, v in STUN.items()}
+    for k, v in stun.items():
+        write("stun", k, v)
+
+    arp_req = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 1, HOST_MAC, HOST4, b"\0" * 6, US4)
+    echo = struct.pack("!BBHHH", 8, 0, 0, 7, 1) + bytes(range(32))
+    echo = echo[:2] + struct.pack("!H", csum(echo)) + echo[4:]
+    ns_body = struct.pack("!BBHI", 135, 0, 0, 0) + US6 + bytes([1, 1]) + HOST_MAC
+    group = bytes.fromhex("ff0200000000000000000001ff000002")
+    ns = icmp6(HOST6, group, ns_body)
+    echo6 = icmp6(HOST6, US6, struct.pack("!BBHHH", 128, 0, 0, 1, 1) + b"ping")
+
+    frames = {
+        "arp_request": eth(b"\xff" * 6, HOST_MAC, 0x0806, arp_req),
+        "icmp4_echo": eth(US_MAC, HOST_MAC, 0x0800, ipv4(HOST4, US4, 1, echo)),
+        "stun_v4": eth(US_MAC, HOST_MAC, 0x0800, ipv4(HOST4, US4, 17, udp4(HOST4, US4, 40000, 3478, stun["rfc5769_request"]))),
+        "stun_classic_v4": eth(US_MAC, HOST_MAC, 0x0800, ipv4(HOST4, US4, 17, udp4(HOST4, US4, 40001, 3478, stun["classic_3489"]))),
+        "stun_v6": eth(US_MAC, HOST_MAC, 0x86DD, ipv6(HOST6, US6, 17, udp6(HOST6, US6, 40000, 3478, stun["binding_plain"]))),
+        "udp_other_v4": eth(US_MAC, HOST_MAC, 0x0800, ipv4(HOST4, US4, 17, udp4(HOST4, US4, 5060, 5060, b"OPTIONS sip:x SIP/2.0\r\n"))),
+        "nd_solicitation": eth(bytes.fromhex("3333ff000002"), HOST_MAC, 0x86DD, ipv6(HOST6, group, 58, ns, hop=255)),
+        "icmp6_echo": eth(US_MAC, HOST_MAC, 0x86DD, ipv6(HOST6, US6, 58, echo6)),
+        "vlan_icmp4": US_MAC + HOST_MAC + struct.pack("!HH", 0x8100, 100) + struct.pack("!H", 0x0800) + ipv4(HOST4, US4, 1, echo),
+        "ipv6_ext_headers": eth(US_MAC, HOST_MAC, 0x86DD, ipv6(HOST6, US6, 0,
+            bytes([60, 0, 1, 4, 0, 0, 0, 0]) + bytes([17, 0, 1, 4, 0, 0, 0, 0]) + udp6(HOST6, US6, 1, 3478, stun["binding_plain"]))),
+        "ipv4_fragment": eth(US_MAC, HOST_MAC, 0x0800, ipv4(HOST4, US4, 17, udp4(HOST4, US4, 1, 3478, b"x"), frag=0x2000)),
+    }
+    for k, v in frames.items():
+        write("stack", k, v)
+        if k in ("arp_request", "vlan_icmp4", "icmp4_echo", "nd_solicitation"):
+            write("link", k, v)
+        if v[12:14] in (b"\x08\x00", b"\x86\xdd"):
+            write("ip", k, v[14:])
+    write("icmp", "echo4", b"\x40" + echo)
+    write("icmp", "ns", b"\x01" + ns)
+    write("icmp", "echo6", b"\x40" + echo6)
+
+
+if __name__ == "__main__":
+    main()
