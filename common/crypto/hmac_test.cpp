@@ -33,3 +33,29 @@ TEST_CASE("CRC-32: the standard check value", "[crypto]") {
     CHECK(crypto::crc32(as_bytes("123456789", 9)) == 0xcbf43926U);
     CHECK(crypto::crc32(as_bytes("6789", 4), crypto::crc32(as_bytes("12345", 5))) == 0xcbf43926U);
 }
+
+TEST_CASE("CRC-32: slicing-by-8 equals the bitwise definition at every length and offset", "[crypto]") {
+    auto bitwise = [](const test::Bytes& d) {
+        uint32_t c = 0xffffffffU;
+        for (std::byte b : d) {
+            c ^= std::to_integer<uint32_t>(b);
+            for (int k = 0; k < 8; ++k) {
+                c = (c & 1) != 0 ? 0xedb88320U ^ (c >> 1) : c >> 1;
+            }
+        }
+        return ~c;
+    };
+    test::Bytes data(300);
+    uint32_t x = 12345;
+    for (auto& b : data) {
+        x = x * 1103515245 + 12345;
+        b = std::byte(static_cast<uint8_t>(x >> 16));
+    }
+    for (std::size_t off = 0; off < 9; ++off) {
+        for (std::size_t len = 0; len + off <= data.size(); len += 7) {
+            const test::Bytes slice(data.begin() + static_cast<std::ptrdiff_t>(off),
+                                    data.begin() + static_cast<std::ptrdiff_t>(off + len));
+            REQUIRE(crypto::crc32(slice) == bitwise(slice));
+        }
+    }
+}
