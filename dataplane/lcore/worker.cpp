@@ -30,10 +30,10 @@ Worker::Worker(uint32_t index, const DataplaneConfig& cfg, std::vector<WorkerPor
     }
 }
 
-void Worker::enqueue_tx(TxBuffer& b, uint16_t port, rte_mbuf* m) noexcept {
+void Worker::enqueue_tx(TxBuffer& b, uint16_t port, shm::QueueCounters* q, rte_mbuf* m) noexcept {
     b.pkts[b.n++] = m;
     if (b.n == kMaxBurst) {
-        flush(b, port, nullptr);
+        flush(b, port, q);
     }
 }
 
@@ -57,9 +57,10 @@ void Worker::flush(TxBuffer& b, uint16_t port, shm::QueueCounters* q) noexcept {
             shm::bump(q->tx_dropped, b.n - sent);
         }
     }
-    count(Counter::TxPackets, sent);
-    count(Counter::TxBytes, bytes);
     if (q != nullptr) {
+        // rx/tx counters are the wire's; frames handed to the kernel count as punted_to_kernel.
+        count(Counter::TxPackets, sent);
+        count(Counter::TxBytes, bytes);
         shm::bump(q->tx_packets, sent);
         shm::bump(q->tx_bytes, bytes);
     }
@@ -91,12 +92,12 @@ void Worker::handle_burst(std::size_t pi, rte_mbuf** pkts, uint16_t n) noexcept 
         case Verdict::Transmit:
             m->data_len = static_cast<uint16_t>(f.len);
             m->pkt_len = f.len;
-            enqueue_tx(tx_[pi], wp.port_id, m);
+            enqueue_tx(tx_[pi], wp.port_id, &counters_->queue[pi], m);
             break;
         case Verdict::ToKernel:
             if (wp.tap_id != kNoTap) {
                 count(Counter::PuntedToKernel);
-                enqueue_tx(tap_tx_[pi], wp.tap_id, m);
+                enqueue_tx(tap_tx_[pi], wp.tap_id, nullptr, m);
             } else {
                 count(Counter::DropNotForUs);
                 to_free[n_free++] = m;
@@ -142,7 +143,7 @@ uint32_t Worker::poll_tap(std::size_t pi) noexcept {
     const uint16_t n = rte_eth_rx_burst(wp.tap_id, static_cast<uint16_t>(index_), pkts, cfg_.burst);
     // What the kernel sends (TCP, its own ARP/ND, ICMP errors) goes to the wire unchanged.
     for (uint16_t i = 0; i < n; ++i) {
-        enqueue_tx(tx_[pi], wp.port_id, pkts[i]);
+        enqueue_tx(tx_[pi], wp.port_id, &counters_->queue[pi], pkts[i]);
     }
     count(Counter::FromKernel, n);
     return n;
@@ -192,7 +193,7 @@ void Worker::poll_inject() noexcept {
                     count(Counter::DropNoMbuf);
                 } else {
                     std::memcpy(dst, msg.payload.data() + sizeof meta, meta.frame_len);
-                    enqueue_tx(tx_[meta.port], ports_[meta.port].port_id, m);
+                    enqueue_tx(tx_[meta.port], ports_[meta.port].port_id, &counters_->queue[meta.port], m);
                 }
             }
         }

@@ -51,7 +51,8 @@ private:
     uint32_t poll_port(std::size_t pi) noexcept;
     uint32_t poll_tap(std::size_t pi) noexcept;
     void handle_burst(std::size_t pi, rte_mbuf** pkts, uint16_t n) noexcept;
-    void enqueue_tx(TxBuffer& b, uint16_t port, rte_mbuf* m) noexcept;
+    void enqueue_tx(TxBuffer& b, uint16_t port, shm::QueueCounters* q, rte_mbuf* m) noexcept;
+    /// Sends a buffer; `q` (wire ports only) gets the per-queue counts.
     void flush(TxBuffer& b, uint16_t port, shm::QueueCounters* q) noexcept;
     void poll_commands() noexcept;
     void poll_inject() noexcept;

@@ -34,7 +34,8 @@ attaches=$("$TERNCTL" --socket "$CP_SOCK" --json status | python3 -c 'import jso
 ((attaches == 3)) || fail "expected 3 attaches, got $attaches"
 
 # 3. A second control plane is refused while one is attached.
-in_dp "$CP_BIN" --config <(sed "s|$CP_SOCK|$WORK/cp2.sock|" "$CONF") >"$WORK/cp2.log" 2>&1 &
+sed "s|$CP_SOCK|$WORK/cp2.sock|" "$CONF" >"$WORK/cp2.conf"
+ip netns exec "$DNS" "$CP_BIN" --config "$WORK/cp2.conf" >"$WORK/cp2.log" 2>&1 &
 cp2=$!
 wait_until 10 "the second control plane's refusal" grep -q "another control plane is attached" "$WORK/cp2.log"
 kill "$cp2"; wait "$cp2" 2>/dev/null || true
