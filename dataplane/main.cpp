@@ -83,6 +83,8 @@ int run(const tern::Config& config) {
         ifc.ipv4 = pc.ipv4;
         ifc.ipv6 = pc.ipv6;
         ifc.link_local = wire::Ipv6Addr::link_local_from_mac(ifc.mac);
+        ifc.gateway4 = pc.gateway4;
+        ifc.gateway6 = pc.gateway6;
         if (c.exception.enabled) {
             // The tap carries the wire port's MAC so frames pass between the two unchanged.
             taps.push_back(start_port({exception_device(i), n_workers, 1024, 1024, 4095, false,

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <memory>
+#include <set>
 
 using namespace tern::shm;
 
@@ -60,4 +61,13 @@ TEST_CASE("ChannelLayout: corrupt headers are refused", "[shm]") {
 
     reinterpret_cast<RingHeader*>(r.mem.get() + l.workers[0].events)->capacity = 1000;
     CHECK_FALSE(validate_region(r.mem.get(), l.size));
+}
+
+TEST_CASE("Counters: every counter has a unique, non-empty name", "[shm]") {
+    std::set<std::string_view> seen;
+    for (std::string_view n : kCounterNames) {
+        CHECK_FALSE(n.empty());
+        CHECK(seen.insert(n).second);
+    }
+    CHECK(seen.size() == kCounterCount);
 }

@@ -8,6 +8,7 @@
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
+#include <array>
 #include <cstring>
 
 namespace tern::dp {
@@ -201,11 +202,57 @@ void Worker::poll_inject() noexcept {
     }
 }
 
+void Worker::send_frame(std::size_t pi, ByteSpan frame) noexcept {
+    rte_mbuf* m = rte_pktmbuf_alloc(ports_[pi].pool);
+    char* dst = m != nullptr ? rte_pktmbuf_append(m, static_cast<uint16_t>(frame.size())) : nullptr;
+    if (dst == nullptr) {
+        if (m != nullptr) {
+            rte_pktmbuf_free(m);
+        }
+        count(Counter::DropNoMbuf);
+        return;
+    }
+    std::memcpy(dst, frame.data(), frame.size());
+    enqueue_tx(tx_[pi], ports_[pi].port_id, &counters_->queue[pi], m);
+}
+
+void Worker::resolve_gateways(uint64_t now) noexcept {
+    // Keeps next hops resolved so traffic this lcore originates (TURN relaying, later) never
+    // waits for ARP/ND. Only worker 0 solicits; every worker learns from the answers it sees.
+    if (index_ != 0) {
+        return;
+    }
+    std::array<std::byte, 128> frame{};
+    for (std::size_t pi = 0; pi < ports_.size(); ++pi) {
+        const Interface& ifc = *ports_[pi].ifc;
+        bool solicit = false;
+        if (ifc.gateway4) {
+            (void)neighbors_[pi]->resolve(NeighborTable::key(*ifc.gateway4), now, solicit);
+            if (solicit) {
+                if (const std::size_t n = stacks_[pi]->write_arp_request(frame, *ifc.gateway4)) {
+                    send_frame(pi, ByteSpan{frame}.first(n));
+                    count(Counter::ArpRequestsSent);
+                }
+            }
+        }
+        if (ifc.gateway6) {
+            (void)neighbors_[pi]->resolve(*ifc.gateway6, now, solicit);
+            if (solicit) {
+                if (const std::size_t n = stacks_[pi]->write_neighbor_solicitation(frame, *ifc.gateway6)) {
+                    send_frame(pi, ByteSpan{frame}.first(n));
+                    count(Counter::NdSolicitationsSent);
+                }
+            }
+        }
+    }
+}
+
 int Worker::run() noexcept {
     uint32_t empty_polls = 0;
     uint32_t sleep_us = 1;
     const uint64_t hz = rte_get_tsc_hz();
     uint64_t last_commands = 0;
+    uint64_t last_housekeeping = 0;
     while (!stop_.load(std::memory_order_relaxed)) {
         const uint64_t start = rte_rdtsc();
         uint32_t work = 0;
@@ -218,6 +265,10 @@ int Worker::run() noexcept {
             poll_commands();
             poll_inject();
             last_commands = start;
+        }
+        if (start - last_housekeeping > hz / 10) {
+            resolve_gateways(start);
+            last_housekeeping = start;
         }
         for (std::size_t pi = 0; pi < ports_.size(); ++pi) {
             flush(tx_[pi], ports_[pi].port_id, &counters_->queue[pi]);

@@ -56,6 +56,8 @@ private:
     void flush(TxBuffer& b, uint16_t port, shm::QueueCounters* q) noexcept;
     void poll_commands() noexcept;
     void poll_inject() noexcept;
+    void resolve_gateways(uint64_t now) noexcept;
+    void send_frame(std::size_t pi, ByteSpan frame) noexcept;
     void count(shm::Counter c, uint64_t n = 1) noexcept {
         shm::bump(counters_->v[static_cast<std::size_t>(c)], n);
     }

@@ -14,6 +14,8 @@ struct Interface {
     std::optional<wire::Prefix<wire::Ipv4Addr>> ipv4;
     std::optional<wire::Prefix<wire::Ipv6Addr>> ipv6;
     wire::Ipv6Addr link_local;  // fe80::/64 from the MAC
+    std::optional<wire::Ipv4Addr> gateway4;  // next hops kept resolved by the workers
+    std::optional<wire::Ipv6Addr> gateway6;
 
     [[nodiscard]] bool owns_v4(wire::Ipv4Addr a) const noexcept { return ipv4 && ipv4->addr == a; }
     [[nodiscard]] bool owns_v6(const wire::Ipv6Addr& a) const noexcept {

@@ -6,6 +6,19 @@ topology_up
 start_dataplane
 start_controlplane
 
+# Before anyone talks to it, the data plane resolves its configured gateways: the client sees
+# an ARP request and a neighbor solicitation from tern, answers them, and learns tern's MAC.
+wait_until 10 "an ARP request for the gateway" counter_at_least arp_requests_sent 1
+wait_until 10 "a neighbor solicitation for the gateway" counter_at_least nd_solicitations_sent 1
+wait_until 10 "the ARP reply to be learned" counter_at_least arp_replies_learned 1
+wait_until 10 "the neighbor advertisement to be learned" counter_at_least nd_advertisements_learned 1
+in_cli ip neigh show "$US4" | grep -q "lladdr $US_MAC" || fail "client did not learn $US_MAC from tern's ARP request"
+in_cli ip -6 neigh show "$US6" | grep -q "lladdr $US_MAC" || fail "client did not learn $US_MAC from tern's solicitation"
+log "gateways resolved: ARP and ND requests sent, answers learned"
+# Forget tern again so the pings below make the client resolve it from scratch.
+in_cli ip neigh flush dev "${TAG}a"
+in_cli ip -6 neigh flush dev "${TAG}a"
+
 in_cli ping -c 5 -i 0.2 -W 2 "$US4" >"$WORK/ping4.log" || fail "ping $US4: $(tail -2 "$WORK/ping4.log")"
 grep -q " 0% packet loss" "$WORK/ping4.log" || fail "ping loss: $(tail -2 "$WORK/ping4.log")"
 grep -q "DUP" "$WORK/ping4.log" && fail "duplicate echo replies: the kernel answered too"

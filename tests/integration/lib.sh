@@ -66,7 +66,8 @@ dataplane: {
   control_socket = "$DP_SOCK";
   idle: { backoff = true; spin_polls = 100; max_sleep_us = 50; };
   ports = ( { name = "wan"; vdev = "net_af_packet0,iface=${TAG}b";
-              mac = "$US_MAC"; ipv4 = "$US4/24"; ipv6 = "$US6/64"; } );
+              mac = "$US_MAC"; ipv4 = "$US4/24"; ipv6 = "$US6/64";
+              gateway4 = "$CLI4"; gateway6 = "$CLI6"; } );
   exception: { enabled = true; iface = "${TAG}x"; };
   services: { stun_port = 3478; software = "tern-it"; };
 };
