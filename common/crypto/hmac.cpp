@@ -10,30 +10,6 @@ namespace tern::crypto {
 
 namespace {
 
-template <class Ctx, std::size_t kBlock, std::size_t kLen>
-void init_pads(ByteSpan key, Ctx& inner, Ctx& outer, int (*init)(Ctx*),
-               int (*update)(Ctx*, const void*, size_t),
-               unsigned char* (*oneshot)(const unsigned char*, size_t, unsigned char*)) {
-    uint8_t block[kBlock] = {};
-    if (key.size() > kBlock) {
-        oneshot(reinterpret_cast<const unsigned char*>(key.data()), key.size(), block);
-    } else if (!key.empty()) {
-        std::memcpy(block, key.data(), key.size());
-    }
-    uint8_t ipad[kBlock];
-    uint8_t opad[kBlock];
-    for (std::size_t i = 0; i < kBlock; ++i) {
-        ipad[i] = block[i] ^ 0x36;
-        opad[i] = block[i] ^ 0x5c;
-    }
-    init(&inner);
-    update(&inner, ipad, kBlock);
-    init(&outer);
-    update(&outer, opad, kBlock);
-    OPENSSL_cleanse(block, sizeof block);
-    (void)kLen;
-}
-
 // Slicing-by-8 tables for the reflected CRC-32 polynomial 0xedb88320: table k maps a byte to
 // its contribution k bytes further down the message, so eight bytes are folded per step.
 using CrcTables = std::array<std::array<uint32_t, 256>, 8>;
@@ -67,42 +43,49 @@ static_assert(std::endian::native == std::endian::little, "crc32 assumes a littl
 
 }  // namespace
 
-HmacSha1Key::HmacSha1Key(ByteSpan key) noexcept {
-    init_pads<SHA_CTX, SHA_CBLOCK, kDigestLen>(key, inner_, outer_, SHA1_Init, SHA1_Update, SHA1);
+template <class H>
+HmacKey<H>::HmacKey(ByteSpan key) noexcept {
+    uint8_t block[H::kBlock] = {};
+    if (key.size() > H::kBlock) {
+        typename H::Ctx c;
+        H::init(&c);
+        H::update(&c, key.data(), key.size());
+        H::final(block, &c);  // RFC 2104: keys longer than a block are hashed first
+    } else if (!key.empty()) {
+        std::memcpy(block, key.data(), key.size());
+    }
+    uint8_t pad[H::kBlock];
+    for (std::size_t i = 0; i < H::kBlock; ++i) {
+        pad[i] = block[i] ^ 0x36;
+    }
+    H::init(&inner_);
+    H::update(&inner_, pad, H::kBlock);
+    for (std::size_t i = 0; i < H::kBlock; ++i) {
+        pad[i] = block[i] ^ 0x5c;
+    }
+    H::init(&outer_);
+    H::update(&outer_, pad, H::kBlock);
+    OPENSSL_cleanse(block, sizeof block);
+    OPENSSL_cleanse(pad, sizeof pad);
 }
 
-HmacSha1Key::Digest HmacSha1Key::compute(std::initializer_list<ByteSpan> parts) const noexcept {
-    SHA_CTX ctx = inner_;
+template <class H>
+typename HmacKey<H>::Digest HmacKey<H>::compute(std::initializer_list<ByteSpan> parts) const noexcept {
+    typename H::Ctx ctx = inner_;
     for (ByteSpan p : parts) {
-        SHA1_Update(&ctx, p.data(), p.size());
+        H::update(&ctx, p.data(), p.size());
     }
     Digest inner_digest;
-    SHA1_Final(inner_digest.data(), &ctx);
+    H::final(inner_digest.data(), &ctx);
     ctx = outer_;
-    SHA1_Update(&ctx, inner_digest.data(), inner_digest.size());
+    H::update(&ctx, inner_digest.data(), inner_digest.size());
     Digest out;
-    SHA1_Final(out.data(), &ctx);
+    H::final(out.data(), &ctx);
     return out;
 }
 
-HmacSha256Key::HmacSha256Key(ByteSpan key) noexcept {
-    init_pads<SHA256_CTX, SHA256_CBLOCK, kDigestLen>(key, inner_, outer_, SHA256_Init,
-                                                     SHA256_Update, SHA256);
-}
-
-HmacSha256Key::Digest HmacSha256Key::compute(std::initializer_list<ByteSpan> parts) const noexcept {
-    SHA256_CTX ctx = inner_;
-    for (ByteSpan p : parts) {
-        SHA256_Update(&ctx, p.data(), p.size());
-    }
-    Digest inner_digest;
-    SHA256_Final(inner_digest.data(), &ctx);
-    ctx = outer_;
-    SHA256_Update(&ctx, inner_digest.data(), inner_digest.size());
-    Digest out;
-    SHA256_Final(out.data(), &ctx);
-    return out;
-}
+template class HmacKey<detail::Sha1>;
+template class HmacKey<detail::Sha256>;
 
 std::array<uint8_t, 16> long_term_key_md5(ByteSpan username, ByteSpan realm, ByteSpan password) {
     MD5_CTX ctx;

@@ -17,36 +17,50 @@
 
 namespace tern::crypto {
 
-class HmacSha1Key {
+namespace detail {
+
+struct Sha1 {
+    using Ctx = SHA_CTX;
+    static constexpr std::size_t kBlock = SHA_CBLOCK;
+    static constexpr std::size_t kLen = SHA_DIGEST_LENGTH;
+    static void init(Ctx* c) noexcept { SHA1_Init(c); }
+    static void update(Ctx* c, const void* p, std::size_t n) noexcept { SHA1_Update(c, p, n); }
+    static void final(uint8_t* out, Ctx* c) noexcept { SHA1_Final(out, c); }
+};
+
+struct Sha256 {
+    using Ctx = SHA256_CTX;
+    static constexpr std::size_t kBlock = SHA256_CBLOCK;
+    static constexpr std::size_t kLen = SHA256_DIGEST_LENGTH;
+    static void init(Ctx* c) noexcept { SHA256_Init(c); }
+    static void update(Ctx* c, const void* p, std::size_t n) noexcept { SHA256_Update(c, p, n); }
+    static void final(uint8_t* out, Ctx* c) noexcept { SHA256_Final(out, c); }
+};
+
+}  // namespace detail
+
+/// HMAC (RFC 2104) with hash H; the key's pads are hashed once, at construction.
+template <class H>
+class HmacKey {
 public:
-    static constexpr std::size_t kDigestLen = 20;
+    static constexpr std::size_t kDigestLen = H::kLen;
     using Digest = std::array<uint8_t, kDigestLen>;
 
-    HmacSha1Key() = default;
-    explicit HmacSha1Key(ByteSpan key) noexcept;
+    HmacKey() = default;
+    explicit HmacKey(ByteSpan key) noexcept;
 
     /// HMAC over the concatenation of `parts`.
     [[nodiscard]] Digest compute(std::initializer_list<ByteSpan> parts) const noexcept;
 
 private:
-    SHA_CTX inner_{};
-    SHA_CTX outer_{};
+    typename H::Ctx inner_{};
+    typename H::Ctx outer_{};
 };
 
-class HmacSha256Key {
-public:
-    static constexpr std::size_t kDigestLen = 32;
-    using Digest = std::array<uint8_t, kDigestLen>;
-
-    HmacSha256Key() = default;
-    explicit HmacSha256Key(ByteSpan key) noexcept;
-
-    [[nodiscard]] Digest compute(std::initializer_list<ByteSpan> parts) const noexcept;
-
-private:
-    SHA256_CTX inner_{};
-    SHA256_CTX outer_{};
-};
+extern template class HmacKey<detail::Sha1>;
+extern template class HmacKey<detail::Sha256>;
+using HmacSha1Key = HmacKey<detail::Sha1>;
+using HmacSha256Key = HmacKey<detail::Sha256>;
 
 /// MD5(username ":" realm ":" password): the long-term credential key of RFC 8489 §9.2.2.
 std::array<uint8_t, 16> long_term_key_md5(ByteSpan username, ByteSpan realm, ByteSpan password);

@@ -1,5 +1,7 @@
 #include "controlplane/admin/admin_server.hpp"
 
+#include "common/unix_socket.hpp"
+
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -14,8 +16,9 @@ namespace tern::cp {
 
 AdminServer::AdminServer(std::string path, Handler handler)
     : path_(std::move(path)), handler_(std::move(handler)) {
-    if (path_.size() >= sizeof(sockaddr_un::sun_path)) {
-        throw std::runtime_error("admin socket path too long: " + path_);
+    sockaddr_un a{};
+    if (!unix_address(path_, a)) {
+        throw std::runtime_error("admin socket path empty or too long: " + path_);
     }
     const std::filesystem::path p(path_);
     if (p.has_parent_path()) {
@@ -24,9 +27,6 @@ AdminServer::AdminServer(std::string path, Handler handler)
     }
     unlink(path_.c_str());
     fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    sockaddr_un a{};
-    a.sun_family = AF_UNIX;
-    std::strncpy(a.sun_path, path_.c_str(), sizeof a.sun_path - 1);
     if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
         listen(fd_, 16) != 0) {
         throw std::runtime_error("admin socket " + path_ + ": " + std::strerror(errno));

@@ -1,5 +1,7 @@
 #include "controlplane/dp_client/dp_client.hpp"
 
+#include "common/unix_socket.hpp"
+
 #include <poll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -18,8 +20,10 @@ Result<bool, std::string> DataplaneClient::connect() {
         return unexpected(std::string("socket: ") + std::strerror(errno));
     }
     sockaddr_un a{};
-    a.sun_family = AF_UNIX;
-    std::strncpy(a.sun_path, path_.c_str(), sizeof a.sun_path - 1);
+    if (!unix_address(path_, a)) {
+        close(fd);
+        return unexpected(path_ + ": socket path empty or too long");
+    }
     if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
         const std::string err = std::strerror(errno);
         close(fd);
@@ -34,20 +38,8 @@ Result<bool, std::string> DataplaneClient::connect() {
         return unexpected(std::string("hello: ") + std::strerror(errno));
     }
     shm::HelloReply reply{};
-    iovec iov{&reply, sizeof reply};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    const ssize_t n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_WAITALL);
     int memfd = -1;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-            std::memcpy(&memfd, CMSG_DATA(c), sizeof(int));
-        }
-    }
+    const ssize_t n = recv_with_fd(fd, &reply, sizeof reply, memfd);
     auto fail = [&](std::string why) -> Result<bool, std::string> {
         if (memfd >= 0) {
             close(memfd);

@@ -1,6 +1,7 @@
 #include "dataplane/control/control_server.hpp"
 
 #include "common/shm/messages.hpp"
+#include "common/unix_socket.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -32,9 +33,8 @@ bool socket_in_use(const std::string& path) {
         return false;
     }
     sockaddr_un a{};
-    a.sun_family = AF_UNIX;
-    std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
-    const bool used = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    const bool used = unix_address(path, a) &&
+                      connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
     close(fd);
     return used;
 }
@@ -75,8 +75,9 @@ ControlServer::ControlServer(std::string socket_path, uint32_t n_workers, uint32
         std::error_code ec;
         std::filesystem::create_directories(p.parent_path(), ec);
     }
-    if (path_.size() >= sizeof(sockaddr_un::sun_path)) {
-        throw std::runtime_error("control socket path too long: " + path_);
+    sockaddr_un a{};
+    if (!unix_address(path_, a)) {
+        throw std::runtime_error("control socket path empty or too long: " + path_);
     }
     if (socket_in_use(path_)) {
         throw std::runtime_error(path_ + " is served by another data plane; stop it first "
@@ -87,9 +88,6 @@ ControlServer::ControlServer(std::string socket_path, uint32_t n_workers, uint32
     if (listen_fd_ < 0) {
         sys_fail("control socket");
     }
-    sockaddr_un a{};
-    a.sun_family = AF_UNIX;
-    std::strncpy(a.sun_path, path_.c_str(), sizeof a.sun_path - 1);
     if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
         sys_fail("bind " + path_);
     }
@@ -165,19 +163,7 @@ void ControlServer::accept_peer() {
         return;
     }
     reply.status = shm::HelloStatus::Ok;
-    iovec iov{&reply, sizeof reply};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &memfd_, sizeof(int));
-    if (sendmsg(fd, &msg, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof reply)) {
+    if (send_with_fd(fd, &reply, sizeof reply, memfd_) != static_cast<ssize_t>(sizeof reply)) {
         log_.warn("control socket: could not send the region", {{"err", std::strerror(errno)}});
         close(fd);
         return;

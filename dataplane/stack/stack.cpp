@@ -128,18 +128,8 @@ Verdict Stack::handle_ipv4(Frame& f, const Eth& eth) noexcept {
             count(Counter::DropUdpChecksum);
             return Verdict::Drop;
         }
-        if (u->dst_port == services_.stun_port) {
-            const auto peer = wire::Endpoint::from_v4(ip->src, u->src_port);
-            std::size_t n = 0;
-            switch (stun_.handle(u->payload, peer, scratch_, n, counters_)) {
-            case StunBindingService::Outcome::Reply:
-                return udp_reply(f, eth, wire::Endpoint::from_v4(ip->dst, u->dst_port), peer,
-                                 ByteSpan{scratch_}.first(n));
-            case StunBindingService::Outcome::Silent: return Verdict::Consumed;
-            case StunBindingService::Outcome::Drop: return Verdict::Drop;
-            }
-        }
-        return Verdict::ToKernel;
+        return handle_udp(f, eth, wire::Endpoint::from_v4(ip->dst, u->dst_port),
+                          wire::Endpoint::from_v4(ip->src, u->src_port), u->payload);
     }
     if (ip->protocol == wire::kIpProtoIcmp) {
         auto icmp = wire::parse_icmp4(ip->payload);
@@ -226,17 +216,8 @@ Verdict Stack::handle_ipv6(Frame& f, const Eth& eth, uint64_t now) noexcept {
             count(Counter::DropUdpChecksum);
             return Verdict::Drop;
         }
-        if (u->dst_port == services_.stun_port) {
-            const auto peer = wire::Endpoint::from_v6(ip->src, u->src_port);
-            std::size_t n = 0;
-            switch (stun_.handle(u->payload, peer, scratch_, n, counters_)) {
-            case StunBindingService::Outcome::Reply:
-                return udp_reply(f, eth, wire::Endpoint::from_v6(ip->dst, u->dst_port), peer,
-                                 ByteSpan{scratch_}.first(n));
-            case StunBindingService::Outcome::Silent: return Verdict::Consumed;
-            case StunBindingService::Outcome::Drop: return Verdict::Drop;
-            }
-        }
+        return handle_udp(f, eth, wire::Endpoint::from_v6(ip->dst, u->dst_port),
+                          wire::Endpoint::from_v6(ip->src, u->src_port), u->payload);
     }
     return Verdict::ToKernel;
 }
@@ -283,6 +264,20 @@ Verdict Stack::handle_nd(Frame& f, const Eth& eth, const wire::Ipv6View& ip,
     f.len = static_cast<uint32_t>(need);
     count(Counter::NdSolicitationsAnswered);
     return Verdict::Transmit;
+}
+
+Verdict Stack::handle_udp(Frame& f, const Eth& eth, const wire::Endpoint& local,
+                          const wire::Endpoint& peer, ByteSpan payload) noexcept {
+    if (local.port == services_.stun_port) {
+        std::size_t n = 0;
+        switch (stun_.handle(payload, peer, scratch_, n, counters_)) {
+        case StunBindingService::Outcome::Reply:
+            return udp_reply(f, eth, local, peer, ByteSpan{scratch_}.first(n));
+        case StunBindingService::Outcome::Silent: return Verdict::Consumed;
+        case StunBindingService::Outcome::Drop: return Verdict::Drop;
+        }
+    }
+    return Verdict::ToKernel;  // SIP on 5060 and every other port belong to the kernel
 }
 
 Verdict Stack::udp_reply(Frame& f, const Eth& eth, const wire::Endpoint& local,

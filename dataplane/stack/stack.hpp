@@ -57,6 +57,9 @@ private:
     Verdict handle_ipv6(Frame& f, const Eth& eth, uint64_t now) noexcept;
     Verdict handle_nd(Frame& f, const Eth& eth, const wire::Ipv6View& ip,
                       const wire::Icmp6View& m, uint64_t now) noexcept;
+    /// Demultiplexes a checksum-verified UDP payload addressed to us by destination port.
+    Verdict handle_udp(Frame& f, const Eth& eth, const wire::Endpoint& local,
+                       const wire::Endpoint& peer, ByteSpan payload) noexcept;
     Verdict udp_reply(Frame& f, const Eth& eth, const wire::Endpoint& local,
                       const wire::Endpoint& peer, ByteSpan payload) noexcept;
     void count(shm::Counter c) noexcept;

@@ -56,6 +56,17 @@ inline wire::MacAddr mac(std::string_view s) { return *wire::MacAddr::parse(s); 
 inline wire::Ipv4Addr ip4(std::string_view s) { return *wire::Ipv4Addr::parse(s); }
 inline wire::Ipv6Addr ip6(std::string_view s) { return *wire::Ipv6Addr::parse(s); }
 
+/// Writes a UDP header (checksum 0) and payload; returns where the header starts.
+inline std::size_t write_udp(ByteWriter& w, uint16_t sport, uint16_t dport, const Bytes& payload) {
+    const std::size_t at = w.size();
+    w.u16be(sport);
+    w.u16be(dport);
+    w.u16be(static_cast<uint16_t>(8 + payload.size()));
+    w.u16be(0);
+    w.bytes(payload);
+    return at;
+}
+
 inline Bytes udp4_frame(const wire::MacAddr& dst_mac, const wire::MacAddr& src_mac,
                         wire::Ipv4Addr src, wire::Ipv4Addr dst, uint16_t sport, uint16_t dport,
                         const Bytes& payload) {
@@ -63,12 +74,7 @@ inline Bytes udp4_frame(const wire::MacAddr& dst_mac, const wire::MacAddr& src_m
     ByteWriter w{f};
     wire::write_ethernet(w, dst_mac, src_mac, wire::kEtherTypeIpv4);
     wire::write_ipv4(w, src, dst, wire::kIpProtoUdp, static_cast<uint16_t>(8 + payload.size()));
-    const std::size_t udp_at = w.size();
-    w.u16be(sport);
-    w.u16be(dport);
-    w.u16be(static_cast<uint16_t>(8 + payload.size()));
-    w.u16be(0);
-    w.bytes(payload);
+    const std::size_t udp_at = write_udp(w, sport, dport, payload);
     wire::udp_fill_checksum_v4(MutableByteSpan{f}.subspan(udp_at), src, dst);
     return f;
 }
@@ -80,12 +86,7 @@ inline Bytes udp6_frame(const wire::MacAddr& dst_mac, const wire::MacAddr& src_m
     ByteWriter w{f};
     wire::write_ethernet(w, dst_mac, src_mac, wire::kEtherTypeIpv6);
     wire::write_ipv6(w, src, dst, wire::kIpProtoUdp, static_cast<uint16_t>(8 + payload.size()));
-    const std::size_t udp_at = w.size();
-    w.u16be(sport);
-    w.u16be(dport);
-    w.u16be(static_cast<uint16_t>(8 + payload.size()));
-    w.u16be(0);
-    w.bytes(payload);
+    const std::size_t udp_at = write_udp(w, sport, dport, payload);
     wire::udp_fill_checksum_v6(MutableByteSpan{f}.subspan(udp_at), src, dst);
     return f;
 }
