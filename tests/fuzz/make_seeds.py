@@ -119,6 +119,8 @@ def main():
             write("link", k, v)
         if v[12:14] in (b"\x08\x00", b"\x86\xdd"):
             write("ip", k, v[14:])
+    write("channel_data", "padded", bytes.fromhex("400100056865 6c6c6f000000".replace(" ", "")))
+    write("channel_data", "stream_two", bytes.fromhex("4001000268690000" + "4fff0000"))
     write("icmp", "echo4", b"\x40" + echo)
     write("icmp", "ns", b"\x01" + ns)
     write("icmp", "echo6", b"\x40" + echo6)
