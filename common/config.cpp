@@ -59,6 +59,24 @@ std::string get_string(const libconfig::Setting& parent, const char* key, const 
     return s.c_str();
 }
 
+std::vector<std::string> get_string_list(const libconfig::Setting& parent, const char* key) {
+    std::vector<std::string> out;
+    if (!parent.exists(key)) {
+        return out;
+    }
+    const libconfig::Setting& a = parent[key];
+    if (!a.isArray() && !a.isList()) {
+        fail(a, "must be a list of strings");
+    }
+    for (int i = 0; i < a.getLength(); ++i) {
+        if (a[i].getType() != libconfig::Setting::TypeString) {
+            fail(a[i], "must be a string");
+        }
+        out.emplace_back(a[i].c_str());
+    }
+    return out;
+}
+
 void reject_unknown(const libconfig::Setting& group, std::initializer_list<const char*> known) {
     const std::set<std::string> k(known.begin(), known.end());
     for (int i = 0; i < group.getLength(); ++i) {
@@ -137,7 +155,7 @@ Config build(const libconfig::Config& cfg) {
     const libconfig::Setting& d = root["dataplane"];
     reject_unknown(d, {"eal_args", "main_core", "worker_cores", "memory_mb", "in_memory",
                        "file_prefix", "control_socket", "burst", "mbufs", "stats_interval_ms",
-                       "ports", "exception", "idle", "neighbors", "services"});
+                       "ports", "exception", "idle", "neighbors", "services", "turn"});
     DataplaneConfig& dp = c.dataplane;
     if (d.exists("eal_args")) {
         const libconfig::Setting& a = d["eal_args"];
@@ -237,6 +255,70 @@ Config build(const libconfig::Config& cfg) {
         dp.services.software = get_string(e, "software", dp.services.software);
         if (dp.services.software.size() > 127) {
             fail(e["software"], "at most 127 characters (RFC 8489 §14.14)");
+        }
+    }
+    if (d.exists("turn")) {
+        const libconfig::Setting& t = d["turn"];
+        reject_unknown(t, {"enabled", "realm", "secrets", "users", "relay_ports", "max_allocations",
+                           "user_quota", "default_lifetime_s", "max_lifetime_s",
+                           "nonce_lifetime_s", "max_bps", "auth_failures_per_minute",
+                           "denied_peers", "allowed_peers"});
+        TurnConfig& tc = dp.turn;
+        tc.enabled = get_bool(t, "enabled", true);
+        tc.realm = get_string(t, "realm", tc.realm);
+        if (tc.realm.empty() || tc.realm.size() > 127) {
+            fail(t, "realm must be 1 to 127 characters");
+        }
+        tc.secrets = get_string_list(t, "secrets");
+        for (const std::string& sec : tc.secrets) {
+            if (sec.size() < 8) {
+                fail(t["secrets"], "each secret needs at least 8 characters");
+            }
+        }
+        if (t.exists("users")) {
+            const libconfig::Setting& u = t["users"];
+            if (!u.isList()) {
+                fail(u, "must be a list of { name = \"...\"; password = \"...\"; }");
+            }
+            for (int i = 0; i < u.getLength(); ++i) {
+                reject_unknown(u[i], {"name", "password"});
+                TurnUser tu{get_string(u[i], "name", ""), get_string(u[i], "password", "")};
+                if (tu.name.empty() || tu.name.size() > 120 || tu.password.empty()) {
+                    fail(u[i], "needs a name (at most 120 characters) and a password");
+                }
+                tc.users.push_back(std::move(tu));
+            }
+        }
+        if (t.exists("relay_ports")) {
+            const std::string r = get_string(t, "relay_ports", "");
+            unsigned lo = 0;
+            unsigned hi = 0;
+            char extra = 0;
+            if (std::sscanf(r.c_str(), "%u-%u%c", &lo, &hi, &extra) != 2 || lo < 1024 || hi > 65535 ||
+                lo > hi || hi - lo + 1 < 2 * dp.worker_cores.size()) {
+                fail(t["relay_ports"], "must be a range like \"49152-65535\" above 1023, two ports per worker at least");
+            }
+            tc.relay_port_min = static_cast<uint16_t>(lo);
+            tc.relay_port_max = static_cast<uint16_t>(hi);
+        }
+        tc.max_allocations = get_int<uint32_t>(t, "max_allocations", 16384, 1, 1 << 22);
+        tc.user_quota = get_int<uint32_t>(t, "user_quota", 0, 0, 1 << 22);
+        tc.default_lifetime_s = get_int<uint32_t>(t, "default_lifetime_s", 600, 30, 86400);
+        tc.max_lifetime_s = get_int<uint32_t>(t, "max_lifetime_s", 3600, 30, 86400);
+        if (tc.max_lifetime_s < tc.default_lifetime_s) {
+            fail(t, "max_lifetime_s must be at least default_lifetime_s");
+        }
+        tc.nonce_lifetime_s = get_int<uint32_t>(t, "nonce_lifetime_s", 3600, 10, 86400);
+        tc.max_bps = get_int<uint64_t>(t, "max_bps", 0, 0, 1LL << 40);
+        tc.auth_failures_per_minute = get_int<uint32_t>(t, "auth_failures_per_minute", 60, 1, 1 << 20);
+        tc.denied_peers = get_string_list(t, "denied_peers");
+        tc.allowed_peers = get_string_list(t, "allowed_peers");
+        for (const auto* list : {&tc.denied_peers, &tc.allowed_peers}) {
+            for (const std::string& p : *list) {
+                if (!wire::parse_ipv4_prefix(p) && !wire::parse_ipv6_prefix(p)) {
+                    fail(t, "peer prefix '" + p + "' is not like 10.0.0.0/8 or fd00::/8");
+                }
+            }
         }
     }
     if (root.exists("controlplane")) {

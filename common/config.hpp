@@ -51,6 +51,30 @@ struct ServicesConfig {
     std::string software = "tern";  // SOFTWARE attribute; empty = omit
 };
 
+struct TurnUser {
+    std::string name;
+    std::string password;
+};
+
+/// TURN relay (RFC 8656) on the data plane; see docs/configuration.md and docs/turn.md.
+struct TurnConfig {
+    bool enabled = true;
+    std::string realm = "tern";
+    std::vector<std::string> secrets;  // TURN REST API shared secrets; the first one signs
+    std::vector<TurnUser> users;       // static long-term users
+    uint16_t relay_port_min = 49152;
+    uint16_t relay_port_max = 65535;
+    uint32_t max_allocations = 16384;  // per worker lcore
+    uint32_t user_quota = 0;           // allocations per username; 0 = unlimited
+    uint32_t default_lifetime_s = 600;
+    uint32_t max_lifetime_s = 3600;
+    uint32_t nonce_lifetime_s = 3600;
+    uint64_t max_bps = 0;  // per allocation and direction; 0 = unlimited
+    uint32_t auth_failures_per_minute = 60;  // per client address before refusing
+    std::vector<std::string> denied_peers;   // extra prefixes, "10.0.0.0/8"
+    std::vector<std::string> allowed_peers;  // override the denials (tests, lab hosts)
+};
+
 struct DataplaneConfig {
     std::vector<std::string> eal_args;  // extra EAL arguments (after tern's own)
     unsigned main_core = 0;
@@ -67,6 +91,7 @@ struct DataplaneConfig {
     IdleConfig idle;
     NeighborConfig neighbors;
     ServicesConfig services;
+    TurnConfig turn;
 };
 
 struct ControlplaneConfig {

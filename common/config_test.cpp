@@ -67,3 +67,34 @@ TEST_CASE("Config: errors name the key and the problem", "[config]") {
     REQUIRE_FALSE(missing);
     CHECK(missing.error().find("cannot open") != std::string::npos);
 }
+
+TEST_CASE("Config: the turn group", "[config]") {
+    auto c = parse_config(std::string(R"(
+dataplane: {
+  worker_cores = [1];
+  ports = ( { name = "wan"; vdev = "net_null0"; ipv4 = "198.18.0.2/24"; } );
+  turn: { realm = "example.org"; secrets = ["first-secret", "second-secret"];
+          users = ( { name = "alice"; password = "wonderland"; } );
+          relay_ports = "50000-50999"; user_quota = 10; denied_peers = ["10.0.0.0/8"];
+          allowed_peers = ["198.18.0.0/24"]; };
+};)"), "t.conf");
+    REQUIRE(c);
+    const TurnConfig& t = c->dataplane.turn;
+    CHECK(t.realm == "example.org");
+    CHECK(t.secrets.size() == 2);
+    REQUIRE(t.users.size() == 1);
+    CHECK(t.users[0].name == "alice");
+    CHECK(t.relay_port_min == 50000);
+    CHECK(t.relay_port_max == 50999);
+    CHECK(t.user_quota == 10);
+    CHECK(t.allowed_peers == std::vector<std::string>{"198.18.0.0/24"});
+
+    auto bad = parse_config(R"(dataplane: { ports = ( { name = "a"; vdev = "n"; ipv4 = "1.2.3.4/8"; } );
+        turn: { relay_ports = "80-90"; }; };)", "t.conf");
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().find("relay_ports") != std::string::npos);
+    auto short_secret = parse_config(R"(dataplane: { ports = ( { name = "a"; vdev = "n"; ipv4 = "1.2.3.4/8"; } );
+        turn: { secrets = ["short"]; }; };)", "t.conf");
+    REQUIRE_FALSE(short_secret);
+    CHECK(short_secret.error().find("at least 8") != std::string::npos);
+}

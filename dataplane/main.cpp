@@ -103,6 +103,19 @@ int run(const tern::Config& config) {
                              {"exception", c.exception.enabled ? exception_iface(c, i) : "off"}});
     }
 
+    // TURN peers may not be the appliance itself (RFC 8656 §21): collect every own address.
+    std::vector<wire::Ipv4Addr> own4;
+    std::vector<wire::Ipv6Addr> own6;
+    for (const Interface& ifc : interfaces) {
+        if (ifc.ipv4) {
+            own4.push_back(ifc.ipv4->addr);
+        }
+        if (ifc.ipv6) {
+            own6.push_back(ifc.ipv6->addr);
+        }
+    }
+    const PeerPolicy peer_policy{c.turn, own4, own6};
+
     ControlServer control{c.control_socket, n_workers, static_cast<uint32_t>(c.ports.size()),
                           rte_get_tsc_hz()};
     for (std::size_t i = 0; i < c.ports.size(); ++i) {
@@ -118,7 +131,7 @@ int run(const tern::Config& config) {
         std::vector<WorkerPort> wp;
         for (std::size_t i = 0; i < ports.size(); ++i) {
             wp.push_back({ports[i].id, c.exception.enabled ? taps[i].id : kNoTap, ports[i].pool,
-                          &interfaces[i]});
+                          &interfaces[i], &peer_policy});
         }
         workers.push_back(std::make_unique<Worker>(index, c, std::move(wp), control.region(), g_stop));
         if (rte_eal_remote_launch(&Worker::launch, workers.back().get(), lcore) != 0) {

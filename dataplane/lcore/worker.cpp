@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstring>
+#include <ctime>
 
 namespace tern::dp {
 
@@ -21,13 +22,22 @@ Worker::Worker(uint32_t index, const DataplaneConfig& cfg, std::vector<WorkerPor
       tap_tx_(ports_.size()), counters_(region.counters(index)),
       commands_(region.commands(index)), events_(region.events(index)),
       inject_(region.inject(index)), stop_(stop) {
-    const uint64_t hz = rte_get_tsc_hz();
+    hz_ = rte_get_tsc_hz();
+    // TURN timestamps are seconds on the TSC clock; REST expiries need the matching Unix time.
+    const uint64_t unix_at_tsc0 = static_cast<uint64_t>(time(nullptr)) - rte_rdtsc() / hz_;
     for (const WorkerPort& p : ports_) {
         neighbors_.push_back(std::make_unique<NeighborTable>(
-            cfg.neighbors.max_entries, hz * cfg.neighbors.reachable_s,
-            hz / 1000 * cfg.neighbors.retry_ms));
-        stacks_.push_back(
-            std::make_unique<Stack>(*p.ifc, cfg.services, *neighbors_.back(), *counters_));
+            cfg.neighbors.max_entries, hz_ * cfg.neighbors.reachable_s,
+            hz_ / 1000 * cfg.neighbors.retry_ms));
+        TurnServer* turn = nullptr;
+        if (cfg.turn.enabled) {
+            turn_.push_back(std::make_unique<TurnServer>(
+                cfg.turn, *p.policy, index, static_cast<uint32_t>(cfg.worker_cores.size()),
+                *counters_, unix_at_tsc0));
+            turn = turn_.back().get();
+        }
+        stacks_.push_back(std::make_unique<Stack>(*p.ifc, cfg.services, *neighbors_.back(),
+                                                  *counters_, turn, hz_));
     }
 }
 
@@ -88,9 +98,12 @@ void Worker::handle_burst(std::size_t pi, rte_mbuf** pkts, uint16_t n) noexcept 
             continue;
         }
         Frame f{rte_pktmbuf_mtod(m, std::byte*), m->data_len,
-                static_cast<uint32_t>(m->data_len + rte_pktmbuf_tailroom(m))};
+                static_cast<uint32_t>(m->data_len + rte_pktmbuf_tailroom(m)),
+                rte_pktmbuf_headroom(m)};
         switch (stack.handle(f, now)) {
         case Verdict::Transmit:
+            // The stack may have moved the frame's start into the headroom (prepended headers).
+            m->data_off = static_cast<uint16_t>(f.data - static_cast<std::byte*>(m->buf_addr));
             m->data_len = static_cast<uint16_t>(f.len);
             m->pkt_len = f.len;
             enqueue_tx(tx_[pi], wp.port_id, &counters_->queue[pi], m);
@@ -112,6 +125,10 @@ void Worker::handle_burst(std::size_t pi, rte_mbuf** pkts, uint16_t n) noexcept 
     }
     if (n_free > 0) {
         rte_pktmbuf_free_bulk(to_free, n_free);
+    }
+    std::array<std::byte, 128> sol{};
+    if (const std::size_t len = stack.take_solicitation(sol, now)) {
+        send_frame(pi, ByteSpan{sol}.first(len));
     }
 }
 
@@ -268,6 +285,9 @@ int Worker::run() noexcept {
         }
         if (start - last_housekeeping > hz / 10) {
             resolve_gateways(start);
+            for (auto& t : turn_) {
+                t->tick(start / hz);
+            }
             last_housekeeping = start;
         }
         for (std::size_t pi = 0; pi < ports_.size(); ++pi) {

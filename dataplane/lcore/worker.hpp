@@ -25,6 +25,7 @@ struct WorkerPort {
     uint16_t tap_id;  // kNoTap when the exception path is off
     rte_mempool* pool;
     const Interface* ifc;  // borrowed; lives in main() until all lcores joined
+    const PeerPolicy* policy;  // borrowed, read-only; same lifetime
 };
 
 inline constexpr uint16_t kNoTap = 0xffff;
@@ -66,6 +67,7 @@ private:
     const DataplaneConfig& cfg_;
     std::vector<WorkerPort> ports_;
     std::vector<std::unique_ptr<NeighborTable>> neighbors_;  // one per port
+    std::vector<std::unique_ptr<TurnServer>> turn_;          // one per port, when TURN is on
     std::vector<std::unique_ptr<Stack>> stacks_;             // one per port
     std::vector<TxBuffer> tx_;                               // per port, to the wire
     std::vector<TxBuffer> tap_tx_;                           // per port, to the kernel
@@ -74,6 +76,7 @@ private:
     shm::RingProducer events_;
     shm::RingConsumer inject_;
     uint64_t generation_ = 0;
+    uint64_t hz_;
     const std::atomic<bool>& stop_;
 };
 

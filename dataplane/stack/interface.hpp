@@ -28,6 +28,19 @@ struct Interface {
         const uint32_t mask = ipv4->len >= 32 ? 0xffffffffU : ~(0xffffffffU >> ipv4->len);
         return (a.v & mask) == (ipv4->addr.v & mask);
     }
+    [[nodiscard]] bool in_subnet_v6(const wire::Ipv6Addr& a) const noexcept {
+        if (!ipv6) {
+            return false;
+        }
+        const std::size_t full = ipv6->len / 8;
+        for (std::size_t i = 0; i < full; ++i) {
+            if (a.b[i] != ipv6->addr.b[i]) {
+                return false;
+            }
+        }
+        const unsigned rest = ipv6->len % 8;
+        return rest == 0 || ((a.b[full] ^ ipv6->addr.b[full]) & (0xff << (8 - rest)) & 0xff) == 0;
+    }
 };
 
 }  // namespace tern::dp

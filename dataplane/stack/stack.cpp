@@ -7,6 +7,7 @@
 #include "common/wire/icmp6.hpp"
 #include "common/wire/ipv4.hpp"
 #include "common/wire/ipv6.hpp"
+#include "common/wire/turn/channel_data.hpp"
 #include "common/wire/udp.hpp"
 
 #include <cstring>
@@ -21,11 +22,13 @@ struct Stack::Eth {
 };
 
 Stack::Stack(const Interface& ifc, const ServicesConfig& services, NeighborTable& neighbors,
-             shm::LcoreCounters& counters) noexcept
+             shm::LcoreCounters& counters, TurnServer* turn, uint64_t ticks_per_s) noexcept
     : ifc_(ifc), services_(services), neighbors_(neighbors), counters_(counters),
-      stun_(services) {}
+      stun_(services), turn_(turn), ticks_per_s_(ticks_per_s == 0 ? 1 : ticks_per_s) {}
 
-void Stack::count(Counter c) noexcept { shm::bump(counters_.v[static_cast<std::size_t>(c)]); }
+void Stack::count(Counter c, uint64_t n) noexcept {
+    shm::bump(counters_.v[static_cast<std::size_t>(c)], n);
+}
 
 namespace {
 
@@ -39,6 +42,7 @@ void set_macs(std::byte* frame, const wire::MacAddr& dst, const wire::MacAddr& s
 }  // namespace
 
 Verdict Stack::handle(Frame& f, uint64_t now) noexcept {
+    now_ = now;
     auto e = wire::parse_ethernet(ByteSpan{f.data, f.len});
     if (!e) [[unlikely]] {
         count(Counter::DropEthernet);
@@ -268,6 +272,19 @@ Verdict Stack::handle_nd(Frame& f, const Eth& eth, const wire::Ipv6View& ip,
 
 Verdict Stack::handle_udp(Frame& f, const Eth& eth, const wire::Endpoint& local,
                           const wire::Endpoint& peer, ByteSpan payload) noexcept {
+    if (turn_ != nullptr) {
+        const uint64_t now_s = now_ / ticks_per_s_;
+        if (local.port == services_.stun_port && !payload.empty() &&
+            (wire::turn::looks_like_channel_data(payload) ||
+             (payload.size() >= 2 &&
+              wire::stun::method_of(load_u16be(payload.data())) != wire::stun::method::kBinding))) {
+            // ChannelData and every TURN method; Binding requests stay with the STUN service.
+            return turn_emit(f, eth, turn_->on_client(payload, peer, local, eth.view.src, now_s), now_);
+        }
+        if (turn_->owns_relay_port(local.port)) {
+            return turn_emit(f, eth, turn_->on_peer(payload, peer, local, now_s), now_);
+        }
+    }
     if (local.port == services_.stun_port) {
         std::size_t n = 0;
         switch (stun_.handle(payload, peer, scratch_, n, counters_)) {
@@ -310,6 +327,160 @@ Verdict Stack::udp_reply(Frame& f, const Eth& eth, const wire::Endpoint& local,
     }
     f.len = static_cast<uint32_t>(need);
     return Verdict::Transmit;
+}
+
+std::optional<wire::MacAddr> Stack::next_hop_mac(const wire::Endpoint& dst, uint64_t now) noexcept {
+    bool solicit = false;
+    if (dst.is_v6) {
+        const std::optional<wire::Ipv6Addr> hop =
+            ifc_.in_subnet_v6(dst.v6) ? std::optional{dst.v6} : ifc_.gateway6;
+        if (!hop) {
+            return std::nullopt;
+        }
+        auto mac = neighbors_.resolve(*hop, now, solicit);
+        if (solicit) {
+            solicit6_ = *hop;
+        }
+        return mac;
+    }
+    const std::optional<wire::Ipv4Addr> hop = ifc_.in_subnet_v4(dst.v4) ? std::optional{dst.v4} : ifc_.gateway4;
+    if (!hop) {
+        return std::nullopt;
+    }
+    auto mac = neighbors_.resolve(NeighborTable::key(*hop), now, solicit);
+    if (solicit) {
+        solicit4_ = *hop;
+    }
+    return mac;
+}
+
+std::size_t Stack::take_solicitation(MutableByteSpan out, uint64_t /*now*/) noexcept {
+    std::size_t n = 0;
+    if (solicit4_) {
+        n = write_arp_request(out, *solicit4_);
+        solicit4_.reset();
+        count(Counter::ArpRequestsSent);
+    } else if (solicit6_) {
+        n = write_neighbor_solicitation(out, *solicit6_);
+        solicit6_.reset();
+        count(Counter::NdSolicitationsSent);
+    }
+    return n;
+}
+
+Verdict Stack::emit_udp_before(Frame& f, std::byte* payload, std::size_t len,
+                               const wire::MacAddr& dst_mac, const wire::Endpoint& src,
+                               const wire::Endpoint& dst) noexcept {
+    const std::size_t l3 = dst.is_v6 ? wire::kIpv6HeaderLen : wire::kIpv4HeaderLen;
+    const std::size_t hdr = wire::kEthernetHeaderLen + l3 + wire::kUdpHeaderLen;
+    std::byte* const begin = f.data - f.headroom;
+    std::byte* const end = f.data + f.room;
+    if (payload - begin < static_cast<std::ptrdiff_t>(hdr) || payload + len > end ||
+        wire::kUdpHeaderLen + len > 0xffff) {
+        count(Counter::DropNoMbuf);
+        return Verdict::Drop;
+    }
+    std::byte* start = payload - hdr;
+    ByteWriter w{MutableByteSpan{start, hdr}};
+    wire::write_ethernet(w, dst_mac, ifc_.mac, dst.is_v6 ? wire::kEtherTypeIpv6 : wire::kEtherTypeIpv4);
+    const auto udp_len = static_cast<uint16_t>(wire::kUdpHeaderLen + len);
+    if (dst.is_v6) {
+        wire::write_ipv6(w, src.v6, dst.v6, wire::kIpProtoUdp, udp_len);
+    } else {
+        wire::write_ipv4(w, src.v4, dst.v4, wire::kIpProtoUdp, udp_len);
+    }
+    w.u16be(src.port);
+    w.u16be(dst.port);
+    w.u16be(udp_len);
+    w.u16be(0);
+    MutableByteSpan datagram{payload - wire::kUdpHeaderLen, udp_len};
+    if (dst.is_v6) {
+        wire::udp_fill_checksum_v6(datagram, src.v6, dst.v6);
+    } else {
+        wire::udp_fill_checksum_v4(datagram, src.v4, dst.v4);
+    }
+    f.data = start;
+    f.len = static_cast<uint32_t>(hdr + len);
+    f.headroom = static_cast<uint32_t>(start - begin);
+    f.room = static_cast<uint32_t>(end - start);
+    return Verdict::Transmit;
+}
+
+Verdict Stack::turn_emit(Frame& f, const Eth& eth, const TurnAction& act, uint64_t now) noexcept {
+    using Kind = TurnAction::Kind;
+    switch (act.kind) {
+    case Kind::None:
+        return Verdict::Drop;
+    case Kind::Reply:
+        return udp_reply(f, eth, act.src, act.dst, turn_->reply());
+    case Kind::ToPeer: {
+        auto mac = next_hop_mac(act.dst, now);
+        if (!mac) {
+            count(Counter::TurnDropUnresolved);
+            return Verdict::Drop;
+        }
+        const Verdict v = emit_udp_before(f, const_cast<std::byte*>(act.data.data()), act.data.size(),
+                                          *mac, act.src, act.dst);
+        if (v == Verdict::Transmit) {
+            count(Counter::TurnToPeerPackets);
+            count(Counter::TurnToPeerBytes, act.data.size());
+        }
+        return v;
+    }
+    case Kind::ToClientChannel: {
+        auto* data = const_cast<std::byte*>(act.data.data());
+        if (data - (f.data - f.headroom) < static_cast<std::ptrdiff_t>(wire::turn::kChannelDataHeaderLen)) {
+            count(Counter::DropNoMbuf);
+            return Verdict::Drop;
+        }
+        std::byte* cd = data - wire::turn::kChannelDataHeaderLen;
+        wire::turn::write_channel_data_header(MutableByteSpan{cd, wire::turn::kChannelDataHeaderLen},
+                                              act.channel, static_cast<uint16_t>(act.data.size()));
+        const Verdict v = emit_udp_before(f, cd, act.data.size() + wire::turn::kChannelDataHeaderLen,
+                                          act.dst_mac, act.src, act.dst);
+        if (v == Verdict::Transmit) {
+            count(Counter::TurnToClientPackets);
+            count(Counter::TurnToClientBytes, act.data.size());
+        }
+        return v;
+    }
+    case Kind::ToClientIndication: {
+        // Data indication (§11.4): STUN header, XOR-PEER-ADDRESS, DATA header, the data, padding.
+        std::array<std::byte, 64> head{};
+        wire::stun::TransactionId txid;
+        indication_txid_ ^= indication_txid_ << 13;
+        indication_txid_ ^= indication_txid_ >> 7;
+        indication_txid_ ^= indication_txid_ << 17;
+        std::memcpy(txid.data(), &indication_txid_, 8);
+        std::memcpy(txid.data() + 8, &indication_txid_, 4);
+        wire::stun::Builder b{head, wire::stun::message_type(wire::stun::method::kData,
+                                                             wire::stun::Class::Indication), txid};
+        b.add_xor_address(wire::stun::attr::kXorPeerAddress, act.xor_peer);
+        const std::size_t head_len = *b.finish();
+        const std::size_t pad = (4 - act.data.size() % 4) % 4;
+        const std::size_t prefix = head_len + 4;
+        auto* data = const_cast<std::byte*>(act.data.data());
+        if (data - (f.data - f.headroom) < static_cast<std::ptrdiff_t>(prefix) ||
+            data + act.data.size() + pad > f.data + f.room) {
+            count(Counter::DropNoMbuf);
+            return Verdict::Drop;
+        }
+        std::byte* msg = data - prefix;
+        std::memcpy(msg, head.data(), head_len);
+        store_u16be(msg + head_len, wire::stun::attr::kData);
+        store_u16be(msg + head_len + 2, static_cast<uint16_t>(act.data.size()));
+        std::memset(data + act.data.size(), 0, pad);
+        const std::size_t total = prefix + act.data.size() + pad;
+        store_u16be(msg + 2, static_cast<uint16_t>(total - wire::stun::kHeaderLen));
+        const Verdict v = emit_udp_before(f, msg, total, act.dst_mac, act.src, act.dst);
+        if (v == Verdict::Transmit) {
+            count(Counter::TurnToClientPackets);
+            count(Counter::TurnToClientBytes, act.data.size());
+        }
+        return v;
+    }
+    }
+    return Verdict::Drop;
 }
 
 std::size_t Stack::write_arp_request(MutableByteSpan out, wire::Ipv4Addr target) const noexcept {

@@ -13,6 +13,7 @@
 #include "dataplane/stack/interface.hpp"
 #include "dataplane/stack/neighbor_table.hpp"
 #include "dataplane/stack/stun_binding_service.hpp"
+#include "dataplane/turn/turn_server.hpp"
 
 #include <array>
 #include <cstdint>
@@ -26,18 +27,22 @@ enum class Verdict : uint8_t {
     Consumed,  // handled, nothing to send
 };
 
-/// A frame in a buffer that may grow up to `room` bytes.
+/// A frame in a buffer: `len` bytes at `data`, which may grow up to `room` bytes from `data`
+/// and move back by up to `headroom` bytes (an mbuf's headroom), e.g. to prepend headers.
 struct Frame {
     std::byte* data;
     uint32_t len;
     uint32_t room;
+    uint32_t headroom = 0;
 };
 
 class Stack {
 public:
-    /// All references are borrowed and outlive the Stack (they are lcore-local too).
+    /// All references are borrowed and outlive the Stack (they are lcore-local too). `turn` may
+    /// be null (TURN off). Timestamps passed to handle() tick `ticks_per_s` times a second.
     Stack(const Interface& ifc, const ServicesConfig& services, NeighborTable& neighbors,
-          shm::LcoreCounters& counters) noexcept;
+          shm::LcoreCounters& counters, TurnServer* turn = nullptr,
+          uint64_t ticks_per_s = 1) noexcept;
 
     Verdict handle(Frame& f, uint64_t now) noexcept;
 
@@ -46,6 +51,10 @@ public:
     /// Builds a Neighbor Solicitation to the target's solicited-node group.
     std::size_t write_neighbor_solicitation(MutableByteSpan out,
                                             const wire::Ipv6Addr& target) const noexcept;
+
+    /// When a relayed packet was dropped for want of a next-hop MAC, writes the ARP request or
+    /// neighbor solicitation to send (once per retry interval); returns its length or 0.
+    std::size_t take_solicitation(MutableByteSpan out, uint64_t now) noexcept;
 
     [[nodiscard]] const Interface& interface() const noexcept { return ifc_; }
     [[nodiscard]] NeighborTable& neighbors() noexcept { return neighbors_; }
@@ -60,15 +69,27 @@ private:
     /// Demultiplexes a checksum-verified UDP payload addressed to us by destination port.
     Verdict handle_udp(Frame& f, const Eth& eth, const wire::Endpoint& local,
                        const wire::Endpoint& peer, ByteSpan payload) noexcept;
+    Verdict turn_emit(Frame& f, const Eth& eth, const TurnAction& act, uint64_t now) noexcept;
+    /// Writes Ethernet/IP/UDP headers right before `payload` (which lies inside the frame's
+    /// buffer) and makes the frame that datagram.
+    Verdict emit_udp_before(Frame& f, std::byte* payload, std::size_t len, const wire::MacAddr& dst_mac,
+                            const wire::Endpoint& src, const wire::Endpoint& dst) noexcept;
+    std::optional<wire::MacAddr> next_hop_mac(const wire::Endpoint& dst, uint64_t now) noexcept;
     Verdict udp_reply(Frame& f, const Eth& eth, const wire::Endpoint& local,
                       const wire::Endpoint& peer, ByteSpan payload) noexcept;
-    void count(shm::Counter c) noexcept;
+    void count(shm::Counter c, uint64_t n = 1) noexcept;
 
     const Interface& ifc_;
     const ServicesConfig& services_;
     NeighborTable& neighbors_;
     shm::LcoreCounters& counters_;
     StunBindingService stun_;
+    TurnServer* turn_;  // borrowed, lcore-local; null when TURN is off
+    uint64_t ticks_per_s_;
+    std::optional<wire::Ipv4Addr> solicit4_;
+    std::optional<wire::Ipv6Addr> solicit6_;
+    uint64_t indication_txid_ = 0x9e3779b97f4a7c15ULL;
+    uint64_t now_ = 0;  // timestamp of the frame being handled
     alignas(64) std::array<std::byte, 1500> scratch_{};  // reply payloads; lcore-local
 };
 

@@ -16,12 +16,21 @@ struct World {
         ifc.ipv4 = tern::wire::Prefix<tern::wire::Ipv4Addr>{*tern::wire::Ipv4Addr::parse("198.18.0.2"), 24};
         ifc.ipv6 = tern::wire::Prefix<tern::wire::Ipv6Addr>{*tern::wire::Ipv6Addr::parse("2001:2::2"), 64};
         ifc.link_local = tern::wire::Ipv6Addr::link_local_from_mac(ifc.mac);
+        turn_cfg.secrets = {"fuzzing-secret"};
+        turn_cfg.users = {{"alice", "wonderland"}};
+        turn_cfg.relay_port_min = 49152;
+        turn_cfg.relay_port_max = 49160;
+        turn_cfg.max_allocations = 4;
+        turn_cfg.allowed_peers = {"198.18.0.0/24"};
     }
     tern::dp::Interface ifc;
     tern::ServicesConfig services;
+    tern::TurnConfig turn_cfg;
     tern::dp::NeighborTable neighbors{64, 1000, 100};
     std::unique_ptr<tern::shm::LcoreCounters> counters = std::make_unique<tern::shm::LcoreCounters>();
-    tern::dp::Stack stack{ifc, services, neighbors, *counters};
+    tern::dp::PeerPolicy policy{turn_cfg, {}, {}};
+    tern::dp::TurnServer turn{turn_cfg, policy, 0, 1, *counters, 1'800'000'000};
+    tern::dp::Stack stack{ifc, services, neighbors, *counters, &turn, 1};
 };
 
 }  // namespace
@@ -32,13 +41,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         return 0;
     }
     // Room as an mbuf would give: the frame plus tailroom.
-    std::vector<std::byte> buf(2048 + 128);
-    std::memcpy(buf.data(), data, size);
-    tern::dp::Frame f{buf.data(), static_cast<uint32_t>(size), static_cast<uint32_t>(buf.size())};
+    std::vector<std::byte> buf(128 + 2048 + 128);
+    std::memcpy(buf.data() + 128, data, size);
+    tern::dp::Frame f{buf.data() + 128, static_cast<uint32_t>(size), 2048 + 128, 128};
     static uint64_t now = 1;
-    now += 7;
+    now += 1;
+    w.turn.tick(now);
     if (w.stack.handle(f, now) == tern::dp::Verdict::Transmit) {
-        if (f.len > f.room || !tern::wire::parse_ethernet(tern::ByteSpan{buf.data(), f.len})) {
+        if (f.len > f.room || f.data < buf.data() || f.data + f.len > buf.data() + buf.size() ||
+            !tern::wire::parse_ethernet(tern::ByteSpan{f.data, f.len})) {
             __builtin_trap();
         }
     }

@@ -111,6 +111,11 @@ def main():
         "vlan_icmp4": US_MAC + HOST_MAC + struct.pack("!HH", 0x8100, 100) + struct.pack("!H", 0x0800) + ipv4(HOST4, US4, 1, echo),
         "ipv6_ext_headers": eth(US_MAC, HOST_MAC, 0x86DD, ipv6(HOST6, US6, 0,
             bytes([60, 0, 1, 4, 0, 0, 0, 0]) + bytes([17, 0, 1, 4, 0, 0, 0, 0]) + udp6(HOST6, US6, 1, 3478, stun["binding_plain"]))),
+        "turn_allocate_unsigned": eth(US_MAC, HOST_MAC, 0x0800, ipv4(HOST4, US4, 17, udp4(HOST4, US4, 40000, 3478,
+            bytes.fromhex("000300082112a442" + "00" * 12 + "0019000411000000")))),
+        "turn_channel_data": eth(US_MAC, HOST_MAC, 0x0800, ipv4(HOST4, US4, 17, udp4(HOST4, US4, 40000, 3478,
+            bytes.fromhex("4001000568656c6c6f000000")))),
+        "turn_peer_to_relay": eth(US_MAC, HOST_MAC, 0x0800, ipv4(bytes([198, 18, 0, 50]), US4, 17, udp4(bytes([198, 18, 0, 50]), US4, 5000, 49152, b"peer data"))),
         "ipv4_fragment": eth(US_MAC, HOST_MAC, 0x0800, ipv4(HOST4, US4, 17, udp4(HOST4, US4, 1, 3478, b"x"), frag=0x2000)),
     }
     for k, v in frames.items():

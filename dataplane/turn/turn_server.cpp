@@ -1,0 +1,625 @@
+#include "dataplane/turn/turn_server.hpp"
+
+#include "common/wire/turn/channel_data.hpp"
+
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace tern::dp {
+
+using shm::Counter;
+namespace stun = wire::stun;
+namespace attr = wire::stun::attr;
+namespace err = wire::stun::error;
+
+namespace {
+
+constexpr uint8_t kTransportUdp = 17;
+
+std::string_view text(ByteSpan s) { return {reinterpret_cast<const char*>(s.data()), s.size()}; }
+
+bool same_family(const wire::Endpoint& a, const wire::Endpoint& b) { return a.is_v6 == b.is_v6; }
+
+void put_hex(char* out, uint64_t v) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (int i = 15; i >= 0; --i) {
+        out[i] = kHex[v & 0xf];
+        v >>= 4;
+    }
+}
+
+bool get_hex(const char* in, uint64_t& v) {
+    v = 0;
+    for (int i = 0; i < 16; ++i) {
+        const char c = in[i];
+        const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (d < 0) {
+            return false;
+        }
+        v = (v << 4) | static_cast<uint64_t>(d);
+    }
+    return true;
+}
+
+/// Attributes TURN requests may carry that we understand (§18 plus STUN's own).
+bool known_turn_attribute(uint16_t t) {
+    switch (t) {
+    case attr::kUsername:
+    case attr::kMessageIntegrity:
+    case attr::kMessageIntegritySha256:
+    case attr::kRealm:
+    case attr::kNonce:
+    case attr::kChannelNumber:
+    case attr::kLifetime:
+    case attr::kXorPeerAddress:
+    case attr::kData:
+    case attr::kRequestedAddressFamily:
+    case attr::kEvenPort:
+    case attr::kRequestedTransport:
+    case attr::kDontFragment:
+    case attr::kReservationToken:
+    case attr::kPasswordAlgorithm:
+    case attr::kUserhash:
+        return true;
+    default:
+        return false;
+    }
+}
+
+}  // namespace
+
+TurnServer::TurnServer(const TurnConfig& cfg, const PeerPolicy& policy, uint32_t index,
+                       uint32_t n_workers, shm::LcoreCounters& counters, uint64_t start_unix_s)
+    : cfg_(cfg), policy_(policy), counters_(counters),
+      table_(cfg.max_allocations,
+             static_cast<uint16_t>(cfg.relay_port_min +
+                                   (uint32_t{cfg.relay_port_max} - cfg.relay_port_min + 1) / n_workers * index),
+             static_cast<uint16_t>(cfg.relay_port_min +
+                                   (uint32_t{cfg.relay_port_max} - cfg.relay_port_min + 1) / n_workers * (index + 1) - 1)),
+      start_unix_s_(start_unix_s) {
+    for (const std::string& s : cfg.secrets) {
+        secret_keys_.emplace_back(as_bytes(s.data(), s.size()));
+    }
+    for (const TurnUser& u : cfg.users) {
+        static_users_.emplace_back(u.name, turn::long_term_key(u.name, cfg.realm, u.password));
+    }
+    std::array<uint8_t, 32> k{};
+    RAND_bytes(k.data(), static_cast<int>(k.size()));
+    nonce_key_ = crypto::HmacSha1Key{as_bytes(k.data(), k.size())};
+}
+
+// ---- nonces: stateless, bound to the client address, with an expiry (RFC 8489 §9.2) ----------
+
+bool TurnServer::make_nonce(const wire::Endpoint& client, uint64_t now_s, char out[32]) const noexcept {
+    const uint64_t expiry = start_unix_s_ + now_s + cfg_.nonce_lifetime_s;
+    put_hex(out, expiry);
+    const auto mac = nonce_key_.compute(
+        {as_bytes(out, 16), client.is_v6 ? as_bytes(client.v6.b.data(), 16) : as_bytes(&client.v4.v, 4)});
+    uint64_t tag = 0;
+    std::memcpy(&tag, mac.data(), sizeof tag);
+    put_hex(out + 16, tag);
+    return true;
+}
+
+bool TurnServer::nonce_valid(ByteSpan nonce, const wire::Endpoint& client, uint64_t now_s) const noexcept {
+    if (nonce.size() != 32) {
+        return false;
+    }
+    const char* n = reinterpret_cast<const char*>(nonce.data());
+    uint64_t expiry = 0;
+    uint64_t tag = 0;
+    if (!get_hex(n, expiry) || !get_hex(n + 16, tag) || expiry < start_unix_s_ + now_s) {
+        return false;
+    }
+    char expect[32];
+    make_nonce(client, expiry - cfg_.nonce_lifetime_s - start_unix_s_, expect);
+    return std::memcmp(expect + 16, n + 16, 16) == 0;
+}
+
+// ---- authentication ---------------------------------------------------------------------------
+
+bool TurnServer::rate_limited(const wire::Endpoint& client, uint64_t now_s, bool record) noexcept {
+    wire::Endpoint who = client;
+    who.port = 0;
+    const std::size_t h = (client.is_v6 ? client.v6.b[15] ^ client.v6.b[14] : client.v4.v * 2654435761U) %
+                          failures_.size();
+    FailureSlot& s = failures_[h];
+    if (!(s.who == who) || now_s >= s.window_start_s + 60) {
+        if (!record) {
+            return false;
+        }
+        s = FailureSlot{who, now_s, 0};
+    }
+    if (record) {
+        ++s.failures;
+    }
+    return s.failures > cfg_.auth_failures_per_minute;
+}
+
+TurnServer::Auth TurnServer::authenticate(const stun::Message& m, const wire::Endpoint& client,
+                                          uint64_t now_s) noexcept {
+    Auth a;
+    auto user = m.find(attr::kUsername);
+    auto realm = m.find(attr::kRealm);
+    auto nonce = m.find(attr::kNonce);
+    if (!user || !realm || !nonce || text(realm->value) != cfg_.realm) {
+        return a;
+    }
+    if (!nonce_valid(nonce->value, client, now_s)) {
+        return a;  // caller distinguishes stale nonces
+    }
+    const std::string_view name = text(user->value);
+    for (const auto& [n, key] : static_users_) {
+        if (n == name) {
+            if (m.check_integrity(crypto::HmacSha1Key{as_bytes(key.data(), key.size())})) {
+                a.ok = true;
+                a.key = key;
+                return a;
+            }
+        }
+    }
+    if (!secret_keys_.empty()) {
+        const auto expiry = turn::rest_expiry(name);
+        if (expiry && *expiry >= start_unix_s_ + now_s) {
+            for (const crypto::HmacSha1Key& sk : secret_keys_) {
+                const auto mac = sk.compute({user->value});
+                char pw[32];
+                const std::size_t pw_len = turn::base64_encode(as_bytes(mac.data(), mac.size()), pw);
+                const auto key = crypto::long_term_key_md5(user->value, realm->value, as_bytes(pw, pw_len));
+                if (m.check_integrity(crypto::HmacSha1Key{as_bytes(key.data(), key.size())})) {
+                    a.ok = true;
+                    a.key = key;
+                    return a;
+                }
+            }
+        }
+    }
+    return a;
+}
+
+// ---- replies ----------------------------------------------------------------------------------
+
+TurnAction TurnServer::finish_reply(stun::Builder& b, const wire::Endpoint& client,
+                                    const wire::Endpoint& server, const turn::LongTermKey* key) noexcept {
+    if (key != nullptr) {
+        b.add_message_integrity(crypto::HmacSha1Key{as_bytes(key->data(), key->size())});
+    }
+    b.add_fingerprint();
+    auto n = b.finish();
+    if (!n) {
+        return {};
+    }
+    reply_len_ = *n;
+    TurnAction act;
+    act.kind = TurnAction::Kind::Reply;
+    act.src = server;
+    act.dst = client;
+    return act;
+}
+
+TurnAction TurnServer::reply_error(const stun::Message& m, const wire::Endpoint& client,
+                                   const wire::Endpoint& server, uint16_t code, const char* reason,
+                                   const turn::LongTermKey* key, bool with_nonce, uint64_t now_s) noexcept {
+    count(Counter::TurnErrorsSent);
+    stun::Builder b{scratch_, stun::message_type(m.method(), stun::Class::Error), m.transaction_id()};
+    b.add_error_code(code, reason);
+    if (with_nonce) {
+        char nonce[32];
+        make_nonce(client, now_s, nonce);
+        b.add_string(attr::kRealm, cfg_.realm).add(attr::kNonce, as_bytes(nonce, sizeof nonce));
+    }
+    return finish_reply(b, client, server, key);
+}
+
+// ---- client side ------------------------------------------------------------------------------
+
+TurnAction TurnServer::on_client(ByteSpan payload, const wire::Endpoint& client,
+                                 const wire::Endpoint& server, const wire::MacAddr& client_mac,
+                                 uint64_t now_s) noexcept {
+    if (const uint32_t idx = table_.find(client, server); idx != kNoAllocation) {
+        table_.at(idx).client_mac = client_mac;  // follows a client whose router changed
+    }
+    if (wire::turn::looks_like_channel_data(payload)) {
+        return handle_channel_data(payload, client, server, now_s);
+    }
+    auto m = stun::Message::parse(payload);
+    if (!m) {
+        count(Counter::TurnDropMalformed);
+        return {};
+    }
+    if (m->cls() == stun::Class::Indication && m->method() == stun::method::kSend) {
+        return handle_send(*m, client, server, now_s);
+    }
+    if (m->cls() != stun::Class::Request) {
+        count(Counter::TurnDropMalformed);
+        return {};
+    }
+    return handle_request(*m, client, server, client_mac, now_s);
+}
+
+TurnAction TurnServer::handle_request(const stun::Message& m, const wire::Endpoint& client,
+                                      const wire::Endpoint& server, const wire::MacAddr& mac,
+                                      uint64_t now_s) noexcept {
+    const uint16_t method = m.method();
+    if (method != stun::method::kAllocate && method != stun::method::kRefresh &&
+        method != stun::method::kCreatePermission && method != stun::method::kChannelBind) {
+        return reply_error(m, client, server, err::kBadRequest, "Bad Request", nullptr, false, now_s);
+    }
+    if (rate_limited(client, now_s, false)) {
+        count(Counter::TurnRateLimited);
+        return {};
+    }
+    // §5 / RFC 8489 §9.2.4: no MESSAGE-INTEGRITY yet -> 401 with realm and nonce.
+    if (!m.find(attr::kMessageIntegrity)) {
+        return reply_error(m, client, server, err::kUnauthorized, "Unauthorized", nullptr, true, now_s);
+    }
+    if (!m.find(attr::kUsername) || !m.find(attr::kRealm) || !m.find(attr::kNonce)) {
+        return reply_error(m, client, server, err::kBadRequest, "Bad Request", nullptr, false, now_s);
+    }
+    if (!nonce_valid(m.find(attr::kNonce)->value, client, now_s)) {
+        return reply_error(m, client, server, err::kStaleNonce, "Stale Nonce", nullptr, true, now_s);
+    }
+    const Auth auth = authenticate(m, client, now_s);
+    if (!auth.ok) {
+        count(Counter::TurnAuthFailures);
+        if (rate_limited(client, now_s, true)) {
+            count(Counter::TurnRateLimited);
+            return {};
+        }
+        return reply_error(m, client, server, err::kUnauthorized, "Unauthorized", nullptr, true, now_s);
+    }
+    const turn::LongTermKey* key = &auth.key;
+    std::array<uint16_t, 8> unknown{};
+    if (const std::size_t n = m.unknown_required(unknown, known_turn_attribute); n > 0) {
+        count(Counter::TurnErrorsSent);
+        stun::Builder b{scratch_, stun::message_type(method, stun::Class::Error), m.transaction_id()};
+        b.add_error_code(err::kUnknownAttribute, "Unknown Attribute")
+            .add_unknown_attributes(std::span{unknown.data(), std::min(n, unknown.size())});
+        return finish_reply(b, client, server, key);
+    }
+    const std::string_view user = text(m.find(attr::kUsername)->value);
+    uint32_t idx = table_.find(client, server);
+
+    if (method == stun::method::kAllocate) {
+        if (idx != kNoAllocation) {
+            Allocation& a = table_.at(idx);
+            if (a.allocate_txid != m.transaction_id()) {
+                return reply_error(m, client, server, err::kAllocationMismatch, "Allocation Mismatch",
+                                   key, false, now_s);
+            }
+            // A retransmitted Allocate: answer it again (§7.2, "stateless stack approach").
+        } else {
+            auto transport = m.find(attr::kRequestedTransport);
+            if (!transport || transport->value.size() != 4) {
+                return reply_error(m, client, server, err::kBadRequest, "Bad Request: no REQUESTED-TRANSPORT",
+                                   key, false, now_s);
+            }
+            if (std::to_integer<uint8_t>(transport->value[0]) != kTransportUdp) {
+                return reply_error(m, client, server, err::kUnsupportedTransport,
+                                   "Unsupported Transport Protocol", key, false, now_s);
+            }
+            if (m.find(attr::kReservationToken)) {
+                return reply_error(m, client, server, err::kInsufficientCapacity,
+                                   "Reservations not supported", key, false, now_s);
+            }
+            bool even = false;
+            if (auto ep = m.find(attr::kEvenPort)) {
+                if (ep->value.size() != 1) {
+                    return reply_error(m, client, server, err::kBadRequest, "Bad Request", key, false, now_s);
+                }
+                if ((std::to_integer<uint8_t>(ep->value[0]) & 0x80) != 0) {
+                    return reply_error(m, client, server, err::kInsufficientCapacity,
+                                       "Port reservations not supported", key, false, now_s);
+                }
+                even = true;
+            }
+            if (auto fam = m.find(attr::kRequestedAddressFamily)) {
+                const uint8_t f = fam->value.empty() ? 0 : std::to_integer<uint8_t>(fam->value[0]);
+                if ((f == 1 && server.is_v6) || (f == 2 && !server.is_v6) || (f != 1 && f != 2)) {
+                    return reply_error(m, client, server, err::kAddressFamilyNotSupported,
+                                       "Address Family not Supported", key, false, now_s);
+                }
+            }
+            if (cfg_.user_quota != 0 && table_.count_user(user) >= cfg_.user_quota) {
+                count(Counter::TurnQuotaRefusals);
+                return reply_error(m, client, server, err::kAllocationQuotaReached,
+                                   "Allocation Quota Reached", key, false, now_s);
+            }
+            uint32_t lifetime = cfg_.default_lifetime_s;
+            if (auto lt = m.find(attr::kLifetime); lt && lt->value.size() == 4) {
+                lifetime = std::clamp(load_u32be(lt->value.data()), cfg_.default_lifetime_s,
+                                      cfg_.max_lifetime_s);
+            }
+            idx = table_.create(client, server, even, now_s + lifetime, now_s);
+            if (idx == kNoAllocation) {
+                count(Counter::TurnQuotaRefusals);
+                return reply_error(m, client, server, err::kInsufficientCapacity,
+                                   "Insufficient Capacity", key, false, now_s);
+            }
+            Allocation& a = table_.at(idx);
+            a.allocate_txid = m.transaction_id();
+            a.client_mac = mac;
+            a.username_len = static_cast<uint8_t>(std::min(user.size(), a.username.size()));
+            std::memcpy(a.username.data(), user.data(), a.username_len);
+            count(Counter::TurnAllocationsCreated);
+        }
+        Allocation& a = table_.at(idx);
+        wire::Endpoint relayed = server;
+        relayed.port = a.relay_port;
+        stun::Builder b{scratch_, stun::message_type(method, stun::Class::Success), m.transaction_id()};
+        b.add_xor_address(attr::kXorRelayedAddress, relayed)
+            .add_u32(attr::kLifetime, static_cast<uint32_t>(a.expires_s - now_s))
+            .add_xor_address(attr::kXorMappedAddress, client);
+        return finish_reply(b, client, server, key);
+    }
+
+    if (idx == kNoAllocation) {
+        return reply_error(m, client, server, err::kAllocationMismatch, "Allocation Mismatch", key,
+                           false, now_s);
+    }
+    Allocation& a = table_.at(idx);
+    if (a.user() != user) {
+        return reply_error(m, client, server, err::kWrongCredentials, "Wrong Credentials", key,
+                           false, now_s);  // §7: the allocation belongs to another username
+    }
+
+    if (method == stun::method::kRefresh) {
+        uint32_t lifetime = cfg_.default_lifetime_s;
+        if (auto lt = m.find(attr::kLifetime); lt && lt->value.size() == 4) {
+            const uint32_t want = load_u32be(lt->value.data());
+            lifetime = want == 0 ? 0 : std::clamp(want, cfg_.default_lifetime_s, cfg_.max_lifetime_s);
+        }
+        stun::Builder b{scratch_, stun::message_type(method, stun::Class::Success), m.transaction_id()};
+        b.add_u32(attr::kLifetime, lifetime);
+        if (lifetime == 0) {
+            table_.release(idx);
+            count(Counter::TurnAllocationsDeleted);
+        } else {
+            table_.refresh(idx, now_s + lifetime);
+        }
+        return finish_reply(b, client, server, key);
+    }
+
+    if (method == stun::method::kCreatePermission) {
+        // Validate every XOR-PEER-ADDRESS first: the request installs all or nothing (§10.2).
+        bool any = false;
+        uint16_t bad = 0;
+        m.for_each([&](const stun::Attribute& at) {
+            if (at.type != attr::kXorPeerAddress || bad != 0) {
+                return;
+            }
+            auto peer = m.xor_address(at);
+            any = true;
+            if (!peer) {
+                bad = err::kBadRequest;
+            } else if (!same_family(*peer, server)) {
+                bad = err::kPeerAddressFamilyMismatch;
+            } else if (!peer_allowed(*peer)) {
+                bad = err::kForbidden;
+            }
+        });
+        if (!any) {
+            bad = err::kBadRequest;
+        }
+        if (bad != 0) {
+            if (bad == err::kForbidden) {
+                count(Counter::TurnDeniedPeer);
+            }
+            return reply_error(m, client, server, bad,
+                               bad == err::kForbidden ? "Forbidden" : bad == err::kBadRequest
+                                                                          ? "Bad Request"
+                                                                          : "Peer Address Family Mismatch",
+                               key, false, now_s);
+        }
+        bool full = false;
+        m.for_each([&](const stun::Attribute& at) {
+            if (at.type != attr::kXorPeerAddress) {
+                return;
+            }
+            const wire::Endpoint peer = *m.xor_address(at);
+            if (Permission* p = a.find_permission(peer, now_s)) {
+                p->expires_s = now_s + kPermissionLifetimeS;
+                return;
+            }
+            auto slot = std::find_if(a.permissions.begin(), a.permissions.end(),
+                                     [&](const Permission& p) { return p.expires_s <= now_s; });
+            if (slot == a.permissions.end()) {
+                full = true;
+                return;
+            }
+            *slot = Permission{peer, now_s + kPermissionLifetimeS};
+            count(Counter::TurnPermissionsCreated);
+        });
+        if (full) {
+            return reply_error(m, client, server, err::kInsufficientCapacity, "Too many permissions",
+                               key, false, now_s);
+        }
+        stun::Builder b{scratch_, stun::message_type(method, stun::Class::Success), m.transaction_id()};
+        return finish_reply(b, client, server, key);
+    }
+
+    // ChannelBind (§11.2)
+    auto num = m.find(attr::kChannelNumber);
+    auto xpa = m.find(attr::kXorPeerAddress);
+    std::optional<wire::Endpoint> peer = xpa ? m.xor_address(*xpa) : std::nullopt;
+    if (!num || num->value.size() != 4 || !peer) {
+        return reply_error(m, client, server, err::kBadRequest, "Bad Request", key, false, now_s);
+    }
+    const uint16_t number = load_u16be(num->value.data());
+    if (!wire::turn::valid_channel(number)) {
+        return reply_error(m, client, server, err::kBadRequest, "Bad Request: channel number", key,
+                           false, now_s);
+    }
+    if (!same_family(*peer, server)) {
+        return reply_error(m, client, server, err::kPeerAddressFamilyMismatch,
+                           "Peer Address Family Mismatch", key, false, now_s);
+    }
+    if (!peer_allowed(*peer)) {
+        count(Counter::TurnDeniedPeer);
+        return reply_error(m, client, server, err::kForbidden, "Forbidden", key, false, now_s);
+    }
+    Channel* by_num = a.channel_by_number(number, now_s);
+    Channel* by_peer = a.channel_by_peer(*peer, now_s);
+    if ((by_num != nullptr && !(by_num->peer == *peer)) || (by_peer != nullptr && by_peer->number != number)) {
+        return reply_error(m, client, server, err::kBadRequest, "Bad Request: channel in use", key,
+                           false, now_s);
+    }
+    Channel* ch = by_num;
+    if (ch == nullptr) {
+        auto slot = std::find_if(a.channels.begin(), a.channels.end(),
+                                 [&](const Channel& c) { return c.number == 0 || c.expires_s <= now_s; });
+        if (slot == a.channels.end()) {
+            return reply_error(m, client, server, err::kInsufficientCapacity, "Too many channels", key,
+                               false, now_s);
+        }
+        ch = &*slot;
+        *ch = Channel{number, *peer, 0};
+        count(Counter::TurnChannelsBound);
+    }
+    ch->expires_s = now_s + kChannelLifetimeS;
+    if (Permission* p = a.find_permission(*peer, now_s)) {
+        p->expires_s = now_s + kPermissionLifetimeS;
+    } else {
+        auto slot = std::find_if(a.permissions.begin(), a.permissions.end(),
+                                 [&](const Permission& p) { return p.expires_s <= now_s; });
+        if (slot != a.permissions.end()) {
+            *slot = Permission{*peer, now_s + kPermissionLifetimeS};
+            count(Counter::TurnPermissionsCreated);
+        }
+    }
+    stun::Builder b{scratch_, stun::message_type(method, stun::Class::Success), m.transaction_id()};
+    return finish_reply(b, client, server, key);
+}
+
+bool TurnServer::peer_allowed(const wire::Endpoint& peer) const noexcept {
+    return peer.is_v6 ? policy_.allowed(peer.v6) : policy_.allowed(peer.v4);
+}
+
+bool TurnServer::within_rate(uint64_t& bucket, uint64_t& stamp, std::size_t bytes,
+                             uint64_t now_s) const noexcept {
+    if (cfg_.max_bps == 0) {
+        return true;
+    }
+    // Token bucket refilled once a second with one second's worth of bytes, capped at that.
+    const uint64_t per_s = cfg_.max_bps / 8;
+    if (now_s != stamp) {
+        bucket = per_s;
+        stamp = now_s;
+    }
+    if (bucket < bytes) {
+        return false;
+    }
+    bucket -= bytes;
+    return true;
+}
+
+TurnAction TurnServer::handle_send(const stun::Message& m, const wire::Endpoint& client,
+                                   const wire::Endpoint& server, uint64_t now_s) noexcept {
+    const uint32_t idx = table_.find(client, server);
+    if (idx == kNoAllocation) {
+        count(Counter::TurnDropNoAllocation);
+        return {};
+    }
+    Allocation& a = table_.at(idx);
+    auto xpa = m.find(attr::kXorPeerAddress);
+    auto data = m.find(attr::kData);
+    std::optional<wire::Endpoint> peer = xpa ? m.xor_address(*xpa) : std::nullopt;
+    if (!peer || !data) {
+        count(Counter::TurnDropMalformed);
+        return {};
+    }
+    if (a.find_permission(*peer, now_s) == nullptr) {
+        count(Counter::TurnDropNoPermission);
+        return {};
+    }
+    if (!within_rate(a.bucket_to_peer, a.bucket_stamp, data->value.size(), now_s)) {
+        count(Counter::TurnDropBandwidth);
+        return {};
+    }
+    TurnAction act;
+    act.kind = TurnAction::Kind::ToPeer;
+    act.data = data->value;
+    act.src = server;
+    act.src.port = a.relay_port;
+    act.dst = *peer;
+    ++a.to_peer_packets;
+    a.to_peer_bytes += data->value.size();
+    return act;
+}
+
+TurnAction TurnServer::handle_channel_data(ByteSpan payload, const wire::Endpoint& client,
+                                           const wire::Endpoint& server, uint64_t now_s) noexcept {
+    auto cd = wire::turn::parse_channel_data(payload, wire::turn::Framing::Datagram);
+    if (!cd) {
+        count(Counter::TurnDropMalformed);
+        return {};
+    }
+    const uint32_t idx = table_.find(client, server);
+    if (idx == kNoAllocation) {
+        count(Counter::TurnDropNoAllocation);
+        return {};
+    }
+    Allocation& a = table_.at(idx);
+    Channel* ch = a.channel_by_number(cd->channel, now_s);
+    if (ch == nullptr) {
+        count(Counter::TurnDropNoPermission);
+        return {};
+    }
+    if (!within_rate(a.bucket_to_peer, a.bucket_stamp, cd->data.size(), now_s)) {
+        count(Counter::TurnDropBandwidth);
+        return {};
+    }
+    TurnAction act;
+    act.kind = TurnAction::Kind::ToPeer;
+    act.data = cd->data;
+    act.src = server;
+    act.src.port = a.relay_port;
+    act.dst = ch->peer;
+    ++a.to_peer_packets;
+    a.to_peer_bytes += cd->data.size();
+    return act;
+}
+
+// ---- peer side --------------------------------------------------------------------------------
+
+TurnAction TurnServer::on_peer(ByteSpan payload, const wire::Endpoint& peer,
+                               const wire::Endpoint& relay, uint64_t now_s) noexcept {
+    const uint32_t idx = table_.by_relay_port(relay.port);
+    if (idx == kNoAllocation || !same_family(table_.at(idx).server, peer)) {
+        count(Counter::TurnDropNoAllocation);
+        return {};
+    }
+    Allocation& a = table_.at(idx);
+    // §9: data from a peer without a permission for its IP address is silently discarded.
+    if (a.find_permission(peer, now_s) == nullptr) {
+        count(Counter::TurnDropNoPermission);
+        return {};
+    }
+    if (!within_rate(a.bucket_to_client, a.bucket_stamp, payload.size(), now_s)) {
+        count(Counter::TurnDropBandwidth);
+        return {};
+    }
+    TurnAction act;
+    act.data = payload;
+    act.src = a.server;
+    act.dst = a.client;
+    act.dst_mac = a.client_mac;
+    if (const Channel* ch = a.channel_by_peer(peer, now_s)) {
+        act.kind = TurnAction::Kind::ToClientChannel;
+        act.channel = ch->number;
+    } else {
+        act.kind = TurnAction::Kind::ToClientIndication;
+        act.xor_peer = peer;
+    }
+    ++a.to_client_packets;
+    a.to_client_bytes += payload.size();
+    return act;
+}
+
+void TurnServer::tick(uint64_t now_s) noexcept {
+    table_.expire(now_s, [&](uint32_t) { count(Counter::TurnAllocationsExpired); });
+}
+
+}  // namespace tern::dp

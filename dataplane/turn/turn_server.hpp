@@ -1,0 +1,111 @@
+// The TURN server of one lcore (RFC 8656 over UDP): authenticates requests with long-term
+// credentials (static users or TURN REST API secrets, coturn-compatible), manages allocations,
+// permissions and channels, and tells the host stack what to send for each packet.
+//
+// It never builds frames itself: it returns a TurnAction and the Stack writes the headers, so
+// relayed data stays where it arrived in the mbuf.
+#pragma once
+
+#include "common/config.hpp"
+#include "common/crypto/hmac.hpp"
+#include "common/shm/counters.hpp"
+#include "common/turn/credentials.hpp"
+#include "common/wire/stun/stun_builder.hpp"
+#include "dataplane/turn/allocation_table.hpp"
+#include "dataplane/turn/peer_policy.hpp"
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+namespace tern::dp {
+
+struct TurnAction {
+    enum class Kind : uint8_t {
+        None,                // dropped or consumed (counted)
+        Reply,               // a STUN response in reply() to the client, from `src` to `dst`
+        ToPeer,              // `data` from relay `src` to peer `dst`
+        ToClientChannel,     // `data` as ChannelData `channel` from `src` to client `dst`
+        ToClientIndication,  // `data` as a Data indication from `xor_peer`, `src` to `dst`
+    };
+    Kind kind = Kind::None;
+    ByteSpan data;
+    wire::Endpoint src;
+    wire::Endpoint dst;
+    wire::MacAddr dst_mac;  // for client-bound traffic: the MAC the client's packets came from
+    uint16_t channel = 0;
+    wire::Endpoint xor_peer;
+};
+
+class TurnServer {
+public:
+    /// Shares the port range among `n_workers`; worker `index` owns one slice.
+    TurnServer(const TurnConfig& cfg, const PeerPolicy& policy, uint32_t index, uint32_t n_workers,
+               shm::LcoreCounters& counters, uint64_t start_unix_s);
+
+    /// A STUN message or ChannelData from a client to the TURN port.
+    TurnAction on_client(ByteSpan payload, const wire::Endpoint& client,
+                         const wire::Endpoint& server, const wire::MacAddr& client_mac,
+                         uint64_t now_s) noexcept;
+
+    /// A datagram from a peer to one of this lcore's relay ports.
+    TurnAction on_peer(ByteSpan payload, const wire::Endpoint& peer, const wire::Endpoint& relay,
+                       uint64_t now_s) noexcept;
+
+    [[nodiscard]] bool owns_relay_port(uint16_t port) const noexcept { return table_.owns_port(port); }
+    [[nodiscard]] ByteSpan reply() const noexcept { return ByteSpan{scratch_}.first(reply_len_); }
+
+    /// Expires allocations; call about once a second.
+    void tick(uint64_t now_s) noexcept;
+
+    [[nodiscard]] const AllocationTable& allocations() const noexcept { return table_; }
+    AllocationTable& allocations_for_test() noexcept { return table_; }
+
+private:
+    struct Auth {
+        bool ok = false;
+        turn::LongTermKey key{};
+    };
+    TurnAction handle_request(const wire::stun::Message& m, const wire::Endpoint& client,
+                              const wire::Endpoint& server, const wire::MacAddr& mac,
+                              uint64_t now_s) noexcept;
+    TurnAction handle_send(const wire::stun::Message& m, const wire::Endpoint& client,
+                           const wire::Endpoint& server, uint64_t now_s) noexcept;
+    TurnAction handle_channel_data(ByteSpan payload, const wire::Endpoint& client,
+                                   const wire::Endpoint& server, uint64_t now_s) noexcept;
+    Auth authenticate(const wire::stun::Message& m, const wire::Endpoint& client,
+                      uint64_t now_s) noexcept;
+    bool rate_limited(const wire::Endpoint& client, uint64_t now_s, bool record_failure) noexcept;
+    bool make_nonce(const wire::Endpoint& client, uint64_t now_s, char out[32]) const noexcept;
+    bool nonce_valid(ByteSpan nonce, const wire::Endpoint& client, uint64_t now_s) const noexcept;
+    bool peer_allowed(const wire::Endpoint& peer) const noexcept;
+    bool within_rate(uint64_t& bucket, uint64_t& stamp, std::size_t bytes, uint64_t now_s) const noexcept;
+
+    TurnAction reply_error(const wire::stun::Message& m, const wire::Endpoint& client,
+                           const wire::Endpoint& server, uint16_t code, const char* reason,
+                           const turn::LongTermKey* key, bool with_nonce, uint64_t now_s) noexcept;
+    TurnAction finish_reply(wire::stun::Builder& b, const wire::Endpoint& client,
+                            const wire::Endpoint& server, const turn::LongTermKey* key) noexcept;
+    void count(shm::Counter c, uint64_t n = 1) noexcept {
+        shm::bump(counters_.v[static_cast<std::size_t>(c)], n);
+    }
+
+    const TurnConfig& cfg_;
+    const PeerPolicy& policy_;
+    shm::LcoreCounters& counters_;
+    AllocationTable table_;
+    std::vector<crypto::HmacSha1Key> secret_keys_;  // one per REST secret
+    std::vector<std::pair<std::string, turn::LongTermKey>> static_users_;
+    crypto::HmacSha1Key nonce_key_;
+    uint64_t start_unix_s_;
+    struct FailureSlot {
+        wire::Endpoint who;
+        uint64_t window_start_s = 0;
+        uint32_t failures = 0;
+    };
+    std::array<FailureSlot, 256> failures_{};
+    alignas(64) std::array<std::byte, 1500> scratch_{};
+    std::size_t reply_len_ = 0;
+};
+
+}  // namespace tern::dp
