@@ -69,13 +69,15 @@ TEST_CASE("ChannelData: malformed messages are refused", "[turn][wire]") {
     CHECK(parse_channel_data(test::hex("4001 00"), Framing::Datagram).error() == wire::Error::Truncated);
     CHECK(parse_channel_data(test::hex("4001 0008 6869"), Framing::Datagram).error() ==
           wire::Error::Truncated);
-    CHECK(parse_channel_data(test::hex("5000 0000"), Framing::Datagram).error() ==
-          wire::Error::Malformed);  // above 0x4fff
+    CHECK(parse_channel_data(test::hex("8000 0000"), Framing::Datagram).error() ==
+          wire::Error::Malformed);  // above 0x7fff
+    CHECK(parse_channel_data(test::hex("7fff 0000"), Framing::Datagram));  // RFC 5766 range
     CHECK(parse_channel_data(test::hex("3fff 0000"), Framing::Datagram).error() ==
           wire::Error::Malformed);
     CHECK(parse_channel_data(test::hex("4001 0001 68 000000 00"), Framing::Datagram).error() ==
           wire::Error::BadLength);  // more than padding after the data
     CHECK(looks_like_channel_data(test::hex("4000")));
     CHECK_FALSE(looks_like_channel_data(test::hex("0001")));
+    CHECK(looks_like_channel_data(test::hex("7fff")));
     CHECK_FALSE(looks_like_channel_data(test::hex("8000")));
 }

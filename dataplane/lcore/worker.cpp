@@ -127,7 +127,7 @@ void Worker::handle_burst(std::size_t pi, rte_mbuf** pkts, uint16_t n) noexcept 
         rte_pktmbuf_free_bulk(to_free, n_free);
     }
     std::array<std::byte, 128> sol{};
-    if (const std::size_t len = stack.take_solicitation(sol, now)) {
+    while (const std::size_t len = stack.take_solicitation(sol, now)) {
         send_frame(pi, ByteSpan{sol}.first(len));
     }
 }

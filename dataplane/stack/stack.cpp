@@ -338,8 +338,8 @@ std::optional<wire::MacAddr> Stack::next_hop_mac(const wire::Endpoint& dst, uint
             return std::nullopt;
         }
         auto mac = neighbors_.resolve(*hop, now, solicit);
-        if (solicit) {
-            solicit6_ = *hop;
+        if (solicit && n_solicit_ < solicit_.size()) {
+            solicit_[n_solicit_++] = Solicit{true, {}, *hop};
         }
         return mac;
     }
@@ -348,24 +348,23 @@ std::optional<wire::MacAddr> Stack::next_hop_mac(const wire::Endpoint& dst, uint
         return std::nullopt;
     }
     auto mac = neighbors_.resolve(NeighborTable::key(*hop), now, solicit);
-    if (solicit) {
-        solicit4_ = *hop;
+    if (solicit && n_solicit_ < solicit_.size()) {
+        solicit_[n_solicit_++] = Solicit{false, *hop, {}};
     }
     return mac;
 }
 
 std::size_t Stack::take_solicitation(MutableByteSpan out, uint64_t /*now*/) noexcept {
-    std::size_t n = 0;
-    if (solicit4_) {
-        n = write_arp_request(out, *solicit4_);
-        solicit4_.reset();
-        count(Counter::ArpRequestsSent);
-    } else if (solicit6_) {
-        n = write_neighbor_solicitation(out, *solicit6_);
-        solicit6_.reset();
-        count(Counter::NdSolicitationsSent);
+    if (n_solicit_ == 0) {
+        return 0;
     }
-    return n;
+    const Solicit s = solicit_[--n_solicit_];
+    if (s.v6) {
+        count(Counter::NdSolicitationsSent);
+        return write_neighbor_solicitation(out, s.ip6);
+    }
+    count(Counter::ArpRequestsSent);
+    return write_arp_request(out, s.v4);
 }
 
 Verdict Stack::emit_udp_before(Frame& f, std::byte* payload, std::size_t len,
@@ -412,6 +411,9 @@ Verdict Stack::turn_emit(Frame& f, const Eth& eth, const TurnAction& act, uint64
     case Kind::None:
         return Verdict::Drop;
     case Kind::Reply:
+        if (act.resolve_hint) {
+            (void)next_hop_mac(*act.resolve_hint, now);
+        }
         return udp_reply(f, eth, act.src, act.dst, turn_->reply());
     case Kind::ToPeer: {
         auto mac = next_hop_mac(act.dst, now);

@@ -86,8 +86,14 @@ private:
     StunBindingService stun_;
     TurnServer* turn_;  // borrowed, lcore-local; null when TURN is off
     uint64_t ticks_per_s_;
-    std::optional<wire::Ipv4Addr> solicit4_;
-    std::optional<wire::Ipv6Addr> solicit6_;
+    // Next hops to solicit, queued while handling a frame and sent by the worker after it.
+    struct Solicit {
+        bool v6 = false;
+        wire::Ipv4Addr v4;
+        wire::Ipv6Addr ip6;
+    };
+    std::array<Solicit, 8> solicit_{};
+    uint8_t n_solicit_ = 0;
     uint64_t indication_txid_ = 0x9e3779b97f4a7c15ULL;
     uint64_t now_ = 0;  // timestamp of the frame being handled
     alignas(64) std::array<std::byte, 1500> scratch_{};  // reply payloads; lcore-local

@@ -437,7 +437,11 @@ TurnAction TurnServer::handle_request(const stun::Message& m, const wire::Endpoi
                                key, false, now_s);
         }
         stun::Builder b{scratch_, stun::message_type(method, stun::Class::Success), m.transaction_id()};
-        return finish_reply(b, client, server, key);
+        TurnAction act = finish_reply(b, client, server, key);
+        if (auto first = m.find(attr::kXorPeerAddress)) {
+            act.resolve_hint = m.xor_address(*first);  // data will follow: learn its MAC now
+        }
+        return act;
     }
 
     // ChannelBind (§11.2)
@@ -479,8 +483,8 @@ TurnAction TurnServer::handle_request(const stun::Message& m, const wire::Endpoi
         count(Counter::TurnChannelsBound);
     }
     ch->expires_s = now_s + kChannelLifetimeS;
-    if (Permission* p = a.find_permission(*peer, now_s)) {
-        p->expires_s = now_s + kPermissionLifetimeS;
+    if (Permission* existing = a.find_permission(*peer, now_s)) {
+        existing->expires_s = now_s + kPermissionLifetimeS;
     } else {
         auto slot = std::find_if(a.permissions.begin(), a.permissions.end(),
                                  [&](const Permission& p) { return p.expires_s <= now_s; });
@@ -490,7 +494,9 @@ TurnAction TurnServer::handle_request(const stun::Message& m, const wire::Endpoi
         }
     }
     stun::Builder b{scratch_, stun::message_type(method, stun::Class::Success), m.transaction_id()};
-    return finish_reply(b, client, server, key);
+    TurnAction act = finish_reply(b, client, server, key);
+    act.resolve_hint = *peer;
+    return act;
 }
 
 bool TurnServer::peer_allowed(const wire::Endpoint& peer) const noexcept {

@@ -15,6 +15,7 @@
 #include "dataplane/turn/peer_policy.hpp"
 
 #include <array>
+#include <optional>
 #include <cstdint>
 #include <vector>
 
@@ -35,6 +36,7 @@ struct TurnAction {
     wire::MacAddr dst_mac;  // for client-bound traffic: the MAC the client's packets came from
     uint16_t channel = 0;
     wire::Endpoint xor_peer;
+    std::optional<wire::Endpoint> resolve_hint;  // a peer that will get data soon
 };
 
 class TurnServer {

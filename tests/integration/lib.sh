@@ -70,6 +70,8 @@ dataplane: {
               gateway4 = "$CLI4"; gateway6 = "$CLI6"; } );
   exception: { enabled = true; iface = "${TAG}x"; };
   services: { stun_port = 3478; software = "tern-it"; };
+  turn: { realm = "tern.test"; secrets = ["integration-secret"];
+          users = ( { name = "alice"; password = "wonderland"; } ); };
 };
 controlplane: { admin_socket = "$CP_SOCK"; reconnect_ms = 50; ping_interval_ms = 200; };
 CONF

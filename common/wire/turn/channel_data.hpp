@@ -9,14 +9,16 @@
 namespace tern::wire::turn {
 
 inline constexpr uint16_t kChannelMin = 0x4000;
-inline constexpr uint16_t kChannelMax = 0x4fff;  // RFC 8656 §12 (RFC 5766 allowed to 0x7fff)
+// RFC 8656 §12 narrowed channels to 0x4000-0x4fff; RFC 5766 clients (coturn's uclient among them)
+// still pick up to 0x7fff, so the wider range is accepted and never handed out by us.
+inline constexpr uint16_t kChannelMax = 0x7fff;
 inline constexpr std::size_t kChannelDataHeaderLen = 4;
 
 constexpr bool valid_channel(uint16_t c) { return c >= kChannelMin && c <= kChannelMax; }
 
-/// RFC 7983 demultiplexing: first byte 64..79 is a TURN channel.
+/// RFC 7983 demultiplexing: first byte 64..79 is a TURN channel (80..127 for RFC 5766 channels).
 inline bool looks_like_channel_data(ByteSpan p) noexcept {
-    return !p.empty() && (std::to_integer<uint8_t>(p[0]) & 0xf0) == 0x40;
+    return !p.empty() && (std::to_integer<uint8_t>(p[0]) & 0xc0) == 0x40;
 }
 
 struct ChannelDataView {

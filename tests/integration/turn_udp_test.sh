@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# TURN over UDP with coturn's own test clients: turnutils_uclient relays through tern to
+# turnutils_peer (an echo server), with TURN REST API credentials and with a static user, in
+# ChannelData and in Send/Data-indication mode, several sessions at once, without loss.
+source "$(dirname "$0")/lib.sh"
+topology_up
+PEER=198.18.0.3
+in_cli ip addr add "$PEER/24" dev "${TAG}a"
+start_dataplane
+start_controlplane
+
+in_cli turnutils_peer -L "$PEER" -p 3480 >"$WORK/peer.log" 2>&1 &
+PEER_PID=$!
+wait_until 10 "turnutils_peer" bash -c "ip netns exec $CNS ss -Hlun | grep -q '$PEER:3480'"
+
+# uclient's own summary: "Total lost packets N (P%)", and how many it sent and received.
+check_run() {  # check_run NAME LOG EXPECTED_MESSAGES
+  local lost recv
+  lost=$(sed -n 's/.*Total lost packets \([0-9]*\).*/\1/p' "$2" | tail -1)
+  recv=$(sed -n 's/.*tot_recv_msgs=\([0-9]*\).*/\1/p' "$2" | tail -1)
+  [[ -n "$lost" ]] || { tail -20 "$2" >&2; fail "$1: no summary from turnutils_uclient"; }
+  ((lost == 0)) || { tail -20 "$2" >&2; fail "$1: $lost packets lost"; }
+  ((recv >= $3)) || { tail -20 "$2" >&2; fail "$1: received $recv of $3"; }
+  log "$1: $recv messages echoed through the relay, 0 lost"
+}
+
+# -c: no RTCP companion allocation (that one asks for an EVEN-PORT reservation, which tern
+# refuses with 508). -m sessions, -n messages each, -l bytes, -z ms between messages.
+MSGS=40
+SESS=4
+in_cli timeout 60 turnutils_uclient -c -W integration-secret -u rest-user -e "$PEER" -r 3480 \
+  -m "$SESS" -n "$MSGS" -l 200 -z 5 "$US4" >"$WORK/rest_channel.log" 2>&1 ||
+  { tail -30 "$WORK/rest_channel.log" >&2; fail "uclient (REST, channels) exited non-zero"; }
+check_run "REST credentials, ChannelData" "$WORK/rest_channel.log" $((MSGS * SESS))
+
+in_cli timeout 60 turnutils_uclient -c -s -u alice -w wonderland -e "$PEER" -r 3480 \
+  -m "$SESS" -n "$MSGS" -l 200 -z 5 "$US4" >"$WORK/static_send.log" 2>&1 ||
+  { tail -30 "$WORK/static_send.log" >&2; fail "uclient (static user, Send indications) exited non-zero"; }
+check_run "static user, Send/Data indications" "$WORK/static_send.log" $((MSGS * SESS))
+
+counter_at_least turn_allocations_created $((2 * SESS)) || fail "turn_allocations_created is $(counter turn_allocations_created)"
+counter_at_least turn_channels_bound "$SESS" || fail "turn_channels_bound is $(counter turn_channels_bound)"
+counter_at_least turn_to_peer_packets $((2 * MSGS * SESS)) || fail "turn_to_peer_packets is $(counter turn_to_peer_packets)"
+counter_at_least turn_to_client_packets $((2 * MSGS * SESS)) || fail "turn_to_client_packets is $(counter turn_to_client_packets)"
+
+# Wrong secret: refused, counted.
+in_cli timeout 30 turnutils_uclient -c -W wrong-secret-value -u rest-user -e "$PEER" -n 1 "$US4" \
+  >"$WORK/bad.log" 2>&1 || true
+counter_at_least turn_auth_failures 1 || fail "a wrong secret was not refused"
+grep -q "tot_recv_msgs=[1-9]" "$WORK/bad.log" && fail "data flowed with a wrong secret"
+
+# Denied peers (the appliance itself, loopback) are refused with 403 by the default policy.
+in_cli timeout 30 turnutils_uclient -c -u alice -w wonderland -e "$US4" -n 1 "$US4" >"$WORK/denied.log" 2>&1 || true
+counter_at_least turn_denied_peer 1 || fail "relaying to tern's own address was not refused"
+in_cli timeout 30 turnutils_uclient -c -u alice -w wonderland -e 127.0.0.1 -n 1 "$US4" >"$WORK/denied2.log" 2>&1 || true
+counter_at_least turn_denied_peer 2 || fail "relaying to loopback was not refused"
+log "wrong secret refused ($(counter turn_auth_failures) failures), own address refused as peer"
+
+kill "$PEER_PID" 2>/dev/null || true
+log "counters: allocations $(counter turn_allocations_created), to peer $(counter turn_to_peer_packets), to client $(counter turn_to_client_packets); PASS"
