@@ -259,7 +259,7 @@ Config build(const libconfig::Config& cfg) {
     }
     if (d.exists("turn")) {
         const libconfig::Setting& t = d["turn"];
-        reject_unknown(t, {"enabled", "realm", "secrets", "users", "relay_ports", "max_allocations",
+        reject_unknown(t, {"enabled", "realm", "secrets", "secret_file", "users", "relay_ports", "max_allocations",
                            "user_quota", "default_lifetime_s", "max_lifetime_s",
                            "nonce_lifetime_s", "max_bps", "auth_failures_per_minute",
                            "denied_peers", "allowed_peers"});
@@ -270,6 +270,24 @@ Config build(const libconfig::Config& cfg) {
             fail(t, "realm must be 1 to 127 characters");
         }
         tc.secrets = get_string_list(t, "secrets");
+        tc.secret_file = get_string(t, "secret_file", "");
+        if (!tc.secret_file.empty()) {
+            FILE* f = std::fopen(tc.secret_file.c_str(), "r");
+            if (f == nullptr) {
+                fail(t["secret_file"], "cannot read " + tc.secret_file + ": " + std::strerror(errno));
+            }
+            char line[512];
+            while (std::fgets(line, sizeof line, f) != nullptr) {
+                std::string sec(line);
+                while (!sec.empty() && (sec.back() == '\n' || sec.back() == '\r' || sec.back() == ' ')) {
+                    sec.pop_back();
+                }
+                if (!sec.empty() && sec[0] != '#') {
+                    tc.secrets.push_back(std::move(sec));
+                }
+            }
+            std::fclose(f);
+        }
         for (const std::string& sec : tc.secrets) {
             if (sec.size() < 8) {
                 fail(t["secrets"], "each secret needs at least 8 characters");

@@ -61,6 +61,7 @@ struct TurnConfig {
     bool enabled = true;
     std::string realm = "tern";
     std::vector<std::string> secrets;  // TURN REST API shared secrets; the first one signs
+    std::string secret_file;           // more secrets, one per line (kept out of the config)
     std::vector<TurnUser> users;       // static long-term users
     uint16_t relay_port_min = 49152;
     uint16_t relay_port_max = 65535;

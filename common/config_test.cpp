@@ -2,6 +2,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <cstdlib>
+
 using namespace tern;
 
 namespace {
@@ -97,4 +101,23 @@ dataplane: {
         turn: { secrets = ["short"]; }; };)", "t.conf");
     REQUIRE_FALSE(short_secret);
     CHECK(short_secret.error().find("at least 8") != std::string::npos);
+}
+
+TEST_CASE("Config: TURN secrets from a file, comments skipped", "[config]") {
+    char path[] = "/tmp/tern-secret-XXXXXX";
+    const int fd = mkstemp(path);
+    REQUIRE(fd >= 0);
+    const std::string body = "# rotated 2026-11\nfile-secret-one\n\nfile-secret-two\r\n";
+    REQUIRE(write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size()));
+    close(fd);
+    auto c = parse_config(std::string(R"(dataplane: { ports = ( { name = "a"; vdev = "n"; ipv4 = "1.2.3.4/8"; } );
+        turn: { secrets = ["inline-secret"]; secret_file = ")") + path + R"("; }; };)", "t.conf");
+    unlink(path);
+    REQUIRE(c);
+    CHECK(c->dataplane.turn.secrets ==
+          std::vector<std::string>{"inline-secret", "file-secret-one", "file-secret-two"});
+    auto missing = parse_config(R"(dataplane: { ports = ( { name = "a"; vdev = "n"; ipv4 = "1.2.3.4/8"; } );
+        turn: { secret_file = "/nonexistent/secret"; }; };)", "t.conf");
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().find("cannot read /nonexistent/secret") != std::string::npos);
 }

@@ -3,6 +3,7 @@
 #include "common/config.hpp"
 #include "common/log.hpp"
 #include "common/shm/messages.hpp"
+#include "common/turn/credentials.hpp"
 #include "controlplane/admin/admin_server.hpp"
 #include "controlplane/dp_client/dp_client.hpp"
 #include "controlplane/stats_report.hpp"
@@ -15,6 +16,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <vector>
 
 namespace {
@@ -39,7 +41,7 @@ struct WorkerHealth {
 class ControlPlane {
 public:
     explicit ControlPlane(const tern::Config& c)
-        : cfg_(c.controlplane), dp_(c.dataplane.control_socket),
+        : all_(c), cfg_(c.controlplane), dp_(c.dataplane.control_socket),
           admin_(cfg_.admin_socket, [this](std::string_view r) { return handle(r); }) {}
 
     int run() {
@@ -127,6 +129,24 @@ private:
 
     void drain() {
         dp_.drain_events([this](uint32_t w, const tern::shm::RingMessage& m) {
+            if (m.type == static_cast<uint16_t>(tern::shm::MsgType::TurnAllocation) &&
+                m.payload.size() == sizeof(tern::shm::TurnAllocationEvt)) {
+                tern::shm::TurnAllocationEvt e;
+                std::memcpy(&e, m.payload.data(), sizeof e);
+                if (e.request_id == list_request_) {
+                    list_.push_back(allocation_json(e));
+                }
+                return;
+            }
+            if (m.type == static_cast<uint16_t>(tern::shm::MsgType::TurnListDone) &&
+                m.payload.size() == sizeof(tern::shm::TurnListDoneEvt)) {
+                tern::shm::TurnListDoneEvt d;
+                std::memcpy(&d, m.payload.data(), sizeof d);
+                if (d.request_id == list_request_) {
+                    ++list_done_;
+                }
+                return;
+            }
             if (m.type == static_cast<uint16_t>(tern::shm::MsgType::Pong) &&
                 m.payload.size() == sizeof(tern::shm::PongEvt) && w < health_.size()) {
                 tern::shm::PongEvt p;
@@ -140,8 +160,109 @@ private:
         });
     }
 
+    static nlohmann::json allocation_json(const tern::shm::TurnAllocationEvt& e) {
+        auto ip = [&](const uint8_t* b) {
+            if (e.client_is_v6 != 0) {
+                tern::wire::Ipv6Addr a;
+                std::memcpy(a.b.data(), b, 16);
+                return a.to_string();
+            }
+            return tern::wire::Ipv4Addr{tern::load_u32be(reinterpret_cast<const std::byte*>(b))}.to_string();
+        };
+        auto addr = [&](const uint8_t* b, uint16_t port) {
+            return e.client_is_v6 != 0 ? "[" + ip(b) + "]:" + std::to_string(port)
+                                       : ip(b) + ":" + std::to_string(port);
+        };
+        return {{"worker", e.worker},
+                {"user", std::string(e.username, strnlen(e.username, sizeof e.username))},
+                {"client", addr(e.client_ip, e.client_port)},
+                {"relayed", addr(e.relay_ip, e.relay_port)},
+                {"lifetime_s", e.lifetime_left_s},
+                {"permissions", e.permissions},
+                {"channels", e.channels},
+                {"to_peer_packets", e.to_peer_packets},
+                {"to_peer_bytes", e.to_peer_bytes},
+                {"to_client_packets", e.to_client_packets},
+                {"to_client_bytes", e.to_client_bytes}};
+    }
+
+    std::string turn_list() {
+        using nlohmann::json;
+        if (!dp_.connected()) {
+            return json{{"error", "no data plane attached"}}.dump();
+        }
+        list_.clear();
+        list_done_ = 0;
+        list_request_ = ++cookie_;
+        uint32_t asked = 0;
+        for (uint32_t w = 0; w < dp_.workers(); ++w) {
+            asked += dp_.send_command(w, tern::shm::MsgType::TurnList,
+                                      tern::shm::TurnListCmd{generation_, list_request_})
+                         ? 1
+                         : 0;
+        }
+        const uint64_t deadline = mono_ns() + 2'000'000'000ULL;
+        while (list_done_ < asked && mono_ns() < deadline) {
+            drain();
+            usleep(200);
+        }
+        const bool complete = list_done_ == asked && asked == dp_.workers();
+        json out{{"allocations", list_}, {"complete", complete}};
+        list_request_ = 0;
+        return out.dump();
+    }
+
+    std::string turn_credentials(const std::vector<std::string>& args) {
+        using nlohmann::json;
+        const tern::TurnConfig& t = all_.dataplane.turn;
+        if (t.secrets.empty()) {
+            return json{{"error", "no TURN REST secret configured (dataplane.turn.secrets or secret_file)"}}.dump();
+        }
+        const std::string user = args.size() > 1 && args[1] != "-" ? args[1] : "";
+        uint64_t ttl = 86400;
+        if (args.size() > 2) {
+            ttl = std::strtoull(args[2].c_str(), nullptr, 10);
+            if (ttl == 0 || ttl > 365ULL * 86400) {
+                return json{{"error", "ttl must be 1 s to 365 days"}}.dump();
+            }
+        }
+        const auto now = static_cast<uint64_t>(time(nullptr));
+        const std::string username = tern::turn::rest_username(now + ttl, user);
+        json uris = json::array();
+        for (const tern::PortConfig& p : all_.dataplane.ports) {
+            if (p.ipv4) {
+                uris.push_back("turn:" + p.ipv4->addr.to_string() + ":" +
+                               std::to_string(all_.dataplane.services.stun_port) + "?transport=udp");
+            }
+            if (p.ipv6) {
+                uris.push_back("turn:[" + p.ipv6->addr.to_string() + "]:" +
+                               std::to_string(all_.dataplane.services.stun_port) + "?transport=udp");
+            }
+        }
+        return json{{"username", username},
+                    {"password", tern::turn::rest_password(t.secrets.front(), username)},
+                    {"ttl", ttl},
+                    {"realm", t.realm},
+                    {"uris", uris}}
+            .dump();
+    }
+
     std::string handle(std::string_view req) {
         using nlohmann::json;
+        std::vector<std::string> args;
+        for (std::size_t i = 0; i < req.size();) {
+            const std::size_t j = std::min(req.find(' ', i), req.size());
+            if (j > i) {
+                args.emplace_back(req.substr(i, j - i));
+            }
+            i = j + 1;
+        }
+        if (!args.empty() && args[0] == "turn-list") {
+            return turn_list();
+        }
+        if (!args.empty() && args[0] == "turn-credentials") {
+            return turn_credentials(args);
+        }
         if (req == "status" || req == "stats") {
             json out;
             out["controlplane"] = {{"pid", getpid()}, {"attaches", attaches_},
@@ -180,10 +301,11 @@ private:
             return out.dump();
         }
         return json{{"error", "unknown request '" + std::string(req) +
-                                  "' (known: status, stats)"}}
+                                  "' (known: status, stats, turn-list, turn-credentials)"}}
             .dump();
     }
 
+    const tern::Config& all_;
     const tern::ControlplaneConfig& cfg_;
     tern::cp::DataplaneClient dp_;
     tern::cp::AdminServer admin_;
@@ -192,6 +314,9 @@ private:
     uint64_t cookie_ = 0;
     uint64_t attaches_ = 0;
     uint64_t instance_ = 0;
+    uint64_t list_request_ = 0;
+    uint32_t list_done_ = 0;
+    std::vector<nlohmann::json> list_;
     tern::Logger log_{"controlplane"};
 };
 

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -20,6 +21,10 @@ const char* kUsage =
     "commands:\n"
     "  status   is the data plane attached, are its workers answering\n"
     "  stats    counters per lcore, per port and per (port, queue)\n"
+    "  turn credentials [--user U] [--ttl SECONDS]\n"
+    "           TURN REST API credentials from the configured secret (default ttl 86400)\n"
+    "  turn list\n"
+    "           current TURN allocations: user, client, relayed address, traffic, lifetime\n"
     "options:\n"
     "  --socket PATH  control plane admin socket (default /run/tern/controlplane.sock)\n"
     "  --json         print the raw JSON document\n";
@@ -65,6 +70,22 @@ std::string human_bytes(uint64_t b) {
     char s[32];
     std::snprintf(s, sizeof s, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
     return s;
+}
+
+void print_turn_list(const json& j) {
+    const json& list = j["allocations"];
+    std::printf("%-24s %-24s %-24s %7s %5s %5s %12s %12s\n", "user", "client", "relayed", "life_s",
+                "perms", "chans", "to_peer", "to_client");
+    for (const json& a : list) {
+        std::printf("%-24s %-24s %-24s %7u %5u %5u %12s %12s\n",
+                    a.value("user", std::string()).c_str(), a.value("client", std::string()).c_str(),
+                    a.value("relayed", std::string()).c_str(), a.value("lifetime_s", 0U),
+                    a.value("permissions", 0U), a.value("channels", 0U),
+                    human_bytes(a.value("to_peer_bytes", uint64_t{0})).c_str(),
+                    human_bytes(a.value("to_client_bytes", uint64_t{0})).c_str());
+    }
+    std::printf("%zu allocation(s)%s\n", list.size(),
+                j.value("complete", false) ? "" : " (incomplete: a worker did not answer in time)");
 }
 
 void print_status(const json& j) {
@@ -130,46 +151,79 @@ void print_stats(const json& j) {
 int main(int argc, char** argv) {
     std::string socket_path = "/run/tern/controlplane.sock";
     bool as_json = false;
-    std::string cmd;
+    std::vector<std::string> words;
+    std::string user = "-";
+    std::string ttl = "86400";
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--socket" && i + 1 < argc) {
             socket_path = argv[++i];
         } else if (a == "--json") {
             as_json = true;
+        } else if (a == "--user" && i + 1 < argc) {
+            user = argv[++i];
+        } else if (a == "--ttl" && i + 1 < argc) {
+            ttl = argv[++i];
         } else if (a == "-h" || a == "--help" || a == "help") {
             std::fputs(kUsage, stdout);
             return 0;
-        } else if (cmd.empty() && a[0] != '-') {
-            cmd = a;
+        } else if (a[0] != '-') {
+            words.push_back(a);
         } else {
             std::fprintf(stderr, "ternctl: unexpected argument '%s'\n%s", a.c_str(), kUsage);
             return 2;
         }
     }
-    if (cmd != "status" && cmd != "stats") {
+    std::string req;
+    if (words == std::vector<std::string>{"status"} || words == std::vector<std::string>{"stats"}) {
+        req = words[0];
+    } else if (words == std::vector<std::string>{"turn", "list"}) {
+        req = "turn-list";
+    } else if (words == std::vector<std::string>{"turn", "credentials"}) {
+        if (user.empty() || user.find(' ') != std::string::npos || user.find(':') != std::string::npos) {
+            std::fputs("ternctl: --user must be non-empty, without spaces or ':'\n", stderr);
+            return 2;
+        }
+        req = "turn-credentials " + user + " " + ttl;
+    } else {
         std::fputs(kUsage, stderr);
         return 2;
     }
     std::string err;
-    const std::string body = request(socket_path, cmd, err);
+    const std::string body = request(socket_path, req, err);
     if (!err.empty()) {
         std::fprintf(stderr, "ternctl: %s\n", err.c_str());
         return 1;
     }
     const json j = json::parse(body, nullptr, false);
-    if (j.is_discarded() || j.contains("error")) {
+    if (j.is_discarded() || !j.is_object() || j.contains("error")) {
         std::fprintf(stderr, "ternctl: %s\n",
-                     j.is_discarded() ? "malformed answer" : j["error"].get<std::string>().c_str());
+                     j.is_discarded() || !j.is_object() ? "malformed answer"
+                                                        : j["error"].get<std::string>().c_str());
         return 1;
     }
     if (as_json) {
         std::puts(j.dump(2).c_str());
-    } else if (cmd == "status") {
+    } else if (req == "status") {
         print_status(j);
-    } else {
+    } else if (req == "stats") {
         print_stats(j);
+    } else if (req == "turn-list") {
+        print_turn_list(j);
+    } else {
+        std::printf("username=%s password=%s\n", j.value("username", std::string()).c_str(),
+                    j.value("password", std::string()).c_str());
+        std::printf("realm=%s ttl=%lu", j.value("realm", std::string()).c_str(),
+                    static_cast<unsigned long>(j.value("ttl", uint64_t{0})));
+        for (const json& u : j["uris"]) {
+            std::printf(" uri=%s", u.get<std::string>().c_str());
+        }
+        std::printf("\n");
+        return 0;
     }
-    // status fails when no data plane is attached, so scripts can wait on it.
-    return j["dataplane"].value("connected", false) ? 0 : 3;
+    if (req == "status" || req == "stats") {
+        // status fails when no data plane is attached, so scripts can wait on it.
+        return j.contains("dataplane") && j["dataplane"].value("connected", false) ? 0 : 3;
+    }
+    return 0;
 }

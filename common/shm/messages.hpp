@@ -9,7 +9,7 @@
 namespace tern::shm {
 
 inline constexpr uint32_t kChannelMagic = 0x4e524554;  // "TERN" little-endian
-inline constexpr uint32_t kSchemaVersion = 3;
+inline constexpr uint32_t kSchemaVersion = 4;
 
 // ---- unix socket handshake ------------------------------------------------------------
 
@@ -43,8 +43,11 @@ struct HelloReply {
 enum class MsgType : uint16_t {
     // commands, control plane -> lcore
     Ping = 1,
+    TurnList = 2,
     // events, lcore -> control plane
     Pong = 101,
+    TurnAllocation = 102,
+    TurnListDone = 103,
     // punt ring (lcore -> control plane) and inject ring (control plane -> lcore)
     Packet = 201,
 };
@@ -65,6 +68,39 @@ struct PongEvt {
     uint32_t reserved;
 };
 
+/// Asks a worker to report its TURN allocations (a TurnAllocationEvt each, then TurnListDoneEvt).
+struct TurnListCmd {
+    uint64_t generation;
+    uint64_t request_id;
+};
+
+struct TurnAllocationEvt {
+    uint64_t request_id;
+    uint32_t worker;
+    uint16_t port_index;
+    uint8_t client_is_v6;
+    uint8_t reserved;
+    uint8_t client_ip[16];  // IPv4 in the first four bytes, network order
+    uint8_t relay_ip[16];
+    uint16_t client_port;
+    uint16_t relay_port;
+    uint32_t lifetime_left_s;
+    uint16_t permissions;
+    uint16_t channels;
+    uint32_t reserved2;
+    uint64_t to_peer_packets;
+    uint64_t to_peer_bytes;
+    uint64_t to_client_packets;
+    uint64_t to_client_bytes;
+    char username[64];  // truncated, NUL-padded
+};
+
+struct TurnListDoneEvt {
+    uint64_t request_id;
+    uint32_t worker;
+    uint32_t count;
+};
+
 enum class PacketReason : uint16_t {
     Unclassified = 0,
     Dtls = 1,
@@ -80,5 +116,6 @@ struct PacketMeta {
 static_assert(std::is_trivially_copyable_v<PingCmd> && sizeof(PingCmd) == 24);
 static_assert(std::is_trivially_copyable_v<PongEvt> && sizeof(PongEvt) == 32);
 static_assert(sizeof(HelloReply) == 40);
+static_assert(std::is_trivially_copyable_v<TurnAllocationEvt> && sizeof(TurnAllocationEvt) <= 248);
 
 }  // namespace tern::shm

@@ -35,6 +35,12 @@ public:
 
     bool send_ping(uint32_t worker, const shm::PingCmd& cmd) noexcept;
 
+    template <class T>
+    bool send_command(uint32_t worker, shm::MsgType type, const T& cmd) noexcept {
+        return worker < commands_.size() &&
+               commands_[worker].try_push(static_cast<uint16_t>(type), cmd);
+    }
+
     /// Calls f(worker, RingMessage) for each waiting event, up to `max` per worker.
     template <class F>
     void drain_events(F&& f, int max = 1024) {

@@ -184,6 +184,12 @@ void Worker::poll_commands() noexcept {
                 count(Counter::EventsDropped);
             }
         }
+        if (msg.type == static_cast<uint16_t>(shm::MsgType::TurnList) &&
+            msg.payload.size() == sizeof(shm::TurnListCmd)) {
+            shm::TurnListCmd cmd;
+            std::memcpy(&cmd, msg.payload.data(), sizeof cmd);
+            listing_ = TurnListing{true, cmd.request_id, 0, 0, 0};  // a newer request replaces an older
+        }
         count(Counter::CommandsApplied);
         commands_.release();
     }
@@ -216,6 +222,62 @@ void Worker::poll_inject() noexcept {
             }
         }
         inject_.release();
+    }
+}
+
+void Worker::continue_turn_list(uint64_t now) noexcept {
+    if (!listing_.active) {
+        return;
+    }
+    const uint64_t now_s = now / hz_;
+    int budget = 64;  // allocations per loop iteration: a long list never stalls forwarding
+    while (listing_.port < turn_.size() && budget-- > 0) {
+        const AllocationTable& table = turn_[listing_.port]->allocations();
+        if (listing_.next >= table.capacity()) {
+            ++listing_.port;
+            listing_.next = 0;
+            continue;
+        }
+        const Allocation& a = table.at(listing_.next);
+        if (a.in_use) {
+            shm::TurnAllocationEvt e{};
+            e.request_id = listing_.request_id;
+            e.worker = index_;
+            e.port_index = static_cast<uint16_t>(listing_.port);
+            e.client_is_v6 = a.client.is_v6 ? 1 : 0;
+            if (a.client.is_v6) {
+                std::memcpy(e.client_ip, a.client.v6.b.data(), 16);
+                std::memcpy(e.relay_ip, a.server.v6.b.data(), 16);
+            } else {
+                store_u32be(reinterpret_cast<std::byte*>(e.client_ip), a.client.v4.v);
+                store_u32be(reinterpret_cast<std::byte*>(e.relay_ip), a.server.v4.v);
+            }
+            e.client_port = a.client.port;
+            e.relay_port = a.relay_port;
+            e.lifetime_left_s = static_cast<uint32_t>(a.expires_s > now_s ? a.expires_s - now_s : 0);
+            for (const Permission& p : a.permissions) {
+                e.permissions = static_cast<uint16_t>(e.permissions + (p.expires_s > now_s ? 1 : 0));
+            }
+            for (const Channel& c : a.channels) {
+                e.channels = static_cast<uint16_t>(e.channels + (c.number != 0 && c.expires_s > now_s ? 1 : 0));
+            }
+            e.to_peer_packets = a.to_peer_packets;
+            e.to_peer_bytes = a.to_peer_bytes;
+            e.to_client_packets = a.to_client_packets;
+            e.to_client_bytes = a.to_client_bytes;
+            std::memcpy(e.username, a.username.data(), std::min<std::size_t>(a.username_len, sizeof e.username - 1));
+            if (!events_.try_push(static_cast<uint16_t>(shm::MsgType::TurnAllocation), e)) {
+                return;  // ring full: resume from this allocation next time
+            }
+            ++listing_.reported;
+        }
+        ++listing_.next;
+    }
+    if (listing_.port >= turn_.size()) {
+        const shm::TurnListDoneEvt done{listing_.request_id, index_, listing_.reported};
+        if (events_.try_push(static_cast<uint16_t>(shm::MsgType::TurnListDone), done)) {
+            listing_.active = false;
+        }
     }
 }
 
@@ -281,6 +343,7 @@ int Worker::run() noexcept {
         if (start - last_commands > hz / 100000) {
             poll_commands();
             poll_inject();
+            continue_turn_list(start);
             last_commands = start;
         }
         if (start - last_housekeeping > hz / 10) {

@@ -58,6 +58,7 @@ private:
     void poll_commands() noexcept;
     void poll_inject() noexcept;
     void resolve_gateways(uint64_t now) noexcept;
+    void continue_turn_list(uint64_t now) noexcept;
     void send_frame(std::size_t pi, ByteSpan frame) noexcept;
     void count(shm::Counter c, uint64_t n = 1) noexcept {
         shm::bump(counters_->v[static_cast<std::size_t>(c)], n);
@@ -77,6 +78,14 @@ private:
     shm::RingConsumer inject_;
     uint64_t generation_ = 0;
     uint64_t hz_;
+    // An allocation listing in progress: reported a bounded slice per loop iteration.
+    struct TurnListing {
+        bool active = false;
+        uint64_t request_id = 0;
+        std::size_t port = 0;
+        uint32_t next = 0;
+        uint32_t reported = 0;
+    } listing_;
     const std::atomic<bool>& stop_;
 };
 

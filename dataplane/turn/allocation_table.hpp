@@ -81,6 +81,7 @@ public:
     Allocation& at(uint32_t idx) noexcept { return pool_[idx]; }
     [[nodiscard]] const Allocation& at(uint32_t idx) const noexcept { return pool_[idx]; }
     [[nodiscard]] uint32_t active() const noexcept { return active_; }
+    [[nodiscard]] uint32_t capacity() const noexcept { return static_cast<uint32_t>(pool_.size()); }
     [[nodiscard]] uint32_t count_user(std::string_view user) const noexcept;
 
     /// Advances the wheel to `now_s`, releasing what expired; calls on_expire(idx) before each.

@@ -38,6 +38,21 @@ in_cli timeout 60 turnutils_uclient -c -s -u alice -w wonderland -e "$PEER" -r 3
   { tail -30 "$WORK/static_send.log" >&2; fail "uclient (static user, Send indications) exited non-zero"; }
 check_run "static user, Send/Data indications" "$WORK/static_send.log" $((MSGS * SESS))
 
+# Credentials from ternctl work as plain long-term credentials (what a browser is handed), and
+# ternctl turn list shows the allocation while it is in use.
+creds=$("$TERNCTL" --socket "$CP_SOCK" turn credentials --user bob --ttl 600 | head -1)
+[[ "$creds" =~ ^username=([0-9]+:bob)\ password=([A-Za-z0-9+/=]+)$ ]] || fail "ternctl turn credentials printed '$creds'"
+tuser="${BASH_REMATCH[1]}" tpass="${BASH_REMATCH[2]}"
+in_cli timeout 60 turnutils_uclient -c -u "$tuser" -w "$tpass" -e "$PEER" -r 3480 -n 150 -l 100 -z 20 \
+  "$US4" >"$WORK/ternctl_creds.log" 2>&1 &
+uc=$!
+wait_until 10 "the allocation to be listed" bash -c "'$TERNCTL' --socket '$CP_SOCK' turn list | grep -q ':bob '"
+listing=$("$TERNCTL" --socket "$CP_SOCK" turn list)
+echo "$listing" | grep ':bob ' | grep -q "$US4:" || fail "turn list does not show the relayed address: $listing"
+log "ternctl turn list: $(echo "$listing" | grep ':bob ' | tr -s ' ')"
+wait "$uc" || { tail -20 "$WORK/ternctl_creds.log" >&2; fail "uclient with ternctl credentials"; }
+check_run "ternctl turn credentials" "$WORK/ternctl_creds.log" 150
+
 counter_at_least turn_allocations_created $((2 * SESS)) || fail "turn_allocations_created is $(counter turn_allocations_created)"
 counter_at_least turn_channels_bound "$SESS" || fail "turn_channels_bound is $(counter turn_channels_bound)"
 counter_at_least turn_to_peer_packets $((2 * MSGS * SESS)) || fail "turn_to_peer_packets is $(counter turn_to_peer_packets)"
