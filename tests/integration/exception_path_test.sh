@@ -13,14 +13,15 @@ in_dp ip addr show "${TAG}x" | grep -q "inet6 $US6/64" || fail "tap has no $US6"
 
 # TCP over IPv4: a 200 kB transfer each way, checked by hash.
 head -c 200000 /dev/urandom >"$WORK/blob"
-in_dp timeout 20 ncat -l "$US4" 8080 --recv-only >"$WORK/got_by_server" &
-srv=$!
+bg_in "$DNS" "$WORK/got_by_server" timeout 20 ncat -l "$US4" 8080 --recv-only
+srv=$BG_PID
 wait_until 10 "the TCP listener" listening tcp 8080
 in_cli timeout 20 ncat --send-only "$US4" 8080 <"$WORK/blob" || fail "TCP connect/send to $US4:8080"
 wait "$srv" || fail "TCP server"
 cmp -s "$WORK/blob" "$WORK/got_by_server" || fail "TCP payload corrupted client->server"
-in_dp timeout 20 ncat -l "$US4" 8081 --send-only <"$WORK/blob" &
+ip netns exec "$DNS" timeout 20 ncat -l "$US4" 8081 --send-only <"$WORK/blob" >/dev/null 2>&1 &
 srv=$!
+BG_PIDS+=("$srv")
 wait_until 10 "the second TCP listener" listening tcp 8081
 in_cli timeout 20 ncat --recv-only "$US4" 8081 >"$WORK/got_by_client" || fail "TCP receive from $US4:8081"
 wait "$srv" || true
@@ -28,8 +29,8 @@ cmp -s "$WORK/blob" "$WORK/got_by_client" || fail "TCP payload corrupted server-
 log "TCP/IPv4: 200 kB each way intact"
 
 # TCP over IPv6.
-in_dp timeout 20 ncat -6 -l "$US6" 8082 -c 'echo hello-v6' &
-srv=$!
+bg_in "$DNS" /dev/null timeout 20 ncat -6 -l "$US6" 8082 -c 'echo hello-v6'
+srv=$BG_PID
 wait_until 10 "the IPv6 listener" listening tcp 8082
 got=$(in_cli timeout 10 ncat -6 --recv-only "$US6" 8082) || fail "TCP/IPv6 connect"
 wait "$srv" || true
@@ -38,15 +39,15 @@ log "TCP/IPv6: ok"
 
 # UDP to a port the fast path does not own (think SIP on 5060) reaches a kernel socket, and
 # the kernel's answer leaves through the data plane.
-in_dp timeout 20 python3 -c '
+bg_in "$DNS" "$WORK/udp_server.log" timeout 20 python3 -c '
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("'"$US4"'", 5060))
 for _ in range(3):
     data, peer = s.recvfrom(2048)
     s.sendto(b"echo:" + data, peer)
-' &
-srv=$!
+'
+srv=$BG_PID
 wait_until 10 "the UDP listener" listening udp 5060
 got=$(in_cli timeout 10 python3 -c '
 import socket

@@ -20,6 +20,7 @@ DP_SOCK="$WORK/dp.sock"
 CP_SOCK="$WORK/cp.sock"
 DP_PID=""
 CP_PID=""
+BG_PIDS=()  # helpers started with bg_in; the EXIT trap ends them
 US4=198.18.0.2
 US6=2001:2::2
 CLI4=198.18.0.1
@@ -32,6 +33,7 @@ fail() { log "FAIL: $*"; exit 1; }
 cleanup() {
   local rc=$?
   set +e
+  for p in "${BG_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
   [[ -n "$CP_PID" ]] && kill -TERM "$CP_PID" 2>/dev/null && wait "$CP_PID" 2>/dev/null
   [[ -n "$DP_PID" ]] && kill -TERM "$DP_PID" 2>/dev/null && wait "$DP_PID" 2>/dev/null
   if ((rc != 0)); then
@@ -45,6 +47,15 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 in_cli() { ip netns exec "$CNS" "$@"; }
+
+# bg_in NS LOG COMMAND...: starts COMMAND in namespace NS in the background, with $! being the
+# command itself (ip netns exec execs it), records it for the EXIT trap, and sets BG_PID.
+bg_in() {
+  local ns="$1" out="$2"; shift 2
+  ip netns exec "$ns" "$@" >"$out" 2>&1 &
+  BG_PID=$!
+  BG_PIDS+=("$BG_PID")
+}
 in_dp() { ip netns exec "$DNS" "$@"; }
 
 # wait_until SECONDS WHAT COMMAND...: polls a condition (an observable state, not a delay).

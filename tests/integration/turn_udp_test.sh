@@ -9,8 +9,7 @@ in_cli ip addr add "$PEER/24" dev "${TAG}a"
 start_dataplane
 start_controlplane
 
-in_cli turnutils_peer -L "$PEER" -p 3480 >"$WORK/peer.log" 2>&1 &
-PEER_PID=$!
+bg_in "$CNS" "$WORK/peer.log" turnutils_peer -L "$PEER" -p 3480
 wait_until 10 "turnutils_peer" bash -c "ip netns exec $CNS ss -Hlun | grep -q '$PEER:3480'"
 
 # uclient's own summary: "Total lost packets N (P%)", and how many it sent and received.
@@ -43,9 +42,9 @@ check_run "static user, Send/Data indications" "$WORK/static_send.log" $((MSGS *
 creds=$("$TERNCTL" --socket "$CP_SOCK" turn credentials --user bob --ttl 600 | head -1)
 [[ "$creds" =~ ^username=([0-9]+:bob)\ password=([A-Za-z0-9+/=]+)$ ]] || fail "ternctl turn credentials printed '$creds'"
 tuser="${BASH_REMATCH[1]}" tpass="${BASH_REMATCH[2]}"
-in_cli timeout 60 turnutils_uclient -c -u "$tuser" -w "$tpass" -e "$PEER" -r 3480 -n 150 -l 100 -z 20 \
-  "$US4" >"$WORK/ternctl_creds.log" 2>&1 &
-uc=$!
+bg_in "$CNS" "$WORK/ternctl_creds.log" timeout 60 turnutils_uclient -c -u "$tuser" -w "$tpass" \
+  -e "$PEER" -r 3480 -n 150 -l 100 -z 20 "$US4"
+uc=$BG_PID
 wait_until 10 "the allocation to be listed" bash -c "'$TERNCTL' --socket '$CP_SOCK' turn list | grep -q ':bob '"
 listing=$("$TERNCTL" --socket "$CP_SOCK" turn list)
 echo "$listing" | grep ':bob ' | grep -q "$US4:" || fail "turn list does not show the relayed address: $listing"
@@ -71,5 +70,4 @@ in_cli timeout 30 turnutils_uclient -c -u alice -w wonderland -e 127.0.0.1 -n 1 
 counter_at_least turn_denied_peer 2 || fail "relaying to loopback was not refused"
 log "wrong secret refused ($(counter turn_auth_failures) failures), own address refused as peer"
 
-kill "$PEER_PID" 2>/dev/null || true
 log "counters: allocations $(counter turn_allocations_created), to peer $(counter turn_to_peer_packets), to client $(counter turn_to_client_packets); PASS"
