@@ -7,11 +7,13 @@
 #include "dataplane/lcore/worker.hpp"
 #include "dataplane/port/port.hpp"
 
+#include <openssl/rand.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -115,6 +117,10 @@ int run(const tern::Config& config) {
         }
     }
     const PeerPolicy peer_policy{c.turn, own4, own6};
+    std::array<uint8_t, 32> nonce_secret{};
+    if (RAND_bytes(nonce_secret.data(), static_cast<int>(nonce_secret.size())) != 1) {
+        throw std::runtime_error("no randomness for the TURN nonce key");
+    }
 
     ControlServer control{c.control_socket, n_workers, static_cast<uint32_t>(c.ports.size()),
                           rte_get_tsc_hz()};
@@ -131,7 +137,8 @@ int run(const tern::Config& config) {
         std::vector<WorkerPort> wp;
         for (std::size_t i = 0; i < ports.size(); ++i) {
             wp.push_back({ports[i].id, c.exception.enabled ? taps[i].id : kNoTap, ports[i].pool,
-                          &interfaces[i], &peer_policy});
+                          &interfaces[i], &peer_policy,
+                          as_bytes(nonce_secret.data(), nonce_secret.size())});
         }
         workers.push_back(std::make_unique<Worker>(index, c, std::move(wp), control.region(), g_stop));
         if (rte_eal_remote_launch(&Worker::launch, workers.back().get(), lcore) != 0) {

@@ -33,7 +33,7 @@ Worker::Worker(uint32_t index, const DataplaneConfig& cfg, std::vector<WorkerPor
         if (cfg.turn.enabled) {
             turn_.push_back(std::make_unique<TurnServer>(
                 cfg.turn, *p.policy, index, static_cast<uint32_t>(cfg.worker_cores.size()),
-                *counters_, unix_at_tsc0));
+                *counters_, unix_at_tsc0, p.nonce_secret));
             turn = turn_.back().get();
         }
         stacks_.push_back(std::make_unique<Stack>(*p.ifc, cfg.services, *neighbors_.back(),

@@ -26,6 +26,7 @@ struct WorkerPort {
     rte_mempool* pool;
     const Interface* ifc;  // borrowed; lives in main() until all lcores joined
     const PeerPolicy* policy;  // borrowed, read-only; same lifetime
+    ByteSpan nonce_secret;     // borrowed; one per process
 };
 
 inline constexpr uint16_t kNoTap = 0xffff;

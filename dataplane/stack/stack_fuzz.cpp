@@ -29,7 +29,8 @@ struct World {
     tern::dp::NeighborTable neighbors{64, 1000, 100};
     std::unique_ptr<tern::shm::LcoreCounters> counters = std::make_unique<tern::shm::LcoreCounters>();
     tern::dp::PeerPolicy policy{turn_cfg, {}, {}};
-    tern::dp::TurnServer turn{turn_cfg, policy, 0, 1, *counters, 1'800'000'000};
+    tern::dp::TurnServer turn{turn_cfg, policy, 0, 1, *counters, 1'800'000'000,
+                              tern::as_bytes("fuzz-nonce-key", 14)};
     tern::dp::Stack stack{ifc, services, neighbors, *counters, &turn, 1};
 };
 

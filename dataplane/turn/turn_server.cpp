@@ -2,8 +2,6 @@
 
 #include "common/wire/turn/channel_data.hpp"
 
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <cstring>
 
@@ -71,23 +69,21 @@ bool known_turn_attribute(uint16_t t) {
 }  // namespace
 
 TurnServer::TurnServer(const TurnConfig& cfg, const PeerPolicy& policy, uint32_t index,
-                       uint32_t n_workers, shm::LcoreCounters& counters, uint64_t start_unix_s)
+                       uint32_t n_workers, shm::LcoreCounters& counters, uint64_t start_unix_s,
+                       ByteSpan nonce_secret)
     : cfg_(cfg), policy_(policy), counters_(counters),
       table_(cfg.max_allocations,
              static_cast<uint16_t>(cfg.relay_port_min +
                                    (uint32_t{cfg.relay_port_max} - cfg.relay_port_min + 1) / n_workers * index),
              static_cast<uint16_t>(cfg.relay_port_min +
                                    (uint32_t{cfg.relay_port_max} - cfg.relay_port_min + 1) / n_workers * (index + 1) - 1)),
-      start_unix_s_(start_unix_s) {
+      nonce_key_(nonce_secret), start_unix_s_(start_unix_s) {
     for (const std::string& s : cfg.secrets) {
         secret_keys_.emplace_back(as_bytes(s.data(), s.size()));
     }
     for (const TurnUser& u : cfg.users) {
         static_users_.emplace_back(u.name, turn::long_term_key(u.name, cfg.realm, u.password));
     }
-    std::array<uint8_t, 32> k{};
-    RAND_bytes(k.data(), static_cast<int>(k.size()));
-    nonce_key_ = crypto::HmacSha1Key{as_bytes(k.data(), k.size())};
 }
 
 // ---- nonces: stateless, bound to the client address, with an expiry (RFC 8489 §9.2) ----------

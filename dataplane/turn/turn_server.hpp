@@ -42,8 +42,9 @@ struct TurnAction {
 class TurnServer {
 public:
     /// Shares the port range among `n_workers`; worker `index` owns one slice.
+    /// `nonce_secret` is shared by all workers of the process, so a nonce from one is valid on all.
     TurnServer(const TurnConfig& cfg, const PeerPolicy& policy, uint32_t index, uint32_t n_workers,
-               shm::LcoreCounters& counters, uint64_t start_unix_s);
+               shm::LcoreCounters& counters, uint64_t start_unix_s, ByteSpan nonce_secret);
 
     /// A STUN message or ChannelData from a client to the TURN port.
     TurnAction on_client(ByteSpan payload, const wire::Endpoint& client,

@@ -62,7 +62,8 @@ struct Fixture {
     TurnServer& srv() {
         if (!server) {
             policy = std::make_unique<PeerPolicy>(cfg, std::vector<Ipv4Addr>{kServer.v4}, std::vector<Ipv6Addr>{});
-            server = std::make_unique<TurnServer>(cfg, *policy, 0, 1, *counters, kStartUnix);
+            server = std::make_unique<TurnServer>(cfg, *policy, 0, 1, *counters, kStartUnix,
+                                                  as_bytes("test-nonce-secret", 17));
         }
         return *server;
     }
