@@ -8,6 +8,7 @@
 #include "common/wire/stun/stun_builder.hpp"
 #include "common/wire/udp.hpp"
 #include "dataplane/stack/stack.hpp"
+#include "dataplane/turn/turn_server.hpp"
 
 #include <x86intrin.h>
 
@@ -21,6 +22,22 @@
 using namespace tern;
 
 namespace {
+
+std::vector<std::byte> udp_frame(const wire::Ipv4Addr& src, uint16_t sport, const wire::Ipv4Addr& dst,
+                                 uint16_t dport, ByteSpan payload) {
+    std::vector<std::byte> f(42 + payload.size());
+    ByteWriter w{f};
+    wire::write_ethernet(w, *wire::MacAddr::parse("02:00:00:00:01:02"), *wire::MacAddr::parse("02:00:00:00:00:01"),
+                         wire::kEtherTypeIpv4);
+    wire::write_ipv4(w, src, dst, wire::kIpProtoUdp, static_cast<uint16_t>(8 + payload.size()));
+    w.u16be(sport);
+    w.u16be(dport);
+    w.u16be(static_cast<uint16_t>(8 + payload.size()));
+    w.u16be(0);
+    w.bytes(payload);
+    wire::udp_fill_checksum_v4(MutableByteSpan{f}.subspan(34), src, dst);
+    return f;
+}
 
 std::vector<std::byte> stun_frame(bool fingerprint) {
     std::array<std::byte, 64> stun{};
@@ -57,21 +74,54 @@ int main(int argc, char** argv) {
     ServicesConfig services;
     dp::NeighborTable neighbors{64, 1000, 100};
     auto counters = std::make_unique<shm::LcoreCounters>();
-    dp::Stack stack{ifc, services, neighbors, *counters};
+    // TURN with one allocation, a permission and a channel installed directly (the set-up is not
+    // what is measured): the relay in both directions, as on the lcore.
+    TurnConfig turn_cfg;
+    turn_cfg.max_allocations = 16;
+    turn_cfg.relay_port_min = 49152;
+    turn_cfg.relay_port_max = 49160;
+    dp::PeerPolicy policy{turn_cfg, {}, {}};
+    dp::TurnServer turn{turn_cfg, policy, 0, 1, *counters, 0, as_bytes("microbench", 10)};
+    const auto us = *wire::Ipv4Addr::parse("198.18.0.2");
+    const auto client = wire::Endpoint::from_v4(*wire::Ipv4Addr::parse("198.18.0.1"), 40000);
+    const auto peer = wire::Endpoint::from_v4(*wire::Ipv4Addr::parse("198.18.0.3"), 5000);
+    const uint32_t idx = turn.allocations_for_test().create(client, wire::Endpoint::from_v4(us, 3478), false,
+                                                            1'000'000, 0);
+    dp::Allocation& alloc = turn.allocations_for_test().at(idx);
+    alloc.permissions[0] = {peer, 1'000'000};
+    alloc.channels[0] = {0x4001, peer, 1'000'000};
+    alloc.client_mac = *wire::MacAddr::parse("02:00:00:00:00:01");
+    neighbors.learn(dp::NeighborTable::key(peer.v4), *wire::MacAddr::parse("02:00:00:00:00:03"), 0);
+    dp::Stack stack{ifc, services, neighbors, *counters, &turn, 1};
+    auto channel_data = [&](std::size_t len) {
+        std::vector<std::byte> cd(4 + len, std::byte{0x5a});
+        store_u16be(cd.data(), 0x4001);
+        store_u16be(cd.data() + 2, static_cast<uint16_t>(len));
+        return udp_frame(client.v4, client.port, us, 3478, cd);
+    };
+    auto from_peer = [&](std::size_t len) {
+        std::vector<std::byte> d(len, std::byte{0xa5});
+        return udp_frame(peer.v4, peer.port, us, alloc.relay_port, d);
+    };
 
     struct Case {
         const char* name;
         std::vector<std::byte> frame;
     };
     const Case cases[] = {{"stun binding + fingerprint", stun_frame(true)},
-                          {"stun binding", stun_frame(false)}};
-    std::vector<std::byte> buf(2048);
+                          {"stun binding", stun_frame(false)},
+                          {"turn channeldata->peer 172B", channel_data(172)},
+                          {"turn peer->channeldata 172B", from_peer(172)},
+                          {"turn channeldata->peer 1200B", channel_data(1200)},
+                          {"turn peer->channeldata 1200B", from_peer(1200)}};
+    std::vector<std::byte> buf(128 + 2048);
     std::printf("%-30s %10s %10s %14s\n", "workload", "ns/frame", "cyc/frame", "memcpy cyc");
+    std::fflush(stdout);
     for (const Case& c : cases) {
         // Floor: copying the frame into the working buffer, as the loop below also does.
         uint64_t t0 = __rdtsc();
         for (long i = 0; i < iters; ++i) {
-            std::memcpy(buf.data(), c.frame.data(), c.frame.size());
+            std::memcpy(buf.data() + 128, c.frame.data(), c.frame.size());
             asm volatile("" ::: "memory");
         }
         const double copy_cyc = static_cast<double>(__rdtsc() - t0) / static_cast<double>(iters);
@@ -79,8 +129,8 @@ int main(int argc, char** argv) {
         t0 = __rdtsc();
         long replies = 0;
         for (long i = 0; i < iters; ++i) {
-            std::memcpy(buf.data(), c.frame.data(), c.frame.size());
-            dp::Frame f{buf.data(), static_cast<uint32_t>(c.frame.size()), static_cast<uint32_t>(buf.size())};
+            std::memcpy(buf.data() + 128, c.frame.data(), c.frame.size());
+            dp::Frame f{buf.data() + 128, static_cast<uint32_t>(c.frame.size()), 2048, 128};
             replies += stack.handle(f, 1) == dp::Verdict::Transmit;
         }
         const double cyc = static_cast<double>(__rdtsc() - t0) / static_cast<double>(iters);
