@@ -130,6 +130,49 @@ print(f"{relayed / secs:.0f} {busy / max(1, counted):.0f} {100 * (1 - recv / max
 PY
 }
 
+# ---- the ChannelData relay ceiling of one lcore, over net_memif (no kernel) ---------------------
+memif_eal() {  # memif_eal CORE SOCKET ROLE
+  echo "--lcores 0@$1 --in-memory --no-telemetry --no-pci -m 256 --log-level=*:warning" \
+       "--vdev net_memif0,role=$3,socket=$2,socket-abstract=no"
+}
+memif_turn() {  # memif_turn LENGTH [--raw] -> pps gbps (from tern-loadgen's summary)
+  local sock="$1"; shift
+  # shellcheck disable=SC2046
+  "$BUILD/perf/tern-loadgen" $(memif_eal 0 "$sock" client) -- --mode turn --allocs 64 \
+    --secret "$SECRET" --seconds 4 --warmup 1 "$@" 2>>"$WORK/loadgen.err" | tee -a "$WORK/loadgen.log" |
+    sed -n 's/.* pps=\([0-9]*\) gbps=\([0-9.]*\).*/\1 \2/p'
+}
+memif_raw() {  # memif_raw LENGTH
+  local sock="$WORK/raw.sock"
+  # shellcheck disable=SC2046
+  "$BUILD/perf/tern-loadgen" $(memif_eal 1 "$sock" server) -- --mode echo --seconds 120 >"$WORK/echo.log" 2>&1 &
+  local pid=$!
+  PIDS+=("$pid")
+  for _ in $(seq 200); do [[ -S "$sock" ]] && break; sleep 0.05; done
+  memif_turn "$sock" --length "$1" --raw
+  kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
+}
+memif_tern() {  # memif_tern LENGTH
+  local sock="$WORK/dut.sock"
+  cat >"$WORK/memif.conf" <<CONF
+dataplane: {
+  main_core = 0; worker_cores = [1]; memory_mb = 256;
+  control_socket = "$WORK/mdp.sock";
+  idle: { backoff = false; };
+  ports = ( { name = "memif"; vdev = "net_memif0,role=server,socket=$sock,socket-abstract=no";
+              mac = "02:00:00:00:01:02"; ipv4 = "198.18.0.2/24"; } );
+  exception: { enabled = false; };
+  turn: { secrets = ["$SECRET"]; };
+};
+CONF
+  "$BUILD/dataplane/tern-dataplane" --config "$WORK/memif.conf" >"$WORK/mdp.log" 2>&1 &
+  local dp=$!
+  PIDS+=("$dp")
+  for _ in $(seq 200); do [[ -S "$sock" ]] && break; sleep 0.05; done
+  memif_turn "$sock" --length "$1"
+  kill -TERM "$dp"; wait "$dp" 2>/dev/null || true
+}
+
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 echo "bench turn: $ROUNDS rounds; turnutils_uclient -m $SESS -n $MSGS -l $LEN -z $GAP_MS (ChannelData), peer echo"
@@ -146,4 +189,15 @@ ratio=$(python3 -c "print(f'{$cp_m / max(1, $tp_m):.1f}')")
 echo "  medians: coturn $(printf '%s\n' "${cot_pps[@]}" | median) pps at $cp_m cycles/pkt (loss $(printf '%s\n' "${cot_loss[@]}" | median)%)," \
      "tern $(printf '%s\n' "${ter_pps[@]}" | median) pps at $tp_m cycles/pkt (loss $(printf '%s\n' "${ter_loss[@]}" | median)%)"
 echo "  the offered load is the same for both (paced by uclient); the comparison is CPU per packet"
-echo "bench turn: coturn_cycles_ratio=$ratio tern_cycles_per_pkt=$tp_m coturn_cycles_per_pkt=$cp_m uclient_pps=$(printf '%s\n' "${ter_pps[@]}" | median)"
+echo "  ChannelData relay ceiling on one lcore over net_memif, 64 allocations, both directions:"
+declare -A m_pps m_gbps r_pps
+for len in 172 1200; do
+  read -r rp _ < <(memif_raw "$len")
+  read -r tp tg < <(memif_tern "$len")
+  r_pps[$len]=${rp:-0}; m_pps[$len]=${tp:-0}; m_gbps[$len]=${tg:-0}
+  printf '    %4d B payload: tern %s pps (%s Gbit/s received), raw DPDK echo of the same frames %s pps, ratio %s\n' \
+    "$len" "${m_pps[$len]}" "${m_gbps[$len]}" "${r_pps[$len]}" \
+    "$(python3 -c "print(f'{${m_pps[$len]} / max(1, ${r_pps[$len]}):.2f}')")"
+done
+mpps=$(python3 -c "print(f'{${m_pps[172]} / 1e6:.2f}')")
+echo "bench turn: mpps_per_lcore=$mpps coturn_cycles_ratio=$ratio gbps_1200=${m_gbps[1200]} mpps_1200=$(python3 -c "print(f'{${m_pps[1200]} / 1e6:.2f}')") tern_cycles_per_pkt=$tp_m coturn_cycles_per_pkt=$cp_m"

@@ -13,6 +13,9 @@
 #include "common/wire/ethernet.hpp"
 #include "common/wire/ipv4.hpp"
 #include "common/wire/stun/stun_builder.hpp"
+#include "common/turn/credentials.hpp"
+#include "common/wire/arp.hpp"
+#include "common/wire/stun/stun_message.hpp"
 #include "common/wire/udp.hpp"
 
 #include <rte_cycles.h>
@@ -48,6 +51,13 @@ struct Options {
     wire::Ipv4Addr src_ip = *wire::Ipv4Addr::parse("198.18.0.1");
     wire::Ipv4Addr dst_ip = *wire::Ipv4Addr::parse("198.18.0.2");
     uint16_t dst_port = 3478;
+    // turn mode
+    uint32_t allocs = 64;
+    uint32_t length = 172;
+    bool raw = false;  // skip the TURN handshake (baseline against the echo peer)
+    std::string secret = "loadgen-secret";
+    wire::Ipv4Addr peer_ip = *wire::Ipv4Addr::parse("198.18.0.3");
+    wire::MacAddr peer_mac = *wire::MacAddr::parse("02:00:00:00:00:03");
 };
 
 [[noreturn]] void die(const std::string& m) {
@@ -79,13 +89,23 @@ Options parse(int argc, char** argv) {
             o.dst_mac = *wire::MacAddr::parse(next());
         } else if (a == "--dst-ip") {
             o.dst_ip = *wire::Ipv4Addr::parse(next());
+        } else if (a == "--allocs") {
+            o.allocs = static_cast<uint32_t>(std::stoul(next()));
+        } else if (a == "--length") {
+            o.length = static_cast<uint32_t>(std::stoul(next()));
+        } else if (a == "--secret") {
+            o.secret = next();
+        } else if (a == "--raw") {
+            o.raw = true;
         } else {
             die("unknown option " + a);
         }
     }
-    if ((o.mode != "gen" && o.mode != "echo") || o.seconds <= 0 || o.seconds > 600 ||
-        o.window == 0 || o.flows == 0 || o.flows > 60000) {
-        die("bad options (mode gen|echo, seconds 0..600, flows 1..60000)");
+    if ((o.mode != "gen" && o.mode != "echo" && o.mode != "turn") || o.seconds <= 0 ||
+        o.seconds > 600 || o.window == 0 || o.flows == 0 || o.flows > 60000 || o.allocs == 0 ||
+        o.allocs > 4096 || o.length < 8 || o.length > 1400) {
+        die("bad options (mode gen|echo|turn, seconds 0..600, flows 1..60000, allocs 1..4096, "
+            "length 8..1400)");
     }
     return o;
 }
@@ -240,6 +260,221 @@ int run_gen(const Options& o, uint16_t port, rte_mempool* pool) {
     return 0;
 }
 
+// ---- turn mode --------------------------------------------------------------------------------
+
+std::vector<std::byte> udp_frame(const wire::MacAddr& dst_mac, const wire::MacAddr& src_mac,
+                                 wire::Ipv4Addr src, uint16_t sport, wire::Ipv4Addr dst,
+                                 uint16_t dport, ByteSpan payload) {
+    std::vector<std::byte> f(42 + payload.size());
+    ByteWriter w{f};
+    wire::write_ethernet(w, dst_mac, src_mac, wire::kEtherTypeIpv4);
+    wire::write_ipv4(w, src, dst, wire::kIpProtoUdp, static_cast<uint16_t>(8 + payload.size()));
+    w.u16be(sport);
+    w.u16be(dport);
+    w.u16be(static_cast<uint16_t>(8 + payload.size()));
+    w.u16be(0);
+    w.bytes(payload);
+    wire::udp_fill_checksum_v4(MutableByteSpan{f}.subspan(34), src, dst);
+    return f;
+}
+
+class TurnDriver {
+public:
+    TurnDriver(const Options& o, uint16_t port, rte_mempool* pool) : o_(o), port_(port), pool_(pool) {}
+
+    void send(ByteSpan frame) {
+        rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+        if (m == nullptr) {
+            return;
+        }
+        std::memcpy(rte_pktmbuf_append(m, static_cast<uint16_t>(frame.size())), frame.data(), frame.size());
+        if (rte_eth_tx_burst(port_, 0, &m, 1) != 1) {
+            rte_pktmbuf_free(m);
+        }
+    }
+
+    /// Answers ARP for the emulated hosts; returns true when the frame was ARP.
+    bool answer_arp(const uint8_t* p, uint32_t len) {
+        if (len < 42 || p[12] != 0x08 || p[13] != 0x06) {
+            return false;
+        }
+        auto a = wire::parse_arp(as_bytes(p + 14, len - 14));
+        if (a && a->op == wire::kArpRequest && (a->tpa == o_.peer_ip || a->tpa == o_.src_ip)) {
+            const wire::MacAddr mine = a->tpa == o_.peer_ip ? o_.peer_mac : o_.src_mac;
+            std::array<std::byte, 42> r{};
+            ByteWriter w{r};
+            wire::write_ethernet(w, a->sha, mine, wire::kEtherTypeArp);
+            wire::write_arp(w, {wire::kArpReply, mine, a->tpa, a->sha, a->spa});
+            send(r);
+        }
+        return true;
+    }
+
+    /// Sends a STUN request from the client port and waits up to 2 s for its response.
+    std::vector<std::byte> transact(uint16_t client_port, ByteSpan msg) {
+        const auto frame = udp_frame(o_.dst_mac, o_.src_mac, o_.src_ip, client_port, o_.dst_ip,
+                                     o_.dst_port, msg);
+        for (int attempt = 0; attempt < 4; ++attempt) {
+            send(frame);
+            const uint64_t end = rte_rdtsc() + rte_get_tsc_hz() / 2;
+            while (rte_rdtsc() < end) {
+                rte_mbuf* rx[32];
+                const uint16_t n = rte_eth_rx_burst(port_, 0, rx, 32);
+                std::vector<std::byte> found;
+                for (uint16_t i = 0; i < n; ++i) {
+                    const auto* p = rte_pktmbuf_mtod(rx[i], const uint8_t*);
+                    const uint32_t len = rx[i]->data_len;
+                    if (!answer_arp(p, len) && len >= 62 && p[23] == 17 &&
+                        (p[36] << 8 | p[37]) == client_port &&
+                        std::memcmp(p + 42 + 8, msg.data() + 8, 12) == 0) {
+                        found.assign(reinterpret_cast<const std::byte*>(p) + 42,
+                                     reinterpret_cast<const std::byte*>(p) + len);
+                    }
+                }
+                rte_pktmbuf_free_bulk(rx, n);
+                if (!found.empty()) {
+                    return found;
+                }
+            }
+        }
+        die("no answer from the TURN server on " + std::to_string(o_.dst_port));
+    }
+
+    /// Allocate (401 dance with REST credentials) and ChannelBind; returns the relay port.
+    uint16_t set_up(uint32_t i) {
+        const uint16_t cport = static_cast<uint16_t>(10000 + i);
+        const std::string user = turn::rest_username(static_cast<uint64_t>(time(nullptr)) + 3600, "loadgen");
+        const std::string pass = turn::rest_password(o_.secret, user);
+        auto txid = [&](uint32_t k) {
+            wire::stun::TransactionId t{};
+            const uint32_t v = i * 4 + k;
+            std::memcpy(t.data(), &v, sizeof v);
+            t[11] = 0x7e;
+            return t;
+        };
+        std::array<std::byte, 512> buf{};
+        wire::stun::Builder b0{buf, wire::stun::message_type(wire::stun::method::kAllocate, wire::stun::Class::Request), txid(0)};
+        b0.add_u32(wire::stun::attr::kRequestedTransport, 17u << 24);
+        auto r0 = transact(cport, ByteSpan{buf}.first(*b0.finish()));
+        auto m0 = wire::stun::Message::parse(r0);
+        if (!m0 || !m0->find(wire::stun::attr::kNonce) || !m0->find(wire::stun::attr::kRealm)) {
+            die("the first Allocate was not answered with 401 + REALM + NONCE");
+        }
+        const auto nonce = m0->find(wire::stun::attr::kNonce)->value;
+        const auto realm_b = m0->find(wire::stun::attr::kRealm)->value;
+        const std::string realm(reinterpret_cast<const char*>(realm_b.data()), realm_b.size());
+        const std::string nonce_s(reinterpret_cast<const char*>(nonce.data()), nonce.size());
+        const auto key = turn::long_term_key(user, realm, pass);
+        const crypto::HmacSha1Key mi{as_bytes(key.data(), key.size())};
+        auto signed_request = [&](uint16_t method, uint32_t k, auto&& fill) {
+            std::array<std::byte, 512> out{};
+            wire::stun::Builder b{out, wire::stun::message_type(method, wire::stun::Class::Request), txid(k)};
+            fill(b);
+            b.add_string(wire::stun::attr::kUsername, user)
+                .add_string(wire::stun::attr::kRealm, realm)
+                .add_string(wire::stun::attr::kNonce, nonce_s)
+                .add_message_integrity(mi);
+            auto r = transact(cport, ByteSpan{out}.first(*b.finish()));
+            auto m = wire::stun::Message::parse(r);
+            if (!m || m->cls() != wire::stun::Class::Success) {
+                die("TURN request " + std::to_string(method) + " refused (check --secret)");
+            }
+            return r;
+        };
+        auto r1 = signed_request(wire::stun::method::kAllocate, 1, [](wire::stun::Builder& b) {
+            b.add_u32(wire::stun::attr::kRequestedTransport, 17u << 24);
+        });
+        auto m1 = wire::stun::Message::parse(r1);
+        const auto relayed = m1->xor_address(*m1->find(wire::stun::attr::kXorRelayedAddress));
+        const wire::Endpoint peer = wire::Endpoint::from_v4(o_.peer_ip, static_cast<uint16_t>(20000 + i));
+        signed_request(wire::stun::method::kChannelBind, 2, [&](wire::stun::Builder& b) {
+            b.add_u32(wire::stun::attr::kChannelNumber, 0x4001u << 16)
+                .add_xor_address(wire::stun::attr::kXorPeerAddress, peer);
+        });
+        return relayed->port;
+    }
+
+private:
+    const Options& o_;
+    uint16_t port_;
+    rte_mempool* pool_;
+};
+
+int run_turn(const Options& o, uint16_t port, rte_mempool* pool) {
+    TurnDriver d{o, port, pool};
+    std::vector<uint16_t> relay_ports(o.allocs);
+    const uint64_t hz = rte_get_tsc_hz();
+    const uint64_t setup_start = rte_rdtsc();
+    for (uint32_t i = 0; i < o.allocs; ++i) {
+        relay_ports[i] = o.raw ? static_cast<uint16_t>(49152 + i) : d.set_up(i);
+    }
+    const double setup_ms = static_cast<double>(rte_rdtsc() - setup_start) * 1000.0 / static_cast<double>(hz);
+    // Both directions for every allocation: ChannelData client->tern, UDP peer->relay port.
+    std::vector<std::vector<std::byte>> templates;
+    std::vector<std::byte> payload(o.length, std::byte{0x5a});
+    for (uint32_t i = 0; i < o.allocs; ++i) {
+        std::vector<std::byte> cd(4 + o.length, std::byte{0x5a});
+        store_u16be(cd.data(), 0x4001);
+        store_u16be(cd.data() + 2, static_cast<uint16_t>(o.length));
+        templates.push_back(udp_frame(o.dst_mac, o.src_mac, o.src_ip, static_cast<uint16_t>(10000 + i),
+                                      o.dst_ip, o.dst_port, cd));
+        templates.push_back(udp_frame(o.dst_mac, o.peer_mac, o.peer_ip, static_cast<uint16_t>(20000 + i),
+                                      o.dst_ip, relay_ports[i], payload));
+    }
+    uint64_t sent = 0, received = 0, m_sent = 0, m_recv = 0, bytes = 0, m_bytes = 0;
+    std::size_t next = 0;
+    const uint64_t t0 = rte_rdtsc();
+    const uint64_t mstart = t0 + static_cast<uint64_t>(o.warmup * static_cast<double>(hz));
+    const uint64_t mend = mstart + static_cast<uint64_t>(o.seconds * static_cast<double>(hz));
+    bool measuring = false;
+    rte_mbuf* tx[64];
+    rte_mbuf* rx[64];
+    for (uint64_t now = t0; now < mend && !g_stop.load(std::memory_order_relaxed); now = rte_rdtsc()) {
+        if (!measuring && now >= mstart) {
+            measuring = true;
+            m_sent = sent;
+            m_recv = received;
+            m_bytes = bytes;
+        }
+        if (sent - received + o.burst <= o.window && rte_pktmbuf_alloc_bulk(pool, tx, o.burst) == 0) {
+            for (uint16_t i = 0; i < o.burst; ++i) {
+                const auto& t = templates[next];
+                next = next + 1 == templates.size() ? 0 : next + 1;
+                std::memcpy(rte_pktmbuf_append(tx[i], static_cast<uint16_t>(t.size())), t.data(), t.size());
+            }
+            const uint16_t n = rte_eth_tx_burst(port, 0, tx, o.burst);
+            if (n < o.burst) {
+                rte_pktmbuf_free_bulk(tx + n, o.burst - n);
+            }
+            sent += n;
+        }
+        const uint16_t n = rte_eth_rx_burst(port, 0, rx, o.burst);
+        for (uint16_t i = 0; i < n; ++i) {
+            const auto* p = rte_pktmbuf_mtod(rx[i], const uint8_t*);
+            if (!d.answer_arp(p, rx[i]->data_len)) {
+                ++received;
+                bytes += rx[i]->data_len;
+            }
+        }
+        rte_pktmbuf_free_bulk(rx, n);
+    }
+    const uint64_t end_sent = sent;
+    const uint64_t drain_end = rte_rdtsc() + hz / 5;
+    while (rte_rdtsc() < drain_end && received < end_sent) {
+        const uint16_t n = rte_eth_rx_burst(port, 0, rx, o.burst);
+        received += n;
+        rte_pktmbuf_free_bulk(rx, n);
+    }
+    const uint64_t got = std::min(received, end_sent) - m_recv;
+    const double pps = static_cast<double>(got) / o.seconds;
+    const double gbps = static_cast<double>(bytes - m_bytes) * 8 / o.seconds / 1e9;
+    std::printf("loadgen: mode=turn seconds=%.1f allocs=%u length=%u setup_ms=%.0f sent=%lu received=%lu "
+                "pps=%.0f gbps=%.3f lost=%lu\n",
+                o.seconds, o.allocs, o.length, setup_ms, end_sent - m_sent, got, pps, gbps,
+                end_sent > received ? end_sent - received : 0);
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -259,7 +494,9 @@ int main(int argc, char** argv) {
     if (!wait_link(port, 20)) {
         die("the peer did not connect within 20 s");
     }
-    const int rc = o.mode == "echo" ? run_echo(o, port) : run_gen(o, port, pool);
+    const int rc = o.mode == "echo"   ? run_echo(o, port)
+                   : o.mode == "turn" ? run_turn(o, port, pool)
+                                      : run_gen(o, port, pool);
     rte_eth_dev_stop(port);
     rte_eth_dev_close(port);
     rte_eal_cleanup();
