@@ -128,12 +128,16 @@ Verdict Stack::handle_ipv4(Frame& f, const Eth& eth) noexcept {
             count(Counter::DropUdpHeader);
             return Verdict::Drop;
         }
-        if (!wire::udp_checksum_ok_v4(*u, ip->src, ip->dst)) {
+        std::optional<uint32_t> payload_sum;
+        if (relayed(*u) && u->checksum != 0) {
+            payload_sum = derived_payload_sum(
+                *u, wire::pseudo_header_v4(ip->src, ip->dst, wire::kIpProtoUdp, u->length));
+        } else if (!wire::udp_checksum_ok_v4(*u, ip->src, ip->dst)) {
             count(Counter::DropUdpChecksum);
             return Verdict::Drop;
         }
         return handle_udp(f, eth, wire::Endpoint::from_v4(ip->dst, u->dst_port),
-                          wire::Endpoint::from_v4(ip->src, u->src_port), u->payload);
+                          wire::Endpoint::from_v4(ip->src, u->src_port), u->payload, payload_sum);
     }
     if (ip->protocol == wire::kIpProtoIcmp) {
         auto icmp = wire::parse_icmp4(ip->payload);
@@ -216,12 +220,16 @@ Verdict Stack::handle_ipv6(Frame& f, const Eth& eth, uint64_t now) noexcept {
             count(Counter::DropUdpHeader);
             return Verdict::Drop;
         }
-        if (!wire::udp_checksum_ok_v6(*u, ip->src, ip->dst)) {
+        std::optional<uint32_t> payload_sum;
+        if (relayed(*u) && u->checksum != 0) {
+            payload_sum = derived_payload_sum(
+                *u, wire::pseudo_header_v6(ip->src, ip->dst, wire::kIpProtoUdp, u->length));
+        } else if (!wire::udp_checksum_ok_v6(*u, ip->src, ip->dst)) {
             count(Counter::DropUdpChecksum);
             return Verdict::Drop;
         }
         return handle_udp(f, eth, wire::Endpoint::from_v6(ip->dst, u->dst_port),
-                          wire::Endpoint::from_v6(ip->src, u->src_port), u->payload);
+                          wire::Endpoint::from_v6(ip->src, u->src_port), u->payload, payload_sum);
     }
     return Verdict::ToKernel;
 }
@@ -270,8 +278,23 @@ Verdict Stack::handle_nd(Frame& f, const Eth& eth, const wire::Ipv6View& ip,
     return Verdict::Transmit;
 }
 
+bool Stack::relayed(const wire::UdpView& u) const noexcept {
+    return turn_ != nullptr &&
+           (turn_->owns_relay_port(u.dst_port) ||
+            (u.dst_port == services_.stun_port && wire::turn::looks_like_channel_data(u.payload)));
+}
+
+uint32_t Stack::derived_payload_sum(const wire::UdpView& u, uint64_t pseudo) noexcept {
+    // A valid datagram sums to 0xffff over pseudo-header, header and payload, so the payload's
+    // ones'-complement sum is the complement of the rest: the payload is never read. A corrupt
+    // datagram keeps its error through the relay and its receiver drops it (RFC 1624 style).
+    const uint64_t rest = wire::checksum_add(u.datagram.first(wire::kUdpHeaderLen), pseudo);
+    return static_cast<uint32_t>(wire::checksum_finish(rest));
+}
+
 Verdict Stack::handle_udp(Frame& f, const Eth& eth, const wire::Endpoint& local,
-                          const wire::Endpoint& peer, ByteSpan payload) noexcept {
+                          const wire::Endpoint& peer, ByteSpan payload,
+                          std::optional<uint32_t> payload_sum) noexcept {
     if (turn_ != nullptr) {
         const uint64_t now_s = now_ / ticks_per_s_;
         if (local.port == services_.stun_port && !payload.empty() &&
@@ -279,10 +302,11 @@ Verdict Stack::handle_udp(Frame& f, const Eth& eth, const wire::Endpoint& local,
              (payload.size() >= 2 &&
               wire::stun::method_of(load_u16be(payload.data())) != wire::stun::method::kBinding))) {
             // ChannelData and every TURN method; Binding requests stay with the STUN service.
-            return turn_emit(f, eth, turn_->on_client(payload, peer, local, eth.view.src, now_s), now_);
+            return turn_emit(f, eth,
+                             turn_->on_client(payload, peer, local, eth.view.src, now_s, payload_sum), now_);
         }
         if (turn_->owns_relay_port(local.port)) {
-            return turn_emit(f, eth, turn_->on_peer(payload, peer, local, now_s), now_);
+            return turn_emit(f, eth, turn_->on_peer(payload, peer, local, now_s, payload_sum), now_);
         }
     }
     if (local.port == services_.stun_port) {
@@ -369,7 +393,7 @@ std::size_t Stack::take_solicitation(MutableByteSpan out, uint64_t /*now*/) noex
 
 Verdict Stack::emit_udp_before(Frame& f, std::byte* payload, std::size_t len,
                                const wire::MacAddr& dst_mac, const wire::Endpoint& src,
-                               const wire::Endpoint& dst) noexcept {
+                               const wire::Endpoint& dst, std::optional<uint64_t> payload_sum) noexcept {
     const std::size_t l3 = dst.is_v6 ? wire::kIpv6HeaderLen : wire::kIpv4HeaderLen;
     const std::size_t hdr = wire::kEthernetHeaderLen + l3 + wire::kUdpHeaderLen;
     std::byte* const begin = f.data - f.headroom;
@@ -393,7 +417,13 @@ Verdict Stack::emit_udp_before(Frame& f, std::byte* payload, std::size_t len,
     w.u16be(udp_len);
     w.u16be(0);
     MutableByteSpan datagram{payload - wire::kUdpHeaderLen, udp_len};
-    if (dst.is_v6) {
+    if (payload_sum) {
+        const uint64_t pseudo = dst.is_v6 ? wire::pseudo_header_v6(src.v6, dst.v6, wire::kIpProtoUdp, udp_len)
+                                          : wire::pseudo_header_v4(src.v4, dst.v4, wire::kIpProtoUdp, udp_len);
+        const uint16_t c = wire::checksum_finish(
+            wire::checksum_add(datagram.first(wire::kUdpHeaderLen), pseudo) + *payload_sum);
+        store_u16be(datagram.data() + 6, c == 0 ? 0xffff : c);
+    } else if (dst.is_v6) {
         wire::udp_fill_checksum_v6(datagram, src.v6, dst.v6);
     } else {
         wire::udp_fill_checksum_v4(datagram, src.v4, dst.v4);
@@ -422,7 +452,7 @@ Verdict Stack::turn_emit(Frame& f, const Eth& eth, const TurnAction& act, uint64
             return Verdict::Drop;
         }
         const Verdict v = emit_udp_before(f, const_cast<std::byte*>(act.data.data()), act.data.size(),
-                                          *mac, act.src, act.dst);
+                                          *mac, act.src, act.dst, act.data_sum);
         if (v == Verdict::Transmit) {
             count(Counter::TurnToPeerPackets);
             count(Counter::TurnToPeerBytes, act.data.size());
@@ -438,8 +468,12 @@ Verdict Stack::turn_emit(Frame& f, const Eth& eth, const TurnAction& act, uint64
         std::byte* cd = data - wire::turn::kChannelDataHeaderLen;
         wire::turn::write_channel_data_header(MutableByteSpan{cd, wire::turn::kChannelDataHeaderLen},
                                               act.channel, static_cast<uint16_t>(act.data.size()));
+        std::optional<uint64_t> sum;
+        if (act.data_sum) {
+            sum = wire::checksum_add(ByteSpan{cd, wire::turn::kChannelDataHeaderLen}) + *act.data_sum;
+        }
         const Verdict v = emit_udp_before(f, cd, act.data.size() + wire::turn::kChannelDataHeaderLen,
-                                          act.dst_mac, act.src, act.dst);
+                                          act.dst_mac, act.src, act.dst, sum);
         if (v == Verdict::Transmit) {
             count(Counter::TurnToClientPackets);
             count(Counter::TurnToClientBytes, act.data.size());
@@ -474,7 +508,11 @@ Verdict Stack::turn_emit(Frame& f, const Eth& eth, const TurnAction& act, uint64
         std::memset(data + act.data.size(), 0, pad);
         const std::size_t total = prefix + act.data.size() + pad;
         store_u16be(msg + 2, static_cast<uint16_t>(total - wire::stun::kHeaderLen));
-        const Verdict v = emit_udp_before(f, msg, total, act.dst_mac, act.src, act.dst);
+        std::optional<uint64_t> sum;
+        if (act.data_sum) {
+            sum = wire::checksum_add(ByteSpan{msg, prefix}) + *act.data_sum;  // padding adds zero
+        }
+        const Verdict v = emit_udp_before(f, msg, total, act.dst_mac, act.src, act.dst, sum);
         if (v == Verdict::Transmit) {
             count(Counter::TurnToClientPackets);
             count(Counter::TurnToClientBytes, act.data.size());

@@ -10,6 +10,7 @@
 #include "common/shm/counters.hpp"
 #include "common/wire/icmp6.hpp"
 #include "common/wire/ipv6.hpp"
+#include "common/wire/udp.hpp"
 #include "dataplane/stack/interface.hpp"
 #include "dataplane/stack/neighbor_table.hpp"
 #include "dataplane/stack/stun_binding_service.hpp"
@@ -68,12 +69,19 @@ private:
                       const wire::Icmp6View& m, uint64_t now) noexcept;
     /// Demultiplexes a checksum-verified UDP payload addressed to us by destination port.
     Verdict handle_udp(Frame& f, const Eth& eth, const wire::Endpoint& local,
-                       const wire::Endpoint& peer, ByteSpan payload) noexcept;
+                       const wire::Endpoint& peer, ByteSpan payload,
+                       std::optional<uint32_t> payload_sum = std::nullopt) noexcept;
+    /// TURN traffic whose payload is relayed unread (ChannelData, datagrams to relay ports).
+    [[nodiscard]] bool relayed(const wire::UdpView& u) const noexcept;
+    static uint32_t derived_payload_sum(const wire::UdpView& u, uint64_t pseudo) noexcept;
     Verdict turn_emit(Frame& f, const Eth& eth, const TurnAction& act, uint64_t now) noexcept;
     /// Writes Ethernet/IP/UDP headers right before `payload` (which lies inside the frame's
     /// buffer) and makes the frame that datagram.
+    /// `payload_sum`, when known, is the ones'-complement sum of the payload region (as if it
+    /// started at an even offset): the checksum is then computed without reading the payload.
     Verdict emit_udp_before(Frame& f, std::byte* payload, std::size_t len, const wire::MacAddr& dst_mac,
-                            const wire::Endpoint& src, const wire::Endpoint& dst) noexcept;
+                            const wire::Endpoint& src, const wire::Endpoint& dst,
+                            std::optional<uint64_t> payload_sum = std::nullopt) noexcept;
     std::optional<wire::MacAddr> next_hop_mac(const wire::Endpoint& dst, uint64_t now) noexcept;
     Verdict udp_reply(Frame& f, const Eth& eth, const wire::Endpoint& local,
                       const wire::Endpoint& peer, ByteSpan payload) noexcept;

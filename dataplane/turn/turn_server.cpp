@@ -1,5 +1,6 @@
 #include "dataplane/turn/turn_server.hpp"
 
+#include "common/wire/checksum.hpp"
 #include "common/wire/turn/channel_data.hpp"
 
 #include <algorithm>
@@ -213,12 +214,12 @@ TurnAction TurnServer::reply_error(const stun::Message& m, const wire::Endpoint&
 
 TurnAction TurnServer::on_client(ByteSpan payload, const wire::Endpoint& client,
                                  const wire::Endpoint& server, const wire::MacAddr& client_mac,
-                                 uint64_t now_s) noexcept {
+                                 uint64_t now_s, std::optional<uint32_t> payload_sum) noexcept {
     if (const uint32_t idx = table_.find(client, server); idx != kNoAllocation) {
         table_.at(idx).client_mac = client_mac;  // follows a client whose router changed
     }
     if (wire::turn::looks_like_channel_data(payload)) {
-        return handle_channel_data(payload, client, server, now_s);
+        return handle_channel_data(payload, client, server, now_s, payload_sum);
     }
     auto m = stun::Message::parse(payload);
     if (!m) {
@@ -552,7 +553,8 @@ TurnAction TurnServer::handle_send(const stun::Message& m, const wire::Endpoint&
 }
 
 TurnAction TurnServer::handle_channel_data(ByteSpan payload, const wire::Endpoint& client,
-                                           const wire::Endpoint& server, uint64_t now_s) noexcept {
+                                           const wire::Endpoint& server, uint64_t now_s,
+                                           std::optional<uint32_t> payload_sum) noexcept {
     auto cd = wire::turn::parse_channel_data(payload, wire::turn::Framing::Datagram);
     if (!cd) {
         count(Counter::TurnDropMalformed);
@@ -579,6 +581,21 @@ TurnAction TurnServer::handle_channel_data(ByteSpan payload, const wire::Endpoin
     act.src = server;
     act.src.port = a.relay_port;
     act.dst = ch->peer;
+    if (payload_sum) {
+        // The data's sum is the payload's less the 4-byte header and any padding after the data
+        // (ones'-complement subtraction adds the complement). The data starts at an even offset.
+        const std::size_t tail_at = wire::turn::kChannelDataHeaderLen + cd->data.size();
+        uint64_t others = wire::checksum_add(payload.first(wire::turn::kChannelDataHeaderLen));
+        if (tail_at < payload.size()) {
+            ByteSpan tail = payload.subspan(tail_at);
+            if (tail_at % 2 == 1) {  // a byte in the low half of a word
+                others += std::to_integer<uint8_t>(tail[0]);
+                tail = tail.subspan(1);
+            }
+            others = wire::checksum_add(tail, others);
+        }
+        act.data_sum = uint64_t{*payload_sum} + wire::checksum_finish(others);  // a - b = a + ~b
+    }
     ++a.to_peer_packets;
     a.to_peer_bytes += cd->data.size();
     return act;
@@ -587,7 +604,8 @@ TurnAction TurnServer::handle_channel_data(ByteSpan payload, const wire::Endpoin
 // ---- peer side --------------------------------------------------------------------------------
 
 TurnAction TurnServer::on_peer(ByteSpan payload, const wire::Endpoint& peer,
-                               const wire::Endpoint& relay, uint64_t now_s) noexcept {
+                               const wire::Endpoint& relay, uint64_t now_s,
+                               std::optional<uint32_t> payload_sum) noexcept {
     const uint32_t idx = table_.by_relay_port(relay.port);
     if (idx == kNoAllocation || !same_family(table_.at(idx).server, peer)) {
         count(Counter::TurnDropNoAllocation);
@@ -608,6 +626,9 @@ TurnAction TurnServer::on_peer(ByteSpan payload, const wire::Endpoint& peer,
     act.src = a.server;
     act.dst = a.client;
     act.dst_mac = a.client_mac;
+    if (payload_sum) {
+        act.data_sum = *payload_sum;
+    }
     if (const Channel* ch = a.channel_by_peer(peer, now_s)) {
         act.kind = TurnAction::Kind::ToClientChannel;
         act.channel = ch->number;

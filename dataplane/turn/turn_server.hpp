@@ -37,6 +37,7 @@ struct TurnAction {
     uint16_t channel = 0;
     wire::Endpoint xor_peer;
     std::optional<wire::Endpoint> resolve_hint;  // a peer that will get data soon
+    std::optional<uint64_t> data_sum;             // ones'-complement sum of `data`, when known
 };
 
 class TurnServer {
@@ -47,13 +48,15 @@ public:
                shm::LcoreCounters& counters, uint64_t start_unix_s, ByteSpan nonce_secret);
 
     /// A STUN message or ChannelData from a client to the TURN port.
+    /// `payload_sum`, when given, is the ones'-complement sum of `payload` (derived from the UDP
+    /// checksum by the stack); relayed actions then carry the sum of their data.
     TurnAction on_client(ByteSpan payload, const wire::Endpoint& client,
                          const wire::Endpoint& server, const wire::MacAddr& client_mac,
-                         uint64_t now_s) noexcept;
+                         uint64_t now_s, std::optional<uint32_t> payload_sum = std::nullopt) noexcept;
 
     /// A datagram from a peer to one of this lcore's relay ports.
     TurnAction on_peer(ByteSpan payload, const wire::Endpoint& peer, const wire::Endpoint& relay,
-                       uint64_t now_s) noexcept;
+                       uint64_t now_s, std::optional<uint32_t> payload_sum = std::nullopt) noexcept;
 
     [[nodiscard]] bool owns_relay_port(uint16_t port) const noexcept { return table_.owns_port(port); }
     [[nodiscard]] ByteSpan reply() const noexcept { return ByteSpan{scratch_}.first(reply_len_); }
@@ -75,7 +78,8 @@ private:
     TurnAction handle_send(const wire::stun::Message& m, const wire::Endpoint& client,
                            const wire::Endpoint& server, uint64_t now_s) noexcept;
     TurnAction handle_channel_data(ByteSpan payload, const wire::Endpoint& client,
-                                   const wire::Endpoint& server, uint64_t now_s) noexcept;
+                                   const wire::Endpoint& server, uint64_t now_s,
+                                   std::optional<uint32_t> payload_sum) noexcept;
     Auth authenticate(const wire::stun::Message& m, const wire::Endpoint& client,
                       uint64_t now_s) noexcept;
     bool rate_limited(const wire::Endpoint& client, uint64_t now_s, bool record_failure) noexcept;

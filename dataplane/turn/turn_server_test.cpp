@@ -410,6 +410,40 @@ TEST_CASE("Stack+TURN: relayed frames are well-formed, headers prepended in plac
     REQUIRE(data);
     CHECK(std::string(reinterpret_cast<const char*>(data->value.data()), data->value.size()) == "reply!");
 
+    // ChannelData both ways, odd lengths and padding: the relay derives checksums from the incoming
+    // ones without reading the data, and they must come out right; a corrupt datagram stays corrupt.
+    fx.request(alice, stun::method::kChannelBind, [](stun::Builder& b) {
+        b.add_u32(attr::kChannelNumber, 0x4005u << 16).add_xor_address(attr::kXorPeerAddress, kPeer);
+    });
+    for (const char* body : {"4005 0005 68656c6c6f 000000", "4005 0004 74657374", "4005 0001 21 00"}) {
+        auto cdf = test::udp4_frame(ifc.mac, kClientMac, kClient.v4, kServer.v4, kClient.port, 3478,
+                                    test::hex(body));
+        REQUIRE(run(cdf, out) == Verdict::Transmit);
+        auto e2 = parse_ethernet(out);
+        auto ip2 = parse_ipv4(e2->payload);
+        auto u2 = parse_udp(ip2->payload);
+        REQUIRE(u2);
+        CHECK(u2->payload.size() == load_u16be(test::hex(body).data() + 2));
+        CHECK(udp_checksum_ok_v4(*u2, ip2->src, ip2->dst));
+        cdf.back() ^= std::byte{0x40};  // corrupt the last byte (data or padding)
+        REQUIRE(run(cdf, out) == Verdict::Transmit);
+        auto u3 = parse_udp(parse_ipv4(parse_ethernet(out)->payload)->payload);
+        CHECK_FALSE(udp_checksum_ok_v4(*u3, ip2->src, ip2->dst));  // the receiver will drop it
+    }
+    for (const char* body : {"odd", "even", "x", "a longer body of 31 characters!"}) {
+        auto pf = test::udp4_frame(ifc.mac, peer_mac, kPeer.v4, kServer.v4, kPeer.port, relayed.port,
+                                   test::bytes_of(body));
+        REQUIRE(run(pf, out) == Verdict::Transmit);
+        auto ip3 = parse_ipv4(parse_ethernet(out)->payload);
+        auto u4 = parse_udp(ip3->payload);
+        REQUIRE(u4);
+        CHECK(udp_checksum_ok_v4(*u4, ip3->src, ip3->dst));
+        auto cd = wire::turn::parse_channel_data(u4->payload, wire::turn::Framing::Datagram);
+        REQUIRE(cd);
+        CHECK(cd->channel == 0x4005);
+        CHECK(std::string(reinterpret_cast<const char*>(cd->data.data()), cd->data.size()) == body);
+    }
+
     // An unresolved next hop: dropped, counted, and an ARP request is queued.
     fx.request(alice, stun::method::kCreatePermission, [](stun::Builder& b) {
         b.add_xor_address(attr::kXorPeerAddress, Endpoint::from_v4(test::ip4("198.18.0.77"), 9));
