@@ -446,6 +446,25 @@ Verdict Stack::turn_emit(Frame& f, const Eth& eth, const TurnAction& act, uint64
         }
         return udp_reply(f, eth, act.src, act.dst, turn_->reply());
     case Kind::ToPeer: {
+        if (turn_->is_hairpin(act.dst)) {
+            // Relay to relay inside the appliance: the datagram enters the other allocation as
+            // if it came from the wire (from our relayed address), and never leaves this lcore.
+            if (!turn_->owns_relay_port(act.dst.port)) {
+                count(Counter::TurnDropNoAllocation);  // owned by another lcore: not handed over yet
+                return Verdict::Drop;
+            }
+            count(Counter::TurnHairpinPackets);
+            count(Counter::TurnToPeerPackets);
+            count(Counter::TurnToPeerBytes, act.data.size());
+            TurnAction inward = turn_->on_peer(act.data, act.src, act.dst, now / ticks_per_s_,
+                                               act.data_sum ? std::optional<uint32_t>{static_cast<uint32_t>(
+                                                                  wire::checksum_finish(*act.data_sum) ^ 0xffff)}
+                                                            : std::nullopt);
+            if (inward.kind == Kind::ToPeer) {
+                return Verdict::Drop;  // never: on_peer only sends towards clients
+            }
+            return turn_emit(f, eth, inward, now);
+        }
         auto mac = next_hop_mac(act.dst, now);
         if (!mac) {
             count(Counter::TurnDropUnresolved);

@@ -1,5 +1,7 @@
 #include "dataplane/turn/peer_policy.hpp"
 
+#include <algorithm>
+
 namespace tern::dp {
 
 namespace {
@@ -37,7 +39,8 @@ bool any(const std::vector<wire::Prefix<A>>& ps, const A& a) {
 }  // namespace
 
 PeerPolicy::PeerPolicy(const TurnConfig& cfg, const std::vector<wire::Ipv4Addr>& own4,
-                       const std::vector<wire::Ipv6Addr>& own6) {
+                       const std::vector<wire::Ipv6Addr>& own6)
+    : own4_(own4), own6_(own6) {
     for (const char* p : {"0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4",
                           "255.255.255.255/32"}) {
         deny4_.push_back(*wire::parse_ipv4_prefix(p));
@@ -65,6 +68,14 @@ PeerPolicy::PeerPolicy(const TurnConfig& cfg, const std::vector<wire::Ipv4Addr>&
             allow6_.push_back(*p6);
         }
     }
+}
+
+bool PeerPolicy::own(const wire::Ipv4Addr& a) const noexcept {
+    return std::find(own4_.begin(), own4_.end(), a) != own4_.end();
+}
+
+bool PeerPolicy::own(const wire::Ipv6Addr& a) const noexcept {
+    return std::find(own6_.begin(), own6_.end(), a) != own6_.end();
 }
 
 bool PeerPolicy::allowed(const wire::Ipv4Addr& a) const noexcept {

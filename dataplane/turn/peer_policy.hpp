@@ -18,8 +18,13 @@ public:
 
     [[nodiscard]] bool allowed(const wire::Ipv4Addr& a) const noexcept;
     [[nodiscard]] bool allowed(const wire::Ipv6Addr& a) const noexcept;
+    /// One of the appliance's own addresses (a relay-to-relay "hairpin" when the port is a relay port).
+    [[nodiscard]] bool own(const wire::Ipv4Addr& a) const noexcept;
+    [[nodiscard]] bool own(const wire::Ipv6Addr& a) const noexcept;
 
 private:
+    std::vector<wire::Ipv4Addr> own4_;
+    std::vector<wire::Ipv6Addr> own6_;
     std::vector<wire::Prefix<wire::Ipv4Addr>> deny4_, allow4_;
     std::vector<wire::Prefix<wire::Ipv6Addr>> deny6_, allow6_;
 };

@@ -497,7 +497,17 @@ TurnAction TurnServer::handle_request(const stun::Message& m, const wire::Endpoi
 }
 
 bool TurnServer::peer_allowed(const wire::Endpoint& peer) const noexcept {
+    // Two clients relayed by this appliance talk through each other's relayed addresses: our own
+    // address is a valid peer on relay ports (and only there).
+    if (is_hairpin(peer)) {
+        return true;
+    }
     return peer.is_v6 ? policy_.allowed(peer.v6) : policy_.allowed(peer.v4);
+}
+
+bool TurnServer::is_hairpin(const wire::Endpoint& peer) const noexcept {
+    const bool own = peer.is_v6 ? policy_.own(peer.v6) : policy_.own(peer.v4);
+    return own && peer.port >= cfg_.relay_port_min && peer.port <= cfg_.relay_port_max;
 }
 
 bool TurnServer::within_rate(uint64_t& bucket, uint64_t& stamp, std::size_t bytes,

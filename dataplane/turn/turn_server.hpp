@@ -59,6 +59,8 @@ public:
                        uint64_t now_s, std::optional<uint32_t> payload_sum = std::nullopt) noexcept;
 
     [[nodiscard]] bool owns_relay_port(uint16_t port) const noexcept { return table_.owns_port(port); }
+    /// A peer that is one of our own relayed addresses (relay-to-relay).
+    [[nodiscard]] bool is_hairpin(const wire::Endpoint& peer) const noexcept;
     [[nodiscard]] ByteSpan reply() const noexcept { return ByteSpan{scratch_}.first(reply_len_); }
 
     /// Expires allocations; call about once a second.

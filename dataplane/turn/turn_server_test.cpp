@@ -457,3 +457,67 @@ TEST_CASE("Stack+TURN: relayed frames are well-formed, headers prepended in plac
     REQUIRE(n == 42);
     CHECK(parse_arp(parse_ethernet(ByteSpan{sol}.first(n))->payload)->tpa == test::ip4("198.18.0.77"));
 }
+
+TEST_CASE("Stack+TURN: two relayed clients reach each other through the hairpin", "[turn][dataplane]") {
+    Fixture fx;
+    fx.cfg.allowed_peers.clear();  // default policy: our own address is denied but for relay ports
+    Client alice{"alice", "wonderland"};
+    const Endpoint bob_addr = Endpoint::from_v4(test::ip4("203.0.113.20"), 41000);
+    const Endpoint alice_relay = fx.allocate(alice);
+    Client bob{"alice", "wonderland"};  // a second client of the same user, from another address
+    const Endpoint bob_relay = fx.allocate(bob, bob_addr);
+    // Each permits the other's relayed address (our own IP, on relay ports).
+    auto m = fx.request(alice, stun::method::kCreatePermission,
+                        [&](stun::Builder& b) { b.add_xor_address(attr::kXorPeerAddress, bob_relay); });
+    REQUIRE(m.cls() == stun::Class::Success);
+    m = fx.request(bob, stun::method::kCreatePermission,
+                   [&](stun::Builder& b) { b.add_xor_address(attr::kXorPeerAddress, alice_relay); }, bob_addr);
+    REQUIRE(m.cls() == stun::Class::Success);
+    // Our own address on a service port stays refused.
+    m = fx.request(alice, stun::method::kCreatePermission, [&](stun::Builder& b) {
+        b.add_xor_address(attr::kXorPeerAddress, Endpoint::from_v4(kServer.v4, 3478));
+    });
+    CHECK(fx.error_of(m) == 403);
+
+    Interface ifc;
+    ifc.mac = test::mac("02:00:00:00:01:02");
+    ifc.ipv4 = Prefix<Ipv4Addr>{kServer.v4, 24};
+    ServicesConfig services;
+    NeighborTable neighbors{64, 1000, 100};
+    Stack stack{ifc, services, neighbors, *fx.counters, &fx.srv(), 1};
+    const MacAddr bob_mac = test::mac("02:00:00:00:00:20");
+    // Bob's client MAC is learned from his traffic: send him a keepalive first.
+    std::vector<std::byte> buf(128 + 2048);
+    auto run = [&](const test::Bytes& frame, test::Bytes& out) {
+        std::memcpy(buf.data() + 128, frame.data(), frame.size());
+        Frame f{buf.data() + 128, static_cast<uint32_t>(frame.size()), 2048, 128};
+        const Verdict v = stack.handle(f, fx.now);
+        out.assign(f.data, f.data + f.len);
+        return v;
+    };
+    test::Bytes out;
+    (void)run(test::udp4_frame(ifc.mac, bob_mac, bob_addr.v4, kServer.v4, bob_addr.port, 3478,
+                               send_indication(alice_relay, "hello alice")), out);  // bob -> alice
+
+    // Alice -> Bob: a ChannelData-free Send indication to Bob's relayed address.
+    REQUIRE(run(test::udp4_frame(ifc.mac, kClientMac, kClient.v4, kServer.v4, kClient.port, 3478,
+                                 send_indication(bob_relay, "hello bob")), out) == Verdict::Transmit);
+    auto e = parse_ethernet(out);
+    REQUIRE(e);
+    CHECK(e->dst == bob_mac);
+    auto ip = parse_ipv4(e->payload);
+    REQUIRE(ip);
+    CHECK(ip->dst == bob_addr.v4);
+    auto u = parse_udp(ip->payload);
+    REQUIRE(u);
+    CHECK(udp_checksum_ok_v4(*u, ip->src, ip->dst));
+    CHECK(u->dst_port == bob_addr.port);
+    auto ind = stun::Message::parse(u->payload);
+    REQUIRE(ind);
+    CHECK(ind->method() == stun::method::kData);
+    CHECK(ind->xor_address(*ind->find(attr::kXorPeerAddress)) == alice_relay);
+    auto data = ind->find(attr::kData);
+    REQUIRE(data);
+    CHECK(std::string(reinterpret_cast<const char*>(data->value.data()), data->value.size()) == "hello bob");
+    CHECK(fx.count(shm::Counter::TurnHairpinPackets) == 2);
+}
