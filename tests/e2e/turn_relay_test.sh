@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Headless Chromium: two pages call each other P2P with iceTransportPolicy "relay" through tern's
+# TURN (REST credentials from ternctl), exchanging audio, video and a data channel message.
+# Both relayed addresses are tern's, so the media also crosses tern's relay-to-relay hairpin.
+source "$(dirname "$0")/../integration/lib.sh"
+E2E="$(cd "$(dirname "$0")" && pwd)"
+[[ -x /usr/lib/chromium/chromium ]] || fail "chromium is not installed (tools/tern setup installs it)"
+[[ -d "$E2E/node_modules/playwright-core" ]] || fail "playwright-core missing (tools/tern setup runs npm ci in tests/e2e)"
+
+topology_up
+start_dataplane
+start_controlplane
+
+creds=$("$TERNCTL" --socket "$CP_SOCK" turn credentials --user e2e --ttl 600 | head -1)
+[[ "$creds" =~ ^username=([^ ]+)\ password=([^ ]+)$ ]] || fail "ternctl turn credentials: '$creds'"
+user="${BASH_REMATCH[1]}" pass="${BASH_REMATCH[2]}"
+
+# The page is served on the client namespace's loopback (a secure context for getUserMedia).
+mkdir -p "$WORK/www" "$WORK/tmp"
+cp "$E2E/call.html" "$WORK/www/"
+bg_in "$CNS" "$WORK/http.log" python3 -m http.server 8765 --bind 127.0.0.1 --directory "$WORK/www"
+wait_until 10 "the page server" bash -c "ip netns exec $CNS ss -Hltn | grep -q '127.0.0.1:8765'"
+
+TMPDIR="$WORK/tmp" in_cli timeout -k 5 90 node "$E2E/turn_relay_call.mjs" "http://127.0.0.1:8765/call.html" \
+  "turn:$US4:3478?transport=udp" "$user" "$pass" 2>&1 | tee "$WORK/call.log" | sed 's/^/[call] /' >&2
+grep -q '^PASS$' "$WORK/call.log" || fail "the relayed call did not pass"
+
+counter_at_least turn_allocations_created 2 || fail "expected two allocations"
+counter_at_least turn_hairpin_packets 100 || fail "turn_hairpin_packets is $(counter turn_hairpin_packets)"
+log "tern relayed the call: allocations $(counter turn_allocations_created), hairpin packets $(counter turn_hairpin_packets), to clients $(counter turn_to_client_packets); PASS"
