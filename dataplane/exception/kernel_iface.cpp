@@ -47,8 +47,11 @@ void configure_kernel_iface(const std::string& iface,
     }
     const int index = ifr.ifr_ifindex;
     if (v6) {
-        // Before the address exists, so no DAD probe is sent for it.
-        std::ofstream("/proc/sys/net/ipv6/conf/" + iface + "/accept_dad") << "0\n";
+        // Before the address exists, so no DAD probe is sent for it; and keep it across a link
+        // flap (Linux flushes manually added IPv6 addresses on link down by default).
+        const std::string conf = "/proc/sys/net/ipv6/conf/" + iface + "/";
+        std::ofstream(conf + "accept_dad") << "0\n";
+        std::ofstream(conf + "keep_addr_on_down") << "1\n";
     }
     if (v4) {
         auto* sin = reinterpret_cast<sockaddr_in*>(&ifr.ifr_addr);

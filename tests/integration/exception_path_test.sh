@@ -8,8 +8,8 @@ start_dataplane
 start_controlplane
 
 # The data plane put its addresses on the kernel side of the tap.
-in_dp ip addr show "${TAG}x" | grep -q "inet $US4/24" || fail "tap has no $US4"
-in_dp ip addr show "${TAG}x" | grep -q "inet6 $US6/64" || fail "tap has no $US6"
+wait_until 5 "$US4 on the tap" bash -c "ip netns exec $DNS ip addr show ${TAG}x | grep -q 'inet $US4/24'"
+wait_until 5 "$US6 on the tap" bash -c "ip netns exec $DNS ip addr show ${TAG}x | grep -q 'inet6 $US6/64'"
 
 # TCP over IPv4: a 200 kB transfer each way, checked by hash.
 head -c 200000 /dev/urandom >"$WORK/blob"

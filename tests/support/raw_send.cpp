@@ -75,13 +75,15 @@ const std::map<std::string, std::function<Bytes(const Ctx&)>>& cases() {
              f.resize(14 + 30);
              return f;
          }},
+        // To 5060: a port whose checksum tern verifies (TURN traffic on 3478 and the relay ports is
+        // relayed with its checksum carried through instead, see Stack::relayed).
         {"udp_bad_checksum", [](const Ctx& c) {
-             Bytes f = test::udp4_frame(c.dst, c.src, c.src4, c.dst4, 1, 3478, test::bytes_of("abcd"));
+             Bytes f = test::udp4_frame(c.dst, c.src, c.src4, c.dst4, 1, 5060, test::bytes_of("abcd"));
              f.back() ^= std::byte{1};
              return f;
          }},
         {"udp_bad_length", [](const Ctx& c) {
-             Bytes f = test::udp4_frame(c.dst, c.src, c.src4, c.dst4, 1, 3478, test::bytes_of("abcd"));
+             Bytes f = test::udp4_frame(c.dst, c.src, c.src4, c.dst4, 1, 5060, test::bytes_of("abcd"));
              store_u16be(f.data() + 14 + 20 + 4, 4);
              return f;
          }},
