@@ -3,6 +3,7 @@
 
 #include <array>
 #include <compare>
+#include <cstring>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -39,8 +40,17 @@ struct Ipv6Addr {
     std::array<uint8_t, 16> b{};
 
     auto operator<=>(const Ipv6Addr&) const = default;
+    /// Two 64-bit compares instead of a byte-wise memcmp: neighbour and allocation lookups
+    /// compare addresses on every packet.
+    bool operator==(const Ipv6Addr& o) const noexcept {
+        uint64_t a[2];
+        uint64_t c[2];
+        std::memcpy(a, b.data(), 16);
+        std::memcpy(c, o.b.data(), 16);
+        return ((a[0] ^ c[0]) | (a[1] ^ c[1])) == 0;
+    }
     [[nodiscard]] constexpr bool is_multicast() const { return b[0] == 0xff; }
-    [[nodiscard]] constexpr bool is_unspecified() const { return *this == Ipv6Addr{}; }
+    [[nodiscard]] bool is_unspecified() const { return *this == Ipv6Addr{}; }
     [[nodiscard]] constexpr bool is_link_local() const { return b[0] == 0xfe && (b[1] & 0xc0) == 0x80; }
 
     /// ff02::1:ffXX:XXXX for this address (RFC 4291 §2.7.1).

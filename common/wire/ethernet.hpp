@@ -6,6 +6,8 @@
 #include "common/wire/addr.hpp"
 #include "common/wire/error.hpp"
 
+#include <cstring>
+
 namespace tern::wire {
 
 inline constexpr uint16_t kEtherTypeIpv4 = 0x0800;
@@ -25,7 +27,36 @@ struct EthernetView {
     ByteSpan payload;
 };
 
-Result<EthernetView, Error> parse_ethernet(ByteSpan frame) noexcept;
+/// Inline: it runs first on every frame, and the view is returned by value.
+inline Result<EthernetView, Error> parse_ethernet(ByteSpan frame) noexcept {
+    if (frame.size() < kEthernetHeaderLen) {
+        return unexpected(Error::Truncated);
+    }
+    EthernetView v;
+    std::memcpy(v.dst.b.data(), frame.data(), 6);
+    std::memcpy(v.src.b.data(), frame.data() + 6, 6);
+    v.ether_type = load_u16be(frame.data() + 12);
+    std::size_t off = kEthernetHeaderLen;
+    // At most two tags (802.1ad outer, 802.1Q inner); a third is refused rather than walked.
+    while (v.ether_type == kEtherTypeVlan || v.ether_type == kEtherTypeQinQ) {
+        if (v.vlan_count == 2) {
+            return unexpected(Error::Unsupported);
+        }
+        if (frame.size() < off + 4) {
+            return unexpected(Error::Truncated);
+        }
+        v.vlan_tci = load_u16be(frame.data() + off);
+        v.ether_type = load_u16be(frame.data() + off + 2);
+        off += 4;
+        ++v.vlan_count;
+    }
+    if (v.ether_type < 0x0600) {
+        return unexpected(Error::Unsupported);  // 802.3 length field (LLC), not Ethernet II
+    }
+    v.header_len = off;
+    v.payload = frame.subspan(off);
+    return v;
+}
 
 /// Writes an untagged header.
 void write_ethernet(ByteWriter& w, const MacAddr& dst, const MacAddr& src,

@@ -23,7 +23,10 @@ struct Endpoint {
 
     static Endpoint from_v4(Ipv4Addr a, uint16_t port) { return {false, a, {}, port}; }
     static Endpoint from_v6(const Ipv6Addr& a, uint16_t port) { return {true, {}, a, port}; }
-    bool operator==(const Endpoint&) const = default;
+    /// Compares only the address of the endpoint's family (the other is unused).
+    bool operator==(const Endpoint& o) const noexcept {
+        return is_v6 == o.is_v6 && port == o.port && (is_v6 ? v6 == o.v6 : v4 == o.v4);
+    }
 };
 
 }  // namespace tern::wire
