@@ -9,6 +9,7 @@
 #include "common/wire/udp.hpp"
 #include "dataplane/stack/stack.hpp"
 #include "dataplane/turn/turn_server.hpp"
+#include "perf/support/frames.hpp"
 
 #include <x86intrin.h>
 
@@ -25,18 +26,8 @@ namespace {
 
 std::vector<std::byte> udp_frame(const wire::Ipv4Addr& src, uint16_t sport, const wire::Ipv4Addr& dst,
                                  uint16_t dport, ByteSpan payload) {
-    std::vector<std::byte> f(42 + payload.size());
-    ByteWriter w{f};
-    wire::write_ethernet(w, *wire::MacAddr::parse("02:00:00:00:01:02"), *wire::MacAddr::parse("02:00:00:00:00:01"),
-                         wire::kEtherTypeIpv4);
-    wire::write_ipv4(w, src, dst, wire::kIpProtoUdp, static_cast<uint16_t>(8 + payload.size()));
-    w.u16be(sport);
-    w.u16be(dport);
-    w.u16be(static_cast<uint16_t>(8 + payload.size()));
-    w.u16be(0);
-    w.bytes(payload);
-    wire::udp_fill_checksum_v4(MutableByteSpan{f}.subspan(34), src, dst);
-    return f;
+    return perf::udp4_frame(*wire::MacAddr::parse("02:00:00:00:01:02"),
+                            *wire::MacAddr::parse("02:00:00:00:00:01"), src, sport, dst, dport, payload);
 }
 
 std::vector<std::byte> stun_frame(bool fingerprint) {

@@ -547,18 +547,23 @@ TurnAction TurnServer::handle_send(const stun::Message& m, const wire::Endpoint&
         count(Counter::TurnDropNoPermission);
         return {};
     }
-    if (!within_rate(a.bucket_to_peer, a.bucket_stamp, data->value.size(), now_s)) {
+    return to_peer(a, data->value, *peer, now_s);
+}
+
+TurnAction TurnServer::to_peer(Allocation& a, ByteSpan data, const wire::Endpoint& peer,
+                               uint64_t now_s) noexcept {
+    if (!within_rate(a.bucket_to_peer, a.bucket_stamp, data.size(), now_s)) {
         count(Counter::TurnDropBandwidth);
         return {};
     }
     TurnAction act;
     act.kind = TurnAction::Kind::ToPeer;
-    act.data = data->value;
-    act.src = server;
+    act.data = data;
+    act.src = a.server;
     act.src.port = a.relay_port;
-    act.dst = *peer;
+    act.dst = peer;
     ++a.to_peer_packets;
-    a.to_peer_bytes += data->value.size();
+    a.to_peer_bytes += data.size();
     return act;
 }
 
@@ -581,17 +586,8 @@ TurnAction TurnServer::handle_channel_data(ByteSpan payload, const wire::Endpoin
         count(Counter::TurnDropNoPermission);
         return {};
     }
-    if (!within_rate(a.bucket_to_peer, a.bucket_stamp, cd->data.size(), now_s)) {
-        count(Counter::TurnDropBandwidth);
-        return {};
-    }
-    TurnAction act;
-    act.kind = TurnAction::Kind::ToPeer;
-    act.data = cd->data;
-    act.src = server;
-    act.src.port = a.relay_port;
-    act.dst = ch->peer;
-    if (payload_sum) {
+    TurnAction act = to_peer(a, cd->data, ch->peer, now_s);
+    if (act.kind == TurnAction::Kind::ToPeer && payload_sum) {
         // The data's sum is the payload's less the 4-byte header and any padding after the data
         // (ones'-complement subtraction adds the complement). The data starts at an even offset.
         const std::size_t tail_at = wire::turn::kChannelDataHeaderLen + cd->data.size();
@@ -606,8 +602,6 @@ TurnAction TurnServer::handle_channel_data(ByteSpan payload, const wire::Endpoin
         }
         act.data_sum = uint64_t{*payload_sum} + wire::checksum_finish(others);  // a - b = a + ~b
     }
-    ++a.to_peer_packets;
-    a.to_peer_bytes += cd->data.size();
     return act;
 }
 

@@ -82,6 +82,8 @@ private:
     TurnAction handle_channel_data(ByteSpan payload, const wire::Endpoint& client,
                                    const wire::Endpoint& server, uint64_t now_s,
                                    std::optional<uint32_t> payload_sum) noexcept;
+    /// The common end of Send indications and ChannelData: rate check, then relay to `peer`.
+    TurnAction to_peer(Allocation& a, ByteSpan data, const wire::Endpoint& peer, uint64_t now_s) noexcept;
     Auth authenticate(const wire::stun::Message& m, const wire::Endpoint& client,
                       uint64_t now_s) noexcept;
     bool rate_limited(const wire::Endpoint& client, uint64_t now_s, bool record_failure) noexcept;

@@ -17,6 +17,7 @@
 #include "common/wire/arp.hpp"
 #include "common/wire/stun/stun_message.hpp"
 #include "common/wire/udp.hpp"
+#include "perf/support/frames.hpp"
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -262,21 +263,7 @@ int run_gen(const Options& o, uint16_t port, rte_mempool* pool) {
 
 // ---- turn mode --------------------------------------------------------------------------------
 
-std::vector<std::byte> udp_frame(const wire::MacAddr& dst_mac, const wire::MacAddr& src_mac,
-                                 wire::Ipv4Addr src, uint16_t sport, wire::Ipv4Addr dst,
-                                 uint16_t dport, ByteSpan payload) {
-    std::vector<std::byte> f(42 + payload.size());
-    ByteWriter w{f};
-    wire::write_ethernet(w, dst_mac, src_mac, wire::kEtherTypeIpv4);
-    wire::write_ipv4(w, src, dst, wire::kIpProtoUdp, static_cast<uint16_t>(8 + payload.size()));
-    w.u16be(sport);
-    w.u16be(dport);
-    w.u16be(static_cast<uint16_t>(8 + payload.size()));
-    w.u16be(0);
-    w.bytes(payload);
-    wire::udp_fill_checksum_v4(MutableByteSpan{f}.subspan(34), src, dst);
-    return f;
-}
+using perf::udp4_frame;
 
 class TurnDriver {
 public:
@@ -312,7 +299,7 @@ public:
 
     /// Sends a STUN request from the client port and waits up to 2 s for its response.
     std::vector<std::byte> transact(uint16_t client_port, ByteSpan msg) {
-        const auto frame = udp_frame(o_.dst_mac, o_.src_mac, o_.src_ip, client_port, o_.dst_ip,
+        const auto frame = udp4_frame(o_.dst_mac, o_.src_mac, o_.src_ip, client_port, o_.dst_ip,
                                      o_.dst_port, msg);
         for (int attempt = 0; attempt < 4; ++attempt) {
             send(frame);
@@ -416,9 +403,9 @@ int run_turn(const Options& o, uint16_t port, rte_mempool* pool) {
         std::vector<std::byte> cd(4 + o.length, std::byte{0x5a});
         store_u16be(cd.data(), 0x4001);
         store_u16be(cd.data() + 2, static_cast<uint16_t>(o.length));
-        templates.push_back(udp_frame(o.dst_mac, o.src_mac, o.src_ip, static_cast<uint16_t>(10000 + i),
+        templates.push_back(udp4_frame(o.dst_mac, o.src_mac, o.src_ip, static_cast<uint16_t>(10000 + i),
                                       o.dst_ip, o.dst_port, cd));
-        templates.push_back(udp_frame(o.dst_mac, o.peer_mac, o.peer_ip, static_cast<uint16_t>(20000 + i),
+        templates.push_back(udp4_frame(o.dst_mac, o.peer_mac, o.peer_ip, static_cast<uint16_t>(20000 + i),
                                       o.dst_ip, relay_ports[i], payload));
     }
     uint64_t sent = 0, received = 0, m_sent = 0, m_recv = 0, bytes = 0, m_bytes = 0;
