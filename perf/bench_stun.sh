@@ -22,8 +22,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 eal() {  # eal CORE SOCKET ROLE
-  echo "--lcores 0@$1 --in-memory --no-telemetry --no-pci -m 256 --log-level=*:warning" \
-       "--vdev net_memif0,role=$3,socket=$2,socket-abstract=no"
+  echo "--lcores 0@$1 --in-memory --no-telemetry -m 256 --log-level=*:warning" \
+       "--no-pci --vdev net_memif0,role=$3,socket=$2,socket-abstract=no"
 }
 
 gen() {  # gen SOCKET -> prints pps

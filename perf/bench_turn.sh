@@ -132,8 +132,8 @@ PY
 
 # ---- the ChannelData relay ceiling of one lcore, over net_memif (no kernel) ---------------------
 memif_eal() {  # memif_eal CORE SOCKET ROLE
-  echo "--lcores 0@$1 --in-memory --no-telemetry --no-pci -m 256 --log-level=*:warning" \
-       "--vdev net_memif0,role=$3,socket=$2,socket-abstract=no"
+  echo "--lcores 0@$1 --in-memory --no-telemetry -m 256 --log-level=*:warning" \
+       "--no-pci --vdev net_memif0,role=$3,socket=$2,socket-abstract=no"
 }
 memif_turn() {  # memif_turn LENGTH [--raw] -> pps gbps (from tern-loadgen's summary)
   local sock="$1"; shift

@@ -126,9 +126,11 @@ void Worker::handle_burst(std::size_t pi, rte_mbuf** pkts, uint16_t n) noexcept 
     if (n_free > 0) {
         rte_pktmbuf_free_bulk(to_free, n_free);
     }
-    std::array<std::byte, 128> sol{};
-    while (const std::size_t len = stack.take_solicitation(sol, now)) {
-        send_frame(pi, ByteSpan{sol}.first(len));
+    if (stack.has_solicitation()) {
+        std::array<std::byte, 128> sol;
+        while (const std::size_t len = stack.take_solicitation(sol, now)) {
+            send_frame(pi, ByteSpan{sol}.first(len));
+        }
     }
 }
 

@@ -128,7 +128,7 @@ Verdict Stack::handle_ipv4(Frame& f, const Eth& eth) noexcept {
             count(Counter::DropUdpHeader);
             return Verdict::Drop;
         }
-        std::optional<uint32_t> payload_sum;
+        std::optional<uint64_t> payload_sum;
         if (relayed(*u) && u->checksum != 0) {
             payload_sum = derived_payload_sum(
                 *u, wire::pseudo_header_v4(ip->src, ip->dst, wire::kIpProtoUdp, u->length));
@@ -220,7 +220,7 @@ Verdict Stack::handle_ipv6(Frame& f, const Eth& eth, uint64_t now) noexcept {
             count(Counter::DropUdpHeader);
             return Verdict::Drop;
         }
-        std::optional<uint32_t> payload_sum;
+        std::optional<uint64_t> payload_sum;
         if (relayed(*u) && u->checksum != 0) {
             payload_sum = derived_payload_sum(
                 *u, wire::pseudo_header_v6(ip->src, ip->dst, wire::kIpProtoUdp, u->length));
@@ -284,17 +284,17 @@ bool Stack::relayed(const wire::UdpView& u) const noexcept {
             (u.dst_port == services_.stun_port && wire::turn::looks_like_channel_data(u.payload)));
 }
 
-uint32_t Stack::derived_payload_sum(const wire::UdpView& u, uint64_t pseudo) noexcept {
+uint64_t Stack::derived_payload_sum(const wire::UdpView& u, uint64_t pseudo) noexcept {
     // A valid datagram sums to 0xffff over pseudo-header, header and payload, so the payload's
     // ones'-complement sum is the complement of the rest: the payload is never read. A corrupt
     // datagram keeps its error through the relay and its receiver drops it (RFC 1624 style).
     const uint64_t rest = wire::checksum_add(u.datagram.first(wire::kUdpHeaderLen), pseudo);
-    return static_cast<uint32_t>(wire::checksum_finish(rest));
+    return wire::checksum_finish(rest);
 }
 
 Verdict Stack::handle_udp(Frame& f, const Eth& eth, const wire::Endpoint& local,
                           const wire::Endpoint& peer, ByteSpan payload,
-                          std::optional<uint32_t> payload_sum) noexcept {
+                          std::optional<uint64_t> payload_sum) noexcept {
     if (turn_ != nullptr) {
         const uint64_t now_s = now_ / ticks_per_s_;
         if (local.port == services_.stun_port && !payload.empty() &&
@@ -456,10 +456,7 @@ Verdict Stack::turn_emit(Frame& f, const Eth& eth, const TurnAction& act, uint64
             count(Counter::TurnHairpinPackets);
             count(Counter::TurnToPeerPackets);
             count(Counter::TurnToPeerBytes, act.data.size());
-            TurnAction inward = turn_->on_peer(act.data, act.src, act.dst, now / ticks_per_s_,
-                                               act.data_sum ? std::optional<uint32_t>{static_cast<uint32_t>(
-                                                                  wire::checksum_finish(*act.data_sum) ^ 0xffff)}
-                                                            : std::nullopt);
+            TurnAction inward = turn_->on_peer(act.data, act.src, act.dst, now / ticks_per_s_, act.data_sum);
             if (inward.kind == Kind::ToPeer) {
                 return Verdict::Drop;  // never: on_peer only sends towards clients
             }

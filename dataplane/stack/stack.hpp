@@ -56,6 +56,7 @@ public:
     /// When a relayed packet was dropped for want of a next-hop MAC, writes the ARP request or
     /// neighbor solicitation to send (once per retry interval); returns its length or 0.
     std::size_t take_solicitation(MutableByteSpan out, uint64_t now) noexcept;
+    [[nodiscard]] bool has_solicitation() const noexcept { return n_solicit_ != 0; }
 
     [[nodiscard]] const Interface& interface() const noexcept { return ifc_; }
     [[nodiscard]] NeighborTable& neighbors() noexcept { return neighbors_; }
@@ -70,10 +71,10 @@ private:
     /// Demultiplexes a checksum-verified UDP payload addressed to us by destination port.
     Verdict handle_udp(Frame& f, const Eth& eth, const wire::Endpoint& local,
                        const wire::Endpoint& peer, ByteSpan payload,
-                       std::optional<uint32_t> payload_sum = std::nullopt) noexcept;
+                       std::optional<uint64_t> payload_sum = std::nullopt) noexcept;
     /// TURN traffic whose payload is relayed unread (ChannelData, datagrams to relay ports).
     [[nodiscard]] bool relayed(const wire::UdpView& u) const noexcept;
-    static uint32_t derived_payload_sum(const wire::UdpView& u, uint64_t pseudo) noexcept;
+    static uint64_t derived_payload_sum(const wire::UdpView& u, uint64_t pseudo) noexcept;
     Verdict turn_emit(Frame& f, const Eth& eth, const TurnAction& act, uint64_t now) noexcept;
     /// Writes Ethernet/IP/UDP headers right before `payload` (which lies inside the frame's
     /// buffer) and makes the frame that datagram.

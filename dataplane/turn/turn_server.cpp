@@ -214,12 +214,14 @@ TurnAction TurnServer::reply_error(const stun::Message& m, const wire::Endpoint&
 
 TurnAction TurnServer::on_client(ByteSpan payload, const wire::Endpoint& client,
                                  const wire::Endpoint& server, const wire::MacAddr& client_mac,
-                                 uint64_t now_s, std::optional<uint32_t> payload_sum) noexcept {
-    if (const uint32_t idx = table_.find(client, server); idx != kNoAllocation) {
+                                 uint64_t now_s, std::optional<uint64_t> payload_sum) noexcept {
+    // One 5-tuple lookup per packet, shared by every handler below.
+    const uint32_t idx = table_.find(client, server);
+    if (idx != kNoAllocation) {
         table_.at(idx).client_mac = client_mac;  // follows a client whose router changed
     }
     if (wire::turn::looks_like_channel_data(payload)) {
-        return handle_channel_data(payload, client, server, now_s, payload_sum);
+        return handle_channel_data(payload, idx, now_s, payload_sum);
     }
     auto m = stun::Message::parse(payload);
     if (!m) {
@@ -227,18 +229,18 @@ TurnAction TurnServer::on_client(ByteSpan payload, const wire::Endpoint& client,
         return {};
     }
     if (m->cls() == stun::Class::Indication && m->method() == stun::method::kSend) {
-        return handle_send(*m, client, server, now_s);
+        return handle_send(*m, idx, now_s);
     }
     if (m->cls() != stun::Class::Request) {
         count(Counter::TurnDropMalformed);
         return {};
     }
-    return handle_request(*m, client, server, client_mac, now_s);
+    return handle_request(*m, client, server, client_mac, idx, now_s);
 }
 
 TurnAction TurnServer::handle_request(const stun::Message& m, const wire::Endpoint& client,
                                       const wire::Endpoint& server, const wire::MacAddr& mac,
-                                      uint64_t now_s) noexcept {
+                                      uint32_t idx, uint64_t now_s) noexcept {
     const uint16_t method = m.method();
     if (method != stun::method::kAllocate && method != stun::method::kRefresh &&
         method != stun::method::kCreatePermission && method != stun::method::kChannelBind) {
@@ -277,7 +279,6 @@ TurnAction TurnServer::handle_request(const stun::Message& m, const wire::Endpoi
         return finish_reply(b, client, server, key);
     }
     const std::string_view user = text(m.find(attr::kUsername)->value);
-    uint32_t idx = table_.find(client, server);
 
     if (method == stun::method::kAllocate) {
         if (idx != kNoAllocation) {
@@ -528,9 +529,7 @@ bool TurnServer::within_rate(uint64_t& bucket, uint64_t& stamp, std::size_t byte
     return true;
 }
 
-TurnAction TurnServer::handle_send(const stun::Message& m, const wire::Endpoint& client,
-                                   const wire::Endpoint& server, uint64_t now_s) noexcept {
-    const uint32_t idx = table_.find(client, server);
+TurnAction TurnServer::handle_send(const stun::Message& m, uint32_t idx, uint64_t now_s) noexcept {
     if (idx == kNoAllocation) {
         count(Counter::TurnDropNoAllocation);
         return {};
@@ -567,15 +566,13 @@ TurnAction TurnServer::to_peer(Allocation& a, ByteSpan data, const wire::Endpoin
     return act;
 }
 
-TurnAction TurnServer::handle_channel_data(ByteSpan payload, const wire::Endpoint& client,
-                                           const wire::Endpoint& server, uint64_t now_s,
-                                           std::optional<uint32_t> payload_sum) noexcept {
+TurnAction TurnServer::handle_channel_data(ByteSpan payload, uint32_t idx, uint64_t now_s,
+                                           std::optional<uint64_t> payload_sum) noexcept {
     auto cd = wire::turn::parse_channel_data(payload, wire::turn::Framing::Datagram);
     if (!cd) {
         count(Counter::TurnDropMalformed);
         return {};
     }
-    const uint32_t idx = table_.find(client, server);
     if (idx == kNoAllocation) {
         count(Counter::TurnDropNoAllocation);
         return {};
@@ -600,7 +597,7 @@ TurnAction TurnServer::handle_channel_data(ByteSpan payload, const wire::Endpoin
             }
             others = wire::checksum_add(tail, others);
         }
-        act.data_sum = uint64_t{*payload_sum} + wire::checksum_finish(others);  // a - b = a + ~b
+        act.data_sum = *payload_sum + wire::checksum_finish(others);  // a - b = a + ~b
     }
     return act;
 }
@@ -609,7 +606,7 @@ TurnAction TurnServer::handle_channel_data(ByteSpan payload, const wire::Endpoin
 
 TurnAction TurnServer::on_peer(ByteSpan payload, const wire::Endpoint& peer,
                                const wire::Endpoint& relay, uint64_t now_s,
-                               std::optional<uint32_t> payload_sum) noexcept {
+                               std::optional<uint64_t> payload_sum) noexcept {
     const uint32_t idx = table_.by_relay_port(relay.port);
     if (idx == kNoAllocation || !same_family(table_.at(idx).server, peer)) {
         count(Counter::TurnDropNoAllocation);

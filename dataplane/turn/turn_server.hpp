@@ -48,15 +48,16 @@ public:
                shm::LcoreCounters& counters, uint64_t start_unix_s, ByteSpan nonce_secret);
 
     /// A STUN message or ChannelData from a client to the TURN port.
-    /// `payload_sum`, when given, is the ones'-complement sum of `payload` (derived from the UDP
-    /// checksum by the stack); relayed actions then carry the sum of their data.
+    /// `payload_sum`, when given, is a ones'-complement accumulator of `payload` (derived from the
+    /// UDP checksum by the stack, unfolded like checksum_add's); relayed actions then carry one
+    /// for their data in `data_sum`.
     TurnAction on_client(ByteSpan payload, const wire::Endpoint& client,
                          const wire::Endpoint& server, const wire::MacAddr& client_mac,
-                         uint64_t now_s, std::optional<uint32_t> payload_sum = std::nullopt) noexcept;
+                         uint64_t now_s, std::optional<uint64_t> payload_sum = std::nullopt) noexcept;
 
     /// A datagram from a peer to one of this lcore's relay ports.
     TurnAction on_peer(ByteSpan payload, const wire::Endpoint& peer, const wire::Endpoint& relay,
-                       uint64_t now_s, std::optional<uint32_t> payload_sum = std::nullopt) noexcept;
+                       uint64_t now_s, std::optional<uint64_t> payload_sum = std::nullopt) noexcept;
 
     [[nodiscard]] bool owns_relay_port(uint16_t port) const noexcept { return table_.owns_port(port); }
     /// A peer that is one of our own relayed addresses (relay-to-relay).
@@ -74,14 +75,13 @@ private:
         bool ok = false;
         turn::LongTermKey key{};
     };
+    // `idx` is the client's allocation (kNoAllocation when it has none), looked up once per packet.
     TurnAction handle_request(const wire::stun::Message& m, const wire::Endpoint& client,
-                              const wire::Endpoint& server, const wire::MacAddr& mac,
+                              const wire::Endpoint& server, const wire::MacAddr& mac, uint32_t idx,
                               uint64_t now_s) noexcept;
-    TurnAction handle_send(const wire::stun::Message& m, const wire::Endpoint& client,
-                           const wire::Endpoint& server, uint64_t now_s) noexcept;
-    TurnAction handle_channel_data(ByteSpan payload, const wire::Endpoint& client,
-                                   const wire::Endpoint& server, uint64_t now_s,
-                                   std::optional<uint32_t> payload_sum) noexcept;
+    TurnAction handle_send(const wire::stun::Message& m, uint32_t idx, uint64_t now_s) noexcept;
+    TurnAction handle_channel_data(ByteSpan payload, uint32_t idx, uint64_t now_s,
+                                   std::optional<uint64_t> payload_sum) noexcept;
     /// The common end of Send indications and ChannelData: rate check, then relay to `peer`.
     TurnAction to_peer(Allocation& a, ByteSpan data, const wire::Endpoint& peer, uint64_t now_s) noexcept;
     Auth authenticate(const wire::stun::Message& m, const wire::Endpoint& client,

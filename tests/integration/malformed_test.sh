@@ -36,9 +36,14 @@ done
 # NIC it is counted in drop_ipv4_fragment (unit-tested in dataplane/stack). What must hold here:
 # nothing breaks and nothing is answered.
 rx_before=$(counter rx_packets)
+frag_before=$(counter drop_ipv4_fragment)
 in_cli "$RAW" "${TAG}a" "$US_MAC" "$CLI4" "$US4" "$CLI6" "$US6" ipv4_fragment "$N" || fail "raw_send ipv4_fragment"
+# Echoes sent after the fragments travel the same path: once they are answered, anything of the
+# fragments that was going to reach the data plane has.
+in_cli ping -c 2 -i 0.2 -W 2 "$US4" >/dev/null || fail "no echo after the fragments"
 rx_after=$(counter rx_packets)
 ((rx_after - rx_before < N)) || fail "lone IPv4 fragments reached the data plane through af_packet"
+(( $(counter drop_ipv4_fragment) == frag_before )) || fail "fragments were counted although af_packet holds them"
 
 in_cli ping -c 3 -i 0.2 -W 2 "$US4" >/dev/null || fail "data plane stopped answering after malformed input"
 out=$(in_cli timeout 10 turnutils_stunclient "$US4" 2>&1) || fail "stun after malformed input: $out"
