@@ -9,7 +9,7 @@
 namespace tern::shm {
 
 inline constexpr uint32_t kChannelMagic = 0x4e524554;  // "TERN" little-endian
-inline constexpr uint32_t kSchemaVersion = 5;
+inline constexpr uint32_t kSchemaVersion = 6;
 
 // ---- unix socket handshake ------------------------------------------------------------
 
@@ -50,6 +50,9 @@ enum class MsgType : uint16_t {
     TurnListDone = 103,
     // punt ring (lcore -> control plane) and inject ring (control plane -> lcore)
     Packet = 201,
+    TurnStreamData = 202,   // both directions: one framed STUN message or ChannelData
+    TurnStreamClose = 203,  // inject: the TCP/TLS connection is gone; free its allocation
+    TurnStreamReset = 204,  // inject: a (re)started control plane holds no connections
 };
 
 /// Commands carry a generation: a restarted control plane bumps it and re-sends its state,
@@ -113,9 +116,32 @@ struct PacketMeta {
     uint32_t frame_len;
 };
 
+enum class StreamTransport : uint8_t {
+    Tcp = 1,
+    Tls = 2,
+};
+
+/// Header before one message of a TURN client connection over TCP or TLS (RFC 8656 §3.1),
+/// which the control plane terminates and frames. Inject: a STUN message or ChannelData from
+/// the client (ChannelData without its TCP padding). Punt: what to write to the connection
+/// (ChannelData padded to four bytes). The data plane treats `conn` as part of the 5-tuple.
+struct StreamMeta {
+    uint64_t conn;  // the control plane's connection id; never 0
+    uint16_t port;  // data plane port index whose address the client connected to
+    StreamTransport transport;
+    uint8_t is_v6;
+    uint16_t client_port;
+    uint16_t server_port;
+    uint8_t client_ip[16];  // IPv4 in the first four bytes, network order
+    uint8_t server_ip[16];
+    uint32_t len;  // bytes following this header
+    uint32_t reserved;
+};
+
 static_assert(std::is_trivially_copyable_v<PingCmd> && sizeof(PingCmd) == 24);
 static_assert(std::is_trivially_copyable_v<PongEvt> && sizeof(PongEvt) == 32);
 static_assert(sizeof(HelloReply) == 40);
+static_assert(std::is_trivially_copyable_v<StreamMeta> && sizeof(StreamMeta) == 56);
 static_assert(std::is_trivially_copyable_v<TurnAllocationEvt> && sizeof(TurnAllocationEvt) <= 248);
 
 }  // namespace tern::shm

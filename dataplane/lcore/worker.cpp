@@ -21,7 +21,7 @@ Worker::Worker(uint32_t index, const DataplaneConfig& cfg, std::vector<WorkerPor
     : index_(index), cfg_(cfg), ports_(std::move(ports)), tx_(ports_.size()),
       tap_tx_(ports_.size()), counters_(region.counters(index)),
       commands_(region.commands(index)), events_(region.events(index)),
-      inject_(region.inject(index)), stop_(stop) {
+      inject_(region.inject(index)), punt_(region.punt(index)), stop_(stop) {
     hz_ = rte_get_tsc_hz();
     // TURN timestamps are seconds on the TSC clock; REST expiries need the matching Unix time.
     const uint64_t unix_at_tsc0 = static_cast<uint64_t>(time(nullptr)) - rte_rdtsc() / hz_;
@@ -38,6 +38,7 @@ Worker::Worker(uint32_t index, const DataplaneConfig& cfg, std::vector<WorkerPor
         }
         stacks_.push_back(std::make_unique<Stack>(*p.ifc, cfg.services, *neighbors_.back(),
                                                   *counters_, turn, hz_));
+        stacks_.back()->set_stream_sink(this);
     }
 }
 
@@ -198,33 +199,122 @@ void Worker::poll_commands() noexcept {
 }
 
 void Worker::poll_inject() noexcept {
+    const uint64_t now = rte_rdtsc();
     for (int i = 0; i < 32; ++i) {
         shm::RingMessage msg{};
         if (!inject_.peek(msg)) {
             return;
         }
-        shm::PacketMeta meta{};
-        if (msg.payload.size() >= sizeof meta) {
-            std::memcpy(&meta, msg.payload.data(), sizeof meta);
-        }
-        const std::size_t avail = msg.payload.size() - std::min(msg.payload.size(), sizeof meta);
-        if (meta.port < ports_.size() && meta.frame_len <= avail && meta.frame_len > 0) {
-            rte_mbuf* m = rte_pktmbuf_alloc(ports_[meta.port].pool);
-            if (m == nullptr) {
-                count(Counter::DropNoMbuf);
-            } else {
-                char* dst = rte_pktmbuf_append(m, static_cast<uint16_t>(meta.frame_len));
-                if (dst == nullptr) {
-                    rte_pktmbuf_free(m);
-                    count(Counter::DropNoMbuf);
-                } else {
-                    std::memcpy(dst, msg.payload.data() + sizeof meta, meta.frame_len);
-                    enqueue_tx(tx_[meta.port], ports_[meta.port].port_id, &counters_->queue[meta.port], m);
-                }
-            }
+        switch (static_cast<shm::MsgType>(msg.type)) {
+        case shm::MsgType::Packet: inject_packet(msg.payload); break;
+        case shm::MsgType::TurnStreamData:
+        case shm::MsgType::TurnStreamClose:
+        case shm::MsgType::TurnStreamReset: inject_stream(msg.type, msg.payload, now); break;
+        default: count(Counter::DropNotForUs); break;
         }
         inject_.release();
     }
+}
+
+void Worker::inject_packet(ByteSpan payload) noexcept {
+    shm::PacketMeta meta{};
+    if (payload.size() < sizeof meta) {
+        count(Counter::DropNotForUs);
+        return;
+    }
+    std::memcpy(&meta, payload.data(), sizeof meta);
+    const std::size_t avail = payload.size() - sizeof meta;
+    if (meta.port >= ports_.size() || meta.frame_len > avail || meta.frame_len == 0) {
+        count(Counter::DropNotForUs);
+        return;
+    }
+    send_frame(meta.port, payload.subspan(sizeof meta, meta.frame_len));
+}
+
+namespace {
+
+wire::Endpoint endpoint_of(bool v6, const uint8_t* ip, uint16_t port) {
+    if (v6) {
+        wire::Ipv6Addr a;
+        std::memcpy(a.b.data(), ip, 16);
+        return wire::Endpoint::from_v6(a, port);
+    }
+    return wire::Endpoint::from_v4(wire::Ipv4Addr{load_u32be(reinterpret_cast<const std::byte*>(ip))}, port);
+}
+
+}  // namespace
+
+void Worker::inject_stream(uint16_t type, ByteSpan payload, uint64_t now) noexcept {
+    if (turn_.empty()) {
+        count(Counter::DropNotForUs);
+        return;
+    }
+    if (type == static_cast<uint16_t>(shm::MsgType::TurnStreamReset)) {
+        for (auto& t : turn_) {
+            count(Counter::TurnStreamClosed, t->reset_streams());
+        }
+        return;
+    }
+    shm::StreamMeta meta{};
+    if (payload.size() < sizeof meta) {
+        count(Counter::DropNotForUs);
+        return;
+    }
+    std::memcpy(&meta, payload.data(), sizeof meta);
+    if (meta.port >= ports_.size() || meta.conn == 0 || meta.len > payload.size() - sizeof meta) {
+        count(Counter::DropNotForUs);
+        return;
+    }
+    const wire::Endpoint client = endpoint_of(meta.is_v6 != 0, meta.client_ip, meta.client_port);
+    const wire::Endpoint server = endpoint_of(meta.is_v6 != 0, meta.server_ip, meta.server_port);
+    if (type == static_cast<uint16_t>(shm::MsgType::TurnStreamClose)) {
+        turn_[meta.port]->close_stream(meta.conn, client, server);
+        count(Counter::TurnStreamClosed);
+        return;
+    }
+    rte_mbuf* m = rte_pktmbuf_alloc(ports_[meta.port].pool);
+    char* dst = m != nullptr ? rte_pktmbuf_append(m, static_cast<uint16_t>(meta.len)) : nullptr;
+    if (dst == nullptr) {
+        if (m != nullptr) {
+            rte_pktmbuf_free(m);
+        }
+        count(Counter::DropNoMbuf);
+        return;
+    }
+    std::memcpy(dst, payload.data() + sizeof meta, meta.len);
+    Frame f{reinterpret_cast<std::byte*>(dst), meta.len,
+            static_cast<uint32_t>(meta.len + rte_pktmbuf_tailroom(m)), rte_pktmbuf_headroom(m)};
+    if (stacks_[meta.port]->handle_stream(f, meta.conn, client, server, now) == Verdict::Transmit) {
+        m->data_off = static_cast<uint16_t>(f.data - static_cast<std::byte*>(m->buf_addr));
+        m->data_len = static_cast<uint16_t>(f.len);
+        m->pkt_len = f.len;
+        enqueue_tx(tx_[meta.port], ports_[meta.port].port_id, &counters_->queue[meta.port], m);
+    } else {
+        rte_pktmbuf_free(m);
+    }
+    if (stacks_[meta.port]->has_solicitation()) {
+        std::array<std::byte, 128> sol;
+        while (const std::size_t len = stacks_[meta.port]->take_solicitation(sol, now)) {
+            send_frame(meta.port, ByteSpan{sol}.first(len));
+        }
+    }
+}
+
+bool Worker::write(uint64_t stream, ByteSpan message) noexcept {
+    if (message.size() + sizeof(shm::StreamMeta) > punt_.max_payload()) {
+        return false;
+    }
+    std::byte* p = punt_.reserve();
+    if (p == nullptr) {
+        return false;
+    }
+    shm::StreamMeta meta{};
+    meta.conn = stream;
+    meta.len = static_cast<uint32_t>(message.size());
+    std::memcpy(p, &meta, sizeof meta);
+    std::memcpy(p + sizeof meta, message.data(), message.size());
+    punt_.commit(static_cast<uint16_t>(shm::MsgType::TurnStreamData), sizeof meta + message.size());
+    return true;
 }
 
 void Worker::continue_turn_list(uint64_t now) noexcept {

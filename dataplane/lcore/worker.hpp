@@ -31,7 +31,7 @@ struct WorkerPort {
 
 inline constexpr uint16_t kNoTap = 0xffff;
 
-class Worker {
+class Worker final : private StreamSink {
 public:
     Worker(uint32_t index, const DataplaneConfig& cfg, std::vector<WorkerPort> ports,
            const shm::Region& region, const std::atomic<bool>& stop);
@@ -58,6 +58,11 @@ private:
     void flush(TxBuffer& b, uint16_t port, shm::QueueCounters* q) noexcept;
     void poll_commands() noexcept;
     void poll_inject() noexcept;
+    void inject_packet(ByteSpan payload) noexcept;
+    /// A TURN client's message from its TCP/TLS connection, or the connection's end.
+    void inject_stream(uint16_t type, ByteSpan payload, uint64_t now) noexcept;
+    /// StreamSink: answers and relayed data for TCP/TLS clients go to the punt ring.
+    bool write(uint64_t stream, ByteSpan message) noexcept override;
     void resolve_gateways(uint64_t now) noexcept;
     void continue_turn_list(uint64_t now) noexcept;
     void send_frame(std::size_t pi, ByteSpan frame) noexcept;
@@ -77,6 +82,7 @@ private:
     shm::RingConsumer commands_;
     shm::RingProducer events_;
     shm::RingConsumer inject_;
+    shm::RingProducer punt_;
     uint64_t generation_ = 0;
     uint64_t hz_;
     // An allocation listing in progress: reported a bounded slice per loop iteration.

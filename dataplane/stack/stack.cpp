@@ -435,6 +435,61 @@ Verdict Stack::emit_udp_before(Frame& f, std::byte* payload, std::size_t len,
     return Verdict::Transmit;
 }
 
+Verdict Stack::handle_stream(Frame& f, uint64_t stream, const wire::Endpoint& client,
+                             const wire::Endpoint& server, uint64_t now) noexcept {
+    now_ = now;
+    const ByteSpan msg{f.data, f.len};
+    if (turn_ == nullptr || sink_ == nullptr || stream == 0) {
+        count(Counter::DropNotForUs);
+        return Verdict::Drop;
+    }
+    count(Counter::TurnStreamIn);
+    if (msg.size() >= 2 && !wire::turn::looks_like_channel_data(msg) &&
+        wire::stun::method_of(load_u16be(msg.data())) == wire::stun::method::kBinding) {
+        std::size_t n = 0;
+        switch (stun_.handle(msg, client, scratch_, n, counters_)) {
+        case StunBindingService::Outcome::Reply:
+            return to_stream(f, stream, scratch_.data(), n, 0);  // STUN lengths are multiples of 4
+        case StunBindingService::Outcome::Silent: return Verdict::Consumed;
+        case StunBindingService::Outcome::Drop: return Verdict::Drop;
+        }
+    }
+    const Eth eth{};  // no frame around the message; client-bound answers go to the sink
+    return turn_emit(f, eth, turn_->on_client(msg, client, server, wire::MacAddr{}, now / ticks_per_s_,
+                                              std::nullopt, stream),
+                     now);
+}
+
+Verdict Stack::to_stream(Frame& f, uint64_t stream, const std::byte* msg, std::size_t len,
+                         std::size_t data_bytes) noexcept {
+    if (sink_ == nullptr) {
+        count(Counter::DropNotForUs);
+        return Verdict::Drop;
+    }
+    const std::size_t pad = (4 - len % 4) % 4;
+    const bool in_frame = msg >= f.data - f.headroom && msg + len <= f.data + f.room;
+    if (in_frame) {
+        if (msg + len + pad > f.data + f.room) {
+            count(Counter::DropNoMbuf);
+            return Verdict::Drop;
+        }
+        std::memset(const_cast<std::byte*>(msg) + len, 0, pad);  // the frame's own buffer
+    } else if (pad != 0) {
+        count(Counter::DropStunMalformed);  // replies we build are always multiples of four
+        return Verdict::Drop;
+    }
+    if (!sink_->write(stream, ByteSpan{msg, len + pad})) {
+        count(Counter::TurnStreamPuntFull);
+        return Verdict::Drop;
+    }
+    count(Counter::TurnStreamOut);
+    if (data_bytes != 0) {
+        count(Counter::TurnToClientPackets);
+        count(Counter::TurnToClientBytes, data_bytes);
+    }
+    return Verdict::Consumed;
+}
+
 Verdict Stack::turn_emit(Frame& f, const Eth& eth, const TurnAction& act, uint64_t now) noexcept {
     using Kind = TurnAction::Kind;
     switch (act.kind) {
@@ -443,6 +498,10 @@ Verdict Stack::turn_emit(Frame& f, const Eth& eth, const TurnAction& act, uint64
     case Kind::Reply:
         if (act.resolve_hint) {
             (void)next_hop_mac(*act.resolve_hint, now);
+        }
+        if (act.stream != 0) {
+            const ByteSpan r = turn_->reply();
+            return to_stream(f, act.stream, r.data(), r.size(), 0);
         }
         return udp_reply(f, eth, act.src, act.dst, turn_->reply());
     case Kind::ToPeer: {
@@ -484,6 +543,10 @@ Verdict Stack::turn_emit(Frame& f, const Eth& eth, const TurnAction& act, uint64
         std::byte* cd = data - wire::turn::kChannelDataHeaderLen;
         wire::turn::write_channel_data_header(MutableByteSpan{cd, wire::turn::kChannelDataHeaderLen},
                                               act.channel, static_cast<uint16_t>(act.data.size()));
+        if (act.stream != 0) {
+            return to_stream(f, act.stream, cd, act.data.size() + wire::turn::kChannelDataHeaderLen,
+                             act.data.size());
+        }
         std::optional<uint64_t> sum;
         if (act.data_sum) {
             sum = wire::checksum_add(ByteSpan{cd, wire::turn::kChannelDataHeaderLen}) + *act.data_sum;
@@ -524,6 +587,9 @@ Verdict Stack::turn_emit(Frame& f, const Eth& eth, const TurnAction& act, uint64
         std::memset(data + act.data.size(), 0, pad);
         const std::size_t total = prefix + act.data.size() + pad;
         store_u16be(msg + 2, static_cast<uint16_t>(total - wire::stun::kHeaderLen));
+        if (act.stream != 0) {
+            return to_stream(f, act.stream, msg, total, act.data.size());
+        }
         std::optional<uint64_t> sum;
         if (act.data_sum) {
             sum = wire::checksum_add(ByteSpan{msg, prefix}) + *act.data_sum;  // padding adds zero

@@ -37,6 +37,16 @@ struct Frame {
     uint32_t headroom = 0;
 };
 
+/// Where messages for TURN clients connected over TCP/TLS go: the control plane holds those
+/// connections, so the worker hands the bytes to its punt ring. False means they were dropped.
+class StreamSink {
+public:
+    virtual bool write(uint64_t stream, ByteSpan message) noexcept = 0;
+
+protected:
+    ~StreamSink() = default;
+};
+
 class Stack {
 public:
     /// All references are borrowed and outlive the Stack (they are lcore-local too). `turn` may
@@ -46,6 +56,13 @@ public:
           uint64_t ticks_per_s = 1) noexcept;
 
     Verdict handle(Frame& f, uint64_t now) noexcept;
+
+    /// One framed message (STUN or ChannelData without padding) from a TURN client's TCP/TLS
+    /// connection `stream`, held by the control plane: `f` holds just the message, with headroom
+    /// for headers. Relayed data leaves as a UDP frame (Transmit); answers go to the sink.
+    Verdict handle_stream(Frame& f, uint64_t stream, const wire::Endpoint& client,
+                          const wire::Endpoint& server, uint64_t now) noexcept;
+    void set_stream_sink(StreamSink* sink) noexcept { sink_ = sink; }
 
     /// Builds a broadcast ARP request for `target` (to resolve a next hop); returns its length.
     std::size_t write_arp_request(MutableByteSpan out, wire::Ipv4Addr target) const noexcept;
@@ -76,6 +93,10 @@ private:
     [[nodiscard]] bool relayed(const wire::UdpView& u) const noexcept;
     static uint64_t derived_payload_sum(const wire::UdpView& u, uint64_t pseudo) noexcept;
     Verdict turn_emit(Frame& f, const Eth& eth, const TurnAction& act, uint64_t now) noexcept;
+    /// Client-bound TURN traffic of a TCP/TLS client: `len` bytes at `msg` (inside the frame's
+    /// buffer) padded to four bytes (§12.5) and handed to the sink.
+    Verdict to_stream(Frame& f, uint64_t stream, const std::byte* msg, std::size_t len,
+                      std::size_t data_bytes) noexcept;
     /// Writes Ethernet/IP/UDP headers right before `payload` (which lies inside the frame's
     /// buffer) and makes the frame that datagram.
     /// `payload_sum`, when known, is the ones'-complement sum of the payload region (as if it
@@ -94,6 +115,7 @@ private:
     shm::LcoreCounters& counters_;
     StunBindingService stun_;
     TurnServer* turn_;  // borrowed, lcore-local; null when TURN is off
+    StreamSink* sink_ = nullptr;  // borrowed; null when no control plane carries TCP/TLS clients
     uint64_t ticks_per_s_;
     // Next hops to solicit, queued while handling a frame and sent by the worker after it.
     struct Solicit {

@@ -74,15 +74,17 @@ AllocationTable::AllocationTable(uint32_t capacity, uint16_t relay_min, uint16_t
     wheel_.fill(kNoAllocation);
 }
 
-uint32_t AllocationTable::bucket(const wire::Endpoint& c, const wire::Endpoint& s) const noexcept {
-    uint64_t h = mix(c) * 31 + mix(s);
+uint32_t AllocationTable::bucket(const wire::Endpoint& c, const wire::Endpoint& s,
+                                 uint64_t stream) const noexcept {
+    uint64_t h = mix(c) * 31 + mix(s) + stream * 0xff51afd7ed558ccdULL;
     h ^= h >> 31;
     return static_cast<uint32_t>(h) & static_cast<uint32_t>(buckets_.size() - 1);
 }
 
-uint32_t AllocationTable::find(const wire::Endpoint& client, const wire::Endpoint& server) const noexcept {
-    for (uint32_t i = buckets_[bucket(client, server)]; i != kNoAllocation; i = pool_[i].hash_next) {
-        if (pool_[i].client == client && pool_[i].server == server) {
+uint32_t AllocationTable::find(const wire::Endpoint& client, const wire::Endpoint& server,
+                               uint64_t stream) const noexcept {
+    for (uint32_t i = buckets_[bucket(client, server, stream)]; i != kNoAllocation; i = pool_[i].hash_next) {
+        if (pool_[i].client == client && pool_[i].server == server && pool_[i].stream == stream) {
             return i;
         }
     }
@@ -94,7 +96,8 @@ uint32_t AllocationTable::by_relay_port(uint16_t port) const noexcept {
 }
 
 uint32_t AllocationTable::create(const wire::Endpoint& client, const wire::Endpoint& server,
-                                 bool even_port, uint64_t expires_s, uint64_t now_s) noexcept {
+                                 bool even_port, uint64_t expires_s, uint64_t now_s,
+                                 uint64_t stream) noexcept {
     if (free_.empty() || free_ports_count_ == 0) {
         return kNoAllocation;
     }
@@ -124,11 +127,12 @@ uint32_t AllocationTable::create(const wire::Endpoint& client, const wire::Endpo
     a.in_use = true;
     a.client = client;
     a.server = server;
+    a.stream = stream;
     a.relay_port = port;
     a.expires_s = expires_s;
     a.created_s = now_s;
     a.bucket_stamp = now_s;
-    const uint32_t b = bucket(client, server);
+    const uint32_t b = bucket(client, server, stream);
     a.hash_next = buckets_[b];
     buckets_[b] = idx;
     port_owner_[port - relay_min_] = idx;
@@ -146,7 +150,7 @@ void AllocationTable::release(uint32_t idx) noexcept {
     if (!a.in_use) {
         return;
     }
-    uint32_t* link = &buckets_[bucket(a.client, a.server)];
+    uint32_t* link = &buckets_[bucket(a.client, a.server, a.stream)];
     while (*link != kNoAllocation && *link != idx) {
         link = &pool_[*link].hash_next;
     }

@@ -34,7 +34,8 @@ struct Channel {
 struct Allocation {
     bool in_use = false;
     wire::Endpoint client;  // the 5-tuple: client transport address...
-    wire::Endpoint server;  // ...and the server address it spoke to (UDP)
+    wire::Endpoint server;  // ...and the server address it spoke to...
+    uint64_t stream = 0;    // ...over UDP (0) or over this TCP/TLS connection of the control plane
     wire::MacAddr client_mac;  // where the client's frames come from (it or its router)
     uint16_t relay_port = 0;
     uint64_t expires_s = 0;
@@ -65,7 +66,9 @@ public:
     /// `relay_min..relay_max` is this lcore's share of the relay port range.
     AllocationTable(uint32_t capacity, uint16_t relay_min, uint16_t relay_max);
 
-    [[nodiscard]] uint32_t find(const wire::Endpoint& client, const wire::Endpoint& server) const noexcept;
+    /// The allocation of a 5-tuple; `stream` is 0 for UDP, else the TCP/TLS connection id.
+    [[nodiscard]] uint32_t find(const wire::Endpoint& client, const wire::Endpoint& server,
+                                uint64_t stream = 0) const noexcept;
     [[nodiscard]] uint32_t by_relay_port(uint16_t port) const noexcept;
     [[nodiscard]] bool owns_port(uint16_t port) const noexcept {
         return port >= relay_min_ && port <= relay_max_;
@@ -74,7 +77,7 @@ public:
     /// A new allocation with a free relay port (even when `even_port`), or kNoAllocation when
     /// the pool or the port range is exhausted.
     uint32_t create(const wire::Endpoint& client, const wire::Endpoint& server, bool even_port,
-                    uint64_t expires_s, uint64_t now_s) noexcept;
+                    uint64_t expires_s, uint64_t now_s, uint64_t stream = 0) noexcept;
     void refresh(uint32_t idx, uint64_t expires_s) noexcept;
     void release(uint32_t idx) noexcept;
 
@@ -119,7 +122,8 @@ public:
 
 private:
     static constexpr uint32_t kWheelSlots = 4096;  // seconds; later expiries wrap and re-file
-    [[nodiscard]] uint32_t bucket(const wire::Endpoint& c, const wire::Endpoint& s) const noexcept;
+    [[nodiscard]] uint32_t bucket(const wire::Endpoint& c, const wire::Endpoint& s,
+                                  uint64_t stream) const noexcept;
     [[nodiscard]] uint32_t wheel_slot_of(uint64_t t) const noexcept {
         return static_cast<uint32_t>(t % kWheelSlots);
     }

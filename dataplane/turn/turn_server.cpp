@@ -214,9 +214,10 @@ TurnAction TurnServer::reply_error(const stun::Message& m, const wire::Endpoint&
 
 TurnAction TurnServer::on_client(ByteSpan payload, const wire::Endpoint& client,
                                  const wire::Endpoint& server, const wire::MacAddr& client_mac,
-                                 uint64_t now_s, std::optional<uint64_t> payload_sum) noexcept {
+                                 uint64_t now_s, std::optional<uint64_t> payload_sum,
+                                 uint64_t stream) noexcept {
     // One 5-tuple lookup per packet, shared by every handler below.
-    const uint32_t idx = table_.find(client, server);
+    const uint32_t idx = table_.find(client, server, stream);
     if (idx != kNoAllocation) {
         table_.at(idx).client_mac = client_mac;  // follows a client whose router changed
     }
@@ -235,7 +236,31 @@ TurnAction TurnServer::on_client(ByteSpan payload, const wire::Endpoint& client,
         count(Counter::TurnDropMalformed);
         return {};
     }
-    return handle_request(*m, client, server, client_mac, idx, now_s);
+    stream_ = stream;
+    TurnAction act = handle_request(*m, client, server, client_mac, idx, now_s);
+    act.stream = stream;  // the answer goes back the way the request came
+    return act;
+}
+
+void TurnServer::close_stream(uint64_t stream, const wire::Endpoint& client,
+                              const wire::Endpoint& server) noexcept {
+    const uint32_t idx = table_.find(client, server, stream);
+    if (idx != kNoAllocation) {
+        table_.release(idx);  // §3.1: an allocation over TCP ends with its connection
+        count(Counter::TurnAllocationsDeleted);
+    }
+}
+
+uint32_t TurnServer::reset_streams() noexcept {
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < table_.capacity(); ++i) {
+        if (table_.at(i).in_use && table_.at(i).stream != 0) {
+            table_.release(i);
+            ++n;
+        }
+    }
+    count(Counter::TurnAllocationsDeleted, n);
+    return n;
 }
 
 TurnAction TurnServer::handle_request(const stun::Message& m, const wire::Endpoint& client,
@@ -330,7 +355,7 @@ TurnAction TurnServer::handle_request(const stun::Message& m, const wire::Endpoi
                 lifetime = std::clamp(load_u32be(lt->value.data()), cfg_.default_lifetime_s,
                                       cfg_.max_lifetime_s);
             }
-            idx = table_.create(client, server, even, now_s + lifetime, now_s);
+            idx = table_.create(client, server, even, now_s + lifetime, now_s, stream_);
             if (idx == kNoAllocation) {
                 count(Counter::TurnQuotaRefusals);
                 return reply_error(m, client, server, err::kInsufficientCapacity,
@@ -627,6 +652,7 @@ TurnAction TurnServer::on_peer(ByteSpan payload, const wire::Endpoint& peer,
     act.src = a.server;
     act.dst = a.client;
     act.dst_mac = a.client_mac;
+    act.stream = a.stream;
     if (payload_sum) {
         act.data_sum = *payload_sum;
     }

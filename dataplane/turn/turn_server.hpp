@@ -38,6 +38,7 @@ struct TurnAction {
     wire::Endpoint xor_peer;
     std::optional<wire::Endpoint> resolve_hint;  // a peer that will get data soon
     std::optional<uint64_t> data_sum;             // ones'-complement sum of `data`, when known
+    uint64_t stream = 0;  // client-bound: 0 = UDP, else the TCP/TLS connection to write it to
 };
 
 class TurnServer {
@@ -51,9 +52,16 @@ public:
     /// `payload_sum`, when given, is a ones'-complement accumulator of `payload` (derived from the
     /// UDP checksum by the stack, unfolded like checksum_add's); relayed actions then carry one
     /// for their data in `data_sum`.
+    /// `stream` is 0 for UDP, else the id of the TCP/TLS connection the message came on.
     TurnAction on_client(ByteSpan payload, const wire::Endpoint& client,
                          const wire::Endpoint& server, const wire::MacAddr& client_mac,
-                         uint64_t now_s, std::optional<uint64_t> payload_sum = std::nullopt) noexcept;
+                         uint64_t now_s, std::optional<uint64_t> payload_sum = std::nullopt,
+                         uint64_t stream = 0) noexcept;
+
+    /// A client's TCP/TLS connection closed: its allocation goes with it.
+    void close_stream(uint64_t stream, const wire::Endpoint& client, const wire::Endpoint& server) noexcept;
+    /// The control plane holding the connections restarted: frees every connection's allocation.
+    uint32_t reset_streams() noexcept;
 
     /// A datagram from a peer to one of this lcore's relay ports.
     TurnAction on_peer(ByteSpan payload, const wire::Endpoint& peer, const wire::Endpoint& relay,
@@ -115,6 +123,7 @@ private:
         uint32_t failures = 0;
     };
     std::array<FailureSlot, 256> failures_{};
+    uint64_t stream_ = 0;  // the connection of the request being handled (0 = UDP)
     alignas(64) std::array<std::byte, 1500> scratch_{};
     std::size_t reply_len_ = 0;
 };

@@ -521,3 +521,149 @@ TEST_CASE("Stack+TURN: two relayed clients reach each other through the hairpin"
     CHECK(std::string(reinterpret_cast<const char*>(data->value.data()), data->value.size()) == "hello bob");
     CHECK(fx.count(shm::Counter::TurnHairpinPackets) == 2);
 }
+
+namespace {
+
+/// Collects what the stack hands to the control plane for TCP/TLS clients.
+struct CollectSink final : StreamSink {
+    std::vector<std::pair<uint64_t, test::Bytes>> out;
+    bool full = false;
+    bool write(uint64_t stream, ByteSpan message) noexcept override {
+        if (full) {
+            return false;
+        }
+        out.emplace_back(stream, test::Bytes{message.begin(), message.end()});
+        return true;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("Stack+TURN: clients over TCP/TLS streams allocate, relay and lose it on close", "[turn][dataplane]") {
+    Fixture fx;
+    Interface ifc;
+    ifc.mac = test::mac("02:00:00:00:01:02");
+    ifc.ipv4 = Prefix<Ipv4Addr>{kServer.v4, 24};
+    ServicesConfig services;
+    NeighborTable neighbors{64, 1000, 100};
+    const MacAddr peer_mac = test::mac("02:00:00:00:00:50");
+    neighbors.learn(NeighborTable::key(kPeer.v4), peer_mac, 1);
+    Stack stack{ifc, services, neighbors, *fx.counters, &fx.srv(), 1};
+    CollectSink sink;
+    stack.set_stream_sink(&sink);
+    constexpr uint64_t kConn = 7;
+    // The same client address and port as a UDP client: the connection id keeps them apart.
+    const Endpoint tcp_client = kClient;
+
+    std::vector<std::byte> buf(128 + 2048);
+    test::Bytes out;
+    auto stream_in = [&](const test::Bytes& msg) {
+        std::memcpy(buf.data() + 128, msg.data(), msg.size());
+        Frame f{buf.data() + 128, static_cast<uint32_t>(msg.size()), 2048, 128};
+        const Verdict v = stack.handle_stream(f, kConn, tcp_client, kServer, fx.now);
+        out.assign(f.data, f.data + f.len);
+        return v;
+    };
+    Client alice{"alice", "wonderland"};
+    auto request = [&](uint16_t method, const std::function<void(stun::Builder&)>& fill) {
+        std::array<std::byte, 512> b{};
+        stun::Builder bl{b, stun::message_type(method, stun::Class::Request), alice.txid()};
+        fill(bl);
+        if (!alice.nonce.empty()) {
+            bl.add_string(attr::kUsername, alice.user).add_string(attr::kRealm, alice.realm)
+                .add_string(attr::kNonce, alice.nonce);
+            const auto k = alice.key();
+            bl.add_message_integrity(crypto::HmacSha1Key{as_bytes(k.data(), k.size())});
+        }
+        bl.add_fingerprint();
+        sink.out.clear();
+        REQUIRE(stream_in(test::Bytes(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(*bl.finish()))) ==
+                Verdict::Consumed);
+        REQUIRE(sink.out.size() == 1);
+        CHECK(sink.out[0].first == kConn);
+        auto m = stun::Message::parse(sink.out[0].second);
+        REQUIRE(m);
+        return test::Bytes{sink.out[0].second};
+    };
+    auto alloc = [](stun::Builder& b) { b.add_u32(attr::kRequestedTransport, 17u << 24); };
+    auto raw = request(stun::method::kAllocate, alloc);
+    auto m = stun::Message::parse(raw);
+    REQUIRE(fx.error_of(*m) == 401);
+    alice.realm = "tern.test";
+    alice.nonce.assign(reinterpret_cast<const char*>(m->find(attr::kNonce)->value.data()), 32);
+    raw = request(stun::method::kAllocate, alloc);
+    m = stun::Message::parse(raw);
+    REQUIRE(m->cls() == stun::Class::Success);
+    CHECK(m->xor_address(*m->find(attr::kXorMappedAddress)) == tcp_client);
+    const Endpoint relayed = *m->xor_address(*m->find(attr::kXorRelayedAddress));
+    CHECK(fx.srv().allocations().find(tcp_client, kServer, kConn) != kNoAllocation);
+    CHECK(fx.srv().allocations().find(tcp_client, kServer, 0) == kNoAllocation);  // not the UDP 5-tuple
+
+    raw = request(stun::method::kChannelBind, [](stun::Builder& b) {
+        b.add_u32(attr::kChannelNumber, 0x4001u << 16).add_xor_address(attr::kXorPeerAddress, kPeer);
+    });
+    REQUIRE(stun::Message::parse(raw)->cls() == stun::Class::Success);
+
+    // Client -> peer: ChannelData from the stream leaves as a UDP datagram from the relayed address.
+    sink.out.clear();
+    REQUIRE(stream_in(test::hex("4001 0005 68656c6c6f")) == Verdict::Transmit);
+    CHECK(sink.out.empty());
+    auto ip = parse_ipv4(parse_ethernet(out)->payload);
+    REQUIRE(ip);
+    CHECK(ip->dst == kPeer.v4);
+    auto u = parse_udp(ip->payload);
+    REQUIRE(u);
+    CHECK(u->src_port == relayed.port);
+    CHECK(udp_checksum_ok_v4(*u, ip->src, ip->dst));
+    CHECK(std::string(reinterpret_cast<const char*>(u->payload.data()), u->payload.size()) == "hello");
+
+    // Peer -> client: ChannelData padded to four bytes (§12.5) goes to the connection.
+    auto pf = test::udp4_frame(ifc.mac, peer_mac, kPeer.v4, kServer.v4, kPeer.port, relayed.port,
+                               test::bytes_of("odd"));
+    std::memcpy(buf.data() + 128, pf.data(), pf.size());
+    Frame f{buf.data() + 128, static_cast<uint32_t>(pf.size()), 2048, 128};
+    REQUIRE(stack.handle(f, fx.now) == Verdict::Consumed);
+    REQUIRE(sink.out.size() == 1);
+    CHECK(sink.out[0].first == kConn);
+    CHECK(sink.out[0].second == test::hex("4001 0003 6f6464 00"));
+    CHECK(fx.count(shm::Counter::TurnToClientPackets) == 1);
+
+    // A Binding request over the stream is answered there too.
+    {
+        std::array<std::byte, 64> b{};
+        stun::Builder bl{b, stun::message_type(stun::method::kBinding, stun::Class::Request), {3}};
+        sink.out.clear();
+        REQUIRE(stream_in(test::Bytes(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(*bl.finish()))) ==
+                Verdict::Consumed);
+        REQUIRE(sink.out.size() == 1);
+        auto bm = stun::Message::parse(sink.out[0].second);
+        REQUIRE(bm);
+        CHECK(bm->xor_address(*bm->find(attr::kXorMappedAddress)) == tcp_client);
+    }
+
+    // A full punt ring drops and counts; the data plane never blocks.
+    sink.full = true;
+    std::memcpy(buf.data() + 128, pf.data(), pf.size());
+    Frame f2{buf.data() + 128, static_cast<uint32_t>(pf.size()), 2048, 128};
+    CHECK(stack.handle(f2, fx.now) == Verdict::Drop);
+    CHECK(fx.count(shm::Counter::TurnStreamPuntFull) == 1);
+    sink.full = false;
+
+    // The connection closes: the allocation goes, its relay port no longer relays.
+    fx.srv().close_stream(kConn, tcp_client, kServer);
+    CHECK(fx.srv().allocations().active() == 0);
+    std::memcpy(buf.data() + 128, pf.data(), pf.size());
+    Frame f3{buf.data() + 128, static_cast<uint32_t>(pf.size()), 2048, 128};
+    CHECK(stack.handle(f3, fx.now) == Verdict::Drop);
+
+    // A restarted control plane resets every connection's allocation, and only those.
+    Client bob{"alice", "wonderland"};
+    (void)fx.allocate(bob, Endpoint::from_v4(test::ip4("203.0.113.20"), 41000));  // over UDP
+    alice.nonce.clear();
+    raw = request(stun::method::kAllocate, alloc);
+    alice.nonce.assign(reinterpret_cast<const char*>(stun::Message::parse(raw)->find(attr::kNonce)->value.data()), 32);
+    REQUIRE(stun::Message::parse(request(stun::method::kAllocate, alloc))->cls() == stun::Class::Success);
+    CHECK(fx.srv().allocations().active() == 2);
+    CHECK(fx.srv().reset_streams() == 1);
+    CHECK(fx.srv().allocations().active() == 1);
+}

@@ -126,6 +126,11 @@ def main():
             write("ip", k, v[14:])
     write("channel_data", "padded", bytes.fromhex("400100056865 6c6c6f000000".replace(" ", "")))
     write("channel_data", "stream_two", bytes.fromhex("4001000268690000" + "4fff0000"))
+    # turn_stream: first byte = chunk size, then a TCP stream of STUN and padded ChannelData.
+    allocate = bytes.fromhex("000300082112a442" + "00" * 12 + "0019000411000000")
+    write("turn_stream", "allocate_then_data", b"\x05" + allocate + bytes.fromhex("4001000568656c6c6f000000"))
+    write("turn_stream", "one_byte_chunks", b"\x00" + stun["binding_plain"] + bytes.fromhex("4fff0004deadbeef"))
+    write("turn_stream", "tls_hello", b"\x10" + bytes.fromhex("16030100a5010000a10303"))
     write("icmp", "echo4", b"\x40" + echo)
     write("icmp", "ns", b"\x01" + ns)
     write("icmp", "echo6", b"\x40" + echo6)
