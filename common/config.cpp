@@ -262,7 +262,8 @@ Config build(const libconfig::Config& cfg) {
         reject_unknown(t, {"enabled", "realm", "secrets", "secret_file", "users", "relay_ports", "max_allocations",
                            "user_quota", "default_lifetime_s", "max_lifetime_s",
                            "nonce_lifetime_s", "max_bps", "auth_failures_per_minute",
-                           "denied_peers", "allowed_peers"});
+                           "denied_peers", "allowed_peers", "tcp_ports", "tls_ports",
+                           "tls_certificate", "tls_private_key", "max_stream_connections"});
         TurnConfig& tc = dp.turn;
         tc.enabled = get_bool(t, "enabled", true);
         tc.realm = get_string(t, "realm", tc.realm);
@@ -329,6 +330,29 @@ Config build(const libconfig::Config& cfg) {
         tc.nonce_lifetime_s = get_int<uint32_t>(t, "nonce_lifetime_s", 3600, 10, 86400);
         tc.max_bps = get_int<uint64_t>(t, "max_bps", 0, 0, 1LL << 40);
         tc.auth_failures_per_minute = get_int<uint32_t>(t, "auth_failures_per_minute", 60, 1, 1 << 20);
+        for (auto [key, list] : {std::pair{"tcp_ports", &tc.tcp_ports}, std::pair{"tls_ports", &tc.tls_ports}}) {
+            if (!t.exists(key)) {
+                continue;
+            }
+            const libconfig::Setting& a = t[key];
+            if (!a.isArray() && !a.isList()) {
+                fail(a, "must be a list of port numbers, like [3478]");
+            }
+            list->clear();
+            for (int i = 0; i < a.getLength(); ++i) {
+                if (a[i].getType() != libconfig::Setting::TypeInt || static_cast<int>(a[i]) < 1 ||
+                    static_cast<int>(a[i]) > 65535) {
+                    fail(a[i], "must be a port number 1-65535");
+                }
+                list->push_back(static_cast<uint16_t>(static_cast<int>(a[i])));
+            }
+        }
+        tc.tls_certificate = get_string(t, "tls_certificate", "");
+        tc.tls_private_key = get_string(t, "tls_private_key", "");
+        if (!tc.tls_ports.empty() && (tc.tls_certificate.empty() || tc.tls_private_key.empty())) {
+            fail(t["tls_ports"], "TURN over TLS needs tls_certificate and tls_private_key");
+        }
+        tc.max_stream_connections = get_int<uint32_t>(t, "max_stream_connections", 16384, 1, 1 << 20);
         tc.denied_peers = get_string_list(t, "denied_peers");
         tc.allowed_peers = get_string_list(t, "allowed_peers");
         for (const auto* list : {&tc.denied_peers, &tc.allowed_peers}) {

@@ -74,6 +74,13 @@ struct TurnConfig {
     uint32_t auth_failures_per_minute = 60;  // per client address before refusing
     std::vector<std::string> denied_peers;   // extra prefixes, "10.0.0.0/8"
     std::vector<std::string> allowed_peers;  // override the denials (tests, lab hosts)
+    // TURN over TCP and TLS (RFC 8656 §3.1): the control plane listens on these ports of the
+    // data plane's addresses (reached through the exception path). Empty lists turn them off.
+    std::vector<uint16_t> tcp_ports{3478};
+    std::vector<uint16_t> tls_ports;   // e.g. 5349, and 443 for restrictive firewalls
+    std::string tls_certificate;       // PEM chain; required when tls_ports is not empty
+    std::string tls_private_key;       // PEM
+    uint32_t max_stream_connections = 16384;  // TCP + TLS clients at once
 };
 
 struct DataplaneConfig {

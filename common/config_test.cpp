@@ -92,6 +92,23 @@ dataplane: {
     CHECK(t.relay_port_max == 50999);
     CHECK(t.user_quota == 10);
     CHECK(t.allowed_peers == std::vector<std::string>{"198.18.0.0/24"});
+    CHECK(t.tcp_ports == std::vector<uint16_t>{3478});  // TCP on by default, TLS off
+    CHECK(t.tls_ports.empty());
+
+    auto streams = parse_config(R"(dataplane: { ports = ( { name = "a"; vdev = "n"; ipv4 = "1.2.3.4/8"; } );
+        turn: { tcp_ports = [3478, 80]; tls_ports = [5349, 443]; tls_certificate = "/c.pem";
+                tls_private_key = "/k.pem"; }; };)", "t.conf");
+    REQUIRE(streams);
+    CHECK(streams->dataplane.turn.tcp_ports == std::vector<uint16_t>{3478, 80});
+    CHECK(streams->dataplane.turn.tls_ports == std::vector<uint16_t>{5349, 443});
+    auto no_cert = parse_config(R"(dataplane: { ports = ( { name = "a"; vdev = "n"; ipv4 = "1.2.3.4/8"; } );
+        turn: { tls_ports = [5349]; }; };)", "t.conf");
+    REQUIRE_FALSE(no_cert);
+    CHECK(no_cert.error().find("tls_certificate") != std::string::npos);
+    auto bad_port = parse_config(R"(dataplane: { ports = ( { name = "a"; vdev = "n"; ipv4 = "1.2.3.4/8"; } );
+        turn: { tcp_ports = [70000]; }; };)", "t.conf");
+    REQUIRE_FALSE(bad_port);
+    CHECK(bad_port.error().find("port number") != std::string::npos);
 
     auto bad = parse_config(R"(dataplane: { ports = ( { name = "a"; vdev = "n"; ipv4 = "1.2.3.4/8"; } );
         turn: { relay_ports = "80-90"; }; };)", "t.conf");

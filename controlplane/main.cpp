@@ -7,6 +7,10 @@
 #include "controlplane/admin/admin_server.hpp"
 #include "controlplane/dp_client/dp_client.hpp"
 #include "controlplane/stats_report.hpp"
+#include "controlplane/turn_stream/turn_stream_server.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 
 #include <poll.h>
 #include <unistd.h>
@@ -42,7 +46,8 @@ class ControlPlane {
 public:
     explicit ControlPlane(const tern::Config& c)
         : all_(c), cfg_(c.controlplane), dp_(c.dataplane.control_socket),
-          admin_(cfg_.admin_socket, [this](std::string_view r) { return handle(r); }) {}
+          admin_(cfg_.admin_socket, [this](std::string_view r) { return handle(r); }),
+          streams_(io_, c, log_) {}
 
     int run() {
         log_.info("control plane started", {{"admin_socket", cfg_.admin_socket},
@@ -73,21 +78,35 @@ public:
             }
             pollfd fds[2] = {{admin_.fd(), POLLIN, 0}, {dp_.fd(), POLLIN, 0}};
             const nfds_t n = dp_.connected() ? 2 : 1;
-            if (poll(fds, n, 10) > 0) {
+            if (poll(fds, n, 0) > 0) {
                 if ((fds[0].revents & POLLIN) != 0) {
                     admin_.serve_one();
                 }
                 if (n == 2 && fds[1].revents != 0 && dp_.peer_gone()) {
                     log_.warn("data plane went away; reconnecting",
                               {{"instance", instance_}, {"pid", dp_.dp_pid()}});
+                    streams_.detach();
                     dp_.disconnect();
                     health_.clear();
                     next_try = Clock::now();
                 }
             }
+            bool busy = false;
             if (dp_.connected()) {
                 drain();
+                busy = streams_.pump(mono_ns());
             }
+            // Socket events (TURN over TCP/TLS) run here. The rings have no doorbell: while
+            // stream clients exchange data they are polled every 100 us, else every 10 ms.
+            io_.restart();
+            if (busy) {
+                io_.poll();
+            } else if (streams_.active(mono_ns())) {
+                io_.run_one_for(std::chrono::microseconds(100));
+            } else {
+                io_.run_one_for(std::chrono::milliseconds(10));
+            }
+            io_.poll();
         }
         log_.info("control plane stopping");
         return 0;
@@ -104,6 +123,7 @@ private:
                                              {"workers", dp_.workers()},
                                              {"generation", generation_}});
         ping_all();
+        streams_.attach(dp_);
     }
 
     void ping_all() {
@@ -238,6 +258,21 @@ private:
                 uris.push_back("turn:[" + p.ipv6->addr.to_string() + "]:" +
                                std::to_string(all_.dataplane.services.stun_port) + "?transport=udp");
             }
+            std::vector<std::string> hosts;
+            if (p.ipv4) {
+                hosts.push_back(p.ipv4->addr.to_string());
+            }
+            if (p.ipv6) {
+                hosts.push_back("[" + p.ipv6->addr.to_string() + "]");
+            }
+            for (const std::string& h : hosts) {
+                for (uint16_t port : t.tcp_ports) {
+                    uris.push_back("turn:" + h + ":" + std::to_string(port) + "?transport=tcp");
+                }
+                for (uint16_t port : t.tls_ports) {
+                    uris.push_back("turns:" + h + ":" + std::to_string(port) + "?transport=tcp");
+                }
+            }
         }
         return json{{"username", username},
                     {"password", tern::turn::rest_password(t.secrets.front(), username)},
@@ -295,6 +330,7 @@ private:
                                    {"pongs", wh.pongs}});
             }
             out["workers"] = workers;
+            out["turn_streams"] = streams_.stats();
             if (req == "stats") {
                 out.update(tern::cp::counters_report(dp_.region()));
             }
@@ -305,6 +341,9 @@ private:
             .dump();
     }
 
+    tern::Logger log_{"controlplane"};
+    boost::asio::io_context io_;
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{io_.get_executor()};
     const tern::Config& all_;
     const tern::ControlplaneConfig& cfg_;
     tern::cp::DataplaneClient dp_;
@@ -317,7 +356,7 @@ private:
     uint64_t list_request_ = 0;
     uint32_t list_done_ = 0;
     std::vector<nlohmann::json> list_;
-    tern::Logger log_{"controlplane"};
+    tern::cp::TurnStreamServer streams_;  // after dp_: closes its connections first
 };
 
 }  // namespace

@@ -78,6 +78,8 @@ Result<bool, std::string> DataplaneClient::connect() {
     for (uint32_t w = 0; w < region_.header->n_workers; ++w) {
         commands_.emplace_back(region_.commands(w));
         events_.emplace_back(region_.events(w));
+        inject_.emplace_back(region_.inject(w));
+        punt_.emplace_back(region_.punt(w));
     }
     return true;
 }
@@ -85,6 +87,8 @@ Result<bool, std::string> DataplaneClient::connect() {
 void DataplaneClient::disconnect() noexcept {
     commands_.clear();
     events_.clear();
+    inject_.clear();
+    punt_.clear();
     if (base_ != nullptr) {
         munmap(base_, size_);
         base_ = nullptr;

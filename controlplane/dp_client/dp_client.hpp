@@ -56,6 +56,23 @@ public:
         }
     }
 
+    /// The inject ring of a worker (packets and TURN stream messages to the data plane).
+    shm::RingProducer& inject(uint32_t worker) noexcept { return inject_[worker]; }
+    /// Calls f(worker, RingMessage) for each waiting punted message, up to `max` per worker.
+    template <class F>
+    void drain_punt(F&& f, int max = 1024) {
+        for (uint32_t w = 0; w < punt_.size(); ++w) {
+            for (int i = 0; i < max; ++i) {
+                shm::RingMessage m{};
+                if (!punt_[w].peek(m)) {
+                    break;
+                }
+                f(w, m);
+                punt_[w].release();
+            }
+        }
+    }
+
 private:
     std::string path_;
     int fd_ = -1;  // owned
@@ -65,6 +82,8 @@ private:
     shm::Region region_;
     std::vector<shm::RingProducer> commands_;  // one per worker; we are the only producer
     std::vector<shm::RingConsumer> events_;    // one per worker; we are the only consumer
+    std::vector<shm::RingProducer> inject_;    // one per worker; we are the only producer
+    std::vector<shm::RingConsumer> punt_;      // one per worker; we are the only consumer
 };
 
 }  // namespace tern::cp

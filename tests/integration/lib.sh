@@ -68,6 +68,9 @@ wait_until() {
 }
 
 write_config() {
+  # A throwaway certificate for TURN over TLS (clients here do not verify it).
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=tern.test \
+    -keyout "$WORK/tls.key" -out "$WORK/tls.crt" >/dev/null 2>&1 || fail "openssl could not make a certificate"
   cat >"$CONF" <<CONF
 dataplane: {
   main_core = $MAIN_CORE;
@@ -82,7 +85,9 @@ dataplane: {
   exception: { enabled = true; iface = "${TAG}x"; };
   services: { stun_port = 3478; software = "tern-it"; };
   turn: { realm = "tern.test"; secrets = ["integration-secret"];
-          users = ( { name = "alice"; password = "wonderland"; } ); };
+          users = ( { name = "alice"; password = "wonderland"; } );
+          tcp_ports = [3478]; tls_ports = [5349];
+          tls_certificate = "$WORK/tls.crt"; tls_private_key = "$WORK/tls.key"; };
 };
 controlplane: { admin_socket = "$CP_SOCK"; reconnect_ms = 50; ping_interval_ms = 200; };
 CONF
