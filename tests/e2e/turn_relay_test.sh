@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Headless Chromium: two pages call each other P2P with iceTransportPolicy "relay" through tern's
-# TURN (REST credentials from ternctl), exchanging audio, video and a data channel message.
+# TURN (REST credentials from ternctl), exchanging audio, video and a data channel message, once
+# with TURN over UDP and once over TCP (the control plane's stream listener).
 # Both relayed addresses are tern's, so the media also crosses tern's relay-to-relay hairpin.
 source "$(dirname "$0")/../integration/lib.sh"
 E2E="$(cd "$(dirname "$0")" && pwd)"
@@ -21,10 +22,20 @@ cp "$E2E/call.html" "$WORK/www/"
 bg_in "$CNS" "$WORK/http.log" python3 -m http.server 8765 --bind 127.0.0.1 --directory "$WORK/www"
 wait_until 10 "the page server" bash -c "ip netns exec $CNS ss -Hltn | grep -q '127.0.0.1:8765'"
 
-TMPDIR="$WORK/tmp" in_cli timeout -k 5 90 node "$E2E/turn_relay_call.mjs" "http://127.0.0.1:8765/call.html" \
-  "turn:$US4:3478?transport=udp" "$user" "$pass" 2>&1 | tee "$WORK/call.log" | sed 's/^/[call] /' >&2
-grep -q '^PASS$' "$WORK/call.log" || fail "the relayed call did not pass"
+call() {  # call NAME TURN_URI
+  TMPDIR="$WORK/tmp" in_cli timeout -k 5 90 node "$E2E/turn_relay_call.mjs" "http://127.0.0.1:8765/call.html" \
+    "$2" "$user" "$pass" 2>&1 | tee "$WORK/call_$1.log" | sed "s/^/[call $1] /" >&2
+  grep -q '^PASS$' "$WORK/call_$1.log" || fail "the relayed call over $1 did not pass"
+}
 
+call udp "turn:$US4:3478?transport=udp"
 counter_at_least turn_allocations_created 2 || fail "expected two allocations"
 counter_at_least turn_hairpin_packets 100 || fail "turn_hairpin_packets is $(counter turn_hairpin_packets)"
-log "tern relayed the call: allocations $(counter turn_allocations_created), hairpin packets $(counter turn_hairpin_packets), to clients $(counter turn_to_client_packets); PASS"
+log "UDP: allocations $(counter turn_allocations_created), hairpin packets $(counter turn_hairpin_packets), to clients $(counter turn_to_client_packets)"
+
+hairpin_udp=$(counter turn_hairpin_packets)
+call tcp "turn:$US4:3478?transport=tcp"
+counter_at_least turn_stream_in 200 || fail "turn_stream_in is $(counter turn_stream_in): the call did not use TCP"
+counter_at_least turn_stream_out 200 || fail "turn_stream_out is $(counter turn_stream_out)"
+counter_at_least turn_hairpin_packets $((hairpin_udp + 100)) || fail "no hairpin traffic over TCP"
+log "TCP: stream messages in $(counter turn_stream_in), out $(counter turn_stream_out), hairpin packets $(( $(counter turn_hairpin_packets) - hairpin_udp )); PASS"
