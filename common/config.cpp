@@ -226,7 +226,8 @@ Config build(const libconfig::Config& cfg) {
     }
     if (d.exists("exception")) {
         const libconfig::Setting& e = d["exception"];
-        reject_unknown(e, {"enabled", "iface", "configure_addresses"});
+        reject_unknown(e, {"enabled", "iface", "configure_addresses", "poll_us"});
+        dp.exception.poll_us = get_int<uint32_t>(e, "poll_us", 50, 0, 10000);
         dp.exception.enabled = get_bool(e, "enabled", true);
         dp.exception.iface = get_string(e, "iface", dp.exception.iface);
         dp.exception.configure_addresses = get_bool(e, "configure_addresses", true);

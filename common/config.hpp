@@ -32,6 +32,7 @@ struct ExceptionConfig {
     bool enabled = true;
     std::string iface = "tern_exc";  // kernel-side name of the net_tap interface
     bool configure_addresses = true;  // put the port's addresses on the kernel interface
+    uint32_t poll_us = 50;  // how often a worker reads the kernel's side (each read is a syscall)
 };
 
 struct IdleConfig {

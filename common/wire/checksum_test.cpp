@@ -37,3 +37,34 @@ TEST_CASE("checksum: chunked sums equal one pass", "[wire][checksum]") {
     const uint64_t split = checksum_add(ByteSpan{data}.subspan(64), checksum_add(ByteSpan{data}.first(64)));
     CHECK(checksum_finish(whole) == checksum_finish(split));
 }
+
+TEST_CASE("checksum: equals the big-endian word sum at every length and offset", "[wire][checksum]") {
+    // Reference: RFC 1071 taken literally, 16-bit big-endian words, odd byte padded with zero.
+    auto reference = [](ByteSpan d) {
+        uint64_t s = 0;
+        for (std::size_t i = 0; i + 1 < d.size(); i += 2) {
+            s += load_u16be(d.data() + i);
+        }
+        if (d.size() % 2 == 1) {
+            s += static_cast<uint64_t>(std::to_integer<uint8_t>(d.back())) << 8;
+        }
+        return s;
+    };
+    test::Bytes data(300);
+    uint32_t x = 12345;
+    for (auto& b : data) {
+        x = x * 1103515245 + 12345;
+        b = std::byte(static_cast<uint8_t>(x >> 16));
+    }
+    for (std::size_t off = 0; off < 9; ++off) {
+        for (std::size_t len = 0; len + off <= data.size(); ++len) {
+            const ByteSpan d = ByteSpan{data}.subspan(off, len);
+            INFO("offset " << off << " length " << len);
+            REQUIRE(checksum_finish(checksum_add(d)) == checksum_finish(reference(d)));
+            REQUIRE(checksum_finish(checksum_add(d, 0x1234567)) == checksum_finish(reference(d) + 0x1234567));
+        }
+    }
+    // All ones: the sum of 0xffff words is 0xffff, never folded to zero.
+    const test::Bytes ones(64, std::byte{0xff});
+    CHECK(checksum_finish(checksum_add(ones)) == 0);
+}

@@ -33,6 +33,8 @@ struct Ipv4View {
 /// Checks version, IHL, total length and the header checksum, then refuses fragments
 /// (Error::Fragment) so callers can count them separately.
 Result<Ipv4View, Error> parse_ipv4(ByteSpan packet) noexcept;
+/// The same, into `v` in place (the fast path's form: no copy of the view); false sets `why`.
+bool parse_ipv4(ByteSpan packet, Ipv4View& v, Error& why) noexcept;
 
 /// Writes a 20-byte header with the checksum filled in; DF set, id 0 (RFC 6864 §4.1 allows it
 /// for atomic datagrams).

@@ -5,24 +5,34 @@
 
 namespace tern::wire {
 
-Result<UdpView, Error> parse_udp(ByteSpan segment) noexcept {
-    ByteReader r{segment};
-    UdpView u;
-    u.src_port = r.u16be();
-    u.dst_port = r.u16be();
-    u.length = r.u16be();
-    u.checksum = r.u16be();
-    if (!r.ok()) {
-        return unexpected(Error::Truncated);
+bool parse_udp(ByteSpan segment, UdpView& u, Error& why) noexcept {
+    if (segment.size() < kUdpHeaderLen) {
+        why = Error::Truncated;
+        return false;
     }
+    u.src_port = load_u16be(segment.data());
+    u.dst_port = load_u16be(segment.data() + 2);
+    u.length = load_u16be(segment.data() + 4);
+    u.checksum = load_u16be(segment.data() + 6);
     if (u.length < kUdpHeaderLen) {
-        return unexpected(Error::BadLength);
+        why = Error::BadLength;
+        return false;
     }
     if (u.length > segment.size()) {
-        return unexpected(Error::Truncated);
+        why = Error::Truncated;
+        return false;
     }
     u.datagram = segment.first(u.length);
     u.payload = u.datagram.subspan(kUdpHeaderLen);
+    return true;
+}
+
+Result<UdpView, Error> parse_udp(ByteSpan segment) noexcept {
+    UdpView u;
+    Error why{};
+    if (!parse_udp(segment, u, why)) {
+        return unexpected(why);
+    }
     return u;
 }
 

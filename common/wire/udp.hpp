@@ -22,6 +22,8 @@ struct UdpView {
 /// Checks the length field against the IP payload; checksums are checked separately because
 /// they need the IP addresses.
 Result<UdpView, Error> parse_udp(ByteSpan segment) noexcept;
+/// The same, into `u` in place (the fast path's form: no copy of the view); false sets `why`.
+bool parse_udp(ByteSpan segment, UdpView& u, Error& why) noexcept;
 
 /// A zero checksum means "not computed" on IPv4 (RFC 768) and is invalid on IPv6 (RFC 8200 §8.1).
 bool udp_checksum_ok_v4(const UdpView& u, Ipv4Addr src, Ipv4Addr dst) noexcept;

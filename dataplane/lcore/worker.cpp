@@ -424,12 +424,20 @@ int Worker::run() noexcept {
     const uint64_t hz = rte_get_tsc_hz();
     uint64_t last_commands = 0;
     uint64_t last_housekeeping = 0;
+    uint64_t last_tap = 0;
+    const uint64_t tap_interval = hz / 1000000 * cfg_.exception.poll_us;
     while (!stop_.load(std::memory_order_relaxed)) {
         const uint64_t start = rte_rdtsc();
         uint32_t work = 0;
         for (std::size_t pi = 0; pi < ports_.size(); ++pi) {
             work += poll_port(pi);
-            work += poll_tap(pi);
+        }
+        // Reading the tap is a system call even when it is empty: on a timer, not every loop.
+        if (start - last_tap >= tap_interval) {
+            for (std::size_t pi = 0; pi < ports_.size(); ++pi) {
+                work += poll_tap(pi);
+            }
+            last_tap = start;
         }
         // The control rings are polled about every 10 µs, not every iteration.
         if (start - last_commands > hz / 100000) {

@@ -43,12 +43,12 @@ void set_macs(std::byte* frame, const wire::MacAddr& dst, const wire::MacAddr& s
 
 Verdict Stack::handle(Frame& f, uint64_t now) noexcept {
     now_ = now;
-    auto e = wire::parse_ethernet(ByteSpan{f.data, f.len});
-    if (!e) [[unlikely]] {
+    Eth eth;
+    Error why{};
+    if (!wire::parse_ethernet(ByteSpan{f.data, f.len}, eth.view, why)) [[unlikely]] {
         count(Counter::DropEthernet);
         return Verdict::Drop;
     }
-    const Eth eth{*e};
     if (eth.view.dst != ifc_.mac && !eth.view.dst.is_multicast()) {
         count(Counter::DropNotForUs);  // promiscuous port: someone else's unicast
         return Verdict::Drop;
@@ -103,9 +103,11 @@ Verdict Stack::handle_arp(Frame& f, const Eth& eth, uint64_t now) noexcept {
 }
 
 Verdict Stack::handle_ipv4(Frame& f, const Eth& eth) noexcept {
-    auto ip = wire::parse_ipv4(eth.view.payload);
-    if (!ip) [[unlikely]] {
-        switch (ip.error()) {
+    wire::Ipv4View ipv;
+    Error why{};
+    const wire::Ipv4View* const ip = &ipv;
+    if (!wire::parse_ipv4(eth.view.payload, ipv, why)) [[unlikely]] {
+        switch (why) {
         case Error::Fragment: count(Counter::DropIpv4Fragment); break;
         case Error::BadChecksum: count(Counter::DropIpv4Checksum); break;
         default: count(Counter::DropIpv4Header); break;
@@ -123,8 +125,9 @@ Verdict Stack::handle_ipv4(Frame& f, const Eth& eth) noexcept {
     const std::size_t frame_len = eth.view.header_len + ip->total_length;
 
     if (ip->protocol == wire::kIpProtoUdp) {
-        auto u = wire::parse_udp(ip->payload);
-        if (!u) {
+        wire::UdpView uv;
+        const wire::UdpView* const u = &uv;
+        if (!wire::parse_udp(ip->payload, uv, why)) {
             count(Counter::DropUdpHeader);
             return Verdict::Drop;
         }
@@ -215,8 +218,10 @@ Verdict Stack::handle_ipv6(Frame& f, const Eth& eth, uint64_t now) noexcept {
         return Verdict::ToKernel;
     }
     if (ip->next_header == wire::kIpProtoUdp) {
-        auto u = wire::parse_udp(ip->payload);
-        if (!u) {
+        wire::UdpView uv;
+        Error why{};
+        const wire::UdpView* const u = &uv;
+        if (!wire::parse_udp(ip->payload, uv, why)) {
             count(Counter::DropUdpHeader);
             return Verdict::Drop;
         }
@@ -420,8 +425,9 @@ Verdict Stack::emit_udp_before(Frame& f, std::byte* payload, std::size_t len,
     if (payload_sum) {
         const uint64_t pseudo = dst.is_v6 ? wire::pseudo_header_v6(src.v6, dst.v6, wire::kIpProtoUdp, udp_len)
                                           : wire::pseudo_header_v4(src.v4, dst.v4, wire::kIpProtoUdp, udp_len);
-        const uint16_t c = wire::checksum_finish(
-            wire::checksum_add(datagram.first(wire::kUdpHeaderLen), pseudo) + *payload_sum);
+        // The header's words from their values (ports, length; checksum 0), not re-read.
+        const uint64_t header = uint64_t{src.port} + dst.port + udp_len;
+        const uint16_t c = wire::checksum_finish(pseudo + header + *payload_sum);
         store_u16be(datagram.data() + 6, c == 0 ? 0xffff : c);
     } else if (dst.is_v6) {
         wire::udp_fill_checksum_v6(datagram, src.v6, dst.v6);
@@ -548,8 +554,8 @@ Verdict Stack::turn_emit(Frame& f, const Eth& eth, const TurnAction& act, uint64
                              act.data.size());
         }
         std::optional<uint64_t> sum;
-        if (act.data_sum) {
-            sum = wire::checksum_add(ByteSpan{cd, wire::turn::kChannelDataHeaderLen}) + *act.data_sum;
+        if (act.data_sum) {  // the header's two words are the channel and the length
+            sum = uint64_t{act.channel} + act.data.size() + *act.data_sum;
         }
         const Verdict v = emit_udp_before(f, cd, act.data.size() + wire::turn::kChannelDataHeaderLen,
                                           act.dst_mac, act.src, act.dst, sum);

@@ -129,6 +129,8 @@ uint32_t AllocationTable::create(const wire::Endpoint& client, const wire::Endpo
     a.server = server;
     a.stream = stream;
     a.relay_port = port;
+    a.relayed = server;
+    a.relayed.port = port;
     a.expires_s = expires_s;
     a.created_s = now_s;
     a.bucket_stamp = now_s;

@@ -36,6 +36,7 @@ struct Allocation {
     wire::Endpoint client;  // the 5-tuple: client transport address...
     wire::Endpoint server;  // ...and the server address it spoke to...
     uint64_t stream = 0;    // ...over UDP (0) or over this TCP/TLS connection of the control plane
+    wire::Endpoint relayed;  // the server address with the relay port: the source of relayed data
     wire::MacAddr client_mac;  // where the client's frames come from (it or its router)
     uint16_t relay_port = 0;
     uint64_t expires_s = 0;

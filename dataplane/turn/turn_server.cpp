@@ -571,45 +571,49 @@ TurnAction TurnServer::handle_send(const stun::Message& m, uint32_t idx, uint64_
         count(Counter::TurnDropNoPermission);
         return {};
     }
-    return to_peer(a, data->value, *peer, now_s);
+    TurnAction act;
+    (void)to_peer(act, a, data->value, *peer, now_s);
+    return act;
 }
 
-TurnAction TurnServer::to_peer(Allocation& a, ByteSpan data, const wire::Endpoint& peer,
-                               uint64_t now_s) noexcept {
+// The relay functions below build one named TurnAction and return it on every path, so the
+// compiler constructs it in the caller's slot (NRVO): a copy of a freshly written action costs
+// store-forwarding stalls on every relayed packet.
+
+bool TurnServer::to_peer(TurnAction& act, Allocation& a, ByteSpan data, const wire::Endpoint& peer,
+                         uint64_t now_s) noexcept {
     if (!within_rate(a.bucket_to_peer, a.bucket_stamp, data.size(), now_s)) {
         count(Counter::TurnDropBandwidth);
-        return {};
+        return false;
     }
-    TurnAction act;
     act.kind = TurnAction::Kind::ToPeer;
     act.data = data;
-    act.src = a.server;
-    act.src.port = a.relay_port;
+    act.src = a.relayed;
     act.dst = peer;
     ++a.to_peer_packets;
     a.to_peer_bytes += data.size();
-    return act;
+    return true;
 }
 
 TurnAction TurnServer::handle_channel_data(ByteSpan payload, uint32_t idx, uint64_t now_s,
                                            std::optional<uint64_t> payload_sum) noexcept {
+    TurnAction act;
     auto cd = wire::turn::parse_channel_data(payload, wire::turn::Framing::Datagram);
     if (!cd) {
         count(Counter::TurnDropMalformed);
-        return {};
+        return act;
     }
     if (idx == kNoAllocation) {
         count(Counter::TurnDropNoAllocation);
-        return {};
+        return act;
     }
     Allocation& a = table_.at(idx);
     Channel* ch = a.channel_by_number(cd->channel, now_s);
     if (ch == nullptr) {
         count(Counter::TurnDropNoPermission);
-        return {};
+        return act;
     }
-    TurnAction act = to_peer(a, cd->data, ch->peer, now_s);
-    if (act.kind == TurnAction::Kind::ToPeer && payload_sum) {
+    if (to_peer(act, a, cd->data, ch->peer, now_s) && payload_sum) {
         // The data's sum is the payload's less the 4-byte header and any padding after the data
         // (ones'-complement subtraction adds the complement). The data starts at an even offset.
         const std::size_t tail_at = wire::turn::kChannelDataHeaderLen + cd->data.size();
@@ -632,22 +636,22 @@ TurnAction TurnServer::handle_channel_data(ByteSpan payload, uint32_t idx, uint6
 TurnAction TurnServer::on_peer(ByteSpan payload, const wire::Endpoint& peer,
                                const wire::Endpoint& relay, uint64_t now_s,
                                std::optional<uint64_t> payload_sum) noexcept {
+    TurnAction act;
     const uint32_t idx = table_.by_relay_port(relay.port);
     if (idx == kNoAllocation || !same_family(table_.at(idx).server, peer)) {
         count(Counter::TurnDropNoAllocation);
-        return {};
+        return act;
     }
     Allocation& a = table_.at(idx);
     // §9: data from a peer without a permission for its IP address is silently discarded.
     if (a.find_permission(peer, now_s) == nullptr) {
         count(Counter::TurnDropNoPermission);
-        return {};
+        return act;
     }
     if (!within_rate(a.bucket_to_client, a.bucket_stamp, payload.size(), now_s)) {
         count(Counter::TurnDropBandwidth);
-        return {};
+        return act;
     }
-    TurnAction act;
     act.data = payload;
     act.src = a.server;
     act.dst = a.client;

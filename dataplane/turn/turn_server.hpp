@@ -90,8 +90,10 @@ private:
     TurnAction handle_send(const wire::stun::Message& m, uint32_t idx, uint64_t now_s) noexcept;
     TurnAction handle_channel_data(ByteSpan payload, uint32_t idx, uint64_t now_s,
                                    std::optional<uint64_t> payload_sum) noexcept;
-    /// The common end of Send indications and ChannelData: rate check, then relay to `peer`.
-    TurnAction to_peer(Allocation& a, ByteSpan data, const wire::Endpoint& peer, uint64_t now_s) noexcept;
+    /// The common end of Send indications and ChannelData: rate check, then `act` relays to
+    /// `peer`. Fills the caller's action (no copy on the packet path); false when dropped.
+    bool to_peer(TurnAction& act, Allocation& a, ByteSpan data, const wire::Endpoint& peer,
+                 uint64_t now_s) noexcept;
     Auth authenticate(const wire::stun::Message& m, const wire::Endpoint& client,
                       uint64_t now_s) noexcept;
     bool rate_limited(const wire::Endpoint& client, uint64_t now_s, bool record_failure) noexcept;

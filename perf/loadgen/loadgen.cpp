@@ -7,6 +7,12 @@
 //
 //   tern-loadgen EAL-ARGS -- --mode gen  [--seconds 5] [--warmup 1] [--window 2048] [--flows 1024]
 //   tern-loadgen EAL-ARGS -- --mode echo [--seconds 30]
+//   tern-loadgen EAL-ARGS -- --mode bridge [--seconds 120]
+//
+// `--mode bridge` joins two ports (say net_af_packet on a veth and net_memif to tern) and
+// forwards every frame both ways unchanged: it plays the NIC and the wire, so kernel clients
+// (coturn's turnutils_uclient) can drive a tern whose own port is DPDK-native. It sleeps when
+// idle, up to 16 µs.
 //
 // Output ends with a line "loadgen: key=value ..." that scripts read.
 #include "common/wire/checksum.hpp"
@@ -102,20 +108,19 @@ Options parse(int argc, char** argv) {
             die("unknown option " + a);
         }
     }
-    if ((o.mode != "gen" && o.mode != "echo" && o.mode != "turn") || o.seconds <= 0 ||
+    if ((o.mode != "gen" && o.mode != "echo" && o.mode != "turn" && o.mode != "bridge") || o.seconds <= 0 ||
         o.seconds > 600 || o.window == 0 || o.flows == 0 || o.flows > 60000 || o.allocs == 0 ||
         o.allocs > 4096 || o.length < 8 || o.length > 1400) {
-        die("bad options (mode gen|echo|turn, seconds 0..600, flows 1..60000, allocs 1..4096, "
+        die("bad options (mode gen|echo|turn|bridge, seconds 0..600, flows 1..60000, allocs 1..4096, "
             "length 8..1400)");
     }
     return o;
 }
 
-uint16_t setup_port(rte_mempool* pool) {
-    if (rte_eth_dev_count_avail() < 1) {
-        die("no port: pass a --vdev (e.g. net_memif0,role=client,socket=...)");
+uint16_t setup_port(rte_mempool* pool, uint16_t port = 0) {
+    if (rte_eth_dev_count_avail() < port + 1U) {
+        die("no port " + std::to_string(port) + ": pass a --vdev (e.g. net_memif0,role=client,socket=...)");
     }
-    const uint16_t port = 0;
     rte_eth_conf conf{};
     if (rte_eth_dev_configure(port, 1, 1, &conf) != 0 ||
         rte_eth_rx_queue_setup(port, 0, 1024, rte_socket_id(), nullptr, pool) != 0 ||
@@ -159,6 +164,42 @@ int run_echo(const Options& o, uint16_t port) {
         echoed += n;
     }
     std::printf("loadgen: mode=echo echoed=%lu\n", echoed);
+    return 0;
+}
+
+int run_bridge(const Options& o, uint16_t a, uint16_t b) {
+    uint64_t fwd[2] = {0, 0};
+    uint64_t dropped = 0;
+    const uint64_t end = rte_rdtsc() + static_cast<uint64_t>(o.seconds * static_cast<double>(rte_get_tsc_hz()));
+    rte_mbuf* pkts[64];
+    uint32_t empty = 0;
+    uint32_t sleep_us = 1;
+    while (!g_stop.load(std::memory_order_relaxed) && rte_rdtsc() < end) {
+        uint32_t work = 0;
+        for (int dir = 0; dir < 2; ++dir) {
+            const uint16_t from = dir == 0 ? a : b;
+            const uint16_t to = dir == 0 ? b : a;
+            const uint16_t n = rte_eth_rx_burst(from, 0, pkts, o.burst);
+            if (n == 0) {
+                continue;
+            }
+            const uint16_t sent = rte_eth_tx_burst(to, 0, pkts, n);
+            if (sent < n) {
+                rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+                dropped += n - sent;
+            }
+            fwd[dir] += sent;
+            work += n;
+        }
+        if (work != 0) {
+            empty = 0;
+            sleep_us = 1;
+        } else if (++empty > 64) {
+            rte_delay_us_sleep(sleep_us);
+            sleep_us = std::min<uint32_t>(sleep_us * 2, 16);
+        }
+    }
+    std::printf("loadgen: mode=bridge forwarded_ab=%lu forwarded_ba=%lu dropped=%lu\n", fwd[0], fwd[1], dropped);
     return 0;
 }
 
@@ -387,6 +428,26 @@ private:
     rte_mempool* pool_;
 };
 
+/// A frame tern relayed: UDP from its address, either ChannelData from the TURN port to a client
+/// or a datagram from a relay port to the peer. Anything else (errors, stray replies) is invalid.
+bool relayed_frame(const Options& o, const uint8_t* p, uint32_t len) {
+    if (len < 42 || p[12] != 0x08 || p[13] != 0x00 || p[23] != 17) {
+        return false;
+    }
+    const auto be32 = [&](int at) {
+        return uint32_t{p[at]} << 24 | uint32_t{p[at + 1]} << 16 | uint32_t{p[at + 2]} << 8 | p[at + 3];
+    };
+    const int l4 = 14 + (p[14] & 0x0f) * 4;
+    if (be32(26) != o.dst_ip.v || static_cast<uint32_t>(l4 + 9) > len) {
+        return false;
+    }
+    const uint16_t sport = static_cast<uint16_t>(p[l4] << 8 | p[l4 + 1]);
+    if (sport == o.dst_port) {
+        return (p[l4 + 8] & 0xc0) == 0x40;  // ChannelData towards a client
+    }
+    return be32(30) == o.peer_ip.v;  // from a relay port towards the peer
+}
+
 int run_turn(const Options& o, uint16_t port, rte_mempool* pool) {
     TurnDriver d{o, port, pool};
     std::vector<uint16_t> relay_ports(o.allocs);
@@ -408,7 +469,7 @@ int run_turn(const Options& o, uint16_t port, rte_mempool* pool) {
         templates.push_back(udp4_frame(o.dst_mac, o.peer_mac, o.peer_ip, static_cast<uint16_t>(20000 + i),
                                       o.dst_ip, relay_ports[i], payload));
     }
-    uint64_t sent = 0, received = 0, m_sent = 0, m_recv = 0, bytes = 0, m_bytes = 0;
+    uint64_t sent = 0, received = 0, m_sent = 0, m_recv = 0, bytes = 0, m_bytes = 0, invalid = 0;
     std::size_t next = 0;
     const uint64_t t0 = rte_rdtsc();
     const uint64_t mstart = t0 + static_cast<uint64_t>(o.warmup * static_cast<double>(hz));
@@ -439,8 +500,12 @@ int run_turn(const Options& o, uint16_t port, rte_mempool* pool) {
         for (uint16_t i = 0; i < n; ++i) {
             const auto* p = rte_pktmbuf_mtod(rx[i], const uint8_t*);
             if (!d.answer_arp(p, rx[i]->data_len)) {
-                ++received;
-                bytes += rx[i]->data_len;
+                if (o.raw || relayed_frame(o, p, rx[i]->data_len)) {  // the echo returns frames as sent
+                    ++received;
+                    bytes += rx[i]->data_len;
+                } else {
+                    ++invalid;
+                }
             }
         }
         rte_pktmbuf_free_bulk(rx, n);
@@ -456,9 +521,9 @@ int run_turn(const Options& o, uint16_t port, rte_mempool* pool) {
     const double pps = static_cast<double>(got) / o.seconds;
     const double gbps = static_cast<double>(bytes - m_bytes) * 8 / o.seconds / 1e9;
     std::printf("loadgen: mode=turn seconds=%.1f allocs=%u length=%u setup_ms=%.0f sent=%lu received=%lu "
-                "pps=%.0f gbps=%.3f lost=%lu\n",
+                "pps=%.0f gbps=%.3f lost=%lu invalid=%lu\n",
                 o.seconds, o.allocs, o.length, setup_ms, end_sent - m_sent, got, pps, gbps,
-                end_sent > received ? end_sent - received : 0);
+                end_sent > received ? end_sent - received : 0, invalid);
     return 0;
 }
 
@@ -478,14 +543,20 @@ int main(int argc, char** argv) {
         die("mbuf pool failed (hugepages?)");
     }
     const uint16_t port = setup_port(pool);
-    if (!wait_link(port, 20)) {
+    const uint16_t second = o.mode == "bridge" ? setup_port(pool, 1) : port;
+    if (!wait_link(port, 20) || !wait_link(second, 20)) {
         die("the peer did not connect within 20 s");
     }
-    const int rc = o.mode == "echo"   ? run_echo(o, port)
+    const int rc = o.mode == "bridge" ? run_bridge(o, port, second)
+                   : o.mode == "echo" ? run_echo(o, port)
                    : o.mode == "turn" ? run_turn(o, port, pool)
                                       : run_gen(o, port, pool);
     rte_eth_dev_stop(port);
     rte_eth_dev_close(port);
+    if (second != port) {
+        rte_eth_dev_stop(second);
+        rte_eth_dev_close(second);
+    }
     rte_eal_cleanup();
     return rc;
 }
