@@ -106,6 +106,20 @@ void print_status(const json& j) {
                     w.value("responding", false) ? "responding" : "NOT RESPONDING",
                     w.value("ping_rtt_us", uint64_t{0}));
     }
+    if (j.contains("turn_streams")) {
+        const json& t = j["turn_streams"];
+        std::string ports;
+        for (const json& l : t["listeners"]) {
+            ports += (ports.empty() ? "" : ", ") + l.value("transport", std::string("?")) + " " +
+                     std::to_string(l.value("port", 0));
+        }
+        std::printf("TURN over TCP/TLS: %s; %" PRIu64 " open, %" PRIu64 " accepted, %" PRIu64
+                    " refused, %" PRIu64 " TLS handshake failures, %" PRIu64 " framing errors\n",
+                    ports.empty() ? "no listeners" : ("listening on " + ports).c_str(),
+                    t.value("open", uint64_t{0}), t.value("accepted", uint64_t{0}),
+                    t.value("refused", uint64_t{0}), t.value("tls_handshake_failures", uint64_t{0}),
+                    t.value("framing_errors", uint64_t{0}));
+    }
 }
 
 void print_stats(const json& j) {
