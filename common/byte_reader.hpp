@@ -19,6 +19,9 @@ using MutableByteSpan = std::span<std::byte>;
 inline ByteSpan as_bytes(const void* p, std::size_t n) noexcept {
     return {static_cast<const std::byte*>(p), n};
 }
+inline MutableByteSpan as_writable_bytes(void* p, std::size_t n) noexcept {
+    return {static_cast<std::byte*>(p), n};
+}
 
 inline uint16_t load_u16be(const std::byte* p) noexcept {
     return static_cast<uint16_t>((std::to_integer<uint16_t>(p[0]) << 8) | std::to_integer<uint16_t>(p[1]));

@@ -131,6 +131,11 @@ def main():
     write("turn_stream", "allocate_then_data", b"\x05" + allocate + bytes.fromhex("4001000568656c6c6f000000"))
     write("turn_stream", "one_byte_chunks", b"\x00" + stun["binding_plain"] + bytes.fromhex("4fff0004deadbeef"))
     write("turn_stream", "tls_hello", b"\x10" + bytes.fromhex("16030100a5010000a10303"))
+    # srtp: first byte picks the suite; RTP with and without extensions, an RTCP sender report.
+    rtp = bytes.fromhex("8040f17b8041f8d35501a0b247616c6c696120657374206f6d6e69732064697669736120")
+    write("srtp", "rtp_plain_gcm", b"\x01" + rtp + bytes(16))
+    write("srtp", "rtp_ext_cm", b"\x00" + bytes.fromhex("900f1235decafbadcafebabebede000151000200abababab") + bytes(10))
+    write("srtp", "rtcp_sr", b"\x02" + bytes.fromhex("81c8000c4d617273") + bytes(44) + bytes(16) + bytes.fromhex("80000001"))
     write("icmp", "echo4", b"\x40" + echo)
     write("icmp", "ns", b"\x01" + ns)
     write("icmp", "echo6", b"\x40" + echo6)

@@ -13,6 +13,7 @@
 #include "common/wire/udp.hpp"
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -26,6 +27,17 @@ inline Bytes bytes_of(std::string_view s) {
         b[i] = std::byte(static_cast<uint8_t>(s[i]));
     }
     return b;
+}
+
+/// Lower-case hex of the bytes (for failure messages).
+inline std::string to_hex(const Bytes& b) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string s;
+    for (std::byte x : b) {
+        s += kHex[std::to_integer<int>(x) >> 4];
+        s += kHex[std::to_integer<int>(x) & 15];
+    }
+    return s;
 }
 
 inline Bytes hex(std::string_view h) {

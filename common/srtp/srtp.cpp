@@ -1,0 +1,508 @@
+#include "common/srtp/srtp.hpp"
+
+#include "common/wire/rtp.hpp"
+
+#include <openssl/evp.h>
+
+#include <cstring>
+#include <stdexcept>
+
+namespace tern::srtp {
+
+namespace {
+
+constexpr SuiteInfo kSuites[] = {
+    {16, 14, 10, false, 0x0001, "AES_CM_128_HMAC_SHA1_80"},
+    {16, 12, 16, true, 0x0007, "AEAD_AES_128_GCM"},
+    {32, 12, 16, true, 0x0008, "AEAD_AES_256_GCM"},
+};
+
+constexpr uint8_t kLabelRtpKey = 0, kLabelRtpAuth = 1, kLabelRtpSalt = 2;
+constexpr uint8_t kLabelRtcpKey = 3, kLabelRtcpAuth = 4, kLabelRtcpSalt = 5;
+constexpr std::size_t kAuthKeyLen = 20;  // HMAC-SHA1, n_a = 160
+constexpr uint64_t kWindow = 128;        // replay window, packets
+
+void put_u32(uint8_t* p, uint32_t v) {
+    p[0] = static_cast<uint8_t>(v >> 24);
+    p[1] = static_cast<uint8_t>(v >> 16);
+    p[2] = static_cast<uint8_t>(v >> 8);
+    p[3] = static_cast<uint8_t>(v);
+}
+
+// ---- replay window: bit i of the 128-bit map is index (highest - i) --------------------------
+
+Status replay_check(const uint64_t w[2], uint64_t highest, bool started, uint64_t idx) {
+    if (!started || idx > highest) {
+        return Status::Ok;
+    }
+    const uint64_t d = highest - idx;
+    if (d >= kWindow) {
+        return Status::ReplayOld;
+    }
+    return ((w[d / 64] >> (d % 64)) & 1) != 0 ? Status::ReplayDuplicate : Status::Ok;
+}
+
+void replay_add(uint64_t w[2], uint64_t& highest, bool& started, uint64_t idx) {
+    if (!started) {
+        w[0] = 1;
+        w[1] = 0;
+        highest = idx;
+        started = true;
+        return;
+    }
+    if (idx > highest) {
+        const uint64_t s = idx - highest;
+        if (s >= kWindow) {
+            w[0] = w[1] = 0;
+        } else if (s >= 64) {
+            w[1] = w[0] << (s - 64);
+            w[0] = 0;
+        } else {
+            w[1] = (w[1] << s) | (w[0] >> (64 - s));
+            w[0] <<= s;
+        }
+        w[0] |= 1;
+        highest = idx;
+        return;
+    }
+    const uint64_t d = highest - idx;
+    w[d / 64] |= uint64_t{1} << (d % 64);
+}
+
+/// RFC 3711 Appendix A: the rollover counter a sequence number most likely belongs to, as an
+/// index; false when it would precede the stream's first ROC.
+bool estimate_index(bool started, uint32_t roc, uint16_t s_l, uint16_t seq, uint64_t& idx) {
+    int64_t v = roc;
+    if (started) {
+        if (s_l < 32768) {
+            if (static_cast<int>(seq) - static_cast<int>(s_l) > 32768) {
+                v = int64_t{roc} - 1;
+            }
+        } else if (static_cast<int>(s_l) - 32768 > static_cast<int>(seq)) {
+            v = int64_t{roc} + 1;
+        }
+    }
+    if (v < 0 || v > 0xffffffffLL) {
+        return false;
+    }
+    idx = (static_cast<uint64_t>(v) << 16) | seq;
+    return true;
+}
+
+}  // namespace
+
+const SuiteInfo& info(Suite s) noexcept { return kSuites[static_cast<std::size_t>(s)]; }
+
+bool suite_from_dtls_profile(uint16_t profile, Suite& out) noexcept {
+    for (std::size_t i = 0; i < std::size(kSuites); ++i) {
+        if (kSuites[i].dtls_profile == profile) {
+            out = static_cast<Suite>(i);
+            return true;
+        }
+    }
+    return false;
+}
+
+std::string_view to_string(Status s) noexcept {
+    switch (s) {
+    case Status::Ok: return "ok";
+    case Status::Malformed: return "malformed";
+    case Status::AuthFailed: return "authentication failed";
+    case Status::ReplayOld: return "replayed (too old)";
+    case Status::ReplayDuplicate: return "replayed (duplicate)";
+    case Status::NoRoom: return "no room for the tag";
+    case Status::TooManyStreams: return "too many streams";
+    }
+    return "?";
+}
+
+void derive(const MasterKey& mk, uint8_t label, MutableByteSpan out) noexcept {
+    const SuiteInfo& si = info(mk.suite);
+    // x = master salt (padded to 112 bits) XOR (label || r), r = 0: the label lands in octet 7.
+    uint8_t iv[16] = {};
+    std::memcpy(iv, mk.salt.data(), si.salt_len);
+    iv[7] ^= label;
+    EVP_CIPHER_CTX* c = EVP_CIPHER_CTX_new();
+    const EVP_CIPHER* cm = si.key_len == 32 ? EVP_aes_256_ctr() : EVP_aes_128_ctr();
+    std::memset(out.data(), 0, out.size());
+    int n = 0;
+    EVP_EncryptInit_ex(c, cm, nullptr, mk.key.data(), iv);
+    EVP_EncryptUpdate(c, reinterpret_cast<unsigned char*>(out.data()), &n,
+                      reinterpret_cast<const unsigned char*>(out.data()), static_cast<int>(out.size()));
+    EVP_CIPHER_CTX_free(c);
+}
+
+SessionKeys session_keys(const MasterKey& mk, bool rtcp) noexcept {
+    const SuiteInfo& si = info(mk.suite);
+    SessionKeys k;
+    derive(mk, rtcp ? kLabelRtcpKey : kLabelRtpKey, as_writable_bytes(k.key.data(), si.key_len));
+    derive(mk, rtcp ? kLabelRtcpSalt : kLabelRtpSalt, as_writable_bytes(k.salt.data(), si.salt_len));
+    if (!si.aead) {
+        derive(mk, rtcp ? kLabelRtcpAuth : kLabelRtpAuth, as_writable_bytes(k.auth.data(), kAuthKeyLen));
+    }
+    return k;
+}
+
+Context::Context(const MasterKey& mk, Direction dir, uint32_t max_streams)
+    : Context(mk.suite, session_keys(mk, false), session_keys(mk, true), dir, max_streams) {}
+
+Context::Context(Suite suite, const SessionKeys& rtp, const SessionKeys& rtcp, Direction dir,
+                 uint32_t max_streams)
+    : suite_(suite), dir_(dir) {
+    uint32_t cap = 8;
+    while (cap < max_streams * 2) {
+        cap <<= 1;
+    }
+    streams_.resize(cap);
+    setup_keys(rtp_, rtp);
+    setup_keys(rtcp_, rtcp);
+}
+
+Context::~Context() {
+    EVP_CIPHER_CTX_free(rtp_.cipher);
+    EVP_CIPHER_CTX_free(rtcp_.cipher);
+}
+
+void Context::setup_keys(Keys& k, const SessionKeys& sk) {
+    const SuiteInfo& si = info(suite_);
+    std::memcpy(k.salt.data(), sk.salt.data(), si.salt_len);
+    const EVP_CIPHER* c = suite_ == Suite::AeadAes256Gcm   ? EVP_aes_256_gcm()
+                          : suite_ == Suite::AeadAes128Gcm ? EVP_aes_128_gcm()
+                                                           : EVP_aes_128_ctr();
+    k.cipher = EVP_CIPHER_CTX_new();
+    if (k.cipher == nullptr ||
+        EVP_CipherInit_ex(k.cipher, c, nullptr, sk.key.data(), nullptr,
+                          dir_ == Direction::Protect || !si.aead ? 1 : 0) != 1) {
+        EVP_CIPHER_CTX_free(k.cipher);
+        k.cipher = nullptr;
+        throw std::runtime_error("SRTP: cannot set up the OpenSSL cipher");
+    }
+    if (!si.aead) {
+        k.auth = crypto::HmacSha1Key{as_bytes(sk.auth.data(), kAuthKeyLen)};
+    }
+}
+
+Context::Stream* Context::stream(uint32_t ssrc, bool create) noexcept {
+    const uint32_t mask = static_cast<uint32_t>(streams_.size() - 1);
+    for (uint32_t i = (ssrc * 2654435761U) & mask;; i = (i + 1) & mask) {
+        Stream& s = streams_[i];
+        if (s.used && s.ssrc == ssrc) {
+            return &s;
+        }
+        if (!s.used) {
+            if (!create || used_ * 2 >= streams_.size()) {
+                return nullptr;
+            }
+            s = Stream{};
+            s.used = true;
+            s.ssrc = ssrc;
+            ++used_;
+            return &s;
+        }
+    }
+}
+
+const Context::Stream* Context::find(uint32_t ssrc) const noexcept {
+    return const_cast<Context*>(this)->stream(ssrc, false);
+}
+
+bool Context::roc(uint32_t ssrc, uint32_t& out) const noexcept {
+    const Stream* s = find(ssrc);
+    if (s == nullptr) {
+        return false;
+    }
+    out = s->roc;
+    return true;
+}
+
+bool Context::set_roc(uint32_t ssrc, uint32_t roc, uint16_t seq) noexcept {
+    Stream* s = stream(ssrc, true);
+    if (s == nullptr) {
+        return false;
+    }
+    s->roc = roc;
+    s->s_l = seq;
+    s->rtp_started = true;
+    s->window[0] = s->window[1] = 0;
+    return true;
+}
+
+bool Context::cipher(Keys& k, const uint8_t iv[16], ByteSpan aad, ByteSpan aad2, std::byte* data,
+                     std::size_t n, std::byte* tag, bool encrypt) noexcept {
+    EVP_CIPHER_CTX* c = k.cipher;
+    int len = 0;
+    auto* d = reinterpret_cast<unsigned char*>(data);
+    if (EVP_CipherInit_ex(c, nullptr, nullptr, nullptr, iv, -1) != 1) {
+        return false;
+    }
+    if (!info(suite_).aead) {
+        return n == 0 || EVP_CipherUpdate(c, d, &len, d, static_cast<int>(n)) == 1;
+    }
+    for (ByteSpan a : {aad, aad2}) {
+        if (!a.empty() && EVP_CipherUpdate(c, nullptr, &len, reinterpret_cast<const unsigned char*>(a.data()),
+                                           static_cast<int>(a.size())) != 1) {
+            return false;
+        }
+    }
+    if (n != 0 && EVP_CipherUpdate(c, d, &len, d, static_cast<int>(n)) != 1) {
+        return false;
+    }
+    if (!encrypt && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, 16, tag) != 1) {
+        return false;
+    }
+    unsigned char fin[16];
+    if (EVP_CipherFinal_ex(c, fin, &len) != 1) {
+        return false;  // decryption: the tag did not verify
+    }
+    return !encrypt || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, 16, tag) == 1;
+}
+
+// ---- SRTP -------------------------------------------------------------------------------------
+
+Status Context::protect_rtp(std::byte* pkt, std::size_t len, std::size_t room, std::size_t& out_len) noexcept {
+    wire::RtpView v;
+    wire::Error why{};
+    if (!wire::parse_rtp(ByteSpan{pkt, len}, v, why)) {
+        return Status::Malformed;
+    }
+    const SuiteInfo& si = info(suite_);
+    if (room < len + si.tag_len) {
+        return Status::NoRoom;
+    }
+    Stream* s = stream(v.ssrc, true);
+    if (s == nullptr) {
+        return Status::TooManyStreams;
+    }
+    uint64_t idx = 0;
+    if (!estimate_index(s->rtp_started, s->roc, s->s_l, v.seq, idx)) {
+        idx = v.seq;  // a sender going back across its first wrap: stay in ROC 0
+    }
+    const uint64_t highest = (uint64_t{s->roc} << 16) | s->s_l;
+    if (!s->rtp_started || idx > highest) {
+        s->roc = static_cast<uint32_t>(idx >> 16);
+        s->s_l = static_cast<uint16_t>(idx);
+        s->rtp_started = true;
+    }
+    const auto roc = static_cast<uint32_t>(idx >> 16);
+    std::byte* payload = pkt + v.header_len;
+    const std::size_t n = len - v.header_len;
+    uint8_t iv[16] = {};
+    if (si.aead) {
+        put_u32(iv + 2, v.ssrc);
+        put_u32(iv + 6, roc);
+        iv[10] = static_cast<uint8_t>(v.seq >> 8);
+        iv[11] = static_cast<uint8_t>(v.seq);
+        for (std::size_t i = 0; i < 12; ++i) {
+            iv[i] ^= rtp_.salt[i];
+        }
+        if (!cipher(rtp_, iv, ByteSpan{pkt, v.header_len}, {}, payload, n, pkt + len, true)) {
+            return Status::Malformed;
+        }
+    } else {
+        std::memcpy(iv, rtp_.salt.data(), 14);
+        uint8_t ssrc[4];
+        put_u32(ssrc, v.ssrc);
+        for (int i = 0; i < 4; ++i) {
+            iv[4 + i] ^= ssrc[i];
+        }
+        for (int i = 0; i < 6; ++i) {
+            iv[8 + i] ^= static_cast<uint8_t>(idx >> (8 * (5 - i)));
+        }
+        if (!cipher(rtp_, iv, {}, {}, payload, n, nullptr, true)) {
+            return Status::Malformed;
+        }
+        uint8_t r[4];
+        put_u32(r, roc);
+        const auto mac = rtp_.auth.compute({ByteSpan{pkt, len}, as_bytes(r, 4)});
+        std::memcpy(pkt + len, mac.data(), si.tag_len);
+    }
+    out_len = len + si.tag_len;
+    return Status::Ok;
+}
+
+Status Context::unprotect_rtp(std::byte* pkt, std::size_t len, std::size_t& out_len) noexcept {
+    const SuiteInfo& si = info(suite_);
+    wire::RtpView v;
+    wire::Error why{};
+    if (len < wire::kRtpHeaderLen + si.tag_len || !wire::parse_rtp(ByteSpan{pkt, len - si.tag_len}, v, why)) {
+        return Status::Malformed;
+    }
+    Stream* s = stream(v.ssrc, true);
+    if (s == nullptr) {
+        return Status::TooManyStreams;
+    }
+    uint64_t idx = 0;
+    if (!estimate_index(s->rtp_started, s->roc, s->s_l, v.seq, idx)) {
+        return Status::ReplayOld;
+    }
+    uint64_t highest = (uint64_t{s->roc} << 16) | s->s_l;
+    if (const Status r = replay_check(s->window, highest, s->rtp_started, idx); r != Status::Ok) {
+        return r;
+    }
+    const auto roc = static_cast<uint32_t>(idx >> 16);
+    const std::size_t body = len - si.tag_len;
+    std::byte* payload = pkt + v.header_len;
+    const std::size_t n = body - v.header_len;
+    uint8_t iv[16] = {};
+    if (si.aead) {
+        put_u32(iv + 2, v.ssrc);
+        put_u32(iv + 6, roc);
+        iv[10] = static_cast<uint8_t>(v.seq >> 8);
+        iv[11] = static_cast<uint8_t>(v.seq);
+        for (std::size_t i = 0; i < 12; ++i) {
+            iv[i] ^= rtp_.salt[i];
+        }
+        if (!cipher(rtp_, iv, ByteSpan{pkt, v.header_len}, {}, payload, n, pkt + body, false)) {
+            return Status::AuthFailed;
+        }
+    } else {
+        uint8_t r[4];
+        put_u32(r, roc);
+        const auto mac = rtp_.auth.compute({ByteSpan{pkt, body}, as_bytes(r, 4)});
+        if (!crypto::equal_ct(as_bytes(mac.data(), si.tag_len), ByteSpan{pkt + body, si.tag_len})) {
+            return Status::AuthFailed;
+        }
+        std::memcpy(iv, rtp_.salt.data(), 14);
+        uint8_t ssrc[4];
+        put_u32(ssrc, v.ssrc);
+        for (int i = 0; i < 4; ++i) {
+            iv[4 + i] ^= ssrc[i];
+        }
+        for (int i = 0; i < 6; ++i) {
+            iv[8 + i] ^= static_cast<uint8_t>(idx >> (8 * (5 - i)));
+        }
+        if (!cipher(rtp_, iv, {}, {}, payload, n, nullptr, false)) {
+            return Status::Malformed;
+        }
+    }
+    replay_add(s->window, highest, s->rtp_started, idx);
+    s->roc = static_cast<uint32_t>(highest >> 16);
+    s->s_l = static_cast<uint16_t>(highest);
+    out_len = body;
+    return Status::Ok;
+}
+
+// ---- SRTCP ------------------------------------------------------------------------------------
+
+Status Context::protect_rtcp(std::byte* pkt, std::size_t len, std::size_t room, std::size_t& out_len) noexcept {
+    uint32_t ssrc = 0;
+    wire::Error why{};
+    if (!wire::parse_rtcp_ssrc(ByteSpan{pkt, len}, ssrc, why)) {
+        return Status::Malformed;
+    }
+    const SuiteInfo& si = info(suite_);
+    if (room < len + 4 + si.tag_len) {
+        return Status::NoRoom;
+    }
+    Stream* s = stream(ssrc, true);
+    if (s == nullptr) {
+        return Status::TooManyStreams;
+    }
+    // The first packet carries index 1, as libsrtp (and so every browser) sends it; receivers
+    // accept any starting index.
+    const uint32_t index = (s->rtcp_index + 1) & 0x7fffffffU;
+    s->rtcp_index = index;
+    uint8_t e_index[4];
+    put_u32(e_index, 0x80000000U | index);
+    std::byte* enc = pkt + wire::kRtcpHeaderLen;
+    const std::size_t n = len - wire::kRtcpHeaderLen;
+    uint8_t iv[16] = {};
+    if (si.aead) {
+        // RFC 7714 §9: header || ciphertext || tag || E+index; the AAD is header || E+index.
+        put_u32(iv + 2, ssrc);
+        put_u32(iv + 8, index);
+        for (std::size_t i = 0; i < 12; ++i) {
+            iv[i] ^= rtcp_.salt[i];
+        }
+        if (!cipher(rtcp_, iv, ByteSpan{pkt, wire::kRtcpHeaderLen}, as_bytes(e_index, 4), enc, n, pkt + len, true)) {
+            return Status::Malformed;
+        }
+        std::memcpy(pkt + len + si.tag_len, e_index, 4);
+    } else {
+        // RFC 3711 §3.4: header || ciphertext || E+index || tag over all before it.
+        std::memcpy(iv, rtcp_.salt.data(), 14);
+        uint8_t s4[4];
+        put_u32(s4, ssrc);
+        for (int i = 0; i < 4; ++i) {
+            iv[4 + i] ^= s4[i];
+        }
+        for (int i = 0; i < 4; ++i) {
+            iv[10 + i] ^= static_cast<uint8_t>(index >> (8 * (3 - i)));
+        }
+        if (!cipher(rtcp_, iv, {}, {}, enc, n, nullptr, true)) {
+            return Status::Malformed;
+        }
+        std::memcpy(pkt + len, e_index, 4);
+        const auto mac = rtcp_.auth.compute({ByteSpan{pkt, len + 4}});
+        std::memcpy(pkt + len + 4, mac.data(), si.tag_len);
+    }
+    out_len = len + 4 + si.tag_len;
+    return Status::Ok;
+}
+
+Status Context::unprotect_rtcp(std::byte* pkt, std::size_t len, std::size_t& out_len) noexcept {
+    const SuiteInfo& si = info(suite_);
+    if (len < wire::kRtcpHeaderLen + 4 + si.tag_len) {
+        return Status::Malformed;
+    }
+    const std::size_t body = len - 4 - si.tag_len;  // header and (encrypted) packets
+    if ((std::to_integer<uint8_t>(pkt[0]) >> 6) != 2) {
+        return Status::Malformed;
+    }
+    const uint32_t ssrc = load_u32be(pkt + 4);
+    const std::byte* trailer = si.aead ? pkt + body + si.tag_len : pkt + body;
+    const uint32_t e_index = load_u32be(trailer);
+    const bool encrypted = (e_index & 0x80000000U) != 0;
+    const uint32_t index = e_index & 0x7fffffffU;
+    Stream* s = stream(ssrc, true);
+    if (s == nullptr) {
+        return Status::TooManyStreams;
+    }
+    uint64_t highest = s->rtcp_index;
+    if (const Status r = replay_check(s->rtcp_window, highest, s->rtcp_started, index); r != Status::Ok) {
+        return r;
+    }
+    std::byte* enc = pkt + wire::kRtcpHeaderLen;
+    const std::size_t n = body - wire::kRtcpHeaderLen;
+    uint8_t iv[16] = {};
+    if (si.aead) {
+        put_u32(iv + 2, ssrc);
+        put_u32(iv + 8, index);
+        for (std::size_t i = 0; i < 12; ++i) {
+            iv[i] ^= rtcp_.salt[i];
+        }
+        std::byte* tag = pkt + body;
+        // E = 1: AAD is header || E+index. E = 0 (unencrypted SRTCP): the whole packet is AAD.
+        const bool ok = encrypted
+                            ? cipher(rtcp_, iv, ByteSpan{pkt, wire::kRtcpHeaderLen}, ByteSpan{trailer, 4}, enc, n, tag, false)
+                            : cipher(rtcp_, iv, ByteSpan{pkt, body}, ByteSpan{trailer, 4}, nullptr, 0, tag, false);
+        if (!ok) {
+            return Status::AuthFailed;
+        }
+    } else {
+        const auto mac = rtcp_.auth.compute({ByteSpan{pkt, body + 4}});
+        if (!crypto::equal_ct(as_bytes(mac.data(), si.tag_len), ByteSpan{pkt + body + 4, si.tag_len})) {
+            return Status::AuthFailed;
+        }
+        if (encrypted) {
+            std::memcpy(iv, rtcp_.salt.data(), 14);
+            uint8_t s4[4];
+            put_u32(s4, ssrc);
+            for (int i = 0; i < 4; ++i) {
+                iv[4 + i] ^= s4[i];
+            }
+            for (int i = 0; i < 4; ++i) {
+                iv[10 + i] ^= static_cast<uint8_t>(index >> (8 * (3 - i)));
+            }
+            if (!cipher(rtcp_, iv, {}, {}, enc, n, nullptr, false)) {
+                return Status::Malformed;
+            }
+        }
+    }
+    replay_add(s->rtcp_window, highest, s->rtcp_started, index);
+    s->rtcp_index = static_cast<uint32_t>(highest);
+    out_len = body;
+    return Status::Ok;
+}
+
+}  // namespace tern::srtp

@@ -1,0 +1,145 @@
+// SRTP and SRTCP (RFC 3711) with the suites WebRTC uses: AEAD_AES_256_GCM and AEAD_AES_128_GCM
+// (RFC 7714) and AES_CM_128_HMAC_SHA1_80 (RFC 3711 §4, RFC 5764).
+//
+// Built for the data plane's fast path: session keys are derived and the OpenSSL EVP contexts
+// keyed once, when keys are installed; per packet there is an IV, one pass of the cipher and
+// the tag, in place, with no allocation. A Context serves one direction of one transport (the
+// keys one DTLS handshake exported for that direction) for any number of SSRCs up to its
+// capacity; each SSRC keeps its rollover counter, highest sequence number and replay window.
+//
+// Not thread-safe: a Context belongs to the lcore that owns its transport.
+#pragma once
+
+#include "common/byte_reader.hpp"
+#include "common/crypto/hmac.hpp"
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+typedef struct evp_cipher_ctx_st EVP_CIPHER_CTX;
+
+namespace tern::srtp {
+
+enum class Suite : uint8_t {
+    AesCm128HmacSha1_80,  // DTLS-SRTP profile 0x0001
+    AeadAes128Gcm,        // 0x0007
+    AeadAes256Gcm,        // 0x0008
+};
+
+struct SuiteInfo {
+    std::size_t key_len;   // master and session cipher key
+    std::size_t salt_len;  // master and session salt
+    std::size_t tag_len;   // bytes appended to each packet (auth tag or GCM tag)
+    bool aead;
+    uint16_t dtls_profile;
+    std::string_view name;
+};
+
+const SuiteInfo& info(Suite s) noexcept;
+
+/// The suite of a DTLS-SRTP protection profile id (RFC 5764 §4.1.2, RFC 7714 §14.2).
+bool suite_from_dtls_profile(uint16_t profile, Suite& out) noexcept;
+
+struct MasterKey {
+    Suite suite = Suite::AeadAes256Gcm;
+    std::array<uint8_t, 32> key{};   // key_len bytes used
+    std::array<uint8_t, 14> salt{};  // salt_len bytes used
+};
+
+enum class Status : uint8_t {
+    Ok,
+    Malformed,        // not RTP/RTCP, or too short for its header and tag
+    AuthFailed,       // tag mismatch (or GCM decryption failure)
+    ReplayOld,        // older than the replay window
+    ReplayDuplicate,  // seen already
+    NoRoom,           // the buffer cannot hold the tag (protect)
+    TooManyStreams,   // a new SSRC and the context is full
+};
+
+std::string_view to_string(Status s) noexcept;
+
+/// The AES-CM key derivation function of RFC 3711 §4.3.1 with a key derivation rate of 0,
+/// as RFC 7714 §11 also uses for GCM (its 12-byte salt padded with zeros): `out.size()` bytes
+/// of session key material for `label` (0–5).
+void derive(const MasterKey& mk, uint8_t label, MutableByteSpan out) noexcept;
+
+/// One stream family's session keys (SRTP or SRTCP), as the KDF produces them.
+struct SessionKeys {
+    std::array<uint8_t, 32> key{};   // key_len bytes used
+    std::array<uint8_t, 14> salt{};  // salt_len bytes used
+    std::array<uint8_t, 20> auth{};  // HMAC-SHA1 key (AES-CM suite only)
+};
+
+/// The session keys for SRTP (`rtcp` false: labels 0–2) or SRTCP (labels 3–5).
+SessionKeys session_keys(const MasterKey& mk, bool rtcp) noexcept;
+
+enum class Direction : uint8_t { Protect, Unprotect };
+
+class Context {
+public:
+    /// `max_streams`: SSRCs this context tracks (a fixed table; no allocation per packet).
+    Context(const MasterKey& mk, Direction dir, uint32_t max_streams = 64);
+    /// With session keys given directly (RFC 7714's test vectors are stated that way).
+    Context(Suite suite, const SessionKeys& rtp, const SessionKeys& rtcp, Direction dir,
+            uint32_t max_streams = 64);
+    ~Context();
+    Context(const Context&) = delete;
+    Context& operator=(const Context&) = delete;
+
+    [[nodiscard]] Suite suite() const noexcept { return suite_; }
+    [[nodiscard]] std::size_t rtp_overhead() const noexcept { return info(suite_).tag_len; }
+    [[nodiscard]] std::size_t rtcp_overhead() const noexcept { return info(suite_).tag_len + 4; }
+
+    /// Encrypts and authenticates the RTP packet of `len` bytes at `pkt` in place; the buffer
+    /// holds `room` bytes. On Ok, `out_len` is the SRTP packet's length (len + rtp_overhead()).
+    Status protect_rtp(std::byte* pkt, std::size_t len, std::size_t room, std::size_t& out_len) noexcept;
+    /// Verifies, replay-checks and decrypts in place; `out_len` is the RTP packet's length.
+    Status unprotect_rtp(std::byte* pkt, std::size_t len, std::size_t& out_len) noexcept;
+    /// SRTCP (§3.4; RFC 7714 §9): always encrypted (E bit set), with a per-SSRC index.
+    Status protect_rtcp(std::byte* pkt, std::size_t len, std::size_t room, std::size_t& out_len) noexcept;
+    Status unprotect_rtcp(std::byte* pkt, std::size_t len, std::size_t& out_len) noexcept;
+
+    /// The rollover counter of an SSRC (for tests and for handing a stream to another context).
+    [[nodiscard]] bool roc(uint32_t ssrc, uint32_t& out) const noexcept;
+    /// Sets where an SSRC's sequence numbering stands (RFC 3711 §3.3.1: a receiver joining late,
+    /// or a sender continuing a stream).
+    bool set_roc(uint32_t ssrc, uint32_t roc, uint16_t seq) noexcept;
+
+private:
+    struct Stream {
+        uint32_t ssrc = 0;
+        bool used = false;
+        bool rtp_started = false;
+        uint32_t roc = 0;
+        uint16_t s_l = 0;           // highest sequence number seen (RFC 3711 Appendix A)
+        uint64_t window[2] = {0, 0};  // replay bitmap: bit i = index (highest - i) seen
+        uint32_t rtcp_index = 0;    // next to send, or highest received
+        bool rtcp_started = false;
+        uint64_t rtcp_window[2] = {0, 0};
+    };
+    struct Keys {
+        EVP_CIPHER_CTX* cipher = nullptr;  // keyed once; per packet only the IV changes
+        std::array<uint8_t, 14> salt{};
+        crypto::HmacSha1Key auth;  // AES-CM suite only
+    };
+
+    Stream* stream(uint32_t ssrc, bool create) noexcept;
+    [[nodiscard]] const Stream* find(uint32_t ssrc) const noexcept;
+    /// One packet through the keyed cipher: the IV, AAD (two pieces, AEAD only), `n` bytes
+    /// in place, and the 16-byte GCM tag written (encrypt) or checked (decrypt).
+    bool cipher(Keys& k, const uint8_t iv[16], ByteSpan aad, ByteSpan aad2, std::byte* data,
+                std::size_t n, std::byte* tag, bool encrypt) noexcept;
+    void setup_keys(Keys& k, const SessionKeys& sk);
+
+    Suite suite_;
+    Direction dir_;
+    Keys rtp_;
+    Keys rtcp_;
+    std::vector<Stream> streams_;  // open addressing by SSRC; sized once
+    uint32_t used_ = 0;
+};
+
+}  // namespace tern::srtp

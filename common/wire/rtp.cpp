@@ -1,0 +1,67 @@
+#include "common/wire/rtp.hpp"
+
+namespace tern::wire {
+
+bool parse_rtp(ByteSpan p, RtpView& v, Error& why) noexcept {
+    if (p.size() < kRtpHeaderLen) {
+        why = Error::Truncated;
+        return false;
+    }
+    const uint8_t b0 = std::to_integer<uint8_t>(p[0]);
+    const uint8_t b1 = std::to_integer<uint8_t>(p[1]);
+    if ((b0 >> 6) != 2) {
+        why = Error::BadVersion;
+        return false;
+    }
+    v.padding = (b0 & 0x20) != 0;
+    v.extension = (b0 & 0x10) != 0;
+    v.csrc_count = b0 & 0x0f;
+    v.marker = (b1 & 0x80) != 0;
+    v.payload_type = b1 & 0x7f;
+    v.seq = load_u16be(p.data() + 2);
+    v.timestamp = load_u32be(p.data() + 4);
+    v.ssrc = load_u32be(p.data() + 8);
+    std::size_t off = kRtpHeaderLen + std::size_t{v.csrc_count} * 4;
+    v.ext_profile = 0;
+    v.ext_data = {};
+    if (v.extension) {
+        if (p.size() < off + 4) {
+            why = Error::Truncated;
+            return false;
+        }
+        v.ext_profile = load_u16be(p.data() + off);
+        const std::size_t words = load_u16be(p.data() + off + 2);
+        if (p.size() < off + 4 + words * 4) {
+            why = Error::Truncated;
+            return false;
+        }
+        v.ext_data = p.subspan(off + 4, words * 4);
+        off += 4 + words * 4;
+    } else if (p.size() < off) {
+        why = Error::Truncated;
+        return false;
+    }
+    v.header_len = off;
+    v.payload = p.subspan(off);
+    return true;
+}
+
+bool parse_rtcp_ssrc(ByteSpan p, uint32_t& ssrc, Error& why) noexcept {
+    if (p.size() < kRtcpHeaderLen) {
+        why = Error::Truncated;
+        return false;
+    }
+    if ((std::to_integer<uint8_t>(p[0]) >> 6) != 2) {
+        why = Error::BadVersion;
+        return false;
+    }
+    const std::size_t len = (std::size_t{load_u16be(p.data() + 2)} + 1) * 4;
+    if (len > p.size()) {
+        why = Error::BadLength;
+        return false;
+    }
+    ssrc = load_u32be(p.data() + 4);
+    return true;
+}
+
+}  // namespace tern::wire
