@@ -136,6 +136,12 @@ def main():
     write("srtp", "rtp_plain_gcm", b"\x01" + rtp + bytes(16))
     write("srtp", "rtp_ext_cm", b"\x00" + bytes.fromhex("900f1235decafbadcafebabebede000151000200abababab") + bytes(10))
     write("srtp", "rtcp_sr", b"\x02" + bytes.fromhex("81c8000c4d617273") + bytes(44) + bytes(16) + bytes.fromhex("80000001"))
+    write("rtcp", "sr_sdes", bytes.fromhex("81c8000c11223344e5c4a1b2000000000001e2400000006400003e80"
+                                           "aabbccdd050000030000ffff000000201234567800001000"
+                                           "81ca00031122334401046162636400 00".replace(" ", "")))
+    write("rtcp", "nack_pli_fir", bytes.fromhex("81cd0003000000010000abcd00640011" "81ce0002000000010000abcd"
+                                                "84ce0004000000010000000000 00beef07000000".replace(" ", "")))
+    write("rtcp", "remb", bytes.fromhex("8fce000500000001000000005245 4d4202 0c6e30 0000000a0000000b".replace(" ", "")))
     write("icmp", "echo4", b"\x40" + echo)
     write("icmp", "ns", b"\x01" + ns)
     write("icmp", "echo6", b"\x40" + echo6)
