@@ -118,6 +118,20 @@ void Worker::handle_burst(std::size_t pi, rte_mbuf** pkts, uint16_t n) noexcept 
                 to_free[n_free++] = m;
             }
             break;
+        case Verdict::Punt: {
+            // DTLS and the rest of what the control plane handles for the fast path.
+            shm::PacketMeta meta{static_cast<uint16_t>(pi), shm::PacketReason::Dtls, f.len};
+            std::byte* slot = punt_.reserve();
+            if (slot == nullptr || sizeof meta + f.len > punt_.max_payload()) {
+                count(Counter::EventsDropped);
+            } else {
+                std::memcpy(slot, &meta, sizeof meta);
+                std::memcpy(slot + sizeof meta, f.data, f.len);
+                punt_.commit(static_cast<uint16_t>(shm::MsgType::Packet), sizeof meta + f.len);
+            }
+            to_free[n_free++] = m;
+            break;
+        }
         case Verdict::Drop:
         case Verdict::Consumed:
             to_free[n_free++] = m;

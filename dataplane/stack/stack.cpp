@@ -297,9 +297,25 @@ uint64_t Stack::derived_payload_sum(const wire::UdpView& u, uint64_t pseudo) noe
     return wire::checksum_finish(rest);
 }
 
+void Stack::set_sfu(sfu::Sfu* sfu) noexcept {
+    sfu_ = sfu;
+    if (turn_ != nullptr && sfu != nullptr) {
+        turn_->set_local_media_port(sfu->port());  // clients may relay to it (TURN in front of the SFU)
+    }
+}
+
 Verdict Stack::handle_udp(Frame& f, const Eth& eth, const wire::Endpoint& local,
                           const wire::Endpoint& peer, ByteSpan payload,
                           std::optional<uint64_t> payload_sum) noexcept {
+    if (sfu_ != nullptr && local.port == sfu_->port()) {
+        auto* p = const_cast<std::byte*>(payload.data());  // inside the frame we own
+        switch (sfu_->on_datagram(p, payload.size(), peer, local, eth.view.src, now_us())) {
+        case sfu::Sfu::Outcome::Reply: return udp_reply(f, eth, local, peer, sfu_->reply());
+        case sfu::Sfu::Outcome::Consumed: return Verdict::Consumed;
+        case sfu::Sfu::Outcome::Punt: return Verdict::Punt;
+        case sfu::Sfu::Outcome::Drop: return Verdict::Drop;
+        }
+    }
     if (turn_ != nullptr) {
         const uint64_t now_s = now_ / ticks_per_s_;
         if (local.port == services_.stun_port && !payload.empty() &&
@@ -511,6 +527,9 @@ Verdict Stack::turn_emit(Frame& f, const Eth& eth, const TurnAction& act, uint64
         }
         return udp_reply(f, eth, act.src, act.dst, turn_->reply());
     case Kind::ToPeer: {
+        if (sfu_ != nullptr && act.dst.port == sfu_->port() && turn_->is_local_media(act.dst)) {
+            return turn_to_sfu(f, eth, act, now);
+        }
         if (turn_->is_hairpin(act.dst)) {
             // Relay to relay inside the appliance: the datagram enters the other allocation as
             // if it came from the wire (from our relayed address), and never leaves this lcore.
@@ -609,6 +628,51 @@ Verdict Stack::turn_emit(Frame& f, const Eth& eth, const TurnAction& act, uint64
     }
     }
     return Verdict::Drop;
+}
+
+Verdict Stack::turn_to_sfu(Frame& f, const Eth& eth, const TurnAction& act, uint64_t now) noexcept {
+    count(Counter::SfuTurnHandoff);
+    count(Counter::TurnToPeerPackets);
+    count(Counter::TurnToPeerBytes, act.data.size());
+    auto* p = const_cast<std::byte*>(act.data.data());  // inside the frame we own
+    const auto outcome = sfu_->on_datagram(p, act.data.size(), act.src, act.dst, wire::MacAddr{}, now_us());
+    if (outcome != sfu::Sfu::Outcome::Reply) {
+        return outcome == sfu::Sfu::Outcome::Consumed ? Verdict::Consumed : Verdict::Drop;
+    }
+    // The ICE answer goes back through the relay: place it in this frame's buffer with room in
+    // front for the client-bound headers, and let the allocation send it on.
+    const ByteSpan r = sfu_->reply();
+    std::byte* const begin = f.data - f.headroom;
+    constexpr std::size_t kFront = 128;
+    if (begin + kFront + r.size() + 4 > f.data + f.room) {
+        count(Counter::DropNoMbuf);
+        return Verdict::Drop;
+    }
+    std::memmove(begin + kFront, r.data(), r.size());
+    const TurnAction back = turn_->on_peer(ByteSpan{begin + kFront, r.size()}, act.dst, act.src, now / ticks_per_s_);
+    if (back.kind == TurnAction::Kind::ToPeer) {
+        return Verdict::Drop;
+    }
+    return turn_emit(f, eth, back, now);
+}
+
+Verdict Stack::emit_media(Frame& f, std::byte* payload, std::size_t len, const wire::MacAddr& mac,
+                          const wire::Endpoint& src, const wire::Endpoint& dst, uint64_t now) noexcept {
+    now_ = now;
+    if (turn_ != nullptr && turn_->is_hairpin(dst)) {
+        if (!turn_->owns_relay_port(dst.port)) {
+            count(Counter::TurnDropNoAllocation);
+            return Verdict::Drop;
+        }
+        count(Counter::SfuTurnHandoff);
+        const TurnAction back = turn_->on_peer(ByteSpan{payload, len}, src, dst, now / ticks_per_s_);
+        if (back.kind == TurnAction::Kind::ToPeer) {
+            return Verdict::Drop;
+        }
+        const Eth eth{};
+        return turn_emit(f, eth, back, now);
+    }
+    return emit_udp_before(f, payload, len, mac, src, dst);
 }
 
 std::size_t Stack::write_arp_request(MutableByteSpan out, wire::Ipv4Addr target) const noexcept {

@@ -14,6 +14,7 @@
 #include "dataplane/stack/interface.hpp"
 #include "dataplane/stack/neighbor_table.hpp"
 #include "dataplane/stack/stun_binding_service.hpp"
+#include "dataplane/sfu/sfu.hpp"
 #include "dataplane/turn/turn_server.hpp"
 
 #include <array>
@@ -26,6 +27,7 @@ enum class Verdict : uint8_t {
     ToKernel,  // not ours to answer: hand it unchanged to the kernel via the exception path
     Drop,      // counted under a drop_* counter
     Consumed,  // handled, nothing to send
+    Punt,      // for the control plane (DTLS on the media port): the frame goes on the punt ring
 };
 
 /// A frame in a buffer: `len` bytes at `data`, which may grow up to `room` bytes from `data`
@@ -63,6 +65,14 @@ public:
     Verdict handle_stream(Frame& f, uint64_t stream, const wire::Endpoint& client,
                           const wire::Endpoint& server, uint64_t now) noexcept;
     void set_stream_sink(StreamSink* sink) noexcept { sink_ = sink; }
+    /// The SFU engine serving `sfu->port()` on this port's addresses (null: no SFU).
+    void set_sfu(sfu::Sfu* sfu) noexcept;
+
+    /// Makes `len` bytes at `payload` (inside `f`'s buffer, with headroom) a UDP frame from `src`
+    /// to `dst`. A `dst` that is one of our TURN relayed addresses (a client reaching the SFU
+    /// through TURN) is handed to the relay instead, which sends it on to that client.
+    Verdict emit_media(Frame& f, std::byte* payload, std::size_t len, const wire::MacAddr& mac,
+                       const wire::Endpoint& src, const wire::Endpoint& dst, uint64_t now) noexcept;
 
     /// Builds a broadcast ARP request for `target` (to resolve a next hop); returns its length.
     std::size_t write_arp_request(MutableByteSpan out, wire::Ipv4Addr target) const noexcept;
@@ -115,6 +125,12 @@ private:
     shm::LcoreCounters& counters_;
     StunBindingService stun_;
     TurnServer* turn_;  // borrowed, lcore-local; null when TURN is off
+    sfu::Sfu* sfu_ = nullptr;  // borrowed, lcore-local; null when the SFU is off
+    /// A relayed datagram for our own SFU port: the SFU sees the relayed address as the client.
+    Verdict turn_to_sfu(Frame& f, const Eth& eth, const TurnAction& act, uint64_t now) noexcept;
+    [[nodiscard]] uint64_t now_us() const noexcept {
+        return now_ / ticks_per_s_ * 1'000'000 + now_ % ticks_per_s_ * 1'000'000 / ticks_per_s_;
+    }
     StreamSink* sink_ = nullptr;  // borrowed; null when no control plane carries TCP/TLS clients
     uint64_t ticks_per_s_;
     // Next hops to solicit, queued while handling a frame and sent by the worker after it.

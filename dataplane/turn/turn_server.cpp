@@ -525,10 +525,14 @@ TurnAction TurnServer::handle_request(const stun::Message& m, const wire::Endpoi
 bool TurnServer::peer_allowed(const wire::Endpoint& peer) const noexcept {
     // Two clients relayed by this appliance talk through each other's relayed addresses: our own
     // address is a valid peer on relay ports (and only there).
-    if (is_hairpin(peer)) {
+    if (is_hairpin(peer) || is_local_media(peer)) {
         return true;
     }
     return peer.is_v6 ? policy_.allowed(peer.v6) : policy_.allowed(peer.v4);
+}
+
+bool TurnServer::is_local_media(const wire::Endpoint& peer) const noexcept {
+    return media_port_ != 0 && peer.port == media_port_ && (peer.is_v6 ? policy_.own(peer.v6) : policy_.own(peer.v4));
 }
 
 bool TurnServer::is_hairpin(const wire::Endpoint& peer) const noexcept {

@@ -1,0 +1,428 @@
+#include "dataplane/sfu/sfu.hpp"
+
+#include "common/wire/rtcp.hpp"
+#include "common/wire/rtp.hpp"
+#include "common/wire/stun/stun_builder.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace tern::sfu {
+
+using shm::Counter;
+namespace stun = wire::stun;
+
+namespace {
+
+constexpr std::size_t kMaxRtcpOut = 128;
+
+uint8_t first(ByteSpan p) { return std::to_integer<uint8_t>(p[0]); }
+
+}  // namespace
+
+Sfu::Sfu(uint16_t port, const SfuLimits& limits, shm::LcoreCounters& counters, MediaSink& sink) noexcept
+    : port_(port), limits_(limits), counters_(counters), sink_(sink) {}
+
+// ---- control ----------------------------------------------------------------------------------
+
+bool Sfu::add_transport(uint64_t id, std::string_view ufrag, std::string_view pwd) {
+    if (by_id_.count(id) != 0 || by_ufrag_.count(std::string(ufrag)) != 0 || ufrag.empty() || pwd.empty() ||
+        by_id_.size() >= limits_.max_transports) {
+        return false;
+    }
+    auto t = std::make_unique<Transport>();
+    t->id = id;
+    t->ufrag = std::string(ufrag);
+    t->pwd = crypto::HmacSha1Key{as_bytes(pwd.data(), pwd.size())};
+    t->rtcp_ssrc = static_cast<uint32_t>(id * 2654435761U) | 1;
+    uint32_t slot = 0;
+    while (slot < transports_.size() && transports_[slot]) {
+        ++slot;
+    }
+    if (slot == transports_.size()) {
+        transports_.emplace_back();
+    }
+    transports_[slot] = std::move(t);
+    by_id_[id] = slot;
+    by_ufrag_[std::string(ufrag)] = slot;
+    return true;
+}
+
+bool Sfu::set_keys(uint64_t id, const srtp::MasterKey& rx, const srtp::MasterKey& tx) {
+    auto it = by_id_.find(id);
+    if (it == by_id_.end()) {
+        return false;
+    }
+    Transport& t = *transports_[it->second];
+    t.rx = std::make_unique<srtp::Context>(rx, srtp::Direction::Unprotect);
+    t.tx = std::make_unique<srtp::Context>(tx, srtp::Direction::Protect);
+    return true;
+}
+
+bool Sfu::remove_transport(uint64_t id) {
+    auto it = by_id_.find(id);
+    if (it == by_id_.end()) {
+        return false;
+    }
+    const uint32_t slot = it->second;
+    for (auto& s : subs_) {
+        if (s && s->transport == slot) {
+            s->cache.clear([this](void* h) { sink_.release(h); });
+            auto& list = subs_by_track_[s->track];
+            list.erase(std::remove(list.begin(), list.end(), static_cast<uint32_t>(&s - subs_.data())), list.end());
+            s.reset();
+        }
+    }
+    for (auto p = pub_by_ssrc_.begin(); p != pub_by_ssrc_.end();) {
+        p = pubs_[p->second].transport == slot ? pub_by_ssrc_.erase(p) : std::next(p);
+    }
+    for (auto r = by_remote_.begin(); r != by_remote_.end();) {
+        r = r->second == slot ? by_remote_.erase(r) : std::next(r);
+    }
+    by_ufrag_.erase(transports_[slot]->ufrag);
+    by_id_.erase(it);
+    transports_[slot].reset();
+    return true;
+}
+
+bool Sfu::add_publication(uint64_t id, uint32_t ssrc, uint32_t track, int layer, Codec codec, uint32_t clock_hz) {
+    auto it = by_id_.find(id);
+    if (it == by_id_.end() || pub_by_ssrc_.count(ssrc) != 0 || layer < 0) {
+        return false;
+    }
+    (void)clock_hz;
+    pubs_.push_back(Publication{it->second, ssrc, track, layer, codec, 0, false});
+    pub_by_ssrc_[ssrc] = static_cast<uint32_t>(pubs_.size() - 1);
+    return true;
+}
+
+bool Sfu::add_subscription(uint64_t id, uint32_t track, uint32_t out_ssrc, uint8_t out_pt, int target_layer) {
+    auto it = by_id_.find(id);
+    if (it == by_id_.end()) {
+        return false;
+    }
+    uint32_t clock = 90000;
+    bool video = true;
+    for (const Publication& p : pubs_) {
+        if (p.track == track && p.codec == Codec::Opus) {
+            clock = 48000;
+            video = false;
+        }
+    }
+    auto s = std::make_unique<Subscription>(clock, video ? limits_.nack_slots : 64);
+    s->transport = it->second;
+    s->track = track;
+    s->out_ssrc = out_ssrc;
+    s->out_pt = out_pt;
+    s->layers.set_target(target_layer);
+    subs_.push_back(std::move(s));
+    subs_by_track_[track].push_back(static_cast<uint32_t>(subs_.size() - 1));
+    return true;
+}
+
+bool Sfu::set_target_layer(uint64_t id, uint32_t out_ssrc, int layer) {
+    auto it = by_id_.find(id);
+    if (it == by_id_.end()) {
+        return false;
+    }
+    for (auto& s : subs_) {
+        if (s && s->transport == it->second && s->out_ssrc == out_ssrc) {
+            s->layers.set_target(layer);
+            if (layer == LayerSwitch::kNone) {
+                s->rewriter.pause();
+            }
+            return true;
+        }
+    }
+    return false;
+}
+
+bool Sfu::info(uint64_t id, TransportInfo& out) const noexcept {
+    auto it = by_id_.find(id);
+    if (it == by_id_.end()) {
+        return false;
+    }
+    out = transports_[it->second]->stats;
+    out.connected = transports_[it->second]->connected;
+    out.remote = transports_[it->second]->remote;
+    return true;
+}
+
+uint64_t Sfu::remote_key(const wire::Endpoint& e) noexcept {
+    uint64_t h = e.port;
+    if (e.is_v6) {
+        uint64_t a = 0;
+        uint64_t b = 0;
+        std::memcpy(&a, e.v6.b.data(), 8);
+        std::memcpy(&b, e.v6.b.data() + 8, 8);
+        h ^= (a * 0x9e3779b97f4a7c15ULL) ^ (b * 0xc2b2ae3d27d4eb4fULL) ^ 1;
+    } else {
+        h ^= uint64_t{e.v4.v} << 16;
+    }
+    return h;
+}
+
+Sfu::Transport* Sfu::by_remote(const wire::Endpoint& peer) noexcept {
+    auto [a, b] = by_remote_.equal_range(remote_key(peer));
+    for (auto it = a; it != b; ++it) {
+        Transport* t = transports_[it->second].get();
+        if (t != nullptr && t->connected && t->remote == peer) {
+            return t;
+        }
+    }
+    return nullptr;
+}
+
+// ---- packets ----------------------------------------------------------------------------------
+
+Sfu::Outcome Sfu::on_datagram(std::byte* p, std::size_t len, const wire::Endpoint& peer,
+                              const wire::Endpoint& local, const wire::MacAddr& mac, uint64_t now_us) noexcept {
+    reply_len_ = 0;
+    if (len == 0) {
+        count(Counter::SfuDropUnknown);
+        return Outcome::Drop;
+    }
+    const uint8_t b = first(ByteSpan{p, len});
+    if (b <= 3) {
+        return on_stun(ByteSpan{p, len}, peer, local, mac);
+    }
+    Transport* t = by_remote(peer);
+    if (t == nullptr) {
+        count(Counter::SfuDropUnknown);  // not a nominated remote: nothing to decrypt with
+        return Outcome::Drop;
+    }
+    if (b >= 20 && b <= 63) {
+        count(Counter::SfuDtlsPunted);
+        return Outcome::Punt;
+    }
+    if (b < 128 || b > 191 || !t->rx) {
+        count(Counter::SfuDropUnknown);
+        return Outcome::Drop;
+    }
+    t->remote_mac = mac;
+    return wire::looks_like_rtcp(ByteSpan{p, len}) ? on_rtcp(*t, p, len, now_us) : on_rtp(*t, p, len, now_us);
+}
+
+Sfu::Outcome Sfu::on_stun(ByteSpan msg, const wire::Endpoint& peer, const wire::Endpoint& local,
+                          const wire::MacAddr& mac) noexcept {
+    auto m = stun::Message::parse(msg);
+    if (!m || m->cls() != stun::Class::Request || m->method() != stun::method::kBinding) {
+        count(Counter::SfuStunRejected);
+        return m && m->cls() == stun::Class::Indication ? Outcome::Consumed : Outcome::Drop;
+    }
+    // RFC 8445 §7.3: USERNAME is "local-ufrag:remote-ufrag"; our ufrag picks the transport and
+    // its password keys MESSAGE-INTEGRITY.
+    auto user = m->find(stun::attr::kUsername);
+    if (!user || !m->find(stun::attr::kMessageIntegrity)) {
+        count(Counter::SfuStunRejected);
+        return Outcome::Drop;
+    }
+    const std::string_view name{reinterpret_cast<const char*>(user->value.data()), user->value.size()};
+    const std::size_t colon = name.find(':');
+    auto it = by_ufrag_.find(std::string(name.substr(0, colon)));
+    if (colon == std::string_view::npos || it == by_ufrag_.end()) {
+        count(Counter::SfuStunRejected);
+        return Outcome::Drop;
+    }
+    Transport& t = *transports_[it->second];
+    if (!m->check_integrity(t.pwd)) {
+        count(Counter::SfuStunRejected);
+        stun::Builder b{scratch_, stun::message_type(stun::method::kBinding, stun::Class::Error), m->transaction_id()};
+        b.add_error_code(stun::error::kUnauthorized, "Unauthorized").add_fingerprint();
+        auto n = b.finish();
+        reply_len_ = n ? *n : 0;
+        return n ? Outcome::Reply : Outcome::Drop;
+    }
+    if (m->find(stun::attr::kUseCandidate) || !t.connected) {
+        // Nominated (or the first valid check of a lite agent's only pair): media flows here.
+        if (t.connected) {
+            auto [a, b] = by_remote_.equal_range(remote_key(t.remote));
+            for (auto r = a; r != b; ++r) {
+                if (r->second == it->second) {
+                    by_remote_.erase(r);
+                    break;
+                }
+            }
+        }
+        t.connected = true;
+        t.remote = peer;
+        t.local = local;
+        t.remote_mac = mac;
+        by_remote_.emplace(remote_key(peer), it->second);
+    }
+    stun::Builder b{scratch_, stun::message_type(stun::method::kBinding, stun::Class::Success), m->transaction_id()};
+    b.add_xor_address(stun::attr::kXorMappedAddress, peer).add_message_integrity(t.pwd).add_fingerprint();
+    auto n = b.finish();
+    if (!n) {
+        return Outcome::Drop;
+    }
+    reply_len_ = *n;
+    count(Counter::SfuStunAnswered);
+    return Outcome::Reply;
+}
+
+Sfu::Outcome Sfu::on_rtp(Transport& t, std::byte* p, std::size_t len, uint64_t now_us) noexcept {
+    std::size_t n = 0;
+    if (t.rx->unprotect_rtp(p, len, n) != srtp::Status::Ok) {
+        count(Counter::SfuDropSrtp);
+        return Outcome::Drop;
+    }
+    wire::RtpView v;
+    wire::Error why{};
+    if (!wire::parse_rtp(ByteSpan{p, n}, v, why)) {
+        count(Counter::SfuDropUnknown);
+        return Outcome::Drop;
+    }
+    auto it = pub_by_ssrc_.find(v.ssrc);
+    if (it == pub_by_ssrc_.end() || &t != transports_[pubs_[it->second].transport].get()) {
+        count(Counter::SfuDropUnknown);
+        return Outcome::Drop;
+    }
+    count(Counter::SfuRtpIn);
+    ++t.stats.rtp_in;
+    const Publication& pub = pubs_[it->second];
+    forward(pub, p, n, v.seq, v.timestamp, is_keyframe(pub.codec, v.payload), now_us);
+    return Outcome::Consumed;
+}
+
+void Sfu::forward(const Publication& pub, const std::byte* rtp, std::size_t len, uint16_t seq, uint32_t ts,
+                  bool keyframe, uint64_t now_us) noexcept {
+    auto it = subs_by_track_.find(pub.track);
+    if (it == subs_by_track_.end()) {
+        return;
+    }
+    bool want_key = false;
+    for (uint32_t si : it->second) {
+        Subscription& s = *subs_[si];
+        Transport& st = *transports_[s.transport];
+        const bool send = s.layers.accept(pub.layer, keyframe);
+        want_key = want_key || s.layers.wants_keyframe();
+        if (!send || !st.connected || !st.tx) {
+            continue;
+        }
+        MediaSink::Buf buf;
+        if (!sink_.alloc(buf) || buf.room < len + st.tx->rtp_overhead()) {
+            if (buf.handle != nullptr) {
+                sink_.discard(buf);
+            }
+            count(Counter::DropNoMbuf);
+            continue;
+        }
+        const StreamRewriter::Out out = s.rewriter.forward(pub.ssrc, seq, ts, now_us);
+        std::memcpy(buf.payload, rtp, len);
+        // Rewrite in place: payload type (marker kept), sequence number, timestamp, SSRC.
+        buf.payload[1] = std::byte((std::to_integer<uint8_t>(buf.payload[1]) & 0x80) | (s.out_pt & 0x7f));
+        store_u16be(buf.payload + 2, out.seq);
+        store_u32be(buf.payload + 4, out.ts);
+        store_u32be(buf.payload + 8, s.out_ssrc);
+        std::size_t sealed = 0;
+        if (st.tx->protect_rtp(buf.payload, len, buf.room, sealed) != srtp::Status::Ok) {
+            sink_.discard(buf);
+            count(Counter::SfuDropSrtp);
+            continue;
+        }
+        void* kept = sink_.send(buf, sealed, st.remote_mac, st.local, st.remote, true);
+        if (kept != nullptr) {
+            if (void* old = s.cache.store(out.seq, kept, now_us)) {
+                sink_.release(old);
+            }
+        }
+        count(Counter::SfuRtpOut);
+        ++st.stats.rtp_out;
+    }
+    if (want_key) {
+        // Some subscriber waits for a layer's keyframe: ask the publishers of the layers wanted.
+        for (uint32_t si : it->second) {
+            const Subscription& s = *subs_[si];
+            if (s.layers.wants_keyframe()) {
+                request_keyframe(pub.track, s.layers.target(), now_us);
+            }
+        }
+    }
+}
+
+void Sfu::request_keyframe(uint32_t track, int layer, uint64_t now_us) noexcept {
+    for (Publication& p : pubs_) {
+        if (p.track == track && p.layer == layer) {
+            send_pli(p, now_us);
+        }
+    }
+}
+
+void Sfu::send_pli(Publication& pub, uint64_t now_us) noexcept {
+    if (pub.pli_sent && now_us - pub.last_pli_us < limits_.pli_interval_us) {
+        return;  // throttled: the publisher is already producing one
+    }
+    Transport* t = transports_[pub.transport].get();
+    if (t == nullptr || !t->connected || !t->tx) {
+        return;
+    }
+    MediaSink::Buf buf;
+    if (!sink_.alloc(buf) || buf.room < kMaxRtcpOut) {
+        if (buf.handle != nullptr) {
+            sink_.discard(buf);
+        }
+        return;
+    }
+    ByteWriter w{MutableByteSpan{buf.payload, 64}};
+    wire::rtcp::write_pli(w, t->rtcp_ssrc, pub.ssrc);
+    std::size_t sealed = 0;
+    if (!w.ok() || t->tx->protect_rtcp(buf.payload, w.size(), buf.room, sealed) != srtp::Status::Ok) {
+        sink_.discard(buf);
+        return;
+    }
+    sink_.send(buf, sealed, t->remote_mac, t->local, t->remote, false);
+    pub.pli_sent = true;
+    pub.last_pli_us = now_us;
+    ++t->stats.plis_sent;
+    count(Counter::SfuPliSent);
+}
+
+Sfu::Outcome Sfu::on_rtcp(Transport& t, std::byte* p, std::size_t len, uint64_t now_us) noexcept {
+    std::size_t n = 0;
+    if (t.rx->unprotect_rtcp(p, len, n) != srtp::Status::Ok) {
+        count(Counter::SfuDropSrtp);
+        return Outcome::Drop;
+    }
+    count(Counter::SfuRtcpIn);
+    const uint32_t slot = by_id_.at(t.id);
+    auto sub_of = [&](uint32_t media_ssrc) -> Subscription* {
+        for (auto& s : subs_) {
+            if (s && s->transport == slot && s->out_ssrc == media_ssrc) {
+                return s.get();
+            }
+        }
+        return nullptr;
+    };
+    wire::Error why{};
+    const bool ok = wire::rtcp::for_each(ByteSpan{p, n}, [&](const wire::rtcp::Packet& pkt) {
+        wire::rtcp::for_each_nack(pkt, [&](uint32_t media, uint16_t seq) {
+            if (Subscription* s = sub_of(media)) {
+                if (void* h = s->cache.for_resend(seq, now_us, limits_.nack_resend_interval_us)) {
+                    sink_.resend(h);
+                    ++t.stats.nacks_answered;
+                    count(Counter::SfuNackResent);
+                }
+            }
+        });
+        wire::rtcp::for_each_keyframe_request(pkt, [&](uint32_t media) {
+            if (Subscription* s = sub_of(media)) {
+                request_keyframe(s->track, s->layers.current() == LayerSwitch::kNone ? s->layers.target()
+                                                                                     : s->layers.current(),
+                                 now_us);
+            }
+        });
+        uint64_t bps = 0;
+        uint32_t ssrcs[8];
+        std::size_t k = 0;
+        if (wire::rtcp::parse_remb(pkt, bps, ssrcs, 8, k)) {
+            t.stats.remb_bps = bps;
+        }
+    }, why);
+    if (!ok) {
+        count(Counter::SfuDropUnknown);
+    }
+    return Outcome::Consumed;
+}
+
+}  // namespace tern::sfu

@@ -1,0 +1,167 @@
+// The SFU media engine of one lcore and port: WebRTC transports (ICE-lite, SRTP), published
+// streams and subscriptions, and the forwarding between them.
+//
+// Per transport: the local ICE credentials (the control plane's answer SDP), the remote address
+// USE-CANDIDATE nominated, and the SRTP contexts keyed from DTLS. Datagrams on the media port are
+// demultiplexed by their first byte (RFC 7983): STUN is answered here (ICE-lite, RFC 8445 §2.5),
+// DTLS goes to the control plane, RTP and RTCP are handled on the fast path:
+//   - RTP from a publisher is decrypted once and, for each subscription to its track whose layer
+//     it matches (switches happen at keyframes), rewritten (SSRC, sequence number, timestamp,
+//     payload type), encrypted for the subscriber and sent; the sent frame is kept for NACKs.
+//   - RTCP from a subscriber: NACKs are answered from the cache, PLI/FIR become a (throttled) PLI
+//     to the publisher, REMB is recorded as the subscriber's estimate.
+//
+// DPDK-free: frames are allocated and sent through a MediaSink (mbufs on the lcore, buffers in
+// tests). Lcore-local.
+#pragma once
+
+#include "common/config.hpp"
+#include "common/crypto/hmac.hpp"
+#include "common/shm/counters.hpp"
+#include "common/srtp/srtp.hpp"
+#include "common/wire/stun/stun_message.hpp"
+#include "dataplane/sfu/keyframe.hpp"
+#include "dataplane/sfu/retransmit_cache.hpp"
+#include "dataplane/sfu/rewriter.hpp"
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace tern::sfu {
+
+/// Where the engine's frames go. alloc() hands out a buffer whose `payload` has room for the
+/// network headers before it; send() writes them and transmits. A frame sent with `keep` stays
+/// referenced (for retransmission) until release().
+class MediaSink {
+public:
+    struct Buf {
+        std::byte* payload = nullptr;
+        std::size_t room = 0;  // bytes available from `payload`
+        void* handle = nullptr;
+    };
+    virtual bool alloc(Buf& b) noexcept = 0;
+    virtual void* send(Buf& b, std::size_t len, const wire::MacAddr& mac, const wire::Endpoint& src,
+                       const wire::Endpoint& dst, bool keep) noexcept = 0;
+    virtual void resend(void* kept) noexcept = 0;
+    virtual void release(void* kept) noexcept = 0;
+    virtual void discard(Buf& b) noexcept = 0;  // allocated, not sent
+
+protected:
+    ~MediaSink() = default;
+};
+
+struct SfuLimits {
+    uint32_t max_transports = 4096;
+    uint32_t nack_slots = 512;            // per video subscription
+    uint64_t nack_resend_interval_us = 100'000;
+    uint64_t pli_interval_us = 300'000;   // per publisher stream
+};
+
+class Sfu {
+public:
+    enum class Outcome : uint8_t {
+        Reply,     // a STUN response is in reply(): send it back to the sender
+        Consumed,  // handled (forwarded, answered through the sink, or counted)
+        Drop,      // counted
+        Punt,      // DTLS (or other non-media): for the control plane, with transport_of_punt()
+    };
+
+    Sfu(uint16_t port, const SfuLimits& limits, shm::LcoreCounters& counters, MediaSink& sink) noexcept;
+
+    [[nodiscard]] uint16_t port() const noexcept { return port_; }
+
+    // ---- control (between bursts; may allocate) ---------------------------------------------
+    bool add_transport(uint64_t id, std::string_view local_ufrag, std::string_view local_pwd);
+    bool set_keys(uint64_t id, const srtp::MasterKey& rx, const srtp::MasterKey& tx);
+    bool remove_transport(uint64_t id);
+    /// A published stream (one simulcast layer): RTP with `ssrc` on transport `id` belongs to
+    /// track `track`, layer `layer`.
+    bool add_publication(uint64_t id, uint32_t ssrc, uint32_t track, int layer, Codec codec, uint32_t clock_hz);
+    /// Transport `id` receives track `track` as `out_ssrc` with payload type `out_pt`.
+    bool add_subscription(uint64_t id, uint32_t track, uint32_t out_ssrc, uint8_t out_pt, int target_layer);
+    bool set_target_layer(uint64_t id, uint32_t out_ssrc, int layer);
+
+    // ---- packets -----------------------------------------------------------------------------
+    /// A datagram to the media port from `peer`, which reached us from `peer_mac`. `payload`
+    /// lies in a buffer the engine may modify (SRTP is removed in place).
+    Outcome on_datagram(std::byte* payload, std::size_t len, const wire::Endpoint& peer,
+                        const wire::Endpoint& local, const wire::MacAddr& peer_mac, uint64_t now_us) noexcept;
+
+    [[nodiscard]] ByteSpan reply() const noexcept { return ByteSpan{scratch_}.first(reply_len_); }
+
+    struct TransportInfo {
+        bool connected = false;
+        wire::Endpoint remote;
+        uint64_t rtp_in = 0, rtp_out = 0, nacks_answered = 0, plis_sent = 0;
+        uint64_t remb_bps = 0;
+    };
+    [[nodiscard]] bool info(uint64_t id, TransportInfo& out) const noexcept;
+
+private:
+    struct Transport {
+        uint64_t id = 0;
+        std::string ufrag;
+        crypto::HmacSha1Key pwd;
+        bool connected = false;
+        wire::Endpoint remote;
+        wire::Endpoint local;  // the address and port the remote reached us on
+        wire::MacAddr remote_mac;
+        std::unique_ptr<srtp::Context> rx;
+        std::unique_ptr<srtp::Context> tx;
+        uint32_t rtcp_ssrc = 0;  // the SSRC the SFU sends RTCP from on this transport
+        TransportInfo stats;
+    };
+    struct Publication {
+        uint32_t transport = 0;  // index into transports_
+        uint32_t ssrc = 0;
+        uint32_t track = 0;
+        int layer = 0;
+        Codec codec = Codec::Other;
+        uint64_t last_pli_us = 0;
+        bool pli_sent = false;
+    };
+    struct Subscription {
+        uint32_t transport = 0;
+        uint32_t track = 0;
+        uint32_t out_ssrc = 0;
+        uint8_t out_pt = 0;
+        LayerSwitch layers;
+        StreamRewriter rewriter;
+        RetransmitCache<void*> cache;
+        Subscription(uint32_t clock_hz, uint32_t slots) : rewriter(clock_hz), cache(slots) {}
+    };
+
+    Outcome on_stun(ByteSpan msg, const wire::Endpoint& peer, const wire::Endpoint& local,
+                    const wire::MacAddr& mac) noexcept;
+    Outcome on_rtp(Transport& t, std::byte* p, std::size_t len, uint64_t now_us) noexcept;
+    Outcome on_rtcp(Transport& t, std::byte* p, std::size_t len, uint64_t now_us) noexcept;
+    void forward(const Publication& pub, const std::byte* rtp, std::size_t len, uint16_t seq, uint32_t ts,
+                 bool keyframe, uint64_t now_us) noexcept;
+    void request_keyframe(uint32_t track, int layer, uint64_t now_us) noexcept;
+    void send_pli(Publication& pub, uint64_t now_us) noexcept;
+    Transport* by_remote(const wire::Endpoint& peer) noexcept;
+    static uint64_t remote_key(const wire::Endpoint& e) noexcept;
+    void count(shm::Counter c, uint64_t n = 1) noexcept { shm::bump(counters_.v[static_cast<std::size_t>(c)], n); }
+
+    uint16_t port_;
+    SfuLimits limits_;
+    shm::LcoreCounters& counters_;
+    MediaSink& sink_;
+    std::vector<std::unique_ptr<Transport>> transports_;  // slot per transport; null = free
+    std::unordered_map<uint64_t, uint32_t> by_id_;
+    std::unordered_map<std::string, uint32_t> by_ufrag_;
+    std::unordered_multimap<uint64_t, uint32_t> by_remote_;  // hashed remote address -> slots
+    std::vector<Publication> pubs_;
+    std::unordered_map<uint32_t, uint32_t> pub_by_ssrc_;
+    std::vector<std::unique_ptr<Subscription>> subs_;
+    std::unordered_map<uint32_t, std::vector<uint32_t>> subs_by_track_;
+    alignas(64) std::array<std::byte, 512> scratch_{};
+    std::size_t reply_len_ = 0;
+};
+
+}  // namespace tern::sfu

@@ -1,0 +1,411 @@
+// The SFU engine driven frame by frame through the host stack, as on the lcore: ICE-lite
+// checks, SRTP from a publisher fanned out to two subscribers with rewritten headers, a NACK
+// answered from the retransmission cache, a PLI reaching the publisher (throttled), and a
+// subscriber that reaches the SFU only through tern's TURN relay (the hand-off inside the data
+// plane: the SFU sees the relayed address as the client's, and its media goes back through the
+// allocation).
+#include "dataplane/sfu/sfu.hpp"
+#include "dataplane/stack/stack.hpp"
+#include "dataplane/turn/turn_server.hpp"
+
+#include "common/srtp/srtp.hpp"
+#include "common/turn/credentials.hpp"
+#include "common/wire/ethernet.hpp"
+#include "common/wire/ipv4.hpp"
+#include "common/wire/rtcp.hpp"
+#include "common/wire/rtp.hpp"
+#include "common/wire/stun/stun_builder.hpp"
+#include "common/wire/turn/channel_data.hpp"
+#include "common/wire/udp.hpp"
+#include "support/packets.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <memory>
+#include <vector>
+
+using namespace tern;
+using namespace tern::wire;
+namespace attr = stun::attr;
+
+namespace {
+
+const Endpoint kSfu = Endpoint::from_v4(test::ip4("198.18.0.2"), 20000);
+const Endpoint kTurn = Endpoint::from_v4(test::ip4("198.18.0.2"), 3478);
+const MacAddr kUs = test::mac("02:00:00:00:01:02");
+
+/// Frames the SFU sends, built by the real stack (headers, TURN hand-off) into plain buffers.
+struct TestSink final : sfu::MediaSink {
+    dp::Stack* stack = nullptr;
+    uint64_t now = 1;
+    std::vector<std::unique_ptr<std::vector<std::byte>>> bufs;
+    std::vector<test::Bytes> sent;  // every frame transmitted, in order
+    std::vector<test::Bytes> kept;  // by handle - 1
+    int released = 0;
+
+    bool alloc(Buf& b) noexcept override {
+        bufs.push_back(std::make_unique<std::vector<std::byte>>(2048));
+        b.payload = bufs.back()->data() + 128;
+        b.room = 2048 - 128;
+        b.handle = bufs.back().get();
+        return true;
+    }
+    void* send(Buf& b, std::size_t len, const MacAddr& mac, const Endpoint& src, const Endpoint& dst,
+               bool keep) noexcept override {
+        auto* v = static_cast<std::vector<std::byte>*>(b.handle);
+        dp::Frame f{b.payload, static_cast<uint32_t>(len), static_cast<uint32_t>(b.room), 128};
+        if (stack->emit_media(f, b.payload, len, mac, src, dst, now) != dp::Verdict::Transmit) {
+            return nullptr;
+        }
+        (void)v;
+        sent.emplace_back(f.data, f.data + f.len);
+        if (!keep) {
+            return nullptr;
+        }
+        kept.push_back(sent.back());
+        return reinterpret_cast<void*>(kept.size());
+    }
+    void resend(void* h) noexcept override { sent.push_back(kept[reinterpret_cast<std::size_t>(h) - 1]); }
+    void release(void*) noexcept override { ++released; }
+    void discard(Buf&) noexcept override {}
+};
+
+/// One WebRTC client: its address, ICE credentials and SRTP contexts for both directions.
+struct Client {
+    Endpoint at;
+    MacAddr mac;
+    std::string sfu_ufrag, pwd;
+    srtp::MasterKey to_sfu, from_sfu;
+    std::unique_ptr<srtp::Context> tx, rx;
+    Client(Endpoint a, MacAddr m, std::string ufrag, uint8_t seed) : at(a), mac(m), sfu_ufrag(std::move(ufrag)) {
+        pwd = "pwd-of-" + sfu_ufrag + "-0123456789";
+        to_sfu.suite = from_sfu.suite = srtp::Suite::AeadAes256Gcm;
+        for (std::size_t i = 0; i < 32; ++i) {
+            to_sfu.key[i] = static_cast<uint8_t>(seed + i);
+            from_sfu.key[i] = static_cast<uint8_t>(seed * 3 + i);
+        }
+        to_sfu.salt.fill(seed);
+        from_sfu.salt.fill(static_cast<uint8_t>(seed + 1));
+        tx = std::make_unique<srtp::Context>(to_sfu, srtp::Direction::Protect);
+        rx = std::make_unique<srtp::Context>(from_sfu, srtp::Direction::Unprotect);
+    }
+    test::Bytes ice_check(uint32_t n) const {
+        std::array<std::byte, 256> b{};
+        stun::TransactionId id{};
+        id[0] = static_cast<uint8_t>(n);
+        stun::Builder m{b, stun::message_type(stun::method::kBinding, stun::Class::Request), id};
+        m.add_string(attr::kUsername, sfu_ufrag + ":remote").add_u32(attr::kPriority, 12345).add_string(attr::kUseCandidate, "");
+        m.add_message_integrity(crypto::HmacSha1Key{as_bytes(pwd.data(), pwd.size())}).add_fingerprint();
+        return test::Bytes(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(*m.finish()));
+    }
+    test::Bytes srtp(uint32_t ssrc, uint16_t seq, uint32_t ts, const test::Bytes& payload) const {
+        test::Bytes p = test::hex("80600000 00000000 00000000");
+        store_u16be(p.data() + 2, seq);
+        store_u32be(p.data() + 4, ts);
+        store_u32be(p.data() + 8, ssrc);
+        p.insert(p.end(), payload.begin(), payload.end());
+        const std::size_t len = p.size();
+        p.resize(len + 32);
+        std::size_t n = 0;
+        REQUIRE(tx->protect_rtp(p.data(), len, p.size(), n) == srtp::Status::Ok);
+        p.resize(n);
+        return p;
+    }
+    test::Bytes srtcp(const std::function<void(ByteWriter&)>& write) const {
+        test::Bytes p(256);
+        ByteWriter w{p};
+        write(w);
+        const std::size_t len = w.size();
+        std::size_t n = 0;
+        REQUIRE(tx->protect_rtcp(p.data(), len, p.size(), n) == srtp::Status::Ok);
+        p.resize(n);
+        return p;
+    }
+};
+
+struct Harness {
+    dp::Interface ifc;
+    ServicesConfig services;
+    dp::NeighborTable neighbors{64, 1000, 100};
+    std::unique_ptr<shm::LcoreCounters> counters = std::make_unique<shm::LcoreCounters>();
+    TurnConfig turn_cfg;
+    std::unique_ptr<dp::PeerPolicy> policy;
+    std::unique_ptr<dp::TurnServer> turn;
+    std::unique_ptr<dp::Stack> stack;
+    TestSink sink;
+    std::unique_ptr<sfu::Sfu> sfu;
+    uint64_t now = 1'000'000;  // stack ticks are microseconds here
+
+    Harness() {
+        ifc.mac = kUs;
+        ifc.ipv4 = Prefix<Ipv4Addr>{kSfu.v4, 24};
+        turn_cfg.realm = "tern.test";
+        turn_cfg.users = {{"alice", "wonderland"}};
+        turn_cfg.relay_port_min = 50000;
+        turn_cfg.relay_port_max = 50099;
+        policy = std::make_unique<dp::PeerPolicy>(turn_cfg, std::vector<Ipv4Addr>{kSfu.v4}, std::vector<Ipv6Addr>{});
+        turn = std::make_unique<dp::TurnServer>(turn_cfg, *policy, 0, 1, *counters, 1'800'000'000,
+                                                as_bytes("nonce-secret", 12));
+        stack = std::make_unique<dp::Stack>(ifc, services, neighbors, *counters, turn.get(), 1'000'000);
+        sink.stack = stack.get();
+        sfu = std::make_unique<sfu::Sfu>(kSfu.port, sfu::SfuLimits{}, *counters, sink);
+        stack->set_sfu(sfu.get());
+    }
+    uint64_t count(shm::Counter c) const { return counters->v[static_cast<std::size_t>(c)].load(); }
+
+    /// Sends a UDP payload from `from` to `to`; returns the verdict and the frame after it.
+    dp::Verdict deliver(const Client& from, const Endpoint& to, const test::Bytes& payload, test::Bytes& out) {
+        return deliver_from(from.at, from.mac, to, payload, out);
+    }
+    dp::Verdict deliver_from(const Endpoint& at, const MacAddr& mac, const Endpoint& to, const test::Bytes& payload,
+                             test::Bytes& out) {
+        const auto frame = test::udp4_frame(kUs, mac, at.v4, to.v4, at.port, to.port, payload);
+        std::vector<std::byte> buf(128 + 2048);
+        std::memcpy(buf.data() + 128, frame.data(), frame.size());
+        dp::Frame f{buf.data() + 128, static_cast<uint32_t>(frame.size()), 2048, 128};
+        sink.now = now;
+        const dp::Verdict v = stack->handle(f, now);
+        out.assign(f.data, f.data + f.len);
+        return v;
+    }
+};
+
+/// The UDP payload of a frame, with its addresses.
+struct Udp {
+    Endpoint src, dst;
+    test::Bytes payload;
+};
+Udp udp_of(const test::Bytes& frame) {
+    auto e = parse_ethernet(frame);
+    REQUIRE(e);
+    auto ip = parse_ipv4(e->payload);
+    REQUIRE(ip);
+    auto u = parse_udp(ip->payload);
+    REQUIRE(u);
+    CHECK(udp_checksum_ok_v4(*u, ip->src, ip->dst));
+    return {Endpoint::from_v4(ip->src, u->src_port), Endpoint::from_v4(ip->dst, u->dst_port),
+            test::Bytes(u->payload.begin(), u->payload.end())};
+}
+
+/// Decrypts an SRTP payload a client received; returns the RTP packet.
+test::Bytes open_rtp(const Client& c, test::Bytes p) {
+    std::size_t n = 0;
+    REQUIRE(c.rx->unprotect_rtp(p.data(), p.size(), n) == srtp::Status::Ok);
+    p.resize(n);
+    return p;
+}
+
+void connect(Harness& h, const Client& c) {
+    test::Bytes out;
+    REQUIRE(h.deliver(c, kSfu, c.ice_check(1), out) == dp::Verdict::Transmit);
+    const Udp u = udp_of(out);
+    CHECK(u.dst == c.at);
+    CHECK(u.src == kSfu);
+    auto m = stun::Message::parse(u.payload);
+    REQUIRE(m);
+    CHECK(m->cls() == stun::Class::Success);
+    CHECK(m->xor_address(*m->find(attr::kXorMappedAddress)) == c.at);
+    CHECK(m->check_integrity(crypto::HmacSha1Key{as_bytes(c.pwd.data(), c.pwd.size())}));
+}
+
+}  // namespace
+
+TEST_CASE("SFU: one publisher, two subscribers, NACK and PLI, through the stack", "[sfu][stack]") {
+    Harness h;
+    Client pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
+    Client s1{Endpoint::from_v4(test::ip4("198.18.0.11"), 5001), test::mac("02:00:00:00:00:11"), "sub1", 20};
+    Client s2{Endpoint::from_v4(test::ip4("198.18.0.12"), 5002), test::mac("02:00:00:00:00:12"), "sub2", 30};
+    uint64_t id = 1;
+    for (Client* c : {&pub, &s1, &s2}) {
+        REQUIRE(h.sfu->add_transport(id, c->sfu_ufrag, c->pwd));
+        REQUIRE(h.sfu->set_keys(id, c->to_sfu, c->from_sfu));
+        ++id;
+    }
+    REQUIRE(h.sfu->add_publication(1, 0x1111, 7, 0, sfu::Codec::Vp8, 90000));
+    REQUIRE(h.sfu->add_subscription(2, 7, 0x5001, 97, 0));
+    REQUIRE(h.sfu->add_subscription(3, 7, 0x5002, 98, 0));
+
+    // ICE: a wrong password gets 401 and connects nothing; the right one nominates the address.
+    {
+        Client bad{pub.at, pub.mac, pub.sfu_ufrag, 10};
+        bad.pwd = "not-the-password";
+        test::Bytes out;
+        REQUIRE(h.deliver(bad, kSfu, bad.ice_check(9), out) == dp::Verdict::Transmit);
+        auto m = stun::Message::parse(udp_of(out).payload);
+        REQUIRE(m);
+        CHECK(m->cls() == stun::Class::Error);
+    }
+    for (Client* c : {&pub, &s1, &s2}) {
+        connect(h, *c);
+    }
+    CHECK(h.count(shm::Counter::SfuStunAnswered) == 3);
+
+    // A VP8 keyframe, then an inter frame, then a loss (seq 103 without 102).
+    const test::Bytes key = test::hex("90 80 8123 10 9d012a 0a0b0c");
+    const test::Bytes inter = test::hex("90 80 8124 11 0102 0304");
+    test::Bytes out;
+    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 100, 9000, key), out) == dp::Verdict::Consumed);
+    REQUIRE(h.sink.sent.size() == 2);
+    h.now += 33'000;
+    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 101, 12000, inter), out) == dp::Verdict::Consumed);
+    h.now += 33'000;
+    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 103, 18000, inter), out) == dp::Verdict::Consumed);
+    REQUIRE(h.sink.sent.size() == 6);
+    uint16_t expect_seq[] = {100, 101, 103};
+    for (std::size_t i = 0; i < 6; ++i) {
+        const Udp u = udp_of(h.sink.sent[i]);
+        const Client& c = u.dst == s1.at ? s1 : s2;
+        REQUIRE((u.dst == s1.at || u.dst == s2.at));
+        CHECK(u.src == kSfu);
+        const test::Bytes rtp = open_rtp(c, u.payload);
+        RtpView v;
+        Error why{};
+        REQUIRE(parse_rtp(rtp, v, why));
+        CHECK(v.ssrc == (&c == &s1 ? 0x5001U : 0x5002U));
+        CHECK(v.payload_type == (&c == &s1 ? 97 : 98));
+        CHECK(v.seq == expect_seq[i / 2]);  // the publisher's gap stays a gap
+        CHECK(test::Bytes(v.payload.begin(), v.payload.end()) == (i < 2 ? key : inter));
+    }
+    const test::Bytes first_to_s1 = udp_of(h.sink.sent[2]).dst == s1.at ? h.sink.sent[2] : h.sink.sent[3];
+
+    // Subscriber 1 NACKs 101: the cached frame goes out again, unchanged.
+    const uint16_t lost[] = {101};
+    const auto nack = s1.srtcp([&](ByteWriter& w) { rtcp::write_nack(w, 0xaaaa, 0x5001, lost, 1); });
+    const std::size_t before = h.sink.sent.size();
+    REQUIRE(h.deliver(s1, kSfu, nack, out) == dp::Verdict::Consumed);
+    REQUIRE(h.sink.sent.size() == before + 1);
+    CHECK(h.sink.sent.back() == first_to_s1);
+    CHECK(h.count(shm::Counter::SfuNackResent) == 1);
+
+    // Subscriber 2 asks for a keyframe: the publisher gets a PLI for its SSRC, once per interval.
+    const auto pli = s2.srtcp([&](ByteWriter& w) { rtcp::write_pli(w, 0xbbbb, 0x5002); });
+    REQUIRE(h.deliver(s2, kSfu, pli, out) == dp::Verdict::Consumed);
+    REQUIRE(h.sink.sent.size() == before + 2);
+    Udp to_pub = udp_of(h.sink.sent.back());
+    CHECK(to_pub.dst == pub.at);
+    std::size_t n = 0;
+    REQUIRE(pub.rx->unprotect_rtcp(to_pub.payload.data(), to_pub.payload.size(), n) == srtp::Status::Ok);
+    std::vector<uint32_t> asked;
+    Error why{};
+    REQUIRE(rtcp::for_each(ByteSpan{to_pub.payload}.first(n), [&](const rtcp::Packet& p) {
+        rtcp::for_each_keyframe_request(p, [&](uint32_t m) { asked.push_back(m); });
+    }, why));
+    CHECK(asked == std::vector<uint32_t>{0x1111});
+    REQUIRE(h.deliver(s2, kSfu, s2.srtcp([&](ByteWriter& w) { rtcp::write_pli(w, 0xbbbb, 0x5002); }), out) ==
+            dp::Verdict::Consumed);
+    CHECK(h.sink.sent.size() == before + 2);  // throttled
+    CHECK(h.count(shm::Counter::SfuPliSent) == 1);
+
+    // Tampered SRTP is dropped and counted; unknown senders too.
+    auto bad = pub.srtp(0x1111, 104, 21000, inter);
+    bad[20] ^= std::byte{1};
+    CHECK(h.deliver(pub, kSfu, bad, out) == dp::Verdict::Drop);
+    CHECK(h.count(shm::Counter::SfuDropSrtp) == 1);
+    Client stranger{Endpoint::from_v4(test::ip4("198.18.0.99"), 9), test::mac("02:00:00:00:00:99"), "x", 1};
+    CHECK(h.deliver(stranger, kSfu, stranger.srtp(1, 1, 1, inter), out) == dp::Verdict::Drop);
+    // DTLS from a connected client goes to the control plane.
+    CHECK(h.deliver(pub, kSfu, test::hex("16fefd0000000000000000"), out) == dp::Verdict::Punt);
+}
+
+namespace {
+
+/// A TURN request from `c` signed with alice's credentials once `nonce` is known.
+test::Bytes turn_request(uint16_t method, const std::string& nonce, uint8_t txn,
+                         const std::function<void(stun::Builder&)>& fill) {
+    std::array<std::byte, 512> b{};
+    stun::TransactionId id{};
+    id[0] = txn;
+    stun::Builder m{b, stun::message_type(method, stun::Class::Request), id};
+    fill(m);
+    if (!nonce.empty()) {
+        m.add_string(attr::kUsername, "alice").add_string(attr::kRealm, "tern.test").add_string(attr::kNonce, nonce);
+        const auto k = tern::turn::long_term_key("alice", "tern.test", "wonderland");
+        m.add_message_integrity(crypto::HmacSha1Key{as_bytes(k.data(), k.size())});
+    }
+    m.add_fingerprint();
+    return test::Bytes(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(*m.finish()));
+}
+
+}  // namespace
+
+TEST_CASE("SFU behind TURN: the relay hands packets to the SFU inside the data plane", "[sfu][stack][turn]") {
+    Harness h;
+    Client pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
+    // A subscriber that can only use TURN (e.g. behind a firewall), from outside the subnet.
+    Client d{Endpoint::from_v4(test::ip4("198.18.0.40"), 40000), test::mac("02:00:00:00:00:40"), "relayed", 40};
+    REQUIRE(h.sfu->add_transport(1, pub.sfu_ufrag, pub.pwd));
+    REQUIRE(h.sfu->set_keys(1, pub.to_sfu, pub.from_sfu));
+    REQUIRE(h.sfu->add_transport(2, d.sfu_ufrag, d.pwd));
+    REQUIRE(h.sfu->set_keys(2, d.to_sfu, d.from_sfu));
+    REQUIRE(h.sfu->add_publication(1, 0x1111, 7, 0, sfu::Codec::Vp8, 90000));
+    REQUIRE(h.sfu->add_subscription(2, 7, 0x5004, 96, 0));
+    connect(h, pub);
+
+    // d allocates, permits the SFU's address (our own address, allowed on the media port only)
+    // and binds a channel to it.
+    test::Bytes out;
+    auto alloc = [](stun::Builder& b) { b.add_u32(attr::kRequestedTransport, 17u << 24); };
+    REQUIRE(h.deliver(d, kTurn, turn_request(stun::method::kAllocate, "", 1, alloc), out) == dp::Verdict::Transmit);
+    auto m = stun::Message::parse(udp_of(out).payload);
+    REQUIRE(m);
+    const std::string nonce(reinterpret_cast<const char*>(m->find(attr::kNonce)->value.data()), 32);
+    REQUIRE(h.deliver(d, kTurn, turn_request(stun::method::kAllocate, nonce, 2, alloc), out) == dp::Verdict::Transmit);
+    m = stun::Message::parse(udp_of(out).payload);
+    REQUIRE(m->cls() == stun::Class::Success);
+    const Endpoint relayed = *m->xor_address(*m->find(attr::kXorRelayedAddress));
+    REQUIRE(h.deliver(d, kTurn, turn_request(stun::method::kChannelBind, nonce, 3, [](stun::Builder& b) {
+        b.add_u32(attr::kChannelNumber, 0x4001u << 16).add_xor_address(attr::kXorPeerAddress, kSfu);
+    }), out) == dp::Verdict::Transmit);
+    REQUIRE(stun::Message::parse(udp_of(out).payload)->cls() == stun::Class::Success);
+    // Any other port of our own address stays refused.
+    REQUIRE(h.deliver(d, kTurn, turn_request(stun::method::kCreatePermission, nonce, 4, [](stun::Builder& b) {
+        b.add_xor_address(attr::kXorPeerAddress, Endpoint::from_v4(kSfu.v4, 22));
+    }), out) == dp::Verdict::Transmit);
+    m = stun::Message::parse(udp_of(out).payload);
+    REQUIRE(m->cls() == stun::Class::Error);
+
+    // The ICE check travels as ChannelData; the SFU answers the relayed address, and the answer
+    // comes back to d as ChannelData on the same channel.
+    auto cd = [](uint16_t ch, const test::Bytes& data) {
+        test::Bytes p(4);
+        store_u16be(p.data(), ch);
+        store_u16be(p.data() + 2, static_cast<uint16_t>(data.size()));
+        p.insert(p.end(), data.begin(), data.end());
+        while (p.size() % 4 != 0) {
+            p.push_back(std::byte{0});
+        }
+        return p;
+    };
+    REQUIRE(h.deliver(d, kTurn, cd(0x4001, d.ice_check(5)), out) == dp::Verdict::Transmit);
+    Udp u = udp_of(out);
+    CHECK(u.dst == d.at);
+    CHECK(u.src == kTurn);
+    auto view = tern::wire::turn::parse_channel_data(u.payload, tern::wire::turn::Framing::Datagram);
+    REQUIRE(view);
+    CHECK(view->channel == 0x4001);
+    auto answer = stun::Message::parse(view->data);
+    REQUIRE(answer);
+    CHECK(answer->cls() == stun::Class::Success);
+    CHECK(answer->xor_address(*answer->find(attr::kXorMappedAddress)) == relayed);
+    sfu::Sfu::TransportInfo ti;
+    REQUIRE(h.sfu->info(2, ti));
+    CHECK(ti.connected);
+    CHECK(ti.remote == relayed);
+
+    // The publisher's media reaches d through the allocation, never leaving the data plane.
+    const test::Bytes key = test::hex("90 80 8123 10 9d012a 0a0b0c");
+    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 500, 9000, key), out) == dp::Verdict::Consumed);
+    REQUIRE(h.sink.sent.size() == 1);
+    u = udp_of(h.sink.sent[0]);
+    CHECK(u.dst == d.at);
+    CHECK(u.src == kTurn);
+    view = tern::wire::turn::parse_channel_data(u.payload, tern::wire::turn::Framing::Datagram);
+    REQUIRE(view);
+    RtpView v;
+    Error why{};
+    const test::Bytes rtp = open_rtp(d, test::Bytes(view->data.begin(), view->data.end()));
+    REQUIRE(parse_rtp(rtp, v, why));
+    CHECK(v.ssrc == 0x5004);
+    CHECK(test::Bytes(v.payload.begin(), v.payload.end()) == key);
+    CHECK(h.count(shm::Counter::SfuTurnHandoff) >= 2);
+}
