@@ -251,8 +251,15 @@ Config build(const libconfig::Config& cfg) {
     }
     if (d.exists("services")) {
         const libconfig::Setting& e = d["services"];
-        reject_unknown(e, {"stun_port", "software"});
+        reject_unknown(e, {"stun_port", "software", "media_port"});
         dp.services.stun_port = get_int<uint16_t>(e, "stun_port", 3478, 1, 65535);
+        dp.services.media_port = get_int<uint16_t>(e, "media_port", 20000, 0, 65535);
+        if (dp.services.media_port != 0 &&
+            (dp.services.media_port + dp.worker_cores.size() - 1 > 65535 ||
+             (dp.services.stun_port >= dp.services.media_port &&
+              dp.services.stun_port < dp.services.media_port + dp.worker_cores.size()))) {
+            fail(e["media_port"], "media_port + one port per worker must fit below 65536 and miss stun_port");
+        }
         dp.services.software = get_string(e, "software", dp.services.software);
         if (dp.services.software.size() > 127) {
             fail(e["software"], "at most 127 characters (RFC 8489 §14.14)");

@@ -50,6 +50,9 @@ struct NeighborConfig {
 struct ServicesConfig {
     uint16_t stun_port = 3478;
     std::string software = "tern";  // SOFTWARE attribute; empty = omit
+    // The SFU's media port (ICE-lite, DTLS, SRTP): worker i serves media_port + i, so a NIC can
+    // steer each transport's traffic to the lcore that owns it. 0 turns the SFU off.
+    uint16_t media_port = 20000;
 };
 
 struct TurnUser {

@@ -282,6 +282,104 @@ private:
             .dump();
     }
 
+    /// Test mode (ternctl sfu ...): installs SFU state by hand, as the proxy protocol will from
+    /// SDP and DTLS. The transport's worker is id % workers; its media port follows.
+    std::string sfu_command(const std::vector<std::string>& a) {
+        using nlohmann::json;
+        namespace shm = tern::shm;
+        if (!dp_.connected()) {
+            return json{{"error", "no data plane attached"}}.dump();
+        }
+        if (all_.dataplane.services.media_port == 0) {
+            return json{{"error", "the SFU is off (dataplane.services.media_port = 0)"}}.dump();
+        }
+        auto num = [](const std::string& v, uint64_t& out) {
+            char* end = nullptr;
+            out = std::strtoull(v.c_str(), &end, 0);
+            return end != nullptr && *end == '\0' && !v.empty();
+        };
+        auto hex = [](const std::string& v, uint8_t* out, std::size_t n) {
+            if (v.size() != 2 * n) {
+                return false;
+            }
+            for (std::size_t i = 0; i < n; ++i) {
+                const std::string byte = v.substr(2 * i, 2);
+                char* end = nullptr;
+                out[i] = static_cast<uint8_t>(std::strtoul(byte.c_str(), &end, 16));
+                if (*end != '\0') {
+                    return false;
+                }
+            }
+            return true;
+        };
+        uint64_t id = 0;
+        if (a.size() < 2 || !num(a[1], id)) {
+            return json{{"error", "usage: sfu-COMMAND ID ..."}}.dump();
+        }
+        const uint32_t worker = static_cast<uint32_t>(id % dp_.workers());
+        bool sent = false;
+        const std::string& cmd = a[0];
+        if (cmd == "sfu-transport" && a.size() == 4 && a[2].size() <= 64 && a[3].size() <= 128) {
+            shm::SfuTransportCmd c{};
+            c.generation = generation_;
+            c.id = id;
+            c.ufrag_len = static_cast<uint8_t>(a[2].size());
+            c.pwd_len = static_cast<uint8_t>(a[3].size());
+            std::memcpy(c.ufrag, a[2].data(), a[2].size());
+            std::memcpy(c.pwd, a[3].data(), a[3].size());
+            sent = dp_.send_command(worker, shm::MsgType::SfuTransport, c);
+        } else if (cmd == "sfu-keys" && a.size() == 7) {
+            shm::SfuKeysCmd c{};
+            c.generation = generation_;
+            c.id = id;
+            const std::size_t key_len = a[2] == "aes128cm" || a[2] == "aes128gcm" ? 16 : 32;
+            c.suite = a[2] == "aes128cm" ? 0 : a[2] == "aes128gcm" ? 1 : a[2] == "aes256gcm" ? 2 : 255;
+            const std::size_t salt_len = c.suite == 0 ? 14 : 12;
+            if (c.suite == 255 || !hex(a[3], c.rx_key, key_len) || !hex(a[4], c.rx_salt, salt_len) ||
+                !hex(a[5], c.tx_key, key_len) || !hex(a[6], c.tx_salt, salt_len)) {
+                return json{{"error", "usage: sfu-keys ID aes128cm|aes128gcm|aes256gcm RXKEY RXSALT TXKEY TXSALT (hex)"}}.dump();
+            }
+            sent = dp_.send_command(worker, shm::MsgType::SfuKeys, c);
+        } else if (cmd == "sfu-publish" && a.size() == 6) {
+            shm::SfuPublicationCmd c{};
+            uint64_t ssrc = 0, track = 0, layer = 0;
+            const std::string& codec = a[5];
+            c.codec = codec == "opus" ? 0 : codec == "vp8" ? 1 : codec == "vp9" ? 2 : codec == "h264" ? 3 : codec == "av1" ? 4 : 255;
+            if (!num(a[2], ssrc) || !num(a[3], track) || !num(a[4], layer) || c.codec == 255) {
+                return json{{"error", "usage: sfu-publish ID SSRC TRACK LAYER opus|vp8|vp9|h264|av1"}}.dump();
+            }
+            c.generation = generation_;
+            c.id = id;
+            c.ssrc = static_cast<uint32_t>(ssrc);
+            c.track = static_cast<uint32_t>(track);
+            c.layer = static_cast<int32_t>(layer);
+            c.clock_hz = codec == "opus" ? 48000 : 90000;
+            sent = dp_.send_command(worker, shm::MsgType::SfuPublication, c);
+        } else if (cmd == "sfu-subscribe" && a.size() == 6) {
+            shm::SfuSubscriptionCmd c{};
+            uint64_t track = 0, ssrc = 0, pt = 0, layer = 0;
+            if (!num(a[2], track) || !num(a[3], ssrc) || !num(a[4], pt) || pt > 127 || !num(a[5], layer)) {
+                return json{{"error", "usage: sfu-subscribe ID TRACK OUT_SSRC PT LAYER"}}.dump();
+            }
+            c.generation = generation_;
+            c.id = id;
+            c.track = static_cast<uint32_t>(track);
+            c.out_ssrc = static_cast<uint32_t>(ssrc);
+            c.out_pt = static_cast<uint8_t>(pt);
+            c.target_layer = static_cast<int32_t>(layer);
+            sent = dp_.send_command(worker, shm::MsgType::SfuSubscription, c);
+        } else if (cmd == "sfu-remove" && a.size() == 2) {
+            sent = dp_.send_command(worker, shm::MsgType::SfuRemove, shm::SfuRemoveCmd{generation_, id});
+        } else {
+            return json{{"error", "unknown or malformed SFU command '" + cmd + "'"}}.dump();
+        }
+        if (!sent) {
+            return json{{"error", "the worker's command ring is full; retry"}}.dump();
+        }
+        return json{{"ok", true}, {"worker", worker},
+                    {"media_port", all_.dataplane.services.media_port + worker}}.dump();
+    }
+
     std::string handle(std::string_view req) {
         using nlohmann::json;
         std::vector<std::string> args;
@@ -297,6 +395,9 @@ private:
         }
         if (!args.empty() && args[0] == "turn-credentials") {
             return turn_credentials(args);
+        }
+        if (!args.empty() && args[0].rfind("sfu-", 0) == 0) {
+            return sfu_command(args);
         }
         if (req == "status" || req == "stats") {
             json out;
@@ -337,7 +438,7 @@ private:
             return out.dump();
         }
         return json{{"error", "unknown request '" + std::string(req) +
-                                  "' (known: status, stats, turn-list, turn-credentials)"}}
+                                  "' (known: status, stats, turn-list, turn-credentials, sfu-*)"}}
             .dump();
     }
 

@@ -25,6 +25,10 @@ const char* kUsage =
     "           TURN REST API credentials from the configured secret (default ttl 86400)\n"
     "  turn list\n"
     "           current TURN allocations: user, client, relayed address, traffic, lifetime\n"
+    "  sfu transport ID UFRAG PWD | sfu keys ID SUITE RXKEY RXSALT TXKEY TXSALT |\n"
+    "  sfu publish ID SSRC TRACK LAYER CODEC | sfu subscribe ID TRACK OUT_SSRC PT LAYER |\n"
+    "  sfu remove ID\n"
+    "           test mode: SFU state by hand (what the proxy protocol sets up from SDP/DTLS)\n"
     "options:\n"
     "  --socket PATH  control plane admin socket (default /run/tern/controlplane.sock)\n"
     "  --json         print the raw JSON document\n";
@@ -199,6 +203,11 @@ int main(int argc, char** argv) {
             return 2;
         }
         req = "turn-credentials " + user + " " + ttl;
+    } else if (words.size() >= 3 && words[0] == "sfu") {
+        req = "sfu-" + words[1];
+        for (std::size_t i = 2; i < words.size(); ++i) {
+            req += " " + words[i];
+        }
     } else {
         std::fputs(kUsage, stderr);
         return 2;
@@ -224,6 +233,8 @@ int main(int argc, char** argv) {
         print_stats(j);
     } else if (req == "turn-list") {
         print_turn_list(j);
+    } else if (req.rfind("sfu-", 0) == 0) {
+        std::printf("ok: worker %u, media port %u\n", j.value("worker", 0U), j.value("media_port", 0U));
     } else {
         std::printf("username=%s password=%s\n", j.value("username", std::string()).c_str(),
                     j.value("password", std::string()).c_str());

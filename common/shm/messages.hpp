@@ -9,7 +9,7 @@
 namespace tern::shm {
 
 inline constexpr uint32_t kChannelMagic = 0x4e524554;  // "TERN" little-endian
-inline constexpr uint32_t kSchemaVersion = 7;
+inline constexpr uint32_t kSchemaVersion = 8;
 
 // ---- unix socket handshake ------------------------------------------------------------
 
@@ -44,6 +44,11 @@ enum class MsgType : uint16_t {
     // commands, control plane -> lcore
     Ping = 1,
     TurnList = 2,
+    SfuTransport = 3,      // create a WebRTC transport (ICE credentials)
+    SfuKeys = 4,           // install its SRTP keys (from DTLS)
+    SfuPublication = 5,    // an incoming stream (one layer of a track)
+    SfuSubscription = 6,   // a track sent out on a transport
+    SfuRemove = 7,         // remove a transport and everything on it
     // events, lcore -> control plane
     Pong = 101,
     TurnAllocation = 102,
@@ -137,6 +142,59 @@ struct StreamMeta {
     uint32_t len;  // bytes following this header
     uint32_t reserved;
 };
+
+/// SFU commands carry the transport id the control plane chose; the worker owning it is
+/// `id % n_workers`, and its media port is services.media_port + worker.
+struct SfuTransportCmd {
+    uint64_t generation;
+    uint64_t id;
+    uint16_t port;  // data plane port index
+    uint8_t ufrag_len;
+    uint8_t pwd_len;
+    uint32_t reserved;
+    char ufrag[64];
+    char pwd[128];
+};
+
+struct SfuKeysCmd {
+    uint64_t generation;
+    uint64_t id;
+    uint8_t suite;  // srtp::Suite
+    uint8_t reserved[7];
+    uint8_t rx_key[32];  // what the remote sends us
+    uint8_t rx_salt[14];
+    uint8_t tx_key[32];  // what we send the remote
+    uint8_t tx_salt[14];
+    uint8_t reserved2[4];
+};
+
+struct SfuPublicationCmd {
+    uint64_t generation;
+    uint64_t id;
+    uint32_t ssrc;
+    uint32_t track;
+    int32_t layer;
+    uint32_t clock_hz;
+    uint8_t codec;  // sfu::Codec
+    uint8_t reserved[7];
+};
+
+struct SfuSubscriptionCmd {
+    uint64_t generation;
+    uint64_t id;
+    uint32_t track;
+    uint32_t out_ssrc;
+    int32_t target_layer;
+    uint8_t out_pt;
+    uint8_t reserved[3];
+};
+
+struct SfuRemoveCmd {
+    uint64_t generation;
+    uint64_t id;
+};
+
+static_assert(sizeof(SfuTransportCmd) <= 248 && sizeof(SfuKeysCmd) <= 248);
 
 static_assert(std::is_trivially_copyable_v<PingCmd> && sizeof(PingCmd) == 24);
 static_assert(std::is_trivially_copyable_v<PongEvt> && sizeof(PongEvt) == 32);

@@ -39,6 +39,15 @@ Worker::Worker(uint32_t index, const DataplaneConfig& cfg, std::vector<WorkerPor
         stacks_.push_back(std::make_unique<Stack>(*p.ifc, cfg.services, *neighbors_.back(),
                                                   *counters_, turn, hz_));
         stacks_.back()->set_stream_sink(this);
+        if (cfg.services.media_port != 0) {
+            auto out = std::make_unique<MediaOut>();
+            out->w = this;
+            out->pi = stacks_.size() - 1;
+            sfu_.push_back(std::make_unique<sfu::Sfu>(static_cast<uint16_t>(cfg.services.media_port + index),
+                                                      sfu::SfuLimits{}, *counters_, *out));
+            media_out_.push_back(std::move(out));
+            stacks_.back()->set_sfu(sfu_.back().get());
+        }
     }
 }
 
@@ -83,6 +92,7 @@ void Worker::handle_burst(std::size_t pi, rte_mbuf** pkts, uint16_t n) noexcept 
     const WorkerPort& wp = ports_[pi];
     Stack& stack = *stacks_[pi];
     const uint64_t now = rte_rdtsc();
+    now_tsc_ = now;
     rte_mbuf* to_free[kMaxBurst];
     uint16_t n_free = 0;
     for (int i = 0; i < kPrefetchOffset && i < n; ++i) {
@@ -201,6 +211,10 @@ void Worker::poll_commands() noexcept {
                 count(Counter::EventsDropped);
             }
         }
+        if (msg.type >= static_cast<uint16_t>(shm::MsgType::SfuTransport) &&
+            msg.type <= static_cast<uint16_t>(shm::MsgType::SfuRemove)) {
+            apply_sfu_command(msg.type, msg.payload);
+        }
         if (msg.type == static_cast<uint16_t>(shm::MsgType::TurnList) &&
             msg.payload.size() == sizeof(shm::TurnListCmd)) {
             shm::TurnListCmd cmd;
@@ -211,6 +225,129 @@ void Worker::poll_commands() noexcept {
         commands_.release();
     }
 }
+
+namespace {
+
+template <class T>
+bool read_cmd(ByteSpan p, T& out) {
+    if (p.size() != sizeof(T)) {
+        return false;
+    }
+    std::memcpy(&out, p.data(), sizeof(T));
+    return true;
+}
+
+}  // namespace
+
+void Worker::apply_sfu_command(uint16_t type, ByteSpan p) noexcept {
+    if (sfu_.empty()) {
+        count(Counter::DropNotForUs);
+        return;
+    }
+    // Transports live on port 0's engine unless the command names another port.
+    bool ok = false;
+    try {
+        switch (static_cast<shm::MsgType>(type)) {
+        case shm::MsgType::SfuTransport: {
+            shm::SfuTransportCmd c;
+            if (read_cmd(p, c) && c.port < sfu_.size() && c.ufrag_len <= sizeof c.ufrag && c.pwd_len <= sizeof c.pwd) {
+                ok = sfu_[c.port]->add_transport(c.id, {c.ufrag, c.ufrag_len}, {c.pwd, c.pwd_len});
+            }
+            break;
+        }
+        case shm::MsgType::SfuKeys: {
+            shm::SfuKeysCmd c;
+            if (read_cmd(p, c) && c.suite <= static_cast<uint8_t>(srtp::Suite::AeadAes256Gcm)) {
+                srtp::MasterKey rx;
+                srtp::MasterKey tx;
+                rx.suite = tx.suite = static_cast<srtp::Suite>(c.suite);
+                std::memcpy(rx.key.data(), c.rx_key, 32);
+                std::memcpy(rx.salt.data(), c.rx_salt, 14);
+                std::memcpy(tx.key.data(), c.tx_key, 32);
+                std::memcpy(tx.salt.data(), c.tx_salt, 14);
+                for (auto& e : sfu_) {
+                    ok = e->set_keys(c.id, rx, tx) || ok;
+                }
+            }
+            break;
+        }
+        case shm::MsgType::SfuPublication: {
+            shm::SfuPublicationCmd c;
+            if (read_cmd(p, c) && c.codec <= static_cast<uint8_t>(sfu::Codec::Other)) {
+                for (auto& e : sfu_) {
+                    ok = e->add_publication(c.id, c.ssrc, c.track, c.layer, static_cast<sfu::Codec>(c.codec), c.clock_hz) || ok;
+                }
+            }
+            break;
+        }
+        case shm::MsgType::SfuSubscription: {
+            shm::SfuSubscriptionCmd c;
+            if (read_cmd(p, c)) {
+                for (auto& e : sfu_) {
+                    ok = e->add_subscription(c.id, c.track, c.out_ssrc, c.out_pt, c.target_layer) || ok;
+                }
+            }
+            break;
+        }
+        case shm::MsgType::SfuRemove: {
+            shm::SfuRemoveCmd c;
+            if (read_cmd(p, c)) {
+                for (auto& e : sfu_) {
+                    ok = e->remove_transport(c.id) || ok;
+                }
+            }
+            break;
+        }
+        default: break;
+        }
+    } catch (const std::exception&) {
+        ok = false;  // allocation failure while setting up: refused, the packet loop goes on
+    }
+    if (!ok) {
+        count(Counter::SfuCommandsRefused);
+    }
+}
+
+// ---- the SFU's frames ------------------------------------------------------------------------
+
+bool Worker::MediaOut::alloc(Buf& b) noexcept {
+    rte_mbuf* m = rte_pktmbuf_alloc(w->ports_[pi].pool);
+    if (m == nullptr) {
+        return false;
+    }
+    b.handle = m;
+    b.payload = rte_pktmbuf_mtod(m, std::byte*);  // headroom in front for the headers
+    b.room = rte_pktmbuf_tailroom(m);
+    return true;
+}
+
+void* Worker::MediaOut::send(Buf& b, std::size_t len, const wire::MacAddr& mac, const wire::Endpoint& src,
+                             const wire::Endpoint& dst, bool keep) noexcept {
+    auto* m = static_cast<rte_mbuf*>(b.handle);
+    Frame f{b.payload, static_cast<uint32_t>(len), static_cast<uint32_t>(b.room), rte_pktmbuf_headroom(m)};
+    if (w->stacks_[pi]->emit_media(f, b.payload, len, mac, src, dst, w->now_tsc_) != Verdict::Transmit) {
+        rte_pktmbuf_free(m);
+        return nullptr;
+    }
+    m->data_off = static_cast<uint16_t>(f.data - static_cast<std::byte*>(m->buf_addr));
+    m->data_len = static_cast<uint16_t>(f.len);
+    m->pkt_len = f.len;
+    if (keep) {
+        rte_mbuf_refcnt_update(m, 1);  // one reference for the TX queue, one for the NACK cache
+    }
+    w->enqueue_tx(w->tx_[pi], w->ports_[pi].port_id, &w->counters_->queue[pi], m);
+    return keep ? m : nullptr;
+}
+
+void Worker::MediaOut::resend(void* kept) noexcept {
+    auto* m = static_cast<rte_mbuf*>(kept);
+    rte_mbuf_refcnt_update(m, 1);
+    w->enqueue_tx(w->tx_[pi], w->ports_[pi].port_id, &w->counters_->queue[pi], m);
+}
+
+void Worker::MediaOut::release(void* kept) noexcept { rte_pktmbuf_free(static_cast<rte_mbuf*>(kept)); }
+
+void Worker::MediaOut::discard(Buf& b) noexcept { rte_pktmbuf_free(static_cast<rte_mbuf*>(b.handle)); }
 
 void Worker::poll_inject() noexcept {
     const uint64_t now = rte_rdtsc();

@@ -57,6 +57,7 @@ private:
     /// Sends a buffer; `q` (wire ports only) gets the per-queue counts.
     void flush(TxBuffer& b, uint16_t port, shm::QueueCounters* q) noexcept;
     void poll_commands() noexcept;
+    void apply_sfu_command(uint16_t type, ByteSpan payload) noexcept;
     void poll_inject() noexcept;
     void inject_packet(ByteSpan payload) noexcept;
     /// A TURN client's message from its TCP/TLS connection, or the connection's end.
@@ -76,6 +77,20 @@ private:
     std::vector<std::unique_ptr<NeighborTable>> neighbors_;  // one per port
     std::vector<std::unique_ptr<TurnServer>> turn_;          // one per port, when TURN is on
     std::vector<std::unique_ptr<Stack>> stacks_;             // one per port
+    /// The SFU's frames for one port: mbufs from its pool, headers by its stack, TX by this lcore.
+    struct MediaOut final : sfu::MediaSink {
+        Worker* w = nullptr;
+        std::size_t pi = 0;
+        bool alloc(Buf& b) noexcept override;
+        void* send(Buf& b, std::size_t len, const wire::MacAddr& mac, const wire::Endpoint& src,
+                   const wire::Endpoint& dst, bool keep) noexcept override;
+        void resend(void* kept) noexcept override;
+        void release(void* kept) noexcept override;
+        void discard(Buf& b) noexcept override;
+    };
+    std::vector<std::unique_ptr<MediaOut>> media_out_;       // one per port, when the SFU is on
+    std::vector<std::unique_ptr<sfu::Sfu>> sfu_;             // one per port, when the SFU is on
+    uint64_t now_tsc_ = 0;                                   // of the burst being handled
     std::vector<TxBuffer> tx_;                               // per port, to the wire
     std::vector<TxBuffer> tap_tx_;                           // per port, to the kernel
     shm::LcoreCounters* counters_;

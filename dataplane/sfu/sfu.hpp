@@ -57,7 +57,7 @@ protected:
 
 struct SfuLimits {
     uint32_t max_transports = 4096;
-    uint32_t nack_slots = 512;            // per video subscription
+    uint32_t nack_slots = 128;            // per video subscription (each holds an mbuf)
     uint64_t nack_resend_interval_us = 100'000;
     uint64_t pli_interval_us = 300'000;   // per publisher stream
 };
