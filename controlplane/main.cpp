@@ -380,6 +380,42 @@ private:
                     {"media_port", all_.dataplane.services.media_port + worker}}.dump();
     }
 
+    /// Test mode in bulk (load generators): one sfu-* command per line of FILE, waiting for room
+    /// on the command rings rather than failing.
+    std::string sfu_batch(const std::string& path) {
+        using nlohmann::json;
+        FILE* f = std::fopen(path.c_str(), "r");
+        if (f == nullptr) {
+            return json{{"error", path + ": " + std::strerror(errno)}}.dump();
+        }
+        char line[1024];
+        uint64_t applied = 0;
+        while (std::fgets(line, sizeof line, f) != nullptr) {
+            std::vector<std::string> args;
+            for (char* tok = std::strtok(line, " \r\n"); tok != nullptr; tok = std::strtok(nullptr, " \r\n")) {
+                args.emplace_back(tok);
+            }
+            if (args.empty()) {
+                continue;
+            }
+            std::string r;
+            for (int tries = 0; tries < 20000; ++tries) {  // up to ~2 s per line
+                r = sfu_command(args);
+                if (r.find("command ring is full") == std::string::npos) {
+                    break;
+                }
+                usleep(100);
+            }
+            if (r.find("\"error\"") != std::string::npos) {
+                std::fclose(f);
+                return json{{"error", "line " + std::to_string(applied + 1) + ": " + r}}.dump();
+            }
+            ++applied;
+        }
+        std::fclose(f);
+        return json{{"ok", true}, {"applied", applied}}.dump();
+    }
+
     std::string handle(std::string_view req) {
         using nlohmann::json;
         std::vector<std::string> args;
@@ -395,6 +431,9 @@ private:
         }
         if (!args.empty() && args[0] == "turn-credentials") {
             return turn_credentials(args);
+        }
+        if (args.size() == 2 && args[0] == "sfu-batch") {
+            return sfu_batch(args[1]);
         }
         if (!args.empty() && args[0].rfind("sfu-", 0) == 0) {
             return sfu_command(args);

@@ -27,7 +27,7 @@ const char* kUsage =
     "           current TURN allocations: user, client, relayed address, traffic, lifetime\n"
     "  sfu transport ID UFRAG PWD | sfu keys ID SUITE RXKEY RXSALT TXKEY TXSALT |\n"
     "  sfu publish ID SSRC TRACK LAYER CODEC | sfu subscribe ID TRACK OUT_SSRC PT LAYER |\n"
-    "  sfu remove ID\n"
+    "  sfu remove ID | sfu batch FILE (one 'sfu-COMMAND ARGS' per line)\n"
     "           test mode: SFU state by hand (what the proxy protocol sets up from SDP/DTLS)\n"
     "options:\n"
     "  --socket PATH  control plane admin socket (default /run/tern/controlplane.sock)\n"
@@ -203,6 +203,8 @@ int main(int argc, char** argv) {
             return 2;
         }
         req = "turn-credentials " + user + " " + ttl;
+    } else if (words.size() == 3 && words[0] == "sfu" && words[1] == "batch") {
+        req = "sfu-batch " + words[2];
     } else if (words.size() >= 3 && words[0] == "sfu") {
         req = "sfu-" + words[1];
         for (std::size_t i = 2; i < words.size(); ++i) {
@@ -234,7 +236,11 @@ int main(int argc, char** argv) {
     } else if (req == "turn-list") {
         print_turn_list(j);
     } else if (req.rfind("sfu-", 0) == 0) {
-        std::printf("ok: worker %u, media port %u\n", j.value("worker", 0U), j.value("media_port", 0U));
+        if (j.contains("applied")) {
+            std::printf("ok: %lu commands applied\n", static_cast<unsigned long>(j.value("applied", uint64_t{0})));
+        } else {
+            std::printf("ok: worker %u, media port %u\n", j.value("worker", 0U), j.value("media_port", 0U));
+        }
     } else {
         std::printf("username=%s password=%s\n", j.value("username", std::string()).c_str(),
                     j.value("password", std::string()).c_str());

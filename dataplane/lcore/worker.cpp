@@ -321,31 +321,19 @@ bool Worker::MediaOut::alloc(Buf& b) noexcept {
     return true;
 }
 
-void* Worker::MediaOut::send(Buf& b, std::size_t len, const wire::MacAddr& mac, const wire::Endpoint& src,
-                             const wire::Endpoint& dst, bool keep) noexcept {
+void Worker::MediaOut::send(Buf& b, std::size_t len, const wire::MacAddr& mac, const wire::Endpoint& src,
+                            const wire::Endpoint& dst) noexcept {
     auto* m = static_cast<rte_mbuf*>(b.handle);
     Frame f{b.payload, static_cast<uint32_t>(len), static_cast<uint32_t>(b.room), rte_pktmbuf_headroom(m)};
     if (w->stacks_[pi]->emit_media(f, b.payload, len, mac, src, dst, w->now_tsc_) != Verdict::Transmit) {
         rte_pktmbuf_free(m);
-        return nullptr;
+        return;
     }
     m->data_off = static_cast<uint16_t>(f.data - static_cast<std::byte*>(m->buf_addr));
     m->data_len = static_cast<uint16_t>(f.len);
     m->pkt_len = f.len;
-    if (keep) {
-        rte_mbuf_refcnt_update(m, 1);  // one reference for the TX queue, one for the NACK cache
-    }
-    w->enqueue_tx(w->tx_[pi], w->ports_[pi].port_id, &w->counters_->queue[pi], m);
-    return keep ? m : nullptr;
-}
-
-void Worker::MediaOut::resend(void* kept) noexcept {
-    auto* m = static_cast<rte_mbuf*>(kept);
-    rte_mbuf_refcnt_update(m, 1);
     w->enqueue_tx(w->tx_[pi], w->ports_[pi].port_id, &w->counters_->queue[pi], m);
 }
-
-void Worker::MediaOut::release(void* kept) noexcept { rte_pktmbuf_free(static_cast<rte_mbuf*>(kept)); }
 
 void Worker::MediaOut::discard(Buf& b) noexcept { rte_pktmbuf_free(static_cast<rte_mbuf*>(b.handle)); }
 

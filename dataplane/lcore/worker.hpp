@@ -82,10 +82,8 @@ private:
         Worker* w = nullptr;
         std::size_t pi = 0;
         bool alloc(Buf& b) noexcept override;
-        void* send(Buf& b, std::size_t len, const wire::MacAddr& mac, const wire::Endpoint& src,
-                   const wire::Endpoint& dst, bool keep) noexcept override;
-        void resend(void* kept) noexcept override;
-        void release(void* kept) noexcept override;
+        void send(Buf& b, std::size_t len, const wire::MacAddr& mac, const wire::Endpoint& src,
+                  const wire::Endpoint& dst) noexcept override;
         void discard(Buf& b) noexcept override;
     };
     std::vector<std::unique_ptr<MediaOut>> media_out_;       // one per port, when the SFU is on

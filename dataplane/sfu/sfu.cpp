@@ -20,6 +20,33 @@ uint8_t first(ByteSpan p) { return std::to_integer<uint8_t>(p[0]); }
 
 }  // namespace
 
+Sfu::PacketStore::PacketStore(uint32_t slots) {
+    uint32_t n = 1;
+    while (n < slots) {
+        n <<= 1;
+    }
+    bytes.resize(std::size_t{n} * kSlotBytes);
+    meta.resize(n);
+}
+
+void Sfu::PacketStore::put(uint16_t seq, const std::byte* p, std::size_t len, uint64_t now_us) noexcept {
+    if (len > kSlotBytes) {
+        return;
+    }
+    const std::size_t i = seq & (meta.size() - 1);
+    std::memcpy(bytes.data() + i * kSlotBytes, p, len);
+    meta[i] = Meta{seq, static_cast<uint16_t>(len), now_us == 0 ? 1 : now_us};
+}
+
+ByteSpan Sfu::PacketStore::get(uint16_t seq, uint64_t now_us, uint64_t max_age_us) const noexcept {
+    const std::size_t i = seq & (meta.size() - 1);
+    const Meta& m = meta[i];
+    if (m.at_us == 0 || m.seq != seq || now_us - m.at_us > max_age_us) {
+        return {};
+    }
+    return ByteSpan{bytes.data() + i * kSlotBytes, m.len};
+}
+
 Sfu::Sfu(uint16_t port, const SfuLimits& limits, shm::LcoreCounters& counters, MediaSink& sink) noexcept
     : port_(port), limits_(limits), counters_(counters), sink_(sink) {}
 
@@ -67,7 +94,6 @@ bool Sfu::remove_transport(uint64_t id) {
     const uint32_t slot = it->second;
     for (auto& s : subs_) {
         if (s && s->transport == slot) {
-            s->cache.clear([this](void* h) { sink_.release(h); });
             auto& list = subs_by_track_[s->track];
             list.erase(std::remove(list.begin(), list.end(), static_cast<uint32_t>(&s - subs_.data())), list.end());
             s.reset();
@@ -91,7 +117,11 @@ bool Sfu::add_publication(uint64_t id, uint32_t ssrc, uint32_t track, int layer,
         return false;
     }
     (void)clock_hz;
-    pubs_.push_back(Publication{it->second, ssrc, track, layer, codec, 0, false});
+    Publication pub{it->second, ssrc, track, layer, codec, 0, false, nullptr};
+    if (codec != Codec::Opus) {
+        pub.store = std::make_shared<PacketStore>(limits_.nack_slots);
+    }
+    pubs_.push_back(std::move(pub));
     pub_by_ssrc_[ssrc] = static_cast<uint32_t>(pubs_.size() - 1);
     return true;
 }
@@ -109,7 +139,7 @@ bool Sfu::add_subscription(uint64_t id, uint32_t track, uint32_t out_ssrc, uint8
             video = false;
         }
     }
-    auto s = std::make_unique<Subscription>(clock, video ? limits_.nack_slots : 64);
+    auto s = std::make_unique<Subscription>(clock, video ? limits_.nack_slots : 16);
     s->transport = it->second;
     s->track = track;
     s->out_ssrc = out_ssrc;
@@ -281,12 +311,42 @@ Sfu::Outcome Sfu::on_rtp(Transport& t, std::byte* p, std::size_t len, uint64_t n
     count(Counter::SfuRtpIn);
     ++t.stats.rtp_in;
     const Publication& pub = pubs_[it->second];
-    forward(pub, p, n, v.seq, v.timestamp, is_keyframe(pub.codec, v.payload), now_us);
+    if (pub.store) {
+        pub.store->put(v.seq, p, n, now_us);
+    }
+    forward(it->second, p, n, v.seq, v.timestamp, is_keyframe(pub.codec, v.payload), now_us);
     return Outcome::Consumed;
 }
 
-void Sfu::forward(const Publication& pub, const std::byte* rtp, std::size_t len, uint16_t seq, uint32_t ts,
+bool Sfu::send_to(Subscription& s, const std::byte* rtp, std::size_t len, uint16_t out_seq, uint32_t out_ts) noexcept {
+    Transport& st = *transports_[s.transport];
+    MediaSink::Buf buf;
+    if (!sink_.alloc(buf) || buf.room < len + st.tx->rtp_overhead()) {
+        if (buf.handle != nullptr) {
+            sink_.discard(buf);
+        }
+        count(Counter::DropNoMbuf);
+        return false;
+    }
+    std::memcpy(buf.payload, rtp, len);
+    // Rewrite in place: payload type (marker kept), sequence number, timestamp, SSRC.
+    buf.payload[1] = std::byte((std::to_integer<uint8_t>(buf.payload[1]) & 0x80) | (s.out_pt & 0x7f));
+    store_u16be(buf.payload + 2, out_seq);
+    store_u32be(buf.payload + 4, out_ts);
+    store_u32be(buf.payload + 8, s.out_ssrc);
+    std::size_t sealed = 0;
+    if (st.tx->protect_rtp(buf.payload, len, buf.room, sealed) != srtp::Status::Ok) {
+        sink_.discard(buf);
+        count(Counter::SfuDropSrtp);
+        return false;
+    }
+    sink_.send(buf, sealed, st.remote_mac, st.local, st.remote);
+    return true;
+}
+
+void Sfu::forward(uint32_t pub_index, const std::byte* rtp, std::size_t len, uint16_t seq, uint32_t ts,
                   bool keyframe, uint64_t now_us) noexcept {
+    const Publication& pub = pubs_[pub_index];
     auto it = subs_by_track_.find(pub.track);
     if (it == subs_by_track_.end()) {
         return;
@@ -300,33 +360,11 @@ void Sfu::forward(const Publication& pub, const std::byte* rtp, std::size_t len,
         if (!send || !st.connected || !st.tx) {
             continue;
         }
-        MediaSink::Buf buf;
-        if (!sink_.alloc(buf) || buf.room < len + st.tx->rtp_overhead()) {
-            if (buf.handle != nullptr) {
-                sink_.discard(buf);
-            }
-            count(Counter::DropNoMbuf);
-            continue;
-        }
         const StreamRewriter::Out out = s.rewriter.forward(pub.ssrc, seq, ts, now_us);
-        std::memcpy(buf.payload, rtp, len);
-        // Rewrite in place: payload type (marker kept), sequence number, timestamp, SSRC.
-        buf.payload[1] = std::byte((std::to_integer<uint8_t>(buf.payload[1]) & 0x80) | (s.out_pt & 0x7f));
-        store_u16be(buf.payload + 2, out.seq);
-        store_u32be(buf.payload + 4, out.ts);
-        store_u32be(buf.payload + 8, s.out_ssrc);
-        std::size_t sealed = 0;
-        if (st.tx->protect_rtp(buf.payload, len, buf.room, sealed) != srtp::Status::Ok) {
-            sink_.discard(buf);
-            count(Counter::SfuDropSrtp);
+        if (!send_to(s, rtp, len, out.seq, out.ts)) {
             continue;
         }
-        void* kept = sink_.send(buf, sealed, st.remote_mac, st.local, st.remote, true);
-        if (kept != nullptr) {
-            if (void* old = s.cache.store(out.seq, kept, now_us)) {
-                sink_.release(old);
-            }
-        }
+        (void)s.sent.store(out.seq, Subscription::SentRef{pub_index, seq, out.ts, true}, now_us);
         count(Counter::SfuRtpOut);
         ++st.stats.rtp_out;
     }
@@ -338,6 +376,22 @@ void Sfu::forward(const Publication& pub, const std::byte* rtp, std::size_t len,
                 request_keyframe(pub.track, s.layers.target(), now_us);
             }
         }
+    }
+}
+
+void Sfu::retransmit(Subscription& s, uint16_t out_seq, uint64_t now_us) noexcept {
+    const Subscription::SentRef ref = s.sent.for_resend(out_seq, now_us, limits_.nack_resend_interval_us);
+    if (!ref.valid || ref.pub >= pubs_.size() || !pubs_[ref.pub].store) {
+        return;
+    }
+    const ByteSpan pkt = pubs_[ref.pub].store->get(ref.in_seq, now_us, 1'000'000);
+    if (pkt.size() < wire::kRtpHeaderLen) {
+        return;  // no longer held: the subscriber's jitter buffer moves on
+    }
+    // Rebuilt exactly as first sent: same numbers, same plaintext, so the same SRTP bytes.
+    if (send_to(s, pkt.data(), pkt.size(), out_seq, ref.out_ts)) {
+        ++transports_[s.transport]->stats.nacks_answered;
+        count(Counter::SfuNackResent);
     }
 }
 
@@ -371,7 +425,7 @@ void Sfu::send_pli(Publication& pub, uint64_t now_us) noexcept {
         sink_.discard(buf);
         return;
     }
-    sink_.send(buf, sealed, t->remote_mac, t->local, t->remote, false);
+    sink_.send(buf, sealed, t->remote_mac, t->local, t->remote);
     pub.pli_sent = true;
     pub.last_pli_us = now_us;
     ++t->stats.plis_sent;
@@ -398,11 +452,7 @@ Sfu::Outcome Sfu::on_rtcp(Transport& t, std::byte* p, std::size_t len, uint64_t 
     const bool ok = wire::rtcp::for_each(ByteSpan{p, n}, [&](const wire::rtcp::Packet& pkt) {
         wire::rtcp::for_each_nack(pkt, [&](uint32_t media, uint16_t seq) {
             if (Subscription* s = sub_of(media)) {
-                if (void* h = s->cache.for_resend(seq, now_us, limits_.nack_resend_interval_us)) {
-                    sink_.resend(h);
-                    ++t.stats.nacks_answered;
-                    count(Counter::SfuNackResent);
-                }
+                retransmit(*s, seq, now_us);
             }
         });
         wire::rtcp::for_each_keyframe_request(pkt, [&](uint32_t media) {

@@ -8,8 +8,11 @@
 //   - RTP from a publisher is decrypted once and, for each subscription to its track whose layer
 //     it matches (switches happen at keyframes), rewritten (SSRC, sequence number, timestamp,
 //     payload type), encrypted for the subscriber and sent; the sent frame is kept for NACKs.
-//   - RTCP from a subscriber: NACKs are answered from the cache, PLI/FIR become a (throttled) PLI
-//     to the publisher, REMB is recorded as the subscriber's estimate.
+//   - RTCP from a subscriber: NACKs are answered from the publisher's packet store (the packet is
+//     rewritten and encrypted again for that subscriber: the same index and plaintext give the
+//     same bytes), PLI/FIR become a (throttled) PLI to the publisher, REMB is recorded.
+//   Memory for NACKs grows with publishers, not with subscribers: a 50-person meeting keeps 50
+//   stores, not 2,450.
 //
 // DPDK-free: frames are allocated and sent through a MediaSink (mbufs on the lcore, buffers in
 // tests). Lcore-local.
@@ -35,8 +38,7 @@
 namespace tern::sfu {
 
 /// Where the engine's frames go. alloc() hands out a buffer whose `payload` has room for the
-/// network headers before it; send() writes them and transmits. A frame sent with `keep` stays
-/// referenced (for retransmission) until release().
+/// network headers before it; send() writes them and transmits.
 class MediaSink {
 public:
     struct Buf {
@@ -45,10 +47,8 @@ public:
         void* handle = nullptr;
     };
     virtual bool alloc(Buf& b) noexcept = 0;
-    virtual void* send(Buf& b, std::size_t len, const wire::MacAddr& mac, const wire::Endpoint& src,
-                       const wire::Endpoint& dst, bool keep) noexcept = 0;
-    virtual void resend(void* kept) noexcept = 0;
-    virtual void release(void* kept) noexcept = 0;
+    virtual void send(Buf& b, std::size_t len, const wire::MacAddr& mac, const wire::Endpoint& src,
+                      const wire::Endpoint& dst) noexcept = 0;
     virtual void discard(Buf& b) noexcept = 0;  // allocated, not sent
 
 protected:
@@ -57,7 +57,7 @@ protected:
 
 struct SfuLimits {
     uint32_t max_transports = 4096;
-    uint32_t nack_slots = 128;            // per video subscription (each holds an mbuf)
+    uint32_t nack_slots = 256;            // packets kept per published video stream (plaintext)
     uint64_t nack_resend_interval_us = 100'000;
     uint64_t pli_interval_us = 300'000;   // per publisher stream
 };
@@ -116,6 +116,21 @@ private:
         uint32_t rtcp_ssrc = 0;  // the SSRC the SFU sends RTCP from on this transport
         TransportInfo stats;
     };
+    /// The last packets of a published stream, decrypted, by sequence number.
+    struct PacketStore {
+        static constexpr std::size_t kSlotBytes = 1500;
+        explicit PacketStore(uint32_t slots);
+        void put(uint16_t seq, const std::byte* p, std::size_t len, uint64_t now_us) noexcept;
+        /// The packet `seq` when held and younger than `max_age_us`.
+        [[nodiscard]] ByteSpan get(uint16_t seq, uint64_t now_us, uint64_t max_age_us) const noexcept;
+        std::vector<std::byte> bytes;
+        struct Meta {
+            uint16_t seq = 0;
+            uint16_t len = 0;
+            uint64_t at_us = 0;
+        };
+        std::vector<Meta> meta;
+    };
     struct Publication {
         uint32_t transport = 0;  // index into transports_
         uint32_t ssrc = 0;
@@ -124,6 +139,7 @@ private:
         Codec codec = Codec::Other;
         uint64_t last_pli_us = 0;
         bool pli_sent = false;
+        std::shared_ptr<PacketStore> store;  // video only
     };
     struct Subscription {
         uint32_t transport = 0;
@@ -132,16 +148,26 @@ private:
         uint8_t out_pt = 0;
         LayerSwitch layers;
         StreamRewriter rewriter;
-        RetransmitCache<void*> cache;
-        Subscription(uint32_t clock_hz, uint32_t slots) : rewriter(clock_hz), cache(slots) {}
+        /// What each sent sequence number carried, to rebuild it for a NACK.
+        struct SentRef {
+            uint32_t pub = 0;
+            uint16_t in_seq = 0;
+            uint32_t out_ts = 0;
+            bool valid = false;
+        };
+        RetransmitCache<SentRef> sent;
+        Subscription(uint32_t clock_hz, uint32_t slots) : rewriter(clock_hz), sent(slots) {}
     };
 
     Outcome on_stun(ByteSpan msg, const wire::Endpoint& peer, const wire::Endpoint& local,
                     const wire::MacAddr& mac) noexcept;
     Outcome on_rtp(Transport& t, std::byte* p, std::size_t len, uint64_t now_us) noexcept;
     Outcome on_rtcp(Transport& t, std::byte* p, std::size_t len, uint64_t now_us) noexcept;
-    void forward(const Publication& pub, const std::byte* rtp, std::size_t len, uint16_t seq, uint32_t ts,
+    void forward(uint32_t pub_index, const std::byte* rtp, std::size_t len, uint16_t seq, uint32_t ts,
                  bool keyframe, uint64_t now_us) noexcept;
+    /// Encrypts a rewritten copy of `rtp` for subscription `s` and sends it.
+    bool send_to(Subscription& s, const std::byte* rtp, std::size_t len, uint16_t out_seq, uint32_t out_ts) noexcept;
+    void retransmit(Subscription& s, uint16_t out_seq, uint64_t now_us) noexcept;
     void request_keyframe(uint32_t track, int layer, uint64_t now_us) noexcept;
     void send_pli(Publication& pub, uint64_t now_us) noexcept;
     Transport* by_remote(const wire::Endpoint& peer) noexcept;

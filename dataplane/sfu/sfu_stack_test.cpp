@@ -40,8 +40,6 @@ struct TestSink final : sfu::MediaSink {
     uint64_t now = 1;
     std::vector<std::unique_ptr<std::vector<std::byte>>> bufs;
     std::vector<test::Bytes> sent;  // every frame transmitted, in order
-    std::vector<test::Bytes> kept;  // by handle - 1
-    int released = 0;
 
     bool alloc(Buf& b) noexcept override {
         bufs.push_back(std::make_unique<std::vector<std::byte>>(2048));
@@ -50,23 +48,12 @@ struct TestSink final : sfu::MediaSink {
         b.handle = bufs.back().get();
         return true;
     }
-    void* send(Buf& b, std::size_t len, const MacAddr& mac, const Endpoint& src, const Endpoint& dst,
-               bool keep) noexcept override {
-        auto* v = static_cast<std::vector<std::byte>*>(b.handle);
+    void send(Buf& b, std::size_t len, const MacAddr& mac, const Endpoint& src, const Endpoint& dst) noexcept override {
         dp::Frame f{b.payload, static_cast<uint32_t>(len), static_cast<uint32_t>(b.room), 128};
-        if (stack->emit_media(f, b.payload, len, mac, src, dst, now) != dp::Verdict::Transmit) {
-            return nullptr;
+        if (stack->emit_media(f, b.payload, len, mac, src, dst, now) == dp::Verdict::Transmit) {
+            sent.emplace_back(f.data, f.data + f.len);
         }
-        (void)v;
-        sent.emplace_back(f.data, f.data + f.len);
-        if (!keep) {
-            return nullptr;
-        }
-        kept.push_back(sent.back());
-        return reinterpret_cast<void*>(kept.size());
     }
-    void resend(void* h) noexcept override { sent.push_back(kept[reinterpret_cast<std::size_t>(h) - 1]); }
-    void release(void*) noexcept override { ++released; }
     void discard(Buf&) noexcept override {}
 };
 

@@ -23,6 +23,7 @@
 #include "common/wire/arp.hpp"
 #include "common/wire/stun/stun_message.hpp"
 #include "common/wire/udp.hpp"
+#include "perf/loadgen/sfu_load.hpp"
 #include "perf/support/frames.hpp"
 
 #include <rte_cycles.h>
@@ -536,6 +537,27 @@ int main(int argc, char** argv) {
     }
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
+    bool sfu_mode = false;
+    for (int i = eal + 1; i + 1 < argc; ++i) {
+        sfu_mode = sfu_mode || (std::string(argv[i]) == "--mode" && std::string(argv[i + 1]) == "sfu");
+    }
+    if (sfu_mode) {
+        Options base;
+        rte_mempool* p = rte_pktmbuf_pool_create("loadgen", 65535, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+                                                 static_cast<int>(rte_socket_id()));
+        if (p == nullptr) {
+            die("mbuf pool failed (hugepages?)");
+        }
+        const uint16_t port = setup_port(p);
+        if (!wait_link(port, 20)) {
+            die("the peer did not connect within 20 s");
+        }
+        const int rc = loadgen::run_sfu(argc - eal - 1, argv + eal + 1, port, p, base.dst_mac, base.dst_ip, 32);
+        rte_eth_dev_stop(port);
+        rte_eth_dev_close(port);
+        rte_eal_cleanup();
+        return rc;
+    }
     const Options o = parse(argc - eal, argv + eal);
     rte_mempool* pool = rte_pktmbuf_pool_create("loadgen", 16383, 256, 0,
                                                 RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
