@@ -202,6 +202,24 @@ Context::Stream* Context::stream(uint32_t ssrc, bool create) noexcept {
     }
 }
 
+void Context::reserve(uint32_t max_streams) {
+    std::size_t cap = streams_.size();
+    while (cap < std::size_t{max_streams} * 2) {
+        cap <<= 1;
+    }
+    if (cap == streams_.size()) {
+        return;
+    }
+    std::vector<Stream> old(cap);
+    old.swap(streams_);
+    used_ = 0;
+    for (const Stream& s : old) {
+        if (s.used) {
+            *stream(s.ssrc, true) = s;
+        }
+    }
+}
+
 const Context::Stream* Context::find(uint32_t ssrc) const noexcept {
     return const_cast<Context*>(this)->stream(ssrc, false);
 }

@@ -102,6 +102,10 @@ public:
     Status protect_rtcp(std::byte* pkt, std::size_t len, std::size_t room, std::size_t& out_len) noexcept;
     Status unprotect_rtcp(std::byte* pkt, std::size_t len, std::size_t& out_len) noexcept;
 
+    /// Room for `max_streams` SSRCs (the table grows, keeping every stream's state). Call it
+    /// when streams are added, not per packet: it allocates.
+    void reserve(uint32_t max_streams);
+
     /// The rollover counter of an SSRC (for tests and for handing a stream to another context).
     [[nodiscard]] bool roc(uint32_t ssrc, uint32_t& out) const noexcept;
     /// Sets where an SSRC's sequence numbering stands (RFC 3711 §3.3.1: a receiver joining late,

@@ -276,4 +276,17 @@ TEST_CASE("SRTP: malformed input is refused, never read out of bounds", "[srtp]"
         refused += small.protect_rtp(pkt.data(), pkt.size() - 16, pkt.size(), n) == Status::TooManyStreams;
     }
     CHECK(refused > 0);
+    // Reserving room keeps the streams it has (their rollover counters and windows) and takes more.
+    uint32_t roc = 99;
+    REQUIRE(small.set_roc(1, 5, 100));
+    small.reserve(16);
+    CHECK(small.roc(1, roc));
+    CHECK(roc == 5);
+    refused = 0;
+    for (uint32_t ssrc = 1; ssrc <= 16; ++ssrc) {
+        auto pkt = rtp_packet(rng, ssrc, 200, 10);
+        pkt.resize(pkt.size() + 16);
+        refused += small.protect_rtp(pkt.data(), pkt.size() - 16, pkt.size(), n) != Status::Ok;
+    }
+    CHECK(refused == 0);
 }

@@ -83,6 +83,11 @@ bool Sfu::set_keys(uint64_t id, const srtp::MasterKey& rx, const srtp::MasterKey
     Transport& t = *transports_[it->second];
     t.rx = std::make_unique<srtp::Context>(rx, srtp::Direction::Unprotect);
     t.tx = std::make_unique<srtp::Context>(tx, srtp::Direction::Protect);
+    uint32_t streams = 16;
+    for (const auto& s : subs_) {
+        streams += s && s->transport == it->second ? 1 : 0;
+    }
+    t.tx->reserve(streams);
     return true;
 }
 
@@ -145,6 +150,15 @@ bool Sfu::add_subscription(uint64_t id, uint32_t track, uint32_t out_ssrc, uint8
     s->out_ssrc = out_ssrc;
     s->out_pt = out_pt;
     s->layers.set_target(target_layer);
+    Transport& t = *transports_[it->second];
+    if (t.tx) {
+        // One outgoing SRTP stream per subscription, plus RTCP: size the table now, not per packet.
+        uint32_t streams = 17;
+        for (const auto& other : subs_) {
+            streams += other && other->transport == it->second ? 1 : 0;
+        }
+        t.tx->reserve(streams);
+    }
     subs_.push_back(std::move(s));
     subs_by_track_[track].push_back(static_cast<uint32_t>(subs_.size() - 1));
     return true;
@@ -314,7 +328,9 @@ Sfu::Outcome Sfu::on_rtp(Transport& t, std::byte* p, std::size_t len, uint64_t n
     if (pub.store) {
         pub.store->put(v.seq, p, n, now_us);
     }
-    forward(it->second, p, n, v.seq, v.timestamp, is_keyframe(pub.codec, v.payload), now_us);
+    // Audio has no keyframes: any packet is a place to start (or switch) a subscriber.
+    const bool key = pub.codec == Codec::Opus || is_keyframe(pub.codec, v.payload);
+    forward(it->second, p, n, v.seq, v.timestamp, key, now_us);
     return Outcome::Consumed;
 }
 

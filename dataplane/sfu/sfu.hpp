@@ -57,7 +57,7 @@ protected:
 
 struct SfuLimits {
     uint32_t max_transports = 4096;
-    uint32_t nack_slots = 256;            // packets kept per published video stream (plaintext)
+    uint32_t nack_slots = 128;            // packets kept per published video stream (plaintext)
     uint64_t nack_resend_interval_us = 100'000;
     uint64_t pli_interval_us = 300'000;   // per publisher stream
 };
@@ -118,7 +118,7 @@ private:
     };
     /// The last packets of a published stream, decrypted, by sequence number.
     struct PacketStore {
-        static constexpr std::size_t kSlotBytes = 1500;
+        static constexpr std::size_t kSlotBytes = 1280;  // RTP packets WebRTC sends stay below
         explicit PacketStore(uint32_t slots);
         void put(uint16_t seq, const std::byte* p, std::size_t len, uint64_t now_us) noexcept;
         /// The packet `seq` when held and younger than `max_age_us`.

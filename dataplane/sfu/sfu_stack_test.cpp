@@ -283,6 +283,14 @@ TEST_CASE("SFU: one publisher, two subscribers, NACK and PLI, through the stack"
     CHECK(h.sink.sent.size() == before + 2);  // throttled
     CHECK(h.count(shm::Counter::SfuPliSent) == 1);
 
+    // Audio has no keyframes: a subscription to an Opus track starts with any packet.
+    REQUIRE(h.sfu->add_publication(1, 0x2222, 8, 0, sfu::Codec::Opus, 48000));
+    REQUIRE(h.sfu->add_subscription(2, 8, 0x6001, 111, 0));
+    const std::size_t before_audio = h.sink.sent.size();
+    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x2222, 7, 960, test::hex("fcfffe")), out) == dp::Verdict::Consumed);
+    REQUIRE(h.sink.sent.size() == before_audio + 1);
+    CHECK(udp_of(h.sink.sent.back()).dst == s1.at);
+
     // Tampered SRTP is dropped and counted; unknown senders too.
     auto bad = pub.srtp(0x1111, 104, 21000, inter);
     bad[20] ^= std::byte{1};

@@ -358,6 +358,9 @@ int run_sfu(int argc, char** argv, uint16_t port, rte_mempool* pool, const wire:
                 continue;
             }
             const uint8_t* r = p + 42;
+            if (r[1] >= 192 && r[1] <= 223) {  // RTCP (PLIs to the publishers): not a forwarded stream
+                continue;
+            }
             const uint32_t ssrc = uint32_t{r[8]} << 24 | uint32_t{r[9]} << 16 | uint32_t{r[10]} << 8 | r[11];
             if ((ssrc & 0xc0000000U) != 0x40000000U) {  // RTCP (PLIs to publishers) and the rest
                 continue;
@@ -395,6 +398,10 @@ int run_sfu(int argc, char** argv, uint16_t port, rte_mempool* pool, const wire:
     }
     uint64_t expected = 0, got = 0, got_streams = 0;
     for (auto& [k, v] : rxs) {
+        if (std::getenv("TERN_LOADGEN_DEBUG") != nullptr) {
+            std::fprintf(stderr, "stream %08x received %lu ext %lu base %lu\n", k, static_cast<unsigned long>(v.received),
+                         static_cast<unsigned long>(v.ext), static_cast<unsigned long>(v.base_ext));
+        }
         expected += v.ext - v.base_ext;
         got += v.received - v.base_received;
         ++got_streams;

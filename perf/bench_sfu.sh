@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# bench sfu: SRTP forwarding on one lcore, driven by tern-loadgen --mode sfu over net_memif
+# (meetings of participants that publish video ~1100 B at 100 pps and audio 160 B at 50 pps and
+# subscribe to everyone else, with real SRTP), next to the crypto limit of the same packets
+# measured in the same run: forwarded packets/s if the lcore did nothing but OpenSSL EVP's
+# seal/open (one open per received packet, one seal per sent packet), and with libsrtp2's.
+#
+#   1. the ceiling: a 50-person all-video meeting offered at SCALE times real-time rates, for
+#      AES_CM_128_HMAC_SHA1_80 and AEAD_AES_256_GCM;
+#   2. the brochure scenarios at real-time rates: one 50-person meeting (2,450 video streams
+#      out), 500 meetings of 3, a 1 -> 99 webinar: forwarded pps, loss, latency p50/p99.
+#
+#   tools/tern bench sfu [SECONDS] [SCALE]
+set -euo pipefail
+BUILD="${TERN_BUILD_DIR:?}"
+SECONDS_RUN="${1:-4}"
+SCALE="${2:-5}"
+WORK="$(mktemp -d /tmp/tern-bench-sfu.XXXX)"
+PIDS=()
+cleanup() {
+  set +e
+  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+# scenario NAME LOADGEN_ARGS...: prints the loadgen's summary line
+scenario() {
+  local name="$1"; shift
+  local sock="$WORK/$name.sock"
+  rm -f "$WORK/setup.txt" "$WORK/ready"
+  cat >"$WORK/dp.conf" <<CONF
+dataplane: {
+  main_core = 0; worker_cores = [1]; memory_mb = 512; mbufs = 16383;
+  control_socket = "$WORK/dp.sock";
+  idle: { backoff = false; };
+  ports = ( { name = "memif"; vdev = "net_memif0,role=server,socket=$sock,socket-abstract=no";
+              mac = "02:00:00:00:01:02"; ipv4 = "198.18.0.2/24"; } );
+  exception: { enabled = false; };
+  services: { media_port = 20000; };
+  turn: { enabled = false; tcp_ports = []; };
+};
+controlplane: { admin_socket = "$WORK/cp.sock"; reconnect_ms = 50; };
+CONF
+  "$BUILD/dataplane/tern-dataplane" --config "$WORK/dp.conf" >"$WORK/$name.dp.log" 2>&1 &
+  local dp=$!
+  PIDS+=("$dp")
+  for _ in $(seq 200); do [[ -S "$sock" ]] && break; sleep 0.05; done
+  "$BUILD/controlplane/tern-controlplane" --config "$WORK/dp.conf" >"$WORK/$name.cp.log" 2>&1 &
+  local cp=$!
+  PIDS+=("$cp")
+  for _ in $(seq 200); do "$BUILD/tools/ternctl" --socket "$WORK/cp.sock" status >/dev/null 2>&1 && break; sleep 0.05; done
+  "$BUILD/perf/tern-loadgen" --lcores 0@0 --in-memory --no-telemetry -m 512 --log-level='*:warning' --no-pci \
+    --vdev "net_memif0,role=client,socket=$sock,socket-abstract=no" -- --mode sfu --setup "$WORK/setup.txt" \
+    --ready "$WORK/ready" --seconds "$SECONDS_RUN" --warmup 1 "$@" >"$WORK/$name.lg.log" 2>&1 &
+  local lg=$!
+  PIDS+=("$lg")
+  for _ in $(seq 400); do grep -q "setup for" "$WORK/$name.lg.log" 2>/dev/null && break; sleep 0.05; done
+  "$BUILD/tools/ternctl" --socket "$WORK/cp.sock" sfu batch "$WORK/setup.txt" >/dev/null ||
+    { echo "bench sfu: $name: the setup was refused" >&2; tail -5 "$WORK/$name.lg.log" >&2; return 1; }
+  touch "$WORK/ready"
+  wait "$lg" || { tail -3 "$WORK/$name.lg.log" >&2; return 1; }
+  "$BUILD/tools/ternctl" --socket "$WORK/cp.sock" --json stats >"$WORK/$name.stats.json" 2>/dev/null || true
+  if [[ -n "${TERN_BENCH_STATS:-}" ]]; then cp "$WORK/$name.stats.json" "$TERN_BENCH_STATS.$name.json"; fi
+  kill -TERM "$cp" "$dp"; wait "$cp" 2>/dev/null || true; wait "$dp" 2>/dev/null || true
+  grep '^loadgen: mode=sfu' "$WORK/$name.lg.log"
+}
+field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }
+
+echo "bench sfu: one worker lcore, net_memif; video 1100 B @100 pps + audio 160 B @50 pps per publisher"
+declare -A FWD CRYPTO LIB
+for suite in aes128cm aes256gcm; do
+  line=$(scenario "ceiling_$suite" --rooms 1 --size 50 --scale "$SCALE" --suite "$suite")
+  FWD[$suite]=$(echo "$line" | field fwd_pps)
+  crypto=$("$BUILD/perf/srtp_microbench" --mix "$suite" 1100 160 49)
+  CRYPTO[$suite]=$(echo "$crypto" | field evp_fwd_pps)
+  LIB[$suite]=$(echo "$crypto" | field libsrtp_fwd_pps)
+  printf '  %-9s 50-person meeting at %sx real time: forwarded %s pps (loss %s%%, p99 %s us); crypto limit %s pps (EVP), libsrtp2 %s pps; ratio_to_crypto=%s vs_libsrtp=%s\n' \
+    "$suite" "$SCALE" "${FWD[$suite]}" "$(echo "$line" | field loss_pct)" "$(echo "$line" | field p99_us)" \
+    "${CRYPTO[$suite]}" "${LIB[$suite]}" \
+    "$(python3 -c "print(f'{${FWD[$suite]} / ${CRYPTO[$suite]}:.2f}')")" \
+    "$(python3 -c "print(f'{${FWD[$suite]} / ${LIB[$suite]}:.2f}')")"
+done
+echo "  scenarios at real-time rates (AEAD_AES_256_GCM):"
+for s in "meeting50 --rooms 1 --size 50" "rooms500x3 --rooms 500 --size 3" "webinar1to99 --rooms 1 --size 100 --publishers 1"; do
+  read -r name args <<<"$s"
+  # shellcheck disable=SC2086
+  line=$(scenario "$name" $args --suite aes256gcm)
+  printf '    %-13s streams out %s, forwarded %s pps (%s Gbit/s), loss %s%%, latency p50 %s us, p99 %s us\n' "$name" \
+    "$(echo "$line" | field streams_out)" "$(echo "$line" | field fwd_pps)" "$(echo "$line" | field gbps)" \
+    "$(echo "$line" | field loss_pct)" "$(echo "$line" | field p50_us)" "$(echo "$line" | field p99_us)"
+done
+g=aes256gcm
+echo "bench sfu: fwd_mpps_per_lcore=$(python3 -c "print(f'{${FWD[$g]} / 1e6:.2f}')") ratio_to_crypto=$(python3 -c "print(f'{${FWD[$g]} / ${CRYPTO[$g]}:.2f}')") vs_libsrtp=$(python3 -c "print(f'{${FWD[$g]} / ${LIB[$g]}:.2f}')") cm_fwd_mpps=$(python3 -c "print(f'{${FWD[aes128cm]} / 1e6:.2f}')") cm_ratio_to_crypto=$(python3 -c "print(f'{${FWD[aes128cm]} / ${CRYPTO[aes128cm]}:.2f}')")"
