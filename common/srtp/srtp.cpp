@@ -184,7 +184,9 @@ void Context::setup_keys(Keys& k, const SessionKeys& sk) {
 
 Context::Stream* Context::stream(uint32_t ssrc, bool create) noexcept {
     const uint32_t mask = static_cast<uint32_t>(streams_.size() - 1);
-    for (uint32_t i = (ssrc * 2654435761U) & mask;; i = (i + 1) & mask) {
+    // Fibonacci hashing: the product's high bits, which every bit of the SSRC reaches.
+    const auto h = static_cast<uint32_t>((uint64_t{ssrc} * 0x9e3779b97f4a7c15ULL) >> 32);
+    for (uint32_t i = h & mask;; i = (i + 1) & mask) {
         Stream& s = streams_[i];
         if (s.used && s.ssrc == ssrc) {
             return &s;

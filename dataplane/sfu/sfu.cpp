@@ -107,6 +107,9 @@ bool Sfu::remove_transport(uint64_t id) {
     for (auto p = pub_by_ssrc_.begin(); p != pub_by_ssrc_.end();) {
         p = pubs_[p->second].transport == slot ? pub_by_ssrc_.erase(p) : std::next(p);
     }
+    for (auto p = pubs_by_layer_.begin(); p != pubs_by_layer_.end();) {
+        p = pubs_[p->second].transport == slot ? pubs_by_layer_.erase(p) : std::next(p);
+    }
     for (auto r = by_remote_.begin(); r != by_remote_.end();) {
         r = r->second == slot ? by_remote_.erase(r) : std::next(r);
     }
@@ -128,6 +131,7 @@ bool Sfu::add_publication(uint64_t id, uint32_t ssrc, uint32_t track, int layer,
     }
     pubs_.push_back(std::move(pub));
     pub_by_ssrc_[ssrc] = static_cast<uint32_t>(pubs_.size() - 1);
+    pubs_by_layer_.emplace(uint64_t{track} << 32 | static_cast<uint32_t>(layer), static_cast<uint32_t>(pubs_.size() - 1));
     return true;
 }
 
@@ -412,9 +416,13 @@ void Sfu::retransmit(Subscription& s, uint16_t out_seq, uint64_t now_us) noexcep
 }
 
 void Sfu::request_keyframe(uint32_t track, int layer, uint64_t now_us) noexcept {
-    for (Publication& p : pubs_) {
-        if (p.track == track && p.layer == layer) {
-            send_pli(p, now_us);
+    if (layer < 0) {
+        return;
+    }
+    auto [a, b] = pubs_by_layer_.equal_range(uint64_t{track} << 32 | static_cast<uint32_t>(layer));
+    for (auto it = a; it != b; ++it) {
+        if (pub_by_ssrc_.count(pubs_[it->second].ssrc) != 0) {  // not removed with its transport
+            send_pli(pubs_[it->second], now_us);
         }
     }
 }

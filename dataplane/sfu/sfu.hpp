@@ -184,6 +184,7 @@ private:
     std::unordered_multimap<uint64_t, uint32_t> by_remote_;  // hashed remote address -> slots
     std::vector<Publication> pubs_;
     std::unordered_map<uint32_t, uint32_t> pub_by_ssrc_;
+    std::unordered_multimap<uint64_t, uint32_t> pubs_by_layer_;  // (track << 32 | layer) -> publications
     std::vector<std::unique_ptr<Subscription>> subs_;
     std::unordered_map<uint32_t, std::vector<uint32_t>> subs_by_track_;
     alignas(64) std::array<std::byte, 512> scratch_{};

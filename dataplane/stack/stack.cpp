@@ -438,7 +438,9 @@ Verdict Stack::emit_udp_before(Frame& f, std::byte* payload, std::size_t len,
     w.u16be(udp_len);
     w.u16be(0);
     MutableByteSpan datagram{payload - wire::kUdpHeaderLen, udp_len};
-    if (payload_sum) {
+    if (payload_sum && *payload_sum == kNoUdpChecksum && !dst.is_v6) {
+        // left 0: no checksum
+    } else if (payload_sum) {
         const uint64_t pseudo = dst.is_v6 ? wire::pseudo_header_v6(src.v6, dst.v6, wire::kIpProtoUdp, udp_len)
                                           : wire::pseudo_header_v4(src.v4, dst.v4, wire::kIpProtoUdp, udp_len);
         // The header's words from their values (ports, length; checksum 0), not re-read.
@@ -671,6 +673,12 @@ Verdict Stack::emit_media(Frame& f, std::byte* payload, std::size_t len, const w
         }
         const Eth eth{};
         return turn_emit(f, eth, back, now);
+    }
+    if (!dst.is_v6) {
+        // SRTP and SRTCP carry their own authentication tag over every byte that matters, so an
+        // IPv4 UDP checksum (optional, RFC 768) would only re-read the payload: it is left 0.
+        // IPv6 requires one (RFC 8200 §8.1) and gets it.
+        return emit_udp_before(f, payload, len, mac, src, dst, kNoUdpChecksum);
     }
     return emit_udp_before(f, payload, len, mac, src, dst);
 }

@@ -115,6 +115,8 @@ private:
                             const wire::Endpoint& src, const wire::Endpoint& dst,
                             std::optional<uint64_t> payload_sum = std::nullopt) noexcept;
     std::optional<wire::MacAddr> next_hop_mac(const wire::Endpoint& dst, uint64_t now) noexcept;
+    /// Passed as the payload sum to emit_udp_before: an IPv4 datagram without a UDP checksum.
+    static constexpr uint64_t kNoUdpChecksum = ~uint64_t{0};
     Verdict udp_reply(Frame& f, const Eth& eth, const wire::Endpoint& local,
                       const wire::Endpoint& peer, ByteSpan payload) noexcept;
     void count(shm::Counter c, uint64_t n = 1) noexcept;
