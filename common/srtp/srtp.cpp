@@ -2,14 +2,39 @@
 
 #include "common/wire/rtp.hpp"
 
+#include <intel-ipsec-mb.h>
 #include <openssl/evp.h>
 
+#include <array>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <stdexcept>
 
 namespace tern::srtp {
 
 namespace {
+
+/// One intel-ipsec-mb manager per thread (a Context stays on its lcore); null when the library
+/// finds no usable instruction set, and EVP is used instead.
+IMB_MGR* imb() {
+    thread_local IMB_MGR* mgr = [] {
+        IMB_MGR* m = alloc_mb_mgr(0);
+        if (m == nullptr) {
+            return m;
+        }
+        IMB_ARCH arch{};
+        init_mb_mgr_auto(m, &arch);
+        if (imb_get_errno(m) != 0) {
+            free_mb_mgr(m);
+            return static_cast<IMB_MGR*>(nullptr);
+        }
+        return m;
+    }();
+    // TERN_SRTP_NO_IPSEC_MB=1 forces the EVP path (tests run both).
+    static const bool disabled = std::getenv("TERN_SRTP_NO_IPSEC_MB") != nullptr;
+    return disabled ? nullptr : mgr;
+}
 
 constexpr SuiteInfo kSuites[] = {
     {16, 14, 10, false, 0x0001, "AES_CM_128_HMAC_SHA1_80"},
@@ -161,6 +186,8 @@ Context::Context(Suite suite, const SessionKeys& rtp, const SessionKeys& rtcp, D
 Context::~Context() {
     EVP_CIPHER_CTX_free(rtp_.cipher);
     EVP_CIPHER_CTX_free(rtcp_.cipher);
+    std::free(rtp_.gcm);
+    std::free(rtcp_.gcm);
 }
 
 void Context::setup_keys(Keys& k, const SessionKeys& sk) {
@@ -179,6 +206,17 @@ void Context::setup_keys(Keys& k, const SessionKeys& sk) {
     }
     if (!si.aead) {
         k.auth = crypto::HmacSha1Key{as_bytes(sk.auth.data(), kAuthKeyLen)};
+    } else if (IMB_MGR* m = imb()) {
+        constexpr std::size_t size = (sizeof(gcm_key_data) + 63) / 64 * 64;
+        k.gcm = static_cast<gcm_key_data*>(std::aligned_alloc(64, size));
+        if (k.gcm == nullptr) {
+            throw std::bad_alloc();
+        }
+        if (suite_ == Suite::AeadAes256Gcm) {
+            IMB_AES256_GCM_PRE(m, sk.key.data(), k.gcm);
+        } else {
+            IMB_AES128_GCM_PRE(m, sk.key.data(), k.gcm);
+        }
     }
 }
 
@@ -249,6 +287,42 @@ bool Context::set_roc(uint32_t ssrc, uint32_t roc, uint16_t seq) noexcept {
 
 bool Context::cipher(Keys& k, const uint8_t iv[16], ByteSpan aad, ByteSpan aad2, std::byte* data,
                      std::size_t n, std::byte* tag, bool encrypt) noexcept {
+    if (k.gcm != nullptr) {
+        IMB_MGR* m = imb();
+        // One call: IV, AAD (joined when in two pieces), data in place, tag.
+        std::array<uint8_t, 2048> joined;
+        const uint8_t* a = reinterpret_cast<const uint8_t*>(aad.data());
+        std::size_t a_len = aad.size();
+        if (!aad2.empty()) {
+            if (aad.size() + aad2.size() > joined.size()) {
+                return false;
+            }
+            std::memcpy(joined.data(), aad.data(), aad.size());
+            std::memcpy(joined.data() + aad.size(), aad2.data(), aad2.size());
+            a = joined.data();
+            a_len += aad2.size();
+        }
+        uint8_t scratch = 0;
+        auto* d = data != nullptr ? reinterpret_cast<uint8_t*>(data) : &scratch;
+        gcm_context_data ctx;
+        uint8_t computed[16];
+        const bool aes256 = suite_ == Suite::AeadAes256Gcm;
+        if (encrypt) {
+            auto* t = reinterpret_cast<uint8_t*>(tag);
+            if (aes256) {
+                IMB_AES256_GCM_ENC(m, k.gcm, &ctx, d, d, n, iv, a, a_len, t, 16);
+            } else {
+                IMB_AES128_GCM_ENC(m, k.gcm, &ctx, d, d, n, iv, a, a_len, t, 16);
+            }
+            return true;
+        }
+        if (aes256) {
+            IMB_AES256_GCM_DEC(m, k.gcm, &ctx, d, d, n, iv, a, a_len, computed, 16);
+        } else {
+            IMB_AES128_GCM_DEC(m, k.gcm, &ctx, d, d, n, iv, a, a_len, computed, 16);
+        }
+        return crypto::equal_ct(as_bytes(computed, 16), ByteSpan{tag, 16});
+    }
     EVP_CIPHER_CTX* c = k.cipher;
     int len = 0;
     auto* d = reinterpret_cast<unsigned char*>(data);

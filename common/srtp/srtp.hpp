@@ -1,9 +1,12 @@
 // SRTP and SRTCP (RFC 3711) with the suites WebRTC uses: AEAD_AES_256_GCM and AEAD_AES_128_GCM
 // (RFC 7714) and AES_CM_128_HMAC_SHA1_80 (RFC 3711 §4, RFC 5764).
 //
-// Built for the data plane's fast path: session keys are derived and the OpenSSL EVP contexts
-// keyed once, when keys are installed; per packet there is an IV, one pass of the cipher and
-// the tag, in place, with no allocation. A Context serves one direction of one transport (the
+// Built for the data plane's fast path: session keys are derived and the cipher keyed once, when
+// keys are installed; per packet there is an IV, one pass of the cipher and the tag, in place,
+// with no allocation. AES-GCM runs on intel-ipsec-mb (direct calls into its AES-NI/VAES code,
+// with the GHASH tables precomputed per key) when the CPU supports it, else on OpenSSL's EVP,
+// whose per-call parameter handling costs more than the cipher on short packets; AES-CM and
+// HMAC-SHA1 run on EVP and OpenSSL's SHA-1. A Context serves one direction of one transport (the
 // keys one DTLS handshake exported for that direction) for any number of SSRCs up to its
 // capacity; each SSRC keeps its rollover counter, highest sequence number and replay window.
 //
@@ -20,6 +23,7 @@
 #include <vector>
 
 typedef struct evp_cipher_ctx_st EVP_CIPHER_CTX;
+struct gcm_key_data;
 
 namespace tern::srtp {
 
@@ -126,6 +130,7 @@ private:
     };
     struct Keys {
         EVP_CIPHER_CTX* cipher = nullptr;  // keyed once; per packet only the IV changes
+        gcm_key_data* gcm = nullptr;       // AEAD suites when intel-ipsec-mb runs here: expanded once
         std::array<uint8_t, 14> salt{};
         crypto::HmacSha1Key auth;  // AES-CM suite only
     };
