@@ -14,7 +14,7 @@
 set -euo pipefail
 BUILD="${TERN_BUILD_DIR:?}"
 SECONDS_RUN="${1:-4}"
-SCALE="${2:-5}"
+SCALE="${2:-8}"
 WORK="$(mktemp -d /tmp/tern-bench-sfu.XXXX)"
 PIDS=()
 cleanup() {
