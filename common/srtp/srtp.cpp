@@ -368,11 +368,14 @@ Status Context::protect_rtp(std::byte* pkt, std::size_t len, std::size_t room, s
         return Status::TooManyStreams;
     }
     uint64_t idx = 0;
-    if (!estimate_index(s->rtp_started, s->roc, s->s_l, v.seq, idx)) {
-        idx = v.seq;  // a sender going back across its first wrap: stay in ROC 0
+    const bool estimated = estimate_index(s->rtp_started, s->roc, s->s_l, v.seq, idx);
+    if (!estimated) {
+        // A number from before the stream's first: ROC 0, and nothing learnt from it (a
+        // receiver estimates the same way and refuses it as too old; the two stay in step).
+        idx = v.seq;
     }
     const uint64_t highest = (uint64_t{s->roc} << 16) | s->s_l;
-    if (!s->rtp_started || idx > highest) {
+    if (estimated && (!s->rtp_started || idx > highest)) {
         s->roc = static_cast<uint32_t>(idx >> 16);
         s->s_l = static_cast<uint16_t>(idx);
         s->rtp_started = true;

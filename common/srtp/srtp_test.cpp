@@ -249,6 +249,31 @@ TEST_CASE("SRTP: replay protection, reordering within the window, tampering", "[
     }
 }
 
+TEST_CASE("SRTP: sender and receiver stay in step when a number jumps back past the start", "[srtp]") {
+    // Found by fuzzing: a sender that saw 0x00ff first, then 0xffff (which a receiver reads as
+    // the previous rollover, before the stream began) must not move its own state for it.
+    std::mt19937 rng{5};
+    MasterKey mk;
+    mk.suite = Suite::AeadAes256Gcm;
+    Context tx{mk, Direction::Protect};
+    Context rx{mk, Direction::Unprotect};
+    for (uint16_t seq : {uint16_t{0x00ff}, uint16_t{0xffff}, uint16_t{0x0100}, uint16_t{0x0101}}) {
+        const auto pkt = rtp_packet(rng, 0xffffffff, seq, 40);
+        std::vector<std::byte> a(pkt.begin(), pkt.end());
+        a.resize(pkt.size() + 16);
+        std::size_t n = 0;
+        REQUIRE(tx.protect_rtp(a.data(), pkt.size(), a.size(), n) == Status::Ok);
+        std::size_t m = 0;
+        const Status st = rx.unprotect_rtp(a.data(), n, m);
+        if (seq == 0xffff) {
+            CHECK(st == Status::ReplayOld);
+        } else {
+            REQUIRE(st == Status::Ok);
+            CHECK(test::Bytes(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(m)) == pkt);
+        }
+    }
+}
+
 TEST_CASE("SRTP: malformed input is refused, never read out of bounds", "[srtp]") {
     MasterKey mk;
     mk.suite = Suite::AeadAes128Gcm;
