@@ -19,8 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                    new srtp::Context{keys[2], srtp::Direction::Unprotect}};
     static srtp::Context* tx = new srtp::Context{keys[2], srtp::Direction::Protect};
     static srtp::Context* rx_rt = new srtp::Context{keys[2], srtp::Direction::Unprotect};
-    if (size == 0) {
-        return 0;
+    if (size < 2) {
+        return 0;  // a suite byte and at least one packet byte
     }
     const std::size_t which = data[0] % 3;
     std::vector<std::byte> buf(reinterpret_cast<const std::byte*>(data + 1),
