@@ -218,7 +218,8 @@ TEST_CASE("SFU: one publisher, two subscribers, NACK and PLI, through the stack"
         bad.pwd = "not-the-password";
         test::Bytes out;
         REQUIRE(h.deliver(bad, kSfu, bad.ice_check(9), out) == dp::Verdict::Transmit);
-        auto m = stun::Message::parse(udp_of(out).payload);
+        const Udp reply = udp_of(out);  // the message's spans point into it
+        auto m = stun::Message::parse(reply.payload);
         REQUIRE(m);
         CHECK(m->cls() == stun::Class::Error);
     }
@@ -341,22 +342,26 @@ TEST_CASE("SFU behind TURN: the relay hands packets to the SFU inside the data p
     test::Bytes out;
     auto alloc = [](stun::Builder& b) { b.add_u32(attr::kRequestedTransport, 17u << 24); };
     REQUIRE(h.deliver(d, kTurn, turn_request(stun::method::kAllocate, "", 1, alloc), out) == dp::Verdict::Transmit);
-    auto m = stun::Message::parse(udp_of(out).payload);
+    Udp reply = udp_of(out);  // parsed messages point into it: keep it alive
+    auto m = stun::Message::parse(reply.payload);
     REQUIRE(m);
     const std::string nonce(reinterpret_cast<const char*>(m->find(attr::kNonce)->value.data()), 32);
     REQUIRE(h.deliver(d, kTurn, turn_request(stun::method::kAllocate, nonce, 2, alloc), out) == dp::Verdict::Transmit);
-    m = stun::Message::parse(udp_of(out).payload);
+    reply = udp_of(out);
+    m = stun::Message::parse(reply.payload);
     REQUIRE(m->cls() == stun::Class::Success);
     const Endpoint relayed = *m->xor_address(*m->find(attr::kXorRelayedAddress));
     REQUIRE(h.deliver(d, kTurn, turn_request(stun::method::kChannelBind, nonce, 3, [](stun::Builder& b) {
         b.add_u32(attr::kChannelNumber, 0x4001u << 16).add_xor_address(attr::kXorPeerAddress, kSfu);
     }), out) == dp::Verdict::Transmit);
-    REQUIRE(stun::Message::parse(udp_of(out).payload)->cls() == stun::Class::Success);
+    reply = udp_of(out);
+    REQUIRE(stun::Message::parse(reply.payload)->cls() == stun::Class::Success);
     // Any other port of our own address stays refused.
     REQUIRE(h.deliver(d, kTurn, turn_request(stun::method::kCreatePermission, nonce, 4, [](stun::Builder& b) {
         b.add_xor_address(attr::kXorPeerAddress, Endpoint::from_v4(kSfu.v4, 22));
     }), out) == dp::Verdict::Transmit);
-    m = stun::Message::parse(udp_of(out).payload);
+    reply = udp_of(out);
+    m = stun::Message::parse(reply.payload);
     REQUIRE(m->cls() == stun::Class::Error);
 
     // The ICE check travels as ChannelData; the SFU answers the relayed address, and the answer
