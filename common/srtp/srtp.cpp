@@ -114,6 +114,21 @@ bool estimate_index(bool started, uint32_t roc, uint16_t s_l, uint16_t seq, uint
     return true;
 }
 
+/// The per-packet IV. RFC 7714 §8.1/§9.1 (AEAD, 12 bytes): 00 00 || SSRC || 48-bit index, XOR
+/// the salt. RFC 3711 §4.1.1 (AES-CM, 16 bytes): salt || 00 00, XOR SSRC at octet 4 and the
+/// 48-bit index at octet 8. The index is ROC || SEQ for SRTP and the SRTCP index for SRTCP.
+void make_iv(bool aead, const std::array<uint8_t, 14>& salt, uint32_t ssrc, uint64_t index, uint8_t iv[16]) {
+    std::memset(iv, 0, 16);
+    const std::size_t at = aead ? 2 : 4;
+    put_u32(iv + at, ssrc);
+    for (int i = 0; i < 6; ++i) {
+        iv[at + 4 + i] = static_cast<uint8_t>(index >> (8 * (5 - i)));
+    }
+    for (std::size_t i = 0; i < (aead ? 12U : 14U); ++i) {
+        iv[i] ^= salt[i];
+    }
+}
+
 }  // namespace
 
 const SuiteInfo& info(Suite s) noexcept { return kSuites[static_cast<std::size_t>(s)]; }
@@ -383,28 +398,13 @@ Status Context::protect_rtp(std::byte* pkt, std::size_t len, std::size_t room, s
     const auto roc = static_cast<uint32_t>(idx >> 16);
     std::byte* payload = pkt + v.header_len;
     const std::size_t n = len - v.header_len;
-    uint8_t iv[16] = {};
+    uint8_t iv[16];
+    make_iv(si.aead, rtp_.salt, v.ssrc, idx, iv);
     if (si.aead) {
-        put_u32(iv + 2, v.ssrc);
-        put_u32(iv + 6, roc);
-        iv[10] = static_cast<uint8_t>(v.seq >> 8);
-        iv[11] = static_cast<uint8_t>(v.seq);
-        for (std::size_t i = 0; i < 12; ++i) {
-            iv[i] ^= rtp_.salt[i];
-        }
         if (!cipher(rtp_, iv, ByteSpan{pkt, v.header_len}, {}, payload, n, pkt + len, true)) {
             return Status::Malformed;
         }
     } else {
-        std::memcpy(iv, rtp_.salt.data(), 14);
-        uint8_t ssrc[4];
-        put_u32(ssrc, v.ssrc);
-        for (int i = 0; i < 4; ++i) {
-            iv[4 + i] ^= ssrc[i];
-        }
-        for (int i = 0; i < 6; ++i) {
-            iv[8 + i] ^= static_cast<uint8_t>(idx >> (8 * (5 - i)));
-        }
         if (!cipher(rtp_, iv, {}, {}, payload, n, nullptr, true)) {
             return Status::Malformed;
         }
@@ -440,15 +440,9 @@ Status Context::unprotect_rtp(std::byte* pkt, std::size_t len, std::size_t& out_
     const std::size_t body = len - si.tag_len;
     std::byte* payload = pkt + v.header_len;
     const std::size_t n = body - v.header_len;
-    uint8_t iv[16] = {};
+    uint8_t iv[16];
+    make_iv(si.aead, rtp_.salt, v.ssrc, idx, iv);
     if (si.aead) {
-        put_u32(iv + 2, v.ssrc);
-        put_u32(iv + 6, roc);
-        iv[10] = static_cast<uint8_t>(v.seq >> 8);
-        iv[11] = static_cast<uint8_t>(v.seq);
-        for (std::size_t i = 0; i < 12; ++i) {
-            iv[i] ^= rtp_.salt[i];
-        }
         if (!cipher(rtp_, iv, ByteSpan{pkt, v.header_len}, {}, payload, n, pkt + body, false)) {
             return Status::AuthFailed;
         }
@@ -458,15 +452,6 @@ Status Context::unprotect_rtp(std::byte* pkt, std::size_t len, std::size_t& out_
         const auto mac = rtp_.auth.compute({ByteSpan{pkt, body}, as_bytes(r, 4)});
         if (!crypto::equal_ct(as_bytes(mac.data(), si.tag_len), ByteSpan{pkt + body, si.tag_len})) {
             return Status::AuthFailed;
-        }
-        std::memcpy(iv, rtp_.salt.data(), 14);
-        uint8_t ssrc[4];
-        put_u32(ssrc, v.ssrc);
-        for (int i = 0; i < 4; ++i) {
-            iv[4 + i] ^= ssrc[i];
-        }
-        for (int i = 0; i < 6; ++i) {
-            iv[8 + i] ^= static_cast<uint8_t>(idx >> (8 * (5 - i)));
         }
         if (!cipher(rtp_, iv, {}, {}, payload, n, nullptr, false)) {
             return Status::Malformed;
@@ -503,29 +488,16 @@ Status Context::protect_rtcp(std::byte* pkt, std::size_t len, std::size_t room, 
     put_u32(e_index, 0x80000000U | index);
     std::byte* enc = pkt + wire::kRtcpHeaderLen;
     const std::size_t n = len - wire::kRtcpHeaderLen;
-    uint8_t iv[16] = {};
+    uint8_t iv[16];
+    make_iv(si.aead, rtcp_.salt, ssrc, index, iv);
     if (si.aead) {
         // RFC 7714 §9: header || ciphertext || tag || E+index; the AAD is header || E+index.
-        put_u32(iv + 2, ssrc);
-        put_u32(iv + 8, index);
-        for (std::size_t i = 0; i < 12; ++i) {
-            iv[i] ^= rtcp_.salt[i];
-        }
         if (!cipher(rtcp_, iv, ByteSpan{pkt, wire::kRtcpHeaderLen}, as_bytes(e_index, 4), enc, n, pkt + len, true)) {
             return Status::Malformed;
         }
         std::memcpy(pkt + len + si.tag_len, e_index, 4);
     } else {
         // RFC 3711 §3.4: header || ciphertext || E+index || tag over all before it.
-        std::memcpy(iv, rtcp_.salt.data(), 14);
-        uint8_t s4[4];
-        put_u32(s4, ssrc);
-        for (int i = 0; i < 4; ++i) {
-            iv[4 + i] ^= s4[i];
-        }
-        for (int i = 0; i < 4; ++i) {
-            iv[10 + i] ^= static_cast<uint8_t>(index >> (8 * (3 - i)));
-        }
         if (!cipher(rtcp_, iv, {}, {}, enc, n, nullptr, true)) {
             return Status::Malformed;
         }
@@ -561,13 +533,9 @@ Status Context::unprotect_rtcp(std::byte* pkt, std::size_t len, std::size_t& out
     }
     std::byte* enc = pkt + wire::kRtcpHeaderLen;
     const std::size_t n = body - wire::kRtcpHeaderLen;
-    uint8_t iv[16] = {};
+    uint8_t iv[16];
+    make_iv(si.aead, rtcp_.salt, ssrc, index, iv);
     if (si.aead) {
-        put_u32(iv + 2, ssrc);
-        put_u32(iv + 8, index);
-        for (std::size_t i = 0; i < 12; ++i) {
-            iv[i] ^= rtcp_.salt[i];
-        }
         std::byte* tag = pkt + body;
         // E = 1: AAD is header || E+index. E = 0 (unencrypted SRTCP): the whole packet is AAD.
         const bool ok = encrypted
@@ -582,15 +550,6 @@ Status Context::unprotect_rtcp(std::byte* pkt, std::size_t len, std::size_t& out
             return Status::AuthFailed;
         }
         if (encrypted) {
-            std::memcpy(iv, rtcp_.salt.data(), 14);
-            uint8_t s4[4];
-            put_u32(s4, ssrc);
-            for (int i = 0; i < 4; ++i) {
-                iv[4 + i] ^= s4[i];
-            }
-            for (int i = 0; i < 4; ++i) {
-                iv[10 + i] ^= static_cast<uint8_t>(index >> (8 * (3 - i)));
-            }
             if (!cipher(rtcp_, iv, {}, {}, enc, n, nullptr, false)) {
                 return Status::Malformed;
             }
