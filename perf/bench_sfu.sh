@@ -50,8 +50,8 @@ CONF
   local cp=$!
   PIDS+=("$cp")
   for _ in $(seq 200); do "$BUILD/tools/ternctl" --socket "$WORK/cp.sock" status >/dev/null 2>&1 && break; sleep 0.05; done
-  "$BUILD/perf/tern-loadgen" --lcores 0@0 --in-memory --no-telemetry -m 512 --log-level='*:warning' --no-pci \
-    --vdev "net_memif0,role=client,socket=$sock,socket-abstract=no" -- --mode sfu --setup "$WORK/setup.txt" \
+  "$BUILD/perf/tern-loadgen" --lcores 0@0 --in-memory --no-telemetry -m 512 --log-level='*:warning' \
+    --no-pci --vdev "net_memif0,role=client,socket=$sock,socket-abstract=no" -- --mode sfu --setup "$WORK/setup.txt" \
     --ready "$WORK/ready" --seconds "$SECONDS_RUN" --warmup 1 "$@" >"$WORK/$name.lg.log" 2>&1 &
   local lg=$!
   PIDS+=("$lg")

@@ -115,9 +115,9 @@ CONF
   PIDS+=("$dp")
   for _ in $(seq 200); do [[ -S "$WORK/dp.sock" ]] && break; sleep 0.05; done
   if [[ "$1" == nic ]]; then
+    local wire="net_af_packet0,iface=${TAG}b" nic="net_memif0,role=client,socket=$WORK/br.sock,socket-abstract=no"
     ip netns exec "$DNS" "$BUILD/perf/tern-loadgen" --lcores 0@0 --in-memory --no-telemetry -m 128 \
-      --log-level='*:warning' --no-pci --vdev "net_af_packet0,iface=${TAG}b" \
-      --vdev "net_memif0,role=client,socket=$WORK/br.sock,socket-abstract=no" -- --mode bridge --seconds 300 \
+      --log-level='*:warning' --no-pci --vdev "$wire" --vdev "$nic" -- --mode bridge --seconds 300 \
       >"$WORK/bridge.log" 2>&1 &
     bridge=$!
     PIDS+=("$bridge")
