@@ -384,6 +384,7 @@ wire::Endpoint endpoint_of(bool v6, const uint8_t* ip, uint16_t port) {
 }  // namespace
 
 void Worker::inject_stream(uint16_t type, ByteSpan payload, uint64_t now) noexcept {
+    now_tsc_ = now;  // a TCP client relayed to the SFU sends media from here too
     if (turn_.empty()) {
         count(Counter::DropNotForUs);
         return;

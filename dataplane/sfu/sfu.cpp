@@ -83,11 +83,7 @@ bool Sfu::set_keys(uint64_t id, const srtp::MasterKey& rx, const srtp::MasterKey
     Transport& t = *transports_[it->second];
     t.rx = std::make_unique<srtp::Context>(rx, srtp::Direction::Unprotect);
     t.tx = std::make_unique<srtp::Context>(tx, srtp::Direction::Protect);
-    uint32_t streams = 16;
-    for (const auto& s : subs_) {
-        streams += s && s->transport == it->second ? 1 : 0;
-    }
-    t.tx->reserve(streams);
+    t.tx->reserve(static_cast<uint32_t>(t.subs.size()) + 16);  // one SRTP stream per subscription, and RTCP
     return true;
 }
 
@@ -124,10 +120,9 @@ bool Sfu::add_publication(uint64_t id, uint32_t ssrc, uint32_t track, int layer,
     if (it == by_id_.end() || pub_by_ssrc_.count(ssrc) != 0 || layer < 0) {
         return false;
     }
-    (void)clock_hz;
-    Publication pub{it->second, ssrc, track, layer, codec, 0, false, nullptr};
+    Publication pub{it->second, ssrc, track, layer, codec, clock_hz, 0, false, nullptr};
     if (codec != Codec::Opus) {
-        pub.store = std::make_shared<PacketStore>(limits_.nack_slots);
+        pub.store = std::make_unique<PacketStore>(limits_.nack_slots);
     }
     pubs_.push_back(std::move(pub));
     pub_by_ssrc_[ssrc] = static_cast<uint32_t>(pubs_.size() - 1);
@@ -137,15 +132,16 @@ bool Sfu::add_publication(uint64_t id, uint32_t ssrc, uint32_t track, int layer,
 
 bool Sfu::add_subscription(uint64_t id, uint32_t track, uint32_t out_ssrc, uint8_t out_pt, int target_layer) {
     auto it = by_id_.find(id);
-    if (it == by_id_.end()) {
+    if (it == by_id_.end() || transports_[it->second]->subs.count(out_ssrc) != 0) {
         return false;
     }
+    // The track's clock and kind come from its publications (control path: a scan is fine).
     uint32_t clock = 90000;
     bool video = true;
     for (const Publication& p : pubs_) {
-        if (p.track == track && p.codec == Codec::Opus) {
-            clock = 48000;
-            video = false;
+        if (p.track == track) {
+            clock = p.clock_hz;
+            video = p.codec != Codec::Opus;
         }
     }
     auto s = std::make_unique<Subscription>(clock, video ? limits_.nack_slots : 16);
@@ -155,16 +151,13 @@ bool Sfu::add_subscription(uint64_t id, uint32_t track, uint32_t out_ssrc, uint8
     s->out_pt = out_pt;
     s->layers.set_target(target_layer);
     Transport& t = *transports_[it->second];
-    if (t.tx) {
-        // One outgoing SRTP stream per subscription, plus RTCP: size the table now, not per packet.
-        uint32_t streams = 17;
-        for (const auto& other : subs_) {
-            streams += other && other->transport == it->second ? 1 : 0;
-        }
-        t.tx->reserve(streams);
-    }
     subs_.push_back(std::move(s));
-    subs_by_track_[track].push_back(static_cast<uint32_t>(subs_.size() - 1));
+    const auto index = static_cast<uint32_t>(subs_.size() - 1);
+    subs_by_track_[track].push_back(index);
+    t.subs[out_ssrc] = index;
+    if (t.tx) {
+        t.tx->reserve(static_cast<uint32_t>(t.subs.size()) + 16);  // sized now, not per packet
+    }
     return true;
 }
 
@@ -173,16 +166,17 @@ bool Sfu::set_target_layer(uint64_t id, uint32_t out_ssrc, int layer) {
     if (it == by_id_.end()) {
         return false;
     }
-    for (auto& s : subs_) {
-        if (s && s->transport == it->second && s->out_ssrc == out_ssrc) {
-            s->layers.set_target(layer);
-            if (layer == LayerSwitch::kNone) {
-                s->rewriter.pause();
-            }
-            return true;
-        }
+    const auto& subs = transports_[it->second]->subs;
+    auto s = subs.find(out_ssrc);
+    if (s == subs.end()) {
+        return false;
     }
-    return false;
+    Subscription& sub = *subs_[s->second];
+    sub.layers.set_target(layer);
+    if (layer == LayerSwitch::kNone) {
+        sub.rewriter.pause();
+    }
+    return true;
 }
 
 bool Sfu::info(uint64_t id, TransportInfo& out) const noexcept {
@@ -463,14 +457,9 @@ Sfu::Outcome Sfu::on_rtcp(Transport& t, std::byte* p, std::size_t len, uint64_t 
         return Outcome::Drop;
     }
     count(Counter::SfuRtcpIn);
-    const uint32_t slot = by_id_.at(t.id);
     auto sub_of = [&](uint32_t media_ssrc) -> Subscription* {
-        for (auto& s : subs_) {
-            if (s && s->transport == slot && s->out_ssrc == media_ssrc) {
-                return s.get();
-            }
-        }
-        return nullptr;
+        auto it = t.subs.find(media_ssrc);
+        return it == t.subs.end() ? nullptr : subs_[it->second].get();
     };
     wire::Error why{};
     const bool ok = wire::rtcp::for_each(ByteSpan{p, n}, [&](const wire::rtcp::Packet& pkt) {

@@ -114,6 +114,7 @@ private:
         std::unique_ptr<srtp::Context> rx;
         std::unique_ptr<srtp::Context> tx;
         uint32_t rtcp_ssrc = 0;  // the SSRC the SFU sends RTCP from on this transport
+        std::unordered_map<uint32_t, uint32_t> subs;  // our outgoing SSRC -> subscription
         TransportInfo stats;
     };
     /// The last packets of a published stream, decrypted, by sequence number.
@@ -137,9 +138,10 @@ private:
         uint32_t track = 0;
         int layer = 0;
         Codec codec = Codec::Other;
+        uint32_t clock_hz = 90000;
         uint64_t last_pli_us = 0;
         bool pli_sent = false;
-        std::shared_ptr<PacketStore> store;  // video only
+        std::unique_ptr<PacketStore> store;  // video only
     };
     struct Subscription {
         uint32_t transport = 0;
