@@ -129,6 +129,18 @@ stop_dataplane() {  # stop_dataplane [SIGNAL]
   return $rc
 }
 
+# check_run NAME LOG EXPECTED_MESSAGES: a turnutils_uclient run echoed everything it sent
+# (its own summary: "Total lost packets N (P%)" and tot_recv_msgs).
+check_run() {
+  local lost recv
+  lost=$(sed -n 's/.*Total lost packets \([0-9]*\).*/\1/p' "$2" | tail -1)
+  recv=$(sed -n 's/.*tot_recv_msgs=\([0-9]*\).*/\1/p' "$2" | tail -1)
+  [[ -n "$lost" ]] || { tail -20 "$2" >&2; fail "$1: no summary from turnutils_uclient"; }
+  ((lost == 0)) || { tail -20 "$2" >&2; fail "$1: $lost packets lost"; }
+  ((recv >= $3)) || { tail -20 "$2" >&2; fail "$1: received $recv of $3"; }
+  log "$1: $recv messages echoed through the relay, 0 lost"
+}
+
 # listening tcp|udp PORT: a socket in the data plane namespace is bound to PORT.
 listening() { ip netns exec "$DNS" ss -Hln --"$1" | awk '{print $4}' | grep -q ":$2\$"; }
 

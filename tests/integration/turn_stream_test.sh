@@ -21,15 +21,6 @@ stream() {
     python3 -c "import json,sys; print(json.load(sys.stdin)['turn_streams']['$1'])"
 }
 
-check_run() {  # check_run NAME LOG EXPECTED_MESSAGES
-  local lost recv
-  lost=$(sed -n 's/.*Total lost packets \([0-9]*\).*/\1/p' "$2" | tail -1)
-  recv=$(sed -n 's/.*tot_recv_msgs=\([0-9]*\).*/\1/p' "$2" | tail -1)
-  [[ -n "$lost" ]] || { tail -20 "$2" >&2; fail "$1: no summary from turnutils_uclient"; }
-  ((lost == 0)) || { tail -20 "$2" >&2; fail "$1: $lost packets lost"; }
-  ((recv >= $3)) || { tail -20 "$2" >&2; fail "$1: received $recv of $3"; }
-  log "$1: $recv messages echoed through the relay, 0 lost"
-}
 
 MSGS=40
 SESS=4
