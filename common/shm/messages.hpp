@@ -9,7 +9,7 @@
 namespace tern::shm {
 
 inline constexpr uint32_t kChannelMagic = 0x4e524554;  // "TERN" little-endian
-inline constexpr uint32_t kSchemaVersion = 8;
+inline constexpr uint32_t kSchemaVersion = 9;
 
 // ---- unix socket handshake ------------------------------------------------------------
 
@@ -53,11 +53,13 @@ enum class MsgType : uint16_t {
     Pong = 101,
     TurnAllocation = 102,
     TurnListDone = 103,
+    SfuTransportUp = 104,  // a transport's remote address was chosen by ICE (or changed)
     // punt ring (lcore -> control plane) and inject ring (control plane -> lcore)
     Packet = 201,
     TurnStreamData = 202,   // both directions: one framed STUN message or ChannelData
     TurnStreamClose = 203,  // inject: the TCP/TLS connection is gone; free its allocation
     TurnStreamReset = 204,  // inject: a (re)started control plane holds no connections
+    SfuDatagram = 205,      // both directions: a DTLS datagram of an SFU transport
 };
 
 /// Commands carry a generation: a restarted control plane bumps it and re-sends its state,
@@ -192,6 +194,24 @@ struct SfuSubscriptionCmd {
 struct SfuRemoveCmd {
     uint64_t generation;
     uint64_t id;
+};
+
+/// Header before a datagram of an SFU transport. Punt: what its remote sent (DTLS; the
+/// transport's remote address is known to the data plane only). Inject: what to send it, from
+/// the media port it uses (directly, or through the TURN allocation it reaches us by).
+struct SfuDatagramMeta {
+    uint64_t id;
+    uint32_t len;  // bytes following this header
+    uint32_t reserved;
+};
+
+struct SfuTransportUpEvt {
+    uint64_t id;
+    uint8_t is_v6;
+    uint8_t reserved;
+    uint16_t remote_port;
+    uint32_t reserved2;
+    uint8_t remote_ip[16];  // IPv4 in the first four bytes, network order
 };
 
 static_assert(sizeof(SfuTransportCmd) <= 248 && sizeof(SfuKeysCmd) <= 248);

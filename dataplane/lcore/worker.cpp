@@ -337,6 +337,52 @@ void Worker::MediaOut::send(Buf& b, std::size_t len, const wire::MacAddr& mac, c
 
 void Worker::MediaOut::discard(Buf& b) noexcept { rte_pktmbuf_free(static_cast<rte_mbuf*>(b.handle)); }
 
+bool Worker::MediaOut::punt(uint64_t id, ByteSpan datagram) noexcept {
+    const shm::SfuDatagramMeta meta{id, static_cast<uint32_t>(datagram.size()), 0};
+    std::byte* slot = w->punt_.reserve();
+    if (slot == nullptr || sizeof meta + datagram.size() > w->punt_.max_payload()) {
+        return false;
+    }
+    std::memcpy(slot, &meta, sizeof meta);
+    std::memcpy(slot + sizeof meta, datagram.data(), datagram.size());
+    w->punt_.commit(static_cast<uint16_t>(shm::MsgType::SfuDatagram), sizeof meta + datagram.size());
+    return true;
+}
+
+void Worker::MediaOut::transport_up(uint64_t id, const wire::Endpoint& remote) noexcept {
+    shm::SfuTransportUpEvt e{};
+    e.id = id;
+    e.is_v6 = remote.is_v6 ? 1 : 0;
+    e.remote_port = remote.port;
+    if (remote.is_v6) {
+        std::memcpy(e.remote_ip, remote.v6.b.data(), 16);
+    } else {
+        store_u32be(reinterpret_cast<std::byte*>(e.remote_ip), remote.v4.v);
+    }
+    if (!w->events_.try_push(static_cast<uint16_t>(shm::MsgType::SfuTransportUp), e)) {
+        w->count(Counter::EventsDropped);
+    }
+}
+
+void Worker::inject_sfu_datagram(ByteSpan payload) noexcept {
+    shm::SfuDatagramMeta meta{};
+    if (payload.size() < sizeof meta) {
+        count(Counter::DropNotForUs);
+        return;
+    }
+    std::memcpy(&meta, payload.data(), sizeof meta);
+    if (meta.len > payload.size() - sizeof meta) {
+        count(Counter::DropNotForUs);
+        return;
+    }
+    for (auto& e : sfu_) {
+        if (e->send_datagram(meta.id, payload.subspan(sizeof meta, meta.len))) {
+            return;
+        }
+    }
+    count(Counter::SfuDropUnknown);  // the transport is gone or ICE has not chosen its remote yet
+}
+
 void Worker::poll_inject() noexcept {
     const uint64_t now = rte_rdtsc();
     for (int i = 0; i < 32; ++i) {
@@ -346,6 +392,7 @@ void Worker::poll_inject() noexcept {
         }
         switch (static_cast<shm::MsgType>(msg.type)) {
         case shm::MsgType::Packet: inject_packet(msg.payload); break;
+        case shm::MsgType::SfuDatagram: now_tsc_ = now; inject_sfu_datagram(msg.payload); break;
         case shm::MsgType::TurnStreamData:
         case shm::MsgType::TurnStreamClose:
         case shm::MsgType::TurnStreamReset: inject_stream(msg.type, msg.payload, now); break;

@@ -60,6 +60,8 @@ private:
     void apply_sfu_command(uint16_t type, ByteSpan payload) noexcept;
     void poll_inject() noexcept;
     void inject_packet(ByteSpan payload) noexcept;
+    /// DTLS from the control plane for one of this lcore's SFU transports.
+    void inject_sfu_datagram(ByteSpan payload) noexcept;
     /// A TURN client's message from its TCP/TLS connection, or the connection's end.
     void inject_stream(uint16_t type, ByteSpan payload, uint64_t now) noexcept;
     /// StreamSink: answers and relayed data for TCP/TLS clients go to the punt ring.
@@ -85,6 +87,8 @@ private:
         void send(Buf& b, std::size_t len, const wire::MacAddr& mac, const wire::Endpoint& src,
                   const wire::Endpoint& dst) noexcept override;
         void discard(Buf& b) noexcept override;
+        bool punt(uint64_t id, ByteSpan datagram) noexcept override;
+        void transport_up(uint64_t id, const wire::Endpoint& remote) noexcept override;
     };
     std::vector<std::unique_ptr<MediaOut>> media_out_;       // one per port, when the SFU is on
     std::vector<std::unique_ptr<sfu::Sfu>> sfu_;             // one per port, when the SFU is on

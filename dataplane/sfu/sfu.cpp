@@ -179,6 +179,26 @@ bool Sfu::set_target_layer(uint64_t id, uint32_t out_ssrc, int layer) {
     return true;
 }
 
+bool Sfu::send_datagram(uint64_t id, ByteSpan datagram) noexcept {
+    auto it = by_id_.find(id);
+    if (it == by_id_.end() || !transports_[it->second]->connected) {
+        return false;
+    }
+    const Transport& t = *transports_[it->second];
+    MediaSink::Buf buf;
+    if (!sink_.alloc(buf)) {
+        count(Counter::DropNoMbuf);
+        return false;
+    }
+    if (datagram.size() > buf.room) {
+        sink_.discard(buf);
+        return false;
+    }
+    std::memcpy(buf.payload, datagram.data(), datagram.size());
+    sink_.send(buf, datagram.size(), t.remote_mac, t.local, t.remote);
+    return true;
+}
+
 bool Sfu::info(uint64_t id, TransportInfo& out) const noexcept {
     auto it = by_id_.find(id);
     if (it == by_id_.end()) {
@@ -234,8 +254,13 @@ Sfu::Outcome Sfu::on_datagram(std::byte* p, std::size_t len, const wire::Endpoin
         return Outcome::Drop;
     }
     if (b >= 20 && b <= 63) {
+        // DTLS (and SCTP inside it) belongs to the control plane.
+        if (!sink_.punt(t->id, ByteSpan{p, len})) {
+            count(Counter::EventsDropped);
+            return Outcome::Drop;
+        }
         count(Counter::SfuDtlsPunted);
-        return Outcome::Punt;
+        return Outcome::Consumed;
     }
     if (b < 128 || b > 191 || !t->rx) {
         count(Counter::SfuDropUnknown);
@@ -286,11 +311,15 @@ Sfu::Outcome Sfu::on_stun(ByteSpan msg, const wire::Endpoint& peer, const wire::
                 }
             }
         }
+        const bool moved = !t.connected || !(t.remote == peer);
         t.connected = true;
         t.remote = peer;
         t.local = local;
         t.remote_mac = mac;
         by_remote_.emplace(remote_key(peer), it->second);
+        if (moved) {
+            sink_.transport_up(t.id, peer);
+        }
     }
     stun::Builder b{scratch_, stun::message_type(stun::method::kBinding, stun::Class::Success), m->transaction_id()};
     b.add_xor_address(stun::attr::kXorMappedAddress, peer).add_message_integrity(t.pwd).add_fingerprint();

@@ -50,6 +50,10 @@ public:
     virtual void send(Buf& b, std::size_t len, const wire::MacAddr& mac, const wire::Endpoint& src,
                       const wire::Endpoint& dst) noexcept = 0;
     virtual void discard(Buf& b) noexcept = 0;  // allocated, not sent
+    /// A datagram for the control plane (DTLS) from transport `id`; false when there is no room.
+    virtual bool punt(uint64_t id, ByteSpan datagram) noexcept = 0;
+    /// ICE chose (or moved) transport `id`'s remote address.
+    virtual void transport_up(uint64_t id, const wire::Endpoint& remote) noexcept = 0;
 
 protected:
     ~MediaSink() = default;
@@ -68,7 +72,6 @@ public:
         Reply,     // a STUN response is in reply(): send it back to the sender
         Consumed,  // handled (forwarded, answered through the sink, or counted)
         Drop,      // counted
-        Punt,      // DTLS (or other non-media): for the control plane, with transport_of_punt()
     };
 
     Sfu(uint16_t port, const SfuLimits& limits, shm::LcoreCounters& counters, MediaSink& sink) noexcept;
@@ -85,6 +88,9 @@ public:
     /// Transport `id` receives track `track` as `out_ssrc` with payload type `out_pt`.
     bool add_subscription(uint64_t id, uint32_t track, uint32_t out_ssrc, uint8_t out_pt, int target_layer);
     bool set_target_layer(uint64_t id, uint32_t out_ssrc, int layer);
+    /// Sends `datagram` (DTLS from the control plane) to transport `id`'s remote, from the
+    /// address the remote reached us on. False when the transport is unknown or has no remote.
+    bool send_datagram(uint64_t id, ByteSpan datagram) noexcept;
 
     // ---- packets -----------------------------------------------------------------------------
     /// A datagram to the media port from `peer`, which reached us from `peer_mac`. `payload`

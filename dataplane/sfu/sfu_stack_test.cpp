@@ -55,6 +55,13 @@ struct TestSink final : sfu::MediaSink {
         }
     }
     void discard(Buf&) noexcept override {}
+    std::vector<std::pair<uint64_t, test::Bytes>> punted;  // to the control plane
+    std::vector<std::pair<uint64_t, Endpoint>> up;          // transport events
+    bool punt(uint64_t id, tern::ByteSpan d) noexcept override {
+        punted.emplace_back(id, test::Bytes(d.begin(), d.end()));
+        return true;
+    }
+    void transport_up(uint64_t id, const Endpoint& remote) noexcept override { up.emplace_back(id, remote); }
 };
 
 /// One WebRTC client: its address, ICE credentials and SRTP contexts for both directions.
@@ -299,8 +306,24 @@ TEST_CASE("SFU: one publisher, two subscribers, NACK and PLI, through the stack"
     CHECK(h.count(shm::Counter::SfuDropSrtp) == 1);
     Client stranger{Endpoint::from_v4(test::ip4("198.18.0.99"), 9), test::mac("02:00:00:00:00:99"), "x", 1};
     CHECK(h.deliver(stranger, kSfu, stranger.srtp(1, 1, 1, inter), out) == dp::Verdict::Drop);
-    // DTLS from a connected client goes to the control plane.
-    CHECK(h.deliver(pub, kSfu, test::hex("16fefd0000000000000000"), out) == dp::Verdict::Punt);
+    // DTLS from a connected client goes to the control plane with its transport id, and the
+    // control plane's DTLS goes back out from the media port to the client.
+    const test::Bytes hello = test::hex("16fefd0000000000000000");
+    CHECK(h.deliver(pub, kSfu, hello, out) == dp::Verdict::Consumed);
+    REQUIRE(h.sink.punted.size() == 1);
+    CHECK(h.sink.punted[0].first == 1);
+    CHECK(h.sink.punted[0].second == hello);
+    const std::size_t before_dtls = h.sink.sent.size();
+    REQUIRE(h.sfu->send_datagram(1, test::hex("16fefd0000000000000001")));
+    REQUIRE(h.sink.sent.size() == before_dtls + 1);
+    Udp dtls = udp_of(h.sink.sent.back());
+    CHECK(dtls.src == kSfu);
+    CHECK(dtls.dst == pub.at);
+    CHECK(test::Bytes(dtls.payload.begin(), dtls.payload.end()) == test::hex("16fefd0000000000000001"));
+    CHECK_FALSE(h.sfu->send_datagram(99, hello));  // unknown transport
+    // Each transport was reported up once, with the address its checks came from.
+    REQUIRE(h.sink.up.size() == 3);
+    CHECK(h.sink.up[0] == std::pair<uint64_t, Endpoint>{1, pub.at});
 }
 
 namespace {
@@ -408,4 +431,13 @@ TEST_CASE("SFU behind TURN: the relay hands packets to the SFU inside the data p
     CHECK(v.ssrc == 0x5004);
     CHECK(test::Bytes(v.payload.begin(), v.payload.end()) == key);
     CHECK(h.count(shm::Counter::SfuTurnHandoff) >= 2);
+
+    // DTLS for d (from the control plane) also travels through its allocation.
+    REQUIRE(h.sfu->send_datagram(2, test::hex("16fefd00000000000000aa")));
+    REQUIRE(h.sink.sent.size() == 2);
+    u = udp_of(h.sink.sent[1]);
+    CHECK(u.dst == d.at);
+    view = tern::wire::turn::parse_channel_data(u.payload, tern::wire::turn::Framing::Datagram);
+    REQUIRE(view);
+    CHECK(test::Bytes(view->data.begin(), view->data.end()) == test::hex("16fefd00000000000000aa"));
 }

@@ -312,7 +312,6 @@ Verdict Stack::handle_udp(Frame& f, const Eth& eth, const wire::Endpoint& local,
         switch (sfu_->on_datagram(p, payload.size(), peer, local, eth.view.src, now_us())) {
         case sfu::Sfu::Outcome::Reply: return udp_reply(f, eth, local, peer, sfu_->reply());
         case sfu::Sfu::Outcome::Consumed: return Verdict::Consumed;
-        case sfu::Sfu::Outcome::Punt: return Verdict::Punt;
         case sfu::Sfu::Outcome::Drop: return Verdict::Drop;
         }
     }
