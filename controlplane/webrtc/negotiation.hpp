@@ -1,0 +1,110 @@
+// SDP offer/answer for the SFU (RFC 8829 JSEP, RFC 8843 BUNDLE, RFC 8445 ICE-lite, RFC 5763
+// DTLS-SRTP, RFC 8853 simulcast).
+//
+// Publishers offer; tern answers recvonly with one codec per section, its ICE-lite credentials
+// and host candidates, a=setup:passive (tern is the DTLS server) and the header extensions its
+// data plane understands. Subscribers get an offer written by tern, sendonly, one section per
+// forwarded track with the SSRC tern rewrites to, and answer it.
+#pragma once
+
+#include "common/result.hpp"
+#include "common/sdp/sdp.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tern::cp {
+
+enum class MediaKind : uint8_t { Audio, Video, Application };
+
+struct CodecChoice {
+    uint8_t pt = 0;
+    std::string name;  // as in a=rtpmap: "opus", "VP8", "H264"...
+    uint32_t clock_hz = 0;
+    uint8_t channels = 0;  // audio: 2 for opus
+    std::string fmtp;      // kept from the offer (or ours)
+    std::vector<std::string> feedback;  // accepted a=rtcp-fb values ("nack", "nack pli", "ccm fir")
+    /// The data plane's codec number (sfu::Codec: 0 opus, 1 VP8, 2 VP9, 3 H264, 4 AV1).
+    uint8_t sfu_codec = 0;
+};
+
+struct Extension {
+    uint8_t id = 0;
+    std::string uri;
+};
+
+/// One m-section of a remote description, as tern understood it.
+struct RemoteSection {
+    std::string mid;
+    MediaKind kind = MediaKind::Audio;
+    bool accepted = false;      // tern takes part (otherwise the answer rejects it: port 0)
+    std::string reject_reason;  // why not, when !accepted
+    bool remote_sends = false;
+    bool remote_receives = false;
+    CodecChoice codec;
+    std::vector<Extension> extensions;  // the ones tern accepts, with the remote's ids
+    uint32_t ssrc = 0;                  // the primary SSRC the remote announced (0: none)
+    uint32_t rtx_ssrc = 0;              // its FID partner
+    std::vector<std::string> rids;      // send simulcast layers, highest quality first
+    std::string msid;                   // "stream track"
+    uint16_t sctp_port = 0;             // application sections
+    uint32_t max_message_size = 0;
+};
+
+struct RemoteDescription {
+    std::string ice_ufrag;
+    std::string ice_pwd;
+    std::string fingerprint;  // "sha-256 AB:..."
+    std::string setup;        // actpass, active, passive
+    std::vector<RemoteSection> sections;
+};
+
+struct LocalCandidate {
+    std::string address;  // IPv4 or IPv6, literal
+    uint16_t port = 0;
+};
+
+struct LocalParams {
+    std::string ice_ufrag;
+    std::string ice_pwd;
+    std::string fingerprint;  // DtlsIdentity::fingerprint()
+    std::vector<LocalCandidate> candidates;
+    uint64_t session_id = 0;
+    uint64_t session_version = 1;
+};
+
+struct CodecPreferences {
+    /// Video codecs in order of preference (names as in a=rtpmap, case-insensitive).
+    std::vector<std::string> video{"VP8", "VP9", "H264", "AV1"};
+    bool data_channels = false;  // accept m=application (needs the SCTP stack)
+};
+
+/// Reads a publisher's offer: credentials, fingerprint, and per section the codec and
+/// extensions tern will use. Errors name what is missing (no ICE credentials, no fingerprint...).
+Result<RemoteDescription, std::string> read_offer(const sdp::Session& offer, const CodecPreferences& prefs);
+
+/// The answer to a publisher's offer read by read_offer().
+std::string write_answer(const RemoteDescription& offer, const LocalParams& local);
+
+/// One track tern sends to a subscriber.
+struct OutgoingTrack {
+    std::string mid;
+    MediaKind kind = MediaKind::Audio;
+    CodecChoice codec;
+    uint32_t ssrc = 0;  // what tern rewrites the publisher's SSRC to
+    std::string stream_id;
+    std::string track_id;
+};
+
+/// tern's offer to a subscriber.
+std::string write_subscriber_offer(const std::vector<OutgoingTrack>& tracks, const LocalParams& local);
+
+/// Reads a subscriber's answer to write_subscriber_offer(): credentials, fingerprint, setup.
+Result<RemoteDescription, std::string> read_answer(const sdp::Session& answer);
+
+/// Parses one trickled candidate line ("candidate:..." with or without "a="), for logging and
+/// validation; tern is ICE-lite and needs none of them.
+bool valid_candidate(std::string_view line);
+
+}  // namespace tern::cp
