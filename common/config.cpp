@@ -373,10 +373,55 @@ Config build(const libconfig::Config& cfg) {
     }
     if (root.exists("controlplane")) {
         const libconfig::Setting& cp = root["controlplane"];
-        reject_unknown(cp, {"admin_socket", "reconnect_ms", "ping_interval_ms"});
+        reject_unknown(cp, {"admin_socket", "reconnect_ms", "ping_interval_ms", "proxy"});
         c.controlplane.admin_socket = get_string(cp, "admin_socket", c.controlplane.admin_socket);
         c.controlplane.reconnect_ms = get_int<uint32_t>(cp, "reconnect_ms", 200, 10, 60000);
         c.controlplane.ping_interval_ms = get_int<uint32_t>(cp, "ping_interval_ms", 1000, 10, 60000);
+        if (cp.exists("proxy")) {
+            const libconfig::Setting& p = cp["proxy"];
+            ProxyConfig& pc = c.controlplane.proxy;
+            reject_unknown(p, {"enabled", "listen", "tokens", "max_token_age_s", "session_timeout_s", "camera_bitrate",
+                               "screen_bitrate", "video_codecs", "dtls_key", "public_addresses", "country"});
+            pc.enabled = get_bool(p, "enabled", true);
+            pc.listen = get_string(p, "listen", pc.listen);
+            if (pc.listen.rfind(':') == std::string::npos) {
+                fail(p["listen"], "listen is host:port, e.g. \"127.0.0.1:9090\" or \"[::1]:9090\"");
+            }
+            if (p.exists("tokens")) {
+                const libconfig::Setting& tl = p["tokens"];
+                for (int i = 0; i < tl.getLength(); ++i) {
+                    reject_unknown(tl[i], {"id", "public_key"});
+                    ProxyConfig::Token t{get_string(tl[i], "id", ""), get_string(tl[i], "public_key", "")};
+                    if (t.id.empty() || t.public_key.empty()) {
+                        fail(tl[i], "each token needs an id and a public_key (PEM file)");
+                    }
+                    pc.tokens.push_back(std::move(t));
+                }
+            }
+            pc.max_token_age_s = get_int<uint32_t>(p, "max_token_age_s", 300, 10, 86400);
+            pc.session_timeout_s = get_int<uint32_t>(p, "session_timeout_s", 60, 5, 3600);
+            pc.camera_bitrate = get_int<uint32_t>(p, "camera_bitrate", 1'000'000, 30'000, 100'000'000);
+            pc.screen_bitrate = get_int<uint32_t>(p, "screen_bitrate", 2'000'000, 30'000, 100'000'000);
+            if (p.exists("video_codecs")) {
+                pc.video_codecs = get_string_list(p, "video_codecs");
+                for (const auto& v : pc.video_codecs) {
+                    if (v != "VP8" && v != "VP9" && v != "H264" && v != "AV1") {
+                        fail(p["video_codecs"], "video codec '" + v + "' is not one of VP8, VP9, H264, AV1");
+                    }
+                }
+            }
+            pc.dtls_key = get_string(p, "dtls_key", pc.dtls_key);
+            if (pc.dtls_key != "ecdsa" && pc.dtls_key != "rsa") {
+                fail(p["dtls_key"], "dtls_key is ecdsa or rsa");
+            }
+            pc.public_addresses = get_string_list(p, "public_addresses");
+            for (const auto& a : pc.public_addresses) {
+                if (!wire::parse_ipv4_prefix(a + "/32") && !wire::parse_ipv6_prefix(a + "/128")) {
+                    fail(p["public_addresses"], "'" + a + "' is not an IPv4 or IPv6 address");
+                }
+            }
+            pc.country = get_string(p, "country", "");
+        }
     }
     return c;
 }

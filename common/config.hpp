@@ -106,10 +106,31 @@ struct DataplaneConfig {
     TurnConfig turn;
 };
 
+/// The MCU proxy protocol endpoint (the SFU API of Nextcloud Talk's signaling server).
+struct ProxyConfig {
+    bool enabled = true;
+    std::string listen = "127.0.0.1:9090";  // host:port, [v6]:port
+    struct Token {
+        std::string id;          // the `iss` of the signaling server's tokens (its token_id)
+        std::string public_key;  // PEM file of its RSA public key
+    };
+    std::vector<Token> tokens;
+    uint32_t max_token_age_s = 300;
+    uint32_t session_timeout_s = 60;       // a disconnected session may resume this long
+    uint32_t camera_bitrate = 1'000'000;   // per stream, bit/s (publisher settings may ask less)
+    uint32_t screen_bitrate = 2'000'000;
+    std::vector<std::string> video_codecs{"VP8", "VP9", "H264", "AV1"};  // preference order
+    std::string dtls_key = "ecdsa";        // ecdsa (P-256) or rsa (2048)
+    /// Addresses announced as ICE candidates; empty: the data plane ports' own addresses.
+    std::vector<std::string> public_addresses;
+    std::string country;  // announced in hello (ISO 3166 alpha-2), optional
+};
+
 struct ControlplaneConfig {
     std::string admin_socket = "/run/tern/controlplane.sock";
     uint32_t reconnect_ms = 200;
     uint32_t ping_interval_ms = 1000;
+    ProxyConfig proxy;
 };
 
 struct Config {

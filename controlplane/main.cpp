@@ -1,13 +1,17 @@
 // tern-controlplane: attaches to the data plane over the control channel, keeps attaching
-// across data plane restarts, and serves the local admin socket (ternctl).
+// across data plane restarts, serves the local admin socket (ternctl), TURN over TCP/TLS, and
+// the MCU proxy protocol through which signaling servers run WebRTC sessions on the SFU.
 #include "common/config.hpp"
 #include "common/log.hpp"
 #include "common/shm/messages.hpp"
 #include "common/turn/credentials.hpp"
 #include "controlplane/admin/admin_server.hpp"
 #include "controlplane/dp_client/dp_client.hpp"
+#include "controlplane/proxy/proxy_server.hpp"
 #include "controlplane/stats_report.hpp"
 #include "controlplane/turn_stream/turn_stream_server.hpp"
+#include "controlplane/webrtc/dtls.hpp"
+#include "controlplane/webrtc/media_sessions.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -47,11 +51,34 @@ public:
     explicit ControlPlane(const tern::Config& c)
         : all_(c), cfg_(c.controlplane), dp_(c.dataplane.control_socket),
           admin_(cfg_.admin_socket, [this](std::string_view r) { return handle(r); }),
-          streams_(io_, c, log_) {}
+          streams_(io_, c, log_), identity_(make_identity(c)),
+          media_(c, log_, identity_,
+                 tern::cp::MediaSessions::Events{
+                     [this](const std::string& o, const std::string& id) { proxy_.ice_completed(o, id); },
+                     [this](const std::string& o, const std::string& id, bool pub) { proxy_.client_closed(o, id, pub); }}),
+          proxy_(io_, c, log_, media_) {}
+
+    static std::shared_ptr<tern::cp::DtlsIdentity> make_identity(const tern::Config& c) {
+        auto id = tern::cp::DtlsIdentity::generate(c.controlplane.proxy.dtls_key == "rsa"
+                                                       ? tern::cp::DtlsIdentity::KeyType::Rsa2048
+                                                       : tern::cp::DtlsIdentity::KeyType::EcdsaP256);
+        if (!id) {
+            throw std::runtime_error(id.error());
+        }
+        return *id;
+    }
 
     int run() {
         log_.info("control plane started", {{"admin_socket", cfg_.admin_socket},
-                                            {"pid", static_cast<int64_t>(getpid())}});
+                                            {"pid", static_cast<int64_t>(getpid())},
+                                            {"dtls_fingerprint", identity_->fingerprint()}});
+        if (cfg_.proxy.enabled) {
+            auto r = proxy_.start();
+            if (!r) {
+                log_.error("proxy protocol not available", {{"error", r.error()}});
+                return 1;
+            }
+        }
         auto next_try = Clock::now();
         auto next_ping = Clock::now();
         std::string last_error;
@@ -86,16 +113,28 @@ public:
                     log_.warn("data plane went away; reconnecting",
                               {{"instance", instance_}, {"pid", dp_.dp_pid()}});
                     streams_.detach();
+                    media_.detach();
                     dp_.disconnect();
                     health_.clear();
                     next_try = Clock::now();
                 }
             }
             bool busy = false;
+            const uint64_t now_ns = mono_ns();
             if (dp_.connected()) {
                 drain();
-                busy = streams_.pump(mono_ns());
+                busy = streams_.pump(now_ns);
+                dp_.drain_punt([&](uint32_t, const tern::shm::RingMessage& m) {
+                    if (m.type == static_cast<uint16_t>(tern::shm::MsgType::SfuDatagram)) {
+                        media_.on_punt(m, now_ns / 1'000'000);
+                        busy = true;
+                    } else {
+                        busy = streams_.on_punt(m) || busy;
+                    }
+                });
+                media_.tick(now_ns / 1'000'000);
             }
+            proxy_.tick(now_ns / 1'000'000);
             // Socket events (TURN over TCP/TLS) run here. The rings have no doorbell: while
             // stream clients exchange data they are polled every 100 us, else every 10 ms.
             io_.restart();
@@ -123,7 +162,10 @@ private:
                                              {"workers", dp_.workers()},
                                              {"generation", generation_}});
         ping_all();
+        // What a previous control plane left on the punt rings is not ours.
+        dp_.drain_punt([](uint32_t, const tern::shm::RingMessage&) {});
         streams_.attach(dp_);
+        media_.attach(dp_);
     }
 
     void ping_all() {
@@ -149,6 +191,10 @@ private:
 
     void drain() {
         dp_.drain_events([this](uint32_t w, const tern::shm::RingMessage& m) {
+            if (m.type == static_cast<uint16_t>(tern::shm::MsgType::SfuTransportUp)) {
+                media_.on_transport_up(m);
+                return;
+            }
             if (m.type == static_cast<uint16_t>(tern::shm::MsgType::TurnAllocation) &&
                 m.payload.size() == sizeof(tern::shm::TurnAllocationEvt)) {
                 tern::shm::TurnAllocationEvt e;
@@ -471,6 +517,8 @@ private:
             }
             out["workers"] = workers;
             out["turn_streams"] = streams_.stats();
+            out["proxy"] = proxy_.stats();
+            out["sfu_sessions"] = media_.stats();
             if (req == "stats") {
                 out.update(tern::cp::counters_report(dp_.region()));
             }
@@ -497,6 +545,9 @@ private:
     uint32_t list_done_ = 0;
     std::vector<nlohmann::json> list_;
     tern::cp::TurnStreamServer streams_;  // after dp_: closes its connections first
+    std::shared_ptr<tern::cp::DtlsIdentity> identity_;
+    tern::cp::MediaSessions media_;
+    tern::cp::ProxyServer proxy_;
 };
 
 }  // namespace

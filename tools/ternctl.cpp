@@ -3,13 +3,18 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "controlplane/proxy/jwt.hpp"
+
 #include <nlohmann/json.hpp>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace {
@@ -29,9 +34,50 @@ const char* kUsage =
     "  sfu publish ID SSRC TRACK LAYER CODEC | sfu subscribe ID TRACK OUT_SSRC PT LAYER |\n"
     "  sfu remove ID | sfu batch FILE (one 'sfu-COMMAND ARGS' per line)\n"
     "           test mode: SFU state by hand (what the proxy protocol sets up from SDP/DTLS)\n"
+    "  proxy token [--id NAME] [--dir DIR]\n"
+    "           a key pair for a signaling server to use tern as its SFU (MCU proxy protocol):\n"
+    "           writes DIR/NAME.key (private, for the signaling server) and DIR/NAME.pub.pem\n"
+    "           (for tern), prints the configuration lines of both sides (default id talk,\n"
+    "           dir /etc/tern/proxy); needs no running tern\n"
     "options:\n"
     "  --socket PATH  control plane admin socket (default /run/tern/controlplane.sock)\n"
     "  --json         print the raw JSON document\n";
+
+/// `ternctl proxy token`: local, no control plane needed.
+int proxy_token(const std::string& id, const std::string& dir) {
+    if (id.empty() || id.find_first_of(" /\"'") != std::string::npos) {
+        std::fputs("ternctl: --id must be a plain name\n", stderr);
+        return 2;
+    }
+    auto pair = tern::cp::generate_rsa_pem(2048);
+    if (!pair) {
+        std::fprintf(stderr, "ternctl: %s\n", pair.error().c_str());
+        return 1;
+    }
+    if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+        std::fprintf(stderr, "ternctl: cannot create %s: %s\n", dir.c_str(), std::strerror(errno));
+        return 1;
+    }
+    const std::string priv = dir + "/" + id + ".key";
+    const std::string pub = dir + "/" + id + ".pub.pem";
+    for (const auto& [path, text, mode] : {std::tuple{priv, pair->first, 0600}, std::tuple{pub, pair->second, 0644}}) {
+        std::ofstream f(path, std::ios::trunc);
+        f << text;
+        f.close();
+        if (!f || chmod(path.c_str(), static_cast<mode_t>(mode)) != 0) {
+            std::fprintf(stderr, "ternctl: cannot write %s\n", path.c_str());
+            return 1;
+        }
+    }
+    std::printf("wrote %s (private: give it to the signaling server) and %s\n\n", priv.c_str(), pub.c_str());
+    std::printf("# tern.conf (then restart tern-controlplane):\n"
+                "controlplane: { proxy: { tokens = ( { id = \"%s\"; public_key = \"%s\"; } ); }; };\n\n",
+                id.c_str(), pub.c_str());
+    std::printf("# the signaling server's server.conf:\n"
+                "[mcu]\ntype = proxy\nurl = ws://127.0.0.1:9090\ntoken_id = %s\ntoken_key = %s\n",
+                id.c_str(), priv.c_str());
+    return 0;
+}
 
 std::string request(const std::string& path, const std::string& req, std::string& err) {
     const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -172,6 +218,8 @@ int main(int argc, char** argv) {
     std::vector<std::string> words;
     std::string user = "-";
     std::string ttl = "86400";
+    std::string token_id = "talk";
+    std::string token_dir = "/etc/tern/proxy";
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--socket" && i + 1 < argc) {
@@ -182,6 +230,10 @@ int main(int argc, char** argv) {
             user = argv[++i];
         } else if (a == "--ttl" && i + 1 < argc) {
             ttl = argv[++i];
+        } else if (a == "--id" && i + 1 < argc) {
+            token_id = argv[++i];
+        } else if (a == "--dir" && i + 1 < argc) {
+            token_dir = argv[++i];
         } else if (a == "-h" || a == "--help" || a == "help") {
             std::fputs(kUsage, stdout);
             return 0;
@@ -191,6 +243,9 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "ternctl: unexpected argument '%s'\n%s", a.c_str(), kUsage);
             return 2;
         }
+    }
+    if (words == std::vector<std::string>{"proxy", "token"}) {
+        return proxy_token(token_id, token_dir);
     }
     std::string req;
     if (words == std::vector<std::string>{"status"} || words == std::vector<std::string>{"stats"}) {

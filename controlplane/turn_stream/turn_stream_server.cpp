@@ -402,8 +402,6 @@ void TurnStreamServer::on_closed(Connection& c) {
 void TurnStreamServer::attach(DataplaneClient& dp) {
     detach();
     dp_ = &dp;
-    // What a previous control plane's connections left on the punt rings is not ours.
-    dp.drain_punt([](uint32_t, const shm::RingMessage&) {});
     for (uint32_t w = 0; w < dp.workers(); ++w) {
         if (!dp.inject(w).try_push(static_cast<uint16_t>(shm::MsgType::TurnStreamReset), ByteSpan{})) {
             log_.warn("inject ring full; stale TURN stream allocations expire on their own", {{"worker", w}});
@@ -427,6 +425,7 @@ void TurnStreamServer::detach() {
 }
 
 bool TurnStreamServer::pump(uint64_t now_ns) {
+    last_pump_ns_ = now_ns;
     if (dp_ == nullptr) {
         return false;
     }
@@ -450,23 +449,6 @@ bool TurnStreamServer::pump(uint64_t now_ns) {
             moved = true;
         }
     }
-    dp_->drain_punt([&](uint32_t, const shm::RingMessage& m) {
-        shm::StreamMeta meta{};
-        if (m.type != static_cast<uint16_t>(shm::MsgType::TurnStreamData) || m.payload.size() < sizeof meta) {
-            return;
-        }
-        std::memcpy(&meta, m.payload.data(), sizeof meta);
-        if (meta.len > m.payload.size() - sizeof meta) {
-            return;
-        }
-        auto it = conns_.find(meta.conn);
-        if (it == conns_.end()) {
-            ++n_.unknown_connection;
-            return;
-        }
-        it->second->deliver(m.payload.subspan(sizeof meta, meta.len));
-        moved = true;
-    });
     if (now_ns - last_sweep_ns_ > 1'000'000'000ULL) {
         last_sweep_ns_ = now_ns;
         // A connection that never finished its TLS handshake, or sent nothing for longer than
@@ -487,6 +469,25 @@ bool TurnStreamServer::pump(uint64_t now_ns) {
         last_activity_ns_ = now_ns;
     }
     return moved;
+}
+
+bool TurnStreamServer::on_punt(const shm::RingMessage& m) {
+    shm::StreamMeta meta{};
+    if (m.type != static_cast<uint16_t>(shm::MsgType::TurnStreamData) || m.payload.size() < sizeof meta) {
+        return false;
+    }
+    std::memcpy(&meta, m.payload.data(), sizeof meta);
+    if (meta.len > m.payload.size() - sizeof meta) {
+        return false;
+    }
+    auto it = conns_.find(meta.conn);
+    if (it == conns_.end()) {
+        ++n_.unknown_connection;
+        return false;
+    }
+    it->second->deliver(m.payload.subspan(sizeof meta, meta.len));
+    last_activity_ns_ = last_pump_ns_;
+    return true;
 }
 
 nlohmann::json TurnStreamServer::stats() const {

@@ -55,8 +55,8 @@ public:
     TurnStreamServer(const TurnStreamServer&) = delete;
     TurnStreamServer& operator=(const TurnStreamServer&) = delete;
 
-    /// A data plane was attached: stale punted messages are discarded and every worker frees
-    /// the allocations of connections a previous control plane held.
+    /// A data plane was attached: every worker frees the allocations of connections a previous
+    /// control plane held (the caller discards what it left on the punt rings).
     void attach(DataplaneClient& dp);
     /// The data plane went away, and with it every allocation: connections are closed.
     void detach();
@@ -64,6 +64,8 @@ public:
     /// Moves punted messages to their connections and retries what waited for ring space.
     /// Returns true when anything moved (the caller polls again soon).
     bool pump(uint64_t now_ns);
+    /// A punted TurnStreamData message (the caller drains the punt rings); true when delivered.
+    bool on_punt(const shm::RingMessage& m);
     /// True while connections exchanged messages lately: the caller polls the rings often.
     [[nodiscard]] bool active(uint64_t now_ns) const noexcept {
         return now_ns - last_activity_ns_ < 200'000'000ULL;
@@ -106,6 +108,7 @@ private:
     uint64_t next_id_;
     uint64_t last_activity_ns_ = 0;
     uint64_t last_sweep_ns_ = 0;
+    uint64_t last_pump_ns_ = 0;
     Counters n_;
 };
 

@@ -71,6 +71,9 @@ write_config() {
   # A throwaway certificate for TURN over TLS (clients here do not verify it).
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=tern.test \
     -keyout "$WORK/tls.key" -out "$WORK/tls.crt" >/dev/null 2>&1 || fail "openssl could not make a certificate"
+  # The key a test signaling server signs its proxy-protocol tokens with (PROXY_KEY, id tern-it).
+  "$TERNCTL" proxy token --id tern-it --dir "$WORK/proxy" >/dev/null || fail "ternctl proxy token failed"
+  PROXY_KEY="$WORK/proxy/tern-it.key"
   cat >"$CONF" <<CONF
 dataplane: {
   main_core = $MAIN_CORE;
@@ -89,7 +92,9 @@ dataplane: {
           tcp_ports = [3478]; tls_ports = [5349];
           tls_certificate = "$WORK/tls.crt"; tls_private_key = "$WORK/tls.key"; };
 };
-controlplane: { admin_socket = "$CP_SOCK"; reconnect_ms = 50; ping_interval_ms = 200; };
+controlplane: { admin_socket = "$CP_SOCK"; reconnect_ms = 50; ping_interval_ms = 200;
+  proxy: { enabled = true; listen = "0.0.0.0:9090";
+           tokens = ( { id = "tern-it"; public_key = "$WORK/proxy/tern-it.pub.pem"; } ); }; };
 CONF
 }
 

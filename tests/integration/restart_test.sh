@@ -36,6 +36,7 @@ attaches=$("$TERNCTL" --socket "$CP_SOCK" --json status | python3 -c 'import jso
 # 3. A second control plane is refused while one is attached.
 # (Its TURN TCP/TLS ports are off: the first one holds them, and that error would come first.)
 sed -e "s|$CP_SOCK|$WORK/cp2.sock|" -e 's|tcp_ports = \[3478\]; tls_ports = \[5349\];|tcp_ports = []; tls_ports = [];|' \
+  -e 's|proxy: { enabled = true;|proxy: { enabled = false;|' \
   "$CONF" >"$WORK/cp2.conf"
 grep -q 'tcp_ports = \[\]' "$WORK/cp2.conf" || fail "could not turn off the second control plane's TURN ports"
 ip netns exec "$DNS" "$CP_BIN" --config "$WORK/cp2.conf" >"$WORK/cp2.log" 2>&1 &

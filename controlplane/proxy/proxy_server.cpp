@@ -1,0 +1,537 @@
+#include "controlplane/proxy/proxy_server.hpp"
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <openssl/rand.h>
+
+#include <chrono>
+#include <deque>
+
+namespace tern::cp {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::size_t kMaxMessage = 1 << 20;  // SDPs are a few KiB
+constexpr uint64_t kLoadIntervalMs = 1000;
+constexpr const char* kVersion = "tern-1.0";
+
+std::string session_id() {
+    std::array<unsigned char, 24> b{};
+    RAND_bytes(b.data(), b.size());
+    return base64url_encode(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+}
+
+int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+// ---- one connection -------------------------------------------------------------------------
+
+class ProxyServer::Connection : public std::enable_shared_from_this<Connection> {
+public:
+    Connection(ProxyServer& server, tcp::socket socket) : server_(&server), stream_(std::move(socket)) {}
+
+    void start() {
+        stream_.expires_after(std::chrono::seconds(30));
+        http::async_read(stream_, buffer_, request_,
+                         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_request(ec); });
+    }
+
+    void send(const json& msg) {
+        if (!ws_ || closed_) {
+            return;
+        }
+        out_.push_back(msg.dump());
+        if (out_.size() == 1) {
+            write_next();
+        }
+    }
+
+    void close() {
+        if (ws_ && !closed_) {
+            closed_ = true;
+            ws_->async_close(websocket::close_code::normal, [self = shared_from_this()](beast::error_code) {});
+        }
+    }
+
+    void detach_server() { server_ = nullptr; }
+
+    std::string session;  // the protocol session this connection speaks for (after hello)
+
+private:
+    void on_request(beast::error_code ec) {
+        if (ec || server_ == nullptr) {
+            return;
+        }
+        const std::string target(request_.target());
+        if (websocket::is_upgrade(request_)) {
+            if (target != "/proxy" && target.rfind("/proxy?", 0) != 0) {
+                respond(http::status::not_found, "text/plain", "no WebSocket here; the proxy protocol is on /proxy\n");
+                return;
+            }
+            stream_.expires_never();
+            ws_ = std::make_unique<websocket::stream<beast::tcp_stream>>(std::move(stream_));
+            ws_->read_message_max(kMaxMessage);
+            ws_->set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+            ws_->set_option(websocket::stream_base::decorator([](websocket::response_type& r) {
+                r.set(http::field::server, kVersion);
+            }));
+            ws_->async_accept(request_, [self = shared_from_this()](beast::error_code e) {
+                if (!e) {
+                    self->read();
+                }
+            });
+            return;
+        }
+        if (request_.method() == http::verb::get && target == "/welcome") {
+            respond(http::status::ok, "application/json",
+                    json{{"nextcloud-spreed-signaling-proxy", "Welcome"}, {"version", kVersion}}.dump() + "\n");
+            return;
+        }
+        respond(http::status::not_found, "text/plain", "not found\n");
+    }
+
+    void respond(http::status status, const char* type, std::string body) {
+        auto res = std::make_shared<http::response<http::string_body>>(status, request_.version());
+        res->set(http::field::server, kVersion);
+        res->set(http::field::content_type, type);
+        res->keep_alive(false);
+        res->body() = std::move(body);
+        res->prepare_payload();
+        http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code, std::size_t) {
+            beast::error_code ignored;
+            self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        });
+    }
+
+    void read() {
+        ws_->async_read(in_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec) {
+                self->closed_ = true;
+                if (self->server_ != nullptr) {
+                    self->server_->on_closed(*self);
+                }
+                return;
+            }
+            std::string text = beast::buffers_to_string(self->in_.data());
+            self->in_.consume(self->in_.size());
+            if (self->server_ != nullptr) {
+                self->server_->on_message(self, text);
+            }
+            if (!self->closed_) {
+                self->read();
+            }
+        });
+    }
+
+    void write_next() {
+        ws_->text(true);
+        ws_->async_write(asio::buffer(out_.front()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec) {
+                self->out_.clear();
+                return;
+            }
+            self->out_.pop_front();
+            if (!self->out_.empty()) {
+                self->write_next();
+            }
+        });
+    }
+
+    ProxyServer* server_;
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_;
+    http::request<http::string_body> request_;
+    std::unique_ptr<websocket::stream<beast::tcp_stream>> ws_;
+    beast::flat_buffer in_;
+    std::deque<std::string> out_;
+    bool closed_ = false;
+};
+
+// ---- the server ------------------------------------------------------------------------------
+
+ProxyServer::ProxyServer(asio::io_context& io, const Config& config, const Logger& log, MediaSessions& media)
+    : io_(io), cfg_(config), log_(log), media_(media) {}
+
+ProxyServer::~ProxyServer() {
+    for (auto& [id, s] : sessions_) {
+        if (auto c = s.conn.lock()) {
+            c->detach_server();
+        }
+    }
+}
+
+Result<bool, std::string> ProxyServer::start() {
+    using R = Result<bool, std::string>;
+    const auto& pc = cfg_.controlplane.proxy;
+    for (const auto& t : pc.tokens) {
+        auto r = keys_.add_file(t.id, t.public_key);
+        if (!r) {
+            return R{unexpected(r.error())};
+        }
+    }
+    if (keys_.size() == 0) {
+        log_.warn("no proxy tokens configured: every hello will be refused (ternctl proxy token makes a key pair)");
+    }
+    std::string host = pc.listen.substr(0, pc.listen.rfind(':'));
+    const std::string port_text = pc.listen.substr(pc.listen.rfind(':') + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    beast::error_code ec;
+    const auto addr = asio::ip::make_address(host, ec);
+    if (ec) {
+        return R{unexpected("proxy listen address '" + host + "' is not an IP address")};
+    }
+    const auto port = static_cast<uint16_t>(std::strtoul(port_text.c_str(), nullptr, 10));
+    acceptor_ = std::make_unique<tcp::acceptor>(io_);
+    const tcp::endpoint ep{addr, port};
+    acceptor_->open(ep.protocol(), ec);
+    if (!ec) {
+        acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
+        acceptor_->bind(ep, ec);
+    }
+    if (!ec) {
+        acceptor_->listen(asio::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+        return R{unexpected("cannot listen on " + pc.listen + " for the proxy protocol: " + ec.message())};
+    }
+    port_ = acceptor_->local_endpoint().port();
+    log_.info("proxy protocol listening", {{"url", "ws://" + pc.listen + "/proxy"}, {"tokens", keys_.size()}});
+    accept();
+    return R{true};
+}
+
+void ProxyServer::accept() {
+    acceptor_->async_accept([this](beast::error_code ec, tcp::socket socket) {
+        if (ec == asio::error::operation_aborted) {
+            return;
+        }
+        if (!ec) {
+            ++n_.connections;
+            socket.set_option(tcp::no_delay(true), ec);
+            std::make_shared<Connection>(*this, std::move(socket))->start();
+        }
+        accept();
+    });
+}
+
+json ProxyServer::error(const json& request, const std::string& code, const std::string& message) {
+    json e{{"type", "error"}, {"error", {{"code", code}, {"message", message}}}};
+    if (request.is_object() && request.contains("id")) {
+        e["id"] = request["id"];
+    }
+    return e;
+}
+
+void ProxyServer::on_message(const std::shared_ptr<Connection>& conn, const std::string& text) {
+    ++n_.messages;
+    const json msg = json::parse(text, nullptr, false);
+    if (!msg.is_object() || !msg.contains("type") || !msg["type"].is_string()) {
+        ++n_.errors;
+        conn->send(error(msg, "bad_request", "not a JSON object with a type"));
+        return;
+    }
+    const std::string type = msg["type"].get<std::string>();
+    if (type == "hello") {
+        hello(conn, msg);
+        return;
+    }
+    auto it = sessions_.find(conn->session);
+    if (conn->session.empty() || it == sessions_.end()) {
+        ++n_.errors;
+        conn->send(error(msg, "hello_expected", "say hello first"));
+        return;
+    }
+    Session& s = it->second;
+    try {
+        if (type == "command" && msg.contains("command") && msg["command"].is_object()) {
+            command(s, conn, msg);
+        } else if (type == "payload" && msg.contains("payload") && msg["payload"].is_object()) {
+            payload(s, conn, msg);
+        } else if (type == "bye") {
+            log_.info("proxy session closed by its client", {{"session", s.id}});
+            media_.remove_owned_by(s.id);
+            sessions_.erase(it);
+            conn->session.clear();
+            conn->close();
+        } else {
+            ++n_.errors;
+            conn->send(error(msg, "bad_request", "unknown message type '" + type + "'"));
+        }
+    } catch (const json::exception& e) {
+        ++n_.errors;
+        conn->send(error(msg, "bad_request", std::string("malformed message: ") + e.what()));
+    }
+}
+
+void ProxyServer::hello(const std::shared_ptr<Connection>& conn, const json& msg) {
+    const json h = msg.value("hello", json::object());
+    if (!h.is_object() || h.value("version", "") != "1.0") {
+        conn->send(error(msg, "bad_request", "hello needs version 1.0"));
+        return;
+    }
+    if (!conn->session.empty()) {
+        conn->send(error(msg, "bad_request", "this connection already said hello"));
+        return;
+    }
+    ++n_.hellos;
+    std::string id;
+    if (h.contains("resumeid") && h["resumeid"].is_string() && !h["resumeid"].get<std::string>().empty()) {
+        id = h["resumeid"].get<std::string>();
+        auto it = sessions_.find(id);
+        if (it == sessions_.end()) {
+            conn->send(error(msg, "no_such_session", "the session expired or never existed"));
+            return;
+        }
+        if (auto old = it->second.conn.lock(); old && old != conn) {
+            old->send(json{{"type", "bye"}, {"bye", {{"reason", "session_resumed"}}}});
+            old->session.clear();
+            old->close();
+        }
+        ++n_.resumes;
+    } else {
+        const std::string token = h.value("token", "");
+        auto claims = verify_token(token, keys_, unix_now(), cfg_.controlplane.proxy.max_token_age_s);
+        if (!claims) {
+            ++n_.auth_failures;
+            log_.warn("proxy hello refused", {{"code", claims.error().code}, {"why", claims.error().message}});
+            conn->send(error(msg, claims.error().code, claims.error().message));
+            return;
+        }
+        id = session_id();
+        sessions_[id] = Session{id, claims->issuer, {}, 0, UINT64_MAX};
+        log_.info("proxy session opened", {{"session", id}, {"issuer", claims->issuer}});
+    }
+    Session& s = sessions_[id];
+    s.conn = conn;
+    s.detached_ms = 0;
+    conn->session = id;
+    json server{{"version", kVersion}, {"features", json::array()}};
+    if (!cfg_.controlplane.proxy.country.empty()) {
+        server["country"] = cfg_.controlplane.proxy.country;
+    }
+    json reply{{"type", "hello"}, {"hello", {{"version", "1.0"}, {"sessionid", id}, {"server", server}}}};
+    if (msg.contains("id")) {
+        reply["id"] = msg["id"];
+    }
+    conn->send(reply);
+    send_load(s, true);
+}
+
+void ProxyServer::command(Session& s, const std::shared_ptr<Connection>& conn, const json& msg) {
+    const json& c = msg["command"];
+    const std::string type = c.value("type", "");
+    auto reply = [&](json body) {
+        json r{{"type", "command"}, {"command", std::move(body)}};
+        if (msg.contains("id")) {
+            r["id"] = msg["id"];
+        }
+        conn->send(r);
+    };
+    if (type == "create-publisher") {
+        PublisherSettings ps;
+        ps.stream_type = c.value("streamType", "video");
+        const json settings = c.value("publisherSettings", json::object());
+        ps.bitrate = settings.value("bitrate", c.value("bitrate", 0U));
+        ps.media_types = settings.value("mediatypes", c.value("mediatypes", 0U));
+        ps.video_codec = settings.value("videocodec", "");
+        auto r = media_.create_publisher(s.id, c.value("sid", ""), ps);
+        if (!r) {
+            conn->send(error(msg, r.error().code, r.error().message));
+            return;
+        }
+        reply({{"id", r->id}, {"bitrate", r->bitrate}});
+        send_load(s, false);
+    } else if (type == "create-subscriber") {
+        if (!c.value("remoteUrl", "").empty()) {
+            conn->send(error(msg, "unsupported_subscriber", "remote streams are not supported"));
+            return;
+        }
+        auto r = media_.create_subscriber(s.id, c.value("publisherId", ""), c.value("streamType", ""));
+        if (!r) {
+            conn->send(error(msg, r.error().code, r.error().message));
+            return;
+        }
+        reply({{"id", r->id}, {"sid", r->sid}, {"bitrate", r->bitrate}});
+        send_load(s, false);
+    } else if (type == "delete-publisher" || type == "delete-subscriber") {
+        const std::string id = c.value("clientId", "");
+        if (!media_.owned_by(id, s.id)) {
+            conn->send(error(msg, "unknown_client", "no client " + id + " in this session"));
+            return;
+        }
+        media_.remove(id);
+        reply({{"id", id}});
+        send_load(s, false);
+    } else if (type == "get-publisher-streams") {
+        const std::string id = c.value("clientId", "");
+        if (!media_.exists(id)) {
+            conn->send(error(msg, "unknown_client", "no client " + id));
+            return;
+        }
+        reply({{"id", id}, {"streams", media_.publisher_streams(id)}});
+    } else if (type == "publish-remote" || type == "unpublish-remote") {
+        conn->send(error(msg, "unsupported_subscriber", "remote streams are not supported"));
+    } else {
+        conn->send(error(msg, "bad_request", "unknown command '" + type + "'"));
+    }
+}
+
+void ProxyServer::payload(Session& s, const std::shared_ptr<Connection>& conn, const json& msg) {
+    const json& p = msg["payload"];
+    const std::string type = p.value("type", "");
+    const std::string id = p.value("clientId", "");
+    if (!media_.exists(id)) {
+        conn->send(error(msg, "unknown_client", "no client " + id));
+        return;
+    }
+    (void)s;
+    auto reply = [&](json body) {
+        json r{{"type", "payload"}, {"payload", {{"type", type}, {"clientId", id}}}};
+        if (!body.is_null()) {
+            r["payload"]["payload"] = std::move(body);
+        }
+        if (msg.contains("id")) {
+            r["id"] = msg["id"];
+        }
+        conn->send(r);
+    };
+    const json inner = p.value("payload", json::object());
+    if (type == "offer") {
+        const std::string sdp = inner.is_object() ? inner.value("sdp", "") : "";
+        auto r = media_.offer(id, sdp);
+        if (!r) {
+            conn->send(error(msg, r.error().code, r.error().message));
+            return;
+        }
+        reply({{"type", "answer"}, {"sdp", *r}});
+    } else if (type == "requestoffer" || type == "sendoffer") {
+        auto r = media_.request_offer(id);
+        if (!r) {
+            conn->send(error(msg, r.error().code, r.error().message));
+            return;
+        }
+        reply({{"type", "offer"}, {"sdp", *r}});
+    } else if (type == "answer") {
+        const std::string sdp = inner.is_object() ? inner.value("sdp", "") : "";
+        auto r = media_.answer(id, sdp);
+        if (!r) {
+            conn->send(error(msg, r.error().code, r.error().message));
+            return;
+        }
+        reply(json());
+    } else if (type == "candidate") {
+        auto r = media_.candidate(id, inner);
+        if (!r) {
+            conn->send(error(msg, r.error().code, r.error().message));
+            return;
+        }
+        reply(json());
+    } else if (type == "endOfCandidates") {
+        reply(json());
+    } else if (type == "selectStream") {
+        reply(json());  // one layer per publisher today: every choice is already met
+    } else {
+        conn->send(error(msg, "unsupported_payload", "unknown payload type '" + type + "'"));
+    }
+}
+
+void ProxyServer::on_closed(Connection& conn) {
+    auto it = sessions_.find(conn.session);
+    if (it == sessions_.end()) {
+        return;
+    }
+    if (auto c = it->second.conn.lock(); c.get() == &conn) {
+        it->second.conn.reset();
+        it->second.detached_ms = now_ms_ == 0 ? 1 : now_ms_;
+        log_.info("proxy session disconnected; resumable",
+                  {{"session", it->first}, {"for_s", cfg_.controlplane.proxy.session_timeout_s}});
+    }
+}
+
+void ProxyServer::send_to_owner(const std::string& owner, const json& msg) {
+    auto it = sessions_.find(owner);
+    if (it == sessions_.end()) {
+        return;
+    }
+    if (auto c = it->second.conn.lock()) {
+        c->send(msg);
+    }
+}
+
+void ProxyServer::ice_completed(const std::string& owner, const std::string& client_id) {
+    send_to_owner(owner, json{{"type", "event"}, {"event", {{"type", "ice-completed"}, {"clientId", client_id}}}});
+}
+
+void ProxyServer::client_closed(const std::string& owner, const std::string& client_id, bool publisher) {
+    send_to_owner(owner, json{{"type", "event"},
+                              {"event", {{"type", publisher ? "publisher-closed" : "subscriber-closed"},
+                                         {"clientId", client_id}}}});
+}
+
+void ProxyServer::send_load(Session& s, bool force) {
+    const uint64_t load = media_.load();
+    if (!force && load == s.last_load) {
+        return;
+    }
+    auto c = s.conn.lock();
+    if (!c) {
+        return;
+    }
+    s.last_load = load;
+    c->send(json{{"type", "event"}, {"event", {{"type", "update-load"}, {"load", load}}}});
+}
+
+void ProxyServer::tick(uint64_t now_ms) {
+    now_ms_ = now_ms;
+    const uint64_t timeout_ms = uint64_t{cfg_.controlplane.proxy.session_timeout_s} * 1000;
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+        Session& s = it->second;
+        if (s.detached_ms != 0 && now_ms - s.detached_ms > timeout_ms) {
+            log_.info("proxy session expired", {{"session", s.id}});
+            ++n_.expired;
+            media_.remove_owned_by(s.id);
+            it = sessions_.erase(it);
+            continue;
+        }
+        ++it;
+    }
+    if (now_ms - last_load_ms_ >= kLoadIntervalMs) {
+        last_load_ms_ = now_ms;
+        for (auto& [id, s] : sessions_) {
+            send_load(s, false);
+        }
+    }
+}
+
+json ProxyServer::stats() const {
+    uint64_t connected = 0;
+    for (const auto& [id, s] : sessions_) {
+        connected += s.conn.expired() ? 0 : 1;
+    }
+    return {{"listen", cfg_.controlplane.proxy.listen},
+            {"sessions", sessions_.size()},
+            {"connected", connected},
+            {"connections", n_.connections},
+            {"hellos", n_.hellos},
+            {"auth_failures", n_.auth_failures},
+            {"resumes", n_.resumes},
+            {"expired", n_.expired},
+            {"messages", n_.messages},
+            {"errors", n_.errors}};
+}
+
+}  // namespace tern::cp

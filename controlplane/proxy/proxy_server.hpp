@@ -1,0 +1,85 @@
+// The MCU proxy protocol server (Nextcloud Talk's standalone signaling server, `[mcu] type =
+// proxy`): a WebSocket on /proxy, JSON messages hello / command / payload / bye, events back.
+// `GET /welcome` answers like the stock proxy so health checks work unchanged.
+//
+// Sessions: a signaling server says hello with a JWT (RS256/384/512) whose `iss` names one of
+// the configured token keys, and gets a session id; when its WebSocket drops it may resume the
+// session with `resumeid` within session_timeout_s, after which its publishers and subscribers
+// are deleted. Commands create and delete publishers and subscribers (MediaSessions); payloads
+// carry SDP and candidates; events report ICE completion, closed clients and the load.
+#pragma once
+
+#include "common/config.hpp"
+#include "common/log.hpp"
+#include "controlplane/proxy/jwt.hpp"
+#include "controlplane/webrtc/media_sessions.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace tern::cp {
+
+class ProxyServer {
+public:
+    ProxyServer(boost::asio::io_context& io, const Config& config, const Logger& log, MediaSessions& media);
+    ~ProxyServer();
+    ProxyServer(const ProxyServer&) = delete;
+    ProxyServer& operator=(const ProxyServer&) = delete;
+
+    /// Loads the token keys and starts listening; the error says which key or address failed.
+    Result<bool, std::string> start();
+    [[nodiscard]] uint16_t port() const noexcept { return port_; }
+
+    /// Session expiry and load updates (call about every 100 ms).
+    void tick(uint64_t now_ms);
+
+    // From MediaSessions.
+    void ice_completed(const std::string& owner, const std::string& client_id);
+    void client_closed(const std::string& owner, const std::string& client_id, bool publisher);
+
+    [[nodiscard]] nlohmann::json stats() const;
+
+    class Connection;  // one WebSocket (or one HTTP request)
+
+private:
+    struct Session {
+        std::string id;
+        std::string issuer;
+        std::weak_ptr<Connection> conn;
+        uint64_t detached_ms = 0;  // when its connection went away (0: connected)
+        uint64_t last_load = UINT64_MAX;
+    };
+
+    void accept();
+    friend class Connection;
+    /// One message from a connection; replies go back on it.
+    void on_message(const std::shared_ptr<Connection>& conn, const std::string& text);
+    void on_closed(Connection& conn);
+    void hello(const std::shared_ptr<Connection>& conn, const nlohmann::json& msg);
+    void command(Session& s, const std::shared_ptr<Connection>& conn, const nlohmann::json& msg);
+    void payload(Session& s, const std::shared_ptr<Connection>& conn, const nlohmann::json& msg);
+    void send_to_owner(const std::string& owner, const nlohmann::json& msg);
+    void send_load(Session& s, bool force);
+    static nlohmann::json error(const nlohmann::json& request, const std::string& code, const std::string& message);
+
+    boost::asio::io_context& io_;
+    const Config& cfg_;
+    const Logger& log_;
+    MediaSessions& media_;
+    TokenKeys keys_;
+    std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+    uint16_t port_ = 0;
+    std::map<std::string, Session> sessions_;
+    uint64_t now_ms_ = 0;
+    uint64_t last_load_ms_ = 0;
+    struct Counts {
+        uint64_t connections = 0, hellos = 0, auth_failures = 0, resumes = 0, expired = 0, messages = 0, errors = 0;
+    } n_;
+};
+
+}  // namespace tern::cp

@@ -1,0 +1,592 @@
+#include "controlplane/webrtc/media_sessions.hpp"
+
+#include "common/shm/messages.hpp"
+#include "common/wire/addr.hpp"
+
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace tern::cp {
+
+namespace {
+
+constexpr uint64_t kDtlsTimeoutMs = 30'000;
+constexpr std::size_t kMaxEarlyDatagrams = 16;
+
+std::string random_token(std::size_t n) {
+    static constexpr char kChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    std::vector<unsigned char> r(n);
+    RAND_bytes(r.data(), static_cast<int>(n));
+    std::string s(n, 'x');
+    for (std::size_t i = 0; i < n; ++i) {
+        s[i] = kChars[r[i] % 62];
+    }
+    return s;
+}
+
+std::string uuid4() {
+    std::array<unsigned char, 16> b{};
+    RAND_bytes(b.data(), b.size());
+    b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
+    b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string s;
+    for (std::size_t i = 0; i < 16; ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) {
+            s += '-';
+        }
+        s += kHex[b[i] >> 4];
+        s += kHex[b[i] & 15];
+    }
+    return s;
+}
+
+uint32_t random_ssrc() {
+    uint32_t v = 0;
+    RAND_bytes(reinterpret_cast<unsigned char*>(&v), sizeof v);
+    return v == 0 ? 1 : v;
+}
+
+ClientError bad(std::string code, std::string msg) { return ClientError{std::move(code), std::move(msg)}; }
+
+}  // namespace
+
+MediaSessions::MediaSessions(const Config& config, const Logger& log, std::shared_ptr<DtlsIdentity> identity,
+                             Events events)
+    : cfg_(config), log_(log), identity_(std::move(identity)), events_(std::move(events)) {
+    const auto& pub = cfg_.controlplane.proxy.public_addresses;
+    if (!pub.empty()) {
+        for (const auto& a : pub) {
+            addresses_.push_back(LocalCandidate{a, 0});
+        }
+    } else if (!cfg_.dataplane.ports.empty()) {
+        // Transports live on port 0 (the SFU command's port index).
+        const auto& p = cfg_.dataplane.ports[0];
+        if (p.ipv4) {
+            addresses_.push_back(LocalCandidate{p.ipv4->addr.to_string(), 0});
+        }
+        if (p.ipv6) {
+            addresses_.push_back(LocalCandidate{p.ipv6->addr.to_string(), 0});
+        }
+    }
+}
+
+void MediaSessions::attach(DataplaneClient& dp) {
+    dp_ = &dp;
+    ++generation_;
+    // A new data plane knows none of our transports: what was established is gone with it.
+    std::vector<std::string> all;
+    for (const auto& [id, c] : clients_) {
+        all.push_back(id);
+    }
+    for (const auto& id : all) {
+        if (clients_.count(id) != 0) {
+            drop(id, true);
+        }
+    }
+}
+
+void MediaSessions::detach() { dp_ = nullptr; }
+
+template <class T>
+bool MediaSessions::command(uint32_t worker, shm::MsgType type, const T& cmd) {
+    return dp_ != nullptr && dp_->send_command(worker, type, cmd);
+}
+
+LocalParams MediaSessions::local_params(const Client& c) const {
+    LocalParams l;
+    l.ice_ufrag = c.ufrag;
+    l.ice_pwd = c.pwd;
+    l.fingerprint = identity_->fingerprint();
+    for (auto a : addresses_) {
+        a.port = static_cast<uint16_t>(cfg_.dataplane.services.media_port + c.worker);
+        l.candidates.push_back(a);
+    }
+    l.session_id = c.transport;
+    l.session_version = c.sdp_version;
+    return l;
+}
+
+bool MediaSessions::install_transport(Client& c) {
+    shm::SfuTransportCmd t{};
+    t.generation = generation_;
+    t.id = c.transport;
+    t.port = 0;
+    t.ufrag_len = static_cast<uint8_t>(c.ufrag.size());
+    t.pwd_len = static_cast<uint8_t>(c.pwd.size());
+    std::memcpy(t.ufrag, c.ufrag.data(), c.ufrag.size());
+    std::memcpy(t.pwd, c.pwd.data(), c.pwd.size());
+    return command(c.worker, shm::MsgType::SfuTransport, t);
+}
+
+Result<MediaSessions::Created, ClientError> MediaSessions::create_publisher(const std::string& owner,
+                                                                            const std::string& sid,
+                                                                            const PublisherSettings& s) {
+    using R = Result<Created, ClientError>;
+    if (dp_ == nullptr) {
+        return R{unexpected(bad("timeout", "no data plane attached"))};
+    }
+    if (cfg_.dataplane.services.media_port == 0) {
+        return R{unexpected(bad("bad_request", "the SFU is off (dataplane.services.media_port = 0)"))};
+    }
+    if (s.stream_type != "video" && s.stream_type != "screen") {
+        return R{unexpected(bad("bad_request", "streamType must be video or screen"))};
+    }
+    auto c = std::make_unique<Client>();
+    c->id = uuid4();
+    c->owner = owner;
+    c->publisher = true;
+    c->stream_type = s.stream_type;
+    c->sid = sid;
+    const uint32_t cap = s.stream_type == "screen" ? cfg_.controlplane.proxy.screen_bitrate
+                                                   : cfg_.controlplane.proxy.camera_bitrate;
+    c->bitrate = s.bitrate == 0 ? cap : std::min(s.bitrate, cap);
+    c->video_pref = s.video_codec;
+    c->worker = next_worker_++ % dp_->workers();
+    // Transport ids name their worker: id % workers.
+    c->transport = next_transport_++ * dp_->workers() + c->worker;
+    c->ufrag = random_token(8);
+    c->pwd = random_token(24);
+    if (!install_transport(*c)) {
+        return R{unexpected(bad("timeout", "the data plane's command ring is full"))};
+    }
+    ++n_.publishers_created;
+    Created out{c->id, c->bitrate, c->sid};
+    log_.info("publisher created", {{"client", c->id}, {"stream", c->stream_type}, {"transport", c->transport},
+                                    {"worker", c->worker}, {"bitrate", c->bitrate}});
+    by_transport_[c->transport] = c.get();
+    clients_[c->id] = std::move(c);
+    return R{std::move(out)};
+}
+
+Result<MediaSessions::Created, ClientError> MediaSessions::create_subscriber(const std::string& owner,
+                                                                             const std::string& publisher_id,
+                                                                             const std::string& stream_type) {
+    using R = Result<Created, ClientError>;
+    if (dp_ == nullptr) {
+        return R{unexpected(bad("timeout", "no data plane attached"))};
+    }
+    auto it = clients_.find(publisher_id);
+    if (it == clients_.end() || !it->second->publisher) {
+        return R{unexpected(bad("unknown_client", "no publisher " + publisher_id))};
+    }
+    const Client& pub = *it->second;
+    if (!stream_type.empty() && stream_type != pub.stream_type) {
+        return R{unexpected(bad("bad_request", "publisher " + publisher_id + " publishes " + pub.stream_type))};
+    }
+    auto c = std::make_unique<Client>();
+    c->id = uuid4();
+    c->owner = owner;
+    c->stream_type = pub.stream_type;
+    c->sid = random_token(16);
+    c->bitrate = pub.bitrate;
+    c->publisher_id = publisher_id;
+    c->worker = pub.worker;  // forwarding stays on one lcore
+    c->transport = next_transport_++ * dp_->workers() + c->worker;
+    c->ufrag = random_token(8);
+    c->pwd = random_token(24);
+    if (!install_transport(*c)) {
+        return R{unexpected(bad("timeout", "the data plane's command ring is full"))};
+    }
+    ++n_.subscribers_created;
+    Created out{c->id, c->bitrate, c->sid};
+    log_.info("subscriber created", {{"client", c->id}, {"publisher", publisher_id}, {"transport", c->transport}});
+    by_transport_[c->transport] = c.get();
+    clients_[c->id] = std::move(c);
+    return R{std::move(out)};
+}
+
+Result<MediaSessions::Client*, ClientError> MediaSessions::find(const std::string& id, bool publisher) {
+    using R = Result<Client*, ClientError>;
+    auto it = clients_.find(id);
+    if (it == clients_.end()) {
+        return R{unexpected(bad("unknown_client", "no client " + id))};
+    }
+    if (it->second->publisher != publisher) {
+        return R{unexpected(bad("unsupported_payload",
+                                std::string("this payload is for ") + (publisher ? "publishers" : "subscribers")))};
+    }
+    return R{it->second.get()};
+}
+
+bool MediaSessions::owned_by(const std::string& client_id, const std::string& owner) const {
+    auto it = clients_.find(client_id);
+    return it != clients_.end() && it->second->owner == owner;
+}
+
+Result<std::string, ClientError> MediaSessions::offer(const std::string& id, const std::string& sdp_text) {
+    using R = Result<std::string, ClientError>;
+    auto f = find(id, true);
+    if (!f) {
+        return R{unexpected(f.error())};
+    }
+    Client& c = **f;
+    if (c.dtls) {
+        return R{unexpected(bad("bad_request", "renegotiation of a running publisher is not supported yet; "
+                                               "delete and create it again"))};
+    }
+    auto parsed = sdp::parse(sdp_text);
+    if (!parsed) {
+        return R{unexpected(bad("bad_request", parsed.error()))};
+    }
+    CodecPreferences prefs;
+    prefs.video = cfg_.controlplane.proxy.video_codecs;
+    if (!c.video_pref.empty()) {
+        // The publisher's own preference goes first ("vp9" or "vp9,vp8").
+        std::vector<std::string> mine;
+        for (auto v : sdp::split(c.video_pref, ',')) {
+            std::string up(v);
+            std::transform(up.begin(), up.end(), up.begin(), ::toupper);
+            if (std::find(prefs.video.begin(), prefs.video.end(), up) != prefs.video.end()) {
+                mine.push_back(up);
+            }
+        }
+        for (const auto& v : prefs.video) {
+            if (std::find(mine.begin(), mine.end(), v) == mine.end()) {
+                mine.push_back(v);
+            }
+        }
+        prefs.video = mine;
+    }
+    auto remote = read_offer(*parsed, prefs);
+    if (!remote) {
+        return R{unexpected(bad("bad_request", remote.error()))};
+    }
+    for (auto& s : remote->sections) {
+        if (s.accepted && s.ssrc == 0) {
+            s.accepted = false;  // rid-only simulcast needs SSRC learning on the data plane (not yet)
+            s.reject_reason = "simulcast by rid without SSRCs is not supported yet";
+        }
+    }
+    c.sections.clear();
+    c.tracks.clear();
+    for (const auto& s : remote->sections) {
+        if (!s.accepted) {
+            log_.info("publisher section rejected", {{"client", id}, {"mid", s.mid}, {"why", s.reject_reason}});
+            continue;
+        }
+        if (s.kind == MediaKind::Application) {
+            continue;
+        }
+        const uint32_t track = next_track_++;
+        shm::SfuPublicationCmd p{};
+        p.generation = generation_;
+        p.id = c.transport;
+        p.ssrc = s.ssrc;
+        p.track = track;
+        p.layer = 0;
+        p.clock_hz = s.codec.clock_hz;
+        p.codec = s.codec.sfu_codec;
+        if (!command(c.worker, shm::MsgType::SfuPublication, p)) {
+            return R{unexpected(bad("timeout", "the data plane's command ring is full"))};
+        }
+        c.sections.push_back(s);
+        c.tracks.push_back(track);
+    }
+    if (c.sections.empty()) {
+        return R{unexpected(bad("bad_request", "the offer has no audio or video tern can receive"))};
+    }
+    ++n_.offers;
+    ++c.sdp_version;
+    start_dtls(c, remote->fingerprint);
+    return R{write_answer(*remote, local_params(c))};
+}
+
+Result<std::string, ClientError> MediaSessions::request_offer(const std::string& id) {
+    using R = Result<std::string, ClientError>;
+    auto f = find(id, false);
+    if (!f) {
+        return R{unexpected(f.error())};
+    }
+    Client& c = **f;
+    auto pit = clients_.find(c.publisher_id);
+    if (pit == clients_.end()) {
+        return R{unexpected(bad("unknown_client", "the publisher is gone"))};
+    }
+    const Client& pub = *pit->second;
+    if (pub.sections.empty()) {
+        return R{unexpected(bad("bad_request", "the publisher has not sent its offer yet"))};
+    }
+    if (c.outgoing.empty()) {
+        for (std::size_t i = 0; i < pub.sections.size(); ++i) {
+            const RemoteSection& s = pub.sections[i];
+            OutgoingTrack t;
+            t.mid = s.mid;
+            t.kind = s.kind;
+            t.codec = s.codec;
+            t.ssrc = random_ssrc();
+            t.stream_id = "tern-" + pub.id.substr(0, 8);
+            t.track_id = (s.kind == MediaKind::Audio ? "audio-" : "video-") + s.mid;
+            shm::SfuSubscriptionCmd sc{};
+            sc.generation = generation_;
+            sc.id = c.transport;
+            sc.track = pub.tracks[i];
+            sc.out_ssrc = t.ssrc;
+            sc.out_pt = s.codec.pt;
+            sc.target_layer = 0;
+            if (!command(c.worker, shm::MsgType::SfuSubscription, sc)) {
+                return R{unexpected(bad("timeout", "the data plane's command ring is full"))};
+            }
+            c.outgoing.push_back(std::move(t));
+        }
+    }
+    ++c.sdp_version;
+    return R{write_subscriber_offer(c.outgoing, local_params(c))};
+}
+
+Result<bool, ClientError> MediaSessions::answer(const std::string& id, const std::string& sdp_text) {
+    using R = Result<bool, ClientError>;
+    auto f = find(id, false);
+    if (!f) {
+        return R{unexpected(f.error())};
+    }
+    Client& c = **f;
+    if (c.outgoing.empty()) {
+        return R{unexpected(bad("bad_request", "no offer was sent to this subscriber (requestoffer first)"))};
+    }
+    auto parsed = sdp::parse(sdp_text);
+    if (!parsed) {
+        return R{unexpected(bad("bad_request", parsed.error()))};
+    }
+    auto remote = read_answer(*parsed);
+    if (!remote) {
+        return R{unexpected(bad("bad_request", remote.error()))};
+    }
+    ++n_.answers;
+    if (!c.dtls) {
+        start_dtls(c, remote->fingerprint);
+    }
+    return R{true};
+}
+
+Result<bool, ClientError> MediaSessions::candidate(const std::string& id, const nlohmann::json& payload) {
+    using R = Result<bool, ClientError>;
+    if (clients_.count(id) == 0) {
+        return R{unexpected(bad("unknown_client", "no client " + id))};
+    }
+    const nlohmann::json& c = payload.contains("candidate") ? payload["candidate"] : payload;
+    const std::string line = c.is_object() ? c.value("candidate", "") : c.is_string() ? c.get<std::string>() : "";
+    if (!line.empty() && !valid_candidate(line)) {
+        return R{unexpected(bad("bad_request", "malformed candidate"))};
+    }
+    ++n_.candidates;  // ICE-lite: the remote's checks reach us, its candidates are not needed
+    return R{true};
+}
+
+void MediaSessions::start_dtls(Client& c, const std::string& remote_fingerprint) {
+    const uint64_t transport = c.transport;
+    const uint32_t worker = c.worker;
+    c.dtls = std::make_unique<DtlsSession>(identity_, DtlsSession::Role::Server, remote_fingerprint,
+                                           [this, transport, worker](ByteSpan d) {
+                                               if (dp_ == nullptr) {
+                                                   return;
+                                               }
+                                               std::vector<std::byte> buf(sizeof(shm::SfuDatagramMeta) + d.size());
+                                               const shm::SfuDatagramMeta meta{transport, static_cast<uint32_t>(d.size()), 0};
+                                               std::memcpy(buf.data(), &meta, sizeof meta);
+                                               std::memcpy(buf.data() + sizeof meta, d.data(), d.size());
+                                               if (dp_->inject(worker).try_push(static_cast<uint16_t>(shm::MsgType::SfuDatagram), ByteSpan{buf})) {
+                                                   ++n_.dtls_out;
+                                               }
+                                           });
+    auto early = std::move(c.early);
+    c.early.clear();
+    for (const auto& d : early) {
+        c.dtls->on_datagram(d, 0);
+    }
+    dtls_progress(c);
+}
+
+void MediaSessions::dtls_progress(Client& c) {
+    if (!c.dtls) {
+        return;
+    }
+    if (c.dtls->state() == DtlsSession::State::Connected && !c.keys_sent) {
+        const SrtpKeying& k = c.dtls->keys();
+        shm::SfuKeysCmd cmd{};
+        cmd.generation = generation_;
+        cmd.id = c.transport;
+        cmd.suite = static_cast<uint8_t>(k.rx.suite);
+        std::memcpy(cmd.rx_key, k.rx.key.data(), 32);
+        std::memcpy(cmd.rx_salt, k.rx.salt.data(), 14);
+        std::memcpy(cmd.tx_key, k.tx.key.data(), 32);
+        std::memcpy(cmd.tx_salt, k.tx.salt.data(), 14);
+        if (command(c.worker, shm::MsgType::SfuKeys, cmd)) {
+            c.keys_sent = true;
+            ++n_.dtls_connected;
+            log_.info("DTLS connected", {{"client", c.id}, {"profile", c.dtls->profile_name()}});
+        }
+    } else if (c.dtls->state() == DtlsSession::State::Failed) {
+        ++n_.dtls_failed;
+        log_.warn("DTLS failed", {{"client", c.id}, {"error", c.dtls->error()}});
+        drop(c.id, true);
+    }
+}
+
+void MediaSessions::on_punt(const shm::RingMessage& m, uint64_t now_ms) {
+    shm::SfuDatagramMeta meta{};
+    if (m.payload.size() < sizeof meta) {
+        return;
+    }
+    std::memcpy(&meta, m.payload.data(), sizeof meta);
+    if (meta.len > m.payload.size() - sizeof meta) {
+        return;
+    }
+    auto it = by_transport_.find(meta.id);
+    if (it == by_transport_.end()) {
+        ++n_.dtls_unknown;
+        return;
+    }
+    Client& c = *it->second;
+    ++n_.dtls_in;
+    const ByteSpan d = m.payload.subspan(sizeof meta, meta.len);
+    if (c.dtls_started_ms == 0) {
+        c.dtls_started_ms = now_ms;  // the handshake must finish within kDtlsTimeoutMs of this
+    }
+    if (!c.dtls) {
+        // The browser may start DTLS before its answer reaches us through signaling.
+        if (c.early.size() < kMaxEarlyDatagrams) {
+            c.early.emplace_back(d.begin(), d.end());
+        }
+        return;
+    }
+    c.dtls->on_datagram(d, now_ms);
+    dtls_progress(c);
+}
+
+void MediaSessions::on_transport_up(const shm::RingMessage& m) {
+    shm::SfuTransportUpEvt e{};
+    if (m.payload.size() != sizeof e) {
+        return;
+    }
+    std::memcpy(&e, m.payload.data(), sizeof e);
+    auto it = by_transport_.find(e.id);
+    if (it == by_transport_.end()) {
+        return;
+    }
+    Client& c = *it->second;
+    c.up = true;
+    if (!c.ice_reported) {
+        c.ice_reported = true;
+        if (events_.ice_completed) {
+            events_.ice_completed(c.owner, c.id);
+        }
+    }
+}
+
+void MediaSessions::tick(uint64_t now_ms) {
+    std::vector<std::string> failed;
+    for (auto& [id, c] : clients_) {
+        if (!c->dtls || c->dtls->state() != DtlsSession::State::Handshaking) {
+            continue;
+        }
+        if (auto t = c->dtls->next_timer_ms(); t && now_ms >= *t) {
+            c->dtls->on_timer(now_ms);
+        }
+        if (c->dtls_started_ms != 0 && now_ms - c->dtls_started_ms > kDtlsTimeoutMs) {
+            failed.push_back(id);
+        }
+    }
+    for (const auto& id : failed) {
+        log_.warn("DTLS handshake timed out", {{"client", id}});
+        ++n_.dtls_failed;
+        drop(id, true);
+    }
+}
+
+void MediaSessions::drop(const std::string& id, bool report) {
+    auto it = clients_.find(id);
+    if (it == clients_.end()) {
+        return;
+    }
+    std::unique_ptr<Client> c = std::move(it->second);
+    clients_.erase(it);
+    by_transport_.erase(c->transport);
+    command(c->worker, shm::MsgType::SfuRemove, shm::SfuRemoveCmd{generation_, c->transport});
+    if (c->publisher) {
+        std::vector<std::string> subs;
+        for (const auto& [sid, s] : clients_) {
+            if (!s->publisher && s->publisher_id == id) {
+                subs.push_back(sid);
+            }
+        }
+        for (const auto& s : subs) {
+            drop(s, true);  // their publisher is gone
+        }
+    }
+    if (report && events_.closed) {
+        events_.closed(c->owner, c->id, c->publisher);
+    }
+}
+
+bool MediaSessions::remove(const std::string& id) {
+    if (clients_.count(id) == 0) {
+        return false;
+    }
+    drop(id, false);
+    return true;
+}
+
+void MediaSessions::remove_owned_by(const std::string& owner) {
+    std::vector<std::string> mine;
+    for (const auto& [id, c] : clients_) {
+        if (c->owner == owner) {
+            mine.push_back(id);
+        }
+    }
+    for (const auto& id : mine) {
+        drop(id, false);
+    }
+}
+
+nlohmann::json MediaSessions::publisher_streams(const std::string& id) const {
+    nlohmann::json streams = nlohmann::json::array();
+    auto it = clients_.find(id);
+    if (it == clients_.end() || !it->second->publisher) {
+        return streams;
+    }
+    int index = 0;
+    for (const auto& s : it->second->sections) {
+        streams.push_back({{"mid", s.mid},
+                           {"mindex", index++},
+                           {"type", s.kind == MediaKind::Audio ? "audio" : "video"},
+                           {"codec", s.codec.name},
+                           {"simulcast", !s.rids.empty()}});
+    }
+    return streams;
+}
+
+uint64_t MediaSessions::load() const {
+    uint64_t kbps = 0;
+    for (const auto& [id, c] : clients_) {
+        kbps += c->bitrate / 1000;
+    }
+    return kbps;
+}
+
+nlohmann::json MediaSessions::stats() const {
+    uint64_t pubs = 0;
+    uint64_t subs = 0;
+    uint64_t connected = 0;
+    for (const auto& [id, c] : clients_) {
+        (c->publisher ? pubs : subs) += 1;
+        connected += c->keys_sent ? 1 : 0;
+    }
+    return {{"publishers", pubs},
+            {"subscribers", subs},
+            {"dtls_connected_now", connected},
+            {"publishers_created", n_.publishers_created},
+            {"subscribers_created", n_.subscribers_created},
+            {"offers", n_.offers},
+            {"answers", n_.answers},
+            {"dtls_connected", n_.dtls_connected},
+            {"dtls_failed", n_.dtls_failed},
+            {"dtls_in", n_.dtls_in},
+            {"dtls_out", n_.dtls_out},
+            {"dtls_unknown_transport", n_.dtls_unknown},
+            {"candidates", n_.candidates}};
+}
+
+}  // namespace tern::cp

@@ -1,0 +1,126 @@
+// Headless Chromium participants call each other through tern's SFU, driven over tern's MCU
+// proxy protocol (the page speaks it directly, with a JWT signed here by the test's key).
+// Every participant publishes its camera (audio+video) and subscribes to everyone else;
+// optionally the first one also shares a "screen". Media must decode on every subscription.
+//
+//   node sfu_call.mjs PAGE_URL PROXY_URL KEY_FILE TOKEN_ID PARTICIPANTS [--screen]
+//                     [--turn URI USER PASS] [--phase NAME]
+import { chromium } from 'playwright-core';
+import { createSign } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+const args = process.argv.slice(2);
+const [pageUrl, proxyUrl, keyFile, tokenId, count] = args;
+const screen = args.includes('--screen');
+const turnAt = args.indexOf('--turn');
+const turn = turnAt > 0 ? { urls: args[turnAt + 1], username: args[turnAt + 2], credential: args[turnAt + 3] } : null;
+const fail = (msg) => { console.error(`FAIL: ${msg}`); process.exit(1); };
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const b64url = (b) => Buffer.from(b).toString('base64').replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+function token() {
+  const head = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT' }));
+  const claims = b64url(JSON.stringify({ iss: tokenId, iat: Math.floor(Date.now() / 1000), sub: '' }));
+  const sig = createSign('RSA-SHA256').update(`${head}.${claims}`).sign(readFileSync(keyFile));
+  return `${head}.${claims}.${b64url(sig)}`;
+}
+
+const browser = await chromium.launch({
+  executablePath: '/usr/lib/chromium/chromium',
+  headless: true,
+  args: ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+         '--autoplay-policy=no-user-gesture-required', '--no-sandbox', '--disable-gpu',
+         '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update',
+         '--disable-sync', '--no-first-run'],
+});
+try {
+  const n = Number(count);
+  const pages = [];
+  for (let i = 0; i < n; i++) {
+    const p = await (await browser.newContext()).newPage();
+    p.on('console', (m) => { if (m.type() === 'error') console.error(`page ${i}: ${m.text()}`); });
+    await p.goto(pageUrl);
+    const config = turn ? { iceServers: [turn], iceTransportPolicy: 'relay' } : {};
+    const sid = await p.evaluate(([u, t, c]) => window.connect(u, t, c), [proxyUrl, token(), config]);
+    console.log(`participant ${i}: proxy session ${sid.slice(0, 8)}…`);
+    pages.push(p);
+  }
+  // Publish: cameras, and a screen from participant 0 when asked.
+  const pubs = [];
+  for (let i = 0; i < n; i++) {
+    const r = await pages[i].evaluate(() => window.publish('video'));
+    pubs.push({ owner: i, id: r.clientId, type: 'video' });
+    console.log(`participant ${i}: camera publisher ${r.clientId} at ${r.bitrate} bit/s`);
+  }
+  if (screen) {
+    const r = await pages[0].evaluate(() => window.publish('screen'));
+    if (r.bitrate !== 2000000) fail(`screen bitrate ${r.bitrate}, expected the 2 Mbit/s cap`);
+    pubs.push({ owner: 0, id: r.clientId, type: 'screen' });
+    console.log(`participant 0: screen publisher ${r.clientId}`);
+  }
+  // Everyone receives everyone else.
+  let subscriptions = 0;
+  for (let i = 0; i < n; i++) {
+    for (const p of pubs) {
+      if (p.owner === i) continue;
+      await pages[i].evaluate(([id, t]) => window.subscribe(id, t), [p.id, p.type]);
+      subscriptions++;
+    }
+  }
+  console.log(`${pubs.length} publishers, ${subscriptions} subscriptions`);
+
+  const t0 = Date.now();
+  for (;;) {
+    const states = await Promise.all(pages.map((p) => p.evaluate(() => window.state())));
+    const all = states.flatMap((s) => Object.values(s));
+    if (all.every((s) => s.connection === 'connected')) break;
+    if (all.some((s) => s.connection === 'failed')) fail(`a connection failed: ${JSON.stringify(states)}`);
+    if (Date.now() - t0 > 20000) fail(`not all connected after 20 s: ${JSON.stringify(states)}`);
+    await sleep(100);
+  }
+  console.log(`all ${pubs.length + subscriptions} peer connections up in ${Date.now() - t0} ms`);
+
+  // Media deltas over a 2 s window on every subscription (browser-testing.md).
+  await sleep(1500);
+  const first = await Promise.all(pages.map((p) => p.evaluate(() => window.summary())));
+  await sleep(2000);
+  const second = await Promise.all(pages.map((p) => p.evaluate(() => window.summary())));
+  for (let i = 0; i < n; i++) {
+    for (const [id, s1] of Object.entries(second[i])) {
+      const s0 = first[i][id];
+      if (s1.role === 'publisher') {
+        if (s1.sent - s0.sent <= 0) fail(`participant ${i}: publisher ${id} sent nothing`);
+        if (turn && (!s1.local || s1.local.type !== 'relay')) fail(`publisher not relayed: ${JSON.stringify(s1.local)}`);
+        continue;
+      }
+      const pub = pubs.find((p) => p.id === s1.publisherId);
+      const frames = s1.video.framesDecoded - s0.video.framesDecoded;
+      if (!s1.video || frames < 10) fail(`participant ${i} <- ${pub.owner} ${pub.type}: video not decoding: ${JSON.stringify([s0.video, s1.video])}`);
+      if (pub.type === 'video') {
+        if (!s1.audio || s1.audio.energy - s0.audio.energy <= 0) fail(`participant ${i} <- ${pub.owner}: no audio energy: ${JSON.stringify([s0.audio, s1.audio])}`);
+      }
+      if (s1.video.packetsLost > s1.video.packets / 20) fail(`participant ${i}: video loss ${s1.video.packetsLost}/${s1.video.packets}`);
+      if (turn && (!s1.local || s1.local.type !== 'relay')) fail(`subscriber not relayed: ${JSON.stringify(s1.local)}`);
+      console.log(`participant ${i} <- ${pub.owner} ${pub.type}: +${frames} frames (${s1.video.width}px), ` +
+                  `audio energy +${s1.audio ? (s1.audio.energy - s0.audio.energy).toFixed(3) : '-'}, ` +
+                  `lost ${s1.video.packetsLost}/${s1.video.packets}, ${s1.srtp}` +
+                  (s1.local ? `, local ${s1.local.type}/${s1.local.protocol}` : ''));
+    }
+  }
+  const events = await Promise.all(pages.map((p) => p.evaluate(() => window.events)));
+  const ice = events.flat().filter((e) => e.type === 'ice-completed').length;
+  if (ice < pubs.length + subscriptions) fail(`only ${ice} ice-completed events for ${pubs.length + subscriptions} clients`);
+  if (!events.flat().some((e) => e.type === 'update-load' && e.load > 0)) fail('no update-load event with load');
+  // Unpublishing closes that publisher's subscribers, announced to their owners.
+  await pages[0].evaluate((id) => window.unpublish(id), pubs[0].id);
+  for (let i = 0; ; i++) {
+    const ev = await Promise.all(pages.slice(1).map((p) => p.evaluate(() => window.events)));
+    if (ev.every((e) => e.some((x) => x.type === 'subscriber-closed'))) break;
+    if (i > 100) fail('no subscriber-closed events after delete-publisher');
+    await sleep(50);
+  }
+  console.log(`events: ${ice} ice-completed, update-load, subscriber-closed after delete-publisher`);
+  console.log('PASS');
+} finally {
+  await browser.close();
+}

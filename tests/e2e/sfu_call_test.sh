@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Headless Chromium through tern's SFU, set up over the MCU proxy protocol as a Talk signaling
+# server would: a 2-party call, a 4-party call with a screen share, and a relay-only
+# participant set that reaches the SFU through tern's own TURN over UDP and over TCP.
+source "$(dirname "$0")/../integration/lib.sh"
+E2E="$(cd "$(dirname "$0")" && pwd)"
+[[ -x /usr/lib/chromium/chromium ]] || fail "chromium is not installed (tools/tern setup installs it)"
+[[ -d "$E2E/node_modules/playwright-core" ]] || fail "playwright-core missing (tools/tern setup runs npm ci in tests/e2e)"
+
+topology_up
+start_dataplane
+start_controlplane
+wait_until 10 "the proxy protocol listener" listening tcp 9090
+
+mkdir -p "$WORK/www" "$WORK/tmp"
+cp "$E2E/sfu.html" "$WORK/www/"
+bg_in "$CNS" "$WORK/http.log" python3 -m http.server 8765 --bind 127.0.0.1 --directory "$WORK/www"
+wait_until 10 "the page server" bash -c "ip netns exec $CNS ss -Hltn | grep -q '127.0.0.1:8765'"
+
+# /welcome answers like the stock proxy.
+welcome=$(in_cli python3 -c "import urllib.request as u; print(u.urlopen('http://$US4:9090/welcome', timeout=5).read().decode())") ||
+  fail "GET /welcome failed"
+[[ "$welcome" == *'"nextcloud-spreed-signaling-proxy":"Welcome"'* ]] || fail "/welcome: $welcome"
+
+call() {  # call NAME PARTICIPANTS [driver options...]
+  local name="$1" n="$2"; shift 2
+  TMPDIR="$WORK/tmp" in_cli timeout -k 5 120 node "$E2E/sfu_call.mjs" "http://127.0.0.1:8765/sfu.html" \
+    "ws://$US4:9090/proxy" "$PROXY_KEY" tern-it "$n" "$@" 2>&1 | tee "$WORK/call_$name.log" | sed "s/^/[$name] /" >&2
+  grep -q '^PASS$' "$WORK/call_$name.log" || fail "the $name call did not pass"
+}
+
+call two 2
+counter_at_least sfu_dtls_punted 4 || fail "sfu_dtls_punted is $(counter sfu_dtls_punted)"
+call four 4 --screen
+log "SFU: rtp in $(counter sfu_rtp_in), out $(counter sfu_rtp_out), nacks answered $(counter sfu_nack_resent)"
+
+creds=$("$TERNCTL" --socket "$CP_SOCK" turn credentials --user e2e --ttl 600 | head -1)
+[[ "$creds" =~ ^username=([^ ]+)\ password=([^ ]+)$ ]] || fail "ternctl turn credentials: '$creds'"
+user="${BASH_REMATCH[1]}" pass="${BASH_REMATCH[2]}"
+handoff=$(counter sfu_turn_handoff)
+call relay-udp 2 --turn "turn:$US4:3478?transport=udp" "$user" "$pass"
+call relay-tcp 2 --turn "turn:$US4:3478?transport=tcp" "$user" "$pass"
+counter_at_least sfu_turn_handoff $((handoff + 200)) || fail "no SFU traffic through TURN: $(counter sfu_turn_handoff)"
+log "relay-only participants through TURN/UDP and TURN/TCP: handoffs $(( $(counter sfu_turn_handoff) - handoff )); PASS"
