@@ -380,10 +380,11 @@ Config build(const libconfig::Config& cfg) {
         if (cp.exists("proxy")) {
             const libconfig::Setting& p = cp["proxy"];
             ProxyConfig& pc = c.controlplane.proxy;
-            reject_unknown(p, {"enabled", "listen", "tokens", "max_token_age_s", "session_timeout_s", "camera_bitrate",
+            reject_unknown(p, {"enabled", "listen", "listen_netns", "tokens", "max_token_age_s", "session_timeout_s", "camera_bitrate",
                                "screen_bitrate", "video_codecs", "dtls_key", "public_addresses", "country"});
             pc.enabled = get_bool(p, "enabled", true);
             pc.listen = get_string(p, "listen", pc.listen);
+            pc.listen_netns = get_string(p, "listen_netns", "");
             if (pc.listen.rfind(':') == std::string::npos) {
                 fail(p["listen"], "listen is host:port, e.g. \"127.0.0.1:9090\" or \"[::1]:9090\"");
             }

@@ -110,6 +110,9 @@ struct DataplaneConfig {
 struct ProxyConfig {
     bool enabled = true;
     std::string listen = "127.0.0.1:9090";  // host:port, [v6]:port
+    /// A network namespace to listen in (a path such as /proc/1/ns/net), when the control plane
+    /// runs in another one (tools/tern up runs it in netns 'tern'); empty: its own.
+    std::string listen_netns;
     struct Token {
         std::string id;          // the `iss` of the signaling server's tokens (its token_id)
         std::string public_key;  // PEM file of its RSA public key

@@ -138,3 +138,40 @@ TEST_CASE("Config: TURN secrets from a file, comments skipped", "[config]") {
     REQUIRE_FALSE(missing);
     CHECK(missing.error().find("cannot read /nonexistent/secret") != std::string::npos);
 }
+
+TEST_CASE("Config: the proxy protocol group", "[config]") {
+    auto d = parse_config(kMinimal, "test.conf");
+    REQUIRE(d);
+    CHECK(d->controlplane.proxy.enabled);
+    CHECK(d->controlplane.proxy.listen == "127.0.0.1:9090");
+    CHECK(d->controlplane.proxy.camera_bitrate == 1'000'000);
+    CHECK(d->controlplane.proxy.screen_bitrate == 2'000'000);
+    CHECK(d->controlplane.proxy.dtls_key == "ecdsa");
+    auto c = parse_config(std::string(kMinimal) + R"(controlplane: { proxy: {
+        listen = "[::1]:9191"; listen_netns = "/proc/1/ns/net";
+        tokens = ( { id = "talk"; public_key = "/etc/tern/proxy/talk.pub.pem"; } );
+        camera_bitrate = 500000; video_codecs = ["H264", "VP8"]; dtls_key = "rsa";
+        public_addresses = ["203.0.113.7", "2001:db8::7"]; country = "DE"; }; };)", "p.conf");
+    REQUIRE(c);
+    const auto& p = c->controlplane.proxy;
+    CHECK(p.listen == "[::1]:9191");
+    CHECK(p.listen_netns == "/proc/1/ns/net");
+    REQUIRE(p.tokens.size() == 1);
+    CHECK(p.tokens[0].id == "talk");
+    CHECK(p.camera_bitrate == 500000);
+    CHECK(p.video_codecs == std::vector<std::string>{"H264", "VP8"});
+    CHECK(p.dtls_key == "rsa");
+    CHECK(p.public_addresses.size() == 2);
+    CHECK(p.country == "DE");
+    auto err = [&](const char* body) {
+        auto r = parse_config(std::string(kMinimal) + "controlplane: { proxy: { " + body + " }; };", "p.conf");
+        REQUIRE_FALSE(r);
+        return r.error();
+    };
+    CHECK(err(R"(video_codecs = ["theora"];)").find("theora") != std::string::npos);
+    CHECK(err(R"(listen = "9090";)").find("host:port") != std::string::npos);
+    CHECK(err(R"(tokens = ( { id = "x"; } );)").find("public_key") != std::string::npos);
+    CHECK(err(R"(dtls_key = "dsa";)").find("dtls_key") != std::string::npos);
+    CHECK(err(R"(public_addresses = ["example.com"];)").find("example.com") != std::string::npos);
+    CHECK(err(R"(camera_bitrate = 5;)").find("camera_bitrate") != std::string::npos);
+}

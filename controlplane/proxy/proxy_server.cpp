@@ -6,7 +6,13 @@
 #include <boost/beast/websocket.hpp>
 #include <openssl/rand.h>
 
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <deque>
 
 namespace tern::cp {
@@ -195,6 +201,24 @@ Result<bool, std::string> ProxyServer::start() {
         return R{unexpected("proxy listen address '" + host + "' is not an IP address")};
     }
     const auto port = static_cast<uint16_t>(std::strtoul(port_text.c_str(), nullptr, 10));
+    // The socket is made inside listen_netns (if set) and keeps that namespace afterwards.
+    int home = -1;
+    if (!pc.listen_netns.empty()) {
+        home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        const int there = open(pc.listen_netns.c_str(), O_RDONLY | O_CLOEXEC);
+        const bool entered = home >= 0 && there >= 0 && setns(there, CLONE_NEWNET) == 0;
+        const int err = errno;
+        if (there >= 0) {
+            close(there);
+        }
+        if (!entered) {
+            if (home >= 0) {
+                close(home);
+            }
+            return R{unexpected("cannot enter network namespace " + pc.listen_netns + " for the proxy listener: " +
+                                std::strerror(err))};
+        }
+    }
     acceptor_ = std::make_unique<tcp::acceptor>(io_);
     const tcp::endpoint ep{addr, port};
     acceptor_->open(ep.protocol(), ec);
@@ -205,11 +229,21 @@ Result<bool, std::string> ProxyServer::start() {
     if (!ec) {
         acceptor_->listen(asio::socket_base::max_listen_connections, ec);
     }
+    if (home >= 0) {
+        const bool back = setns(home, CLONE_NEWNET) == 0;
+        close(home);
+        if (!back) {
+            return R{unexpected(std::string("cannot return to the control plane's network namespace: ") +
+                                std::strerror(errno))};
+        }
+    }
     if (ec) {
         return R{unexpected("cannot listen on " + pc.listen + " for the proxy protocol: " + ec.message())};
     }
     port_ = acceptor_->local_endpoint().port();
-    log_.info("proxy protocol listening", {{"url", "ws://" + pc.listen + "/proxy"}, {"tokens", keys_.size()}});
+    log_.info("proxy protocol listening", {{"url", "ws://" + pc.listen + "/proxy"},
+                                           {"netns", pc.listen_netns.empty() ? "own" : pc.listen_netns},
+                                           {"tokens", keys_.size()}});
     accept();
     return R{true};
 }
