@@ -381,7 +381,8 @@ Config build(const libconfig::Config& cfg) {
             const libconfig::Setting& p = cp["proxy"];
             ProxyConfig& pc = c.controlplane.proxy;
             reject_unknown(p, {"enabled", "listen", "listen_netns", "tokens", "max_token_age_s", "session_timeout_s", "camera_bitrate",
-                               "screen_bitrate", "video_codecs", "dtls_key", "public_addresses", "country"});
+                               "screen_bitrate", "video_codecs", "dtls_key", "public_addresses", "country",
+                               "state_file"});
             pc.enabled = get_bool(p, "enabled", true);
             pc.listen = get_string(p, "listen", pc.listen);
             pc.listen_netns = get_string(p, "listen_netns", "");
@@ -422,6 +423,7 @@ Config build(const libconfig::Config& cfg) {
                 }
             }
             pc.country = get_string(p, "country", "");
+            pc.state_file = get_string(p, "state_file", pc.state_file);
         }
     }
     return c;

@@ -127,6 +127,9 @@ struct ProxyConfig {
     /// Addresses announced as ICE candidates; empty: the data plane ports' own addresses.
     std::vector<std::string> public_addresses;
     std::string country;  // announced in hello (ISO 3166 alpha-2), optional
+    /// Sessions, publishers and subscribers are saved here on every change, so a restarted
+    /// control plane (even after kill -9) takes over established calls; empty: not saved.
+    std::string state_file = "/run/tern/controlplane-state.json";
 };
 
 struct ControlplaneConfig {

@@ -165,7 +165,7 @@ private:
         // What a previous control plane left on the punt rings is not ours.
         dp_.drain_punt([](uint32_t, const tern::shm::RingMessage&) {});
         streams_.attach(dp_);
-        media_.attach(dp_);
+        media_.attach(dp_, instance_);
     }
 
     void ping_all() {

@@ -187,6 +187,17 @@ Result<bool, std::string> ProxyServer::start() {
             return R{unexpected(r.error())};
         }
     }
+    // Sessions of a previous process (its state file) wait for their signaling servers to resume.
+    for (const auto& j : media_.restore()) {
+        Session s;
+        s.id = j.value("id", "");
+        s.issuer = j.value("issuer", "");
+        s.detached_ms = 1;  // expires session_timeout_s after the first tick unless resumed
+        s.last_load = UINT64_MAX;
+        if (!s.id.empty()) {
+            sessions_[s.id] = std::move(s);
+        }
+    }
     if (keys_.size() == 0) {
         log_.warn("no proxy tokens configured: every hello will be refused (ternctl proxy token makes a key pair)");
     }
@@ -301,6 +312,7 @@ void ProxyServer::on_message(const std::shared_ptr<Connection>& conn, const std:
             sessions_.erase(it);
             conn->session.clear();
             conn->close();
+            persist();
         } else {
             ++n_.errors;
             conn->send(error(msg, "bad_request", "unknown message type '" + type + "'"));
@@ -348,6 +360,7 @@ void ProxyServer::hello(const std::shared_ptr<Connection>& conn, const json& msg
         id = session_id();
         sessions_[id] = Session{id, claims->issuer, {}, 0, UINT64_MAX};
         log_.info("proxy session opened", {{"session", id}, {"issuer", claims->issuer}});
+        persist();
     }
     Session& s = sessions_[id];
     s.conn = conn;
@@ -496,6 +509,14 @@ void ProxyServer::on_closed(Connection& conn) {
     }
 }
 
+void ProxyServer::persist() {
+    json list = json::array();
+    for (const auto& [id, s] : sessions_) {
+        list.push_back({{"id", id}, {"issuer", s.issuer}});
+    }
+    media_.set_sessions(std::move(list));
+}
+
 void ProxyServer::send_to_owner(const std::string& owner, const json& msg) {
     auto it = sessions_.find(owner);
     if (it == sessions_.end()) {
@@ -532,16 +553,24 @@ void ProxyServer::send_load(Session& s, bool force) {
 void ProxyServer::tick(uint64_t now_ms) {
     now_ms_ = now_ms;
     const uint64_t timeout_ms = uint64_t{cfg_.controlplane.proxy.session_timeout_s} * 1000;
+    bool changed = false;
     for (auto it = sessions_.begin(); it != sessions_.end();) {
         Session& s = it->second;
+        if (s.detached_ms == 1) {
+            s.detached_ms = now_ms;  // restored from the state file: the clock starts now
+        }
         if (s.detached_ms != 0 && now_ms - s.detached_ms > timeout_ms) {
             log_.info("proxy session expired", {{"session", s.id}});
             ++n_.expired;
             media_.remove_owned_by(s.id);
             it = sessions_.erase(it);
+            changed = true;
             continue;
         }
         ++it;
+    }
+    if (changed) {
+        persist();
     }
     if (now_ms - last_load_ms_ >= kLoadIntervalMs) {
         last_load_ms_ = now_ms;

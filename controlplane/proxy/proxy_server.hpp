@@ -65,6 +65,8 @@ private:
     void payload(Session& s, const std::shared_ptr<Connection>& conn, const nlohmann::json& msg);
     void send_to_owner(const std::string& owner, const nlohmann::json& msg);
     void send_load(Session& s, bool force);
+    /// Hands the session list to MediaSessions, which saves it with the clients.
+    void persist();
     static nlohmann::json error(const nlohmann::json& request, const std::string& code, const std::string& message);
 
     boost::asio::io_context& io_;

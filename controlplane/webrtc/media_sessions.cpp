@@ -6,7 +6,10 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 
 namespace tern::cp {
 
@@ -73,10 +76,23 @@ MediaSessions::MediaSessions(const Config& config, const Logger& log, std::share
     }
 }
 
-void MediaSessions::attach(DataplaneClient& dp) {
+void MediaSessions::attach(DataplaneClient& dp, uint64_t instance_id) {
     dp_ = &dp;
     ++generation_;
+    if (instance_id == instance_ && !stale_.empty()) {
+        for (const auto& [transport, worker] : stale_) {
+            command(worker, shm::MsgType::SfuRemove, shm::SfuRemoveCmd{generation_, transport});
+        }
+    }
+    stale_.clear();
+    if (instance_id == instance_ && !clients_.empty()) {
+        log_.info("data plane still holds our transports: calls continue",
+                  {{"clients", clients_.size()}, {"restored", restored_}});
+        save();
+        return;
+    }
     // A new data plane knows none of our transports: what was established is gone with it.
+    instance_ = instance_id;
     std::vector<std::string> all;
     for (const auto& [id, c] : clients_) {
         all.push_back(id);
@@ -86,6 +102,163 @@ void MediaSessions::attach(DataplaneClient& dp) {
             drop(id, true);
         }
     }
+    save();
+}
+
+// ---- the state file ---------------------------------------------------------------------------
+
+namespace {
+
+nlohmann::json codec_json(const CodecChoice& c) {
+    return {{"pt", c.pt}, {"name", c.name}, {"clock", c.clock_hz}, {"channels", c.channels},
+            {"fmtp", c.fmtp}, {"feedback", c.feedback}, {"sfu_codec", c.sfu_codec}};
+}
+
+CodecChoice codec_from(const nlohmann::json& j) {
+    CodecChoice c;
+    c.pt = j.at("pt").get<uint8_t>();
+    c.name = j.at("name").get<std::string>();
+    c.clock_hz = j.at("clock").get<uint32_t>();
+    c.channels = j.at("channels").get<uint8_t>();
+    c.fmtp = j.at("fmtp").get<std::string>();
+    c.feedback = j.at("feedback").get<std::vector<std::string>>();
+    c.sfu_codec = j.at("sfu_codec").get<uint8_t>();
+    return c;
+}
+
+}  // namespace
+
+nlohmann::json MediaSessions::client_json(const Client& c) const {
+    nlohmann::json sections = nlohmann::json::array();
+    for (const auto& s : c.sections) {
+        sections.push_back({{"mid", s.mid}, {"kind", static_cast<int>(s.kind)}, {"codec", codec_json(s.codec)},
+                            {"ssrc", s.ssrc}, {"rids", s.rids}});
+    }
+    nlohmann::json outgoing = nlohmann::json::array();
+    for (const auto& t : c.outgoing) {
+        outgoing.push_back({{"mid", t.mid}, {"kind", static_cast<int>(t.kind)}, {"codec", codec_json(t.codec)},
+                            {"ssrc", t.ssrc}, {"stream", t.stream_id}, {"track", t.track_id}});
+    }
+    return {{"id", c.id}, {"owner", c.owner}, {"publisher", c.publisher}, {"stream_type", c.stream_type},
+            {"sid", c.sid}, {"bitrate", c.bitrate}, {"transport", c.transport}, {"worker", c.worker},
+            {"ufrag", c.ufrag}, {"pwd", c.pwd}, {"sdp_version", c.sdp_version}, {"keys_sent", c.keys_sent},
+            {"ice_reported", c.ice_reported}, {"sections", sections}, {"tracks", c.tracks},
+            {"publisher_id", c.publisher_id}, {"outgoing", outgoing}};
+}
+
+std::unique_ptr<MediaSessions::Client> MediaSessions::client_from(const nlohmann::json& j) const {
+    auto c = std::make_unique<Client>();
+    c->id = j.at("id").get<std::string>();
+    c->owner = j.at("owner").get<std::string>();
+    c->publisher = j.at("publisher").get<bool>();
+    c->stream_type = j.at("stream_type").get<std::string>();
+    c->sid = j.at("sid").get<std::string>();
+    c->bitrate = j.at("bitrate").get<uint32_t>();
+    c->transport = j.at("transport").get<uint64_t>();
+    c->worker = j.at("worker").get<uint32_t>();
+    c->ufrag = j.at("ufrag").get<std::string>();
+    c->pwd = j.at("pwd").get<std::string>();
+    c->sdp_version = j.at("sdp_version").get<uint64_t>();
+    c->keys_sent = j.at("keys_sent").get<bool>();
+    c->ice_reported = j.at("ice_reported").get<bool>();
+    for (const auto& s : j.at("sections")) {
+        RemoteSection r;
+        r.mid = s.at("mid").get<std::string>();
+        r.kind = static_cast<MediaKind>(s.at("kind").get<int>());
+        r.codec = codec_from(s.at("codec"));
+        r.ssrc = s.at("ssrc").get<uint32_t>();
+        r.rids = s.at("rids").get<std::vector<std::string>>();
+        r.accepted = true;
+        c->sections.push_back(std::move(r));
+    }
+    c->tracks = j.at("tracks").get<std::vector<uint32_t>>();
+    c->publisher_id = j.at("publisher_id").get<std::string>();
+    for (const auto& t : j.at("outgoing")) {
+        OutgoingTrack o;
+        o.mid = t.at("mid").get<std::string>();
+        o.kind = static_cast<MediaKind>(t.at("kind").get<int>());
+        o.codec = codec_from(t.at("codec"));
+        o.ssrc = t.at("ssrc").get<uint32_t>();
+        o.stream_id = t.at("stream").get<std::string>();
+        o.track_id = t.at("track").get<std::string>();
+        c->outgoing.push_back(std::move(o));
+    }
+    return c;
+}
+
+void MediaSessions::set_sessions(nlohmann::json sessions) {
+    sessions_ = std::move(sessions);
+    save();
+}
+
+void MediaSessions::save() {
+    const std::string& path = cfg_.controlplane.proxy.state_file;
+    if (path.empty()) {
+        return;
+    }
+    nlohmann::json clients = nlohmann::json::array();
+    for (const auto& [id, c] : clients_) {
+        clients.push_back(client_json(*c));
+    }
+    const nlohmann::json state{{"version", 1},
+                               {"instance", std::to_string(instance_)},
+                               {"next_transport", next_transport_},
+                               {"next_track", next_track_},
+                               {"next_worker", next_worker_},
+                               {"sessions", sessions_},
+                               {"clients", clients}};
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream f(tmp, std::ios::trunc);
+        f << state.dump();
+        if (!f) {
+            log_.warn("cannot write the state file", {{"path", tmp}});
+            return;
+        }
+    }
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+        log_.warn("cannot replace the state file", {{"path", path}});
+    }
+}
+
+nlohmann::json MediaSessions::restore() {
+    const std::string& path = cfg_.controlplane.proxy.state_file;
+    std::ifstream f(path);
+    if (path.empty() || !f) {
+        return nlohmann::json::array();
+    }
+    std::stringstream text;
+    text << f.rdbuf();
+    const auto state = nlohmann::json::parse(text.str(), nullptr, false);
+    if (!state.is_object() || state.value("version", 0) != 1) {
+        log_.warn("state file unreadable; starting empty", {{"path", path}});
+        return nlohmann::json::array();
+    }
+    try {
+        instance_ = std::stoull(state.at("instance").get<std::string>());
+        next_transport_ = state.at("next_transport").get<uint64_t>();
+        next_track_ = state.at("next_track").get<uint32_t>();
+        next_worker_ = state.at("next_worker").get<uint32_t>();
+        for (const auto& j : state.at("clients")) {
+            auto c = client_from(j);
+            if (!c->keys_sent) {
+                stale_.emplace_back(c->transport, c->worker);  // its DTLS died with the previous process
+                continue;
+            }
+            by_transport_[c->transport] = c.get();
+            clients_[c->id] = std::move(c);
+            ++restored_;
+        }
+        sessions_ = state.at("sessions");
+    } catch (const nlohmann::json::exception& e) {
+        log_.warn("state file malformed; starting empty", {{"path", path}, {"error", e.what()}});
+        clients_.clear();
+        by_transport_.clear();
+        restored_ = 0;
+        return nlohmann::json::array();
+    }
+    log_.info("state restored", {{"path", path}, {"clients", restored_}, {"sessions", sessions_.size()}});
+    return sessions_;
 }
 
 void MediaSessions::detach() { dp_ = nullptr; }
@@ -158,6 +331,7 @@ Result<MediaSessions::Created, ClientError> MediaSessions::create_publisher(cons
                                     {"worker", c->worker}, {"bitrate", c->bitrate}});
     by_transport_[c->transport] = c.get();
     clients_[c->id] = std::move(c);
+    save();
     return R{std::move(out)};
 }
 
@@ -195,6 +369,7 @@ Result<MediaSessions::Created, ClientError> MediaSessions::create_subscriber(con
     log_.info("subscriber created", {{"client", c->id}, {"publisher", publisher_id}, {"transport", c->transport}});
     by_transport_[c->transport] = c.get();
     clients_[c->id] = std::move(c);
+    save();
     return R{std::move(out)};
 }
 
@@ -291,6 +466,7 @@ Result<std::string, ClientError> MediaSessions::offer(const std::string& id, con
     ++n_.offers;
     ++c.sdp_version;
     start_dtls(c, remote->fingerprint);
+    save();
     return R{write_answer(*remote, local_params(c))};
 }
 
@@ -333,6 +509,7 @@ Result<std::string, ClientError> MediaSessions::request_offer(const std::string&
         }
     }
     ++c.sdp_version;
+    save();
     return R{write_subscriber_offer(c.outgoing, local_params(c))};
 }
 
@@ -416,6 +593,7 @@ void MediaSessions::dtls_progress(Client& c) {
         if (command(c.worker, shm::MsgType::SfuKeys, cmd)) {
             c.keys_sent = true;
             ++n_.dtls_connected;
+            save();
             log_.info("DTLS connected", {{"client", c.id}, {"profile", c.dtls->profile_name()}});
         }
     } else if (c.dtls->state() == DtlsSession::State::Failed) {
@@ -473,6 +651,7 @@ void MediaSessions::on_transport_up(const shm::RingMessage& m) {
         if (events_.ice_completed) {
             events_.ice_completed(c.owner, c.id);
         }
+        save();
     }
 }
 
@@ -519,6 +698,7 @@ void MediaSessions::drop(const std::string& id, bool report) {
     if (report && events_.closed) {
         events_.closed(c->owner, c->id, c->publisher);
     }
+    save();
 }
 
 bool MediaSessions::remove(const std::string& id) {

@@ -51,8 +51,16 @@ public:
 
     MediaSessions(const Config& config, const Logger& log, std::shared_ptr<DtlsIdentity> identity, Events events);
 
-    void attach(DataplaneClient& dp);
+    /// A data plane was attached. If it is the instance the saved state was made with (this
+    /// control plane restarted, the data plane did not), established clients are kept: their
+    /// transports still forward. Otherwise every client is gone and reported closed.
+    void attach(DataplaneClient& dp, uint64_t instance_id);
     void detach();
+
+    /// Loads the state file (at start). Returns the proxy sessions saved with it.
+    nlohmann::json restore();
+    /// The proxy sessions to save with the clients (ProxyServer calls this on each change).
+    void set_sessions(nlohmann::json sessions);
 
     // ---- the proxy protocol's commands ------------------------------------------------------
     struct Created {
@@ -127,6 +135,10 @@ private:
     void drop(const std::string& id, bool report);
     template <class T>
     bool command(uint32_t worker, shm::MsgType type, const T& cmd);
+    /// Writes the state file (atomically: temporary file, then rename).
+    void save();
+    nlohmann::json client_json(const Client& c) const;
+    std::unique_ptr<Client> client_from(const nlohmann::json& j) const;
 
     const Config& cfg_;
     const Logger& log_;
@@ -140,6 +152,10 @@ private:
     std::map<std::string, std::unique_ptr<Client>> clients_;
     std::map<uint64_t, Client*> by_transport_;
     std::vector<LocalCandidate> addresses_;  // without ports
+    uint64_t instance_ = 0;                  // of the data plane the clients live on
+    nlohmann::json sessions_ = nlohmann::json::array();
+    uint64_t restored_ = 0;
+    std::vector<std::pair<uint64_t, uint32_t>> stale_;  // restored half-made transports (id, worker)
     struct Counts {
         uint64_t publishers_created = 0, subscribers_created = 0, offers = 0, answers = 0;
         uint64_t dtls_connected = 0, dtls_failed = 0, dtls_in = 0, dtls_out = 0, dtls_unknown = 0, candidates = 0;

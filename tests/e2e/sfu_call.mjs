@@ -4,7 +4,10 @@
 // optionally the first one also shares a "screen". Media must decode on every subscription.
 //
 //   node sfu_call.mjs PAGE_URL PROXY_URL KEY_FILE TOKEN_ID PARTICIPANTS [--screen]
-//                     [--turn URI USER PASS] [--phase NAME]
+//                     [--turn URI USER PASS] [--restart]
+// --restart: after the call is up, print READY and wait for a line on stdin (the test kills the
+// control plane with SIGKILL and starts it again meanwhile); then media must still flow, the
+// pages resume their proxy sessions, and one more participant joins everyone.
 import { chromium } from 'playwright-core';
 import { createSign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -12,6 +15,7 @@ import { readFileSync } from 'node:fs';
 const args = process.argv.slice(2);
 const [pageUrl, proxyUrl, keyFile, tokenId, count] = args;
 const screen = args.includes('--screen');
+const restart = args.includes('--restart');
 const turnAt = args.indexOf('--turn');
 const turn = turnAt > 0 ? { urls: args[turnAt + 1], username: args[turnAt + 2], credential: args[turnAt + 3] } : null;
 const fail = (msg) => { console.error(`FAIL: ${msg}`); process.exit(1); };
@@ -38,7 +42,8 @@ try {
   const pages = [];
   for (let i = 0; i < n; i++) {
     const p = await (await browser.newContext()).newPage();
-    p.on('console', (m) => { if (m.type() === 'error') console.error(`page ${i}: ${m.text()}`); });
+    // (Refused WebSocket reconnects while the control plane restarts are expected.)
+    p.on('console', (m) => { if (m.type() === 'error' && !/WebSocket connection|favicon|404/.test(m.text())) console.error(`page ${i}: ${m.text()}`); });
     await p.goto(pageUrl);
     const config = turn ? { iceServers: [turn], iceTransportPolicy: 'relay' } : {};
     const sid = await p.evaluate(([u, t, c]) => window.connect(u, t, c), [proxyUrl, token(), config]);
@@ -81,35 +86,78 @@ try {
   console.log(`all ${pubs.length + subscriptions} peer connections up in ${Date.now() - t0} ms`);
 
   // Media deltas over a 2 s window on every subscription (browser-testing.md).
-  await sleep(1500);
-  const first = await Promise.all(pages.map((p) => p.evaluate(() => window.summary())));
-  await sleep(2000);
-  const second = await Promise.all(pages.map((p) => p.evaluate(() => window.summary())));
-  for (let i = 0; i < n; i++) {
-    for (const [id, s1] of Object.entries(second[i])) {
-      const s0 = first[i][id];
-      if (s1.role === 'publisher') {
-        if (s1.sent - s0.sent <= 0) fail(`participant ${i}: publisher ${id} sent nothing`);
-        if (turn && (!s1.local || s1.local.type !== 'relay')) fail(`publisher not relayed: ${JSON.stringify(s1.local)}`);
-        continue;
+  async function checkMedia(label) {
+    await sleep(1500);
+    const first = await Promise.all(pages.map((p) => p.evaluate(() => window.summary())));
+    await sleep(2000);
+    const second = await Promise.all(pages.map((p) => p.evaluate(() => window.summary())));
+    for (let i = 0; i < pages.length; i++) {
+      for (const [id, s1] of Object.entries(second[i])) {
+        const s0 = first[i][id];
+        if (!s0) continue;
+        if (s1.role === 'publisher') {
+          if (s1.sent - s0.sent <= 0) fail(`${label}: participant ${i}: publisher ${id} sent nothing`);
+          if (turn && (!s1.local || s1.local.type !== 'relay')) fail(`publisher not relayed: ${JSON.stringify(s1.local)}`);
+          continue;
+        }
+        const pub = pubs.find((p) => p.id === s1.publisherId);
+        if (!pub) continue;  // unpublished
+        const frames = s1.video ? s1.video.framesDecoded - s0.video.framesDecoded : 0;
+        if (frames < 10) fail(`${label}: participant ${i} <- ${pub.owner} ${pub.type}: video not decoding: ${JSON.stringify([s0.video, s1.video])}`);
+        if (pub.type === 'video') {
+          if (!s1.audio || s1.audio.energy - s0.audio.energy <= 0) fail(`${label}: participant ${i} <- ${pub.owner}: no audio energy: ${JSON.stringify([s0.audio, s1.audio])}`);
+        }
+        if (s1.video.packetsLost > s1.video.packets / 20) fail(`${label}: participant ${i}: video loss ${s1.video.packetsLost}/${s1.video.packets}`);
+        if (turn && (!s1.local || s1.local.type !== 'relay')) fail(`subscriber not relayed: ${JSON.stringify(s1.local)}`);
+        console.log(`${label}: participant ${i} <- ${pub.owner} ${pub.type}: +${frames} frames (${s1.video.width}px), ` +
+                    `audio energy +${s1.audio ? (s1.audio.energy - s0.audio.energy).toFixed(3) : '-'}, ` +
+                    `lost ${s1.video.packetsLost}/${s1.video.packets}, ${s1.srtp}` +
+                    (s1.local ? `, local ${s1.local.type}/${s1.local.protocol}` : ''));
       }
-      const pub = pubs.find((p) => p.id === s1.publisherId);
-      const frames = s1.video.framesDecoded - s0.video.framesDecoded;
-      if (!s1.video || frames < 10) fail(`participant ${i} <- ${pub.owner} ${pub.type}: video not decoding: ${JSON.stringify([s0.video, s1.video])}`);
-      if (pub.type === 'video') {
-        if (!s1.audio || s1.audio.energy - s0.audio.energy <= 0) fail(`participant ${i} <- ${pub.owner}: no audio energy: ${JSON.stringify([s0.audio, s1.audio])}`);
-      }
-      if (s1.video.packetsLost > s1.video.packets / 20) fail(`participant ${i}: video loss ${s1.video.packetsLost}/${s1.video.packets}`);
-      if (turn && (!s1.local || s1.local.type !== 'relay')) fail(`subscriber not relayed: ${JSON.stringify(s1.local)}`);
-      console.log(`participant ${i} <- ${pub.owner} ${pub.type}: +${frames} frames (${s1.video.width}px), ` +
-                  `audio energy +${s1.audio ? (s1.audio.energy - s0.audio.energy).toFixed(3) : '-'}, ` +
-                  `lost ${s1.video.packetsLost}/${s1.video.packets}, ${s1.srtp}` +
-                  (s1.local ? `, local ${s1.local.type}/${s1.local.protocol}` : ''));
     }
+  }
+  await checkMedia('call');
+  if (restart) {
+    const lines = [];
+    let wake = null;
+    process.stdin.on('data', (d) => { lines.push(...d.toString().split('\n').filter(Boolean)); if (wake) wake(); });
+    const line = async () => { while (!lines.length) await new Promise((r) => { wake = r; }); return lines.shift(); };
+    console.log('READY');
+    if ((await line()) !== 'KILLED') fail('expected KILLED');
+    await checkMedia('without control plane');  // the data plane forwards on its own
+    console.log('CHECKED');
+    if ((await line()) !== 'GO') fail('expected GO');
+    for (let i = 0; ; i++) {
+      const r = await Promise.all(pages.map((p) => p.evaluate(() => [window.online, window.resumed])));
+      if (r.every(([online, resumed]) => online && resumed > 0)) break;
+      if (i > 200) fail(`proxy sessions not resumed: ${JSON.stringify(r)}`);
+      await sleep(50);
+    }
+    console.log('proxy sessions resumed on the restarted control plane');
+    await checkMedia('after restart');
+    // A newcomer publishes and receives everyone; everyone receives the newcomer.
+    const p = await (await browser.newContext()).newPage();
+    await p.goto(pageUrl);
+    await p.evaluate(([u, t]) => window.connect(u, t, {}), [proxyUrl, token()]);
+    pages.push(p);
+    const me = pages.length - 1;
+    const r = await p.evaluate(() => window.publish('video'));
+    const before = [...pubs];
+    pubs.push({ owner: me, id: r.clientId, type: 'video' });
+    for (const old of before) await p.evaluate(([id, t]) => window.subscribe(id, t), [old.id, old.type]);
+    for (let i = 0; i < me; i++) await pages[i].evaluate((id) => window.subscribe(id, 'video'), r.clientId);
+    for (let i = 0; ; i++) {
+      const st = await Promise.all(pages.map((q) => q.evaluate(() => window.state())));
+      if (st.flatMap((x) => Object.values(x)).every((x) => x.connection === 'connected')) break;
+      if (i > 400) fail(`newcomer's connections not up: ${JSON.stringify(st)}`);
+      await sleep(50);
+    }
+    await checkMedia('newcomer');
+    subscriptions += 2 * me;
   }
   const events = await Promise.all(pages.map((p) => p.evaluate(() => window.events)));
   const ice = events.flat().filter((e) => e.type === 'ice-completed').length;
-  if (ice < pubs.length + subscriptions) fail(`only ${ice} ice-completed events for ${pubs.length + subscriptions} clients`);
+  if (!restart && ice < pubs.length + subscriptions) fail(`only ${ice} ice-completed events for ${pubs.length + subscriptions} clients`);
   if (!events.flat().some((e) => e.type === 'update-load' && e.load > 0)) fail('no update-load event with load');
   // Unpublishing closes that publisher's subscribers, announced to their owners.
   await pages[0].evaluate((id) => window.unpublish(id), pubs[0].id);

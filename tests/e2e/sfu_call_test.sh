@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Headless Chromium through tern's SFU, set up over the MCU proxy protocol as a Talk signaling
-# server would: a 2-party call, a 4-party call with a screen share, and a relay-only
-# participant set that reaches the SFU through tern's own TURN over UDP and over TCP.
+# server would: a 2-party call, a 4-party call with a screen share, relay-only participants that
+# reach the SFU through tern's own TURN over UDP and over TCP, and a 2-party call that survives
+# kill -9 of the control plane (media keeps flowing; a third participant joins after restart).
 source "$(dirname "$0")/../integration/lib.sh"
 E2E="$(cd "$(dirname "$0")" && pwd)"
 [[ -x /usr/lib/chromium/chromium ]] || fail "chromium is not installed (tools/tern setup installs it)"
@@ -42,3 +43,34 @@ call relay-udp 2 --turn "turn:$US4:3478?transport=udp" "$user" "$pass"
 call relay-tcp 2 --turn "turn:$US4:3478?transport=tcp" "$user" "$pass"
 counter_at_least sfu_turn_handoff $((handoff + 200)) || fail "no SFU traffic through TURN: $(counter sfu_turn_handoff)"
 log "relay-only participants through TURN/UDP and TURN/TCP: handoffs $(( $(counter sfu_turn_handoff) - handoff )); PASS"
+
+# kill -9 of the control plane in the middle of a call.
+coproc CALL { TMPDIR="$WORK/tmp" in_cli timeout -k 5 150 node "$E2E/sfu_call.mjs" "http://127.0.0.1:8765/sfu.html" \
+  "ws://$US4:9090/proxy" "$PROXY_KEY" tern-it 2 --restart 2>&1; }
+call_pid=$CALL_PID
+BG_PIDS+=("$call_pid")
+exec {call_out}<&"${CALL[0]}" {call_in}>&"${CALL[1]}"
+while IFS= read -r -t 90 line <&"$call_out"; do
+  echo "$line" >>"$WORK/call_restart.log"; echo "[restart] $line" >&2
+  [[ "$line" == READY ]] && break
+  [[ "$line" == FAIL* ]] && fail "the call before the restart failed"
+done
+[[ "$(tail -1 "$WORK/call_restart.log")" == READY ]] || fail "the call never got ready"
+kill -KILL "$CP_PID"; wait "$CP_PID" 2>/dev/null || true
+CP_PID=""
+log "control plane killed (SIGKILL) during the call"
+echo KILLED >&"$call_in"  # the driver checks that media still flows without a control plane
+while IFS= read -r -t 60 line <&"$call_out"; do
+  echo "$line" >>"$WORK/call_restart.log"; echo "[restart] $line" >&2
+  [[ "$line" == CHECKED ]] && break
+  [[ "$line" == FAIL* ]] && fail "media stopped without the control plane"
+done
+[[ "$(tail -1 "$WORK/call_restart.log")" == CHECKED ]] || fail "no media check while the control plane was down"
+start_controlplane
+echo GO >&"$call_in"
+while IFS= read -r -t 120 line <&"$call_out"; do
+  echo "$line" >>"$WORK/call_restart.log"; echo "[restart] $line" >&2
+done
+wait "$call_pid" || true
+grep -q '^PASS$' "$WORK/call_restart.log" || fail "the call across the control plane restart did not pass"
+log "kill -9 of the control plane: media kept flowing, sessions resumed, a newcomer joined; PASS"

@@ -93,7 +93,7 @@ dataplane: {
           tls_certificate = "$WORK/tls.crt"; tls_private_key = "$WORK/tls.key"; };
 };
 controlplane: { admin_socket = "$CP_SOCK"; reconnect_ms = 50; ping_interval_ms = 200;
-  proxy: { enabled = true; listen = "0.0.0.0:9090";
+  proxy: { enabled = true; listen = "0.0.0.0:9090"; state_file = "$WORK/cp-state.json";
            tokens = ( { id = "tern-it"; public_key = "$WORK/proxy/tern-it.pub.pem"; } ); }; };
 CONF
 }
