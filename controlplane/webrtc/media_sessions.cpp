@@ -143,7 +143,8 @@ nlohmann::json MediaSessions::client_json(const Client& c) const {
             {"sid", c.sid}, {"bitrate", c.bitrate}, {"transport", c.transport}, {"worker", c.worker},
             {"ufrag", c.ufrag}, {"pwd", c.pwd}, {"sdp_version", c.sdp_version}, {"keys_sent", c.keys_sent},
             {"ice_reported", c.ice_reported}, {"sections", sections}, {"tracks", c.tracks},
-            {"publisher_id", c.publisher_id}, {"outgoing", outgoing}};
+            {"publisher_id", c.publisher_id}, {"outgoing", outgoing}, {"app_mid", c.app_mid},
+            {"labels", c.labels}};
 }
 
 std::unique_ptr<MediaSessions::Client> MediaSessions::client_from(const nlohmann::json& j) const {
@@ -173,6 +174,8 @@ std::unique_ptr<MediaSessions::Client> MediaSessions::client_from(const nlohmann
     }
     c->tracks = j.at("tracks").get<std::vector<uint32_t>>();
     c->publisher_id = j.at("publisher_id").get<std::string>();
+    c->app_mid = j.value("app_mid", "");
+    c->labels = j.value("labels", std::vector<std::string>{});
     for (const auto& t : j.at("outgoing")) {
         OutgoingTrack o;
         o.mid = t.at("mid").get<std::string>();
@@ -408,6 +411,7 @@ Result<std::string, ClientError> MediaSessions::offer(const std::string& id, con
     }
     CodecPreferences prefs;
     prefs.video = cfg_.controlplane.proxy.video_codecs;
+    prefs.data_channels = true;
     if (!c.video_pref.empty()) {
         // The publisher's own preference goes first ("vp9" or "vp9,vp8").
         std::vector<std::string> mine;
@@ -430,7 +434,7 @@ Result<std::string, ClientError> MediaSessions::offer(const std::string& id, con
         return R{unexpected(bad("bad_request", remote.error()))};
     }
     for (auto& s : remote->sections) {
-        if (s.accepted && s.ssrc == 0) {
+        if (s.accepted && s.kind != MediaKind::Application && s.ssrc == 0) {
             s.accepted = false;  // rid-only simulcast needs SSRC learning on the data plane (not yet)
             s.reject_reason = "simulcast by rid without SSRCs is not supported yet";
         }
@@ -443,6 +447,7 @@ Result<std::string, ClientError> MediaSessions::offer(const std::string& id, con
             continue;
         }
         if (s.kind == MediaKind::Application) {
+            c.app_mid = s.mid;
             continue;
         }
         const uint32_t track = next_track_++;
@@ -460,8 +465,8 @@ Result<std::string, ClientError> MediaSessions::offer(const std::string& id, con
         c.sections.push_back(s);
         c.tracks.push_back(track);
     }
-    if (c.sections.empty()) {
-        return R{unexpected(bad("bad_request", "the offer has no audio or video tern can receive"))};
+    if (c.sections.empty() && c.app_mid.empty()) {
+        return R{unexpected(bad("bad_request", "the offer has no audio, video or data channel tern can receive"))};
     }
     ++n_.offers;
     ++c.sdp_version;
@@ -482,9 +487,10 @@ Result<std::string, ClientError> MediaSessions::request_offer(const std::string&
         return R{unexpected(bad("unknown_client", "the publisher is gone"))};
     }
     const Client& pub = *pit->second;
-    if (pub.sections.empty()) {
+    if (pub.sections.empty() && pub.app_mid.empty()) {
         return R{unexpected(bad("bad_request", "the publisher has not sent its offer yet"))};
     }
+    c.app_mid = pub.app_mid;  // data channels reach subscribers under the publisher's mid
     if (c.outgoing.empty()) {
         for (std::size_t i = 0; i < pub.sections.size(); ++i) {
             const RemoteSection& s = pub.sections[i];
@@ -510,7 +516,7 @@ Result<std::string, ClientError> MediaSessions::request_offer(const std::string&
     }
     ++c.sdp_version;
     save();
-    return R{write_subscriber_offer(c.outgoing, local_params(c))};
+    return R{write_subscriber_offer(c.outgoing, local_params(c), c.app_mid)};
 }
 
 Result<bool, ClientError> MediaSessions::answer(const std::string& id, const std::string& sdp_text) {
@@ -555,6 +561,7 @@ Result<bool, ClientError> MediaSessions::candidate(const std::string& id, const 
 void MediaSessions::start_dtls(Client& c, const std::string& remote_fingerprint) {
     const uint64_t transport = c.transport;
     const uint32_t worker = c.worker;
+    Client* self = &c;
     c.dtls = std::make_unique<DtlsSession>(identity_, DtlsSession::Role::Server, remote_fingerprint,
                                            [this, transport, worker](ByteSpan d) {
                                                if (dp_ == nullptr) {
@@ -568,6 +575,11 @@ void MediaSessions::start_dtls(Client& c, const std::string& remote_fingerprint)
                                                    ++n_.dtls_out;
                                                }
                                            });
+    c.dtls->on_application = [self](ByteSpan d) {
+        if (self->data) {
+            self->data->on_packet(d);
+        }
+    };
     auto early = std::move(c.early);
     c.early.clear();
     for (const auto& d : early) {
@@ -594,12 +606,76 @@ void MediaSessions::dtls_progress(Client& c) {
             c.keys_sent = true;
             ++n_.dtls_connected;
             save();
+            start_data_channels(c);
             log_.info("DTLS connected", {{"client", c.id}, {"profile", c.dtls->profile_name()}});
         }
     } else if (c.dtls->state() == DtlsSession::State::Failed) {
         ++n_.dtls_failed;
         log_.warn("DTLS failed", {{"client", c.id}, {"error", c.dtls->error()}});
         drop(c.id, true);
+    }
+}
+
+void MediaSessions::start_data_channels(Client& c) {
+    if (c.app_mid.empty() || c.data || !c.dtls) {
+        return;
+    }
+    Client* self = &c;
+    c.data = std::make_unique<DataChannels>(true, [self](ByteSpan p) {
+        if (self->dtls) {
+            self->dtls->send_application(p);
+        }
+    });
+    c.data->on_connected = [this, self] {
+        ++n_.data_channels_up;
+        if (self->publisher) {
+            return;
+        }
+        // A subscriber gets the channels its publisher has opened so far (others as they come).
+        auto pit = clients_.find(self->publisher_id);
+        if (pit != clients_.end()) {
+            for (const auto& label : pit->second->labels) {
+                self->data->open_channel(label);
+            }
+        }
+    };
+    if (c.publisher) {
+        c.data->on_open = [this, self](const DataChannels::Channel& ch) {
+            if (std::find(self->labels.begin(), self->labels.end(), ch.label) == self->labels.end()) {
+                self->labels.push_back(ch.label);
+            }
+            for (auto& [id, s] : clients_) {
+                if (!s->publisher && s->publisher_id == self->id && s->data && s->data->connected()) {
+                    s->data->open_channel(ch.label);
+                }
+            }
+        };
+        c.data->on_message = [this, self](const DataChannels::Channel& ch, ByteSpan d, bool binary) {
+            ++n_.data_messages_in;
+            forward_data(*self, ch, d, binary);
+        };
+    }
+    c.data->start();
+}
+
+void MediaSessions::forward_data(const Client& pub, const DataChannels::Channel& ch, ByteSpan data, bool binary) {
+    for (auto& [id, s] : clients_) {
+        if (s->publisher || s->publisher_id != pub.id || !s->data || !s->data->connected()) {
+            continue;
+        }
+        int stream = -1;
+        for (const auto& [sid, c] : s->data->channels()) {
+            if (c.label == ch.label) {
+                stream = sid;
+                break;
+            }
+        }
+        if (stream < 0) {
+            stream = s->data->open_channel(ch.label);
+        }
+        if (stream >= 0 && s->data->send(static_cast<uint16_t>(stream), data, binary)) {
+            ++n_.data_messages_out;
+        }
     }
 }
 
@@ -656,6 +732,7 @@ void MediaSessions::on_transport_up(const shm::RingMessage& m) {
 }
 
 void MediaSessions::tick(uint64_t now_ms) {
+    DataChannels::advance_timers(now_ms);
     std::vector<std::string> failed;
     for (auto& [id, c] : clients_) {
         if (!c->dtls || c->dtls->state() != DtlsSession::State::Handshaking) {
@@ -766,7 +843,10 @@ nlohmann::json MediaSessions::stats() const {
             {"dtls_in", n_.dtls_in},
             {"dtls_out", n_.dtls_out},
             {"dtls_unknown_transport", n_.dtls_unknown},
-            {"candidates", n_.candidates}};
+            {"candidates", n_.candidates},
+            {"data_channels_up", n_.data_channels_up},
+            {"data_messages_in", n_.data_messages_in},
+            {"data_messages_out", n_.data_messages_out}};
 }
 
 }  // namespace tern::cp

@@ -15,6 +15,7 @@
 #include "common/result.hpp"
 #include "common/shm/spsc_ring.hpp"
 #include "controlplane/dp_client/dp_client.hpp"
+#include "controlplane/webrtc/data_channels.hpp"
 #include "controlplane/webrtc/dtls.hpp"
 #include "controlplane/webrtc/negotiation.hpp"
 
@@ -113,6 +114,9 @@ private:
         std::string ufrag, pwd;
         uint64_t sdp_version = 1;
         std::unique_ptr<DtlsSession> dtls;
+        std::string app_mid;                 // the data channel section, when negotiated
+        std::unique_ptr<DataChannels> data;  // its SCTP association, once DTLS is up
+        std::vector<std::string> labels;     // publisher: channels it opened (forwarded by label)
         std::vector<std::vector<std::byte>> early;  // DTLS that came before the remote description
         uint64_t dtls_started_ms = 0;
         bool keys_sent = false;
@@ -131,6 +135,9 @@ private:
     bool install_transport(Client& c);
     void start_dtls(Client& c, const std::string& remote_fingerprint);
     void dtls_progress(Client& c);
+    void start_data_channels(Client& c);
+    /// A message on a publisher's data channel goes to its subscribers' channel of that label.
+    void forward_data(const Client& pub, const DataChannels::Channel& ch, ByteSpan data, bool binary);
     LocalParams local_params(const Client& c) const;
     void drop(const std::string& id, bool report);
     template <class T>
@@ -159,6 +166,7 @@ private:
     struct Counts {
         uint64_t publishers_created = 0, subscribers_created = 0, offers = 0, answers = 0;
         uint64_t dtls_connected = 0, dtls_failed = 0, dtls_in = 0, dtls_out = 0, dtls_unknown = 0, candidates = 0;
+        uint64_t data_channels_up = 0, data_messages_in = 0, data_messages_out = 0;
     } n_;
 };
 

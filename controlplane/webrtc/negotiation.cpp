@@ -382,17 +382,21 @@ std::string write_answer(const RemoteDescription& offer, const LocalParams& loca
     return o.str();
 }
 
-std::string write_subscriber_offer(const std::vector<OutgoingTrack>& tracks, const LocalParams& local) {
+std::string write_subscriber_offer(const std::vector<OutgoingTrack>& tracks, const LocalParams& local,
+                                   const std::string& data_mid) {
     std::ostringstream o;
     o << "v=0\r\n"
       << "o=tern " << local.session_id << ' ' << local.session_version << " IN IP4 0.0.0.0\r\n"
       << "s=-\r\n"
       << "t=0 0\r\n"
       << "a=ice-lite\r\n";
-    if (!tracks.empty()) {
+    if (!tracks.empty() || !data_mid.empty()) {
         o << "a=group:BUNDLE";
         for (const auto& t : tracks) {
             o << ' ' << t.mid;
+        }
+        if (!data_mid.empty()) {
+            o << ' ' << data_mid;
         }
         o << "\r\n";
     }
@@ -409,6 +413,15 @@ std::string write_subscriber_offer(const std::vector<OutgoingTrack>& tracks, con
         codec_lines(o, t.codec);
         o << "a=ssrc:" << t.ssrc << " cname:" << t.stream_id << "\r\n"
           << "a=ssrc:" << t.ssrc << " msid:" << t.stream_id << ' ' << t.track_id << "\r\n";
+        candidate_lines(o, local);
+    }
+    if (!data_mid.empty()) {
+        o << "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"
+          << "c=IN IP4 0.0.0.0\r\n"
+          << "a=mid:" << data_mid << "\r\n";
+        transport_lines(o, local, "actpass");
+        o << "a=sctp-port:5000\r\n"
+          << "a=max-message-size:262144\r\n";
         candidate_lines(o, local);
     }
     return o.str();

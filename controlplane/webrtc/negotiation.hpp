@@ -97,8 +97,9 @@ struct OutgoingTrack {
     std::string track_id;
 };
 
-/// tern's offer to a subscriber.
-std::string write_subscriber_offer(const std::vector<OutgoingTrack>& tracks, const LocalParams& local);
+/// tern's offer to a subscriber; `data_mid` non-empty adds a data channel section with that mid.
+std::string write_subscriber_offer(const std::vector<OutgoingTrack>& tracks, const LocalParams& local,
+                                   const std::string& data_mid = "");
 
 /// Reads a subscriber's answer to write_subscriber_offer(): credentials, fingerprint, setup.
 Result<RemoteDescription, std::string> read_answer(const sdp::Session& answer);

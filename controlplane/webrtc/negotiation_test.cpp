@@ -188,6 +188,13 @@ TEST_CASE("negotiation: tern's offer to a subscriber and the browser's answer", 
     CHECK(o.media[1].attrs("ssrc") == std::vector<std::string_view>{"1432778632 cname:pub1", "1432778632 msid:pub1 video1"});
     CHECK(o.media[1].attr("msid") == "pub1 video1");
     CHECK(has_line(offer, "a=rtpmap:111 opus/48000/2"));
+    const auto with_dc = parsed(write_subscriber_offer(tracks, local(), "2"));
+    CHECK(with_dc.attr("group") == "BUNDLE 0 1 2");
+    REQUIRE(with_dc.media.size() == 3);
+    CHECK(with_dc.media[2].kind == "application");
+    CHECK(with_dc.media[2].proto == "UDP/DTLS/SCTP");
+    CHECK(with_dc.media[2].attr("sctp-port") == "5000");
+    CHECK(with_dc.media[2].attr("setup") == "actpass");
     CHECK(has_line(offer, "a=rtcp-fb:96 nack pli"));
 
     std::string answer =
