@@ -9,7 +9,7 @@
 namespace tern::shm {
 
 inline constexpr uint32_t kChannelMagic = 0x4e524554;  // "TERN" little-endian
-inline constexpr uint32_t kSchemaVersion = 9;
+inline constexpr uint32_t kSchemaVersion = 10;
 
 // ---- unix socket handshake ------------------------------------------------------------
 
@@ -49,6 +49,7 @@ enum class MsgType : uint16_t {
     SfuPublication = 5,    // an incoming stream (one layer of a track)
     SfuSubscription = 6,   // a track sent out on a transport
     SfuRemove = 7,         // remove a transport and everything on it
+    SfuLayer = 8,          // choose a subscription's simulcast layer
     // events, lcore -> control plane
     Pong = 101,
     TurnAllocation = 102,
@@ -153,7 +154,7 @@ struct SfuTransportCmd {
     uint16_t port;  // data plane port index
     uint8_t ufrag_len;
     uint8_t pwd_len;
-    uint32_t reserved;
+    uint32_t max_kbps;  // what a publisher may send in all (REMB); 0 = no REMB
     char ufrag[64];
     char pwd[128];
 };
@@ -170,6 +171,8 @@ struct SfuKeysCmd {
     uint8_t reserved2[4];
 };
 
+/// ssrc 0 with a rid: a simulcast layer whose SSRC the data plane learns from the RTP stream id
+/// header extension (RFC 8852) with id `rid_ext`.
 struct SfuPublicationCmd {
     uint64_t generation;
     uint64_t id;
@@ -178,7 +181,17 @@ struct SfuPublicationCmd {
     int32_t layer;
     uint32_t clock_hz;
     uint8_t codec;  // sfu::Codec
-    uint8_t reserved[7];
+    uint8_t rid_ext;
+    uint8_t rid_len;
+    uint8_t reserved[5];
+    char rid[16];
+};
+
+struct SfuLayerCmd {
+    uint64_t generation;
+    uint64_t id;
+    uint32_t out_ssrc;
+    int32_t layer;  // -1 pauses
 };
 
 struct SfuSubscriptionCmd {

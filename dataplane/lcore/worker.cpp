@@ -212,7 +212,7 @@ void Worker::poll_commands() noexcept {
             }
         }
         if (msg.type >= static_cast<uint16_t>(shm::MsgType::SfuTransport) &&
-            msg.type <= static_cast<uint16_t>(shm::MsgType::SfuRemove)) {
+            msg.type <= static_cast<uint16_t>(shm::MsgType::SfuLayer)) {
             apply_sfu_command(msg.type, msg.payload);
         }
         if (msg.type == static_cast<uint16_t>(shm::MsgType::TurnList) &&
@@ -251,7 +251,8 @@ void Worker::apply_sfu_command(uint16_t type, ByteSpan p) noexcept {
         case shm::MsgType::SfuTransport: {
             shm::SfuTransportCmd c;
             if (read_cmd(p, c) && c.port < sfu_.size() && c.ufrag_len <= sizeof c.ufrag && c.pwd_len <= sizeof c.pwd) {
-                ok = sfu_[c.port]->add_transport(c.id, {c.ufrag, c.ufrag_len}, {c.pwd, c.pwd_len});
+                ok = sfu_[c.port]->add_transport(c.id, {c.ufrag, c.ufrag_len}, {c.pwd, c.pwd_len},
+                                                 uint64_t{c.max_kbps} * 1000);
             }
             break;
         }
@@ -273,9 +274,13 @@ void Worker::apply_sfu_command(uint16_t type, ByteSpan p) noexcept {
         }
         case shm::MsgType::SfuPublication: {
             shm::SfuPublicationCmd c;
-            if (read_cmd(p, c) && c.codec <= static_cast<uint8_t>(sfu::Codec::Other)) {
+            if (read_cmd(p, c) && c.codec <= static_cast<uint8_t>(sfu::Codec::Other) && c.rid_len <= sizeof c.rid) {
                 for (auto& e : sfu_) {
-                    ok = e->add_publication(c.id, c.ssrc, c.track, c.layer, static_cast<sfu::Codec>(c.codec), c.clock_hz) || ok;
+                    const auto codec = static_cast<sfu::Codec>(c.codec);
+                    ok = (c.ssrc == 0 && c.rid_len > 0
+                              ? e->add_rid_publication(c.id, {c.rid, c.rid_len}, c.rid_ext, c.track, c.layer, codec, c.clock_hz)
+                              : e->add_publication(c.id, c.ssrc, c.track, c.layer, codec, c.clock_hz)) ||
+                         ok;
                 }
             }
             break;
@@ -285,6 +290,15 @@ void Worker::apply_sfu_command(uint16_t type, ByteSpan p) noexcept {
             if (read_cmd(p, c)) {
                 for (auto& e : sfu_) {
                     ok = e->add_subscription(c.id, c.track, c.out_ssrc, c.out_pt, c.target_layer) || ok;
+                }
+            }
+            break;
+        }
+        case shm::MsgType::SfuLayer: {
+            shm::SfuLayerCmd c;
+            if (read_cmd(p, c)) {
+                for (auto& e : sfu_) {
+                    ok = e->set_target_layer(c.id, c.out_ssrc, c.layer) || ok;
                 }
             }
             break;

@@ -52,7 +52,7 @@ Sfu::Sfu(uint16_t port, const SfuLimits& limits, shm::LcoreCounters& counters, M
 
 // ---- control ----------------------------------------------------------------------------------
 
-bool Sfu::add_transport(uint64_t id, std::string_view ufrag, std::string_view pwd) {
+bool Sfu::add_transport(uint64_t id, std::string_view ufrag, std::string_view pwd, uint64_t max_bps) {
     if (by_id_.count(id) != 0 || by_ufrag_.count(std::string(ufrag)) != 0 || ufrag.empty() || pwd.empty() ||
         by_id_.size() >= limits_.max_transports) {
         return false;
@@ -62,6 +62,7 @@ bool Sfu::add_transport(uint64_t id, std::string_view ufrag, std::string_view pw
     t->ufrag = std::string(ufrag);
     t->pwd = crypto::HmacSha1Key{as_bytes(pwd.data(), pwd.size())};
     t->rtcp_ssrc = static_cast<uint32_t>(id * 2654435761U) | 1;
+    t->max_bps = max_bps;
     uint32_t slot = 0;
     while (slot < transports_.size() && transports_[slot]) {
         ++slot;
@@ -106,6 +107,12 @@ bool Sfu::remove_transport(uint64_t id) {
     for (auto p = pubs_by_layer_.begin(); p != pubs_by_layer_.end();) {
         p = pubs_[p->second].transport == slot ? pubs_by_layer_.erase(p) : std::next(p);
     }
+    for (Publication& p : pubs_) {
+        if (p.transport == slot) {
+            p.transport = kGone;  // the slot may serve another transport later
+            p.store.reset();
+        }
+    }
     for (auto r = by_remote_.begin(); r != by_remote_.end();) {
         r = r->second == slot ? by_remote_.erase(r) : std::next(r);
     }
@@ -128,6 +135,119 @@ bool Sfu::add_publication(uint64_t id, uint32_t ssrc, uint32_t track, int layer,
     pub_by_ssrc_[ssrc] = static_cast<uint32_t>(pubs_.size() - 1);
     pubs_by_layer_.emplace(uint64_t{track} << 32 | static_cast<uint32_t>(layer), static_cast<uint32_t>(pubs_.size() - 1));
     return true;
+}
+
+bool Sfu::add_rid_publication(uint64_t id, std::string_view rid, uint8_t rid_ext, uint32_t track, int layer,
+                              Codec codec, uint32_t clock_hz) {
+    auto it = by_id_.find(id);
+    if (it == by_id_.end() || rid.empty() || rid.size() > 16 || rid_ext == 0 || layer < 0) {
+        return false;
+    }
+    for (const Publication& p : pubs_) {
+        if (p.transport == it->second && p.rid == rid && p.track == track) {
+            return false;
+        }
+    }
+    Publication pub{it->second, 0, track, layer, codec, clock_hz, 0, false, nullptr, std::string(rid)};
+    if (codec != Codec::Opus) {
+        pub.store = std::make_unique<PacketStore>(limits_.nack_slots);
+    }
+    pubs_.push_back(std::move(pub));
+    pubs_by_layer_.emplace(uint64_t{track} << 32 | static_cast<uint32_t>(layer), static_cast<uint32_t>(pubs_.size() - 1));
+    transports_[it->second]->rid_ext = rid_ext;
+    return true;
+}
+
+bool Sfu::learn_ssrc(Transport& t, const wire::RtpView& v) noexcept {
+    if (t.rid_ext == 0 || !v.extension) {
+        return false;
+    }
+    // RFC 8285: one-byte (0xBEDE) or two-byte (0x100X) elements; find the stream id.
+    ByteSpan e = v.ext_data;
+    std::string_view rid;
+    const bool two = wire::is_rtp_ext_two_byte(v.ext_profile);
+    if (!two && v.ext_profile != wire::kRtpExtOneByte) {
+        return false;
+    }
+    std::size_t i = 0;
+    while (i < e.size()) {
+        const uint8_t b = std::to_integer<uint8_t>(e[i]);
+        if (b == 0) {
+            ++i;  // padding
+            continue;
+        }
+        uint8_t id = 0;
+        std::size_t len = 0;
+        if (two) {
+            if (i + 2 > e.size()) {
+                break;
+            }
+            id = b;
+            len = std::to_integer<uint8_t>(e[i + 1]);
+            i += 2;
+        } else {
+            id = b >> 4;
+            len = (b & 0x0f) + 1u;
+            if (id == 15) {
+                break;
+            }
+            i += 1;
+        }
+        if (i + len > e.size()) {
+            break;
+        }
+        if (id == t.rid_ext) {
+            rid = std::string_view(reinterpret_cast<const char*>(e.data() + i), len);
+            break;
+        }
+        i += len;
+    }
+    if (rid.empty()) {
+        return false;
+    }
+    const uint32_t slot = by_id_[t.id];
+    for (uint32_t pi = 0; pi < pubs_.size(); ++pi) {
+        Publication& p = pubs_[pi];
+        if (p.transport == slot && p.ssrc == 0 && p.rid == rid) {
+            p.ssrc = v.ssrc;
+            pub_by_ssrc_[v.ssrc] = pi;  // control work on the packet path, once per layer
+            count(Counter::SfuSsrcLearned);
+            return true;
+        }
+    }
+    return false;
+}
+
+void Sfu::send_remb(Transport& t, uint64_t now_us) noexcept {
+    t.last_remb_us = now_us;
+    std::array<uint32_t, 16> ssrcs{};
+    std::size_t n = 0;
+    const uint32_t slot = by_id_[t.id];
+    for (const Publication& p : pubs_) {
+        if (p.transport == slot && p.ssrc != 0 && n < ssrcs.size()) {
+            ssrcs[n++] = p.ssrc;
+        }
+    }
+    if (n == 0 || !t.connected || !t.tx) {
+        return;
+    }
+    MediaSink::Buf buf;
+    if (!sink_.alloc(buf) || buf.room < kMaxRtcpOut) {
+        if (buf.handle != nullptr) {
+            sink_.discard(buf);
+        }
+        return;
+    }
+    ByteWriter w{MutableByteSpan{buf.payload, 96}};
+    wire::rtcp::write_remb(w, t.rtcp_ssrc, t.max_bps, ssrcs.data(), n);
+    std::size_t sealed = 0;
+    if (!w.ok() || t.tx->protect_rtcp(buf.payload, w.size(), buf.room, sealed) != srtp::Status::Ok) {
+        sink_.discard(buf);
+        return;
+    }
+    sink_.send(buf, sealed, t.remote_mac, t.local, t.remote);
+    ++t.stats.rembs_sent;
+    count(Counter::SfuRembSent);
 }
 
 bool Sfu::add_subscription(uint64_t id, uint32_t track, uint32_t out_ssrc, uint8_t out_pt, int target_layer) {
@@ -345,12 +465,18 @@ Sfu::Outcome Sfu::on_rtp(Transport& t, std::byte* p, std::size_t len, uint64_t n
         return Outcome::Drop;
     }
     auto it = pub_by_ssrc_.find(v.ssrc);
+    if (it == pub_by_ssrc_.end() && learn_ssrc(t, v)) {
+        it = pub_by_ssrc_.find(v.ssrc);
+    }
     if (it == pub_by_ssrc_.end() || &t != transports_[pubs_[it->second].transport].get()) {
         count(Counter::SfuDropUnknown);
         return Outcome::Drop;
     }
     count(Counter::SfuRtpIn);
     ++t.stats.rtp_in;
+    if (t.max_bps != 0 && now_us - t.last_remb_us >= 500'000) {
+        send_remb(t, now_us);  // the publisher's budget: its bandwidth estimate stays under it
+    }
     const Publication& pub = pubs_[it->second];
     if (pub.store) {
         pub.store->put(v.seq, p, n, now_us);

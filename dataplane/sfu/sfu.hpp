@@ -22,6 +22,7 @@
 #include "common/crypto/hmac.hpp"
 #include "common/shm/counters.hpp"
 #include "common/srtp/srtp.hpp"
+#include "common/wire/rtp.hpp"
 #include "common/wire/stun/stun_message.hpp"
 #include "dataplane/sfu/keyframe.hpp"
 #include "dataplane/sfu/retransmit_cache.hpp"
@@ -79,12 +80,17 @@ public:
     [[nodiscard]] uint16_t port() const noexcept { return port_; }
 
     // ---- control (between bursts; may allocate) ---------------------------------------------
-    bool add_transport(uint64_t id, std::string_view local_ufrag, std::string_view local_pwd);
+    /// `max_bps`: the publisher's budget, announced to it by REMB about twice a second (0: none).
+    bool add_transport(uint64_t id, std::string_view local_ufrag, std::string_view local_pwd, uint64_t max_bps = 0);
     bool set_keys(uint64_t id, const srtp::MasterKey& rx, const srtp::MasterKey& tx);
     bool remove_transport(uint64_t id);
     /// A published stream (one simulcast layer): RTP with `ssrc` on transport `id` belongs to
     /// track `track`, layer `layer`.
     bool add_publication(uint64_t id, uint32_t ssrc, uint32_t track, int layer, Codec codec, uint32_t clock_hz);
+    /// A simulcast layer announced by rid only: its SSRC is learnt from the first packet whose
+    /// RTP stream id extension (id `rid_ext`) carries `rid`.
+    bool add_rid_publication(uint64_t id, std::string_view rid, uint8_t rid_ext, uint32_t track, int layer,
+                             Codec codec, uint32_t clock_hz);
     /// Transport `id` receives track `track` as `out_ssrc` with payload type `out_pt`.
     bool add_subscription(uint64_t id, uint32_t track, uint32_t out_ssrc, uint8_t out_pt, int target_layer);
     bool set_target_layer(uint64_t id, uint32_t out_ssrc, int layer);
@@ -105,6 +111,7 @@ public:
         wire::Endpoint remote;
         uint64_t rtp_in = 0, rtp_out = 0, nacks_answered = 0, plis_sent = 0;
         uint64_t remb_bps = 0;
+        uint64_t rembs_sent = 0;
     };
     [[nodiscard]] bool info(uint64_t id, TransportInfo& out) const noexcept;
 
@@ -120,6 +127,9 @@ private:
         std::unique_ptr<srtp::Context> rx;
         std::unique_ptr<srtp::Context> tx;
         uint32_t rtcp_ssrc = 0;  // the SSRC the SFU sends RTCP from on this transport
+        uint64_t max_bps = 0;    // REMB to a publisher
+        uint64_t last_remb_us = 0;
+        uint8_t rid_ext = 0;     // RTP stream id extension id, when it publishes by rid
         std::unordered_map<uint32_t, uint32_t> subs;  // our outgoing SSRC -> subscription
         TransportInfo stats;
     };
@@ -138,8 +148,9 @@ private:
         };
         std::vector<Meta> meta;
     };
+    static constexpr uint32_t kGone = UINT32_MAX;  // a publication whose transport was removed
     struct Publication {
-        uint32_t transport = 0;  // index into transports_
+        uint32_t transport = 0;  // index into transports_ (kGone: removed)
         uint32_t ssrc = 0;
         uint32_t track = 0;
         int layer = 0;
@@ -148,6 +159,7 @@ private:
         uint64_t last_pli_us = 0;
         bool pli_sent = false;
         std::unique_ptr<PacketStore> store;  // video only
+        std::string rid;  // simulcast by rid: ssrc stays 0 until learnt
     };
     struct Subscription {
         uint32_t transport = 0;
@@ -178,6 +190,9 @@ private:
     void retransmit(Subscription& s, uint16_t out_seq, uint64_t now_us) noexcept;
     void request_keyframe(uint32_t track, int layer, uint64_t now_us) noexcept;
     void send_pli(Publication& pub, uint64_t now_us) noexcept;
+    void send_remb(Transport& t, uint64_t now_us) noexcept;
+    /// An unknown SSRC on a transport that publishes by rid: binds it to the layer its rid names.
+    bool learn_ssrc(Transport& t, const wire::RtpView& v) noexcept;
     Transport* by_remote(const wire::Endpoint& peer) noexcept;
     static uint64_t remote_key(const wire::Endpoint& e) noexcept;
     void count(shm::Counter c, uint64_t n = 1) noexcept { shm::bump(counters_.v[static_cast<std::size_t>(c)], n); }
