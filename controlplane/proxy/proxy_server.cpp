@@ -490,7 +490,12 @@ void ProxyServer::payload(Session& s, const std::shared_ptr<Connection>& conn, c
     } else if (type == "endOfCandidates") {
         reply(json());
     } else if (type == "selectStream") {
-        reply(json());  // one layer per publisher today: every choice is already met
+        auto r = media_.select_stream(id, inner);
+        if (!r) {
+            conn->send(error(msg, r.error().code, r.error().message));
+            return;
+        }
+        reply(json());
     } else {
         conn->send(error(msg, "unsupported_payload", "unknown payload type '" + type + "'"));
     }

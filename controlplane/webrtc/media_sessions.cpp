@@ -292,6 +292,7 @@ bool MediaSessions::install_transport(Client& c) {
     t.port = 0;
     t.ufrag_len = static_cast<uint8_t>(c.ufrag.size());
     t.pwd_len = static_cast<uint8_t>(c.pwd.size());
+    t.max_kbps = c.publisher ? c.bitrate / 1000 : 0;  // REMB tells the publisher its budget
     std::memcpy(t.ufrag, c.ufrag.data(), c.ufrag.size());
     std::memcpy(t.pwd, c.pwd.data(), c.pwd.size());
     return command(c.worker, shm::MsgType::SfuTransport, t);
@@ -433,10 +434,22 @@ Result<std::string, ClientError> MediaSessions::offer(const std::string& id, con
     if (!remote) {
         return R{unexpected(bad("bad_request", remote.error()))};
     }
+    auto rid_ext_of = [](const RemoteSection& s) -> uint8_t {
+        for (const auto& e : s.extensions) {
+            if (e.uri == "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id") {
+                return e.id;
+            }
+        }
+        return 0;
+    };
     for (auto& s : remote->sections) {
-        if (s.accepted && s.kind != MediaKind::Application && s.ssrc == 0) {
-            s.accepted = false;  // rid-only simulcast needs SSRC learning on the data plane (not yet)
-            s.reject_reason = "simulcast by rid without SSRCs is not supported yet";
+        if (s.accepted && s.kind != MediaKind::Application && s.ssrc == 0 &&
+            (s.rids.empty() || s.rids.size() > 4 || rid_ext_of(s) == 0)) {
+            s.accepted = false;
+            s.reject_reason = "simulcast needs the rtp-stream-id extension and at most four rids";
+        }
+        if (s.accepted && !s.rids.empty() && s.ssrc != 0) {
+            s.rids.clear();  // SSRC-signalled: one layer as far as tern is concerned
         }
     }
     c.sections.clear();
@@ -451,16 +464,25 @@ Result<std::string, ClientError> MediaSessions::offer(const std::string& id, con
             continue;
         }
         const uint32_t track = next_track_++;
-        shm::SfuPublicationCmd p{};
-        p.generation = generation_;
-        p.id = c.transport;
-        p.ssrc = s.ssrc;
-        p.track = track;
-        p.layer = 0;
-        p.clock_hz = s.codec.clock_hz;
-        p.codec = s.codec.sfu_codec;
-        if (!command(c.worker, shm::MsgType::SfuPublication, p)) {
-            return R{unexpected(bad("timeout", "the data plane's command ring is full"))};
+        // One publication per layer: rids are listed best first, layer 0 is the lowest.
+        const std::size_t layers = std::max<std::size_t>(1, s.rids.size());
+        for (std::size_t i = 0; i < layers; ++i) {
+            shm::SfuPublicationCmd p{};
+            p.generation = generation_;
+            p.id = c.transport;
+            p.ssrc = s.ssrc;
+            p.track = track;
+            p.layer = static_cast<int32_t>(layers - 1 - i);
+            p.clock_hz = s.codec.clock_hz;
+            p.codec = s.codec.sfu_codec;
+            if (!s.rids.empty()) {
+                p.rid_ext = rid_ext_of(s);
+                p.rid_len = static_cast<uint8_t>(std::min(s.rids[i].size(), sizeof p.rid));
+                std::memcpy(p.rid, s.rids[i].data(), p.rid_len);
+            }
+            if (!command(c.worker, shm::MsgType::SfuPublication, p)) {
+                return R{unexpected(bad("timeout", "the data plane's command ring is full"))};
+            }
         }
         c.sections.push_back(s);
         c.tracks.push_back(track);
@@ -507,7 +529,7 @@ Result<std::string, ClientError> MediaSessions::request_offer(const std::string&
             sc.track = pub.tracks[i];
             sc.out_ssrc = t.ssrc;
             sc.out_pt = s.codec.pt;
-            sc.target_layer = 0;
+            sc.target_layer = default_layer(s);
             if (!command(c.worker, shm::MsgType::SfuSubscription, sc)) {
                 return R{unexpected(bad("timeout", "the data plane's command ring is full"))};
             }
@@ -540,6 +562,37 @@ Result<bool, ClientError> MediaSessions::answer(const std::string& id, const std
     ++n_.answers;
     if (!c.dtls) {
         start_dtls(c, remote->fingerprint);
+    }
+    return R{true};
+}
+
+Result<bool, ClientError> MediaSessions::select_stream(const std::string& id, const nlohmann::json& payload) {
+    using R = Result<bool, ClientError>;
+    auto f = find(id, false);
+    if (!f) {
+        return R{unexpected(f.error())};
+    }
+    Client& c = **f;
+    auto pit = clients_.find(c.publisher_id);
+    if (pit == clients_.end()) {
+        return R{unexpected(bad("unknown_client", "the publisher is gone"))};
+    }
+    const Client& pub = *pit->second;
+    const bool video_on = !payload.contains("video") || !payload["video"].is_boolean() || payload["video"].get<bool>();
+    for (std::size_t i = 0; i < c.outgoing.size() && i < pub.sections.size(); ++i) {
+        const RemoteSection& s = pub.sections[i];
+        if (s.kind != MediaKind::Video) {
+            continue;
+        }
+        int layer = default_layer(s);
+        if (payload.contains("substream") && payload["substream"].is_number_integer()) {
+            const int max = std::max<int>(0, static_cast<int>(s.rids.size()) - 1);
+            layer = std::clamp(payload["substream"].get<int>(), 0, max);
+        }
+        const shm::SfuLayerCmd cmd{generation_, c.transport, c.outgoing[i].ssrc, video_on ? layer : -1};
+        if (!command(c.worker, shm::MsgType::SfuLayer, cmd)) {
+            return R{unexpected(bad("timeout", "the data plane's command ring is full"))};
+        }
     }
     return R{true};
 }

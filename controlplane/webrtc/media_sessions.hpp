@@ -88,6 +88,8 @@ public:
     Result<std::string, ClientError> request_offer(const std::string& client_id);
     /// A subscriber's answer.
     Result<bool, ClientError> answer(const std::string& client_id, const std::string& sdp);
+    /// selectStream: a subscriber's simulcast layer (`substream`, 0 = lowest) or video off.
+    Result<bool, ClientError> select_stream(const std::string& client_id, const nlohmann::json& payload);
     /// A trickled candidate: checked and counted; tern (ICE-lite) needs none.
     Result<bool, ClientError> candidate(const std::string& client_id, const nlohmann::json& payload);
 
@@ -133,6 +135,11 @@ private:
 
     Result<Client*, ClientError> find(const std::string& id, bool publisher);
     bool install_transport(Client& c);
+    /// The layer a new subscription starts on: the second best of a simulcast track (sent even
+    /// under a tight budget), else the only one.
+    static int default_layer(const RemoteSection& s) {
+        return s.rids.size() >= 2 ? static_cast<int>(s.rids.size()) - 2 : 0;
+    }
     void start_dtls(Client& c, const std::string& remote_fingerprint);
     void dtls_progress(Client& c);
     void start_data_channels(Client& c);

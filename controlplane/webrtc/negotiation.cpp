@@ -271,7 +271,8 @@ Result<RemoteDescription, std::string> read_offer(const sdp::Session& offer, con
                 r.codec.fmtp = params;
                 r.codec.sfu_codec = sfu_codec_of(name);
                 for (const auto& fb : per_pt(m, "rtcp-fb", static_cast<uint8_t>(pt))) {
-                    if (r.kind == MediaKind::Video && (fb == "nack" || fb == "nack pli" || fb == "ccm fir")) {
+                    if (r.kind == MediaKind::Video &&
+                        (fb == "nack" || fb == "nack pli" || fb == "ccm fir" || fb == "goog-remb")) {
                         r.codec.feedback.push_back(fb);
                     }
                 }

@@ -62,7 +62,7 @@ TEST_CASE("negotiation: Chromium's audio+video+data offer to a publisher", "[sdp
     CHECK(video.codec.pt == 96);
     CHECK(video.codec.name == "VP8");
     CHECK(video.codec.sfu_codec == 1);
-    CHECK(video.codec.feedback == std::vector<std::string>{"ccm fir", "nack", "nack pli"});
+    CHECK(video.codec.feedback == std::vector<std::string>{"goog-remb", "ccm fir", "nack", "nack pli"});
     CHECK(video.ssrc == 1855393388U);
     CHECK(video.rtx_ssrc == 2218936591U);
     CHECK(video.rids.empty());
@@ -86,7 +86,8 @@ TEST_CASE("negotiation: Chromium's audio+video+data offer to a publisher", "[sdp
     CHECK(a.media[0].has("end-of-candidates"));
     CHECK(a.media[0].has("rtcp-mux"));
     CHECK(a.media[1].formats == std::vector<std::string>{"96"});
-    CHECK(a.media[1].attrs("rtcp-fb") == std::vector<std::string_view>{"96 ccm fir", "96 nack", "96 nack pli"});
+    CHECK(a.media[1].attrs("rtcp-fb") ==
+          std::vector<std::string_view>{"96 goog-remb", "96 ccm fir", "96 nack", "96 nack pli"});
     CHECK(a.media[2].port == 0);
     CHECK(a.media[2].attr("mid") == "2");
     CHECK(has_line(answer, "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid"));

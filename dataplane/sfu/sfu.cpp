@@ -580,6 +580,9 @@ void Sfu::send_pli(Publication& pub, uint64_t now_us) noexcept {
     if (pub.pli_sent && now_us - pub.last_pli_us < limits_.pli_interval_us) {
         return;  // throttled: the publisher is already producing one
     }
+    if (pub.transport == kGone || pub.ssrc == 0) {
+        return;  // gone, or a simulcast layer not seen yet
+    }
     Transport* t = transports_[pub.transport].get();
     if (t == nullptr || !t->connected || !t->tx) {
         return;

@@ -4,7 +4,9 @@
 // optionally the first one also shares a "screen". Media must decode on every subscription.
 //
 //   node sfu_call.mjs PAGE_URL PROXY_URL KEY_FILE TOKEN_ID PARTICIPANTS [--screen]
-//                     [--turn URI USER PASS] [--restart]
+//                     [--turn URI USER PASS] [--restart] [--simulcast]
+// --simulcast: participant 0 publishes its camera in three layers (rids h, m, l); each other
+// participant then selects each layer in turn and must decode it at that layer's width.
 // --restart: after the call is up, print READY and wait for a line on stdin (the test kills the
 // control plane with SIGKILL and starts it again meanwhile); then media must still flow, the
 // pages resume their proxy sessions, and one more participant joins everyone.
@@ -16,6 +18,7 @@ const args = process.argv.slice(2);
 const [pageUrl, proxyUrl, keyFile, tokenId, count] = args;
 const screen = args.includes('--screen');
 const restart = args.includes('--restart');
+const simulcast = args.includes('--simulcast');
 const turnAt = args.indexOf('--turn');
 const turn = turnAt > 0 ? { urls: args[turnAt + 1], username: args[turnAt + 2], credential: args[turnAt + 3] } : null;
 const fail = (msg) => { console.error(`FAIL: ${msg}`); process.exit(1); };
@@ -53,7 +56,8 @@ try {
   // Publish: cameras, and a screen from participant 0 when asked.
   const pubs = [];
   for (let i = 0; i < n; i++) {
-    const r = await pages[i].evaluate(() => window.publish('video'));
+    const opts = simulcast && i === 0 ? { simulcast: true, bitrate: 2500000 } : {};
+    const r = await pages[i].evaluate((o) => window.publish('video', o), opts);
     pubs.push({ owner: i, id: r.clientId, type: 'video' });
     console.log(`participant ${i}: camera publisher ${r.clientId} at ${r.bitrate} bit/s`);
   }
@@ -122,6 +126,38 @@ try {
     }
   }
   await checkMedia('call');
+  if (simulcast) {
+    // The SFU receives all three layers (the publisher's REMB budget allows them) ...
+    let layers = null;
+    for (let i = 0; ; i++) {
+      const a = (await pages[0].evaluate(() => window.summary()))[pubs[0].id].layers;
+      await sleep(1000);
+      const b = (await pages[0].evaluate(() => window.summary()))[pubs[0].id].layers;
+      layers = Object.fromEntries(Object.keys(b).map((rid) => [rid, { width: b[rid].width, pps: b[rid].packets - (a[rid] ? a[rid].packets : 0) }]));
+      if (['h', 'm', 'l'].every((rid) => layers[rid] && layers[rid].pps > 0)) break;
+      if (i > 20) fail(`the publisher does not send three layers: ${JSON.stringify(layers)}`);
+    }
+    console.log(`simulcast: publisher sends ${JSON.stringify(layers)}`);
+    // ... and a subscriber receives whichever it selects, at that layer's width.
+    for (let i = 1; i < n; i++) {
+      const subId = Object.entries(await pages[i].evaluate(() => window.summary()))
+        .find(([, s]) => s.role === 'subscriber' && s.publisherId === pubs[0].id)[0];
+      for (const [substream, rid] of [[0, 'l'], [2, 'h'], [1, 'm']]) {
+        await pages[i].evaluate(([id, sub]) => window.selectStream(id, sub), [subId, substream]);
+        const want = layers[rid].width;
+        let got = 0;
+        for (let k = 0; k < 100; k++) {
+          const s = (await pages[i].evaluate(() => window.summary()))[subId];
+          got = s.video ? s.video.width : 0;
+          if (got === want) break;
+          await sleep(100);
+        }
+        if (got !== want) fail(`participant ${i}: substream ${substream} (${rid}) decodes at ${got}px, expected ${want}px`);
+        console.log(`simulcast: participant ${i} selected substream ${substream} (${rid}) and decodes ${got}px`);
+      }
+    }
+    await checkMedia('simulcast m');
+  }
   if (restart) {
     const lines = [];
     let wake = null;
