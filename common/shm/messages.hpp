@@ -44,7 +44,7 @@ enum class MsgType : uint16_t {
     // commands, control plane -> lcore
     Ping = 1,
     TurnList = 2,
-    SfuTransport = 3,      // create a WebRTC transport (ICE credentials)
+    SfuTransport = 3,      // create a WebRTC transport (ICE credentials); again: ICE restart
     SfuKeys = 4,           // install its SRTP keys (from DTLS)
     SfuPublication = 5,    // an incoming stream (one layer of a track)
     SfuSubscription = 6,   // a track sent out on a transport

@@ -144,6 +144,7 @@ nlohmann::json MediaSessions::client_json(const Client& c) const {
             {"ufrag", c.ufrag}, {"pwd", c.pwd}, {"sdp_version", c.sdp_version}, {"keys_sent", c.keys_sent},
             {"ice_reported", c.ice_reported}, {"sections", sections}, {"tracks", c.tracks},
             {"publisher_id", c.publisher_id}, {"outgoing", outgoing}, {"app_mid", c.app_mid},
+            {"remote_ufrag", c.remote_ufrag}, {"remote_fingerprint", c.remote_fingerprint},
             {"labels", c.labels}};
 }
 
@@ -175,6 +176,8 @@ std::unique_ptr<MediaSessions::Client> MediaSessions::client_from(const nlohmann
     c->tracks = j.at("tracks").get<std::vector<uint32_t>>();
     c->publisher_id = j.at("publisher_id").get<std::string>();
     c->app_mid = j.value("app_mid", "");
+    c->remote_ufrag = j.value("remote_ufrag", "");
+    c->remote_fingerprint = j.value("remote_fingerprint", "");
     c->labels = j.value("labels", std::vector<std::string>{});
     for (const auto& t : j.at("outgoing")) {
         OutgoingTrack o;
@@ -402,10 +405,6 @@ Result<std::string, ClientError> MediaSessions::offer(const std::string& id, con
         return R{unexpected(f.error())};
     }
     Client& c = **f;
-    if (c.dtls) {
-        return R{unexpected(bad("bad_request", "renegotiation of a running publisher is not supported yet; "
-                                               "delete and create it again"))};
-    }
     auto parsed = sdp::parse(sdp_text);
     if (!parsed) {
         return R{unexpected(bad("bad_request", parsed.error()))};
@@ -452,6 +451,22 @@ Result<std::string, ClientError> MediaSessions::offer(const std::string& id, con
             s.rids.clear();  // SSRC-signalled: one layer as far as tern is concerned
         }
     }
+    const bool renegotiation = c.dtls != nullptr || c.keys_sent;
+    if (renegotiation) {
+        // The same DTLS association continues (RFC 8843): a new certificate would need a new one.
+        if (!c.remote_fingerprint.empty() && remote->fingerprint != c.remote_fingerprint) {
+            return R{unexpected(bad("bad_request", "a renegotiation may not change the DTLS fingerprint"))};
+        }
+        if (remote->ice_ufrag != c.remote_ufrag && !restart_ice(c)) {
+            return R{unexpected(bad("timeout", "the data plane's command ring is full"))};
+        }
+    }
+    c.remote_ufrag = remote->ice_ufrag;
+    c.remote_fingerprint = remote->fingerprint;
+    // Sections already published keep their tracks (subscribers stay attached); new ones are
+    // published; removed ones simply stop carrying packets.
+    std::vector<RemoteSection> old_sections = std::move(c.sections);
+    std::vector<uint32_t> old_tracks = std::move(c.tracks);
     c.sections.clear();
     c.tracks.clear();
     for (const auto& s : remote->sections) {
@@ -461,6 +476,18 @@ Result<std::string, ClientError> MediaSessions::offer(const std::string& id, con
         }
         if (s.kind == MediaKind::Application) {
             c.app_mid = s.mid;
+            continue;
+        }
+        bool kept = false;
+        for (std::size_t k = 0; k < old_sections.size(); ++k) {
+            if (old_sections[k].mid == s.mid && old_sections[k].ssrc == s.ssrc && old_sections[k].rids == s.rids) {
+                c.sections.push_back(old_sections[k]);
+                c.tracks.push_back(old_tracks[k]);
+                kept = true;
+                break;
+            }
+        }
+        if (kept) {
             continue;
         }
         const uint32_t track = next_track_++;
@@ -492,7 +519,9 @@ Result<std::string, ClientError> MediaSessions::offer(const std::string& id, con
     }
     ++n_.offers;
     ++c.sdp_version;
-    start_dtls(c, remote->fingerprint);
+    if (!renegotiation) {
+        start_dtls(c, remote->fingerprint);
+    }
     save();
     return R{write_answer(*remote, local_params(c))};
 }
@@ -513,8 +542,15 @@ Result<std::string, ClientError> MediaSessions::request_offer(const std::string&
         return R{unexpected(bad("bad_request", "the publisher has not sent its offer yet"))};
     }
     c.app_mid = pub.app_mid;  // data channels reach subscribers under the publisher's mid
-    if (c.outgoing.empty()) {
-        for (std::size_t i = 0; i < pub.sections.size(); ++i) {
+    if (c.dtls != nullptr || c.keys_sent) {
+        // A new offer for a running subscriber: an ICE restart (new credentials), and the
+        // publisher's tracks added since the last one.
+        if (!restart_ice(c)) {
+            return R{unexpected(bad("timeout", "the data plane's command ring is full"))};
+        }
+    }
+    {
+        for (std::size_t i = c.outgoing.size(); i < pub.sections.size(); ++i) {
             const RemoteSection& s = pub.sections[i];
             OutgoingTrack t;
             t.mid = s.mid;
@@ -559,10 +595,16 @@ Result<bool, ClientError> MediaSessions::answer(const std::string& id, const std
     if (!remote) {
         return R{unexpected(bad("bad_request", remote.error()))};
     }
+    if (!c.remote_fingerprint.empty() && remote->fingerprint != c.remote_fingerprint) {
+        return R{unexpected(bad("bad_request", "a renegotiation may not change the DTLS fingerprint"))};
+    }
     ++n_.answers;
-    if (!c.dtls) {
+    c.remote_ufrag = remote->ice_ufrag;
+    c.remote_fingerprint = remote->fingerprint;
+    if (!c.dtls && !c.keys_sent) {
         start_dtls(c, remote->fingerprint);
     }
+    save();
     return R{true};
 }
 
@@ -609,6 +651,14 @@ Result<bool, ClientError> MediaSessions::candidate(const std::string& id, const 
     }
     ++n_.candidates;  // ICE-lite: the remote's checks reach us, its candidates are not needed
     return R{true};
+}
+
+bool MediaSessions::restart_ice(Client& c) {
+    c.ufrag = random_token(8);
+    c.pwd = random_token(24);
+    ++n_.ice_restarts;
+    log_.info("ICE restart", {{"client", c.id}});
+    return install_transport(c);  // the data plane takes a known transport's command as new credentials
 }
 
 void MediaSessions::start_dtls(Client& c, const std::string& remote_fingerprint) {
@@ -897,6 +947,7 @@ nlohmann::json MediaSessions::stats() const {
             {"dtls_out", n_.dtls_out},
             {"dtls_unknown_transport", n_.dtls_unknown},
             {"candidates", n_.candidates},
+            {"ice_restarts", n_.ice_restarts},
             {"data_channels_up", n_.data_channels_up},
             {"data_messages_in", n_.data_messages_in},
             {"data_messages_out", n_.data_messages_out}};

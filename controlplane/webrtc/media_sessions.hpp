@@ -114,6 +114,7 @@ private:
         uint64_t transport = 0;
         uint32_t worker = 0;
         std::string ufrag, pwd;
+        std::string remote_ufrag, remote_fingerprint;  // from the last remote description
         uint64_t sdp_version = 1;
         std::unique_ptr<DtlsSession> dtls;
         std::string app_mid;                 // the data channel section, when negotiated
@@ -141,6 +142,8 @@ private:
         return s.rids.size() >= 2 ? static_cast<int>(s.rids.size()) - 2 : 0;
     }
     void start_dtls(Client& c, const std::string& remote_fingerprint);
+    /// New local ICE credentials for a running client (the data plane keeps its media path).
+    bool restart_ice(Client& c);
     void dtls_progress(Client& c);
     void start_data_channels(Client& c);
     /// A message on a publisher's data channel goes to its subscribers' channel of that label.
@@ -173,7 +176,7 @@ private:
     struct Counts {
         uint64_t publishers_created = 0, subscribers_created = 0, offers = 0, answers = 0;
         uint64_t dtls_connected = 0, dtls_failed = 0, dtls_in = 0, dtls_out = 0, dtls_unknown = 0, candidates = 0;
-        uint64_t data_channels_up = 0, data_messages_in = 0, data_messages_out = 0;
+        uint64_t data_channels_up = 0, data_messages_in = 0, data_messages_out = 0, ice_restarts = 0;
     } n_;
 };
 

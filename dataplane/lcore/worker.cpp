@@ -251,8 +251,10 @@ void Worker::apply_sfu_command(uint16_t type, ByteSpan p) noexcept {
         case shm::MsgType::SfuTransport: {
             shm::SfuTransportCmd c;
             if (read_cmd(p, c) && c.port < sfu_.size() && c.ufrag_len <= sizeof c.ufrag && c.pwd_len <= sizeof c.pwd) {
-                ok = sfu_[c.port]->add_transport(c.id, {c.ufrag, c.ufrag_len}, {c.pwd, c.pwd_len},
-                                                 uint64_t{c.max_kbps} * 1000);
+                ok = sfu_[c.port]->has_transport(c.id)
+                         ? sfu_[c.port]->restart_ice(c.id, {c.ufrag, c.ufrag_len}, {c.pwd, c.pwd_len})
+                         : sfu_[c.port]->add_transport(c.id, {c.ufrag, c.ufrag_len}, {c.pwd, c.pwd_len},
+                                                       uint64_t{c.max_kbps} * 1000);
             }
             break;
         }

@@ -76,6 +76,26 @@ bool Sfu::add_transport(uint64_t id, std::string_view ufrag, std::string_view pw
     return true;
 }
 
+bool Sfu::restart_ice(uint64_t id, std::string_view ufrag, std::string_view pwd) {
+    auto it = by_id_.find(id);
+    if (it == by_id_.end() || ufrag.empty() || pwd.empty()) {
+        return false;
+    }
+    Transport& t = *transports_[it->second];
+    if (t.ufrag == ufrag) {
+        t.pwd = crypto::HmacSha1Key{as_bytes(pwd.data(), pwd.size())};
+        return true;  // the same command again (a re-sync)
+    }
+    if (by_ufrag_.count(std::string(ufrag)) != 0) {
+        return false;
+    }
+    by_ufrag_.erase(t.ufrag);
+    t.ufrag = std::string(ufrag);
+    t.pwd = crypto::HmacSha1Key{as_bytes(pwd.data(), pwd.size())};
+    by_ufrag_[t.ufrag] = it->second;
+    return true;
+}
+
 bool Sfu::set_keys(uint64_t id, const srtp::MasterKey& rx, const srtp::MasterKey& tx) {
     auto it = by_id_.find(id);
     if (it == by_id_.end()) {

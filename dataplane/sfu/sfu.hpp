@@ -82,6 +82,10 @@ public:
     // ---- control (between bursts; may allocate) ---------------------------------------------
     /// `max_bps`: the publisher's budget, announced to it by REMB about twice a second (0: none).
     bool add_transport(uint64_t id, std::string_view local_ufrag, std::string_view local_pwd, uint64_t max_bps = 0);
+    /// ICE restart (RFC 8445 §9): new local credentials for an existing transport. Media keeps
+    /// flowing to the current remote until checks with the new credentials nominate another.
+    bool restart_ice(uint64_t id, std::string_view local_ufrag, std::string_view local_pwd);
+    [[nodiscard]] bool has_transport(uint64_t id) const { return by_id_.count(id) != 0; }
     bool set_keys(uint64_t id, const srtp::MasterKey& rx, const srtp::MasterKey& tx);
     bool remove_transport(uint64_t id);
     /// A published stream (one simulcast layer): RTP with `ssrc` on transport `id` belongs to

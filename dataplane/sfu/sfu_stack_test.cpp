@@ -569,3 +569,39 @@ TEST_CASE("SFU: simulcast by rid (SSRCs learnt), layer choice, REMB to the publi
     CHECK(static_cast<uint16_t>(seqs[3] - seqs[2]) == 1);
     CHECK_FALSE(h.sfu->set_target_layer(2, 0x9999, 1));  // no such subscription
 }
+
+TEST_CASE("SFU: ICE restart keeps media flowing and answers the new credentials", "[sfu][stack][ice]") {
+    Harness h;
+    Client pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
+    Client sub{Endpoint::from_v4(test::ip4("198.18.0.11"), 5001), test::mac("02:00:00:00:00:11"), "sub", 20};
+    REQUIRE(h.sfu->add_transport(1, pub.sfu_ufrag, pub.pwd));
+    REQUIRE(h.sfu->set_keys(1, pub.to_sfu, pub.from_sfu));
+    REQUIRE(h.sfu->add_transport(2, sub.sfu_ufrag, sub.pwd));
+    REQUIRE(h.sfu->set_keys(2, sub.to_sfu, sub.from_sfu));
+    REQUIRE(h.sfu->add_publication(1, 0x1111, 7, 0, sfu::Codec::Opus, 48000));
+    REQUIRE(h.sfu->add_subscription(2, 7, 0x5001, 111, 0));
+    connect(h, pub);
+    connect(h, sub);
+    test::Bytes out;
+    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 1, 960, test::hex("fcff")), out) == dp::Verdict::Consumed);
+    REQUIRE(h.sink.sent.size() == 1);
+
+    // The subscriber restarts ICE: new credentials; its old ones stop working, media does not.
+    REQUIRE(h.sfu->restart_ice(2, "sub2", "pwd-of-sub2-0123456789"));
+    CHECK(h.sfu->restart_ice(2, "sub2", "pwd-of-sub2-0123456789"));  // repeated: a no-op
+    CHECK_FALSE(h.sfu->restart_ice(2, "pub", "taken"));               // another transport's ufrag
+    CHECK_FALSE(h.sfu->restart_ice(9, "x", "y"));
+    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 2, 1920, test::hex("fcff")), out) == dp::Verdict::Consumed);
+    CHECK(h.sink.sent.size() == 2);
+    Client old_creds = Client{sub.at, sub.mac, "sub", 20};
+    CHECK(h.deliver(old_creds, kSfu, old_creds.ice_check(3), out) == dp::Verdict::Drop);
+    // From a new address (the restart's reason, often), with the new credentials.
+    Client moved{Endpoint::from_v4(test::ip4("198.18.0.21"), 6001), test::mac("02:00:00:00:00:21"), "sub2", 20};
+    moved.pwd = "pwd-of-sub2-0123456789";
+    connect(h, moved);
+    sfu::Sfu::TransportInfo ti;
+    REQUIRE(h.sfu->info(2, ti));
+    CHECK(ti.remote == moved.at);
+    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 3, 2880, test::hex("fcff")), out) == dp::Verdict::Consumed);
+    CHECK(udp_of(h.sink.sent.back()).dst == moved.at);
+}

@@ -4,7 +4,9 @@
 // optionally the first one also shares a "screen". Media must decode on every subscription.
 //
 //   node sfu_call.mjs PAGE_URL PROXY_URL KEY_FILE TOKEN_ID PARTICIPANTS [--screen]
-//                     [--turn URI USER PASS] [--restart] [--simulcast]
+//                     [--turn URI USER PASS] [--restart] [--simulcast] [--ice-restart]
+// --ice-restart: participant 0 restarts ICE on its publisher (new offer), and each subscriber
+// of it gets a new offer from tern (new credentials); both must reconnect and media continue.
 // --simulcast: participant 0 publishes its camera in three layers (rids h, m, l); each other
 // participant then selects each layer in turn and must decode it at that layer's width.
 // --restart: after the call is up, print READY and wait for a line on stdin (the test kills the
@@ -19,6 +21,7 @@ const [pageUrl, proxyUrl, keyFile, tokenId, count] = args;
 const screen = args.includes('--screen');
 const restart = args.includes('--restart');
 const simulcast = args.includes('--simulcast');
+const iceRestart = args.includes('--ice-restart');
 const turnAt = args.indexOf('--turn');
 const turn = turnAt > 0 ? { urls: args[turnAt + 1], username: args[turnAt + 2], credential: args[turnAt + 3] } : null;
 const fail = (msg) => { console.error(`FAIL: ${msg}`); process.exit(1); };
@@ -90,8 +93,8 @@ try {
   console.log(`all ${pubs.length + subscriptions} peer connections up in ${Date.now() - t0} ms`);
 
   // Media deltas over a 2 s window on every subscription (browser-testing.md).
-  async function checkMedia(label, checkData = true) {
-    await sleep(1500);
+  async function checkMedia(label, checkData = true, warmupMs = 1500) {
+    await sleep(warmupMs);
     const first = await Promise.all(pages.map((p) => p.evaluate(() => window.summary())));
     await sleep(2000);
     const second = await Promise.all(pages.map((p) => p.evaluate(() => window.summary())));
@@ -157,6 +160,28 @@ try {
       }
     }
     await checkMedia('simulcast m');
+  }
+  if (iceRestart) {
+    const before = await Promise.all(pages.map((p) => p.evaluate(() => window.summary())));
+    await pages[0].evaluate((id) => window.restartPublisher(id), pubs[0].id);
+    const refreshed = [];
+    for (let i = 1; i < n; i++) {
+      const subId = Object.entries(before[i]).find(([, s]) => s.role === 'subscriber' && s.publisherId === pubs[0].id)[0];
+      await pages[i].evaluate((id) => window.refreshSubscriber(id), subId);
+      refreshed.push([i, subId]);
+    }
+    for (let k = 0; ; k++) {
+      const now = await Promise.all(pages.map((p) => p.evaluate(() => window.summary())));
+      const pubNow = now[0][pubs[0].id];
+      const changed = pubNow.ufrag && pubNow.ufrag !== before[0][pubs[0].id].ufrag &&
+        refreshed.every(([i, id]) => now[i][id].ufrag && now[i][id].ufrag !== before[i][id].ufrag);
+      const up = Object.values(now.flatMap((x) => Object.values(x))).every((x) => x.connection === 'connected');
+      if (changed && up) break;
+      if (k > 200) fail(`ICE restart did not complete: ${JSON.stringify(now)}`);
+      await sleep(50);
+    }
+    console.log(`ICE restart: publisher and ${refreshed.length} subscriber(s) reconnected with new credentials`);
+    await checkMedia('after ICE restart', true, 3000);  // a lost keyframe is asked for again by PLI
   }
   if (restart) {
     const lines = [];

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Headless Chromium through tern's SFU, set up over the MCU proxy protocol as a Talk signaling
-# server would: a 2-party call, simulcast in three layers (each selected by the subscriber), a
+# server would: a 2-party call with an ICE restart, simulcast in three layers (each selected by the subscriber), a
 # 4-party call with a screen share, relay-only participants that
 # reach the SFU through tern's own TURN over UDP and over TCP, and a 2-party call that survives
 # kill -9 of the control plane (media keeps flowing; a third participant joins after restart).
@@ -35,7 +35,7 @@ call() {  # call NAME PARTICIPANTS [driver options...]
   grep -q '^PASS$' "$WORK/call_$name.log" || fail "the $name call did not pass"
 }
 
-call two 2
+call two 2 --ice-restart
 call simulcast 2 --simulcast
 if want simulcast; then
   counter_at_least sfu_ssrc_learned 3 || fail "sfu_ssrc_learned is $(counter sfu_ssrc_learned)"
