@@ -34,6 +34,15 @@ public:
     /// forward() continues the numbering as after a switch.
     void pause() noexcept { rebase_ = true; }
 
+    /// The outgoing timestamp for `ts` of `source`, if it is the current source (for translating
+    /// the publisher's sender reports).
+    [[nodiscard]] bool map_ts(uint32_t source, uint32_t ts, uint32_t& out) const noexcept {
+        if (!started_ || rebase_ || source != source_) {
+            return false;
+        }
+        out = ts + ts_offset_;
+        return true;
+    }
     [[nodiscard]] bool started() const noexcept { return started_; }
     [[nodiscard]] uint16_t last_seq() const noexcept { return last_out_seq_; }
     [[nodiscard]] uint32_t last_ts() const noexcept { return last_out_ts_; }

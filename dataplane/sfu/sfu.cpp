@@ -238,36 +238,123 @@ bool Sfu::learn_ssrc(Transport& t, const wire::RtpView& v) noexcept {
     return false;
 }
 
-void Sfu::send_remb(Transport& t, uint64_t now_us) noexcept {
+void Sfu::note_reception(Publication::Reception& r, uint16_t seq, uint32_t ts, uint32_t clock_hz,
+                         uint64_t now_us) noexcept {
+    const auto arrival = static_cast<uint32_t>(now_us * clock_hz / 1'000'000);
+    const uint32_t transit = arrival - ts;
+    if (!r.started) {
+        r.started = true;
+        r.max_seq = seq;
+        r.base_seq = seq;
+        r.last_transit = transit;
+    } else if (seq_newer(seq, r.max_seq)) {
+        if (seq < r.max_seq) {
+            r.cycles += 65536;  // wrapped
+        }
+        r.max_seq = seq;
+    }
+    ++r.received;
+    // RFC 3550 A.8: J += (|D| - J) / 16, kept times 16.
+    const auto d = static_cast<int32_t>(transit - r.last_transit);
+    r.last_transit = transit;
+    const uint32_t ad = static_cast<uint32_t>(d < 0 ? -d : d);
+    r.jitter16 += ad - ((r.jitter16 + 8) >> 4);
+}
+
+void Sfu::send_receiver_report(Transport& t, uint64_t now_us) noexcept {
     t.last_remb_us = now_us;
     std::array<uint32_t, 16> ssrcs{};
+    std::array<wire::rtcp::ReportBlock, 16> blocks{};
     std::size_t n = 0;
     const uint32_t slot = by_id_[t.id];
-    for (const Publication& p : pubs_) {
-        if (p.transport == slot && p.ssrc != 0 && n < ssrcs.size()) {
-            ssrcs[n++] = p.ssrc;
+    for (Publication& p : pubs_) {
+        if (p.transport != slot || p.ssrc == 0 || !p.rx.started || n == ssrcs.size()) {
+            continue;
         }
+        ssrcs[n] = p.ssrc;
+        Publication::Reception& r = p.rx;
+        const uint32_t extended = r.cycles + r.max_seq;
+        const uint32_t expected = extended - r.base_seq + 1;
+        const uint32_t expected_interval = expected - r.expected_prior;
+        const uint32_t received_interval = r.received - r.received_prior;
+        r.expected_prior = expected;
+        r.received_prior = r.received;
+        const int64_t lost_interval = int64_t{expected_interval} - received_interval;
+        wire::rtcp::ReportBlock& b = blocks[n];
+        b.ssrc = p.ssrc;
+        b.fraction_lost = expected_interval == 0 || lost_interval <= 0
+                              ? 0
+                              : static_cast<uint8_t>((lost_interval << 8) / expected_interval);
+        b.cumulative_lost = static_cast<int32_t>(std::clamp<int64_t>(int64_t{expected} - r.received, -0x800000, 0x7fffff));
+        b.highest_seq = extended;
+        b.jitter = r.jitter16 >> 4;
+        b.lsr = r.last_sr;
+        b.dlsr = r.last_sr_us == 0 ? 0 : static_cast<uint32_t>((now_us - r.last_sr_us) * 65536 / 1'000'000);
+        ++n;
     }
     if (n == 0 || !t.connected || !t.tx) {
         return;
     }
     MediaSink::Buf buf;
-    if (!sink_.alloc(buf) || buf.room < kMaxRtcpOut) {
+    if (!sink_.alloc(buf) || buf.room < 512) {
         if (buf.handle != nullptr) {
             sink_.discard(buf);
         }
         return;
     }
-    ByteWriter w{MutableByteSpan{buf.payload, 96}};
-    wire::rtcp::write_remb(w, t.rtcp_ssrc, t.max_bps, ssrcs.data(), n);
+    ByteWriter w{MutableByteSpan{buf.payload, 400}};
+    wire::rtcp::write_rr(w, t.rtcp_ssrc, blocks.data(), n);
+    if (t.max_bps != 0) {
+        wire::rtcp::write_remb(w, t.rtcp_ssrc, t.max_bps, ssrcs.data(), n);
+    }
     std::size_t sealed = 0;
     if (!w.ok() || t.tx->protect_rtcp(buf.payload, w.size(), buf.room, sealed) != srtp::Status::Ok) {
         sink_.discard(buf);
         return;
     }
     sink_.send(buf, sealed, t.remote_mac, t.local, t.remote);
-    ++t.stats.rembs_sent;
-    count(Counter::SfuRembSent);
+    ++t.stats.reports_sent;
+    if (t.max_bps != 0) {
+        ++t.stats.rembs_sent;
+        count(Counter::SfuRembSent);
+    }
+    count(Counter::SfuReportsSent);
+}
+
+void Sfu::relay_sender_report(const Publication& pub, uint64_t ntp, uint32_t rtp_ts, uint64_t now_us) noexcept {
+    (void)now_us;
+    auto it = subs_by_track_.find(pub.track);
+    if (it == subs_by_track_.end()) {
+        return;
+    }
+    for (uint32_t si : it->second) {
+        Subscription& s = *subs_[si];
+        uint32_t out_ts = 0;
+        if (s.layers.current() != pub.layer || !s.rewriter.map_ts(pub.ssrc, rtp_ts, out_ts)) {
+            continue;  // not receiving this layer now: its clock would mislead the receiver
+        }
+        Transport& st = *transports_[s.transport];
+        if (!st.connected || !st.tx) {
+            continue;
+        }
+        MediaSink::Buf buf;
+        if (!sink_.alloc(buf) || buf.room < kMaxRtcpOut) {
+            if (buf.handle != nullptr) {
+                sink_.discard(buf);
+            }
+            continue;
+        }
+        ByteWriter w{MutableByteSpan{buf.payload, 64}};
+        wire::rtcp::write_sr(w, s.out_ssrc, ntp, out_ts, s.packets, s.octets, nullptr, 0);
+        std::size_t sealed = 0;
+        if (!w.ok() || st.tx->protect_rtcp(buf.payload, w.size(), buf.room, sealed) != srtp::Status::Ok) {
+            sink_.discard(buf);
+            continue;
+        }
+        sink_.send(buf, sealed, st.remote_mac, st.local, st.remote);
+        ++st.stats.reports_sent;
+        count(Counter::SfuReportsSent);
+    }
 }
 
 bool Sfu::add_subscription(uint64_t id, uint32_t track, uint32_t out_ssrc, uint8_t out_pt, int target_layer) {
@@ -494,10 +581,14 @@ Sfu::Outcome Sfu::on_rtp(Transport& t, std::byte* p, std::size_t len, uint64_t n
     }
     count(Counter::SfuRtpIn);
     ++t.stats.rtp_in;
-    if (t.max_bps != 0 && now_us - t.last_remb_us >= 500'000) {
-        send_remb(t, now_us);  // the publisher's budget: its bandwidth estimate stays under it
+    Publication& pub = pubs_[it->second];
+    note_reception(pub.rx, v.seq, v.timestamp, pub.clock_hz, now_us);
+    if (t.last_remb_us == 0) {
+        t.last_remb_us = now_us;  // the first report goes half a second after the first packet
+    } else if (now_us - t.last_remb_us >= 500'000) {
+        // RR (loss, jitter, RTT) and REMB (its budget: the bandwidth estimate stays under it).
+        send_receiver_report(t, now_us);
     }
-    const Publication& pub = pubs_[it->second];
     if (pub.store) {
         pub.store->put(v.seq, p, n, now_us);
     }
@@ -530,6 +621,8 @@ bool Sfu::send_to(Subscription& s, const std::byte* rtp, std::size_t len, uint16
         return false;
     }
     sink_.send(buf, sealed, st.remote_mac, st.local, st.remote);
+    ++s.packets;
+    s.octets += static_cast<uint32_t>(len > wire::kRtpHeaderLen ? len - wire::kRtpHeaderLen : 0);
     return true;
 }
 
@@ -658,6 +751,17 @@ Sfu::Outcome Sfu::on_rtcp(Transport& t, std::byte* p, std::size_t len, uint64_t 
         std::size_t k = 0;
         if (wire::rtcp::parse_remb(pkt, bps, ssrcs, 8, k)) {
             t.stats.remb_bps = bps;
+        }
+        if (pkt.type == 200 && pkt.body.size() >= 20) {
+            // A publisher's SR: kept for our RR's LSR/DLSR, and passed on to its subscribers.
+            auto pi = pub_by_ssrc_.find(pkt.ssrc);
+            if (pi != pub_by_ssrc_.end() && transports_[pubs_[pi->second].transport].get() == &t) {
+                Publication& pub = pubs_[pi->second];
+                const uint64_t ntp = uint64_t{load_u32be(pkt.body.data())} << 32 | load_u32be(pkt.body.data() + 4);
+                pub.rx.last_sr = static_cast<uint32_t>(ntp >> 16);
+                pub.rx.last_sr_us = now_us == 0 ? 1 : now_us;
+                relay_sender_report(pub, ntp, load_u32be(pkt.body.data() + 8), now_us);
+            }
         }
     }, why);
     if (!ok) {

@@ -116,6 +116,7 @@ public:
         uint64_t rtp_in = 0, rtp_out = 0, nacks_answered = 0, plis_sent = 0;
         uint64_t remb_bps = 0;
         uint64_t rembs_sent = 0;
+        uint64_t reports_sent = 0;  // RR to a publisher, SR to a subscriber
     };
     [[nodiscard]] bool info(uint64_t id, TransportInfo& out) const noexcept;
 
@@ -164,6 +165,20 @@ private:
         bool pli_sent = false;
         std::unique_ptr<PacketStore> store;  // video only
         std::string rid;  // simulcast by rid: ssrc stays 0 until learnt
+        /// What we received, for our receiver reports (RFC 3550 §6.4.1, A.3, A.8).
+        struct Reception {
+            bool started = false;
+            uint16_t max_seq = 0;
+            uint32_t cycles = 0;
+            uint32_t base_seq = 0;
+            uint32_t received = 0;
+            uint32_t expected_prior = 0;
+            uint32_t received_prior = 0;
+            uint32_t jitter16 = 0;  // jitter in timestamp units, times 16
+            uint32_t last_transit = 0;
+            uint32_t last_sr = 0;   // middle 32 bits of the NTP time of its last SR
+            uint64_t last_sr_us = 0;
+        } rx;
     };
     struct Subscription {
         uint32_t transport = 0;
@@ -180,6 +195,8 @@ private:
             bool valid = false;
         };
         RetransmitCache<SentRef> sent;
+        uint32_t packets = 0;  // sent, for our sender reports
+        uint32_t octets = 0;
         Subscription(uint32_t clock_hz, uint32_t slots) : rewriter(clock_hz), sent(slots) {}
     };
 
@@ -194,7 +211,12 @@ private:
     void retransmit(Subscription& s, uint16_t out_seq, uint64_t now_us) noexcept;
     void request_keyframe(uint32_t track, int layer, uint64_t now_us) noexcept;
     void send_pli(Publication& pub, uint64_t now_us) noexcept;
-    void send_remb(Transport& t, uint64_t now_us) noexcept;
+    /// RR for the publisher's streams (loss, jitter, LSR/DLSR) and REMB with its budget.
+    void send_receiver_report(Transport& t, uint64_t now_us) noexcept;
+    /// A publisher's SR, translated for each subscriber currently receiving that stream.
+    void relay_sender_report(const Publication& pub, uint64_t ntp, uint32_t rtp_ts, uint64_t now_us) noexcept;
+    static void note_reception(Publication::Reception& r, uint16_t seq, uint32_t ts, uint32_t clock_hz,
+                               uint64_t now_us) noexcept;
     /// An unknown SSRC on a transport that publishes by rid: binds it to the layer its rid names.
     bool learn_ssrc(Transport& t, const wire::RtpView& v) noexcept;
     Transport* by_remote(const wire::Endpoint& peer) noexcept;

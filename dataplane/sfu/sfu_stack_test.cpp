@@ -528,16 +528,15 @@ TEST_CASE("SFU: simulcast by rid (SSRCs learnt), layer choice, REMB to the publi
         return found;
     };
     auto r = rembs();
-    REQUIRE(r.size() == 1);
-    CHECK(r[0].first >= 990'000);  // REMB's mantissa/exponent rounds down
-    CHECK(r[0].first <= 1'000'000);
-    CHECK(r[0].second == 1);  // only h was known when the first one left
+    CHECK(r.empty());  // the first report waits half a second
     h.now += 600'000;
     REQUIRE(h.deliver(pub, kSfu, rid_packet(pub, 0xA2, 301, 4000, 10, "l", inter), out) == dp::Verdict::Consumed);
     r = rembs();
-    REQUIRE(r.size() == 2);
-    CHECK(r[1].second == 3);
-    CHECK(h.count(shm::Counter::SfuRembSent) == 2);
+    REQUIRE(r.size() == 1);
+    CHECK(r[0].first >= 990'000);  // REMB's mantissa/exponent rounds down
+    CHECK(r[0].first <= 1'000'000);
+    CHECK(r[0].second == 3);  // every learnt layer
+    CHECK(h.count(shm::Counter::SfuRembSent) == 1);
 
     // Only layer l reached the subscriber (its keyframe and the inter frame after it).
     std::vector<uint16_t> seqs;
@@ -604,4 +603,90 @@ TEST_CASE("SFU: ICE restart keeps media flowing and answers the new credentials"
     CHECK(ti.remote == moved.at);
     REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 3, 2880, test::hex("fcff")), out) == dp::Verdict::Consumed);
     CHECK(udp_of(h.sink.sent.back()).dst == moved.at);
+}
+
+TEST_CASE("SFU: RTCP generation — RR to publishers, publisher SRs translated for subscribers", "[sfu][stack][rtcp]") {
+    Harness h;
+    Client pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
+    Client sub{Endpoint::from_v4(test::ip4("198.18.0.11"), 5001), test::mac("02:00:00:00:00:11"), "sub", 20};
+    REQUIRE(h.sfu->add_transport(1, pub.sfu_ufrag, pub.pwd));
+    REQUIRE(h.sfu->set_keys(1, pub.to_sfu, pub.from_sfu));
+    REQUIRE(h.sfu->add_transport(2, sub.sfu_ufrag, sub.pwd));
+    REQUIRE(h.sfu->set_keys(2, sub.to_sfu, sub.from_sfu));
+    REQUIRE(h.sfu->add_publication(1, 0x1111, 7, 0, sfu::Codec::Opus, 48000));
+    REQUIRE(h.sfu->add_subscription(2, 7, 0x5001, 111, 0));
+    connect(h, pub);
+    connect(h, sub);
+
+    // Six packets 20 ms apart at 48 kHz, seq 100..105 with 102 lost: jitter stays 0.
+    test::Bytes out;
+    const test::Bytes opus = test::hex("fcfffe");
+    for (uint16_t seq = 100; seq <= 105; ++seq) {
+        if (seq != 102) {
+            REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, seq, 960u * seq, opus), out) == dp::Verdict::Consumed);
+        }
+        h.now += 20'000;
+    }
+    // The publisher's SR (NTP 0x11223344'55667788, RTP 960*105): passed on for the subscriber with
+    // its SSRC, its timestamp and what was sent to it.
+    {
+        std::array<std::byte, 128> b{};
+        ByteWriter w{MutableByteSpan{b.data(), 64}};
+        REQUIRE(wire::rtcp::write_sr(w, 0x1111, 0x1122334455667788ULL, 960u * 105, 5, 15, nullptr, 0));
+        std::size_t n = 0;
+        REQUIRE(pub.tx->protect_rtcp(b.data(), w.size(), b.size(), n) == srtp::Status::Ok);
+        REQUIRE(h.deliver(pub, kSfu, test::Bytes(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(n)), out) ==
+                dp::Verdict::Consumed);
+    }
+    Udp u = udp_of(h.sink.sent.back());
+    REQUIRE(u.dst == sub.at);
+    test::Bytes sr(u.payload.begin(), u.payload.end());
+    std::size_t n = 0;
+    REQUIRE(sub.rx->unprotect_rtcp(sr.data(), sr.size(), n) == srtp::Status::Ok);
+    int srs = 0;
+    wire::Error why{};
+    REQUIRE(wire::rtcp::for_each(ByteSpan{sr.data(), n}, [&](const wire::rtcp::Packet& p) {
+        REQUIRE(p.type == 200);
+        CHECK(p.ssrc == 0x5001);
+        CHECK(load_u32be(p.body.data()) == 0x11223344u);
+        CHECK(load_u32be(p.body.data() + 4) == 0x55667788u);
+        CHECK(load_u32be(p.body.data() + 8) == 960u * 105);  // the first packet set no offset
+        CHECK(load_u32be(p.body.data() + 12) == 5);           // packets sent to this subscriber
+        CHECK(load_u32be(p.body.data() + 16) == 5 * 3);       // their payload octets
+        ++srs;
+    }, why));
+    CHECK(srs == 1);
+
+    // Half a second after the first packet, the next one brings our RR to the publisher.
+    h.now += 500'000;
+    // (its timestamp keeps pace with the clock: 0.5 s more is 24000 ticks, so no jitter)
+    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 106, 960u * 106 + 24000, opus), out) == dp::Verdict::Consumed);
+    bool seen = false;
+    for (const auto& frame : h.sink.sent) {
+        Udp f = udp_of(frame);
+        if (!(f.dst == pub.at)) {
+            continue;
+        }
+        test::Bytes rr(f.payload.begin(), f.payload.end());
+        std::size_t k = 0;
+        REQUIRE(pub.rx->unprotect_rtcp(rr.data(), rr.size(), k) == srtp::Status::Ok);
+        REQUIRE(wire::rtcp::for_each(ByteSpan{rr.data(), k}, [&](const wire::rtcp::Packet& p) {
+            if (p.type != 201) {
+                return;
+            }
+            wire::rtcp::for_each_report(p, [&](const wire::rtcp::ReportBlock& b) {
+                CHECK(b.ssrc == 0x1111);
+                CHECK(b.highest_seq == 106);
+                CHECK(b.cumulative_lost == 1);
+                CHECK(b.fraction_lost == (1 << 8) / 7);  // 1 of 7 expected
+                CHECK(b.jitter <= 1);
+                CHECK(b.lsr == 0x33445566u);  // the middle of the SR's NTP time
+                CHECK(b.dlsr >= 65536 / 2);   // ~0.52 s since, in 1/65536 s
+                CHECK(b.dlsr <= 65536);
+                seen = true;
+            });
+        }, why));
+    }
+    CHECK(seen);
+    CHECK(h.count(shm::Counter::SfuReportsSent) == 2);
 }
