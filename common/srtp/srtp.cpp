@@ -301,7 +301,7 @@ bool Context::set_roc(uint32_t ssrc, uint32_t roc, uint16_t seq) noexcept {
 }
 
 bool Context::cipher(Keys& k, const uint8_t iv[16], ByteSpan aad, ByteSpan aad2, std::byte* data,
-                     std::size_t n, std::byte* tag, bool encrypt) noexcept {
+                     std::size_t n, std::byte* tag, bool encrypt, const std::byte* in) noexcept {
     if (k.gcm != nullptr) {
         IMB_MGR* m = imb();
         // One call: IV, AAD (joined when in two pieces), data in place, tag.
@@ -319,15 +319,16 @@ bool Context::cipher(Keys& k, const uint8_t iv[16], ByteSpan aad, ByteSpan aad2,
         }
         uint8_t scratch = 0;
         auto* d = data != nullptr ? reinterpret_cast<uint8_t*>(data) : &scratch;
+        const auto* src = in != nullptr ? reinterpret_cast<const uint8_t*>(in) : d;
         gcm_context_data ctx;
         uint8_t computed[16];
         const bool aes256 = suite_ == Suite::AeadAes256Gcm;
         if (encrypt) {
             auto* t = reinterpret_cast<uint8_t*>(tag);
             if (aes256) {
-                IMB_AES256_GCM_ENC(m, k.gcm, &ctx, d, d, n, iv, a, a_len, t, 16);
+                IMB_AES256_GCM_ENC(m, k.gcm, &ctx, d, src, n, iv, a, a_len, t, 16);
             } else {
-                IMB_AES128_GCM_ENC(m, k.gcm, &ctx, d, d, n, iv, a, a_len, t, 16);
+                IMB_AES128_GCM_ENC(m, k.gcm, &ctx, d, src, n, iv, a, a_len, t, 16);
             }
             return true;
         }
@@ -341,11 +342,12 @@ bool Context::cipher(Keys& k, const uint8_t iv[16], ByteSpan aad, ByteSpan aad2,
     EVP_CIPHER_CTX* c = k.cipher;
     int len = 0;
     auto* d = reinterpret_cast<unsigned char*>(data);
+    const auto* src = in != nullptr ? reinterpret_cast<const unsigned char*>(in) : d;
     if (EVP_CipherInit_ex(c, nullptr, nullptr, nullptr, iv, -1) != 1) {
         return false;
     }
     if (!info(suite_).aead) {
-        return n == 0 || EVP_CipherUpdate(c, d, &len, d, static_cast<int>(n)) == 1;
+        return n == 0 || EVP_CipherUpdate(c, d, &len, src, static_cast<int>(n)) == 1;
     }
     for (ByteSpan a : {aad, aad2}) {
         if (!a.empty() && EVP_CipherUpdate(c, nullptr, &len, reinterpret_cast<const unsigned char*>(a.data()),
@@ -353,7 +355,7 @@ bool Context::cipher(Keys& k, const uint8_t iv[16], ByteSpan aad, ByteSpan aad2,
             return false;
         }
     }
-    if (n != 0 && EVP_CipherUpdate(c, d, &len, d, static_cast<int>(n)) != 1) {
+    if (n != 0 && EVP_CipherUpdate(c, d, &len, src, static_cast<int>(n)) != 1) {
         return false;
     }
     if (!encrypt && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, 16, tag) != 1) {
@@ -374,20 +376,36 @@ Status Context::protect_rtp(std::byte* pkt, std::size_t len, std::size_t room, s
     if (!wire::parse_rtp(ByteSpan{pkt, len}, v, why)) {
         return Status::Malformed;
     }
+    return protect_rtp_at(pkt, v.header_len, v.ssrc, v.seq, pkt + v.header_len, len - v.header_len, room, out_len);
+}
+
+Status Context::protect_rtp_from(std::byte* pkt, std::size_t header_len, const std::byte* payload, std::size_t n,
+                                 std::size_t room, std::size_t& out_len) noexcept {
+    wire::RtpView v;
+    wire::Error why{};
+    if (!wire::parse_rtp(ByteSpan{pkt, header_len}, v, why) || v.header_len != header_len) {
+        return Status::Malformed;
+    }
+    return protect_rtp_at(pkt, header_len, v.ssrc, v.seq, payload, n, room, out_len);
+}
+
+Status Context::protect_rtp_at(std::byte* pkt, std::size_t header_len, uint32_t ssrc, uint16_t seq,
+                               const std::byte* src, std::size_t n, std::size_t room, std::size_t& out_len) noexcept {
     const SuiteInfo& si = info(suite_);
+    const std::size_t len = header_len + n;
     if (room < len + si.tag_len) {
         return Status::NoRoom;
     }
-    Stream* s = stream(v.ssrc, true);
+    Stream* s = stream(ssrc, true);
     if (s == nullptr) {
         return Status::TooManyStreams;
     }
     uint64_t idx = 0;
-    const bool estimated = estimate_index(s->rtp_started, s->roc, s->s_l, v.seq, idx);
+    const bool estimated = estimate_index(s->rtp_started, s->roc, s->s_l, seq, idx);
     if (!estimated) {
         // A number from before the stream's first: ROC 0, and nothing learnt from it (a
         // receiver estimates the same way and refuses it as too old; the two stay in step).
-        idx = v.seq;
+        idx = seq;
     }
     const uint64_t highest = (uint64_t{s->roc} << 16) | s->s_l;
     if (estimated && (!s->rtp_started || idx > highest)) {
@@ -396,16 +414,16 @@ Status Context::protect_rtp(std::byte* pkt, std::size_t len, std::size_t room, s
         s->rtp_started = true;
     }
     const auto roc = static_cast<uint32_t>(idx >> 16);
-    std::byte* payload = pkt + v.header_len;
-    const std::size_t n = len - v.header_len;
+    std::byte* payload = pkt + header_len;
+    const std::byte* in = src == payload ? nullptr : src;
     uint8_t iv[16];
-    make_iv(si.aead, rtp_.salt, v.ssrc, idx, iv);
+    make_iv(si.aead, rtp_.salt, ssrc, idx, iv);
     if (si.aead) {
-        if (!cipher(rtp_, iv, ByteSpan{pkt, v.header_len}, {}, payload, n, pkt + len, true)) {
+        if (!cipher(rtp_, iv, ByteSpan{pkt, header_len}, {}, payload, n, pkt + len, true, in)) {
             return Status::Malformed;
         }
     } else {
-        if (!cipher(rtp_, iv, {}, {}, payload, n, nullptr, true)) {
+        if (!cipher(rtp_, iv, {}, {}, payload, n, nullptr, true, in)) {
             return Status::Malformed;
         }
         uint8_t r[4];

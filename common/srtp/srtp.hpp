@@ -100,6 +100,15 @@ public:
     /// Encrypts and authenticates the RTP packet of `len` bytes at `pkt` in place; the buffer
     /// holds `room` bytes. On Ok, `out_len` is the SRTP packet's length (len + rtp_overhead()).
     Status protect_rtp(std::byte* pkt, std::size_t len, std::size_t room, std::size_t& out_len) noexcept;
+    /// The same, out of place: `pkt` holds an RTP header of `header_len` bytes (already as it
+    /// is to be sent) and the payload is read from `payload` and written encrypted after it.
+    /// Saves the copy of the payload when one plaintext goes to many receivers (the SFU).
+    Status protect_rtp_from(std::byte* pkt, std::size_t header_len, const std::byte* payload, std::size_t n,
+                            std::size_t room, std::size_t& out_len) noexcept;
+    /// protect_rtp_from() for a header the caller built itself (its length, SSRC and sequence
+    /// number known): nothing is parsed again.
+    Status protect_rtp_at(std::byte* pkt, std::size_t header_len, uint32_t ssrc, uint16_t seq,
+                          const std::byte* payload, std::size_t n, std::size_t room, std::size_t& out_len) noexcept;
     /// Verifies, replay-checks and decrypts in place; `out_len` is the RTP packet's length.
     Status unprotect_rtp(std::byte* pkt, std::size_t len, std::size_t& out_len) noexcept;
     /// SRTCP (§3.4; RFC 7714 §9): always encrypted (E bit set), with a per-SSRC index.
@@ -139,8 +148,10 @@ private:
     [[nodiscard]] const Stream* find(uint32_t ssrc) const noexcept;
     /// One packet through the keyed cipher: the IV, AAD (two pieces, AEAD only), `n` bytes
     /// in place, and the 16-byte GCM tag written (encrypt) or checked (decrypt).
+    /// `in` is where the `n` bytes come from (null: `data` itself, in place).
     bool cipher(Keys& k, const uint8_t iv[16], ByteSpan aad, ByteSpan aad2, std::byte* data,
-                std::size_t n, std::byte* tag, bool encrypt) noexcept;
+                std::size_t n, std::byte* tag, bool encrypt, const std::byte* in = nullptr) noexcept;
+
     void setup_keys(Keys& k, const SessionKeys& sk);
 
     Suite suite_;

@@ -315,3 +315,38 @@ TEST_CASE("SRTP: malformed input is refused, never read out of bounds", "[srtp]"
     }
     CHECK(refused == 0);
 }
+
+TEST_CASE("SRTP: protect from a separate payload gives the same bytes as in place", "[srtp]") {
+    for (Suite suite : {Suite::AesCm128HmacSha1_80, Suite::AeadAes128Gcm, Suite::AeadAes256Gcm}) {
+        const MasterKey mk = master(suite, test::hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"),
+                                    test::hex("a0a1a2a3a4a5a6a7a8a9aaabacad"));
+        Context in_place{mk, Direction::Protect};
+        Context split{mk, Direction::Protect};
+        // A header with an RFC 8285 extension, then 300 payload bytes.
+        test::Bytes pkt = test::hex("90 60 1234 00010000 cafebabe bede0001 10 61 0000");
+        const std::size_t hl = pkt.size();
+        for (int i = 0; i < 300; ++i) {
+            pkt.push_back(std::byte(static_cast<uint8_t>(i * 7)));
+        }
+        for (uint16_t seq : {uint16_t{0x1234}, uint16_t{0x1235}, uint16_t{0x1300}}) {
+            store_u16be(pkt.data() + 2, seq);
+            test::Bytes a = pkt;
+            a.resize(pkt.size() + 32);
+            std::size_t na = 0;
+            REQUIRE(in_place.protect_rtp(a.data(), pkt.size(), a.size(), na) == Status::Ok);
+            a.resize(na);
+            test::Bytes b(pkt.begin(), pkt.begin() + static_cast<std::ptrdiff_t>(hl));
+            b.resize(pkt.size() + 32);
+            std::size_t nb = 0;
+            REQUIRE(split.protect_rtp_from(b.data(), hl, pkt.data() + hl, pkt.size() - hl, b.size(), nb) == Status::Ok);
+            b.resize(nb);
+            CHECK(a == b);
+        }
+        // The header must be exactly one RTP header.
+        test::Bytes c(pkt.begin(), pkt.begin() + static_cast<std::ptrdiff_t>(hl));
+        c.resize(600);
+        std::size_t nc = 0;
+        CHECK(split.protect_rtp_from(c.data(), hl - 4, pkt.data() + hl, 10, c.size(), nc) == Status::Malformed);
+        CHECK(split.protect_rtp_from(c.data(), hl, pkt.data() + hl, 590, c.size(), nc) == Status::NoRoom);
+    }
+}

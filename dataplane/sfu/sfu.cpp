@@ -600,6 +600,16 @@ Sfu::Outcome Sfu::on_rtp(Transport& t, std::byte* p, std::size_t len, uint64_t n
 
 bool Sfu::send_to(Subscription& s, const std::byte* rtp, std::size_t len, uint16_t out_seq, uint32_t out_ts) noexcept {
     Transport& st = *transports_[s.transport];
+    // The packet was parsed on arrival (or when stored): its header length is known to fit.
+    const auto b0 = std::to_integer<uint8_t>(rtp[0]);
+    std::size_t hl = wire::kRtpHeaderLen + 4u * (b0 & 0x0f);
+    if ((b0 & 0x10) != 0 && hl + 4 <= len) {
+        hl += 4 + 4u * load_u16be(rtp + hl + 2);
+    }
+    if (hl > len) {
+        count(Counter::SfuDropUnknown);
+        return false;
+    }
     MediaSink::Buf buf;
     if (!sink_.alloc(buf) || buf.room < len + st.tx->rtp_overhead()) {
         if (buf.handle != nullptr) {
@@ -608,21 +618,23 @@ bool Sfu::send_to(Subscription& s, const std::byte* rtp, std::size_t len, uint16
         count(Counter::DropNoMbuf);
         return false;
     }
-    std::memcpy(buf.payload, rtp, len);
-    // Rewrite in place: payload type (marker kept), sequence number, timestamp, SSRC.
+    // The header is copied and rewritten (payload type with the marker kept, sequence number,
+    // timestamp, SSRC); the payload is encrypted straight from the publisher's plaintext.
+    std::memcpy(buf.payload, rtp, hl);
     buf.payload[1] = std::byte((std::to_integer<uint8_t>(buf.payload[1]) & 0x80) | (s.out_pt & 0x7f));
     store_u16be(buf.payload + 2, out_seq);
     store_u32be(buf.payload + 4, out_ts);
     store_u32be(buf.payload + 8, s.out_ssrc);
     std::size_t sealed = 0;
-    if (st.tx->protect_rtp(buf.payload, len, buf.room, sealed) != srtp::Status::Ok) {
+    if (st.tx->protect_rtp_at(buf.payload, hl, s.out_ssrc, out_seq, rtp + hl, len - hl, buf.room, sealed) !=
+        srtp::Status::Ok) {
         sink_.discard(buf);
         count(Counter::SfuDropSrtp);
         return false;
     }
     sink_.send(buf, sealed, st.remote_mac, st.local, st.remote);
     ++s.packets;
-    s.octets += static_cast<uint32_t>(len > wire::kRtpHeaderLen ? len - wire::kRtpHeaderLen : 0);
+    s.octets += static_cast<uint32_t>(len - hl);
     return true;
 }
 

@@ -652,7 +652,7 @@ TEST_CASE("SFU: RTCP generation — RR to publishers, publisher SRs translated f
         CHECK(load_u32be(p.body.data() + 4) == 0x55667788u);
         CHECK(load_u32be(p.body.data() + 8) == 960u * 105);  // the first packet set no offset
         CHECK(load_u32be(p.body.data() + 12) == 5);           // packets sent to this subscriber
-        CHECK(load_u32be(p.body.data() + 16) == 5 * 3);       // their payload octets
+        CHECK(load_u32be(p.body.data() + 16) == 5 * 3);       // their payload octets (3 bytes each)
         ++srs;
     }, why));
     CHECK(srs == 1);
