@@ -195,6 +195,10 @@ private:
                 media_.on_transport_up(m);
                 return;
             }
+            if (m.type == static_cast<uint16_t>(tern::shm::MsgType::SfuTransportDown)) {
+                media_.on_transport_down(m);
+                return;
+            }
             if (m.type == static_cast<uint16_t>(tern::shm::MsgType::TurnAllocation) &&
                 m.payload.size() == sizeof(tern::shm::TurnAllocationEvt)) {
                 tern::shm::TurnAllocationEvt e;

@@ -55,6 +55,7 @@ enum class MsgType : uint16_t {
     TurnAllocation = 102,
     TurnListDone = 103,
     SfuTransportUp = 104,  // a transport's remote address was chosen by ICE (or changed)
+    SfuTransportDown = 105,  // consent expired (RFC 7675): no valid check for consent_timeout
     // punt ring (lcore -> control plane) and inject ring (control plane -> lcore)
     Packet = 201,
     TurnStreamData = 202,   // both directions: one framed STUN message or ChannelData
@@ -218,6 +219,7 @@ struct SfuDatagramMeta {
     uint32_t reserved;
 };
 
+/// Also the payload of SfuTransportDown (the address it last had).
 struct SfuTransportUpEvt {
     uint64_t id;
     uint8_t is_v6;

@@ -834,6 +834,21 @@ void MediaSessions::on_transport_up(const shm::RingMessage& m) {
     }
 }
 
+void MediaSessions::on_transport_down(const shm::RingMessage& m) {
+    shm::SfuTransportUpEvt e{};
+    if (m.payload.size() != sizeof e) {
+        return;
+    }
+    std::memcpy(&e, m.payload.data(), sizeof e);
+    auto it = by_transport_.find(e.id);
+    if (it == by_transport_.end()) {
+        return;
+    }
+    ++n_.consent_expired;
+    log_.info("ICE consent expired: client closed", {{"client", it->second->id}});
+    drop(it->second->id, true);
+}
+
 void MediaSessions::tick(uint64_t now_ms) {
     DataChannels::advance_timers(now_ms);
     std::vector<std::string> failed;
@@ -948,6 +963,7 @@ nlohmann::json MediaSessions::stats() const {
             {"dtls_unknown_transport", n_.dtls_unknown},
             {"candidates", n_.candidates},
             {"ice_restarts", n_.ice_restarts},
+            {"consent_expired", n_.consent_expired},
             {"data_channels_up", n_.data_channels_up},
             {"data_messages_in", n_.data_messages_in},
             {"data_messages_out", n_.data_messages_out}};

@@ -96,6 +96,9 @@ public:
     // ---- data plane -----------------------------------------------------------------------------
     void on_punt(const shm::RingMessage& m, uint64_t now_ms);
     void on_transport_up(const shm::RingMessage& m);
+    /// Consent expired on the data plane (the browser went away without a word): the client is
+    /// closed and reported (publisher-closed / subscriber-closed).
+    void on_transport_down(const shm::RingMessage& m);
     /// DTLS retransmissions and handshake timeouts.
     void tick(uint64_t now_ms);
 
@@ -177,6 +180,7 @@ private:
         uint64_t publishers_created = 0, subscribers_created = 0, offers = 0, answers = 0;
         uint64_t dtls_connected = 0, dtls_failed = 0, dtls_in = 0, dtls_out = 0, dtls_unknown = 0, candidates = 0;
         uint64_t data_channels_up = 0, data_messages_in = 0, data_messages_out = 0, ice_restarts = 0;
+        uint64_t consent_expired = 0;
     } n_;
 };
 

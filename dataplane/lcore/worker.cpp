@@ -365,7 +365,7 @@ bool Worker::MediaOut::punt(uint64_t id, ByteSpan datagram) noexcept {
     return true;
 }
 
-void Worker::MediaOut::transport_up(uint64_t id, const wire::Endpoint& remote) noexcept {
+void Worker::MediaOut::transport_up(uint64_t id, const wire::Endpoint& remote, bool up) noexcept {
     shm::SfuTransportUpEvt e{};
     e.id = id;
     e.is_v6 = remote.is_v6 ? 1 : 0;
@@ -375,7 +375,8 @@ void Worker::MediaOut::transport_up(uint64_t id, const wire::Endpoint& remote) n
     } else {
         store_u32be(reinterpret_cast<std::byte*>(e.remote_ip), remote.v4.v);
     }
-    if (!w->events_.try_push(static_cast<uint16_t>(shm::MsgType::SfuTransportUp), e)) {
+    const auto type = up ? shm::MsgType::SfuTransportUp : shm::MsgType::SfuTransportDown;
+    if (!w->events_.try_push(static_cast<uint16_t>(type), e)) {
         w->count(Counter::EventsDropped);
     }
 }
@@ -627,6 +628,7 @@ int Worker::run() noexcept {
     const uint64_t hz = rte_get_tsc_hz();
     uint64_t last_commands = 0;
     uint64_t last_housekeeping = 0;
+    uint64_t last_consent = 0;
     uint64_t last_tap = 0;
     const uint64_t tap_interval = hz / 1000000 * cfg_.exception.poll_us;
     while (!stop_.load(std::memory_order_relaxed)) {
@@ -653,6 +655,13 @@ int Worker::run() noexcept {
             resolve_gateways(start);
             for (auto& t : turn_) {
                 t->tick(start / hz);
+            }
+            if (start - last_consent > hz) {
+                const uint64_t now_us = start / hz * 1'000'000 + start % hz * 1'000'000 / hz;  // as the stack counts
+                for (auto& e : sfu_) {
+                    e->expire(now_us);
+                }
+                last_consent = start;
             }
             last_housekeeping = start;
         }

@@ -88,7 +88,7 @@ private:
                   const wire::Endpoint& dst) noexcept override;
         void discard(Buf& b) noexcept override;
         bool punt(uint64_t id, ByteSpan datagram) noexcept override;
-        void transport_up(uint64_t id, const wire::Endpoint& remote) noexcept override;
+        void transport_up(uint64_t id, const wire::Endpoint& remote, bool up) noexcept override;
     };
     std::vector<std::unique_ptr<MediaOut>> media_out_;       // one per port, when the SFU is on
     std::vector<std::unique_ptr<sfu::Sfu>> sfu_;             // one per port, when the SFU is on

@@ -473,7 +473,7 @@ Sfu::Outcome Sfu::on_datagram(std::byte* p, std::size_t len, const wire::Endpoin
     }
     const uint8_t b = first(ByteSpan{p, len});
     if (b <= 3) {
-        return on_stun(ByteSpan{p, len}, peer, local, mac);
+        return on_stun(ByteSpan{p, len}, peer, local, mac, now_us);
     }
     Transport* t = by_remote(peer);
     if (t == nullptr) {
@@ -497,8 +497,27 @@ Sfu::Outcome Sfu::on_datagram(std::byte* p, std::size_t len, const wire::Endpoin
     return wire::looks_like_rtcp(ByteSpan{p, len}) ? on_rtcp(*t, p, len, now_us) : on_rtp(*t, p, len, now_us);
 }
 
+void Sfu::expire(uint64_t now_us) noexcept {
+    for (auto& tp : transports_) {
+        if (!tp || !tp->connected || now_us - tp->last_check_us < limits_.consent_timeout_us) {
+            continue;
+        }
+        Transport& t = *tp;
+        auto [a, b] = by_remote_.equal_range(remote_key(t.remote));
+        for (auto r = a; r != b; ++r) {
+            if (transports_[r->second].get() == &t) {
+                by_remote_.erase(r);
+                break;
+            }
+        }
+        t.connected = false;
+        count(Counter::SfuConsentExpired);
+        sink_.transport_up(t.id, t.remote, false);
+    }
+}
+
 Sfu::Outcome Sfu::on_stun(ByteSpan msg, const wire::Endpoint& peer, const wire::Endpoint& local,
-                          const wire::MacAddr& mac) noexcept {
+                          const wire::MacAddr& mac, uint64_t now_us) noexcept {
     auto m = stun::Message::parse(msg);
     if (!m || m->cls() != stun::Class::Request || m->method() != stun::method::kBinding) {
         count(Counter::SfuStunRejected);
@@ -527,6 +546,9 @@ Sfu::Outcome Sfu::on_stun(ByteSpan msg, const wire::Endpoint& peer, const wire::
         reply_len_ = n ? *n : 0;
         return n ? Outcome::Reply : Outcome::Drop;
     }
+    if (t.connected && peer == t.remote) {
+        t.last_check_us = now_us;  // consent refreshed
+    }
     if (m->find(stun::attr::kUseCandidate) || !t.connected) {
         // Nominated (or the first valid check of a lite agent's only pair): media flows here.
         if (t.connected) {
@@ -543,6 +565,7 @@ Sfu::Outcome Sfu::on_stun(ByteSpan msg, const wire::Endpoint& peer, const wire::
         t.remote = peer;
         t.local = local;
         t.remote_mac = mac;
+        t.last_check_us = now_us;
         by_remote_.emplace(remote_key(peer), it->second);
         if (moved) {
             sink_.transport_up(t.id, peer);

@@ -53,8 +53,8 @@ public:
     virtual void discard(Buf& b) noexcept = 0;  // allocated, not sent
     /// A datagram for the control plane (DTLS) from transport `id`; false when there is no room.
     virtual bool punt(uint64_t id, ByteSpan datagram) noexcept = 0;
-    /// ICE chose (or moved) transport `id`'s remote address.
-    virtual void transport_up(uint64_t id, const wire::Endpoint& remote) noexcept = 0;
+    /// ICE chose (or moved) transport `id`'s remote address; `up` false: consent expired.
+    virtual void transport_up(uint64_t id, const wire::Endpoint& remote, bool up = true) noexcept = 0;
 
 protected:
     ~MediaSink() = default;
@@ -65,6 +65,7 @@ struct SfuLimits {
     uint32_t nack_slots = 128;            // packets kept per published video stream (plaintext)
     uint64_t nack_resend_interval_us = 100'000;
     uint64_t pli_interval_us = 300'000;   // per publisher stream
+    uint64_t consent_timeout_us = 30'000'000;  // RFC 7675 §5.1: no valid check for this long
 };
 
 class Sfu {
@@ -98,6 +99,10 @@ public:
     /// Transport `id` receives track `track` as `out_ssrc` with payload type `out_pt`.
     bool add_subscription(uint64_t id, uint32_t track, uint32_t out_ssrc, uint8_t out_pt, int target_layer);
     bool set_target_layer(uint64_t id, uint32_t out_ssrc, int layer);
+    /// Consent freshness (RFC 7675): a connected transport whose remote sent no valid check for
+    /// consent_timeout stops sending and is reported down. Call about once a second.
+    void expire(uint64_t now_us) noexcept;
+
     /// Sends `datagram` (DTLS from the control plane) to transport `id`'s remote, from the
     /// address the remote reached us on. False when the transport is unknown or has no remote.
     bool send_datagram(uint64_t id, ByteSpan datagram) noexcept;
@@ -135,6 +140,7 @@ private:
         uint64_t max_bps = 0;    // REMB to a publisher
         uint64_t last_remb_us = 0;
         uint8_t rid_ext = 0;     // RTP stream id extension id, when it publishes by rid
+        uint64_t last_check_us = 0;  // the last valid ICE check (consent)
         std::unordered_map<uint32_t, uint32_t> subs;  // our outgoing SSRC -> subscription
         TransportInfo stats;
     };
@@ -201,7 +207,7 @@ private:
     };
 
     Outcome on_stun(ByteSpan msg, const wire::Endpoint& peer, const wire::Endpoint& local,
-                    const wire::MacAddr& mac) noexcept;
+                    const wire::MacAddr& mac, uint64_t now_us) noexcept;
     Outcome on_rtp(Transport& t, std::byte* p, std::size_t len, uint64_t now_us) noexcept;
     Outcome on_rtcp(Transport& t, std::byte* p, std::size_t len, uint64_t now_us) noexcept;
     void forward(uint32_t pub_index, const std::byte* rtp, std::size_t len, uint16_t seq, uint32_t ts,

@@ -61,7 +61,10 @@ struct TestSink final : sfu::MediaSink {
         punted.emplace_back(id, test::Bytes(d.begin(), d.end()));
         return true;
     }
-    void transport_up(uint64_t id, const Endpoint& remote) noexcept override { up.emplace_back(id, remote); }
+    std::vector<std::pair<uint64_t, Endpoint>> down;
+    void transport_up(uint64_t id, const Endpoint& remote, bool is_up) noexcept override {
+        (is_up ? up : down).emplace_back(id, remote);
+    }
 };
 
 /// One WebRTC client: its address, ICE credentials and SRTP contexts for both directions.
@@ -603,6 +606,26 @@ TEST_CASE("SFU: ICE restart keeps media flowing and answers the new credentials"
     CHECK(ti.remote == moved.at);
     REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 3, 2880, test::hex("fcff")), out) == dp::Verdict::Consumed);
     CHECK(udp_of(h.sink.sent.back()).dst == moved.at);
+
+    // Consent (RFC 7675): checks keep it; 30 s without one and the transport is reported down
+    // and sends nothing more.
+    h.now += 20'000'000;
+    connect(h, pub);  // the publisher keeps checking
+    h.sfu->expire(h.now);
+    CHECK(h.sink.down.empty());
+    h.now += 15'000'000;  // the subscriber's last check is 35 s old, the publisher's 15 s
+    h.sfu->expire(h.now);
+    REQUIRE(h.sink.down.size() == 1);
+    CHECK(h.sink.down[0].first == 2);
+    CHECK(h.count(shm::Counter::SfuConsentExpired) == 1);
+    auto to_moved = [&] {
+        return std::count_if(h.sink.sent.begin(), h.sink.sent.end(), [&](const test::Bytes& f) { return udp_of(f).dst == moved.at; });
+    };
+    const auto before = to_moved();
+    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 4, 3840, test::hex("fcff")), out) == dp::Verdict::Consumed);
+    CHECK(to_moved() == before);
+    h.sfu->expire(h.now + 1'000'000);
+    CHECK(h.sink.down.size() == 1);  // reported once
 }
 
 TEST_CASE("SFU: RTCP generation — RR to publishers, publisher SRs translated for subscribers", "[sfu][stack][rtcp]") {
