@@ -9,7 +9,7 @@
 namespace tern::shm {
 
 inline constexpr uint32_t kChannelMagic = 0x4e524554;  // "TERN" little-endian
-inline constexpr uint32_t kSchemaVersion = 10;
+inline constexpr uint32_t kSchemaVersion = 11;
 
 // ---- unix socket handshake ------------------------------------------------------------
 
@@ -195,6 +195,7 @@ struct SfuLayerCmd {
     int32_t layer;  // -1 pauses
 };
 
+/// rtx_ssrc non-zero: retransmissions go as RFC 4588 RTX (that SSRC, payload type rtx_pt).
 struct SfuSubscriptionCmd {
     uint64_t generation;
     uint64_t id;
@@ -202,7 +203,10 @@ struct SfuSubscriptionCmd {
     uint32_t out_ssrc;
     int32_t target_layer;
     uint8_t out_pt;
-    uint8_t reserved[3];
+    uint8_t rtx_pt;
+    uint8_t reserved[2];
+    uint32_t rtx_ssrc;
+    uint32_t reserved2;
 };
 
 struct SfuRemoveCmd {

@@ -111,7 +111,7 @@ namespace {
 
 nlohmann::json codec_json(const CodecChoice& c) {
     return {{"pt", c.pt}, {"name", c.name}, {"clock", c.clock_hz}, {"channels", c.channels},
-            {"fmtp", c.fmtp}, {"feedback", c.feedback}, {"sfu_codec", c.sfu_codec}};
+            {"fmtp", c.fmtp}, {"feedback", c.feedback}, {"sfu_codec", c.sfu_codec}, {"rtx_pt", c.rtx_pt}};
 }
 
 CodecChoice codec_from(const nlohmann::json& j) {
@@ -123,6 +123,7 @@ CodecChoice codec_from(const nlohmann::json& j) {
     c.fmtp = j.at("fmtp").get<std::string>();
     c.feedback = j.at("feedback").get<std::vector<std::string>>();
     c.sfu_codec = j.at("sfu_codec").get<uint8_t>();
+    c.rtx_pt = j.value("rtx_pt", uint8_t{0});
     return c;
 }
 
@@ -137,7 +138,7 @@ nlohmann::json MediaSessions::client_json(const Client& c) const {
     nlohmann::json outgoing = nlohmann::json::array();
     for (const auto& t : c.outgoing) {
         outgoing.push_back({{"mid", t.mid}, {"kind", static_cast<int>(t.kind)}, {"codec", codec_json(t.codec)},
-                            {"ssrc", t.ssrc}, {"stream", t.stream_id}, {"track", t.track_id}});
+                            {"ssrc", t.ssrc}, {"rtx_ssrc", t.rtx_ssrc}, {"stream", t.stream_id}, {"track", t.track_id}});
     }
     return {{"id", c.id}, {"owner", c.owner}, {"publisher", c.publisher}, {"stream_type", c.stream_type},
             {"sid", c.sid}, {"bitrate", c.bitrate}, {"transport", c.transport}, {"worker", c.worker},
@@ -185,6 +186,7 @@ std::unique_ptr<MediaSessions::Client> MediaSessions::client_from(const nlohmann
         o.kind = static_cast<MediaKind>(t.at("kind").get<int>());
         o.codec = codec_from(t.at("codec"));
         o.ssrc = t.at("ssrc").get<uint32_t>();
+        o.rtx_ssrc = t.value("rtx_ssrc", uint32_t{0});
         o.stream_id = t.at("stream").get<std::string>();
         o.track_id = t.at("track").get<std::string>();
         c->outgoing.push_back(std::move(o));
@@ -557,6 +559,9 @@ Result<std::string, ClientError> MediaSessions::request_offer(const std::string&
             t.kind = s.kind;
             t.codec = s.codec;
             t.ssrc = random_ssrc();
+            if (s.kind == MediaKind::Video && s.codec.rtx_pt != 0) {
+                t.rtx_ssrc = random_ssrc();  // NACKed packets go back as RTX
+            }
             t.stream_id = "tern-" + pub.id.substr(0, 8);
             t.track_id = (s.kind == MediaKind::Audio ? "audio-" : "video-") + s.mid;
             shm::SfuSubscriptionCmd sc{};
@@ -566,6 +571,8 @@ Result<std::string, ClientError> MediaSessions::request_offer(const std::string&
             sc.out_ssrc = t.ssrc;
             sc.out_pt = s.codec.pt;
             sc.target_layer = default_layer(s);
+            sc.rtx_ssrc = t.rtx_ssrc;
+            sc.rtx_pt = s.codec.rtx_pt;
             if (!command(c.worker, shm::MsgType::SfuSubscription, sc)) {
                 return R{unexpected(bad("timeout", "the data plane's command ring is full"))};
             }

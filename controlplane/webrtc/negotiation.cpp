@@ -276,6 +276,15 @@ Result<RemoteDescription, std::string> read_offer(const sdp::Session& offer, con
                         r.codec.feedback.push_back(fb);
                     }
                 }
+                for (const auto& [rpt, map] : maps) {
+                    if (iequal(map.name, "rtx")) {
+                        for (const auto& f2 : per_pt(m, "fmtp", rpt)) {
+                            if (f2 == "apt=" + std::to_string(pt)) {
+                                r.codec.rtx_pt = rpt;
+                            }
+                        }
+                    }
+                }
                 found = true;
                 break;
             }
@@ -403,7 +412,12 @@ std::string write_subscriber_offer(const std::vector<OutgoingTrack>& tracks, con
     }
     o << "a=msid-semantic: WMS *\r\n";
     for (const auto& t : tracks) {
-        o << "m=" << kind_name(t.kind) << " 9 UDP/TLS/RTP/SAVPF " << unsigned{t.codec.pt} << "\r\n"
+        const bool rtx = t.rtx_ssrc != 0 && t.codec.rtx_pt != 0;
+        o << "m=" << kind_name(t.kind) << " 9 UDP/TLS/RTP/SAVPF " << unsigned{t.codec.pt};
+        if (rtx) {
+            o << ' ' << unsigned{t.codec.rtx_pt};
+        }
+        o << "\r\n"
           << "c=IN IP4 0.0.0.0\r\n"
           << "a=mid:" << t.mid << "\r\n";
         transport_lines(o, local, "actpass");
@@ -412,8 +426,17 @@ std::string write_subscriber_offer(const std::vector<OutgoingTrack>& tracks, con
           << "a=rtcp-mux\r\n"
           << "a=rtcp-rsize\r\n";
         codec_lines(o, t.codec);
+        if (rtx) {
+            o << "a=rtpmap:" << unsigned{t.codec.rtx_pt} << " rtx/" << t.codec.clock_hz << "\r\n"
+              << "a=fmtp:" << unsigned{t.codec.rtx_pt} << " apt=" << unsigned{t.codec.pt} << "\r\n"
+              << "a=ssrc-group:FID " << t.ssrc << ' ' << t.rtx_ssrc << "\r\n";
+        }
         o << "a=ssrc:" << t.ssrc << " cname:" << t.stream_id << "\r\n"
           << "a=ssrc:" << t.ssrc << " msid:" << t.stream_id << ' ' << t.track_id << "\r\n";
+        if (rtx) {
+            o << "a=ssrc:" << t.rtx_ssrc << " cname:" << t.stream_id << "\r\n"
+              << "a=ssrc:" << t.rtx_ssrc << " msid:" << t.stream_id << ' ' << t.track_id << "\r\n";
+        }
         candidate_lines(o, local);
     }
     if (!data_mid.empty()) {

@@ -27,6 +27,9 @@ struct CodecChoice {
     std::vector<std::string> feedback;  // accepted a=rtcp-fb values ("nack", "nack pli", "ccm fir")
     /// The data plane's codec number (sfu::Codec: 0 opus, 1 VP8, 2 VP9, 3 H264, 4 AV1).
     uint8_t sfu_codec = 0;
+    /// The offer's RTX payload type for it (a=fmtp:<rtx> apt=<pt>), 0 if none. tern answers
+    /// publishers without RTX (it does not NACK them) and offers it to subscribers.
+    uint8_t rtx_pt = 0;
 };
 
 struct Extension {
@@ -93,6 +96,7 @@ struct OutgoingTrack {
     MediaKind kind = MediaKind::Audio;
     CodecChoice codec;
     uint32_t ssrc = 0;  // what tern rewrites the publisher's SSRC to
+    uint32_t rtx_ssrc = 0;  // its RTX stream (video, when codec.rtx_pt is set)
     std::string stream_id;
     std::string track_id;
 };

@@ -65,6 +65,8 @@ TEST_CASE("negotiation: Chromium's audio+video+data offer to a publisher", "[sdp
     CHECK(video.codec.feedback == std::vector<std::string>{"goog-remb", "ccm fir", "nack", "nack pli"});
     CHECK(video.ssrc == 1855393388U);
     CHECK(video.rtx_ssrc == 2218936591U);
+    CHECK(video.codec.rtx_pt == 97);  // a=fmtp:97 apt=96
+    CHECK(audio.codec.rtx_pt == 0);
     CHECK(video.rids.empty());
 
     CHECK_FALSE(offer->sections[2].accepted);  // data channels off in these preferences
@@ -177,8 +179,8 @@ TEST_CASE("negotiation: tern's offer to a subscriber and the browser's answer", 
     const auto pub = read_offer(parsed(testdata("chromium_offer.sdp")), CodecPreferences{});
     REQUIRE(pub);
     std::vector<OutgoingTrack> tracks{
-        {"0", MediaKind::Audio, pub->sections[0].codec, 0x11223344, "pub1", "audio0"},
-        {"1", MediaKind::Video, pub->sections[1].codec, 0x55667788, "pub1", "video1"},
+        {"0", MediaKind::Audio, pub->sections[0].codec, 0x11223344, 0, "pub1", "audio0"},
+        {"1", MediaKind::Video, pub->sections[1].codec, 0x55667788, 0x99aabbcc, "pub1", "video1"},
     };
     const std::string offer = write_subscriber_offer(tracks, local());
     const auto o = parsed(offer);
@@ -186,7 +188,13 @@ TEST_CASE("negotiation: tern's offer to a subscriber and the browser's answer", 
     REQUIRE(o.media.size() == 2);
     CHECK(o.media[0].has("sendonly"));
     CHECK(o.media[0].attr("setup") == "actpass");
-    CHECK(o.media[1].attrs("ssrc") == std::vector<std::string_view>{"1432778632 cname:pub1", "1432778632 msid:pub1 video1"});
+    CHECK(o.media[1].formats == std::vector<std::string>{"96", "97"});
+    CHECK(o.media[1].attr("ssrc-group") == "FID 1432778632 2578103244");
+    CHECK(o.media[1].attrs("ssrc") == std::vector<std::string_view>{"1432778632 cname:pub1", "1432778632 msid:pub1 video1",
+                                                                    "2578103244 cname:pub1", "2578103244 msid:pub1 video1"});
+    CHECK(has_line(offer, "a=rtpmap:97 rtx/90000"));
+    CHECK(has_line(offer, "a=fmtp:97 apt=96"));
+    CHECK(o.media[0].formats == std::vector<std::string>{"111"});
     CHECK(o.media[1].attr("msid") == "pub1 video1");
     CHECK(has_line(offer, "a=rtpmap:111 opus/48000/2"));
     const auto with_dc = parsed(write_subscriber_offer(tracks, local(), "2"));

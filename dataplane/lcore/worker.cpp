@@ -291,7 +291,7 @@ void Worker::apply_sfu_command(uint16_t type, ByteSpan p) noexcept {
             shm::SfuSubscriptionCmd c;
             if (read_cmd(p, c)) {
                 for (auto& e : sfu_) {
-                    ok = e->add_subscription(c.id, c.track, c.out_ssrc, c.out_pt, c.target_layer) || ok;
+                    ok = e->add_subscription(c.id, c.track, c.out_ssrc, c.out_pt, c.target_layer, c.rtx_ssrc, c.rtx_pt) || ok;
                 }
             }
             break;

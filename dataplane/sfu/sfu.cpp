@@ -104,7 +104,7 @@ bool Sfu::set_keys(uint64_t id, const srtp::MasterKey& rx, const srtp::MasterKey
     Transport& t = *transports_[it->second];
     t.rx = std::make_unique<srtp::Context>(rx, srtp::Direction::Unprotect);
     t.tx = std::make_unique<srtp::Context>(tx, srtp::Direction::Protect);
-    t.tx->reserve(static_cast<uint32_t>(t.subs.size()) + 16);  // one SRTP stream per subscription, and RTCP
+    t.tx->reserve(2 * static_cast<uint32_t>(t.subs.size()) + 16);  // per subscription (and its RTX), and RTCP
     return true;
 }
 
@@ -357,7 +357,8 @@ void Sfu::relay_sender_report(const Publication& pub, uint64_t ntp, uint32_t rtp
     }
 }
 
-bool Sfu::add_subscription(uint64_t id, uint32_t track, uint32_t out_ssrc, uint8_t out_pt, int target_layer) {
+bool Sfu::add_subscription(uint64_t id, uint32_t track, uint32_t out_ssrc, uint8_t out_pt, int target_layer,
+                           uint32_t rtx_ssrc, uint8_t rtx_pt) {
     auto it = by_id_.find(id);
     if (it == by_id_.end() || transports_[it->second]->subs.count(out_ssrc) != 0) {
         return false;
@@ -376,6 +377,8 @@ bool Sfu::add_subscription(uint64_t id, uint32_t track, uint32_t out_ssrc, uint8
     s->track = track;
     s->out_ssrc = out_ssrc;
     s->out_pt = out_pt;
+    s->rtx_ssrc = rtx_ssrc;
+    s->rtx_pt = rtx_pt;
     s->layers.set_target(target_layer);
     Transport& t = *transports_[it->second];
     subs_.push_back(std::move(s));
@@ -383,7 +386,7 @@ bool Sfu::add_subscription(uint64_t id, uint32_t track, uint32_t out_ssrc, uint8
     subs_by_track_[track].push_back(index);
     t.subs[out_ssrc] = index;
     if (t.tx) {
-        t.tx->reserve(static_cast<uint32_t>(t.subs.size()) + 16);  // sized now, not per packet
+        t.tx->reserve(2 * static_cast<uint32_t>(t.subs.size()) + 16);  // sized now, not per packet
     }
     return true;
 }
@@ -705,11 +708,53 @@ void Sfu::retransmit(Subscription& s, uint16_t out_seq, uint64_t now_us) noexcep
     if (pkt.size() < wire::kRtpHeaderLen) {
         return;  // no longer held: the subscriber's jitter buffer moves on
     }
-    // Rebuilt exactly as first sent: same numbers, same plaintext, so the same SRTP bytes.
-    if (send_to(s, pkt.data(), pkt.size(), out_seq, ref.out_ts)) {
+    // As RTX when negotiated; else rebuilt exactly as first sent: same numbers, same plaintext,
+    // so the same SRTP bytes.
+    const bool sent = s.rtx_ssrc != 0 ? send_rtx(s, pkt.data(), pkt.size(), out_seq, ref.out_ts)
+                                      : send_to(s, pkt.data(), pkt.size(), out_seq, ref.out_ts);
+    if (sent) {
         ++transports_[s.transport]->stats.nacks_answered;
         count(Counter::SfuNackResent);
     }
+}
+
+bool Sfu::send_rtx(Subscription& s, const std::byte* rtp, std::size_t len, uint16_t out_seq, uint32_t out_ts) noexcept {
+    Transport& st = *transports_[s.transport];
+    const auto b0 = std::to_integer<uint8_t>(rtp[0]);
+    std::size_t hl = wire::kRtpHeaderLen + 4u * (b0 & 0x0f);
+    if ((b0 & 0x10) != 0 && hl + 4 <= len) {
+        hl += 4 + 4u * load_u16be(rtp + hl + 2);
+    }
+    if (hl > len || (std::to_integer<uint8_t>(rtp[0]) & 0x20) != 0) {
+        return false;  // (padding would have to move behind the OSN: not worth it for a resend)
+    }
+    MediaSink::Buf buf;
+    if (!sink_.alloc(buf) || buf.room < len + 2 + st.tx->rtp_overhead()) {
+        if (buf.handle != nullptr) {
+            sink_.discard(buf);
+        }
+        count(Counter::DropNoMbuf);
+        return false;
+    }
+    // RFC 4588 §4: the RTX stream's own SSRC and sequence number, the original's timestamp, and
+    // the original sequence number (OSN) before the original payload.
+    std::memcpy(buf.payload, rtp, hl);
+    buf.payload[1] = std::byte((std::to_integer<uint8_t>(buf.payload[1]) & 0x80) | (s.rtx_pt & 0x7f));
+    const uint16_t seq = s.rtx_seq++;
+    store_u16be(buf.payload + 2, seq);
+    store_u32be(buf.payload + 4, out_ts);
+    store_u32be(buf.payload + 8, s.rtx_ssrc);
+    store_u16be(buf.payload + hl, out_seq);
+    std::memcpy(buf.payload + hl + 2, rtp + hl, len - hl);
+    std::size_t sealed = 0;
+    if (st.tx->protect_rtp_at(buf.payload, hl, s.rtx_ssrc, seq, buf.payload + hl, len - hl + 2, buf.room, sealed) !=
+        srtp::Status::Ok) {
+        sink_.discard(buf);
+        count(Counter::SfuDropSrtp);
+        return false;
+    }
+    sink_.send(buf, sealed, st.remote_mac, st.local, st.remote);
+    return true;
 }
 
 void Sfu::request_keyframe(uint32_t track, int layer, uint64_t now_us) noexcept {

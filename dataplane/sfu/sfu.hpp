@@ -97,7 +97,9 @@ public:
     bool add_rid_publication(uint64_t id, std::string_view rid, uint8_t rid_ext, uint32_t track, int layer,
                              Codec codec, uint32_t clock_hz);
     /// Transport `id` receives track `track` as `out_ssrc` with payload type `out_pt`.
-    bool add_subscription(uint64_t id, uint32_t track, uint32_t out_ssrc, uint8_t out_pt, int target_layer);
+    /// With `rtx_ssrc`, NACKed packets go back as RTX (RFC 4588) with payload type `rtx_pt`.
+    bool add_subscription(uint64_t id, uint32_t track, uint32_t out_ssrc, uint8_t out_pt, int target_layer,
+                          uint32_t rtx_ssrc = 0, uint8_t rtx_pt = 0);
     bool set_target_layer(uint64_t id, uint32_t out_ssrc, int layer);
     /// Consent freshness (RFC 7675): a connected transport whose remote sent no valid check for
     /// consent_timeout stops sending and is reported down. Call about once a second.
@@ -203,6 +205,9 @@ private:
         RetransmitCache<SentRef> sent;
         uint32_t packets = 0;  // sent, for our sender reports
         uint32_t octets = 0;
+        uint32_t rtx_ssrc = 0;  // RFC 4588 retransmissions, when negotiated
+        uint8_t rtx_pt = 0;
+        uint16_t rtx_seq = 0;
         Subscription(uint32_t clock_hz, uint32_t slots) : rewriter(clock_hz), sent(slots) {}
     };
 
@@ -215,6 +220,8 @@ private:
     /// Encrypts a rewritten copy of `rtp` for subscription `s` and sends it.
     bool send_to(Subscription& s, const std::byte* rtp, std::size_t len, uint16_t out_seq, uint32_t out_ts) noexcept;
     void retransmit(Subscription& s, uint16_t out_seq, uint64_t now_us) noexcept;
+    /// The NACKed packet `out_seq` as an RTX packet: own SSRC and numbering, OSN before the payload.
+    bool send_rtx(Subscription& s, const std::byte* rtp, std::size_t len, uint16_t out_seq, uint32_t out_ts) noexcept;
     void request_keyframe(uint32_t track, int layer, uint64_t now_us) noexcept;
     void send_pli(Publication& pub, uint64_t now_us) noexcept;
     /// RR for the publisher's streams (loss, jitter, LSR/DLSR) and REMB with its budget.

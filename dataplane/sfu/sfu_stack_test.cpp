@@ -713,3 +713,49 @@ TEST_CASE("SFU: RTCP generation — RR to publishers, publisher SRs translated f
     CHECK(seen);
     CHECK(h.count(shm::Counter::SfuReportsSent) == 2);
 }
+
+TEST_CASE("SFU: NACKs answered as RTX (RFC 4588) when negotiated", "[sfu][stack][rtx]") {
+    Harness h;
+    Client pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
+    Client sub{Endpoint::from_v4(test::ip4("198.18.0.11"), 5001), test::mac("02:00:00:00:00:11"), "sub", 20};
+    REQUIRE(h.sfu->add_transport(1, pub.sfu_ufrag, pub.pwd));
+    REQUIRE(h.sfu->set_keys(1, pub.to_sfu, pub.from_sfu));
+    REQUIRE(h.sfu->add_transport(2, sub.sfu_ufrag, sub.pwd));
+    REQUIRE(h.sfu->set_keys(2, sub.to_sfu, sub.from_sfu));
+    REQUIRE(h.sfu->add_publication(1, 0x1111, 7, 0, sfu::Codec::Vp8, 90000));
+    REQUIRE(h.sfu->add_subscription(2, 7, 0x5001, 96, 0, 0x5002, 97));
+    connect(h, pub);
+    connect(h, sub);
+    test::Bytes out;
+    const test::Bytes key = test::hex("90 80 8123 10 9d012a 0a0b0c");
+    const test::Bytes inter = test::hex("90 80 8124 11 0102 0304");
+    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 100, 9000, key), out) == dp::Verdict::Consumed);
+    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 101, 12000, inter), out) == dp::Verdict::Consumed);
+    REQUIRE(h.sink.sent.size() == 2);
+    for (std::size_t i = 0; i < 2; ++i) {
+        const Udp u = udp_of(h.sink.sent[i]);  // (the SRTP receiver learns the stream)
+        (void)open_rtp(sub, test::Bytes(u.payload.begin(), u.payload.end()));
+    }
+    // Two NACKs: each comes back on the RTX stream with its own numbering and the OSN in front.
+    for (uint16_t round = 0; round < 2; ++round) {
+        const uint16_t lost[] = {static_cast<uint16_t>(100 + round)};
+        h.now += 200'000;  // past the resend interval
+        REQUIRE(h.deliver(sub, kSfu, sub.srtcp([&](ByteWriter& w) { rtcp::write_nack(w, 0xaaaa, 0x5001, lost, 1); }),
+                          out) == dp::Verdict::Consumed);
+        Udp u = udp_of(h.sink.sent.back());
+        REQUIRE(u.dst == sub.at);
+        const test::Bytes rtx = open_rtp(sub, test::Bytes(u.payload.begin(), u.payload.end()));
+        RtpView v;
+        Error why{};
+        REQUIRE(parse_rtp(rtx, v, why));
+        CHECK(v.ssrc == 0x5002);
+        CHECK(v.payload_type == 97);
+        CHECK(v.seq == round);  // the RTX stream's own sequence
+        CHECK(v.timestamp == (round == 0 ? 9000u : 12000u));
+        REQUIRE(v.payload.size() >= 2);
+        CHECK(load_u16be(v.payload.data()) == 100 + round);  // OSN
+        const test::Bytes& orig = round == 0 ? key : inter;
+        CHECK(test::Bytes(v.payload.begin() + 2, v.payload.end()) == orig);
+    }
+    CHECK(h.count(shm::Counter::SfuNackResent) == 2);
+}
