@@ -153,6 +153,7 @@ bool Sfu::add_publication(uint64_t id, uint32_t ssrc, uint32_t track, int layer,
     }
     pubs_.push_back(std::move(pub));
     pub_by_ssrc_[ssrc] = static_cast<uint32_t>(pubs_.size() - 1);
+    transports_[it->second]->pubs.push_back(static_cast<uint32_t>(pubs_.size() - 1));
     pubs_by_layer_.emplace(uint64_t{track} << 32 | static_cast<uint32_t>(layer), static_cast<uint32_t>(pubs_.size() - 1));
     return true;
 }
@@ -163,8 +164,9 @@ bool Sfu::add_rid_publication(uint64_t id, std::string_view rid, uint8_t rid_ext
     if (it == by_id_.end() || rid.empty() || rid.size() > 16 || rid_ext == 0 || layer < 0) {
         return false;
     }
-    for (const Publication& p : pubs_) {
-        if (p.transport == it->second && p.rid == rid && p.track == track) {
+    Transport& t = *transports_[it->second];
+    for (uint32_t pi : t.pubs) {
+        if (pubs_[pi].rid == rid && pubs_[pi].track == track) {
             return false;
         }
     }
@@ -174,7 +176,8 @@ bool Sfu::add_rid_publication(uint64_t id, std::string_view rid, uint8_t rid_ext
     }
     pubs_.push_back(std::move(pub));
     pubs_by_layer_.emplace(uint64_t{track} << 32 | static_cast<uint32_t>(layer), static_cast<uint32_t>(pubs_.size() - 1));
-    transports_[it->second]->rid_ext = rid_ext;
+    t.pubs.push_back(static_cast<uint32_t>(pubs_.size() - 1));
+    t.rid_ext = rid_ext;
     return true;
 }
 
@@ -225,10 +228,9 @@ bool Sfu::learn_ssrc(Transport& t, const wire::RtpView& v) noexcept {
     if (rid.empty()) {
         return false;
     }
-    const uint32_t slot = by_id_[t.id];
-    for (uint32_t pi = 0; pi < pubs_.size(); ++pi) {
+    for (uint32_t pi : t.pubs) {
         Publication& p = pubs_[pi];
-        if (p.transport == slot && p.ssrc == 0 && p.rid == rid) {
+        if (p.ssrc == 0 && p.rid == rid) {
             p.ssrc = v.ssrc;
             pub_by_ssrc_[v.ssrc] = pi;  // control work on the packet path, once per layer
             count(Counter::SfuSsrcLearned);
@@ -266,9 +268,9 @@ void Sfu::send_receiver_report(Transport& t, uint64_t now_us) noexcept {
     std::array<uint32_t, 16> ssrcs{};
     std::array<wire::rtcp::ReportBlock, 16> blocks{};
     std::size_t n = 0;
-    const uint32_t slot = by_id_[t.id];
-    for (Publication& p : pubs_) {
-        if (p.transport != slot || p.ssrc == 0 || !p.rx.started || n == ssrcs.size()) {
+    for (uint32_t pi : t.pubs) {
+        Publication& p = pubs_[pi];
+        if (p.ssrc == 0 || !p.rx.started || n == ssrcs.size()) {
             continue;
         }
         ssrcs[n] = p.ssrc;

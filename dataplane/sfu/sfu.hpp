@@ -143,6 +143,7 @@ private:
         uint64_t last_remb_us = 0;
         uint8_t rid_ext = 0;     // RTP stream id extension id, when it publishes by rid
         uint64_t last_check_us = 0;  // the last valid ICE check (consent)
+        std::vector<uint32_t> pubs;  // its publications (indices into pubs_): reports, rid learning
         std::unordered_map<uint32_t, uint32_t> subs;  // our outgoing SSRC -> subscription
         TransportInfo stats;
     };
