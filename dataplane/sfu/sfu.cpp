@@ -18,6 +18,17 @@ constexpr std::size_t kMaxRtcpOut = 128;
 
 uint8_t first(ByteSpan p) { return std::to_integer<uint8_t>(p[0]); }
 
+/// The RTP header length (CSRCs and extension block included) of a packet parsed on arrival or
+/// when stored; more than `len` if it does not fit.
+std::size_t header_len(const std::byte* rtp, std::size_t len) {
+    const auto b0 = std::to_integer<uint8_t>(rtp[0]);
+    std::size_t hl = wire::kRtpHeaderLen + 4u * (b0 & 0x0f);
+    if ((b0 & 0x10) != 0) {
+        hl = hl + 4 <= len ? hl + 4 + 4u * load_u16be(rtp + hl + 2) : len + 1;
+    }
+    return hl;
+}
+
 }  // namespace
 
 Sfu::PacketStore::PacketStore(uint32_t slots) {
@@ -628,12 +639,7 @@ Sfu::Outcome Sfu::on_rtp(Transport& t, std::byte* p, std::size_t len, uint64_t n
 
 bool Sfu::send_to(Subscription& s, const std::byte* rtp, std::size_t len, uint16_t out_seq, uint32_t out_ts) noexcept {
     Transport& st = *transports_[s.transport];
-    // The packet was parsed on arrival (or when stored): its header length is known to fit.
-    const auto b0 = std::to_integer<uint8_t>(rtp[0]);
-    std::size_t hl = wire::kRtpHeaderLen + 4u * (b0 & 0x0f);
-    if ((b0 & 0x10) != 0 && hl + 4 <= len) {
-        hl += 4 + 4u * load_u16be(rtp + hl + 2);
-    }
+    const std::size_t hl = header_len(rtp, len);
     if (hl > len) {
         count(Counter::SfuDropUnknown);
         return false;
@@ -722,11 +728,7 @@ void Sfu::retransmit(Subscription& s, uint16_t out_seq, uint64_t now_us) noexcep
 
 bool Sfu::send_rtx(Subscription& s, const std::byte* rtp, std::size_t len, uint16_t out_seq, uint32_t out_ts) noexcept {
     Transport& st = *transports_[s.transport];
-    const auto b0 = std::to_integer<uint8_t>(rtp[0]);
-    std::size_t hl = wire::kRtpHeaderLen + 4u * (b0 & 0x0f);
-    if ((b0 & 0x10) != 0 && hl + 4 <= len) {
-        hl += 4 + 4u * load_u16be(rtp + hl + 2);
-    }
+    const std::size_t hl = header_len(rtp, len);
     if (hl > len || (std::to_integer<uint8_t>(rtp[0]) & 0x20) != 0) {
         return false;  // (padding would have to move behind the OSN: not worth it for a resend)
     }
