@@ -380,14 +380,26 @@ Config build(const libconfig::Config& cfg) {
         if (cp.exists("proxy")) {
             const libconfig::Setting& p = cp["proxy"];
             ProxyConfig& pc = c.controlplane.proxy;
-            reject_unknown(p, {"enabled", "listen", "listen_netns", "tokens", "max_token_age_s", "session_timeout_s", "camera_bitrate",
+            reject_unknown(p, {"enabled", "listen", "listen_netns", "tls_listen", "tls_certificate", "tls_private_key", "tokens", "max_token_age_s", "session_timeout_s", "camera_bitrate",
                                "screen_bitrate", "video_codecs", "dtls_key", "public_addresses", "country",
                                "state_file"});
             pc.enabled = get_bool(p, "enabled", true);
             pc.listen = get_string(p, "listen", pc.listen);
             pc.listen_netns = get_string(p, "listen_netns", "");
-            if (pc.listen.rfind(':') == std::string::npos) {
-                fail(p["listen"], "listen is host:port, e.g. \"127.0.0.1:9090\" or \"[::1]:9090\"");
+            pc.tls_listen = get_string(p, "tls_listen", "");
+            pc.tls_certificate = get_string(p, "tls_certificate", "");
+            pc.tls_private_key = get_string(p, "tls_private_key", "");
+            for (const char* key : {"listen", "tls_listen"}) {
+                const std::string& v = std::string(key) == "listen" ? pc.listen : pc.tls_listen;
+                if (!v.empty() && v.rfind(':') == std::string::npos) {
+                    fail(p[key], std::string(key) + " is host:port, e.g. \"127.0.0.1:9090\" or \"[::1]:9090\"");
+                }
+            }
+            if (!pc.tls_listen.empty() && (pc.tls_certificate.empty() || pc.tls_private_key.empty())) {
+                fail(p["tls_listen"], "wss:// needs tls_certificate and tls_private_key");
+            }
+            if (pc.listen.empty() && pc.tls_listen.empty()) {
+                fail(p, "the proxy needs listen or tls_listen (or enabled = false)");
             }
             if (p.exists("tokens")) {
                 const libconfig::Setting& tl = p["tokens"];

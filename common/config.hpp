@@ -113,6 +113,10 @@ struct ProxyConfig {
     /// A network namespace to listen in (a path such as /proc/1/ns/net), when the control plane
     /// runs in another one (tools/tern up runs it in netns 'tern'); empty: its own.
     std::string listen_netns;
+    /// wss:// as well (or instead: listen = ""), with this certificate chain and key (PEM).
+    std::string tls_listen;
+    std::string tls_certificate;
+    std::string tls_private_key;
     struct Token {
         std::string id;          // the `iss` of the signaling server's tokens (its token_id)
         std::string public_key;  // PEM file of its RSA public key

@@ -172,6 +172,12 @@ TEST_CASE("Config: the proxy protocol group", "[config]") {
     CHECK(err(R"(listen = "9090";)").find("host:port") != std::string::npos);
     CHECK(err(R"(tokens = ( { id = "x"; } );)").find("public_key") != std::string::npos);
     CHECK(err(R"(dtls_key = "dsa";)").find("dtls_key") != std::string::npos);
+    CHECK(err(R"(tls_listen = "0.0.0.0:9443";)").find("tls_certificate") != std::string::npos);
+    CHECK(err(R"(listen = "";)").find("listen or tls_listen") != std::string::npos);
+    auto tls = parse_config(std::string(kMinimal) + R"(controlplane: { proxy: { listen = ""; tls_listen = "0.0.0.0:9443";
+        tls_certificate = "c.pem"; tls_private_key = "k.pem"; }; };)", "p.conf");
+    REQUIRE(tls);
+    CHECK(tls->controlplane.proxy.tls_listen == "0.0.0.0:9443");
     CHECK(err(R"(public_addresses = ["example.com"];)").find("example.com") != std::string::npos);
     CHECK(err(R"(camera_bitrate = 5;)").find("camera_bitrate") != std::string::npos);
 }

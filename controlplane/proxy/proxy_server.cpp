@@ -3,7 +3,10 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <openssl/rand.h>
 
 #include <fcntl.h>
@@ -44,17 +47,48 @@ int64_t unix_now() {
 
 // ---- one connection -------------------------------------------------------------------------
 
-class ProxyServer::Connection : public std::enable_shared_from_this<Connection> {
+/// What the server needs of a connection, whatever carries it (TCP or TLS).
+class ProxyServer::Connection {
 public:
-    Connection(ProxyServer& server, tcp::socket socket) : server_(&server), stream_(std::move(socket)) {}
+    virtual ~Connection() = default;
+    virtual void send(const json& msg) = 0;
+    virtual void close() = 0;
+    void detach_server() { server_ = nullptr; }
+
+    std::string session;  // the protocol session this connection speaks for (after hello)
+
+protected:
+    explicit Connection(ProxyServer& server) : server_(&server) {}
+    ProxyServer* server_;
+};
+
+namespace {
+
+/// One HTTP request (`/welcome`) or WebSocket (`/proxy`) over `Stream`: beast::tcp_stream, or
+/// beast::ssl_stream over it for wss://.
+template <class Stream>
+class StreamConnection final : public ProxyServer::Connection,
+                               public std::enable_shared_from_this<StreamConnection<Stream>> {
+public:
+    static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+    template <class... Args>
+    StreamConnection(ProxyServer& server, Args&&... args) : Connection(server), stream_(std::forward<Args>(args)...) {}
 
     void start() {
-        stream_.expires_after(std::chrono::seconds(30));
-        http::async_read(stream_, buffer_, request_,
-                         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_request(ec); });
+        beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(30));
+        if constexpr (kTls) {
+            stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
+                if (!ec) {
+                    self->read_request();
+                }
+            });
+        } else {
+            read_request();
+        }
     }
 
-    void send(const json& msg) {
+    void send(const json& msg) override {
         if (!ws_ || closed_) {
             return;
         }
@@ -64,18 +98,19 @@ public:
         }
     }
 
-    void close() {
+    void close() override {
         if (ws_ && !closed_) {
             closed_ = true;
-            ws_->async_close(websocket::close_code::normal, [self = shared_from_this()](beast::error_code) {});
+            ws_->async_close(websocket::close_code::normal, [self = this->shared_from_this()](beast::error_code) {});
         }
     }
 
-    void detach_server() { server_ = nullptr; }
-
-    std::string session;  // the protocol session this connection speaks for (after hello)
-
 private:
+    void read_request() {
+        http::async_read(stream_, buffer_, request_,
+                         [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_request(ec); });
+    }
+
     void on_request(beast::error_code ec) {
         if (ec || server_ == nullptr) {
             return;
@@ -86,14 +121,14 @@ private:
                 respond(http::status::not_found, "text/plain", "no WebSocket here; the proxy protocol is on /proxy\n");
                 return;
             }
-            stream_.expires_never();
-            ws_ = std::make_unique<websocket::stream<beast::tcp_stream>>(std::move(stream_));
+            beast::get_lowest_layer(stream_).expires_never();
+            ws_ = std::make_unique<websocket::stream<Stream>>(std::move(stream_));
             ws_->read_message_max(kMaxMessage);
             ws_->set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
             ws_->set_option(websocket::stream_base::decorator([](websocket::response_type& r) {
                 r.set(http::field::server, kVersion);
             }));
-            ws_->async_accept(request_, [self = shared_from_this()](beast::error_code e) {
+            ws_->async_accept(request_, [self = this->shared_from_this()](beast::error_code e) {
                 if (!e) {
                     self->read();
                 }
@@ -115,14 +150,18 @@ private:
         res->keep_alive(false);
         res->body() = std::move(body);
         res->prepare_payload();
-        http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code, std::size_t) {
-            beast::error_code ignored;
-            self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        http::async_write(stream_, *res, [self = this->shared_from_this(), res](beast::error_code, std::size_t) {
+            if constexpr (kTls) {
+                self->stream_.async_shutdown([self](beast::error_code) {});
+            } else {
+                beast::error_code ignored;
+                self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+            }
         });
     }
 
     void read() {
-        ws_->async_read(in_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        ws_->async_read(in_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
             if (ec) {
                 self->closed_ = true;
                 if (self->server_ != nullptr) {
@@ -143,7 +182,7 @@ private:
 
     void write_next() {
         ws_->text(true);
-        ws_->async_write(asio::buffer(out_.front()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        ws_->async_write(asio::buffer(out_.front()), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
             if (ec) {
                 self->out_.clear();
                 return;
@@ -155,15 +194,16 @@ private:
         });
     }
 
-    ProxyServer* server_;
-    beast::tcp_stream stream_;
+    Stream stream_;
     beast::flat_buffer buffer_;
     http::request<http::string_body> request_;
-    std::unique_ptr<websocket::stream<beast::tcp_stream>> ws_;
+    std::unique_ptr<websocket::stream<Stream>> ws_;
     beast::flat_buffer in_;
     std::deque<std::string> out_;
     bool closed_ = false;
 };
+
+}  // namespace
 
 // ---- the server ------------------------------------------------------------------------------
 
@@ -201,8 +241,38 @@ Result<bool, std::string> ProxyServer::start() {
     if (keys_.size() == 0) {
         log_.warn("no proxy tokens configured: every hello will be refused (ternctl proxy token makes a key pair)");
     }
-    std::string host = pc.listen.substr(0, pc.listen.rfind(':'));
-    const std::string port_text = pc.listen.substr(pc.listen.rfind(':') + 1);
+    if (!pc.tls_listen.empty()) {
+        tls_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+        tls_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                          asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                          asio::ssl::context::no_tlsv1_1);
+        beast::error_code ec;
+        tls_->use_certificate_chain_file(pc.tls_certificate, ec);
+        if (!ec) {
+            tls_->use_private_key_file(pc.tls_private_key, asio::ssl::context::pem, ec);
+        }
+        if (ec) {
+            return R{unexpected("proxy TLS certificate or key (" + pc.tls_certificate + ", " + pc.tls_private_key +
+                                "): " + ec.message())};
+        }
+    }
+    for (const auto& [where, tls] : {std::pair{pc.listen, false}, std::pair{pc.tls_listen, true}}) {
+        if (where.empty()) {
+            continue;
+        }
+        auto r = listen(where, tls);
+        if (!r) {
+            return r;
+        }
+    }
+    return R{true};
+}
+
+Result<bool, std::string> ProxyServer::listen(const std::string& where, bool tls) {
+    using R = Result<bool, std::string>;
+    const auto& pc = cfg_.controlplane.proxy;
+    std::string host = where.substr(0, where.rfind(':'));
+    const std::string port_text = where.substr(where.rfind(':') + 1);
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
         host = host.substr(1, host.size() - 2);
     }
@@ -230,15 +300,15 @@ Result<bool, std::string> ProxyServer::start() {
                                 std::strerror(err))};
         }
     }
-    acceptor_ = std::make_unique<tcp::acceptor>(io_);
+    auto acceptor = std::make_unique<tcp::acceptor>(io_);
     const tcp::endpoint ep{addr, port};
-    acceptor_->open(ep.protocol(), ec);
+    acceptor->open(ep.protocol(), ec);
     if (!ec) {
-        acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
-        acceptor_->bind(ep, ec);
+        acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+        acceptor->bind(ep, ec);
     }
     if (!ec) {
-        acceptor_->listen(asio::socket_base::max_listen_connections, ec);
+        acceptor->listen(asio::socket_base::max_listen_connections, ec);
     }
     if (home >= 0) {
         const bool back = setns(home, CLONE_NEWNET) == 0;
@@ -249,27 +319,32 @@ Result<bool, std::string> ProxyServer::start() {
         }
     }
     if (ec) {
-        return R{unexpected("cannot listen on " + pc.listen + " for the proxy protocol: " + ec.message())};
+        return R{unexpected("cannot listen on " + where + " for the proxy protocol: " + ec.message())};
     }
-    port_ = acceptor_->local_endpoint().port();
-    log_.info("proxy protocol listening", {{"url", "ws://" + pc.listen + "/proxy"},
+    log_.info("proxy protocol listening", {{"url", std::string(tls ? "wss://" : "ws://") + where + "/proxy"},
                                            {"netns", pc.listen_netns.empty() ? "own" : pc.listen_netns},
                                            {"tokens", keys_.size()}});
-    accept();
+    acceptors_.push_back(std::move(acceptor));
+    accept(*acceptors_.back(), tls);
     return R{true};
 }
 
-void ProxyServer::accept() {
-    acceptor_->async_accept([this](beast::error_code ec, tcp::socket socket) {
+void ProxyServer::accept(tcp::acceptor& acceptor, bool tls) {
+    acceptor.async_accept([this, &acceptor, tls](beast::error_code ec, tcp::socket socket) {
         if (ec == asio::error::operation_aborted) {
             return;
         }
         if (!ec) {
             ++n_.connections;
             socket.set_option(tcp::no_delay(true), ec);
-            std::make_shared<Connection>(*this, std::move(socket))->start();
+            if (tls) {
+                std::make_shared<StreamConnection<beast::ssl_stream<beast::tcp_stream>>>(*this, std::move(socket), *tls_)
+                    ->start();
+            } else {
+                std::make_shared<StreamConnection<beast::tcp_stream>>(*this, std::move(socket))->start();
+            }
         }
-        accept();
+        accept(acceptor, tls);
     });
 }
 

@@ -16,24 +16,28 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <nlohmann/json.hpp>
 
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace tern::cp {
 
 class ProxyServer {
 public:
+    class Connection;  // one WebSocket (or one HTTP request), over TCP or TLS
+
     ProxyServer(boost::asio::io_context& io, const Config& config, const Logger& log, MediaSessions& media);
     ~ProxyServer();
     ProxyServer(const ProxyServer&) = delete;
     ProxyServer& operator=(const ProxyServer&) = delete;
 
-    /// Loads the token keys and starts listening; the error says which key or address failed.
+    /// Loads the token keys and starts listening (ws:// on `listen`, wss:// on `tls_listen`);
+    /// the error says which key, certificate or address failed.
     Result<bool, std::string> start();
-    [[nodiscard]] uint16_t port() const noexcept { return port_; }
 
     /// Session expiry and load updates (call about every 100 ms).
     void tick(uint64_t now_ms);
@@ -44,7 +48,9 @@ public:
 
     [[nodiscard]] nlohmann::json stats() const;
 
-    class Connection;  // one WebSocket (or one HTTP request)
+    // For connections.
+    void on_message(const std::shared_ptr<Connection>& conn, const std::string& text);
+    void on_closed(Connection& conn);
 
 private:
     struct Session {
@@ -55,11 +61,8 @@ private:
         uint64_t last_load = UINT64_MAX;
     };
 
-    void accept();
-    friend class Connection;
-    /// One message from a connection; replies go back on it.
-    void on_message(const std::shared_ptr<Connection>& conn, const std::string& text);
-    void on_closed(Connection& conn);
+    Result<bool, std::string> listen(const std::string& where, bool tls);
+    void accept(boost::asio::ip::tcp::acceptor& acceptor, bool tls);
     void hello(const std::shared_ptr<Connection>& conn, const nlohmann::json& msg);
     void command(Session& s, const std::shared_ptr<Connection>& conn, const nlohmann::json& msg);
     void payload(Session& s, const std::shared_ptr<Connection>& conn, const nlohmann::json& msg);
@@ -74,8 +77,8 @@ private:
     const Logger& log_;
     MediaSessions& media_;
     TokenKeys keys_;
-    std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
-    uint16_t port_ = 0;
+    std::unique_ptr<boost::asio::ssl::context> tls_;
+    std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
     std::map<std::string, Session> sessions_;
     uint64_t now_ms_ = 0;
     uint64_t last_load_ms_ = 0;

@@ -41,7 +41,9 @@ const browser = await chromium.launch({
   args: ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
          '--autoplay-policy=no-user-gesture-required', '--no-sandbox', '--disable-gpu',
          '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update',
-         '--disable-sync', '--no-first-run'],
+         '--disable-sync', '--no-first-run',
+         // wss:// to the test's self-signed certificate (a signaling server would verify it)
+         ...(proxyUrl.startsWith('wss:') ? ['--ignore-certificate-errors'] : [])],
 });
 try {
   const n = Number(count);

@@ -23,20 +23,23 @@ wait_until 10 "the page server" bash -c "ip netns exec $CNS ss -Hltn | grep -q '
 welcome=$(in_cli python3 -c "import urllib.request as u; print(u.urlopen('http://$US4:9090/welcome', timeout=5).read().decode())") ||
   fail "GET /welcome failed"
 [[ "$welcome" == *'"nextcloud-spreed-signaling-proxy":"Welcome"'* ]] || fail "/welcome: $welcome"
+welcome=$(in_cli python3 -c "import ssl, urllib.request as u; print(u.urlopen('https://$US4:9443/welcome', timeout=5, context=ssl._create_unverified_context()).read().decode())") ||
+  fail "GET https://.../welcome failed"
+[[ "$welcome" == *'"nextcloud-spreed-signaling-proxy":"Welcome"'* ]] || fail "TLS /welcome: $welcome"
 
 # SFU_CALLS="two simulcast ..." runs only those scenarios (development); default all.
 want() { [[ -z "${SFU_CALLS:-}" || " $SFU_CALLS " == *" $1 "* ]]; }
 
-call() {  # call NAME PARTICIPANTS [driver options...]
+call() {  # call NAME PARTICIPANTS [driver options...]  (PROXY_URL overrides the ws:// endpoint)
   local name="$1" n="$2"; shift 2
   want "$name" || { log "$name: skipped (SFU_CALLS)"; return 0; }
   TMPDIR="$WORK/tmp" in_cli timeout -k 5 120 node "$E2E/sfu_call.mjs" "http://127.0.0.1:8765/sfu.html" \
-    "ws://$US4:9090/proxy" "$PROXY_KEY" tern-it "$n" "$@" 2>&1 | tee "$WORK/call_$name.log" | sed "s/^/[$name] /" >&2
+    "${PROXY_URL:-ws://$US4:9090/proxy}" "$PROXY_KEY" tern-it "$n" "$@" 2>&1 | tee "$WORK/call_$name.log" | sed "s/^/[$name] /" >&2
   grep -q '^PASS$' "$WORK/call_$name.log" || fail "the $name call did not pass"
 }
 
 call two 2 --ice-restart
-call simulcast 2 --simulcast
+PROXY_URL="wss://$US4:9443/proxy" call simulcast 2 --simulcast  # (the proxy protocol over TLS)
 if want simulcast; then
   counter_at_least sfu_ssrc_learned 3 || fail "sfu_ssrc_learned is $(counter sfu_ssrc_learned)"
   counter_at_least sfu_remb_sent 1 || fail "no REMB sent to publishers"

@@ -94,6 +94,7 @@ dataplane: {
 };
 controlplane: { admin_socket = "$CP_SOCK"; reconnect_ms = 50; ping_interval_ms = 200;
   proxy: { enabled = true; listen = "0.0.0.0:9090"; state_file = "$WORK/cp-state.json";
+           tls_listen = "0.0.0.0:9443"; tls_certificate = "$WORK/tls.crt"; tls_private_key = "$WORK/tls.key";
            camera_bitrate = 2500000;  # room for three simulcast layers in the e2e test
            tokens = ( { id = "tern-it"; public_key = "$WORK/proxy/tern-it.pub.pem"; } ); }; };
 CONF
