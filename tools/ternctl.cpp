@@ -170,6 +170,19 @@ void print_status(const json& j) {
                     t.value("refused", uint64_t{0}), t.value("tls_handshake_failures", uint64_t{0}),
                     t.value("framing_errors", uint64_t{0}));
     }
+    if (j.contains("proxy") && j.contains("sfu_sessions")) {
+        const json& p = j["proxy"];
+        const json& m = j["sfu_sessions"];
+        std::printf("proxy protocol: %" PRIu64 " session(s) (%" PRIu64 " connected), %" PRIu64 " hello(s), %" PRIu64
+                    " auth failure(s), %" PRIu64 " resume(s)\n",
+                    p.value("sessions", uint64_t{0}), p.value("connected", uint64_t{0}), p.value("hellos", uint64_t{0}),
+                    p.value("auth_failures", uint64_t{0}), p.value("resumes", uint64_t{0}));
+        std::printf("SFU clients: %" PRIu64 " publisher(s), %" PRIu64 " subscriber(s), %" PRIu64
+                    " with DTLS up; data channels %" PRIu64 ", ICE restarts %" PRIu64 ", DTLS failures %" PRIu64 "\n",
+                    m.value("publishers", uint64_t{0}), m.value("subscribers", uint64_t{0}),
+                    m.value("dtls_connected_now", uint64_t{0}), m.value("data_channels_up", uint64_t{0}),
+                    m.value("ice_restarts", uint64_t{0}), m.value("dtls_failed", uint64_t{0}));
+    }
 }
 
 void print_stats(const json& j) {
