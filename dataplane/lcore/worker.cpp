@@ -657,7 +657,8 @@ int Worker::run() noexcept {
                 t->tick(start / hz);
             }
             if (start - last_consent > hz) {
-                const uint64_t now_us = start / hz * 1'000'000 + start % hz * 1'000'000 / hz;  // as the stack counts
+                const uint64_t tsc = rte_rdtsc();  // not `start`: checks handled since then are newer
+                const uint64_t now_us = tsc / hz * 1'000'000 + tsc % hz * 1'000'000 / hz;  // as the stack counts
                 for (auto& e : sfu_) {
                     e->expire(now_us);
                 }

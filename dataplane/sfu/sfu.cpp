@@ -515,7 +515,9 @@ Sfu::Outcome Sfu::on_datagram(std::byte* p, std::size_t len, const wire::Endpoin
 
 void Sfu::expire(uint64_t now_us) noexcept {
     for (auto& tp : transports_) {
-        if (!tp || !tp->connected || now_us - tp->last_check_us < limits_.consent_timeout_us) {
+        // (A check handled after the caller read its clock is newer than now_us: fresh.)
+        if (!tp || !tp->connected || tp->last_check_us >= now_us ||
+            now_us - tp->last_check_us < limits_.consent_timeout_us) {
             continue;
         }
         Transport& t = *tp;
