@@ -395,6 +395,20 @@ Result<MediaSessions::Client*, ClientError> MediaSessions::find(const std::strin
     return R{it->second.get()};
 }
 
+Result<std::pair<MediaSessions::Client*, const MediaSessions::Client*>, ClientError> MediaSessions::find_subscriber(
+    const std::string& id) {
+    using R = Result<std::pair<Client*, const Client*>, ClientError>;
+    auto f = find(id, false);
+    if (!f) {
+        return R{unexpected(f.error())};
+    }
+    auto pit = clients_.find((*f)->publisher_id);
+    if (pit == clients_.end()) {
+        return R{unexpected(bad("unknown_client", "the publisher is gone"))};
+    }
+    return R{std::make_pair(*f, static_cast<const Client*>(pit->second.get()))};
+}
+
 bool MediaSessions::owned_by(const std::string& client_id, const std::string& owner) const {
     auto it = clients_.find(client_id);
     return it != clients_.end() && it->second->owner == owner;
@@ -530,16 +544,12 @@ Result<std::string, ClientError> MediaSessions::offer(const std::string& id, con
 
 Result<std::string, ClientError> MediaSessions::request_offer(const std::string& id) {
     using R = Result<std::string, ClientError>;
-    auto f = find(id, false);
+    auto f = find_subscriber(id);
     if (!f) {
         return R{unexpected(f.error())};
     }
-    Client& c = **f;
-    auto pit = clients_.find(c.publisher_id);
-    if (pit == clients_.end()) {
-        return R{unexpected(bad("unknown_client", "the publisher is gone"))};
-    }
-    const Client& pub = *pit->second;
+    Client& c = *f->first;
+    const Client& pub = *f->second;
     if (pub.sections.empty() && pub.app_mid.empty()) {
         return R{unexpected(bad("bad_request", "the publisher has not sent its offer yet"))};
     }
@@ -617,16 +627,12 @@ Result<bool, ClientError> MediaSessions::answer(const std::string& id, const std
 
 Result<bool, ClientError> MediaSessions::select_stream(const std::string& id, const nlohmann::json& payload) {
     using R = Result<bool, ClientError>;
-    auto f = find(id, false);
+    auto f = find_subscriber(id);
     if (!f) {
         return R{unexpected(f.error())};
     }
-    Client& c = **f;
-    auto pit = clients_.find(c.publisher_id);
-    if (pit == clients_.end()) {
-        return R{unexpected(bad("unknown_client", "the publisher is gone"))};
-    }
-    const Client& pub = *pit->second;
+    Client& c = *f->first;
+    const Client& pub = *f->second;
     const bool video_on = !payload.contains("video") || !payload["video"].is_boolean() || payload["video"].get<bool>();
     for (std::size_t i = 0; i < c.outgoing.size() && i < pub.sections.size(); ++i) {
         const RemoteSection& s = pub.sections[i];

@@ -26,6 +26,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tern::cp {
@@ -138,6 +139,8 @@ private:
     };
 
     Result<Client*, ClientError> find(const std::string& id, bool publisher);
+    /// A subscriber and its publisher (an error when either is gone).
+    Result<std::pair<Client*, const Client*>, ClientError> find_subscriber(const std::string& id);
     bool install_transport(Client& c);
     /// The layer a new subscription starts on: the second best of a simulcast track (sent even
     /// under a tight budget), else the only one.

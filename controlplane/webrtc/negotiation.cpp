@@ -193,6 +193,15 @@ void codec_lines(std::ostringstream& o, const CodecChoice& c) {
     }
 }
 
+/// The session part every SDP of tern starts with (tern is ICE-lite, RFC 8445 §2.5).
+void session_lines(std::ostringstream& o, const LocalParams& l) {
+    o << "v=0\r\n"
+      << "o=tern " << l.session_id << ' ' << l.session_version << " IN IP4 0.0.0.0\r\n"
+      << "s=-\r\n"
+      << "t=0 0\r\n"
+      << "a=ice-lite\r\n";
+}
+
 std::string_view kind_name(MediaKind k) {
     return k == MediaKind::Audio ? "audio" : k == MediaKind::Video ? "video" : "application";
 }
@@ -331,11 +340,7 @@ Result<RemoteDescription, std::string> read_offer(const sdp::Session& offer, con
 
 std::string write_answer(const RemoteDescription& offer, const LocalParams& local) {
     std::ostringstream o;
-    o << "v=0\r\n"
-      << "o=tern " << local.session_id << ' ' << local.session_version << " IN IP4 0.0.0.0\r\n"
-      << "s=-\r\n"
-      << "t=0 0\r\n"
-      << "a=ice-lite\r\n";
+    session_lines(o, local);
     std::string bundle;
     for (const auto& s : offer.sections) {
         if (s.accepted) {
@@ -395,11 +400,7 @@ std::string write_answer(const RemoteDescription& offer, const LocalParams& loca
 std::string write_subscriber_offer(const std::vector<OutgoingTrack>& tracks, const LocalParams& local,
                                    const std::string& data_mid) {
     std::ostringstream o;
-    o << "v=0\r\n"
-      << "o=tern " << local.session_id << ' ' << local.session_version << " IN IP4 0.0.0.0\r\n"
-      << "s=-\r\n"
-      << "t=0 0\r\n"
-      << "a=ice-lite\r\n";
+    session_lines(o, local);
     if (!tracks.empty() || !data_mid.empty()) {
         o << "a=group:BUNDLE";
         for (const auto& t : tracks) {
