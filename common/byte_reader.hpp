@@ -109,6 +109,7 @@ public:
 
     [[nodiscard]] bool ok() const noexcept { return ok_; }
     [[nodiscard]] std::size_t size() const noexcept { return pos_; }
+    [[nodiscard]] std::size_t remaining() const noexcept { return ok_ ? buf_.size() - pos_ : 0; }
     [[nodiscard]] ByteSpan written() const noexcept { return buf_.first(pos_); }
     [[nodiscard]] std::byte* at(std::size_t off) noexcept { return buf_.data() + off; }
 

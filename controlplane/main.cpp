@@ -33,6 +33,12 @@ using Clock = std::chrono::steady_clock;
 std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop.store(true); }
 
+uint64_t wall_us() {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1'000'000 + static_cast<uint64_t>(ts.tv_nsec) / 1000;
+}
+
 uint64_t mono_ns() {
     return static_cast<uint64_t>(
         std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
@@ -154,9 +160,17 @@ public:
 private:
     void attached() {
         ++attaches_;
-        ++generation_;
+        generation_ = tern::shm::next_generation(generation_, wall_us());
         instance_ = dp_.region().header->instance_id;
         health_.assign(dp_.workers(), WorkerHealth{});
+        ping_all();
+        if (newest_seen_ > generation_) {
+            // An earlier control plane used a larger generation (the wall clock stepped back):
+            // go past it, or the lcores would take our commands for stale ones.
+            log_.warn("data plane has seen a newer generation; moving past it",
+                      {{"seen", newest_seen_}, {"ours", generation_}});
+            generation_ = newest_seen_ + 1;
+        }
         log_.info("attached to data plane", {{"pid", dp_.dp_pid()},
                                              {"instance", instance_},
                                              {"workers", dp_.workers()},
@@ -165,7 +179,7 @@ private:
         // What a previous control plane left on the punt rings is not ours.
         dp_.drain_punt([](uint32_t, const tern::shm::RingMessage&) {});
         streams_.attach(dp_);
-        media_.attach(dp_, instance_);
+        media_.attach(dp_, instance_, generation_);
     }
 
     void ping_all() {
@@ -199,6 +213,10 @@ private:
                 media_.on_transport_down(m);
                 return;
             }
+            if (m.type == static_cast<uint16_t>(tern::shm::MsgType::SfuSpeaking)) {
+                media_.on_speaking(m);
+                return;
+            }
             if (m.type == static_cast<uint16_t>(tern::shm::MsgType::TurnAllocation) &&
                 m.payload.size() == sizeof(tern::shm::TurnAllocationEvt)) {
                 tern::shm::TurnAllocationEvt e;
@@ -226,6 +244,7 @@ private:
                 health_[w].rtt_ns = now - p.sent_ns;
                 health_[w].last_cookie = p.cookie;
                 ++health_[w].pongs;
+                newest_seen_ = std::max(newest_seen_, p.generation);
             }
         });
     }
@@ -542,6 +561,7 @@ private:
     tern::cp::AdminServer admin_;
     std::vector<WorkerHealth> health_;
     uint64_t generation_ = 0;
+    uint64_t newest_seen_ = 0;  // what the lcores' pongs report
     uint64_t cookie_ = 0;
     uint64_t attaches_ = 0;
     uint64_t instance_ = 0;

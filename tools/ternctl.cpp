@@ -182,6 +182,13 @@ void print_status(const json& j) {
                     m.value("publishers", uint64_t{0}), m.value("subscribers", uint64_t{0}),
                     m.value("dtls_connected_now", uint64_t{0}), m.value("data_channels_up", uint64_t{0}),
                     m.value("ice_restarts", uint64_t{0}), m.value("dtls_failed", uint64_t{0}));
+        if (m.contains("speaking_now") && m["speaking_now"].is_array()) {
+            std::string who;
+            for (const auto& s : m["speaking_now"]) {
+                who += (who.empty() ? "" : ", ") + s.get<std::string>();
+            }
+            std::printf("speaking now: %s\n", who.empty() ? "nobody" : who.c_str());
+        }
     }
 }
 

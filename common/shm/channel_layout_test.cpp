@@ -71,3 +71,16 @@ TEST_CASE("Counters: every counter has a unique, non-empty name", "[shm]") {
     }
     CHECK(seen.size() == kCounterCount);
 }
+
+TEST_CASE("Generations: an lcore applies only the newest control plane's commands", "[shm]") {
+    GenerationGate gate;
+    CHECK(gate.admit(5));
+    CHECK(gate.admit(5));  // the same control plane again
+    CHECK(gate.admit(9));  // a restarted one
+    CHECK_FALSE(gate.admit(5));  // what the old one left queued
+    CHECK(gate.newest() == 9);
+    // A control plane's next generation passes both its own and the wall clock.
+    CHECK(next_generation(0, 1'700'000'000'000'000) == 1'700'000'000'000'000);
+    CHECK(next_generation(1'700'000'000'000'000, 1'700'000'000'000'000) == 1'700'000'000'000'001);
+    CHECK(next_generation(1'700'000'000'000'010, 1'600'000'000'000'000) == 1'700'000'000'000'011);
+}

@@ -9,7 +9,7 @@
 namespace tern::shm {
 
 inline constexpr uint32_t kChannelMagic = 0x4e524554;  // "TERN" little-endian
-inline constexpr uint32_t kSchemaVersion = 11;
+inline constexpr uint32_t kSchemaVersion = 12;
 
 // ---- unix socket handshake ------------------------------------------------------------
 
@@ -56,6 +56,7 @@ enum class MsgType : uint16_t {
     TurnListDone = 103,
     SfuTransportUp = 104,  // a transport's remote address was chosen by ICE (or changed)
     SfuTransportDown = 105,  // consent expired (RFC 7675): no valid check for consent_timeout
+    SfuSpeaking = 106,       // a published audio track started or stopped carrying speech
     // punt ring (lcore -> control plane) and inject ring (control plane -> lcore)
     Packet = 201,
     TurnStreamData = 202,   // both directions: one framed STUN message or ChannelData
@@ -66,6 +67,28 @@ enum class MsgType : uint16_t {
 
 /// Commands carry a generation: a restarted control plane bumps it and re-sends its state,
 /// and the lcore ignores anything older than what it has applied.
+class GenerationGate {
+public:
+    /// True when `g` is at least the newest generation seen (which it then becomes).
+    bool admit(uint64_t g) noexcept {
+        if (g < newest_) {
+            return false;
+        }
+        newest_ = g;
+        return true;
+    }
+    [[nodiscard]] uint64_t newest() const noexcept { return newest_; }
+
+private:
+    uint64_t newest_ = 0;
+};
+
+/// The generation a control plane uses after attaching: above its previous one and, being the
+/// wall clock in microseconds, above any an earlier control plane process could have used.
+inline uint64_t next_generation(uint64_t previous, uint64_t wall_us) noexcept {
+    return previous + 1 > wall_us ? previous + 1 : wall_us;
+}
+
 struct PingCmd {
     uint64_t generation;
     uint64_t cookie;
@@ -73,7 +96,7 @@ struct PingCmd {
 };
 
 struct PongEvt {
-    uint64_t generation;
+    uint64_t generation;  // the newest the lcore has seen (larger than the ping's: a clock stepped back)
     uint64_t cookie;
     uint64_t sent_ns;
     uint32_t lcore;
@@ -184,7 +207,9 @@ struct SfuPublicationCmd {
     uint8_t codec;  // sfu::Codec
     uint8_t rid_ext;
     uint8_t rid_len;
-    uint8_t reserved[5];
+    uint8_t twcc_ext;   // transport-wide sequence number extension id on this transport (0: none)
+    uint8_t level_ext;  // audio level extension id (RFC 6464) on this transport (0: none)
+    uint8_t reserved[3];
     char rid[16];
 };
 
@@ -221,6 +246,14 @@ struct SfuDatagramMeta {
     uint64_t id;
     uint32_t len;  // bytes following this header
     uint32_t reserved;
+};
+
+struct SfuSpeakingEvt {
+    uint64_t id;      // the publisher's transport
+    uint32_t track;
+    uint8_t speaking;
+    uint8_t level;    // median -dBov of the last interval's speech (127: silence)
+    uint16_t reserved;
 };
 
 /// Also the payload of SfuTransportDown (the address it last had).

@@ -1,6 +1,8 @@
-// libFuzzer target: RTCP compound walking and every feedback parser on each packet; writers'
-// output for what was parsed must parse again.
+// libFuzzer target: RTCP compound walking and every feedback parser on each packet (transport-cc
+// included); writers' output for what was parsed must parse again, transport-cc to the same
+// arrivals.
 #include "common/wire/rtcp.hpp"
+#include "common/wire/twcc.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -26,6 +28,38 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         uint32_t ssrcs[8];
         std::size_t n = 0;
         (void)rtcp::parse_remb(p, bps, ssrcs, 8, n);
+        twcc::Feedback fb;
+        std::vector<int64_t> at(512);
+        std::size_t k = 0;
+        if (twcc::parse_feedback(p, fb, at, k) && k > 0) {
+            at.resize(k);
+            bool positive = true;
+            for (int64_t a : at) {
+                positive = positive && (a == twcc::kNotReceived || a >= 0);
+            }
+            std::vector<std::byte> out(4096);
+            ByteWriter w{out};
+            const std::size_t m = positive ? twcc::write_feedback(w, 1, 2, fb.base_seq, at, 0) : 0;
+            if (m > 0) {
+                std::vector<rtcp::Packet> again;
+                Error why2{};
+                if (!rtcp::for_each(w.written(), [&](const rtcp::Packet& q) { again.push_back(q); }, why2) ||
+                    again.size() != 1) {
+                    __builtin_trap();
+                }
+                twcc::Feedback fb2;
+                std::vector<int64_t> at2(512);
+                std::size_t k2 = 0;
+                if (!twcc::parse_feedback(again[0], fb2, at2, k2) || k2 != m) {
+                    __builtin_trap();
+                }
+                for (std::size_t i = 0; i < m; ++i) {
+                    if (at2[i] != at[i]) {
+                        __builtin_trap();
+                    }
+                }
+            }
+        }
     }, why);
     if (!nacks.empty()) {
         std::vector<std::byte> out(8192);

@@ -1,11 +1,13 @@
 // RTCP: compound walking, report blocks, NACK/PLI/FIR/REMB feedback, the writers (each read back
 // by the parser and checked against hand-assembled RFC layouts), and malformed compounds.
 #include "common/wire/rtcp.hpp"
+#include "common/wire/twcc.hpp"
 
 #include "support/packets.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <vector>
 
 using namespace tern;
@@ -142,4 +144,142 @@ TEST_CASE("RTCP: malformed compounds are refused, earlier packets kept", "[wire]
     rr.type = kRr;
     rr.count = 3;  // three blocks announced, none present
     CHECK_FALSE(for_each_report(rr, [](const ReportBlock&) {}));
+}
+
+// ---- transport-cc feedback (draft-holmer-rmcat-transport-wide-cc-extensions-01 §3.1) -----------
+
+
+TEST_CASE("transport-cc: a hand-assembled feedback packet, written and read", "[wire][rtcp][twcc]") {
+    // Sequence numbers 256..260 against reference time 2 (128 ms): 256 at +1 ms (delta 4 ticks),
+    // 257 lost, 258 63.75 ms later (255 ticks, still one byte), 259 1 ms earlier (-4: two bytes),
+    // 260 75 ms later (300 ticks: two bytes). One two-bit status vector: 01 00 01 10 10 (00 00).
+    const auto wire_bytes = test::hex(
+        "8fcd0006 11111111 22222222"
+        "01000005 00000207"
+        "d1a0 04ff fffc 012c");
+    const std::vector<int64_t> arrivals{129'000, twcc::kNotReceived, 192'750, 191'750, 266'750};
+    std::vector<std::byte> out(256);
+    ByteWriter w{out};
+    REQUIRE(twcc::write_feedback(w, 0x11111111, 0x22222222, 256, arrivals, 7) == 5);
+    CHECK(test::Bytes(w.written().begin(), w.written().end()) == wire_bytes);
+
+    const auto pkts = walk(wire_bytes);
+    REQUIRE(pkts.size() == 1);
+    twcc::Feedback fb;
+    std::vector<int64_t> at(16);
+    std::size_t n = 0;
+    REQUIRE(twcc::parse_feedback(pkts[0], fb, at, n));
+    CHECK(fb.media_ssrc == 0x22222222);
+    CHECK(fb.base_seq == 256);
+    CHECK(fb.status_count == 5);
+    CHECK(fb.reference_time == 2);
+    CHECK(fb.feedback_count == 7);
+    REQUIRE(n == 5);
+    at.resize(n);
+    CHECK(at == arrivals);
+}
+
+TEST_CASE("transport-cc: run-length and one-bit vector chunks, padding", "[wire][rtcp][twcc]") {
+    // A run of 221 "not received" (the draft's run-length example, 0x00dd), then the draft's
+    // one-bit vector example 0x9f1c: lost, 5 received, 3 lost, 3 received, 2 lost. Eight
+    // one-byte deltas of 1 tick each; four bytes of padding with the P bit.
+    const auto p = test::hex(
+        "afcd0008 00000001 00000002"
+        "fff000eb ffffff09"  // base 65520, 235 statuses; reference time -1 (sign-extended), count 9
+        "00dd 9f1c"
+        "01010101 01010101 00000004");
+    const auto pkts = walk(p);
+    REQUIRE(pkts.size() == 1);
+    twcc::Feedback fb;
+    std::vector<int64_t> at(300);
+    std::size_t n = 0;
+    REQUIRE(twcc::parse_feedback(pkts[0], fb, at, n));
+    CHECK(fb.base_seq == 65520);
+    CHECK(fb.reference_time == -1);
+    CHECK(fb.feedback_count == 9);
+    REQUIRE(n == 235);
+    for (std::size_t i = 0; i < 221; ++i) {
+        CHECK(at[i] == twcc::kNotReceived);
+    }
+    const int64_t epoch = int64_t{fb.reference_time} * 64'000;
+    const std::vector<bool> rx{false, true, true, true, true, true, false, false, false, true, true, true, false, false};
+    int64_t ticks = 0;
+    for (std::size_t i = 0; i < rx.size(); ++i) {
+        if (rx[i]) {
+            ++ticks;
+            CHECK(at[221 + i] == epoch + ticks * 250);
+        } else {
+            CHECK(at[221 + i] == twcc::kNotReceived);
+        }
+    }
+}
+
+TEST_CASE("transport-cc: what the writer makes reads back, gaps split packets", "[wire][rtcp][twcc]") {
+    // 300 packets, every 7th lost, arrivals 0.9 ms apart with some reordering, one 70 ms gap.
+    std::vector<int64_t> arrivals;
+    int64_t t = 5'000'123;
+    for (int i = 0; i < 300; ++i) {
+        t += i == 150 ? 70'000 : 900;
+        arrivals.push_back(i % 7 == 3 ? twcc::kNotReceived : (i % 11 == 5 ? t - 2'000 : t));
+    }
+    std::vector<std::byte> out(1200);
+    ByteWriter w{out};
+    REQUIRE(twcc::write_feedback(w, 1, 2, 1000, arrivals, 0) == 300);
+    const auto pkts = walk(w.written());
+    REQUIRE(pkts.size() == 1);
+    twcc::Feedback fb;
+    std::vector<int64_t> at(300);
+    std::size_t n = 0;
+    REQUIRE(twcc::parse_feedback(pkts[0], fb, at, n));
+    REQUIRE(n == 300);
+    for (std::size_t i = 0; i < 300; ++i) {
+        if (arrivals[i] == twcc::kNotReceived) {
+            CHECK(at[i] == twcc::kNotReceived);
+        } else {
+            CHECK(std::abs(at[i] - arrivals[i]) <= 125);  // rounded to the 250 µs tick, never drifting
+        }
+    }
+    // A gap longer than a two-byte delta ends the packet: the rest goes in the next.
+    const std::vector<int64_t> gap{1'000, 2'000, 10'000'000, 10'001'000};
+    ByteWriter w2{out};
+    CHECK(twcc::write_feedback(w2, 1, 2, 7, gap, 0) == 2);
+    // Too little room: fewer packets, still a valid feedback.
+    std::vector<std::byte> small(40);
+    ByteWriter w3{small};
+    const std::size_t k = twcc::write_feedback(w3, 1, 2, 7, arrivals, 0);
+    CHECK(k > 0);
+    CHECK(k < 300);
+    REQUIRE(walk(w3.written()).size() == 1);
+    // Leading losses are reported as such; nothing received: nothing written.
+    const std::vector<int64_t> lead{twcc::kNotReceived, twcc::kNotReceived, 64'000};
+    ByteWriter w4{out};
+    CHECK(twcc::write_feedback(w4, 1, 2, 7, lead, 0) == 3);
+    const std::vector<int64_t> none{twcc::kNotReceived, twcc::kNotReceived};
+    ByteWriter w5{out};
+    CHECK(twcc::write_feedback(w5, 1, 2, 7, none, 0) == 0);
+    CHECK(w5.size() == 0);
+}
+
+TEST_CASE("transport-cc: malformed feedback is refused", "[wire][rtcp][twcc]") {
+    twcc::Feedback fb;
+    std::vector<int64_t> at(64);
+    std::size_t n = 0;
+    auto parse = [&](const char* hex) {
+        const auto p = test::hex(hex);
+        std::vector<Packet> pkts;
+        Error why{};
+        if (!for_each(p, [&](const Packet& pk) { pkts.push_back(pk); }, why) || pkts.size() != 1) {
+            return false;
+        }
+        return twcc::parse_feedback(pkts[0], fb, at, n);
+    };
+    // The good one first, so the failures below are the edits' doing.
+    CHECK(parse("8fcd0005 00000001 00000002 00010002 00000000 20020101"));
+    CHECK_FALSE(parse("8fcd0004 00000001 00000002 00010002 00000000"));  // no chunks
+    CHECK_FALSE(parse("8fcd0005 00000001 00000002 00010003 00000000 20020101"));  // chunks cover 2 of 3
+    CHECK_FALSE(parse("8fcd0005 00000001 00000002 00010005 00000000 20050101"));  // 5 received, 2 deltas
+    CHECK_FALSE(parse("8fcd0005 00000001 00000002 00010002 00000000 60020000"));  // reserved symbol 3
+    CHECK_FALSE(parse("8fcd0005 00000001 00000002 00010002 00000000 40020001"));  // two-byte deltas cut short
+    CHECK_FALSE(parse("8fcd0002 00000001 00000002"));                             // header cut short
+    CHECK_FALSE(parse("81cd0005 00000001 00000002 00010002 00000000 20020101"));  // a NACK, not transport-cc
 }

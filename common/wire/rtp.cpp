@@ -46,6 +46,51 @@ bool parse_rtp(ByteSpan p, RtpView& v, Error& why) noexcept {
     return true;
 }
 
+bool find_rtp_extension(const RtpView& v, uint8_t want, ByteSpan& out) noexcept {
+    if (!v.extension || want == 0) {
+        return false;
+    }
+    const bool two = is_rtp_ext_two_byte(v.ext_profile);
+    if (!two && v.ext_profile != kRtpExtOneByte) {
+        return false;
+    }
+    const ByteSpan e = v.ext_data;
+    std::size_t i = 0;
+    while (i < e.size()) {
+        const uint8_t b = std::to_integer<uint8_t>(e[i]);
+        if (b == 0) {
+            ++i;  // padding between elements
+            continue;
+        }
+        uint8_t id = 0;
+        std::size_t len = 0;
+        if (two) {
+            if (i + 2 > e.size()) {
+                return false;
+            }
+            id = b;
+            len = std::to_integer<uint8_t>(e[i + 1]);
+            i += 2;
+        } else {
+            id = b >> 4;
+            len = (b & 0x0f) + 1u;
+            if (id == 15) {
+                return false;  // reserved: stop reading (RFC 8285 §4.2)
+            }
+            i += 1;
+        }
+        if (i + len > e.size()) {
+            return false;
+        }
+        if (id == want) {
+            out = e.subspan(i, len);
+            return true;
+        }
+        i += len;
+    }
+    return false;
+}
+
 bool parse_rtcp_ssrc(ByteSpan p, uint32_t& ssrc, Error& why) noexcept {
     if (p.size() < kRtcpHeaderLen) {
         why = Error::Truncated;

@@ -36,6 +36,10 @@ struct RtpView {
 /// payload may be empty. Padding is not checked here (it lies inside the encrypted payload).
 bool parse_rtp(ByteSpan packet, RtpView& out, Error& why) noexcept;
 
+/// RFC 8285: the element with id `id` in a one-byte (0xBEDE) or two-byte (0x100X) extension
+/// block, in `out`. False when absent, or when the block is another profile or is cut short.
+bool find_rtp_extension(const RtpView& v, uint8_t id, ByteSpan& out) noexcept;
+
 /// RFC 5761 §4: on a muxed port, RTCP packet types 192–223 (after the version/count octet)
 /// cannot be RTP payload types 64–95, which are never used for RTP.
 inline bool looks_like_rtcp(ByteSpan packet) noexcept {

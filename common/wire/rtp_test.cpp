@@ -52,6 +52,41 @@ TEST_CASE("RTP: one-byte and two-byte header extensions, CSRCs (RFC 9335 example
     CHECK(v.payload.size() == 1);
 }
 
+TEST_CASE("RTP: finding header extension elements (RFC 8285)", "[wire][rtp]") {
+    RtpView v;
+    Error why{};
+    ByteSpan e;
+    // One-byte form: id 1 (audio level, 1 byte), padding, id 2 (3 bytes), padding.
+    const auto one = test::hex("900f1235 decafbad cafebabe bede0002 10ff0022 01020300 abab");
+    REQUIRE(parse_rtp(one, v, why));
+    REQUIRE(find_rtp_extension(v, 1, e));
+    CHECK(test::Bytes(e.begin(), e.end()) == test::hex("ff"));
+    REQUIRE(find_rtp_extension(v, 2, e));
+    CHECK(test::Bytes(e.begin(), e.end()) == test::hex("010203"));
+    CHECK_FALSE(find_rtp_extension(v, 3, e));
+    CHECK_FALSE(find_rtp_extension(v, 0, e));
+    // Two-byte form: id 5 with two bytes, id 200 with none.
+    const auto two = test::hex("900f1236 decafbad cafebabe 10000002 05020002 c8000000 ab");
+    REQUIRE(parse_rtp(two, v, why));
+    REQUIRE(find_rtp_extension(v, 5, e));
+    CHECK(test::Bytes(e.begin(), e.end()) == test::hex("0002"));
+    REQUIRE(find_rtp_extension(v, 200, e));
+    CHECK(e.empty());
+    // Malformed: an element running past the block, the reserved id 15, another profile.
+    const auto over = test::hex("900f1237 decafbad cafebabe bede0001 1f010203 ab");
+    REQUIRE(parse_rtp(over, v, why));
+    CHECK_FALSE(find_rtp_extension(v, 1, e));
+    const auto reserved = test::hex("900f1237 decafbad cafebabe bede0001 f0001000 ab");
+    REQUIRE(parse_rtp(reserved, v, why));
+    CHECK_FALSE(find_rtp_extension(v, 1, e));
+    const auto other = test::hex("900f1237 decafbad cafebabe abcd0001 10ff0000 ab");
+    REQUIRE(parse_rtp(other, v, why));
+    CHECK_FALSE(find_rtp_extension(v, 1, e));
+    const auto none = test::hex("800f1237 decafbad cafebabe ab");
+    REQUIRE(parse_rtp(none, v, why));
+    CHECK_FALSE(find_rtp_extension(v, 1, e));
+}
+
 TEST_CASE("RTP/RTCP: demultiplexing and the RTCP sender SSRC", "[wire][rtp]") {
     const auto sr = test::hex("81c8000c 4d617273 00000000 00000000 00000000 00000000 00000000"
                               "00000000 00000000 00000000 00000000 00000000 00000000");

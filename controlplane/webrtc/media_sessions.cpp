@@ -76,9 +76,9 @@ MediaSessions::MediaSessions(const Config& config, const Logger& log, std::share
     }
 }
 
-void MediaSessions::attach(DataplaneClient& dp, uint64_t instance_id) {
+void MediaSessions::attach(DataplaneClient& dp, uint64_t instance_id, uint64_t generation) {
     dp_ = &dp;
-    ++generation_;
+    generation_ = generation;
     if (instance_id == instance_ && !stale_.empty()) {
         for (const auto& [transport, worker] : stale_) {
             command(worker, shm::MsgType::SfuRemove, shm::SfuRemoveCmd{generation_, transport});
@@ -449,14 +449,16 @@ Result<std::string, ClientError> MediaSessions::offer(const std::string& id, con
     if (!remote) {
         return R{unexpected(bad("bad_request", remote.error()))};
     }
-    auto rid_ext_of = [](const RemoteSection& s) -> uint8_t {
-        for (const auto& e : s.extensions) {
-            if (e.uri == "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id") {
-                return e.id;
-            }
+    auto rid_ext_of = [](const RemoteSection& s) { return extension_id(s, kRtpStreamIdUri); };
+    // Transport-wide (one id for the BUNDLE) and audio level ids, for every publication command.
+    uint8_t twcc_ext = 0;
+    uint8_t level_ext = 0;
+    for (const auto& s : remote->sections) {
+        if (s.accepted) {
+            twcc_ext = twcc_ext != 0 ? twcc_ext : extension_id(s, kTransportCcUri);
+            level_ext = level_ext != 0 || s.kind != MediaKind::Audio ? level_ext : extension_id(s, kAudioLevelUri);
         }
-        return 0;
-    };
+    }
     for (auto& s : remote->sections) {
         if (s.accepted && s.kind != MediaKind::Application && s.ssrc == 0 &&
             (s.rids.empty() || s.rids.size() > 4 || rid_ext_of(s) == 0)) {
@@ -518,6 +520,8 @@ Result<std::string, ClientError> MediaSessions::offer(const std::string& id, con
             p.layer = static_cast<int32_t>(layers - 1 - i);
             p.clock_hz = s.codec.clock_hz;
             p.codec = s.codec.sfu_codec;
+            p.twcc_ext = twcc_ext;
+            p.level_ext = level_ext;
             if (!s.rids.empty()) {
                 p.rid_ext = rid_ext_of(s);
                 p.rid_len = static_cast<uint8_t>(std::min(s.rids[i].size(), sizeof p.rid));
@@ -862,6 +866,23 @@ void MediaSessions::on_transport_down(const shm::RingMessage& m) {
     drop(it->second->id, true);
 }
 
+void MediaSessions::on_speaking(const shm::RingMessage& m) {
+    shm::SfuSpeakingEvt e{};
+    if (m.payload.size() != sizeof e) {
+        return;
+    }
+    std::memcpy(&e, m.payload.data(), sizeof e);
+    auto it = by_transport_.find(e.id);
+    if (it == by_transport_.end() || !it->second->publisher) {
+        return;
+    }
+    Client& c = *it->second;
+    c.speaking = e.speaking != 0;
+    n_.speech_starts += c.speaking ? 1 : 0;
+    log_.debug(c.speaking ? "speaking" : "stopped speaking",
+               {{"client", c.id}, {"track", e.track}, {"level_dbov", -int{e.level}}});
+}
+
 void MediaSessions::tick(uint64_t now_ms) {
     DataChannels::advance_timers(now_ms);
     std::vector<std::string> failed;
@@ -958,9 +979,13 @@ nlohmann::json MediaSessions::stats() const {
     uint64_t pubs = 0;
     uint64_t subs = 0;
     uint64_t connected = 0;
+    nlohmann::json speakers = nlohmann::json::array();
     for (const auto& [id, c] : clients_) {
         (c->publisher ? pubs : subs) += 1;
         connected += c->keys_sent ? 1 : 0;
+        if (c->speaking) {
+            speakers.push_back(id);
+        }
     }
     return {{"publishers", pubs},
             {"subscribers", subs},
@@ -979,7 +1004,9 @@ nlohmann::json MediaSessions::stats() const {
             {"consent_expired", n_.consent_expired},
             {"data_channels_up", n_.data_channels_up},
             {"data_messages_in", n_.data_messages_in},
-            {"data_messages_out", n_.data_messages_out}};
+            {"data_messages_out", n_.data_messages_out},
+            {"speaking_now", speakers},
+            {"speech_starts", n_.speech_starts}};
 }
 
 }  // namespace tern::cp

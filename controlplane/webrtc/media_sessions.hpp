@@ -56,7 +56,8 @@ public:
     /// A data plane was attached. If it is the instance the saved state was made with (this
     /// control plane restarted, the data plane did not), established clients are kept: their
     /// transports still forward. Otherwise every client is gone and reported closed.
-    void attach(DataplaneClient& dp, uint64_t instance_id);
+    /// `generation`: what the control plane's commands carry from now on.
+    void attach(DataplaneClient& dp, uint64_t instance_id, uint64_t generation);
     void detach();
 
     /// Loads the state file (at start). Returns the proxy sessions saved with it.
@@ -100,6 +101,8 @@ public:
     /// Consent expired on the data plane (the browser went away without a word): the client is
     /// closed and reported (publisher-closed / subscriber-closed).
     void on_transport_down(const shm::RingMessage& m);
+    /// A publisher's audio track started or stopped carrying speech (its audio level).
+    void on_speaking(const shm::RingMessage& m);
     /// DTLS retransmissions and handshake timeouts.
     void tick(uint64_t now_ms);
 
@@ -132,6 +135,7 @@ private:
         // publisher
         std::vector<RemoteSection> sections;  // accepted tracks
         std::vector<uint32_t> tracks;         // data plane track per section
+        bool speaking = false;                // its audio, by the data plane's level detection
         std::string video_pref;
         // subscriber
         std::string publisher_id;
@@ -183,6 +187,7 @@ private:
         uint64_t publishers_created = 0, subscribers_created = 0, offers = 0, answers = 0;
         uint64_t dtls_connected = 0, dtls_failed = 0, dtls_in = 0, dtls_out = 0, dtls_unknown = 0, candidates = 0;
         uint64_t data_channels_up = 0, data_messages_in = 0, data_messages_out = 0, ice_restarts = 0;
+        uint64_t speech_starts = 0;
         uint64_t consent_expired = 0;
     } n_;
 };

@@ -12,6 +12,7 @@ namespace {
 
 constexpr std::string_view kExtMid = "urn:ietf:params:rtp-hdrext:sdes:mid";
 constexpr std::string_view kExtAudioLevel = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
+constexpr std::string_view kExtTransportCc = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
 constexpr std::string_view kExtRid = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
 constexpr std::string_view kExtRepairedRid = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id";
 
@@ -179,7 +180,9 @@ void transport_lines(std::ostringstream& o, const LocalParams& l, std::string_vi
       << "a=setup:" << setup << "\r\n";
 }
 
-void codec_lines(std::ostringstream& o, const CodecChoice& c) {
+/// `transport_cc`: whether the transport-cc feedback the publisher offered is kept (tern sends it
+/// to publishers; subscribers give their estimate by REMB instead).
+void codec_lines(std::ostringstream& o, const CodecChoice& c, bool transport_cc = true) {
     o << "a=rtpmap:" << unsigned{c.pt} << ' ' << c.name << '/' << c.clock_hz;
     if (c.channels != 0) {
         o << '/' << unsigned{c.channels};
@@ -189,6 +192,9 @@ void codec_lines(std::ostringstream& o, const CodecChoice& c) {
         o << "a=fmtp:" << unsigned{c.pt} << ' ' << c.fmtp << "\r\n";
     }
     for (const auto& fb : c.feedback) {
+        if (!transport_cc && fb == "transport-cc") {
+            continue;
+        }
         o << "a=rtcp-fb:" << unsigned{c.pt} << ' ' << fb << "\r\n";
     }
 }
@@ -207,6 +213,15 @@ std::string_view kind_name(MediaKind k) {
 }
 
 }  // namespace
+
+uint8_t extension_id(const RemoteSection& section, std::string_view uri) {
+    for (const auto& e : section.extensions) {
+        if (e.uri == uri) {
+            return e.id;
+        }
+    }
+    return 0;
+}
 
 Result<RemoteDescription, std::string> read_offer(const sdp::Session& offer, const CodecPreferences& prefs) {
     using R = Result<RemoteDescription, std::string>;
@@ -280,8 +295,9 @@ Result<RemoteDescription, std::string> read_offer(const sdp::Session& offer, con
                 r.codec.fmtp = params;
                 r.codec.sfu_codec = sfu_codec_of(name);
                 for (const auto& fb : per_pt(m, "rtcp-fb", static_cast<uint8_t>(pt))) {
-                    if (r.kind == MediaKind::Video &&
-                        (fb == "nack" || fb == "nack pli" || fb == "ccm fir" || fb == "goog-remb")) {
+                    if ((r.kind == MediaKind::Video &&
+                         (fb == "nack" || fb == "nack pli" || fb == "ccm fir" || fb == "goog-remb")) ||
+                        fb == "transport-cc") {
                         r.codec.feedback.push_back(fb);
                     }
                 }
@@ -317,7 +333,7 @@ Result<RemoteDescription, std::string> read_offer(const sdp::Session& offer, con
             }
             std::string_view uri = v.substr(sp + 1);
             uri = uri.substr(0, uri.find(' '));
-            const bool take = uri == kExtMid || (r.kind == MediaKind::Audio && uri == kExtAudioLevel) ||
+            const bool take = uri == kExtMid || uri == kExtTransportCc || (r.kind == MediaKind::Audio && uri == kExtAudioLevel) ||
                               (!r.rids.empty() && (uri == kExtRid || uri == kExtRepairedRid));
             if (take) {
                 r.extensions.push_back(Extension{static_cast<uint8_t>(id), std::string(uri)});
@@ -426,7 +442,7 @@ std::string write_subscriber_offer(const std::vector<OutgoingTrack>& tracks, con
           << "a=msid:" << t.stream_id << ' ' << t.track_id << "\r\n"
           << "a=rtcp-mux\r\n"
           << "a=rtcp-rsize\r\n";
-        codec_lines(o, t.codec);
+        codec_lines(o, t.codec, false);
         if (rtx) {
             o << "a=rtpmap:" << unsigned{t.codec.rtx_pt} << " rtx/" << t.codec.clock_hz << "\r\n"
               << "a=fmtp:" << unsigned{t.codec.rtx_pt} << " apt=" << unsigned{t.codec.pt} << "\r\n"

@@ -37,6 +37,11 @@ struct Extension {
     std::string uri;
 };
 
+inline constexpr const char* kTransportCcUri = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+inline constexpr const char* kAudioLevelUri = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
+inline constexpr const char* kRtpStreamIdUri = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
+
+
 /// One m-section of a remote description, as tern understood it.
 struct RemoteSection {
     std::string mid;
@@ -54,6 +59,9 @@ struct RemoteSection {
     uint16_t sctp_port = 0;             // application sections
     uint32_t max_message_size = 0;
 };
+
+/// The id `section` accepted for extension `uri`, 0 if none.
+uint8_t extension_id(const RemoteSection& section, std::string_view uri);
 
 struct RemoteDescription {
     std::string ice_ufrag;
@@ -87,7 +95,8 @@ struct CodecPreferences {
 /// extensions tern will use. Errors name what is missing (no ICE credentials, no fingerprint...).
 Result<RemoteDescription, std::string> read_offer(const sdp::Session& offer, const CodecPreferences& prefs);
 
-/// The answer to a publisher's offer read by read_offer().
+/// The answer to a publisher's offer read by read_offer(). It keeps transport-cc (extension and
+/// feedback) when offered: tern answers the publisher's packets with transport-cc feedback.
 std::string write_answer(const RemoteDescription& offer, const LocalParams& local);
 
 /// One track tern sends to a subscriber.

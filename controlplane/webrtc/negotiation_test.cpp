@@ -54,15 +54,19 @@ TEST_CASE("negotiation: Chromium's audio+video+data offer to a publisher", "[sdp
     CHECK(audio.codec.fmtp == "minptime=10;useinbandfec=1");
     CHECK(audio.codec.sfu_codec == 0);
     CHECK(audio.ssrc == 3648275612U);
-    REQUIRE(audio.extensions.size() == 2);  // audio level and mid; not abs-send-time nor transport-cc
+    REQUIRE(audio.extensions.size() == 3);  // audio level, transport-cc and mid; not abs-send-time
     CHECK(audio.extensions[0].uri == "urn:ietf:params:rtp-hdrext:ssrc-audio-level");
+    CHECK(extension_id(audio, kAudioLevelUri) == 1);
+    CHECK(extension_id(audio, kTransportCcUri) == 3);
+    CHECK(extension_id(audio, "urn:ietf:params:rtp-hdrext:toffset") == 0);
+    CHECK(audio.codec.feedback == std::vector<std::string>{"transport-cc"});
 
     const auto& video = offer->sections[1];
     CHECK(video.accepted);
     CHECK(video.codec.pt == 96);
     CHECK(video.codec.name == "VP8");
     CHECK(video.codec.sfu_codec == 1);
-    CHECK(video.codec.feedback == std::vector<std::string>{"goog-remb", "ccm fir", "nack", "nack pli"});
+    CHECK(video.codec.feedback == std::vector<std::string>{"goog-remb", "transport-cc", "ccm fir", "nack", "nack pli"});
     CHECK(video.ssrc == 1855393388U);
     CHECK(video.rtx_ssrc == 2218936591U);
     CHECK(video.codec.rtx_pt == 97);  // a=fmtp:97 apt=96
@@ -89,11 +93,14 @@ TEST_CASE("negotiation: Chromium's audio+video+data offer to a publisher", "[sdp
     CHECK(a.media[0].has("rtcp-mux"));
     CHECK(a.media[1].formats == std::vector<std::string>{"96"});
     CHECK(a.media[1].attrs("rtcp-fb") ==
-          std::vector<std::string_view>{"96 goog-remb", "96 ccm fir", "96 nack", "96 nack pli"});
+          std::vector<std::string_view>{"96 goog-remb", "96 transport-cc", "96 ccm fir", "96 nack", "96 nack pli"});
+    CHECK(a.media[0].attrs("rtcp-fb") == std::vector<std::string_view>{"111 transport-cc"});
     CHECK(a.media[2].port == 0);
     CHECK(a.media[2].attr("mid") == "2");
     CHECK(has_line(answer, "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid"));
-    CHECK_FALSE(has_line(answer, "a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"));
+    // tern answers publishers with transport-cc feedback: the extension is kept.
+    CHECK(has_line(answer, "a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"));
+    CHECK_FALSE(has_line(answer, "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"));
 
     // Data channels when enabled.
     CodecPreferences dc;
@@ -205,6 +212,9 @@ TEST_CASE("negotiation: tern's offer to a subscriber and the browser's answer", 
     CHECK(with_dc.media[2].attr("sctp-port") == "5000");
     CHECK(with_dc.media[2].attr("setup") == "actpass");
     CHECK(has_line(offer, "a=rtcp-fb:96 nack pli"));
+    // Subscribers report their estimate by REMB: no transport-cc towards them.
+    CHECK(has_line(offer, "a=rtcp-fb:96 goog-remb"));
+    CHECK(offer.find("transport-cc") == std::string::npos);
 
     std::string answer =
         "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n"

@@ -205,8 +205,8 @@ void Worker::poll_commands() noexcept {
             msg.payload.size() == sizeof(shm::PingCmd)) {
             shm::PingCmd ping;
             std::memcpy(&ping, msg.payload.data(), sizeof ping);
-            generation_ = std::max(generation_, ping.generation);
-            const shm::PongEvt pong{ping.generation, ping.cookie, ping.sent_ns, index_, 0};
+            (void)generations_.admit(ping.generation);
+            const shm::PongEvt pong{generations_.newest(), ping.cookie, ping.sent_ns, index_, 0};
             if (!events_.try_push(static_cast<uint16_t>(shm::MsgType::Pong), pong)) {
                 count(Counter::EventsDropped);
             }
@@ -244,6 +244,18 @@ void Worker::apply_sfu_command(uint16_t type, ByteSpan p) noexcept {
         count(Counter::DropNotForUs);
         return;
     }
+    // Every SFU command starts with its generation: one from a control plane older than the
+    // newest this lcore has seen (a stopped one's commands still queued) is not applied.
+    uint64_t generation = 0;
+    if (p.size() < sizeof generation) {
+        count(Counter::SfuCommandsRefused);
+        return;
+    }
+    std::memcpy(&generation, p.data(), sizeof generation);
+    if (!generations_.admit(generation)) {
+        count(Counter::StaleCommands);
+        return;
+    }
     // Transports live on port 0's engine unless the command names another port.
     bool ok = false;
     try {
@@ -279,10 +291,14 @@ void Worker::apply_sfu_command(uint16_t type, ByteSpan p) noexcept {
             if (read_cmd(p, c) && c.codec <= static_cast<uint8_t>(sfu::Codec::Other) && c.rid_len <= sizeof c.rid) {
                 for (auto& e : sfu_) {
                     const auto codec = static_cast<sfu::Codec>(c.codec);
-                    ok = (c.ssrc == 0 && c.rid_len > 0
-                              ? e->add_rid_publication(c.id, {c.rid, c.rid_len}, c.rid_ext, c.track, c.layer, codec, c.clock_hz)
-                              : e->add_publication(c.id, c.ssrc, c.track, c.layer, codec, c.clock_hz)) ||
-                         ok;
+                    const bool added =
+                        c.ssrc == 0 && c.rid_len > 0
+                            ? e->add_rid_publication(c.id, {c.rid, c.rid_len}, c.rid_ext, c.track, c.layer, codec, c.clock_hz)
+                            : e->add_publication(c.id, c.ssrc, c.track, c.layer, codec, c.clock_hz);
+                    if (added && (c.twcc_ext != 0 || c.level_ext != 0)) {
+                        (void)e->set_extensions(c.id, c.twcc_ext, c.level_ext);
+                    }
+                    ok = added || ok;
                 }
             }
             break;
@@ -377,6 +393,13 @@ void Worker::MediaOut::transport_up(uint64_t id, const wire::Endpoint& remote, b
     }
     const auto type = up ? shm::MsgType::SfuTransportUp : shm::MsgType::SfuTransportDown;
     if (!w->events_.try_push(static_cast<uint16_t>(type), e)) {
+        w->count(Counter::EventsDropped);
+    }
+}
+
+void Worker::MediaOut::speaking(uint64_t id, uint32_t track, bool on, uint8_t level) noexcept {
+    const shm::SfuSpeakingEvt e{id, track, static_cast<uint8_t>(on ? 1 : 0), level, 0};
+    if (!w->events_.try_push(static_cast<uint16_t>(shm::MsgType::SfuSpeaking), e)) {
         w->count(Counter::EventsDropped);
     }
 }

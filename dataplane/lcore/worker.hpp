@@ -89,6 +89,7 @@ private:
         void discard(Buf& b) noexcept override;
         bool punt(uint64_t id, ByteSpan datagram) noexcept override;
         void transport_up(uint64_t id, const wire::Endpoint& remote, bool up) noexcept override;
+        void speaking(uint64_t id, uint32_t track, bool on, uint8_t level) noexcept override;
     };
     std::vector<std::unique_ptr<MediaOut>> media_out_;       // one per port, when the SFU is on
     std::vector<std::unique_ptr<sfu::Sfu>> sfu_;             // one per port, when the SFU is on
@@ -100,7 +101,7 @@ private:
     shm::RingProducer events_;
     shm::RingConsumer inject_;
     shm::RingProducer punt_;
-    uint64_t generation_ = 0;
+    shm::GenerationGate generations_;
     uint64_t hz_;
     // An allocation listing in progress: reported a bounded slice per loop iteration.
     struct TurnListing {

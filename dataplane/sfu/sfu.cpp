@@ -2,6 +2,7 @@
 
 #include "common/wire/rtcp.hpp"
 #include "common/wire/rtp.hpp"
+#include "common/wire/twcc.hpp"
 #include "common/wire/stun/stun_builder.hpp"
 
 #include <algorithm>
@@ -196,49 +197,11 @@ bool Sfu::learn_ssrc(Transport& t, const wire::RtpView& v) noexcept {
     if (t.rid_ext == 0 || !v.extension) {
         return false;
     }
-    // RFC 8285: one-byte (0xBEDE) or two-byte (0x100X) elements; find the stream id.
-    ByteSpan e = v.ext_data;
-    std::string_view rid;
-    const bool two = wire::is_rtp_ext_two_byte(v.ext_profile);
-    if (!two && v.ext_profile != wire::kRtpExtOneByte) {
+    ByteSpan e;
+    if (!wire::find_rtp_extension(v, t.rid_ext, e) || e.empty()) {
         return false;
     }
-    std::size_t i = 0;
-    while (i < e.size()) {
-        const uint8_t b = std::to_integer<uint8_t>(e[i]);
-        if (b == 0) {
-            ++i;  // padding
-            continue;
-        }
-        uint8_t id = 0;
-        std::size_t len = 0;
-        if (two) {
-            if (i + 2 > e.size()) {
-                break;
-            }
-            id = b;
-            len = std::to_integer<uint8_t>(e[i + 1]);
-            i += 2;
-        } else {
-            id = b >> 4;
-            len = (b & 0x0f) + 1u;
-            if (id == 15) {
-                break;
-            }
-            i += 1;
-        }
-        if (i + len > e.size()) {
-            break;
-        }
-        if (id == t.rid_ext) {
-            rid = std::string_view(reinterpret_cast<const char*>(e.data() + i), len);
-            break;
-        }
-        i += len;
-    }
-    if (rid.empty()) {
-        return false;
-    }
+    const std::string_view rid(reinterpret_cast<const char*>(e.data()), e.size());
     for (uint32_t pi : t.pubs) {
         Publication& p = pubs_[pi];
         if (p.ssrc == 0 && p.rid == rid) {
@@ -422,6 +385,22 @@ bool Sfu::set_target_layer(uint64_t id, uint32_t out_ssrc, int layer) {
     return true;
 }
 
+bool Sfu::set_extensions(uint64_t id, uint8_t twcc_ext, uint8_t level_ext) {
+    auto it = by_id_.find(id);
+    if (it == by_id_.end()) {
+        return false;
+    }
+    Transport& t = *transports_[it->second];
+    if (twcc_ext == 0) {
+        t.twcc.reset();
+    } else if (!t.twcc || t.twcc_ext != twcc_ext) {
+        t.twcc = std::make_unique<TwccReceiver>();
+    }
+    t.twcc_ext = twcc_ext;
+    t.level_ext = level_ext;
+    return true;
+}
+
 bool Sfu::send_datagram(uint64_t id, ByteSpan datagram) noexcept {
     auto it = by_id_.find(id);
     if (it == by_id_.end() || !transports_[it->second]->connected) {
@@ -532,6 +511,14 @@ void Sfu::expire(uint64_t now_us) noexcept {
         count(Counter::SfuConsentExpired);
         sink_.transport_up(t.id, t.remote, false);
     }
+    // A speaker whose packets stopped (muted, or DTX sends nothing) stops speaking.
+    for (Publication& pub : pubs_) {
+        if (pub.speech.speaking && pub.transport != kGone && now_us > pub.speech.since_us &&
+            now_us - pub.speech.since_us >= 2 * limits_.speech_interval_us) {
+            pub.speech.voiced = 0;
+            judge_speech(*transports_[pub.transport], pub, now_us);
+        }
+    }
 }
 
 Sfu::Outcome Sfu::on_stun(ByteSpan msg, const wire::Endpoint& peer, const wire::Endpoint& local,
@@ -612,6 +599,9 @@ Sfu::Outcome Sfu::on_rtp(Transport& t, std::byte* p, std::size_t len, uint64_t n
         count(Counter::SfuDropUnknown);
         return Outcome::Drop;
     }
+    if (t.twcc) {
+        note_twcc(t, v, now_us);  // every packet counts, probes and unknown streams included
+    }
     auto it = pub_by_ssrc_.find(v.ssrc);
     if (it == pub_by_ssrc_.end() && learn_ssrc(t, v)) {
         it = pub_by_ssrc_.find(v.ssrc);
@@ -629,6 +619,9 @@ Sfu::Outcome Sfu::on_rtp(Transport& t, std::byte* p, std::size_t len, uint64_t n
     } else if (now_us - t.last_remb_us >= 500'000) {
         // RR (loss, jitter, RTT) and REMB (its budget: the bandwidth estimate stays under it).
         send_receiver_report(t, now_us);
+    }
+    if (pub.codec == Codec::Opus && t.level_ext != 0) {
+        note_level(t, pub, v, now_us);
     }
     if (pub.store) {
         pub.store->put(v.seq, p, n, now_us);
@@ -854,6 +847,147 @@ Sfu::Outcome Sfu::on_rtcp(Transport& t, std::byte* p, std::size_t len, uint64_t 
         count(Counter::SfuDropUnknown);
     }
     return Outcome::Consumed;
+}
+
+// ---- transport-cc and audio levels ----------------------------------------------------------
+
+bool Sfu::send_rtcp(Transport& t, ByteSpan plain) noexcept {
+    if (!t.connected || !t.tx) {
+        return false;
+    }
+    MediaSink::Buf buf;
+    if (!sink_.alloc(buf) || buf.room < plain.size() + t.tx->rtcp_overhead()) {
+        if (buf.handle != nullptr) {
+            sink_.discard(buf);
+        }
+        count(Counter::DropNoMbuf);
+        return false;
+    }
+    std::memcpy(buf.payload, plain.data(), plain.size());
+    std::size_t sealed = 0;
+    if (t.tx->protect_rtcp(buf.payload, plain.size(), buf.room, sealed) != srtp::Status::Ok) {
+        sink_.discard(buf);
+        return false;
+    }
+    sink_.send(buf, sealed, t.remote_mac, t.local, t.remote);
+    return true;
+}
+
+void Sfu::note_twcc(Transport& t, const wire::RtpView& v, uint64_t now_us) noexcept {
+    ByteSpan e;
+    if (!wire::find_rtp_extension(v, t.twcc_ext, e) || e.size() != 2) {
+        return;
+    }
+    TwccReceiver& r = *t.twcc;
+    const uint16_t seq = load_u16be(e.data());
+    if (!r.started) {
+        r.started = true;
+        r.next = seq;
+        r.highest = seq;
+        r.last_us = now_us;
+    }
+    if (static_cast<int16_t>(seq - r.next) < 0) {
+        return;  // older than what was reported already
+    }
+    if (static_cast<uint16_t>(seq - r.next) >= TwccReceiver::kWindow) {
+        send_twcc(t, now_us);  // report what is held, then move the window to this packet
+        if (static_cast<uint16_t>(seq - r.next) >= TwccReceiver::kWindow) {
+            for (uint16_t s = r.next; s != static_cast<uint16_t>(r.highest + 1); ++s) {
+                r.at_us[s % TwccReceiver::kWindow] = -1;
+            }
+            r.next = seq;
+            r.highest = seq;
+        }
+    }
+    r.at_us[seq % TwccReceiver::kWindow] = static_cast<int64_t>(now_us);
+    if (static_cast<int16_t>(seq - r.highest) > 0) {
+        r.highest = seq;
+    }
+    if (now_us - r.last_us >= limits_.twcc_interval_us && now_us >= r.last_us) {
+        send_twcc(t, now_us);
+    }
+}
+
+void Sfu::send_twcc(Transport& t, uint64_t now_us) noexcept {
+    TwccReceiver& r = *t.twcc;
+    r.last_us = now_us;
+    uint32_t media_ssrc = 0;
+    for (uint32_t pi : t.pubs) {
+        if (pubs_[pi].ssrc != 0) {
+            media_ssrc = pubs_[pi].ssrc;
+            break;
+        }
+    }
+    const int pending_signed = static_cast<int16_t>(r.highest - r.next) + 1;
+    if (pending_signed <= 0 || pending_signed > static_cast<int>(TwccReceiver::kWindow)) {
+        return;  // everything up to the highest was reported
+    }
+    const auto pending = static_cast<std::size_t>(pending_signed);
+    std::array<int64_t, TwccReceiver::kWindow> at;
+    for (std::size_t i = 0; i < pending; ++i) {
+        at[i] = r.at_us[static_cast<uint16_t>(r.next + i) % TwccReceiver::kWindow];
+    }
+    std::size_t done = 0;
+    while (done < pending) {
+        std::array<std::byte, 1200> out;
+        ByteWriter w{out};
+        const std::size_t k = wire::twcc::write_feedback(w, t.rtcp_ssrc, media_ssrc, static_cast<uint16_t>(r.next + done),
+                                                         std::span<const int64_t>{at.data() + done, pending - done},
+                                                         r.feedback_count);
+        if (k == 0) {
+            break;  // nothing received in what is left: reported as lost by the next feedback
+        }
+        if (send_rtcp(t, w.written())) {
+            ++r.feedback_count;
+            ++t.stats.twcc_sent;
+            count(Counter::SfuTwccSent);
+        }
+        done += k;
+    }
+    for (std::size_t i = 0; i < done; ++i) {
+        r.at_us[static_cast<uint16_t>(r.next + i) % TwccReceiver::kWindow] = -1;
+    }
+    r.next = static_cast<uint16_t>(r.next + done);
+}
+
+void Sfu::note_level(Transport& t, Publication& pub, const wire::RtpView& v, uint64_t now_us) noexcept {
+    ByteSpan e;
+    if (!wire::find_rtp_extension(v, t.level_ext, e) || e.empty()) {
+        return;
+    }
+    // RFC 6464 §3: V (voice activity, the sender's VAD) and the level in -dBov, 0..127.
+    const uint8_t level = std::to_integer<uint8_t>(e[0]) & 0x7f;
+    Publication::Speech& sp = pub.speech;
+    if (sp.since_us == 0) {
+        sp.since_us = now_us;
+    }
+    ++sp.packets;
+    if (level <= limits_.speech_level) {
+        ++sp.voiced;
+        sp.level_sum += level;
+    }
+    if (now_us - sp.since_us >= limits_.speech_interval_us && now_us >= sp.since_us) {
+        judge_speech(t, pub, now_us);
+    }
+}
+
+void Sfu::judge_speech(const Transport& t, Publication& pub, uint64_t now_us) noexcept {
+    Publication::Speech& sp = pub.speech;
+    const bool was = sp.speaking;
+    if (!was && sp.voiced >= limits_.speech_start_packets) {
+        sp.speaking = true;
+    } else if (was && sp.voiced < limits_.speech_stop_packets) {
+        sp.speaking = false;
+    }
+    if (sp.speaking != was) {
+        const uint8_t level = sp.voiced == 0 ? 127 : static_cast<uint8_t>(sp.level_sum / sp.voiced);
+        sink_.speaking(t.id, pub.track, sp.speaking, level);
+        count(Counter::SfuSpeakingChanges);
+    }
+    sp.since_us = now_us;
+    sp.packets = 0;
+    sp.voiced = 0;
+    sp.level_sum = 0;
 }
 
 }  // namespace tern::sfu

@@ -55,6 +55,11 @@ public:
     virtual bool punt(uint64_t id, ByteSpan datagram) noexcept = 0;
     /// ICE chose (or moved) transport `id`'s remote address; `up` false: consent expired.
     virtual void transport_up(uint64_t id, const wire::Endpoint& remote, bool up = true) noexcept = 0;
+    /// Published audio track `track` of transport `id` started (or stopped) carrying speech;
+    /// `level`: the mean -dBov of its voiced packets in the interval that decided it.
+    virtual void speaking(uint64_t id, uint32_t track, bool on, uint8_t level) noexcept {
+        (void)id, (void)track, (void)on, (void)level;
+    }
 
 protected:
     ~MediaSink() = default;
@@ -66,6 +71,11 @@ struct SfuLimits {
     uint64_t nack_resend_interval_us = 100'000;
     uint64_t pli_interval_us = 300'000;   // per publisher stream
     uint64_t consent_timeout_us = 30'000'000;  // RFC 7675 §5.1: no valid check for this long
+    uint64_t twcc_interval_us = 100'000;       // transport-cc feedback to a publisher
+    uint64_t speech_interval_us = 500'000;     // audio levels are judged over this long
+    uint8_t speech_level = 50;                 // -dBov: a packet at least this loud is voiced
+    uint16_t speech_start_packets = 8;         // voiced packets in an interval to start speaking
+    uint16_t speech_stop_packets = 3;          // fewer than this: stops
 };
 
 class Sfu {
@@ -101,6 +111,10 @@ public:
     bool add_subscription(uint64_t id, uint32_t track, uint32_t out_ssrc, uint8_t out_pt, int target_layer,
                           uint32_t rtx_ssrc = 0, uint8_t rtx_pt = 0);
     bool set_target_layer(uint64_t id, uint32_t out_ssrc, int layer);
+    /// Header extension ids the publisher on transport `id` negotiated (0: none): the
+    /// transport-wide sequence number (tern answers it with transport-cc feedback every
+    /// twcc_interval) and the audio level (RFC 6464; speech start/stop goes to the sink).
+    bool set_extensions(uint64_t id, uint8_t twcc_ext, uint8_t level_ext);
     /// Consent freshness (RFC 7675): a connected transport whose remote sent no valid check for
     /// consent_timeout stops sending and is reported down. Call about once a second.
     void expire(uint64_t now_us) noexcept;
@@ -124,10 +138,22 @@ public:
         uint64_t remb_bps = 0;
         uint64_t rembs_sent = 0;
         uint64_t reports_sent = 0;  // RR to a publisher, SR to a subscriber
+        uint64_t twcc_sent = 0;     // transport-cc feedback packets to a publisher
     };
     [[nodiscard]] bool info(uint64_t id, TransportInfo& out) const noexcept;
 
 private:
+    /// Arrivals by transport-wide sequence number since the last transport-cc feedback.
+    struct TwccReceiver {
+        static constexpr std::size_t kWindow = 1024;  // 10 s of a 1 Mbit/s publisher's packets at most
+        bool started = false;
+        uint16_t next = 0;     // the first sequence number not yet reported
+        uint16_t highest = 0;
+        uint8_t feedback_count = 0;
+        uint64_t last_us = 0;
+        std::array<int64_t, kWindow> at_us;  // by sequence number modulo kWindow
+        TwccReceiver() { at_us.fill(-1); }
+    };
     struct Transport {
         uint64_t id = 0;
         std::string ufrag;
@@ -142,6 +168,9 @@ private:
         uint64_t max_bps = 0;    // REMB to a publisher
         uint64_t last_remb_us = 0;
         uint8_t rid_ext = 0;     // RTP stream id extension id, when it publishes by rid
+        uint8_t level_ext = 0;   // audio level extension id
+        uint8_t twcc_ext = 0;    // transport-wide sequence number extension id
+        std::unique_ptr<TwccReceiver> twcc;  // when it sends transport-wide sequence numbers
         uint64_t last_check_us = 0;  // the last valid ICE check (consent)
         std::vector<uint32_t> pubs;  // its publications (indices into pubs_): reports, rid learning
         std::unordered_map<uint32_t, uint32_t> subs;  // our outgoing SSRC -> subscription
@@ -174,6 +203,14 @@ private:
         bool pli_sent = false;
         std::unique_ptr<PacketStore> store;  // video only
         std::string rid;  // simulcast by rid: ssrc stays 0 until learnt
+        /// Audio levels of the current interval, for speech start/stop.
+        struct Speech {
+            uint64_t since_us = 0;
+            uint16_t packets = 0;
+            uint16_t voiced = 0;
+            uint32_t level_sum = 0;  // of the voiced packets
+            bool speaking = false;
+        } speech;
         /// What we received, for our receiver reports (RFC 3550 §6.4.1, A.3, A.8).
         struct Reception {
             bool started = false;
@@ -224,6 +261,13 @@ private:
     /// The NACKed packet `out_seq` as an RTX packet: own SSRC and numbering, OSN before the payload.
     bool send_rtx(Subscription& s, const std::byte* rtp, std::size_t len, uint16_t out_seq, uint32_t out_ts) noexcept;
     void request_keyframe(uint32_t track, int layer, uint64_t now_us) noexcept;
+    /// Encrypts the RTCP packet `plain` for transport `t` and sends it to its remote.
+    bool send_rtcp(Transport& t, ByteSpan plain) noexcept;
+    void note_twcc(Transport& t, const wire::RtpView& v, uint64_t now_us) noexcept;
+    /// transport-cc feedback for every sequence number from `next` to the highest seen.
+    void send_twcc(Transport& t, uint64_t now_us) noexcept;
+    void note_level(Transport& t, Publication& pub, const wire::RtpView& v, uint64_t now_us) noexcept;
+    void judge_speech(const Transport& t, Publication& pub, uint64_t now_us) noexcept;
     void send_pli(Publication& pub, uint64_t now_us) noexcept;
     /// RR for the publisher's streams (loss, jitter, LSR/DLSR) and REMB with its budget.
     void send_receiver_report(Transport& t, uint64_t now_us) noexcept;

@@ -14,6 +14,7 @@
 #include "common/wire/ipv4.hpp"
 #include "common/wire/rtcp.hpp"
 #include "common/wire/rtp.hpp"
+#include "common/wire/twcc.hpp"
 #include "common/wire/stun/stun_builder.hpp"
 #include "common/wire/turn/channel_data.hpp"
 #include "common/wire/udp.hpp"
@@ -22,6 +23,7 @@
 #include <catch2/catch.hpp>
 
 #include <memory>
+#include <tuple>
 #include <vector>
 
 using namespace tern;
@@ -760,4 +762,199 @@ TEST_CASE("SFU: NACKs answered as RTX (RFC 4588) when negotiated", "[sfu][stack]
         CHECK(test::Bytes(v.payload.begin() + 2, v.payload.end()) == orig);
     }
     CHECK(h.count(shm::Counter::SfuNackResent) == 2);
+}
+
+namespace {
+
+/// An SRTP packet with one-byte header extension elements (id, data).
+test::Bytes ext_packet(const Client& c, uint32_t ssrc, uint16_t seq, uint32_t ts,
+                       const std::vector<std::pair<uint8_t, test::Bytes>>& elements, const test::Bytes& payload) {
+    test::Bytes ext;
+    for (const auto& [id, data] : elements) {
+        ext.push_back(std::byte(static_cast<uint8_t>(id << 4 | (data.size() - 1))));
+        ext.insert(ext.end(), data.begin(), data.end());
+    }
+    while (ext.size() % 4 != 0) {
+        ext.push_back(std::byte{0});
+    }
+    test::Bytes p = test::hex("90600000 00000000 00000000 bede0000");
+    store_u16be(p.data() + 2, seq);
+    store_u32be(p.data() + 4, ts);
+    store_u32be(p.data() + 8, ssrc);
+    store_u16be(p.data() + 14, static_cast<uint16_t>(ext.size() / 4));
+    p.insert(p.end(), ext.begin(), ext.end());
+    p.insert(p.end(), payload.begin(), payload.end());
+    const std::size_t len = p.size();
+    p.resize(len + 32);
+    std::size_t n = 0;
+    REQUIRE(c.tx->protect_rtp(p.data(), len, p.size(), n) == srtp::Status::Ok);
+    p.resize(n);
+    return p;
+}
+
+test::Bytes u16(uint16_t v) { return test::Bytes{std::byte(static_cast<uint8_t>(v >> 8)), std::byte(static_cast<uint8_t>(v))}; }
+
+}  // namespace
+
+TEST_CASE("SFU: transport-cc feedback to a publisher", "[sfu][stack][twcc]") {
+    Harness h;
+    Client pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
+    REQUIRE(h.sfu->add_transport(1, pub.sfu_ufrag, pub.pwd));
+    REQUIRE(h.sfu->set_keys(1, pub.to_sfu, pub.from_sfu));
+    REQUIRE(h.sfu->add_publication(1, 0xB0, 1, 0, sfu::Codec::Vp8, 90000));
+    CHECK_FALSE(h.sfu->set_extensions(99, 3, 1));  // no such transport
+    REQUIRE(h.sfu->set_extensions(1, 3, 0));
+    connect(h, pub);
+
+    const test::Bytes body = test::hex("90 80 8123 11 0102 0304");
+    test::Bytes out;
+    auto send = [&](uint16_t seq, uint16_t twcc, uint32_t ssrc = 0xB0) {
+        return h.deliver(pub, kSfu, ext_packet(pub, ssrc, seq, seq * 3000u, {{3, u16(twcc)}}, body), out);
+    };
+    const uint64_t t0 = h.now;
+    REQUIRE(send(100, 65532) == dp::Verdict::Consumed);
+    h.now = t0 + 1'000;
+    REQUIRE(send(101, 65533) == dp::Verdict::Consumed);
+    h.now = t0 + 5'000;  // 65534 is lost
+    REQUIRE(send(103, 65535) == dp::Verdict::Consumed);
+    // A probe on an SSRC tern does not forward still counts for the estimate.
+    h.now = t0 + 7'000;
+    CHECK(send(1, 0, 0xDEAD) == dp::Verdict::Drop);
+    CHECK(h.count(shm::Counter::SfuTwccSent) == 0);  // feedback goes every 100 ms
+    h.now = t0 + 105'000;
+    REQUIRE(send(104, 1) == dp::Verdict::Consumed);
+    REQUIRE(h.count(shm::Counter::SfuTwccSent) == 1);
+
+    // What the publisher reads back, decrypted and parsed as transport-cc.
+    std::vector<std::pair<twcc::Feedback, std::vector<int64_t>>> feedback;
+    std::size_t seen = 0;
+    auto collect = [&] {
+        for (; seen < h.sink.sent.size(); ++seen) {
+            Udp u = udp_of(h.sink.sent[seen]);
+            REQUIRE(u.dst == pub.at);
+            test::Bytes p(u.payload.begin(), u.payload.end());
+            std::size_t n = 0;
+            REQUIRE(pub.rx->unprotect_rtcp(p.data(), p.size(), n) == srtp::Status::Ok);
+            Error why{};
+            REQUIRE(rtcp::for_each(ByteSpan{p.data(), n}, [&](const rtcp::Packet& pk) {
+                twcc::Feedback fb;
+                std::vector<int64_t> at(64);
+                std::size_t k = 0;
+                if (twcc::parse_feedback(pk, fb, at, k)) {
+                    at.resize(k);
+                    feedback.emplace_back(fb, at);
+                }
+            }, why));
+        }
+    };
+    collect();
+    REQUIRE(feedback.size() == 1);
+    const auto& [fb, at] = feedback[0];
+    CHECK(fb.base_seq == 65532);  // the numbers wrap inside it
+    CHECK(fb.status_count == 6);
+    CHECK(fb.feedback_count == 0);
+    CHECK(fb.media_ssrc == 0xB0);
+    REQUIRE(at.size() == 6);
+    CHECK(at[2] == twcc::kNotReceived);
+    // Arrival times keep their spacing (to the 250 µs tick).
+    CHECK(at[1] - at[0] == 1'000);
+    CHECK(at[3] - at[0] == 5'000);
+    CHECK(at[4] - at[0] == 7'000);
+    CHECK(at[5] - at[0] == 105'000);
+
+    // A straggler already reported is not reported again; the next feedback starts after 1,
+    // and counts on.
+    h.now = t0 + 110'000;
+    REQUIRE(send(102, 65534) == dp::Verdict::Consumed);
+    h.now = t0 + 230'000;
+    REQUIRE(send(105, 2) == dp::Verdict::Consumed);
+    collect();
+    REQUIRE(feedback.size() == 2);
+    CHECK(feedback[1].first.base_seq == 2);
+    CHECK(feedback[1].first.status_count == 1);
+    CHECK(feedback[1].first.feedback_count == 1);
+
+    // A jump past the window (a long gap) moves the window there.
+    h.now = t0 + 400'000;
+    REQUIRE(send(106, 30000) == dp::Verdict::Consumed);
+    h.now = t0 + 401'000;
+    REQUIRE(send(107, 30001) == dp::Verdict::Consumed);
+    h.now = t0 + 520'000;
+    REQUIRE(send(108, 30002) == dp::Verdict::Consumed);
+    collect();
+    REQUIRE(feedback.size() == 3);
+    CHECK(feedback[2].first.base_seq == 30000);
+    CHECK(feedback[2].first.status_count == 3);
+    CHECK(feedback[2].second[1] - feedback[2].second[0] == 1'000);
+
+    // Turned off (a renegotiation without it): no more feedback.
+    REQUIRE(h.sfu->set_extensions(1, 0, 0));
+    h.now = t0 + 700'000;
+    REQUIRE(send(109, 30003) == dp::Verdict::Consumed);
+    h.now = t0 + 900'000;
+    REQUIRE(send(110, 30004) == dp::Verdict::Consumed);
+    CHECK(h.count(shm::Counter::SfuTwccSent) == 3);
+}
+
+TEST_CASE("SFU: speech start and stop from a publisher's audio levels (RFC 6464)", "[sfu][stack][audio-level]") {
+    Harness h;
+    struct Sink final : sfu::MediaSink {
+        TestSink* inner;
+        std::vector<std::tuple<uint64_t, uint32_t, bool, uint8_t>> events;
+        explicit Sink(TestSink* i) : inner(i) {}
+        bool alloc(Buf& b) noexcept override { return inner->alloc(b); }
+        void send(Buf& b, std::size_t len, const MacAddr& mac, const Endpoint& src, const Endpoint& dst) noexcept override {
+            inner->send(b, len, mac, src, dst);
+        }
+        void discard(Buf& b) noexcept override { inner->discard(b); }
+        bool punt(uint64_t id, tern::ByteSpan d) noexcept override { return inner->punt(id, d); }
+        void transport_up(uint64_t id, const Endpoint& r, bool up) noexcept override { inner->transport_up(id, r, up); }
+        void speaking(uint64_t id, uint32_t track, bool on, uint8_t level) noexcept override {
+            events.emplace_back(id, track, on, level);
+        }
+    } sink{&h.sink};
+    h.sfu = std::make_unique<sfu::Sfu>(kSfu.port, sfu::SfuLimits{}, *h.counters, sink);
+    h.stack->set_sfu(h.sfu.get());
+    Client pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
+    REQUIRE(h.sfu->add_transport(1, pub.sfu_ufrag, pub.pwd));
+    REQUIRE(h.sfu->set_keys(1, pub.to_sfu, pub.from_sfu));
+    REQUIRE(h.sfu->add_publication(1, 0xA0, 4, 0, sfu::Codec::Opus, 48000));
+    REQUIRE(h.sfu->set_extensions(1, 0, 1));
+    connect(h, pub);
+
+    uint16_t seq = 1;
+    test::Bytes out;
+    // 20 ms packets for `ms` milliseconds at `level` (-dBov), voice activity flag set.
+    auto talk = [&](uint8_t level, int ms) {
+        for (int t = 0; t < ms; t += 20) {
+            h.now += 20'000;
+            const test::Bytes lvl{std::byte(static_cast<uint8_t>(0x80 | level))};
+            REQUIRE(h.deliver(pub, kSfu, ext_packet(pub, 0xA0, seq, seq * 960u, {{1, lvl}}, test::hex("fc ff fe")), out) ==
+                    dp::Verdict::Consumed);
+            ++seq;
+        }
+    };
+    talk(127, 600);  // silence: nothing
+    CHECK(sink.events.empty());
+    talk(30, 1200);  // speech at -30 dBov
+    REQUIRE(sink.events.size() == 1);
+    CHECK(std::get<0>(sink.events[0]) == 1);
+    CHECK(std::get<1>(sink.events[0]) == 4);
+    CHECK(std::get<2>(sink.events[0]));
+    CHECK(std::get<3>(sink.events[0]) == 30);
+    talk(45, 300);  // quieter speech, then a short pause: still speaking (hysteresis)
+    talk(127, 100);
+    CHECK(sink.events.size() == 1);
+    talk(127, 1200);  // silence
+    REQUIRE(sink.events.size() == 2);
+    CHECK_FALSE(std::get<2>(sink.events[1]));
+    talk(20, 1200);
+    REQUIRE(sink.events.size() == 3);
+    CHECK(std::get<2>(sink.events[2]));
+    // Packets stop (muted, or DTX): the sweep ends the speech.
+    h.now += 2'000'000;
+    h.sfu->expire(h.now);
+    REQUIRE(sink.events.size() == 4);
+    CHECK_FALSE(std::get<2>(sink.events[3]));
+    CHECK(h.count(shm::Counter::SfuSpeakingChanges) == 4);
 }

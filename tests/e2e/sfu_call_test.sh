@@ -45,8 +45,11 @@ if want simulcast; then
   counter_at_least sfu_remb_sent 1 || fail "no REMB sent to publishers"
 fi
 want two && { counter_at_least sfu_dtls_punted 4 || fail "sfu_dtls_punted is $(counter sfu_dtls_punted)"; }
+# Chromium publishes with transport-wide sequence numbers once tern answers with transport-cc:
+# tern's feedback drives its bandwidth estimate (the simulcast call above needs it to send all layers).
+want two && { counter_at_least sfu_twcc_sent 20 || fail "sfu_twcc_sent is $(counter sfu_twcc_sent)"; }
 call four 4 --screen
-log "SFU: rtp in $(counter sfu_rtp_in), out $(counter sfu_rtp_out), nacks answered $(counter sfu_nack_resent)"
+log "SFU: rtp in $(counter sfu_rtp_in), out $(counter sfu_rtp_out), nacks answered $(counter sfu_nack_resent), transport-cc feedback $(counter sfu_twcc_sent), speech changes $(counter sfu_speaking_changes)"
 
 creds=$("$TERNCTL" --socket "$CP_SOCK" turn credentials --user e2e --ttl 600 | head -1)
 [[ "$creds" =~ ^username=([^ ]+)\ password=([^ ]+)$ ]] || fail "ternctl turn credentials: '$creds'"

@@ -141,6 +141,8 @@ def main():
                                            "81ca00031122334401046162636400 00".replace(" ", "")))
     write("rtcp", "nack_pli_fir", bytes.fromhex("81cd0003000000010000abcd00640011" "81ce0002000000010000abcd"
                                                 "84ce0004000000010000000000 00beef07000000".replace(" ", "")))
+    write("rtcp", "twcc_vector", bytes.fromhex("8fcd00061111111122222222010000050000020 7d1a004fffffc012c".replace(" ", "")))
+    write("rtcp", "twcc_run_padded", bytes.fromhex("afcd00080000000100000002fff000ebffffff0900dd9f1c01010101010101010000000 4".replace(" ", "")))
     write("rtcp", "remb", bytes.fromhex("8fce000500000001000000005245 4d4202 0c6e30 0000000a0000000b".replace(" ", "")))
     write("icmp", "echo4", b"\x40" + echo)
     write("icmp", "ns", b"\x01" + ns)

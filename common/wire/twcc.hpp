@@ -1,0 +1,48 @@
+// Transport-wide congestion control feedback (draft-holmer-rmcat-transport-wide-cc-extensions-01
+// §3.1: RTPFB, FMT 15). A receiver reports, by transport-wide sequence number, which packets
+// arrived and when (in 250 µs steps from a 64 ms reference time); the sender's bandwidth
+// estimator (Chromium's GoogCC) reads delay growth and loss from it.
+//
+// Packet status chunks: a run-length chunk (one symbol, up to 8,191 times) or a status vector
+// (14 one-bit or 7 two-bit symbols). Symbols: 0 not received, 1 received with a one-byte delta
+// (0..63.75 ms), 2 received with a two-byte signed delta. The writer picks the chunk kind that
+// covers the most packets; the reader accepts every legal encoding.
+#pragma once
+
+#include "common/byte_reader.hpp"
+#include "common/wire/rtcp.hpp"
+
+#include <cstdint>
+#include <span>
+
+namespace tern::wire::twcc {
+
+inline constexpr uint8_t kFmt = 15;
+inline constexpr int64_t kDeltaTickUs = 250;
+inline constexpr int64_t kReferenceTickUs = 64'000;
+inline constexpr int64_t kNotReceived = -1;  // an arrival time for a packet that did not arrive
+
+/// Writes one feedback packet for the `arrivals_us.size()` consecutive sequence numbers from
+/// `base_seq` (arrival times in µs on a clock that does not go backwards, kNotReceived for a
+/// lost packet). Returns how many entries the packet covers: fewer than given when a gap
+/// between arrivals exceeds a two-byte delta (±8.19 s) or `w` runs out of room (send the rest
+/// in another packet); 0 when none of them arrived or nothing could be written.
+std::size_t write_feedback(ByteWriter& w, uint32_t sender_ssrc, uint32_t media_ssrc, uint16_t base_seq,
+                           std::span<const int64_t> arrivals_us, uint8_t feedback_count) noexcept;
+
+struct Feedback {
+    uint32_t media_ssrc = 0;
+    uint16_t base_seq = 0;
+    uint16_t status_count = 0;
+    int32_t reference_time = 0;  // signed, in 64 ms units
+    uint8_t feedback_count = 0;
+};
+
+/// Reads a transport-cc feedback packet: its header into `fb` and, for each reported sequence
+/// number in order, its arrival time in µs from the reference epoch (reference_time × 64 ms
+/// plus the deltas) or kNotReceived, into `arrivals_us` (at most its size; `n` says how many).
+/// False when `p` is not transport-cc or is malformed (chunks or deltas missing, a reserved
+/// symbol); a run longer than the status count is cut to it.
+bool parse_feedback(const rtcp::Packet& p, Feedback& fb, std::span<int64_t> arrivals_us, std::size_t& n) noexcept;
+
+}  // namespace tern::wire::twcc
