@@ -381,7 +381,7 @@ Config build(const libconfig::Config& cfg) {
             const libconfig::Setting& p = cp["proxy"];
             ProxyConfig& pc = c.controlplane.proxy;
             reject_unknown(p, {"enabled", "listen", "listen_netns", "tls_listen", "tls_certificate", "tls_private_key", "tokens", "max_token_age_s", "session_timeout_s", "camera_bitrate",
-                               "screen_bitrate", "video_codecs", "dtls_key", "public_addresses", "country",
+                               "screen_bitrate", "streams_per_lcore", "video_codecs", "dtls_key", "public_addresses", "country",
                                "state_file"});
             pc.enabled = get_bool(p, "enabled", true);
             pc.listen = get_string(p, "listen", pc.listen);
@@ -416,6 +416,7 @@ Config build(const libconfig::Config& cfg) {
             pc.session_timeout_s = get_int<uint32_t>(p, "session_timeout_s", 60, 5, 3600);
             pc.camera_bitrate = get_int<uint32_t>(p, "camera_bitrate", 1'000'000, 30'000, 100'000'000);
             pc.screen_bitrate = get_int<uint32_t>(p, "screen_bitrate", 2'000'000, 30'000, 100'000'000);
+            pc.streams_per_lcore = get_int<uint32_t>(p, "streams_per_lcore", 8000, 1, 10'000'000);
             if (p.exists("video_codecs")) {
                 pc.video_codecs = get_string_list(p, "video_codecs");
                 for (const auto& v : pc.video_codecs) {

@@ -126,6 +126,10 @@ struct ProxyConfig {
     uint32_t session_timeout_s = 60;       // a disconnected session may resume this long
     uint32_t camera_bitrate = 1'000'000;   // per stream, bit/s (publisher settings may ask less)
     uint32_t screen_bitrate = 2'000'000;
+    /// A subscriber joins its publisher's worker while that worker sends fewer streams than
+    /// this; otherwise the least loaded worker, which the publisher's worker relays the
+    /// plaintext to (rooms larger than one lcore).
+    uint32_t streams_per_lcore = 8000;
     std::vector<std::string> video_codecs{"VP8", "VP9", "H264", "AV1"};  // preference order
     std::string dtls_key = "ecdsa";        // ecdsa (P-256) or rsa (2048)
     /// Addresses announced as ICE candidates; empty: the data plane ports' own addresses.

@@ -146,6 +146,7 @@ TEST_CASE("Config: the proxy protocol group", "[config]") {
     CHECK(d->controlplane.proxy.listen == "127.0.0.1:9090");
     CHECK(d->controlplane.proxy.camera_bitrate == 1'000'000);
     CHECK(d->controlplane.proxy.screen_bitrate == 2'000'000);
+    CHECK(d->controlplane.proxy.streams_per_lcore == 8000);
     CHECK(d->controlplane.proxy.dtls_key == "ecdsa");
     auto c = parse_config(std::string(kMinimal) + R"(controlplane: { proxy: {
         listen = "[::1]:9191"; listen_netns = "/proc/1/ns/net";

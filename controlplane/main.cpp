@@ -437,6 +437,34 @@ private:
             c.out_pt = static_cast<uint8_t>(pt);
             c.target_layer = static_cast<int32_t>(layer);
             sent = dp_.send_command(worker, shm::MsgType::SfuSubscription, c);
+        } else if (cmd == "sfu-publish-remote" && a.size() == 6) {
+            // sfu-publish-remote WORKER TRACK LAYER CODEC FROM_WORKER: relayed from another worker
+            shm::SfuPublicationCmd c{};
+            uint64_t track = 0, layer = 0, from = 0;
+            const std::string& codec = a[4];
+            c.codec = codec == "opus" ? 0 : codec == "vp8" ? 1 : codec == "vp9" ? 2 : codec == "h264" ? 3 : codec == "av1" ? 4 : 255;
+            if (!num(a[2], track) || !num(a[3], layer) || c.codec == 255 || !num(a[5], from) ||
+                from >= dp_.workers() || id >= dp_.workers()) {
+                return json{{"error", "usage: sfu-publish-remote WORKER TRACK LAYER opus|vp8|vp9|h264|av1 FROM_WORKER"}}.dump();
+            }
+            c.generation = generation_;
+            c.track = static_cast<uint32_t>(track);
+            c.layer = static_cast<int32_t>(layer);
+            c.clock_hz = codec == "opus" ? 48000 : 90000;
+            c.from_worker = static_cast<uint8_t>(from + 1);
+            sent = dp_.send_command(worker, shm::MsgType::SfuPublication, c);
+        } else if (cmd == "sfu-relay" && a.size() == 5 && (a[4] == "on" || a[4] == "off")) {
+            // sfu-relay WORKER TRACK TO_WORKER on|off
+            uint64_t track = 0, to = 0;
+            if (!num(a[2], track) || !num(a[3], to) || to >= dp_.workers() || id >= dp_.workers()) {
+                return json{{"error", "usage: sfu-relay WORKER TRACK TO_WORKER on|off"}}.dump();
+            }
+            shm::SfuRelayCmd c{};
+            c.generation = generation_;
+            c.track = static_cast<uint32_t>(track);
+            c.to_worker = static_cast<uint32_t>(to);
+            c.on = a[4] == "on" ? 1 : 0;
+            sent = dp_.send_command(worker, shm::MsgType::SfuRelay, c);
         } else if (cmd == "sfu-remove" && a.size() == 2) {
             sent = dp_.send_command(worker, shm::MsgType::SfuRemove, shm::SfuRemoveCmd{generation_, id});
         } else {

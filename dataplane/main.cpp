@@ -11,7 +11,9 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
+#include <rte_errno.h>
 #include <rte_lcore.h>
+#include <rte_ring.h>
 
 #include <array>
 #include <atomic>
@@ -130,6 +132,30 @@ int run(const tern::Config& config) {
         pc->queues = n_workers;
     }
 
+    // Several workers: rings between each pair, for frames steered in software and SFU relays.
+    LcoreLinks links;
+    if (n_workers > 1) {
+        links.handoff.assign(n_workers, std::vector<rte_ring*>(n_workers, nullptr));
+        links.relay.assign(n_workers, std::vector<rte_ring*>(n_workers, nullptr));
+        for (uint32_t from = 0; from < n_workers; ++from) {
+            for (uint32_t to = 0; to < n_workers; ++to) {
+                if (from == to) {
+                    continue;
+                }
+                for (auto* set : {&links.handoff, &links.relay}) {
+                    const std::string name = std::string(set == &links.handoff ? "hand" : "rely") + "-" +
+                                             std::to_string(from) + "-" + std::to_string(to);
+                    rte_ring* r = rte_ring_create(name.c_str(), 4096, static_cast<int>(rte_socket_id()),
+                                                  RING_F_SP_ENQ | RING_F_SC_DEQ);
+                    if (r == nullptr) {
+                        throw std::runtime_error("cannot create ring " + name + ": " + rte_strerror(rte_errno));
+                    }
+                    (*set)[from][to] = r;
+                }
+            }
+        }
+    }
+
     std::vector<std::unique_ptr<Worker>> workers;
     unsigned lcore = 0;
     uint32_t index = 0;
@@ -140,7 +166,8 @@ int run(const tern::Config& config) {
                           &interfaces[i], &peer_policy,
                           as_bytes(nonce_secret.data(), nonce_secret.size())});
         }
-        workers.push_back(std::make_unique<Worker>(index, c, std::move(wp), control.region(), g_stop));
+        workers.push_back(std::make_unique<Worker>(index, c, std::move(wp), control.region(), g_stop,
+                                                   n_workers > 1 ? &links : nullptr));
         if (rte_eal_remote_launch(&Worker::launch, workers.back().get(), lcore) != 0) {
             throw std::runtime_error("cannot launch worker on lcore " + std::to_string(lcore));
         }

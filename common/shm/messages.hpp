@@ -50,6 +50,7 @@ enum class MsgType : uint16_t {
     SfuSubscription = 6,   // a track sent out on a transport
     SfuRemove = 7,         // remove a transport and everything on it
     SfuLayer = 8,          // choose a subscription's simulcast layer
+    SfuRelay = 9,         // rooms larger than one lcore: a track's packets to another worker
     // events, lcore -> control plane
     Pong = 101,
     TurnAllocation = 102,
@@ -209,7 +210,8 @@ struct SfuPublicationCmd {
     uint8_t rid_len;
     uint8_t twcc_ext;   // transport-wide sequence number extension id on this transport (0: none)
     uint8_t level_ext;  // audio level extension id (RFC 6464) on this transport (0: none)
-    uint8_t reserved[3];
+    uint8_t from_worker;  // non-zero: published on worker from_worker - 1, relayed here (id unused)
+    uint8_t reserved[2];
     char rid[16];
 };
 
@@ -232,6 +234,16 @@ struct SfuSubscriptionCmd {
     uint8_t reserved[2];
     uint32_t rtx_ssrc;
     uint32_t reserved2;
+};
+
+/// To the publisher's worker: hand (on) or stop handing (off) track `track`'s packets to
+/// worker `to_worker`, where subscribers of it live.
+struct SfuRelayCmd {
+    uint64_t generation;
+    uint32_t track;
+    uint32_t to_worker;
+    uint8_t on;
+    uint8_t reserved[7];
 };
 
 struct SfuRemoveCmd {

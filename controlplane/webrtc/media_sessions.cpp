@@ -290,6 +290,68 @@ LocalParams MediaSessions::local_params(const Client& c) const {
     return l;
 }
 
+uint32_t MediaSessions::place_subscriber(const Client& pub) const {
+    const uint32_t n = dp_ != nullptr ? dp_->workers() : 1;
+    if (n <= 1) {
+        return pub.worker;
+    }
+    std::vector<uint64_t> streams(n, 0);  // what each worker sends
+    for (const auto& [id, c] : clients_) {
+        if (!c->publisher && c->worker < n) {
+            streams[c->worker] += std::max<std::size_t>(c->outgoing.size(), 1);
+        }
+    }
+    const uint64_t adds = std::max<std::size_t>(pub.sections.size(), 1);
+    if (pub.worker < n && streams[pub.worker] + adds <= cfg_.controlplane.proxy.streams_per_lcore) {
+        return pub.worker;  // forwarding stays on one lcore
+    }
+    return static_cast<uint32_t>(std::min_element(streams.begin(), streams.end()) - streams.begin());
+}
+
+bool MediaSessions::relay_track(const Client& sub, const Client& pub, std::size_t i) {
+    const RemoteSection& s = pub.sections[i];
+    const std::size_t layers = std::max<std::size_t>(1, s.rids.size());
+    for (std::size_t layer = 0; layer < layers; ++layer) {
+        shm::SfuPublicationCmd p{};
+        p.generation = generation_;
+        p.track = pub.tracks[i];
+        p.layer = static_cast<int32_t>(layer);
+        p.clock_hz = s.codec.clock_hz;
+        p.codec = s.codec.sfu_codec;
+        p.from_worker = static_cast<uint8_t>(pub.worker + 1);
+        if (!command(sub.worker, shm::MsgType::SfuPublication, p)) {
+            return false;
+        }
+    }
+    shm::SfuRelayCmd r{};
+    r.generation = generation_;
+    r.track = pub.tracks[i];
+    r.to_worker = sub.worker;
+    r.on = 1;
+    return command(pub.worker, shm::MsgType::SfuRelay, r);
+}
+
+void MediaSessions::release_relays(const Client& sub) {
+    auto pit = clients_.find(sub.publisher_id);
+    if (pit == clients_.end() || pit->second->worker == sub.worker) {
+        return;  // the publisher is gone (its relays with it) or was on the same worker
+    }
+    const Client& pub = *pit->second;
+    for (const auto& [id, c] : clients_) {
+        if (!c->publisher && c->publisher_id == pub.id && c->worker == sub.worker) {
+            return;  // another subscriber there still needs them
+        }
+    }
+    for (std::size_t i = 0; i < pub.tracks.size() && i < sub.outgoing.size(); ++i) {
+        shm::SfuRelayCmd r{};
+        r.generation = generation_;
+        r.track = pub.tracks[i];
+        r.to_worker = sub.worker;
+        r.on = 0;
+        command(pub.worker, shm::MsgType::SfuRelay, r);
+    }
+}
+
 bool MediaSessions::install_transport(Client& c) {
     shm::SfuTransportCmd t{};
     t.generation = generation_;
@@ -366,7 +428,7 @@ Result<MediaSessions::Created, ClientError> MediaSessions::create_subscriber(con
     c->sid = random_token(16);
     c->bitrate = pub.bitrate;
     c->publisher_id = publisher_id;
-    c->worker = pub.worker;  // forwarding stays on one lcore
+    c->worker = place_subscriber(pub);
     c->transport = next_transport_++ * dp_->workers() + c->worker;
     c->ufrag = random_token(8);
     c->pwd = random_token(24);
@@ -587,7 +649,8 @@ Result<std::string, ClientError> MediaSessions::request_offer(const std::string&
             sc.target_layer = default_layer(s);
             sc.rtx_ssrc = t.rtx_ssrc;
             sc.rtx_pt = s.codec.rtx_pt;
-            if (!command(c.worker, shm::MsgType::SfuSubscription, sc)) {
+            if ((c.worker != pub.worker && !relay_track(c, pub, i)) ||
+                !command(c.worker, shm::MsgType::SfuSubscription, sc)) {
                 return R{unexpected(bad("timeout", "the data plane's command ring is full"))};
             }
             c.outgoing.push_back(std::move(t));
@@ -913,6 +976,9 @@ void MediaSessions::drop(const std::string& id, bool report) {
     clients_.erase(it);
     by_transport_.erase(c->transport);
     command(c->worker, shm::MsgType::SfuRemove, shm::SfuRemoveCmd{generation_, c->transport});
+    if (!c->publisher) {
+        release_relays(*c);
+    }
     if (c->publisher) {
         std::vector<std::string> subs;
         for (const auto& [sid, s] : clients_) {

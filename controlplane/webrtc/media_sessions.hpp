@@ -146,6 +146,14 @@ private:
     /// A subscriber and its publisher (an error when either is gone).
     Result<std::pair<Client*, const Client*>, ClientError> find_subscriber(const std::string& id);
     bool install_transport(Client& c);
+    /// The worker for a new subscriber of `pub`: the publisher's while it sends fewer than
+    /// streams_per_lcore streams, else the least loaded one.
+    uint32_t place_subscriber(const Client& pub) const;
+    /// A subscriber on another worker than its publisher gets track `i` of it relayed: the
+    /// layers as relayed publications on its worker, the relay on the publisher's.
+    bool relay_track(const Client& sub, const Client& pub, std::size_t i);
+    /// After a subscriber left: stops relays to its worker that no other subscriber there needs.
+    void release_relays(const Client& sub);
     /// The layer a new subscription starts on: the second best of a simulcast track (sent even
     /// under a tight budget), else the only one.
     static int default_layer(const RemoteSection& s) {

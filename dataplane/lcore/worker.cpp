@@ -7,6 +7,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
+#include <rte_ring.h>
 
 #include <array>
 #include <cstring>
@@ -17,11 +18,11 @@ namespace tern::dp {
 using shm::Counter;
 
 Worker::Worker(uint32_t index, const DataplaneConfig& cfg, std::vector<WorkerPort> ports,
-               const shm::Region& region, const std::atomic<bool>& stop)
+               const shm::Region& region, const std::atomic<bool>& stop, const LcoreLinks* links)
     : index_(index), cfg_(cfg), ports_(std::move(ports)), tx_(ports_.size()),
       tap_tx_(ports_.size()), counters_(region.counters(index)),
       commands_(region.commands(index)), events_(region.events(index)),
-      inject_(region.inject(index)), punt_(region.punt(index)), stop_(stop) {
+      inject_(region.inject(index)), punt_(region.punt(index)), stop_(stop), links_(links) {
     hz_ = rte_get_tsc_hz();
     // TURN timestamps are seconds on the TSC clock; REST expiries need the matching Unix time.
     const uint64_t unix_at_tsc0 = static_cast<uint64_t>(time(nullptr)) - rte_rdtsc() / hz_;
@@ -39,12 +40,14 @@ Worker::Worker(uint32_t index, const DataplaneConfig& cfg, std::vector<WorkerPor
         stacks_.push_back(std::make_unique<Stack>(*p.ifc, cfg.services, *neighbors_.back(),
                                                   *counters_, turn, hz_));
         stacks_.back()->set_stream_sink(this);
+        stacks_.back()->set_owner(index, static_cast<uint32_t>(cfg.worker_cores.size()));
         if (cfg.services.media_port != 0) {
             auto out = std::make_unique<MediaOut>();
             out->w = this;
             out->pi = stacks_.size() - 1;
             sfu_.push_back(std::make_unique<sfu::Sfu>(static_cast<uint16_t>(cfg.services.media_port + index),
-                                                      sfu::SfuLimits{}, *counters_, *out));
+                                                      sfu::SfuLimits{}, *counters_, *out, index,
+                                                      static_cast<uint16_t>(stacks_.size() - 1)));
             media_out_.push_back(std::move(out));
             stacks_.back()->set_sfu(sfu_.back().get());
         }
@@ -142,6 +145,17 @@ void Worker::handle_burst(std::size_t pi, rte_mbuf** pkts, uint16_t n) noexcept 
             to_free[n_free++] = m;
             break;
         }
+        case Verdict::Handoff: {
+            const uint32_t to = stack.handoff_target();
+            if (links_ != nullptr && to < links_->handoff.size() &&
+                rte_ring_sp_enqueue(links_->handoff[index_][to], m) == 0) {
+                count(Counter::HandoffOut);
+            } else {
+                count(Counter::HandoffDropped);
+                to_free[n_free++] = m;
+            }
+            break;
+        }
         case Verdict::Drop:
         case Verdict::Consumed:
             to_free[n_free++] = m;
@@ -212,7 +226,7 @@ void Worker::poll_commands() noexcept {
             }
         }
         if (msg.type >= static_cast<uint16_t>(shm::MsgType::SfuTransport) &&
-            msg.type <= static_cast<uint16_t>(shm::MsgType::SfuLayer)) {
+            msg.type <= static_cast<uint16_t>(shm::MsgType::SfuRelay)) {
             apply_sfu_command(msg.type, msg.payload);
         }
         if (msg.type == static_cast<uint16_t>(shm::MsgType::TurnList) &&
@@ -288,7 +302,13 @@ void Worker::apply_sfu_command(uint16_t type, ByteSpan p) noexcept {
         }
         case shm::MsgType::SfuPublication: {
             shm::SfuPublicationCmd c;
-            if (read_cmd(p, c) && c.codec <= static_cast<uint8_t>(sfu::Codec::Other) && c.rid_len <= sizeof c.rid) {
+            if (read_cmd(p, c) && c.codec <= static_cast<uint8_t>(sfu::Codec::Other) && c.from_worker != 0) {
+                for (auto& e : sfu_) {
+                    ok = e->add_remote_publication(c.track, c.layer, static_cast<sfu::Codec>(c.codec), c.clock_hz,
+                                                   c.from_worker - 1u) ||
+                         ok;
+                }
+            } else if (read_cmd(p, c) && c.codec <= static_cast<uint8_t>(sfu::Codec::Other) && c.rid_len <= sizeof c.rid) {
                 for (auto& e : sfu_) {
                     const auto codec = static_cast<sfu::Codec>(c.codec);
                     const bool added =
@@ -317,6 +337,15 @@ void Worker::apply_sfu_command(uint16_t type, ByteSpan p) noexcept {
             if (read_cmd(p, c)) {
                 for (auto& e : sfu_) {
                     ok = e->set_target_layer(c.id, c.out_ssrc, c.layer) || ok;
+                }
+            }
+            break;
+        }
+        case shm::MsgType::SfuRelay: {
+            shm::SfuRelayCmd c;
+            if (read_cmd(p, c)) {
+                for (auto& e : sfu_) {
+                    ok = e->set_relay(c.track, c.to_worker, c.on != 0) || ok;
                 }
             }
             break;
@@ -402,6 +431,94 @@ void Worker::MediaOut::speaking(uint64_t id, uint32_t track, bool on, uint8_t le
     if (!w->events_.try_push(static_cast<uint16_t>(shm::MsgType::SfuSpeaking), e)) {
         w->count(Counter::EventsDropped);
     }
+}
+
+bool Worker::MediaOut::relay(uint32_t lcore, const sfu::Relayed& r, ByteSpan rtp) noexcept {
+    const LcoreLinks* l = w->links_;
+    if (l == nullptr || lcore >= l->relay.size() || lcore == w->index_) {
+        return false;
+    }
+    rte_mbuf* m = rte_pktmbuf_alloc(w->ports_[pi].pool);
+    if (m == nullptr) {
+        w->count(Counter::DropNoMbuf);
+        return false;
+    }
+    auto* d = reinterpret_cast<std::byte*>(rte_pktmbuf_append(m, static_cast<uint16_t>(sizeof r + rtp.size())));
+    if (d == nullptr) {
+        rte_pktmbuf_free(m);
+        return false;
+    }
+    std::memcpy(d, &r, sizeof r);
+    if (!rtp.empty()) {
+        std::memcpy(d + sizeof r, rtp.data(), rtp.size());
+    }
+    if (rte_ring_sp_enqueue(l->relay[w->index_][lcore], m) != 0) {
+        rte_pktmbuf_free(m);
+        return false;
+    }
+    return true;
+}
+
+uint64_t Worker::now_us() const noexcept {
+    const uint64_t tsc = rte_rdtsc();
+    return tsc / hz_ * 1'000'000 + tsc % hz_ * 1'000'000 / hz_;  // as the stack counts
+}
+
+uint32_t Worker::poll_links() noexcept {
+    if (links_ == nullptr) {
+        return 0;
+    }
+    uint32_t work = 0;
+    for (std::size_t from = 0; from < links_->handoff.size(); ++from) {
+        if (from == index_) {
+            continue;
+        }
+        rte_mbuf* pkts[kMaxBurst];
+        unsigned n = rte_ring_sc_dequeue_burst(links_->handoff[from][index_], reinterpret_cast<void**>(pkts),
+                                               cfg_.burst, nullptr);
+        if (n > 0) {
+            count(Counter::HandoffIn, n);
+            // Grouped by the port they came in on (usually one).
+            for (std::size_t pi = 0; pi < ports_.size(); ++pi) {
+                rte_mbuf* mine[kMaxBurst];
+                uint16_t k = 0;
+                for (unsigned i = 0; i < n; ++i) {
+                    if (pkts[i] != nullptr && pkts[i]->port == ports_[pi].port_id) {
+                        mine[k++] = pkts[i];
+                        pkts[i] = nullptr;
+                    }
+                }
+                if (k > 0) {
+                    handle_burst(pi, mine, k);
+                }
+            }
+            for (unsigned i = 0; i < n; ++i) {
+                if (pkts[i] != nullptr) {
+                    count(Counter::DropNotForUs);
+                    rte_pktmbuf_free(pkts[i]);
+                }
+            }
+            work += n;
+        }
+        n = rte_ring_sc_dequeue_burst(links_->relay[from][index_], reinterpret_cast<void**>(pkts), cfg_.burst,
+                                      nullptr);
+        if (n > 0) {
+            const uint64_t now = now_us();
+            for (unsigned i = 0; i < n; ++i) {
+                sfu::Relayed r;
+                const auto* d = rte_pktmbuf_mtod(pkts[i], const std::byte*);
+                if (pkts[i]->data_len >= sizeof r) {
+                    std::memcpy(&r, d, sizeof r);
+                    if (r.port < sfu_.size()) {
+                        sfu_[r.port]->on_relayed(r, d + sizeof r, pkts[i]->data_len - sizeof r, now);
+                    }
+                }
+            }
+            rte_pktmbuf_free_bulk(pkts, n);
+            work += n;
+        }
+    }
+    return work;
 }
 
 void Worker::inject_sfu_datagram(ByteSpan payload) noexcept {
@@ -660,6 +777,7 @@ int Worker::run() noexcept {
         for (std::size_t pi = 0; pi < ports_.size(); ++pi) {
             work += poll_port(pi);
         }
+        work += poll_links();
         // Reading the tap is a system call even when it is empty: on a timer, not every loop.
         if (start - last_tap >= tap_interval) {
             for (std::size_t pi = 0; pi < ports_.size(); ++pi) {

@@ -17,6 +17,7 @@
 
 struct rte_mbuf;
 struct rte_mempool;
+struct rte_ring;
 
 namespace tern::dp {
 
@@ -31,10 +32,20 @@ struct WorkerPort {
 
 inline constexpr uint16_t kNoTap = 0xffff;
 
+/// Rings between workers, each with one producer and one consumer, indexed [from][to] (null on
+/// the diagonal): frames that arrived on a worker that does not own their UDP port, and what
+/// the SFU engines relay to each other (plaintext of tracks with subscribers on several lcores,
+/// keyframe requests, sender reports). Made by main() when there is more than one worker.
+struct LcoreLinks {
+    std::vector<std::vector<rte_ring*>> handoff;
+    std::vector<std::vector<rte_ring*>> relay;
+};
+
 class Worker final : private StreamSink {
 public:
+    /// `links` may be null (one worker); it outlives the worker.
     Worker(uint32_t index, const DataplaneConfig& cfg, std::vector<WorkerPort> ports,
-           const shm::Region& region, const std::atomic<bool>& stop);
+           const shm::Region& region, const std::atomic<bool>& stop, const LcoreLinks* links = nullptr);
 
     /// The lcore entry point; returns when `stop` is set.
     int run() noexcept;
@@ -56,6 +67,9 @@ private:
     void enqueue_tx(TxBuffer& b, uint16_t port, shm::QueueCounters* q, rte_mbuf* m) noexcept;
     /// Sends a buffer; `q` (wire ports only) gets the per-queue counts.
     void flush(TxBuffer& b, uint16_t port, shm::QueueCounters* q) noexcept;
+    /// Frames handed over by other workers and what their SFU engines relayed here.
+    uint32_t poll_links() noexcept;
+    [[nodiscard]] uint64_t now_us() const noexcept;
     void poll_commands() noexcept;
     void apply_sfu_command(uint16_t type, ByteSpan payload) noexcept;
     void poll_inject() noexcept;
@@ -90,6 +104,7 @@ private:
         bool punt(uint64_t id, ByteSpan datagram) noexcept override;
         void transport_up(uint64_t id, const wire::Endpoint& remote, bool up) noexcept override;
         void speaking(uint64_t id, uint32_t track, bool on, uint8_t level) noexcept override;
+        bool relay(uint32_t lcore, const sfu::Relayed& r, ByteSpan rtp) noexcept override;
     };
     std::vector<std::unique_ptr<MediaOut>> media_out_;       // one per port, when the SFU is on
     std::vector<std::unique_ptr<sfu::Sfu>> sfu_;             // one per port, when the SFU is on
@@ -112,6 +127,7 @@ private:
         uint32_t reported = 0;
     } listing_;
     const std::atomic<bool>& stop_;
+    const LcoreLinks* links_ = nullptr;
 };
 
 }  // namespace tern::dp

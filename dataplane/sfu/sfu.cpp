@@ -6,6 +6,7 @@
 #include "common/wire/stun/stun_builder.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 
 namespace tern::sfu {
@@ -59,8 +60,9 @@ ByteSpan Sfu::PacketStore::get(uint16_t seq, uint64_t now_us, uint64_t max_age_u
     return ByteSpan{bytes.data() + i * kSlotBytes, m.len};
 }
 
-Sfu::Sfu(uint16_t port, const SfuLimits& limits, shm::LcoreCounters& counters, MediaSink& sink) noexcept
-    : port_(port), limits_(limits), counters_(counters), sink_(sink) {}
+Sfu::Sfu(uint16_t port, const SfuLimits& limits, shm::LcoreCounters& counters, MediaSink& sink, uint32_t lcore,
+         uint16_t port_index) noexcept
+    : port_(port), port_index_(port_index), limits_(limits), counters_(counters), sink_(sink), lcore_(lcore) {}
 
 // ---- control ----------------------------------------------------------------------------------
 
@@ -126,12 +128,35 @@ bool Sfu::remove_transport(uint64_t id) {
         return false;
     }
     const uint32_t slot = it->second;
+    std::vector<uint32_t> tracks;  // that lost a subscription here
     for (auto& s : subs_) {
         if (s && s->transport == slot) {
             auto& list = subs_by_track_[s->track];
             list.erase(std::remove(list.begin(), list.end(), static_cast<uint32_t>(&s - subs_.data())), list.end());
+            tracks.push_back(s->track);
             s.reset();
         }
+    }
+    // A relayed track with no subscription left on this lcore is no longer needed here; a
+    // removed publisher's tracks are no longer relayed.
+    for (uint32_t track : tracks) {
+        if (!subs_by_track_[track].empty()) {
+            continue;
+        }
+        subs_by_track_.erase(track);
+        for (auto p = pubs_by_layer_.begin(); p != pubs_by_layer_.end();) {
+            Publication& pub = pubs_[p->second];
+            if (pub.track == track && pub.transport == kRemote) {
+                pub.transport = kGone;
+                pub.store.reset();
+                p = pubs_by_layer_.erase(p);
+            } else {
+                p = std::next(p);
+            }
+        }
+    }
+    for (uint32_t pi : transports_[slot]->pubs) {
+        relays_.erase(pubs_[pi].track);
     }
     for (auto p = pub_by_ssrc_.begin(); p != pub_by_ssrc_.end();) {
         p = pubs_[p->second].transport == slot ? pub_by_ssrc_.erase(p) : std::next(p);
@@ -513,7 +538,7 @@ void Sfu::expire(uint64_t now_us) noexcept {
     }
     // A speaker whose packets stopped (muted, or DTX sends nothing) stops speaking.
     for (Publication& pub : pubs_) {
-        if (pub.speech.speaking && pub.transport != kGone && now_us > pub.speech.since_us &&
+        if (pub.speech.speaking && pub.transport < transports_.size() && now_us > pub.speech.since_us &&
             now_us - pub.speech.since_us >= 2 * limits_.speech_interval_us) {
             pub.speech.voiced = 0;
             judge_speech(*transports_[pub.transport], pub, now_us);
@@ -670,6 +695,11 @@ bool Sfu::send_to(Subscription& s, const std::byte* rtp, std::size_t len, uint16
 void Sfu::forward(uint32_t pub_index, const std::byte* rtp, std::size_t len, uint16_t seq, uint32_t ts,
                   bool keyframe, uint64_t now_us) noexcept {
     const Publication& pub = pubs_[pub_index];
+    if (!relays_.empty() && pub.transport != kRemote) {
+        Relayed r;
+        r.keyframe = keyframe ? 1 : 0;
+        relay_out(pub, r, ByteSpan{rtp, len});
+    }
     auto it = subs_by_track_.find(pub.track);
     if (it == subs_by_track_.end()) {
         return;
@@ -762,8 +792,23 @@ void Sfu::request_keyframe(uint32_t track, int layer, uint64_t now_us) noexcept 
     }
     auto [a, b] = pubs_by_layer_.equal_range(uint64_t{track} << 32 | static_cast<uint32_t>(layer));
     for (auto it = a; it != b; ++it) {
-        if (pub_by_ssrc_.count(pubs_[it->second].ssrc) != 0) {  // not removed with its transport
-            send_pli(pubs_[it->second], now_us);
+        Publication& pub = pubs_[it->second];
+        if (pub.transport == kRemote) {
+            // Published on another lcore: the request goes there (throttled here as well).
+            if (!pub.pli_sent || now_us - pub.last_pli_us >= limits_.pli_interval_us) {
+                Relayed r;
+                r.kind = Relayed::Kind::KeyframeRequest;
+                r.port = port_index_;
+                r.track = track;
+                r.layer = layer;
+                r.from = lcore_;
+                if (sink_.relay(pub.remote_lcore, r, {})) {
+                    pub.pli_sent = true;
+                    pub.last_pli_us = now_us;
+                }
+            }
+        } else if (pub_by_ssrc_.count(pub.ssrc) != 0) {  // not removed with its transport
+            send_pli(pub, now_us);
         }
     }
 }
@@ -840,6 +885,13 @@ Sfu::Outcome Sfu::on_rtcp(Transport& t, std::byte* p, std::size_t len, uint64_t 
                 pub.rx.last_sr = static_cast<uint32_t>(ntp >> 16);
                 pub.rx.last_sr_us = now_us == 0 ? 1 : now_us;
                 relay_sender_report(pub, ntp, load_u32be(pkt.body.data() + 8), now_us);
+                if (!relays_.empty()) {
+                    Relayed r;
+                    r.kind = Relayed::Kind::SenderReport;
+                    r.ntp = ntp;
+                    r.rtp_ts = load_u32be(pkt.body.data() + 8);
+                    relay_out(pub, r, {});
+                }
             }
         }
     }, why);
@@ -988,6 +1040,103 @@ void Sfu::judge_speech(const Transport& t, Publication& pub, uint64_t now_us) no
     sp.packets = 0;
     sp.voiced = 0;
     sp.level_sum = 0;
+}
+
+// ---- rooms larger than one lcore ----------------------------------------------------------------
+
+bool Sfu::set_relay(uint32_t track, uint32_t lcore, bool on) {
+    if (lcore >= 64 || lcore == lcore_) {
+        return false;
+    }
+    const uint64_t bit = uint64_t{1} << lcore;
+    if (on) {
+        relays_[track] |= bit;
+    } else if (auto it = relays_.find(track); it != relays_.end()) {
+        it->second &= ~bit;
+        if (it->second == 0) {
+            relays_.erase(it);
+        }
+    }
+    return true;
+}
+
+uint32_t Sfu::remote_publication(uint32_t track, int layer) const noexcept {
+    auto [a, b] = pubs_by_layer_.equal_range(uint64_t{track} << 32 | static_cast<uint32_t>(layer));
+    for (auto it = a; it != b; ++it) {
+        if (pubs_[it->second].transport == kRemote) {
+            return it->second;
+        }
+    }
+    return UINT32_MAX;
+}
+
+bool Sfu::add_remote_publication(uint32_t track, int layer, Codec codec, uint32_t clock_hz, uint32_t from_lcore) {
+    if (layer < 0 || from_lcore >= 64 || from_lcore == lcore_) {
+        return false;
+    }
+    if (const uint32_t pi = remote_publication(track, layer); pi != UINT32_MAX) {
+        pubs_[pi].remote_lcore = from_lcore;  // the same command again (a re-sync)
+        return true;
+    }
+    Publication pub{kRemote, 0, track, layer, codec, clock_hz, 0, false, nullptr};
+    pub.remote_lcore = from_lcore;
+    if (codec != Codec::Opus) {
+        pub.store = std::make_unique<PacketStore>(limits_.nack_slots);  // NACKs are answered here
+    }
+    pubs_.push_back(std::move(pub));
+    pubs_by_layer_.emplace(uint64_t{track} << 32 | static_cast<uint32_t>(layer), static_cast<uint32_t>(pubs_.size() - 1));
+    return true;
+}
+
+void Sfu::relay_out(const Publication& pub, const Relayed& proto, ByteSpan rtp) noexcept {
+    auto it = relays_.find(pub.track);
+    if (it == relays_.end()) {
+        return;
+    }
+    Relayed r = proto;
+    r.port = port_index_;
+    r.track = pub.track;
+    r.layer = pub.layer;
+    r.ssrc = pub.ssrc;
+    r.from = lcore_;
+    for (uint64_t mask = it->second; mask != 0; mask &= mask - 1) {
+        const auto lcore = static_cast<uint32_t>(std::countr_zero(mask));
+        if (sink_.relay(lcore, r, rtp)) {
+            count(Counter::SfuRelayed);
+        } else {
+            count(Counter::SfuRelayDropped);
+        }
+    }
+}
+
+void Sfu::on_relayed(const Relayed& r, const std::byte* rtp, std::size_t len, uint64_t now_us) noexcept {
+    switch (r.kind) {
+    case Relayed::Kind::KeyframeRequest:
+        request_keyframe(r.track, r.layer, now_us);
+        return;
+    case Relayed::Kind::SenderReport: {
+        const uint32_t pi = remote_publication(r.track, r.layer);
+        if (pi != UINT32_MAX && pubs_[pi].ssrc == r.ssrc) {
+            relay_sender_report(pubs_[pi], r.ntp, r.rtp_ts, now_us);
+        }
+        return;
+    }
+    case Relayed::Kind::Rtp: break;
+    }
+    const uint32_t pi = remote_publication(r.track, r.layer);
+    wire::RtpView v;
+    wire::Error why{};
+    if (pi == UINT32_MAX || !wire::parse_rtp(ByteSpan{rtp, len}, v, why)) {
+        count(Counter::SfuDropUnknown);  // no subscriber here any more, or not RTP
+        return;
+    }
+    Publication& pub = pubs_[pi];
+    pub.ssrc = r.ssrc;
+    pub.remote_lcore = r.from;
+    if (pub.store) {
+        pub.store->put(v.seq, rtp, len, now_us);
+    }
+    forward(pi, rtp, len, v.seq, v.timestamp, r.keyframe != 0, now_us);
 }
 
 }  // namespace tern::sfu

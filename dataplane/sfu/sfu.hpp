@@ -38,6 +38,23 @@
 
 namespace tern::sfu {
 
+/// What passes between the engines of two lcores when a track's subscribers live on more than
+/// one: the publisher's lcore decrypts once and hands the plaintext packet to each other lcore
+/// that has subscribers of its track; those send keyframe requests back; sender reports follow
+/// the packets.
+struct Relayed {
+    enum class Kind : uint8_t { Rtp, KeyframeRequest, SenderReport };
+    Kind kind = Kind::Rtp;
+    uint8_t keyframe = 0;   // Rtp: the packet starts a keyframe
+    uint16_t port = 0;      // the engine's port index on both lcores
+    uint32_t track = 0;
+    int32_t layer = 0;
+    uint32_t ssrc = 0;      // the publisher's SSRC of that layer
+    uint32_t rtp_ts = 0;    // SenderReport
+    uint32_t from = 0;      // the sending lcore
+    uint64_t ntp = 0;       // SenderReport
+};
+
 /// Where the engine's frames go. alloc() hands out a buffer whose `payload` has room for the
 /// network headers before it; send() writes them and transmits.
 class MediaSink {
@@ -59,6 +76,12 @@ public:
     /// `level`: the mean -dBov of its voiced packets in the interval that decided it.
     virtual void speaking(uint64_t id, uint32_t track, bool on, uint8_t level) noexcept {
         (void)id, (void)track, (void)on, (void)level;
+    }
+    /// `r` (with the plaintext RTP packet `rtp` for Kind::Rtp) for lcore `lcore`'s engine, which
+    /// gets it through Sfu::on_relayed(). False when it could not be queued (counted).
+    virtual bool relay(uint32_t lcore, const Relayed& r, ByteSpan rtp) noexcept {
+        (void)lcore, (void)r, (void)rtp;
+        return false;
     }
 
 protected:
@@ -86,7 +109,9 @@ public:
         Drop,      // counted
     };
 
-    Sfu(uint16_t port, const SfuLimits& limits, shm::LcoreCounters& counters, MediaSink& sink) noexcept;
+    /// `lcore`, `port_index`: where this engine runs (relayed messages name them).
+    Sfu(uint16_t port, const SfuLimits& limits, shm::LcoreCounters& counters, MediaSink& sink, uint32_t lcore = 0,
+        uint16_t port_index = 0) noexcept;
 
     [[nodiscard]] uint16_t port() const noexcept { return port_; }
 
@@ -115,6 +140,16 @@ public:
     /// transport-wide sequence number (tern answers it with transport-cc feedback every
     /// twcc_interval) and the audio level (RFC 6464; speech start/stop goes to the sink).
     bool set_extensions(uint64_t id, uint8_t twcc_ext, uint8_t level_ext);
+    // ---- rooms larger than one lcore ----------------------------------------------------------
+    /// On the publisher's lcore: hand (or stop handing) track `track`'s packets to lcore `lcore`.
+    bool set_relay(uint32_t track, uint32_t lcore, bool on);
+    /// On a subscriber's lcore: layer `layer` of track `track`, published on lcore `from_lcore`,
+    /// arrives relayed; subscriptions here take it like a local one. It goes away with the last
+    /// subscription to the track on this lcore.
+    bool add_remote_publication(uint32_t track, int layer, Codec codec, uint32_t clock_hz, uint32_t from_lcore);
+    /// What another lcore's engine relayed to this one.
+    void on_relayed(const Relayed& r, const std::byte* rtp, std::size_t len, uint64_t now_us) noexcept;
+
     /// Consent freshness (RFC 7675): a connected transport whose remote sent no valid check for
     /// consent_timeout stops sending and is reported down. Call about once a second.
     void expire(uint64_t now_us) noexcept;
@@ -192,8 +227,9 @@ private:
         std::vector<Meta> meta;
     };
     static constexpr uint32_t kGone = UINT32_MAX;  // a publication whose transport was removed
+    static constexpr uint32_t kRemote = UINT32_MAX - 1;  // published on another lcore, relayed here
     struct Publication {
-        uint32_t transport = 0;  // index into transports_ (kGone: removed)
+        uint32_t transport = 0;  // index into transports_ (kGone: removed, kRemote: relayed)
         uint32_t ssrc = 0;
         uint32_t track = 0;
         int layer = 0;
@@ -225,6 +261,7 @@ private:
             uint32_t last_sr = 0;   // middle 32 bits of the NTP time of its last SR
             uint64_t last_sr_us = 0;
         } rx;
+        uint32_t remote_lcore = 0;  // kRemote: the lcore it is published on
     };
     struct Subscription {
         uint32_t transport = 0;
@@ -268,6 +305,10 @@ private:
     void send_twcc(Transport& t, uint64_t now_us) noexcept;
     void note_level(Transport& t, Publication& pub, const wire::RtpView& v, uint64_t now_us) noexcept;
     void judge_speech(const Transport& t, Publication& pub, uint64_t now_us) noexcept;
+    /// The relayed publication of (track, layer) on this lcore, or UINT32_MAX.
+    [[nodiscard]] uint32_t remote_publication(uint32_t track, int layer) const noexcept;
+    /// Hands a local publication's packet (or sender report) to the lcores with subscribers of it.
+    void relay_out(const Publication& pub, const Relayed& r, ByteSpan rtp) noexcept;
     void send_pli(Publication& pub, uint64_t now_us) noexcept;
     /// RR for the publisher's streams (loss, jitter, LSR/DLSR) and REMB with its budget.
     void send_receiver_report(Transport& t, uint64_t now_us) noexcept;
@@ -282,6 +323,7 @@ private:
     void count(shm::Counter c, uint64_t n = 1) noexcept { shm::bump(counters_.v[static_cast<std::size_t>(c)], n); }
 
     uint16_t port_;
+    uint16_t port_index_ = 0;
     SfuLimits limits_;
     shm::LcoreCounters& counters_;
     MediaSink& sink_;
@@ -294,6 +336,8 @@ private:
     std::unordered_multimap<uint64_t, uint32_t> pubs_by_layer_;  // (track << 32 | layer) -> publications
     std::vector<std::unique_ptr<Subscription>> subs_;
     std::unordered_map<uint32_t, std::vector<uint32_t>> subs_by_track_;
+    std::unordered_map<uint32_t, uint64_t> relays_;  // track -> lcores (bit mask) that get its packets
+    uint32_t lcore_ = 0;  // this engine's lcore (for what it relays)
     alignas(64) std::array<std::byte, 512> scratch_{};
     std::size_t reply_len_ = 0;
 };

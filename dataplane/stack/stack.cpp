@@ -307,6 +307,20 @@ void Stack::set_sfu(sfu::Sfu* sfu) noexcept {
 Verdict Stack::handle_udp(Frame& f, const Eth& eth, const wire::Endpoint& local,
                           const wire::Endpoint& peer, ByteSpan payload,
                           std::optional<uint64_t> payload_sum) noexcept {
+    if (n_workers_ > 1) {
+        // Media ports are one per worker from media_port; relay ports are sliced.
+        uint32_t owner = UINT32_MAX;
+        if (services_.media_port != 0 && local.port >= services_.media_port &&
+            static_cast<uint32_t>(local.port - services_.media_port) < n_workers_) {
+            owner = local.port - services_.media_port;
+        } else if (turn_ != nullptr) {
+            owner = turn_->relay_port_owner(local.port);
+        }
+        if (owner != UINT32_MAX && owner != self_) {
+            handoff_to_ = owner;
+            return Verdict::Handoff;
+        }
+    }
     if (sfu_ != nullptr && local.port == sfu_->port()) {
         auto* p = const_cast<std::byte*>(payload.data());  // inside the frame we own
         switch (sfu_->on_datagram(p, payload.size(), peer, local, eth.view.src, now_us())) {

@@ -28,6 +28,7 @@ enum class Verdict : uint8_t {
     Drop,      // counted under a drop_* counter
     Consumed,  // handled, nothing to send
     Punt,      // for the control plane (DTLS on the media port): the frame goes on the punt ring
+    Handoff,   // UDP to a port another worker owns: the unchanged frame goes to handoff_target()
 };
 
 /// A frame in a buffer: `len` bytes at `data`, which may grow up to `room` bytes from `data`
@@ -58,6 +59,15 @@ public:
           uint64_t ticks_per_s = 1) noexcept;
 
     Verdict handle(Frame& f, uint64_t now) noexcept;
+
+    /// Steering in software (what rte_flow rules do on NICs that have them): with several
+    /// workers, UDP to another worker's media port or relay port slice is handed to it.
+    void set_owner(uint32_t self, uint32_t n_workers) noexcept {
+        self_ = self;
+        n_workers_ = n_workers;
+    }
+    /// The worker a Handoff verdict names.
+    [[nodiscard]] uint32_t handoff_target() const noexcept { return handoff_to_; }
 
     /// One framed message (STUN or ChannelData without padding) from a TURN client's TCP/TLS
     /// connection `stream`, held by the control plane: `f` holds just the message, with headroom
@@ -128,6 +138,9 @@ private:
     StunBindingService stun_;
     TurnServer* turn_;  // borrowed, lcore-local; null when TURN is off
     sfu::Sfu* sfu_ = nullptr;  // borrowed, lcore-local; null when the SFU is off
+    uint32_t self_ = 0;
+    uint32_t n_workers_ = 1;
+    uint32_t handoff_to_ = 0;
     /// A relayed datagram for our own SFU port: the SFU sees the relayed address as the client.
     Verdict turn_to_sfu(Frame& f, const Eth& eth, const TurnAction& act, uint64_t now) noexcept;
     [[nodiscard]] uint64_t now_us() const noexcept {

@@ -348,3 +348,28 @@ TEST_CASE("NeighborTable: resolve, retry pacing, expiry and eviction", "[datapla
     CHECK(t.size(2000) <= 32);
     CHECK(t.find(NeighborTable::key(Ipv4Addr{0x0a000000 + 999})) != nullptr);
 }
+
+TEST_CASE("Stack: with several workers, UDP to another worker's media port is handed over", "[dataplane][steering]") {
+    Fixture fx;
+    fx.services.media_port = 20000;
+    fx.stack.set_owner(0, 3);
+    const auto to = [&](uint16_t port) {
+        return test::udp4_frame(kUs, kHost, kHost4, kUs4, 5000, port, test::bytes_of("\x80\x60rtp"));
+    };
+    const auto frame = to(20001);
+    REQUIRE(fx.run(frame) == Verdict::Handoff);
+    CHECK(fx.stack.handoff_target() == 1);
+    CHECK(fx.buf == frame);  // unchanged, for the owner to handle
+    REQUIRE(fx.run(to(20002)) == Verdict::Handoff);
+    CHECK(fx.stack.handoff_target() == 2);
+    CHECK(fx.run(to(20003)) == Verdict::ToKernel);  // past the workers' media ports
+    CHECK(fx.run(to(20000)) == Verdict::ToKernel);  // its own (no SFU in this stack)
+    // Worker 1 keeps its own port and hands worker 0's over.
+    fx.stack.set_owner(1, 3);
+    CHECK(fx.run(to(20001)) == Verdict::ToKernel);
+    REQUIRE(fx.run(to(20000)) == Verdict::Handoff);
+    CHECK(fx.stack.handoff_target() == 0);
+    // One worker: nothing to steer.
+    fx.stack.set_owner(0, 1);
+    CHECK(fx.run(to(20001)) == Verdict::ToKernel);
+}

@@ -79,6 +79,7 @@ TurnServer::TurnServer(const TurnConfig& cfg, const PeerPolicy& policy, uint32_t
              static_cast<uint16_t>(cfg.relay_port_min +
                                    (uint32_t{cfg.relay_port_max} - cfg.relay_port_min + 1) / n_workers * (index + 1) - 1)),
       nonce_key_(nonce_secret), start_unix_s_(start_unix_s) {
+    n_workers_ = n_workers == 0 ? 1 : n_workers;
     for (const std::string& s : cfg.secrets) {
         secret_keys_.emplace_back(as_bytes(s.data(), s.size()));
     }
@@ -529,6 +530,15 @@ bool TurnServer::peer_allowed(const wire::Endpoint& peer) const noexcept {
         return true;
     }
     return peer.is_v6 ? policy_.allowed(peer.v6) : policy_.allowed(peer.v4);
+}
+
+uint32_t TurnServer::relay_port_owner(uint16_t port) const noexcept {
+    const uint32_t slice = (uint32_t{cfg_.relay_port_max} - cfg_.relay_port_min + 1) / n_workers_;
+    if (port < cfg_.relay_port_min || port > cfg_.relay_port_max || slice == 0) {
+        return UINT32_MAX;
+    }
+    const uint32_t owner = (uint32_t{port} - cfg_.relay_port_min) / slice;
+    return owner < n_workers_ ? owner : UINT32_MAX;  // the remainder past the last slice is nobody's
 }
 
 bool TurnServer::is_local_media(const wire::Endpoint& peer) const noexcept {

@@ -68,6 +68,8 @@ public:
                        uint64_t now_s, std::optional<uint64_t> payload_sum = std::nullopt) noexcept;
 
     [[nodiscard]] bool owns_relay_port(uint16_t port) const noexcept { return table_.owns_port(port); }
+    /// The worker whose slice of the relay range holds `port`, or UINT32_MAX.
+    [[nodiscard]] uint32_t relay_port_owner(uint16_t port) const noexcept;
     /// A peer that is one of our own relayed addresses (relay-to-relay).
     [[nodiscard]] bool is_hairpin(const wire::Endpoint& peer) const noexcept;
     /// Our own SFU media port: a valid peer (clients reach the SFU through TURN).
@@ -115,6 +117,7 @@ private:
     }
 
     const TurnConfig& cfg_;
+    uint32_t n_workers_ = 1;
     const PeerPolicy& policy_;
     shm::LcoreCounters& counters_;
     AllocationTable table_;

@@ -667,3 +667,21 @@ TEST_CASE("Stack+TURN: clients over TCP/TLS streams allocate, relay and lose it 
     CHECK(fx.srv().reset_streams() == 1);
     CHECK(fx.srv().allocations().active() == 1);
 }
+
+TEST_CASE("TURN: each worker owns a slice of the relay ports (software steering)", "[turn][steering]") {
+    Fixture fx;
+    fx.policy = std::make_unique<PeerPolicy>(fx.cfg, std::vector<Ipv4Addr>{kServer.v4}, std::vector<Ipv6Addr>{});
+    // 100 ports over 3 workers: 33 each, the last one left over.
+    TurnServer w1{fx.cfg, *fx.policy, 1, 3, *fx.counters, kStartUnix, as_bytes("test-nonce-secret", 17)};
+    CHECK(w1.relay_port_owner(50000) == 0);
+    CHECK(w1.relay_port_owner(50032) == 0);
+    CHECK(w1.relay_port_owner(50033) == 1);
+    CHECK(w1.owns_relay_port(50033));
+    CHECK(w1.owns_relay_port(50065));
+    CHECK_FALSE(w1.owns_relay_port(50066));
+    CHECK(w1.relay_port_owner(50066) == 2);
+    CHECK(w1.relay_port_owner(50098) == 2);
+    CHECK(w1.relay_port_owner(50099) == UINT32_MAX);
+    CHECK(w1.relay_port_owner(49999) == UINT32_MAX);
+    CHECK(w1.relay_port_owner(3478) == UINT32_MAX);
+}

@@ -49,6 +49,13 @@ want two && { counter_at_least sfu_dtls_punted 4 || fail "sfu_dtls_punted is $(c
 # tern's feedback drives its bandwidth estimate (the simulcast call above needs it to send all layers).
 want two && { counter_at_least sfu_twcc_sent 20 || fail "sfu_twcc_sent is $(counter sfu_twcc_sent)"; }
 call four 4 --screen
+if ((WORKERS > 1)) && want four; then
+  # The room spans the workers: subscribers on another worker than their publisher get its
+  # packets relayed (decrypted once on the publisher's worker).
+  counter_at_least sfu_relayed 200 || fail "sfu_relayed is $(counter sfu_relayed): nothing crossed between workers"
+  (($(counter handoff_dropped) == 0)) || fail "frames for the other worker were dropped"
+  log "across $WORKERS workers: $(counter sfu_relayed) packets relayed, $(counter sfu_relay_dropped) dropped, $(counter handoff_in) frames steered"
+fi
 log "SFU: rtp in $(counter sfu_rtp_in), out $(counter sfu_rtp_out), nacks answered $(counter sfu_nack_resent), transport-cc feedback $(counter sfu_twcc_sent), speech changes $(counter sfu_speaking_changes)"
 
 creds=$("$TERNCTL" --socket "$CP_SOCK" turn credentials --user e2e --ttl 600 | head -1)

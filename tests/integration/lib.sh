@@ -9,6 +9,11 @@ CP_BIN="$BUILD/controlplane/tern-controlplane"
 TERNCTL="$BUILD/tools/ternctl"
 WORKER_CORE="${TERN_TEST_WORKER_CORE:-1}"
 MAIN_CORE="${TERN_TEST_MAIN_CORE:-0}"
+# TERN_TEST_WORKERS=N: N workers (sharing WORKER_CORE on a small machine) and N queue pairs on the
+# port, which the kernel's packet fanout fills by flow hash: frames reach the wrong worker too.
+WORKERS="${TERN_TEST_WORKERS:-1}"
+WORKER_LIST="$WORKER_CORE"
+for ((i = 1; i < WORKERS; i++)); do WORKER_LIST+=", $WORKER_CORE"; done
 
 # A short tag unique to this run keeps interface names (15 chars max) and paths apart.
 TAG="t$(printf '%04x' $((RANDOM)))"
@@ -77,12 +82,12 @@ write_config() {
   cat >"$CONF" <<CONF
 dataplane: {
   main_core = $MAIN_CORE;
-  worker_cores = [$WORKER_CORE];
+  worker_cores = [$WORKER_LIST];
   memory_mb = 128;
   mbufs = 4095;
   control_socket = "$DP_SOCK";
   idle: { backoff = true; spin_polls = 100; max_sleep_us = 50; };
-  ports = ( { name = "wan"; vdev = "net_af_packet0,iface=${TAG}b";
+  ports = ( { name = "wan"; vdev = "net_af_packet0,iface=${TAG}b,qpairs=$WORKERS";
               mac = "$US_MAC"; ipv4 = "$US4/24"; ipv6 = "$US6/64";
               gateway4 = "$CLI4"; gateway6 = "$CLI6"; } );
   exception: { enabled = true; iface = "${TAG}x"; };
@@ -96,6 +101,7 @@ controlplane: { admin_socket = "$CP_SOCK"; reconnect_ms = 50; ping_interval_ms =
   proxy: { enabled = true; listen = "0.0.0.0:9090"; state_file = "$WORK/cp-state.json";
            tls_listen = "0.0.0.0:9443"; tls_certificate = "$WORK/tls.crt"; tls_private_key = "$WORK/tls.key";
            camera_bitrate = 2500000;  # room for three simulcast layers in the e2e test
+           streams_per_lcore = ${TERN_TEST_STREAMS_PER_LCORE:-8000};  # small: rooms spread over the workers
            tokens = ( { id = "tern-it"; public_key = "$WORK/proxy/tern-it.pub.pem"; } ); }; };
 CONF
 }

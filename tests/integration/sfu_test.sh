@@ -5,12 +5,17 @@
 # stream reaches both subscribers with their own SSRC and payload type and continuous sequence
 # numbers, a lost packet NACKed by a subscriber is retransmitted, and a subscriber's PLI reaches
 # the publisher.
+#
+# With TERN_TEST_WORKERS=2 (integration_sfu_lcores) the room spans two workers: the publisher's
+# transport lives on worker 0 and the subscribers' on worker 1, whose relayed publication gets
+# the plaintext from worker 0 over a ring (decrypted once); NACKs are answered on worker 1, the
+# PLI travels back to worker 0. The port has two queue pairs that the kernel fills by flow hash,
+# so frames also reach the worker that does not own their port and are handed over.
 source "$(dirname "$0")/lib.sh"
 topology_up
 start_dataplane
 start_controlplane
 CLIENT="$BUILD/tests/srtp_client"
-SFU="$US4:20000"
 
 # AES-256-GCM master keys (32-byte key, 12-byte salt) per client and direction.
 key() { openssl rand -hex 32; }
@@ -18,21 +23,30 @@ salt() { openssl rand -hex 12; }
 declare -A C2S_K C2S_S S2C_K S2C_S
 for c in pub s1 s2; do C2S_K[$c]=$(key); C2S_S[$c]=$(salt); S2C_K[$c]=$(key); S2C_S[$c]=$(salt); done
 sfu() { "$TERNCTL" --socket "$CP_SOCK" sfu "$@" >/dev/null || fail "ternctl sfu $*"; }
-id=1
+# Transport ids name their worker (id % workers).
+declare -A ID PORT
+if ((WORKERS == 2)); then
+  ID=([pub]=2 [s1]=1 [s2]=3); PORT=([pub]=20000 [s1]=20001 [s2]=20001); commands=11
+else
+  ID=([pub]=1 [s1]=2 [s2]=3); PORT=([pub]=20000 [s1]=20000 [s2]=20000); commands=9
+fi
 for c in pub s1 s2; do
-  sfu transport "$id" "ufrag-$c" "password-of-$c-0123456789"
-  sfu keys "$id" aes256gcm "${C2S_K[$c]}" "${C2S_S[$c]}" "${S2C_K[$c]}" "${S2C_S[$c]}"
-  id=$((id + 1))
+  sfu transport "${ID[$c]}" "ufrag-$c" "password-of-$c-0123456789"
+  sfu keys "${ID[$c]}" aes256gcm "${C2S_K[$c]}" "${C2S_S[$c]}" "${S2C_K[$c]}" "${S2C_S[$c]}"
 done
-sfu publish 1 0x1111 7 0 vp8
-sfu subscribe 2 7 0x5001 97 0
-sfu subscribe 3 7 0x5002 98 0
-wait_until 5 "the SFU commands to be applied" counter_at_least commands_applied 9
+sfu publish "${ID[pub]}" 0x1111 7 0 vp8
+if ((WORKERS == 2)); then
+  sfu publish-remote 1 7 0 vp8 0  # worker 1 receives track 7 from worker 0
+  sfu relay 0 7 1 on
+fi
+sfu subscribe "${ID[s1]}" 7 0x5001 97 0
+sfu subscribe "${ID[s2]}" 7 0x5002 98 0
+wait_until 5 "the SFU commands to be applied" counter_at_least commands_applied "$commands"
 (($(counter sfu_commands_refused) == 0)) || fail "the worker refused SFU commands"
 
 client() {  # client NAME PORT MODE ARGS...
   local c="$1" port="$2"; shift 2
-  echo "$CLIENT" --bind "$CLI4:$port" --sfu "$SFU" --ufrag "ufrag-$c" --pwd "password-of-$c-0123456789" \
+  echo "$CLIENT" --bind "$CLI4:$port" --sfu "$US4:${PORT[$c]}" --ufrag "ufrag-$c" --pwd "password-of-$c-0123456789" \
     --suite aes256gcm --tx "${C2S_K[$c]}${C2S_S[$c]}" --rx "${S2C_K[$c]}${S2C_S[$c]}" "$@"
 }
 # shellcheck disable=SC2046
@@ -64,4 +78,10 @@ counter_at_least sfu_rtp_in 60 || fail "sfu_rtp_in is $(counter sfu_rtp_in)"
 counter_at_least sfu_rtp_out 100 || fail "sfu_rtp_out is $(counter sfu_rtp_out)"
 counter_at_least sfu_nack_resent 1 || fail "sfu_nack_resent is $(counter sfu_nack_resent)"
 counter_at_least sfu_pli_sent 1 || fail "sfu_pli_sent is $(counter sfu_pli_sent)"
+if ((WORKERS == 2)); then
+  counter_at_least sfu_relayed 60 || fail "sfu_relayed is $(counter sfu_relayed): the plaintext did not cross to worker 1"
+  (($(counter sfu_relay_dropped) == 0)) || fail "relayed packets were dropped"
+  (($(counter handoff_dropped) == 0)) || fail "frames for the other worker were dropped"
+  log "across workers: $(counter sfu_relayed) packets relayed, $(counter handoff_in) frames handed to their port's worker"
+fi
 log "forwarded $(counter sfu_rtp_out) packets from $(counter sfu_rtp_in); NACKs answered $(counter sfu_nack_resent), PLIs $(counter sfu_pli_sent); PASS"
