@@ -145,17 +145,9 @@ void Worker::handle_burst(std::size_t pi, rte_mbuf** pkts, uint16_t n) noexcept 
             to_free[n_free++] = m;
             break;
         }
-        case Verdict::Handoff: {
-            const uint32_t to = stack.handoff_target();
-            if (links_ != nullptr && to < links_->handoff.size() &&
-                rte_ring_sp_enqueue(links_->handoff[index_][to], m) == 0) {
-                count(Counter::HandoffOut);
-            } else {
-                count(Counter::HandoffDropped);
-                to_free[n_free++] = m;
-            }
+        case Verdict::Handoff:
+            hand_over(m, f, stack.handoff_target(), wp.port_id);
             break;
-        }
         case Verdict::Drop:
         case Verdict::Consumed:
             to_free[n_free++] = m;
@@ -386,7 +378,12 @@ void Worker::MediaOut::send(Buf& b, std::size_t len, const wire::MacAddr& mac, c
                             const wire::Endpoint& dst) noexcept {
     auto* m = static_cast<rte_mbuf*>(b.handle);
     Frame f{b.payload, static_cast<uint32_t>(len), static_cast<uint32_t>(b.room), rte_pktmbuf_headroom(m)};
-    if (w->stacks_[pi]->emit_media(f, b.payload, len, mac, src, dst, w->now_tsc_) != Verdict::Transmit) {
+    const Verdict v = w->stacks_[pi]->emit_media(f, b.payload, len, mac, src, dst, w->now_tsc_);
+    if (v == Verdict::Handoff) {
+        w->hand_over(m, f, w->stacks_[pi]->handoff_target(), w->ports_[pi].port_id);  // behind another worker's relay
+        return;
+    }
+    if (v != Verdict::Transmit) {
         rte_pktmbuf_free(m);
         return;
     }
@@ -457,6 +454,22 @@ bool Worker::MediaOut::relay(uint32_t lcore, const sfu::Relayed& r, ByteSpan rtp
         return false;
     }
     return true;
+}
+
+void Worker::hand_over(rte_mbuf* m, const Frame& f, uint32_t to, uint16_t port_id) noexcept {
+    // The stack may have framed the datagram anew in front of its payload; the receiver
+    // handles it as arrived on `port_id` (frames this lcore made have no port of their own).
+    m->port = port_id;
+    m->data_off = static_cast<uint16_t>(f.data - static_cast<std::byte*>(m->buf_addr));
+    m->data_len = static_cast<uint16_t>(f.len);
+    m->pkt_len = f.len;
+    if (links_ != nullptr && to < links_->handoff.size() && to != index_ &&
+        rte_ring_sp_enqueue(links_->handoff[index_][to], m) == 0) {
+        count(Counter::HandoffOut);
+        return;
+    }
+    count(Counter::HandoffDropped);
+    rte_pktmbuf_free(m);
 }
 
 uint64_t Worker::now_us() const noexcept {
@@ -628,11 +641,14 @@ void Worker::inject_stream(uint16_t type, ByteSpan payload, uint64_t now) noexce
     std::memcpy(dst, payload.data() + sizeof meta, meta.len);
     Frame f{reinterpret_cast<std::byte*>(dst), meta.len,
             static_cast<uint32_t>(meta.len + rte_pktmbuf_tailroom(m)), rte_pktmbuf_headroom(m)};
-    if (stacks_[meta.port]->handle_stream(f, meta.conn, client, server, now) == Verdict::Transmit) {
+    const Verdict v = stacks_[meta.port]->handle_stream(f, meta.conn, client, server, now);
+    if (v == Verdict::Transmit) {
         m->data_off = static_cast<uint16_t>(f.data - static_cast<std::byte*>(m->buf_addr));
         m->data_len = static_cast<uint16_t>(f.len);
         m->pkt_len = f.len;
         enqueue_tx(tx_[meta.port], ports_[meta.port].port_id, &counters_->queue[meta.port], m);
+    } else if (v == Verdict::Handoff) {
+        hand_over(m, f, stacks_[meta.port]->handoff_target(), ports_[meta.port].port_id);  // another worker's SFU or relay port
     } else {
         rte_pktmbuf_free(m);
     }

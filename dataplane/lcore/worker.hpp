@@ -69,6 +69,8 @@ private:
     void flush(TxBuffer& b, uint16_t port, shm::QueueCounters* q) noexcept;
     /// Frames handed over by other workers and what their SFU engines relayed here.
     uint32_t poll_links() noexcept;
+    /// Queues `m` (framed as `f`) for worker `to`; dropped and counted when its ring is full.
+    void hand_over(rte_mbuf* m, const Frame& f, uint32_t to, uint16_t port_id) noexcept;
     [[nodiscard]] uint64_t now_us() const noexcept;
     void poll_commands() noexcept;
     void apply_sfu_command(uint16_t type, ByteSpan payload) noexcept;

@@ -1153,3 +1153,35 @@ TEST_CASE("SFU across lcores: plaintext relayed once, NACK, PLI and SR across", 
     REQUIRE(a.deliver(pub, kSfu, pub.srtp(0xC0, 506, 27000, inter), out) == dp::Verdict::Consumed);
     CHECK(sink_a.relayed.empty());
 }
+
+TEST_CASE("SFU behind another worker's TURN relay: datagrams cross as UDP between our addresses", "[sfu][stack][turn][steering]") {
+    // Two workers; this is worker 0 (media port 20000, relay ports 50000-50049). A client relayed
+    // by worker 1's allocation (50060) has its SFU transport here: what the SFU sends it is
+    // framed from our media port to that relayed address and handed to worker 1, whose TURN
+    // sends it on.
+    Harness h;
+    h.turn = std::make_unique<dp::TurnServer>(h.turn_cfg, *h.policy, 0, 2, *h.counters, 1'800'000'000,
+                                              as_bytes("nonce-secret", 12));
+    h.stack = std::make_unique<dp::Stack>(h.ifc, h.services, h.neighbors, *h.counters, h.turn.get(), 1'000'000);
+    h.sink.stack = h.stack.get();
+    h.stack->set_owner(0, 2);
+    h.stack->set_sfu(h.sfu.get());
+    const Endpoint relayed = Endpoint::from_v4(kSfu.v4, 50060);
+    std::vector<std::byte> buf(2048);
+    const test::Bytes dtls = test::hex("16fefd 0000000000000000 0003 aabbcc");
+    std::memcpy(buf.data() + 256, dtls.data(), dtls.size());
+    dp::Frame f{buf.data() + 256, static_cast<uint32_t>(dtls.size()), 2048 - 256, 256};
+    REQUIRE(h.stack->emit_media(f, buf.data() + 256, dtls.size(), MacAddr{}, kSfu, relayed, h.now) == dp::Verdict::Handoff);
+    CHECK(h.stack->handoff_target() == 1);
+    const Udp u = udp_of(test::Bytes(f.data, f.data + f.len));
+    CHECK(u.src == kSfu);
+    CHECK(u.dst == relayed);
+    CHECK(u.payload == dtls);
+    CHECK(parse_ethernet(test::Bytes(f.data, f.data + f.len))->dst == kUs);  // as if from the wire, to us
+    // Worker 0's own relayed addresses stay with it (no allocation there: dropped, counted).
+    dp::Frame g{buf.data() + 256, static_cast<uint32_t>(dtls.size()), 2048 - 256, 256};
+    std::memcpy(buf.data() + 256, dtls.data(), dtls.size());
+    CHECK(h.stack->emit_media(g, buf.data() + 256, dtls.size(), MacAddr{}, kSfu, Endpoint::from_v4(kSfu.v4, 50010), h.now) ==
+          dp::Verdict::Drop);
+    CHECK(h.count(shm::Counter::TurnDropNoAllocation) == 1);
+}

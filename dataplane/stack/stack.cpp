@@ -300,22 +300,38 @@ uint64_t Stack::derived_payload_sum(const wire::UdpView& u, uint64_t pseudo) noe
 void Stack::set_sfu(sfu::Sfu* sfu) noexcept {
     sfu_ = sfu;
     if (turn_ != nullptr && sfu != nullptr) {
-        turn_->set_local_media_port(sfu->port());  // clients may relay to it (TURN in front of the SFU)
+        // Clients may relay to it (TURN in front of the SFU), on any worker's media port.
+        turn_->set_local_media_ports(static_cast<uint16_t>(sfu->port() - self_), static_cast<uint16_t>(n_workers_));
     }
+}
+
+uint32_t Stack::port_owner(uint16_t port) const noexcept {
+    // Media ports are one per worker from media_port; relay ports are sliced.
+    if (services_.media_port != 0 && port >= services_.media_port &&
+        static_cast<uint32_t>(port - services_.media_port) < n_workers_) {
+        return port - services_.media_port;
+    }
+    return turn_ != nullptr ? turn_->relay_port_owner(port) : UINT32_MAX;
+}
+
+Verdict Stack::handoff_udp(Frame& f, std::byte* payload, std::size_t len, const wire::Endpoint& src,
+                           const wire::Endpoint& dst, uint32_t owner) noexcept {
+    // A datagram from one of our addresses to another, for a port another worker owns: framed
+    // as if it came from the wire, and handed over.
+    const Verdict v = emit_udp_before(f, payload, len, ifc_.mac, src, dst, dst.is_v6 ? std::nullopt
+                                                                                      : std::optional<uint64_t>{kNoUdpChecksum});
+    if (v != Verdict::Transmit) {
+        return v;
+    }
+    handoff_to_ = owner;
+    return Verdict::Handoff;
 }
 
 Verdict Stack::handle_udp(Frame& f, const Eth& eth, const wire::Endpoint& local,
                           const wire::Endpoint& peer, ByteSpan payload,
                           std::optional<uint64_t> payload_sum) noexcept {
     if (n_workers_ > 1) {
-        // Media ports are one per worker from media_port; relay ports are sliced.
-        uint32_t owner = UINT32_MAX;
-        if (services_.media_port != 0 && local.port >= services_.media_port &&
-            static_cast<uint32_t>(local.port - services_.media_port) < n_workers_) {
-            owner = local.port - services_.media_port;
-        } else if (turn_ != nullptr) {
-            owner = turn_->relay_port_owner(local.port);
-        }
+        const uint32_t owner = port_owner(local.port);
         if (owner != UINT32_MAX && owner != self_) {
             handoff_to_ = owner;
             return Verdict::Handoff;
@@ -324,7 +340,22 @@ Verdict Stack::handle_udp(Frame& f, const Eth& eth, const wire::Endpoint& local,
     if (sfu_ != nullptr && local.port == sfu_->port()) {
         auto* p = const_cast<std::byte*>(payload.data());  // inside the frame we own
         switch (sfu_->on_datagram(p, payload.size(), peer, local, eth.view.src, now_us())) {
-        case sfu::Sfu::Outcome::Reply: return udp_reply(f, eth, local, peer, sfu_->reply());
+        case sfu::Sfu::Outcome::Reply:
+            if (turn_ != nullptr && turn_->is_hairpin(peer)) {
+                // The client reached us through another worker's relay (handed over): the
+                // answer goes back there, not to the wire.
+                const uint32_t owner = port_owner(peer.port);
+                const ByteSpan r = sfu_->reply();
+                std::byte* const begin = f.data - f.headroom;
+                constexpr std::size_t kFront = 128;
+                if (owner == UINT32_MAX || owner == self_ || begin + kFront + r.size() > f.data + f.room) {
+                    count(Counter::TurnDropNoAllocation);
+                    return Verdict::Drop;
+                }
+                std::memmove(begin + kFront, r.data(), r.size());
+                return handoff_udp(f, begin + kFront, r.size(), local, peer, owner);
+            }
+            return udp_reply(f, eth, local, peer, sfu_->reply());
         case sfu::Sfu::Outcome::Consumed: return Verdict::Consumed;
         case sfu::Sfu::Outcome::Drop: return Verdict::Drop;
         }
@@ -542,15 +573,30 @@ Verdict Stack::turn_emit(Frame& f, const Eth& eth, const TurnAction& act, uint64
         }
         return udp_reply(f, eth, act.src, act.dst, turn_->reply());
     case Kind::ToPeer: {
-        if (sfu_ != nullptr && act.dst.port == sfu_->port() && turn_->is_local_media(act.dst)) {
-            return turn_to_sfu(f, eth, act, now);
+        if (sfu_ != nullptr && turn_->is_local_media(act.dst)) {
+            if (act.dst.port == sfu_->port()) {
+                return turn_to_sfu(f, eth, act, now);
+            }
+            // Another worker's SFU: it gets the datagram as if from the client's relayed address.
+            count(Counter::SfuTurnHandoff);
+            count(Counter::TurnToPeerPackets);
+            count(Counter::TurnToPeerBytes, act.data.size());
+            return handoff_udp(f, const_cast<std::byte*>(act.data.data()), act.data.size(), act.src, act.dst,
+                               port_owner(act.dst.port));
         }
         if (turn_->is_hairpin(act.dst)) {
             // Relay to relay inside the appliance: the datagram enters the other allocation as
-            // if it came from the wire (from our relayed address), and never leaves this lcore.
+            // if it came from the wire (from our relayed address), and never leaves the appliance.
             if (!turn_->owns_relay_port(act.dst.port)) {
-                count(Counter::TurnDropNoAllocation);  // owned by another lcore: not handed over yet
-                return Verdict::Drop;
+                const uint32_t owner = port_owner(act.dst.port);
+                if (owner == UINT32_MAX || owner == self_) {
+                    count(Counter::TurnDropNoAllocation);
+                    return Verdict::Drop;
+                }
+                count(Counter::TurnHairpinPackets);
+                count(Counter::TurnToPeerPackets);
+                count(Counter::TurnToPeerBytes, act.data.size());
+                return handoff_udp(f, const_cast<std::byte*>(act.data.data()), act.data.size(), act.src, act.dst, owner);
             }
             count(Counter::TurnHairpinPackets);
             count(Counter::TurnToPeerPackets);
@@ -676,8 +722,14 @@ Verdict Stack::emit_media(Frame& f, std::byte* payload, std::size_t len, const w
     now_ = now;
     if (turn_ != nullptr && turn_->is_hairpin(dst)) {
         if (!turn_->owns_relay_port(dst.port)) {
-            count(Counter::TurnDropNoAllocation);
-            return Verdict::Drop;
+            // A client relayed through another worker's allocation: that worker sends it on.
+            const uint32_t owner = port_owner(dst.port);
+            if (owner == UINT32_MAX || owner == self_) {
+                count(Counter::TurnDropNoAllocation);
+                return Verdict::Drop;
+            }
+            count(Counter::SfuTurnHandoff);
+            return handoff_udp(f, payload, len, src, dst, owner);
         }
         count(Counter::SfuTurnHandoff);
         const TurnAction back = turn_->on_peer(ByteSpan{payload, len}, src, dst, now / ticks_per_s_);

@@ -143,6 +143,11 @@ private:
     uint32_t handoff_to_ = 0;
     /// A relayed datagram for our own SFU port: the SFU sees the relayed address as the client.
     Verdict turn_to_sfu(Frame& f, const Eth& eth, const TurnAction& act, uint64_t now) noexcept;
+    /// The worker that owns UDP port `port` on our addresses, or UINT32_MAX.
+    [[nodiscard]] uint32_t port_owner(uint16_t port) const noexcept;
+    /// Frames `payload` as a datagram from `src` to `dst` (both ours) and hands it to `owner`.
+    Verdict handoff_udp(Frame& f, std::byte* payload, std::size_t len, const wire::Endpoint& src,
+                        const wire::Endpoint& dst, uint32_t owner) noexcept;
     [[nodiscard]] uint64_t now_us() const noexcept {
         return now_ / ticks_per_s_ * 1'000'000 + now_ % ticks_per_s_ * 1'000'000 / ticks_per_s_;
     }

@@ -73,7 +73,11 @@ public:
     /// A peer that is one of our own relayed addresses (relay-to-relay).
     [[nodiscard]] bool is_hairpin(const wire::Endpoint& peer) const noexcept;
     /// Our own SFU media port: a valid peer (clients reach the SFU through TURN).
-    void set_local_media_port(uint16_t port) noexcept { media_port_ = port; }
+    /// The SFU's media ports on our addresses: `count` of them from `first` (one per worker).
+    void set_local_media_ports(uint16_t first, uint16_t count) noexcept {
+        media_port_ = first;
+        media_ports_ = count;
+    }
     [[nodiscard]] bool is_local_media(const wire::Endpoint& peer) const noexcept;
     [[nodiscard]] ByteSpan reply() const noexcept { return ByteSpan{scratch_}.first(reply_len_); }
 
@@ -132,7 +136,8 @@ private:
     };
     std::array<FailureSlot, 256> failures_{};
     uint64_t stream_ = 0;  // the connection of the request being handled (0 = UDP)
-    uint16_t media_port_ = 0;  // the SFU's port on our addresses; 0 = no SFU
+    uint16_t media_port_ = 0;  // the SFU's first port on our addresses; 0 = no SFU
+    uint16_t media_ports_ = 1;
     alignas(64) std::array<std::byte, 1500> scratch_{};
     std::size_t reply_len_ = 0;
 };

@@ -157,6 +157,15 @@ check_run() {
 # listening tcp|udp PORT: a socket in the data plane namespace is bound to PORT.
 listening() { ip netns exec "$DNS" ss -Hln --"$1" | awk '{print $4}' | grep -q ":$2\$"; }
 
+# nonzero_counters REGEX: every nonzero lcore counter whose name matches, per lcore (post-mortems).
+nonzero_counters() {
+  "$TERNCTL" --socket "$CP_SOCK" --json stats | python3 -c "
+import json, re, sys
+for i, l in enumerate(json.load(sys.stdin)['lcores']):
+    print('lcore', i, ' '.join(f'{k}={v}' for k, v in l['counters'].items() if v and re.search(sys.argv[1], k)))
+" "$1"
+}
+
 # counter NAME: the summed value of an lcore counter, via ternctl --json.
 counter() {
   "$TERNCTL" --socket "$CP_SOCK" --json stats |
