@@ -1,12 +1,9 @@
 #include "controlplane/proxy/proxy_server.hpp"
 
+#include "controlplane/proxy/proxy_connection.hpp"
+
 #include <boost/asio/ip/address.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/ssl.hpp>
-#include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/ssl.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <openssl/rand.h>
 
 #include <fcntl.h>
@@ -16,22 +13,16 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <deque>
 
 namespace tern::cp {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using nlohmann::json;
 
 namespace {
 
-constexpr std::size_t kMaxMessage = 1 << 20;  // SDPs are a few KiB
 constexpr uint64_t kLoadIntervalMs = 1000;
-constexpr const char* kVersion = "tern-1.0";
 
 std::string session_id() {
     std::array<unsigned char, 24> b{};
@@ -42,166 +33,6 @@ std::string session_id() {
 int64_t unix_now() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
-
-}  // namespace
-
-// ---- one connection -------------------------------------------------------------------------
-
-/// What the server needs of a connection, whatever carries it (TCP or TLS).
-class ProxyServer::Connection {
-public:
-    virtual ~Connection() = default;
-    virtual void send(const json& msg) = 0;
-    virtual void close() = 0;
-    void detach_server() { server_ = nullptr; }
-
-    std::string session;  // the protocol session this connection speaks for (after hello)
-
-protected:
-    explicit Connection(ProxyServer& server) : server_(&server) {}
-    ProxyServer* server_;
-};
-
-namespace {
-
-/// One HTTP request (`/welcome`) or WebSocket (`/proxy`) over `Stream`: beast::tcp_stream, or
-/// beast::ssl_stream over it for wss://.
-template <class Stream>
-class StreamConnection final : public ProxyServer::Connection,
-                               public std::enable_shared_from_this<StreamConnection<Stream>> {
-public:
-    static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
-
-    template <class... Args>
-    StreamConnection(ProxyServer& server, Args&&... args) : Connection(server), stream_(std::forward<Args>(args)...) {}
-
-    void start() {
-        beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(30));
-        if constexpr (kTls) {
-            stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
-                if (!ec) {
-                    self->read_request();
-                }
-            });
-        } else {
-            read_request();
-        }
-    }
-
-    void send(const json& msg) override {
-        if (!ws_ || closed_) {
-            return;
-        }
-        out_.push_back(msg.dump());
-        if (out_.size() == 1) {
-            write_next();
-        }
-    }
-
-    void close() override {
-        if (ws_ && !closed_) {
-            closed_ = true;
-            ws_->async_close(websocket::close_code::normal, [self = this->shared_from_this()](beast::error_code) {});
-        }
-    }
-
-private:
-    void read_request() {
-        http::async_read(stream_, buffer_, request_,
-                         [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_request(ec); });
-    }
-
-    void on_request(beast::error_code ec) {
-        if (ec || server_ == nullptr) {
-            return;
-        }
-        const std::string target(request_.target());
-        if (websocket::is_upgrade(request_)) {
-            if (target != "/proxy" && target.rfind("/proxy?", 0) != 0) {
-                respond(http::status::not_found, "text/plain", "no WebSocket here; the proxy protocol is on /proxy\n");
-                return;
-            }
-            beast::get_lowest_layer(stream_).expires_never();
-            ws_ = std::make_unique<websocket::stream<Stream>>(std::move(stream_));
-            ws_->read_message_max(kMaxMessage);
-            ws_->set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-            ws_->set_option(websocket::stream_base::decorator([](websocket::response_type& r) {
-                r.set(http::field::server, kVersion);
-            }));
-            ws_->async_accept(request_, [self = this->shared_from_this()](beast::error_code e) {
-                if (!e) {
-                    self->read();
-                }
-            });
-            return;
-        }
-        if (request_.method() == http::verb::get && target == "/welcome") {
-            respond(http::status::ok, "application/json",
-                    json{{"nextcloud-spreed-signaling-proxy", "Welcome"}, {"version", kVersion}}.dump() + "\n");
-            return;
-        }
-        respond(http::status::not_found, "text/plain", "not found\n");
-    }
-
-    void respond(http::status status, const char* type, std::string body) {
-        auto res = std::make_shared<http::response<http::string_body>>(status, request_.version());
-        res->set(http::field::server, kVersion);
-        res->set(http::field::content_type, type);
-        res->keep_alive(false);
-        res->body() = std::move(body);
-        res->prepare_payload();
-        http::async_write(stream_, *res, [self = this->shared_from_this(), res](beast::error_code, std::size_t) {
-            if constexpr (kTls) {
-                self->stream_.async_shutdown([self](beast::error_code) {});
-            } else {
-                beast::error_code ignored;
-                self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-            }
-        });
-    }
-
-    void read() {
-        ws_->async_read(in_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-            if (ec) {
-                self->closed_ = true;
-                if (self->server_ != nullptr) {
-                    self->server_->on_closed(*self);
-                }
-                return;
-            }
-            std::string text = beast::buffers_to_string(self->in_.data());
-            self->in_.consume(self->in_.size());
-            if (self->server_ != nullptr) {
-                self->server_->on_message(self, text);
-            }
-            if (!self->closed_) {
-                self->read();
-            }
-        });
-    }
-
-    void write_next() {
-        ws_->text(true);
-        ws_->async_write(asio::buffer(out_.front()), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-            if (ec) {
-                self->out_.clear();
-                return;
-            }
-            self->out_.pop_front();
-            if (!self->out_.empty()) {
-                self->write_next();
-            }
-        });
-    }
-
-    Stream stream_;
-    beast::flat_buffer buffer_;
-    http::request<http::string_body> request_;
-    std::unique_ptr<websocket::stream<Stream>> ws_;
-    beast::flat_buffer in_;
-    std::deque<std::string> out_;
-    bool closed_ = false;
-};
 
 }  // namespace
 
@@ -246,7 +77,7 @@ Result<bool, std::string> ProxyServer::start() {
         tls_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                           asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
                           asio::ssl::context::no_tlsv1_1);
-        beast::error_code ec;
+        boost::system::error_code ec;
         tls_->use_certificate_chain_file(pc.tls_certificate, ec);
         if (!ec) {
             tls_->use_private_key_file(pc.tls_private_key, asio::ssl::context::pem, ec);
@@ -276,7 +107,7 @@ Result<bool, std::string> ProxyServer::listen(const std::string& where, bool tls
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
         host = host.substr(1, host.size() - 2);
     }
-    beast::error_code ec;
+    boost::system::error_code ec;
     const auto addr = asio::ip::make_address(host, ec);
     if (ec) {
         return R{unexpected("proxy listen address '" + host + "' is not an IP address")};
@@ -330,7 +161,7 @@ Result<bool, std::string> ProxyServer::listen(const std::string& where, bool tls
 }
 
 void ProxyServer::accept(tcp::acceptor& acceptor, bool tls) {
-    acceptor.async_accept([this, &acceptor, tls](beast::error_code ec, tcp::socket socket) {
+    acceptor.async_accept([this, &acceptor, tls](boost::system::error_code ec, tcp::socket socket) {
         if (ec == asio::error::operation_aborted) {
             return;
         }
@@ -338,10 +169,9 @@ void ProxyServer::accept(tcp::acceptor& acceptor, bool tls) {
             ++n_.connections;
             socket.set_option(tcp::no_delay(true), ec);
             if (tls) {
-                std::make_shared<StreamConnection<beast::ssl_stream<beast::tcp_stream>>>(*this, std::move(socket), *tls_)
-                    ->start();
+                serve_tls(*this, std::move(socket), *tls_);
             } else {
-                std::make_shared<StreamConnection<beast::tcp_stream>>(*this, std::move(socket))->start();
+                serve_plain(*this, std::move(socket));
             }
         }
         accept(acceptor, tls);
@@ -441,7 +271,7 @@ void ProxyServer::hello(const std::shared_ptr<Connection>& conn, const json& msg
     s.conn = conn;
     s.detached_ms = 0;
     conn->session = id;
-    json server{{"version", kVersion}, {"features", json::array()}};
+    json server{{"version", kProxyVersion}, {"features", json::array()}};
     if (!cfg_.controlplane.proxy.country.empty()) {
         server["country"] = cfg_.controlplane.proxy.country;
     }

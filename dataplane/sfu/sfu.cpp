@@ -143,7 +143,6 @@ bool Sfu::remove_transport(uint64_t id) {
         if (!subs_by_track_[track].empty()) {
             continue;
         }
-        subs_by_track_.erase(track);
         for (auto p = pubs_by_layer_.begin(); p != pubs_by_layer_.end();) {
             Publication& pub = pubs_[p->second];
             if (pub.track == track && pub.transport == kRemote) {
@@ -189,7 +188,8 @@ bool Sfu::add_publication(uint64_t id, uint32_t ssrc, uint32_t track, int layer,
         pub.store = std::make_unique<PacketStore>(limits_.nack_slots);
     }
     pubs_.push_back(std::move(pub));
-    pub_by_ssrc_[ssrc] = static_cast<uint32_t>(pubs_.size() - 1);
+    pubs_.back().subs = &subs_by_track_[track];
+    bind_ssrc(*transports_[it->second], ssrc, static_cast<uint32_t>(pubs_.size() - 1));
     transports_[it->second]->pubs.push_back(static_cast<uint32_t>(pubs_.size() - 1));
     pubs_by_layer_.emplace(uint64_t{track} << 32 | static_cast<uint32_t>(layer), static_cast<uint32_t>(pubs_.size() - 1));
     return true;
@@ -208,6 +208,7 @@ bool Sfu::add_rid_publication(uint64_t id, std::string_view rid, uint8_t rid_ext
         }
     }
     Publication pub{it->second, 0, track, layer, codec, clock_hz, 0, false, nullptr, std::string(rid)};
+    pub.subs = &subs_by_track_[track];
     if (codec != Codec::Opus) {
         pub.store = std::make_unique<PacketStore>(limits_.nack_slots);
     }
@@ -216,6 +217,13 @@ bool Sfu::add_rid_publication(uint64_t id, std::string_view rid, uint8_t rid_ext
     t.pubs.push_back(static_cast<uint32_t>(pubs_.size() - 1));
     t.rid_ext = rid_ext;
     return true;
+}
+
+void Sfu::bind_ssrc(Transport& t, uint32_t ssrc, uint32_t pi) {
+    pub_by_ssrc_[ssrc] = pi;
+    if (t.n_fast < Transport::kFastSsrcs) {
+        t.fast_ssrcs[t.n_fast++] = {ssrc, pi};
+    }
 }
 
 bool Sfu::learn_ssrc(Transport& t, const wire::RtpView& v) noexcept {
@@ -231,7 +239,7 @@ bool Sfu::learn_ssrc(Transport& t, const wire::RtpView& v) noexcept {
         Publication& p = pubs_[pi];
         if (p.ssrc == 0 && p.rid == rid) {
             p.ssrc = v.ssrc;
-            pub_by_ssrc_[v.ssrc] = pi;  // control work on the packet path, once per layer
+            bind_ssrc(t, v.ssrc, pi);  // control work on the packet path, once per layer
             count(Counter::SfuSsrcLearned);
             return true;
         }
@@ -627,17 +635,27 @@ Sfu::Outcome Sfu::on_rtp(Transport& t, std::byte* p, std::size_t len, uint64_t n
     if (t.twcc) {
         note_twcc(t, v, now_us);  // every packet counts, probes and unknown streams included
     }
-    auto it = pub_by_ssrc_.find(v.ssrc);
-    if (it == pub_by_ssrc_.end() && learn_ssrc(t, v)) {
-        it = pub_by_ssrc_.find(v.ssrc);
+    uint32_t pi = UINT32_MAX;
+    for (uint8_t i = 0; i < t.n_fast; ++i) {
+        if (t.fast_ssrcs[i].first == v.ssrc) {
+            pi = t.fast_ssrcs[i].second;
+            break;
+        }
     }
-    if (it == pub_by_ssrc_.end() || &t != transports_[pubs_[it->second].transport].get()) {
-        count(Counter::SfuDropUnknown);
-        return Outcome::Drop;
+    if (pi == UINT32_MAX) {
+        auto it = pub_by_ssrc_.find(v.ssrc);
+        if (it == pub_by_ssrc_.end() && learn_ssrc(t, v)) {
+            it = pub_by_ssrc_.find(v.ssrc);
+        }
+        if (it == pub_by_ssrc_.end() || &t != transports_[pubs_[it->second].transport].get()) {
+            count(Counter::SfuDropUnknown);
+            return Outcome::Drop;
+        }
+        pi = it->second;
     }
     count(Counter::SfuRtpIn);
     ++t.stats.rtp_in;
-    Publication& pub = pubs_[it->second];
+    Publication& pub = pubs_[pi];
     note_reception(pub.rx, v.seq, v.timestamp, pub.clock_hz, now_us);
     if (t.last_remb_us == 0) {
         t.last_remb_us = now_us;  // the first report goes half a second after the first packet
@@ -653,7 +671,7 @@ Sfu::Outcome Sfu::on_rtp(Transport& t, std::byte* p, std::size_t len, uint64_t n
     }
     // Audio has no keyframes: any packet is a place to start (or switch) a subscriber.
     const bool key = pub.codec == Codec::Opus || is_keyframe(pub.codec, v.payload);
-    forward(it->second, p, n, v.seq, v.timestamp, key, now_us);
+    forward(pi, p, n, v.seq, v.timestamp, key, now_us);
     return Outcome::Consumed;
 }
 
@@ -700,12 +718,12 @@ void Sfu::forward(uint32_t pub_index, const std::byte* rtp, std::size_t len, uin
         r.keyframe = keyframe ? 1 : 0;
         relay_out(pub, r, ByteSpan{rtp, len});
     }
-    auto it = subs_by_track_.find(pub.track);
-    if (it == subs_by_track_.end()) {
+    if (pub.subs == nullptr || pub.subs->empty()) {
         return;
     }
+    const std::vector<uint32_t>& list = *pub.subs;
     bool want_key = false;
-    for (uint32_t si : it->second) {
+    for (uint32_t si : list) {
         Subscription& s = *subs_[si];
         Transport& st = *transports_[s.transport];
         const bool send = s.layers.accept(pub.layer, keyframe);
@@ -723,7 +741,7 @@ void Sfu::forward(uint32_t pub_index, const std::byte* rtp, std::size_t len, uin
     }
     if (want_key) {
         // Some subscriber waits for a layer's keyframe: ask the publishers of the layers wanted.
-        for (uint32_t si : it->second) {
+        for (uint32_t si : list) {
             const Subscription& s = *subs_[si];
             if (s.layers.wants_keyframe()) {
                 request_keyframe(pub.track, s.layers.target(), now_us);
@@ -1080,6 +1098,7 @@ bool Sfu::add_remote_publication(uint32_t track, int layer, Codec codec, uint32_
     }
     Publication pub{kRemote, 0, track, layer, codec, clock_hz, 0, false, nullptr};
     pub.remote_lcore = from_lcore;
+    pub.subs = &subs_by_track_[track];
     if (codec != Codec::Opus) {
         pub.store = std::make_unique<PacketStore>(limits_.nack_slots);  // NACKs are answered here
     }

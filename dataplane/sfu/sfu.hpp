@@ -208,6 +208,12 @@ private:
         std::unique_ptr<TwccReceiver> twcc;  // when it sends transport-wide sequence numbers
         uint64_t last_check_us = 0;  // the last valid ICE check (consent)
         std::vector<uint32_t> pubs;  // its publications (indices into pubs_): reports, rid learning
+        /// Its known SSRCs and their publications, inline: the packet path finds its stream in
+        /// the transport it already touched instead of a global table (many small rooms keep
+        /// little of that table in cache).
+        static constexpr std::size_t kFastSsrcs = 8;
+        std::array<std::pair<uint32_t, uint32_t>, kFastSsrcs> fast_ssrcs{};
+        uint8_t n_fast = 0;
         std::unordered_map<uint32_t, uint32_t> subs;  // our outgoing SSRC -> subscription
         TransportInfo stats;
     };
@@ -262,6 +268,7 @@ private:
             uint64_t last_sr_us = 0;
         } rx;
         uint32_t remote_lcore = 0;  // kRemote: the lcore it is published on
+        std::vector<uint32_t>* subs = nullptr;  // subs_by_track_'s list for its track (node-stable)
     };
     struct Subscription {
         uint32_t transport = 0;
@@ -318,6 +325,8 @@ private:
                                uint64_t now_us) noexcept;
     /// An unknown SSRC on a transport that publishes by rid: binds it to the layer its rid names.
     bool learn_ssrc(Transport& t, const wire::RtpView& v) noexcept;
+    /// Records that `ssrc` on `t` is publication `pi` (the global table and the inline one).
+    void bind_ssrc(Transport& t, uint32_t ssrc, uint32_t pi);
     Transport* by_remote(const wire::Endpoint& peer) noexcept;
     static uint64_t remote_key(const wire::Endpoint& e) noexcept;
     void count(shm::Counter c, uint64_t n = 1) noexcept { shm::bump(counters_.v[static_cast<std::size_t>(c)], n); }
