@@ -251,7 +251,7 @@ Config build(const libconfig::Config& cfg) {
     }
     if (d.exists("services")) {
         const libconfig::Setting& e = d["services"];
-        reject_unknown(e, {"stun_port", "software", "media_port"});
+        reject_unknown(e, {"stun_port", "software", "media_port", "transport_ports"});
         dp.services.stun_port = get_int<uint16_t>(e, "stun_port", 3478, 1, 65535);
         dp.services.media_port = get_int<uint16_t>(e, "media_port", 20000, 0, 65535);
         if (dp.services.media_port != 0 &&
@@ -259,6 +259,19 @@ Config build(const libconfig::Config& cfg) {
              (dp.services.stun_port >= dp.services.media_port &&
               dp.services.stun_port < dp.services.media_port + dp.worker_cores.size()))) {
             fail(e["media_port"], "media_port + one port per worker must fit below 65536 and miss stun_port");
+        }
+        if (e.exists("transport_ports")) {
+            const std::string r = get_string(e, "transport_ports", "");
+            unsigned lo = 0;
+            unsigned hi = 0;
+            char extra = 0;
+            if (!r.empty() && (std::sscanf(r.c_str(), "%u-%u%c", &lo, &hi, &extra) != 2 || lo < 1024 || hi > 65535 ||
+                               lo > hi || hi - lo + 1 < dp.worker_cores.size() || dp.services.media_port == 0)) {
+                fail(e["transport_ports"], "must be a range like \"30000-39999\" above 1023, a port per worker at "
+                                           "least, with the SFU on (media_port)");
+            }
+            dp.services.transport_port_min = static_cast<uint16_t>(lo);
+            dp.services.transport_port_max = static_cast<uint16_t>(hi);
         }
         dp.services.software = get_string(e, "software", dp.services.software);
         if (dp.services.software.size() > 127) {
@@ -369,6 +382,13 @@ Config build(const libconfig::Config& cfg) {
                     fail(t, "peer prefix '" + p + "' is not like 10.0.0.0/8 or fd00::/8");
                 }
             }
+        }
+    }
+    if (const ServicesConfig& s = dp.services; s.transport_ports()) {
+        const auto overlaps = [&](unsigned lo, unsigned hi) { return lo <= s.transport_port_max && s.transport_port_min <= hi; };
+        if (overlaps(s.media_port, s.media_port + dp.worker_cores.size() - 1) || overlaps(s.stun_port, s.stun_port) ||
+            (dp.turn.enabled && overlaps(dp.turn.relay_port_min, dp.turn.relay_port_max))) {
+            fail(d["services"]["transport_ports"], "must not overlap the media ports, the STUN port or the TURN relay ports");
         }
     }
     if (root.exists("controlplane")) {

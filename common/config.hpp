@@ -53,6 +53,12 @@ struct ServicesConfig {
     // The SFU's media port (ICE-lite, DTLS, SRTP): worker i serves media_port + i, so a NIC can
     // steer each transport's traffic to the lcore that owns it. 0 turns the SFU off.
     uint16_t media_port = 20000;
+    // Optional: a UDP port of its own per SFU transport, from this range (sliced per worker
+    // like the relay ports), for networks that filter by 5-tuple or want one flow per port.
+    // 0/0 = off: every transport shares its worker's media port.
+    uint16_t transport_port_min = 0;
+    uint16_t transport_port_max = 0;
+    [[nodiscard]] bool transport_ports() const noexcept { return transport_port_min != 0; }
 };
 
 struct TurnUser {

@@ -182,3 +182,30 @@ TEST_CASE("Config: the proxy protocol group", "[config]") {
     CHECK(err(R"(public_addresses = ["example.com"];)").find("example.com") != std::string::npos);
     CHECK(err(R"(camera_bitrate = 5;)").find("camera_bitrate") != std::string::npos);
 }
+
+TEST_CASE("Config: per-transport SFU ports", "[config]") {
+    const auto with = [](const std::string& services, const std::string& turn = "") {
+        return parse_config(R"(dataplane: { worker_cores = [1, 2];
+            ports = ( { name = "a"; vdev = "net_null0"; ipv4 = "10.0.0.1/24"; } );
+            services: { )" + services + R"( }; )" + turn + R"( };)", "x.conf");
+    };
+    auto off = with("");
+    REQUIRE(off);
+    CHECK_FALSE(off->dataplane.services.transport_ports());
+    auto on = with(R"(transport_ports = "30000-39999";)");
+    REQUIRE(on);
+    CHECK(on->dataplane.services.transport_ports());
+    CHECK(on->dataplane.services.transport_port_min == 30000);
+    CHECK(on->dataplane.services.transport_port_max == 39999);
+    // Malformed, too small for the workers, below 1024, without the SFU, overlapping.
+    for (const char* bad : {R"(transport_ports = "30000";)", R"(transport_ports = "30000-30000";)",
+                            R"(transport_ports = "100-2000";)", R"(media_port = 0; transport_ports = "30000-39999";)",
+                            R"(transport_ports = "19990-20005";)", R"(transport_ports = "3000-4000";)"}) {
+        auto r = with(bad);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().find("transport_ports") != std::string::npos);
+    }
+    auto relay = with(R"(transport_ports = "50000-50999";)", R"(turn: { relay_ports = "49152-65535"; };)");
+    REQUIRE_FALSE(relay);
+    CHECK(relay.error().find("TURN relay ports") != std::string::npos);
+}

@@ -388,8 +388,13 @@ private:
         const uint32_t worker = static_cast<uint32_t>(id % dp_.workers());
         bool sent = false;
         const std::string& cmd = a[0];
-        if (cmd == "sfu-transport" && a.size() == 4 && a[2].size() <= 64 && a[3].size() <= 128) {
+        if (cmd == "sfu-transport" && (a.size() == 4 || a.size() == 5) && a[2].size() <= 64 && a[3].size() <= 128) {
             shm::SfuTransportCmd c{};
+            uint64_t udp_port = 0;
+            if (a.size() == 5 && (!num(a[4], udp_port) || udp_port > 65535)) {
+                return json{{"error", "usage: sfu-transport ID UFRAG PWD [UDP_PORT]"}}.dump();
+            }
+            c.udp_port = static_cast<uint16_t>(udp_port);
             c.generation = generation_;
             c.id = id;
             c.ufrag_len = static_cast<uint8_t>(a[2].size());
@@ -474,7 +479,7 @@ private:
             return json{{"error", "the worker's command ring is full; retry"}}.dump();
         }
         return json{{"ok", true}, {"worker", worker},
-                    {"media_port", all_.dataplane.services.media_port + worker}}.dump();
+                    {"media_port", all_.dataplane.services.media_port + worker}}.dump();  // (or the transport's own)
     }
 
     /// Test mode in bulk (load generators): one sfu-* command per line of FILE, waiting for room

@@ -101,9 +101,10 @@ for s in "meeting50 --rooms 1 --size 50" "rooms500x3 --rooms 500 --size 3" "webi
   read -r name args <<<"$s"
   # shellcheck disable=SC2086
   line=$(scenario "$name" $args --suite aes256gcm)
-  printf '    %-13s streams out %s, forwarded %s pps (%s Gbit/s), loss %s%%, latency p50 %s us, p99 %s us\n' "$name" \
+  printf '    %-13s streams out %s, forwarded %s pps (%s Gbit/s), loss %s%%, reordered %s%%, latency p50 %s us, p99 %s us\n' "$name" \
     "$(echo "$line" | field streams_out)" "$(echo "$line" | field fwd_pps)" "$(echo "$line" | field gbps)" \
-    "$(echo "$line" | field loss_pct)" "$(echo "$line" | field p50_us)" "$(echo "$line" | field p99_us)"
+    "$(echo "$line" | field loss_pct)" "$(echo "$line" | field reordered_pct)" "$(echo "$line" | field p50_us)" \
+    "$(echo "$line" | field p99_us)"
 done
 g=aes256gcm
 echo "bench sfu: fwd_mpps_per_lcore=$(python3 -c "print(f'{${FWD[$g]} / 1e6:.2f}')") ratio_to_crypto=${RATIO[$g]} vs_libsrtp=${VSLIB[$g]} cm_fwd_mpps=$(python3 -c "print(f'{${FWD[aes128cm]} / 1e6:.2f}')") cm_ratio_to_crypto=${RATIO[aes128cm]}"

@@ -30,7 +30,7 @@ const char* kUsage =
     "           TURN REST API credentials from the configured secret (default ttl 86400)\n"
     "  turn list\n"
     "           current TURN allocations: user, client, relayed address, traffic, lifetime\n"
-    "  sfu transport ID UFRAG PWD | sfu keys ID SUITE RXKEY RXSALT TXKEY TXSALT |\n"
+    "  sfu transport ID UFRAG PWD [UDP_PORT] | sfu keys ID SUITE RXKEY RXSALT TXKEY TXSALT |\n"
     "  sfu publish ID SSRC TRACK LAYER CODEC | sfu subscribe ID TRACK OUT_SSRC PT LAYER |\n"
     "  sfu remove ID | sfu batch FILE (one 'sfu-COMMAND ARGS' per line) |\n"
     "  sfu relay WORKER TRACK TO_WORKER on|off | sfu publish-remote WORKER TRACK LAYER CODEC FROM_WORKER\n"

@@ -9,7 +9,7 @@
 namespace tern::shm {
 
 inline constexpr uint32_t kChannelMagic = 0x4e524554;  // "TERN" little-endian
-inline constexpr uint32_t kSchemaVersion = 12;
+inline constexpr uint32_t kSchemaVersion = 13;
 
 // ---- unix socket handshake ------------------------------------------------------------
 
@@ -180,6 +180,8 @@ struct SfuTransportCmd {
     uint8_t ufrag_len;
     uint8_t pwd_len;
     uint32_t max_kbps;  // what a publisher may send in all (REMB); 0 = no REMB
+    uint16_t udp_port;  // its own UDP port (services.transport_ports), 0: the worker's media port
+    uint16_t reserved[3];
     char ufrag[64];
     char pwd[128];
 };

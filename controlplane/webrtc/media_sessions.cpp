@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 namespace tern::cp {
@@ -141,7 +142,7 @@ nlohmann::json MediaSessions::client_json(const Client& c) const {
                             {"ssrc", t.ssrc}, {"rtx_ssrc", t.rtx_ssrc}, {"stream", t.stream_id}, {"track", t.track_id}});
     }
     return {{"id", c.id}, {"owner", c.owner}, {"publisher", c.publisher}, {"stream_type", c.stream_type},
-            {"sid", c.sid}, {"bitrate", c.bitrate}, {"transport", c.transport}, {"worker", c.worker},
+            {"sid", c.sid}, {"bitrate", c.bitrate}, {"transport", c.transport}, {"worker", c.worker}, {"udp_port", c.udp_port},
             {"ufrag", c.ufrag}, {"pwd", c.pwd}, {"sdp_version", c.sdp_version}, {"keys_sent", c.keys_sent},
             {"ice_reported", c.ice_reported}, {"sections", sections}, {"tracks", c.tracks},
             {"publisher_id", c.publisher_id}, {"outgoing", outgoing}, {"app_mid", c.app_mid},
@@ -159,6 +160,7 @@ std::unique_ptr<MediaSessions::Client> MediaSessions::client_from(const nlohmann
     c->bitrate = j.at("bitrate").get<uint32_t>();
     c->transport = j.at("transport").get<uint64_t>();
     c->worker = j.at("worker").get<uint32_t>();
+    c->udp_port = j.value("udp_port", uint16_t{0});
     c->ufrag = j.at("ufrag").get<std::string>();
     c->pwd = j.at("pwd").get<std::string>();
     c->sdp_version = j.at("sdp_version").get<uint64_t>();
@@ -282,7 +284,7 @@ LocalParams MediaSessions::local_params(const Client& c) const {
     l.ice_pwd = c.pwd;
     l.fingerprint = identity_->fingerprint();
     for (auto a : addresses_) {
-        a.port = static_cast<uint16_t>(cfg_.dataplane.services.media_port + c.worker);
+        a.port = c.udp_port != 0 ? c.udp_port : static_cast<uint16_t>(cfg_.dataplane.services.media_port + c.worker);
         l.candidates.push_back(a);
     }
     l.session_id = c.transport;
@@ -352,6 +354,29 @@ void MediaSessions::release_relays(const Client& sub) {
     }
 }
 
+uint16_t MediaSessions::take_port(uint32_t worker) {
+    const ServicesConfig& sc = cfg_.dataplane.services;
+    const uint32_t n = dp_ != nullptr ? dp_->workers() : 1;
+    if (!sc.transport_ports() || n == 0) {
+        return 0;
+    }
+    // The data plane gives worker i the i-th equal slice of the range (the rest is nobody's).
+    const uint32_t slice = (uint32_t{sc.transport_port_max} - sc.transport_port_min + 1) / n;
+    const uint32_t lo = sc.transport_port_min + slice * worker;
+    std::set<uint16_t> used;
+    for (const auto& [id, c] : clients_) {
+        if (c->udp_port != 0) {
+            used.insert(c->udp_port);
+        }
+    }
+    for (uint32_t p = lo; p < lo + slice; ++p) {
+        if (used.count(static_cast<uint16_t>(p)) == 0) {
+            return static_cast<uint16_t>(p);
+        }
+    }
+    return 0;
+}
+
 bool MediaSessions::install_transport(Client& c) {
     shm::SfuTransportCmd t{};
     t.generation = generation_;
@@ -360,6 +385,7 @@ bool MediaSessions::install_transport(Client& c) {
     t.ufrag_len = static_cast<uint8_t>(c.ufrag.size());
     t.pwd_len = static_cast<uint8_t>(c.pwd.size());
     t.max_kbps = c.publisher ? c.bitrate / 1000 : 0;  // REMB tells the publisher its budget
+    t.udp_port = c.udp_port;
     std::memcpy(t.ufrag, c.ufrag.data(), c.ufrag.size());
     std::memcpy(t.pwd, c.pwd.data(), c.pwd.size());
     return command(c.worker, shm::MsgType::SfuTransport, t);
@@ -391,6 +417,7 @@ Result<MediaSessions::Created, ClientError> MediaSessions::create_publisher(cons
     c->worker = next_worker_++ % dp_->workers();
     // Transport ids name their worker: id % workers.
     c->transport = next_transport_++ * dp_->workers() + c->worker;
+    c->udp_port = take_port(c->worker);  // 0 without services.transport_ports (or a full slice)
     c->ufrag = random_token(8);
     c->pwd = random_token(24);
     if (!install_transport(*c)) {
@@ -399,7 +426,7 @@ Result<MediaSessions::Created, ClientError> MediaSessions::create_publisher(cons
     ++n_.publishers_created;
     Created out{c->id, c->bitrate, c->sid};
     log_.info("publisher created", {{"client", c->id}, {"stream", c->stream_type}, {"transport", c->transport},
-                                    {"worker", c->worker}, {"bitrate", c->bitrate}});
+                                    {"worker", c->worker}, {"udp_port", c->udp_port}, {"bitrate", c->bitrate}});
     by_transport_[c->transport] = c.get();
     clients_[c->id] = std::move(c);
     save();
@@ -430,6 +457,7 @@ Result<MediaSessions::Created, ClientError> MediaSessions::create_subscriber(con
     c->publisher_id = publisher_id;
     c->worker = place_subscriber(pub);
     c->transport = next_transport_++ * dp_->workers() + c->worker;
+    c->udp_port = take_port(c->worker);  // 0 without services.transport_ports (or a full slice)
     c->ufrag = random_token(8);
     c->pwd = random_token(24);
     if (!install_transport(*c)) {
@@ -437,7 +465,8 @@ Result<MediaSessions::Created, ClientError> MediaSessions::create_subscriber(con
     }
     ++n_.subscribers_created;
     Created out{c->id, c->bitrate, c->sid};
-    log_.info("subscriber created", {{"client", c->id}, {"publisher", publisher_id}, {"transport", c->transport}});
+    log_.info("subscriber created", {{"client", c->id}, {"publisher", publisher_id}, {"transport", c->transport},
+                                     {"worker", c->worker}, {"udp_port", c->udp_port}});
     by_transport_[c->transport] = c.get();
     clients_[c->id] = std::move(c);
     save();

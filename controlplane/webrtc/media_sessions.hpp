@@ -120,6 +120,7 @@ private:
         uint32_t bitrate = 0;
         uint64_t transport = 0;
         uint32_t worker = 0;
+        uint16_t udp_port = 0;  // its own port (services.transport_ports), 0: the worker's media port
         std::string ufrag, pwd;
         std::string remote_ufrag, remote_fingerprint;  // from the last remote description
         uint64_t sdp_version = 1;
@@ -146,6 +147,9 @@ private:
     /// A subscriber and its publisher (an error when either is gone).
     Result<std::pair<Client*, const Client*>, ClientError> find_subscriber(const std::string& id);
     bool install_transport(Client& c);
+    /// With services.transport_ports: a free port of `worker`'s slice for a new transport (0
+    /// when that slice is used up, or without the option).
+    uint16_t take_port(uint32_t worker);
     /// The worker for a new subscriber of `pub`: the publisher's while it sends fewer than
     /// streams_per_lcore streams, else the least loaded one.
     uint32_t place_subscriber(const Client& pub) const;

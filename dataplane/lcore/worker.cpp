@@ -49,6 +49,13 @@ Worker::Worker(uint32_t index, const DataplaneConfig& cfg, std::vector<WorkerPor
                                                       sfu::SfuLimits{}, *counters_, *out, index,
                                                       static_cast<uint16_t>(stacks_.size() - 1)));
             media_out_.push_back(std::move(out));
+            if (cfg.services.transport_ports()) {
+                // This worker's slice of the transports' own ports (the stack steers the rest).
+                const uint32_t n = static_cast<uint32_t>(cfg.worker_cores.size());
+                const uint32_t slice = (uint32_t{cfg.services.transport_port_max} - cfg.services.transport_port_min + 1) / n;
+                sfu_.back()->set_transport_ports(static_cast<uint16_t>(cfg.services.transport_port_min + slice * index),
+                                                 static_cast<uint16_t>(cfg.services.transport_port_min + slice * (index + 1) - 1));
+            }
             stacks_.back()->set_sfu(sfu_.back().get());
         }
     }
@@ -272,7 +279,7 @@ void Worker::apply_sfu_command(uint16_t type, ByteSpan p) noexcept {
                 ok = sfu_[c.port]->has_transport(c.id)
                          ? sfu_[c.port]->restart_ice(c.id, {c.ufrag, c.ufrag_len}, {c.pwd, c.pwd_len})
                          : sfu_[c.port]->add_transport(c.id, {c.ufrag, c.ufrag_len}, {c.pwd, c.pwd_len},
-                                                       uint64_t{c.max_kbps} * 1000);
+                                                       uint64_t{c.max_kbps} * 1000, c.udp_port);
             }
             break;
         }

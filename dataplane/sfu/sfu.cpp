@@ -66,10 +66,14 @@ Sfu::Sfu(uint16_t port, const SfuLimits& limits, shm::LcoreCounters& counters, M
 
 // ---- control ----------------------------------------------------------------------------------
 
-bool Sfu::add_transport(uint64_t id, std::string_view ufrag, std::string_view pwd, uint64_t max_bps) {
+bool Sfu::add_transport(uint64_t id, std::string_view ufrag, std::string_view pwd, uint64_t max_bps,
+                        uint16_t udp_port) {
     if (by_id_.count(id) != 0 || by_ufrag_.count(std::string(ufrag)) != 0 || ufrag.empty() || pwd.empty() ||
         by_id_.size() >= limits_.max_transports) {
         return false;
+    }
+    if (udp_port != 0 && (udp_port < own_lo_ || udp_port > own_hi_ || by_port_.count(udp_port) != 0)) {
+        return false;  // not this lcore's, or taken
     }
     auto t = std::make_unique<Transport>();
     t->id = id;
@@ -77,6 +81,7 @@ bool Sfu::add_transport(uint64_t id, std::string_view ufrag, std::string_view pw
     t->pwd = crypto::HmacSha1Key{as_bytes(pwd.data(), pwd.size())};
     t->rtcp_ssrc = static_cast<uint32_t>(id * 2654435761U) | 1;
     t->max_bps = max_bps;
+    t->udp_port = udp_port;
     uint32_t slot = 0;
     while (slot < transports_.size() && transports_[slot]) {
         ++slot;
@@ -87,6 +92,9 @@ bool Sfu::add_transport(uint64_t id, std::string_view ufrag, std::string_view pw
     transports_[slot] = std::move(t);
     by_id_[id] = slot;
     by_ufrag_[std::string(ufrag)] = slot;
+    if (udp_port != 0) {
+        by_port_[udp_port] = slot;
+    }
     return true;
 }
 
@@ -173,6 +181,9 @@ bool Sfu::remove_transport(uint64_t id) {
         r = r->second == slot ? by_remote_.erase(r) : std::next(r);
     }
     by_ufrag_.erase(transports_[slot]->ufrag);
+    if (transports_[slot]->udp_port != 0) {
+        by_port_.erase(transports_[slot]->udp_port);
+    }
     by_id_.erase(it);
     transports_[slot].reset();
     return true;
@@ -576,6 +587,10 @@ Sfu::Outcome Sfu::on_stun(ByteSpan msg, const wire::Endpoint& peer, const wire::
         return Outcome::Drop;
     }
     Transport& t = *transports_[it->second];
+    if (local.port != (t.udp_port != 0 ? t.udp_port : port_)) {
+        count(Counter::SfuStunRejected);  // its checks belong on its own port (or the shared one)
+        return Outcome::Drop;
+    }
     if (!m->check_integrity(t.pwd)) {
         count(Counter::SfuStunRejected);
         stun::Builder b{scratch_, stun::message_type(stun::method::kBinding, stun::Class::Error), m->transaction_id()};

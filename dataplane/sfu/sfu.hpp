@@ -114,10 +114,23 @@ public:
         uint16_t port_index = 0) noexcept;
 
     [[nodiscard]] uint16_t port() const noexcept { return port_; }
+    /// Transports may have a UDP port of their own from [lo, hi] (this lcore's slice of
+    /// services.transport_ports) besides the shared media port.
+    void set_transport_ports(uint16_t lo, uint16_t hi) noexcept {
+        own_lo_ = lo;
+        own_hi_ = hi;
+    }
+    /// Whether UDP to `port` is this engine's: the media port or a transport's own port.
+    [[nodiscard]] bool serves(uint16_t port) const noexcept {
+        return port == port_ || (port >= own_lo_ && port <= own_hi_ && by_port_.count(port) != 0);
+    }
 
     // ---- control (between bursts; may allocate) ---------------------------------------------
     /// `max_bps`: the publisher's budget, announced to it by REMB about twice a second (0: none).
-    bool add_transport(uint64_t id, std::string_view local_ufrag, std::string_view local_pwd, uint64_t max_bps = 0);
+    /// `udp_port` non-zero: the transport's own port (from set_transport_ports' range); ICE
+    /// checks for it count only there.
+    bool add_transport(uint64_t id, std::string_view local_ufrag, std::string_view local_pwd, uint64_t max_bps = 0,
+                       uint16_t udp_port = 0);
     /// ICE restart (RFC 8445 §9): new local credentials for an existing transport. Media keeps
     /// flowing to the current remote until checks with the new credentials nominate another.
     bool restart_ice(uint64_t id, std::string_view local_ufrag, std::string_view local_pwd);
@@ -191,6 +204,7 @@ private:
     };
     struct Transport {
         uint64_t id = 0;
+        uint16_t udp_port = 0;  // its own port, or 0: the shared media port
         std::string ufrag;
         crypto::HmacSha1Key pwd;
         bool connected = false;
@@ -339,6 +353,9 @@ private:
     std::vector<std::unique_ptr<Transport>> transports_;  // slot per transport; null = free
     std::unordered_map<uint64_t, uint32_t> by_id_;
     std::unordered_map<std::string, uint32_t> by_ufrag_;
+    std::unordered_map<uint16_t, uint32_t> by_port_;  // transports' own ports -> slots
+    uint16_t own_lo_ = 1;  // empty range until set_transport_ports()
+    uint16_t own_hi_ = 0;
     std::unordered_multimap<uint64_t, uint32_t> by_remote_;  // hashed remote address -> slots
     std::vector<Publication> pubs_;
     std::unordered_map<uint32_t, uint32_t> pub_by_ssrc_;

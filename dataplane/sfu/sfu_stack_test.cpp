@@ -1185,3 +1185,53 @@ TEST_CASE("SFU behind another worker's TURN relay: datagrams cross as UDP betwee
           dp::Verdict::Drop);
     CHECK(h.count(shm::Counter::TurnDropNoAllocation) == 1);
 }
+
+TEST_CASE("SFU: a transport on a UDP port of its own (services.transport_ports)", "[sfu][stack][ports]") {
+    Harness h;
+    h.sfu->set_transport_ports(30000, 30099);
+    Client own{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "own", 10};
+    Client shared{Endpoint::from_v4(test::ip4("198.18.0.11"), 5001), test::mac("02:00:00:00:00:11"), "shared", 20};
+    CHECK_FALSE(h.sfu->add_transport(9, "x", "y", 0, 31000));  // not this lcore's slice
+    REQUIRE(h.sfu->add_transport(1, own.sfu_ufrag, own.pwd, 0, 30007));
+    CHECK_FALSE(h.sfu->add_transport(8, "z", "w", 0, 30007));  // taken
+    REQUIRE(h.sfu->add_transport(2, shared.sfu_ufrag, shared.pwd));
+    REQUIRE(h.sfu->set_keys(1, own.to_sfu, own.from_sfu));
+    REQUIRE(h.sfu->set_keys(2, shared.to_sfu, shared.from_sfu));
+    CHECK(h.sfu->serves(20000));
+    CHECK(h.sfu->serves(30007));
+    CHECK_FALSE(h.sfu->serves(30008));  // in the range, nobody's
+    const Endpoint own_port = Endpoint::from_v4(kSfu.v4, 30007);
+    test::Bytes out;
+    // Its checks count on its own port only; the shared transport's on the shared port only.
+    CHECK(h.deliver(own, kSfu, own.ice_check(1), out) == dp::Verdict::Drop);
+    REQUIRE(h.deliver(own, own_port, own.ice_check(2), out) == dp::Verdict::Transmit);
+    {
+        const Udp u = udp_of(out);
+        CHECK(u.src == own_port);  // answered from the port it was asked on
+        CHECK(u.dst == own.at);
+    }
+    CHECK(h.deliver(shared, own_port, shared.ice_check(3), out) == dp::Verdict::Drop);
+    connect(h, shared);
+    CHECK(h.count(shm::Counter::SfuStunRejected) == 2);
+    // Media both ways: the publisher on its own port, the subscriber on the shared one.
+    REQUIRE(h.sfu->add_publication(1, 0xE0, 3, 0, sfu::Codec::Opus, 48000));
+    REQUIRE(h.sfu->add_subscription(2, 3, 0x7E0, 111, 0));
+    REQUIRE(h.deliver(own, own_port, own.srtp(0xE0, 1, 960, test::hex("fcff")), out) == dp::Verdict::Consumed);
+    REQUIRE(h.sink.sent.size() == 1);
+    CHECK(udp_of(h.sink.sent[0]).src == kSfu);
+    CHECK(udp_of(h.sink.sent[0]).dst == shared.at);
+    // A subscriber on its own port gets media from that port.
+    REQUIRE(h.sfu->add_subscription(1, 3, 0x7E1, 111, 0));
+    REQUIRE(h.deliver(own, own_port, own.srtp(0xE0, 2, 1920, test::hex("fcff")), out) == dp::Verdict::Consumed);
+    REQUIRE(h.sink.sent.size() == 3);
+    bool from_own = false;
+    for (std::size_t i = 1; i < 3; ++i) {
+        const Udp u = udp_of(h.sink.sent[i]);
+        from_own = from_own || (u.dst == own.at && u.src == own_port);
+    }
+    CHECK(from_own);
+    // Removed: its port is free again and no longer served.
+    REQUIRE(h.sfu->remove_transport(1));
+    CHECK_FALSE(h.sfu->serves(30007));
+    CHECK(h.sfu->add_transport(7, "again", "pwd-again-0123456789", 0, 30007));
+}

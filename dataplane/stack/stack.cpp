@@ -301,7 +301,8 @@ void Stack::set_sfu(sfu::Sfu* sfu) noexcept {
     sfu_ = sfu;
     if (turn_ != nullptr && sfu != nullptr) {
         // Clients may relay to it (TURN in front of the SFU), on any worker's media port.
-        turn_->set_local_media_ports(static_cast<uint16_t>(sfu->port() - self_), static_cast<uint16_t>(n_workers_));
+        turn_->set_local_media_ports(static_cast<uint16_t>(sfu->port() - self_), static_cast<uint16_t>(n_workers_),
+                                     services_.transport_port_min, services_.transport_port_max);
     }
 }
 
@@ -310,6 +311,11 @@ uint32_t Stack::port_owner(uint16_t port) const noexcept {
     if (services_.media_port != 0 && port >= services_.media_port &&
         static_cast<uint32_t>(port - services_.media_port) < n_workers_) {
         return port - services_.media_port;
+    }
+    if (services_.transport_ports() && port >= services_.transport_port_min && port <= services_.transport_port_max) {
+        const uint32_t slice = (uint32_t{services_.transport_port_max} - services_.transport_port_min + 1) / n_workers_;
+        const uint32_t owner = (uint32_t{port} - services_.transport_port_min) / slice;
+        return owner < n_workers_ ? owner : UINT32_MAX;
     }
     return turn_ != nullptr ? turn_->relay_port_owner(port) : UINT32_MAX;
 }
@@ -337,7 +343,7 @@ Verdict Stack::handle_udp(Frame& f, const Eth& eth, const wire::Endpoint& local,
             return Verdict::Handoff;
         }
     }
-    if (sfu_ != nullptr && local.port == sfu_->port()) {
+    if (sfu_ != nullptr && sfu_->serves(local.port)) {
         auto* p = const_cast<std::byte*>(payload.data());  // inside the frame we own
         switch (sfu_->on_datagram(p, payload.size(), peer, local, eth.view.src, now_us())) {
         case sfu::Sfu::Outcome::Reply:
@@ -574,7 +580,7 @@ Verdict Stack::turn_emit(Frame& f, const Eth& eth, const TurnAction& act, uint64
         return udp_reply(f, eth, act.src, act.dst, turn_->reply());
     case Kind::ToPeer: {
         if (sfu_ != nullptr && turn_->is_local_media(act.dst)) {
-            if (act.dst.port == sfu_->port()) {
+            if (sfu_->serves(act.dst.port)) {
                 return turn_to_sfu(f, eth, act, now);
             }
             // Another worker's SFU: it gets the datagram as if from the client's relayed address.

@@ -373,3 +373,19 @@ TEST_CASE("Stack: with several workers, UDP to another worker's media port is ha
     fx.stack.set_owner(0, 1);
     CHECK(fx.run(to(20001)) == Verdict::ToKernel);
 }
+
+TEST_CASE("Stack: transports' own ports are steered by slice", "[dataplane][steering]") {
+    Fixture fx;
+    fx.services.media_port = 20000;
+    fx.services.transport_port_min = 30000;
+    fx.services.transport_port_max = 30099;  // two workers: 30000-30049, 30050-30099
+    fx.stack.set_owner(0, 2);
+    const auto to = [&](uint16_t port) {
+        return test::udp4_frame(kUs, kHost, kHost4, kUs4, 5000, port, test::bytes_of("\x80\x60rtp"));
+    };
+    REQUIRE(fx.run(to(30050)) == Verdict::Handoff);
+    CHECK(fx.stack.handoff_target() == 1);
+    REQUIRE(fx.run(to(30099)) == Verdict::Handoff);
+    CHECK(fx.stack.handoff_target() == 1);
+    CHECK(fx.run(to(30049)) == Verdict::ToKernel);  // its own slice (no SFU in this stack)
+}

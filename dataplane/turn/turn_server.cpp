@@ -542,8 +542,9 @@ uint32_t TurnServer::relay_port_owner(uint16_t port) const noexcept {
 }
 
 bool TurnServer::is_local_media(const wire::Endpoint& peer) const noexcept {
-    return media_port_ != 0 && peer.port >= media_port_ && peer.port - media_port_ < media_ports_ &&
-           (peer.is_v6 ? policy_.own(peer.v6) : policy_.own(peer.v4));
+    const bool sfu_port = (media_port_ != 0 && peer.port >= media_port_ && peer.port - media_port_ < media_ports_) ||
+                          (own_lo_ != 0 && peer.port >= own_lo_ && peer.port <= own_hi_);
+    return sfu_port && (peer.is_v6 ? policy_.own(peer.v6) : policy_.own(peer.v4));
 }
 
 bool TurnServer::is_hairpin(const wire::Endpoint& peer) const noexcept {

@@ -74,9 +74,12 @@ public:
     [[nodiscard]] bool is_hairpin(const wire::Endpoint& peer) const noexcept;
     /// Our own SFU media port: a valid peer (clients reach the SFU through TURN).
     /// The SFU's media ports on our addresses: `count` of them from `first` (one per worker).
-    void set_local_media_ports(uint16_t first, uint16_t count) noexcept {
+    /// Transports' own ports, when configured, are SFU ports too: [own_lo, own_hi].
+    void set_local_media_ports(uint16_t first, uint16_t count, uint16_t own_lo = 0, uint16_t own_hi = 0) noexcept {
         media_port_ = first;
         media_ports_ = count;
+        own_lo_ = own_lo;
+        own_hi_ = own_hi;
     }
     [[nodiscard]] bool is_local_media(const wire::Endpoint& peer) const noexcept;
     [[nodiscard]] ByteSpan reply() const noexcept { return ByteSpan{scratch_}.first(reply_len_); }
@@ -138,6 +141,8 @@ private:
     uint64_t stream_ = 0;  // the connection of the request being handled (0 = UDP)
     uint16_t media_port_ = 0;  // the SFU's first port on our addresses; 0 = no SFU
     uint16_t media_ports_ = 1;
+    uint16_t own_lo_ = 0;
+    uint16_t own_hi_ = 0;
     alignas(64) std::array<std::byte, 1500> scratch_{};
     std::size_t reply_len_ = 0;
 };

@@ -291,7 +291,7 @@ int run_sfu(int argc, char** argv, uint16_t port, rte_mempool* pool, const wire:
     // receive path costs no hashing at a million packets per second.
     std::vector<RxStream> rxs(static_cast<std::size_t>(n + 1) * 256);
     std::vector<uint64_t> lat_hist(64, 0);  // log2 buckets of latency in TSC ticks
-    uint64_t sent = 0, received = 0, m_sent = 0, m_recv = 0, bytes = 0, m_bytes = 0, invalid = 0;
+    uint64_t sent = 0, received = 0, m_sent = 0, m_recv = 0, bytes = 0, m_bytes = 0, invalid = 0, reordered = 0;
     const uint64_t t0 = rte_rdtsc();
     const uint64_t mstart = t0 + static_cast<uint64_t>(o.warmup * static_cast<double>(hz));
     const uint64_t mend = mstart + static_cast<uint64_t>(o.seconds * static_cast<double>(hz));
@@ -384,6 +384,8 @@ int run_sfu(int argc, char** argv, uint16_t port, rte_mempool* pool, const wire:
             } else if (const auto d = static_cast<int16_t>(seq - rs.highest); d > 0) {
                 rs.ext += static_cast<uint64_t>(d);
                 rs.highest = seq;
+            } else if (measuring) {
+                ++reordered;  // older than one already received: late (or a duplicate)
             }
             ++rs.received;
             ++received;
@@ -430,10 +432,11 @@ int run_sfu(int argc, char** argv, uint16_t port, rte_mempool* pool, const wire:
     };
     const uint32_t subs = o.rooms * o.size * (pubs_per_room - (pubs_per_room == o.size ? 1 : 0)) * (o.audio ? 2 : 1);
     std::printf("loadgen: mode=sfu rooms=%u size=%u publishers=%u suite=%s streams_out=%u streams_seen=%lu "
-                "sent_pps=%.0f fwd_pps=%.0f gbps=%.3f loss_pct=%.3f p50_us=%.0f p99_us=%.0f invalid=%lu\n",
+                "sent_pps=%.0f fwd_pps=%.0f gbps=%.3f loss_pct=%.3f reordered_pct=%.4f p50_us=%.0f p99_us=%.0f invalid=%lu\n",
                 o.rooms, o.size, pubs_per_room, o.suite.c_str(), subs, static_cast<unsigned long>(got_streams),
                 static_cast<double>(sent - m_sent) / secs, static_cast<double>(fwd) / secs,
-                static_cast<double>(bytes - m_bytes) * 8 / secs / 1e9, loss, pct(0.5), pct(0.99),
+                static_cast<double>(bytes - m_bytes) * 8 / secs / 1e9, loss,
+                fwd == 0 ? 0.0 : 100.0 * static_cast<double>(reordered) / static_cast<double>(fwd), pct(0.5), pct(0.99),
                 static_cast<unsigned long>(invalid));
     return 0;
 }

@@ -60,6 +60,13 @@ if ((WORKERS > 1)) && want four; then
   (($(counter handoff_dropped) == 0)) || fail "frames for the other worker were dropped"
   log "across $WORKERS workers: $(counter sfu_relayed) packets relayed, $(counter sfu_relay_dropped) dropped, $(counter handoff_in) frames steered"
 fi
+if [[ -n "${TERN_TEST_TRANSPORT_PORTS:-}" ]] && want four; then
+  # Every transport got a port of its own from the range (the browsers' candidates named it).
+  own=$(grep -cE '"msg":"(publisher|subscriber) created".*"udp_port":30[0-9]{3}' "$WORK/controlplane.log" || true)
+  shared=$(grep -cE '"msg":"(publisher|subscriber) created".*"udp_port":0[,}]' "$WORK/controlplane.log" || true)
+  ((own >= 20 && shared == 0)) || fail "transports on their own ports: $own, on the shared port: $shared"
+  log "$own transports on ports of their own"
+fi
 log "SFU: rtp in $(counter sfu_rtp_in), out $(counter sfu_rtp_out), nacks answered $(counter sfu_nack_resent), transport-cc feedback $(counter sfu_twcc_sent), speech changes $(counter sfu_speaking_changes)"
 
 creds=$("$TERNCTL" --socket "$CP_SOCK" turn credentials --user e2e --ttl 600 | head -1)

@@ -91,7 +91,8 @@ dataplane: {
               mac = "$US_MAC"; ipv4 = "$US4/24"; ipv6 = "$US6/64";
               gateway4 = "$CLI4"; gateway6 = "$CLI6"; } );
   exception: { enabled = true; iface = "${TAG}x"; };
-  services: { stun_port = 3478; software = "tern-it"; media_port = 20000; };
+  services: { stun_port = 3478; software = "tern-it"; media_port = 20000;
+              transport_ports = "${TERN_TEST_TRANSPORT_PORTS:-}"; };  # "": transports share the media port
   turn: { realm = "tern.test"; secrets = ["integration-secret"];
           users = ( { name = "alice"; password = "wonderland"; } );
           tcp_ports = [3478]; tls_ports = [5349];
