@@ -266,7 +266,7 @@ struct SfuSpeakingEvt {
     uint64_t id;      // the publisher's transport
     uint32_t track;
     uint8_t speaking;
-    uint8_t level;    // median -dBov of the last interval's speech (127: silence)
+    uint8_t level;    // mean -dBov of the voiced packets that decided it (127: none)
     uint16_t reserved;
 };
 

@@ -922,17 +922,23 @@ void MediaSessions::on_punt(const shm::RingMessage& m, uint64_t now_ms) {
     dtls_progress(c);
 }
 
-void MediaSessions::on_transport_up(const shm::RingMessage& m) {
-    shm::SfuTransportUpEvt e{};
+template <class Event>
+MediaSessions::Client* MediaSessions::client_of(const shm::RingMessage& m, Event& e) {
     if (m.payload.size() != sizeof e) {
-        return;
+        return nullptr;
     }
     std::memcpy(&e, m.payload.data(), sizeof e);
     auto it = by_transport_.find(e.id);
-    if (it == by_transport_.end()) {
+    return it == by_transport_.end() ? nullptr : it->second;
+}
+
+void MediaSessions::on_transport_up(const shm::RingMessage& m) {
+    shm::SfuTransportUpEvt e{};
+    Client* found = client_of(m, e);
+    if (found == nullptr) {
         return;
     }
-    Client& c = *it->second;
+    Client& c = *found;
     c.up = true;
     if (!c.ice_reported) {
         c.ice_reported = true;
@@ -945,30 +951,22 @@ void MediaSessions::on_transport_up(const shm::RingMessage& m) {
 
 void MediaSessions::on_transport_down(const shm::RingMessage& m) {
     shm::SfuTransportUpEvt e{};
-    if (m.payload.size() != sizeof e) {
-        return;
-    }
-    std::memcpy(&e, m.payload.data(), sizeof e);
-    auto it = by_transport_.find(e.id);
-    if (it == by_transport_.end()) {
+    const Client* c = client_of(m, e);
+    if (c == nullptr) {
         return;
     }
     ++n_.consent_expired;
-    log_.info("ICE consent expired: client closed", {{"client", it->second->id}});
-    drop(it->second->id, true);
+    log_.info("ICE consent expired: client closed", {{"client", c->id}});
+    drop(std::string(c->id), true);  // a copy: drop() destroys the client
 }
 
 void MediaSessions::on_speaking(const shm::RingMessage& m) {
     shm::SfuSpeakingEvt e{};
-    if (m.payload.size() != sizeof e) {
+    Client* found = client_of(m, e);
+    if (found == nullptr || !found->publisher) {
         return;
     }
-    std::memcpy(&e, m.payload.data(), sizeof e);
-    auto it = by_transport_.find(e.id);
-    if (it == by_transport_.end() || !it->second->publisher) {
-        return;
-    }
-    Client& c = *it->second;
+    Client& c = *found;
     c.speaking = e.speaking != 0;
     n_.speech_starts += c.speaking ? 1 : 0;
     log_.debug(c.speaking ? "speaking" : "stopped speaking",

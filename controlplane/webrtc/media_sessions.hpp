@@ -144,6 +144,9 @@ private:
     };
 
     Result<Client*, ClientError> find(const std::string& id, bool publisher);
+    /// The client whose transport an event names (its payload read into `e`), or null.
+    template <class Event>
+    Client* client_of(const shm::RingMessage& m, Event& e);
     /// A subscriber and its publisher (an error when either is gone).
     Result<std::pair<Client*, const Client*>, ClientError> find_subscriber(const std::string& id);
     bool install_transport(Client& c);

@@ -139,7 +139,7 @@ bool Sfu::remove_transport(uint64_t id) {
     std::vector<uint32_t> tracks;  // that lost a subscription here
     for (auto& s : subs_) {
         if (s && s->transport == slot) {
-            auto& list = subs_by_track_[s->track];
+            auto& list = tracks_[s->track].subs;
             list.erase(std::remove(list.begin(), list.end(), static_cast<uint32_t>(&s - subs_.data())), list.end());
             tracks.push_back(s->track);
             s.reset();
@@ -148,7 +148,7 @@ bool Sfu::remove_transport(uint64_t id) {
     // A relayed track with no subscription left on this lcore is no longer needed here; a
     // removed publisher's tracks are no longer relayed.
     for (uint32_t track : tracks) {
-        if (!subs_by_track_[track].empty()) {
+        if (!tracks_[track].subs.empty()) {
             continue;
         }
         for (auto p = pubs_by_layer_.begin(); p != pubs_by_layer_.end();) {
@@ -163,7 +163,7 @@ bool Sfu::remove_transport(uint64_t id) {
         }
     }
     for (uint32_t pi : transports_[slot]->pubs) {
-        relays_.erase(pubs_[pi].track);
+        tracks_[pubs_[pi].track].relay_lcores = 0;
     }
     for (auto p = pub_by_ssrc_.begin(); p != pub_by_ssrc_.end();) {
         p = pubs_[p->second].transport == slot ? pub_by_ssrc_.erase(p) : std::next(p);
@@ -199,7 +199,7 @@ bool Sfu::add_publication(uint64_t id, uint32_t ssrc, uint32_t track, int layer,
         pub.store = std::make_unique<PacketStore>(limits_.nack_slots);
     }
     pubs_.push_back(std::move(pub));
-    pubs_.back().subs = &subs_by_track_[track];
+    pubs_.back().fanout = &tracks_[track];
     bind_ssrc(*transports_[it->second], ssrc, static_cast<uint32_t>(pubs_.size() - 1));
     transports_[it->second]->pubs.push_back(static_cast<uint32_t>(pubs_.size() - 1));
     pubs_by_layer_.emplace(uint64_t{track} << 32 | static_cast<uint32_t>(layer), static_cast<uint32_t>(pubs_.size() - 1));
@@ -219,7 +219,7 @@ bool Sfu::add_rid_publication(uint64_t id, std::string_view rid, uint8_t rid_ext
         }
     }
     Publication pub{it->second, 0, track, layer, codec, clock_hz, 0, false, nullptr, std::string(rid)};
-    pub.subs = &subs_by_track_[track];
+    pub.fanout = &tracks_[track];
     if (codec != Codec::Opus) {
         pub.store = std::make_unique<PacketStore>(limits_.nack_slots);
     }
@@ -343,11 +343,10 @@ void Sfu::send_receiver_report(Transport& t, uint64_t now_us) noexcept {
 
 void Sfu::relay_sender_report(const Publication& pub, uint64_t ntp, uint32_t rtp_ts, uint64_t now_us) noexcept {
     (void)now_us;
-    auto it = subs_by_track_.find(pub.track);
-    if (it == subs_by_track_.end()) {
+    if (pub.fanout == nullptr) {
         return;
     }
-    for (uint32_t si : it->second) {
+    for (uint32_t si : pub.fanout->subs) {
         Subscription& s = *subs_[si];
         uint32_t out_ts = 0;
         if (s.layers.current() != pub.layer || !s.rewriter.map_ts(pub.ssrc, rtp_ts, out_ts)) {
@@ -403,7 +402,7 @@ bool Sfu::add_subscription(uint64_t id, uint32_t track, uint32_t out_ssrc, uint8
     Transport& t = *transports_[it->second];
     subs_.push_back(std::move(s));
     const auto index = static_cast<uint32_t>(subs_.size() - 1);
-    subs_by_track_[track].push_back(index);
+    tracks_[track].subs.push_back(index);
     t.subs[out_ssrc] = index;
     if (t.tx) {
         t.tx->reserve(2 * static_cast<uint32_t>(t.subs.size()) + 16);  // sized now, not per packet
@@ -728,15 +727,18 @@ bool Sfu::send_to(Subscription& s, const std::byte* rtp, std::size_t len, uint16
 void Sfu::forward(uint32_t pub_index, const std::byte* rtp, std::size_t len, uint16_t seq, uint32_t ts,
                   bool keyframe, uint64_t now_us) noexcept {
     const Publication& pub = pubs_[pub_index];
-    if (!relays_.empty() && pub.transport != kRemote) {
+    if (pub.fanout == nullptr) {
+        return;
+    }
+    if (pub.fanout->relay_lcores != 0 && pub.transport != kRemote) {
         Relayed r;
         r.keyframe = keyframe ? 1 : 0;
         relay_out(pub, r, ByteSpan{rtp, len});
     }
-    if (pub.subs == nullptr || pub.subs->empty()) {
+    const std::vector<uint32_t>& list = pub.fanout->subs;
+    if (list.empty()) {
         return;
     }
-    const std::vector<uint32_t>& list = *pub.subs;
     bool want_key = false;
     for (uint32_t si : list) {
         Subscription& s = *subs_[si];
@@ -918,7 +920,7 @@ Sfu::Outcome Sfu::on_rtcp(Transport& t, std::byte* p, std::size_t len, uint64_t 
                 pub.rx.last_sr = static_cast<uint32_t>(ntp >> 16);
                 pub.rx.last_sr_us = now_us == 0 ? 1 : now_us;
                 relay_sender_report(pub, ntp, load_u32be(pkt.body.data() + 8), now_us);
-                if (!relays_.empty()) {
+                if (pub.fanout != nullptr && pub.fanout->relay_lcores != 0) {
                     Relayed r;
                     r.kind = Relayed::Kind::SenderReport;
                     r.ntp = ntp;
@@ -1083,12 +1085,9 @@ bool Sfu::set_relay(uint32_t track, uint32_t lcore, bool on) {
     }
     const uint64_t bit = uint64_t{1} << lcore;
     if (on) {
-        relays_[track] |= bit;
-    } else if (auto it = relays_.find(track); it != relays_.end()) {
-        it->second &= ~bit;
-        if (it->second == 0) {
-            relays_.erase(it);
-        }
+        tracks_[track].relay_lcores |= bit;
+    } else if (auto it = tracks_.find(track); it != tracks_.end()) {
+        it->second.relay_lcores &= ~bit;
     }
     return true;
 }
@@ -1113,7 +1112,7 @@ bool Sfu::add_remote_publication(uint32_t track, int layer, Codec codec, uint32_
     }
     Publication pub{kRemote, 0, track, layer, codec, clock_hz, 0, false, nullptr};
     pub.remote_lcore = from_lcore;
-    pub.subs = &subs_by_track_[track];
+    pub.fanout = &tracks_[track];
     if (codec != Codec::Opus) {
         pub.store = std::make_unique<PacketStore>(limits_.nack_slots);  // NACKs are answered here
     }
@@ -1123,8 +1122,7 @@ bool Sfu::add_remote_publication(uint32_t track, int layer, Codec codec, uint32_
 }
 
 void Sfu::relay_out(const Publication& pub, const Relayed& proto, ByteSpan rtp) noexcept {
-    auto it = relays_.find(pub.track);
-    if (it == relays_.end()) {
+    if (pub.fanout == nullptr || pub.fanout->relay_lcores == 0) {
         return;
     }
     Relayed r = proto;
@@ -1133,7 +1131,7 @@ void Sfu::relay_out(const Publication& pub, const Relayed& proto, ByteSpan rtp) 
     r.layer = pub.layer;
     r.ssrc = pub.ssrc;
     r.from = lcore_;
-    for (uint64_t mask = it->second; mask != 0; mask &= mask - 1) {
+    for (uint64_t mask = pub.fanout->relay_lcores; mask != 0; mask &= mask - 1) {
         const auto lcore = static_cast<uint32_t>(std::countr_zero(mask));
         if (sink_.relay(lcore, r, rtp)) {
             count(Counter::SfuRelayed);

@@ -246,6 +246,12 @@ private:
         };
         std::vector<Meta> meta;
     };
+    /// Where a track's packets go: subscriptions on this lcore and other lcores it is relayed
+    /// to. Entries are never erased (publications point at them).
+    struct TrackFanout {
+        std::vector<uint32_t> subs;  // indices into subs_
+        uint64_t relay_lcores = 0;   // bit mask
+    };
     static constexpr uint32_t kGone = UINT32_MAX;  // a publication whose transport was removed
     static constexpr uint32_t kRemote = UINT32_MAX - 1;  // published on another lcore, relayed here
     struct Publication {
@@ -282,7 +288,7 @@ private:
             uint64_t last_sr_us = 0;
         } rx;
         uint32_t remote_lcore = 0;  // kRemote: the lcore it is published on
-        std::vector<uint32_t>* subs = nullptr;  // subs_by_track_'s list for its track (node-stable)
+        TrackFanout* fanout = nullptr;  // its track's entry in tracks_ (node-stable)
     };
     struct Subscription {
         uint32_t transport = 0;
@@ -361,8 +367,7 @@ private:
     std::unordered_map<uint32_t, uint32_t> pub_by_ssrc_;
     std::unordered_multimap<uint64_t, uint32_t> pubs_by_layer_;  // (track << 32 | layer) -> publications
     std::vector<std::unique_ptr<Subscription>> subs_;
-    std::unordered_map<uint32_t, std::vector<uint32_t>> subs_by_track_;
-    std::unordered_map<uint32_t, uint64_t> relays_;  // track -> lcores (bit mask) that get its packets
+    std::unordered_map<uint32_t, TrackFanout> tracks_;
     uint32_t lcore_ = 0;  // this engine's lcore (for what it relays)
     alignas(64) std::array<std::byte, 512> scratch_{};
     std::size_t reply_len_ = 0;

@@ -67,6 +67,25 @@ struct TestSink final : sfu::MediaSink {
     void transport_up(uint64_t id, const Endpoint& remote, bool is_up) noexcept override {
         (is_up ? up : down).emplace_back(id, remote);
     }
+    std::vector<std::tuple<uint64_t, uint32_t, bool, uint8_t>> speech;  // speaking() calls
+    void speaking(uint64_t id, uint32_t track, bool on, uint8_t level) noexcept override {
+        speech.emplace_back(id, track, on, level);
+    }
+    /// What the engine relays to other lcores (the worker's rings, here a list).
+    struct Relay {
+        uint32_t lcore;
+        sfu::Relayed r;
+        test::Bytes rtp;
+    };
+    std::vector<Relay> relayed;
+    bool refuse_relay = false;  // a full ring
+    bool relay(uint32_t lcore, const sfu::Relayed& r, tern::ByteSpan rtp) noexcept override {
+        if (refuse_relay) {
+            return false;
+        }
+        relayed.push_back(Relay{lcore, r, test::Bytes(rtp.begin(), rtp.end())});
+        return true;
+    }
 };
 
 /// One WebRTC client: its address, ICE credentials and SRTP contexts for both directions.
@@ -450,12 +469,13 @@ TEST_CASE("SFU behind TURN: the relay hands packets to the SFU inside the data p
 namespace {
 
 /// RTP with an RFC 8285 one-byte extension block carrying `rid` as element `ext_id`, SRTP'd.
-test::Bytes rid_packet(const Client& c, uint32_t ssrc, uint16_t seq, uint32_t ts, uint8_t ext_id,
-                       const std::string& rid, const test::Bytes& payload) {
+/// An SRTP packet with one-byte header extension elements (id, data).
+test::Bytes ext_packet(const Client& c, uint32_t ssrc, uint16_t seq, uint32_t ts,
+                       const std::vector<std::pair<uint8_t, test::Bytes>>& elements, const test::Bytes& payload) {
     test::Bytes ext;
-    ext.push_back(std::byte(static_cast<uint8_t>(ext_id << 4 | (rid.size() - 1))));
-    for (char ch : rid) {
-        ext.push_back(std::byte(static_cast<uint8_t>(ch)));
+    for (const auto& [id, data] : elements) {
+        ext.push_back(std::byte(static_cast<uint8_t>(id << 4 | (data.size() - 1))));
+        ext.insert(ext.end(), data.begin(), data.end());
     }
     while (ext.size() % 4 != 0) {
         ext.push_back(std::byte{0});
@@ -473,6 +493,13 @@ test::Bytes rid_packet(const Client& c, uint32_t ssrc, uint16_t seq, uint32_t ts
     REQUIRE(c.tx->protect_rtp(p.data(), len, p.size(), n) == srtp::Status::Ok);
     p.resize(n);
     return p;
+}
+
+test::Bytes u16(uint16_t v) { return test::Bytes{std::byte(static_cast<uint8_t>(v >> 8)), std::byte(static_cast<uint8_t>(v))}; }
+
+test::Bytes rid_packet(const Client& c, uint32_t ssrc, uint16_t seq, uint32_t ts, uint8_t ext_id,
+                       const std::string& rid, const test::Bytes& payload) {
+    return ext_packet(c, ssrc, seq, ts, {{ext_id, test::bytes_of(rid)}}, payload);
 }
 
 }  // namespace
@@ -764,38 +791,6 @@ TEST_CASE("SFU: NACKs answered as RTX (RFC 4588) when negotiated", "[sfu][stack]
     CHECK(h.count(shm::Counter::SfuNackResent) == 2);
 }
 
-namespace {
-
-/// An SRTP packet with one-byte header extension elements (id, data).
-test::Bytes ext_packet(const Client& c, uint32_t ssrc, uint16_t seq, uint32_t ts,
-                       const std::vector<std::pair<uint8_t, test::Bytes>>& elements, const test::Bytes& payload) {
-    test::Bytes ext;
-    for (const auto& [id, data] : elements) {
-        ext.push_back(std::byte(static_cast<uint8_t>(id << 4 | (data.size() - 1))));
-        ext.insert(ext.end(), data.begin(), data.end());
-    }
-    while (ext.size() % 4 != 0) {
-        ext.push_back(std::byte{0});
-    }
-    test::Bytes p = test::hex("90600000 00000000 00000000 bede0000");
-    store_u16be(p.data() + 2, seq);
-    store_u32be(p.data() + 4, ts);
-    store_u32be(p.data() + 8, ssrc);
-    store_u16be(p.data() + 14, static_cast<uint16_t>(ext.size() / 4));
-    p.insert(p.end(), ext.begin(), ext.end());
-    p.insert(p.end(), payload.begin(), payload.end());
-    const std::size_t len = p.size();
-    p.resize(len + 32);
-    std::size_t n = 0;
-    REQUIRE(c.tx->protect_rtp(p.data(), len, p.size(), n) == srtp::Status::Ok);
-    p.resize(n);
-    return p;
-}
-
-test::Bytes u16(uint16_t v) { return test::Bytes{std::byte(static_cast<uint8_t>(v >> 8)), std::byte(static_cast<uint8_t>(v))}; }
-
-}  // namespace
-
 TEST_CASE("SFU: transport-cc feedback to a publisher", "[sfu][stack][twcc]") {
     Harness h;
     Client pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
@@ -898,23 +893,7 @@ TEST_CASE("SFU: transport-cc feedback to a publisher", "[sfu][stack][twcc]") {
 
 TEST_CASE("SFU: speech start and stop from a publisher's audio levels (RFC 6464)", "[sfu][stack][audio-level]") {
     Harness h;
-    struct Sink final : sfu::MediaSink {
-        TestSink* inner;
-        std::vector<std::tuple<uint64_t, uint32_t, bool, uint8_t>> events;
-        explicit Sink(TestSink* i) : inner(i) {}
-        bool alloc(Buf& b) noexcept override { return inner->alloc(b); }
-        void send(Buf& b, std::size_t len, const MacAddr& mac, const Endpoint& src, const Endpoint& dst) noexcept override {
-            inner->send(b, len, mac, src, dst);
-        }
-        void discard(Buf& b) noexcept override { inner->discard(b); }
-        bool punt(uint64_t id, tern::ByteSpan d) noexcept override { return inner->punt(id, d); }
-        void transport_up(uint64_t id, const Endpoint& r, bool up) noexcept override { inner->transport_up(id, r, up); }
-        void speaking(uint64_t id, uint32_t track, bool on, uint8_t level) noexcept override {
-            events.emplace_back(id, track, on, level);
-        }
-    } sink{&h.sink};
-    h.sfu = std::make_unique<sfu::Sfu>(kSfu.port, sfu::SfuLimits{}, *h.counters, sink);
-    h.stack->set_sfu(h.sfu.get());
+    auto& sink = h.sink;
     Client pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
     REQUIRE(h.sfu->add_transport(1, pub.sfu_ufrag, pub.pwd));
     REQUIRE(h.sfu->set_keys(1, pub.to_sfu, pub.from_sfu));
@@ -935,69 +914,36 @@ TEST_CASE("SFU: speech start and stop from a publisher's audio levels (RFC 6464)
         }
     };
     talk(127, 600);  // silence: nothing
-    CHECK(sink.events.empty());
+    CHECK(sink.speech.empty());
     talk(30, 1200);  // speech at -30 dBov
-    REQUIRE(sink.events.size() == 1);
-    CHECK(std::get<0>(sink.events[0]) == 1);
-    CHECK(std::get<1>(sink.events[0]) == 4);
-    CHECK(std::get<2>(sink.events[0]));
-    CHECK(std::get<3>(sink.events[0]) == 30);
+    REQUIRE(sink.speech.size() == 1);
+    CHECK(std::get<0>(sink.speech[0]) == 1);
+    CHECK(std::get<1>(sink.speech[0]) == 4);
+    CHECK(std::get<2>(sink.speech[0]));
+    CHECK(std::get<3>(sink.speech[0]) == 30);
     talk(45, 300);  // quieter speech, then a short pause: still speaking (hysteresis)
     talk(127, 100);
-    CHECK(sink.events.size() == 1);
+    CHECK(sink.speech.size() == 1);
     talk(127, 1200);  // silence
-    REQUIRE(sink.events.size() == 2);
-    CHECK_FALSE(std::get<2>(sink.events[1]));
+    REQUIRE(sink.speech.size() == 2);
+    CHECK_FALSE(std::get<2>(sink.speech[1]));
     talk(20, 1200);
-    REQUIRE(sink.events.size() == 3);
-    CHECK(std::get<2>(sink.events[2]));
+    REQUIRE(sink.speech.size() == 3);
+    CHECK(std::get<2>(sink.speech[2]));
     // Packets stop (muted, or DTX): the sweep ends the speech.
     h.now += 2'000'000;
     h.sfu->expire(h.now);
-    REQUIRE(sink.events.size() == 4);
-    CHECK_FALSE(std::get<2>(sink.events[3]));
+    REQUIRE(sink.speech.size() == 4);
+    CHECK_FALSE(std::get<2>(sink.speech[3]));
     CHECK(h.count(shm::Counter::SfuSpeakingChanges) == 4);
 }
-
-namespace {
-
-/// An engine's sink that keeps what it relays to other lcores (the worker's rings, here a list).
-struct RelaySink final : sfu::MediaSink {
-    TestSink* inner;
-    struct Msg {
-        uint32_t lcore;
-        sfu::Relayed r;
-        test::Bytes rtp;
-    };
-    std::vector<Msg> relayed;
-    bool refuse = false;  // a full ring
-    explicit RelaySink(TestSink* i) : inner(i) {}
-    bool alloc(Buf& b) noexcept override { return inner->alloc(b); }
-    void send(Buf& b, std::size_t len, const MacAddr& mac, const Endpoint& src, const Endpoint& dst) noexcept override {
-        inner->send(b, len, mac, src, dst);
-    }
-    void discard(Buf& b) noexcept override { inner->discard(b); }
-    bool punt(uint64_t id, tern::ByteSpan d) noexcept override { return inner->punt(id, d); }
-    void transport_up(uint64_t id, const Endpoint& r, bool up) noexcept override { inner->transport_up(id, r, up); }
-    bool relay(uint32_t lcore, const sfu::Relayed& r, tern::ByteSpan rtp) noexcept override {
-        if (refuse) {
-            return false;
-        }
-        relayed.push_back(Msg{lcore, r, test::Bytes(rtp.begin(), rtp.end())});
-        return true;
-    }
-};
-
-}  // namespace
 
 TEST_CASE("SFU across lcores: plaintext relayed once, NACK, PLI and SR across", "[sfu][stack][relay]") {
     // Lcore 0 holds the publisher and a local subscriber; lcore 1 a subscriber of the same track.
     Harness a;
     Harness b;
-    RelaySink sink_a{&a.sink};
-    RelaySink sink_b{&b.sink};
-    a.sfu = std::make_unique<sfu::Sfu>(kSfu.port, sfu::SfuLimits{}, *a.counters, sink_a, 0);
-    a.stack->set_sfu(a.sfu.get());
+    TestSink& sink_a = a.sink;
+    TestSink& sink_b = b.sink;
     b.sfu = std::make_unique<sfu::Sfu>(kSfu.port, sfu::SfuLimits{}, *b.counters, sink_b, 1);
     b.stack->set_sfu(b.sfu.get());
     Client pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
@@ -1136,11 +1082,11 @@ TEST_CASE("SFU across lcores: plaintext relayed once, NACK, PLI and SR across", 
     }
 
     // A full ring drops (counted); the subscriber leaving lcore 1 ends its relayed track there.
-    sink_a.refuse = true;
+    sink_a.refuse_relay = true;
     a.now += 33'000;
     REQUIRE(a.deliver(pub, kSfu, pub.srtp(0xC0, 504, 21000, inter), out) == dp::Verdict::Consumed);
     CHECK(a.count(shm::Counter::SfuRelayDropped) == 1);
-    sink_a.refuse = false;
+    sink_a.refuse_relay = false;
     REQUIRE(b.sfu->remove_transport(2));
     a.now += 33'000;
     REQUIRE(a.deliver(pub, kSfu, pub.srtp(0xC0, 505, 24000, inter), out) == dp::Verdict::Consumed);

@@ -346,22 +346,7 @@ Verdict Stack::handle_udp(Frame& f, const Eth& eth, const wire::Endpoint& local,
     if (sfu_ != nullptr && sfu_->serves(local.port)) {
         auto* p = const_cast<std::byte*>(payload.data());  // inside the frame we own
         switch (sfu_->on_datagram(p, payload.size(), peer, local, eth.view.src, now_us())) {
-        case sfu::Sfu::Outcome::Reply:
-            if (turn_ != nullptr && turn_->is_hairpin(peer)) {
-                // The client reached us through another worker's relay (handed over): the
-                // answer goes back there, not to the wire.
-                const uint32_t owner = port_owner(peer.port);
-                const ByteSpan r = sfu_->reply();
-                std::byte* const begin = f.data - f.headroom;
-                constexpr std::size_t kFront = 128;
-                if (owner == UINT32_MAX || owner == self_ || begin + kFront + r.size() > f.data + f.room) {
-                    count(Counter::TurnDropNoAllocation);
-                    return Verdict::Drop;
-                }
-                std::memmove(begin + kFront, r.data(), r.size());
-                return handoff_udp(f, begin + kFront, r.size(), local, peer, owner);
-            }
-            return udp_reply(f, eth, local, peer, sfu_->reply());
+        case sfu::Sfu::Outcome::Reply: return udp_reply(f, eth, local, peer, sfu_->reply());
         case sfu::Sfu::Outcome::Consumed: return Verdict::Consumed;
         case sfu::Sfu::Outcome::Drop: return Verdict::Drop;
         }
@@ -421,6 +406,15 @@ Verdict Stack::udp_reply(Frame& f, const Eth& eth, const wire::Endpoint& local,
         wire::udp_fill_checksum_v4(datagram, local.v4, peer.v4);
     }
     f.len = static_cast<uint32_t>(need);
+    if (n_workers_ > 1 && turn_ != nullptr && turn_->is_hairpin(peer)) {
+        // An answer to one of our relayed addresses (a client behind another worker's TURN
+        // allocation, its datagram handed over): that worker sends it on, not the wire.
+        const uint32_t owner = port_owner(peer.port);
+        if (owner != UINT32_MAX && owner != self_) {
+            handoff_to_ = owner;
+            return Verdict::Handoff;
+        }
+    }
     return Verdict::Transmit;
 }
 
