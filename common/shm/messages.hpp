@@ -9,7 +9,7 @@
 namespace tern::shm {
 
 inline constexpr uint32_t kChannelMagic = 0x4e524554;  // "TERN" little-endian
-inline constexpr uint32_t kSchemaVersion = 13;
+inline constexpr uint32_t kSchemaVersion = 14;
 
 // ---- unix socket handshake ------------------------------------------------------------
 
@@ -213,7 +213,8 @@ struct SfuPublicationCmd {
     uint8_t twcc_ext;   // transport-wide sequence number extension id on this transport (0: none)
     uint8_t level_ext;  // audio level extension id (RFC 6464) on this transport (0: none)
     uint8_t from_worker;  // non-zero: published on worker from_worker - 1, relayed here (id unused)
-    uint8_t reserved[2];
+    uint8_t cvo_ext;      // video orientation extension id (3GPP CVO) on this transport (0: none)
+    uint8_t reserved;
     char rid[16];
 };
 

@@ -1,5 +1,7 @@
 #include "common/wire/rtp.hpp"
 
+#include <cstring>
+
 namespace tern::wire {
 
 bool parse_rtp(ByteSpan p, RtpView& v, Error& why) noexcept {
@@ -89,6 +91,99 @@ bool find_rtp_extension(const RtpView& v, uint8_t want, ByteSpan& out) noexcept 
         i += len;
     }
     return false;
+}
+
+std::size_t remap_rtp_extensions(std::byte* e, std::size_t size, uint16_t profile, const RtpExtMap& map) noexcept {
+    const bool two = is_rtp_ext_two_byte(profile);
+    if (!two && profile != kRtpExtOneByte) {
+        std::memset(e, 0, size);
+        return 0;
+    }
+    std::size_t kept = 0;
+    std::size_t i = 0;
+    while (i < size) {
+        const uint8_t b = std::to_integer<uint8_t>(e[i]);
+        if (b == 0) {
+            ++i;
+            continue;
+        }
+        uint8_t id = 0;
+        std::size_t head = 1;
+        std::size_t len = 0;
+        if (two) {
+            if (i + 2 > size) {
+                break;
+            }
+            id = b;
+            head = 2;
+            len = std::to_integer<uint8_t>(e[i + 1]);
+        } else {
+            id = b >> 4;
+            len = (b & 0x0f) + 1u;
+            if (id == 15) {
+                break;
+            }
+        }
+        if (i + head + len > size) {
+            break;
+        }
+        const uint8_t to = map.map(id);
+        if (to != 0 && (two || to <= 14)) {
+            e[i] = two ? std::byte{to} : std::byte(static_cast<uint8_t>(to << 4 | (b & 0x0f)));
+            ++kept;
+        } else {
+            std::memset(e + i, 0, head + len);
+        }
+        i += head + len;
+    }
+    if (i < size) {
+        std::memset(e + i, 0, size - i);
+    }
+    return kept;
+}
+
+std::size_t write_forward_header(std::byte* dst, std::size_t room, const std::byte* src, std::size_t hl,
+                                 uint8_t abs_id, uint32_t abs_value) noexcept {
+    if (hl < kRtpHeaderLen) {
+        return 0;
+    }
+    const uint8_t b0 = std::to_integer<uint8_t>(src[0]);
+    const std::size_t fixed = kRtpHeaderLen + 4u * (b0 & 0x0f);
+    const bool has_block = (b0 & 0x10) != 0;
+    if (has_block ? fixed + 4 > hl || fixed + 4 + 4u * load_u16be(src + fixed + 2) != hl : fixed != hl) {
+        return 0;
+    }
+    const uint16_t profile = has_block ? load_u16be(src + fixed) : kRtpExtOneByte;
+    const bool two = is_rtp_ext_two_byte(profile);
+    if (abs_id == 0 || (!two && (profile != kRtpExtOneByte || abs_id > 14))) {
+        if (room < hl) {
+            return 0;
+        }
+        std::memcpy(dst, src, hl);
+        return hl;
+    }
+    const std::size_t data = has_block ? hl - fixed - 4 : 0;
+    const std::size_t padded = (data + (two ? 5 : 4) + 3) & ~std::size_t{3};
+    const std::size_t out = fixed + 4 + padded;
+    if (room < out) {
+        return 0;
+    }
+    std::memcpy(dst, src, has_block ? hl : fixed);
+    dst[0] = std::byte(b0 | 0x10);
+    store_u16be(dst + fixed, profile);
+    store_u16be(dst + fixed + 2, static_cast<uint16_t>(padded / 4));
+    std::byte* w = dst + fixed + 4 + data;
+    if (two) {
+        *w++ = std::byte{abs_id};
+        *w++ = std::byte{3};
+    } else {
+        *w++ = std::byte(static_cast<uint8_t>(abs_id << 4 | 2));
+    }
+    *w++ = std::byte(static_cast<uint8_t>(abs_value >> 16));
+    *w++ = std::byte(static_cast<uint8_t>(abs_value >> 8));
+    *w++ = std::byte(static_cast<uint8_t>(abs_value));
+    std::memset(w, 0, static_cast<std::size_t>(dst + out - w));
+    return out;
 }
 
 bool parse_rtcp_ssrc(ByteSpan p, uint32_t& ssrc, Error& why) noexcept {

@@ -117,3 +117,87 @@ TEST_CASE("RTP: malformed headers are refused with a reason", "[wire][rtp]") {
     CHECK_FALSE(parse_rtcp_ssrc(test::hex("41c80001 4d617273"), ssrc, why));
     CHECK(why == Error::BadVersion);
 }
+
+namespace {
+/// remap_rtp_extensions on a copy of the extension block of `packet`; the block's bytes after.
+test::Bytes remapped(const test::Bytes& packet, const RtpExtMap& map, std::size_t& kept) {
+    test::Bytes p = packet;
+    RtpView v;
+    Error why{};
+    REQUIRE(parse_rtp(p, v, why));
+    const auto off = static_cast<std::size_t>(v.ext_data.data() - p.data());
+    kept = remap_rtp_extensions(p.data() + off, v.ext_data.size(), v.ext_profile, map);
+    return test::Bytes(p.begin() + static_cast<std::ptrdiff_t>(off), p.begin() + static_cast<std::ptrdiff_t>(off + v.ext_data.size()));
+}
+
+test::Bytes forward_header(const test::Bytes& header, uint8_t id, uint32_t value, std::size_t room = 64) {
+    test::Bytes out(room);
+    const std::size_t n = write_forward_header(out.data(), room, header.data(), header.size(), id, value);
+    out.resize(n);
+    return out;
+}
+}  // namespace
+
+TEST_CASE("RTP: a sender's extension ids mapped to the receiver's, the rest turned into padding", "[wire][rtp]") {
+    RtpExtMap map;
+    REQUIRE(map.add(1, 3));
+    REQUIRE(map.add(200, 9));
+    REQUIRE(map.add(4, 20));  // beyond the one-byte form
+    CHECK_FALSE(map.add(0, 1));
+    std::size_t kept = 0;
+    // One-byte: audio level (id 1) kept as id 3; id 2 (3 bytes) removed; the block keeps its size.
+    CHECK(remapped(test::hex("900f1235 decafbad cafebabe bede0002 10ff0022 01020300 abab"), map, kept) ==
+          test::hex("30ff0000 00000000"));
+    CHECK(kept == 1);
+    // Two-byte: id 5 removed, id 200 (empty) becomes 9.
+    CHECK(remapped(test::hex("900f1236 decafbad cafebabe 10000002 05020002 c8000000 ab"), map, kept) ==
+          test::hex("00000000 09000000"));
+    CHECK(kept == 1);
+    // A one-byte element mapped past id 14 cannot be written: removed.
+    CHECK(remapped(test::hex("900f1236 decafbad cafebabe bede0001 40aa0000"), map, kept) == test::hex("00000000"));
+    CHECK(kept == 0);
+    // Malformed: an element running past the block, the reserved id 15 (the rest is zeroed), and
+    // another profile (all of it zeroed).
+    CHECK(remapped(test::hex("900f1237 decafbad cafebabe bede0001 1f010203 ab"), map, kept) == test::hex("00000000"));
+    CHECK(remapped(test::hex("900f1237 decafbad cafebabe bede0001 10aaf0cc ab"), map, kept) == test::hex("30aa0000"));
+    CHECK(kept == 1);
+    CHECK(remapped(test::hex("900f1237 decafbad cafebabe abcd0001 10ff0000 ab"), map, kept) == test::hex("00000000"));
+    CHECK(remapped(test::hex("900f1237 decafbad cafebabe 10000001 01050000"), map, kept) == test::hex("00000000"));
+}
+
+TEST_CASE("RTP: abs-send-time appended to a forwarded header", "[wire][rtp]") {
+    CHECK(ext::abs_send_time(1'500'000) == 0x060000);       // 1.5 s in 6.18 fixed point
+    CHECK(ext::abs_send_time(64'250'000) == 0x010000);      // modulo 64 s
+    CHECK(ext::abs_send_time(63'999'999) == 0xffffff);
+    // No block: a one-byte block is added.
+    CHECK(forward_header(test::hex("800f1237 decafbad cafebabe"), 2, 0x123456) ==
+          test::hex("900f1237 decafbad cafebabe bede0001 22123456"));
+    // CSRCs stay in front of it.
+    CHECK(forward_header(test::hex("810f1237 decafbad cafebabe 11111111"), 2, 0x123456) ==
+          test::hex("910f1237 decafbad cafebabe 11111111 bede0001 22123456"));
+    // One-byte block: appended after its elements.
+    CHECK(forward_header(test::hex("900f1237 decafbad cafebabe bede0001 30ff0000"), 2, 0xabcdef) ==
+          test::hex("900f1237 decafbad cafebabe bede0002 30ff0000 22abcdef"));
+    // Two-byte block: a two-byte element, padded.
+    CHECK(forward_header(test::hex("900f1237 decafbad cafebabe 10000001 09000000"), 2, 0x123456) ==
+          test::hex("900f1237 decafbad cafebabe 10000003 09000000 02031234 56000000"));
+    // Another profile, or no id: copied as it is.
+    CHECK(forward_header(test::hex("900f1237 decafbad cafebabe abcd0001 10ff0000"), 2, 1) ==
+          test::hex("900f1237 decafbad cafebabe abcd0001 10ff0000"));
+    CHECK(forward_header(test::hex("800f1237 decafbad cafebabe"), 0, 1) == test::hex("800f1237 decafbad cafebabe"));
+    // The result parses and carries the value.
+    const auto out = forward_header(test::hex("900f1237 decafbad cafebabe bede0001 30ff0000"), 2, 0x010203);
+    RtpView v;
+    Error why{};
+    REQUIRE(parse_rtp(out, v, why));
+    ByteSpan e;
+    REQUIRE(find_rtp_extension(v, 2, e));
+    CHECK(test::Bytes(e.begin(), e.end()) == test::hex("010203"));
+    REQUIRE(find_rtp_extension(v, 3, e));
+    CHECK(test::Bytes(e.begin(), e.end()) == test::hex("ff"));
+    // No room, or a length that is not the header's: nothing written.
+    CHECK(forward_header(test::hex("800f1237 decafbad cafebabe"), 2, 1, 19).empty());
+    CHECK(forward_header(test::hex("900f1237 decafbad cafebabe bede0002 30ff0000"), 2, 1).empty());
+    CHECK(forward_header(test::hex("800f1237 decafbad cafebabe 00"), 2, 1).empty());
+    CHECK(forward_header(test::hex("800f12"), 2, 1).empty());
+}

@@ -10,12 +10,6 @@ namespace tern::cp {
 
 namespace {
 
-constexpr std::string_view kExtMid = "urn:ietf:params:rtp-hdrext:sdes:mid";
-constexpr std::string_view kExtAudioLevel = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
-constexpr std::string_view kExtTransportCc = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
-constexpr std::string_view kExtRid = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
-constexpr std::string_view kExtRepairedRid = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id";
-
 bool iequal(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
                return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
@@ -333,8 +327,11 @@ Result<RemoteDescription, std::string> read_offer(const sdp::Session& offer, con
             }
             std::string_view uri = v.substr(sp + 1);
             uri = uri.substr(0, uri.find(' '));
-            const bool take = uri == kExtMid || uri == kExtTransportCc || (r.kind == MediaKind::Audio && uri == kExtAudioLevel) ||
-                              (!r.rids.empty() && (uri == kExtRid || uri == kExtRepairedRid));
+            namespace x = wire::ext;
+            const bool take = uri == x::kMidUri || uri == x::kTransportCcUri ||
+                              (r.kind == MediaKind::Audio && uri == x::kAudioLevelUri) ||
+                              (r.kind == MediaKind::Video && uri == x::kVideoOrientationUri) ||
+                              (!r.rids.empty() && (uri == x::kRtpStreamIdUri || uri == x::kRepairedRtpStreamIdUri));
             if (take) {
                 r.extensions.push_back(Extension{static_cast<uint8_t>(id), std::string(uri)});
             }
@@ -438,6 +435,16 @@ std::string write_subscriber_offer(const std::vector<OutgoingTrack>& tracks, con
           << "c=IN IP4 0.0.0.0\r\n"
           << "a=mid:" << t.mid << "\r\n";
         transport_lines(o, local, "actpass");
+        // The ids the data plane writes (wire::ext): the publisher's audio level and video
+        // orientation, and tern's own send time on this leg (receive-side estimation, REMB).
+        namespace x = wire::ext;
+        if (t.kind == MediaKind::Audio) {
+            o << "a=extmap:" << unsigned{x::kOutAudioLevel} << ' ' << x::kAudioLevelUri << "\r\n";
+        }
+        o << "a=extmap:" << unsigned{x::kOutAbsSendTime} << ' ' << x::kAbsSendTimeUri << "\r\n";
+        if (t.kind == MediaKind::Video) {
+            o << "a=extmap:" << unsigned{x::kOutVideoOrientation} << ' ' << x::kVideoOrientationUri << "\r\n";
+        }
         o << "a=sendonly\r\n"
           << "a=msid:" << t.stream_id << ' ' << t.track_id << "\r\n"
           << "a=rtcp-mux\r\n"

@@ -9,6 +9,7 @@
 
 #include "common/result.hpp"
 #include "common/sdp/sdp.hpp"
+#include "common/wire/rtp.hpp"
 
 #include <cstdint>
 #include <string>
@@ -37,9 +38,10 @@ struct Extension {
     std::string uri;
 };
 
-inline constexpr const char* kTransportCcUri = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
-inline constexpr const char* kAudioLevelUri = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
-inline constexpr const char* kRtpStreamIdUri = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
+using wire::ext::kAudioLevelUri;
+using wire::ext::kRtpStreamIdUri;
+using wire::ext::kTransportCcUri;
+using wire::ext::kVideoOrientationUri;
 
 
 /// One m-section of a remote description, as tern understood it.

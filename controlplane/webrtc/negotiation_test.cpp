@@ -101,6 +101,12 @@ TEST_CASE("negotiation: Chromium's audio+video+data offer to a publisher", "[sdp
     // tern answers publishers with transport-cc feedback: the extension is kept.
     CHECK(has_line(answer, "a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"));
     CHECK_FALSE(has_line(answer, "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"));
+    // Video orientation is taken from the publisher's video (subscribers get it under tern's id).
+    CHECK(a.media[1].attrs("extmap") ==
+          std::vector<std::string_view>{"13 urn:3gpp:video-orientation",
+                                        "3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01",
+                                        "4 urn:ietf:params:rtp-hdrext:sdes:mid"});
+    CHECK(extension_id(video, kVideoOrientationUri) == 13);
 
     // Data channels when enabled.
     CodecPreferences dc;
@@ -204,6 +210,12 @@ TEST_CASE("negotiation: tern's offer to a subscriber and the browser's answer", 
     CHECK(o.media[0].formats == std::vector<std::string>{"111"});
     CHECK(o.media[1].attr("msid") == "pub1 video1");
     CHECK(has_line(offer, "a=rtpmap:111 opus/48000/2"));
+    // The extension ids the data plane writes for subscribers.
+    CHECK(o.media[0].attrs("extmap") ==
+          std::vector<std::string_view>{"1 urn:ietf:params:rtp-hdrext:ssrc-audio-level",
+                                        "2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"});
+    CHECK(o.media[1].attrs("extmap") == std::vector<std::string_view>{"2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time",
+                                                                      "3 urn:3gpp:video-orientation"});
     const auto with_dc = parsed(write_subscriber_offer(tracks, local(), "2"));
     CHECK(with_dc.attr("group") == "BUNDLE 0 1 2");
     REQUIRE(with_dc.media.size() == 3);

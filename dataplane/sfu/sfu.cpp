@@ -428,7 +428,7 @@ bool Sfu::set_target_layer(uint64_t id, uint32_t out_ssrc, int layer) {
     return true;
 }
 
-bool Sfu::set_extensions(uint64_t id, uint8_t twcc_ext, uint8_t level_ext) {
+bool Sfu::set_extensions(uint64_t id, uint8_t twcc_ext, uint8_t level_ext, uint8_t cvo_ext) {
     auto it = by_id_.find(id);
     if (it == by_id_.end()) {
         return false;
@@ -441,6 +441,9 @@ bool Sfu::set_extensions(uint64_t id, uint8_t twcc_ext, uint8_t level_ext) {
     }
     t.twcc_ext = twcc_ext;
     t.level_ext = level_ext;
+    t.out_ext = {};
+    (void)t.out_ext.add(level_ext, wire::ext::kOutAudioLevel);
+    (void)t.out_ext.add(cvo_ext, wire::ext::kOutVideoOrientation);
     return true;
 }
 
@@ -680,6 +683,11 @@ Sfu::Outcome Sfu::on_rtp(Transport& t, std::byte* p, std::size_t len, uint64_t n
     if (pub.codec == Codec::Opus && t.level_ext != 0) {
         note_level(t, pub, v, now_us);
     }
+    if (v.extension) {
+        // Subscribers get the elements they can use, with the ids tern offered them; the rest
+        // (mid, rid, the publisher's transport-wide numbers...) is removed here, once.
+        (void)wire::remap_rtp_extensions(p + (v.ext_data.data() - p), v.ext_data.size(), v.ext_profile, t.out_ext);
+    }
     if (pub.store) {
         pub.store->put(v.seq, p, n, now_us);
     }
@@ -689,7 +697,8 @@ Sfu::Outcome Sfu::on_rtp(Transport& t, std::byte* p, std::size_t len, uint64_t n
     return Outcome::Consumed;
 }
 
-bool Sfu::send_to(Subscription& s, const std::byte* rtp, std::size_t len, uint16_t out_seq, uint32_t out_ts) noexcept {
+bool Sfu::send_to(Subscription& s, const std::byte* rtp, std::size_t len, uint16_t out_seq, uint32_t out_ts,
+                  uint32_t abs) noexcept {
     Transport& st = *transports_[s.transport];
     const std::size_t hl = header_len(rtp, len);
     if (hl > len) {
@@ -697,22 +706,28 @@ bool Sfu::send_to(Subscription& s, const std::byte* rtp, std::size_t len, uint16
         return false;
     }
     MediaSink::Buf buf;
-    if (!sink_.alloc(buf) || buf.room < len + st.tx->rtp_overhead()) {
+    if (!sink_.alloc(buf) || buf.room < len + wire::kForwardHeaderGrowth + st.tx->rtp_overhead()) {
         if (buf.handle != nullptr) {
             sink_.discard(buf);
         }
         count(Counter::DropNoMbuf);
         return false;
     }
-    // The header is copied and rewritten (payload type with the marker kept, sequence number,
-    // timestamp, SSRC); the payload is encrypted straight from the publisher's plaintext.
-    std::memcpy(buf.payload, rtp, hl);
+    // The header is copied with our abs-send-time added and rewritten (payload type with the
+    // marker kept, sequence number, timestamp, SSRC); the payload is encrypted straight from
+    // the publisher's plaintext.
+    const std::size_t out_hl = wire::write_forward_header(buf.payload, buf.room, rtp, hl, wire::ext::kOutAbsSendTime, abs);
+    if (out_hl == 0) {
+        sink_.discard(buf);
+        count(Counter::SfuDropUnknown);
+        return false;
+    }
     buf.payload[1] = std::byte((std::to_integer<uint8_t>(buf.payload[1]) & 0x80) | (s.out_pt & 0x7f));
     store_u16be(buf.payload + 2, out_seq);
     store_u32be(buf.payload + 4, out_ts);
     store_u32be(buf.payload + 8, s.out_ssrc);
     std::size_t sealed = 0;
-    if (st.tx->protect_rtp_at(buf.payload, hl, s.out_ssrc, out_seq, rtp + hl, len - hl, buf.room, sealed) !=
+    if (st.tx->protect_rtp_at(buf.payload, out_hl, s.out_ssrc, out_seq, rtp + hl, len - hl, buf.room, sealed) !=
         srtp::Status::Ok) {
         sink_.discard(buf);
         count(Counter::SfuDropSrtp);
@@ -740,6 +755,7 @@ void Sfu::forward(uint32_t pub_index, const std::byte* rtp, std::size_t len, uin
         return;
     }
     bool want_key = false;
+    const uint32_t abs = wire::ext::abs_send_time(now_us);
     for (uint32_t si : list) {
         Subscription& s = *subs_[si];
         Transport& st = *transports_[s.transport];
@@ -749,10 +765,10 @@ void Sfu::forward(uint32_t pub_index, const std::byte* rtp, std::size_t len, uin
             continue;
         }
         const StreamRewriter::Out out = s.rewriter.forward(pub.ssrc, seq, ts, now_us);
-        if (!send_to(s, rtp, len, out.seq, out.ts)) {
+        if (!send_to(s, rtp, len, out.seq, out.ts, abs)) {
             continue;
         }
-        (void)s.sent.store(out.seq, Subscription::SentRef{pub_index, seq, out.ts, true}, now_us);
+        (void)s.sent.store(out.seq, Subscription::SentRef{pub_index, out.ts, abs, seq, true}, now_us);
         count(Counter::SfuRtpOut);
         ++st.stats.rtp_out;
     }
@@ -778,22 +794,24 @@ void Sfu::retransmit(Subscription& s, uint16_t out_seq, uint64_t now_us) noexcep
     }
     // As RTX when negotiated; else rebuilt exactly as first sent: same numbers, same plaintext,
     // so the same SRTP bytes.
-    const bool sent = s.rtx_ssrc != 0 ? send_rtx(s, pkt.data(), pkt.size(), out_seq, ref.out_ts)
-                                      : send_to(s, pkt.data(), pkt.size(), out_seq, ref.out_ts);
+    const bool sent = s.rtx_ssrc != 0
+                          ? send_rtx(s, pkt.data(), pkt.size(), out_seq, ref.out_ts, wire::ext::abs_send_time(now_us))
+                          : send_to(s, pkt.data(), pkt.size(), out_seq, ref.out_ts, ref.abs);
     if (sent) {
         ++transports_[s.transport]->stats.nacks_answered;
         count(Counter::SfuNackResent);
     }
 }
 
-bool Sfu::send_rtx(Subscription& s, const std::byte* rtp, std::size_t len, uint16_t out_seq, uint32_t out_ts) noexcept {
+bool Sfu::send_rtx(Subscription& s, const std::byte* rtp, std::size_t len, uint16_t out_seq, uint32_t out_ts,
+                   uint32_t abs) noexcept {
     Transport& st = *transports_[s.transport];
     const std::size_t hl = header_len(rtp, len);
     if (hl > len || (std::to_integer<uint8_t>(rtp[0]) & 0x20) != 0) {
         return false;  // (padding would have to move behind the OSN: not worth it for a resend)
     }
     MediaSink::Buf buf;
-    if (!sink_.alloc(buf) || buf.room < len + 2 + st.tx->rtp_overhead()) {
+    if (!sink_.alloc(buf) || buf.room < len + 2 + wire::kForwardHeaderGrowth + st.tx->rtp_overhead()) {
         if (buf.handle != nullptr) {
             sink_.discard(buf);
         }
@@ -802,16 +820,21 @@ bool Sfu::send_rtx(Subscription& s, const std::byte* rtp, std::size_t len, uint1
     }
     // RFC 4588 §4: the RTX stream's own SSRC and sequence number, the original's timestamp, and
     // the original sequence number (OSN) before the original payload.
-    std::memcpy(buf.payload, rtp, hl);
+    const std::size_t out_hl = wire::write_forward_header(buf.payload, buf.room, rtp, hl, wire::ext::kOutAbsSendTime, abs);
+    if (out_hl == 0) {
+        sink_.discard(buf);
+        count(Counter::SfuDropUnknown);
+        return false;
+    }
     buf.payload[1] = std::byte((std::to_integer<uint8_t>(buf.payload[1]) & 0x80) | (s.rtx_pt & 0x7f));
     const uint16_t seq = s.rtx_seq++;
     store_u16be(buf.payload + 2, seq);
     store_u32be(buf.payload + 4, out_ts);
     store_u32be(buf.payload + 8, s.rtx_ssrc);
-    store_u16be(buf.payload + hl, out_seq);
-    std::memcpy(buf.payload + hl + 2, rtp + hl, len - hl);
+    store_u16be(buf.payload + out_hl, out_seq);
+    std::memcpy(buf.payload + out_hl + 2, rtp + hl, len - hl);
     std::size_t sealed = 0;
-    if (st.tx->protect_rtp_at(buf.payload, hl, s.rtx_ssrc, seq, buf.payload + hl, len - hl + 2, buf.room, sealed) !=
+    if (st.tx->protect_rtp_at(buf.payload, out_hl, s.rtx_ssrc, seq, buf.payload + out_hl, len - hl + 2, buf.room, sealed) !=
         srtp::Status::Ok) {
         sink_.discard(buf);
         count(Counter::SfuDropSrtp);

@@ -151,8 +151,11 @@ public:
     bool set_target_layer(uint64_t id, uint32_t out_ssrc, int layer);
     /// Header extension ids the publisher on transport `id` negotiated (0: none): the
     /// transport-wide sequence number (tern answers it with transport-cc feedback every
-    /// twcc_interval) and the audio level (RFC 6464; speech start/stop goes to the sink).
-    bool set_extensions(uint64_t id, uint8_t twcc_ext, uint8_t level_ext);
+    /// twcc_interval), the audio level (RFC 6464; speech start/stop goes to the sink) and the
+    /// video orientation (3GPP TS 26.114 CVO). Audio level and orientation reach subscribers
+    /// with tern's ids (wire::ext::kOut*); every other element of the publisher's is removed
+    /// on arrival, and each leg's sender adds its own abs-send-time.
+    bool set_extensions(uint64_t id, uint8_t twcc_ext, uint8_t level_ext, uint8_t cvo_ext = 0);
     // ---- rooms larger than one lcore ----------------------------------------------------------
     /// On the publisher's lcore: hand (or stop handing) track `track`'s packets to lcore `lcore`.
     bool set_relay(uint32_t track, uint32_t lcore, bool on);
@@ -219,6 +222,7 @@ private:
         uint8_t rid_ext = 0;     // RTP stream id extension id, when it publishes by rid
         uint8_t level_ext = 0;   // audio level extension id
         uint8_t twcc_ext = 0;    // transport-wide sequence number extension id
+        wire::RtpExtMap out_ext;  // its extension ids -> the ids subscribers get
         std::unique_ptr<TwccReceiver> twcc;  // when it sends transport-wide sequence numbers
         uint64_t last_check_us = 0;  // the last valid ICE check (consent)
         std::vector<uint32_t> pubs;  // its publications (indices into pubs_): reports, rid learning
@@ -300,8 +304,9 @@ private:
         /// What each sent sequence number carried, to rebuild it for a NACK.
         struct SentRef {
             uint32_t pub = 0;
-            uint16_t in_seq = 0;
             uint32_t out_ts = 0;
+            uint32_t abs = 0;  // the abs-send-time it carried: a resend must be the same bytes
+            uint16_t in_seq = 0;
             bool valid = false;
         };
         RetransmitCache<SentRef> sent;
@@ -320,10 +325,13 @@ private:
     void forward(uint32_t pub_index, const std::byte* rtp, std::size_t len, uint16_t seq, uint32_t ts,
                  bool keyframe, uint64_t now_us) noexcept;
     /// Encrypts a rewritten copy of `rtp` for subscription `s` and sends it.
-    bool send_to(Subscription& s, const std::byte* rtp, std::size_t len, uint16_t out_seq, uint32_t out_ts) noexcept;
+    /// `abs`: its abs-send-time (the same as the first time for a resend under the same index).
+    bool send_to(Subscription& s, const std::byte* rtp, std::size_t len, uint16_t out_seq, uint32_t out_ts,
+                 uint32_t abs) noexcept;
     void retransmit(Subscription& s, uint16_t out_seq, uint64_t now_us) noexcept;
     /// The NACKed packet `out_seq` as an RTX packet: own SSRC and numbering, OSN before the payload.
-    bool send_rtx(Subscription& s, const std::byte* rtp, std::size_t len, uint16_t out_seq, uint32_t out_ts) noexcept;
+    bool send_rtx(Subscription& s, const std::byte* rtp, std::size_t len, uint16_t out_seq, uint32_t out_ts,
+                  uint32_t abs) noexcept;
     void request_keyframe(uint32_t track, int layer, uint64_t now_us) noexcept;
     /// Encrypts the RTCP packet `plain` for transport `t` and sends it to its remote.
     bool send_rtcp(Transport& t, ByteSpan plain) noexcept;

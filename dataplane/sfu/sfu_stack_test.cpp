@@ -791,6 +791,79 @@ TEST_CASE("SFU: NACKs answered as RTX (RFC 4588) when negotiated", "[sfu][stack]
     CHECK(h.count(shm::Counter::SfuNackResent) == 2);
 }
 
+TEST_CASE("SFU: header extensions reach subscribers with tern's ids, plus its own send time", "[sfu][stack][extensions]") {
+    Harness h;
+    Client pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
+    Client sub{Endpoint::from_v4(test::ip4("198.18.0.11"), 5001), test::mac("02:00:00:00:00:11"), "sub", 20};
+    REQUIRE(h.sfu->add_transport(1, pub.sfu_ufrag, pub.pwd));
+    REQUIRE(h.sfu->set_keys(1, pub.to_sfu, pub.from_sfu));
+    REQUIRE(h.sfu->add_transport(2, sub.sfu_ufrag, sub.pwd));
+    REQUIRE(h.sfu->set_keys(2, sub.to_sfu, sub.from_sfu));
+    REQUIRE(h.sfu->add_publication(1, 0xA0, 4, 0, sfu::Codec::Opus, 48000));
+    REQUIRE(h.sfu->add_publication(1, 0xB0, 5, 0, sfu::Codec::Vp8, 90000));
+    // The publisher's ids: audio level 1, transport-wide 3, mid 4, video orientation 13.
+    REQUIRE(h.sfu->set_extensions(1, 3, 1, 13));
+    REQUIRE(h.sfu->add_subscription(2, 4, 0x6001, 111, 0));
+    REQUIRE(h.sfu->add_subscription(2, 5, 0x6002, 96, 0, 0x6003, 97));
+    connect(h, pub);
+    connect(h, sub);
+
+    // What subscriber got last: its extension elements by id.
+    auto received = [&](RtpView& v, test::Bytes& rtp) {
+        const Udp u = udp_of(h.sink.sent.back());
+        REQUIRE(u.dst == sub.at);
+        rtp = open_rtp(sub, u.payload);
+        Error why{};
+        REQUIRE(parse_rtp(rtp, v, why));
+        REQUIRE(v.ext_profile == kRtpExtOneByte);
+    };
+    auto element = [](const RtpView& v, uint8_t id) {
+        ByteSpan e;
+        return find_rtp_extension(v, id, e) ? test::Bytes(e.begin(), e.end()) : test::Bytes{};
+    };
+    auto abs_bytes = [](uint64_t now) {
+        const uint32_t a = wire::ext::abs_send_time(now);
+        return test::Bytes{std::byte(static_cast<uint8_t>(a >> 16)), std::byte(static_cast<uint8_t>(a >> 8)),
+                           std::byte(static_cast<uint8_t>(a))};
+    };
+    test::Bytes out, rtp;
+    RtpView v;
+    // Audio: the level moves to id 1 (here the same), mid and the transport-wide number are gone.
+    REQUIRE(h.deliver(pub, kSfu, ext_packet(pub, 0xA0, 7, 960, {{4, test::hex("30")}, {1, test::hex("a8")}, {3, u16(77)}},
+                                            test::hex("fcfffe")), out) == dp::Verdict::Consumed);
+    received(v, rtp);
+    CHECK(v.ssrc == 0x6001);
+    CHECK(element(v, wire::ext::kOutAudioLevel) == test::hex("a8"));
+    CHECK(element(v, wire::ext::kOutAbsSendTime) == abs_bytes(h.now));
+    CHECK(element(v, 4).empty());
+    CHECK(element(v, 3).empty());  // (kOutVideoOrientation: nothing of the publisher's id 3 survives)
+    CHECK(test::Bytes(v.payload.begin(), v.payload.end()) == test::hex("fcfffe"));
+
+    // Video: orientation 13 becomes 3; a NACK is answered as RTX with the send time of the resend.
+    const test::Bytes key = test::hex("90 80 8123 10 9d012a 0a0b0c");
+    h.now += 10'000;
+    REQUIRE(h.deliver(pub, kSfu, ext_packet(pub, 0xB0, 500, 9000, {{13, test::hex("01")}, {4, test::hex("31")}}, key), out) ==
+            dp::Verdict::Consumed);
+    received(v, rtp);
+    CHECK(v.ssrc == 0x6002);
+    CHECK(element(v, wire::ext::kOutVideoOrientation) == test::hex("01"));
+    CHECK(element(v, wire::ext::kOutAbsSendTime) == abs_bytes(h.now));
+    CHECK(element(v, 4).empty());
+    CHECK(element(v, 13).empty());
+    CHECK(test::Bytes(v.payload.begin(), v.payload.end()) == key);
+    const uint16_t sent_seq = v.seq;
+    h.now += 200'000;
+    REQUIRE(h.deliver(sub, kSfu, sub.srtcp([&](ByteWriter& w) { rtcp::write_nack(w, 0xaaaa, 0x6002, &sent_seq, 1); }),
+                      out) == dp::Verdict::Consumed);
+    received(v, rtp);
+    CHECK(v.ssrc == 0x6003);
+    CHECK(element(v, wire::ext::kOutVideoOrientation) == test::hex("01"));
+    CHECK(element(v, wire::ext::kOutAbsSendTime) == abs_bytes(h.now));
+    REQUIRE(v.payload.size() == key.size() + 2);
+    CHECK(load_u16be(v.payload.data()) == sent_seq);
+    CHECK(test::Bytes(v.payload.begin() + 2, v.payload.end()) == key);
+}
+
 TEST_CASE("SFU: transport-cc feedback to a publisher", "[sfu][stack][twcc]") {
     Harness h;
     Client pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};

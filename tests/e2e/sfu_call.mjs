@@ -115,6 +115,8 @@ try {
         if (frames < 10) fail(`${label}: participant ${i} <- ${pub.owner} ${pub.type}: video not decoding: ${JSON.stringify([s0.video, s1.video])}`);
         if (pub.type === 'video') {
           if (!s1.audio || s1.audio.energy - s0.audio.energy <= 0) fail(`${label}: participant ${i} <- ${pub.owner}: no audio energy: ${JSON.stringify([s0.audio, s1.audio])}`);
+          // The publisher's audio level header extension reaches the subscriber under tern's id.
+          if (s1.ssrcAudioLevel === null) fail(`${label}: participant ${i} <- ${pub.owner}: no audio level extension in the received audio`);
         }
         if (s1.video.packetsLost > s1.video.packets / 20) fail(`${label}: participant ${i}: video loss ${s1.video.packetsLost}/${s1.video.packets}`);
         // The publisher's data channel messages, through the SFU (not after a control plane
@@ -123,7 +125,8 @@ try {
         if (checkData && (s1.lastMessage.label !== 'status' || JSON.parse(s1.lastMessage.data).from !== pub.id)) fail(`${label}: wrong data channel message ${JSON.stringify(s1.lastMessage)}`);
         if (turn && (!s1.local || s1.local.type !== 'relay')) fail(`subscriber not relayed: ${JSON.stringify(s1.local)}`);
         console.log(`${label}: participant ${i} <- ${pub.owner} ${pub.type}: +${frames} frames (${s1.video.width}px), ` +
-                    `audio energy +${s1.audio ? (s1.audio.energy - s0.audio.energy).toFixed(3) : '-'}, ` +
+                    `audio energy +${s1.audio ? (s1.audio.energy - s0.audio.energy).toFixed(3) : '-'}` +
+                    (s1.ssrcAudioLevel !== null ? ` (level ${s1.ssrcAudioLevel.toFixed(3)}), ` : ', ') +
                     `lost ${s1.video.packetsLost}/${s1.video.packets}, ${s1.srtp}, ` +
                     `+${s1.messages - s0.messages} data channel messages` +
                     (s1.local ? `, local ${s1.local.type}/${s1.local.protocol}` : ''));

@@ -144,6 +144,10 @@ def main():
     write("rtcp", "twcc_vector", bytes.fromhex("8fcd00061111111122222222010000050000020 7d1a004fffffc012c".replace(" ", "")))
     write("rtcp", "twcc_run_padded", bytes.fromhex("afcd00080000000100000002fff000ebffffff0900dd9f1c01010101010101010000000 4".replace(" ", "")))
     write("rtcp", "remb", bytes.fromhex("8fce000500000001000000005245 4d4202 0c6e30 0000000a0000000b".replace(" ", "")))
+    # rtp: two bytes pick the id mapping, then the packet (RFC 8285 one-byte and two-byte forms).
+    write("rtp", "one_byte_level_mid", b"\x41\x00" + bytes.fromhex("900f1235decafbadcafebabebede000210ff00224131000000abab"))
+    write("rtp", "two_byte", b"\x05\xc8" + bytes.fromhex("900f1236decafbadcafebabe1000000205020002c8000000ab"))
+    write("rtp", "no_extension_csrc", b"\x00\x00" + bytes.fromhex("810f1237decafbadcafebabe11111111ab"))
     write("icmp", "echo4", b"\x40" + echo)
     write("icmp", "ns", b"\x01" + ns)
     write("icmp", "echo6", b"\x40" + echo6)

@@ -3,8 +3,9 @@
 # each a small kernel-socket client whose SRTP is libsrtp2's. State is installed through the
 # control channel in test mode (ternctl sfu ...). Checks: ICE-lite answered, the publisher's
 # stream reaches both subscribers with their own SSRC and payload type and continuous sequence
-# numbers, a lost packet NACKed by a subscriber is retransmitted, and a subscriber's PLI reaches
-# the publisher.
+# numbers and header extensions as the SFU writes them (the publisher's mid gone, the SFU's
+# abs-send-time on every packet), a lost packet NACKed by a subscriber is retransmitted, and a
+# subscriber's PLI reaches the publisher.
 #
 # With TERN_TEST_WORKERS=2 (integration_sfu_lcores) the room spans two workers: the publisher's
 # transport lives on worker 0 and the subscribers' on worker 1, whose relayed publication gets
@@ -71,6 +72,8 @@ for s in s1 s2; do
   (($(field "$s" bad_ssrc) == 0)) || fail "$s received another SSRC"
   (($(field "$s" continuous) == 1)) || fail "$s saw a gap in the sequence numbers"
   (($(field "$s" first) == 1000)) || fail "$s did not start at the keyframe"
+  (($(field "$s" abs_send_time) == $(field "$s" received))) || fail "$s: packets without the SFU's abs-send-time"
+  (($(field "$s" foreign_ext) == 0)) || fail "$s received the publisher's own header extension (mid)"
 done
 (($(field s1 pt) == 97 && $(field s2 pt) == 98)) || fail "payload types not rewritten per subscriber"
 (($(field s1 recovered) == 1)) || fail "the NACKed packet was not retransmitted"

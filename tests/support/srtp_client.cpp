@@ -193,7 +193,8 @@ int main(int argc, char** argv) {
             }
         };
         for (int i = 0; i < count; ++i) {
-            uint8_t pkt[1500] = {0x80, 96};
+            // With the publisher's mid (RFC 8285 one-byte element, id 4): the SFU must not pass it on.
+            uint8_t pkt[1500] = {0x90, 96};
             const auto seq = static_cast<uint16_t>(1000 + i);
             pkt[2] = static_cast<uint8_t>(seq >> 8);
             pkt[3] = static_cast<uint8_t>(seq);
@@ -204,11 +205,14 @@ int main(int argc, char** argv) {
             }
             // VP8 descriptor (S=1, PID 0) and payload header: keyframe first, then inter frames.
             const uint8_t vp8[] = {0x10, static_cast<uint8_t>(i == 0 ? 0x10 : 0x11), 0x9d, 0x01, 0x2a};
-            std::memcpy(pkt + 12, vp8, sizeof vp8);
+            const uint8_t ext[] = {0xbe, 0xde, 0x00, 0x01, 0x40, '0', 0x00, 0x00};
+            std::memcpy(pkt + 12, ext, sizeof ext);
+            const std::size_t hl = 12 + sizeof ext;
+            std::memcpy(pkt + hl, vp8, sizeof vp8);
             for (int k = 0; k < 200; ++k) {
-                pkt[12 + sizeof vp8 + k] = static_cast<uint8_t>(seq + k);
+                pkt[hl + sizeof vp8 + k] = static_cast<uint8_t>(seq + k);
             }
-            int len = 12 + static_cast<int>(sizeof vp8) + 200;
+            int len = static_cast<int>(hl + sizeof vp8) + 200;
             if (srtp_protect(tx, pkt, &len) != srtp_err_status_ok) {
                 die("srtp_protect failed");
             }
@@ -223,7 +227,8 @@ int main(int argc, char** argv) {
     if (mode == "subscribe") {
         const int lose = std::stoi(o["--lose"]);
         std::set<uint16_t> got;
-        int received = 0, bad_ssrc = 0, pt = -1, nack_sent = 0, recovered = 0, pli_sent = 0;
+        int received = 0, bad_ssrc = 0, pt = -1, nack_sent = 0, recovered = 0, pli_sent = 0, abs_send_time = 0,
+            foreign_ext = 0;
         uint16_t first = 0;
         bool have_first = false;
         const auto start = Clock::now();
@@ -251,6 +256,14 @@ int main(int argc, char** argv) {
                 continue;
             }
             ++received;
+            // Header extensions as the SFU writes them: its abs-send-time, nothing of the publisher's.
+            wire::RtpView v;
+            wire::Error why{};
+            ByteSpan e;
+            if (wire::parse_rtp(as_bytes(in, static_cast<std::size_t>(len)), v, why)) {
+                abs_send_time += wire::find_rtp_extension(v, wire::ext::kOutAbsSendTime, e) && e.size() == 3 ? 1 : 0;
+                foreign_ext += wire::find_rtp_extension(v, 4, e) ? 1 : 0;
+            }
             const uint32_t s = static_cast<uint32_t>(in[8]) << 24 | in[9] << 16 | in[10] << 8 | in[11];
             bad_ssrc += s != ssrc ? 1 : 0;
             pt = in[1] & 0x7f;
@@ -274,8 +287,9 @@ int main(int argc, char** argv) {
         const bool continuous = !got.empty() &&
                                 static_cast<std::size_t>(static_cast<uint16_t>(*got.rbegin() - first) + 1) == got.size();
         std::printf("client: mode=subscribe received=%d unique=%zu first=%u bad_ssrc=%d pt=%d pli_sent=%d "
-                    "nack_sent=%d recovered=%d continuous=%d\n",
-                    received, got.size(), first, bad_ssrc, pt, pli_sent, nack_sent, recovered, continuous ? 1 : 0);
+                    "nack_sent=%d recovered=%d continuous=%d abs_send_time=%d foreign_ext=%d\n",
+                    received, got.size(), first, bad_ssrc, pt, pli_sent, nack_sent, recovered, continuous ? 1 : 0,
+                    abs_send_time, foreign_ext);
         return static_cast<int>(got.size()) >= count && bad_ssrc == 0 ? 0 : 1;
     }
     die("mode must be publish or subscribe");
