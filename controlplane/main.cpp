@@ -414,13 +414,28 @@ private:
                 return json{{"error", "usage: sfu-keys ID aes128cm|aes128gcm|aes256gcm RXKEY RXSALT TXKEY TXSALT (hex)"}}.dump();
             }
             sent = dp_.send_command(worker, shm::MsgType::SfuKeys, c);
-        } else if (cmd == "sfu-publish" && a.size() == 6) {
+        } else if (cmd == "sfu-publish" && a.size() >= 6) {
             shm::SfuPublicationCmd c{};
             uint64_t ssrc = 0, track = 0, layer = 0;
             const std::string& codec = a[5];
             c.codec = codec == "opus" ? 0 : codec == "vp8" ? 1 : codec == "vp9" ? 2 : codec == "h264" ? 3 : codec == "av1" ? 4 : 255;
-            if (!num(a[2], ssrc) || !num(a[3], track) || !num(a[4], layer) || c.codec == 255) {
-                return json{{"error", "usage: sfu-publish ID SSRC TRACK LAYER opus|vp8|vp9|h264|av1"}}.dump();
+            // The transport's header extension ids, NAME=ID (1-255), as its SDP would give them.
+            bool ext_ok = true;
+            for (std::size_t k = 6; k < a.size(); ++k) {
+                const auto eq = a[k].find('=');
+                uint64_t ext_id = 0;
+                const std::string name = a[k].substr(0, eq);
+                uint8_t* slot = name == "twcc" ? &c.twcc_ext : name == "level" ? &c.level_ext : name == "cvo" ? &c.cvo_ext
+                                : name == "capture" ? &c.capture_ext : nullptr;
+                if (eq == std::string::npos || slot == nullptr || !num(a[k].substr(eq + 1), ext_id) || ext_id == 0 ||
+                    ext_id > 255) {
+                    ext_ok = false;
+                    break;
+                }
+                *slot = static_cast<uint8_t>(ext_id);
+            }
+            if (!num(a[2], ssrc) || !num(a[3], track) || !num(a[4], layer) || c.codec == 255 || !ext_ok) {
+                return json{{"error", "usage: sfu-publish ID SSRC TRACK LAYER opus|vp8|vp9|h264|av1 [twcc=N level=N cvo=N capture=N]"}}.dump();
             }
             c.generation = generation_;
             c.id = id;

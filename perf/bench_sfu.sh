@@ -65,7 +65,13 @@ CONF
     cp "$WORK/$name.stats.json" "$TERN_BENCH_STATS.$name.json"
     cp "$WORK/$name.lg.log" "$TERN_BENCH_STATS.$name.loadgen.log"
   fi
-  kill -TERM "$cp" "$dp"; wait "$cp" 2>/dev/null || true; wait "$dp" 2>/dev/null || true
+  local p
+  for p in "$cp" "$dp"; do
+    kill -0 "$p" 2>/dev/null && continue
+    echo "bench sfu: $name: $([[ $p == "$dp" ]] && echo data || echo control) plane (pid $p) exited before the end:" >&2
+    tail -5 "$WORK/$name.$([[ $p == "$dp" ]] && echo dp || echo cp).log" >&2
+  done
+  kill -TERM "$cp" "$dp" 2>/dev/null || true; wait "$cp" 2>/dev/null || true; wait "$dp" 2>/dev/null || true
   grep '^loadgen: mode=sfu' "$WORK/$name.lg.log"
 }
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }

@@ -214,7 +214,7 @@ struct SfuPublicationCmd {
     uint8_t level_ext;  // audio level extension id (RFC 6464) on this transport (0: none)
     uint8_t from_worker;  // non-zero: published on worker from_worker - 1, relayed here (id unused)
     uint8_t cvo_ext;      // video orientation extension id (3GPP CVO) on this transport (0: none)
-    uint8_t reserved;
+    uint8_t capture_ext;  // absolute capture time extension id on this transport (0: none)
     char rid[16];
 };
 

@@ -55,10 +55,12 @@ inline constexpr std::string_view kTransportCcUri = "http://www.ietf.org/id/draf
 inline constexpr std::string_view kAudioLevelUri = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
 inline constexpr std::string_view kAbsSendTimeUri = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time";
 inline constexpr std::string_view kVideoOrientationUri = "urn:3gpp:video-orientation";
+inline constexpr std::string_view kAbsCaptureTimeUri = "http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time";
 
 inline constexpr uint8_t kOutAudioLevel = 1;
 inline constexpr uint8_t kOutAbsSendTime = 2;
 inline constexpr uint8_t kOutVideoOrientation = 3;
+inline constexpr uint8_t kOutAbsCaptureTime = 4;
 
 /// abs-send-time: seconds as 6.18 fixed point, modulo 64 s.
 inline uint32_t abs_send_time(uint64_t now_us) noexcept {

@@ -541,16 +541,18 @@ Result<std::string, ClientError> MediaSessions::offer(const std::string& id, con
         return R{unexpected(bad("bad_request", remote.error()))};
     }
     auto rid_ext_of = [](const RemoteSection& s) { return extension_id(s, kRtpStreamIdUri); };
-    // Transport-wide (one id for the BUNDLE), audio level and video orientation ids, for every
-    // publication command.
+    // Transport-wide (one id for the BUNDLE), audio level, video orientation and capture time
+    // ids, for every publication command.
     uint8_t twcc_ext = 0;
     uint8_t level_ext = 0;
     uint8_t cvo_ext = 0;
+    uint8_t capture_ext = 0;
     for (const auto& s : remote->sections) {
         if (s.accepted) {
             twcc_ext = twcc_ext != 0 ? twcc_ext : extension_id(s, kTransportCcUri);
             level_ext = level_ext != 0 || s.kind != MediaKind::Audio ? level_ext : extension_id(s, kAudioLevelUri);
             cvo_ext = cvo_ext != 0 || s.kind != MediaKind::Video ? cvo_ext : extension_id(s, kVideoOrientationUri);
+            capture_ext = capture_ext != 0 ? capture_ext : extension_id(s, kAbsCaptureTimeUri);
         }
     }
     for (auto& s : remote->sections) {
@@ -617,6 +619,7 @@ Result<std::string, ClientError> MediaSessions::offer(const std::string& id, con
             p.twcc_ext = twcc_ext;
             p.level_ext = level_ext;
             p.cvo_ext = cvo_ext;
+            p.capture_ext = capture_ext;
             if (!s.rids.empty()) {
                 p.rid_ext = rid_ext_of(s);
                 p.rid_len = static_cast<uint8_t>(std::min(s.rids[i].size(), sizeof p.rid));

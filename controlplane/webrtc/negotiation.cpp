@@ -328,7 +328,7 @@ Result<RemoteDescription, std::string> read_offer(const sdp::Session& offer, con
             std::string_view uri = v.substr(sp + 1);
             uri = uri.substr(0, uri.find(' '));
             namespace x = wire::ext;
-            const bool take = uri == x::kMidUri || uri == x::kTransportCcUri ||
+            const bool take = uri == x::kMidUri || uri == x::kTransportCcUri || uri == x::kAbsCaptureTimeUri ||
                               (r.kind == MediaKind::Audio && uri == x::kAudioLevelUri) ||
                               (r.kind == MediaKind::Video && uri == x::kVideoOrientationUri) ||
                               (!r.rids.empty() && (uri == x::kRtpStreamIdUri || uri == x::kRepairedRtpStreamIdUri));
@@ -435,8 +435,9 @@ std::string write_subscriber_offer(const std::vector<OutgoingTrack>& tracks, con
           << "c=IN IP4 0.0.0.0\r\n"
           << "a=mid:" << t.mid << "\r\n";
         transport_lines(o, local, "actpass");
-        // The ids the data plane writes (wire::ext): the publisher's audio level and video
-        // orientation, and tern's own send time on this leg (receive-side estimation, REMB).
+        // The ids the data plane writes (wire::ext): the publisher's audio level, video
+        // orientation and capture time, and tern's own send time on this leg (receive-side
+        // estimation, REMB).
         namespace x = wire::ext;
         if (t.kind == MediaKind::Audio) {
             o << "a=extmap:" << unsigned{x::kOutAudioLevel} << ' ' << x::kAudioLevelUri << "\r\n";
@@ -445,6 +446,7 @@ std::string write_subscriber_offer(const std::vector<OutgoingTrack>& tracks, con
         if (t.kind == MediaKind::Video) {
             o << "a=extmap:" << unsigned{x::kOutVideoOrientation} << ' ' << x::kVideoOrientationUri << "\r\n";
         }
+        o << "a=extmap:" << unsigned{x::kOutAbsCaptureTime} << ' ' << x::kAbsCaptureTimeUri << "\r\n";
         o << "a=sendonly\r\n"
           << "a=msid:" << t.stream_id << ' ' << t.track_id << "\r\n"
           << "a=rtcp-mux\r\n"

@@ -38,6 +38,7 @@ struct Extension {
     std::string uri;
 };
 
+using wire::ext::kAbsCaptureTimeUri;
 using wire::ext::kAudioLevelUri;
 using wire::ext::kRtpStreamIdUri;
 using wire::ext::kTransportCcUri;

@@ -213,9 +213,12 @@ TEST_CASE("negotiation: tern's offer to a subscriber and the browser's answer", 
     // The extension ids the data plane writes for subscribers.
     CHECK(o.media[0].attrs("extmap") ==
           std::vector<std::string_view>{"1 urn:ietf:params:rtp-hdrext:ssrc-audio-level",
-                                        "2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"});
-    CHECK(o.media[1].attrs("extmap") == std::vector<std::string_view>{"2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time",
-                                                                      "3 urn:3gpp:video-orientation"});
+                                        "2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time",
+                                        "4 http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time"});
+    CHECK(o.media[1].attrs("extmap") ==
+          std::vector<std::string_view>{"2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time",
+                                        "3 urn:3gpp:video-orientation",
+                                        "4 http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time"});
     const auto with_dc = parsed(write_subscriber_offer(tracks, local(), "2"));
     CHECK(with_dc.attr("group") == "BUNDLE 0 1 2");
     REQUIRE(with_dc.media.size() == 3);

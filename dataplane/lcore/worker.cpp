@@ -314,8 +314,9 @@ void Worker::apply_sfu_command(uint16_t type, ByteSpan p) noexcept {
                         c.ssrc == 0 && c.rid_len > 0
                             ? e->add_rid_publication(c.id, {c.rid, c.rid_len}, c.rid_ext, c.track, c.layer, codec, c.clock_hz)
                             : e->add_publication(c.id, c.ssrc, c.track, c.layer, codec, c.clock_hz);
-                    if (added && (c.twcc_ext != 0 || c.level_ext != 0 || c.cvo_ext != 0)) {
-                        (void)e->set_extensions(c.id, c.twcc_ext, c.level_ext, c.cvo_ext);
+                    if (added && (c.twcc_ext != 0 || c.level_ext != 0 || c.cvo_ext != 0 || c.capture_ext != 0)) {
+                        (void)e->set_extensions(c.id, sfu::PublisherExtensions{c.twcc_ext, c.level_ext, c.cvo_ext,
+                                                                               c.capture_ext});
                     }
                     ok = added || ok;
                 }

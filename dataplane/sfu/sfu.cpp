@@ -428,22 +428,23 @@ bool Sfu::set_target_layer(uint64_t id, uint32_t out_ssrc, int layer) {
     return true;
 }
 
-bool Sfu::set_extensions(uint64_t id, uint8_t twcc_ext, uint8_t level_ext, uint8_t cvo_ext) {
+bool Sfu::set_extensions(uint64_t id, const PublisherExtensions& ext) {
     auto it = by_id_.find(id);
     if (it == by_id_.end()) {
         return false;
     }
     Transport& t = *transports_[it->second];
-    if (twcc_ext == 0) {
+    if (ext.twcc == 0) {
         t.twcc.reset();
-    } else if (!t.twcc || t.twcc_ext != twcc_ext) {
+    } else if (!t.twcc || t.twcc_ext != ext.twcc) {
         t.twcc = std::make_unique<TwccReceiver>();
     }
-    t.twcc_ext = twcc_ext;
-    t.level_ext = level_ext;
+    t.twcc_ext = ext.twcc;
+    t.level_ext = ext.level;
     t.out_ext = {};
-    (void)t.out_ext.add(level_ext, wire::ext::kOutAudioLevel);
-    (void)t.out_ext.add(cvo_ext, wire::ext::kOutVideoOrientation);
+    (void)t.out_ext.add(ext.level, wire::ext::kOutAudioLevel);
+    (void)t.out_ext.add(ext.cvo, wire::ext::kOutVideoOrientation);
+    (void)t.out_ext.add(ext.capture, wire::ext::kOutAbsCaptureTime);
     return true;
 }
 

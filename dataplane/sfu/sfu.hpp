@@ -88,6 +88,14 @@ protected:
     ~MediaSink() = default;
 };
 
+/// Header extension ids a publisher's transport negotiated (0: not negotiated).
+struct PublisherExtensions {
+    uint8_t twcc = 0;     // transport-wide sequence number: tern answers with transport-cc feedback
+    uint8_t level = 0;    // audio level (RFC 6464): speech start/stop goes to the sink
+    uint8_t cvo = 0;      // video orientation (3GPP TS 26.114 CVO)
+    uint8_t capture = 0;  // absolute capture time (end to end: the capturer's clock)
+};
+
 struct SfuLimits {
     uint32_t max_transports = 4096;
     uint32_t nack_slots = 128;            // packets kept per published video stream (plaintext)
@@ -149,13 +157,11 @@ public:
     bool add_subscription(uint64_t id, uint32_t track, uint32_t out_ssrc, uint8_t out_pt, int target_layer,
                           uint32_t rtx_ssrc = 0, uint8_t rtx_pt = 0);
     bool set_target_layer(uint64_t id, uint32_t out_ssrc, int layer);
-    /// Header extension ids the publisher on transport `id` negotiated (0: none): the
-    /// transport-wide sequence number (tern answers it with transport-cc feedback every
-    /// twcc_interval), the audio level (RFC 6464; speech start/stop goes to the sink) and the
-    /// video orientation (3GPP TS 26.114 CVO). Audio level and orientation reach subscribers
-    /// with tern's ids (wire::ext::kOut*); every other element of the publisher's is removed
-    /// on arrival, and each leg's sender adds its own abs-send-time.
-    bool set_extensions(uint64_t id, uint8_t twcc_ext, uint8_t level_ext, uint8_t cvo_ext = 0);
+    /// Header extension ids the publisher on transport `id` negotiated. Audio level, video
+    /// orientation and capture time reach subscribers with tern's ids (wire::ext::kOut*); every
+    /// other element of the publisher's is removed on arrival, and each leg's sender adds its
+    /// own abs-send-time.
+    bool set_extensions(uint64_t id, const PublisherExtensions& ext);
     // ---- rooms larger than one lcore ----------------------------------------------------------
     /// On the publisher's lcore: hand (or stop handing) track `track`'s packets to lcore `lcore`.
     bool set_relay(uint32_t track, uint32_t lcore, bool on);

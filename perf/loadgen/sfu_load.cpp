@@ -7,7 +7,9 @@
 // them to the control plane and creates --ready FILE; then every transport passes its ICE check
 // and traffic starts. Received packets are not decrypted (the subscriber's crypto is not what is
 // measured): their SSRC and sequence number give loss per stream, and a send timestamp in an
-// RTP header extension (authenticated, not encrypted) gives the latency through the SFU.
+// RTP header extension (authenticated, not encrypted) gives the latency through the SFU: the
+// abs-capture-time element, which the SFU forwards end to end (announced with capture=ID, so the
+// SFU maps it to the id its subscribers know).
 #include "perf/loadgen/sfu_load.hpp"
 
 #include "common/crypto/hmac.hpp"
@@ -15,6 +17,7 @@
 #include "common/wire/arp.hpp"
 #include "common/wire/ethernet.hpp"
 #include "common/wire/ipv4.hpp"
+#include "common/wire/rtp.hpp"
 #include "common/wire/stun/stun_builder.hpp"
 #include "common/wire/stun/stun_message.hpp"
 #include "common/wire/udp.hpp"
@@ -40,6 +43,12 @@
 namespace tern::loadgen {
 
 namespace {
+
+/// The send timestamp's element: abs-capture-time, id 14 on the way in, 8 bytes (one-byte form:
+/// id << 4 | length - 1); on the way out under tern's id for subscribers.
+constexpr uint8_t kStampId = 14;
+constexpr uint8_t kStampElement = kStampId << 4 | 7;
+constexpr uint8_t kStampForwarded = wire::ext::kOutAbsCaptureTime << 4 | 7;
 
 struct Opts {
     uint32_t rooms = 1;
@@ -163,9 +172,9 @@ int run_sfu(int argc, char** argv, uint16_t port, rte_mempool* pool, const wire:
                   << hex(c2s.salt.data(), si.salt_len) << " " << hex(s2c.key.data(), si.key_len) << " "
                   << hex(s2c.salt.data(), si.salt_len) << "\n";
                 if (p < pubs_per_room) {
-                    f << "sfu-publish " << id << " " << pub_ssrc(id, true) << " " << track_of(id, true) << " 0 vp8\n";
+                    f << "sfu-publish " << id << " " << pub_ssrc(id, true) << " " << track_of(id, true) << " 0 vp8 capture=" << unsigned{kStampId} << "\n";
                     if (o.audio) {
-                        f << "sfu-publish " << id << " " << pub_ssrc(id, false) << " " << track_of(id, false) << " 0 opus\n";
+                        f << "sfu-publish " << id << " " << pub_ssrc(id, false) << " " << track_of(id, false) << " 0 opus capture=" << unsigned{kStampId} << "\n";
                     }
                 }
             }
@@ -334,7 +343,7 @@ int run_sfu(int argc, char** argv, uint16_t port, rte_mempool* pool, const wire:
             store_u32be(h + 8, s.ssrc);
             store_u16be(h + 12, 0xbede);
             store_u16be(h + 14, 3);
-            h[16] = std::byte{0xe7};
+            h[16] = std::byte{kStampElement};  // abs-capture-time (8 bytes) with the send TSC
             std::memcpy(h + 17, &now, 8);
             std::memset(h + 25, 0, 3);
             const std::size_t hdr = 28;
@@ -390,7 +399,8 @@ int run_sfu(int argc, char** argv, uint16_t port, rte_mempool* pool, const wire:
             ++rs.received;
             ++received;
             bytes += len;
-            if (r[12] == 0xbe && r[13] == 0xde && r[16] == 0xe7) {
+            // The SFU passes the capture time on under its id for subscribers, in place.
+            if (r[12] == 0xbe && r[13] == 0xde && r[16] == kStampForwarded) {
                 uint64_t sent_tsc = 0;
                 std::memcpy(&sent_tsc, r + 17, 8);
                 const uint64_t d = rnow > sent_tsc ? rnow - sent_tsc : 0;
