@@ -36,6 +36,38 @@ IMB_MGR* imb() {
     return disabled ? nullptr : mgr;
 }
 
+/// Deferred tags of this thread: one slot per queued job, completed in submission order.
+struct TagSlot {
+    alignas(16) uint8_t tag[20];
+    std::byte* dst = nullptr;  // where the 10-byte tag goes; the authenticated bytes and ROC before it
+    std::size_t len = 0;       // of those, ROC included
+    const crypto::HmacSha1Key* auth = nullptr;
+    TagSink* sink = nullptr;
+    void* token = nullptr;
+};
+struct TagRing {
+    static constexpr std::size_t kSlots = 256;  // more than the manager holds in flight
+    std::array<TagSlot, kSlots> slots;
+    std::size_t head = 0;  // next to use
+    std::size_t tail = 0;  // oldest queued
+};
+thread_local TagRing tag_ring;
+
+void complete(IMB_JOB* job) noexcept {
+    for (; job != nullptr; job = IMB_GET_COMPLETED_JOB(imb())) {
+        auto* slot = static_cast<TagSlot*>(job->user_data);
+        ++tag_ring.tail;
+        if (job->status == IMB_STATUS_COMPLETED) {
+            std::memcpy(slot->dst, slot->tag, 10);
+        } else {
+            // Refused by the library (its rules changed?): the tag the slow way, never a wrong one.
+            const auto mac = slot->auth->compute({ByteSpan{slot->dst - (slot->len - 4), slot->len}});
+            std::memcpy(slot->dst, mac.data(), 10);
+        }
+        slot->sink->tag_done(slot->token);
+    }
+}
+
 constexpr SuiteInfo kSuites[] = {
     {16, 14, 10, false, 0x0001, "AES_CM_128_HMAC_SHA1_80"},
     {16, 12, 16, true, 0x0007, "AEAD_AES_128_GCM"},
@@ -53,6 +85,28 @@ void put_u32(uint8_t* p, uint32_t v) {
     p[2] = static_cast<uint8_t>(v >> 8);
     p[3] = static_cast<uint8_t>(v);
 }
+
+}  // namespace
+
+namespace tags {
+
+bool available() noexcept { return imb() != nullptr; }
+
+void flush() noexcept {
+    IMB_MGR* m = imb();
+    if (m == nullptr || tag_ring.head == tag_ring.tail) {
+        return;
+    }
+    while (IMB_JOB* job = IMB_FLUSH_JOB(m)) {
+        complete(job);
+    }
+}
+
+std::size_t pending() noexcept { return tag_ring.head - tag_ring.tail; }
+
+}  // namespace tags
+
+namespace {
 
 // ---- replay window: bit i of the 128-bit map is index (highest - i) --------------------------
 
@@ -199,6 +253,9 @@ Context::Context(Suite suite, const SessionKeys& rtp, const SessionKeys& rtcp, D
 }
 
 Context::~Context() {
+    if (rtp_.mb) {
+        tags::flush();  // queued jobs point at this context's pad states
+    }
     EVP_CIPHER_CTX_free(rtp_.cipher);
     EVP_CIPHER_CTX_free(rtcp_.cipher);
     std::free(rtp_.gcm);
@@ -221,6 +278,17 @@ void Context::setup_keys(Keys& k, const SessionKeys& sk) {
     }
     if (!si.aead) {
         k.auth = crypto::HmacSha1Key{as_bytes(sk.auth.data(), kAuthKeyLen)};
+        if (IMB_MGR* m = imb(); m != nullptr && dir_ == Direction::Protect) {
+            std::array<uint8_t, 64> pad{};
+            for (uint8_t x : {uint8_t{0x36}, uint8_t{0x5c}}) {
+                pad.fill(x);
+                for (std::size_t i = 0; i < kAuthKeyLen; ++i) {
+                    pad[i] ^= sk.auth[i];
+                }
+                IMB_SHA1_ONE_BLOCK(m, pad.data(), x == 0x36 ? k.ipad_state.data() : k.opad_state.data());
+            }
+            k.mb = true;
+        }
     } else if (IMB_MGR* m = imb()) {
         constexpr std::size_t size = (sizeof(gcm_key_data) + 63) / 64 * 64;
         k.gcm = static_cast<gcm_key_data*>(std::aligned_alloc(64, size));
@@ -389,6 +457,84 @@ Status Context::protect_rtp_from(std::byte* pkt, std::size_t header_len, const s
     return protect_rtp_at(pkt, header_len, v.ssrc, v.seq, payload, n, room, out_len);
 }
 
+uint64_t Context::send_index(Stream& s, uint16_t seq) noexcept {
+    uint64_t idx = 0;
+    const bool estimated = estimate_index(s.rtp_started, s.roc, s.s_l, seq, idx);
+    if (!estimated) {
+        // A number from before the stream's first: ROC 0, and nothing learnt from it (a
+        // receiver estimates the same way and refuses it as too old; the two stay in step).
+        return seq;
+    }
+    const uint64_t highest = (uint64_t{s.roc} << 16) | s.s_l;
+    if (!s.rtp_started || idx > highest) {
+        s.roc = static_cast<uint32_t>(idx >> 16);
+        s.s_l = static_cast<uint16_t>(idx);
+        s.rtp_started = true;
+    }
+    return idx;
+}
+
+Status Context::protect_rtp_deferred(std::byte* pkt, std::size_t header_len, uint32_t ssrc, uint16_t seq,
+                                     const std::byte* src, std::size_t n, std::size_t room, std::size_t& out_len,
+                                     TagSink& sink, void* token) noexcept {
+    if (!rtp_.mb) {
+        const Status st = protect_rtp_at(pkt, header_len, ssrc, seq, src, n, room, out_len);
+        if (st == Status::Ok) {
+            sink.tag_done(token);
+        }
+        return st;
+    }
+    const SuiteInfo& si = info(suite_);
+    const std::size_t len = header_len + n;
+    if (room < len + si.tag_len) {
+        return Status::NoRoom;
+    }
+    Stream* s = stream(ssrc, true);
+    if (s == nullptr) {
+        return Status::TooManyStreams;
+    }
+    if (tags::pending() == TagRing::kSlots) {
+        tags::flush();
+    }
+    const uint64_t idx = send_index(*s, seq);
+    std::byte* payload = pkt + header_len;
+    uint8_t iv[16];
+    make_iv(false, rtp_.salt, ssrc, idx, iv);
+    if (!cipher(rtp_, iv, {}, {}, payload, n, nullptr, true, src == payload ? nullptr : src)) {
+        return Status::Malformed;
+    }
+    // The authenticated portion, then the ROC (RFC 3711 §4.2): the ROC sits where the tag will
+    // go; the tag is written from the slot once computed.
+    put_u32(reinterpret_cast<uint8_t*>(pkt + len), static_cast<uint32_t>(idx >> 16));
+    IMB_MGR* m = imb();
+    TagSlot& slot = tag_ring.slots[tag_ring.head % TagRing::kSlots];
+    ++tag_ring.head;
+    slot.dst = pkt + len;
+    slot.len = len + 4;
+    slot.auth = &rtp_.auth;
+    slot.sink = &sink;
+    slot.token = token;
+    IMB_JOB* job = IMB_GET_NEXT_JOB(m);
+    job->cipher_mode = IMB_CIPHER_NULL;
+    job->cipher_direction = IMB_DIR_ENCRYPT;
+    job->chain_order = IMB_ORDER_HASH_CIPHER;
+    job->src = reinterpret_cast<const uint8_t*>(pkt);
+    job->dst = nullptr;
+    job->cipher_start_src_offset_in_bytes = 0;
+    job->msg_len_to_cipher_in_bytes = 0;
+    job->hash_alg = IMB_AUTH_HMAC_SHA_1;
+    job->hash_start_src_offset_in_bytes = 0;
+    job->msg_len_to_hash_in_bytes = len + 4;
+    job->u.HMAC._hashed_auth_key_xor_ipad = rtp_.ipad_state.data();
+    job->u.HMAC._hashed_auth_key_xor_opad = rtp_.opad_state.data();
+    job->auth_tag_output = slot.tag;
+    job->auth_tag_output_len_in_bytes = 12;
+    job->user_data = &slot;
+    out_len = len + si.tag_len;
+    complete(IMB_SUBMIT_JOB(m));
+    return Status::Ok;
+}
+
 Status Context::protect_rtp_at(std::byte* pkt, std::size_t header_len, uint32_t ssrc, uint16_t seq,
                                const std::byte* src, std::size_t n, std::size_t room, std::size_t& out_len) noexcept {
     const SuiteInfo& si = info(suite_);
@@ -400,19 +546,7 @@ Status Context::protect_rtp_at(std::byte* pkt, std::size_t header_len, uint32_t 
     if (s == nullptr) {
         return Status::TooManyStreams;
     }
-    uint64_t idx = 0;
-    const bool estimated = estimate_index(s->rtp_started, s->roc, s->s_l, seq, idx);
-    if (!estimated) {
-        // A number from before the stream's first: ROC 0, and nothing learnt from it (a
-        // receiver estimates the same way and refuses it as too old; the two stay in step).
-        idx = seq;
-    }
-    const uint64_t highest = (uint64_t{s->roc} << 16) | s->s_l;
-    if (estimated && (!s->rtp_started || idx > highest)) {
-        s->roc = static_cast<uint32_t>(idx >> 16);
-        s->s_l = static_cast<uint16_t>(idx);
-        s->rtp_started = true;
-    }
+    const uint64_t idx = send_index(*s, seq);
     const auto roc = static_cast<uint32_t>(idx >> 16);
     std::byte* payload = pkt + header_len;
     const std::byte* in = src == payload ? nullptr : src;

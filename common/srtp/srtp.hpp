@@ -5,8 +5,10 @@
 // keys are installed; per packet there is an IV, one pass of the cipher and the tag, in place,
 // with no allocation. AES-GCM runs on intel-ipsec-mb (direct calls into its AES-NI/VAES code,
 // with the GHASH tables precomputed per key) when the CPU supports it, else on OpenSSL's EVP,
-// whose per-call parameter handling costs more than the cipher on short packets; AES-CM and
-// HMAC-SHA1 run on EVP and OpenSSL's SHA-1. A Context serves one direction of one transport (the
+// whose per-call parameter handling costs more than the cipher on short packets; AES-CM runs on
+// EVP. HMAC-SHA1, which bounds that suite, runs on OpenSSL's SHA-1, or for a sender that can
+// wait (the SFU) on intel-ipsec-mb's multi-buffer SHA-1, many packets' tags in one pass (see
+// TagSink). A Context serves one direction of one transport (the
 // keys one DTLS handshake exported for that direction) for any number of SSRCs up to its
 // capacity; each SSRC keeps its rollover counter, highest sequence number and replay window.
 //
@@ -82,6 +84,29 @@ SessionKeys session_keys(const MasterKey& mk, bool rtcp) noexcept;
 
 enum class Direction : uint8_t { Protect, Unprotect };
 
+/// Deferred tags: for AES_CM_128_HMAC_SHA1_80 the tag costs more than the cipher, and
+/// intel-ipsec-mb's multi-buffer SHA-1 computes up to 16 (AVX-512 lanes) at once.
+/// Context::protect_rtp_deferred() encrypts a packet at once and queues its tag on the thread's
+/// manager; the packet is complete, and may be sent, when the owner's tag_done() gets its token
+/// back: as later packets fill the lanes, or at tags::flush() (the data plane calls it at the end
+/// of each loop, before transmitting). Tokens of one owner come back in submission order.
+class TagSink {
+public:
+    virtual void tag_done(void* token) noexcept = 0;
+
+protected:
+    ~TagSink() = default;
+};
+
+namespace tags {
+/// Whether this thread defers tags (intel-ipsec-mb runs here and TERN_SRTP_NO_IPSEC_MB is unset).
+bool available() noexcept;
+/// Completes every tag queued on this thread.
+void flush() noexcept;
+/// Tags queued on this thread and not yet completed.
+std::size_t pending() noexcept;
+}  // namespace tags
+
 class Context {
 public:
     /// `max_streams`: SSRCs this context tracks (a fixed table; no allocation per packet).
@@ -109,6 +134,14 @@ public:
     /// number known): nothing is parsed again.
     Status protect_rtp_at(std::byte* pkt, std::size_t header_len, uint32_t ssrc, uint16_t seq,
                           const std::byte* payload, std::size_t n, std::size_t room, std::size_t& out_len) noexcept;
+    /// Whether protect_rtp_deferred() really defers (AES-CM suite, tags::available()).
+    [[nodiscard]] bool defers_tags() const noexcept { return rtp_.mb; }
+    /// protect_rtp_at() with the tag deferred: on Ok the packet is `out_len` bytes once
+    /// `sink.tag_done(token)` is called (right away when !defers_tags()). The `out_len` bytes at
+    /// `pkt` must stay untouched until then. Not Ok: nothing is queued and no call follows.
+    Status protect_rtp_deferred(std::byte* pkt, std::size_t header_len, uint32_t ssrc, uint16_t seq,
+                                const std::byte* payload, std::size_t n, std::size_t room, std::size_t& out_len,
+                                TagSink& sink, void* token) noexcept;
     /// Verifies, replay-checks and decrypts in place; `out_len` is the RTP packet's length.
     Status unprotect_rtp(std::byte* pkt, std::size_t len, std::size_t& out_len) noexcept;
     /// SRTCP (§3.4; RFC 7714 §9): always encrypted (E bit set), with a per-SSRC index.
@@ -142,7 +175,13 @@ private:
         gcm_key_data* gcm = nullptr;       // AEAD suites when intel-ipsec-mb runs here: expanded once
         std::array<uint8_t, 14> salt{};
         crypto::HmacSha1Key auth;  // AES-CM suite only
+        // AES-CM on intel-ipsec-mb: SHA-1 states after the key's inner and outer pad blocks.
+        bool mb = false;
+        alignas(16) std::array<uint8_t, 32> ipad_state{};
+        alignas(16) std::array<uint8_t, 32> opad_state{};
     };
+    /// The SRTP index of `seq` on stream `s`, its state moved on as a sender does.
+    uint64_t send_index(Stream& s, uint16_t seq) noexcept;
 
     Stream* stream(uint32_t ssrc, bool create) noexcept;
     [[nodiscard]] const Stream* find(uint32_t ssrc) const noexcept;

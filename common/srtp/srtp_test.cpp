@@ -3,6 +3,8 @@
 // rollover of the sequence number; replay protection and tampering.
 #include "common/srtp/srtp.hpp"
 
+#include "common/wire/rtp.hpp"
+
 #include "support/packets.hpp"
 
 #include <catch2/catch.hpp>
@@ -348,5 +350,81 @@ TEST_CASE("SRTP: protect from a separate payload gives the same bytes as in plac
         std::size_t nc = 0;
         CHECK(split.protect_rtp_from(c.data(), hl - 4, pkt.data() + hl, 10, c.size(), nc) == Status::Malformed);
         CHECK(split.protect_rtp_from(c.data(), hl, pkt.data() + hl, 590, c.size(), nc) == Status::NoRoom);
+    }
+}
+
+namespace {
+std::size_t wire_header_len(const test::Bytes& p) {
+    wire::RtpView v;
+    wire::Error why{};
+    REQUIRE(wire::parse_rtp(p, v, why));
+    return v.header_len;
+}
+
+/// Records the tokens of completed deferred tags, in order.
+struct Done final : TagSink {
+    std::vector<std::size_t> tokens;
+    void tag_done(void* token) noexcept override { tokens.push_back(reinterpret_cast<std::size_t>(token)); }
+};
+}  // namespace
+
+TEST_CASE("SRTP: deferred (multi-buffer) tags give the same bytes as immediate ones, in order", "[srtp][tags]") {
+    std::mt19937 rng(7);
+    for (Suite suite : {Suite::AesCm128HmacSha1_80, Suite::AeadAes256Gcm}) {
+        const MasterKey a = master(suite, test::hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"),
+                                   test::hex("a0a1a2a3a4a5a6a7a8a9aaabacad"));
+        const MasterKey b = master(suite, test::hex("f00102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"),
+                                   test::hex("b0a1a2a3a4a5a6a7a8a9aaabacad"));
+        // Two senders (two keys, as two subscribers' transports), each checked against a twin
+        // protecting at once; the deferred output must also open with libsrtp2.
+        Context now_a{a, Direction::Protect}, now_b{b, Direction::Protect};
+        Context later_a{a, Direction::Protect}, later_b{b, Direction::Protect};
+        CHECK(later_a.defers_tags() == (suite == Suite::AesCm128HmacSha1_80 && tags::available()));
+        Reference open_a{a, false}, open_b{b, false};
+        Done done;
+        constexpr std::size_t kPackets = 70;  // several rounds of 16 lanes and a partial one
+        std::vector<test::Bytes> expect(kPackets), out(kPackets);
+        for (std::size_t i = 0; i < kPackets; ++i) {
+            const bool on_b = i % 3 == 0;
+            const uint32_t ssrc = on_b ? 0x2222 : 0x1111 + static_cast<uint32_t>(i % 2);
+            const test::Bytes pkt = rtp_packet(rng, ssrc, static_cast<uint16_t>(65530 + i), 20 + rng() % 1200);
+            const std::size_t hl = wire_header_len(pkt);
+            expect[i] = pkt;
+            expect[i].resize(pkt.size() + 16);
+            std::size_t n = 0;
+            REQUIRE((on_b ? now_b : now_a).protect_rtp(expect[i].data(), pkt.size(), expect[i].size(), n) == Status::Ok);
+            expect[i].resize(n);
+            out[i].assign(pkt.begin(), pkt.begin() + static_cast<std::ptrdiff_t>(hl));
+            out[i].resize(pkt.size() + 16);
+            std::size_t m = 0;
+            REQUIRE((on_b ? later_b : later_a)
+                        .protect_rtp_deferred(out[i].data(), hl, ssrc, static_cast<uint16_t>(65530 + i), pkt.data() + hl,
+                                              pkt.size() - hl, out[i].size(), m, done, reinterpret_cast<void*>(i)) ==
+                    Status::Ok);
+            CHECK(m == n);
+            out[i].resize(m);  // (the vector's storage stays where it is: only shrinks)
+        }
+        if (later_a.defers_tags()) {
+            CHECK(tags::pending() > 0);  // the last lanes wait for more packets, or the flush
+            CHECK(done.tokens.size() + tags::pending() == kPackets);
+        }
+        tags::flush();
+        CHECK(tags::pending() == 0);
+        REQUIRE(done.tokens.size() == kPackets);
+        for (std::size_t i = 0; i < kPackets; ++i) {
+            CHECK(done.tokens[i] == i);
+            CHECK(out[i] == expect[i]);
+            test::Bytes p = out[i];
+            int len = static_cast<int>(p.size());
+            CHECK(srtp_unprotect((i % 3 == 0 ? open_b : open_a).session, reinterpret_cast<uint8_t*>(p.data()), &len) ==
+                  srtp_err_status_ok);
+        }
+        // No room for the tag: refused, nothing queued.
+        test::Bytes small = rtp_packet(rng, 0x1111, 1, 100);
+        std::size_t m = 0;
+        CHECK(later_a.protect_rtp_deferred(small.data(), 12, 0x1111, 1, small.data() + 12, small.size() - 12,
+                                           small.size(), m, done, nullptr) == Status::NoRoom);
+        tags::flush();
+        CHECK(done.tokens.size() == kPackets);
     }
 }

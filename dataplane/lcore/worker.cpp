@@ -831,6 +831,7 @@ int Worker::run() noexcept {
             }
             last_housekeeping = start;
         }
+        sfu::Sfu::flush();  // AES-CM packets whose tags were batched
         for (std::size_t pi = 0; pi < ports_.size(); ++pi) {
             flush(tx_[pi], ports_[pi].port_id, &counters_->queue[pi]);
             flush(tap_tx_[pi], ports_[pi].tap_id, nullptr);

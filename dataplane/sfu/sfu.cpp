@@ -64,6 +64,21 @@ Sfu::Sfu(uint16_t port, const SfuLimits& limits, shm::LcoreCounters& counters, M
          uint16_t port_index) noexcept
     : port_(port), port_index_(port_index), limits_(limits), counters_(counters), sink_(sink), lcore_(lcore) {}
 
+Sfu::~Sfu() {
+    closing_ = true;
+    srtp::tags::flush();
+}
+
+void Sfu::tag_done(void* token) noexcept {
+    auto* p = static_cast<PendingSend*>(token);
+    ++pending_tail_;
+    if (closing_) {
+        sink_.discard(p->buf);
+        return;
+    }
+    sink_.send(p->buf, p->len, p->mac, p->local, p->remote);
+}
+
 // ---- control ----------------------------------------------------------------------------------
 
 bool Sfu::add_transport(uint64_t id, std::string_view ufrag, std::string_view pwd, uint64_t max_bps,
@@ -728,6 +743,29 @@ bool Sfu::send_to(Subscription& s, const std::byte* rtp, std::size_t len, uint16
     store_u32be(buf.payload + 4, out_ts);
     store_u32be(buf.payload + 8, s.out_ssrc);
     std::size_t sealed = 0;
+    if (st.tx->defers_tags()) {
+        // AES-CM: encrypted now, tagged with other packets' tags in one multi-buffer pass; sent
+        // when the tag is there (at the latest at the end of this loop, flush()).
+        if (pending_head_ - pending_tail_ == kPending) {
+            flush();
+        }
+        PendingSend& p = pending_[pending_head_ % kPending];
+        p.buf = buf;
+        p.mac = st.remote_mac;
+        p.local = st.local;
+        p.remote = st.remote;
+        ++pending_head_;
+        if (st.tx->protect_rtp_deferred(buf.payload, out_hl, s.out_ssrc, out_seq, rtp + hl, len - hl, buf.room, p.len,
+                                        *this, &p) != srtp::Status::Ok) {
+            --pending_head_;
+            sink_.discard(buf);
+            count(Counter::SfuDropSrtp);
+            return false;
+        }
+        ++s.packets;
+        s.octets += static_cast<uint32_t>(len - hl);
+        return true;
+    }
     if (st.tx->protect_rtp_at(buf.payload, out_hl, s.out_ssrc, out_seq, rtp + hl, len - hl, buf.room, sealed) !=
         srtp::Status::Ok) {
         sink_.discard(buf);

@@ -109,7 +109,7 @@ struct SfuLimits {
     uint16_t speech_stop_packets = 3;          // fewer than this: stops
 };
 
-class Sfu {
+class Sfu final : srtp::TagSink {
 public:
     enum class Outcome : uint8_t {
         Reply,     // a STUN response is in reply(): send it back to the sender
@@ -120,6 +120,13 @@ public:
     /// `lcore`, `port_index`: where this engine runs (relayed messages name them).
     Sfu(uint16_t port, const SfuLimits& limits, shm::LcoreCounters& counters, MediaSink& sink, uint32_t lcore = 0,
         uint16_t port_index = 0) noexcept;
+    ~Sfu();
+    Sfu(const Sfu&) = delete;
+    Sfu& operator=(const Sfu&) = delete;
+
+    /// Sends what waits for its SRTP tag (AES-CM packets: their tags are computed many at a
+    /// time, see srtp::TagSink). The lcore calls it once per loop, before transmitting.
+    static void flush() noexcept { srtp::tags::flush(); }
 
     [[nodiscard]] uint16_t port() const noexcept { return port_; }
     /// Transports may have a UDP port of their own from [lo, hi] (this lcore's slice of
@@ -330,6 +337,14 @@ private:
     Outcome on_rtcp(Transport& t, std::byte* p, std::size_t len, uint64_t now_us) noexcept;
     void forward(uint32_t pub_index, const std::byte* rtp, std::size_t len, uint16_t seq, uint32_t ts,
                  bool keyframe, uint64_t now_us) noexcept;
+    /// A packet waiting for its deferred tag, and where it goes.
+    struct PendingSend {
+        MediaSink::Buf buf;
+        std::size_t len = 0;
+        wire::MacAddr mac;
+        wire::Endpoint local, remote;
+    };
+    void tag_done(void* token) noexcept override;
     /// Encrypts a rewritten copy of `rtp` for subscription `s` and sends it.
     /// `abs`: its abs-send-time (the same as the first time for a resend under the same index).
     bool send_to(Subscription& s, const std::byte* rtp, std::size_t len, uint16_t out_seq, uint32_t out_ts,
@@ -383,6 +398,12 @@ private:
     std::vector<std::unique_ptr<Subscription>> subs_;
     std::unordered_map<uint32_t, TrackFanout> tracks_;
     uint32_t lcore_ = 0;  // this engine's lcore (for what it relays)
+    // Packets waiting for their tags: a ring, since they complete in the order queued.
+    static constexpr std::size_t kPending = 256;
+    std::array<PendingSend, kPending> pending_{};
+    std::size_t pending_head_ = 0;
+    std::size_t pending_tail_ = 0;
+    bool closing_ = false;  // destroyed: what completes now is discarded
     alignas(64) std::array<std::byte, 512> scratch_{};
     std::size_t reply_len_ = 0;
 };

@@ -95,9 +95,10 @@ struct Client {
     std::string sfu_ufrag, pwd;
     srtp::MasterKey to_sfu, from_sfu;
     std::unique_ptr<srtp::Context> tx, rx;
-    Client(Endpoint a, MacAddr m, std::string ufrag, uint8_t seed) : at(a), mac(m), sfu_ufrag(std::move(ufrag)) {
+    Client(Endpoint a, MacAddr m, std::string ufrag, uint8_t seed, srtp::Suite suite = srtp::Suite::AeadAes256Gcm)
+        : at(a), mac(m), sfu_ufrag(std::move(ufrag)) {
         pwd = "pwd-of-" + sfu_ufrag + "-0123456789";
-        to_sfu.suite = from_sfu.suite = srtp::Suite::AeadAes256Gcm;
+        to_sfu.suite = from_sfu.suite = suite;
         for (std::size_t i = 0; i < 32; ++i) {
             to_sfu.key[i] = static_cast<uint8_t>(seed + i);
             from_sfu.key[i] = static_cast<uint8_t>(seed * 3 + i);
@@ -153,6 +154,7 @@ struct Harness {
     TestSink sink;
     std::unique_ptr<sfu::Sfu> sfu;
     uint64_t now = 1'000'000;  // stack ticks are microseconds here
+    bool flush = true;         // deliver() ends like a loop of the lcore
 
     Harness() {
         ifc.mac = kUs;
@@ -184,6 +186,9 @@ struct Harness {
         sink.now = now;
         const dp::Verdict v = stack->handle(f, now);
         out.assign(f.data, f.data + f.len);
+        if (flush) {
+            sfu::Sfu::flush();  // as the lcore does at the end of each loop
+        }
         return v;
     }
 };
@@ -875,6 +880,60 @@ TEST_CASE("SFU: header extensions reach subscribers with tern's ids, plus its ow
     REQUIRE(v.payload.size() == key.size() + 2);
     CHECK(load_u16be(v.payload.data()) == sent_seq);
     CHECK(test::Bytes(v.payload.begin() + 2, v.payload.end()) == key);
+}
+
+TEST_CASE("SFU: AES-CM subscribers' tags computed many at a time, sent by the end of the loop", "[sfu][stack][srtp]") {
+    Harness h;
+    Client pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
+    REQUIRE(h.sfu->add_transport(1, pub.sfu_ufrag, pub.pwd));
+    REQUIRE(h.sfu->set_keys(1, pub.to_sfu, pub.from_sfu));
+    REQUIRE(h.sfu->add_publication(1, 0x1111, 7, 0, sfu::Codec::Vp8, 90000));
+    connect(h, pub);
+    std::vector<std::unique_ptr<Client>> subs;
+    constexpr std::size_t kSubs = 20;  // more than one pass of 16 lanes
+    for (std::size_t i = 0; i < kSubs; ++i) {
+        subs.push_back(std::make_unique<Client>(Endpoint::from_v4(test::ip4("198.18.0.11"), static_cast<uint16_t>(6000 + i)),
+                                                test::mac("02:00:00:00:00:11"), "sub" + std::to_string(i),
+                                                static_cast<uint8_t>(20 + i), srtp::Suite::AesCm128HmacSha1_80));
+        const uint64_t id = 2 + i;
+        REQUIRE(h.sfu->add_transport(id, subs.back()->sfu_ufrag, subs.back()->pwd));
+        REQUIRE(h.sfu->set_keys(id, subs.back()->to_sfu, subs.back()->from_sfu));
+        REQUIRE(h.sfu->add_subscription(id, 7, 0x5000 + static_cast<uint32_t>(i), 96, 0));
+        connect(h, *subs.back());
+    }
+    const test::Bytes key = test::hex("90 80 8123 10 9d012a 0a0b0c");
+    test::Bytes out;
+    for (uint16_t seq = 100; seq < 103; ++seq) {
+        h.flush = false;
+        const std::size_t before = h.sink.sent.size();
+        REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, seq, 9000u * seq, key), out) == dp::Verdict::Consumed);
+        if (srtp::tags::available()) {
+            CHECK(h.sink.sent.size() - before < kSubs);  // some wait for their tags
+        }
+        sfu::Sfu::flush();
+        REQUIRE(h.sink.sent.size() - before == kSubs);
+        // Each subscriber's packet opens with its keys (the tag is right) and is its own.
+        for (std::size_t k = before; k < h.sink.sent.size(); ++k) {
+            const Udp u = udp_of(h.sink.sent[k]);
+            const std::size_t i = u.dst.port - 6000u;
+            REQUIRE(i < kSubs);
+            const test::Bytes rtp = open_rtp(*subs[i], u.payload);
+            RtpView v;
+            Error why{};
+            REQUIRE(parse_rtp(rtp, v, why));
+            CHECK(v.ssrc == 0x5000 + i);
+            CHECK(v.seq == seq);
+            CHECK(test::Bytes(v.payload.begin(), v.payload.end()) == key);
+        }
+    }
+    CHECK(h.count(shm::Counter::SfuRtpOut) == 3 * kSubs);
+    // A subscriber removed with packets waiting: they still go out (its context completes them).
+    h.flush = false;
+    const std::size_t before = h.sink.sent.size();
+    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 103, 9000u * 103, key), out) == dp::Verdict::Consumed);
+    REQUIRE(h.sfu->remove_transport(2));
+    sfu::Sfu::flush();
+    CHECK(h.sink.sent.size() - before == kSubs);
 }
 
 TEST_CASE("SFU: transport-cc feedback to a publisher", "[sfu][stack][twcc]") {

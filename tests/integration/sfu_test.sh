@@ -18,11 +18,14 @@ start_dataplane
 start_controlplane
 CLIENT="$BUILD/tests/srtp_client"
 
-# AES-256-GCM master keys (32-byte key, 12-byte salt) per client and direction.
-key() { openssl rand -hex 32; }
-salt() { openssl rand -hex 12; }
+# Master keys per client and direction: AES-256-GCM (32-byte key, 12-byte salt), and for
+# subscriber 2 AES_CM_128_HMAC_SHA1_80 (16-byte key, 14-byte salt), whose tags the data plane
+# computes many at a time: libsrtp2 on the client checks them.
+declare -A SUITE=([pub]=aes256gcm [s1]=aes256gcm [s2]=aes128cm)
+key() { if [[ ${SUITE[$1]} == aes128cm ]]; then openssl rand -hex 16; else openssl rand -hex 32; fi; }
+salt() { if [[ ${SUITE[$1]} == aes128cm ]]; then openssl rand -hex 14; else openssl rand -hex 12; fi; }
 declare -A C2S_K C2S_S S2C_K S2C_S
-for c in pub s1 s2; do C2S_K[$c]=$(key); C2S_S[$c]=$(salt); S2C_K[$c]=$(key); S2C_S[$c]=$(salt); done
+for c in pub s1 s2; do C2S_K[$c]=$(key $c); C2S_S[$c]=$(salt $c); S2C_K[$c]=$(key $c); S2C_S[$c]=$(salt $c); done
 sfu() { "$TERNCTL" --socket "$CP_SOCK" sfu "$@" >/dev/null || fail "ternctl sfu $*"; }
 # Transport ids name their worker (id % workers).
 declare -A ID PORT
@@ -33,7 +36,7 @@ else
 fi
 for c in pub s1 s2; do
   sfu transport "${ID[$c]}" "ufrag-$c" "password-of-$c-0123456789"
-  sfu keys "${ID[$c]}" aes256gcm "${C2S_K[$c]}" "${C2S_S[$c]}" "${S2C_K[$c]}" "${S2C_S[$c]}"
+  sfu keys "${ID[$c]}" "${SUITE[$c]}" "${C2S_K[$c]}" "${C2S_S[$c]}" "${S2C_K[$c]}" "${S2C_S[$c]}"
 done
 sfu publish "${ID[pub]}" 0x1111 7 0 vp8
 if ((WORKERS == 2)); then
@@ -48,7 +51,7 @@ wait_until 5 "the SFU commands to be applied" counter_at_least commands_applied 
 client() {  # client NAME PORT MODE ARGS...
   local c="$1" port="$2"; shift 2
   echo "$CLIENT" --bind "$CLI4:$port" --sfu "$US4:${PORT[$c]}" --ufrag "ufrag-$c" --pwd "password-of-$c-0123456789" \
-    --suite aes256gcm --tx "${C2S_K[$c]}${C2S_S[$c]}" --rx "${S2C_K[$c]}${S2C_S[$c]}" "$@"
+    --suite "${SUITE[$c]}" --tx "${C2S_K[$c]}${C2S_S[$c]}" --rx "${S2C_K[$c]}${S2C_S[$c]}" "$@"
 }
 # shellcheck disable=SC2046
 bg_in "$CNS" "$WORK/s1.log" $(client s1 5001 subscribe --ssrc 0x5001 --count 40 --lose 1010 --timeout-ms 15000)
