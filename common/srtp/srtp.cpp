@@ -457,21 +457,28 @@ Status Context::protect_rtp_from(std::byte* pkt, std::size_t header_len, const s
     return protect_rtp_at(pkt, header_len, v.ssrc, v.seq, payload, n, room, out_len);
 }
 
-uint64_t Context::send_index(Stream& s, uint16_t seq) noexcept {
-    uint64_t idx = 0;
-    const bool estimated = estimate_index(s.rtp_started, s.roc, s.s_l, seq, idx);
+Status Context::begin_protect(std::size_t len, std::size_t room, uint32_t ssrc, uint16_t seq, uint64_t& idx) noexcept {
+    if (room < len + info(suite_).tag_len) {
+        return Status::NoRoom;
+    }
+    Stream* s = stream(ssrc, true);
+    if (s == nullptr) {
+        return Status::TooManyStreams;
+    }
+    const bool estimated = estimate_index(s->rtp_started, s->roc, s->s_l, seq, idx);
     if (!estimated) {
         // A number from before the stream's first: ROC 0, and nothing learnt from it (a
         // receiver estimates the same way and refuses it as too old; the two stay in step).
-        return seq;
+        idx = seq;
+        return Status::Ok;
     }
-    const uint64_t highest = (uint64_t{s.roc} << 16) | s.s_l;
-    if (!s.rtp_started || idx > highest) {
-        s.roc = static_cast<uint32_t>(idx >> 16);
-        s.s_l = static_cast<uint16_t>(idx);
-        s.rtp_started = true;
+    const uint64_t highest = (uint64_t{s->roc} << 16) | s->s_l;
+    if (!s->rtp_started || idx > highest) {
+        s->roc = static_cast<uint32_t>(idx >> 16);
+        s->s_l = static_cast<uint16_t>(idx);
+        s->rtp_started = true;
     }
-    return idx;
+    return Status::Ok;
 }
 
 Status Context::protect_rtp_deferred(std::byte* pkt, std::size_t header_len, uint32_t ssrc, uint16_t seq,
@@ -484,19 +491,14 @@ Status Context::protect_rtp_deferred(std::byte* pkt, std::size_t header_len, uin
         }
         return st;
     }
-    const SuiteInfo& si = info(suite_);
-    const std::size_t len = header_len + n;
-    if (room < len + si.tag_len) {
-        return Status::NoRoom;
-    }
-    Stream* s = stream(ssrc, true);
-    if (s == nullptr) {
-        return Status::TooManyStreams;
-    }
     if (tags::pending() == TagRing::kSlots) {
         tags::flush();
     }
-    const uint64_t idx = send_index(*s, seq);
+    const std::size_t len = header_len + n;
+    uint64_t idx = 0;
+    if (const Status st = begin_protect(len, room, ssrc, seq, idx); st != Status::Ok) {
+        return st;
+    }
     std::byte* payload = pkt + header_len;
     uint8_t iv[16];
     make_iv(false, rtp_.salt, ssrc, idx, iv);
@@ -530,7 +532,7 @@ Status Context::protect_rtp_deferred(std::byte* pkt, std::size_t header_len, uin
     job->auth_tag_output = slot.tag;
     job->auth_tag_output_len_in_bytes = 12;
     job->user_data = &slot;
-    out_len = len + si.tag_len;
+    out_len = len + info(suite_).tag_len;
     complete(IMB_SUBMIT_JOB(m));
     return Status::Ok;
 }
@@ -539,14 +541,10 @@ Status Context::protect_rtp_at(std::byte* pkt, std::size_t header_len, uint32_t 
                                const std::byte* src, std::size_t n, std::size_t room, std::size_t& out_len) noexcept {
     const SuiteInfo& si = info(suite_);
     const std::size_t len = header_len + n;
-    if (room < len + si.tag_len) {
-        return Status::NoRoom;
+    uint64_t idx = 0;
+    if (const Status st = begin_protect(len, room, ssrc, seq, idx); st != Status::Ok) {
+        return st;
     }
-    Stream* s = stream(ssrc, true);
-    if (s == nullptr) {
-        return Status::TooManyStreams;
-    }
-    const uint64_t idx = send_index(*s, seq);
     const auto roc = static_cast<uint32_t>(idx >> 16);
     std::byte* payload = pkt + header_len;
     const std::byte* in = src == payload ? nullptr : src;

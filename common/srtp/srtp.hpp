@@ -180,8 +180,9 @@ private:
         alignas(16) std::array<uint8_t, 32> ipad_state{};
         alignas(16) std::array<uint8_t, 32> opad_state{};
     };
-    /// The SRTP index of `seq` on stream `s`, its state moved on as a sender does.
-    uint64_t send_index(Stream& s, uint16_t seq) noexcept;
+    /// What every RTP protect starts with: room for `len` bytes and the tag, the stream of
+    /// `ssrc`, and the SRTP index of `seq` (the stream's state moved on as a sender does).
+    Status begin_protect(std::size_t len, std::size_t room, uint32_t ssrc, uint16_t seq, uint64_t& idx) noexcept;
 
     Stream* stream(uint32_t ssrc, bool create) noexcept;
     [[nodiscard]] const Stream* find(uint32_t ssrc) const noexcept;

@@ -172,6 +172,11 @@ struct Harness {
         stack->set_sfu(sfu.get());
     }
     uint64_t count(shm::Counter c) const { return counters->v[static_cast<std::size_t>(c)].load(); }
+    /// Transport `id` for client `c`: its ICE credentials and SRTP keys.
+    void add(uint64_t id, const Client& c) const {
+        REQUIRE(sfu->add_transport(id, c.sfu_ufrag, c.pwd));
+        REQUIRE(sfu->set_keys(id, c.to_sfu, c.from_sfu));
+    }
 
     /// Sends a UDP payload from `from` to `to`; returns the verdict and the frame after it.
     dp::Verdict deliver(const Client& from, const Endpoint& to, const test::Bytes& payload, test::Bytes& out) {
@@ -240,8 +245,7 @@ TEST_CASE("SFU: one publisher, two subscribers, NACK and PLI, through the stack"
     Client s2{Endpoint::from_v4(test::ip4("198.18.0.12"), 5002), test::mac("02:00:00:00:00:12"), "sub2", 30};
     uint64_t id = 1;
     for (Client* c : {&pub, &s1, &s2}) {
-        REQUIRE(h.sfu->add_transport(id, c->sfu_ufrag, c->pwd));
-        REQUIRE(h.sfu->set_keys(id, c->to_sfu, c->from_sfu));
+        h.add(id, *c);
         ++id;
     }
     REQUIRE(h.sfu->add_publication(1, 0x1111, 7, 0, sfu::Codec::Vp8, 90000));
@@ -381,10 +385,8 @@ TEST_CASE("SFU behind TURN: the relay hands packets to the SFU inside the data p
     Client pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
     // A subscriber that can only use TURN (e.g. behind a firewall), from outside the subnet.
     Client d{Endpoint::from_v4(test::ip4("198.18.0.40"), 40000), test::mac("02:00:00:00:00:40"), "relayed", 40};
-    REQUIRE(h.sfu->add_transport(1, pub.sfu_ufrag, pub.pwd));
-    REQUIRE(h.sfu->set_keys(1, pub.to_sfu, pub.from_sfu));
-    REQUIRE(h.sfu->add_transport(2, d.sfu_ufrag, d.pwd));
-    REQUIRE(h.sfu->set_keys(2, d.to_sfu, d.from_sfu));
+    h.add(1, pub);
+    h.add(2, d);
     REQUIRE(h.sfu->add_publication(1, 0x1111, 7, 0, sfu::Codec::Vp8, 90000));
     REQUIRE(h.sfu->add_subscription(2, 7, 0x5004, 96, 0));
     connect(h, pub);
@@ -515,8 +517,7 @@ TEST_CASE("SFU: simulcast by rid (SSRCs learnt), layer choice, REMB to the publi
     Client sub{Endpoint::from_v4(test::ip4("198.18.0.11"), 5001), test::mac("02:00:00:00:00:11"), "sub", 20};
     REQUIRE(h.sfu->add_transport(1, pub.sfu_ufrag, pub.pwd, 1'000'000));
     REQUIRE(h.sfu->set_keys(1, pub.to_sfu, pub.from_sfu));
-    REQUIRE(h.sfu->add_transport(2, sub.sfu_ufrag, sub.pwd));
-    REQUIRE(h.sfu->set_keys(2, sub.to_sfu, sub.from_sfu));
+    h.add(2, sub);
     // Three layers announced by rid only (what Chromium's simulcast offer carries); h is layer 2.
     REQUIRE(h.sfu->add_rid_publication(1, "h", 10, 7, 2, sfu::Codec::Vp8, 90000));
     REQUIRE(h.sfu->add_rid_publication(1, "m", 10, 7, 1, sfu::Codec::Vp8, 90000));
@@ -610,10 +611,8 @@ TEST_CASE("SFU: ICE restart keeps media flowing and answers the new credentials"
     Harness h;
     Client pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
     Client sub{Endpoint::from_v4(test::ip4("198.18.0.11"), 5001), test::mac("02:00:00:00:00:11"), "sub", 20};
-    REQUIRE(h.sfu->add_transport(1, pub.sfu_ufrag, pub.pwd));
-    REQUIRE(h.sfu->set_keys(1, pub.to_sfu, pub.from_sfu));
-    REQUIRE(h.sfu->add_transport(2, sub.sfu_ufrag, sub.pwd));
-    REQUIRE(h.sfu->set_keys(2, sub.to_sfu, sub.from_sfu));
+    h.add(1, pub);
+    h.add(2, sub);
     REQUIRE(h.sfu->add_publication(1, 0x1111, 7, 0, sfu::Codec::Opus, 48000));
     REQUIRE(h.sfu->add_subscription(2, 7, 0x5001, 111, 0));
     connect(h, pub);
@@ -668,10 +667,8 @@ TEST_CASE("SFU: RTCP generation — RR to publishers, publisher SRs translated f
     Harness h;
     Client pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
     Client sub{Endpoint::from_v4(test::ip4("198.18.0.11"), 5001), test::mac("02:00:00:00:00:11"), "sub", 20};
-    REQUIRE(h.sfu->add_transport(1, pub.sfu_ufrag, pub.pwd));
-    REQUIRE(h.sfu->set_keys(1, pub.to_sfu, pub.from_sfu));
-    REQUIRE(h.sfu->add_transport(2, sub.sfu_ufrag, sub.pwd));
-    REQUIRE(h.sfu->set_keys(2, sub.to_sfu, sub.from_sfu));
+    h.add(1, pub);
+    h.add(2, sub);
     REQUIRE(h.sfu->add_publication(1, 0x1111, 7, 0, sfu::Codec::Opus, 48000));
     REQUIRE(h.sfu->add_subscription(2, 7, 0x5001, 111, 0));
     connect(h, pub);
@@ -754,10 +751,8 @@ TEST_CASE("SFU: NACKs answered as RTX (RFC 4588) when negotiated", "[sfu][stack]
     Harness h;
     Client pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
     Client sub{Endpoint::from_v4(test::ip4("198.18.0.11"), 5001), test::mac("02:00:00:00:00:11"), "sub", 20};
-    REQUIRE(h.sfu->add_transport(1, pub.sfu_ufrag, pub.pwd));
-    REQUIRE(h.sfu->set_keys(1, pub.to_sfu, pub.from_sfu));
-    REQUIRE(h.sfu->add_transport(2, sub.sfu_ufrag, sub.pwd));
-    REQUIRE(h.sfu->set_keys(2, sub.to_sfu, sub.from_sfu));
+    h.add(1, pub);
+    h.add(2, sub);
     REQUIRE(h.sfu->add_publication(1, 0x1111, 7, 0, sfu::Codec::Vp8, 90000));
     REQUIRE(h.sfu->add_subscription(2, 7, 0x5001, 96, 0, 0x5002, 97));
     connect(h, pub);
@@ -800,10 +795,8 @@ TEST_CASE("SFU: header extensions reach subscribers with tern's ids, plus its ow
     Harness h;
     Client pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
     Client sub{Endpoint::from_v4(test::ip4("198.18.0.11"), 5001), test::mac("02:00:00:00:00:11"), "sub", 20};
-    REQUIRE(h.sfu->add_transport(1, pub.sfu_ufrag, pub.pwd));
-    REQUIRE(h.sfu->set_keys(1, pub.to_sfu, pub.from_sfu));
-    REQUIRE(h.sfu->add_transport(2, sub.sfu_ufrag, sub.pwd));
-    REQUIRE(h.sfu->set_keys(2, sub.to_sfu, sub.from_sfu));
+    h.add(1, pub);
+    h.add(2, sub);
     REQUIRE(h.sfu->add_publication(1, 0xA0, 4, 0, sfu::Codec::Opus, 48000));
     REQUIRE(h.sfu->add_publication(1, 0xB0, 5, 0, sfu::Codec::Vp8, 90000));
     // The publisher's ids: audio level 1, transport-wide 3, mid 4, video orientation 13,
@@ -885,8 +878,7 @@ TEST_CASE("SFU: header extensions reach subscribers with tern's ids, plus its ow
 TEST_CASE("SFU: AES-CM subscribers' tags computed many at a time, sent by the end of the loop", "[sfu][stack][srtp]") {
     Harness h;
     Client pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
-    REQUIRE(h.sfu->add_transport(1, pub.sfu_ufrag, pub.pwd));
-    REQUIRE(h.sfu->set_keys(1, pub.to_sfu, pub.from_sfu));
+    h.add(1, pub);
     REQUIRE(h.sfu->add_publication(1, 0x1111, 7, 0, sfu::Codec::Vp8, 90000));
     connect(h, pub);
     std::vector<std::unique_ptr<Client>> subs;
@@ -896,8 +888,7 @@ TEST_CASE("SFU: AES-CM subscribers' tags computed many at a time, sent by the en
                                                 test::mac("02:00:00:00:00:11"), "sub" + std::to_string(i),
                                                 static_cast<uint8_t>(20 + i), srtp::Suite::AesCm128HmacSha1_80));
         const uint64_t id = 2 + i;
-        REQUIRE(h.sfu->add_transport(id, subs.back()->sfu_ufrag, subs.back()->pwd));
-        REQUIRE(h.sfu->set_keys(id, subs.back()->to_sfu, subs.back()->from_sfu));
+        h.add(id, *subs.back());
         REQUIRE(h.sfu->add_subscription(id, 7, 0x5000 + static_cast<uint32_t>(i), 96, 0));
         connect(h, *subs.back());
     }
@@ -939,8 +930,7 @@ TEST_CASE("SFU: AES-CM subscribers' tags computed many at a time, sent by the en
 TEST_CASE("SFU: transport-cc feedback to a publisher", "[sfu][stack][twcc]") {
     Harness h;
     Client pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
-    REQUIRE(h.sfu->add_transport(1, pub.sfu_ufrag, pub.pwd));
-    REQUIRE(h.sfu->set_keys(1, pub.to_sfu, pub.from_sfu));
+    h.add(1, pub);
     REQUIRE(h.sfu->add_publication(1, 0xB0, 1, 0, sfu::Codec::Vp8, 90000));
     CHECK_FALSE(h.sfu->set_extensions(99, {3, 1}));  // no such transport
     REQUIRE(h.sfu->set_extensions(1, {3, 0}));
@@ -1040,8 +1030,7 @@ TEST_CASE("SFU: speech start and stop from a publisher's audio levels (RFC 6464)
     Harness h;
     auto& sink = h.sink;
     Client pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
-    REQUIRE(h.sfu->add_transport(1, pub.sfu_ufrag, pub.pwd));
-    REQUIRE(h.sfu->set_keys(1, pub.to_sfu, pub.from_sfu));
+    h.add(1, pub);
     REQUIRE(h.sfu->add_publication(1, 0xA0, 4, 0, sfu::Codec::Opus, 48000));
     REQUIRE(h.sfu->set_extensions(1, {0, 1}));
     connect(h, pub);
@@ -1094,12 +1083,9 @@ TEST_CASE("SFU across lcores: plaintext relayed once, NACK, PLI and SR across", 
     Client pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
     Client local{Endpoint::from_v4(test::ip4("198.18.0.11"), 5001), test::mac("02:00:00:00:00:11"), "local", 20};
     Client far{Endpoint::from_v4(test::ip4("198.18.0.12"), 5002), test::mac("02:00:00:00:00:12"), "far", 30};
-    REQUIRE(a.sfu->add_transport(1, pub.sfu_ufrag, pub.pwd));
-    REQUIRE(a.sfu->set_keys(1, pub.to_sfu, pub.from_sfu));
-    REQUIRE(a.sfu->add_transport(3, local.sfu_ufrag, local.pwd));
-    REQUIRE(a.sfu->set_keys(3, local.to_sfu, local.from_sfu));
-    REQUIRE(b.sfu->add_transport(2, far.sfu_ufrag, far.pwd));
-    REQUIRE(b.sfu->set_keys(2, far.to_sfu, far.from_sfu));
+    a.add(1, pub);
+    a.add(3, local);
+    b.add(2, far);
     REQUIRE(a.sfu->add_publication(1, 0xC0, 9, 0, sfu::Codec::Vp8, 90000));
     REQUIRE(a.sfu->add_subscription(3, 9, 0x6001, 96, 0));
     CHECK_FALSE(a.sfu->set_relay(9, 0, true));  // not to itself
