@@ -200,12 +200,14 @@ int run_sfu(int argc, char** argv, uint16_t port, rte_mempool* pool, const wire:
     if (stat(o.ready_file.c_str(), &st) != 0) die("the setup was not applied within 60 s");
 
     // ---- frames --------------------------------------------------------------------------------
-    auto send_frames = [&](rte_mbuf** m, uint16_t k) {
+    // Returns how many frames the port would not take (its ring stayed full): dropped here.
+    auto send_frames = [&](rte_mbuf** m, uint16_t k) -> uint16_t {
         uint16_t sent = 0;
         for (int tries = 0; sent < k && tries < 1000; ++tries) {
             sent = static_cast<uint16_t>(sent + rte_eth_tx_burst(port, 0, m + sent, k - sent));
         }
         if (sent < k) rte_pktmbuf_free_bulk(m + sent, k - sent);
+        return static_cast<uint16_t>(k - sent);
     };
     auto frame = [&](uint16_t src_port, const std::byte* payload, std::size_t len) -> rte_mbuf* {
         rte_mbuf* m = rte_pktmbuf_alloc(pool);
@@ -232,7 +234,7 @@ int run_sfu(int argc, char** argv, uint16_t port, rte_mempool* pool, const wire:
                 ByteWriter w{MutableByteSpan{d, 42}};
                 wire::write_ethernet(w, a->sha, my_mac, wire::kEtherTypeArp);
                 wire::write_arp(w, {wire::kArpReply, my_mac, a->tpa, a->sha, a->spa});
-                send_frames(&m, 1);
+                (void)send_frames(&m, 1);
             }
         }
         return true;
@@ -252,7 +254,7 @@ int run_sfu(int argc, char** argv, uint16_t port, rte_mempool* pool, const wire:
             const std::string pwd = "p" + std::to_string(id) + "-0123456789abcdef";
             m.add_string(wire::stun::attr::kUsername, "t" + std::to_string(id) + ":lg").add_string(wire::stun::attr::kUseCandidate, "");
             m.add_message_integrity(crypto::HmacSha1Key{as_bytes(pwd.data(), pwd.size())}).add_fingerprint();
-            if (rte_mbuf* f = frame(static_cast<uint16_t>(10000 + id), b.data(), *m.finish())) send_frames(&f, 1);
+            if (rte_mbuf* f = frame(static_cast<uint16_t>(10000 + id), b.data(), *m.finish())) (void)send_frames(&f, 1);
         }
         const uint64_t wait_end = rte_rdtsc() + hz / 5;
         while (rte_rdtsc() < wait_end && n_connected < n) {
@@ -301,6 +303,7 @@ int run_sfu(int argc, char** argv, uint16_t port, rte_mempool* pool, const wire:
     std::vector<RxStream> rxs(static_cast<std::size_t>(n + 1) * 256);
     std::vector<uint64_t> lat_hist(64, 0);  // log2 buckets of latency in TSC ticks
     uint64_t sent = 0, received = 0, m_sent = 0, m_recv = 0, bytes = 0, m_bytes = 0, invalid = 0, reordered = 0;
+    uint64_t unsent = 0, m_unsent = 0;  // media the SFU's port did not take from us (its ring full)
     const uint64_t t0 = rte_rdtsc();
     const uint64_t mstart = t0 + static_cast<uint64_t>(o.warmup * static_cast<double>(hz));
     const uint64_t mend = mstart + static_cast<uint64_t>(o.seconds * static_cast<double>(hz));
@@ -311,6 +314,7 @@ int run_sfu(int argc, char** argv, uint16_t port, rte_mempool* pool, const wire:
         if (!measuring && now >= mstart) {
             measuring = true;
             m_sent = sent;
+            m_unsent = unsent;
             m_recv = received;
             m_bytes = bytes;
             std::fill(lat_hist.begin(), lat_hist.end(), 0);
@@ -355,7 +359,7 @@ int run_sfu(int argc, char** argv, uint16_t port, rte_mempool* pool, const wire:
             if (rte_mbuf* f = frame(static_cast<uint16_t>(10000 + s.transport), h, len)) out[k++] = f;
         }
         if (k > 0) {
-            send_frames(out, k);
+            unsent += send_frames(out, k);
             sent += k;
         }
         rte_mbuf* rx[64];
@@ -442,12 +446,14 @@ int run_sfu(int argc, char** argv, uint16_t port, rte_mempool* pool, const wire:
     };
     const uint32_t subs = o.rooms * o.size * (pubs_per_room - (pubs_per_room == o.size ? 1 : 0)) * (o.audio ? 2 : 1);
     std::printf("loadgen: mode=sfu rooms=%u size=%u publishers=%u suite=%s streams_out=%u streams_seen=%lu "
-                "sent_pps=%.0f fwd_pps=%.0f gbps=%.3f loss_pct=%.3f reordered_pct=%.4f p50_us=%.0f p99_us=%.0f invalid=%lu\n",
+                "sent_pps=%.0f fwd_pps=%.0f gbps=%.3f loss_pct=%.3f reordered_pct=%.4f p50_us=%.0f p99_us=%.0f invalid=%lu "
+                "unsent_pct=%.3f\n",
                 o.rooms, o.size, pubs_per_room, o.suite.c_str(), subs, static_cast<unsigned long>(got_streams),
                 static_cast<double>(sent - m_sent) / secs, static_cast<double>(fwd) / secs,
                 static_cast<double>(bytes - m_bytes) * 8 / secs / 1e9, loss,
                 fwd == 0 ? 0.0 : 100.0 * static_cast<double>(reordered) / static_cast<double>(fwd), pct(0.5), pct(0.99),
-                static_cast<unsigned long>(invalid));
+                static_cast<unsigned long>(invalid),
+                sent == m_sent ? 0.0 : 100.0 * static_cast<double>(unsent - m_unsent) / static_cast<double>(sent - m_sent));
     return 0;
 }
 
