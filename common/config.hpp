@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tern {
@@ -59,6 +60,27 @@ struct ServicesConfig {
     uint16_t transport_port_min = 0;
     uint16_t transport_port_max = 0;
     [[nodiscard]] bool transport_ports() const noexcept { return transport_port_min != 0; }
+    /// Worker `worker` of `workers` owns the worker-th equal slice of the range, [lo, hi]; the
+    /// remainder past the last slice is nobody's. (The data plane serves it, the stack steers
+    /// by it, the control plane hands ports out of it.)
+    [[nodiscard]] std::pair<uint16_t, uint16_t> transport_port_slice(uint32_t worker, uint32_t workers) const noexcept {
+        const uint32_t slice = transport_port_span() / workers;
+        return {static_cast<uint16_t>(transport_port_min + slice * worker),
+                static_cast<uint16_t>(transport_port_min + slice * (worker + 1) - 1)};
+    }
+    /// The worker whose slice holds `port`, or UINT32_MAX.
+    [[nodiscard]] uint32_t transport_port_owner(uint16_t port, uint32_t workers) const noexcept {
+        if (!transport_ports() || port < transport_port_min || port > transport_port_max) {
+            return UINT32_MAX;
+        }
+        const uint32_t owner = (uint32_t{port} - transport_port_min) / (transport_port_span() / workers);
+        return owner < workers ? owner : UINT32_MAX;
+    }
+
+private:
+    [[nodiscard]] uint32_t transport_port_span() const noexcept {
+        return uint32_t{transport_port_max} - transport_port_min + 1;
+    }
 };
 
 struct TurnUser {

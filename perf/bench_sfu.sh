@@ -75,7 +75,16 @@ CONF
     tail -5 "$WORK/$name.$([[ $p == "$dp" ]] && echo dp || echo cp).log" >&2
   done
   kill -TERM "$cp" "$dp" 2>/dev/null || true; wait "$cp" 2>/dev/null || true; wait "$dp" 2>/dev/null || true
-  grep '^loadgen: mode=sfu' "$WORK/$name.lg.log"
+  # The worker's busy cycles per SFU packet in or out, over the whole run (setup included).
+  local cycles
+  cycles=$(python3 -c '
+import json, sys
+try:
+    c = json.load(open(sys.argv[1]))["lcores"][0]["counters"]
+    print(round(c["busy_cycles"] / max(1, c["sfu_rtp_in"] + c["sfu_rtp_out"])))
+except Exception:
+    print(0)' "$WORK/$name.stats.json")
+  echo "$(grep '^loadgen: mode=sfu' "$WORK/$name.lg.log") cycles_per_pkt=$cycles"
 }
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }
 
@@ -110,10 +119,10 @@ for s in "meeting50 --rooms 1 --size 50" "rooms500x3 --rooms 500 --size 3" "webi
   read -r name args <<<"$s"
   # shellcheck disable=SC2086
   line=$(scenario "$name" $args --suite aes256gcm)
-  printf '    %-13s streams out %s, forwarded %s pps (%s Gbit/s), loss %s%% (%s%% never entered: the rx ring was full), reordered %s%%, latency p50 %s us, p99 %s us\n' "$name" \
+  printf '    %-13s streams out %s, forwarded %s pps (%s Gbit/s), loss %s%% (%s%% never entered: the rx ring was full), reordered %s%%, latency p50 %s us, p99 %s us, %s busy cycles per packet\n' "$name" \
     "$(echo "$line" | field streams_out)" "$(echo "$line" | field fwd_pps)" "$(echo "$line" | field gbps)" \
     "$(echo "$line" | field loss_pct)" "$(echo "$line" | field unsent_pct)" "$(echo "$line" | field reordered_pct)" \
-    "$(echo "$line" | field p50_us)" "$(echo "$line" | field p99_us)"
+    "$(echo "$line" | field p50_us)" "$(echo "$line" | field p99_us)" "$(echo "$line" | field cycles_per_pkt)"
 done
 g=aes256gcm
 echo "bench sfu: fwd_mpps_per_lcore=$(python3 -c "print(f'{${FWD[$g]} / 1e6:.2f}')") ratio_to_crypto=${RATIO[$g]} vs_libsrtp=${VSLIB[$g]} cm_fwd_mpps=$(python3 -c "print(f'{${FWD[aes128cm]} / 1e6:.2f}')") cm_ratio_to_crypto=${RATIO[aes128cm]}"

@@ -360,16 +360,14 @@ uint16_t MediaSessions::take_port(uint32_t worker) {
     if (!sc.transport_ports() || n == 0) {
         return 0;
     }
-    // The data plane gives worker i the i-th equal slice of the range (the rest is nobody's).
-    const uint32_t slice = (uint32_t{sc.transport_port_max} - sc.transport_port_min + 1) / n;
-    const uint32_t lo = sc.transport_port_min + slice * worker;
+    const auto [lo, hi] = sc.transport_port_slice(worker, n);
     std::set<uint16_t> used;
     for (const auto& [id, c] : clients_) {
         if (c->udp_port != 0) {
             used.insert(c->udp_port);
         }
     }
-    for (uint32_t p = lo; p < lo + slice; ++p) {
+    for (uint32_t p = lo; p <= hi; ++p) {
         if (used.count(static_cast<uint16_t>(p)) == 0) {
             return static_cast<uint16_t>(p);
         }

@@ -51,10 +51,9 @@ Worker::Worker(uint32_t index, const DataplaneConfig& cfg, std::vector<WorkerPor
             media_out_.push_back(std::move(out));
             if (cfg.services.transport_ports()) {
                 // This worker's slice of the transports' own ports (the stack steers the rest).
-                const uint32_t n = static_cast<uint32_t>(cfg.worker_cores.size());
-                const uint32_t slice = (uint32_t{cfg.services.transport_port_max} - cfg.services.transport_port_min + 1) / n;
-                sfu_.back()->set_transport_ports(static_cast<uint16_t>(cfg.services.transport_port_min + slice * index),
-                                                 static_cast<uint16_t>(cfg.services.transport_port_min + slice * (index + 1) - 1));
+                const auto [lo, hi] =
+                    cfg.services.transport_port_slice(index, static_cast<uint32_t>(cfg.worker_cores.size()));
+                sfu_.back()->set_transport_ports(lo, hi);
             }
             stacks_.back()->set_sfu(sfu_.back().get());
         }

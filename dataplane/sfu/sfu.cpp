@@ -742,37 +742,35 @@ bool Sfu::send_to(Subscription& s, const std::byte* rtp, std::size_t len, uint16
     store_u16be(buf.payload + 2, out_seq);
     store_u32be(buf.payload + 4, out_ts);
     store_u32be(buf.payload + 8, s.out_ssrc);
-    std::size_t sealed = 0;
+    srtp::Status status;
     if (st.tx->defers_tags()) {
         // AES-CM: encrypted now, tagged with other packets' tags in one multi-buffer pass; sent
-        // when the tag is there (at the latest at the end of this loop, flush()).
+        // by tag_done() when the tag is there (at the latest at the end of this loop, flush()).
         if (pending_head_ - pending_tail_ == kPending) {
             flush();
         }
-        PendingSend& p = pending_[pending_head_ % kPending];
+        PendingSend& p = pending_[pending_head_++ % kPending];
         p.buf = buf;
         p.mac = st.remote_mac;
         p.local = st.local;
         p.remote = st.remote;
-        ++pending_head_;
-        if (st.tx->protect_rtp_deferred(buf.payload, out_hl, s.out_ssrc, out_seq, rtp + hl, len - hl, buf.room, p.len,
-                                        *this, &p) != srtp::Status::Ok) {
-            --pending_head_;
-            sink_.discard(buf);
-            count(Counter::SfuDropSrtp);
-            return false;
+        status = st.tx->protect_rtp_deferred(buf.payload, out_hl, s.out_ssrc, out_seq, rtp + hl, len - hl, buf.room,
+                                             p.len, *this, &p);
+        if (status != srtp::Status::Ok) {
+            --pending_head_;  // nothing was queued
         }
-        ++s.packets;
-        s.octets += static_cast<uint32_t>(len - hl);
-        return true;
+    } else {
+        std::size_t sealed = 0;
+        status = st.tx->protect_rtp_at(buf.payload, out_hl, s.out_ssrc, out_seq, rtp + hl, len - hl, buf.room, sealed);
+        if (status == srtp::Status::Ok) {
+            sink_.send(buf, sealed, st.remote_mac, st.local, st.remote);
+        }
     }
-    if (st.tx->protect_rtp_at(buf.payload, out_hl, s.out_ssrc, out_seq, rtp + hl, len - hl, buf.room, sealed) !=
-        srtp::Status::Ok) {
+    if (status != srtp::Status::Ok) {
         sink_.discard(buf);
         count(Counter::SfuDropSrtp);
         return false;
     }
-    sink_.send(buf, sealed, st.remote_mac, st.local, st.remote);
     ++s.packets;
     s.octets += static_cast<uint32_t>(len - hl);
     return true;

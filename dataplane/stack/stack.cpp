@@ -313,9 +313,7 @@ uint32_t Stack::port_owner(uint16_t port) const noexcept {
         return port - services_.media_port;
     }
     if (services_.transport_ports() && port >= services_.transport_port_min && port <= services_.transport_port_max) {
-        const uint32_t slice = (uint32_t{services_.transport_port_max} - services_.transport_port_min + 1) / n_workers_;
-        const uint32_t owner = (uint32_t{port} - services_.transport_port_min) / slice;
-        return owner < n_workers_ ? owner : UINT32_MAX;
+        return services_.transport_port_owner(port, n_workers_);
     }
     return turn_ != nullptr ? turn_->relay_port_owner(port) : UINT32_MAX;
 }
