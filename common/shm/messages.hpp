@@ -9,7 +9,7 @@
 namespace tern::shm {
 
 inline constexpr uint32_t kChannelMagic = 0x4e524554;  // "TERN" little-endian
-inline constexpr uint32_t kSchemaVersion = 14;
+inline constexpr uint32_t kSchemaVersion = 15;
 
 // ---- unix socket handshake ------------------------------------------------------------
 

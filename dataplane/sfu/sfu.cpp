@@ -126,7 +126,11 @@ bool Sfu::restart_ice(uint64_t id, std::string_view ufrag, std::string_view pwd)
     if (by_ufrag_.count(std::string(ufrag)) != 0) {
         return false;
     }
-    by_ufrag_.erase(t.ufrag);
+    if (!t.prev_ufrag.empty()) {
+        by_ufrag_.erase(t.prev_ufrag);  // restarted again before the last restart's checks came
+    }
+    t.prev_ufrag = std::move(t.ufrag);  // still mapped to this slot
+    t.prev_pwd = t.pwd;
     t.ufrag = std::string(ufrag);
     t.pwd = crypto::HmacSha1Key{as_bytes(pwd.data(), pwd.size())};
     by_ufrag_[t.ufrag] = it->second;
@@ -196,6 +200,9 @@ bool Sfu::remove_transport(uint64_t id) {
         r = r->second == slot ? by_remote_.erase(r) : std::next(r);
     }
     by_ufrag_.erase(transports_[slot]->ufrag);
+    if (!transports_[slot]->prev_ufrag.empty()) {
+        by_ufrag_.erase(transports_[slot]->prev_ufrag);
+    }
     if (transports_[slot]->udp_port != 0) {
         by_port_.erase(transports_[slot]->udp_port);
     }
@@ -508,15 +515,83 @@ uint64_t Sfu::remote_key(const wire::Endpoint& e) noexcept {
     return h;
 }
 
-Sfu::Transport* Sfu::by_remote(const wire::Endpoint& peer) noexcept {
+Sfu::Transport* Sfu::by_remote(const wire::Endpoint& peer, const Transport::Path*& path) noexcept {
     auto [a, b] = by_remote_.equal_range(remote_key(peer));
     for (auto it = a; it != b; ++it) {
         Transport* t = transports_[it->second].get();
-        if (t != nullptr && t->connected && t->remote == peer) {
-            return t;
+        if (t == nullptr || !t->connected) {
+            continue;
+        }
+        for (uint8_t i = 0; i < t->n_paths; ++i) {
+            if (t->paths[i].remote == peer) {
+                path = &t->paths[i];
+                return t;
+            }
         }
     }
     return nullptr;
+}
+
+void Sfu::note_path(uint32_t slot, const Transport::Path& path) {
+    Transport& t = *transports_[slot];
+    for (uint8_t i = 0; i < t.n_paths; ++i) {
+        if (t.paths[i].remote == path.remote) {
+            t.paths[i] = path;
+            return;
+        }
+    }
+    uint8_t at = t.n_paths;
+    if (at == Transport::kPaths) {
+        // Full: the least recently checked path other than the selected one goes.
+        at = UINT8_MAX;
+        for (uint8_t i = 0; i < t.n_paths; ++i) {
+            if (!(t.connected && t.paths[i].remote == t.remote) &&
+                (at == UINT8_MAX || t.paths[i].checked_us < t.paths[at].checked_us)) {
+                at = i;
+            }
+        }
+        auto [a, b] = by_remote_.equal_range(remote_key(t.paths[at].remote));
+        for (auto r = a; r != b; ++r) {
+            if (r->second == slot) {
+                by_remote_.erase(r);
+                break;
+            }
+        }
+    } else {
+        ++t.n_paths;
+    }
+    t.paths[at] = path;
+    by_remote_.emplace(remote_key(path.remote), slot);
+}
+
+void Sfu::select_path(Transport& t, const Transport::Path& path, uint64_t now_us) noexcept {
+    const bool moved = !t.connected || !(t.remote == path.remote);
+    t.remote = path.remote;
+    t.local = path.local;
+    t.remote_mac = path.mac;
+    t.last_check_us = path.checked_us;  // consent is the new path's (RFC 7675: per pair)
+    if (moved) {
+        if (t.connected) {
+            count(Counter::SfuPathMoves);
+        }
+        t.connected = true;
+        t.selected_us = now_us;
+        sink_.transport_up(t.id, path.remote);
+    }
+}
+
+void Sfu::forget_paths(uint32_t slot) noexcept {
+    Transport& t = *transports_[slot];
+    for (uint8_t i = 0; i < t.n_paths; ++i) {
+        auto [a, b] = by_remote_.equal_range(remote_key(t.paths[i].remote));
+        for (auto r = a; r != b; ++r) {
+            if (r->second == slot) {
+                by_remote_.erase(r);
+                break;
+            }
+        }
+    }
+    t.n_paths = 0;
 }
 
 // ---- packets ----------------------------------------------------------------------------------
@@ -532,9 +607,10 @@ Sfu::Outcome Sfu::on_datagram(std::byte* p, std::size_t len, const wire::Endpoin
     if (b <= 3) {
         return on_stun(ByteSpan{p, len}, peer, local, mac, now_us);
     }
-    Transport* t = by_remote(peer);
+    const Transport::Path* path = nullptr;
+    Transport* t = by_remote(peer, path);
     if (t == nullptr) {
-        count(Counter::SfuDropUnknown);  // not a nominated remote: nothing to decrypt with
+        count(Counter::SfuDropUnknown);  // no valid check from there: nothing to decrypt with
         return Outcome::Drop;
     }
     if (b >= 20 && b <= 63) {
@@ -550,8 +626,15 @@ Sfu::Outcome Sfu::on_datagram(std::byte* p, std::size_t len, const wire::Endpoin
         count(Counter::SfuDropUnknown);
         return Outcome::Drop;
     }
-    t->remote_mac = mac;
-    return wire::looks_like_rtcp(ByteSpan{p, len}) ? on_rtcp(*t, p, len, now_us) : on_rtp(*t, p, len, now_us);
+    const Transport::Path* moved = nullptr;
+    if (!(peer == t->remote)) {
+        // Another valid path: its media counts; it moves the selection once authenticated.
+        moved = now_us >= t->selected_us + Transport::kMediaSwitchHoldUs ? path : nullptr;
+    } else {
+        t->remote_mac = mac;
+    }
+    return wire::looks_like_rtcp(ByteSpan{p, len}) ? on_rtcp(*t, p, len, now_us, moved)
+                                                   : on_rtp(*t, p, len, now_us, moved);
 }
 
 void Sfu::expire(uint64_t now_us) noexcept {
@@ -562,13 +645,7 @@ void Sfu::expire(uint64_t now_us) noexcept {
             continue;
         }
         Transport& t = *tp;
-        auto [a, b] = by_remote_.equal_range(remote_key(t.remote));
-        for (auto r = a; r != b; ++r) {
-            if (transports_[r->second].get() == &t) {
-                by_remote_.erase(r);
-                break;
-            }
-        }
+        forget_paths(static_cast<uint32_t>(&tp - transports_.data()));
         t.connected = false;
         count(Counter::SfuConsentExpired);
         sink_.transport_up(t.id, t.remote, false);
@@ -604,12 +681,15 @@ Sfu::Outcome Sfu::on_stun(ByteSpan msg, const wire::Endpoint& peer, const wire::
         count(Counter::SfuStunRejected);
         return Outcome::Drop;
     }
-    Transport& t = *transports_[it->second];
+    const uint32_t slot = it->second;
+    Transport& t = *transports_[slot];
     if (local.port != (t.udp_port != 0 ? t.udp_port : port_)) {
         count(Counter::SfuStunRejected);  // its checks belong on its own port (or the shared one)
         return Outcome::Drop;
     }
-    if (!m->check_integrity(t.pwd)) {
+    const bool current = name.substr(0, colon) == t.ufrag;  // else the credentials before a restart
+    const crypto::HmacSha1Key& pwd = current ? t.pwd : t.prev_pwd;
+    if (!m->check_integrity(pwd)) {
         count(Counter::SfuStunRejected);
         stun::Builder b{scratch_, stun::message_type(stun::method::kBinding, stun::Class::Error), m->transaction_id()};
         b.add_error_code(stun::error::kUnauthorized, "Unauthorized").add_fingerprint();
@@ -617,33 +697,21 @@ Sfu::Outcome Sfu::on_stun(ByteSpan msg, const wire::Endpoint& peer, const wire::
         reply_len_ = n ? *n : 0;
         return n ? Outcome::Reply : Outcome::Drop;
     }
+    if (current && !t.prev_ufrag.empty()) {
+        by_ufrag_.erase(t.prev_ufrag);  // the restart's checks arrive: the old credentials end
+        t.prev_ufrag.clear();
+    }
+    const Transport::Path path{peer, local, mac, now_us};
+    note_path(slot, path);  // a valid pair: its media is taken from now on
     if (t.connected && peer == t.remote) {
         t.last_check_us = now_us;  // consent refreshed
     }
     if (m->find(stun::attr::kUseCandidate) || !t.connected) {
         // Nominated (or the first valid check of a lite agent's only pair): media flows here.
-        if (t.connected) {
-            auto [a, b] = by_remote_.equal_range(remote_key(t.remote));
-            for (auto r = a; r != b; ++r) {
-                if (r->second == it->second) {
-                    by_remote_.erase(r);
-                    break;
-                }
-            }
-        }
-        const bool moved = !t.connected || !(t.remote == peer);
-        t.connected = true;
-        t.remote = peer;
-        t.local = local;
-        t.remote_mac = mac;
-        t.last_check_us = now_us;
-        by_remote_.emplace(remote_key(peer), it->second);
-        if (moved) {
-            sink_.transport_up(t.id, peer);
-        }
+        select_path(t, path, now_us);
     }
     stun::Builder b{scratch_, stun::message_type(stun::method::kBinding, stun::Class::Success), m->transaction_id()};
-    b.add_xor_address(stun::attr::kXorMappedAddress, peer).add_message_integrity(t.pwd).add_fingerprint();
+    b.add_xor_address(stun::attr::kXorMappedAddress, peer).add_message_integrity(pwd).add_fingerprint();
     auto n = b.finish();
     if (!n) {
         return Outcome::Drop;
@@ -653,11 +721,15 @@ Sfu::Outcome Sfu::on_stun(ByteSpan msg, const wire::Endpoint& peer, const wire::
     return Outcome::Reply;
 }
 
-Sfu::Outcome Sfu::on_rtp(Transport& t, std::byte* p, std::size_t len, uint64_t now_us) noexcept {
+Sfu::Outcome Sfu::on_rtp(Transport& t, std::byte* p, std::size_t len, uint64_t now_us,
+                         const Transport::Path* moved) noexcept {
     std::size_t n = 0;
     if (t.rx->unprotect_rtp(p, len, n) != srtp::Status::Ok) {
         count(Counter::SfuDropSrtp);
         return Outcome::Drop;
+    }
+    if (moved != nullptr) {
+        select_path(t, *moved, now_us);  // the peer sends from there now: so do we
     }
     wire::RtpView v;
     wire::Error why{};
@@ -940,11 +1012,15 @@ void Sfu::send_pli(Publication& pub, uint64_t now_us) noexcept {
     count(Counter::SfuPliSent);
 }
 
-Sfu::Outcome Sfu::on_rtcp(Transport& t, std::byte* p, std::size_t len, uint64_t now_us) noexcept {
+Sfu::Outcome Sfu::on_rtcp(Transport& t, std::byte* p, std::size_t len, uint64_t now_us,
+                          const Transport::Path* moved) noexcept {
     std::size_t n = 0;
     if (t.rx->unprotect_rtcp(p, len, n) != srtp::Status::Ok) {
         count(Counter::SfuDropSrtp);
         return Outcome::Drop;
+    }
+    if (moved != nullptr) {
+        select_path(t, *moved, now_us);
     }
     count(Counter::SfuRtcpIn);
     auto sub_of = [&](uint32_t media_ssrc) -> Subscription* {

@@ -147,7 +147,8 @@ public:
     bool add_transport(uint64_t id, std::string_view local_ufrag, std::string_view local_pwd, uint64_t max_bps = 0,
                        uint16_t udp_port = 0);
     /// ICE restart (RFC 8445 §9): new local credentials for an existing transport. Media keeps
-    /// flowing to the current remote until checks with the new credentials nominate another.
+    /// flowing on the current path, and checks with the previous credentials keep being
+    /// answered (the peer's consent for that path), until a check with the new ones arrives.
     bool restart_ice(uint64_t id, std::string_view local_ufrag, std::string_view local_pwd);
     [[nodiscard]] bool has_transport(uint64_t id) const { return by_id_.count(id) != 0; }
     bool set_keys(uint64_t id, const srtp::MasterKey& rx, const srtp::MasterKey& tx);
@@ -223,10 +224,29 @@ private:
         uint16_t udp_port = 0;  // its own port, or 0: the shared media port
         std::string ufrag;
         crypto::HmacSha1Key pwd;
+        std::string prev_ufrag;  // the credentials before an ICE restart, until the new ones are used
+        crypto::HmacSha1Key prev_pwd;
         bool connected = false;
-        wire::Endpoint remote;
-        wire::Endpoint local;  // the address and port the remote reached us on
+        wire::Endpoint remote;  // the selected path: where its media and ours go
+        wire::Endpoint local;   // the address and port the remote reached us on
         wire::MacAddr remote_mac;
+        /// Every remote that passed a check (RFC 8445 §7.3.1.4: a valid pair each), the selected
+        /// one among them. A full agent starts sending on a new pair before it nominates it
+        /// (libwebrtc nominates a lite agent's pair only once it selected it, up to a ping
+        /// interval later) and packets of the old pair are still in flight: media from any of
+        /// these is taken, and authenticated media from another one moves the selection there.
+        struct Path {
+            wire::Endpoint remote, local;
+            wire::MacAddr mac;        // the next hop it came from
+            uint64_t checked_us = 0;  // its last valid check
+        };
+        static constexpr std::size_t kPaths = 4;
+        /// Media moves the selection at most once in this long (stragglers of the old path
+        /// arrive after the new one's first packets); a nomination moves it at once.
+        static constexpr uint64_t kMediaSwitchHoldUs = 1'000'000;
+        std::array<Path, kPaths> paths{};
+        uint8_t n_paths = 0;
+        uint64_t selected_us = 0;  // when the selection last moved
         std::unique_ptr<srtp::Context> rx;
         std::unique_ptr<srtp::Context> tx;
         uint32_t rtcp_ssrc = 0;  // the SSRC the SFU sends RTCP from on this transport
@@ -333,8 +353,12 @@ private:
 
     Outcome on_stun(ByteSpan msg, const wire::Endpoint& peer, const wire::Endpoint& local,
                     const wire::MacAddr& mac, uint64_t now_us) noexcept;
-    Outcome on_rtp(Transport& t, std::byte* p, std::size_t len, uint64_t now_us) noexcept;
-    Outcome on_rtcp(Transport& t, std::byte* p, std::size_t len, uint64_t now_us) noexcept;
+    /// `moved`: the valid path it came on when that is not the selected one; authenticated, the
+    /// packet selects it.
+    Outcome on_rtp(Transport& t, std::byte* p, std::size_t len, uint64_t now_us,
+                   const Transport::Path* moved) noexcept;
+    Outcome on_rtcp(Transport& t, std::byte* p, std::size_t len, uint64_t now_us,
+                    const Transport::Path* moved) noexcept;
     void forward(uint32_t pub_index, const std::byte* rtp, std::size_t len, uint16_t seq, uint32_t ts,
                  bool keyframe, uint64_t now_us) noexcept;
     /// A packet waiting for its deferred tag, and where it goes.
@@ -376,7 +400,14 @@ private:
     bool learn_ssrc(Transport& t, const wire::RtpView& v) noexcept;
     /// Records that `ssrc` on `t` is publication `pi` (the global table and the inline one).
     void bind_ssrc(Transport& t, uint32_t ssrc, uint32_t pi);
-    Transport* by_remote(const wire::Endpoint& peer) noexcept;
+    /// The connected transport with a valid path from `peer`, and that path.
+    Transport* by_remote(const wire::Endpoint& peer, const Transport::Path*& path) noexcept;
+    /// Records a valid check of transport `slot` from `remote` (a new path evicts the oldest
+    /// unselected one).
+    void note_path(uint32_t slot, const Transport::Path& path);
+    /// Makes `path` the transport's selected one; tells the control plane when it moved.
+    void select_path(Transport& t, const Transport::Path& path, uint64_t now_us) noexcept;
+    void forget_paths(uint32_t slot) noexcept;
     static uint64_t remote_key(const wire::Endpoint& e) noexcept;
     void count(shm::Counter c, uint64_t n = 1) noexcept { shm::bump(counters_.v[static_cast<std::size_t>(c)], n); }
 

@@ -108,12 +108,15 @@ struct Client {
         tx = std::make_unique<srtp::Context>(to_sfu, srtp::Direction::Protect);
         rx = std::make_unique<srtp::Context>(from_sfu, srtp::Direction::Unprotect);
     }
-    test::Bytes ice_check(uint32_t n) const {
+    test::Bytes ice_check(uint32_t n, bool nominate = true) const {
         std::array<std::byte, 256> b{};
         stun::TransactionId id{};
         id[0] = static_cast<uint8_t>(n);
         stun::Builder m{b, stun::message_type(stun::method::kBinding, stun::Class::Request), id};
-        m.add_string(attr::kUsername, sfu_ufrag + ":remote").add_u32(attr::kPriority, 12345).add_string(attr::kUseCandidate, "");
+        m.add_string(attr::kUsername, sfu_ufrag + ":remote").add_u32(attr::kPriority, 12345);
+        if (nominate) {
+            m.add_string(attr::kUseCandidate, "");
+        }
         m.add_message_integrity(crypto::HmacSha1Key{as_bytes(pwd.data(), pwd.size())}).add_fingerprint();
         return test::Bytes(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(*m.finish()));
     }
@@ -621,19 +624,22 @@ TEST_CASE("SFU: ICE restart keeps media flowing and answers the new credentials"
     REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 1, 960, test::hex("fcff")), out) == dp::Verdict::Consumed);
     REQUIRE(h.sink.sent.size() == 1);
 
-    // The subscriber restarts ICE: new credentials; its old ones stop working, media does not.
+    // The subscriber restarts ICE: new credentials. Media keeps flowing, and the old ones are
+    // still answered (the old pair's consent) until the peer uses the new ones.
     REQUIRE(h.sfu->restart_ice(2, "sub2", "pwd-of-sub2-0123456789"));
     CHECK(h.sfu->restart_ice(2, "sub2", "pwd-of-sub2-0123456789"));  // repeated: a no-op
     CHECK_FALSE(h.sfu->restart_ice(2, "pub", "taken"));               // another transport's ufrag
+    CHECK_FALSE(h.sfu->restart_ice(2, "sub", "its own old one"));     // still in use
     CHECK_FALSE(h.sfu->restart_ice(9, "x", "y"));
     REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 2, 1920, test::hex("fcff")), out) == dp::Verdict::Consumed);
     CHECK(h.sink.sent.size() == 2);
     Client old_creds = Client{sub.at, sub.mac, "sub", 20};
-    CHECK(h.deliver(old_creds, kSfu, old_creds.ice_check(3), out) == dp::Verdict::Drop);
-    // From a new address (the restart's reason, often), with the new credentials.
+    connect(h, old_creds);
+    // From a new address (the restart's reason, often), with the new credentials: the old ones end.
     Client moved{Endpoint::from_v4(test::ip4("198.18.0.21"), 6001), test::mac("02:00:00:00:00:21"), "sub2", 20};
     moved.pwd = "pwd-of-sub2-0123456789";
     connect(h, moved);
+    CHECK(h.deliver(old_creds, kSfu, old_creds.ice_check(3), out) == dp::Verdict::Drop);
     sfu::Sfu::TransportInfo ti;
     REQUIRE(h.sfu->info(2, ti));
     CHECK(ti.remote == moved.at);
@@ -661,6 +667,104 @@ TEST_CASE("SFU: ICE restart keeps media flowing and answers the new credentials"
     CHECK(to_moved() == before);
     h.sfu->expire(h.now + 1'000'000);
     CHECK(h.sink.down.size() == 1);  // reported once
+}
+
+TEST_CASE("SFU: a full agent's new path carries media before its nomination", "[sfu][stack][ice]") {
+    // libwebrtc, controlling against a lite agent, sends on a pair it selected and nominates that
+    // pair only with a later check; after an ICE restart its old pair's packets trail the new
+    // ones. Neither may be lost, and the SFU follows the peer to the path it sends on.
+    Harness h;
+    Client pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
+    Client sub{Endpoint::from_v4(test::ip4("198.18.0.11"), 5001), test::mac("02:00:00:00:00:11"), "sub", 20};
+    h.add(1, pub);
+    h.add(2, sub);
+    REQUIRE(h.sfu->add_publication(1, 0x1111, 7, 0, sfu::Codec::Opus, 48000));
+    REQUIRE(h.sfu->add_subscription(2, 7, 0x5001, 111, 0));
+    connect(h, pub);
+    connect(h, sub);
+    test::Bytes out;
+    const test::Bytes opus = test::hex("fcff");
+    auto sent_to = [&](const Endpoint& e) {
+        return std::count_if(h.sink.sent.begin(), h.sink.sent.end(), [&](const test::Bytes& f) { return udp_of(f).dst == e; });
+    };
+    auto remote_of = [&](uint64_t id) {
+        sfu::Sfu::TransportInfo ti;
+        REQUIRE(h.sfu->info(id, ti));
+        return ti.remote;
+    };
+    const Endpoint pub_a = pub.at;
+    const Endpoint pub_b = Endpoint::from_v4(test::ip4("198.18.0.10"), 5100);
+    const Endpoint sub_a = sub.at;
+    const Endpoint sub_b = Endpoint::from_v4(test::ip4("198.18.0.31"), 5101);
+    h.now += 2'000'000;
+
+    // Unchecked addresses stay unknown, even with the right keys.
+    pub.at = pub_b;
+    CHECK(h.deliver(pub, kSfu, pub.srtp(0x1111, 1, 960, opus), out) == dp::Verdict::Drop);
+    CHECK(h.count(shm::Counter::SfuDropUnknown) == 1);
+    CHECK(h.sink.sent.empty());
+
+    // A valid check without USE-CANDIDATE: answered; the selection stays.
+    test::Bytes reply;
+    REQUIRE(h.deliver(pub, kSfu, pub.ice_check(2, false), reply) == dp::Verdict::Transmit);
+    CHECK(udp_of(reply).dst == pub_b);
+    CHECK(remote_of(1) == pub_a);
+    // Media from there is forwarded, and moves the publisher's selection.
+    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 2, 1920, opus), out) == dp::Verdict::Consumed);
+    CHECK(sent_to(sub_a) == 1);
+    CHECK(remote_of(1) == pub_b);
+    CHECK(h.count(shm::Counter::SfuPathMoves) == 1);
+    REQUIRE(h.sink.up.size() >= 3);
+    CHECK(h.sink.up.back() == std::make_pair(uint64_t{1}, pub_b));
+    // A straggler of the old path: forwarded, and it does not move the selection back.
+    pub.at = pub_a;
+    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 3, 2880, opus), out) == dp::Verdict::Consumed);
+    CHECK(sent_to(sub_a) == 2);
+    CHECK(remote_of(1) == pub_b);
+
+    // The subscriber's side: its checked new path sends only RTCP; a forged packet from there
+    // (bad tag) changes nothing, its authenticated receiver report moves our media there.
+    sub.at = sub_b;
+    REQUIRE(h.deliver(sub, kSfu, sub.ice_check(4, false), reply) == dp::Verdict::Transmit);
+    test::Bytes rr = sub.srtcp([](ByteWriter& w) { REQUIRE(wire::rtcp::write_rr(w, 0x7777, nullptr, 0)); });
+    test::Bytes forged = rr;
+    forged[forged.size() - 20] ^= std::byte{1};
+    CHECK(h.deliver(sub, kSfu, forged, out) == dp::Verdict::Drop);
+    CHECK(h.count(shm::Counter::SfuDropSrtp) == 1);
+    CHECK(remote_of(2) == sub_a);
+    REQUIRE(h.deliver(sub, kSfu, rr, out) == dp::Verdict::Consumed);
+    CHECK(remote_of(2) == sub_b);
+    pub.at = pub_b;
+    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 4, 3840, opus), out) == dp::Verdict::Consumed);
+    CHECK(sent_to(sub_b) >= 1);
+    CHECK(udp_of(h.sink.sent.back()).dst == sub_b);
+
+    // Within a second of that move, only a nomination moves it again (at once).
+    sub.at = sub_a;
+    REQUIRE(h.deliver(sub, kSfu, sub.srtcp([](ByteWriter& w) { REQUIRE(wire::rtcp::write_rr(w, 0x7777, nullptr, 0)); }), out) ==
+            dp::Verdict::Consumed);
+    CHECK(remote_of(2) == sub_b);
+    connect(h, sub);
+    CHECK(remote_of(2) == sub_a);
+    CHECK(h.count(shm::Counter::SfuPathMoves) == 3);
+
+    // At most four paths per transport: a fifth evicts the least recently checked unselected one.
+    for (uint16_t k = 0; k < 4; ++k) {
+        h.now += 1'000;
+        pub.at = Endpoint::from_v4(test::ip4("198.18.0.10"), static_cast<uint16_t>(5200 + k));
+        REQUIRE(h.deliver(pub, kSfu, pub.ice_check(10 + k, false), reply) == dp::Verdict::Transmit);
+    }
+    pub.at = pub_a;  // checked before the four new ones: evicted
+    CHECK(h.deliver(pub, kSfu, pub.srtp(0x1111, 5, 4800, opus), out) == dp::Verdict::Drop);
+    pub.at = pub_b;  // the selected one stays
+    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 6, 5760, opus), out) == dp::Verdict::Consumed);
+    pub.at = Endpoint::from_v4(test::ip4("198.18.0.10"), 5203);
+    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 7, 6720, opus), out) == dp::Verdict::Consumed);
+
+    // Consent expiry forgets every path.
+    h.now += 40'000'000;
+    h.sfu->expire(h.now);
+    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 8, 7680, opus), out) == dp::Verdict::Drop);
 }
 
 TEST_CASE("SFU: RTCP generation — RR to publishers, publisher SRs translated for subscribers", "[sfu][stack][rtcp]") {
