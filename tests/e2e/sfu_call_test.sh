@@ -52,7 +52,7 @@ want two && { counter_at_least sfu_dtls_punted 4 || fail "sfu_dtls_punted is $(c
 # Chromium publishes with transport-wide sequence numbers once tern answers with transport-cc:
 # tern's feedback drives its bandwidth estimate (the simulcast call above needs it to send all layers).
 want two && { counter_at_least sfu_twcc_sent 20 || fail "sfu_twcc_sent is $(counter sfu_twcc_sent)"; }
-want two && log "two: ICE restart moved $(counter sfu_path_moves) selected path(s); $(counter sfu_drop_unknown) packets from unchecked addresses"
+want two && log "two: ICE restart moved $(counter sfu_path_moves) selected path(s); sfu_drop_unknown $(counter sfu_drop_unknown) (teardown included)"
 call four 4 --screen
 if ((WORKERS > 1)) && want four; then
   # The room spans the workers: subscribers on another worker than their publisher get its
