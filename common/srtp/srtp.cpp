@@ -108,6 +108,12 @@ std::size_t pending() noexcept { return tag_ring.head - tag_ring.tail; }
 
 namespace {
 
+/// Where an SSRC's stream is looked for first. Fibonacci hashing: the product's high bits, which
+/// every bit of the SSRC reaches.
+uint32_t home_slot(uint32_t ssrc) noexcept {
+    return static_cast<uint32_t>((uint64_t{ssrc} * 0x9e3779b97f4a7c15ULL) >> 32);
+}
+
 // ---- replay window: bit i of the 128-bit map is index (highest - i) --------------------------
 
 Status replay_check(const uint64_t w[2], uint64_t highest, bool started, uint64_t idx) {
@@ -305,9 +311,7 @@ void Context::setup_keys(Keys& k, const SessionKeys& sk) {
 
 Context::Stream* Context::stream(uint32_t ssrc, bool create) noexcept {
     const uint32_t mask = static_cast<uint32_t>(streams_.size() - 1);
-    // Fibonacci hashing: the product's high bits, which every bit of the SSRC reaches.
-    const auto h = static_cast<uint32_t>((uint64_t{ssrc} * 0x9e3779b97f4a7c15ULL) >> 32);
-    for (uint32_t i = h & mask;; i = (i + 1) & mask) {
+    for (uint32_t i = home_slot(ssrc) & mask;; i = (i + 1) & mask) {
         Stream& s = streams_[i];
         if (s.used && s.ssrc == ssrc) {
             return &s;
@@ -321,6 +325,20 @@ Context::Stream* Context::stream(uint32_t ssrc, bool create) noexcept {
             s.ssrc = ssrc;
             ++used_;
             return &s;
+        }
+    }
+}
+
+void Context::prefetch_protect(uint32_t ssrc) const noexcept {
+    if (streams_.empty()) {
+        return;
+    }
+    const uint32_t mask = static_cast<uint32_t>(streams_.size() - 1);
+    __builtin_prefetch(&streams_[home_slot(ssrc) & mask], 1);  // where stream() starts probing
+    if (rtp_.gcm != nullptr) {
+        const auto* k = reinterpret_cast<const char*>(rtp_.gcm);
+        for (std::size_t i = 0; i < sizeof(gcm_key_data); i += 64) {
+            __builtin_prefetch(k + i);
         }
     }
 }

@@ -148,6 +148,11 @@ public:
     Status protect_rtcp(std::byte* pkt, std::size_t len, std::size_t room, std::size_t& out_len) noexcept;
     Status unprotect_rtcp(std::byte* pkt, std::size_t len, std::size_t& out_len) noexcept;
 
+    /// Starts loading what protecting RTP of `ssrc` reads (the stream's state, the expanded AES
+    /// and GHASH keys) into the cache, so that it arrives while other work runs: a sender with
+    /// many contexts (an SFU's subscribers) calls it one packet ahead.
+    void prefetch_protect(uint32_t ssrc) const noexcept;
+
     /// Room for `max_streams` SSRCs (the table grows, keeping every stream's state). Call it
     /// when streams are added, not per packet: it allocates.
     void reserve(uint32_t max_streams);

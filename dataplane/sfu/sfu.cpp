@@ -865,8 +865,25 @@ void Sfu::forward(uint32_t pub_index, const std::byte* rtp, std::size_t len, uin
     }
     bool want_key = false;
     const uint32_t abs = wire::ext::abs_send_time(now_us);
-    for (uint32_t si : list) {
-        Subscription& s = *subs_[si];
+    // Each subscriber's state and keys are far apart and, with many small rooms, out of cache:
+    // the next subscription's record is requested two sends ahead, its keys and SRTP stream one
+    // send ahead, so the loads overlap the current send's encryption.
+    const std::size_t n = list.size();
+    if (n > 1) {
+        __builtin_prefetch(subs_[list[1]].get());
+    }
+    for (std::size_t k = 0; k < n; ++k) {
+        if (k + 2 < n) {
+            __builtin_prefetch(subs_[list[k + 2]].get());
+        }
+        if (k + 1 < n) {
+            const Subscription& next = *subs_[list[k + 1]];
+            const Transport& nt = *transports_[next.transport];
+            if (nt.tx) {
+                nt.tx->prefetch_protect(next.out_ssrc);
+            }
+        }
+        Subscription& s = *subs_[list[k]];
         Transport& st = *transports_[s.transport];
         const bool send = s.layers.accept(pub.layer, keyframe);
         want_key = want_key || s.layers.wants_keyframe();
