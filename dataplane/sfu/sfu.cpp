@@ -550,13 +550,7 @@ void Sfu::note_path(uint32_t slot, const Transport::Path& path) {
                 at = i;
             }
         }
-        auto [a, b] = by_remote_.equal_range(remote_key(t.paths[at].remote));
-        for (auto r = a; r != b; ++r) {
-            if (r->second == slot) {
-                by_remote_.erase(r);
-                break;
-            }
-        }
+        unindex_remote(slot, t.paths[at].remote);
     } else {
         ++t.n_paths;
     }
@@ -583,15 +577,19 @@ void Sfu::select_path(Transport& t, const Transport::Path& path, uint64_t now_us
 void Sfu::forget_paths(uint32_t slot) noexcept {
     Transport& t = *transports_[slot];
     for (uint8_t i = 0; i < t.n_paths; ++i) {
-        auto [a, b] = by_remote_.equal_range(remote_key(t.paths[i].remote));
-        for (auto r = a; r != b; ++r) {
-            if (r->second == slot) {
-                by_remote_.erase(r);
-                break;
-            }
-        }
+        unindex_remote(slot, t.paths[i].remote);
     }
     t.n_paths = 0;
+}
+
+void Sfu::unindex_remote(uint32_t slot, const wire::Endpoint& remote) noexcept {
+    auto [a, b] = by_remote_.equal_range(remote_key(remote));
+    for (auto r = a; r != b; ++r) {
+        if (r->second == slot) {
+            by_remote_.erase(r);
+            return;
+        }
+    }
 }
 
 // ---- packets ----------------------------------------------------------------------------------

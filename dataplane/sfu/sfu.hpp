@@ -408,6 +408,7 @@ private:
     /// Makes `path` the transport's selected one; tells the control plane when it moved.
     void select_path(Transport& t, const Transport::Path& path, uint64_t now_us) noexcept;
     void forget_paths(uint32_t slot) noexcept;
+    void unindex_remote(uint32_t slot, const wire::Endpoint& remote) noexcept;
     static uint64_t remote_key(const wire::Endpoint& e) noexcept;
     void count(shm::Counter c, uint64_t n = 1) noexcept { shm::bump(counters_.v[static_cast<std::size_t>(c)], n); }
 
