@@ -126,9 +126,7 @@ bool Sfu::restart_ice(uint64_t id, std::string_view ufrag, std::string_view pwd)
     if (by_ufrag_.count(std::string(ufrag)) != 0) {
         return false;
     }
-    if (!t.prev_ufrag.empty()) {
-        by_ufrag_.erase(t.prev_ufrag);  // restarted again before the last restart's checks came
-    }
+    end_prev_credentials(t);  // restarted again before the last restart's checks came
     t.prev_ufrag = std::move(t.ufrag);  // still mapped to this slot
     t.prev_pwd = t.pwd;
     t.ufrag = std::string(ufrag);
@@ -200,9 +198,7 @@ bool Sfu::remove_transport(uint64_t id) {
         r = r->second == slot ? by_remote_.erase(r) : std::next(r);
     }
     by_ufrag_.erase(transports_[slot]->ufrag);
-    if (!transports_[slot]->prev_ufrag.empty()) {
-        by_ufrag_.erase(transports_[slot]->prev_ufrag);
-    }
+    end_prev_credentials(*transports_[slot]);
     if (transports_[slot]->udp_port != 0) {
         by_port_.erase(transports_[slot]->udp_port);
     }
@@ -582,6 +578,13 @@ void Sfu::forget_paths(uint32_t slot) noexcept {
     t.n_paths = 0;
 }
 
+void Sfu::end_prev_credentials(Transport& t) noexcept {
+    if (!t.prev_ufrag.empty()) {
+        by_ufrag_.erase(t.prev_ufrag);
+        t.prev_ufrag.clear();
+    }
+}
+
 void Sfu::unindex_remote(uint32_t slot, const wire::Endpoint& remote) noexcept {
     auto [a, b] = by_remote_.equal_range(remote_key(remote));
     for (auto r = a; r != b; ++r) {
@@ -695,9 +698,8 @@ Sfu::Outcome Sfu::on_stun(ByteSpan msg, const wire::Endpoint& peer, const wire::
         reply_len_ = n ? *n : 0;
         return n ? Outcome::Reply : Outcome::Drop;
     }
-    if (current && !t.prev_ufrag.empty()) {
-        by_ufrag_.erase(t.prev_ufrag);  // the restart's checks arrive: the old credentials end
-        t.prev_ufrag.clear();
+    if (current) {
+        end_prev_credentials(t);  // the restart's checks arrive: the old credentials end
     }
     const Transport::Path path{peer, local, mac, now_us};
     note_path(slot, path);  // a valid pair: its media is taken from now on

@@ -409,6 +409,8 @@ private:
     void select_path(Transport& t, const Transport::Path& path, uint64_t now_us) noexcept;
     void forget_paths(uint32_t slot) noexcept;
     void unindex_remote(uint32_t slot, const wire::Endpoint& remote) noexcept;
+    /// Stops answering the credentials a transport had before its last ICE restart.
+    void end_prev_credentials(Transport& t) noexcept;
     static uint64_t remote_key(const wire::Endpoint& e) noexcept;
     void count(shm::Counter c, uint64_t n = 1) noexcept { shm::bump(counters_.v[static_cast<std::size_t>(c)], n); }
 

@@ -239,6 +239,17 @@ void connect(Harness& h, const Client& c) {
     CHECK(m->check_integrity(crypto::HmacSha1Key{as_bytes(c.pwd.data(), c.pwd.size())}));
 }
 
+/// Transport 1 (`pub`) publishes Opus as SSRC 0x1111 on track 7, transport 2 (`sub`)
+/// receives it as SSRC 0x5001; both connected.
+void opus_pair(Harness& h, const Client& pub, const Client& sub) {
+    h.add(1, pub);
+    h.add(2, sub);
+    REQUIRE(h.sfu->add_publication(1, 0x1111, 7, 0, sfu::Codec::Opus, 48000));
+    REQUIRE(h.sfu->add_subscription(2, 7, 0x5001, 111, 0));
+    connect(h, pub);
+    connect(h, sub);
+}
+
 }  // namespace
 
 TEST_CASE("SFU: one publisher, two subscribers, NACK and PLI, through the stack", "[sfu][stack]") {
@@ -614,12 +625,7 @@ TEST_CASE("SFU: ICE restart keeps media flowing and answers the new credentials"
     Harness h;
     Client pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
     Client sub{Endpoint::from_v4(test::ip4("198.18.0.11"), 5001), test::mac("02:00:00:00:00:11"), "sub", 20};
-    h.add(1, pub);
-    h.add(2, sub);
-    REQUIRE(h.sfu->add_publication(1, 0x1111, 7, 0, sfu::Codec::Opus, 48000));
-    REQUIRE(h.sfu->add_subscription(2, 7, 0x5001, 111, 0));
-    connect(h, pub);
-    connect(h, sub);
+    opus_pair(h, pub, sub);
     test::Bytes out;
     REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 1, 960, test::hex("fcff")), out) == dp::Verdict::Consumed);
     REQUIRE(h.sink.sent.size() == 1);
@@ -676,12 +682,7 @@ TEST_CASE("SFU: a full agent's new path carries media before its nomination", "[
     Harness h;
     Client pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
     Client sub{Endpoint::from_v4(test::ip4("198.18.0.11"), 5001), test::mac("02:00:00:00:00:11"), "sub", 20};
-    h.add(1, pub);
-    h.add(2, sub);
-    REQUIRE(h.sfu->add_publication(1, 0x1111, 7, 0, sfu::Codec::Opus, 48000));
-    REQUIRE(h.sfu->add_subscription(2, 7, 0x5001, 111, 0));
-    connect(h, pub);
-    connect(h, sub);
+    opus_pair(h, pub, sub);
     test::Bytes out;
     const test::Bytes opus = test::hex("fcff");
     auto sent_to = [&](const Endpoint& e) {
@@ -771,12 +772,7 @@ TEST_CASE("SFU: RTCP generation — RR to publishers, publisher SRs translated f
     Harness h;
     Client pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
     Client sub{Endpoint::from_v4(test::ip4("198.18.0.11"), 5001), test::mac("02:00:00:00:00:11"), "sub", 20};
-    h.add(1, pub);
-    h.add(2, sub);
-    REQUIRE(h.sfu->add_publication(1, 0x1111, 7, 0, sfu::Codec::Opus, 48000));
-    REQUIRE(h.sfu->add_subscription(2, 7, 0x5001, 111, 0));
-    connect(h, pub);
-    connect(h, sub);
+    opus_pair(h, pub, sub);
 
     // Six packets 20 ms apart at 48 kHz, seq 100..105 with 102 lost: jitter stays 0.
     test::Bytes out;
