@@ -1,6 +1,6 @@
 // libFuzzer target: RTCP compound walking and every feedback parser on each packet (transport-cc
 // included); writers' output for what was parsed must parse again, transport-cc to the same
-// arrivals.
+// arrivals (modulo the 24-bit reference time's period).
 #include "common/wire/rtcp.hpp"
 #include "common/wire/twcc.hpp"
 
@@ -53,8 +53,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                 if (!twcc::parse_feedback(again[0], fb2, at2, k2) || k2 != m) {
                     __builtin_trap();
                 }
+                // The same arrivals, all shifted by one offset: a whole number of reference
+                // periods (the 24-bit reference wraps when the times are that large).
+                std::size_t f = 0;  // the first received (the writer wrote at least one)
+                while (at[f] == twcc::kNotReceived) {
+                    ++f;
+                }
+                const int64_t shift = at2[f] - at[f];
+                if (shift % twcc::kReferenceWrapUs != 0) {
+                    __builtin_trap();
+                }
                 for (std::size_t i = 0; i < m; ++i) {
-                    if (at2[i] != at[i]) {
+                    if (at[i] == twcc::kNotReceived ? at2[i] != twcc::kNotReceived : at2[i] - at[i] != shift) {
                         __builtin_trap();
                     }
                 }

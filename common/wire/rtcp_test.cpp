@@ -260,6 +260,34 @@ TEST_CASE("transport-cc: what the writer makes reads back, gaps split packets", 
     CHECK(w5.size() == 0);
 }
 
+TEST_CASE("transport-cc: the 24-bit reference time wraps", "[wire][rtcp][twcc]") {
+    // A first arrival from 2^23 reference ticks on (a clock ~6.2 days in) is written with the
+    // wrapped reference, which reads back signed: the same times one period lower, deltas unchanged.
+    const int64_t top = (int64_t{1} << 23) * twcc::kReferenceTickUs;
+    const std::vector<int64_t> arrivals{top + 128'000, top + 192'000, top + 2'000'000, top + 2'000'250};
+    std::vector<std::byte> out(256);
+    ByteWriter w{out};
+    REQUIRE(twcc::write_feedback(w, 1, 2, 9, arrivals, 0) == 4);
+    const auto pkts = walk(w.written());
+    REQUIRE(pkts.size() == 1);
+    twcc::Feedback fb;
+    std::vector<int64_t> at(4);
+    std::size_t n = 0;
+    REQUIRE(twcc::parse_feedback(pkts[0], fb, at, n));
+    REQUIRE(n == 4);
+    CHECK(fb.reference_time == (1 << 23) + 2 - (1 << 24));  // 0x800002 read as signed 24 bits
+    for (std::size_t i = 0; i < 4; ++i) {
+        CHECK(at[i] == arrivals[i] - twcc::kReferenceWrapUs);
+    }
+    // A reference below 2^23 ticks: unchanged, even for arrivals past it in the same packet.
+    const std::vector<int64_t> low{top - 128'000, top + 2'000'000};
+    ByteWriter w2{out};
+    REQUIRE(twcc::write_feedback(w2, 1, 2, 9, low, 0) == 2);
+    REQUIRE(twcc::parse_feedback(walk(w2.written())[0], fb, at, n));
+    CHECK(at[0] == low[0]);
+    CHECK(at[1] == low[1]);
+}
+
 TEST_CASE("transport-cc: malformed feedback is refused", "[wire][rtcp][twcc]") {
     twcc::Feedback fb;
     std::vector<int64_t> at(64);

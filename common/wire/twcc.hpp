@@ -21,6 +21,10 @@ inline constexpr uint8_t kFmt = 15;
 inline constexpr int64_t kDeltaTickUs = 250;
 inline constexpr int64_t kReferenceTickUs = 64'000;
 inline constexpr int64_t kNotReceived = -1;  // an arrival time for a packet that did not arrive
+/// The reference time is 24 bits, read as signed: arrival times are known modulo this period
+/// (~12.4 days). From 2^23 ticks (~6.2 days on the writer's clock) the field reads back negative,
+/// one period lower; receivers compare times within a packet and across packets unwrapped.
+inline constexpr int64_t kReferenceWrapUs = (int64_t{1} << 24) * kReferenceTickUs;
 
 /// Writes one feedback packet for the `arrivals_us.size()` consecutive sequence numbers from
 /// `base_seq` (arrival times in µs on a clock that does not go backwards, kNotReceived for a
