@@ -84,6 +84,10 @@ public:
         return layer == current_;
     }
 
+    /// Forget the current layer: nothing flows until the target's next keyframe (for a
+    /// subscriber that cannot be reached, so missed packets never reach its decoder as a gap).
+    void restart() noexcept { current_ = kNone; }
+
     [[nodiscard]] int current() const noexcept { return current_; }
     [[nodiscard]] int target() const noexcept { return target_; }
     [[nodiscard]] bool wants_keyframe() const noexcept { return target_ != kNone && target_ != current_; }

@@ -850,7 +850,10 @@ bool Sfu::send_to(Subscription& s, const std::byte* rtp, std::size_t len, uint16
 
 void Sfu::forward(uint32_t pub_index, const std::byte* rtp, std::size_t len, uint16_t seq, uint32_t ts,
                   bool keyframe, uint64_t now_us) noexcept {
-    const Publication& pub = pubs_[pub_index];
+    Publication& pub = pubs_[pub_index];
+    if (keyframe) {
+        pub.pli_sent = false;  // answered: whoever needs the next one may ask at once
+    }
     if (pub.fanout == nullptr) {
         return;
     }
@@ -885,9 +888,15 @@ void Sfu::forward(uint32_t pub_index, const std::byte* rtp, std::size_t len, uin
         }
         Subscription& s = *subs_[list[k]];
         Transport& st = *transports_[s.transport];
+        if (!st.connected || !st.tx) {
+            // Not reachable yet (ICE or DTLS still running) or any more: a keyframe passing now
+            // would be lost to it, so it starts over and waits for one once it is reachable.
+            s.layers.restart();
+            continue;
+        }
         const bool send = s.layers.accept(pub.layer, keyframe);
         want_key = want_key || s.layers.wants_keyframe();
-        if (!send || !st.connected || !st.tx) {
+        if (!send) {
             continue;
         }
         const StreamRewriter::Out out = s.rewriter.forward(pub.ssrc, seq, ts, now_us);
@@ -902,7 +911,8 @@ void Sfu::forward(uint32_t pub_index, const std::byte* rtp, std::size_t len, uin
         // Some subscriber waits for a layer's keyframe: ask the publishers of the layers wanted.
         for (uint32_t si : list) {
             const Subscription& s = *subs_[si];
-            if (s.layers.wants_keyframe()) {
+            const Transport& st = *transports_[s.transport];
+            if (st.connected && st.tx && s.layers.wants_keyframe()) {
                 request_keyframe(pub.track, s.layers.target(), now_us);
             }
         }
@@ -999,7 +1009,7 @@ void Sfu::request_keyframe(uint32_t track, int layer, uint64_t now_us) noexcept 
 
 void Sfu::send_pli(Publication& pub, uint64_t now_us) noexcept {
     if (pub.pli_sent && now_us - pub.last_pli_us < limits_.pli_interval_us) {
-        return;  // throttled: the publisher is already producing one
+        return;  // one is outstanding: its keyframe serves this request too
     }
     if (pub.transport == kGone || pub.ssrc == 0) {
         return;  // gone, or a simulcast layer not seen yet

@@ -100,7 +100,9 @@ struct SfuLimits {
     uint32_t max_transports = 4096;
     uint32_t nack_slots = 128;            // packets kept per published video stream (plaintext)
     uint64_t nack_resend_interval_us = 100'000;
-    uint64_t pli_interval_us = 300'000;   // per publisher stream
+    // Per publisher stream: one keyframe request outstanding at a time; the next goes once a
+    // keyframe has arrived, or after this long without one (the request or its answer was lost).
+    uint64_t pli_interval_us = 300'000;
     uint64_t consent_timeout_us = 30'000'000;  // RFC 7675 §5.1: no valid check for this long
     uint64_t twcc_interval_us = 100'000;       // transport-cc feedback to a publisher
     uint64_t speech_interval_us = 500'000;     // audio levels are judged over this long
@@ -298,8 +300,8 @@ private:
         int layer = 0;
         Codec codec = Codec::Other;
         uint32_t clock_hz = 90000;
-        uint64_t last_pli_us = 0;
-        bool pli_sent = false;
+        uint64_t last_pli_us = 0;  // when the last keyframe request went
+        bool pli_sent = false;     // a keyframe request is outstanding (no keyframe since)
         std::unique_ptr<PacketStore> store;  // video only
         std::string rid;  // simulcast by rid: ssrc stays 0 until learnt
         /// Audio levels of the current interval, for speech start/stop.

@@ -373,6 +373,89 @@ TEST_CASE("SFU: one publisher, two subscribers, NACK and PLI, through the stack"
     CHECK(h.sink.up[0] == std::pair<uint64_t, Endpoint>{1, pub.at});
 }
 
+TEST_CASE("SFU: a subscriber reached after a keyframe passed starts at the next one, asked for at once",
+          "[sfu][stack][keyframe]") {
+    // What a new subscriber's first frame waits for: its ICE check and its DTLS keys come after
+    // the publisher's media has been flowing. A keyframe that passes before the subscriber can be
+    // reached is of no use to it; the first packet after it can be reached asks the publisher
+    // for a keyframe (one PLI), and its media starts with that keyframe.
+    Harness h;
+    Client pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
+    Client sub{Endpoint::from_v4(test::ip4("198.18.0.11"), 5001), test::mac("02:00:00:00:00:11"), "sub", 20};
+    h.add(1, pub);
+    REQUIRE(h.sfu->add_transport(2, sub.sfu_ufrag, sub.pwd));  // keys come with DTLS, later
+    REQUIRE(h.sfu->add_publication(1, 0x1111, 7, 0, sfu::Codec::Vp8, 90000));
+    REQUIRE(h.sfu->add_subscription(2, 7, 0x5001, 97, 0));
+    connect(h, pub);
+
+    const test::Bytes key = test::hex("90 80 8123 10 9d012a 0a0b0c");
+    const test::Bytes inter = test::hex("90 80 8124 11 0102 0304");
+    test::Bytes out;
+    uint16_t seq = 100;
+    auto send = [&](const test::Bytes& payload) {
+        h.now += 33'000;
+        REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, seq, seq * 3000U, payload), out) == dp::Verdict::Consumed);
+        ++seq;
+    };
+    // Not reachable at all: nothing is sent and nobody asks the publisher for anything.
+    send(key);
+    send(inter);
+    // ICE connected, DTLS still running: the keyframe passing now is not taken for it.
+    connect(h, sub);
+    const std::size_t after_check = h.sink.sent.size();
+    send(key);
+    send(inter);
+    CHECK(h.sink.sent.size() == after_check);
+    CHECK(h.count(shm::Counter::SfuPliSent) == 0);
+    CHECK(h.count(shm::Counter::SfuRtpOut) == 0);
+
+    // Keys installed: the next packet (an inter frame, not sent) asks for a keyframe.
+    REQUIRE(h.sfu->set_keys(2, sub.to_sfu, sub.from_sfu));
+    send(inter);
+    CHECK(h.count(shm::Counter::SfuPliSent) == 1);
+    CHECK(h.count(shm::Counter::SfuRtpOut) == 0);
+    REQUIRE_FALSE(h.sink.sent.empty());
+    CHECK(udp_of(h.sink.sent.back()).dst == pub.at);  // the PLI
+    // The keyframe answering it is the subscriber's first packet, then the stream continues.
+    send(key);
+    send(inter);
+    CHECK(h.count(shm::Counter::SfuRtpOut) == 2);
+    std::vector<uint16_t> got;
+    for (const test::Bytes& f : h.sink.sent) {
+        const Udp u = udp_of(f);
+        if (u.dst != sub.at) {
+            continue;
+        }
+        const test::Bytes rtp = open_rtp(sub, u.payload);
+        RtpView v;
+        Error why{};
+        REQUIRE(parse_rtp(rtp, v, why));
+        CHECK(v.ssrc == 0x5001U);
+        got.push_back(v.seq);
+        if (got.size() == 1) {
+            CHECK(test::Bytes(v.payload.begin(), v.payload.end()) == key);
+        }
+    }
+    CHECK(got.size() == 2);
+    CHECK(h.count(shm::Counter::SfuPliSent) == 1);  // no more requests once it has one
+
+    // The request was answered, so the next subscriber that becomes reachable asks at once
+    // (66 ms after the first request: no waiting out an interval), and only once while its
+    // request is outstanding.
+    Client late{Endpoint::from_v4(test::ip4("198.18.0.12"), 5002), test::mac("02:00:00:00:00:12"), "late", 30};
+    h.add(3, late);
+    REQUIRE(h.sfu->add_subscription(3, 7, 0x5002, 97, 0));
+    connect(h, late);
+    send(inter);
+    CHECK(h.count(shm::Counter::SfuPliSent) == 2);
+    send(inter);
+    CHECK(h.count(shm::Counter::SfuPliSent) == 2);
+    // Unanswered for pli_interval_us: asked again.
+    h.now += sfu::SfuLimits{}.pli_interval_us;
+    send(inter);
+    CHECK(h.count(shm::Counter::SfuPliSent) == 3);
+}
+
 namespace {
 
 /// A TURN request from `c` signed with alice's credentials once `nonce` is known.
