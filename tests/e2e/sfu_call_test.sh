@@ -33,13 +33,27 @@ want() { [[ -z "${SFU_CALLS:-}" || " $SFU_CALLS " == *" $1 "* ]]; }
 call() {  # call NAME PARTICIPANTS [driver options...]  (PROXY_URL overrides the ws:// endpoint)
   local name="$1" n="$2"; shift 2
   want "$name" || { log "$name: skipped (SFU_CALLS)"; return 0; }
+  local rc=0
   TMPDIR="$WORK/tmp" in_cli timeout -k 5 120 node "$E2E/sfu_call.mjs" "http://127.0.0.1:8765/sfu.html" \
     "${PROXY_URL:-ws://$US4:9090/proxy}" "$PROXY_KEY" tern-it "$n" "$@" 2>&1 | tee "$WORK/call_$name.log" | sed "s/^/[$name] /" >&2 ||
-    true  # judged below, from the driver's own verdict
-  if ! grep -q '^PASS$' "$WORK/call_$name.log"; then
+    rc=${PIPESTATUS[0]}  # the driver's exit status is the verdict
+  if ((rc != 0)); then
     nonzero_counters 'sfu_|turn_|handoff|drop' >&2 || true  # for the post-mortem
-    fail "the $name call did not pass"
+    fail "the $name call failed (driver exit $rc)"
   fi
+  first_media "$name" "$WORK/call_$name.log"
+}
+
+# Time to first media per scenario, from the driver's summary line, gathered for the end.
+FIRST_MEDIA=()
+first_media() {  # first_media NAME LOG
+  local line
+  line=$(grep -m1 '^first_frame_ms ' "$2" || true)
+  FIRST_MEDIA+=("$1: ${line:-no first_frame_ms line}")
+}
+print_first_media() {
+  local l
+  for l in "${FIRST_MEDIA[@]}"; do log "time to first media, $l"; done
 }
 
 call two 2 --ice-restart
@@ -80,7 +94,7 @@ call relay-tcp 2 --turn "turn:$US4:3478?transport=tcp" "$user" "$pass"
 log "relay-only participants through TURN/UDP and TURN/TCP: handoffs $(( $(counter sfu_turn_handoff) - handoff )); PASS"
 
 # kill -9 of the control plane in the middle of a call.
-want restart || exit 0
+want restart || { print_first_media; exit 0; }
 coproc CALL { TMPDIR="$WORK/tmp" in_cli timeout -k 5 150 node "$E2E/sfu_call.mjs" "http://127.0.0.1:8765/sfu.html" \
   "ws://$US4:9090/proxy" "$PROXY_KEY" tern-it 2 --restart 2>&1; }
 call_pid=$CALL_PID
@@ -107,6 +121,9 @@ echo GO >&"$call_in"
 while IFS= read -r -t 120 line <&"$call_out"; do
   echo "$line" >>"$WORK/call_restart.log"; echo "[restart] $line" >&2
 done
-wait "$call_pid" || true
-grep -q '^PASS$' "$WORK/call_restart.log" || fail "the call across the control plane restart did not pass"
+rc=0
+wait "$call_pid" || rc=$?
+((rc == 0)) || fail "the call across the control plane restart failed (driver exit $rc)"
+first_media restart "$WORK/call_restart.log"
+print_first_media
 log "kill -9 of the control plane: media kept flowing, sessions resumed, a newcomer joined; PASS"

@@ -53,23 +53,52 @@ try {
   }
   console.log('data channel: ping answered by the other page');
 
-  // Media must flow both ways: deltas over a 2 s window (browser-testing.md).
-  await sleep(1000);
-  const first = await Promise.all([a.evaluate(() => window.rtcSummary()), b.evaluate(() => window.rtcSummary())]);
-  await sleep(2000);
-  const second = await Promise.all([a.evaluate(() => window.rtcSummary()), b.evaluate(() => window.rtcSummary())]);
-  for (const [i, name] of [[0, 'A'], [1, 'B']]) {
-    const s0 = first[i];
-    const s1 = second[i];
-    if (!s1.local || s1.local.type !== 'relay') fail(`${name}: selected local candidate is not relay: ${JSON.stringify(s1.local)}`);
-    if (!s1.video || s1.video.framesDecoded - s0.video.framesDecoded < 10) fail(`${name}: video not decoding: ${JSON.stringify([s0.video, s1.video])}`);
-    if (!s1.audio || s1.audio.samples - s0.audio.samples <= 0) fail(`${name}: no audio samples: ${JSON.stringify([s0.audio, s1.audio])}`);
-    if (s1.audio.energy - s0.audio.energy <= 0) fail(`${name}: no audio energy: ${JSON.stringify([s0.audio, s1.audio])}`);
-    console.log(`${name}: local ${s1.local.type} ${s1.local.address}:${s1.local.port} -> remote ${s1.remote.type} ` +
-                `${s1.remote.address}:${s1.remote.port}; +${s1.video.framesDecoded - s0.video.framesDecoded} frames ` +
-                `(${s1.video.width}px), audio energy +${(s1.audio.energy - s0.audio.energy).toFixed(3)}, ` +
-                `lost video ${s1.video.packetsLost} audio ${s1.audio.packetsLost}`);
+  // Media must flow both ways: against a baseline taken now, polled until every check holds or
+  // the deadline passes, then a failure with the figures seen (browser-testing.md).
+  const DEADLINE_MS = 15000;
+  const pages = [[a, 'A'], [b, 'B']];
+  const summaries = () => Promise.all(pages.map(([p]) => p.evaluate(() => window.rtcSummary())));
+  const ZV = { framesDecoded: 0, width: 0, packetsLost: 0 };
+  const ZA = { energy: 0, samples: 0, packetsLost: 0 };
+  const first = await summaries();
+  const t1 = Date.now();
+  let now;
+  for (;;) {
+    await sleep(250);
+    now = await summaries();
+    const problems = [];
+    for (let i = 0; i < 2; i++) {
+      const name = pages[i][1];
+      const s0 = first[i];
+      const s1 = now[i];
+      const v0 = s0.video || ZV, v1 = s1.video || ZV, a0 = s0.audio || ZA, a1 = s1.audio || ZA;
+      if (!s1.local || s1.local.type !== 'relay') problems.push(`${name}: selected local candidate is not relay: ${JSON.stringify(s1.local)}`);
+      if (v1.framesDecoded - v0.framesDecoded < 10) problems.push(`${name}: video not decoding: ${JSON.stringify([s0.video, s1.video])}`);
+      if (a1.samples - a0.samples <= 0) problems.push(`${name}: no audio samples: ${JSON.stringify([s0.audio, s1.audio])}`);
+      if (a1.energy - a0.energy <= 0) problems.push(`${name}: no audio energy: ${JSON.stringify([s0.audio, s1.audio])}`);
+    }
+    if (!problems.length) break;
+    if (Date.now() - t1 > DEADLINE_MS) fail(`after ${DEADLINE_MS} ms: ${problems.join('; ')}`);
   }
+  const ff = [];
+  for (let i = 0; i < 2; i++) {
+    const name = pages[i][1];
+    const s0 = first[i];
+    const s1 = now[i];
+    const v0 = s0.video || ZV, a0 = s0.audio || ZA;
+    ff.push(s1.firstFrameMs);
+    console.log(`${name}: local ${s1.local.type} ${s1.local.address}:${s1.local.port} -> remote ${s1.remote.type} ` +
+                `${s1.remote.address}:${s1.remote.port}; +${s1.video.framesDecoded - v0.framesDecoded} frames ` +
+                `(${s1.video.width}px), audio energy +${(s1.audio.energy - a0.energy).toFixed(3)}, ` +
+                `lost video ${s1.video.packetsLost} audio ${s1.audio.packetsLost}; ` +
+                `first frame ${Math.round(s1.firstFrameMs)} ms, first audio ${s1.firstAudioMs === null ? '-' : Math.round(s1.firstAudioMs)} ms after connected`);
+  }
+  if (ff.some((x) => x === null)) fail(`a first frame was decoded but not timed: ${JSON.stringify(ff)}`);
+  const fa = now.map((s) => s.firstAudioMs).filter((x) => x !== null).sort((x, y) => x - y);
+  ff.sort((x, y) => x - y);
+  // Two subscriptions: p50 is the lower, p95 the higher.
+  console.log(`first_frame_ms p50=${Math.round(ff[0])} p95=${Math.round(ff[1])} max=${Math.round(ff[1])} n=2` +
+              (fa.length ? ` first_audio_ms p50=${Math.round(fa[0])} p95=${Math.round(fa[fa.length - 1])} max=${Math.round(fa[fa.length - 1])} n=${fa.length}` : ''));
   console.log('PASS');
 } finally {
   await browser.close();

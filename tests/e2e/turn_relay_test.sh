@@ -22,10 +22,13 @@ cp "$E2E/call.html" "$WORK/www/"
 bg_in "$CNS" "$WORK/http.log" python3 -m http.server 8765 --bind 127.0.0.1 --directory "$WORK/www"
 wait_until 10 "the page server" bash -c "ip netns exec $CNS ss -Hltn | grep -q '127.0.0.1:8765'"
 
+FIRST_MEDIA=()
 call() {  # call NAME TURN_URI
+  local rc=0
   TMPDIR="$WORK/tmp" in_cli timeout -k 5 90 node "$E2E/turn_relay_call.mjs" "http://127.0.0.1:8765/call.html" \
-    "$2" "$user" "$pass" 2>&1 | tee "$WORK/call_$1.log" | sed "s/^/[call $1] /" >&2
-  grep -q '^PASS$' "$WORK/call_$1.log" || fail "the relayed call over $1 did not pass"
+    "$2" "$user" "$pass" 2>&1 | tee "$WORK/call_$1.log" | sed "s/^/[call $1] /" >&2 || rc=${PIPESTATUS[0]}
+  ((rc == 0)) || fail "the relayed call over $1 failed (driver exit $rc)"
+  FIRST_MEDIA+=("$1: $(grep -m1 '^first_frame_ms ' "$WORK/call_$1.log" || echo 'no first_frame_ms line')")
 }
 
 call udp "turn:$US4:3478?transport=udp"
@@ -39,3 +42,4 @@ counter_at_least turn_stream_in 200 || fail "turn_stream_in is $(counter turn_st
 counter_at_least turn_stream_out 200 || fail "turn_stream_out is $(counter turn_stream_out)"
 counter_at_least turn_hairpin_packets $((hairpin_udp + 100)) || fail "no hairpin traffic over TCP"
 log "TCP: stream messages in $(counter turn_stream_in), out $(counter turn_stream_out), hairpin packets $(( $(counter turn_hairpin_packets) - hairpin_udp )); PASS"
+for l in "${FIRST_MEDIA[@]}"; do log "time to first media, $l"; done
