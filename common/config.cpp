@@ -284,7 +284,7 @@ Config build(const libconfig::Config& cfg) {
                            "user_quota", "default_lifetime_s", "max_lifetime_s",
                            "nonce_lifetime_s", "max_bps", "auth_failures_per_minute",
                            "denied_peers", "allowed_peers", "tcp_ports", "tls_ports",
-                           "tls_certificate", "tls_private_key", "max_stream_connections"});
+                           "tls_certificate", "tls_private_key", "max_stream_connections", "rfc5766_channels"});
         TurnConfig& tc = dp.turn;
         tc.enabled = get_bool(t, "enabled", true);
         tc.realm = get_string(t, "realm", tc.realm);
@@ -374,6 +374,7 @@ Config build(const libconfig::Config& cfg) {
             fail(t["tls_ports"], "TURN over TLS needs tls_certificate and tls_private_key");
         }
         tc.max_stream_connections = get_int<uint32_t>(t, "max_stream_connections", 16384, 1, 1 << 20);
+        tc.rfc5766_channels = get_bool(t, "rfc5766_channels", false);
         tc.denied_peers = get_string_list(t, "denied_peers");
         tc.allowed_peers = get_string_list(t, "allowed_peers");
         for (const auto* list : {&tc.denied_peers, &tc.allowed_peers}) {

@@ -113,6 +113,7 @@ struct TurnConfig {
     std::string tls_certificate;       // PEM chain; required when tls_ports is not empty
     std::string tls_private_key;       // PEM
     uint32_t max_stream_connections = 16384;  // TCP + TLS clients at once
+    bool rfc5766_channels = false;  // also bind channels 0x5000-0x7fff (RFC 5766 clients)
 };
 
 struct DataplaneConfig {

@@ -80,7 +80,7 @@ dataplane: {
   turn: { realm = "example.org"; secrets = ["first-secret", "second-secret"];
           users = ( { name = "alice"; password = "wonderland"; } );
           relay_ports = "50000-50999"; user_quota = 10; denied_peers = ["10.0.0.0/8"];
-          allowed_peers = ["198.18.0.0/24"]; };
+          allowed_peers = ["198.18.0.0/24"]; rfc5766_channels = true; };
 };)"), "t.conf");
     REQUIRE(c);
     const TurnConfig& t = c->dataplane.turn;
@@ -94,6 +94,7 @@ dataplane: {
     CHECK(t.allowed_peers == std::vector<std::string>{"198.18.0.0/24"});
     CHECK(t.tcp_ports == std::vector<uint16_t>{3478});  // TCP on by default, TLS off
     CHECK(t.tls_ports.empty());
+    CHECK(t.rfc5766_channels);
 
     auto streams = parse_config(R"(dataplane: { ports = ( { name = "a"; vdev = "n"; ipv4 = "1.2.3.4/8"; } );
         turn: { tcp_ports = [3478, 80]; tls_ports = [5349, 443]; tls_certificate = "/c.pem";

@@ -70,8 +70,15 @@ TEST_CASE("ChannelData: malformed messages are refused", "[turn][wire]") {
     CHECK(parse_channel_data(test::hex("4001 0008 6869"), Framing::Datagram).error() ==
           wire::Error::Truncated);
     CHECK(parse_channel_data(test::hex("8000 0000"), Framing::Datagram).error() ==
-          wire::Error::Malformed);  // above 0x7fff
-    CHECK(parse_channel_data(test::hex("7fff 0000"), Framing::Datagram));  // RFC 5766 range
+          wire::Error::Malformed);  // not a channel at all
+    // RFC 5766's upper range still frames (whether it may be bound is the server's call).
+    CHECK(parse_channel_data(test::hex("7fff 0000"), Framing::Datagram));
+    CHECK(valid_channel(0x4fff));
+    CHECK_FALSE(valid_channel(0x5000));
+    CHECK(valid_channel(0x5000, true));
+    CHECK(valid_channel(0x7fff, true));
+    CHECK_FALSE(valid_channel(0x8000, true));
+    CHECK_FALSE(valid_channel(0x3fff, true));
     CHECK(parse_channel_data(test::hex("3fff 0000"), Framing::Datagram).error() ==
           wire::Error::Malformed);
     CHECK(parse_channel_data(test::hex("4001 0001 68 000000 00"), Framing::Datagram).error() ==

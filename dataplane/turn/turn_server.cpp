@@ -476,7 +476,7 @@ TurnAction TurnServer::handle_request(const stun::Message& m, const wire::Endpoi
         return reply_error(m, client, server, err::kBadRequest, "Bad Request", key, false, now_s);
     }
     const uint16_t number = load_u16be(num->value.data());
-    if (!wire::turn::valid_channel(number)) {
+    if (!wire::turn::valid_channel(number, cfg_.rfc5766_channels)) {
         return reply_error(m, client, server, err::kBadRequest, "Bad Request: channel number", key,
                            false, now_s);
     }

@@ -278,6 +278,27 @@ TEST_CASE("TURN: permissions gate relaying both ways; denied peers get 403", "[t
     CHECK(fx.count(shm::Counter::TurnDeniedPeer) == 1);
 }
 
+TEST_CASE("TURN: RFC 5766's channel numbers only when the operator allows them", "[turn]") {
+    Fixture fx;
+    fx.cfg.rfc5766_channels = true;  // for clients that pick 0x5000-0x7fff (coturn's uclient)
+    Client alice{"alice", "wonderland"};
+    const Endpoint relayed = fx.allocate(alice);
+    auto m = fx.request(alice, stun::method::kChannelBind, [](stun::Builder& b) {
+        b.add_u32(attr::kChannelNumber, 0x7001u << 16).add_xor_address(attr::kXorPeerAddress, kPeer);
+    });
+    REQUIRE(m.cls() == stun::Class::Success);
+    auto out = fx.srv().on_client(test::hex("7001 0003 616263 00"), kClient, kServer, kClientMac, fx.now);
+    REQUIRE(out.kind == TurnAction::Kind::ToPeer);
+    CHECK(out.data.size() == 3);
+    auto back = fx.srv().on_peer(test::bytes_of("xyz"), kPeer, relayed, fx.now);
+    REQUIRE(back.kind == TurnAction::Kind::ToClientChannel);
+    CHECK(back.channel == 0x7001);
+    m = fx.request(alice, stun::method::kChannelBind, [](stun::Builder& b) {
+        b.add_u32(attr::kChannelNumber, 0x8000u << 16).add_xor_address(attr::kXorPeerAddress, kPeer);
+    });
+    CHECK(fx.error_of(m) == 400);  // never a channel
+}
+
 TEST_CASE("TURN: channels carry ChannelData both ways", "[turn]") {
     Fixture fx;
     Client alice{"alice", "wonderland"};
@@ -291,10 +312,14 @@ TEST_CASE("TURN: channels carry ChannelData both ways", "[turn]") {
         b.add_u32(attr::kChannelNumber, 0x4002u << 16).add_xor_address(attr::kXorPeerAddress, kPeer);
     });
     CHECK(fx.error_of(m) == 400);
-    m = fx.request(alice, stun::method::kChannelBind, [](stun::Builder& b) {
-        b.add_u32(attr::kChannelNumber, 0x3000u << 16).add_xor_address(attr::kXorPeerAddress, kPeer);
-    });
-    CHECK(fx.error_of(m) == 400);
+    // Channel numbers outside RFC 8656's 0x4000-0x4fff: 400 (0x5000 and up were RFC 5766's and
+    // collide with RFC 7983 demultiplexing).
+    for (const uint32_t number : {0x3000u, 0x3fffu, 0x5000u, 0x7fffu, 0x8000u}) {
+        m = fx.request(alice, stun::method::kChannelBind, [&](stun::Builder& b) {
+            b.add_u32(attr::kChannelNumber, number << 16).add_xor_address(attr::kXorPeerAddress, kPeer);
+        });
+        CHECK(fx.error_of(m) == 400);
+    }
 
     const auto cd = test::hex("4001 0003 616263 00");
     auto out = fx.srv().on_client(cd, kClient, kServer, kClientMac, fx.now);

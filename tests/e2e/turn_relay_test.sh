@@ -32,14 +32,14 @@ call() {  # call NAME TURN_URI
 }
 
 call udp "turn:$US4:3478?transport=udp"
-counter_at_least turn_allocations_created 2 || fail "expected two allocations"
-counter_at_least turn_hairpin_packets 100 || fail "turn_hairpin_packets is $(counter turn_hairpin_packets)"
+expect_counter turn_allocations_created 2
+expect_counter turn_hairpin_packets 100
 log "UDP: allocations $(counter turn_allocations_created), hairpin packets $(counter turn_hairpin_packets), to clients $(counter turn_to_client_packets)"
 
 hairpin_udp=$(counter turn_hairpin_packets)
 call tcp "turn:$US4:3478?transport=tcp"
-counter_at_least turn_stream_in 200 || fail "turn_stream_in is $(counter turn_stream_in): the call did not use TCP"
-counter_at_least turn_stream_out 200 || fail "turn_stream_out is $(counter turn_stream_out)"
-counter_at_least turn_hairpin_packets $((hairpin_udp + 100)) || fail "no hairpin traffic over TCP"
+expect_counter turn_stream_in 200 10 "the call did not use TCP"
+expect_counter turn_stream_out 200
+expect_counter turn_hairpin_packets $((hairpin_udp + 100)) 10 "no hairpin traffic over TCP"
 log "TCP: stream messages in $(counter turn_stream_in), out $(counter turn_stream_out), hairpin packets $(( $(counter turn_hairpin_packets) - hairpin_udp )); PASS"
 for l in "${FIRST_MEDIA[@]}"; do log "time to first media, $l"; done

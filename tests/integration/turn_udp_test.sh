@@ -35,29 +35,35 @@ tuser="${BASH_REMATCH[1]}" tpass="${BASH_REMATCH[2]}"
 bg_in "$CNS" "$WORK/ternctl_creds.log" timeout 60 turnutils_uclient -c -u "$tuser" -w "$tpass" \
   -e "$PEER" -r 3480 -n 150 -l 100 -z 20 "$US4"
 uc=$BG_PID
-wait_until 10 "the allocation to be listed" bash -c "'$TERNCTL' --socket '$CP_SOCK' turn list | grep -q ':bob '"
-listing=$("$TERNCTL" --socket "$CP_SOCK" turn list)
-echo "$listing" | grep ':bob ' | grep -q "$US4:" || fail "turn list does not show the relayed address: $listing"
-log "ternctl turn list: $(echo "$listing" | grep ':bob ' | tr -s ' ')"
-wait "$uc" || { tail -20 "$WORK/ternctl_creds.log" >&2; fail "uclient with ternctl credentials"; }
+# bob_listed: ternctl turn list shows bob's allocation with its relayed address (prints the list).
+bob_listed() {
+  local listing
+  listing=$("$TERNCTL" --socket "$CP_SOCK" turn list) || return 1
+  echo "$listing"
+  echo "$listing" | grep ':bob ' | grep -q "$US4:"
+}
+wait_until 10 "the allocation to be listed with its relayed address $US4" bob_listed
+log "ternctl turn list: $(bob_listed | grep ':bob ' | tr -s ' ')"
+wait "$uc" || { tail -20 "$WORK/ternctl_creds.log" >&2; fail "uclient with ternctl credentials (exit $?)"; }
 check_run "ternctl turn credentials" "$WORK/ternctl_creds.log" 150
 
-counter_at_least turn_allocations_created $((2 * SESS)) || fail "turn_allocations_created is $(counter turn_allocations_created)"
-counter_at_least turn_channels_bound "$SESS" || fail "turn_channels_bound is $(counter turn_channels_bound)"
-counter_at_least turn_to_peer_packets $((2 * MSGS * SESS)) || fail "turn_to_peer_packets is $(counter turn_to_peer_packets)"
-counter_at_least turn_to_client_packets $((2 * MSGS * SESS)) || fail "turn_to_client_packets is $(counter turn_to_client_packets)"
+expect_counter turn_allocations_created $((2 * SESS))
+expect_counter turn_channels_bound "$SESS"
+expect_counter turn_to_peer_packets $((2 * MSGS * SESS))
+expect_counter turn_to_client_packets $((2 * MSGS * SESS))
 
 # Wrong secret: refused, counted.
+auth_failures=$(counter turn_auth_failures)
 in_cli timeout 30 turnutils_uclient -c -W wrong-secret-value -u rest-user -e "$PEER" -n 1 "$US4" \
   >"$WORK/bad.log" 2>&1 || true
-counter_at_least turn_auth_failures 1 || fail "a wrong secret was not refused"
-grep -q "tot_recv_msgs=[1-9]" "$WORK/bad.log" && fail "data flowed with a wrong secret"
+expect_counter turn_auth_failures $((auth_failures + 1)) 10 "a wrong secret was not refused"
+grep -q "tot_recv_msgs=[1-9]" "$WORK/bad.log" && fail "data flowed with a wrong secret: $(grep -o 'tot_recv_msgs=[0-9]*' "$WORK/bad.log" | tail -1)"
 
 # Denied peers (the appliance itself, loopback) are refused with 403 by the default policy.
 in_cli timeout 30 turnutils_uclient -c -u alice -w wonderland -e "$US4" -n 1 "$US4" >"$WORK/denied.log" 2>&1 || true
-counter_at_least turn_denied_peer 1 || fail "relaying to tern's own address was not refused"
+expect_counter turn_denied_peer 1 10 "relaying to tern's own address was not refused"
 in_cli timeout 30 turnutils_uclient -c -u alice -w wonderland -e 127.0.0.1 -n 1 "$US4" >"$WORK/denied2.log" 2>&1 || true
-counter_at_least turn_denied_peer 2 || fail "relaying to loopback was not refused"
+expect_counter turn_denied_peer 2 10 "relaying to loopback was not refused"
 log "wrong secret refused ($(counter turn_auth_failures) failures), own address refused as peer"
 
 log "counters: allocations $(counter turn_allocations_created), to peer $(counter turn_to_peer_packets), to client $(counter turn_to_client_packets); PASS"

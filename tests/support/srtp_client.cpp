@@ -3,14 +3,20 @@
 // SRTP protected and verified by libsrtp2, the reference implementation (not tern's own code).
 //
 //   srtp_client --bind IP:PORT --sfu IP:PORT --ufrag U --pwd P --suite aes256gcm
-//               --tx HEX --rx HEX (master key || salt) MODE ...
-//   MODE publish   --ssrc N --count N --interval-ms N     sends a VP8 keyframe, then inter frames;
-//                                                         reports PLIs it receives
+//               --tx HEX --rx HEX (master key || salt) [--ice-timeout-ms N] MODE ...
+//   MODE publish   --ssrc N --count N --interval-ms N [--expect-pli N --timeout-ms N]
+//                  sends a VP8 keyframe, then inter frames; then waits until it has received
+//                  N PLIs (at most --timeout-ms) and reports how many came
 //   MODE subscribe --ssrc N --count N --lose SEQ --timeout-ms N
-//                  receives; treats SEQ as lost (drops it unread), NACKs it, expects the
-//                  retransmission; sends one PLI; checks SSRC and sequence continuity
+//                  receives until it has N packets and, with --lose, the retransmission of SEQ
+//                  (dropped unread when first seen, then NACKed); sends one PLI; checks SSRC and
+//                  sequence continuity
 //
-// Prints one summary line "client: key=value ..." and exits 0 when it did what it was asked.
+// Every wait is for a condition, bounded by a deadline: ICE checks are repeated every 200 ms
+// until one is answered (--ice-timeout-ms, default 20000). SIGTERM or SIGINT ends any wait the
+// way its deadline would, so a test can end a client on its own deadline and still read what the
+// client saw. Prints one summary line "client: key=value ..." (with ended=done|timeout|signal and
+// the milliseconds waited) and exits 0 when it did what it was asked.
 #include "common/crypto/hmac.hpp"
 #include "common/wire/rtcp.hpp"
 #include "common/wire/rtp.hpp"
@@ -19,11 +25,13 @@
 
 #include <arpa/inet.h>
 #include <poll.h>
+#include <signal.h>
 #include <srtp2/srtp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -55,6 +63,20 @@ struct Resources {
 };
 
 using Clock = std::chrono::steady_clock;
+
+volatile std::sig_atomic_t g_stop = 0;  // set by SIGTERM/SIGINT: end the current wait now
+extern "C" void on_stop(int /*sig*/) { g_stop = 1; }
+
+/// Without SA_RESTART, so a signal also cuts short the poll() in progress.
+void catch_stop_signals() {
+    struct sigaction sa{};
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    for (const int sig : {SIGTERM, SIGINT}) {
+        sigaction(sig, &sa, nullptr);
+    }
+}
+
 [[noreturn]] void die(const std::string& m) {
     std::fprintf(stderr, "srtp_client: %s\n", m.c_str());
     std::exit(1);
@@ -109,7 +131,8 @@ long ms_since(Clock::time_point t) {
 
 int main(int argc, char** argv) {
     std::map<std::string, std::string> o{{"--suite", "aes256gcm"}, {"--count", "50"}, {"--interval-ms", "10"},
-                                         {"--timeout-ms", "8000"}, {"--lose", "-1"}};
+                                         {"--timeout-ms", "8000"}, {"--lose", "-1"},
+                                         {"--ice-timeout-ms", "20000"}, {"--expect-pli", "0"}};
     std::string mode;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -124,6 +147,7 @@ int main(int argc, char** argv) {
             die(std::string("missing ") + k);
         }
     }
+    catch_stop_signals();
     srtp_init();
     std::vector<uint8_t> txk = unhex(o["--tx"]);
     std::vector<uint8_t> rxk = unhex(o["--rx"]);
@@ -150,11 +174,15 @@ int main(int argc, char** argv) {
         return static_cast<int>(recv(fd, buf, 1500, 0));
     };
 
-    // ICE: a Binding request with USE-CANDIDATE until the SFU answers (it retries like a browser).
+    // ICE: a Binding request with USE-CANDIDATE every 200 ms until the SFU answers (it retries
+    // like a browser), or the deadline.
     const std::string pwd = o["--pwd"];
     const crypto::HmacSha1Key key{as_bytes(pwd.data(), pwd.size())};
     bool connected = false;
-    for (int attempt = 0; attempt < 30 && !connected; ++attempt) {
+    const auto ice_start = Clock::now();
+    const long ice_timeout_ms = std::stol(o["--ice-timeout-ms"]);
+    int attempt = 0;
+    for (; !connected && g_stop == 0 && (attempt == 0 || ms_since(ice_start) < ice_timeout_ms); ++attempt) {
         std::array<std::byte, 256> b{};
         wire::stun::TransactionId id{};
         id[0] = static_cast<uint8_t>(attempt + 1);
@@ -170,7 +198,8 @@ int main(int argc, char** argv) {
         }
     }
     if (!connected) {
-        die("no ICE answer from the SFU");
+        die("no ICE answer from the SFU: " + std::to_string(attempt) + " checks in " +
+            std::to_string(ms_since(ice_start)) + " ms" + (g_stop != 0 ? " (stopped by a signal)" : ""));
     }
     const uint32_t ssrc = static_cast<uint32_t>(std::stoul(o["--ssrc"], nullptr, 0));
     const int count = std::stoi(o["--count"]);
@@ -219,9 +248,17 @@ int main(int argc, char** argv) {
             send_to_sfu(pkt, static_cast<std::size_t>(len));
             drain(std::stoi(o["--interval-ms"]));
         }
-        drain(1500);
-        std::printf("client: mode=publish sent=%d pli=%d\n", count, plis);
-        return 0;
+        // Then the PLIs it is told to expect: they may still be on their way.
+        const int expect_pli = std::stoi(o["--expect-pli"]);
+        const long timeout_ms = std::stol(o["--timeout-ms"]);
+        const auto sent_all = Clock::now();
+        while (plis < expect_pli && g_stop == 0 && ms_since(sent_all) < timeout_ms) {
+            drain(100);
+        }
+        const char* ended = plis >= expect_pli ? "done" : g_stop != 0 ? "signal" : "timeout";
+        std::printf("client: mode=publish sent=%d pli=%d expect_pli=%d ended=%s waited_ms=%ld\n", count, plis,
+                    expect_pli, ended, ms_since(sent_all));
+        return plis >= expect_pli ? 0 : 1;
     }
 
     if (mode == "subscribe") {
@@ -241,7 +278,10 @@ int main(int argc, char** argv) {
                 send_to_sfu(out, static_cast<std::size_t>(len));
             }
         };
-        while (static_cast<int>(got.size()) < count && ms_since(start) < std::stol(o["--timeout-ms"])) {
+        // Done: every packet asked for and, when one was "lost", its retransmission.
+        auto done = [&] { return static_cast<int>(got.size()) >= count && (lose < 0 || recovered > 0); };
+        const long timeout_ms = std::stol(o["--timeout-ms"]);
+        while (!done() && g_stop == 0 && ms_since(start) < timeout_ms) {
             uint8_t in[1500];
             const int n = recv_some(in, 100);
             if (n < 12) {
@@ -286,11 +326,13 @@ int main(int argc, char** argv) {
         // Continuity: every number from the first to the last arrived (the SFU renumbers without gaps).
         const bool continuous = !got.empty() &&
                                 static_cast<std::size_t>(static_cast<uint16_t>(*got.rbegin() - first) + 1) == got.size();
+        const char* ended = done() ? "done" : g_stop != 0 ? "signal" : "timeout";
         std::printf("client: mode=subscribe received=%d unique=%zu first=%u bad_ssrc=%d pt=%d pli_sent=%d "
-                    "nack_sent=%d recovered=%d continuous=%d abs_send_time=%d foreign_ext=%d\n",
+                    "nack_sent=%d recovered=%d continuous=%d abs_send_time=%d foreign_ext=%d ended=%s "
+                    "waited_ms=%ld\n",
                     received, got.size(), first, bad_ssrc, pt, pli_sent, nack_sent, recovered, continuous ? 1 : 0,
-                    abs_send_time, foreign_ext);
-        return static_cast<int>(got.size()) >= count && bad_ssrc == 0 ? 0 : 1;
+                    abs_send_time, foreign_ext, ended, ms_since(start));
+        return done() && bad_ssrc == 0 ? 0 : 1;
     }
     die("mode must be publish or subscribe");
 }

@@ -10,7 +10,7 @@ Result<ChannelDataView, Error> parse_channel_data(ByteSpan msg, Framing framing)
     if (!r.ok()) {
         return unexpected(Error::Truncated);
     }
-    if (!valid_channel(v.channel)) {
+    if (!valid_channel(v.channel, true)) {  // whether it may be bound is the server's call
         return unexpected(Error::Malformed);
     }
     v.data = r.bytes(len);
