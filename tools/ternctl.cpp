@@ -176,9 +176,10 @@ void print_status(const json& j) {
         const json& p = j["proxy"];
         const json& m = j["sfu_sessions"];
         std::printf("proxy protocol: %" PRIu64 " session(s) (%" PRIu64 " connected), %" PRIu64 " hello(s), %" PRIu64
-                    " auth failure(s), %" PRIu64 " resume(s)\n",
+                    " auth failure(s), %" PRIu64 " resume(s), %" PRIu64 " slow client(s) closed\n",
                     p.value("sessions", uint64_t{0}), p.value("connected", uint64_t{0}), p.value("hellos", uint64_t{0}),
-                    p.value("auth_failures", uint64_t{0}), p.value("resumes", uint64_t{0}));
+                    p.value("auth_failures", uint64_t{0}), p.value("resumes", uint64_t{0}),
+                    p.value("slow_clients", uint64_t{0}));
         std::printf("SFU clients: %" PRIu64 " publisher(s), %" PRIu64 " subscriber(s), %" PRIu64
                     " with DTLS up; data channels %" PRIu64 ", ICE restarts %" PRIu64 ", DTLS failures %" PRIu64 "\n",
                     m.value("publishers", uint64_t{0}), m.value("subscribers", uint64_t{0}),

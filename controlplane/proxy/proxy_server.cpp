@@ -419,6 +419,12 @@ void ProxyServer::on_closed(Connection& conn) {
     }
 }
 
+void ProxyServer::on_slow_client(Connection& conn, std::size_t queued) {
+    ++n_.slow_clients;
+    log_.warn("proxy client not reading: connection closed, session resumable",
+              {{"session", conn.session}, {"queued_bytes", queued}});
+}
+
 void ProxyServer::persist() {
     json list = json::array();
     for (const auto& [id, s] : sessions_) {
@@ -504,7 +510,8 @@ json ProxyServer::stats() const {
             {"resumes", n_.resumes},
             {"expired", n_.expired},
             {"messages", n_.messages},
-            {"errors", n_.errors}};
+            {"errors", n_.errors},
+            {"slow_clients", n_.slow_clients}};
 }
 
 }  // namespace tern::cp

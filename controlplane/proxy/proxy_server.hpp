@@ -51,6 +51,8 @@ public:
     // For connections.
     void on_message(const std::shared_ptr<Connection>& conn, const std::string& text);
     void on_closed(Connection& conn);
+    /// `conn` stopped reading with `queued` bytes waiting for it: it is being closed.
+    void on_slow_client(Connection& conn, std::size_t queued);
 
 private:
     struct Session {
@@ -83,7 +85,8 @@ private:
     uint64_t now_ms_ = 0;
     uint64_t last_load_ms_ = 0;
     struct Counts {
-        uint64_t connections = 0, hellos = 0, auth_failures = 0, resumes = 0, expired = 0, messages = 0, errors = 0;
+        uint64_t connections = 0, hellos = 0, auth_failures = 0, resumes = 0, expired = 0, messages = 0, errors = 0,
+                 slow_clients = 0;
     } n_;
 };
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "controlplane/proxy/proxy_connection.hpp"
+#include "controlplane/proxy/write_queue.hpp"
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/stream_base.hpp>
@@ -11,7 +12,6 @@
 #include <boost/beast/websocket.hpp>
 
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <type_traits>
 
@@ -25,6 +25,9 @@ using tcp = asio::ip::tcp;
 using nlohmann::json;
 
 inline constexpr std::size_t kMaxMessage = 1 << 20;  // SDPs are a few KiB
+// Bytes waiting for one client before it counts as too slow and is closed (its session can
+// resume): thousands of events and answers, far more than a signaling server that reads has.
+inline constexpr std::size_t kMaxQueuedBytes = 8 << 20;
 
 /// One HTTP request (`/welcome`) or WebSocket (`/proxy`) over `Stream`: beast::tcp_stream, or
 /// beast::ssl_stream over it for wss://.
@@ -54,7 +57,17 @@ public:
         if (!ws_ || closed_) {
             return;
         }
-        out_.push_back(msg.dump());
+        if (!out_.push(msg.dump())) {
+            // Not reading: closed rather than queued without bound (the read fails, and the
+            // server detaches its session as for any lost connection).
+            closed_ = true;
+            if (server_ != nullptr) {
+                server_->on_slow_client(*this, out_.bytes());
+            }
+            beast::error_code ignored;
+            beast::get_lowest_layer(*ws_).socket().close(ignored);
+            return;
+        }
         if (out_.size() == 1) {
             write_next();
         }
@@ -149,7 +162,7 @@ private:
                 self->out_.clear();
                 return;
             }
-            self->out_.pop_front();
+            self->out_.pop();
             if (!self->out_.empty()) {
                 self->write_next();
             }
@@ -161,7 +174,7 @@ private:
     http::request<http::string_body> request_;
     std::unique_ptr<websocket::stream<Stream>> ws_;
     beast::flat_buffer in_;
-    std::deque<std::string> out_;
+    WriteQueue out_{kMaxQueuedBytes};
     bool closed_ = false;
 };
 
