@@ -89,34 +89,36 @@ wait_until() {
   done
 }
 
-# expect_at_least WHAT MIN SECONDS COMMAND...: polls COMMAND, which prints a number, until that is
-# at least MIN; fails with "WHAT is X, expected >= MIN after SECONDS s". Sets SEEN to the value.
-expect_at_least() {
-  local what="$1" min="$2" secs="$3"; shift 3
+# poll_value TEST SECONDS COMMAND...: runs COMMAND, which prints a value, until `TEST VALUE` holds
+# or SECONDS pass (then returns 1). SEEN: the last value printed.
+poll_value() {
+  local test="$1" secs="$2"; shift 2
   now_ms
   local deadline=$((NOW_MS + secs * 1000))
   while :; do
     SEEN=$("$@" 2>&1 | tail -1) || true
-    [[ "$SEEN" =~ ^-?[0-9]+$ ]] && ((SEEN >= min)) && return 0
+    "$test" "$SEEN" && return 0
     now_ms
-    ((NOW_MS < deadline)) || fail "$what is ${SEEN:-nothing}, expected >= $min after $secs s${EXPECT_MEANING:+: $EXPECT_MEANING}"
+    ((NOW_MS < deadline)) || return 1
     sleep 0.1
   done
+}
+
+# expect_at_least WHAT MIN SECONDS COMMAND...: polls COMMAND, which prints a number, until that is
+# at least MIN; fails with "WHAT is X, expected >= MIN after SECONDS s". Sets SEEN to the value.
+expect_at_least() {
+  local what="$1" min="$2" secs="$3"; shift 3
+  is_at_least() { [[ "$1" =~ ^-?[0-9]+$ ]] && (($1 >= min)); }  # (min: the caller's local)
+  poll_value is_at_least "$secs" "$@" ||
+    fail "$what is ${SEEN:-nothing}, expected >= $min after $secs s${EXPECT_MEANING:+: $EXPECT_MEANING}"
 }
 
 # expect_equal WHAT WANT SECONDS COMMAND...: polls COMMAND until it prints WANT; fails with
 # "WHAT is X, expected WANT after SECONDS s". Sets SEEN to the last output.
 expect_equal() {
   local what="$1" want="$2" secs="$3"; shift 3
-  now_ms
-  local deadline=$((NOW_MS + secs * 1000))
-  while :; do
-    SEEN=$("$@" 2>&1 | tail -1) || true
-    [[ "$SEEN" == "$want" ]] && return 0
-    now_ms
-    ((NOW_MS < deadline)) || fail "$what is ${SEEN:-nothing}, expected $want after $secs s"
-    sleep 0.1
-  done
+  is_want() { [[ "$1" == "$want" ]]; }  # (want: the caller's local)
+  poll_value is_want "$secs" "$@" || fail "$what is ${SEEN:-nothing}, expected $want after $secs s"
 }
 
 # wait_exit PID SECONDS: waits for background process PID to end, at most SECONDS; past that it
