@@ -65,7 +65,7 @@ public:
     /// Queues one message for the client; a client that does not read loses messages (counted)
     /// rather than growing memory without bound.
     void deliver(ByteSpan msg) {
-        if (closed_) {
+        if (closed_ || msg.empty()) {
             return;
         }
         if (tx_pending_.size() + msg.size() > kMaxTxQueue) {
@@ -73,6 +73,7 @@ public:
             return;
         }
         tx_pending_.insert(tx_pending_.end(), msg.begin(), msg.end());
+        tx_pending_lens_.push_back(static_cast<uint32_t>(msg.size()));
         ++srv_.n_.messages_out;
         srv_.n_.bytes_out += msg.size();
         if (!writing_ && ready_) {
@@ -117,6 +118,7 @@ protected:
     void on_written(const boost::system::error_code& ec) {
         writing_ = false;
         tx_inflight_.clear();
+        tx_inflight_lens_.clear();
         if (ec) {
             close();
             return;
@@ -132,8 +134,11 @@ protected:
     uint32_t worker_;
     std::vector<std::byte> rx_;
     std::size_t rx_len_ = 0;
+    // Queued messages back to back, with each one's length: TLS writes them one record each.
     std::vector<std::byte> tx_pending_;
-    std::vector<std::byte> tx_inflight_;
+    std::vector<uint32_t> tx_pending_lens_;
+    std::vector<std::byte> tx_inflight_;  // being written; its lengths below
+    std::vector<uint32_t> tx_inflight_lens_;
     bool writing_ = false;
     bool ready_ = false;   // TLS handshake done (at once for TCP)
     bool closed_ = false;
@@ -185,9 +190,34 @@ private:
     void flush() override {
         writing_ = true;
         tx_inflight_.swap(tx_pending_);
-        asio::async_write(stream_, asio::buffer(tx_inflight_),
-                          [self = shared_from_this(), this](const boost::system::error_code& ec, std::size_t) {
-                              on_written(ec);
+        tx_inflight_lens_.swap(tx_pending_lens_);
+        if constexpr (kTls) {
+            write_record(0, 0);
+        } else {
+            // A TCP stream has no boundaries a client could see: everything queued in one write.
+            asio::async_write(stream_, asio::buffer(tx_inflight_),
+                              [self = shared_from_this(), this](const boost::system::error_code& ec, std::size_t) {
+                                  on_written(ec);
+                              });
+        }
+    }
+
+    /// TLS: message `i` of the batch being written, at byte `off`, in a TLS record of its own,
+    /// then the next one. A message is at most a few KiB, below TLS's 16 KiB record limit, so
+    /// one SSL_write of it makes one record. Clients may read a record as one message: coturn's
+    /// turnutils_uclient takes each SSL_read for one message and ignores the rest (a ChannelData
+    /// message's length field cuts it), so two messages in one record lose the second
+    /// (docs/turn.md, "TURN over TCP and TLS"). coturn's server, too, hands each message to
+    /// SSL_write as it goes out.
+    void write_record(std::size_t i, std::size_t off) {
+        asio::async_write(stream_, asio::buffer(tx_inflight_.data() + off, tx_inflight_lens_[i]),
+                          [self = shared_from_this(), this, i, off](const boost::system::error_code& ec,
+                                                                   std::size_t) {
+                              if (ec || closed_ || i + 1 == tx_inflight_lens_.size()) {
+                                  on_written(ec);
+                                  return;
+                              }
+                              write_record(i + 1, off + tx_inflight_lens_[i]);
                           });
     }
 
@@ -488,6 +518,11 @@ bool TurnStreamServer::on_punt(const shm::RingMessage& m) {
     it->second->deliver(m.payload.subspan(sizeof meta, meta.len));
     last_activity_ns_ = last_pump_ns_;
     return true;
+}
+
+uint16_t TurnStreamServer::listen_port_for_test(std::size_t i) const {
+    boost::system::error_code ec;
+    return listeners_.at(i)->acceptor.local_endpoint(ec).port();
 }
 
 nlohmann::json TurnStreamServer::stats() const {

@@ -73,6 +73,8 @@ public:
 
     [[nodiscard]] nlohmann::json stats() const;
     [[nodiscard]] std::size_t open_connections() const noexcept { return conns_.size(); }
+    /// The port listener `i` (tcp_ports, then tls_ports, in order) is bound to (tests bind 0).
+    [[nodiscard]] uint16_t listen_port_for_test(std::size_t i) const;
 
 private:
     class Connection;
