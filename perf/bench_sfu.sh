@@ -11,28 +11,29 @@
 #      out), 500 meetings of 3, a 1 -> 99 webinar: forwarded pps, loss, latency p50/p99.
 #
 #   tools/tern bench sfu [SECONDS] [SCALE]      (TERN_BENCH_ROUNDS rounds of the ceiling, default 3)
+#
+# A process that exits early or fails ends the run with one line naming it; the logs are kept
+# (perf/support/bench_lib.sh).
 set -euo pipefail
-BUILD="${TERN_BUILD_DIR:?}"
+BENCH=sfu
+# shellcheck source=support/bench_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/support/bench_lib.sh"
 SECONDS_RUN="${1:-4}"
 SCALE="${2:-8}"
-WORK="$(mktemp -d /tmp/tern-bench-sfu.XXXX)"
-PIDS=()
-cleanup() {
-  set +e
-  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
+RUNS=0  # scenarios run so far: each gets its own files
 
-# scenario NAME RING_LOG2 LOADGEN_ARGS...: prints the loadgen's summary line
+# scenario NAME RING_LOG2 LOADGEN_ARGS... -> SCENARIO: the loadgen's summary line, plus
+# cycles_per_pkt. tern-loadgen's teardown rule (its linger_ports()): the loadgen ends its run and stops
+# polling, then tern stops, then the loadgen closes.
 scenario() {
   local name="$1" rsize="$2"; shift 2
-  local sock="$WORK/$name.sock"
-  rm -f "$WORK/setup.txt" "$WORK/ready"
-  cat >"$WORK/dp.conf" <<CONF
+  local tag="$((++RUNS)).$name"
+  local sock="$WORK/$tag.sock" dp="tern-dataplane ($name)" cp="tern-controlplane ($name)"
+  local lg="the SFU load (tern-loadgen --mode sfu, $name)"
+  cat >"$WORK/$tag.conf" <<CONF
 dataplane: {
   main_core = 0; worker_cores = [1]; memory_mb = 512; mbufs = 16383;
-  control_socket = "$WORK/dp.sock";
+  control_socket = "$WORK/$tag.dp.sock";
   idle: { backoff = false; };
   ports = ( { name = "memif"; vdev = "net_memif0,role=server,socket=$sock,socket-abstract=no";
               mac = "02:00:00:00:01:02"; ipv4 = "198.18.0.2/24"; } );
@@ -40,49 +41,44 @@ dataplane: {
   services: { media_port = 20000; };
   turn: { enabled = false; tcp_ports = []; };
 };
-controlplane: { admin_socket = "$WORK/cp.sock"; reconnect_ms = 50; };
+controlplane: { admin_socket = "$WORK/$tag.cp.sock"; reconnect_ms = 50; };
 CONF
-  "$BUILD/dataplane/tern-dataplane" --config "$WORK/dp.conf" >"$WORK/$name.dp.log" 2>&1 &
-  local dp=$!
-  PIDS+=("$dp")
-  for _ in $(seq 200); do [[ -S "$sock" ]] && break; sleep 0.05; done
-  "$BUILD/controlplane/tern-controlplane" --config "$WORK/dp.conf" >"$WORK/$name.cp.log" 2>&1 &
-  local cp=$!
-  PIDS+=("$cp")
-  for _ in $(seq 200); do "$BUILD/tools/ternctl" --socket "$WORK/cp.sock" status >/dev/null 2>&1 && break; sleep 0.05; done
-  # rsize: log2 of the memif ring slots (the client sets them for both sides).
-  "$BUILD/perf/tern-loadgen" --lcores 0@0 --in-memory --no-telemetry -m 512 --log-level='*:warning' \
-    --no-pci --vdev "net_memif0,role=client,socket=$sock,socket-abstract=no,rsize=$rsize" -- --mode sfu --setup "$WORK/setup.txt" \
-    --ready "$WORK/ready" --seconds "$SECONDS_RUN" --warmup 1 "$@" >"$WORK/$name.lg.log" 2>&1 &
-  local lg=$!
-  PIDS+=("$lg")
-  for _ in $(seq 400); do grep -q "setup for" "$WORK/$name.lg.log" 2>/dev/null && break; sleep 0.05; done
-  "$BUILD/tools/ternctl" --socket "$WORK/cp.sock" sfu batch "$WORK/setup.txt" >/dev/null ||
-    { echo "bench sfu: $name: the setup was refused" >&2; tail -5 "$WORK/$name.lg.log" >&2; return 1; }
-  touch "$WORK/ready"
-  wait "$lg" || { tail -3 "$WORK/$name.lg.log" >&2; return 1; }
-  "$BUILD/tools/ternctl" --socket "$WORK/cp.sock" --json stats >"$WORK/$name.stats.json" 2>/dev/null || true
-  if [[ -n "${TERN_BENCH_STATS:-}" ]]; then
-    cp "$WORK/$name.stats.json" "$TERN_BENCH_STATS.$name.json"
-    cp "$WORK/$name.lg.log" "$TERN_BENCH_STATS.$name.loadgen.log"
-  fi
-  local p
-  for p in "$cp" "$dp"; do
-    kill -0 "$p" 2>/dev/null && continue
-    echo "bench sfu: $name: $([[ $p == "$dp" ]] && echo data || echo control) plane (pid $p) exited before the end:" >&2
-    tail -5 "$WORK/$name.$([[ $p == "$dp" ]] && echo dp || echo cp).log" >&2
+  start "$dp" "$tag.dp.log" "$BUILD/dataplane/tern-dataplane" --config "$WORK/$tag.conf"
+  await_socket "$dp" "$sock" 10
+  start "$cp" "$tag.cp.log" "$BUILD/controlplane/tern-controlplane" --config "$WORK/$tag.conf"
+  local deadline=$((SECONDS + 10))
+  until "$BUILD/tools/ternctl" --socket "$WORK/$tag.cp.sock" status >/dev/null 2>&1; do
+    check_alive "$dp" "$cp"
+    ((SECONDS < deadline)) || bench_fail "$cp did not answer 'ternctl status' within 10 s; $(last_words "$cp")"
+    sleep 0.05
   done
-  kill -TERM "$cp" "$dp" 2>/dev/null || true; wait "$cp" 2>/dev/null || true; wait "$dp" 2>/dev/null || true
+  # rsize: log2 of the memif ring slots (the client sets them for both sides).
+  start "$lg" "$tag.lg.log" "$BUILD/perf/tern-loadgen" --lcores 0@0 --in-memory --no-telemetry -m 512 \
+    --log-level='*:warning' --no-pci --vdev "net_memif0,role=client,socket=$sock,socket-abstract=no,rsize=$rsize" \
+    -- --mode sfu --setup "$WORK/$tag.setup.txt" --ready "$WORK/$tag.ready" --seconds "$SECONDS_RUN" --warmup 1 \
+    --linger 15 "$@"
+  await_line "$lg" "setup for" 60
+  "$BUILD/tools/ternctl" --socket "$WORK/$tag.cp.sock" sfu batch "$WORK/$tag.setup.txt" >"$WORK/$tag.batch.log" 2>&1 ||
+    bench_fail "$name: the setup was refused: $(tail -1 "$WORK/$tag.batch.log")"
+  touch "$WORK/$tag.ready"
+  await_line "$lg" '^loadgen: mode=sfu' $((SECONDS_RUN + 120))
+  local summary="$LINE"
+  check_alive "$dp" "$cp"
+  "$BUILD/tools/ternctl" --socket "$WORK/$tag.cp.sock" --json stats >"$WORK/$tag.stats.json"
+  if [[ -n "${TERN_BENCH_STATS:-}" ]]; then
+    cp "$WORK/$tag.stats.json" "$TERN_BENCH_STATS.$name.json"
+    cp "$WORK/$tag.lg.log" "$TERN_BENCH_STATS.$name.loadgen.log"
+  fi
+  stop "$cp"
+  stop "$dp"
+  finish "$lg" 20
   # The worker's busy cycles per SFU packet in or out, over the whole run (setup included).
   local cycles
   cycles=$(python3 -c '
 import json, sys
-try:
-    c = json.load(open(sys.argv[1]))["lcores"][0]["counters"]
-    print(round(c["busy_cycles"] / max(1, c["sfu_rtp_in"] + c["sfu_rtp_out"])))
-except Exception:
-    print(0)' "$WORK/$name.stats.json")
-  echo "$(grep '^loadgen: mode=sfu' "$WORK/$name.lg.log") cycles_per_pkt=$cycles"
+c = json.load(open(sys.argv[1]))["lcores"][0]["counters"]
+print(round(c["busy_cycles"] / max(1, c["sfu_rtp_in"] + c["sfu_rtp_out"])))' "$WORK/$tag.stats.json")
+  SCENARIO="$summary cycles_per_pkt=$cycles"
 }
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }
 
@@ -96,7 +92,8 @@ for suite in aes128cm aes256gcm; do
   for ((r = 1; r <= ROUNDS; r++)); do
     # The ceiling and its crypto limit measured back to back, so both see the same machine.
     # The ceiling is an overload: 1,024-slot rings (deeper ones only add queueing and cache misses).
-    line=$(scenario "ceiling_$suite" 10 --rooms 1 --size 50 --scale "$SCALE" --suite "$suite")
+    scenario "ceiling_$suite" 10 --rooms 1 --size 50 --scale "$SCALE" --suite "$suite"
+    line="$SCENARIO"
     fwd=$(echo "$line" | field fwd_pps)
     crypto=$("$BUILD/perf/srtp_microbench" --mix "$suite" 1100 160 49)
     evp=$(echo "$crypto" | field evp_fwd_pps)
@@ -120,7 +117,8 @@ echo "  scenarios at real-time rates (AEAD_AES_256_GCM, 4,096-slot rings):"
 for s in "meeting50 --rooms 1 --size 50" "rooms500x3 --rooms 500 --size 3" "webinar1to99 --rooms 1 --size 100 --publishers 1"; do
   read -r name args <<<"$s"
   # shellcheck disable=SC2086
-  line=$(scenario "$name" 12 $args --suite aes256gcm)
+  scenario "$name" 12 $args --suite aes256gcm
+  line="$SCENARIO"
   printf '    %-13s streams out %s, forwarded %s pps (%s Gbit/s), loss %s%% (%s%% never entered: the rx ring was full), reordered %s%%, latency p50 %s us, p99 %s us, %s busy cycles per packet\n' "$name" \
     "$(echo "$line" | field streams_out)" "$(echo "$line" | field fwd_pps)" "$(echo "$line" | field gbps)" \
     "$(echo "$line" | field loss_pct)" "$(echo "$line" | field unsent_pct)" "$(echo "$line" | field reordered_pct)" \

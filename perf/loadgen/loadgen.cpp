@@ -8,13 +8,19 @@
 //   tern-loadgen EAL-ARGS -- --mode gen  [--seconds 5] [--warmup 1] [--window 2048] [--flows 1024]
 //   tern-loadgen EAL-ARGS -- --mode echo [--seconds 30]
 //   tern-loadgen EAL-ARGS -- --mode bridge [--seconds 120]
+//   any mode: [--linger SECONDS]   (see linger_ports() below; default 0)
 //
 // `--mode bridge` joins two ports (say net_af_packet on a veth and net_memif to tern) and
 // forwards every frame both ways unchanged: it plays the NIC and the wire, so kernel clients
 // (coturn's turnutils_uclient) can drive a tern whose own port is DPDK-native. It sleeps when
-// idle, up to 16 µs.
+// idle, up to 16 µs. A frame the other port does not take waits and is offered again (nothing
+// is dropped while running). Its summary counts ring_drops, frames the kernel dropped because
+// an af_packet receive ring was full (give it framecnt= to suit the load), and the longest time
+// between two polls (sleeps and preemption included), so a loss can be told from a bridge that
+// stalled.
 //
-// Output ends with a line "loadgen: key=value ..." that scripts read.
+// Output ends with a line "loadgen: key=value ..." that scripts read, printed (and flushed) as
+// soon as the run ends: before the ports close, so a script sees it while the process lingers.
 #include "common/wire/checksum.hpp"
 #include "common/wire/ethernet.hpp"
 #include "common/wire/ipv4.hpp"
@@ -32,6 +38,10 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include <linux/if_packet.h>
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -44,8 +54,10 @@ namespace {
 
 using namespace tern;
 
-std::atomic<bool> g_stop{false};
-void on_signal(int) { g_stop.store(true); }
+// SIGTERM/SIGINT end the run; one that comes during the linger ends that too.
+std::atomic<int> g_signals{0};
+void on_signal(int) { g_signals.fetch_add(1); }
+bool stopping() { return g_signals.load(std::memory_order_relaxed) > 0; }
 
 struct Options {
     std::string mode = "gen";
@@ -54,6 +66,7 @@ struct Options {
     uint32_t window = 2048;
     uint32_t flows = 1024;
     uint16_t burst = 32;
+    double linger = 0;
     wire::MacAddr dst_mac = *wire::MacAddr::parse("02:00:00:00:01:02");
     wire::MacAddr src_mac = *wire::MacAddr::parse("02:00:00:00:00:01");
     wire::Ipv4Addr src_ip = *wire::Ipv4Addr::parse("198.18.0.1");
@@ -105,15 +118,17 @@ Options parse(int argc, char** argv) {
             o.secret = next();
         } else if (a == "--raw") {
             o.raw = true;
+        } else if (a == "--linger") {
+            o.linger = std::stod(next());
         } else {
             die("unknown option " + a);
         }
     }
     if ((o.mode != "gen" && o.mode != "echo" && o.mode != "turn" && o.mode != "bridge") || o.seconds <= 0 ||
-        o.seconds > 600 || o.window == 0 || o.flows == 0 || o.flows > 60000 || o.allocs == 0 ||
-        o.allocs > 4096 || o.length < 8 || o.length > 1400) {
-        die("bad options (mode gen|echo|turn|bridge, seconds 0..600, flows 1..60000, allocs 1..4096, "
-            "length 8..1400)");
+        o.seconds > 600 || o.linger < 0 || o.linger > 600 || o.window == 0 || o.flows == 0 ||
+        o.flows > 60000 || o.allocs == 0 || o.allocs > 4096 || o.length < 8 || o.length > 1400) {
+        die("bad options (mode gen|echo|turn|bridge, seconds 0..600, linger 0..600, flows 1..60000, "
+            "allocs 1..4096, length 8..1400)");
     }
     return o;
 }
@@ -134,7 +149,7 @@ uint16_t setup_port(rte_mempool* pool, uint16_t port = 0) {
 
 bool wait_link(uint16_t port, double seconds) {
     const uint64_t end = rte_rdtsc() + static_cast<uint64_t>(seconds * static_cast<double>(rte_get_tsc_hz()));
-    while (rte_rdtsc() < end && !g_stop.load()) {
+    while (rte_rdtsc() < end && !stopping()) {
         rte_eth_link link{};
         rte_eth_link_get_nowait(port, &link);
         if (link.link_status == RTE_ETH_LINK_UP) {
@@ -145,11 +160,33 @@ bool wait_link(uint16_t port, double seconds) {
     return false;
 }
 
+/// Keeps the ports open, without polling, until a peer closes one (its link goes down), a signal
+/// comes or `seconds` pass. net_memif (DPDK 22.11) unmaps the rings on its interrupt thread
+/// as soon as the peer goes away, with nothing to hold off a burst in progress: a process still
+/// polling when its memif peer closes can read unmapped memory and die of SIGSEGV. So the side
+/// that stopped polling first closes last; the bench scripts stop the other process only after
+/// this one has printed its summary.
+void linger_ports(uint16_t a, uint16_t b, double seconds) {
+    const int signals = g_signals.load();
+    const uint64_t end = rte_rdtsc() + static_cast<uint64_t>(seconds * static_cast<double>(rte_get_tsc_hz()));
+    while (rte_rdtsc() < end && g_signals.load() == signals) {
+        for (const uint16_t port : {a, b}) {
+            rte_eth_link link{};
+            rte_eth_link_get_nowait(port, &link);
+            if (link.link_status != RTE_ETH_LINK_UP) {
+                return;
+            }
+        }
+        rte_delay_us_sleep(10000);
+    }
+}
+
 int run_echo(const Options& o, uint16_t port) {
     uint64_t echoed = 0;
+    uint64_t dropped = 0;
     const uint64_t end = rte_rdtsc() + static_cast<uint64_t>(o.seconds * static_cast<double>(rte_get_tsc_hz()));
     rte_mbuf* pkts[64];
-    while (!g_stop.load(std::memory_order_relaxed) && rte_rdtsc() < end) {
+    while (!stopping() && rte_rdtsc() < end) {
         const uint16_t n = rte_eth_rx_burst(port, 0, pkts, o.burst);
         for (uint16_t i = 0; i < n; ++i) {
             auto* e = rte_pktmbuf_mtod(pkts[i], uint8_t*);
@@ -158,39 +195,77 @@ int run_echo(const Options& o, uint16_t port) {
             std::memcpy(e, e + 6, 6);
             std::memcpy(e + 6, tmp, 6);
         }
+        // Until all are taken, as before, but a stop request ends it: a peer that went away
+        // takes nothing, and the loop would spin for ever.
         uint16_t sent = 0;
-        while (sent < n) {
-            sent += rte_eth_tx_burst(port, 0, pkts + sent, n - sent);
+        while (sent < n && !stopping()) {
+            sent = static_cast<uint16_t>(sent + rte_eth_tx_burst(port, 0, pkts + sent, n - sent));
         }
-        echoed += n;
+        if (sent < n) {
+            rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+            dropped += n - sent;
+        }
+        echoed += sent;
     }
-    std::printf("loadgen: mode=echo echoed=%lu\n", echoed);
+    std::printf("loadgen: mode=echo echoed=%lu dropped=%lu\n", echoed, dropped);
     return 0;
 }
 
+/// Frames the kernel dropped because an AF_PACKET socket of this process had a full receive ring,
+/// since the last call (reading clears the count). net_af_packet (DPDK 22.11) keeps its socket to
+/// itself and does not count these, so the process's descriptors are searched for them.
+uint64_t packet_ring_drops() {
+    uint64_t drops = 0;
+    for (int fd = 0; fd < 1024; ++fd) {
+        int domain = 0;
+        socklen_t len = sizeof domain;
+        if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0 || domain != AF_PACKET) {
+            continue;
+        }
+        tpacket_stats st{};
+        len = sizeof st;
+        if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0) {
+            drops += st.tp_drops;
+        }
+    }
+    return drops;
+}
+
 int run_bridge(const Options& o, uint16_t a, uint16_t b) {
+    (void)packet_ring_drops();  // what arrived while memif was connecting is not the run's
     uint64_t fwd[2] = {0, 0};
     uint64_t dropped = 0;
     const uint64_t end = rte_rdtsc() + static_cast<uint64_t>(o.seconds * static_cast<double>(rte_get_tsc_hz()));
-    rte_mbuf* pkts[64];
+    // Frames a port did not take yet, per direction, offered again before more are read: a
+    // burst then waits in the sending side's receive ring, as it would in a NIC's descriptor
+    // ring, instead of being dropped when memif's ring is full for a moment.
+    rte_mbuf* held[2][64];
+    uint16_t held_at[2] = {0, 0};
+    uint16_t held_n[2] = {0, 0};
     uint32_t empty = 0;
     uint32_t sleep_us = 1;
-    while (!g_stop.load(std::memory_order_relaxed) && rte_rdtsc() < end) {
+    uint64_t last_poll = rte_rdtsc();
+    uint64_t longest_pause = 0;
+    while (!stopping() && rte_rdtsc() < end) {
+        const uint64_t now = rte_rdtsc();
+        longest_pause = std::max(longest_pause, now - last_poll);
+        last_poll = now;
         uint32_t work = 0;
         for (int dir = 0; dir < 2; ++dir) {
             const uint16_t from = dir == 0 ? a : b;
             const uint16_t to = dir == 0 ? b : a;
-            const uint16_t n = rte_eth_rx_burst(from, 0, pkts, o.burst);
-            if (n == 0) {
-                continue;
+            if (held_n[dir] == 0) {
+                held_at[dir] = 0;
+                held_n[dir] = rte_eth_rx_burst(from, 0, held[dir], o.burst);
+                if (held_n[dir] == 0) {
+                    continue;
+                }
             }
-            const uint16_t sent = rte_eth_tx_burst(to, 0, pkts, n);
-            if (sent < n) {
-                rte_pktmbuf_free_bulk(pkts + sent, n - sent);
-                dropped += n - sent;
-            }
+            const uint16_t sent = rte_eth_tx_burst(to, 0, held[dir] + held_at[dir], held_n[dir]);
+            held_at[dir] = static_cast<uint16_t>(held_at[dir] + sent);
+            held_n[dir] = static_cast<uint16_t>(held_n[dir] - sent);
             fwd[dir] += sent;
-            work += n;
+            work += held_n[dir] + sent;  // held frames keep the loop from sleeping
         }
         if (work != 0) {
             empty = 0;
@@ -200,7 +275,13 @@ int run_bridge(const Options& o, uint16_t a, uint16_t b) {
             sleep_us = std::min<uint32_t>(sleep_us * 2, 16);
         }
     }
-    std::printf("loadgen: mode=bridge forwarded_ab=%lu forwarded_ba=%lu dropped=%lu\n", fwd[0], fwd[1], dropped);
+    for (int dir = 0; dir < 2; ++dir) {
+        rte_pktmbuf_free_bulk(held[dir] + held_at[dir], held_n[dir]);
+        dropped += held_n[dir];
+    }
+    std::printf("loadgen: mode=bridge forwarded_ab=%lu forwarded_ba=%lu dropped=%lu ring_drops=%lu "
+                "longest_pause_us=%lu\n",
+                fwd[0], fwd[1], dropped, packet_ring_drops(), longest_pause * 1000000 / rte_get_tsc_hz());
     return 0;
 }
 
@@ -246,7 +327,7 @@ int run_gen(const Options& o, uint16_t port, rte_mempool* pool) {
     rte_mbuf* tx[64];
     rte_mbuf* rx[64];
     uint64_t now = t0;
-    while (!g_stop.load(std::memory_order_relaxed) && now < measure_end) {
+    while (!stopping() && now < measure_end) {
         if (!measuring && now >= measure_start) {
             measuring = true;
             measured_sent = sent;
@@ -478,7 +559,7 @@ int run_turn(const Options& o, uint16_t port, rte_mempool* pool) {
     bool measuring = false;
     rte_mbuf* tx[64];
     rte_mbuf* rx[64];
-    for (uint64_t now = t0; now < mend && !g_stop.load(std::memory_order_relaxed); now = rte_rdtsc()) {
+    for (uint64_t now = t0; now < mend && !stopping(); now = rte_rdtsc()) {
         if (!measuring && now >= mstart) {
             measuring = true;
             m_sent = sent;
@@ -538,8 +619,12 @@ int main(int argc, char** argv) {
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     bool sfu_mode = false;
+    double linger_s = 0;  // sfu mode's options are its own; --linger is read here for it
     for (int i = eal + 1; i + 1 < argc; ++i) {
         sfu_mode = sfu_mode || (std::string(argv[i]) == "--mode" && std::string(argv[i + 1]) == "sfu");
+        if (std::string(argv[i]) == "--linger") {
+            linger_s = std::clamp(std::stod(argv[i + 1]), 0.0, 600.0);
+        }
     }
     if (sfu_mode) {
         Options base;
@@ -553,6 +638,8 @@ int main(int argc, char** argv) {
             die("the peer did not connect within 20 s");
         }
         const int rc = loadgen::run_sfu(argc - eal - 1, argv + eal + 1, port, p, base.dst_mac, base.dst_ip, 32);
+        std::fflush(stdout);
+        linger_ports(port, port, linger_s);
         rte_eth_dev_stop(port);
         rte_eth_dev_close(port);
         rte_eal_cleanup();
@@ -573,6 +660,8 @@ int main(int argc, char** argv) {
                    : o.mode == "echo" ? run_echo(o, port)
                    : o.mode == "turn" ? run_turn(o, port, pool)
                                       : run_gen(o, port, pool);
+    std::fflush(stdout);
+    linger_ports(port, second, o.linger);
     rte_eth_dev_stop(port);
     rte_eth_dev_close(port);
     if (second != port) {

@@ -130,7 +130,7 @@ int run_sfu(int argc, char** argv, uint16_t port, rte_mempool* pool, const wire:
             if (i + 1 >= argc) die("missing value for " + a);
             return argv[++i];
         };
-        if (a == "--mode") next();
+        if (a == "--mode" || a == "--linger") next();  // both read by main()
         else if (a == "--rooms") o.rooms = static_cast<uint32_t>(std::stoul(next()));
         else if (a == "--size") o.size = static_cast<uint32_t>(std::stoul(next()));
         else if (a == "--publishers") o.publishers = static_cast<uint32_t>(std::stoul(next()));
