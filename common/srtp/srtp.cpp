@@ -1,5 +1,7 @@
 #include "common/srtp/srtp.hpp"
 
+#include "common/srtp/replay_window.hpp"
+
 #include "common/wire/rtp.hpp"
 
 #include <intel-ipsec-mb.h>
@@ -12,6 +14,10 @@
 #include <stdexcept>
 
 namespace tern::srtp {
+
+using detail::estimate_index;
+using detail::replay_add;
+using detail::replay_check;
 
 namespace {
 
@@ -68,16 +74,8 @@ void complete(IMB_JOB* job) noexcept {
     }
 }
 
-constexpr SuiteInfo kSuites[] = {
-    {16, 14, 10, false, 0x0001, "AES_CM_128_HMAC_SHA1_80"},
-    {16, 12, 16, true, 0x0007, "AEAD_AES_128_GCM"},
-    {32, 12, 16, true, 0x0008, "AEAD_AES_256_GCM"},
-};
 
-constexpr uint8_t kLabelRtpKey = 0, kLabelRtpAuth = 1, kLabelRtpSalt = 2;
-constexpr uint8_t kLabelRtcpKey = 3, kLabelRtcpAuth = 4, kLabelRtcpSalt = 5;
 constexpr std::size_t kAuthKeyLen = 20;  // HMAC-SHA1, n_a = 160
-constexpr uint64_t kWindow = 128;        // replay window, packets
 
 void put_u32(uint8_t* p, uint32_t v) {
     p[0] = static_cast<uint8_t>(v >> 24);
@@ -114,66 +112,6 @@ uint32_t home_slot(uint32_t ssrc) noexcept {
     return static_cast<uint32_t>((uint64_t{ssrc} * 0x9e3779b97f4a7c15ULL) >> 32);
 }
 
-// ---- replay window: bit i of the 128-bit map is index (highest - i) --------------------------
-
-Status replay_check(const uint64_t w[2], uint64_t highest, bool started, uint64_t idx) {
-    if (!started || idx > highest) {
-        return Status::Ok;
-    }
-    const uint64_t d = highest - idx;
-    if (d >= kWindow) {
-        return Status::ReplayOld;
-    }
-    return ((w[d / 64] >> (d % 64)) & 1) != 0 ? Status::ReplayDuplicate : Status::Ok;
-}
-
-void replay_add(uint64_t w[2], uint64_t& highest, bool& started, uint64_t idx) {
-    if (!started) {
-        w[0] = 1;
-        w[1] = 0;
-        highest = idx;
-        started = true;
-        return;
-    }
-    if (idx > highest) {
-        const uint64_t s = idx - highest;
-        if (s >= kWindow) {
-            w[0] = w[1] = 0;
-        } else if (s >= 64) {
-            w[1] = w[0] << (s - 64);
-            w[0] = 0;
-        } else {
-            w[1] = (w[1] << s) | (w[0] >> (64 - s));
-            w[0] <<= s;
-        }
-        w[0] |= 1;
-        highest = idx;
-        return;
-    }
-    const uint64_t d = highest - idx;
-    w[d / 64] |= uint64_t{1} << (d % 64);
-}
-
-/// RFC 3711 Appendix A: the rollover counter a sequence number most likely belongs to, as an
-/// index; false when it would precede the stream's first ROC.
-bool estimate_index(bool started, uint32_t roc, uint16_t s_l, uint16_t seq, uint64_t& idx) {
-    int64_t v = roc;
-    if (started) {
-        if (s_l < 32768) {
-            if (static_cast<int>(seq) - static_cast<int>(s_l) > 32768) {
-                v = int64_t{roc} - 1;
-            }
-        } else if (static_cast<int>(s_l) - 32768 > static_cast<int>(seq)) {
-            v = int64_t{roc} + 1;
-        }
-    }
-    if (v < 0 || v > 0xffffffffLL) {
-        return false;
-    }
-    idx = (static_cast<uint64_t>(v) << 16) | seq;
-    return true;
-}
-
 /// The per-packet IV. RFC 7714 §8.1/§9.1 (AEAD, 12 bytes): 00 00 || SSRC || 48-bit index, XOR
 /// the salt. RFC 3711 §4.1.1 (AES-CM, 16 bytes): salt || 00 00, XOR SSRC at octet 4 and the
 /// 48-bit index at octet 8. The index is ROC || SEQ for SRTP and the SRTCP index for SRTCP.
@@ -190,58 +128,6 @@ void make_iv(bool aead, const std::array<uint8_t, 14>& salt, uint32_t ssrc, uint
 }
 
 }  // namespace
-
-const SuiteInfo& info(Suite s) noexcept { return kSuites[static_cast<std::size_t>(s)]; }
-
-bool suite_from_dtls_profile(uint16_t profile, Suite& out) noexcept {
-    for (std::size_t i = 0; i < std::size(kSuites); ++i) {
-        if (kSuites[i].dtls_profile == profile) {
-            out = static_cast<Suite>(i);
-            return true;
-        }
-    }
-    return false;
-}
-
-std::string_view to_string(Status s) noexcept {
-    switch (s) {
-    case Status::Ok: return "ok";
-    case Status::Malformed: return "malformed";
-    case Status::AuthFailed: return "authentication failed";
-    case Status::ReplayOld: return "replayed (too old)";
-    case Status::ReplayDuplicate: return "replayed (duplicate)";
-    case Status::NoRoom: return "no room for the tag";
-    case Status::TooManyStreams: return "too many streams";
-    }
-    return "?";
-}
-
-void derive(const MasterKey& mk, uint8_t label, MutableByteSpan out) noexcept {
-    const SuiteInfo& si = info(mk.suite);
-    // x = master salt (padded to 112 bits) XOR (label || r), r = 0: the label lands in octet 7.
-    uint8_t iv[16] = {};
-    std::memcpy(iv, mk.salt.data(), si.salt_len);
-    iv[7] ^= label;
-    EVP_CIPHER_CTX* c = EVP_CIPHER_CTX_new();
-    const EVP_CIPHER* cm = si.key_len == 32 ? EVP_aes_256_ctr() : EVP_aes_128_ctr();
-    std::memset(out.data(), 0, out.size());
-    int n = 0;
-    EVP_EncryptInit_ex(c, cm, nullptr, mk.key.data(), iv);
-    EVP_EncryptUpdate(c, reinterpret_cast<unsigned char*>(out.data()), &n,
-                      reinterpret_cast<const unsigned char*>(out.data()), static_cast<int>(out.size()));
-    EVP_CIPHER_CTX_free(c);
-}
-
-SessionKeys session_keys(const MasterKey& mk, bool rtcp) noexcept {
-    const SuiteInfo& si = info(mk.suite);
-    SessionKeys k;
-    derive(mk, rtcp ? kLabelRtcpKey : kLabelRtpKey, as_writable_bytes(k.key.data(), si.key_len));
-    derive(mk, rtcp ? kLabelRtcpSalt : kLabelRtpSalt, as_writable_bytes(k.salt.data(), si.salt_len));
-    if (!si.aead) {
-        derive(mk, rtcp ? kLabelRtcpAuth : kLabelRtpAuth, as_writable_bytes(k.auth.data(), kAuthKeyLen));
-    }
-    return k;
-}
 
 Context::Context(const MasterKey& mk, Direction dir, uint32_t max_streams)
     : Context(mk.suite, session_keys(mk, false), session_keys(mk, true), dir, max_streams) {}

@@ -44,7 +44,15 @@ struct SuiteInfo {
     std::string_view name;
 };
 
-const SuiteInfo& info(Suite s) noexcept;
+/// Indexed by Suite.
+inline constexpr SuiteInfo kSuites[] = {
+    {16, 14, 10, false, 0x0001, "AES_CM_128_HMAC_SHA1_80"},
+    {16, 12, 16, true, 0x0007, "AEAD_AES_128_GCM"},
+    {32, 12, 16, true, 0x0008, "AEAD_AES_256_GCM"},
+};
+
+/// Inline: the per-packet path asks for the tag length.
+inline const SuiteInfo& info(Suite s) noexcept { return kSuites[static_cast<std::size_t>(s)]; }
 
 /// The suite of a DTLS-SRTP protection profile id (RFC 5764 §4.1.2, RFC 7714 §14.2).
 bool suite_from_dtls_profile(uint16_t profile, Suite& out) noexcept;
