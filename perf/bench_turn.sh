@@ -20,6 +20,8 @@ set -euo pipefail
 BENCH=turn
 # shellcheck source=support/bench_lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/support/bench_lib.sh"
+# shellcheck source=../tools/lib/netns.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../tools/lib/netns.sh"
 ROUNDS="${1:-3}"
 SESS="${2:-20}"
 MSGS="${3:-1500}"
@@ -30,20 +32,13 @@ TAG="b$(printf '%04x' $((RANDOM)))"
 CNS="${TAG}c" DNS="${TAG}d"
 CLK_TCK=$(getconf CLK_TCK)
 
-bench_teardown() {
-  ip netns del "$CNS" 2>/dev/null
-  ip netns del "$DNS" 2>/dev/null
-}
+bench_teardown() { netns_delete "$CNS" "$DNS"; }
 
-ip netns add "$CNS"
-ip netns add "$DNS"
-ip link add "${TAG}a" netns "$CNS" type veth peer name "${TAG}b" netns "$DNS"
-ip -n "$CNS" link set lo up
-ip -n "$CNS" addr add 198.18.0.1/24 dev "${TAG}a"
-ip -n "$CNS" addr add 198.18.0.3/24 dev "${TAG}a"
-ip netns exec "$CNS" ethtool -K "${TAG}a" tx off >/dev/null 2>&1 || true
-ip -n "$CNS" link set "${TAG}a" up
-ip -n "$DNS" link set lo up
+# The client namespace has uclient's address and the echo peer's; the server's end has no
+# address of its own: coturn's rounds give it one (and ARP), tern's take both away.
+netns_create "$CNS" "$DNS"
+netns_veth "$CNS" "${TAG}a" "$DNS" "${TAG}b"
+netns_client_end "$CNS" "${TAG}a" 198.18.0.1/24 198.18.0.3/24
 ip netns exec "$DNS" sysctl -qw "net.ipv6.conf.${TAG}b.disable_ipv6=1"
 ip -n "$DNS" link set "${TAG}b" up
 

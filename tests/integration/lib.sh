@@ -5,6 +5,8 @@ set -euo pipefail
 
 BUILD="${TERN_BUILD_DIR:?TERN_BUILD_DIR must point at the build directory}"
 SUPPORT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/../support" && pwd)"  # test clients and scripts
+# shellcheck source=../../tools/lib/netns.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../tools/lib/netns.sh"
 DP_BIN="$BUILD/dataplane/tern-dataplane"
 CP_BIN="$BUILD/controlplane/tern-controlplane"
 TERNCTL="$BUILD/tools/ternctl"
@@ -45,8 +47,7 @@ cleanup() {
   if ((rc != 0)); then
     for f in "$WORK"/*.log; do [[ -f "$f" ]] && { log "--- $f"; tail -20 "$f" >&2; }; done
   fi
-  ip netns del "$CNS" 2>/dev/null || true
-  ip netns del "$DNS" 2>/dev/null || true
+  netns_delete "$CNS" "$DNS"
   rm -rf "$WORK"
   exit $rc
 }
@@ -180,17 +181,7 @@ CONF
 }
 
 topology_up() {
-  ip netns add "$CNS"
-  ip netns add "$DNS"
-  ip link add "${TAG}a" netns "$CNS" type veth peer name "${TAG}b" netns "$DNS"
-  in_cli ip link set lo up
-  in_cli ip addr add "$CLI4/24" dev "${TAG}a"
-  in_cli ip addr add "$CLI6/64" dev "${TAG}a" nodad
-  in_cli ethtool -K "${TAG}a" tx off >/dev/null 2>&1 || true
-  in_cli ip link set "${TAG}a" up
-  in_dp ip link set lo up
-  in_dp sysctl -qw "net.ipv6.conf.${TAG}b.disable_ipv6=1"
-  in_dp ip link set "${TAG}b" arp off up
+  netns_pair "$CNS" "$DNS" "$TAG" "$CLI4/24" "$CLI6/64"
   write_config
 }
 
