@@ -15,7 +15,7 @@ start_controlplane
 wait_until 10 "the proxy protocol listener" listening tcp 9090
 
 mkdir -p "$WORK/www" "$WORK/tmp"
-cp "$E2E/sfu.html" "$WORK/www/"
+cp "$E2E/sfu.html" "$E2E/first_media.js" "$WORK/www/"
 bg_in "$CNS" "$WORK/http.log" python3 -m http.server 8765 --bind 127.0.0.1 --directory "$WORK/www"
 wait_until 10 "the page server" bash -c "ip netns exec $CNS ss -Hltn | grep -q '127.0.0.1:8765'"
 

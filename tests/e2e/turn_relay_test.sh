@@ -18,7 +18,7 @@ user="${BASH_REMATCH[1]}" pass="${BASH_REMATCH[2]}"
 
 # The page is served on the client namespace's loopback (a secure context for getUserMedia).
 mkdir -p "$WORK/www" "$WORK/tmp"
-cp "$E2E/call.html" "$WORK/www/"
+cp "$E2E/call.html" "$E2E/first_media.js" "$WORK/www/"
 bg_in "$CNS" "$WORK/http.log" python3 -m http.server 8765 --bind 127.0.0.1 --directory "$WORK/www"
 wait_until 10 "the page server" bash -c "ip netns exec $CNS ss -Hltn | grep -q '127.0.0.1:8765'"
 
