@@ -235,7 +235,7 @@ void print_stats(const json& j) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
     std::string socket_path = "/run/tern/controlplane.sock";
     bool as_json = false;
     std::vector<std::string> words;
@@ -335,4 +335,14 @@ int main(int argc, char** argv) {
         return j.contains("dataplane") && j["dataplane"].value("connected", false) ? 0 : 3;
     }
     return 0;
+}
+
+int main(int argc, char** argv) {
+    // A malformed reply or option ends with a message naming the program, never std::terminate.
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s: %s\n", "ternctl", e.what());
+        return 1;
+    }
 }

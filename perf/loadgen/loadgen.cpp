@@ -86,6 +86,14 @@ struct Options {
     std::exit(1);
 }
 
+template <class T>
+T parsed(const std::optional<T>& v, const std::string& option) {
+    if (!v) {
+        die("bad address for " + option);
+    }
+    return *v;
+}
+
 Options parse(int argc, char** argv) {
     Options o;
     for (int i = 1; i < argc; ++i) {
@@ -107,9 +115,9 @@ Options parse(int argc, char** argv) {
         } else if (a == "--flows") {
             o.flows = static_cast<uint32_t>(std::stoul(next()));
         } else if (a == "--dst-mac") {
-            o.dst_mac = *wire::MacAddr::parse(next());
+            o.dst_mac = parsed(wire::MacAddr::parse(next()), a);
         } else if (a == "--dst-ip") {
-            o.dst_ip = *wire::Ipv4Addr::parse(next());
+            o.dst_ip = parsed(wire::Ipv4Addr::parse(next()), a);
         } else if (a == "--allocs") {
             o.allocs = static_cast<uint32_t>(std::stoul(next()));
         } else if (a == "--length") {
@@ -611,7 +619,7 @@ int run_turn(const Options& o, uint16_t port, rte_mempool* pool) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
     const int eal = rte_eal_init(argc, argv);
     if (eal < 0) {
         die("EAL init failed");
@@ -670,4 +678,14 @@ int main(int argc, char** argv) {
     }
     rte_eal_cleanup();
     return rc;
+}
+
+int main(int argc, char** argv) {
+    // A malformed reply or option ends with a message naming the program, never std::terminate.
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s: %s\n", "tern-loadgen", e.what());
+        return 1;
+    }
 }
