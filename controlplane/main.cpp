@@ -6,6 +6,7 @@
 #include "common/shm/messages.hpp"
 #include "common/turn/credentials.hpp"
 #include "controlplane/admin/admin_server.hpp"
+#include "controlplane/command_sink_dataplane.hpp"
 #include "controlplane/dp_client/dp_client.hpp"
 #include "controlplane/proxy/proxy_server.hpp"
 #include "controlplane/stats_report.hpp"
@@ -58,7 +59,7 @@ public:
         : all_(c), cfg_(c.controlplane), dp_(c.dataplane.control_socket),
           admin_(cfg_.admin_socket, [this](std::string_view r) { return handle(r); }),
           streams_(io_, c, log_), identity_(make_identity(c)),
-          media_(c, log_, identity_,
+          media_(c, log_, identity_, sink_,
                  tern::cp::MediaSessions::Events{
                      [this](const std::string& o, const std::string& id) { proxy_.ice_completed(o, id); },
                      [this](const std::string& o, const std::string& id, bool pub) { proxy_.client_closed(o, id, pub); }}),
@@ -179,7 +180,7 @@ private:
         // What a previous control plane left on the punt rings is not ours.
         dp_.drain_punt([](uint32_t, const tern::shm::RingMessage&) {});
         streams_.attach(dp_);
-        media_.attach(dp_, instance_, generation_);
+        media_.attach(instance_, generation_);
     }
 
     void ping_all() {
@@ -606,6 +607,7 @@ private:
     const tern::Config& all_;
     const tern::ControlplaneConfig& cfg_;
     tern::cp::DataplaneClient dp_;
+    tern::cp::DataplaneSink sink_{dp_};
     tern::cp::AdminServer admin_;
     std::vector<WorkerHealth> health_;
     uint64_t generation_ = 0;
