@@ -1,6 +1,7 @@
 #include "controlplane/proxy/proxy_server.hpp"
 
 #include "controlplane/proxy/proxy_connection.hpp"
+#include "controlplane/proxy/proxy_requests.hpp"
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -59,10 +60,10 @@ Result<bool, std::string> ProxyServer::start() {
         }
     }
     // Sessions of a previous process (its state file) wait for their signaling servers to resume.
-    for (const auto& j : media_.restore()) {
+    for (const SavedSession& saved : media_.restore()) {
         Session s;
-        s.id = j.value("id", "");
-        s.issuer = j.value("issuer", "");
+        s.id = saved.id;
+        s.issuer = saved.issuer;
         s.detached_ms = 1;  // expires session_timeout_s after the first tick unless resumed
         s.last_load = UINT64_MAX;
         if (!s.id.empty()) {
@@ -208,9 +209,9 @@ void ProxyServer::on_message(const std::shared_ptr<Connection>& conn, const std:
     Session& s = it->second;
     try {
         if (type == "command" && msg.contains("command") && msg["command"].is_object()) {
-            command(s, conn, msg);
+            answer(s, *conn, msg, "command", command(s, msg["command"]));
         } else if (type == "payload" && msg.contains("payload") && msg["payload"].is_object()) {
-            payload(s, conn, msg);
+            answer(s, *conn, msg, "payload", payload(msg["payload"]));
         } else if (type == "bye") {
             log_.info("proxy session closed by its client", {{"session", s.id}});
             media_.remove_owned_by(s.id);
@@ -228,10 +229,27 @@ void ProxyServer::on_message(const std::shared_ptr<Connection>& conn, const std:
     }
 }
 
+void ProxyServer::answer(Session& s, Connection& conn, const json& request, const char* kind,
+                         const Result<Answer, ClientError>& result) {
+    if (!result) {
+        // The one place a refusal becomes the protocol's error message.
+        conn.send(error(request, result.error().code, result.error().message));
+        return;
+    }
+    json reply{{"type", kind}, {kind, result->body}};
+    if (request.contains("id")) {
+        reply["id"] = request["id"];
+    }
+    conn.send(reply);
+    if (result->load_changed) {
+        send_load(s, false);
+    }
+}
+
 void ProxyServer::hello(const std::shared_ptr<Connection>& conn, const json& msg) {
-    const json h = msg.value("hello", json::object());
-    if (!h.is_object() || h.value("version", "") != "1.0") {
-        conn->send(error(msg, "bad_request", "hello needs version 1.0"));
+    auto h = parse_hello(msg);
+    if (!h) {
+        conn->send(error(msg, h.error().code, h.error().message));
         return;
     }
     if (!conn->session.empty()) {
@@ -240,8 +258,8 @@ void ProxyServer::hello(const std::shared_ptr<Connection>& conn, const json& msg
     }
     ++n_.hellos;
     std::string id;
-    if (h.contains("resumeid") && h["resumeid"].is_string() && !h["resumeid"].get<std::string>().empty()) {
-        id = h["resumeid"].get<std::string>();
+    if (!h->resume_id.empty()) {
+        id = h->resume_id;
         auto it = sessions_.find(id);
         if (it == sessions_.end()) {
             conn->send(error(msg, "no_such_session", "the session expired or never existed"));
@@ -254,8 +272,7 @@ void ProxyServer::hello(const std::shared_ptr<Connection>& conn, const json& msg
         }
         ++n_.resumes;
     } else {
-        const std::string token = h.value("token", "");
-        auto claims = verify_token(token, keys_, unix_now(), cfg_.controlplane.proxy.max_token_age_s);
+        auto claims = verify_token(h->token, keys_, unix_now(), cfg_.controlplane.proxy.max_token_age_s);
         if (!claims) {
             ++n_.auth_failures;
             log_.warn("proxy hello refused", {{"code", claims.error().code}, {"why", claims.error().message}});
@@ -283,127 +300,106 @@ void ProxyServer::hello(const std::shared_ptr<Connection>& conn, const json& msg
     send_load(s, true);
 }
 
-void ProxyServer::command(Session& s, const std::shared_ptr<Connection>& conn, const json& msg) {
-    const json& c = msg["command"];
-    const std::string type = c.value("type", "");
-    auto reply = [&](json body) {
-        json r{{"type", "command"}, {"command", std::move(body)}};
-        if (msg.contains("id")) {
-            r["id"] = msg["id"];
-        }
-        conn->send(r);
-    };
-    if (type == "create-publisher") {
-        PublisherSettings ps;
-        ps.stream_type = c.value("streamType", "video");
-        const json settings = c.value("publisherSettings", json::object());
-        ps.bitrate = settings.value("bitrate", c.value("bitrate", 0U));
-        ps.media_types = settings.value("mediatypes", c.value("mediatypes", 0U));
-        ps.video_codec = settings.value("videocodec", "");
-        auto r = media_.create_publisher(s.id, c.value("sid", ""), ps);
-        if (!r) {
-            conn->send(error(msg, r.error().code, r.error().message));
-            return;
-        }
-        reply({{"id", r->id}, {"bitrate", r->bitrate}});
-        send_load(s, false);
-    } else if (type == "create-subscriber") {
-        if (!c.value("remoteUrl", "").empty()) {
-            conn->send(error(msg, "unsupported_subscriber", "remote streams are not supported"));
-            return;
-        }
-        auto r = media_.create_subscriber(s.id, c.value("publisherId", ""), c.value("streamType", ""));
-        if (!r) {
-            conn->send(error(msg, r.error().code, r.error().message));
-            return;
-        }
-        reply({{"id", r->id}, {"sid", r->sid}, {"bitrate", r->bitrate}});
-        send_load(s, false);
-    } else if (type == "delete-publisher" || type == "delete-subscriber") {
-        const std::string id = c.value("clientId", "");
-        if (!media_.owned_by(id, s.id)) {
-            conn->send(error(msg, "unknown_client", "no client " + id + " in this session"));
-            return;
-        }
-        media_.remove(id);
-        reply({{"id", id}});
-        send_load(s, false);
-    } else if (type == "get-publisher-streams") {
-        const std::string id = c.value("clientId", "");
-        if (!media_.exists(id)) {
-            conn->send(error(msg, "unknown_client", "no client " + id));
-            return;
-        }
-        reply({{"id", id}, {"streams", media_.publisher_streams(id)}});
-    } else if (type == "publish-remote" || type == "unpublish-remote") {
-        conn->send(error(msg, "unsupported_subscriber", "remote streams are not supported"));
-    } else {
-        conn->send(error(msg, "bad_request", "unknown command '" + type + "'"));
+namespace {
+
+template <class... F>
+struct Overloaded : F... {
+    using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+
+json created_json(const Created& c, bool publisher) {
+    if (publisher) {
+        return {{"id", c.id}, {"bitrate", c.bitrate}};
     }
+    return {{"id", c.id}, {"sid", c.sid}, {"bitrate", c.bitrate}};
 }
 
-void ProxyServer::payload(Session& s, const std::shared_ptr<Connection>& conn, const json& msg) {
-    const json& p = msg["payload"];
-    const std::string type = p.value("type", "");
-    const std::string id = p.value("clientId", "");
-    if (!media_.exists(id)) {
-        conn->send(error(msg, "unknown_client", "no client " + id));
-        return;
+json streams_json(const std::vector<PublishedStream>& streams) {
+    json out = json::array();
+    for (const PublishedStream& s : streams) {
+        out.push_back({{"mid", s.mid},
+                       {"mindex", s.mindex},
+                       {"type", s.audio ? "audio" : "video"},
+                       {"codec", s.codec},
+                       {"simulcast", s.simulcast}});
     }
-    (void)s;
-    auto reply = [&](json body) {
-        json r{{"type", "payload"}, {"payload", {{"type", type}, {"clientId", id}}}};
-        if (!body.is_null()) {
-            r["payload"]["payload"] = std::move(body);
-        }
-        if (msg.contains("id")) {
-            r["id"] = msg["id"];
-        }
-        conn->send(r);
+    return out;
+}
+
+}  // namespace
+
+Result<ProxyServer::Answer, ClientError> ProxyServer::command(Session& s, const json& c) {
+    using R = Result<Answer, ClientError>;
+    auto parsed = parse_command(c);
+    if (!parsed) {
+        ++n_.errors;
+        return R{unexpected(parsed.error())};
+    }
+    return std::visit(
+        Overloaded{[&](const CreatePublisher& p) -> R {
+                       auto r = media_.create_publisher(s.id, p);
+                       return r ? R{Answer{created_json(*r, true), true}} : R{unexpected(r.error())};
+                   },
+                   [&](const CreateSubscriber& p) -> R {
+                       auto r = media_.create_subscriber(s.id, p);
+                       return r ? R{Answer{created_json(*r, false), true}} : R{unexpected(r.error())};
+                   },
+                   [&](const DeleteClient& d) -> R {
+                       if (!media_.owned_by(d.client_id, s.id)) {
+                           return R{unexpected(
+                               ClientError{"unknown_client", "no client " + d.client_id + " in this session"})};
+                       }
+                       media_.remove(d.client_id);
+                       return R{Answer{{{"id", d.client_id}}, true}};
+                   },
+                   [&](const GetPublisherStreams& g) -> R {
+                       if (!media_.exists(g.client_id)) {
+                           return R{unexpected(ClientError{"unknown_client", "no client " + g.client_id})};
+                       }
+                       return R{Answer{{{"id", g.client_id}, {"streams", streams_json(media_.publisher_streams(g.client_id))}}}};
+                   }},
+        *parsed);
+}
+
+Result<ProxyServer::Answer, ClientError> ProxyServer::payload(const json& p) {
+    using R = Result<Answer, ClientError>;
+    auto header = parse_payload_header(p);
+    if (!header) {
+        ++n_.errors;
+        return R{unexpected(header.error())};
+    }
+    if (!media_.exists(header->client_id)) {
+        return R{unexpected(ClientError{"unknown_client", "no client " + header->client_id})};
+    }
+    auto parsed = parse_payload(*header, p);
+    if (!parsed) {
+        ++n_.errors;
+        return R{unexpected(parsed.error())};
+    }
+    // What goes under the reply's inner "payload" key (null: nothing).
+    using Inner = Result<json, ClientError>;
+    auto none = [](const Result<bool, ClientError>& r) { return r ? Inner{json()} : Inner{unexpected(r.error())}; };
+    auto sdp = [](const Result<std::string, ClientError>& r, const char* type) {
+        return r ? Inner{json{{"type", type}, {"sdp", *r}}} : Inner{unexpected(r.error())};
     };
-    const json inner = p.value("payload", json::object());
-    if (type == "offer") {
-        const std::string sdp = inner.is_object() ? inner.value("sdp", "") : "";
-        auto r = media_.offer(id, sdp);
-        if (!r) {
-            conn->send(error(msg, r.error().code, r.error().message));
-            return;
-        }
-        reply({{"type", "answer"}, {"sdp", *r}});
-    } else if (type == "requestoffer" || type == "sendoffer") {
-        auto r = media_.request_offer(id);
-        if (!r) {
-            conn->send(error(msg, r.error().code, r.error().message));
-            return;
-        }
-        reply({{"type", "offer"}, {"sdp", *r}});
-    } else if (type == "answer") {
-        const std::string sdp = inner.is_object() ? inner.value("sdp", "") : "";
-        auto r = media_.answer(id, sdp);
-        if (!r) {
-            conn->send(error(msg, r.error().code, r.error().message));
-            return;
-        }
-        reply(json());
-    } else if (type == "candidate") {
-        auto r = media_.candidate(id, inner);
-        if (!r) {
-            conn->send(error(msg, r.error().code, r.error().message));
-            return;
-        }
-        reply(json());
-    } else if (type == "endOfCandidates") {
-        reply(json());
-    } else if (type == "selectStream") {
-        auto r = media_.select_stream(id, inner);
-        if (!r) {
-            conn->send(error(msg, r.error().code, r.error().message));
-            return;
-        }
-        reply(json());
-    } else {
-        conn->send(error(msg, "unsupported_payload", "unknown payload type '" + type + "'"));
+    const Inner inner = std::visit(
+        Overloaded{[&](const PublisherOffer& o) { return sdp(media_.offer(o), "answer"); },
+                   [&](const RequestOffer& o) { return sdp(media_.request_offer(o), "offer"); },
+                   [&](const SubscriberAnswer& a) { return none(media_.answer(a)); },
+                   [&](const Candidate& c) { return none(media_.candidate(c)); },
+                   [&](const EndOfCandidates&) { return Inner{json()}; },
+                   [&](const SelectStream& st) { return none(media_.select_stream(st)); }},
+        *parsed);
+    if (!inner) {
+        return R{unexpected(inner.error())};
     }
+    json body{{"type", header->type}, {"clientId", header->client_id}};
+    if (!inner->is_null()) {
+        body["payload"] = *inner;
+    }
+    return R{Answer{std::move(body)}};
 }
 
 void ProxyServer::on_closed(Connection& conn) {
@@ -426,9 +422,9 @@ void ProxyServer::on_slow_client(Connection& conn, std::size_t queued) {
 }
 
 void ProxyServer::persist() {
-    json list = json::array();
+    std::vector<SavedSession> list;
     for (const auto& [id, s] : sessions_) {
-        list.push_back({{"id", id}, {"issuer", s.issuer}});
+        list.push_back(SavedSession{id, s.issuer});
     }
     media_.set_sessions(std::move(list));
 }

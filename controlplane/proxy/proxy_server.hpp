@@ -6,7 +6,9 @@
 // the configured token keys, and gets a session id; when its WebSocket drops it may resume the
 // session with `resumeid` within session_timeout_s, after which its publishers and subscribers
 // are deleted. Commands create and delete publishers and subscribers (MediaSessions); payloads
-// carry SDP and candidates; events report ICE completion, closed clients and the load.
+// carry SDP and candidates; events report ICE completion, closed clients and the load. Requests
+// are read into typed structs by proxy_requests.hpp; MediaSessions' refusals (ClientError)
+// become the protocol's error messages here, in answer().
 #pragma once
 
 #include "common/config.hpp"
@@ -65,9 +67,20 @@ private:
 
     Result<bool, std::string> listen(const std::string& where, bool tls);
     void accept(boost::asio::ip::tcp::acceptor& acceptor, bool tls);
+    /// What a command or payload is answered with: the object under the reply's "command" or
+    /// "payload" key; `load_changed`: an update-load may follow.
+    struct Answer {
+        nlohmann::json body;
+        bool load_changed = false;
+    };
     void hello(const std::shared_ptr<Connection>& conn, const nlohmann::json& msg);
-    void command(Session& s, const std::shared_ptr<Connection>& conn, const nlohmann::json& msg);
-    void payload(Session& s, const std::shared_ptr<Connection>& conn, const nlohmann::json& msg);
+    /// Requests are read by proxy_requests.hpp and carried out by MediaSessions.
+    Result<Answer, ClientError> command(Session& s, const nlohmann::json& command);
+    Result<Answer, ClientError> payload(const nlohmann::json& payload);
+    /// Sends `result` to `conn` as the reply to `request` (`kind`: "command" or "payload"), or
+    /// its error as the protocol's error message.
+    void answer(Session& s, Connection& conn, const nlohmann::json& request, const char* kind,
+                const Result<Answer, ClientError>& result);
     void send_to_owner(const std::string& owner, const nlohmann::json& msg);
     void send_load(Session& s, bool force);
     /// Hands the session list to MediaSessions, which saves it with the clients.

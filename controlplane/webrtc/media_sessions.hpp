@@ -7,17 +7,21 @@
 // go back as SFU commands. A subscriber lives on its publisher's worker lcore, so forwarding
 // stays lcore-local.
 //
-// Transport-agnostic: the proxy server calls the commands and receives events through Events.
+// Transport-agnostic: the proxy server hands it typed requests (media_requests.hpp) and receives
+// events through Events; the data plane is reached only through a CommandSink. The definitions
+// are split by concept: media_sessions.cpp (clients, data plane events, counters),
+// media_publishers.cpp, media_subscribers.cpp, media_dtls.cpp (DTLS and data channels);
+// media_state_store.cpp saves what survives a restart.
 #pragma once
 
 #include "common/config.hpp"
 #include "common/log.hpp"
 #include "common/result.hpp"
 #include "common/shm/spsc_ring.hpp"
-#include "controlplane/dp_client/dp_client.hpp"
-#include "controlplane/webrtc/data_channels.hpp"
-#include "controlplane/webrtc/dtls.hpp"
-#include "controlplane/webrtc/negotiation.hpp"
+#include "controlplane/command_sink.hpp"
+#include "controlplane/webrtc/media_client.hpp"
+#include "controlplane/webrtc/media_requests.hpp"
+#include "controlplane/webrtc/media_state_store.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -31,19 +35,6 @@
 
 namespace tern::cp {
 
-/// A refusal in the proxy protocol's terms.
-struct ClientError {
-    std::string code;  // bad_request, unknown_client, unsupported_payload, ...
-    std::string message;
-};
-
-struct PublisherSettings {
-    std::string stream_type = "video";  // video (camera) or screen
-    uint32_t bitrate = 0;               // bit/s; 0 = the configured default
-    uint32_t media_types = 0;           // 1 audio | 2 video | 4 screen
-    std::string video_codec;            // preferred, optional ("vp8", "vp9,h264"...)
-};
-
 class MediaSessions {
 public:
     struct Events {
@@ -51,49 +42,47 @@ public:
         std::function<void(const std::string& owner, const std::string& client_id, bool publisher)> closed;
     };
 
-    MediaSessions(const Config& config, const Logger& log, std::shared_ptr<DtlsIdentity> identity, Events events);
+    /// `sink`: where commands for the data plane go (borrowed, outlives this); used only while
+    /// attached.
+    MediaSessions(const Config& config, const Logger& log, std::shared_ptr<DtlsIdentity> identity,
+                  CommandSink& sink, Events events);
 
     /// A data plane was attached. If it is the instance the saved state was made with (this
     /// control plane restarted, the data plane did not), established clients are kept: their
     /// transports still forward. Otherwise every client is gone and reported closed.
     /// `generation`: what the control plane's commands carry from now on.
-    void attach(DataplaneClient& dp, uint64_t instance_id, uint64_t generation);
+    void attach(uint64_t instance_id, uint64_t generation);
     void detach();
 
     /// Loads the state file (at start). Returns the proxy sessions saved with it.
-    nlohmann::json restore();
+    std::vector<SavedSession> restore();
     /// The proxy sessions to save with the clients (ProxyServer calls this on each change).
-    void set_sessions(nlohmann::json sessions);
+    void set_sessions(std::vector<SavedSession> sessions);
 
     // ---- the proxy protocol's commands ------------------------------------------------------
-    struct Created {
-        std::string id;
-        uint32_t bitrate = 0;
-        std::string sid;
-    };
-    Result<Created, ClientError> create_publisher(const std::string& owner, const std::string& sid,
-                                                  const PublisherSettings& settings);
-    Result<Created, ClientError> create_subscriber(const std::string& owner, const std::string& publisher_id,
-                                                   const std::string& stream_type);
+    /// `owner`: the proxy session asking.
+    Result<Created, ClientError> create_publisher(const std::string& owner, const CreatePublisher& req);
+    Result<Created, ClientError> create_subscriber(const std::string& owner, const CreateSubscriber& req);
     /// Deletes a client (a publisher takes its subscribers along, each reported closed).
     bool remove(const std::string& client_id);
     /// Every client of `owner` (a proxy session that ended).
     void remove_owned_by(const std::string& owner);
     [[nodiscard]] bool exists(const std::string& client_id) const { return clients_.count(client_id) != 0; }
     [[nodiscard]] bool owned_by(const std::string& client_id, const std::string& owner) const;
-    [[nodiscard]] nlohmann::json publisher_streams(const std::string& client_id) const;
+    /// A publisher's tracks (none for other clients).
+    [[nodiscard]] std::vector<PublishedStream> publisher_streams(const std::string& client_id) const;
 
     // ---- payloads -----------------------------------------------------------------------------
     /// A publisher's offer; returns tern's answer SDP.
-    Result<std::string, ClientError> offer(const std::string& client_id, const std::string& sdp);
+    Result<std::string, ClientError> offer(const PublisherOffer& req);
     /// tern's offer to a subscriber (requestoffer / sendoffer).
-    Result<std::string, ClientError> request_offer(const std::string& client_id);
+    Result<std::string, ClientError> request_offer(const RequestOffer& req);
     /// A subscriber's answer.
-    Result<bool, ClientError> answer(const std::string& client_id, const std::string& sdp);
+    Result<bool, ClientError> answer(const SubscriberAnswer& req);
     /// selectStream: a subscriber's simulcast layer (`substream`, 0 = lowest) or video off.
-    Result<bool, ClientError> select_stream(const std::string& client_id, const nlohmann::json& payload);
+    Result<bool, ClientError> select_stream(const SelectStream& req);
     /// A trickled candidate: checked and counted; tern (ICE-lite) needs none.
-    Result<bool, ClientError> candidate(const std::string& client_id, const nlohmann::json& payload);
+    Result<bool, ClientError> candidate(const Candidate& req);
 
     // ---- data plane -----------------------------------------------------------------------------
     void on_punt(const shm::RingMessage& m, uint64_t now_ms);
@@ -111,48 +100,34 @@ public:
     [[nodiscard]] uint64_t load() const;
 
 private:
-    struct Client {
-        std::string id;
-        std::string owner;
-        bool publisher = false;
-        std::string stream_type;
-        std::string sid;
-        uint32_t bitrate = 0;
-        uint64_t transport = 0;
-        uint32_t worker = 0;
-        uint16_t udp_port = 0;  // its own port (services.transport_ports), 0: the worker's media port
-        std::string ufrag, pwd;
-        std::string remote_ufrag, remote_fingerprint;  // from the last remote description
-        uint64_t sdp_version = 1;
-        std::unique_ptr<DtlsSession> dtls;
-        std::string app_mid;                 // the data channel section, when negotiated
-        std::unique_ptr<DataChannels> data;  // its SCTP association, once DTLS is up
-        std::vector<std::string> labels;     // publisher: channels it opened (forwarded by label)
-        std::vector<std::vector<std::byte>> early;  // DTLS that came before the remote description
-        uint64_t dtls_started_ms = 0;
-        bool keys_sent = false;
-        bool ice_reported = false;
-        bool up = false;
-        // publisher
-        std::vector<RemoteSection> sections;  // accepted tracks
-        std::vector<uint32_t> tracks;         // data plane track per section
-        bool speaking = false;                // its audio, by the data plane's level detection
-        std::string video_pref;
-        // subscriber
-        std::string publisher_id;
-        std::vector<OutgoingTrack> outgoing;
-    };
+    using Client = MediaClient;
 
+    // media_sessions.cpp
     Result<Client*, ClientError> find(const std::string& id, bool publisher);
     /// The client whose transport an event names (its payload read into `e`), or null.
     template <class Event>
     Client* client_of(const shm::RingMessage& m, Event& e);
-    /// A subscriber and its publisher (an error when either is gone).
-    Result<std::pair<Client*, const Client*>, ClientError> find_subscriber(const std::string& id);
+    /// A new client's worker-independent fields: id, owner, credentials.
+    std::unique_ptr<Client> new_client(const std::string& owner) const;
+    /// Gives `c` its worker, transport id and port, installs the transport and keeps the client.
+    Result<Client*, ClientError> add_client(std::unique_ptr<Client> c, uint32_t worker);
     bool install_transport(Client& c);
     /// With services.transport_ports: a free port of `worker`'s slice for a new transport (0
     /// when that slice is used up, or without the option).
     uint16_t take_port(uint32_t worker);
+    /// New local ICE credentials for a running client (the data plane keeps its media path).
+    bool restart_ice(Client& c);
+    LocalParams local_params(const Client& c) const;
+    void drop(const std::string& id, bool report);
+    template <class T>
+    bool command(uint32_t worker, shm::MsgType type, const T& cmd) {
+        return attached_ && sink_.send(worker, type, cmd);
+    }
+    void save();
+
+    // media_subscribers.cpp
+    /// A subscriber and its publisher (an error when either is gone).
+    Result<std::pair<Client*, const Client*>, ClientError> find_subscriber(const std::string& id);
     /// The worker for a new subscriber of `pub`: the publisher's while it sends fewer than
     /// streams_per_lcore streams, else the least loaded one.
     uint32_t place_subscriber(const Client& pub) const;
@@ -161,41 +136,27 @@ private:
     bool relay_track(const Client& sub, const Client& pub, std::size_t i);
     /// After a subscriber left: stops relays to its worker that no other subscriber there needs.
     void release_relays(const Client& sub);
-    /// The layer a new subscription starts on: the second best of a simulcast track (sent even
-    /// under a tight budget), else the only one.
-    static int default_layer(const RemoteSection& s) {
-        return s.rids.size() >= 2 ? static_cast<int>(s.rids.size()) - 2 : 0;
-    }
+
+    // media_dtls.cpp
     void start_dtls(Client& c, const std::string& remote_fingerprint);
-    /// New local ICE credentials for a running client (the data plane keeps its media path).
-    bool restart_ice(Client& c);
     void dtls_progress(Client& c);
     void start_data_channels(Client& c);
     /// A message on a publisher's data channel goes to its subscribers' channel of that label.
     void forward_data(const Client& pub, const DataChannels::Channel& ch, ByteSpan data, bool binary);
-    LocalParams local_params(const Client& c) const;
-    void drop(const std::string& id, bool report);
-    template <class T>
-    bool command(uint32_t worker, shm::MsgType type, const T& cmd);
-    /// Writes the state file (atomically: temporary file, then rename).
-    void save();
-    nlohmann::json client_json(const Client& c) const;
-    std::unique_ptr<Client> client_from(const nlohmann::json& j) const;
 
     const Config& cfg_;
     const Logger& log_;
     std::shared_ptr<DtlsIdentity> identity_;
+    CommandSink& sink_;  // borrowed, outlives this
     Events events_;
-    DataplaneClient* dp_ = nullptr;
+    MediaStateStore store_;
+    bool attached_ = false;
     uint64_t generation_ = 1;
-    uint64_t next_transport_ = 1;
-    uint32_t next_track_ = 1;
-    uint32_t next_worker_ = 0;
-    std::map<std::string, std::unique_ptr<Client>> clients_;
+    MediaIds ids_;  // ids_.instance: the data plane the clients live on
+    MediaClients clients_;
     std::map<uint64_t, Client*> by_transport_;
     std::vector<LocalCandidate> addresses_;  // without ports
-    uint64_t instance_ = 0;                  // of the data plane the clients live on
-    nlohmann::json sessions_ = nlohmann::json::array();
+    std::vector<SavedSession> sessions_;
     uint64_t restored_ = 0;
     std::vector<std::pair<uint64_t, uint32_t>> stale_;  // restored half-made transports (id, worker)
     struct Counts {
