@@ -151,6 +151,26 @@ def main():
     write("icmp", "echo4", b"\x40" + echo)
     write("icmp", "ns", b"\x01" + ns)
     write("icmp", "echo6", b"\x40" + echo6)
+    # signaling_request: /spreed client frames of every request type.
+    for name, frame in [
+        ("hello_v1", '{"id":"1","type":"hello","hello":{"version":"1.0","features":["chat-relay"],'
+                     '"auth":{"url":"https://nc.example/","params":{"userid":"alice","ticket":"t"}}}}'),
+        ("hello_v2", '{"type":"hello","hello":{"version":"2.0","auth":{"url":"https://nc/","params":{"token":"a.b.c"}}}}'),
+        ("hello_internal", '{"type":"hello","hello":{"version":"1.0","auth":{"type":"internal","params":'
+                           '{"random":"0123456789abcdef0123456789abcdef","token":"ff","backend":"https://nc/"}}}}'),
+        ("resume", '{"type":"hello","hello":{"version":"1.0","resumeid":"r"}}'),
+        ("room", '{"id":"2","type":"room","room":{"roomid":"abc","sessionid":"s","federation":{"roomid":"x"}}}'),
+        ("message", '{"type":"message","message":{"recipient":{"type":"session","sessionid":"S"},'
+                    '"data":{"type":"offer","payload":{"sdp":"v=0\\r\\n"},"n":[1,2.5,true,null]}}}'),
+        ("control", '{"type":"control","control":{"recipient":{"type":"user","userid":"bob"},"data":{"action":"forceMute"}}}'),
+        ("addsession", '{"type":"internal","internal":{"type":"addsession","addsession":{"sessionid":"v","roomid":"r",'
+                       '"user":{"type":"phone"},"flags":5,"incall":9,"options":{"actorId":"a","actorType":"phones"}}}}'),
+        ("dialout", '{"id":"d","type":"internal","internal":{"type":"dialout","dialout":{"type":"status",'
+                    '"status":{"callid":"c","status":"ringing"}}}}'),
+        ("transient", '{"type":"transient","transient":{"type":"set","key":"k","value":{"a":"\\u00e4"},"ttl":1000}}'),
+        ("bye", '{"id":"9","type":"bye","bye":{}}'),
+    ]:
+        write("signaling_request", name, frame.encode())
 
 
 if __name__ == "__main__":
