@@ -3,6 +3,7 @@
 // tern verifies it with, `iat` must be recent. Only RSA is accepted, never "none" or HMAC.
 #pragma once
 
+#include "common/base64url.hpp"
 #include "common/result.hpp"
 
 #include <chrono>
@@ -15,10 +16,6 @@
 using EVP_PKEY = struct evp_pkey_st;
 
 namespace tern::cp {
-
-std::string base64url_encode(std::string_view bytes);
-/// Decodes unpadded (or padded) base64url; nullopt-like failure as an empty Result error.
-Result<std::string, std::string> base64url_decode(std::string_view text);
 
 /// RSA public keys by token id (the `iss` a signaling server puts in its tokens).
 class TokenKeys {
