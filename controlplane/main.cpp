@@ -494,7 +494,7 @@ private:
             return json{{"error", "the worker's command ring is full; retry"}}.dump();
         }
         return json{{"ok", true}, {"worker", worker},
-                    {"media_port", all_.dataplane.services.media_port + worker}}.dump();  // (or the transport's own)
+                    {"media_port", tern::PortPlan{all_.dataplane}.media_port(worker)}}.dump();  // (or the transport's own)
     }
 
     /// Test mode in bulk (load generators): one sfu-* command per line of FILE, waiting for room

@@ -284,7 +284,7 @@ LocalParams MediaSessions::local_params(const Client& c) const {
     l.ice_pwd = c.pwd;
     l.fingerprint = identity_->fingerprint();
     for (auto a : addresses_) {
-        a.port = c.udp_port != 0 ? c.udp_port : static_cast<uint16_t>(cfg_.dataplane.services.media_port + c.worker);
+        a.port = c.udp_port != 0 ? c.udp_port : PortPlan{cfg_.dataplane}.media_port(c.worker);
         l.candidates.push_back(a);
     }
     l.session_id = c.transport;
@@ -355,12 +355,12 @@ void MediaSessions::release_relays(const Client& sub) {
 }
 
 uint16_t MediaSessions::take_port(uint32_t worker) {
-    const ServicesConfig& sc = cfg_.dataplane.services;
     const uint32_t n = dp_ != nullptr ? dp_->workers() : 1;
-    if (!sc.transport_ports() || n == 0) {
+    const PortRange own = PortPlan{cfg_.dataplane.services, nullptr, n}.transport_slice(worker);
+    if (own.empty() || n == 0) {
         return 0;
     }
-    const auto [lo, hi] = sc.transport_port_slice(worker, n);
+    const auto [lo, hi] = std::pair{own.lo, own.hi};
     std::set<uint16_t> used;
     for (const auto& [id, c] : clients_) {
         if (c->udp_port != 0) {

@@ -26,6 +26,7 @@ Worker::Worker(uint32_t index, const DataplaneConfig& cfg, std::vector<WorkerPor
     hz_ = rte_get_tsc_hz();
     // TURN timestamps are seconds on the TSC clock; REST expiries need the matching Unix time.
     const uint64_t unix_at_tsc0 = static_cast<uint64_t>(time(nullptr)) - rte_rdtsc() / hz_;
+    const PortPlan plan{cfg};
     for (const WorkerPort& p : ports_) {
         neighbors_.push_back(std::make_unique<NeighborTable>(
             cfg.neighbors.max_entries, hz_ * cfg.neighbors.reachable_s,
@@ -41,19 +42,16 @@ Worker::Worker(uint32_t index, const DataplaneConfig& cfg, std::vector<WorkerPor
                                                   *counters_, turn, hz_));
         stacks_.back()->set_stream_sink(this);
         stacks_.back()->set_owner(index, static_cast<uint32_t>(cfg.worker_cores.size()));
-        if (cfg.services.media_port != 0) {
+        if (plan.sfu()) {
             auto out = std::make_unique<MediaOut>();
             out->w = this;
             out->pi = stacks_.size() - 1;
-            sfu_.push_back(std::make_unique<sfu::Sfu>(static_cast<uint16_t>(cfg.services.media_port + index),
-                                                      sfu::SfuLimits{}, *counters_, *out, index,
-                                                      static_cast<uint16_t>(stacks_.size() - 1)));
+            sfu_.push_back(std::make_unique<sfu::Sfu>(plan.media_port(index), sfu::SfuLimits{}, *counters_, *out,
+                                                      index, static_cast<uint16_t>(stacks_.size() - 1)));
             media_out_.push_back(std::move(out));
-            if (cfg.services.transport_ports()) {
+            if (const PortRange own = plan.transport_slice(index); !own.empty()) {
                 // This worker's slice of the transports' own ports (the stack steers the rest).
-                const auto [lo, hi] =
-                    cfg.services.transport_port_slice(index, static_cast<uint32_t>(cfg.worker_cores.size()));
-                sfu_.back()->set_transport_ports(lo, hi);
+                sfu_.back()->set_transport_ports(own.lo, own.hi);
             }
             stacks_.back()->set_sfu(sfu_.back().get());
         }

@@ -24,7 +24,8 @@ struct Stack::Eth {
 Stack::Stack(const Interface& ifc, const ServicesConfig& services, NeighborTable& neighbors,
              shm::LcoreCounters& counters, TurnServer* turn, uint64_t ticks_per_s) noexcept
     : ifc_(ifc), services_(services), neighbors_(neighbors), counters_(counters),
-      stun_(services), turn_(turn), ticks_per_s_(ticks_per_s == 0 ? 1 : ticks_per_s) {}
+      stun_(services), turn_(turn), plan_(services, turn != nullptr ? &turn->config() : nullptr, 1),
+      ticks_per_s_(ticks_per_s == 0 ? 1 : ticks_per_s) {}
 
 void Stack::count(Counter c, uint64_t n) noexcept {
     shm::bump(counters_.v[static_cast<std::size_t>(c)], n);
@@ -297,25 +298,17 @@ uint64_t Stack::derived_payload_sum(const wire::UdpView& u, uint64_t pseudo) noe
     return wire::checksum_finish(rest);
 }
 
+void Stack::set_owner(uint32_t self, uint32_t n_workers) noexcept {
+    self_ = self;
+    plan_ = PortPlan{services_, turn_ != nullptr ? &turn_->config() : nullptr, n_workers};
+    set_sfu(sfu_);
+}
+
 void Stack::set_sfu(sfu::Sfu* sfu) noexcept {
     sfu_ = sfu;
     if (turn_ != nullptr && sfu != nullptr) {
-        // Clients may relay to it (TURN in front of the SFU), on any worker's media port.
-        turn_->set_local_media_ports(static_cast<uint16_t>(sfu->port() - self_), static_cast<uint16_t>(n_workers_),
-                                     services_.transport_port_min, services_.transport_port_max);
+        turn_->set_port_plan(plan_);  // clients may relay to it (TURN in front of the SFU), on any worker's port
     }
-}
-
-uint32_t Stack::port_owner(uint16_t port) const noexcept {
-    // Media ports are one per worker from media_port; relay ports are sliced.
-    if (services_.media_port != 0 && port >= services_.media_port &&
-        static_cast<uint32_t>(port - services_.media_port) < n_workers_) {
-        return port - services_.media_port;
-    }
-    if (services_.transport_ports() && port >= services_.transport_port_min && port <= services_.transport_port_max) {
-        return services_.transport_port_owner(port, n_workers_);
-    }
-    return turn_ != nullptr ? turn_->relay_port_owner(port) : UINT32_MAX;
 }
 
 Verdict Stack::handoff_udp(Frame& f, std::byte* payload, std::size_t len, const wire::Endpoint& src,
@@ -334,9 +327,9 @@ Verdict Stack::handoff_udp(Frame& f, std::byte* payload, std::size_t len, const 
 Verdict Stack::handle_udp(Frame& f, const Eth& eth, const wire::Endpoint& local,
                           const wire::Endpoint& peer, ByteSpan payload,
                           std::optional<uint64_t> payload_sum) noexcept {
-    if (n_workers_ > 1) {
-        const uint32_t owner = port_owner(local.port);
-        if (owner != UINT32_MAX && owner != self_) {
+    if (plan_.workers() > 1) {
+        const uint32_t owner = plan_.owner(local.port);
+        if (owner != kNoWorker && owner != self_) {
             handoff_to_ = owner;
             return Verdict::Handoff;
         }
@@ -404,11 +397,11 @@ Verdict Stack::udp_reply(Frame& f, const Eth& eth, const wire::Endpoint& local,
         wire::udp_fill_checksum_v4(datagram, local.v4, peer.v4);
     }
     f.len = static_cast<uint32_t>(need);
-    if (n_workers_ > 1 && turn_ != nullptr && turn_->is_hairpin(peer)) {
+    if (plan_.workers() > 1 && turn_ != nullptr && turn_->is_hairpin(peer)) {
         // An answer to one of our relayed addresses (a client behind another worker's TURN
         // allocation, its datagram handed over): that worker sends it on, not the wire.
-        const uint32_t owner = port_owner(peer.port);
-        if (owner != UINT32_MAX && owner != self_) {
+        const uint32_t owner = plan_.owner(peer.port);
+        if (owner != kNoWorker && owner != self_) {
             handoff_to_ = owner;
             return Verdict::Handoff;
         }
@@ -580,14 +573,14 @@ Verdict Stack::turn_emit(Frame& f, const Eth& eth, const TurnAction& act, uint64
             count(Counter::TurnToPeerPackets);
             count(Counter::TurnToPeerBytes, act.data.size());
             return handoff_udp(f, const_cast<std::byte*>(act.data.data()), act.data.size(), act.src, act.dst,
-                               port_owner(act.dst.port));
+                               plan_.owner(act.dst.port));
         }
         if (turn_->is_hairpin(act.dst)) {
             // Relay to relay inside the appliance: the datagram enters the other allocation as
             // if it came from the wire (from our relayed address), and never leaves the appliance.
             if (!turn_->owns_relay_port(act.dst.port)) {
-                const uint32_t owner = port_owner(act.dst.port);
-                if (owner == UINT32_MAX || owner == self_) {
+                const uint32_t owner = plan_.owner(act.dst.port);
+                if (owner == kNoWorker || owner == self_) {
                     count(Counter::TurnDropNoAllocation);
                     return Verdict::Drop;
                 }
@@ -721,8 +714,8 @@ Verdict Stack::emit_media(Frame& f, std::byte* payload, std::size_t len, const w
     if (turn_ != nullptr && turn_->is_hairpin(dst)) {
         if (!turn_->owns_relay_port(dst.port)) {
             // A client relayed through another worker's allocation: that worker sends it on.
-            const uint32_t owner = port_owner(dst.port);
-            if (owner == UINT32_MAX || owner == self_) {
+            const uint32_t owner = plan_.owner(dst.port);
+            if (owner == kNoWorker || owner == self_) {
                 count(Counter::TurnDropNoAllocation);
                 return Verdict::Drop;
             }

@@ -62,10 +62,7 @@ public:
 
     /// Steering in software (what rte_flow rules do on NICs that have them): with several
     /// workers, UDP to another worker's media port or relay port slice is handed to it.
-    void set_owner(uint32_t self, uint32_t n_workers) noexcept {
-        self_ = self;
-        n_workers_ = n_workers;
-    }
+    void set_owner(uint32_t self, uint32_t n_workers) noexcept;
     /// The worker a Handoff verdict names.
     [[nodiscard]] uint32_t handoff_target() const noexcept { return handoff_to_; }
 
@@ -139,12 +136,10 @@ private:
     TurnServer* turn_;  // borrowed, lcore-local; null when TURN is off
     sfu::Sfu* sfu_ = nullptr;  // borrowed, lcore-local; null when the SFU is off
     uint32_t self_ = 0;
-    uint32_t n_workers_ = 1;
+    PortPlan plan_;  // rebuilt by set_owner()
     uint32_t handoff_to_ = 0;
     /// A relayed datagram for our own SFU port: the SFU sees the relayed address as the client.
     Verdict turn_to_sfu(Frame& f, const Eth& eth, const TurnAction& act, uint64_t now) noexcept;
-    /// The worker that owns UDP port `port` on our addresses, or UINT32_MAX.
-    [[nodiscard]] uint32_t port_owner(uint16_t port) const noexcept;
     /// Frames `payload` as a datagram from `src` to `dst` (both ours) and hands it to `owner`.
     Verdict handoff_udp(Frame& f, std::byte* payload, std::size_t len, const wire::Endpoint& src,
                         const wire::Endpoint& dst, uint32_t owner) noexcept;
