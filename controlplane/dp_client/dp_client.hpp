@@ -7,6 +7,7 @@
 #include "common/shm/channel_layout.hpp"
 #include "common/shm/messages.hpp"
 
+#include <cassert>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -35,10 +36,18 @@ public:
 
     bool send_ping(uint32_t worker, const shm::PingCmd& cmd) noexcept;
 
-    template <class T>
-    bool send_command(uint32_t worker, shm::MsgType type, const T& cmd) noexcept {
-        return worker < commands_.size() &&
-               commands_[worker].try_push(static_cast<uint16_t>(type), cmd);
+    /// Queues a command (a struct of common/shm/messages.hpp) for `worker`; false when the
+    /// worker does not exist or its command ring is full.
+    template <shm::TypedMessage T>
+    bool send_command(uint32_t worker, const T& cmd) noexcept {
+        return worker < commands_.size() && commands_[worker].try_push(cmd);
+    }
+
+    /// Deprecated: the type is T's own (T::kType); callers move to send_command(worker, cmd).
+    template <shm::TypedMessage T>
+    bool send_command(uint32_t worker, [[maybe_unused]] shm::MsgType type, const T& cmd) noexcept {
+        assert(type == T::kType && "a command struct travels under its own type");
+        return send_command(worker, cmd);
     }
 
     /// Calls f(worker, RingMessage) for each waiting event, up to `max` per worker.
