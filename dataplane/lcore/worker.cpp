@@ -38,22 +38,22 @@ Worker::Worker(uint32_t index, const DataplaneConfig& cfg, std::vector<WorkerPor
                 *counters_, unix_at_tsc0, p.nonce_secret));
             turn = turn_.back().get();
         }
-        stacks_.push_back(std::make_unique<Stack>(*p.ifc, cfg.services, *neighbors_.back(),
+        paths_.push_back(std::make_unique<PacketPath>(*p.ifc, cfg.services, *neighbors_.back(),
                                                   *counters_, turn, hz_));
-        stacks_.back()->set_stream_sink(this);
-        stacks_.back()->set_owner(index, static_cast<uint32_t>(cfg.worker_cores.size()));
+        paths_.back()->set_stream_sink(this);
+        paths_.back()->set_owner(index, static_cast<uint32_t>(cfg.worker_cores.size()));
         if (plan.sfu()) {
             auto out = std::make_unique<MediaOut>();
             out->w = this;
-            out->pi = stacks_.size() - 1;
+            out->pi = paths_.size() - 1;
             sfu_.push_back(std::make_unique<sfu::Sfu>(plan.media_port(index), sfu::SfuLimits{}, *counters_, *out,
-                                                      index, static_cast<uint16_t>(stacks_.size() - 1)));
+                                                      index, static_cast<uint16_t>(paths_.size() - 1)));
             media_out_.push_back(std::move(out));
             if (const PortRange own = plan.transport_slice(index); !own.empty()) {
-                // This worker's slice of the transports' own ports (the stack steers the rest).
+                // This worker's slice of the transports' own ports (the packet path steers the rest).
                 sfu_.back()->set_transport_ports(own.lo, own.hi);
             }
-            stacks_.back()->set_sfu(sfu_.back().get());
+            paths_.back()->set_sfu(sfu_.back().get());
         }
     }
 }
@@ -97,7 +97,7 @@ void Worker::flush(TxBuffer& b, uint16_t port, shm::QueueCounters* q) noexcept {
 
 void Worker::handle_burst(std::size_t pi, rte_mbuf** pkts, uint16_t n) noexcept {
     const WorkerPort& wp = ports_[pi];
-    Stack& stack = *stacks_[pi];
+    PacketPath& path = *paths_[pi];
     const uint64_t now = rte_rdtsc();
     now_tsc_ = now;
     rte_mbuf* to_free[kMaxBurst];
@@ -118,7 +118,7 @@ void Worker::handle_burst(std::size_t pi, rte_mbuf** pkts, uint16_t n) noexcept 
         Frame f{rte_pktmbuf_mtod(m, std::byte*), m->data_len,
                 static_cast<uint32_t>(m->data_len + rte_pktmbuf_tailroom(m)),
                 rte_pktmbuf_headroom(m)};
-        switch (stack.handle(f, now)) {
+        switch (path.handle(f, now)) {
         case Verdict::Transmit:
             // The stack may have moved the frame's start into the headroom (prepended headers).
             m->data_off = static_cast<uint16_t>(f.data - static_cast<std::byte*>(m->buf_addr));
@@ -145,10 +145,11 @@ void Worker::handle_burst(std::size_t pi, rte_mbuf** pkts, uint16_t n) noexcept 
             break;
         }
         case Verdict::Handoff:
-            hand_over(m, f, stack.handoff_target(), wp.port_id);
+            hand_over(m, f, path.handoff_target(), wp.port_id);
             break;
         case Verdict::Drop:
         case Verdict::Consumed:
+        case Verdict::Deliver:  // the host stack's to the packet path; never returned here
             to_free[n_free++] = m;
             break;
         }
@@ -156,9 +157,9 @@ void Worker::handle_burst(std::size_t pi, rte_mbuf** pkts, uint16_t n) noexcept 
     if (n_free > 0) {
         rte_pktmbuf_free_bulk(to_free, n_free);
     }
-    if (stack.has_solicitation()) {
+    if (path.has_solicitation()) {
         std::array<std::byte, 128> sol;
-        while (const std::size_t len = stack.take_solicitation(sol, now)) {
+        while (const std::size_t len = path.take_solicitation(sol, now)) {
             send_frame(pi, ByteSpan{sol}.first(len));
         }
     }
@@ -216,9 +217,9 @@ void Worker::MediaOut::send(Buf& b, std::size_t len, const wire::MacAddr& mac, c
                             const wire::Endpoint& dst) noexcept {
     auto* m = static_cast<rte_mbuf*>(b.handle);
     Frame f{b.payload, static_cast<uint32_t>(len), static_cast<uint32_t>(b.room), rte_pktmbuf_headroom(m)};
-    const Verdict v = w->stacks_[pi]->emit_media(f, b.payload, len, mac, src, dst, w->now_tsc_);
+    const Verdict v = w->paths_[pi]->emit_media(f, b.payload, len, mac, src, dst, w->now_tsc_);
     if (v == Verdict::Handoff) {
-        w->hand_over(m, f, w->stacks_[pi]->handoff_target(), w->ports_[pi].port_id);  // behind another worker's relay
+        w->hand_over(m, f, w->paths_[pi]->handoff_target(), w->ports_[pi].port_id);  // behind another worker's relay
         return;
     }
     if (v != Verdict::Transmit) {
@@ -462,20 +463,20 @@ void Worker::inject_stream(const shm::RingMessage& msg, uint64_t now) noexcept {
     std::memcpy(dst, data->body.data(), meta.len);
     Frame f{reinterpret_cast<std::byte*>(dst), meta.len,
             static_cast<uint32_t>(meta.len + rte_pktmbuf_tailroom(m)), rte_pktmbuf_headroom(m)};
-    const Verdict v = stacks_[meta.port]->handle_stream(f, meta.conn, client, server, now);
+    const Verdict v = paths_[meta.port]->handle_stream(f, meta.conn, client, server, now);
     if (v == Verdict::Transmit) {
         m->data_off = static_cast<uint16_t>(f.data - static_cast<std::byte*>(m->buf_addr));
         m->data_len = static_cast<uint16_t>(f.len);
         m->pkt_len = f.len;
         enqueue_tx(tx_[meta.port], ports_[meta.port].port_id, &counters_->queue[meta.port], m);
     } else if (v == Verdict::Handoff) {
-        hand_over(m, f, stacks_[meta.port]->handoff_target(), ports_[meta.port].port_id);  // another worker's SFU or relay port
+        hand_over(m, f, paths_[meta.port]->handoff_target(), ports_[meta.port].port_id);  // another worker's SFU or relay port
     } else {
         rte_pktmbuf_free(m);
     }
-    if (stacks_[meta.port]->has_solicitation()) {
+    if (paths_[meta.port]->has_solicitation()) {
         std::array<std::byte, 128> sol;
-        while (const std::size_t len = stacks_[meta.port]->take_solicitation(sol, now)) {
+        while (const std::size_t len = paths_[meta.port]->take_solicitation(sol, now)) {
             send_frame(meta.port, ByteSpan{sol}.first(len));
         }
     }
@@ -515,7 +516,7 @@ void Worker::resolve_gateways(uint64_t now) noexcept {
         if (ifc.gateway4) {
             (void)neighbors_[pi]->resolve(NeighborTable::key(*ifc.gateway4), now, solicit);
             if (solicit) {
-                if (const std::size_t n = stacks_[pi]->write_arp_request(frame, *ifc.gateway4)) {
+                if (const std::size_t n = paths_[pi]->write_arp_request(frame, *ifc.gateway4)) {
                     send_frame(pi, ByteSpan{frame}.first(n));
                     count(Counter::ArpRequestsSent);
                 }
@@ -524,7 +525,7 @@ void Worker::resolve_gateways(uint64_t now) noexcept {
         if (ifc.gateway6) {
             (void)neighbors_[pi]->resolve(*ifc.gateway6, now, solicit);
             if (solicit) {
-                if (const std::size_t n = stacks_[pi]->write_neighbor_solicitation(frame, *ifc.gateway6)) {
+                if (const std::size_t n = paths_[pi]->write_neighbor_solicitation(frame, *ifc.gateway6)) {
                     send_frame(pi, ByteSpan{frame}.first(n));
                     count(Counter::NdSolicitationsSent);
                 }

@@ -1,5 +1,6 @@
-// One worker lcore: polls its RX queue of every port and of every exception tap, runs the
-// host stack, buffers TX per port, applies control-channel commands between bursts.
+// One worker lcore: polls its RX queue of every port and of every exception tap, runs each
+// frame through the port's packet path (host stack, service dispatch), carries the verdict out
+// on the mbuf, buffers TX per port, and applies control-channel commands between bursts.
 //
 // Everything here is lcore-local (alignas(64), never shared) except the counter block and the
 // rings, which live in the shared region and have exactly this lcore as their single writer
@@ -9,7 +10,7 @@
 #include "common/config.hpp"
 #include "common/shm/channel_layout.hpp"
 #include "dataplane/lcore/commands.hpp"
-#include "dataplane/stack/stack.hpp"
+#include "dataplane/lcore/packet_path.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -92,8 +93,8 @@ private:
     std::vector<WorkerPort> ports_;
     std::vector<std::unique_ptr<NeighborTable>> neighbors_;  // one per port
     std::vector<std::unique_ptr<TurnServer>> turn_;          // one per port, when TURN is on
-    std::vector<std::unique_ptr<Stack>> stacks_;             // one per port
-    /// The SFU's frames for one port: mbufs from its pool, headers by its stack, TX by this lcore.
+    std::vector<std::unique_ptr<PacketPath>> paths_;        // one per port
+    /// The SFU's frames for one port: mbufs from its pool, headers by its packet path, TX by this lcore.
     struct MediaOut final : sfu::MediaSink {
         Worker* w = nullptr;
         std::size_t pi = 0;
