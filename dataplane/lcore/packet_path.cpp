@@ -29,9 +29,8 @@ void PacketPath::set_sfu(sfu::Sfu* sfu) noexcept {
 
 Verdict PacketPath::handle(Frame& f, uint64_t now) noexcept {
     now_ = now;
-    Datagram d;
-    const Verdict v = stack_.handle(f, now, d);
-    return v == Verdict::Deliver ? deliver(f, d) : v;
+    const Verdict v = stack_.handle(f, now, dgram_);
+    return v == Verdict::Deliver ? deliver(f, dgram_) : v;
 }
 
 Verdict PacketPath::deliver(Frame& f, Datagram& d) noexcept {

@@ -103,6 +103,9 @@ private:
     uint32_t handoff_to_ = 0;
     uint64_t ticks_per_s_;
     uint64_t now_ = 0;  // timestamp of the frame being handled
+    /// The datagram of the frame being handled: a member rather than a local, so no frame pays
+    /// for constructing one (zeroing its 128 bytes took ~30 cycles a frame).
+    Datagram dgram_;
     alignas(64) std::array<std::byte, 1500> scratch_{};  // STUN Binding answers; lcore-local
 };
 

