@@ -1,5 +1,7 @@
 #include "common/config.hpp"
 
+#include "common/port_plan.hpp"
+
 #include <libconfig.h++>
 
 #include <cerrno>
@@ -190,6 +192,7 @@ Config build(const libconfig::Config& cfg) {
     if (dp.worker_cores.size() > 64) {
         fail(d["worker_cores"], "at most 64 workers");
     }
+    const auto workers = static_cast<uint32_t>(dp.worker_cores.size());
     dp.memory_mb = get_int<uint32_t>(d, "memory_mb", 256, 32, 1 << 20);
     dp.in_memory = get_bool(d, "in_memory", true);
     dp.file_prefix = get_string(d, "file_prefix", "");
@@ -211,12 +214,11 @@ Config build(const libconfig::Config& cfg) {
         if (!names.insert(p.name).second) {
             fail(ports[i], "duplicate port name " + p.name);
         }
-        const auto workers = static_cast<uint16_t>(dp.worker_cores.size());
         if (p.rx_queues == 0) {
-            p.rx_queues = workers;
+            p.rx_queues = static_cast<uint16_t>(workers);
         }
         if (p.tx_queues == 0) {
-            p.tx_queues = workers;
+            p.tx_queues = static_cast<uint16_t>(workers);
         }
         if (p.rx_queues != workers || p.tx_queues != workers) {
             fail(ports[i], "rx_queues and tx_queues must equal the number of worker cores (" +
@@ -256,8 +258,7 @@ Config build(const libconfig::Config& cfg) {
         dp.services.media_port = get_int<uint16_t>(e, "media_port", 20000, 0, 65535);
         if (dp.services.media_port != 0 &&
             (dp.services.media_port + dp.worker_cores.size() - 1 > 65535 ||
-             (dp.services.stun_port >= dp.services.media_port &&
-              dp.services.stun_port < dp.services.media_port + dp.worker_cores.size()))) {
+             PortPlan{dp.services, nullptr, workers}.media_ports().contains(dp.services.stun_port))) {
             fail(e["media_port"], "media_port + one port per worker must fit below 65536 and miss stun_port");
         }
         if (e.exists("transport_ports")) {
@@ -266,7 +267,8 @@ Config build(const libconfig::Config& cfg) {
             unsigned hi = 0;
             char extra = 0;
             if (!r.empty() && (std::sscanf(r.c_str(), "%u-%u%c", &lo, &hi, &extra) != 2 || lo < 1024 || hi > 65535 ||
-                               lo > hi || hi - lo + 1 < dp.worker_cores.size() || dp.services.media_port == 0)) {
+                               lo > hi || PortRange{uint16_t(lo), uint16_t(hi)}.size() < workers ||
+                               dp.services.media_port == 0)) {
                 fail(e["transport_ports"], "must be a range like \"30000-39999\" above 1023, a port per worker at "
                                            "least, with the SFU on (media_port)");
             }
@@ -335,7 +337,7 @@ Config build(const libconfig::Config& cfg) {
             unsigned hi = 0;
             char extra = 0;
             if (std::sscanf(r.c_str(), "%u-%u%c", &lo, &hi, &extra) != 2 || lo < 1024 || hi > 65535 ||
-                lo > hi || hi - lo + 1 < 2 * dp.worker_cores.size()) {
+                lo > hi || PortRange{uint16_t(lo), uint16_t(hi)}.slice(0, workers).size() < 2) {
                 fail(t["relay_ports"], "must be a range like \"49152-65535\" above 1023, two ports per worker at least");
             }
             tc.relay_port_min = static_cast<uint16_t>(lo);
@@ -385,10 +387,9 @@ Config build(const libconfig::Config& cfg) {
             }
         }
     }
-    if (const ServicesConfig& s = dp.services; s.transport_ports()) {
-        const auto overlaps = [&](unsigned lo, unsigned hi) { return lo <= s.transport_port_max && s.transport_port_min <= hi; };
-        if (overlaps(s.media_port, s.media_port + dp.worker_cores.size() - 1) || overlaps(s.stun_port, s.stun_port) ||
-            (dp.turn.enabled && overlaps(dp.turn.relay_port_min, dp.turn.relay_port_max))) {
+    if (const PortPlan plan{dp}; !plan.transport_ports().empty()) {
+        const PortRange own = plan.transport_ports();
+        if (own.overlaps(plan.media_ports()) || own.contains(plan.stun_port()) || own.overlaps(plan.relay_ports())) {
             fail(d["services"]["transport_ports"], "must not overlap the media ports, the STUN port or the TURN relay ports");
         }
     }

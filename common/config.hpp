@@ -2,6 +2,7 @@
 // docs/configuration.md documents every key; keep the two in step.
 #pragma once
 
+#include "common/port_plan.hpp"  // the ports these settings lay out
 #include "common/result.hpp"
 #include "common/wire/addr.hpp"
 
@@ -51,36 +52,15 @@ struct NeighborConfig {
 struct ServicesConfig {
     uint16_t stun_port = 3478;
     std::string software = "tern";  // SOFTWARE attribute; empty = omit
-    // The SFU's media port (ICE-lite, DTLS, SRTP): worker i serves media_port + i, so a NIC can
-    // steer each transport's traffic to the lcore that owns it. 0 turns the SFU off.
+    // The SFU's media port (ICE-lite, DTLS, SRTP): worker i serves media_port + i (PortPlan), so
+    // a NIC can steer each transport's traffic to the lcore that owns it. 0 turns the SFU off.
     uint16_t media_port = 20000;
     // Optional: a UDP port of its own per SFU transport, from this range (sliced per worker
     // like the relay ports), for networks that filter by 5-tuple or want one flow per port.
     // 0/0 = off: every transport shares its worker's media port.
     uint16_t transport_port_min = 0;
     uint16_t transport_port_max = 0;
-    [[nodiscard]] bool transport_ports() const noexcept { return transport_port_min != 0; }
-    /// Worker `worker` of `workers` owns the worker-th equal slice of the range, [lo, hi]; the
-    /// remainder past the last slice is nobody's. (The data plane serves it, the stack steers
-    /// by it, the control plane hands ports out of it.)
-    [[nodiscard]] std::pair<uint16_t, uint16_t> transport_port_slice(uint32_t worker, uint32_t workers) const noexcept {
-        const uint32_t slice = transport_port_span() / workers;
-        return {static_cast<uint16_t>(transport_port_min + slice * worker),
-                static_cast<uint16_t>(transport_port_min + slice * (worker + 1) - 1)};
-    }
-    /// The worker whose slice holds `port`, or UINT32_MAX.
-    [[nodiscard]] uint32_t transport_port_owner(uint16_t port, uint32_t workers) const noexcept {
-        if (!transport_ports() || port < transport_port_min || port > transport_port_max) {
-            return UINT32_MAX;
-        }
-        const uint32_t owner = (uint32_t{port} - transport_port_min) / (transport_port_span() / workers);
-        return owner < workers ? owner : UINT32_MAX;
-    }
-
-private:
-    [[nodiscard]] uint32_t transport_port_span() const noexcept {
-        return uint32_t{transport_port_max} - transport_port_min + 1;
-    }
+    // How these ports are shared among the workers: common/port_plan.hpp.
 };
 
 struct TurnUser {

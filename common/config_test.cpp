@@ -1,4 +1,5 @@
 #include "common/config.hpp"
+#include "common/port_plan.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -192,10 +193,10 @@ TEST_CASE("Config: per-transport SFU ports", "[config]") {
     };
     auto off = with("");
     REQUIRE(off);
-    CHECK_FALSE(off->dataplane.services.transport_ports());
+    CHECK(PortPlan{off->dataplane}.transport_ports().empty());
     auto on = with(R"(transport_ports = "30000-39999";)");
     REQUIRE(on);
-    CHECK(on->dataplane.services.transport_ports());
+    CHECK(PortPlan{on->dataplane}.transport_slice(1) == PortRange{35000, 39999});
     CHECK(on->dataplane.services.transport_port_min == 30000);
     CHECK(on->dataplane.services.transport_port_max == 39999);
     // Malformed, too small for the workers, below 1024, without the SFU, overlapping.

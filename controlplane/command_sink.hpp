@@ -26,11 +26,10 @@ public:
     /// Queues one packet (a DTLS record for a transport) to be sent out by `worker`.
     virtual bool inject(uint32_t worker, uint16_t type, ByteSpan payload) = 0;
 
-    /// One command struct of common/shm/messages.hpp, as its bytes.
-    template <class T>
-    bool send(uint32_t worker, shm::MsgType type, const T& cmd) {
-        static_assert(std::is_trivially_copyable_v<T>);
-        return push(worker, static_cast<uint16_t>(type), as_bytes(&cmd, sizeof cmd));
+    /// One command struct of common/shm/messages.hpp, under its own type (T::kType).
+    template <shm::TypedMessage T>
+    bool send(uint32_t worker, const T& cmd) {
+        return push(worker, static_cast<uint16_t>(T::kType), as_bytes(&cmd, sizeof cmd));
     }
 };
 

@@ -12,9 +12,7 @@ public:
 
     [[nodiscard]] uint32_t workers() const override { return dp_.connected() ? dp_.workers() : 0; }
     bool push(uint32_t worker, uint16_t type, ByteSpan payload) override {
-        // With T = ByteSpan, send_command's try_push is the ring's untyped overload (a
-        // non-template beats the template on a tie): the payload's bytes, not the span itself.
-        return dp_.connected() && dp_.send_command(worker, static_cast<shm::MsgType>(type), payload);
+        return dp_.connected() && dp_.send_bytes(worker, type, payload);
     }
     bool inject(uint32_t worker, uint16_t type, ByteSpan payload) override {
         return dp_.connected() && worker < dp_.workers() && dp_.inject(worker).try_push(type, payload);

@@ -1,6 +1,10 @@
 // The control channel schema: fixed-layout messages shared by tern-dataplane and
-// tern-controlplane. Any change to a struct here bumps kSchemaVersion; both sides refuse a
-// peer with another version at the handshake.
+// tern-controlplane. Any change to a struct's layout here bumps kSchemaVersion; both sides
+// refuse a peer with another version at the handshake.
+//
+// Each ring message struct names its MsgType (kType): RingProducer::try_push(msg) and
+// decode<T>() / decode_framed<T>() (spsc_ring.hpp) take the type from the struct, so a
+// struct never travels under another type's number.
 #pragma once
 
 #include <cstdint>
@@ -91,12 +95,14 @@ inline uint64_t next_generation(uint64_t previous, uint64_t wall_us) noexcept {
 }
 
 struct PingCmd {
+    static constexpr MsgType kType = MsgType::Ping;
     uint64_t generation;
     uint64_t cookie;
     uint64_t sent_ns;  // CLOCK_MONOTONIC of the sender
 };
 
 struct PongEvt {
+    static constexpr MsgType kType = MsgType::Pong;
     uint64_t generation;  // the newest the lcore has seen (larger than the ping's: a clock stepped back)
     uint64_t cookie;
     uint64_t sent_ns;
@@ -106,11 +112,13 @@ struct PongEvt {
 
 /// Asks a worker to report its TURN allocations (a TurnAllocationEvt each, then TurnListDoneEvt).
 struct TurnListCmd {
+    static constexpr MsgType kType = MsgType::TurnList;
     uint64_t generation;
     uint64_t request_id;
 };
 
 struct TurnAllocationEvt {
+    static constexpr MsgType kType = MsgType::TurnAllocation;
     uint64_t request_id;
     uint32_t worker;
     uint16_t port_index;
@@ -132,6 +140,7 @@ struct TurnAllocationEvt {
 };
 
 struct TurnListDoneEvt {
+    static constexpr MsgType kType = MsgType::TurnListDone;
     uint64_t request_id;
     uint32_t worker;
     uint32_t count;
@@ -144,6 +153,8 @@ enum class PacketReason : uint16_t {
 
 /// Header before a frame on the punt and inject rings.
 struct PacketMeta {
+    static constexpr MsgType kType = MsgType::Packet;
+    [[nodiscard]] uint32_t body_len() const noexcept { return frame_len; }
     uint16_t port;
     PacketReason reason;
     uint32_t frame_len;
@@ -159,6 +170,8 @@ enum class StreamTransport : uint8_t {
 /// the client (ChannelData without its TCP padding). Punt: what to write to the connection
 /// (ChannelData padded to four bytes). The data plane treats `conn` as part of the 5-tuple.
 struct StreamMeta {
+    static constexpr MsgType kType = MsgType::TurnStreamData;
+    [[nodiscard]] uint32_t body_len() const noexcept { return len; }
     uint64_t conn;  // the control plane's connection id; never 0
     uint16_t port;  // data plane port index whose address the client connected to
     StreamTransport transport;
@@ -171,9 +184,16 @@ struct StreamMeta {
     uint32_t reserved;
 };
 
+/// Inject: the TCP/TLS connection is gone (TurnStreamClose), the same header without a body.
+/// (TurnStreamReset has no payload at all.)
+struct StreamCloseMeta : StreamMeta {
+    static constexpr MsgType kType = MsgType::TurnStreamClose;
+};
+
 /// SFU commands carry the transport id the control plane chose; the worker owning it is
-/// `id % n_workers`, and its media port is services.media_port + worker.
+/// `id % n_workers`, and its media port is PortPlan::media_port(worker).
 struct SfuTransportCmd {
+    static constexpr MsgType kType = MsgType::SfuTransport;
     uint64_t generation;
     uint64_t id;
     uint16_t port;  // data plane port index
@@ -187,6 +207,7 @@ struct SfuTransportCmd {
 };
 
 struct SfuKeysCmd {
+    static constexpr MsgType kType = MsgType::SfuKeys;
     uint64_t generation;
     uint64_t id;
     uint8_t suite;  // srtp::Suite
@@ -201,6 +222,7 @@ struct SfuKeysCmd {
 /// ssrc 0 with a rid: a simulcast layer whose SSRC the data plane learns from the RTP stream id
 /// header extension (RFC 8852) with id `rid_ext`.
 struct SfuPublicationCmd {
+    static constexpr MsgType kType = MsgType::SfuPublication;
     uint64_t generation;
     uint64_t id;
     uint32_t ssrc;
@@ -219,6 +241,7 @@ struct SfuPublicationCmd {
 };
 
 struct SfuLayerCmd {
+    static constexpr MsgType kType = MsgType::SfuLayer;
     uint64_t generation;
     uint64_t id;
     uint32_t out_ssrc;
@@ -227,6 +250,7 @@ struct SfuLayerCmd {
 
 /// rtx_ssrc non-zero: retransmissions go as RFC 4588 RTX (that SSRC, payload type rtx_pt).
 struct SfuSubscriptionCmd {
+    static constexpr MsgType kType = MsgType::SfuSubscription;
     uint64_t generation;
     uint64_t id;
     uint32_t track;
@@ -242,6 +266,7 @@ struct SfuSubscriptionCmd {
 /// To the publisher's worker: hand (on) or stop handing (off) track `track`'s packets to
 /// worker `to_worker`, where subscribers of it live.
 struct SfuRelayCmd {
+    static constexpr MsgType kType = MsgType::SfuRelay;
     uint64_t generation;
     uint32_t track;
     uint32_t to_worker;
@@ -250,6 +275,7 @@ struct SfuRelayCmd {
 };
 
 struct SfuRemoveCmd {
+    static constexpr MsgType kType = MsgType::SfuRemove;
     uint64_t generation;
     uint64_t id;
 };
@@ -258,12 +284,15 @@ struct SfuRemoveCmd {
 /// transport's remote address is known to the data plane only). Inject: what to send it, from
 /// the media port it uses (directly, or through the TURN allocation it reaches us by).
 struct SfuDatagramMeta {
+    static constexpr MsgType kType = MsgType::SfuDatagram;
+    [[nodiscard]] uint32_t body_len() const noexcept { return len; }
     uint64_t id;
     uint32_t len;  // bytes following this header
     uint32_t reserved;
 };
 
 struct SfuSpeakingEvt {
+    static constexpr MsgType kType = MsgType::SfuSpeaking;
     uint64_t id;      // the publisher's transport
     uint32_t track;
     uint8_t speaking;
@@ -271,14 +300,20 @@ struct SfuSpeakingEvt {
     uint16_t reserved;
 };
 
-/// Also the payload of SfuTransportDown (the address it last had).
+/// ICE chose (or moved) the transport's remote address.
 struct SfuTransportUpEvt {
+    static constexpr MsgType kType = MsgType::SfuTransportUp;
     uint64_t id;
     uint8_t is_v6;
     uint8_t reserved;
     uint16_t remote_port;
     uint32_t reserved2;
     uint8_t remote_ip[16];  // IPv4 in the first four bytes, network order
+};
+
+/// Consent expired: the address the transport last had.
+struct SfuTransportDownEvt : SfuTransportUpEvt {
+    static constexpr MsgType kType = MsgType::SfuTransportDown;
 };
 
 static_assert(sizeof(SfuTransportCmd) <= 248 && sizeof(SfuKeysCmd) <= 248);
@@ -288,5 +323,6 @@ static_assert(std::is_trivially_copyable_v<PongEvt> && sizeof(PongEvt) == 32);
 static_assert(sizeof(HelloReply) == 40);
 static_assert(std::is_trivially_copyable_v<StreamMeta> && sizeof(StreamMeta) == 56);
 static_assert(std::is_trivially_copyable_v<TurnAllocationEvt> && sizeof(TurnAllocationEvt) <= 248);
+static_assert(sizeof(StreamCloseMeta) == sizeof(StreamMeta) && sizeof(SfuTransportDownEvt) == sizeof(SfuTransportUpEvt));
 
 }  // namespace tern::shm

@@ -13,9 +13,12 @@
 #include "common/byte_reader.hpp"
 
 #include <atomic>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
+#include <type_traits>
 
 namespace tern::shm {
 
@@ -60,6 +63,21 @@ inline RingHeader* ring_init(void* at, uint32_t capacity, uint32_t slot_size) no
     h->tail.store(0, std::memory_order_relaxed);
     return h;
 }
+
+/// A control-channel message: a fixed-layout struct that names its ring type (T::kType), so
+/// the type travels with the struct instead of beside it at every call.
+template <class T>
+concept TypedMessage = std::is_trivially_copyable_v<T> && requires { static_cast<uint16_t>(T::kType); };
+
+/// A typed header followed by body_len() bytes in the same slot (a frame, a datagram, a
+/// stream message).
+template <class T>
+concept FramedMessage = TypedMessage<T> && requires(const T& t) {
+    { t.body_len() } -> std::convertible_to<std::size_t>;
+};
+
+template <TypedMessage T>
+inline constexpr uint16_t kTypeOf = static_cast<uint16_t>(T::kType);
 
 class RingProducer {
 public:
@@ -112,6 +130,31 @@ public:
         return try_push(type, as_bytes(&msg, sizeof msg));
     }
 
+    /// One message of its own type; false when the ring is full.
+    template <TypedMessage T>
+    bool try_push(const T& msg) noexcept {
+        return try_push(kTypeOf<T>, as_bytes(&msg, sizeof msg));
+    }
+
+    /// A header and its body in one slot (head.body_len() should be body.size()); false when
+    /// the ring is full or the two do not fit a slot.
+    template <FramedMessage T>
+    bool try_push(const T& head, ByteSpan body) noexcept {
+        if (sizeof head + body.size() > h_->max_payload()) {
+            return false;
+        }
+        std::byte* p = reserve();
+        if (p == nullptr) {
+            return false;
+        }
+        std::memcpy(p, &head, sizeof head);
+        if (!body.empty()) {
+            std::memcpy(p + sizeof head, body.data(), body.size());
+        }
+        commit(kTypeOf<T>, sizeof head + body.size());
+        return true;
+    }
+
     [[nodiscard]] std::size_t max_payload() const noexcept { return h_->max_payload(); }
 
 private:
@@ -124,6 +167,41 @@ struct RingMessage {
     uint16_t type;
     ByteSpan payload;
 };
+
+/// `m` as a T: its type is T's and its size exactly T's; otherwise nullopt. A copy, because
+/// ring slots need not be aligned for T.
+template <TypedMessage T>
+std::optional<T> decode(const RingMessage& m) noexcept {
+    if (m.type != kTypeOf<T> || m.payload.size() != sizeof(T)) {
+        return std::nullopt;
+    }
+    T v;
+    std::memcpy(&v, m.payload.data(), sizeof v);
+    return v;
+}
+
+template <FramedMessage T>
+struct Framed {
+    T head;
+    ByteSpan body;  // inside the slot: valid until the consumer releases it
+};
+
+/// `m` as a T header and the body_len() bytes after it; nullopt when the type is not T's or
+/// the slot is shorter than the header or the body it announces.
+template <FramedMessage T>
+std::optional<Framed<T>> decode_framed(const RingMessage& m) noexcept {
+    if (m.type != kTypeOf<T> || m.payload.size() < sizeof(T)) {
+        return std::nullopt;
+    }
+    Framed<T> f{};
+    std::memcpy(&f.head, m.payload.data(), sizeof f.head);
+    const std::size_t len = f.head.body_len();
+    if (len > m.payload.size() - sizeof(T)) {
+        return std::nullopt;
+    }
+    f.body = m.payload.subspan(sizeof(T), len);
+    return f;
+}
 
 class RingConsumer {
 public:

@@ -76,11 +76,14 @@ TEST_CASE("admin verb turn-credentials: REST credentials and every URI", "[admin
 
 TEST_CASE("admin verbs sfu-*: SFU commands by hand, on the transport's worker", "[admin][sfu]") {
     RecordingSink sink{0};
-    const verbs::SfuContext ctx{9, 20000};
+    ServicesConfig services;  // media port 20000
+    const verbs::SfuContext ctx{9, PortPlan{services, nullptr, 2}};
     auto run = [&](std::string_view line) { return json::parse(verbs::sfu_command(sink, ctx, AdminVerbs::split(line))); };
     CHECK(run("sfu-remove 1")["error"] == "no data plane attached");
     sink.n_workers = 2;
-    CHECK(json::parse(verbs::sfu_command(sink, {9, 0}, {"sfu-remove", "1"}))["error"] ==
+    ServicesConfig off;
+    off.media_port = 0;
+    CHECK(json::parse(verbs::sfu_command(sink, {9, PortPlan{off, nullptr, 2}}, {"sfu-remove", "1"}))["error"] ==
           "the SFU is off (dataplane.services.media_port = 0)");
     CHECK(run("sfu-transport x")["error"] == "usage: sfu-COMMAND ID ...");
 

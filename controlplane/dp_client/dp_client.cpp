@@ -107,10 +107,7 @@ bool DataplaneClient::peer_gone() noexcept {
 }
 
 bool DataplaneClient::send_ping(uint32_t worker, const shm::PingCmd& cmd) noexcept {
-    if (worker >= commands_.size()) {
-        return false;
-    }
-    return commands_[worker].try_push(static_cast<uint16_t>(shm::MsgType::Ping), cmd);
+    return send_command(worker, cmd);
 }
 
 }  // namespace tern::cp

@@ -35,10 +35,17 @@ public:
 
     bool send_ping(uint32_t worker, const shm::PingCmd& cmd) noexcept;
 
-    template <class T>
-    bool send_command(uint32_t worker, shm::MsgType type, const T& cmd) noexcept {
-        return worker < commands_.size() &&
-               commands_[worker].try_push(static_cast<uint16_t>(type), cmd);
+    /// Queues a command (a struct of common/shm/messages.hpp) for `worker`; false when the
+    /// worker does not exist or its command ring is full.
+    template <shm::TypedMessage T>
+    bool send_command(uint32_t worker, const T& cmd) noexcept {
+        return worker < commands_.size() && commands_[worker].try_push(cmd);
+    }
+
+    /// A command already in its bytes, under `type` (CommandSink's push: the struct was typed
+    /// where it was made).
+    bool send_bytes(uint32_t worker, uint16_t type, ByteSpan payload) noexcept {
+        return worker < commands_.size() && commands_[worker].try_push(type, payload);
     }
 
     /// Calls f(worker, RingMessage) for each waiting event, up to `max` per worker.

@@ -80,18 +80,35 @@ TEST_CASE("ControlChannel: attach maps a validated region with rings per worker"
     shm::RingMessage m{};
     REQUIRE(commands.peek(m));
     CHECK(m.type == static_cast<uint16_t>(shm::MsgType::Ping));
-    shm::PingCmd ping;
-    std::memcpy(&ping, m.payload.data(), sizeof ping);
-    CHECK(ping.cookie == 42);
+    const auto ping = shm::decode<shm::PingCmd>(m);
+    REQUIRE(ping);
+    CHECK(ping->cookie == 42);
+    CHECK_FALSE(shm::decode<shm::TurnListCmd>(m));  // another type
     commands.release();
+
+    // Commands name their own type; CommandSink's bytes go under the type they were made with.
+    shm::SfuRemoveCmd remove{3, 77};
+    REQUIRE(client.send_command(1, remove));
+    REQUIRE(client.send_bytes(1, static_cast<uint16_t>(shm::MsgType::SfuRemove), tern::as_bytes(&remove, sizeof remove)));
+    for (int i = 0; i < 2; ++i) {
+        REQUIRE(commands.peek(m));
+        const auto c = shm::decode<shm::SfuRemoveCmd>(m);
+        REQUIRE(c);
+        CHECK(c->id == 77);
+        commands.release();
+    }
+    CHECK_FALSE(client.send_command(2, remove));  // no such worker
 
     // And an event comes back the other way.
     shm::RingProducer events{srv.server->region().events(1)};
-    REQUIRE(events.try_push(static_cast<uint16_t>(shm::MsgType::Pong), shm::PongEvt{7, 42, 99, 1, 0}));
+    REQUIRE(events.try_push(shm::PongEvt{7, 42, 99, 1, 0}));
     int seen = 0;
     client.drain_events([&](uint32_t w, const shm::RingMessage& e) {
         CHECK(w == 1);
         CHECK(e.type == static_cast<uint16_t>(shm::MsgType::Pong));
+        const auto pong = shm::decode<shm::PongEvt>(e);
+        REQUIRE(pong);
+        CHECK(pong->lcore == 1);
         ++seen;
     });
     CHECK(seen == 1);

@@ -392,19 +392,16 @@ bool TurnStreamServer::forward(Connection& c) {
         if (f->message_len == 0) {
             break;
         }
-        std::byte* slot = ring.reserve();
-        if (slot == nullptr) {
+        shm::StreamMeta meta = c.meta();
+        meta.len = static_cast<uint32_t>(f->message_len);
+        // A slot holds the header and kMaxStreamMessage bytes: false means the ring is full.
+        if (!ring.try_push(meta, ByteSpan{c.rx_.data() + off, f->message_len})) {
             ++n_.inject_full;
             c.paused_ = true;
             paused_.push_back(c.meta().conn);
             more = false;
             break;
         }
-        shm::StreamMeta meta = c.meta();
-        meta.len = static_cast<uint32_t>(f->message_len);
-        std::memcpy(slot, &meta, sizeof meta);
-        std::memcpy(slot + sizeof meta, c.rx_.data() + off, f->message_len);
-        ring.commit(static_cast<uint16_t>(shm::MsgType::TurnStreamData), sizeof meta + f->message_len);
         ++n_.messages_in;
         off += f->consumed;
     }
@@ -418,7 +415,10 @@ bool TurnStreamServer::forward(Connection& c) {
 
 bool TurnStreamServer::push_close(const shm::StreamMeta& meta) {
     const uint32_t worker = static_cast<uint32_t>(meta.conn % dp_->workers());
-    return dp_->inject(worker).try_push(static_cast<uint16_t>(shm::MsgType::TurnStreamClose), meta);
+    shm::StreamCloseMeta close{};
+    static_cast<shm::StreamMeta&>(close) = meta;
+    close.len = 0;
+    return dp_->inject(worker).try_push(close, ByteSpan{});
 }
 
 void TurnStreamServer::on_closed(Connection& c) {
@@ -502,20 +502,16 @@ bool TurnStreamServer::pump(uint64_t now_ns) {
 }
 
 bool TurnStreamServer::on_punt(const shm::RingMessage& m) {
-    shm::StreamMeta meta{};
-    if (m.type != static_cast<uint16_t>(shm::MsgType::TurnStreamData) || m.payload.size() < sizeof meta) {
+    const auto msg = shm::decode_framed<shm::StreamMeta>(m);
+    if (!msg) {
         return false;
     }
-    std::memcpy(&meta, m.payload.data(), sizeof meta);
-    if (meta.len > m.payload.size() - sizeof meta) {
-        return false;
-    }
-    auto it = conns_.find(meta.conn);
+    auto it = conns_.find(msg->head.conn);
     if (it == conns_.end()) {
         ++n_.unknown_connection;
         return false;
     }
-    it->second->deliver(m.payload.subspan(sizeof meta, meta.len));
+    it->second->deliver(msg->body);
     last_activity_ns_ = last_pump_ns_;
     return true;
 }

@@ -62,7 +62,7 @@ void MediaSessions::dtls_progress(Client& c) {
         std::memcpy(cmd.rx_salt, k.rx.salt.data(), 14);
         std::memcpy(cmd.tx_key, k.tx.key.data(), 32);
         std::memcpy(cmd.tx_salt, k.tx.salt.data(), 14);
-        if (command(c.worker, shm::MsgType::SfuKeys, cmd)) {
+        if (command(c.worker, cmd)) {
             c.keys_sent = true;
             ++n_.dtls_connected;
             save();

@@ -160,7 +160,7 @@ Result<std::string, ClientError> MediaSessions::offer(const PublisherOffer& req)
                 p.rid_len = static_cast<uint8_t>(std::min(s.rids[i].size(), sizeof p.rid));
                 std::memcpy(p.rid, s.rids[i].data(), p.rid_len);
             }
-            if (!command(c.worker, shm::MsgType::SfuPublication, p)) {
+            if (!command(c.worker, p)) {
                 return R{unexpected(ClientError{"timeout", "the data plane's command ring is full"})};
             }
         }

@@ -37,7 +37,7 @@ void MediaSessions::attach(uint64_t instance_id, uint64_t generation) {
     generation_ = generation;
     if (instance_id == ids_.instance && !stale_.empty()) {
         for (const auto& [transport, worker] : stale_) {
-            command(worker, shm::MsgType::SfuRemove, shm::SfuRemoveCmd{generation_, transport});
+            command(worker, shm::SfuRemoveCmd{generation_, transport});
         }
     }
     stale_.clear();
@@ -137,12 +137,12 @@ Result<MediaSessions::Client*, ClientError> MediaSessions::add_client(std::uniqu
 }
 
 uint16_t MediaSessions::take_port(uint32_t worker) {
-    const ServicesConfig& sc = cfg_.dataplane.services;
     const uint32_t n = attached_ ? sink_.workers() : 1;
-    if (!sc.transport_ports() || n == 0) {
+    const PortRange own = PortPlan{cfg_.dataplane.services, nullptr, n}.transport_slice(worker);
+    if (own.empty() || n == 0) {
         return 0;
     }
-    const auto [lo, hi] = sc.transport_port_slice(worker, n);
+    const auto [lo, hi] = std::pair{own.lo, own.hi};
     std::set<uint16_t> used;
     for (const auto& [id, c] : clients_) {
         if (c->udp_port != 0) {
@@ -168,7 +168,7 @@ bool MediaSessions::install_transport(Client& c) {
     t.udp_port = c.udp_port;
     std::memcpy(t.ufrag, c.ufrag.data(), c.ufrag.size());
     std::memcpy(t.pwd, c.pwd.data(), c.pwd.size());
-    return command(c.worker, shm::MsgType::SfuTransport, t);
+    return command(c.worker, t);
 }
 
 bool MediaSessions::restart_ice(Client& c) {
@@ -185,7 +185,7 @@ LocalParams MediaSessions::local_params(const Client& c) const {
     l.ice_pwd = c.pwd;
     l.fingerprint = identity_->fingerprint();
     for (auto a : addresses_) {
-        a.port = c.udp_port != 0 ? c.udp_port : static_cast<uint16_t>(cfg_.dataplane.services.media_port + c.worker);
+        a.port = c.udp_port != 0 ? c.udp_port : PortPlan{cfg_.dataplane}.media_port(c.worker);
         l.candidates.push_back(a);
     }
     l.session_id = c.transport;
@@ -213,7 +213,7 @@ void MediaSessions::drop(const std::string& id, bool report) {
     std::unique_ptr<Client> c = std::move(it->second);
     clients_.erase(it);
     by_transport_.erase(c->transport);
-    command(c->worker, shm::MsgType::SfuRemove, shm::SfuRemoveCmd{generation_, c->transport});
+    command(c->worker, shm::SfuRemoveCmd{generation_, c->transport});
     if (!c->publisher) {
         release_relays(*c);
     }

@@ -120,8 +120,8 @@ private:
     LocalParams local_params(const Client& c) const;
     void drop(const std::string& id, bool report);
     template <class T>
-    bool command(uint32_t worker, shm::MsgType type, const T& cmd) {
-        return attached_ && sink_.send(worker, type, cmd);
+    bool command(uint32_t worker, const T& cmd) {
+        return attached_ && sink_.send(worker, cmd);
     }
     void save();
 

@@ -82,7 +82,7 @@ bool MediaSessions::relay_track(const Client& sub, const Client& pub, std::size_
         p.clock_hz = s.codec.clock_hz;
         p.codec = s.codec.sfu_codec;
         p.from_worker = static_cast<uint8_t>(pub.worker + 1);
-        if (!command(sub.worker, shm::MsgType::SfuPublication, p)) {
+        if (!command(sub.worker, p)) {
             return false;
         }
     }
@@ -91,7 +91,7 @@ bool MediaSessions::relay_track(const Client& sub, const Client& pub, std::size_
     r.track = pub.tracks[i];
     r.to_worker = sub.worker;
     r.on = 1;
-    return command(pub.worker, shm::MsgType::SfuRelay, r);
+    return command(pub.worker, r);
 }
 
 void MediaSessions::release_relays(const Client& sub) {
@@ -111,7 +111,7 @@ void MediaSessions::release_relays(const Client& sub) {
         r.track = pub.tracks[i];
         r.to_worker = sub.worker;
         r.on = 0;
-        command(pub.worker, shm::MsgType::SfuRelay, r);
+        command(pub.worker, r);
     }
 }
 
@@ -156,7 +156,7 @@ Result<std::string, ClientError> MediaSessions::request_offer(const RequestOffer
         sc.rtx_ssrc = t.rtx_ssrc;
         sc.rtx_pt = s.codec.rtx_pt;
         if ((c.worker != pub.worker && !relay_track(c, pub, i)) ||
-            !command(c.worker, shm::MsgType::SfuSubscription, sc)) {
+            !command(c.worker, sc)) {
             return R{unexpected(ClientError{"timeout", "the data plane's command ring is full"})};
         }
         c.outgoing.push_back(std::move(t));
@@ -216,7 +216,7 @@ Result<bool, ClientError> MediaSessions::select_stream(const SelectStream& req) 
             layer = std::clamp(*req.substream, 0, max);
         }
         const shm::SfuLayerCmd cmd{generation_, c.transport, c.outgoing[i].ssrc, req.video ? layer : -1};
-        if (!command(c.worker, shm::MsgType::SfuLayer, cmd)) {
+        if (!command(c.worker, cmd)) {
             return R{unexpected(ClientError{"timeout", "the data plane's command ring is full"})};
         }
     }

@@ -1,5 +1,6 @@
-// One worker lcore: polls its RX queue of every port and of every exception tap, runs the
-// host stack, buffers TX per port, applies control-channel commands between bursts.
+// One worker lcore: polls its RX queue of every port and of every exception tap, runs each
+// frame through the port's packet path (host stack, service dispatch), carries the verdict out
+// on the mbuf, buffers TX per port, and applies control-channel commands between bursts.
 //
 // Everything here is lcore-local (alignas(64), never shared) except the counter block and the
 // rings, which live in the shared region and have exactly this lcore as their single writer
@@ -8,7 +9,8 @@
 
 #include "common/config.hpp"
 #include "common/shm/channel_layout.hpp"
-#include "dataplane/stack/stack.hpp"
+#include "dataplane/lcore/commands.hpp"
+#include "dataplane/lcore/packet_path.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -72,18 +74,15 @@ private:
     /// Queues `m` (framed as `f`) for worker `to`; dropped and counted when its ring is full.
     void hand_over(rte_mbuf* m, const Frame& f, uint32_t to, uint16_t port_id) noexcept;
     [[nodiscard]] uint64_t now_us() const noexcept;
-    void poll_commands() noexcept;
-    void apply_sfu_command(uint16_t type, ByteSpan payload) noexcept;
     void poll_inject() noexcept;
-    void inject_packet(ByteSpan payload) noexcept;
     /// DTLS from the control plane for one of this lcore's SFU transports.
-    void inject_sfu_datagram(ByteSpan payload) noexcept;
-    /// A TURN client's message from its TCP/TLS connection, or the connection's end.
-    void inject_stream(uint16_t type, ByteSpan payload, uint64_t now) noexcept;
+    void inject_sfu_datagram(const shm::Framed<shm::SfuDatagramMeta>& d) noexcept;
+    /// A TURN client's message from its TCP/TLS connection, the connection's end, or the reset
+    /// of all of them.
+    void inject_stream(const shm::RingMessage& msg, uint64_t now) noexcept;
     /// StreamSink: answers and relayed data for TCP/TLS clients go to the punt ring.
     bool write(uint64_t stream, ByteSpan message) noexcept override;
     void resolve_gateways(uint64_t now) noexcept;
-    void continue_turn_list(uint64_t now) noexcept;
     void send_frame(std::size_t pi, ByteSpan frame) noexcept;
     void count(shm::Counter c, uint64_t n = 1) noexcept {
         shm::bump(counters_->v[static_cast<std::size_t>(c)], n);
@@ -94,8 +93,8 @@ private:
     std::vector<WorkerPort> ports_;
     std::vector<std::unique_ptr<NeighborTable>> neighbors_;  // one per port
     std::vector<std::unique_ptr<TurnServer>> turn_;          // one per port, when TURN is on
-    std::vector<std::unique_ptr<Stack>> stacks_;             // one per port
-    /// The SFU's frames for one port: mbufs from its pool, headers by its stack, TX by this lcore.
+    std::vector<std::unique_ptr<PacketPath>> paths_;        // one per port
+    /// The SFU's frames for one port: mbufs from its pool, headers by its packet path, TX by this lcore.
     struct MediaOut final : sfu::MediaSink {
         Worker* w = nullptr;
         std::size_t pi = 0;
@@ -114,20 +113,11 @@ private:
     std::vector<TxBuffer> tx_;                               // per port, to the wire
     std::vector<TxBuffer> tap_tx_;                           // per port, to the kernel
     shm::LcoreCounters* counters_;
-    shm::RingConsumer commands_;
     shm::RingProducer events_;
     shm::RingConsumer inject_;
     shm::RingProducer punt_;
-    shm::GenerationGate generations_;
     uint64_t hz_;
-    // An allocation listing in progress: reported a bounded slice per loop iteration.
-    struct TurnListing {
-        bool active = false;
-        uint64_t request_id = 0;
-        std::size_t port = 0;
-        uint32_t next = 0;
-        uint32_t reported = 0;
-    } listing_;
+    Commands commands_;  // after what it borrows: the engines, the event ring, the counters
     const std::atomic<bool>& stop_;
     const LcoreLinks* links_ = nullptr;
 };

@@ -2,7 +2,7 @@
 // from the wire. Replies are re-parsed: what we transmit must be well-formed.
 #include "common/wire/ethernet.hpp"
 #include "common/wire/ipv4.hpp"
-#include "dataplane/stack/stack.hpp"
+#include "dataplane/lcore/packet_path.hpp"
 
 #include <cstring>
 #include <memory>
@@ -31,7 +31,7 @@ struct World {
     tern::dp::PeerPolicy policy{turn_cfg, {}, {}};
     tern::dp::TurnServer turn{turn_cfg, policy, 0, 1, *counters, 1'800'000'000,
                               tern::as_bytes("fuzz-nonce-key", 14)};
-    tern::dp::Stack stack{ifc, services, neighbors, *counters, &turn, 1};
+    tern::dp::PacketPath stack{ifc, services, neighbors, *counters, &turn, 1};
 };
 
 }  // namespace

@@ -53,8 +53,8 @@ Channel* Allocation::channel_by_peer(const wire::Endpoint& peer, uint64_t now_s)
     return nullptr;
 }
 
-AllocationTable::AllocationTable(uint32_t capacity, uint16_t relay_min, uint16_t relay_max)
-    : pool_(capacity), relay_min_(relay_min), relay_max_(relay_max) {
+AllocationTable::AllocationTable(uint32_t capacity, PortRange relay)
+    : pool_(capacity), relay_min_(relay.lo), relay_max_(relay.hi) {
     free_.reserve(capacity);
     for (uint32_t i = capacity; i > 0; --i) {
         free_.push_back(i - 1);
@@ -64,11 +64,11 @@ AllocationTable::AllocationTable(uint32_t capacity, uint16_t relay_min, uint16_t
         n <<= 1;
     }
     buckets_.assign(n, kNoAllocation);
-    const std::size_t ports = static_cast<std::size_t>(relay_max) - relay_min + 1;
+    const std::size_t ports = relay.size();
     port_owner_.assign(ports, kNoAllocation);
     free_ports_.resize(ports);
     for (std::size_t i = 0; i < ports; ++i) {
-        free_ports_[i] = static_cast<uint16_t>(relay_min + i);
+        free_ports_[i] = static_cast<uint16_t>(relay.lo + i);
     }
     free_ports_count_ = ports;
     wheel_.fill(kNoAllocation);

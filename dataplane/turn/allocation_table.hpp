@@ -5,6 +5,7 @@
 // Lcore-local: only the owning worker touches it.
 #pragma once
 
+#include "common/port_plan.hpp"
 #include "common/wire/stun/stun_message.hpp"
 
 #include <array>
@@ -64,8 +65,8 @@ struct Allocation {
 
 class AllocationTable {
 public:
-    /// `relay_min..relay_max` is this lcore's share of the relay port range.
-    AllocationTable(uint32_t capacity, uint16_t relay_min, uint16_t relay_max);
+    /// `relay` is this lcore's share of the relay port range (PortPlan::relay_slice).
+    AllocationTable(uint32_t capacity, PortRange relay);
 
     /// The allocation of a 5-tuple; `stream` is 0 for UDP, else the TCP/TLS connection id.
     [[nodiscard]] uint32_t find(const wire::Endpoint& client, const wire::Endpoint& server,

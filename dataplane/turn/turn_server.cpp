@@ -72,14 +72,8 @@ bool known_turn_attribute(uint16_t t) {
 TurnServer::TurnServer(const TurnConfig& cfg, const PeerPolicy& policy, uint32_t index,
                        uint32_t n_workers, shm::LcoreCounters& counters, uint64_t start_unix_s,
                        ByteSpan nonce_secret)
-    : cfg_(cfg), policy_(policy), counters_(counters),
-      table_(cfg.max_allocations,
-             static_cast<uint16_t>(cfg.relay_port_min +
-                                   (uint32_t{cfg.relay_port_max} - cfg.relay_port_min + 1) / n_workers * index),
-             static_cast<uint16_t>(cfg.relay_port_min +
-                                   (uint32_t{cfg.relay_port_max} - cfg.relay_port_min + 1) / n_workers * (index + 1) - 1)),
-      nonce_key_(nonce_secret), start_unix_s_(start_unix_s) {
-    n_workers_ = n_workers == 0 ? 1 : n_workers;
+    : cfg_(cfg), plan_(PortPlan::relay_only(cfg, n_workers)), policy_(policy), counters_(counters),
+      table_(cfg.max_allocations, plan_.relay_slice(index)), nonce_key_(nonce_secret), start_unix_s_(start_unix_s) {
     for (const std::string& s : cfg.secrets) {
         secret_keys_.emplace_back(as_bytes(s.data(), s.size()));
     }
@@ -532,24 +526,15 @@ bool TurnServer::peer_allowed(const wire::Endpoint& peer) const noexcept {
     return peer.is_v6 ? policy_.allowed(peer.v6) : policy_.allowed(peer.v4);
 }
 
-uint32_t TurnServer::relay_port_owner(uint16_t port) const noexcept {
-    const uint32_t slice = (uint32_t{cfg_.relay_port_max} - cfg_.relay_port_min + 1) / n_workers_;
-    if (port < cfg_.relay_port_min || port > cfg_.relay_port_max || slice == 0) {
-        return UINT32_MAX;
-    }
-    const uint32_t owner = (uint32_t{port} - cfg_.relay_port_min) / slice;
-    return owner < n_workers_ ? owner : UINT32_MAX;  // the remainder past the last slice is nobody's
-}
+uint32_t TurnServer::relay_port_owner(uint16_t port) const noexcept { return plan_.relay_owner(port); }
 
 bool TurnServer::is_local_media(const wire::Endpoint& peer) const noexcept {
-    const bool sfu_port = (media_port_ != 0 && peer.port >= media_port_ && peer.port - media_port_ < media_ports_) ||
-                          (own_lo_ != 0 && peer.port >= own_lo_ && peer.port <= own_hi_);
-    return sfu_port && (peer.is_v6 ? policy_.own(peer.v6) : policy_.own(peer.v4));
+    return plan_.is_sfu_port(peer.port) && (peer.is_v6 ? policy_.own(peer.v6) : policy_.own(peer.v4));
 }
 
 bool TurnServer::is_hairpin(const wire::Endpoint& peer) const noexcept {
     const bool own = peer.is_v6 ? policy_.own(peer.v6) : policy_.own(peer.v4);
-    return own && peer.port >= cfg_.relay_port_min && peer.port <= cfg_.relay_port_max;
+    return own && plan_.relay_ports().contains(peer.port);
 }
 
 bool TurnServer::within_rate(uint64_t& bucket, uint64_t& stamp, std::size_t bytes,

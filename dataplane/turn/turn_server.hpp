@@ -7,6 +7,7 @@
 #pragma once
 
 #include "common/config.hpp"
+#include "common/port_plan.hpp"
 #include "common/crypto/hmac.hpp"
 #include "common/shm/counters.hpp"
 #include "common/turn/credentials.hpp"
@@ -72,15 +73,11 @@ public:
     [[nodiscard]] uint32_t relay_port_owner(uint16_t port) const noexcept;
     /// A peer that is one of our own relayed addresses (relay-to-relay).
     [[nodiscard]] bool is_hairpin(const wire::Endpoint& peer) const noexcept;
-    /// Our own SFU media port: a valid peer (clients reach the SFU through TURN).
-    /// The SFU's media ports on our addresses: `count` of them from `first` (one per worker).
-    /// Transports' own ports, when configured, are SFU ports too: [own_lo, own_hi].
-    void set_local_media_ports(uint16_t first, uint16_t count, uint16_t own_lo = 0, uint16_t own_hi = 0) noexcept {
-        media_port_ = first;
-        media_ports_ = count;
-        own_lo_ = own_lo;
-        own_hi_ = own_hi;
-    }
+    /// The ports around this server: relay ports only until the SFU is on beside it; then its
+    /// media and transport ports on our addresses are valid peers too (clients reach the SFU
+    /// through TURN). The relay ports and the worker count must stay those it was made with.
+    void set_port_plan(const PortPlan& plan) noexcept { plan_ = plan; }
+    [[nodiscard]] const TurnConfig& config() const noexcept { return cfg_; }
     [[nodiscard]] bool is_local_media(const wire::Endpoint& peer) const noexcept;
     [[nodiscard]] ByteSpan reply() const noexcept { return ByteSpan{scratch_}.first(reply_len_); }
 
@@ -124,7 +121,7 @@ private:
     }
 
     const TurnConfig& cfg_;
-    uint32_t n_workers_ = 1;
+    PortPlan plan_;
     const PeerPolicy& policy_;
     shm::LcoreCounters& counters_;
     AllocationTable table_;
@@ -139,10 +136,6 @@ private:
     };
     std::array<FailureSlot, 256> failures_{};
     uint64_t stream_ = 0;  // the connection of the request being handled (0 = UDP)
-    uint16_t media_port_ = 0;  // the SFU's first port on our addresses; 0 = no SFU
-    uint16_t media_ports_ = 1;
-    uint16_t own_lo_ = 0;
-    uint16_t own_hi_ = 0;
     alignas(64) std::array<std::byte, 1500> scratch_{};
     std::size_t reply_len_ = 0;
 };

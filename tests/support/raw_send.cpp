@@ -76,7 +76,7 @@ const std::map<std::string, std::function<Bytes(const Ctx&)>>& cases() {
              return f;
          }},
         // To 5060: a port whose checksum tern verifies (TURN traffic on 3478 and the relay ports is
-        // relayed with its checksum carried through instead, see Stack::relayed).
+        // relayed with its checksum carried through instead, see PacketPath::deliver).
         {"udp_bad_checksum", [](const Ctx& c) {
              Bytes f = test::udp4_frame(c.dst, c.src, c.src4, c.dst4, 1, 5060, test::bytes_of("abcd"));
              f.back() ^= std::byte{1};

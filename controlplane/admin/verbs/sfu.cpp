@@ -43,7 +43,7 @@ std::string sfu_command(CommandSink& sink, const SfuContext& ctx, const std::vec
     if (workers == 0) {
         return admin_error("no data plane attached");
     }
-    if (ctx.media_port == 0) {
+    if (!ctx.ports.sfu()) {
         return admin_error("the SFU is off (dataplane.services.media_port = 0)");
     }
     uint64_t id = 0;
@@ -67,7 +67,7 @@ std::string sfu_command(CommandSink& sink, const SfuContext& ctx, const std::vec
         c.pwd_len = static_cast<uint8_t>(a[3].size());
         std::memcpy(c.ufrag, a[2].data(), a[2].size());
         std::memcpy(c.pwd, a[3].data(), a[3].size());
-        sent = sink.send(worker, shm::MsgType::SfuTransport, c);
+        sent = sink.send(worker, c);
     } else if (cmd == "sfu-keys" && a.size() == 7) {
         shm::SfuKeysCmd c{};
         c.generation = generation;
@@ -79,7 +79,7 @@ std::string sfu_command(CommandSink& sink, const SfuContext& ctx, const std::vec
             !hex(a[5], c.tx_key, key_len) || !hex(a[6], c.tx_salt, salt_len)) {
             return admin_error("usage: sfu-keys ID aes128cm|aes128gcm|aes256gcm RXKEY RXSALT TXKEY TXSALT (hex)");
         }
-        sent = sink.send(worker, shm::MsgType::SfuKeys, c);
+        sent = sink.send(worker, c);
     } else if (cmd == "sfu-publish" && a.size() >= 6) {
         shm::SfuPublicationCmd c{};
         uint64_t ssrc = 0, track = 0, layer = 0;
@@ -110,7 +110,7 @@ std::string sfu_command(CommandSink& sink, const SfuContext& ctx, const std::vec
         c.track = static_cast<uint32_t>(track);
         c.layer = static_cast<int32_t>(layer);
         c.clock_hz = codec == "opus" ? 48000 : 90000;
-        sent = sink.send(worker, shm::MsgType::SfuPublication, c);
+        sent = sink.send(worker, c);
     } else if (cmd == "sfu-subscribe" && a.size() == 6) {
         shm::SfuSubscriptionCmd c{};
         uint64_t track = 0, ssrc = 0, pt = 0, layer = 0;
@@ -123,7 +123,7 @@ std::string sfu_command(CommandSink& sink, const SfuContext& ctx, const std::vec
         c.out_ssrc = static_cast<uint32_t>(ssrc);
         c.out_pt = static_cast<uint8_t>(pt);
         c.target_layer = static_cast<int32_t>(layer);
-        sent = sink.send(worker, shm::MsgType::SfuSubscription, c);
+        sent = sink.send(worker, c);
     } else if (cmd == "sfu-publish-remote" && a.size() == 6) {
         // sfu-publish-remote WORKER TRACK LAYER CODEC FROM_WORKER: relayed from another worker
         shm::SfuPublicationCmd c{};
@@ -139,7 +139,7 @@ std::string sfu_command(CommandSink& sink, const SfuContext& ctx, const std::vec
         c.layer = static_cast<int32_t>(layer);
         c.clock_hz = codec == "opus" ? 48000 : 90000;
         c.from_worker = static_cast<uint8_t>(from + 1);
-        sent = sink.send(worker, shm::MsgType::SfuPublication, c);
+        sent = sink.send(worker, c);
     } else if (cmd == "sfu-relay" && a.size() == 5 && (a[4] == "on" || a[4] == "off")) {
         // sfu-relay WORKER TRACK TO_WORKER on|off
         uint64_t track = 0, to = 0;
@@ -151,9 +151,9 @@ std::string sfu_command(CommandSink& sink, const SfuContext& ctx, const std::vec
         c.track = static_cast<uint32_t>(track);
         c.to_worker = static_cast<uint32_t>(to);
         c.on = a[4] == "on" ? 1 : 0;
-        sent = sink.send(worker, shm::MsgType::SfuRelay, c);
+        sent = sink.send(worker, c);
     } else if (cmd == "sfu-remove" && a.size() == 2) {
-        sent = sink.send(worker, shm::MsgType::SfuRemove, shm::SfuRemoveCmd{generation, id});
+        sent = sink.send(worker, shm::SfuRemoveCmd{generation, id});
     } else {
         return admin_error("unknown or malformed SFU command '" + cmd + "'");
     }
@@ -161,7 +161,7 @@ std::string sfu_command(CommandSink& sink, const SfuContext& ctx, const std::vec
         return admin_error("the worker's command ring is full; retry");
     }
     // The worker's shared media port (a transport with a port of its own uses that one).
-    return json{{"ok", true}, {"worker", worker}, {"media_port", ctx.media_port + worker}}.dump();
+    return json{{"ok", true}, {"worker", worker}, {"media_port", ctx.ports.media_port(worker)}}.dump();
 }
 
 }  // namespace tern::cp::verbs

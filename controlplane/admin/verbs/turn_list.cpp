@@ -73,7 +73,7 @@ std::string TurnList::run(CommandSink& sink, uint64_t generation, uint64_t reque
     request_ = request_id;
     uint32_t asked = 0;
     for (uint32_t w = 0; w < workers; ++w) {
-        asked += sink.send(w, shm::MsgType::TurnList, shm::TurnListCmd{generation, request_id}) ? 1 : 0;
+        asked += sink.send(w, shm::TurnListCmd{generation, request_id}) ? 1 : 0;
     }
     const uint64_t deadline = DataplaneLink::mono_ns() + 2'000'000'000ULL;
     while (done_ < asked && DataplaneLink::mono_ns() < deadline) {

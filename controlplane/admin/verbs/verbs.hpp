@@ -9,6 +9,8 @@
 //   sfu-batch FILE       sfu_batch.cpp         many sfu-* commands from a file
 #pragma once
 
+#include "common/port_plan.hpp"
+
 #include "common/config.hpp"
 #include "common/shm/spsc_ring.hpp"
 #include "controlplane/admin/admin_verbs.hpp"
@@ -65,7 +67,7 @@ std::string turn_credentials(const Config& config, const AdminRequest& req, uint
 
 struct SfuContext {
     uint64_t generation = 0;
-    uint16_t media_port = 0;  // dataplane.services.media_port (0: the SFU is off)
+    PortPlan ports;  // the data plane's port layout (its SFU off: no media ports)
 };
 /// One sfu-* command (`args[0]` is its name): installs SFU state by hand, as the proxy protocol
 /// does from SDP and DTLS. The transport's worker is id % workers.

@@ -1,6 +1,5 @@
-#include "dataplane/stack/stack.hpp"
+#include "dataplane/stack/host_stack.hpp"
 
-#include "common/wire/stun/stun_builder.hpp"
 #include "support/packets.hpp"
 
 #include <catch2/catch.hpp>
@@ -27,40 +26,55 @@ struct Fixture {
         ifc.ipv4 = Prefix<Ipv4Addr>{kUs4, 24};
         ifc.ipv6 = Prefix<Ipv6Addr>{kUs6, 64};
         ifc.link_local = Ipv6Addr::link_local_from_mac(kUs);
-        services.software = "tern-test";
     }
     Interface ifc;
-    ServicesConfig services;
     NeighborTable neighbors{64, 1000, 100};
     std::unique_ptr<shm::LcoreCounters> counters = std::make_unique<shm::LcoreCounters>();
-    Stack stack{ifc, services, neighbors, *counters};
+    HostStack stack{ifc, neighbors, *counters};
     test::Bytes buf;
+    Datagram d;
 
     Verdict run(const test::Bytes& frame, uint64_t now = 1) {
         buf = frame;
         const auto len = static_cast<uint32_t>(buf.size());
         buf.resize(2048);
         Frame f{buf.data(), len, static_cast<uint32_t>(buf.size())};
-        const Verdict v = stack.handle(f, now);
+        const Verdict v = stack.handle(f, now, d);
         buf.resize(f.len);
         return v;
     }
     uint64_t count(Counter c) const { return counters->v[static_cast<std::size_t>(c)].load(); }
 };
 
-test::Bytes stun_binding_request(std::array<uint8_t, 12> txid, bool with_fingerprint = true) {
-    std::array<std::byte, 64> b{};
-    stun::Builder builder{b, stun::message_type(stun::method::kBinding, stun::Class::Request), txid};
-    if (with_fingerprint) {
-        builder.add_fingerprint();
-    }
-    const std::size_t n = *builder.finish();
-    return {b.begin(), b.begin() + static_cast<std::ptrdiff_t>(n)};
-}
-
 }  // namespace
 
-TEST_CASE("Stack: answers ARP for its address and learns the sender", "[dataplane][arp]") {
+TEST_CASE("HostStack: UDP for us is delivered, its checksum checked on demand", "[dataplane][udp]") {
+    Fixture fx;
+    const auto frame = test::udp4_frame(kUs, kHost, kHost4, kUs4, 40000, 5060, test::bytes_of("SIP"));
+    REQUIRE(fx.run(frame) == Verdict::Deliver);
+    CHECK(fx.d.local == Endpoint::from_v4(kUs4, 5060));
+    CHECK(fx.d.peer == Endpoint::from_v4(kHost4, 40000));
+    CHECK(fx.d.peer_mac == kHost);
+    CHECK(fx.d.l2_len == 14);
+    CHECK(fx.d.payload.size() == 3);
+    CHECK(HostStack::checksum_ok(fx.d));
+    // The payload's sum, derived from the checksum, is what reading it would give.
+    CHECK(checksum_finish(HostStack::payload_sum(fx.d)) == checksum_finish(checksum_add(ByteSpan{fx.d.payload})));
+    auto bad = frame;
+    bad.back() ^= std::byte{1};
+    REQUIRE(fx.run(bad) == Verdict::Deliver);
+    CHECK_FALSE(HostStack::checksum_ok(fx.d));
+    const auto v6 = test::udp6_frame(kUs, kHost, kHost6, kUs6, 5555, 3478, test::bytes_of("abcd"));
+    REQUIRE(fx.run(v6) == Verdict::Deliver);
+    CHECK(fx.d.local == Endpoint::from_v6(kUs6, 3478));
+    CHECK(HostStack::checksum_ok(fx.d));
+    auto short_udp = frame;
+    store_u16be(short_udp.data() + 14 + 20 + 4, 4);  // a UDP length below its header
+    CHECK(fx.run(short_udp) == Verdict::Drop);
+    CHECK(fx.count(Counter::DropUdpHeader) == 1);
+}
+
+TEST_CASE("HostStack: answers ARP for its address and learns the sender", "[dataplane][arp]") {
     Fixture fx;
     REQUIRE(fx.run(test::arp_frame(kArpRequest, kHost, kHost4, MacAddr{}, kUs4)) == Verdict::Transmit);
     auto e = parse_ethernet(fx.buf);
@@ -79,7 +93,7 @@ TEST_CASE("Stack: answers ARP for its address and learns the sender", "[dataplan
     CHECK(n->mac == kHost);
 }
 
-TEST_CASE("Stack: ARP for other hosts is dropped, replies go to the kernel", "[dataplane][arp]") {
+TEST_CASE("HostStack: ARP for other hosts is dropped, replies go to the kernel", "[dataplane][arp]") {
     Fixture fx;
     CHECK(fx.run(test::arp_frame(kArpRequest, kHost, kHost4, MacAddr{}, test::ip4("198.18.0.9"))) ==
           Verdict::Drop);
@@ -92,7 +106,7 @@ TEST_CASE("Stack: ARP for other hosts is dropped, replies go to the kernel", "[d
     CHECK(fx.count(Counter::DropArp) == 1);
 }
 
-TEST_CASE("Stack: ICMP echo is answered in place", "[dataplane][icmp]") {
+TEST_CASE("HostStack: ICMP echo is answered in place", "[dataplane][icmp]") {
     Fixture fx;
     auto req = test::icmp4_echo_frame(kUs, kHost, kHost4, kUs4, 77, 3, 56);
     REQUIRE(fx.run(req) == Verdict::Transmit);
@@ -112,7 +126,7 @@ TEST_CASE("Stack: ICMP echo is answered in place", "[dataplane][icmp]") {
     CHECK(fx.count(Counter::Icmp4EchoAnswered) == 1);
 }
 
-TEST_CASE("Stack: broken and foreign IPv4 is counted by reason", "[dataplane][ipv4]") {
+TEST_CASE("HostStack: broken and foreign IPv4 is counted by reason", "[dataplane][ipv4]") {
     Fixture fx;
     auto good = test::icmp4_echo_frame(kUs, kHost, kHost4, kUs4, 1, 1, 8);
 
@@ -148,106 +162,7 @@ TEST_CASE("Stack: broken and foreign IPv4 is counted by reason", "[dataplane][ip
     CHECK(fx.count(Counter::DropEthernet) == 1);
 }
 
-TEST_CASE("Stack: STUN Binding over IPv4 returns the XOR-MAPPED-ADDRESS", "[dataplane][stun]") {
-    Fixture fx;
-    const std::array<uint8_t, 12> txid{9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2};
-    REQUIRE(fx.run(test::udp4_frame(kUs, kHost, kHost4, kUs4, 40000, 3478,
-                                    stun_binding_request(txid))) == Verdict::Transmit);
-    auto e = parse_ethernet(fx.buf);
-    REQUIRE(e);
-    CHECK(e->dst == kHost);
-    auto ip = parse_ipv4(e->payload);
-    REQUIRE(ip);
-    CHECK(ip->dst == kHost4);
-    auto u = parse_udp(ip->payload);
-    REQUIRE(u);
-    CHECK(udp_checksum_ok_v4(*u, ip->src, ip->dst));
-    CHECK(u->checksum != 0);
-    CHECK(u->src_port == 3478);
-    CHECK(u->dst_port == 40000);
-    auto m = stun::Message::parse(u->payload);
-    REQUIRE(m);
-    CHECK(m->cls() == stun::Class::Success);
-    CHECK(m->transaction_id() == txid);
-    CHECK(m->has_fingerprint());
-    auto x = m->find(stun::attr::kXorMappedAddress);
-    REQUIRE(x);
-    CHECK(m->xor_address(*x) == Endpoint::from_v4(kHost4, 40000));
-    auto sw = m->find(stun::attr::kSoftware);
-    REQUIRE(sw);
-    CHECK(std::string(reinterpret_cast<const char*>(sw->value.data()), sw->value.size()) == "tern-test");
-    CHECK(fx.count(Counter::StunBindingAnswered) == 1);
-}
-
-TEST_CASE("Stack: STUN Binding over IPv6", "[dataplane][stun]") {
-    Fixture fx;
-    const std::array<uint8_t, 12> txid{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
-    REQUIRE(fx.run(test::udp6_frame(kUs, kHost, kHost6, kUs6, 5555, 3478,
-                                    stun_binding_request(txid, false))) == Verdict::Transmit);
-    auto e = parse_ethernet(fx.buf);
-    auto ip = parse_ipv6(e->payload);
-    REQUIRE(ip);
-    CHECK(ip->src == kUs6);
-    auto u = parse_udp(ip->payload);
-    REQUIRE(u);
-    CHECK(udp_checksum_ok_v6(*u, ip->src, ip->dst));
-    auto m = stun::Message::parse(u->payload);
-    REQUIRE(m);
-    CHECK(m->xor_address(*m->find(stun::attr::kXorMappedAddress)) == Endpoint::from_v6(kHost6, 5555));
-}
-
-TEST_CASE("Stack: STUN errors, classic requests, junk", "[dataplane][stun]") {
-    Fixture fx;
-    // An unknown comprehension-required attribute gets 420 with UNKNOWN-ATTRIBUTES.
-    std::array<std::byte, 64> b{};
-    stun::Builder builder{b, stun::message_type(stun::method::kBinding, stun::Class::Request),
-                          {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}};
-    builder.add_u32(0x0042, 7);
-    test::Bytes req(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(*builder.finish()));
-    REQUIRE(fx.run(test::udp4_frame(kUs, kHost, kHost4, kUs4, 1000, 3478, req)) == Verdict::Transmit);
-    auto u = parse_udp(parse_ipv4(parse_ethernet(fx.buf)->payload)->payload);
-    auto m = stun::Message::parse(u->payload);
-    REQUIRE(m);
-    CHECK(m->cls() == stun::Class::Error);
-    CHECK(stun::Message::error_code(*m->find(stun::attr::kErrorCode))->code == 420);
-    auto ua = m->find(stun::attr::kUnknownAttributes);
-    REQUIRE(ua);
-    CHECK(load_u16be(ua->value.data()) == 0x0042);
-
-    // RFC 3489 request: MAPPED-ADDRESS, transaction id echoed in full.
-    const auto classic = test::hex("00010000 0102030405060708090a0b0c0d0e0f10");
-    REQUIRE(fx.run(test::udp4_frame(kUs, kHost, kHost4, kUs4, 1001, 3478, classic)) == Verdict::Transmit);
-    u = parse_udp(parse_ipv4(parse_ethernet(fx.buf)->payload)->payload);
-    auto cm = stun::Message::parse(u->payload, {.allow_classic = true});
-    REQUIRE(cm);
-    CHECK(cm->cookie_word() == 0x01020304);
-    CHECK(stun::Message::plain_address(*cm->find(stun::attr::kMappedAddress)) ==
-          Endpoint::from_v4(kHost4, 1001));
-
-    // Garbage to the STUN port is a counted drop; a response is not answered.
-    CHECK(fx.run(test::udp4_frame(kUs, kHost, kHost4, kUs4, 1002, 3478, test::bytes_of("junk"))) ==
-          Verdict::Drop);
-    CHECK(fx.count(Counter::DropStunMalformed) == 1);
-    std::array<std::byte, 64> r{};
-    stun::Builder resp{r, stun::message_type(stun::method::kBinding, stun::Class::Success), {}};
-    test::Bytes rb(r.begin(), r.begin() + static_cast<std::ptrdiff_t>(*resp.finish()));
-    CHECK(fx.run(test::udp4_frame(kUs, kHost, kHost4, kUs4, 1003, 3478, rb)) == Verdict::Drop);
-    CHECK(fx.count(Counter::DropStunNotRequest) == 1);
-
-    // A bad UDP checksum never reaches the service.
-    auto bad = test::udp4_frame(kUs, kHost, kHost4, kUs4, 1004, 3478, classic);
-    bad.back() ^= std::byte{1};
-    CHECK(fx.run(bad) == Verdict::Drop);
-    CHECK(fx.count(Counter::DropUdpChecksum) == 1);
-}
-
-TEST_CASE("Stack: other UDP and TCP go to the kernel", "[dataplane]") {
-    Fixture fx;
-    CHECK(fx.run(test::udp4_frame(kUs, kHost, kHost4, kUs4, 1000, 5060, test::bytes_of("SIP"))) ==
-          Verdict::ToKernel);
-}
-
-TEST_CASE("Stack: neighbor solicitation for our address gets an advertisement", "[dataplane][nd]") {
+TEST_CASE("HostStack: neighbor solicitation for our address gets an advertisement", "[dataplane][nd]") {
     Fixture fx;
     const Ipv6Addr group = kUs6.solicited_node();
     auto ns = test::icmp6_frame(group.multicast_mac(), kHost, kHost6, group, 255,
@@ -283,7 +198,7 @@ TEST_CASE("Stack: neighbor solicitation for our address gets an advertisement", 
     CHECK(fx.run(ns_ll) == Verdict::Transmit);
 }
 
-TEST_CASE("Stack: ICMPv6 echo to our addresses", "[dataplane][icmp6]") {
+TEST_CASE("HostStack: ICMPv6 echo to our addresses", "[dataplane][icmp6]") {
     Fixture fx;
     auto req = test::icmp6_frame(kUs, kHost, kHost6, kUs6, 64, test::hex("8000 0000 0001 0002 aabbccdd"));
     REQUIRE(fx.run(req) == Verdict::Transmit);
@@ -305,7 +220,7 @@ TEST_CASE("Stack: ICMPv6 echo to our addresses", "[dataplane][icmp6]") {
     CHECK(fx.run(mld) == Verdict::ToKernel);
 }
 
-TEST_CASE("Stack: builds ARP requests and solicitations for resolution", "[dataplane]") {
+TEST_CASE("HostStack: builds ARP requests and solicitations for resolution", "[dataplane]") {
     Fixture fx;
     std::array<std::byte, 128> out{};
     const std::size_t n = fx.stack.write_arp_request(out, kHost4);
@@ -349,43 +264,3 @@ TEST_CASE("NeighborTable: resolve, retry pacing, expiry and eviction", "[datapla
     CHECK(t.find(NeighborTable::key(Ipv4Addr{0x0a000000 + 999})) != nullptr);
 }
 
-TEST_CASE("Stack: with several workers, UDP to another worker's media port is handed over", "[dataplane][steering]") {
-    Fixture fx;
-    fx.services.media_port = 20000;
-    fx.stack.set_owner(0, 3);
-    const auto to = [&](uint16_t port) {
-        return test::udp4_frame(kUs, kHost, kHost4, kUs4, 5000, port, test::bytes_of("\x80\x60rtp"));
-    };
-    const auto frame = to(20001);
-    REQUIRE(fx.run(frame) == Verdict::Handoff);
-    CHECK(fx.stack.handoff_target() == 1);
-    CHECK(fx.buf == frame);  // unchanged, for the owner to handle
-    REQUIRE(fx.run(to(20002)) == Verdict::Handoff);
-    CHECK(fx.stack.handoff_target() == 2);
-    CHECK(fx.run(to(20003)) == Verdict::ToKernel);  // past the workers' media ports
-    CHECK(fx.run(to(20000)) == Verdict::ToKernel);  // its own (no SFU in this stack)
-    // Worker 1 keeps its own port and hands worker 0's over.
-    fx.stack.set_owner(1, 3);
-    CHECK(fx.run(to(20001)) == Verdict::ToKernel);
-    REQUIRE(fx.run(to(20000)) == Verdict::Handoff);
-    CHECK(fx.stack.handoff_target() == 0);
-    // One worker: nothing to steer.
-    fx.stack.set_owner(0, 1);
-    CHECK(fx.run(to(20001)) == Verdict::ToKernel);
-}
-
-TEST_CASE("Stack: transports' own ports are steered by slice", "[dataplane][steering]") {
-    Fixture fx;
-    fx.services.media_port = 20000;
-    fx.services.transport_port_min = 30000;
-    fx.services.transport_port_max = 30099;  // two workers: 30000-30049, 30050-30099
-    fx.stack.set_owner(0, 2);
-    const auto to = [&](uint16_t port) {
-        return test::udp4_frame(kUs, kHost, kHost4, kUs4, 5000, port, test::bytes_of("\x80\x60rtp"));
-    };
-    REQUIRE(fx.run(to(30050)) == Verdict::Handoff);
-    CHECK(fx.stack.handoff_target() == 1);
-    REQUIRE(fx.run(to(30099)) == Verdict::Handoff);
-    CHECK(fx.stack.handoff_target() == 1);
-    CHECK(fx.run(to(30049)) == Verdict::ToKernel);  // its own slice (no SFU in this stack)
-}
