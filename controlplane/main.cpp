@@ -153,7 +153,7 @@ private:
     /// What ternctl can ask (admin/verbs/verbs.hpp).
     void add_verbs() {
         namespace verbs = cp::verbs;
-        auto sfu = [this] { return verbs::SfuContext{link_.generation(), PortPlan{all_.dataplane}}; };
+        auto sfu = [this] { return verbs::SfuContext{link_.generation(), tern::PortPlan{all_.dataplane}}; };
         auto status = [this](bool counters) {
             return verbs::status({dp_, link_, cfg_.ping_interval_ms, [this] { return streams_.stats(); },
                                   [this] { return proxy_.stats(); }, [this] { return media_.stats(); }},

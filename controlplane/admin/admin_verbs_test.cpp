@@ -136,12 +136,12 @@ TEST_CASE("admin verb sfu-batch: one command a line, stops at the first refusal"
     const std::string path = std::string(dir) + "/batch";
     std::ofstream(path) << "sfu-remove 1\n\nsfu-remove 2\r\nsfu-remove x\nsfu-remove 4\n";
     RecordingSink sink{1};
-    const json r = json::parse(verbs::sfu_batch(sink, {1, 20000}, path));
+    const json r = json::parse(verbs::sfu_batch(sink, {1, PortPlan{ServicesConfig{}, nullptr, 1}}, path));
     CHECK(r["error"].get<std::string>().rfind("line 3: ", 0) == 0);
     CHECK(sink.commands.size() == 2);
     std::ofstream(path) << "sfu-remove 1\nsfu-remove 2\n";
-    CHECK(json::parse(verbs::sfu_batch(sink, {1, 20000}, path))["applied"] == 2);
-    CHECK(json::parse(verbs::sfu_batch(sink, {1, 20000}, path + ".none")).contains("error"));
+    CHECK(json::parse(verbs::sfu_batch(sink, {1, PortPlan{ServicesConfig{}, nullptr, 1}}, path))["applied"] == 2);
+    CHECK(json::parse(verbs::sfu_batch(sink, {1, PortPlan{ServicesConfig{}, nullptr, 1}}, path + ".none")).contains("error"));
     std::remove(path.c_str());
     rmdir(dir);
 }
