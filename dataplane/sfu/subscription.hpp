@@ -1,0 +1,41 @@
+// One transport receiving one track as its own stream: the layer it receives (switched at
+// keyframes), the rewriting of SSRC, sequence number, timestamp and payload type that keeps its
+// numbering continuous, and what each sent sequence number carried, to rebuild it for a NACK
+// (as first sent, or as RTX, RFC 4588). Lcore-local.
+#pragma once
+
+#include "dataplane/sfu/retransmit_cache.hpp"
+#include "dataplane/sfu/rewriter.hpp"
+
+#include <cstdint>
+
+namespace tern::sfu {
+
+struct Subscription {
+    uint32_t transport = 0;  // its transport's slot
+    uint32_t track = 0;
+    uint32_t track_slot = 0;  // its track's entry in the engine's track pool
+    uint32_t out_ssrc = 0;
+    uint8_t out_pt = 0;
+    LayerSwitch layers;
+    StreamRewriter rewriter;
+    /// What a sent sequence number carried: the publication (slot and generation) and its
+    /// sequence number there, to find the plaintext again, and the numbers it went out with.
+    struct SentRef {
+        uint32_t pub = 0;
+        uint32_t out_ts = 0;
+        uint32_t abs = 0;  // the abs-send-time it carried: a resend must be the same bytes
+        uint16_t in_seq = 0;
+        uint8_t pub_gen = 0;
+        bool valid = false;
+    };
+    RetransmitCache<SentRef> sent;
+    uint32_t packets = 0;  // sent, for our sender reports
+    uint32_t octets = 0;
+    uint32_t rtx_ssrc = 0;  // RFC 4588 retransmissions, when negotiated
+    uint8_t rtx_pt = 0;
+    uint16_t rtx_seq = 0;
+    Subscription(uint32_t clock_hz, uint32_t slots) : rewriter(clock_hz), sent(slots) {}
+};
+
+}  // namespace tern::sfu
