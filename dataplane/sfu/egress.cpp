@@ -20,26 +20,13 @@ bool Egress::send_rtx(Transport& to, const std::byte* rtp, std::size_t len, RtpO
     if (hl > len || (std::to_integer<uint8_t>(rtp[0]) & 0x20) != 0) {
         return false;  // (padding would have to move behind the OSN: not worth it for a resend)
     }
+    out.seq = rtx_seq;
     MediaSink::Buf buf;
-    if (!sink_.alloc(buf) || buf.room < len + 2 + wire::kForwardHeaderGrowth + to.tx->rtp_overhead()) {
-        if (buf.handle != nullptr) {
-            sink_.discard(buf);
-        }
-        count(shm::Counter::DropNoMbuf);
-        return false;
-    }
-    const std::size_t out_hl =
-        wire::write_forward_header(buf.payload, buf.room, rtp, hl, wire::ext::kOutAbsSendTime, out.abs);
+    const std::size_t out_hl = begin_rtp(buf, to, rtp, hl, len, 2, out);  // 2: the OSN
     if (out_hl == 0) {
-        sink_.discard(buf);
-        count(shm::Counter::SfuDropUnknown);
-        return false;
+        return false;  // the RTX sequence number stays for the next resend
     }
-    out.seq = rtx_seq++;
-    buf.payload[1] = std::byte((std::to_integer<uint8_t>(buf.payload[1]) & 0x80) | (out.pt & 0x7f));
-    store_u16be(buf.payload + 2, out.seq);
-    store_u32be(buf.payload + 4, out.ts);
-    store_u32be(buf.payload + 8, out.ssrc);
+    ++rtx_seq;
     store_u16be(buf.payload + out_hl, osn);
     std::memcpy(buf.payload + out_hl + 2, rtp + hl, len - hl);
     std::size_t sealed = 0;

@@ -62,28 +62,12 @@ public:
     /// rtp_header_len) for `to` with its header rewritten as `out` and our abs-send-time added,
     /// and sends it. `to` must have its keys.
     bool send_rtp(Transport& to, const std::byte* rtp, std::size_t hl, std::size_t len, const RtpOut& out) noexcept {
+        // The payload is encrypted straight from the publisher's plaintext.
         MediaSink::Buf buf;
-        if (!sink_.alloc(buf) || buf.room < len + wire::kForwardHeaderGrowth + to.tx->rtp_overhead()) {
-            if (buf.handle != nullptr) {
-                sink_.discard(buf);
-            }
-            count(shm::Counter::DropNoMbuf);
-            return false;
-        }
-        // The header is copied with our abs-send-time added and rewritten (payload type with the
-        // marker kept, sequence number, timestamp, SSRC); the payload is encrypted straight from
-        // the publisher's plaintext.
-        const std::size_t out_hl =
-            wire::write_forward_header(buf.payload, buf.room, rtp, hl, wire::ext::kOutAbsSendTime, out.abs);
+        const std::size_t out_hl = begin_rtp(buf, to, rtp, hl, len, 0, out);
         if (out_hl == 0) {
-            sink_.discard(buf);
-            count(shm::Counter::SfuDropUnknown);
             return false;
         }
-        buf.payload[1] = std::byte((std::to_integer<uint8_t>(buf.payload[1]) & 0x80) | (out.pt & 0x7f));
-        store_u16be(buf.payload + 2, out.seq);
-        store_u32be(buf.payload + 4, out.ts);
-        store_u32be(buf.payload + 8, out.ssrc);
         srtp::Status status;
         if (to.tx->defers_tags()) {
             // AES-CM: encrypted now, tagged with other packets' tags in one multi-buffer pass;
@@ -155,6 +139,33 @@ public:
     bool send_datagram(const Transport& to, ByteSpan datagram) noexcept;
 
 private:
+    /// A buffer for `to` holding `rtp`'s header rewritten as `out` (payload type with the marker
+    /// kept, sequence number, timestamp, SSRC) with our abs-send-time added, and room for the
+    /// payload, `extra` bytes more and the SRTP tag. Returns the new header's length, or 0 with
+    /// the drop counted and nothing held.
+    std::size_t begin_rtp(MediaSink::Buf& buf, const Transport& to, const std::byte* rtp, std::size_t hl,
+                          std::size_t len, std::size_t extra, const RtpOut& out) noexcept {
+        if (!sink_.alloc(buf) || buf.room < len + extra + wire::kForwardHeaderGrowth + to.tx->rtp_overhead()) {
+            if (buf.handle != nullptr) {
+                sink_.discard(buf);
+            }
+            count(shm::Counter::DropNoMbuf);
+            return 0;
+        }
+        const std::size_t out_hl =
+            wire::write_forward_header(buf.payload, buf.room, rtp, hl, wire::ext::kOutAbsSendTime, out.abs);
+        if (out_hl == 0) {
+            sink_.discard(buf);
+            count(shm::Counter::SfuDropUnknown);
+            return 0;
+        }
+        buf.payload[1] = std::byte((std::to_integer<uint8_t>(buf.payload[1]) & 0x80) | (out.pt & 0x7f));
+        store_u16be(buf.payload + 2, out.seq);
+        store_u32be(buf.payload + 4, out.ts);
+        store_u32be(buf.payload + 8, out.ssrc);
+        return out_hl;
+    }
+
     /// A packet waiting for its deferred tag, and where it goes.
     struct PendingSend {
         MediaSink::Buf buf;
