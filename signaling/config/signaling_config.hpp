@@ -1,0 +1,80 @@
+// tern-signaling's configuration as one typed value. It is read either from the reference
+// server's server.conf (INI; server_conf.hpp) so an operator swaps the binary and keeps the file,
+// or from the `signaling` group of tern's own libconfig file (tern_conf_group.hpp). Both readers
+// validate everything here; the rest of the server trusts these values.
+#pragma once
+
+#include "signaling/backend/backend_url.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tern::sig {
+
+struct ListenAddress {
+    std::string host;   // "127.0.0.1", "::", "0.0.0.0"
+    uint16_t port = 0;
+};
+
+struct BackendConfig {
+    BackendEntry entry;                 // id, normalised url, secret
+    std::vector<std::string> urls;      // every normalised URL of this backend (entry.url is the first)
+    uint32_t session_limit = 0;         // 0: none
+    uint64_t max_stream_bitrate = 0;    // bit/s, 0: none
+    uint64_t max_screen_bitrate = 0;
+};
+
+enum class McuType : uint8_t { None, Proxy };
+
+struct McuConfig {
+    McuType type = McuType::None;
+    std::vector<std::string> urls;     // ws:// or wss:// proxy URLs (tern control planes)
+    std::string token_id;              // the `iss` of our proxy tokens
+    std::string token_key_file;        // PEM RSA private key signing them
+    uint64_t max_stream_bitrate = 1048576;
+    uint64_t max_screen_bitrate = 2097152;
+};
+
+struct TurnConfig {
+    std::string api_key;                // /turn/credentials key
+    std::string secret;                 // TURN REST shared secret
+    std::vector<std::string> servers;   // turn: URIs
+};
+
+struct SignalingConfig {
+    // [http] / [https]
+    std::vector<ListenAddress> http_listen;    // empty: no plain HTTP listener
+    std::vector<ListenAddress> https_listen;
+    std::string tls_certificate;               // PEM files for https
+    std::string tls_key;
+    // [app]
+    bool debug = false;
+    // [sessions]
+    std::string hash_key;    // at least 32 bytes (SessionIds::kMinKeyLen)
+    std::string block_key;   // 16, 24 or 32 bytes when set
+    // [clients]
+    std::string internal_secret;  // "" : internal clients refused (invalid_client_type)
+    // [backend] and its per-backend sections
+    std::vector<BackendConfig> backends;
+    bool allow_all = false;            // any backend URL, with common_secret
+    std::string common_secret;
+    uint32_t backend_timeout_s = 10;
+    uint32_t connections_per_host = 8;
+    // [nats]
+    std::vector<std::string> nats_urls;   // empty or "nats://loopback": this node alone
+    // [mcu]
+    McuConfig mcu;
+    // [turn]
+    TurnConfig turn;
+    // [stats]
+    std::vector<std::string> stats_allowed_ips = {"127.0.0.1", "::1"};
+    std::vector<std::string> trusted_proxies;  // empty: the default (loopback and private ranges)
+    // tern's own (tern.conf `signaling` group, or [tern] in server.conf)
+    uint32_t threads = 0;                 // 0: one per core
+    uint16_t node_id = 0;                 // cluster-unique; in session ids
+    uint32_t send_queue_bytes = 1 << 20;  // per session; beyond it the client is a slow consumer
+    uint32_t max_sessions = 0;            // 0: as many as file descriptors allow
+};
+
+}  // namespace tern::sig

@@ -1,0 +1,87 @@
+// What the hub decides and the network edge carries out: frames to write, connections to close,
+// requests to a backend (Nextcloud), answers to a backend's own HTTP request. The hub never
+// touches a socket; it returns Effects from every call (as TurnServer returns a TurnAction), so
+// the protocol is tested without sockets and the edge is the only place that does I/O.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tern::sig {
+
+/// One client WebSocket connection, numbered by the edge; never reused within a process.
+using ConnId = uint64_t;
+/// One request to a backend in flight, numbered by the hub; the reply names it.
+using CallId = uint64_t;
+/// One HTTP request from a backend (POST /api/v1/room/...) awaiting its answer, numbered by the edge.
+using HttpId = uint64_t;
+
+/// A text frame for a connection, in the order the hub returned them.
+struct SendFrame {
+    ConnId conn = 0;
+    std::string text;
+};
+
+/// Close a connection after the frames queued for it before this effect.
+struct CloseConn {
+    ConnId conn = 0;
+};
+
+enum class HttpMethod : uint8_t { Get, Post };
+
+/// A request to backend number `backend` (its index in the configuration): the edge signs a POST
+/// (Spreed-Signaling-Random/-Checksum with that backend's secret, OCS-APIRequest: true, JSON),
+/// sends it, and reports the outcome with the same CallId, within the configured timeout.
+struct BackendCall {
+    CallId call = 0;
+    std::size_t backend = 0;
+    HttpMethod method = HttpMethod::Post;
+    std::string url;   // absolute
+    std::string body;  // POST only
+};
+
+/// How a BackendCall ended. `transport_ok` false: connect error, TLS error or timeout (status 0).
+struct BackendReply {
+    bool transport_ok = false;
+    int status = 0;
+    std::string content_type;
+    std::string etag;          // GET (capabilities): for revalidation
+    uint64_t max_age_s = 0;    // Cache-Control max-age, 0 when absent
+    std::string body;
+};
+
+/// The answer to a backend's HTTP request (status and JSON body); the edge adds the Server,
+/// X-Spreed-Signaling-Features, Date and Content-Type headers.
+struct HttpAnswer {
+    HttpId http = 0;
+    int status = 200;
+    std::string body;
+};
+
+struct Effects {
+    std::vector<SendFrame> sends;
+    std::vector<CloseConn> closes;
+    std::vector<BackendCall> calls;
+    std::vector<HttpAnswer> answers;
+
+    void send(ConnId c, std::string text) { sends.push_back({c, std::move(text)}); }
+    void close(ConnId c) { closes.push_back({c}); }
+    void call(BackendCall bc) { calls.push_back(std::move(bc)); }
+    void answer(HttpId h, int status, std::string body) { answers.push_back({h, status, std::move(body)}); }
+    void merge(Effects&& o);
+    [[nodiscard]] bool empty() const noexcept {
+        return sends.empty() && closes.empty() && calls.empty() && answers.empty();
+    }
+};
+
+inline void Effects::merge(Effects&& o) {
+    for (auto& s : o.sends) sends.push_back(std::move(s));
+    for (auto& c : o.closes) closes.push_back(c);
+    for (auto& c : o.calls) calls.push_back(std::move(c));
+    for (auto& a : o.answers) answers.push_back(std::move(a));
+}
+
+}  // namespace tern::sig

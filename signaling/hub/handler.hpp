@@ -1,0 +1,58 @@
+// The hub as the network edge sees it: every event of a connection, of a backend call and of a
+// backend's HTTP request goes in, Effects come out. The edge (signaling/net/) owns sockets,
+// TLS, timers and HTTP; one Handler serves the connections of one shard (thread) and is only
+// ever called from that thread.
+#pragma once
+
+#include "signaling/hub/effects.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace tern::sig {
+
+/// Who is at the other end of a client connection, as the edge learnt it.
+struct ClientInfo {
+    std::string ip;          // after X-Real-Ip / X-Forwarded-For from trusted proxies
+    std::string user_agent;
+    std::string country;     // "" when unknown
+};
+
+/// A backend's POST /api/v1/room/{id} that passed check_backend_post (checksum verified).
+struct BackendPostRequest {
+    HttpId http = 0;
+    std::size_t backend = 0;  // index in the configuration
+    std::string room_id;
+    std::string body;
+    std::string ip;
+};
+
+/// Counts for /api/v1/stats and /metrics.
+struct HubStats {
+    uint64_t sessions = 0;
+    uint64_t rooms = 0;
+    uint64_t connections = 0;
+    uint64_t backend_calls_in_flight = 0;
+};
+
+class Handler {
+public:
+    virtual ~Handler() = default;
+    /// A new WebSocket connection: the welcome frame, and the hello deadline starts.
+    virtual Effects on_open(ConnId conn, const ClientInfo& who, uint64_t now_us) = 0;
+    /// One complete text frame (at most api::kMaxClientFrame bytes; the edge closes on larger).
+    virtual Effects on_text(ConnId conn, std::string_view frame, uint64_t now_us) = 0;
+    /// One binary frame: answered invalid_format, the connection stays.
+    virtual Effects on_binary(ConnId conn, uint64_t now_us) = 0;
+    /// The connection is gone (peer closed, read deadline, write error, or a CloseConn done).
+    virtual Effects on_close(ConnId conn, uint64_t now_us) = 0;
+    virtual Effects on_backend_reply(CallId call, BackendReply reply, uint64_t now_us) = 0;
+    /// Its answer comes in Effects::answers, now or from a later call (dial-out waits).
+    virtual Effects on_backend_post(const BackendPostRequest& req, uint64_t now_us) = 0;
+    /// Called by the edge at least every 250 ms: timeouts, resume expiry, backend pings.
+    virtual Effects on_tick(uint64_t now_us) = 0;
+    [[nodiscard]] virtual HubStats stats() const = 0;
+};
+
+}  // namespace tern::sig
