@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import checks_backend  # noqa: E402,F401 - registers checks
 import checks_client  # noqa: E402,F401 - registers checks
 from harness import PRESETS, CheckFailed, ServerUnderTest  # noqa: E402
-from mock_nextcloud import MockNextcloud  # noqa: E402
+from mock_nextcloud import MockNextcloud, checksum_self_test  # noqa: E402
 from suite import REGISTRY, Check, Context, Skip  # noqa: E402
 
 # What nextcloud-spreed-signaling 0.4.1 (Debian bookworm) predates, found by
@@ -36,7 +36,7 @@ from suite import REGISTRY, Check, Context, Skip  # noqa: E402
 # behaviour (docs/signaling-protocol.md) is what the checks expect.
 REFERENCE_SKIPS = {
     "1a": "0.4.1 sends no welcome frame (added in 1.0)",
-    "1b": "0.4.1 advertises only audio-video-permissions (federation, incall-all, hello-v2, switchto came later)",
+    "1b": "0.4.1 sets no Server or X-Spreed-Signaling-Features header on the WebSocket upgrade",
     "5a": "0.4.1 predates invalid_hello_version: any version but 1.0 is invalid_format there",
     "8a": "0.4.1 predates hello v2 (JWT) tokens",
     "8b": "0.4.1 predates hello v2 (JWT) tokens",
@@ -131,6 +131,9 @@ async def run_one(c: Check, server: ServerUnderTest, nc: MockNextcloud, nc2: Moc
 
 async def main_async(args: argparse.Namespace) -> int:
     plan = selected(args)
+    if not checksum_self_test():
+        print("ERROR the mock's checksum does not reproduce the protocol's test vector", flush=True)
+        return 2
     command, nats_url = server_command(args)
     secret = secrets.token_hex(16)
     nc = MockNextcloud(secret)

@@ -49,6 +49,14 @@ def checksum(secret: bytes, random: str, body: bytes) -> str:
     return hmac.new(secret, random.encode() + body, hashlib.sha256).hexdigest()
 
 
+def checksum_self_test() -> bool:
+    """The test vector of the backend API documentation (docs/signaling-protocol.md §4)."""
+    body = b'{"type":"auth","auth":{"version":"1.0","params":{"hello":"world"}}}'
+    random = "afb6b872ab03e3376b31bf0af601067222ff7990335ca02d327071b73c0119c6"
+    return checksum(b"MySecretValue", random, body) == \
+        "3c4a69ff328299803ac2879614b707c807b4758cf19450755c60656cac46e3bc"
+
+
 def error_answer(code: str, message: str = "") -> dict:
     return {"type": "error", "error": {"code": code, "message": message or code}}
 
