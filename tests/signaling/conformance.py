@@ -19,6 +19,7 @@ import asyncio
 import os
 import secrets
 import shutil
+import signal
 import sys
 import time
 import traceback
@@ -144,7 +145,7 @@ async def main_async(args: argparse.Namespace) -> int:
     results = Results()
     try:
         await server.start()
-        print(f"# server: {command.replace('{config}', server.config_path)}  (config {server.config_path}, log {server.log_path})", flush=True)
+        print(f"# server: {command.replace('{config}', server.config_path)}", flush=True)
         for c, reason in plan:
             if reason is not None:
                 results.report("SKIP", c, reason)
@@ -171,8 +172,9 @@ async def main_async(args: argparse.Namespace) -> int:
         print(f"# server log: {server.log_path}", flush=True)
         return 1
     if n["PASS"] == 0:
-        print("# no check ran", flush=True)
+        print(f"# no check ran; server log: {server.log_path}", flush=True)
         return 1
+    shutil.rmtree(server.workdir, ignore_errors=True)  # logs are kept only when something failed
     return 0
 
 
@@ -182,7 +184,20 @@ def main(argv: list[str]) -> int:
         for c in sorted(REGISTRY, key=lambda c: (c.number, c.id)):
             print(f"{c.id:>4} {c.name}{' [slow]' if c.slow else ''}: {c.doc}")
         return 0
-    return asyncio.run(main_async(args))
+    return asyncio.run(run_cancellable(args))
+
+
+async def run_cancellable(args: argparse.Namespace) -> int:
+    """main_async, cancelled (so its finally blocks stop the server) on SIGTERM/SIGINT."""
+    task = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, task.cancel)
+    try:
+        return await main_async(args)
+    except asyncio.CancelledError:
+        print("# interrupted; server stopped", flush=True)
+        return 130
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ receives so checks can wait for the one they expect without losing the others.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import json
 import os
 import secrets
@@ -29,6 +30,12 @@ from mock_nextcloud import MockNextcloud
 
 class CheckFailed(AssertionError):
     """A conformance check saw something other than what it expected."""
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM it if the runner dies (even by SIGKILL)."""
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -119,7 +126,8 @@ allowed_ips = 127.0.0.1
         log = open(self.log_path, "wb")
         try:
             self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                                         cwd=self.workdir, start_new_session=True)
+                                         cwd=self.workdir, start_new_session=True,
+                                         preexec_fn=_die_with_parent)
         finally:
             log.close()
         deadline = time.monotonic() + timeout
