@@ -8,7 +8,7 @@ import time
 
 import aiohttp
 
-from suite import PROMPT, REQUIRED_FEATURES, Context, check, expect, expect_error, is_event
+from suite import PROMPT, REQUIRED_FEATURES, Context, check, expect, is_event
 
 # A second loopback address: requests from it count against a different client
 # IP, so brute-force blocking and the stats allow-list are testable without
@@ -325,5 +325,3 @@ async def backend_ping_merged(ctx: Context) -> None:
     expect(hit is not None, 'one ping with roomid "" listing both sessions',
            [r.body for r in ctx.nc2.find(lambda r: r.type == "ping", since)][-3:])
 
-
-__all__ = ["expect_error"]

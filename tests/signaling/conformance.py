@@ -64,6 +64,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--slow", action="store_true", help="also run checks that take more than 5 s")
     p.add_argument("--skip-for-reference", action="store_true",
                    help="skip what nextcloud-spreed-signaling 0.4.1 predates (see REFERENCE_SKIPS)")
+    p.add_argument("--skip", action="append", default=[], metavar="ID=REASON",
+                   help="skip check ID (or item number) with REASON; repeatable")
     p.add_argument("--list", action="store_true", help="list the checks and exit")
     args = p.parse_args(argv)
     if not args.list and not (args.server or args.server_cmd):
@@ -84,12 +86,18 @@ def server_command(args: argparse.Namespace) -> tuple[str, str]:
 def selected(args: argparse.Namespace) -> list[tuple[Check, str | None]]:
     """Each check with its skip reason (None = run)."""
     wanted = {w.strip() for w in args.only.split(",")} if args.only else None
+    extra = {}
+    for item in args.skip:
+        cid, _, why = item.partition("=")
+        extra[cid.strip()] = why.strip() or "skipped on request (--skip)"
     out = []
     for c in sorted(REGISTRY, key=lambda c: (c.number, c.id)):
         if wanted is not None and c.id not in wanted and str(c.number) not in wanted:
             continue
-        reason = None
-        if args.skip_for_reference and c.id in REFERENCE_SKIPS:
+        reason = extra.get(c.id) or extra.get(str(c.number))
+        if reason is not None:
+            pass
+        elif args.skip_for_reference and c.id in REFERENCE_SKIPS:
             reason = REFERENCE_SKIPS[c.id]
         elif c.slow and not args.slow:
             reason = "slow (takes more than 5 s); run with --slow"

@@ -88,6 +88,7 @@ class ServerUnderTest:
         sections = "".join(f"\n[{bid}]\nurl = {m.base_url.rstrip('/')}\nsecret = {m.secret.decode()}\n"
                            for bid, m in self.backends.items())
         ids = ", ".join(self.backends)
+        # No [mcu] section: no SFU. hashkey is 64 bytes, blockkey 16 (AES-128).
         conf = f"""\
 [http]
 listen = 127.0.0.1:{self.port}
@@ -96,7 +97,7 @@ listen = 127.0.0.1:{self.port}
 debug = false
 
 [sessions]
-hashkey = {secrets.token_hex(16)}
+hashkey = {secrets.token_hex(32)}
 blockkey = {secrets.token_hex(8)}
 
 [clients]
@@ -110,9 +111,6 @@ connectionsperhost = 8
 {sections}
 [nats]
 url = {self.nats_url}
-
-[mcu]
-type =
 
 [stats]
 allowed_ips = 127.0.0.1
