@@ -68,15 +68,14 @@ void DataplaneLink::drain() {
             on_event_(w, m);
             return;
         }
-        if (m.payload.size() == sizeof(shm::PongEvt) && w < health_.size()) {
-            shm::PongEvt p;
-            std::memcpy(&p, m.payload.data(), sizeof p);
+        const auto p = shm::decode<shm::PongEvt>(m);
+        if (p && w < health_.size()) {
             const uint64_t now = mono_ns();
             health_[w].last_pong_ns = now;
-            health_[w].rtt_ns = now - p.sent_ns;
-            health_[w].last_cookie = p.cookie;
+            health_[w].rtt_ns = now - p->sent_ns;
+            health_[w].last_cookie = p->cookie;
             ++health_[w].pongs;
-            newest_seen_ = std::max(newest_seen_, p.generation);
+            newest_seen_ = std::max(newest_seen_, p->generation);
         }
     });
 }

@@ -258,10 +258,11 @@ void MediaSessions::remove_owned_by(const std::string& owner) {
 
 template <class Event>
 MediaSessions::Client* MediaSessions::client_of(const shm::RingMessage& m, Event& e) {
-    if (m.payload.size() != sizeof e) {
+    const auto decoded = shm::decode<Event>(m);
+    if (!decoded) {
         return nullptr;
     }
-    std::memcpy(&e, m.payload.data(), sizeof e);
+    e = *decoded;
     auto it = by_transport_.find(e.id);
     return it == by_transport_.end() ? nullptr : it->second;
 }
@@ -284,7 +285,7 @@ void MediaSessions::on_transport_up(const shm::RingMessage& m) {
 }
 
 void MediaSessions::on_transport_down(const shm::RingMessage& m) {
-    shm::SfuTransportUpEvt e{};
+    shm::SfuTransportDownEvt e{};
     const Client* c = client_of(m, e);
     if (c == nullptr) {
         return;

@@ -40,20 +40,14 @@ nlohmann::json allocation_json(const shm::TurnAllocationEvt& e) {
 }  // namespace
 
 bool TurnList::on_event(const shm::RingMessage& m) {
-    if (m.type == static_cast<uint16_t>(shm::MsgType::TurnAllocation) &&
-        m.payload.size() == sizeof(shm::TurnAllocationEvt)) {
-        shm::TurnAllocationEvt e;
-        std::memcpy(&e, m.payload.data(), sizeof e);
-        if (e.request_id == request_) {
-            allocations_.push_back(allocation_json(e));
+    if (const auto e = shm::decode<shm::TurnAllocationEvt>(m)) {
+        if (e->request_id == request_) {
+            allocations_.push_back(allocation_json(*e));
         }
         return true;
     }
-    if (m.type == static_cast<uint16_t>(shm::MsgType::TurnListDone) &&
-        m.payload.size() == sizeof(shm::TurnListDoneEvt)) {
-        shm::TurnListDoneEvt d;
-        std::memcpy(&d, m.payload.data(), sizeof d);
-        if (d.request_id == request_) {
+    if (const auto d = shm::decode<shm::TurnListDoneEvt>(m)) {
+        if (d->request_id == request_) {
             ++done_;
         }
         return true;
