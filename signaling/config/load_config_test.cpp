@@ -2,6 +2,8 @@
 // server.conf and tern.conf files, the example files in etc/, and files that cannot be read.
 #include "signaling/config/load_config.hpp"
 
+#include "signaling/config/tern_conf_group.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -210,4 +212,33 @@ TEST_CASE("load_signaling_config: the example files in etc/ load", "[signaling][
     REQUIRE(example);
     CHECK(example->warnings.empty());
     CHECK(example->config.mcu.type == McuType::Proxy);
+}
+
+TEST_CASE("tern.conf: its commented-out signaling group reads once uncommented",
+          "[signaling][config]") {
+    const char* root = std::getenv("TERN_SOURCE_ROOT");  // NOLINT(concurrency-mt-unsafe)
+    if (root == nullptr) {
+        SUCCEED("TERN_SOURCE_ROOT not set (meson test sets it)");
+        return;
+    }
+    std::ifstream in(std::string(root) + "/etc/tern.conf");
+    REQUIRE(in);
+    std::string group;
+    bool inside = false;
+    for (std::string line; std::getline(in, line);) {
+        inside = inside || line.starts_with("#signaling");
+        if (inside) {
+            group += line.substr(1) + "\n";
+        }
+        if (inside && line.starts_with("#};")) {
+            break;
+        }
+    }
+    REQUIRE_FALSE(group.empty());
+    auto r = parse_tern_conf_group(group, "tern.conf");
+    INFO((r ? std::string() : r.error().describe()));
+    REQUIRE(r);
+    CHECK(r->warnings.empty());
+    CHECK(r->config.backends.size() == 1);
+    CHECK(r->config.mcu.type == McuType::Proxy);
 }

@@ -339,6 +339,9 @@ void read_rest(const IniValues& v, SignalingConfig& c) {
     c.node_id = static_cast<uint16_t>(v.number("tern", "node_id", 0, 65535));
     c.send_queue_bytes =
         static_cast<uint32_t>(v.number("tern", "send_queue_bytes", c.send_queue_bytes, 1 << 30));
+    if (c.send_queue_bytes < 4096) {
+        v.fail(*v.find("tern", "send_queue_bytes"), "must be a whole number from 4096 to 1073741824");
+    }
     c.max_sessions = static_cast<uint32_t>(v.number("tern", "max_sessions", 0, kU32));
 }
 

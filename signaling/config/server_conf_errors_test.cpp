@@ -64,6 +64,7 @@ TEST_CASE("server.conf: every error names file, line and key", "[signaling][conf
         {"[turn]\napikey = a\nsecret = b\nservers = stun:1.2.3.4\n", "s.conf:6: turn.servers: 'stun:1.2.3.4' is not a turn: or turns: URI"},
         {"[stats]\nallowed_ips = everyone\n", "s.conf:4: stats.allowed_ips: 'everyone' is not an IP address"},
         {"[tern]\nnode_id = 70000\n", "s.conf:4: tern.node_id: must be a whole number from 0 to 65535"},
+        {"[tern]\nsend_queue_bytes = 100\n", "s.conf:4: tern.send_queue_bytes: must be a whole number from 4096"},
         {"[tern]\nthreads = 4\ncores = 2\n", "s.conf:5: tern.cores: unknown key"},
         {"[backend]\nbackends = nc\nsecret = s\n[nc]\nurl = https://%(host)s/\n", "s.conf:7: nc.url: \"%(host)s\" names no key"},
         {"[clients]\ninternalsecret = $(NOT_SET)\n", "s.conf:4: clients.internalsecret: the environment variable NOT_SET"},
