@@ -13,8 +13,9 @@
 namespace tern::sig {
 
 struct ListenAddress {
-    std::string host;   // "127.0.0.1", "::", "0.0.0.0"
-    uint16_t port = 0;
+    std::string host;   // "127.0.0.1", "::", "0.0.0.0", or a name to resolve; "::" for ":8080"
+                        // (Go listens dual-stack there, so the edge binds "::" with v6only off)
+    uint16_t port = 0;  // 0: any free port (tests)
 };
 
 struct BackendConfig {
@@ -34,6 +35,8 @@ struct McuConfig {
     std::string token_key_file;        // PEM RSA private key signing them
     uint64_t max_stream_bitrate = 1048576;
     uint64_t max_screen_bitrate = 2097152;
+    uint32_t timeout_s = 2;            // per request to a proxy ([mcu] proxytimeout)
+    bool skip_verify = false;          // wss:// without certificate checks (development only)
 };
 
 struct TurnConfig {
@@ -48,6 +51,10 @@ struct SignalingConfig {
     std::vector<ListenAddress> https_listen;
     std::string tls_certificate;               // PEM files for https
     std::string tls_key;
+    uint32_t http_read_timeout_s = 15;    // the reference server's defaults
+    uint32_t http_write_timeout_s = 30;
+    uint32_t https_read_timeout_s = 15;
+    uint32_t https_write_timeout_s = 30;
     // [app]
     bool debug = false;
     // [sessions]
@@ -61,6 +68,7 @@ struct SignalingConfig {
     std::string common_secret;
     uint32_t backend_timeout_s = 10;
     uint32_t connections_per_host = 8;
+    bool backend_skip_verify = false;  // https backends without certificate checks (development)
     // [nats]
     std::vector<std::string> nats_urls;   // empty or "nats://loopback": this node alone
     // [mcu]
