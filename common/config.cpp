@@ -150,7 +150,7 @@ PortConfig parse_port(const libconfig::Setting& p) {
 Config build(const libconfig::Config& cfg) {
     Config c;
     const libconfig::Setting& root = cfg.getRoot();
-    reject_unknown(root, {"dataplane", "controlplane"});
+    reject_unknown(root, {"dataplane", "controlplane", "signaling"});
     if (!root.exists("dataplane")) {
         throw Bad{"missing the dataplane group"};
     }

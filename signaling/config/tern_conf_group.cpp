@@ -5,6 +5,7 @@
 #include <libconfig.h++>
 
 #include <algorithm>
+#include <fstream>
 #include <initializer_list>
 #include <limits>
 #include <set>
@@ -56,6 +57,22 @@ std::string text(const Setting& parent, const char* key, const std::string& def 
         fail(s, "must be a string");
     }
     return s.c_str();
+}
+
+/// The first line of the file a setting names, without its newline (a secret written by
+/// `openssl rand -hex 32 > FILE`).
+std::string secret_file(const Setting& parent, const char* key) {
+    const std::string path = text(parent, key);
+    std::ifstream in(path);
+    if (!in) {
+        fail(parent[key], "cannot read '" + path + "'");
+    }
+    std::string v;
+    std::getline(in, v);
+    if (!v.empty() && v.back() == '\r') {
+        v.pop_back();
+    }
+    return v;
 }
 
 bool flag(const Setting& parent, const char* key, bool def) {
@@ -265,7 +282,8 @@ void read_turn(const Setting& g, SignalingConfig& c) {
 LoadedConfig build(const Setting& g, const std::string& file) {
     reject_unknown(g, {"listen", "tls_listen", "tls_certificate", "tls_key", "http_read_timeout_s",
                        "http_write_timeout_s", "https_read_timeout_s", "https_write_timeout_s",
-                       "debug", "hash_key", "block_key", "internal_secret", "backends",
+                       "debug", "hash_key", "hash_key_file", "block_key", "internal_secret",
+                       "internal_secret_file", "backends",
                        "allow_all", "common_secret", "backend_timeout_s", "connections_per_host",
                        "backend_skip_verify", "nats_urls", "mcu", "turn", "stats_allowed_ips",
                        "trusted_proxies", "threads", "node_id", "send_queue_bytes",
@@ -292,18 +310,28 @@ LoadedConfig build(const Setting& g, const std::string& file) {
     c.https_write_timeout_s =
         static_cast<uint32_t>(number(g, "https_write_timeout_s", 30, 1, 86400));
     c.debug = flag(g, "debug", false);
-    c.hash_key = text(g, "hash_key");
-    if (!g.exists("hash_key")) {
-        fail(g, "missing hash_key: tern-signaling signs session ids with it (32 or 64 random bytes)");
+    // Secrets may live in files of their own (tools/tern up creates them), so the configuration
+    // can be committed or shared without them.
+    if (g.exists("hash_key") && g.exists("hash_key_file")) {
+        fail(g["hash_key_file"], "give hash_key or hash_key_file, not both");
+    }
+    c.hash_key = g.exists("hash_key_file") ? secret_file(g, "hash_key_file") : text(g, "hash_key");
+    if (!g.exists("hash_key") && !g.exists("hash_key_file")) {
+        fail(g, "missing hash_key (or hash_key_file): tern-signaling signs session ids with it "
+                "(32 or 64 random bytes)");
     }
     if (auto problem = hash_key_problem(c.hash_key)) {
-        fail(g["hash_key"], *problem);
+        fail(g.exists("hash_key") ? g["hash_key"] : g["hash_key_file"], *problem);
     }
     c.block_key = text(g, "block_key");
     if (auto problem = block_key_problem(c.block_key)) {
         fail(g["block_key"], *problem);
     }
-    c.internal_secret = text(g, "internal_secret");
+    if (g.exists("internal_secret") && g.exists("internal_secret_file")) {
+        fail(g["internal_secret_file"], "give internal_secret or internal_secret_file, not both");
+    }
+    c.internal_secret = g.exists("internal_secret_file") ? secret_file(g, "internal_secret_file")
+                                                         : text(g, "internal_secret");
     read_backends(g, c, out.warnings, file);
     c.nats_urls = parsed_list<std::string>(g, "nats_urls", parse_nats_url);
     read_mcu(g, c);

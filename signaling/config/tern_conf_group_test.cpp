@@ -3,6 +3,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+
 using namespace tern::sig;
 using Catch::Contains;
 using Strings = std::vector<std::string>;
@@ -138,4 +144,29 @@ TEST_CASE("tern.conf group: errors name file, line and path", "[signaling][confi
     auto syntax = parse_tern_conf_group("signaling = {\n  listen = ;\n};\n", "t.conf");
     REQUIRE_FALSE(syntax);
     CHECK_THAT(syntax.error().describe(), Contains("t.conf:2: "));
+}
+
+TEST_CASE("tern.conf group: secrets from files", "[signaling][config]") {
+    char dir_template[] = "/tmp/tern-conf-test.XXXXXX";
+    const std::string dir = mkdtemp(dir_template);
+    const std::string key_file = dir + "/hashkey";
+    const std::string secret_file = dir + "/internal";
+    std::ofstream(key_file) << "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n";
+    std::ofstream(secret_file) << "s3cret\n";
+    const LoadedConfig l = load("signaling = {\n  hash_key_file = \"" + key_file +
+                                "\";\n  internal_secret_file = \"" + secret_file + "\";\n};\n");
+    CHECK(l.config.hash_key.size() == 64);
+    CHECK(l.config.internal_secret == "s3cret");
+
+    auto both = parse_tern_conf_group("signaling = {\n" + kHash + "  hash_key_file = \"" + key_file +
+                                          "\";\n};\n",
+                                      "t.conf");
+    REQUIRE_FALSE(both);
+    CHECK_THAT(both.error().describe(), Contains("t.conf:3: signaling.hash_key_file: give hash_key or hash_key_file"));
+    auto missing = parse_tern_conf_group("signaling = {\n  hash_key_file = \"" + dir + "/none\";\n};\n", "t.conf");
+    REQUIRE_FALSE(missing);
+    CHECK_THAT(missing.error().describe(), Contains("signaling.hash_key_file: cannot read"));
+    std::remove(key_file.c_str());
+    std::remove(secret_file.c_str());
+    rmdir(dir.c_str());
 }
