@@ -118,4 +118,30 @@ Result<api::BackendAnswer, BackendAnswerError> parse_backend_answer(std::string_
     return read_typed(data);
 }
 
+Result<api::BackendAnswer, BackendAnswerError> parse_backend_answer(std::string_view content_type,
+                                                                    std::string_view body) {
+    if (!is_json_content_type(content_type)) {
+        return fail("answer has content type \"" + std::string(content_type) + "\", not application/json");
+    }
+    return parse_backend_answer(body);
+}
+
+bool is_json_content_type(std::string_view content_type) noexcept {
+    constexpr std::string_view kJson = "application/json";
+    while (!content_type.empty() && (content_type.front() == ' ' || content_type.front() == '\t')) {
+        content_type.remove_prefix(1);
+    }
+    if (content_type.size() < kJson.size()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < kJson.size(); ++i) {
+        const char c = content_type[i];
+        if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) != kJson[i]) {
+            return false;
+        }
+    }
+    const auto rest = content_type.substr(kJson.size());
+    return rest.empty() || rest.front() == ';' || rest.front() == ' ' || rest.front() == '\t';
+}
+
 }  // namespace tern::sig

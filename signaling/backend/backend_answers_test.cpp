@@ -105,3 +105,17 @@ TEST_CASE("backend answers: malformed bodies are errors, never crashes", "[signa
         CHECK_FALSE(e.throttled);
     }
 }
+
+TEST_CASE("backend answers: only application/json replies are read", "[signaling][backend]") {
+    const std::string data = R"({"type":"auth","auth":{"version":"1.0","userid":"alice"}})";
+    for (const char* ct : {"application/json", "application/json; charset=utf-8", "Application/JSON", " application/json"}) {
+        INFO(ct);
+        CHECK(parse_backend_answer(ct, data));
+    }
+    for (const char* ct : {"", "text/html", "text/plain; charset=utf-8", "application/jsonp", "application/js"}) {
+        INFO(ct);
+        auto r = parse_backend_answer(ct, data);
+        REQUIRE_FALSE(r);
+        CHECK_FALSE(r.error().throttled);
+    }
+}

@@ -2,6 +2,8 @@
 
 #include "signaling/api/json_writer.hpp"
 
+#include <algorithm>
+
 namespace tern::sig {
 
 namespace {
@@ -22,6 +24,14 @@ std::string envelope(std::string_view type, Body&& body) {
 
 /// Forwarded JSON that is absent still has to be a value where the protocol wants an object.
 std::string_view object_or_empty(const api::RawJson& raw) { return raw.empty() ? std::string_view{"{}"} : raw; }
+
+void write_ping_entry(JsonWriter& w, const api::BackendPingEntry& e) {
+    w.begin_object().field("sessionid", e.session_id);
+    if (!e.user_id.empty()) {
+        w.field("userid", e.user_id);  // guests and virtual sessions have none
+    }
+    w.end_object();
+}
 
 }  // namespace
 
@@ -51,14 +61,27 @@ std::string write_backend_request(const api::BackendPingRequest& r) {
     return envelope("ping", [&](JsonWriter& w) {
         w.field("roomid", r.room_id).key("entries").begin_array();
         for (const auto& e : r.entries) {
-            w.begin_object().field("sessionid", e.session_id);
-            if (!e.user_id.empty()) {
-                w.field("userid", e.user_id);  // guests and virtual sessions have none
-            }
-            w.end_object();
+            write_ping_entry(w, e);
         }
         w.end_array();
     });
+}
+
+std::vector<std::string> write_backend_pings(std::string_view room_id, std::span<const api::BackendPingEntry> entries,
+                                             uint32_t limit) {
+    std::vector<std::string> bodies;
+    const std::size_t chunk = limit == 0 ? entries.size() : limit;
+    for (std::size_t at = 0; at < entries.size(); at += chunk) {
+        const auto part = entries.subspan(at, std::min(chunk, entries.size() - at));
+        bodies.push_back(envelope("ping", [&](JsonWriter& w) {
+            w.field("roomid", room_id).key("entries").begin_array();
+            for (const auto& e : part) {
+                write_ping_entry(w, e);
+            }
+            w.end_array();
+        }));
+    }
+    return bodies;
 }
 
 std::string write_backend_request(const api::BackendSessionRequest& r) {

@@ -46,6 +46,25 @@ TEST_CASE("backend requests: ping entries omit an empty userid; merged rooms hav
           json::parse(R"({"type":"ping","ping":{"version":"1.0","roomid":"","entries":[]}})"));
 }
 
+TEST_CASE("backend requests: pings chunked at the session-ping-limit", "[signaling][backend]") {
+    std::vector<api::BackendPingEntry> entries;
+    for (int i = 0; i < 5; ++i) {
+        entries.push_back({"nc" + std::to_string(i), i % 2 == 0 ? "u" + std::to_string(i) : ""});
+    }
+    const auto chunks = write_backend_pings("", entries, 2);
+    REQUIRE(chunks.size() == 3);
+    CHECK(json::parse(chunks[0]) ==
+          json::parse(R"({"type":"ping","ping":{"version":"1.0","roomid":"","entries":[)"
+                      R"({"sessionid":"nc0","userid":"u0"},{"sessionid":"nc1"}]}})"));
+    CHECK(json::parse(chunks[2])["ping"]["entries"] == json::parse(R"([{"sessionid":"nc4","userid":"u4"}])"));
+    // No limit: one body, the same as write_backend_request.
+    const auto one = write_backend_pings("r1", entries, 0);
+    REQUIRE(one.size() == 1);
+    CHECK(one[0] == write_backend_request(api::BackendPingRequest{"r1", entries}));
+    CHECK(write_backend_pings("r1", {}, 200).empty());
+    CHECK(write_backend_pings("", entries, 200).size() == 1);
+}
+
 TEST_CASE("backend requests: virtual session add and remove", "[signaling][backend]") {
     api::BackendSessionRequest add{"r1", true, "V", "", R"({"type":"phone","number":"+4911"})"};
     CHECK(json::parse(write_backend_request(add)) ==

@@ -1,6 +1,7 @@
 #include "signaling/backend/capabilities.hpp"
 
 #include "common/base64url.hpp"
+#include "common/crypto/jwt.hpp"
 #include "signaling/api/json_members.hpp"
 
 #include <algorithm>
@@ -42,6 +43,14 @@ void read_spreed(const json::object& spreed, BackendCapabilities& caps) {
     std::string key;
     if (json::get_string(signaling, "hello-v2-token-key", key, ignored)) {
         caps.hello_v2_token_key = token_key_pem(key);
+    }
+    if (caps.hello_v2_token_key.empty()) {
+        return;
+    }
+    if (auto parsed = crypto::public_key_from_pem(caps.hello_v2_token_key)) {
+        caps.hello_v2_public_key = std::shared_ptr<EVP_PKEY>(parsed->release(), crypto::PkeyFree{});
+    } else {
+        caps.hello_v2_token_key.clear();  // unusable: the hub treats it as missing (one refetch)
     }
     json::element limit;
     int64_t n = 0;

@@ -8,10 +8,13 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+using EVP_PKEY = struct evp_pkey_st;
 
 namespace tern::sig {
 
@@ -21,8 +24,11 @@ struct BackendCapabilities {
     bool signaling_v3 = false;          // "signaling-v3": the signaling endpoint is /v3/
     bool federation_v2 = false;         // "federation-v2": needed for federation hellos
     /// config.signaling.hello-v2-token-key as PEM (a raw base64 Ed25519 key is wrapped); "" when
-    /// Talk publishes none or it is neither PEM nor a 32-byte Ed25519 key.
+    /// Talk publishes none or it is not a public key OpenSSL reads.
     std::string hello_v2_token_key;
+    /// The same key, parsed once here so a hello need not parse PEM (verify_hello_token's
+    /// EVP_PKEY* overload); null exactly when hello_v2_token_key is "". Shared by copies.
+    std::shared_ptr<EVP_PKEY> hello_v2_public_key;
     /// config.signaling.session-ping-limit; 0: ping each room on its own.
     uint32_t session_ping_limit = 0;
 

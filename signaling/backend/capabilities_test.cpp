@@ -5,6 +5,7 @@
 #include "common/crypto/jwt.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 
@@ -18,15 +19,18 @@ std::string document(std::string_view spreed) {
            std::string(spreed) + "}}}}";
 }
 
-const char* kEcPem = "-----BEGIN PUBLIC KEY-----\\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\\n-----END PUBLIC KEY-----\\n";
+/// A PEM as it sits in a JSON string.
+std::string json_string(const std::string& s) { return nlohmann::json(s).dump(); }
 
 }  // namespace
 
 TEST_CASE("capabilities: features, token key and ping limit from Talk's part", "[signaling][backend]") {
+    auto pems = tern::crypto::generate_key_pem(tern::crypto::JwsAlg::ES256);
+    REQUIRE(pems);
     auto caps = parse_capabilities(document(
         R"({"features":["audio","signaling-v3","federation-v2","chat-v2"],"config":{"call":{"enabled":true},)"
-        R"("signaling":{"session-ping-limit":200,"hello-v2-token-key":")" +
-        std::string(kEcPem) + R"("}}})"));
+        R"("signaling":{"session-ping-limit":200,"hello-v2-token-key":)" +
+        json_string(pems->second) + "}}}"));
     REQUIRE(caps);
     CHECK(caps->signaling_v3);
     CHECK(caps->federation_v2);
@@ -34,7 +38,15 @@ TEST_CASE("capabilities: features, token key and ping limit from Talk's part", "
     CHECK(caps->has_feature("chat-v2"));
     CHECK_FALSE(caps->has_feature("chat"));
     CHECK(caps->session_ping_limit == 200);
-    CHECK(caps->hello_v2_token_key.starts_with("-----BEGIN PUBLIC KEY-----\nMFkw"));
+    CHECK(caps->hello_v2_token_key + "\n" == pems->second);  // surrounding whitespace trimmed
+    CHECK(caps->hello_v2_public_key != nullptr);
+
+    // A key OpenSSL cannot read is as good as none (the hub refetches once, then refuses).
+    auto broken = parse_capabilities(document(
+        R"({"config":{"signaling":{"hello-v2-token-key":"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"}}})"));
+    REQUIRE(broken);
+    CHECK(broken->hello_v2_token_key.empty());
+    CHECK(broken->hello_v2_public_key == nullptr);
 }
 
 TEST_CASE("capabilities: an old Talk, no Talk, and broken documents", "[signaling][backend]") {
@@ -73,6 +85,7 @@ TEST_CASE("capabilities: a raw base64 Ed25519 key becomes a PKIX PEM OpenSSL rea
         document(R"({"features":[],"config":{"signaling":{"hello-v2-token-key":")" + raw_b64 + R"("}}})"));
     REQUIRE(caps);
     CHECK(caps->hello_v2_token_key == *pem);
+    CHECK(caps->hello_v2_public_key != nullptr);
 
     CHECK_FALSE(ed25519_key_to_pem("AAAA"));         // too short
     CHECK_FALSE(ed25519_key_to_pem("not base64!"));  // not base64
