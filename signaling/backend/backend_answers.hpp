@@ -20,4 +20,12 @@ struct BackendAnswerError {
 
 Result<api::BackendAnswer, BackendAnswerError> parse_backend_answer(std::string_view body);
 
+/// The same, first refusing a reply whose Content-Type is not application/json (a login page,
+/// a proxy's error page), as the reference server does.
+Result<api::BackendAnswer, BackendAnswerError> parse_backend_answer(std::string_view content_type,
+                                                                    std::string_view body);
+
+/// "application/json", any case, with or without parameters ("; charset=utf-8").
+bool is_json_content_type(std::string_view content_type) noexcept;
+
 }  // namespace tern::sig
