@@ -344,7 +344,8 @@ Session& Hub::create_session(ClientType type, std::size_t backend, uint64_t now_
     return sessions_.emplace(key, std::move(s)).first->second;
 }
 
-void Hub::destroy_session(const std::string& public_id, bool tell_backend, uint64_t now_us, Effects& fx) {
+void Hub::destroy_session(const std::string& id, bool tell_backend, uint64_t now_us, Effects& fx) {
+    const std::string public_id = id;  // `id` may live in the session erased below
     Session* s = find_session(public_id);
     if (s == nullptr) {
         return;

@@ -120,7 +120,7 @@ private:
     Session& create_session(ClientType type, std::size_t backend, uint64_t now_us);
     /// Ends a session: leaves its room (the backend told when `tell_backend`), drops its virtual
     /// sessions, forgets it. Its connection, if any, is not closed here.
-    void destroy_session(const std::string& public_id, bool tell_backend, uint64_t now_us, Effects& fx);
+    void destroy_session(const std::string& id, bool tell_backend, uint64_t now_us, Effects& fx);
     /// Bye with `reason` (none when empty), close the connection, end the session.
     void kick_session(const std::string& public_id, std::string_view reason, bool tell_backend, uint64_t now_us,
                       Effects& fx);

@@ -261,7 +261,10 @@ void Hub::ping_room(Room& room, uint64_t now_us, Effects& fx) {
     if (!ping.entries.empty()) {
         backend_call(room.backend, write_backend_request(ping), IgnoredCall{}, fx);
     }
-    room.next_ping_us = std::max(room.next_ping_us + kPingIntervalUs, now_us + 1);
+    room.next_ping_us += kPingIntervalUs;
+    if (room.next_ping_us <= now_us) {
+        room.next_ping_us = now_us + kPingIntervalUs;  // late ticks do not make a burst of pings
+    }
     timers_.push(Timer{room.next_ping_us, TimerKind::Ping, 0, room.key, {}});
 }
 
