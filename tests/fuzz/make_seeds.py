@@ -171,6 +171,24 @@ def main():
         ("bye", '{"id":"9","type":"bye","bye":{}}'),
     ]:
         write("signaling_request", name, frame.encode())
+    # signaling_backend_room: POST /api/v1/room/{id} bodies of every type Talk sends.
+    for name, body in [
+        ("invite", '{"type":"invite","invite":{"userids":["bob"],"alluserids":["alice","bob"],"properties":{"name":"T"}}}'),
+        ("disinvite", '{"type":"disinvite","disinvite":{"userids":["bob"],"sessionids":["nc2","0"],"alluserids":null}}'),
+        ("update", '{"type":"update","update":{"userids":["alice"],"properties":{"name":"New","lobby-state":0}}}'),
+        ("delete", '{"type":"delete","delete":{"userids":["alice"]}}'),
+        ("incall", '{"type":"incall","incall":{"incall":7,"changed":[{"sessionId":"nc1","inCall":7}],'
+                   '"users":[{"sessionId":"nc1","inCall":true,"permissions":["publish-media"],"lastPing":1700000000}]}}'),
+        ("incall_all", '{"type":"incall","incall":{"incall":0,"all":true}}'),
+        ("participants", '{"type":"participants","participants":{"changed":[{"sessionId":"nc1",'
+                         '"permissions":["publish-audio"]}],"users":[{"sessionId":"nc1","actorId":"\u00e4"}]}}'),
+        ("message", '{"type":"message","message":{"data":{"type":"chat","chat":{"refresh":true,"comment":{"id":1}}}}}'),
+        ("switchto_map", '{"type":"switchto","switchto":{"roomid":"r2","sessions":{"nc1":{"x":1.5},"nc2":null}}}'),
+        ("switchto_list", '{"type":"switchto","switchto":{"roomid":"r2","sessions":["nc1"]}}'),
+        ("dialout", '{"type":"dialout","dialout":{"number":"+4912345","options":{"attendeeId":5,"actorId":"p"}}}'),
+        ("transient", '{"type":"transient","transient":{"action":"set","key":"k","value":1}}'),
+    ]:
+        write("signaling_backend_room", name, body.encode())
 
 
 if __name__ == "__main__":
