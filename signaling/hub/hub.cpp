@@ -157,6 +157,7 @@ Effects Hub::on_backend_reply(CallId call, BackendReply reply, uint64_t now_us) 
                    [&](AuthCall& a) { on_auth_reply(std::move(a), reply, now_us, fx); },
                    [&](JoinCall& j) { on_join_reply(std::move(j), reply, now_us, fx); },
                    [&](AddSessionCall& a) { on_add_session_reply(std::move(a), reply, now_us, fx); },
+                   [&](CapabilitiesCall& c) { on_capabilities_reply(c, reply, now_us, fx); },
                    [](IgnoredCall&) {},
                },
                pending);
@@ -295,7 +296,7 @@ CallId Hub::backend_call(std::size_t backend, std::string body, PendingCall pend
     bc.call = id;
     bc.backend = backend;
     bc.method = HttpMethod::Post;
-    bc.url = backend_signaling_url(cfg_.backends[backend].entry.url, kBackendApiVersion);
+    bc.url = backend_signaling_url(cfg_.backends[backend].entry.url, api_version(backend));
     bc.body = std::move(body);
     fx.call(std::move(bc));
     calls_.emplace(id, std::move(pending));

@@ -5,7 +5,7 @@
 // is derived from it), so every flow is tested without sockets (hub_*_test.cpp).
 //
 // Files by flow: hub.cpp (entry points, delivery, session life), hub_hello.cpp (hello v1,
-// internal, resume), hub_room.cpp (join, leave, pings), hub_message.cpp (message, control,
+// internal, resume), hub_hello_v2.cpp (JWT hellos, capabilities), hub_room.cpp (join, leave, pings), hub_message.cpp (message, control,
 // transient), hub_internal.cpp (virtual sessions), hub_backend_post.cpp and
 // hub_participants.cpp (Nextcloud's POSTs).
 //
@@ -26,6 +26,7 @@
 #include "signaling/api/client_request.hpp"
 #include "signaling/api/error_code.hpp"
 #include "signaling/backend/backend_url.hpp"
+#include "signaling/backend/capabilities.hpp"
 #include "signaling/config/signaling_config.hpp"
 #include "signaling/hub/handler.hpp"
 #include "signaling/hub/room.hpp"
@@ -58,7 +59,7 @@ inline constexpr uint64_t kRoomJoinTimeoutUs = 10'000'000;
 inline constexpr uint64_t kResumeWindowUs = 30'000'000;
 inline constexpr uint64_t kPingIntervalUs = 10'000'000;
 /// The backend API version of our requests until capabilities are read (current Talk: v3 only).
-inline constexpr int kBackendApiVersion = 3;
+inline constexpr int kDefaultBackendApiVersion = 3;
 
 class Hub final : public Handler {
 public:
@@ -107,8 +108,21 @@ private:
         std::string request_id;
         std::string room_id;
     };
+    struct CapabilitiesCall {
+        std::size_t backend = 0;
+    };
     struct IgnoredCall {};  // leave, ping, session remove: the answer changes nothing
-    using PendingCall = std::variant<AuthCall, JoinCall, AddSessionCall, IgnoredCall>;
+    using PendingCall = std::variant<AuthCall, JoinCall, AddSessionCall, CapabilitiesCall, IgnoredCall>;
+
+    /// A v2 hello waiting for its backend's capabilities (the token key).
+    struct ParkedHello {
+        ConnId conn = 0;
+        std::string id;
+        api::Hello hello;
+        std::size_t backend = 0;
+        bool refetched = false;  // the key was missing once and a refresh was forced
+        bool fetched = false;    // back from the fetch it waited for
+    };
 
     // hub.cpp: delivery and session life
     void send_to_session(Session& s, std::string frame, Effects& fx);
@@ -138,8 +152,19 @@ private:
     void hello_internal(ConnId conn, const std::string& id, api::Hello hello, uint64_t now_us, Effects& fx);
     void on_auth_reply(AuthCall call, const BackendReply& reply, uint64_t now_us, Effects& fx);
     void hello_failed(ConnId conn, uint64_t now_us);
+    /// A client the backend (v1) or its token (v2) vouched for: the session and the hello reply.
+    void start_client_session(ConnId conn, std::string_view id, api::HelloVersion version,
+                              std::vector<std::string> features, std::size_t backend, const std::string& user_id,
+                              const api::RawJson& user, uint64_t now_us, Effects& fx);
     void write_hello(ConnId conn, std::string_view id, const Session& s, Effects& fx);
     std::optional<std::size_t> backend_index(std::string_view url) const;
+
+    // hub_hello_v2.cpp
+    void hello_v2(ParkedHello p, uint64_t now_us, Effects& fx);
+    void fetch_capabilities(std::size_t backend, uint64_t now_us, Effects& fx);
+    void on_capabilities_reply(CapabilitiesCall call, const BackendReply& reply, uint64_t now_us, Effects& fx);
+    /// The signaling endpoint's version for `backend`: from its capabilities when known, else 3.
+    [[nodiscard]] int api_version(std::size_t backend) const;
 
     // hub_room.cpp
     void handle_room(Session& s, const std::string& id, const api::RoomRequest& r, uint64_t now_us, Effects& fx);
@@ -219,6 +244,8 @@ private:
     std::unordered_map<std::string, Room> rooms_;               // by room_key()
     std::unordered_map<std::string, std::string> by_virtual_;  // "<owner>|<client's id>" → public id
     std::unordered_map<CallId, PendingCall> calls_;
+    CapabilitiesCache caps_;
+    std::vector<ParkedHello> parked_hellos_;
     struct PendingDialout {
         HttpId http = 0;
         std::string client;  // the internal session asked

@@ -1,5 +1,5 @@
 // Hello: v1 (the backend checks the ticket), internal (HMAC of the internal secret), resume
-// (signaling-protocol.md §3.2). v2 (JWT) waits for signaling/backend/hello_token.hpp.
+// (signaling-protocol.md §3.2). v2 (JWT) is in hub_hello_v2.cpp.
 #include "signaling/hub/hub.hpp"
 
 #include "signaling/api/server_messages.hpp"
@@ -51,9 +51,7 @@ void Hub::handle_hello(ConnId conn, const std::string& id, api::Hello hello, uin
         return;
     }
     if (hello.version == api::HelloVersion::V2) {
-        // TODO(hub): verify the JWT with hello_token.hpp once signaling/backend has it.
-        send_error(conn, id, api::ErrorCode::InvalidToken, "Hello 2.0 tokens are not supported yet.", fx);
-        hello_failed(conn, now_us);
+        hello_v2(ParkedHello{conn, id, std::move(hello), *backend, false}, now_us, fx);
         return;
     }
     conns_[conn].auth_pending = true;
@@ -108,15 +106,23 @@ void Hub::on_auth_reply(AuthCall call, const BackendReply& reply, uint64_t now_u
         fail(api::ErrorCode::AuthFailed, "Authentication failed.");
         return;
     }
-    Session& s = create_session(ClientType::Client, call.backend, now_us);
-    s.conn = call.conn;
-    s.version = call.version;
-    s.user_id = auth->user_id;
-    s.user = auth->user;
-    s.features = std::move(call.features);
+    start_client_session(call.conn, call.request_id, call.version, std::move(call.features), call.backend,
+                         auth->user_id, auth->user, now_us, fx);
+}
+
+void Hub::start_client_session(ConnId conn, std::string_view id, api::HelloVersion version,
+                               std::vector<std::string> features, std::size_t backend, const std::string& user_id,
+                               const api::RawJson& user, uint64_t now_us, Effects& fx) {
+    Session& s = create_session(ClientType::Client, backend, now_us);
+    s.conn = conn;
+    s.version = version;
+    s.user_id = user_id;
+    s.user = user;
+    s.features = std::move(features);
     index_user(s, true);
-    cit->second.session = s.public_id;
-    write_hello(call.conn, call.request_id, s, fx);
+    conns_[conn].session = s.public_id;
+    conns_[conn].auth_pending = false;
+    write_hello(conn, id, s, fx);
     if (s.anonymous()) {
         start_join_timer(s, now_us);
     }

@@ -130,17 +130,6 @@ TEST_CASE("hub §8.7: the backend's error is forwarded as it came; another answe
     CHECK(h.hub->stats().sessions == 0);
 }
 
-TEST_CASE("hub §8.8: hello v2 is refused with a clear error until JWT checks exist", "[signaling][hub]") {
-    HubHarness h;
-    h.open(1);
-    json v2 = HubHarness::hello_v1("alice");
-    v2["hello"]["version"] = "2.0";
-    v2["hello"]["auth"]["params"] = {{"token", "a.b.c"}};
-    const Effects fx = h.text(1, v2);
-    CHECK(only_frame(fx, 1)["error"]["code"] == "invalid_token");
-    CHECK(fx.calls.empty());
-}
-
 TEST_CASE("hub §8.9: a second hello is ignored; a guest that joins no room goes after 10 s", "[signaling][hub]") {
     HubHarness h;
     const Client alice = h.connect(1, "alice");
