@@ -39,6 +39,7 @@ Hub::Hub(const SignalingConfig& cfg, HubOptions opts)
     : cfg_(cfg),
       ids_(as_bytes(cfg.hash_key.data(), cfg.hash_key.size()), opts.node_id.value_or(cfg.node_id)),
       random_(opts.random ? std::move(opts.random) : std::function<uint64_t()>(system_random)) {
+    clients_per_backend_.resize(cfg_.backends.size());
     for (std::size_t i = 0; i < cfg_.backends.size(); ++i) {
         const BackendConfig& b = cfg_.backends[i];
         std::vector<std::string> urls = b.urls;
@@ -341,6 +342,9 @@ Session& Hub::create_session(ClientType type, std::size_t backend, uint64_t now_
     }
     s.type = type;
     s.backend = backend;
+    if (type == ClientType::Client) {
+        ++clients_per_backend_[backend];
+    }
     const std::string key = s.public_id;
     return sessions_.emplace(key, std::move(s)).first->second;
 }
@@ -369,6 +373,9 @@ void Hub::destroy_session(const std::string& id, bool tell_backend, uint64_t now
         leave_room(*s, tell_backend, now_us, fx);
     }
     index_user(*s, false);
+    if (s->type == ClientType::Client) {
+        --clients_per_backend_[s->backend];
+    }
     if (!s->resume_id.empty()) {
         by_resume_.erase(s->resume_id);
     }

@@ -4,10 +4,11 @@
 // socket or a clock: `now_us` comes with every call (a Unix-epoch µs clock: participants' lastPing
 // is derived from it), so every flow is tested without sockets (hub_*_test.cpp).
 //
-// Files by flow: hub.cpp (entry points, delivery, session life), hub_hello.cpp (hello v1,
-// internal, resume), hub_hello_v2.cpp (JWT hellos, capabilities), hub_room.cpp (join, leave, pings), hub_message.cpp (message, control,
-// transient), hub_internal.cpp (virtual sessions), hub_backend_post.cpp and
-// hub_participants.cpp (Nextcloud's POSTs).
+// Files by flow: hub.cpp (entry points, delivery, session life, timers), hub_hello.cpp (hello
+// v1, internal, resume), hub_hello_v2.cpp (JWT hellos, capabilities), hub_room.cpp (join,
+// leave), hub_ping.cpp (backend pings), hub_message.cpp (message, control, transient),
+// hub_internal.cpp (virtual sessions), hub_backend_post.cpp and hub_participants.cpp
+// (Nextcloud's POSTs), hub_dialout.cpp (dial-out through an internal client).
 //
 // Multi-core and cluster plan. One Hub per thread later, rooms spanning shards and nodes (NATS):
 //  - Every room-wide frame leaves through deliver_to_room() (and the chat variant), which today
@@ -20,6 +21,7 @@
 //  - The one-socket-per-Talk-session rule and the room-session → session map (backend POSTs)
 //    become a cluster lookup; the hub already keeps them behind by_room_session_.
 //  - Backend pings stay per shard: each shard pings for its own members of a room.
+//  - Timers stay per shard (TimerQueue); nothing here is global, so N hubs need no locks.
 #pragma once
 
 #include "signaling/api/backend_messages.hpp"
@@ -175,8 +177,13 @@ private:
     /// `tell_backend`; an emptied room goes.
     void leave_room(Session& s, bool tell_backend, uint64_t now_us, Effects& fx);
     void send_join_events(Room& room, Session& joiner, Effects& fx);
-    void ping_room(Room& room, uint64_t now_us, Effects& fx);
     void start_join_timer(Session& s, uint64_t now_us);
+
+    // hub_ping.cpp
+    /// The ping due for `room`: that room alone, or every room of its backend when the backend's
+    /// capabilities set a session-ping-limit.
+    void ping_room(Room& room, uint64_t now_us, Effects& fx);
+    void add_ping_entries(const Room& room, std::vector<api::BackendPingEntry>& out);
 
     // hub_message.cpp
     void handle_message(Session& s, const api::MessageRequest& m, Effects& fx);
@@ -236,6 +243,7 @@ private:
     std::vector<std::size_t> backend_of_url_;  // its backend's index in cfg_.backends
     BruteForceLimiter limiter_;
 
+    std::vector<uint32_t> clients_per_backend_;  // client sessions, for each backend's session_limit
     std::unordered_map<ConnId, Conn> conns_;
     std::unordered_map<std::string, Session> sessions_;         // by public id
     std::unordered_map<std::string, std::string> by_resume_;    // resume id → public id

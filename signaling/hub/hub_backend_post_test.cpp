@@ -232,3 +232,45 @@ TEST_CASE("hub §8.39: an internal client's virtual session joins, shows up and 
     CHECK(json::parse(removed.calls[0].body)["session"]["action"] == "remove");
     (void)sip;
 }
+
+TEST_CASE("hub §3.8: updatesession flags and in-call, the internal client's own incall", "[signaling][hub]") {
+    Room1 t;
+    internal_client(t.h, 9);
+    t.h.text(9, json::parse(R"({"type":"internal","internal":{"type":"addsession","addsession":{"sessionid":"v1",)"
+                            R"("roomid":"r1","userid":""}}})"));
+    const Effects fl = t.h.text(9, json::parse(R"({"type":"internal","internal":{"type":"updatesession",)"
+                                               R"("updatesession":{"sessionid":"v1","roomid":"r1","flags":5}}})"));
+    const json flags = only_frame(fl, 1);
+    CHECK(flags["event"]["type"] == "flags");
+    CHECK(flags["event"]["flags"]["flags"] == 5);
+    const Effects ic = t.h.text(9, json::parse(R"({"type":"internal","internal":{"type":"updatesession",)"
+                                               R"("updatesession":{"sessionid":"v1","roomid":"r1","incall":0}}})"));
+    CHECK(only_frame(ic, 2)["event"]["update"]["users"][0]["inCall"] == 0);
+
+    // The internal client joins the room itself (no backend request) and changes its in-call state.
+    const Effects join = t.h.text(9, {{"id", "j"}, {"type", "room"}, {"room", {{"roomid", "r1"}}}});
+    CHECK(join.calls.empty());
+    CHECK(frames(join, 9).front()["room"]["roomid"] == "r1");
+    const Effects own = t.h.text(9, json::parse(R"({"type":"internal","internal":{"type":"incall","incall":{"incall":1}}})"));
+    const json update = only_frame(own, 1);
+    const json& users = update["event"]["update"]["users"];
+    bool internal_seen = false;
+    for (const json& u : users) {
+        if (u.contains("internal")) {
+            internal_seen = true;
+            CHECK(u["inCall"] == 1);
+        }
+    }
+    CHECK(internal_seen);
+}
+
+TEST_CASE("hub §3.8: an internal client's virtual sessions go with it", "[signaling][hub]") {
+    Room1 t;
+    internal_client(t.h, 9);
+    t.h.text(9, json::parse(R"({"type":"internal","internal":{"type":"addsession","addsession":{"sessionid":"v1",)"
+                            R"("roomid":"r1","userid":""}}})"));
+    CHECK(t.h.hub->stats().sessions == 4);
+    const Effects bye = t.h.text(9, {{"id", "b"}, {"type", "bye"}, {"bye", json::object()}});
+    CHECK(only_frame(bye, 1)["event"]["type"] == "leave");
+    CHECK(t.h.hub->stats().sessions == 2);
+}

@@ -113,6 +113,13 @@ void Hub::on_auth_reply(AuthCall call, const BackendReply& reply, uint64_t now_u
 void Hub::start_client_session(ConnId conn, std::string_view id, api::HelloVersion version,
                                std::vector<std::string> features, std::size_t backend, const std::string& user_id,
                                const api::RawJson& user, uint64_t now_us, Effects& fx) {
+    const uint32_t limit = cfg_.backends[backend].session_limit;
+    if (limit != 0 && clients_per_backend_[backend] >= limit) {
+        send_error(conn, id, api::ErrorCode::SessionLimitExceeded, "Too many sessions connected for this backend.",
+                   fx);
+        hello_failed(conn, now_us);
+        return;
+    }
     Session& s = create_session(ClientType::Client, backend, now_us);
     s.conn = conn;
     s.version = version;

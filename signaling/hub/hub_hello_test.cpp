@@ -246,3 +246,38 @@ TEST_CASE("hub §8.42: a dropped socket keeps its session for 30 s", "[signaling
     CHECK(h.hub->session_for_test(alice.sid) == nullptr);
     CHECK(h.hub->stats().sessions == 0);
 }
+
+TEST_CASE("hub §3.2: the hello deadline starts again after a failed hello", "[signaling][hub]") {
+    HubHarness h;
+    h.open(1);
+    h.advance(1'500'000);
+    json evil = HubHarness::hello_v1("alice");
+    evil["hello"]["auth"]["url"] = "https://evil.test/";
+    h.text(1, evil);
+    CHECK(h.advance(1'000'000).empty());  // 2.5 s after open, 1 s after the failure
+    CHECK(only_frame(h.advance(1'000'000), 1)["bye"]["reason"] == "hello_timeout");
+}
+
+TEST_CASE("hub §3.2: a backend's session limit", "[signaling][hub]") {
+    HubHarness h;
+    h.cfg.backends[0].session_limit = 1;
+    h.hub = std::make_unique<Hub>(h.cfg, HubOptions{});
+    const Client alice = h.connect(1, "alice");
+    h.open(2);
+    const Effects fx = h.text(2, HubHarness::hello_v1("bob"));
+    CHECK(only_frame(h.reply(fx.calls.at(0).call, json::parse(R"({"type":"auth","auth":{"version":"1.0","userid":"bob"}})")),
+                     2)["error"]["code"] == "session_limit_exceeded");
+    h.text(1, {{"id", "b"}, {"type", "bye"}, {"bye", json::object()}});
+    CHECK(h.connect(3, "bob").user == "bob");
+    (void)alice;
+}
+
+TEST_CASE("hub §1: guessing resume ids is throttled", "[signaling][hub]") {
+    HubHarness h;
+    h.open(1);
+    const json guess = {{"type", "hello"}, {"hello", {{"version", "1.0"}, {"resumeid", "not-an-id"}}}};
+    for (int i = 0; i < 11; ++i) {
+        CHECK(only_frame(h.text(1, guess), 1)["error"]["code"] == "no_such_session");
+    }
+    CHECK(only_frame(h.text(1, guess), 1)["error"]["code"] == "too_many_requests");
+}

@@ -3,6 +3,8 @@
 #include "common/crypto/jwt.hpp"
 #include "signaling/hub/hub_test_harness.hpp"
 
+#include <algorithm>
+
 using namespace tern;
 using namespace tern::sig;
 using namespace tern::sig::test;
@@ -104,4 +106,38 @@ TEST_CASE("hub §3.2: a backend without a token key is asked once more, then the
     const Effects done = h.hub->on_backend_reply(again.calls[0].call, capabilities(""), h.now);
     CHECK(only_frame(done, 1)["error"]["code"] == "invalid_token");
     CHECK(done.calls.empty());
+}
+
+TEST_CASE("hub §8.36: with a session-ping-limit, all rooms of a backend are pinged together, in chunks",
+          "[signaling][hub]") {
+    HubHarness h;
+    const TokenKey key;
+    const int64_t now = seconds(h);
+    h.open(9);
+    const Effects fx = h.text(9, hello_v2(key.sign({{"iat", now}, {"exp", now + 60}, {"sub", "zoe"}})));
+    BackendReply caps = capabilities(key.public_pem);
+    json doc = json::parse(caps.body);
+    doc["ocs"]["data"]["capabilities"]["spreed"]["config"]["signaling"]["session-ping-limit"] = 2;
+    caps.body = doc.dump();
+    h.hub->on_backend_reply(fx.calls.at(0).call, caps, h.now);
+
+    const Client a = h.connect(1, "a");
+    const Client b = h.connect(2, "b");
+    const Client c = h.connect(3, "c");
+    h.join(a, "r1", "nc1");
+    h.join(b, "r1", "nc2");
+    h.join(c, "r2", "nc3");
+    const auto pings = call_bodies(h.advance(10'000'000));
+    REQUIRE(pings.size() == 2);
+    std::vector<std::string> seen;
+    for (const json& p : pings) {
+        CHECK(p["ping"]["roomid"] == "");
+        CHECK(p["ping"]["entries"].size() <= 2);
+        for (const json& e : p["ping"]["entries"]) {
+            seen.push_back(e["sessionid"]);
+        }
+    }
+    std::sort(seen.begin(), seen.end());
+    CHECK(seen == std::vector<std::string>{"nc1", "nc2", "nc3"});
+    CHECK(call_bodies(h.advance(10'000'000)).size() == 2);  // once per interval, not once per room
 }

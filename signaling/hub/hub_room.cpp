@@ -1,5 +1,4 @@
-// Room join and leave (signaling-protocol.md §3.4), join and leave events, and the backend pings
-// that keep Talk from expiring the members (§4).
+// Room join and leave (signaling-protocol.md §3.4), join and leave events.
 #include "signaling/hub/hub.hpp"
 
 #include "signaling/api/event_messages.hpp"
@@ -243,29 +242,6 @@ void Hub::leave_room(Session& s, bool tell_backend, uint64_t now_us, Effects& fx
         api::BackendRoomRequest req{room_id, s.user_id, rsid, true, {}, {}, std::nullopt};
         backend_call(s.backend, write_backend_request(req), IgnoredCall{}, fx);
     }
-}
-
-void Hub::ping_room(Room& room, uint64_t now_us, Effects& fx) {
-    api::BackendPingRequest ping{room.id, {}};
-    for (const std::string& id : room.members) {
-        const Session* m = find_session(id);
-        if (m == nullptr) {
-            continue;
-        }
-        if (m->type == ClientType::Virtual) {
-            ping.entries.push_back({m->public_id, {}});
-        } else if (m->type == ClientType::Client && !m->room_session_id.empty() && m->room_session_id != "0") {
-            ping.entries.push_back({m->room_session_id, m->user_id});
-        }
-    }
-    if (!ping.entries.empty()) {
-        backend_call(room.backend, write_backend_request(ping), IgnoredCall{}, fx);
-    }
-    room.next_ping_us += kPingIntervalUs;
-    if (room.next_ping_us <= now_us) {
-        room.next_ping_us = now_us + kPingIntervalUs;  // late ticks do not make a burst of pings
-    }
-    timers_.push(Timer{room.next_ping_us, TimerKind::Ping, 0, room.key, {}});
 }
 
 }  // namespace tern::sig
