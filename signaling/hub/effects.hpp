@@ -41,6 +41,7 @@ struct BackendCall {
     HttpMethod method = HttpMethod::Post;
     std::string url;   // absolute
     std::string body;  // POST only
+    std::string if_none_match;  // GET only: an ETag to revalidate (capabilities), "" for none
 };
 
 /// How a BackendCall ended. `transport_ok` false: connect error, TLS error or timeout (status 0).

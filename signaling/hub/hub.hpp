@@ -1,0 +1,268 @@
+// The hub: tern-signaling's protocol logic for one shard. It keeps the sessions, the rooms and
+// the backend calls in flight, and turns every event the network edge reports (a frame, a closed
+// connection, a backend's reply or POST, the passing of time) into Effects. It never touches a
+// socket or a clock: `now_us` comes with every call (a Unix-epoch µs clock: participants' lastPing
+// is derived from it), so every flow is tested without sockets (hub_*_test.cpp).
+//
+// Files by flow: hub.cpp (entry points, delivery, session life, timers), hub_hello.cpp (hello
+// v1, internal, resume), hub_hello_v2.cpp (JWT hellos, capabilities), hub_room.cpp (join,
+// leave), hub_ping.cpp (backend pings), hub_message.cpp (message, control, transient),
+// hub_internal.cpp (virtual sessions), hub_backend_post.cpp and hub_participants.cpp
+// (Nextcloud's POSTs), hub_dialout.cpp (dial-out through an internal client).
+//
+// Multi-core and cluster plan. One Hub per thread later, rooms spanning shards and nodes (NATS):
+//  - Every room-wide frame leaves through deliver_to_room() (and the chat variant), which today
+//    writes to the local members. A bus adds a second step there: publish the *event* (not the
+//    rendered frame: recipients differ in features and permissions) on "room.<key>", and each
+//    shard or node renders it for its own members with the same function.
+//  - Session-addressed frames go through send_to_session(); an id this hub does not own (the
+//    owning node is inside the public id, see session_ids.hpp) becomes a publish on
+//    "session.<id>", a user recipient a publish on "user.<backend>|<id>".
+//  - The one-socket-per-Talk-session rule and the room-session → session map (backend POSTs)
+//    become a cluster lookup; the hub already keeps them behind by_room_session_.
+//  - Backend pings stay per shard: each shard pings for its own members of a room.
+//  - Timers stay per shard (TimerQueue); nothing here is global, so N hubs need no locks.
+#pragma once
+
+#include "signaling/api/backend_messages.hpp"
+#include "signaling/api/client_request.hpp"
+#include "signaling/api/error_code.hpp"
+#include "signaling/backend/backend_url.hpp"
+#include "signaling/backend/capabilities.hpp"
+#include "signaling/config/signaling_config.hpp"
+#include "signaling/hub/handler.hpp"
+#include "signaling/hub/room.hpp"
+#include "signaling/hub/session.hpp"
+#include "signaling/hub/timer_queue.hpp"
+#include "signaling/limits/brute_force.hpp"
+#include "signaling/session/session_ids.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+namespace tern::sig {
+
+struct HubOptions {
+    /// Random 64-bit values for session ids; default: OpenSSL's CSPRNG. Tests pass a seeded one.
+    std::function<uint64_t()> random;
+    /// This node's id inside session ids; default: the configuration's node_id.
+    std::optional<uint16_t> node_id;
+};
+
+/// The protocol's timers (signaling-protocol.md §1, §4).
+inline constexpr uint64_t kHelloTimeoutUs = 2'000'000;
+inline constexpr uint64_t kRoomJoinTimeoutUs = 10'000'000;
+inline constexpr uint64_t kResumeWindowUs = 30'000'000;
+inline constexpr uint64_t kPingIntervalUs = 10'000'000;
+/// The backend API version of our requests until capabilities are read (current Talk: v3 only).
+inline constexpr int kDefaultBackendApiVersion = 3;
+
+class Hub final : public Handler {
+public:
+    explicit Hub(const SignalingConfig& cfg, HubOptions opts = {});
+
+    Effects on_open(ConnId conn, const ClientInfo& who, uint64_t now_us) override;
+    Effects on_text(ConnId conn, std::string_view frame, uint64_t now_us) override;
+    Effects on_binary(ConnId conn, uint64_t now_us) override;
+    Effects on_close(ConnId conn, uint64_t now_us) override;
+    Effects on_backend_reply(CallId call, BackendReply reply, uint64_t now_us) override;
+    Effects on_backend_post(const BackendPostRequest& req, uint64_t now_us) override;
+    Effects on_tick(uint64_t now_us) override;
+    [[nodiscard]] HubStats stats() const override;
+
+    /// The session a connection carries, or null (tests and the edge's logs).
+    [[nodiscard]] const Session* session_of_conn_for_test(ConnId conn) const;
+    [[nodiscard]] const Session* session_for_test(std::string_view public_id) const;
+    [[nodiscard]] const Room* room_for_test(std::size_t backend, std::string_view room_id) const;
+
+private:
+    struct Conn {
+        ClientInfo who;
+        std::string session;          // public id once hello succeeded
+        bool auth_pending = false;    // a hello waits for the backend
+        bool closing = false;         // a CloseConn was issued: ignore further frames
+        uint64_t hello_deadline_us = 0;
+    };
+
+    // Backend calls in flight, by what their reply continues.
+    struct AuthCall {
+        ConnId conn = 0;
+        std::string request_id;
+        api::HelloVersion version = api::HelloVersion::V1;
+        std::vector<std::string> features;
+        std::size_t backend = 0;
+    };
+    struct JoinCall {
+        std::string session;
+        std::string request_id;
+        std::string room_id;
+        std::string room_session_id;
+    };
+    struct AddSessionCall {
+        std::string owner;
+        std::string virtual_session;
+        std::string request_id;
+        std::string room_id;
+    };
+    struct CapabilitiesCall {
+        std::size_t backend = 0;
+    };
+    struct IgnoredCall {};  // leave, ping, session remove: the answer changes nothing
+    using PendingCall = std::variant<AuthCall, JoinCall, AddSessionCall, CapabilitiesCall, IgnoredCall>;
+
+    /// A v2 hello waiting for its backend's capabilities (the token key).
+    struct ParkedHello {
+        ConnId conn = 0;
+        std::string id;
+        api::Hello hello;
+        std::size_t backend = 0;
+        bool refetched = false;  // the key was missing once and a refresh was forced
+        bool fetched = false;    // back from the fetch it waited for
+    };
+
+    // hub.cpp: delivery and session life
+    void send_to_session(Session& s, std::string frame, Effects& fx);
+    /// The room fan-out seam (see the plan above): one room-wide frame to the local members,
+    /// except `except` (a public id, or ""), only those in the call when `call_only`, not to
+    /// holders of permission `withheld_from` when it is set.
+    void deliver_to_room(const Room& room, std::string_view frame, std::string_view except, bool call_only,
+                         Effects& fx, std::string_view withheld_from = {});
+    Session& create_session(ClientType type, std::size_t backend, uint64_t now_us);
+    /// Ends a session: leaves its room (the backend told when `tell_backend`), drops its virtual
+    /// sessions, forgets it. Its connection, if any, is not closed here.
+    void destroy_session(const std::string& id, bool tell_backend, uint64_t now_us, Effects& fx);
+    /// Bye with `reason` (none when empty), close the connection, end the session.
+    void kick_session(const std::string& public_id, std::string_view reason, bool tell_backend, uint64_t now_us,
+                      Effects& fx);
+    CallId backend_call(std::size_t backend, std::string body, PendingCall pending, Effects& fx);
+    void send_error(ConnId conn, std::string_view id, api::ErrorCode code, std::string_view message,
+                    Effects& fx, std::string_view details = {});
+    Session* find_session(std::string_view public_id);
+    Room* find_room(std::size_t backend, std::string_view room_id);
+    void index_user(const Session& s, bool add);
+    void fire_timer(const Timer& t, uint64_t now_us, Effects& fx);
+
+    // hub_hello.cpp
+    void handle_hello(ConnId conn, const std::string& id, api::Hello hello, uint64_t now_us, Effects& fx);
+    void hello_resume(ConnId conn, const std::string& id, const api::Hello& hello, uint64_t now_us, Effects& fx);
+    void hello_internal(ConnId conn, const std::string& id, api::Hello hello, uint64_t now_us, Effects& fx);
+    void on_auth_reply(AuthCall call, const BackendReply& reply, uint64_t now_us, Effects& fx);
+    void hello_failed(ConnId conn, uint64_t now_us);
+    /// A client the backend (v1) or its token (v2) vouched for: the session and the hello reply.
+    void start_client_session(ConnId conn, std::string_view id, api::HelloVersion version,
+                              std::vector<std::string> features, std::size_t backend, const std::string& user_id,
+                              const api::RawJson& user, uint64_t now_us, Effects& fx);
+    void write_hello(ConnId conn, std::string_view id, const Session& s, Effects& fx);
+    std::optional<std::size_t> backend_index(std::string_view url) const;
+
+    // hub_hello_v2.cpp
+    void hello_v2(ParkedHello p, uint64_t now_us, Effects& fx);
+    void fetch_capabilities(std::size_t backend, uint64_t now_us, Effects& fx);
+    void on_capabilities_reply(CapabilitiesCall call, const BackendReply& reply, uint64_t now_us, Effects& fx);
+    /// The signaling endpoint's version for `backend`: from its capabilities when known, else 3.
+    [[nodiscard]] int api_version(std::size_t backend) const;
+
+    // hub_room.cpp
+    void handle_room(Session& s, const std::string& id, const api::RoomRequest& r, uint64_t now_us, Effects& fx);
+    void on_join_reply(JoinCall call, const BackendReply& reply, uint64_t now_us, Effects& fx);
+    void enter_room(Session& s, const std::string& id, const std::string& room_id, std::string room_session_id,
+                    const api::BackendRoomAnswer* answer, uint64_t now_us, Effects& fx);
+    /// Takes `s` out of its room: leave events, its sd: transient key, the backend told when
+    /// `tell_backend`; an emptied room goes.
+    void leave_room(Session& s, bool tell_backend, uint64_t now_us, Effects& fx);
+    void send_join_events(Room& room, Session& joiner, Effects& fx);
+    void start_join_timer(Session& s, uint64_t now_us);
+
+    // hub_ping.cpp
+    /// The ping due for `room`: that room alone, or every room of its backend when the backend's
+    /// capabilities set a session-ping-limit.
+    void ping_room(Room& room, uint64_t now_us, Effects& fx);
+    void add_ping_entries(const Room& room, std::vector<api::BackendPingEntry>& out);
+
+    // hub_message.cpp
+    void handle_message(Session& s, const api::MessageRequest& m, Effects& fx);
+    void deliver_message(Session& sender, Session& to, const api::MessageRequest& m, std::string_view sender_type,
+                         Effects& fx);
+    void handle_transient(Session& s, const std::string& id, const api::TransientRequest& t, uint64_t now_us,
+                          Effects& fx);
+    void set_transient(Room& room, const std::string& key, api::RawJson value, uint64_t ttl_us, uint64_t now_us,
+                       Effects& fx);
+    void remove_transient(Room& room, std::string_view key, Effects& fx);
+
+    // hub_internal.cpp
+    void handle_internal(Session& s, const std::string& id, api::InternalRequest req, uint64_t now_us, Effects& fx);
+    void on_add_session_reply(AddSessionCall call, const BackendReply& reply, uint64_t now_us, Effects& fx);
+    void add_virtual(Session& owner, const api::AddSession& a, const std::string& request_id, uint64_t now_us,
+                     Effects& fx);
+    /// A virtual session the backend accepted enters its room: join, participants, flags.
+    void enter_virtual(Session& v, const std::string& room_id, uint64_t now_us, Effects& fx);
+    void remove_virtual(Session& v, uint64_t now_us, Effects& fx);
+
+    // hub_backend_post.cpp, hub_participants.cpp
+    void post_invite(std::size_t backend, const std::string& room_id, const api::RoomInvite& r, Effects& fx);
+    void post_disinvite(std::size_t backend, const std::string& room_id, const api::RoomDisinvite& r,
+                        uint64_t now_us, Effects& fx);
+    void post_update(std::size_t backend, const std::string& room_id, const api::RoomUpdate& r, Effects& fx);
+    void post_delete(std::size_t backend, const std::string& room_id, const api::RoomDelete& r, uint64_t now_us,
+                     Effects& fx);
+    void post_message(std::size_t backend, const std::string& room_id, const api::RoomMessage& r, Effects& fx);
+    void post_switchto(std::size_t backend, const std::string& room_id, const api::RoomSwitchTo& r, Effects& fx);
+    void post_incall(std::size_t backend, const std::string& room_id, const api::RoomInCall& r, uint64_t now_us,
+                     Effects& fx);
+    void post_participants(std::size_t backend, const std::string& room_id, const api::RoomParticipants& r,
+                           uint64_t now_us, Effects& fx);
+    void send_participants_update(Room& room, const std::vector<api::Participant>& users,
+                                  const std::vector<api::Participant>& changed, uint64_t now_us, Effects& fx);
+    /// The chat-relay variant of the fan-out seam: chat-relay clients get `relayed` (one frame per
+    /// comment), the others `refresh`.
+    void deliver_chat_to_room(const Room& room, const std::vector<std::string>& relayed, const std::string& refresh,
+                              Effects& fx);
+
+    // hub_dialout.cpp
+    /// (status, body) of a dial-out request; status 0 when it waits for an internal client.
+    std::pair<int, std::string> post_dialout(std::size_t backend, const std::string& room_id,
+                                             const api::RoomDialout& r, HttpId http, uint64_t now_us, Effects& fx);
+    void on_dialout_reply(Session& s, const std::string& id, const api::DialoutReply& d, uint64_t now_us,
+                          Effects& fx);
+    void dialout_timed_out(const std::string& request_id, uint64_t at_us, Effects& fx);
+    void send_to_users(std::size_t backend, const std::vector<std::string>& user_ids, const std::string& frame,
+                       Effects& fx);
+    /// The local session holding Talk room session `rsid` of `backend`, or null.
+    Session* session_by_room_session(std::size_t backend, std::string_view rsid);
+
+    SignalingConfig cfg_;
+    SessionIds ids_;
+    std::function<uint64_t()> random_;
+    std::vector<BackendEntry> backend_urls_;  // every configured URL, flattened for find_backend
+    std::vector<std::size_t> backend_of_url_;  // its backend's index in cfg_.backends
+    BruteForceLimiter limiter_;
+
+    std::vector<uint32_t> clients_per_backend_;  // client sessions, for each backend's session_limit
+    std::unordered_map<ConnId, Conn> conns_;
+    std::unordered_map<std::string, Session> sessions_;         // by public id
+    std::unordered_map<std::string, std::string> by_resume_;    // resume id → public id
+    std::unordered_map<std::string, std::vector<std::string>> by_user_;  // "<backend>|<userid>" → public ids
+    std::unordered_map<std::string, std::string> by_room_session_;  // "<backend>|<rsid>" → public id
+    std::unordered_map<std::string, Room> rooms_;               // by room_key()
+    std::unordered_map<std::string, std::string> by_virtual_;  // "<owner>|<client's id>" → public id
+    std::unordered_map<CallId, PendingCall> calls_;
+    CapabilitiesCache caps_;
+    std::vector<ParkedHello> parked_hellos_;
+    struct PendingDialout {
+        HttpId http = 0;
+        std::string client;  // the internal session asked
+        uint64_t deadline_us = 0;
+    };
+    std::unordered_map<std::string, PendingDialout> dialouts_;  // by the request's id
+    TimerQueue timers_;
+    uint64_t next_serial_ = 1;
+    CallId next_call_ = 1;
+};
+
+}  // namespace tern::sig

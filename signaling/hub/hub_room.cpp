@@ -1,0 +1,247 @@
+// Room join and leave (signaling-protocol.md §3.4), join and leave events.
+#include "signaling/hub/hub.hpp"
+
+#include "signaling/api/event_messages.hpp"
+#include "signaling/api/json_writer.hpp"
+#include "signaling/api/server_messages.hpp"
+#include "signaling/backend/backend_answers.hpp"
+#include "signaling/backend/backend_requests.hpp"
+
+#include <algorithm>
+
+namespace tern::sig {
+
+namespace {
+
+api::JoinEntry join_entry(const Session& s) {
+    const bool is_virtual = s.type == ClientType::Virtual;
+    return api::JoinEntry{s.public_id, s.user_id, s.user, is_virtual ? std::string_view{} : s.room_session_id,
+                          is_virtual ? std::span<const std::string>{} : std::span<const std::string>{s.features}};
+}
+
+/// The smallest limit that is set (0 = none).
+uint64_t min_limit(uint64_t a, uint64_t b) {
+    if (a == 0) {
+        return b;
+    }
+    return b == 0 ? a : std::min(a, b);
+}
+
+}  // namespace
+
+void Hub::start_join_timer(Session& s, uint64_t now_us) {
+    s.join_deadline_us = now_us + kRoomJoinTimeoutUs;
+    timers_.push(Timer{s.join_deadline_us, TimerKind::RoomJoin, 0, s.public_id, {}});
+}
+
+void Hub::handle_room(Session& s, const std::string& id, const api::RoomRequest& r, uint64_t now_us, Effects& fx) {
+    if (r.room_id.empty()) {
+        if (!s.in_room()) {
+            return;  // not in a room: the reference server sends no reply
+        }
+        leave_room(s, true, now_us, fx);
+        std::string out;
+        api::write_room_reply(out, {id, "", {}, 0, 0});
+        send_to_session(s, std::move(out), fx);
+        if (s.anonymous()) {
+            start_join_timer(s, now_us);
+        }
+        return;
+    }
+    if (!r.federation.empty()) {
+        send_to_session(s, [&] {
+            std::string out;
+            api::write_error(out, id, api::ErrorCode::FederationUnsupported, "Federation is not supported.");
+            return out;
+        }(), fx);
+        return;
+    }
+    if (s.room_id == r.room_id) {
+        const Room* room = find_room(s.backend, s.room_id);
+        std::string details;
+        api::JsonWriter w{details};
+        w.begin_object().key("room").begin_object().field("roomid", s.room_id);
+        if (room != nullptr && !room->properties.empty()) {
+            w.raw_field("properties", room->properties);
+        }
+        w.end_object().end_object();
+        std::string out;
+        api::write_error(out, id, api::ErrorCode::AlreadyJoined, "Already joined this room.", details);
+        send_to_session(s, std::move(out), fx);
+        return;
+    }
+    if (s.type == ClientType::Internal) {
+        // Internal clients may join any room without asking the backend.
+        enter_room(s, id, r.room_id, {}, nullptr, now_us, fx);
+        return;
+    }
+    std::string rsid = r.session_id.empty() ? s.public_id : r.session_id;
+    api::BackendRoomRequest req{r.room_id, s.user_id, rsid, false, {}, {}, std::nullopt};
+    backend_call(s.backend, write_backend_request(req), JoinCall{s.public_id, id, r.room_id, std::move(rsid)}, fx);
+}
+
+void Hub::on_join_reply(JoinCall call, const BackendReply& reply, uint64_t now_us, Effects& fx) {
+    Session* s = find_session(call.session);
+    if (s == nullptr) {
+        return;
+    }
+    auto fail = [&](api::ErrorCode code, std::string_view message, std::string_view details = {},
+                    std::string_view code_text = {}) {
+        std::string out;
+        api::write_error(out, call.request_id, code, message, details, code_text);
+        send_to_session(*s, std::move(out), fx);
+    };
+    if (!reply.transport_ok) {
+        fail(api::ErrorCode::InternalError, "The backend could not be reached.");
+        return;
+    }
+    auto answer = parse_backend_answer(reply.body);
+    if (!answer) {
+        fail(answer.error().throttled ? api::ErrorCode::TooManyRequests : api::ErrorCode::InternalError,
+             "The backend's answer could not be read.");
+        return;
+    }
+    if (const auto* err = std::get_if<api::BackendError>(&*answer)) {
+        fail(api::ErrorCode::InternalError, err->message, err->details, err->code);
+        return;
+    }
+    const auto* room = std::get_if<api::BackendRoomAnswer>(&*answer);
+    if (room == nullptr) {
+        fail(api::ErrorCode::RoomJoinFailed, "The backend refused the room join.");
+        return;
+    }
+    if (s->room_id == call.room_id) {
+        fail(api::ErrorCode::AlreadyJoined, "Already joined this room.");
+        return;
+    }
+    enter_room(*s, call.request_id, call.room_id, std::move(call.room_session_id), room, now_us, fx);
+}
+
+void Hub::enter_room(Session& s, const std::string& id, const std::string& room_id, std::string room_session_id,
+                     const api::BackendRoomAnswer* answer, uint64_t now_us, Effects& fx) {
+    const std::string public_id = s.public_id;
+    // One socket per Talk session: whoever held this room session id goes, the backend untold.
+    if (!room_session_id.empty() && room_session_id != "0") {
+        const auto it = by_room_session_.find(room_key(s.backend, room_session_id));
+        if (it != by_room_session_.end() && it->second != public_id) {
+            const std::string other = it->second;
+            kick_session(other, "room_session_reconnected", false, now_us, fx);
+        }
+    }
+    Session* self = find_session(public_id);
+    if (self == nullptr) {
+        return;
+    }
+    if (self->in_room()) {
+        leave_room(*self, true, now_us, fx);
+    }
+    const std::string key = room_key(self->backend, room_id);
+    auto [rit, created] = rooms_.try_emplace(key);
+    Room& room = rit->second;
+    if (created) {
+        room.key = key;
+        room.id = room_id;
+        room.backend = self->backend;
+        room.next_ping_us = now_us + kPingIntervalUs;
+        timers_.push(Timer{room.next_ping_us, TimerKind::Ping, 0, key, {}});
+    }
+    if (answer != nullptr) {
+        if (!answer->properties.empty()) {
+            room.properties = answer->properties;
+        }
+        self->permissions = answer->permissions;
+    }
+    room.add(public_id);
+    self->room_id = room_id;
+    self->room_session_id = std::move(room_session_id);
+    self->join_deadline_us = 0;
+    if (!self->room_session_id.empty() && self->room_session_id != "0") {
+        by_room_session_[room_key(self->backend, self->room_session_id)] = public_id;
+    }
+
+    const BackendConfig& b = cfg_.backends[self->backend];
+    const bool sfu = cfg_.mcu.type == McuType::Proxy;
+    std::string out;
+    api::write_room_reply(out, {id, room_id, room.properties,
+                                min_limit(b.max_stream_bitrate, sfu ? cfg_.mcu.max_stream_bitrate : 0),
+                                min_limit(b.max_screen_bitrate, sfu ? cfg_.mcu.max_screen_bitrate : 0)});
+    send_to_session(*self, std::move(out), fx);
+    send_join_events(room, *self, fx);
+}
+
+void Hub::send_join_events(Room& room, Session& joiner, Effects& fx) {
+    std::vector<api::JoinEntry> others;
+    std::vector<const Session*> flagged;
+    for (const std::string& id : room.members) {
+        const Session* m = find_session(id);
+        if (m == nullptr || m == &joiner) {
+            continue;
+        }
+        others.push_back(join_entry(*m));
+        if (m->type == ClientType::Virtual && m->flags != 0) {
+            flagged.push_back(m);
+        }
+    }
+    if (!others.empty()) {
+        std::string out;
+        api::write_join_event(out, others);
+        send_to_session(joiner, std::move(out), fx);
+    }
+    const api::JoinEntry self = join_entry(joiner);
+    std::string out;
+    api::write_join_event(out, std::span{&self, 1});
+    deliver_to_room(room, out, {}, false, fx);
+    for (const Session* v : flagged) {
+        std::string flags;
+        api::write_participants_flags(flags, room.id, v->public_id, v->flags);
+        send_to_session(joiner, std::move(flags), fx);
+    }
+    if (!room.transient.empty() && joiner.type != ClientType::Virtual) {
+        std::vector<std::pair<std::string_view, std::string_view>> data;
+        for (const auto& [k, e] : room.transient) {
+            data.emplace_back(k, e.value);
+        }
+        std::string initial;
+        api::write_transient_initial(initial, data);
+        send_to_session(joiner, std::move(initial), fx);
+    }
+}
+
+void Hub::leave_room(Session& s, bool tell_backend, uint64_t now_us, Effects& fx) {
+    (void)now_us;
+    const std::string room_id = std::move(s.room_id);
+    const std::string rsid = std::move(s.room_session_id);
+    s.room_id.clear();
+    s.room_session_id.clear();
+    s.permissions.reset();
+    if (s.type == ClientType::Client) {
+        s.in_call = 0;
+    }
+    if (!rsid.empty()) {
+        const auto it = by_room_session_.find(room_key(s.backend, rsid));
+        if (it != by_room_session_.end() && it->second == s.public_id) {
+            by_room_session_.erase(it);
+        }
+    }
+    if (Room* room = find_room(s.backend, room_id)) {
+        room->remove(s.public_id);
+        const std::string sd = "sd:" + s.public_id;
+        if (room->transient.contains(sd)) {
+            remove_transient(*room, sd, fx);
+        }
+        const std::string_view id = s.public_id;
+        std::string out;
+        api::write_leave_event(out, std::span{&id, 1});
+        deliver_to_room(*room, out, {}, false, fx);
+        if (room->members.empty()) {
+            const std::string key = room->key;
+            rooms_.erase(key);  // its transient data goes with it
+        }
+    }
+    if (tell_backend && s.type == ClientType::Client) {
+        api::BackendRoomRequest req{room_id, s.user_id, rsid, true, {}, {}, std::nullopt};
+        backend_call(s.backend, write_backend_request(req), IgnoredCall{}, fx);
+    }
+}
+
+}  // namespace tern::sig
