@@ -89,11 +89,19 @@ RouteResult backend_post(Shard& shard, const HttpRequest& req, std::string_view 
     if (v.status != 0) {
         EdgeCounters::add(ctx.counters.backend_posts_refused);
         std::chrono::milliseconds delay{0};
+        int status = v.status;
+        std::string reason(v.reason);
         if (v.count_failure) {
             delay = ctx.limiter.record_failure(GuardedAction::BackendRequest, ip);
             shard.log().warn("backend request refused", {{"ip", ip}, {"status", v.status}, {"reason", v.reason}});
+            // The failure that crosses the limit is already answered 429 (§8 item 24: the
+            // 11th bad checksum), not only the attempts after it.
+            if (ctx.limiter.blocked(GuardedAction::BackendRequest, ip)) {
+                status = 429;
+                reason = "too many failed requests from this address";
+            }
         }
-        RouteResult r = respond(ctx, v.status, kText, std::string(v.reason) + "\n", req);
+        RouteResult r = respond(ctx, status, kText, reason + "\n", req);
         if (ctx.options.delay_failures) {
             r.delay = delay;
         }

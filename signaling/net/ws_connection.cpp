@@ -64,7 +64,7 @@ public:
     }
 
     void send(std::string text) override {
-        if (finished_ || closing_ || close_pending_) {
+        if (finished_ || closing_ || close_pending_ || hard_closed_) {
             EdgeCounters::add(ctx_.counters.frames_dropped);
             return;
         }
