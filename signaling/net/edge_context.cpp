@@ -5,7 +5,11 @@
 namespace tern::sig::net {
 
 EdgeContext::EdgeContext(const SignalingConfig& c, ServerOptions o, unsigned shards)
-    : config(c), options(std::move(o)), hub(std::make_unique<HubSnapshot[]>(shards)), shard_count(shards) {
+    : config(c),
+      options(std::move(o)),
+      counters(std::make_unique<EdgeCounters[]>(shards)),
+      hub(std::make_unique<HubSnapshot[]>(shards)),
+      shard_count(shards) {
     for (const std::string& f : options.features) {
         if (!features_header.empty()) {
             features_header += ", ";
@@ -39,6 +43,14 @@ HubStats EdgeContext::hub_totals() const {
         t.backend_calls_in_flight += hub[i].backend_calls_in_flight.load(std::memory_order_relaxed);
     }
     return t;
+}
+
+uint64_t EdgeContext::total(EdgeCounters::Counter EdgeCounters::*counter) const {
+    uint64_t sum = 0;
+    for (unsigned i = 0; i < shard_count; ++i) {
+        sum += EdgeCounters::get(counters[i].*counter);
+    }
+    return sum;
 }
 
 uint64_t unix_now_us() {

@@ -42,6 +42,8 @@ private:
 
 struct EdgeContext {
     EdgeContext(const SignalingConfig& c, ServerOptions o, unsigned shard_count);
+    EdgeContext(const EdgeContext&) = delete;
+    EdgeContext& operator=(const EdgeContext&) = delete;
 
     const SignalingConfig& config;  // borrowed, outlives the server
     ServerOptions options;
@@ -51,7 +53,7 @@ struct EdgeContext {
     AddressMatcher trusted_proxies;
     AddressMatcher stats_allowed;
     std::vector<std::string> bad_addresses;  // entries of the two lists that did not parse
-    EdgeCounters counters;
+    std::unique_ptr<EdgeCounters[]> counters;  // one per shard, written by its thread
     SharedLimiter limiter;
     std::unique_ptr<HubSnapshot[]> hub;  // one per shard
     unsigned shard_count;
@@ -60,6 +62,8 @@ struct EdgeContext {
 
     /// Summed over the shards' last published snapshots.
     [[nodiscard]] HubStats hub_totals() const;
+    /// One edge counter summed over the shards, e.g. total(&EdgeCounters::slow_consumers).
+    [[nodiscard]] uint64_t total(EdgeCounters::Counter EdgeCounters::*counter) const;
 };
 
 /// Microseconds since the Unix epoch: the `now_us` of every Handler call.

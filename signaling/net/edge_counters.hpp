@@ -1,6 +1,7 @@
-// What the edge counts, for /metrics: shared by every shard, so each is a relaxed atomic (the
-// control path may afford one RMW per frame; nothing orders on them). The hub's own numbers are
-// published by each shard into HubSnapshot, since a Handler is only ever asked from its thread.
+// What the edge counts, for /metrics. One set per shard, on its own cache lines and written by
+// that shard's thread only (a relaxed load and store, no locked RMW); /metrics sums the shards
+// with relaxed loads. The hub's own numbers are published by each shard into HubSnapshot, since a
+// Handler is only ever asked from its thread.
 #pragma once
 
 #include "signaling/hub/handler.hpp"
@@ -10,7 +11,7 @@
 
 namespace tern::sig::net {
 
-struct EdgeCounters {
+struct alignas(64) EdgeCounters {
     using Counter = std::atomic<uint64_t>;
     Counter connections_accepted{0};  // TCP, any protocol
     Counter ws_open{0};               // gauge: WebSockets between accept and close
@@ -33,12 +34,18 @@ struct EdgeCounters {
     Counter backend_calls_timeout{0};
     Counter handler_exceptions{0};
 
-    static void add(Counter& c, uint64_t n = 1) noexcept { c.fetch_add(n, std::memory_order_relaxed); }
+    /// Single writer (the owning shard's thread): no RMW needed.
+    static void add(Counter& c, uint64_t n = 1) noexcept {
+        c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
+    static void sub(Counter& c, uint64_t n = 1) noexcept {
+        c.store(c.load(std::memory_order_relaxed) - n, std::memory_order_relaxed);
+    }
     static uint64_t get(const Counter& c) noexcept { return c.load(std::memory_order_relaxed); }
 };
 
 /// One shard's HubStats as last published (at least every tick).
-struct HubSnapshot {
+struct alignas(64) HubSnapshot {
     std::atomic<uint64_t> sessions{0};
     std::atomic<uint64_t> rooms{0};
     std::atomic<uint64_t> connections{0};

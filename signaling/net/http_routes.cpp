@@ -87,7 +87,7 @@ RouteResult backend_post(Shard& shard, const HttpRequest& req, std::string_view 
     const bool throttled = ctx.limiter.blocked(GuardedAction::BackendRequest, ip);
     const BackendPostVerdict v = check_backend_post(post, ctx.backends, throttled);
     if (v.status != 0) {
-        EdgeCounters::add(ctx.counters.backend_posts_refused);
+        EdgeCounters::add(shard.counters().backend_posts_refused);
         std::chrono::milliseconds delay{0};
         int status = v.status;
         std::string reason(v.reason);
@@ -123,7 +123,7 @@ std::string_view target_path(std::string_view target) { return target.substr(0, 
 
 RouteResult route_http(Shard& shard, const HttpRequest& req, const std::string& client_ip) {
     EdgeContext& ctx = shard.context();
-    EdgeCounters::add(ctx.counters.http_requests);
+    EdgeCounters::add(shard.counters().http_requests);
     const std::string_view path = target_path(std::string_view(req.target().data(), req.target().size()));
     const bool get = req.method() == http::verb::get;
     if (path == "/api/v1/welcome" && get) {

@@ -84,7 +84,7 @@ TEST_CASE("HTTP: an unanswered backend POST times out with 504", "[signaling][ne
     o.backend_post_timeout = 200ms;
     TestServer ts(test_config(), o);
     CHECK(status(http_request(ts.http(), room_post(R"({"never":1})"))) == 504);
-    CHECK(EdgeCounters::get(ts.server.context().counters.backend_posts_timeout) == 1);
+    CHECK(ts.server.context().total(&EdgeCounters::backend_posts_timeout) == 1);
 }
 
 TEST_CASE("HTTP: the 11th bad checksum from one address is 429", "[signaling][net]") {
@@ -131,4 +131,26 @@ TEST_CASE("HTTP: X-Real-Ip counts only from a trusted proxy", "[signaling][net]"
         CHECK(r.posts[1].ip == "127.0.0.2");
         return 0;
     });
+}
+
+TEST_CASE("HTTP: Expect: 100-continue gets 100 before the body is sent", "[signaling][net]") {
+    TestServer ts;
+    const std::string body = R"({"type":"update","update":{}})";
+    auto req = room_post(body);
+    req.set(http::field::expect, "100-continue");
+    req.prepare_payload();
+    asio::io_context io;
+    tcp::socket s = connect_from(io, ts.http());
+    std::ostringstream head;
+    head << req.base();
+    asio::write(s, asio::buffer(head.str()));
+    beast::flat_buffer buf;
+    http::response_parser<http::empty_body> p;
+    http::read_header(s, buf, p);
+    CHECK(p.get().result() == http::status::continue_);
+    asio::write(s, asio::buffer(body));
+    Response res;
+    http::read(s, buf, res);
+    CHECK(res.result_int() == 200);
+    CHECK(res.body() == R"({"room":"r1"})");
 }

@@ -6,6 +6,7 @@
 #include "signaling/net/ws_connection.hpp"
 
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -93,6 +94,35 @@ private:
         parser_->header_limit(kMaxHeader);
         parser_->body_limit(kMaxBackendBody);
         beast::get_lowest_layer(stream_).expires_after(ctx_.options.http_idle_timeout);
+        http::async_read_header(stream_, buffer_, *parser_,
+                                [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                                    self->on_header(ec);
+                                });
+    }
+
+    // curl (Nextcloud's HTTP client) may send "Expect: 100-continue" and hold a larger body back
+    // until told to go on; a refusal decided on the header (413) goes out instead.
+    void on_header(beast::error_code ec) {
+        if (ec) {
+            on_read(ec);
+            return;
+        }
+        if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
+            static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+            asio::async_write(stream_, asio::buffer(kContinue),
+                              [self = this->shared_from_this()](beast::error_code e, std::size_t) {
+                                  if (e) {
+                                      self->done();
+                                  } else {
+                                      self->read_body();
+                                  }
+                              });
+            return;
+        }
+        read_body();
+    }
+
+    void read_body() {
         http::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
             self->on_read(ec);
         });

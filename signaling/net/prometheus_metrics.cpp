@@ -36,45 +36,44 @@ void sample(std::string& out, std::string_view name, std::string_view labels, ui
 
 std::string prometheus_metrics(const EdgeContext& ctx) {
     const HubStats hub = ctx.hub_totals();
-    const EdgeCounters& c = ctx.counters;
-    auto get = [](const EdgeCounters::Counter& v) { return EdgeCounters::get(v); };
+    auto get = [&ctx](EdgeCounters::Counter EdgeCounters::*counter) { return ctx.total(counter); };
     std::string out;
     metric(out, "signaling_hub_sessions", "gauge", "The current number of sessions", hub.sessions);
     metric(out, "signaling_hub_rooms", "gauge", "The current number of rooms", hub.rooms);
     metric(out, "signaling_hub_connections", "gauge", "Connections known to the hub", hub.connections);
     metric(out, "signaling_hub_backend_calls_in_flight", "gauge", "Backend requests awaiting a reply",
            hub.backend_calls_in_flight);
-    metric(out, "signaling_server_connections", "gauge", "Open client WebSockets", get(c.ws_open));
-    metric(out, "signaling_server_connections_total", "counter", "Client WebSockets accepted", get(c.ws_total));
+    metric(out, "signaling_server_connections", "gauge", "Open client WebSockets", get(&EdgeCounters::ws_open));
+    metric(out, "signaling_server_connections_total", "counter", "Client WebSockets accepted", get(&EdgeCounters::ws_total));
     metric(out, "signaling_server_tcp_accepted_total", "counter", "TCP connections accepted",
-           get(c.connections_accepted));
+           get(&EdgeCounters::connections_accepted));
     metric(out, "signaling_server_slow_consumers_total", "counter",
-           "Clients closed because their send queue passed its budget", get(c.slow_consumers));
+           "Clients closed because their send queue passed its budget", get(&EdgeCounters::slow_consumers));
     metric(out, "signaling_server_timeouts_total", "counter", "Clients closed by the read or write deadline",
-           get(c.ws_timeouts));
-    metric(out, "signaling_server_frames_in_total", "counter", "WebSocket frames received", get(c.frames_in));
-    metric(out, "signaling_server_frames_out_total", "counter", "WebSocket frames sent", get(c.frames_out));
-    metric(out, "signaling_server_bytes_in_total", "counter", "WebSocket payload bytes received", get(c.bytes_in));
-    metric(out, "signaling_server_bytes_out_total", "counter", "WebSocket payload bytes sent", get(c.bytes_out));
+           get(&EdgeCounters::ws_timeouts));
+    metric(out, "signaling_server_frames_in_total", "counter", "WebSocket frames received", get(&EdgeCounters::frames_in));
+    metric(out, "signaling_server_frames_out_total", "counter", "WebSocket frames sent", get(&EdgeCounters::frames_out));
+    metric(out, "signaling_server_bytes_in_total", "counter", "WebSocket payload bytes received", get(&EdgeCounters::bytes_in));
+    metric(out, "signaling_server_bytes_out_total", "counter", "WebSocket payload bytes sent", get(&EdgeCounters::bytes_out));
     metric(out, "signaling_server_frames_dropped_total", "counter", "Frames for connections already gone",
-           get(c.frames_dropped));
+           get(&EdgeCounters::frames_dropped));
     metric(out, "signaling_server_http_requests_total", "counter", "HTTP requests (not upgrades)",
-           get(c.http_requests));
+           get(&EdgeCounters::http_requests));
     metric(out, "signaling_backend_requests_total", "counter", "Backend POSTs handed to the hub",
-           get(c.backend_posts));
+           get(&EdgeCounters::backend_posts));
     metric(out, "signaling_backend_requests_refused_total", "counter", "Backend POSTs refused by their checks",
-           get(c.backend_posts_refused));
+           get(&EdgeCounters::backend_posts_refused));
     metric(out, "signaling_backend_requests_timeout_total", "counter", "Backend POSTs answered 504",
-           get(c.backend_posts_timeout));
+           get(&EdgeCounters::backend_posts_timeout));
     out += "# HELP signaling_backend_client_calls_total Requests to backends by outcome\n"
            "# TYPE signaling_backend_client_calls_total counter\n";
-    sample(out, "signaling_backend_client_calls_total", "{result=\"ok\"}", get(c.backend_calls_ok));
-    sample(out, "signaling_backend_client_calls_total", "{result=\"http_error\"}", get(c.backend_calls_http_error));
+    sample(out, "signaling_backend_client_calls_total", "{result=\"ok\"}", get(&EdgeCounters::backend_calls_ok));
+    sample(out, "signaling_backend_client_calls_total", "{result=\"http_error\"}", get(&EdgeCounters::backend_calls_http_error));
     sample(out, "signaling_backend_client_calls_total", "{result=\"transport_error\"}",
-           get(c.backend_calls_transport_error));
-    sample(out, "signaling_backend_client_calls_total", "{result=\"timeout\"}", get(c.backend_calls_timeout));
+           get(&EdgeCounters::backend_calls_transport_error));
+    sample(out, "signaling_backend_client_calls_total", "{result=\"timeout\"}", get(&EdgeCounters::backend_calls_timeout));
     metric(out, "signaling_server_handler_exceptions_total", "counter", "Handler calls that threw",
-           get(c.handler_exceptions));
+           get(&EdgeCounters::handler_exceptions));
     return out;
 }
 

@@ -91,7 +91,7 @@ private:
             });
             return;
         }
-        EdgeCounters::add(shard_.ctx_.counters.connections_accepted);
+        EdgeCounters::add(shard_.counters().connections_accepted);
         boost::system::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
         if (!tls_) {
@@ -141,7 +141,7 @@ void Shard::run() {
             io_.run();
             return;
         } catch (const std::exception& e) {
-            EdgeCounters::add(ctx_.counters.handler_exceptions);
+            EdgeCounters::add(counters().handler_exceptions);
             log_.error("shard loop: exception", {{"shard", index_}, {"err", e.what()}});
         }
     }
@@ -179,7 +179,7 @@ void Shard::guarded(const char* what, Fn&& fn) {
         fx = fn();
     } catch (const std::exception& e) {
         // One event lost, the shard goes on (the exception boundary of style guide §4).
-        EdgeCounters::add(ctx_.counters.handler_exceptions);
+        EdgeCounters::add(counters().handler_exceptions);
         log_.error("handler threw", {{"call", what}, {"shard", index_}, {"err", e.what()}});
         return;
     }
@@ -230,19 +230,19 @@ void Shard::forward_backend_post(BackendPostRequest req, AnswerFn done) {
         if (ec || !waiters_.contains(id)) {
             return;
         }
-        EdgeCounters::add(ctx_.counters.backend_posts_timeout);
+        EdgeCounters::add(counters().backend_posts_timeout);
         log_.warn("backend request unanswered, 504", {{"http", id}});
         finish_waiter(id, HttpAnswer{id, 504, "{}"});
     });
     waiters_.emplace(id, std::move(w));
-    EdgeCounters::add(ctx_.counters.backend_posts);
+    EdgeCounters::add(counters().backend_posts);
     guarded("on_backend_post", [&] { return handler_->on_backend_post(req, unix_now_us()); });
 }
 
 void Shard::finish_waiter(HttpId id, const HttpAnswer& answer) {
     auto it = waiters_.find(id);
     if (it == waiters_.end()) {
-        EdgeCounters::add(ctx_.counters.answers_unclaimed);
+        EdgeCounters::add(counters().answers_unclaimed);
         return;
     }
     AnswerFn done = std::move(it->second.done);
@@ -260,7 +260,7 @@ void Shard::apply(Effects&& fx) {
         auto it = conns_.find(s.conn);
         auto link = it == conns_.end() ? nullptr : it->second.lock();
         if (!link) {
-            EdgeCounters::add(ctx_.counters.frames_dropped);
+            EdgeCounters::add(counters().frames_dropped);
             continue;
         }
         link->send(std::move(s.text));
@@ -288,7 +288,7 @@ void Shard::start_call(BackendCall call) {
                                        : std::string_view(ctx_.config.common_secret);
     backend_.execute(call.method, call.url, std::move(call.body), secret,
                      [this, id = call.call](BackendReply reply, CallOutcome outcome) {
-                         auto& c = ctx_.counters;
+                         auto& c = counters();
                          switch (outcome) {
                          case CallOutcome::Ok: EdgeCounters::add(c.backend_calls_ok); break;
                          case CallOutcome::HttpError: EdgeCounters::add(c.backend_calls_http_error); break;

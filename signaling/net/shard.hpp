@@ -68,6 +68,8 @@ public:
     EdgeContext& context() noexcept { return ctx_; }
     const Logger& log() const noexcept { return log_; }
     [[nodiscard]] bool stopping() const noexcept { return stopping_; }
+    /// This shard's edge counters (written only from its thread).
+    EdgeCounters& counters() noexcept { return ctx_.counters[index_]; }
 
     // From WebSocket connections, on this shard's thread.
     ConnId add_conn(std::weak_ptr<WsLink> link);

@@ -65,11 +65,11 @@ public:
 
     void send(std::string text) override {
         if (finished_ || closing_ || close_pending_ || hard_closed_) {
-            EdgeCounters::add(ctx_.counters.frames_dropped);
+            EdgeCounters::add(shard_.counters().frames_dropped);
             return;
         }
         if (!out_.push(std::move(text))) {
-            EdgeCounters::add(ctx_.counters.slow_consumers);
+            EdgeCounters::add(shard_.counters().slow_consumers);
             shard_.log().warn("slow consumer closed", {{"conn", id_}, {"queued_bytes", out_.bytes()}});
             hard_close();
             return;
@@ -88,8 +88,8 @@ private:
             return;  // never opened: no on_open, so no on_close
         }
         opened_ = true;
-        EdgeCounters::add(ctx_.counters.ws_total);
-        EdgeCounters::add(ctx_.counters.ws_open);
+        EdgeCounters::add(shard_.counters().ws_total);
+        EdgeCounters::add(shard_.counters().ws_open);
         id_ = shard_.add_conn(this->weak_from_this());
         read_deadline_ = Clock::now() + timing_.read_timeout;
         arm_watchdog();
@@ -116,8 +116,8 @@ private:
             return;
         }
         read_deadline_ = Clock::now() + timing_.read_timeout;
-        EdgeCounters::add(ctx_.counters.frames_in);
-        EdgeCounters::add(ctx_.counters.bytes_in, n);
+        EdgeCounters::add(shard_.counters().frames_in);
+        EdgeCounters::add(shard_.counters().bytes_in, n);
         if (ws_.got_text()) {
             const auto data = in_.data();
             shard_.text(id_, std::string_view(static_cast<const char*>(data.data()), data.size()));
@@ -142,8 +142,8 @@ private:
                 self->hard_close();
                 return;
             }
-            EdgeCounters::add(self->ctx_.counters.frames_out);
-            EdgeCounters::add(self->ctx_.counters.bytes_out, n);
+            EdgeCounters::add(self->shard_.counters().frames_out);
+            EdgeCounters::add(self->shard_.counters().bytes_out, n);
             self->out_.pop();
             if (self->finished_) {
                 self->out_.clear();
@@ -251,7 +251,7 @@ private:
         }
         const Clock::time_point now = Clock::now();
         if (now >= read_deadline_ || now >= write_deadline_) {
-            EdgeCounters::add(ctx_.counters.ws_timeouts);
+            EdgeCounters::add(shard_.counters().ws_timeouts);
             hard_close();
             return;
         }
@@ -278,7 +278,7 @@ private:
         }
         hard_close();
         if (opened_) {
-            ctx_.counters.ws_open.fetch_sub(1, std::memory_order_relaxed);
+            EdgeCounters::sub(shard_.counters().ws_open);
             shard_.closed(id_);
         }
     }

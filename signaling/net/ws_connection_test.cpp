@@ -45,7 +45,7 @@ TEST_CASE("WsConnection: upgrade headers, welcome, echo, binary, one on_close", 
     REQUIRE(ts.wait_for([](FakeRecord& r) { return total_closes(r) == 1; }));
     std::this_thread::sleep_for(50ms);
     CHECK(ts.record.with([](FakeRecord& r) { return total_closes(r) == 1 && each_closed_once(r); }));
-    CHECK(EdgeCounters::get(ts.server.context().counters.ws_open) == 0);
+    CHECK(ts.server.context().total(&EdgeCounters::ws_open) == 0);
 }
 
 TEST_CASE("WsConnection: a CloseConn effect sends the queued frames, then a close frame", "[signaling][net]") {
@@ -81,13 +81,13 @@ TEST_CASE("WsConnection: a client that never reads is a slow consumer: counted a
     TestServer ts(cfg);
     WsClient c;
     REQUIRE(c.connect(ts.http()));
-    for (int i = 0; i < 200 && EdgeCounters::get(ts.server.context().counters.slow_consumers) == 0; ++i) {
+    for (int i = 0; i < 200 && ts.server.context().total(&EdgeCounters::slow_consumers) == 0; ++i) {
         if (!c.write("flood 4")) {
             break;
         }
         std::this_thread::sleep_for(2ms);
     }
-    CHECK(EdgeCounters::get(ts.server.context().counters.slow_consumers) == 1);
+    CHECK(ts.server.context().total(&EdgeCounters::slow_consumers) == 1);
     CHECK(ts.wait_for([](FakeRecord& r) { return total_closes(r) == 1; }));
 }
 
@@ -119,7 +119,7 @@ TEST_CASE("WsConnection: a client silent past the read deadline (no pongs) is dr
     WsClient silent;
     REQUIRE(silent.connect(ts.http()));
     CHECK(ts.wait_for([](FakeRecord& r) { return total_closes(r) == 1; }, 3000ms));
-    CHECK(EdgeCounters::get(ts.server.context().counters.ws_timeouts) == 1);
+    CHECK(ts.server.context().total(&EdgeCounters::ws_timeouts) == 1);
 }
 
 TEST_CASE("Server: two shards share the port; connections spread over both", "[signaling][net]") {
