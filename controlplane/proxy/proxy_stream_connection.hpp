@@ -3,7 +3,7 @@
 #pragma once
 
 #include "controlplane/proxy/proxy_connection.hpp"
-#include "controlplane/proxy/write_queue.hpp"
+#include "common/write_queue.hpp"
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/stream_base.hpp>

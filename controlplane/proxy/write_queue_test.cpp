@@ -1,8 +1,8 @@
-#include "controlplane/proxy/write_queue.hpp"
+#include "common/write_queue.hpp"
 
 #include <catch2/catch.hpp>
 
-using tern::cp::WriteQueue;
+using tern::WriteQueue;
 
 TEST_CASE("Proxy write queue: bounded in bytes, in order", "[proxy]") {
     WriteQueue q{10};

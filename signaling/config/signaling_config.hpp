@@ -68,7 +68,7 @@ struct SignalingConfig {
     std::string common_secret;
     uint32_t backend_timeout_s = 10;
     uint32_t connections_per_host = 8;
-    bool backend_skip_verify = false;  // https backends without certificate checks (development)
+    bool backend_skip_verify = false;  // [backend] skipverify: accept any TLS certificate (tests only)
     // [nats]
     std::vector<std::string> nats_urls;   // empty or "nats://loopback": this node alone
     // [mcu]

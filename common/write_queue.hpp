@@ -1,13 +1,13 @@
-// The messages waiting to be written to one proxy-protocol client, bounded in bytes: a client
-// that stops reading cannot make the control plane hold more than the budget for it. The
-// connection closes such a client (counted as slow_clients); its session can resume.
+// The messages waiting to be written to one client (proxy protocol, signaling WebSocket), bounded
+// in bytes: a client that stops reading cannot make the server hold more than the budget for it.
+// The connection closes such a client (counted as a slow client); its session can resume.
 #pragma once
 
 #include <cstddef>
 #include <deque>
 #include <string>
 
-namespace tern::cp {
+namespace tern {
 
 class WriteQueue {
 public:
@@ -44,4 +44,4 @@ private:
     std::deque<std::string> out_;
 };
 
-}  // namespace tern::cp
+}  // namespace tern

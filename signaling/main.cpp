@@ -1,0 +1,163 @@
+// tern-signaling: a drop-in for nextcloud-spreed-signaling. This file only assembles the
+// process: the configuration, one Hub per shard behind the network edge, and the signals
+// (SIGTERM/SIGINT stop gracefully, SIGHUP reloads the TLS certificate). Logs are JSON lines on
+// stderr and never carry message contents.
+#include "common/log.hpp"
+#include "signaling/api/server_messages.hpp"
+#include "signaling/config/load_config.hpp"
+#include "signaling/hub/features.hpp"
+#include "signaling/hub/hub.hpp"
+#include "signaling/net/server.hpp"
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using tern::sig::Handler;
+using tern::sig::SignalingConfig;
+
+constexpr const char* kUsage =
+    "usage: tern-signaling --config FILE [--check]\n"
+    "       tern-signaling --version | --help\n"
+    "\n"
+    "  --config FILE  server.conf (the reference server's INI) or tern.conf (signaling group)\n"
+    "  --check        load and validate the configuration, print its warnings, exit 0 (valid) or 1\n";
+
+// The two seams between the edge and the protocol: the integrator keeps them pointing at the Hub.
+std::unique_ptr<Handler> make_handler(const SignalingConfig& config, unsigned /*shard*/) {
+    return std::make_unique<tern::sig::Hub>(config);
+}
+
+std::vector<std::string> advertised_features(const SignalingConfig& config) {
+    return tern::sig::server_features(config, false);
+}
+
+struct Args {
+    std::string config;
+    bool check = false;
+    bool version = false;
+    bool help = false;
+    std::string error;
+};
+
+Args parse_args(int argc, char** argv) {
+    Args a;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (arg == "--config" || arg == "-config" || arg == "-c") {
+            if (i + 1 >= argc) {
+                a.error = "--config needs a file";
+                return a;
+            }
+            a.config = argv[++i];
+        } else if (arg.starts_with("--config=")) {
+            a.config = std::string(arg.substr(9));
+        } else if (arg == "--check") {
+            a.check = true;
+        } else if (arg == "--version" || arg == "-version") {
+            a.version = true;
+        } else if (arg == "--help" || arg == "-h") {
+            a.help = true;
+        } else {
+            a.error = "unknown argument: " + std::string(arg);
+            return a;
+        }
+    }
+    if (!a.version && !a.help && a.config.empty()) {
+        a.error = "--config FILE is required";
+    }
+    return a;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const Args args = parse_args(argc, argv);
+    if (args.help) {
+        std::fputs(kUsage, stdout);
+        return 0;
+    }
+    if (args.version) {
+        std::printf("tern-signaling (nextcloud-spreed-signaling/%s)\n", std::string(tern::sig::api::kServerVersion).c_str());
+        return 0;
+    }
+    if (!args.error.empty()) {
+        std::fprintf(stderr, "tern-signaling: %s\n%s", args.error.c_str(), kUsage);
+        return 2;
+    }
+
+    const tern::Logger log("signaling");
+    auto loaded = tern::sig::load_signaling_config(args.config);
+    if (!loaded) {
+        std::fprintf(stderr, "%s\n", loaded.error().describe().c_str());
+        return args.check ? 1 : 2;
+    }
+    std::vector<std::string> seen;
+    for (const std::string& w : loaded->warnings) {
+        if (std::find(seen.begin(), seen.end(), w) == seen.end()) {
+            seen.push_back(w);
+            if (args.check) {
+                std::fprintf(stderr, "warning: %s\n", w.c_str());
+            } else {
+                log.warn("configuration", {{"warning", w}});
+            }
+        }
+    }
+    if (args.check) {
+        std::printf("%s: ok\n", args.config.c_str());
+        return 0;
+    }
+    const SignalingConfig& config = loaded->config;
+
+    // Signals are taken by this thread alone (sigwait below): blocked before the shards start,
+    // so their threads inherit the mask.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+
+    tern::sig::net::ServerOptions options;
+    options.shards = config.threads != 0 ? config.threads : std::max(1U, std::thread::hardware_concurrency());
+    options.features = advertised_features(config);
+    std::unique_ptr<tern::sig::net::Server> server;
+    try {
+        server = std::make_unique<tern::sig::net::Server>(
+            config, options, [&config](unsigned shard) { return make_handler(config, shard); }, log);
+        if (auto started = server->start(); !started) {
+            log.error("cannot start", {{"err", started.error()}});
+            return 1;
+        }
+    } catch (const std::exception& e) {
+        log.error("cannot start", {{"err", e.what()}});
+        return 1;
+    }
+    log.info("started", {{"version", std::string(tern::sig::api::kServerVersion)}, {"shards", options.shards}});
+
+    for (;;) {
+        int sig = 0;
+        if (sigwait(&signals, &sig) != 0) {
+            continue;
+        }
+        if (sig == SIGHUP) {
+            server->reload_certificate();
+            continue;
+        }
+        log.info("stopping", {{"signal", std::string(strsignal(sig))}});
+        break;
+    }
+    server->stop();
+    return 0;
+}

@@ -1,0 +1,72 @@
+// What every shard of the edge shares: the configuration, the counters, the brute-force limiter
+// (one per process, so a client cannot multiply its attempts by the shard count) and the id
+// sources. Built once by Server before the shards' threads start; afterwards only atomics and
+// the limiter (under its mutex) change.
+#pragma once
+
+#include "signaling/backend/backend_url.hpp"
+#include "signaling/config/signaling_config.hpp"
+#include "signaling/limits/brute_force.hpp"
+#include "signaling/net/address_matcher.hpp"
+#include "signaling/net/edge_counters.hpp"
+#include "signaling/net/server_options.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace tern::sig::net {
+
+class SharedLimiter {
+public:
+    bool blocked(GuardedAction a, std::string_view ip) {
+        std::lock_guard lock(mu_);
+        return limiter_.blocked(a, ip, BruteForceLimiter::Clock::now());
+    }
+    std::chrono::milliseconds record_failure(GuardedAction a, std::string_view ip) {
+        std::lock_guard lock(mu_);
+        return limiter_.record_failure(a, ip, BruteForceLimiter::Clock::now());
+    }
+    void prune() {
+        std::lock_guard lock(mu_);
+        limiter_.prune(BruteForceLimiter::Clock::now());
+    }
+
+private:
+    std::mutex mu_;
+    BruteForceLimiter limiter_;  // guarded by mu_
+};
+
+struct EdgeContext {
+    EdgeContext(const SignalingConfig& c, ServerOptions o, unsigned shard_count);
+    EdgeContext(const EdgeContext&) = delete;
+    EdgeContext& operator=(const EdgeContext&) = delete;
+
+    const SignalingConfig& config;  // borrowed, outlives the server
+    ServerOptions options;
+    std::string features_header;  // features joined by ", "
+    std::string server_header;
+    std::vector<BackendEntry> backends;  // config.backends[i].entry, in order
+    AddressMatcher trusted_proxies;
+    AddressMatcher stats_allowed;
+    std::vector<std::string> bad_addresses;  // entries of the two lists that did not parse
+    std::unique_ptr<EdgeCounters[]> counters;  // one per shard, written by its thread
+    SharedLimiter limiter;
+    std::unique_ptr<HubSnapshot[]> hub;  // one per shard
+    unsigned shard_count;
+    std::atomic<uint64_t> next_conn{0};
+    std::atomic<uint64_t> next_http{0};
+
+    /// Summed over the shards' last published snapshots.
+    [[nodiscard]] HubStats hub_totals() const;
+    /// One edge counter summed over the shards, e.g. total(&EdgeCounters::slow_consumers).
+    [[nodiscard]] uint64_t total(EdgeCounters::Counter EdgeCounters::*counter) const;
+};
+
+/// Microseconds since the Unix epoch: the `now_us` of every Handler call.
+uint64_t unix_now_us();
+
+}  // namespace tern::sig::net

@@ -1,0 +1,260 @@
+#include "signaling/net/http_session.hpp"
+
+#include "signaling/backend/backend_post_check.hpp"
+#include "signaling/net/http_routes.hpp"
+#include "signaling/net/shard.hpp"
+#include "signaling/net/ws_connection.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include <array>
+#include <optional>
+#include <type_traits>
+
+namespace tern::sig::net {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+constexpr std::size_t kMaxHeader = 16 * 1024;
+constexpr std::chrono::seconds kLinger{2};
+
+template <class Name>
+std::string_view field(const HttpRequest& req, Name name) {
+    auto v = req[name];
+    return {v.data(), v.size()};
+}
+
+template <class Stream>
+class HttpSession final : public Stoppable, public std::enable_shared_from_this<HttpSession<Stream>> {
+public:
+    static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+    HttpSession(Shard& shard, tcp::socket&& socket, std::shared_ptr<asio::ssl::context> tls)
+        : shard_(shard), ctx_(shard.context()), tls_(std::move(tls)), stream_(make_stream(std::move(socket))),
+          delay_(shard.io()) {
+        beast::error_code ec;
+        auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+        if (!ec) {
+            peer_ = peer.address().is_v6() && peer.address().to_v6().is_v4_mapped()
+                        ? asio::ip::make_address_v4(asio::ip::v4_mapped, peer.address().to_v6()).to_string()
+                        : peer.address().to_string();
+        }
+    }
+
+    void start() {
+        token_ = shard_.track(this->weak_from_this());
+        if constexpr (kTls) {
+            beast::get_lowest_layer(stream_).expires_after(ctx_.options.ws.handshake_timeout);
+            stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
+                if (ec) {
+                    self->done();
+                } else {
+                    self->read();
+                }
+            });
+        } else {
+            read();
+        }
+    }
+
+    void stop() override {
+        stopped_ = true;
+        delay_.cancel();
+        if ((!busy_ || draining_) && !handed_over_) {
+            beast::get_lowest_layer(stream_).close();
+        }
+    }
+
+private:
+    Stream make_stream(tcp::socket&& socket) {
+        if constexpr (kTls) {
+            return Stream(std::move(socket), *tls_);
+        } else {
+            return Stream(std::move(socket));
+        }
+    }
+
+    void read() {
+        if (stopped_) {
+            close();
+            return;
+        }
+        busy_ = false;
+        parser_.emplace();
+        parser_->header_limit(kMaxHeader);
+        parser_->body_limit(kMaxBackendBody);
+        beast::get_lowest_layer(stream_).expires_after(ctx_.options.http_idle_timeout);
+        http::async_read_header(stream_, buffer_, *parser_,
+                                [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                                    self->on_header(ec);
+                                });
+    }
+
+    // curl (Nextcloud's HTTP client) may send "Expect: 100-continue" and hold a larger body back
+    // until told to go on; a refusal decided on the header (413) goes out instead.
+    void on_header(beast::error_code ec) {
+        if (ec) {
+            on_read(ec);
+            return;
+        }
+        if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
+            static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+            asio::async_write(stream_, asio::buffer(kContinue),
+                              [self = this->shared_from_this()](beast::error_code e, std::size_t) {
+                                  if (e) {
+                                      self->done();
+                                  } else {
+                                      self->read_body();
+                                  }
+                              });
+            return;
+        }
+        read_body();
+    }
+
+    void read_body() {
+        http::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+            self->on_read(ec);
+        });
+    }
+
+    void on_read(beast::error_code ec) {
+        busy_ = true;
+        if (ec == http::error::body_limit) {
+            HttpRequest& partial = parser_->get();
+            partial.keep_alive(false);
+            write(make_response(ctx_, 413, "text/plain", "request body larger than 256 KiB\n", partial));
+            return;
+        }
+        if (ec) {
+            done();
+            return;
+        }
+        req_ = parser_->release();
+        const std::string ip = client_address(peer_, field(req_, "X-Real-Ip"),
+                                              field(req_, "X-Forwarded-For"), ctx_.trusted_proxies);
+        if (beast::websocket::is_upgrade(req_)) {
+            if (target_path(std::string_view(req_.target().data(), req_.target().size())) != "/spreed") {
+                req_.keep_alive(false);
+                write(make_response(ctx_, 404, "text/plain", "not found\n", req_));
+                return;
+            }
+            ClientInfo who{ip, std::string(field(req_, http::field::user_agent)), ""};
+            handed_over_ = true;
+            done();
+            if constexpr (kTls) {
+                accept_websocket(shard_, std::move(stream_), std::move(req_), std::move(who), tls_);
+            } else {
+                accept_websocket(shard_, std::move(stream_), std::move(req_), std::move(who));
+            }
+            return;
+        }
+        RouteResult r = route_http(shard_, req_, ip);
+        if (r.forward) {
+            shard_.forward_backend_post(std::move(*r.forward), [self = this->shared_from_this()](const HttpAnswer& a) {
+                self->write(answer_response(self->ctx_, a, self->req_));
+            });
+            return;
+        }
+        if (r.delay.count() > 0) {
+            delayed_ = std::move(r.response);
+            delay_.expires_after(r.delay);
+            delay_.async_wait([self = this->shared_from_this()](beast::error_code) {
+                self->write(std::move(self->delayed_));
+            });
+            return;
+        }
+        write(std::move(r.response));
+    }
+
+    void write(HttpResponse res) {
+        res_ = std::move(res);
+        beast::get_lowest_layer(stream_).expires_after(ctx_.options.ws.write_timeout);
+        http::async_write(stream_, res_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec) {
+                self->done();
+            } else if (!self->res_.keep_alive() || self->stopped_) {
+                self->close();
+            } else {
+                self->read();
+            }
+        });
+    }
+
+    void close() {
+        if constexpr (kTls) {
+            beast::get_lowest_layer(stream_).expires_after(ctx_.options.ws.write_timeout);
+            stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+                beast::get_lowest_layer(self->stream_).close();
+                self->done();
+            });
+        } else {
+            // A lingering close: a client still sending a body we refused (413) must see the
+            // response, not a reset, so what it sends is read and dropped for a moment first.
+            beast::error_code ignored;
+            stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+            stream_.expires_after(kLinger);
+            draining_ = true;
+            drain();
+        }
+    }
+
+    void drain() {
+        stream_.async_read_some(asio::buffer(drain_), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec) {
+                beast::get_lowest_layer(self->stream_).close();
+                self->done();
+            } else {
+                self->drain();
+            }
+        });
+    }
+
+    void done() {
+        if (token_ != 0) {
+            shard_.untrack(token_);
+            token_ = 0;
+        }
+    }
+
+    Shard& shard_;  // borrowed, outlives this
+    EdgeContext& ctx_;
+    std::shared_ptr<asio::ssl::context> tls_;  // null over TCP
+    Stream stream_;
+    asio::steady_timer delay_;
+    beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+    HttpRequest req_;
+    HttpResponse res_;
+    HttpResponse delayed_;
+    std::string peer_;
+    std::array<char, 4096> drain_{};
+    uint64_t token_ = 0;
+    bool busy_ = false;  // between a request and its response: stop() lets the answer out
+    bool stopped_ = false;
+    bool handed_over_ = false;
+    bool draining_ = false;
+};
+
+}  // namespace
+
+void serve_http(Shard& shard, tcp::socket socket) {
+    std::make_shared<HttpSession<beast::tcp_stream>>(shard, std::move(socket), nullptr)->start();
+}
+
+void serve_https(Shard& shard, tcp::socket socket, std::shared_ptr<asio::ssl::context> tls) {
+    std::make_shared<HttpSession<beast::ssl_stream<beast::tcp_stream>>>(shard, std::move(socket), std::move(tls))
+        ->start();
+}
+
+}  // namespace tern::sig::net

@@ -1,0 +1,326 @@
+#include "signaling/net/shard.hpp"
+
+#include "signaling/net/http_session.hpp"
+
+#include <boost/asio/socket_base.hpp>
+
+#include <sys/socket.h>
+
+namespace tern::sig::net {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+constexpr std::chrono::milliseconds kAcceptRetry{100};
+constexpr uint64_t kPruneEveryTicks = 240;  // about a minute at 250 ms
+
+BackendClientOptions backend_options(const EdgeContext& ctx) {
+    BackendClientOptions o;
+    o.timeout = std::chrono::seconds(ctx.config.backend_timeout_s);
+    o.connections_per_host = ctx.config.connections_per_host;
+    o.verify_tls = !ctx.config.backend_skip_verify;
+    o.user_agent = ctx.server_header;
+    o.features = ctx.features_header;
+    return o;
+}
+
+}  // namespace
+
+/// One listening socket of one shard; the kernel spreads connections over the shards' sockets
+/// bound to the same address (SO_REUSEPORT).
+class Shard::Acceptor {
+public:
+    Acceptor(Shard& shard, bool tls) : shard_(shard), tls_(tls), acceptor_(shard.io_), retry_(shard.io_) {}
+
+    Result<tcp::endpoint, std::string> open(const tcp::endpoint& at) {
+        boost::system::error_code ec;
+        acceptor_.open(at.protocol(), ec);
+        if (!ec) {
+            acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+        }
+        if (!ec) {
+            acceptor_.set_option(reuse_port(true), ec);
+        }
+        if (!ec) {
+            acceptor_.bind(at, ec);
+        }
+        if (!ec) {
+            acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+        }
+        tcp::endpoint local;
+        if (!ec) {
+            local = acceptor_.local_endpoint(ec);
+        }
+        if (ec) {
+            return unexpected(at.address().to_string() + ":" + std::to_string(at.port()) + ": " + ec.message());
+        }
+        accept();
+        return local;
+    }
+
+    void close() {
+        closed_ = true;
+        boost::system::error_code ignored;
+        acceptor_.close(ignored);
+        retry_.cancel();
+    }
+
+private:
+    void accept() {
+        acceptor_.async_accept(shard_.io_, [this](boost::system::error_code ec, tcp::socket socket) {
+            on_accept(ec, std::move(socket));
+        });
+    }
+
+    void on_accept(boost::system::error_code ec, tcp::socket socket) {
+        if (closed_) {
+            return;
+        }
+        if (ec) {
+            // Out of descriptors and the like: try again shortly rather than spin.
+            shard_.log_.warn("accept failed", {{"shard", shard_.index_}, {"err", ec.message()}});
+            retry_.expires_after(kAcceptRetry);
+            retry_.async_wait([this](boost::system::error_code e) {
+                if (!e && !closed_) {
+                    accept();
+                }
+            });
+            return;
+        }
+        EdgeCounters::add(shard_.counters().connections_accepted);
+        boost::system::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
+        if (!tls_) {
+            serve_http(shard_, std::move(socket));
+        } else if (auto ctx = shard_.tls_.get()) {
+            serve_https(shard_, std::move(socket), std::move(ctx));
+        }
+        accept();
+    }
+
+    Shard& shard_;  // owns this
+    bool tls_;
+    tcp::acceptor acceptor_;
+    asio::steady_timer retry_;
+    bool closed_ = false;
+};
+
+Shard::Shard(unsigned index, std::unique_ptr<Handler> handler, EdgeContext& ctx, TlsHolder& tls, const Logger& log)
+    : index_(index),
+      handler_(std::move(handler)),
+      ctx_(ctx),
+      tls_(tls),
+      log_(log),
+      backend_(io_, backend_options(ctx)),
+      tick_timer_(io_) {}
+
+Shard::~Shard() = default;
+
+Result<tcp::endpoint, std::string> Shard::listen(const tcp::endpoint& at, bool tls) {
+    auto a = std::make_unique<Acceptor>(*this, tls);
+    auto local = a->open(at);
+    if (local) {
+        acceptors_.push_back(std::move(a));
+    }
+    return local;
+}
+
+void Shard::run() {
+    tick_timer_.expires_after(ctx_.options.tick);
+    tick_timer_.async_wait([this](boost::system::error_code ec) {
+        if (!ec) {
+            tick();
+        }
+    });
+    for (;;) {
+        try {
+            io_.run();
+            return;
+        } catch (const std::exception& e) {
+            EdgeCounters::add(counters().handler_exceptions);
+            log_.error("shard loop: exception", {{"shard", index_}, {"err", e.what()}});
+        }
+    }
+}
+
+void Shard::begin_stop() {
+    stopping_ = true;
+    tick_timer_.cancel();
+    for (auto& a : acceptors_) {
+        a->close();
+    }
+    for (auto& [id, weak] : conns_) {
+        if (auto link = weak.lock()) {
+            link->stop();
+        }
+    }
+    for (auto& [token, weak] : http_) {
+        if (auto s = weak.lock()) {
+            s->stop();
+        }
+    }
+    auto waiters = std::move(waiters_);
+    waiters_.clear();
+    for (auto& [id, w] : waiters) {
+        w.deadline->cancel();
+        w.done(HttpAnswer{id, 503, "{}"});
+    }
+    backend_.close_idle();
+}
+
+template <class Fn>
+void Shard::guarded(const char* what, Fn&& fn) {
+    Effects fx;
+    try {
+        fx = fn();
+    } catch (const std::exception& e) {
+        // One event lost, the shard goes on (the exception boundary of style guide §4).
+        EdgeCounters::add(counters().handler_exceptions);
+        log_.error("handler threw", {{"call", what}, {"shard", index_}, {"err", e.what()}});
+        return;
+    }
+    apply(std::move(fx));
+}
+
+ConnId Shard::add_conn(std::weak_ptr<WsLink> link) {
+    const ConnId id = ctx_.next_conn.fetch_add(1, std::memory_order_relaxed) + 1;
+    conns_.emplace(id, std::move(link));
+    return id;
+}
+
+void Shard::opened(ConnId conn, const ClientInfo& who) {
+    guarded("on_open", [&] { return handler_->on_open(conn, who, unix_now_us()); });
+}
+
+void Shard::text(ConnId conn, std::string_view frame) {
+    guarded("on_text", [&] { return handler_->on_text(conn, frame, unix_now_us()); });
+}
+
+void Shard::binary(ConnId conn) {
+    guarded("on_binary", [&] { return handler_->on_binary(conn, unix_now_us()); });
+}
+
+void Shard::closed(ConnId conn) {
+    conns_.erase(conn);
+    guarded("on_close", [&] { return handler_->on_close(conn, unix_now_us()); });
+}
+
+uint64_t Shard::track(std::weak_ptr<Stoppable> s) {
+    const uint64_t token = ++next_http_token_;
+    http_.emplace(token, std::move(s));
+    return token;
+}
+
+void Shard::untrack(uint64_t token) { http_.erase(token); }
+
+void Shard::forward_backend_post(BackendPostRequest req, AnswerFn done) {
+    const HttpId id = ctx_.next_http.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (stopping_) {
+        done(HttpAnswer{id, 503, "{}"});
+        return;
+    }
+    req.http = id;
+    Waiter w{std::move(done), std::make_unique<asio::steady_timer>(io_)};
+    w.deadline->expires_after(ctx_.options.backend_post_timeout);
+    w.deadline->async_wait([this, id](boost::system::error_code ec) {
+        if (ec || !waiters_.contains(id)) {
+            return;
+        }
+        EdgeCounters::add(counters().backend_posts_timeout);
+        log_.warn("backend request unanswered, 504", {{"http", id}});
+        finish_waiter(id, HttpAnswer{id, 504, "{}"});
+    });
+    waiters_.emplace(id, std::move(w));
+    EdgeCounters::add(counters().backend_posts);
+    guarded("on_backend_post", [&] { return handler_->on_backend_post(req, unix_now_us()); });
+}
+
+void Shard::finish_waiter(HttpId id, const HttpAnswer& answer) {
+    auto it = waiters_.find(id);
+    if (it == waiters_.end()) {
+        EdgeCounters::add(counters().answers_unclaimed);
+        return;
+    }
+    AnswerFn done = std::move(it->second.done);
+    it->second.deadline->cancel();
+    waiters_.erase(it);
+    done(answer);
+}
+
+HubStats Shard::handler_stats() const { return handler_->stats(); }
+
+void Shard::publish_stats() { ctx_.hub[index_].publish(handler_->stats()); }
+
+void Shard::apply(Effects&& fx) {
+    for (SendFrame& s : fx.sends) {
+        auto it = conns_.find(s.conn);
+        auto link = it == conns_.end() ? nullptr : it->second.lock();
+        if (!link) {
+            EdgeCounters::add(counters().frames_dropped);
+            continue;
+        }
+        link->send(std::move(s.text));
+    }
+    for (const CloseConn& c : fx.closes) {
+        auto it = conns_.find(c.conn);
+        if (it != conns_.end()) {
+            if (auto link = it->second.lock()) {
+                link->close();
+            }
+        }
+    }
+    for (const HttpAnswer& a : fx.answers) {
+        finish_waiter(a.http, a);
+    }
+    for (BackendCall& c : fx.calls) {
+        start_call(std::move(c));
+    }
+}
+
+void Shard::start_call(BackendCall call) {
+    const auto& backends = ctx_.config.backends;
+    const std::string_view secret =
+        call.backend < backends.size() ? std::string_view(backends[call.backend].entry.secret)
+                                       : std::string_view(ctx_.config.common_secret);
+    backend_.execute(call.method, call.url, std::move(call.body), secret,
+                     [this, id = call.call](BackendReply reply, CallOutcome outcome) {
+                         auto& c = counters();
+                         switch (outcome) {
+                         case CallOutcome::Ok: EdgeCounters::add(c.backend_calls_ok); break;
+                         case CallOutcome::HttpError: EdgeCounters::add(c.backend_calls_http_error); break;
+                         case CallOutcome::TransportError:
+                             EdgeCounters::add(c.backend_calls_transport_error);
+                             log_.warn("backend call failed", {{"call", id}});
+                             break;
+                         case CallOutcome::Timeout:
+                             EdgeCounters::add(c.backend_calls_timeout);
+                             log_.warn("backend call timed out", {{"call", id}});
+                             break;
+                         }
+                         guarded("on_backend_reply",
+                                 [&] { return handler_->on_backend_reply(id, std::move(reply), unix_now_us()); });
+                     });
+}
+
+void Shard::tick() {
+    if (stopping_) {
+        return;
+    }
+    guarded("on_tick", [&] { return handler_->on_tick(unix_now_us()); });
+    publish_stats();
+    if (index_ == 0 && ++ticks_ % kPruneEveryTicks == 0) {
+        ctx_.limiter.prune();
+    }
+    tick_timer_.expires_after(ctx_.options.tick);
+    tick_timer_.async_wait([this](boost::system::error_code ec) {
+        if (!ec) {
+            tick();
+        }
+    });
+}
+
+}  // namespace tern::sig::net

@@ -1,0 +1,29 @@
+// The client WebSocket on /spreed (§1): the upgrade answered with the Server and
+// X-Spreed-Signaling-Features headers; inbound frames capped at api::kMaxClientFrame (a larger
+// one closes the socket); text to Handler::on_text, binary to on_binary; a WS ping every 54 s
+// carrying the Unix time in ns; a read deadline (60 s, reset by any frame or pong) and a write
+// deadline (10 s per frame); a send queue bounded by send_queue_bytes, beyond which the client
+// is a slow consumer and is closed. on_close is called exactly once for every connection that
+// was opened. One connection lives on the shard that accepted it and is touched by its thread only.
+#pragma once
+
+#include "signaling/hub/handler.hpp"
+#include "signaling/net/http_routes.hpp"
+
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <memory>
+
+namespace tern::sig::net {
+
+class Shard;
+
+/// Completes the upgrade `req` read from `stream` and serves the WebSocket.
+void accept_websocket(Shard& shard, boost::beast::tcp_stream&& stream, HttpRequest&& req, ClientInfo who);
+/// The same over TLS; `tls` keeps the certificate the connection began with alive.
+void accept_websocket(Shard& shard, boost::beast::ssl_stream<boost::beast::tcp_stream>&& stream, HttpRequest&& req,
+                      ClientInfo who, std::shared_ptr<boost::asio::ssl::context> tls);
+
+}  // namespace tern::sig::net
