@@ -189,6 +189,22 @@ def main():
         ("transient", '{"type":"transient","transient":{"action":"set","key":"k","value":1}}'),
     ]:
         write("signaling_backend_room", name, body.encode())
+    # signaling_backend_answer: Nextcloud's answers (OCS-wrapped and bare), capabilities, a token.
+    ocs = '{"ocs":{"meta":{"status":"ok","statuscode":%d,"message":"OK"},"data":%s}}'
+    for name, body in [
+        ("auth", ocs % (200, '{"type":"auth","auth":{"version":"1.0","userid":"alice","user":{"displayname":"A"}}}')),
+        ("room", ocs % (200, '{"type":"room","room":{"version":"1.0","roomid":"r1","properties":{"name":"T"},'
+                             '"permissions":["publish-media"],"session":{"userid":"alice"}}}')),
+        ("error", ocs % (404, '{"type":"error","error":{"code":"no_such_room","message":"x","details":{"a":1}}}')),
+        ("throttled", ocs % (429, '[]')),
+        ("bare", '{"type":"ping","ping":{}}'),
+        ("capabilities", ocs % (200, '{"capabilities":{"spreed":{"features":["signaling-v3","federation-v2"],'
+                                     '"config":{"signaling":{"session-ping-limit":200,'
+                                     '"hello-v2-token-key":"11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="}}}}}')),
+        ("token", 'eyJhbGciOiJFZERTQSIsInR5cCI6IkpXVCJ9.eyJpYXQiOjE4MDAwMDAwMDAsImV4cCI6MTgwMDAwMDA2MCwic3ViIjoiYSJ9.'
+                  'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'),
+    ]:
+        write("signaling_backend_answer", name, body.encode())
 
 
 if __name__ == "__main__":
