@@ -270,14 +270,14 @@ void Hub::send_to_session(Session& s, std::string frame, Effects& fx) {
 }
 
 void Hub::deliver_to_room(const Room& room, std::string_view frame, std::string_view except, bool call_only,
-                          Effects& fx, std::string_view withheld_from) {
+                          Effects& fx, std::string_view permission, Holders holders) {
     for (const std::string& id : room.members) {
         if (id == except) {
             continue;
         }
         Session* s = find_session(id);
         if (s == nullptr || (call_only && (s->in_call & kInCall) == 0) ||
-            (!withheld_from.empty() && s->may(withheld_from))) {
+            (!permission.empty() && s->may(permission) != (holders == Holders::Only))) {
             continue;
         }
         send_to_session(*s, std::string(frame), fx);
