@@ -357,13 +357,13 @@ void Hub::destroy_session(const std::string& id, bool tell_backend, uint64_t now
     }
     if (s->type == ClientType::Internal) {
         std::vector<std::string> owned;
-        for (const auto& [id, v] : sessions_) {
+        for (const auto& [vid, v] : sessions_) {
             if (v.type == ClientType::Virtual && v.owner == public_id) {
-                owned.push_back(id);
+                owned.push_back(vid);
             }
         }
-        for (const std::string& id : owned) {
-            if (Session* v = find_session(id)) {
+        for (const std::string& vid : owned) {
+            if (Session* v = find_session(vid)) {
                 remove_virtual(*v, now_us, fx);
             }
         }
