@@ -270,14 +270,14 @@ void Hub::send_to_session(Session& s, std::string frame, Effects& fx) {
 }
 
 void Hub::deliver_to_room(const Room& room, std::string_view frame, std::string_view except, bool call_only,
-                          Effects& fx, std::string_view withheld_from) {
+                          Effects& fx, std::string_view permission, Holders holders) {
     for (const std::string& id : room.members) {
         if (id == except) {
             continue;
         }
         Session* s = find_session(id);
         if (s == nullptr || (call_only && (s->in_call & kInCall) == 0) ||
-            (!withheld_from.empty() && s->may(withheld_from))) {
+            (!permission.empty() && s->may(permission) != (holders == Holders::Only))) {
             continue;
         }
         send_to_session(*s, std::string(frame), fx);
@@ -357,13 +357,13 @@ void Hub::destroy_session(const std::string& id, bool tell_backend, uint64_t now
     }
     if (s->type == ClientType::Internal) {
         std::vector<std::string> owned;
-        for (const auto& [id, v] : sessions_) {
+        for (const auto& [vid, v] : sessions_) {
             if (v.type == ClientType::Virtual && v.owner == public_id) {
-                owned.push_back(id);
+                owned.push_back(vid);
             }
         }
-        for (const std::string& id : owned) {
-            if (Session* v = find_session(id)) {
+        for (const std::string& vid : owned) {
+            if (Session* v = find_session(vid)) {
                 remove_virtual(*v, now_us, fx);
             }
         }

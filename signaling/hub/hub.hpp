@@ -128,11 +128,13 @@ private:
 
     // hub.cpp: delivery and session life
     void send_to_session(Session& s, std::string frame, Effects& fx);
+    /// Whom a room frame reaches with respect to a permission (hide-displaynames).
+    enum class Holders : uint8_t { Excluded, Only };
     /// The room fan-out seam (see the plan above): one room-wide frame to the local members,
-    /// except `except` (a public id, or ""), only those in the call when `call_only`, not to
-    /// holders of permission `withheld_from` when it is set.
+    /// except `except` (a public id, or ""), only those in the call when `call_only`; when
+    /// `permission` is set, not to its holders (Excluded) or only to them (Only).
     void deliver_to_room(const Room& room, std::string_view frame, std::string_view except, bool call_only,
-                         Effects& fx, std::string_view withheld_from = {});
+                         Effects& fx, std::string_view permission = {}, Holders holders = Holders::Excluded);
     Session& create_session(ClientType type, std::size_t backend, uint64_t now_us);
     /// Ends a session: leaves its room (the backend told when `tell_backend`), drops its virtual
     /// sessions, forgets it. Its connection, if any, is not closed here.

@@ -7,15 +7,43 @@
 #include "signaling/backend/backend_answers.hpp"
 #include "signaling/backend/backend_requests.hpp"
 
+#include <simdjson.h>
+
 #include <algorithm>
 
 namespace tern::sig {
 
 namespace {
 
-api::JoinEntry join_entry(const Session& s) {
+constexpr std::string_view kHideDisplayNames = "hide-displaynames";
+
+/// `user` without its displayname, for recipients with hide-displaynames; as it is when it has
+/// none (or is not an object).
+std::string without_displayname(std::string_view user) {
+    if (user.find("displayname") == std::string_view::npos) {
+        return std::string(user);
+    }
+    thread_local simdjson::dom::parser parser;
+    simdjson::dom::object obj;
+    if (parser.parse(user.data(), user.size()).get(obj) != simdjson::SUCCESS) {
+        return std::string(user);
+    }
+    std::string out;
+    api::JsonWriter w{out};
+    w.begin_object();
+    for (const auto field : obj) {
+        if (field.key != "displayname") {
+            w.raw_field(field.key, simdjson::to_string(field.value));
+        }
+    }
+    w.end_object();
+    return out;
+}
+
+/// `user`: the user object to show (the session's own, or one stripped of its displayname).
+api::JoinEntry join_entry(const Session& s, std::string_view user) {
     const bool is_virtual = s.type == ClientType::Virtual;
-    return api::JoinEntry{s.public_id, s.user_id, s.user, is_virtual ? std::string_view{} : s.room_session_id,
+    return api::JoinEntry{s.public_id, s.user_id, user, is_virtual ? std::string_view{} : s.room_session_id,
                           is_virtual ? std::span<const std::string>{} : std::span<const std::string>{s.features}};
 }
 
@@ -170,27 +198,40 @@ void Hub::enter_room(Session& s, const std::string& id, const std::string& room_
 }
 
 void Hub::send_join_events(Room& room, Session& joiner, Effects& fx) {
-    std::vector<api::JoinEntry> others;
+    // Display names are withheld from holders of hide-displaynames.
+    const bool joiner_hides = joiner.may(kHideDisplayNames);
+    std::vector<std::string> stripped;  // the user objects `others` points into
+    std::vector<const Session*> listed;
     std::vector<const Session*> flagged;
     for (const std::string& id : room.members) {
         const Session* m = find_session(id);
         if (m == nullptr || m == &joiner) {
             continue;
         }
-        others.push_back(join_entry(*m));
+        listed.push_back(m);
+        stripped.push_back(joiner_hides ? without_displayname(m->user) : std::string{});
         if (m->type == ClientType::Virtual && m->flags != 0) {
             flagged.push_back(m);
         }
     }
-    if (!others.empty()) {
+    if (!listed.empty()) {
+        std::vector<api::JoinEntry> others;
+        for (std::size_t i = 0; i < listed.size(); ++i) {
+            others.push_back(join_entry(*listed[i], joiner_hides ? std::string_view{stripped[i]} : listed[i]->user));
+        }
         std::string out;
         api::write_join_event(out, others);
         send_to_session(joiner, std::move(out), fx);
     }
-    const api::JoinEntry self = join_entry(joiner);
+    const api::JoinEntry self = join_entry(joiner, joiner.user);
     std::string out;
     api::write_join_event(out, std::span{&self, 1});
-    deliver_to_room(room, out, {}, false, fx);
+    deliver_to_room(room, out, {}, false, fx, kHideDisplayNames, Holders::Excluded);
+    const std::string hidden_user = without_displayname(joiner.user);
+    const api::JoinEntry hidden = join_entry(joiner, hidden_user);
+    std::string out_hidden;
+    api::write_join_event(out_hidden, std::span{&hidden, 1});
+    deliver_to_room(room, out_hidden, {}, false, fx, kHideDisplayNames, Holders::Only);
     for (const Session* v : flagged) {
         std::string flags;
         api::write_participants_flags(flags, room.id, v->public_id, v->flags);

@@ -148,3 +148,20 @@ TEST_CASE("hub §8.36: the backend is pinged every 10 s for each room with its T
     CHECK(h.reply(fx.calls[0].call, json::parse(R"({"type":"room","room":{"version":"1.0"}})")).empty());
     CHECK(h.advance(10'000'000).calls.size() == 1);
 }
+
+TEST_CASE("hub §3.5: join events carry no display names for hide-displaynames holders", "[signaling][hub]") {
+    HubHarness h;
+    const Client alice = h.connect(1, "alice");
+    const Client bob = h.connect(2, "bob");
+    h.join(alice, "r1", "nc1");
+    const auto to_bob = frames(h.join(bob, "r1", "nc2", json::array({"hide-displaynames"})), 2);
+    REQUIRE(to_bob.size() == 3);
+    CHECK(to_bob[1]["event"]["join"][0]["sessionid"] == alice.sid);
+    CHECK(to_bob[1]["event"]["join"][0]["user"] == json::object());
+    CHECK(to_bob[2]["event"]["join"][0]["user"] == json::object());
+
+    const Client carol = h.connect(3, "carol");
+    const Effects fx = h.join(carol, "r1", "nc3");
+    CHECK(only_frame(fx, 2)["event"]["join"][0]["user"] == json::object());
+    CHECK(only_frame(fx, 1)["event"]["join"][0]["user"] == json{{"displayname", "carol"}});
+}
