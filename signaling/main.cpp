@@ -38,8 +38,14 @@ std::unique_ptr<Handler> make_handler(const SignalingConfig& config, unsigned /*
     return std::make_unique<tern::sig::Hub>(config);
 }
 
+/// The X-Spreed-Signaling-Features header lists what the welcome lists: the union of what
+/// client and internal sessions get.
 std::vector<std::string> advertised_features(const SignalingConfig& config) {
-    return tern::sig::server_features(config, false);
+    std::vector<std::string> out;
+    for (std::string_view f : tern::sig::welcome_features(config)) {
+        out.emplace_back(f);
+    }
+    return out;
 }
 
 struct Args {
@@ -130,7 +136,14 @@ int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
 
     tern::sig::net::ServerOptions options;
-    options.shards = config.threads != 0 ? config.threads : std::max(1U, std::thread::hardware_concurrency());
+    // One shard until rooms span shards: a Hub knows only its own shard's sessions, so two
+    // members of one room accepted by different shards would not see each other. The bus that
+    // carries room events between shards (and nodes, over NATS) lifts this.
+    options.shards = 1;
+    if (config.threads > 1) {
+        log.warn("threads > 1 is not used yet: one shard serves every connection",
+                 {{"threads", config.threads}});
+    }
     options.features = advertised_features(config);
     std::unique_ptr<tern::sig::net::Server> server;
     try {

@@ -17,6 +17,7 @@ inline constexpr std::size_t kMaxBackendBody = 256 * 1024;
 
 struct BackendPost {
     std::optional<std::size_t> content_length;  // nullopt: no Content-Length header
+    std::string_view content_type;           // Content-Type, "" when absent
     std::string_view body;
     std::string_view random;                 // Spreed-Signaling-Random, "" when absent
     std::string_view checksum;               // Spreed-Signaling-Checksum, "" when absent

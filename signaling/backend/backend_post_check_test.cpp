@@ -23,7 +23,7 @@ const std::string kRandom(64, 'r');
 BackendPost signed_post(const std::string& secret, std::optional<std::string_view> backend = std::nullopt) {
     static std::string sum;
     sum = backend_checksum(secret, kRandom, kBody);
-    return {kBody.size(), kBody, kRandom, sum, backend};
+    return {kBody.size(), "application/json", kBody, kRandom, sum, backend};
 }
 
 }  // namespace
@@ -44,9 +44,9 @@ TEST_CASE("backend POST: 411, 413, 400, 403, 429 in order", "[signaling][backend
     p.content_length.reset();
     CHECK(check_backend_post(p, kBackends, true).status == 411);  // before anything else
     const std::string big(kMaxBackendBody + 1, ' ');
-    p = {big.size(), big, kRandom, "x", std::nullopt};
+    p = {big.size(), "application/json", big, kRandom, "x", std::nullopt};
     CHECK(check_backend_post(p, kBackends, true).status == 413);
-    p = {5, "{oops", kRandom, "x", std::nullopt};
+    p = {5, "application/json", "{oops", kRandom, "x", std::nullopt};
     CHECK(check_backend_post(p, kBackends, true).status == 400);
     p = signed_post("secret-one");
     p.checksum = "";
@@ -62,4 +62,16 @@ TEST_CASE("backend POST: 411, 413, 400, 403, 429 in order", "[signaling][backend
     CHECK(wrong.status == 403);
     CHECK(wrong.count_failure);
     CHECK(check_backend_post(signed_post("nobody's"), kBackends, false).status == 403);
+}
+
+TEST_CASE("backend POST: a body that is not declared JSON is 400", "[signaling][backend]") {
+    BackendPost p = signed_post("secret-one");
+    p.content_type = "text/plain";
+    CHECK(check_backend_post(p, kBackends, false).status == 400);
+    p.content_type = "";
+    CHECK(check_backend_post(p, kBackends, false).status == 400);
+    p.content_type = "Application/JSON; charset=utf-8";
+    CHECK(check_backend_post(p, kBackends, false).status == 0);
+    p.content_type = "application/jsonx";
+    CHECK(check_backend_post(p, kBackends, false).status == 400);
 }

@@ -25,6 +25,9 @@ void Hub::add_ping_entries(const Room& room, std::vector<api::BackendPingEntry>&
 }
 
 void Hub::ping_room(Room& room, uint64_t now_us, Effects& fx) {
+    // Whether pings are merged is the backend's choice (session-ping-limit): keep its
+    // capabilities fresh. Until the first answer, this room pings alone.
+    fetch_capabilities(room.backend, now_us, fx);
     const CapabilitiesCache::Entry* caps = caps_.find(cfg_.backends[room.backend].entry.url);
     const uint32_t limit = caps == nullptr ? 0 : caps->caps.session_ping_limit;
     auto reschedule = [&](Room& r) {
@@ -54,11 +57,8 @@ void Hub::ping_room(Room& room, uint64_t now_us, Effects& fx) {
         r.next_ping_us = now_us + kPingIntervalUs;
         timers_.push(Timer{r.next_ping_us, TimerKind::Ping, 0, r.key, {}});
     }
-    for (std::size_t i = 0; i < all.size(); i += limit) {
-        api::BackendPingRequest ping{{}, {}};
-        const std::size_t end = std::min<std::size_t>(all.size(), i + limit);
-        ping.entries.assign(all.begin() + static_cast<std::ptrdiff_t>(i), all.begin() + static_cast<std::ptrdiff_t>(end));
-        backend_call(room.backend, write_backend_request(ping), IgnoredCall{}, fx);
+    for (std::string& body : write_backend_pings("", all, static_cast<uint32_t>(limit))) {
+        backend_call(room.backend, std::move(body), IgnoredCall{}, fx);
     }
 }
 

@@ -172,6 +172,7 @@ void Hub::enter_room(Session& s, const std::string& id, const std::string& room_
         room.backend = self->backend;
         room.next_ping_us = now_us + kPingIntervalUs;
         timers_.push(Timer{room.next_ping_us, TimerKind::Ping, 0, key, {}});
+        fetch_capabilities(room.backend, now_us, fx);  // for the pings' form, ready by the first
     }
     if (answer != nullptr) {
         if (!answer->properties.empty()) {

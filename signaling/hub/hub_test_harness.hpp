@@ -46,10 +46,13 @@ inline bool closes(const Effects& fx, ConnId conn) {
 }
 
 /// The bodies of the backend calls in `fx`, parsed.
+/// The bodies of the POSTs among the calls (capabilities GETs have none).
 inline std::vector<json> call_bodies(const Effects& fx) {
     std::vector<json> out;
     for (const BackendCall& c : fx.calls) {
-        out.push_back(json::parse(c.body));
+        if (c.method == HttpMethod::Post) {
+            out.push_back(json::parse(c.body));
+        }
     }
     return out;
 }

@@ -267,7 +267,7 @@ std::unique_ptr<BackendClient::Conn> BackendClient::new_conn(bool tls) {
 }
 
 void BackendClient::execute(HttpMethod method, std::string_view url, std::string body, std::string_view secret,
-                            Done done) {
+                            Done done, std::string_view if_none_match) {
     auto parsed = parse_http_url(url);
     if (!parsed) {
         asio::post(io_, [done = std::move(done)] { done(BackendReply{}, CallOutcome::TransportError); });
@@ -281,6 +281,9 @@ void BackendClient::execute(HttpMethod method, std::string_view url, std::string
     req.set(http::field::user_agent, options_.user_agent);
     req.set("X-Spreed-Signaling-Features", options_.features);
     req.keep_alive(true);
+    if (method == HttpMethod::Get && !if_none_match.empty()) {
+        req.set(http::field::if_none_match, std::string(if_none_match));
+    }
     if (method == HttpMethod::Post) {
         const std::string random = backend_random();
         req.set(http::field::content_type, "application/json");

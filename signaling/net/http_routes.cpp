@@ -80,6 +80,8 @@ RouteResult backend_post(Shard& shard, const HttpRequest& req, std::string_view 
     EdgeContext& ctx = shard.context();
     BackendPost post;
     post.content_length = content_length(req);
+    const std::string content_type(req[http::field::content_type]);
+    post.content_type = content_type;
     post.body = req.body();
     post.random = header(req, "Spreed-Signaling-Random").value_or("");
     post.checksum = header(req, "Spreed-Signaling-Checksum").value_or("");

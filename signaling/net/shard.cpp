@@ -286,6 +286,7 @@ void Shard::start_call(BackendCall call) {
     const std::string_view secret =
         call.backend < backends.size() ? std::string_view(backends[call.backend].entry.secret)
                                        : std::string_view(ctx_.config.common_secret);
+    const std::string if_none_match = std::move(call.if_none_match);
     backend_.execute(call.method, call.url, std::move(call.body), secret,
                      [this, id = call.call](BackendReply reply, CallOutcome outcome) {
                          auto& c = counters();
@@ -303,7 +304,8 @@ void Shard::start_call(BackendCall call) {
                          }
                          guarded("on_backend_reply",
                                  [&] { return handler_->on_backend_reply(id, std::move(reply), unix_now_us()); });
-                     });
+                     },
+                     if_none_match);
 }
 
 void Shard::tick() {
