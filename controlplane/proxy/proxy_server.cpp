@@ -1,5 +1,6 @@
 #include "controlplane/proxy/proxy_server.hpp"
 
+#include "common/overloaded.hpp"
 #include "controlplane/proxy/proxy_connection.hpp"
 #include "controlplane/proxy/proxy_requests.hpp"
 
@@ -301,13 +302,6 @@ void ProxyServer::hello(const std::shared_ptr<Connection>& conn, const json& msg
 }
 
 namespace {
-
-template <class... F>
-struct Overloaded : F... {
-    using F::operator()...;
-};
-template <class... F>
-Overloaded(F...) -> Overloaded<F...>;
 
 json created_json(const Created& c, bool publisher) {
     if (publisher) {

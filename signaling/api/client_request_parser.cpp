@@ -1,5 +1,7 @@
 #include "signaling/api/client_request_parser.hpp"
 
+#include "signaling/api/json_members.hpp"
+
 #include <simdjson.h>
 
 #include <limits>
@@ -12,6 +14,11 @@ namespace {
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 using simdjson::dom::object;
+// The member readers shared with the backend API's parsers: absent members leave the output as
+// it is, a member of the wrong type is a shape error.
+using json::get_object;
+using json::get_string;
+using json::raw_of;
 
 /// A shape error, built where it is found; the id is filled in at the top.
 Unexpected<ParseError> bad(ErrorCode code, std::string message) {
@@ -33,20 +40,6 @@ simdjson::dom::parser& thread_parser() {
 
 // ---- reading members ------------------------------------------------------------------------
 
-/// A string member: absent leaves `out` as it is; another type is a shape error.
-bool get_string(const object& o, std::string_view key, std::string& out, std::string& error) {
-    element e;
-    if (o.at_key(key).get(e) != simdjson::SUCCESS) {
-        return true;
-    }
-    std::string_view s;
-    if (e.get(s) != simdjson::SUCCESS) {
-        error = std::string(key) + " must be a string";
-        return false;
-    }
-    out.assign(s);
-    return true;
-}
 
 /// An integer member that fits T.
 template <class T>
@@ -65,13 +58,6 @@ bool get_integer(const object& o, std::string_view key, std::optional<T>& out, s
     return true;
 }
 
-/// An object member: false when absent or not an object.
-bool get_object(const object& o, std::string_view key, object& out) {
-    element e;
-    return o.at_key(key).get(e) == simdjson::SUCCESS && e.get(out) == simdjson::SUCCESS;
-}
-
-RawJson raw_of(const element& e) { return simdjson::to_string(e); }
 
 // ---- the request types ------------------------------------------------------------------------
 

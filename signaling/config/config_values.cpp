@@ -1,5 +1,7 @@
 #include "signaling/config/config_values.hpp"
 
+#include "signaling/config/ini_reader.hpp"
+
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -18,15 +20,6 @@ std::string lower(std::string_view s) {
     return out;
 }
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
 
 bool is_ipv4(std::string_view s) {
     std::array<unsigned char, 4> buf{};
@@ -79,7 +72,7 @@ std::vector<std::string> split_list(std::string_view s, std::string_view separat
     std::vector<std::string> out;
     while (!s.empty()) {
         const std::size_t at = s.find_first_of(separators);
-        const std::string_view piece = trim(s.substr(0, at));
+        const std::string_view piece = trim_space(s.substr(0, at));
         if (!piece.empty()) {
             out.emplace_back(piece);
         }

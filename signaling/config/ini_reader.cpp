@@ -9,16 +9,6 @@ namespace {
 
 constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 
-// Go's strings.TrimSpace on ASCII input: the same set as isspace.
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
 
 std::string lower(std::string_view s) {
     std::string out(s);
@@ -43,6 +33,17 @@ std::string_view strip_inline_comment(std::string_view v) {
 
 }  // namespace
 
+std::string_view trim_space(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+
 Result<IniDocument, IniError> read_ini(std::string_view text) {
     IniDocument doc;
     std::string section = "default";
@@ -53,12 +54,12 @@ Result<IniDocument, IniError> read_ini(std::string_view text) {
         const std::string_view raw = text.substr(0, nl);
         text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
         ++line_no;
-        const std::string_view l = trim(raw);
+        const std::string_view l = trim_space(raw);
         if (l.empty() || is_comment(l)) {
             continue;
         }
         if (l.front() == '[' && l.back() == ']') {
-            const std::string_view name = trim(l.substr(1, l.size() - 2));
+            const std::string_view name = trim_space(l.substr(1, l.size() - 2));
             if (name.empty()) {
                 return unexpected(IniError{line_no, "empty section name"});
             }
@@ -69,8 +70,8 @@ Result<IniDocument, IniError> read_ini(std::string_view text) {
         }
         const std::size_t sep = l.find_first_of("=:");
         if (sep != std::string_view::npos && sep > 0) {
-            doc.entries.push_back({section, lower(trim(l.substr(0, sep))),
-                                   std::string(trim(strip_inline_comment(l.substr(sep + 1)))),
+            doc.entries.push_back({section, lower(trim_space(l.substr(0, sep))),
+                                   std::string(trim_space(strip_inline_comment(l.substr(sep + 1)))),
                                    line_no});
             current = doc.entries.size() - 1;
             continue;
@@ -80,7 +81,7 @@ Result<IniDocument, IniError> read_ini(std::string_view text) {
                 line_no, "cannot read this line: expected [section], key = value or a comment"});
         }
         doc.entries[current].value += '\n';
-        doc.entries[current].value += trim(strip_inline_comment(l));
+        doc.entries[current].value += trim_space(strip_inline_comment(l));
     }
     return doc;
 }

@@ -49,4 +49,8 @@ struct IniError {
 /// name, or text with no separator that continues no entry.
 Result<IniDocument, IniError> read_ini(std::string_view text);
 
+/// `s` without leading and trailing white space: Go's strings.TrimSpace on ASCII input (the
+/// same set as isspace), which the reference server applies to names and values.
+std::string_view trim_space(std::string_view s);
+
 }  // namespace tern::sig

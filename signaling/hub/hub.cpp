@@ -1,6 +1,7 @@
 // The hub's entry points, delivery to sessions and rooms, and the life of a session.
 #include "signaling/hub/hub.hpp"
 
+#include "common/overloaded.hpp"
 #include "signaling/api/client_request_parser.hpp"
 #include "signaling/api/server_messages.hpp"
 #include "signaling/backend/backend_requests.hpp"
@@ -25,13 +26,6 @@ uint64_t system_random() {
 }
 
 std::string user_key(std::size_t backend, std::string_view user_id) { return room_key(backend, user_id); }
-
-template <class... Fs>
-struct Overloaded : Fs... {
-    using Fs::operator()...;
-};
-template <class... Fs>
-Overloaded(Fs...) -> Overloaded<Fs...>;
 
 }  // namespace
 

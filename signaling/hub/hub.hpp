@@ -207,6 +207,9 @@ private:
     void remove_virtual(Session& v, uint64_t now_us, Effects& fx);
 
     // hub_backend_post.cpp, hub_participants.cpp
+    /// roomlist/update to the users of `all` that are not in `told` (invite and disinvite).
+    void update_other_users(std::size_t backend, const std::string& room_id, const std::vector<std::string>& all,
+                            const std::vector<std::string>& told, const api::RawJson& properties, Effects& fx);
     void post_invite(std::size_t backend, const std::string& room_id, const api::RoomInvite& r, Effects& fx);
     void post_disinvite(std::size_t backend, const std::string& room_id, const api::RoomDisinvite& r,
                         uint64_t now_us, Effects& fx);

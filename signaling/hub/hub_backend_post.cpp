@@ -3,6 +3,7 @@
 // hub_participants.cpp. The edge has checked the checksum; the body is parsed here.
 #include "signaling/hub/hub.hpp"
 
+#include "common/overloaded.hpp"
 #include "signaling/api/backend_room_request_parser.hpp"
 #include "signaling/api/event_messages.hpp"
 #include "signaling/api/json_writer.hpp"
@@ -15,13 +16,6 @@
 namespace tern::sig {
 
 namespace {
-
-template <class... Fs>
-struct Overloaded : Fs... {
-    using Fs::operator()...;
-};
-template <class... Fs>
-Overloaded(Fs...) -> Overloaded<Fs...>;
 
 std::string error_body(std::string_view code, std::string_view message) {
     std::string out;
@@ -123,19 +117,24 @@ Session* Hub::session_by_room_session(std::size_t backend, std::string_view rsid
     return it == by_room_session_.end() ? nullptr : find_session(it->second);
 }
 
-void Hub::post_invite(std::size_t backend, const std::string& room_id, const api::RoomInvite& r, Effects& fx) {
-    std::string invite;
-    api::write_roomlist_invite(invite, room_id, r.properties);
-    send_to_users(backend, r.user_ids, invite, fx);
+void Hub::update_other_users(std::size_t backend, const std::string& room_id, const std::vector<std::string>& all,
+                             const std::vector<std::string>& told, const api::RawJson& properties, Effects& fx) {
     std::vector<std::string> rest;
-    for (const std::string& u : r.all_user_ids) {
-        if (!contains(r.user_ids, u)) {
+    for (const std::string& u : all) {
+        if (!contains(told, u)) {
             rest.push_back(u);
         }
     }
     std::string update;
-    api::write_roomlist_update(update, room_id, r.properties);
+    api::write_roomlist_update(update, room_id, properties);
     send_to_users(backend, rest, update, fx);
+}
+
+void Hub::post_invite(std::size_t backend, const std::string& room_id, const api::RoomInvite& r, Effects& fx) {
+    std::string invite;
+    api::write_roomlist_invite(invite, room_id, r.properties);
+    send_to_users(backend, r.user_ids, invite, fx);
+    update_other_users(backend, room_id, r.all_user_ids, r.user_ids, r.properties, fx);
 }
 
 void Hub::post_disinvite(std::size_t backend, const std::string& room_id, const api::RoomDisinvite& r,
@@ -172,15 +171,7 @@ void Hub::post_disinvite(std::size_t backend, const std::string& room_id, const 
             destroy_session(id, false, now_us, fx);
         }
     }
-    std::vector<std::string> rest;
-    for (const std::string& u : r.all_user_ids) {
-        if (!contains(r.user_ids, u)) {
-            rest.push_back(u);
-        }
-    }
-    std::string update;
-    api::write_roomlist_update(update, room_id, r.properties);
-    send_to_users(backend, rest, update, fx);
+    update_other_users(backend, room_id, r.all_user_ids, r.user_ids, r.properties, fx);
 }
 
 void Hub::post_update(std::size_t backend, const std::string& room_id, const api::RoomUpdate& r, Effects& fx) {

@@ -3,6 +3,7 @@
 // its replies to dial-out requests (hub_dialout.cpp).
 #include "signaling/hub/hub.hpp"
 
+#include "common/overloaded.hpp"
 #include "signaling/api/event_messages.hpp"
 #include "signaling/api/server_messages.hpp"
 #include "signaling/backend/backend_answers.hpp"
@@ -11,13 +12,6 @@
 namespace tern::sig {
 
 namespace {
-
-template <class... Fs>
-struct Overloaded : Fs... {
-    using Fs::operator()...;
-};
-template <class... Fs>
-Overloaded(Fs...) -> Overloaded<Fs...>;
 
 std::string virtual_key(std::string_view owner, std::string_view client_id) {
     std::string k{owner};

@@ -71,6 +71,30 @@ RouteResult stats(Shard& shard, const HttpRequest& req) {
     return respond(shard.context(), 200, kJson, std::move(body), req);
 }
 
+/// What this server is (§5 "Other endpoints"): its version and features, the SFU it drives and
+/// whether it is clustered. The reference lists more (dial-out clients, gRPC, etcd) that tern
+/// does not have.
+RouteResult serverinfo(const EdgeContext& ctx, const HttpRequest& req) {
+    std::string body;
+    api::JsonWriter w(body);
+    w.begin_object().field("version", api::kServerVersion).key("features").begin_array();
+    std::string_view rest = ctx.features_header;
+    while (!rest.empty()) {
+        const std::size_t comma = rest.find(", ");
+        w.value(rest.substr(0, comma));
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 2);
+    }
+    w.end_array();
+    if (ctx.config.mcu.type == McuType::Proxy) {
+        w.key("sfu").begin_object().field("mode", "proxy").end_object();
+    }
+    const bool clustered = !ctx.config.nats_urls.empty() && ctx.config.nats_urls.front() != "nats://loopback";
+    w.key("nats").begin_object().field("enabled", clustered).end_object();
+    w.end_object();
+    body += '\n';
+    return respond(ctx, 200, kJson, std::move(body), req);
+}
+
 RouteResult metrics(Shard& shard, const HttpRequest& req) {
     shard.publish_stats();
     return respond(shard.context(), 200, "text/plain; version=0.0.4", prometheus_metrics(shard.context()), req);
@@ -141,9 +165,12 @@ RouteResult route_http(Shard& shard, const HttpRequest& req, const std::string& 
         }
         return backend_post(shard, req, room, client_ip);
     }
-    if ((path == "/api/v1/stats" || path == "/metrics") && get) {
+    if ((path == "/api/v1/stats" || path == "/api/v1/serverinfo" || path == "/metrics") && get) {
         if (!ctx.stats_allowed.contains(client_ip)) {
             return respond(ctx, 403, kText, "Authentication check failed\n", req);
+        }
+        if (path == "/api/v1/serverinfo") {
+            return serverinfo(ctx, req);
         }
         return path == "/metrics" ? metrics(shard, req) : stats(shard, req);
     }

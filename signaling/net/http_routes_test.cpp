@@ -1,3 +1,4 @@
+#include "signaling/api/server_messages.hpp"
 #include "signaling/backend/checksum.hpp"
 #include "signaling/net/loopback_clients_test_support.hpp"
 #include "signaling/net/server_test_support.hpp"
@@ -115,6 +116,12 @@ TEST_CASE("HTTP: stats and metrics only for allowed addresses", "[signaling][net
     CHECK(metrics->body().find("signaling_hub_sessions 1\n") != std::string::npos);
     CHECK(metrics->body().find("signaling_server_slow_consumers_total 0\n") != std::string::npos);
     CHECK(metrics->body().find("signaling_server_frames_out_total 1\n") != std::string::npos);
+    auto info = http_get(ts.http(), "/api/v1/serverinfo");
+    REQUIRE(status(info) == 200);
+    const auto server = nlohmann::json::parse(info->body());
+    CHECK(server["version"] == std::string(tern::sig::api::kServerVersion));
+    CHECK(server["features"].is_array());
+    CHECK(status(http_get(ts.http(), "/api/v1/serverinfo", "127.0.0.2")) == 403);
 }
 
 TEST_CASE("HTTP: X-Real-Ip counts only from a trusted proxy", "[signaling][net]") {
