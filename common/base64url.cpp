@@ -42,11 +42,17 @@ Result<std::string, std::string> base64url_decode(std::string_view in) {
     int bits = 0;
     for (char c : in) {
         int v = -1;
-        if (c >= 'A' && c <= 'Z') v = c - 'A';
-        else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-        else if (c >= '0' && c <= '9') v = c - '0' + 52;
-        else if (c == '-') v = 62;
-        else if (c == '_') v = 63;
+        if (c >= 'A' && c <= 'Z') {
+            v = c - 'A';
+        } else if (c >= 'a' && c <= 'z') {
+            v = c - 'a' + 26;
+        } else if (c >= '0' && c <= '9') {
+            v = c - '0' + 52;
+        } else if (c == '-') {
+            v = 62;
+        } else if (c == '_') {
+            v = 63;
+        }
         if (v < 0) {
             return R{unexpected(std::string("not base64url"))};
         }

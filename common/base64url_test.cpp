@@ -7,9 +7,9 @@
 using namespace tern;
 
 TEST_CASE("base64url: RFC 4648 section 10 vectors in the URL alphabet, unpadded", "[base64url]") {
-    const std::pair<const char*, const char*> v[] = {{"", ""},         {"f", "Zg"},         {"fo", "Zm8"},
-                                                    {"foo", "Zm9v"},  {"foob", "Zm9vYg"},  {"fooba", "Zm9vYmE"},
-                                                    {"foobar", "Zm9vYmFy"}};
+    const std::pair<const char*, const char*> v[] = {
+        {"", ""},           {"f", "Zg"},          {"fo", "Zm8"},         {"foo", "Zm9v"},
+        {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"}};
     for (auto [plain, enc] : v) {
         CHECK(base64url_encode(plain) == enc);
         CHECK(*base64url_decode(enc) == plain);

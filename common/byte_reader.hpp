@@ -24,7 +24,8 @@ inline MutableByteSpan as_writable_bytes(void* p, std::size_t n) noexcept {
 }
 
 inline uint16_t load_u16be(const std::byte* p) noexcept {
-    return static_cast<uint16_t>((std::to_integer<uint16_t>(p[0]) << 8) | std::to_integer<uint16_t>(p[1]));
+    return static_cast<uint16_t>((std::to_integer<uint16_t>(p[0]) << 8) |
+                                 std::to_integer<uint16_t>(p[1]));
 }
 inline uint32_t load_u32be(const std::byte* p) noexcept {
     return (std::to_integer<uint32_t>(p[0]) << 24) | (std::to_integer<uint32_t>(p[1]) << 16) |

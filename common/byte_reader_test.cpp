@@ -1,5 +1,4 @@
 #include "common/byte_reader.hpp"
-
 #include "support/packets.hpp"
 
 #include <catch2/catch.hpp>

@@ -18,7 +18,8 @@ struct Bad {
 };
 
 [[noreturn]] void fail(const libconfig::Setting& s, const std::string& what) {
-    throw Bad{std::string(s.getPath()) + " (line " + std::to_string(s.getSourceLine()) + "): " + what};
+    throw Bad{std::string(s.getPath()) + " (line " + std::to_string(s.getSourceLine()) +
+              "): " + what};
 }
 
 template <class T>
@@ -258,19 +259,23 @@ Config build(const libconfig::Config& cfg) {
         dp.services.media_port = get_int<uint16_t>(e, "media_port", 20000, 0, 65535);
         if (dp.services.media_port != 0 &&
             (dp.services.media_port + dp.worker_cores.size() - 1 > 65535 ||
-             PortPlan{dp.services, nullptr, workers}.media_ports().contains(dp.services.stun_port))) {
-            fail(e["media_port"], "media_port + one port per worker must fit below 65536 and miss stun_port");
+             PortPlan{dp.services, nullptr, workers}.media_ports().contains(
+                 dp.services.stun_port))) {
+            fail(e["media_port"],
+                 "media_port + one port per worker must fit below 65536 and miss stun_port");
         }
         if (e.exists("transport_ports")) {
             const std::string r = get_string(e, "transport_ports", "");
             unsigned lo = 0;
             unsigned hi = 0;
             char extra = 0;
-            if (!r.empty() && (std::sscanf(r.c_str(), "%u-%u%c", &lo, &hi, &extra) != 2 || lo < 1024 || hi > 65535 ||
-                               lo > hi || PortRange{uint16_t(lo), uint16_t(hi)}.size() < workers ||
-                               dp.services.media_port == 0)) {
-                fail(e["transport_ports"], "must be a range like \"30000-39999\" above 1023, a port per worker at "
-                                           "least, with the SFU on (media_port)");
+            if (!r.empty() &&
+                (std::sscanf(r.c_str(), "%u-%u%c", &lo, &hi, &extra) != 2 || lo < 1024 ||
+                 hi > 65535 || lo > hi || PortRange{uint16_t(lo), uint16_t(hi)}.size() < workers ||
+                 dp.services.media_port == 0)) {
+                fail(e["transport_ports"],
+                     "must be a range like \"30000-39999\" above 1023, a port per worker at "
+                     "least, with the SFU on (media_port)");
             }
             dp.services.transport_port_min = static_cast<uint16_t>(lo);
             dp.services.transport_port_max = static_cast<uint16_t>(hi);
@@ -282,11 +287,27 @@ Config build(const libconfig::Config& cfg) {
     }
     if (d.exists("turn")) {
         const libconfig::Setting& t = d["turn"];
-        reject_unknown(t, {"enabled", "realm", "secrets", "secret_file", "users", "relay_ports", "max_allocations",
-                           "user_quota", "default_lifetime_s", "max_lifetime_s",
-                           "nonce_lifetime_s", "max_bps", "auth_failures_per_minute",
-                           "denied_peers", "allowed_peers", "tcp_ports", "tls_ports",
-                           "tls_certificate", "tls_private_key", "max_stream_connections", "rfc5766_channels"});
+        reject_unknown(t, {"enabled",
+                           "realm",
+                           "secrets",
+                           "secret_file",
+                           "users",
+                           "relay_ports",
+                           "max_allocations",
+                           "user_quota",
+                           "default_lifetime_s",
+                           "max_lifetime_s",
+                           "nonce_lifetime_s",
+                           "max_bps",
+                           "auth_failures_per_minute",
+                           "denied_peers",
+                           "allowed_peers",
+                           "tcp_ports",
+                           "tls_ports",
+                           "tls_certificate",
+                           "tls_private_key",
+                           "max_stream_connections",
+                           "rfc5766_channels"});
         TurnConfig& tc = dp.turn;
         tc.enabled = get_bool(t, "enabled", true);
         tc.realm = get_string(t, "realm", tc.realm);
@@ -298,12 +319,14 @@ Config build(const libconfig::Config& cfg) {
         if (!tc.secret_file.empty()) {
             FILE* f = std::fopen(tc.secret_file.c_str(), "r");
             if (f == nullptr) {
-                fail(t["secret_file"], "cannot read " + tc.secret_file + ": " + std::strerror(errno));
+                fail(t["secret_file"],
+                     "cannot read " + tc.secret_file + ": " + std::strerror(errno));
             }
             char line[512];
             while (std::fgets(line, sizeof line, f) != nullptr) {
                 std::string sec(line);
-                while (!sec.empty() && (sec.back() == '\n' || sec.back() == '\r' || sec.back() == ' ')) {
+                while (!sec.empty() &&
+                       (sec.back() == '\n' || sec.back() == '\r' || sec.back() == ' ')) {
                     sec.pop_back();
                 }
                 if (!sec.empty() && sec[0] != '#') {
@@ -336,9 +359,11 @@ Config build(const libconfig::Config& cfg) {
             unsigned lo = 0;
             unsigned hi = 0;
             char extra = 0;
-            if (std::sscanf(r.c_str(), "%u-%u%c", &lo, &hi, &extra) != 2 || lo < 1024 || hi > 65535 ||
-                lo > hi || PortRange{uint16_t(lo), uint16_t(hi)}.slice(0, workers).size() < 2) {
-                fail(t["relay_ports"], "must be a range like \"49152-65535\" above 1023, two ports per worker at least");
+            if (std::sscanf(r.c_str(), "%u-%u%c", &lo, &hi, &extra) != 2 || lo < 1024 ||
+                hi > 65535 || lo > hi ||
+                PortRange{uint16_t(lo), uint16_t(hi)}.slice(0, workers).size() < 2) {
+                fail(t["relay_ports"], "must be a range like \"49152-65535\" above 1023, two ports "
+                                       "per worker at least");
             }
             tc.relay_port_min = static_cast<uint16_t>(lo);
             tc.relay_port_max = static_cast<uint16_t>(hi);
@@ -352,8 +377,10 @@ Config build(const libconfig::Config& cfg) {
         }
         tc.nonce_lifetime_s = get_int<uint32_t>(t, "nonce_lifetime_s", 3600, 10, 86400);
         tc.max_bps = get_int<uint64_t>(t, "max_bps", 0, 0, 1LL << 40);
-        tc.auth_failures_per_minute = get_int<uint32_t>(t, "auth_failures_per_minute", 60, 1, 1 << 20);
-        for (auto [key, list] : {std::pair{"tcp_ports", &tc.tcp_ports}, std::pair{"tls_ports", &tc.tls_ports}}) {
+        tc.auth_failures_per_minute =
+            get_int<uint32_t>(t, "auth_failures_per_minute", 60, 1, 1 << 20);
+        for (auto [key, list] :
+             {std::pair{"tcp_ports", &tc.tcp_ports}, std::pair{"tls_ports", &tc.tls_ports}}) {
             if (!t.exists(key)) {
                 continue;
             }
@@ -375,7 +402,8 @@ Config build(const libconfig::Config& cfg) {
         if (!tc.tls_ports.empty() && (tc.tls_certificate.empty() || tc.tls_private_key.empty())) {
             fail(t["tls_ports"], "TURN over TLS needs tls_certificate and tls_private_key");
         }
-        tc.max_stream_connections = get_int<uint32_t>(t, "max_stream_connections", 16384, 1, 1 << 20);
+        tc.max_stream_connections =
+            get_int<uint32_t>(t, "max_stream_connections", 16384, 1, 1 << 20);
         tc.rfc5766_channels = get_bool(t, "rfc5766_channels", false);
         tc.denied_peers = get_string_list(t, "denied_peers");
         tc.allowed_peers = get_string_list(t, "allowed_peers");
@@ -389,8 +417,10 @@ Config build(const libconfig::Config& cfg) {
     }
     if (const PortPlan plan{dp}; !plan.transport_ports().empty()) {
         const PortRange own = plan.transport_ports();
-        if (own.overlaps(plan.media_ports()) || own.contains(plan.stun_port()) || own.overlaps(plan.relay_ports())) {
-            fail(d["services"]["transport_ports"], "must not overlap the media ports, the STUN port or the TURN relay ports");
+        if (own.overlaps(plan.media_ports()) || own.contains(plan.stun_port()) ||
+            own.overlaps(plan.relay_ports())) {
+            fail(d["services"]["transport_ports"],
+                 "must not overlap the media ports, the STUN port or the TURN relay ports");
         }
     }
     if (root.exists("controlplane")) {
@@ -398,13 +428,16 @@ Config build(const libconfig::Config& cfg) {
         reject_unknown(cp, {"admin_socket", "reconnect_ms", "ping_interval_ms", "proxy"});
         c.controlplane.admin_socket = get_string(cp, "admin_socket", c.controlplane.admin_socket);
         c.controlplane.reconnect_ms = get_int<uint32_t>(cp, "reconnect_ms", 200, 10, 60000);
-        c.controlplane.ping_interval_ms = get_int<uint32_t>(cp, "ping_interval_ms", 1000, 10, 60000);
+        c.controlplane.ping_interval_ms =
+            get_int<uint32_t>(cp, "ping_interval_ms", 1000, 10, 60000);
         if (cp.exists("proxy")) {
             const libconfig::Setting& p = cp["proxy"];
             ProxyConfig& pc = c.controlplane.proxy;
-            reject_unknown(p, {"enabled", "listen", "listen_netns", "tls_listen", "tls_certificate", "tls_private_key", "tokens", "max_token_age_s", "session_timeout_s", "camera_bitrate",
-                               "screen_bitrate", "streams_per_lcore", "video_codecs", "dtls_key", "public_addresses", "country",
-                               "state_file"});
+            reject_unknown(p,
+                           {"enabled", "listen", "listen_netns", "tls_listen", "tls_certificate",
+                            "tls_private_key", "tokens", "max_token_age_s", "session_timeout_s",
+                            "camera_bitrate", "screen_bitrate", "streams_per_lcore", "video_codecs",
+                            "dtls_key", "public_addresses", "country", "state_file"});
             pc.enabled = get_bool(p, "enabled", true);
             pc.listen = get_string(p, "listen", pc.listen);
             pc.listen_netns = get_string(p, "listen_netns", "");
@@ -414,10 +447,12 @@ Config build(const libconfig::Config& cfg) {
             for (const char* key : {"listen", "tls_listen"}) {
                 const std::string& v = std::string(key) == "listen" ? pc.listen : pc.tls_listen;
                 if (!v.empty() && v.rfind(':') == std::string::npos) {
-                    fail(p[key], std::string(key) + " is host:port, e.g. \"127.0.0.1:9090\" or \"[::1]:9090\"");
+                    fail(p[key], std::string(key) +
+                                     " is host:port, e.g. \"127.0.0.1:9090\" or \"[::1]:9090\"");
                 }
             }
-            if (!pc.tls_listen.empty() && (pc.tls_certificate.empty() || pc.tls_private_key.empty())) {
+            if (!pc.tls_listen.empty() &&
+                (pc.tls_certificate.empty() || pc.tls_private_key.empty())) {
                 fail(p["tls_listen"], "wss:// needs tls_certificate and tls_private_key");
             }
             if (pc.listen.empty() && pc.tls_listen.empty()) {
@@ -427,7 +462,8 @@ Config build(const libconfig::Config& cfg) {
                 const libconfig::Setting& tl = p["tokens"];
                 for (int i = 0; i < tl.getLength(); ++i) {
                     reject_unknown(tl[i], {"id", "public_key"});
-                    ProxyConfig::Token t{get_string(tl[i], "id", ""), get_string(tl[i], "public_key", "")};
+                    ProxyConfig::Token t{get_string(tl[i], "id", ""),
+                                         get_string(tl[i], "public_key", "")};
                     if (t.id.empty() || t.public_key.empty()) {
                         fail(tl[i], "each token needs an id and a public_key (PEM file)");
                     }
@@ -436,14 +472,17 @@ Config build(const libconfig::Config& cfg) {
             }
             pc.max_token_age_s = get_int<uint32_t>(p, "max_token_age_s", 300, 10, 86400);
             pc.session_timeout_s = get_int<uint32_t>(p, "session_timeout_s", 60, 5, 3600);
-            pc.camera_bitrate = get_int<uint32_t>(p, "camera_bitrate", 1'000'000, 30'000, 100'000'000);
-            pc.screen_bitrate = get_int<uint32_t>(p, "screen_bitrate", 2'000'000, 30'000, 100'000'000);
+            pc.camera_bitrate =
+                get_int<uint32_t>(p, "camera_bitrate", 1'000'000, 30'000, 100'000'000);
+            pc.screen_bitrate =
+                get_int<uint32_t>(p, "screen_bitrate", 2'000'000, 30'000, 100'000'000);
             pc.streams_per_lcore = get_int<uint32_t>(p, "streams_per_lcore", 8000, 1, 10'000'000);
             if (p.exists("video_codecs")) {
                 pc.video_codecs = get_string_list(p, "video_codecs");
                 for (const auto& v : pc.video_codecs) {
                     if (v != "VP8" && v != "VP9" && v != "H264" && v != "AV1") {
-                        fail(p["video_codecs"], "video codec '" + v + "' is not one of VP8, VP9, H264, AV1");
+                        fail(p["video_codecs"],
+                             "video codec '" + v + "' is not one of VP8, VP9, H264, AV1");
                     }
                 }
             }

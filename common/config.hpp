@@ -32,7 +32,7 @@ struct PortConfig {
 
 struct ExceptionConfig {
     bool enabled = true;
-    std::string iface = "tern_exc";  // kernel-side name of the net_tap interface
+    std::string iface = "tern_exc";   // kernel-side name of the net_tap interface
     bool configure_addresses = true;  // put the port's addresses on the kernel interface
     uint32_t poll_us = 50;  // how often a worker reads the kernel's side (each read is a syscall)
 };
@@ -82,18 +82,18 @@ struct TurnConfig {
     uint32_t default_lifetime_s = 600;
     uint32_t max_lifetime_s = 3600;
     uint32_t nonce_lifetime_s = 3600;
-    uint64_t max_bps = 0;  // per allocation and direction; 0 = unlimited
+    uint64_t max_bps = 0;                    // per allocation and direction; 0 = unlimited
     uint32_t auth_failures_per_minute = 60;  // per client address before refusing
     std::vector<std::string> denied_peers;   // extra prefixes, "10.0.0.0/8"
     std::vector<std::string> allowed_peers;  // override the denials (tests, lab hosts)
     // TURN over TCP and TLS (RFC 8656 §3.1): the control plane listens on these ports of the
     // data plane's addresses (reached through the exception path). Empty lists turn them off.
     std::vector<uint16_t> tcp_ports{3478};
-    std::vector<uint16_t> tls_ports;   // e.g. 5349, and 443 for restrictive firewalls
-    std::string tls_certificate;       // PEM chain; required when tls_ports is not empty
-    std::string tls_private_key;       // PEM
+    std::vector<uint16_t> tls_ports;          // e.g. 5349, and 443 for restrictive firewalls
+    std::string tls_certificate;              // PEM chain; required when tls_ports is not empty
+    std::string tls_private_key;              // PEM
     uint32_t max_stream_connections = 16384;  // TCP + TLS clients at once
-    bool rfc5766_channels = false;  // also bind channels 0x5000-0x7fff (RFC 5766 clients)
+    bool rfc5766_channels = false;            // also bind channels 0x5000-0x7fff (RFC 5766 clients)
 };
 
 struct DataplaneConfig {
@@ -132,15 +132,15 @@ struct ProxyConfig {
     };
     std::vector<Token> tokens;
     uint32_t max_token_age_s = 300;
-    uint32_t session_timeout_s = 60;       // a disconnected session may resume this long
-    uint32_t camera_bitrate = 1'000'000;   // per stream, bit/s (publisher settings may ask less)
+    uint32_t session_timeout_s = 60;      // a disconnected session may resume this long
+    uint32_t camera_bitrate = 1'000'000;  // per stream, bit/s (publisher settings may ask less)
     uint32_t screen_bitrate = 2'000'000;
     /// A subscriber joins its publisher's worker while that worker sends fewer streams than
     /// this; otherwise the least loaded worker, which the publisher's worker relays the
     /// plaintext to (rooms larger than one lcore).
     uint32_t streams_per_lcore = 8000;
     std::vector<std::string> video_codecs{"VP8", "VP9", "H264", "AV1"};  // preference order
-    std::string dtls_key = "ecdsa";        // ecdsa (P-256) or rsa (2048)
+    std::string dtls_key = "ecdsa";  // ecdsa (P-256) or rsa (2048)
     /// Addresses announced as ICE candidates; empty: the data plane ports' own addresses.
     std::vector<std::string> public_addresses;
     std::string country;  // announced in hello (ISO 3166 alpha-2), optional

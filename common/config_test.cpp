@@ -3,9 +3,8 @@
 
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
 #include <cstdlib>
+#include <unistd.h>
 
 using namespace tern;
 
@@ -46,12 +45,14 @@ TEST_CASE("Config: errors name the key and the problem", "[config]") {
     CHECK(unknown.error().find("unknown key") != std::string::npos);
 
     auto range = parse_config(R"(dataplane: { burst = 1000;
-        ports = ( { name = "a"; vdev = "net_null0"; ipv4 = "10.0.0.1/24"; } ); };)", "x.conf");
+        ports = ( { name = "a"; vdev = "net_null0"; ipv4 = "10.0.0.1/24"; } ); };)",
+                              "x.conf");
     REQUIRE_FALSE(range);
     CHECK(range.error().find("dataplane.burst") != std::string::npos);
 
     auto bad_ip = parse_config(R"(dataplane: {
-        ports = ( { name = "a"; vdev = "net_null0"; ipv4 = "10.0.0.1"; } ); };)", "x.conf");
+        ports = ( { name = "a"; vdev = "net_null0"; ipv4 = "10.0.0.1"; } ); };)",
+                               "x.conf");
     REQUIRE_FALSE(bad_ip);
     CHECK(bad_ip.error().find("prefix length") != std::string::npos);
 
@@ -82,7 +83,8 @@ dataplane: {
           users = ( { name = "alice"; password = "wonderland"; } );
           relay_ports = "50000-50999"; user_quota = 10; denied_peers = ["10.0.0.0/8"];
           allowed_peers = ["198.18.0.0/24"]; rfc5766_channels = true; };
-};)"), "t.conf");
+};)"),
+                          "t.conf");
     REQUIRE(c);
     const TurnConfig& t = c->dataplane.turn;
     CHECK(t.realm == "example.org");
@@ -97,27 +99,37 @@ dataplane: {
     CHECK(t.tls_ports.empty());
     CHECK(t.rfc5766_channels);
 
-    auto streams = parse_config(R"(dataplane: { ports = ( { name = "a"; vdev = "n"; ipv4 = "1.2.3.4/8"; } );
+    auto streams =
+        parse_config(R"(dataplane: { ports = ( { name = "a"; vdev = "n"; ipv4 = "1.2.3.4/8"; } );
         turn: { tcp_ports = [3478, 80]; tls_ports = [5349, 443]; tls_certificate = "/c.pem";
-                tls_private_key = "/k.pem"; }; };)", "t.conf");
+                tls_private_key = "/k.pem"; }; };)",
+                     "t.conf");
     REQUIRE(streams);
     CHECK(streams->dataplane.turn.tcp_ports == std::vector<uint16_t>{3478, 80});
     CHECK(streams->dataplane.turn.tls_ports == std::vector<uint16_t>{5349, 443});
-    auto no_cert = parse_config(R"(dataplane: { ports = ( { name = "a"; vdev = "n"; ipv4 = "1.2.3.4/8"; } );
-        turn: { tls_ports = [5349]; }; };)", "t.conf");
+    auto no_cert =
+        parse_config(R"(dataplane: { ports = ( { name = "a"; vdev = "n"; ipv4 = "1.2.3.4/8"; } );
+        turn: { tls_ports = [5349]; }; };)",
+                     "t.conf");
     REQUIRE_FALSE(no_cert);
     CHECK(no_cert.error().find("tls_certificate") != std::string::npos);
-    auto bad_port = parse_config(R"(dataplane: { ports = ( { name = "a"; vdev = "n"; ipv4 = "1.2.3.4/8"; } );
-        turn: { tcp_ports = [70000]; }; };)", "t.conf");
+    auto bad_port =
+        parse_config(R"(dataplane: { ports = ( { name = "a"; vdev = "n"; ipv4 = "1.2.3.4/8"; } );
+        turn: { tcp_ports = [70000]; }; };)",
+                     "t.conf");
     REQUIRE_FALSE(bad_port);
     CHECK(bad_port.error().find("port number") != std::string::npos);
 
-    auto bad = parse_config(R"(dataplane: { ports = ( { name = "a"; vdev = "n"; ipv4 = "1.2.3.4/8"; } );
-        turn: { relay_ports = "80-90"; }; };)", "t.conf");
+    auto bad =
+        parse_config(R"(dataplane: { ports = ( { name = "a"; vdev = "n"; ipv4 = "1.2.3.4/8"; } );
+        turn: { relay_ports = "80-90"; }; };)",
+                     "t.conf");
     REQUIRE_FALSE(bad);
     CHECK(bad.error().find("relay_ports") != std::string::npos);
-    auto short_secret = parse_config(R"(dataplane: { ports = ( { name = "a"; vdev = "n"; ipv4 = "1.2.3.4/8"; } );
-        turn: { secrets = ["short"]; }; };)", "t.conf");
+    auto short_secret =
+        parse_config(R"(dataplane: { ports = ( { name = "a"; vdev = "n"; ipv4 = "1.2.3.4/8"; } );
+        turn: { secrets = ["short"]; }; };)",
+                     "t.conf");
     REQUIRE_FALSE(short_secret);
     CHECK(short_secret.error().find("at least 8") != std::string::npos);
 }
@@ -129,14 +141,19 @@ TEST_CASE("Config: TURN secrets from a file, comments skipped", "[config]") {
     const std::string body = "# rotated 2026-11\nfile-secret-one\n\nfile-secret-two\r\n";
     REQUIRE(write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size()));
     close(fd);
-    auto c = parse_config(std::string(R"(dataplane: { ports = ( { name = "a"; vdev = "n"; ipv4 = "1.2.3.4/8"; } );
-        turn: { secrets = ["inline-secret"]; secret_file = ")") + path + R"("; }; };)", "t.conf");
+    auto c = parse_config(
+        std::string(R"(dataplane: { ports = ( { name = "a"; vdev = "n"; ipv4 = "1.2.3.4/8"; } );
+        turn: { secrets = ["inline-secret"]; secret_file = ")") +
+            path + R"("; }; };)",
+        "t.conf");
     unlink(path);
     REQUIRE(c);
     CHECK(c->dataplane.turn.secrets ==
           std::vector<std::string>{"inline-secret", "file-secret-one", "file-secret-two"});
-    auto missing = parse_config(R"(dataplane: { ports = ( { name = "a"; vdev = "n"; ipv4 = "1.2.3.4/8"; } );
-        turn: { secret_file = "/nonexistent/secret"; }; };)", "t.conf");
+    auto missing =
+        parse_config(R"(dataplane: { ports = ( { name = "a"; vdev = "n"; ipv4 = "1.2.3.4/8"; } );
+        turn: { secret_file = "/nonexistent/secret"; }; };)",
+                     "t.conf");
     REQUIRE_FALSE(missing);
     CHECK(missing.error().find("cannot read /nonexistent/secret") != std::string::npos);
 }
@@ -154,7 +171,8 @@ TEST_CASE("Config: the proxy protocol group", "[config]") {
         listen = "[::1]:9191"; listen_netns = "/proc/1/ns/net";
         tokens = ( { id = "talk"; public_key = "/etc/tern/proxy/talk.pub.pem"; } );
         camera_bitrate = 500000; video_codecs = ["H264", "VP8"]; dtls_key = "rsa";
-        public_addresses = ["203.0.113.7", "2001:db8::7"]; country = "DE"; }; };)", "p.conf");
+        public_addresses = ["203.0.113.7", "2001:db8::7"]; country = "DE"; }; };)",
+                          "p.conf");
     REQUIRE(c);
     const auto& p = c->controlplane.proxy;
     CHECK(p.listen == "[::1]:9191");
@@ -167,7 +185,8 @@ TEST_CASE("Config: the proxy protocol group", "[config]") {
     CHECK(p.public_addresses.size() == 2);
     CHECK(p.country == "DE");
     auto err = [&](const char* body) {
-        auto r = parse_config(std::string(kMinimal) + "controlplane: { proxy: { " + body + " }; };", "p.conf");
+        auto r = parse_config(std::string(kMinimal) + "controlplane: { proxy: { " + body + " }; };",
+                              "p.conf");
         REQUIRE_FALSE(r);
         return r.error();
     };
@@ -177,8 +196,11 @@ TEST_CASE("Config: the proxy protocol group", "[config]") {
     CHECK(err(R"(dtls_key = "dsa";)").find("dtls_key") != std::string::npos);
     CHECK(err(R"(tls_listen = "0.0.0.0:9443";)").find("tls_certificate") != std::string::npos);
     CHECK(err(R"(listen = "";)").find("listen or tls_listen") != std::string::npos);
-    auto tls = parse_config(std::string(kMinimal) + R"(controlplane: { proxy: { listen = ""; tls_listen = "0.0.0.0:9443";
-        tls_certificate = "c.pem"; tls_private_key = "k.pem"; }; };)", "p.conf");
+    auto tls =
+        parse_config(std::string(kMinimal) +
+                         R"(controlplane: { proxy: { listen = ""; tls_listen = "0.0.0.0:9443";
+        tls_certificate = "c.pem"; tls_private_key = "k.pem"; }; };)",
+                     "p.conf");
     REQUIRE(tls);
     CHECK(tls->controlplane.proxy.tls_listen == "0.0.0.0:9443");
     CHECK(err(R"(public_addresses = ["example.com"];)").find("example.com") != std::string::npos);
@@ -189,7 +211,9 @@ TEST_CASE("Config: per-transport SFU ports", "[config]") {
     const auto with = [](const std::string& services, const std::string& turn = "") {
         return parse_config(R"(dataplane: { worker_cores = [1, 2];
             ports = ( { name = "a"; vdev = "net_null0"; ipv4 = "10.0.0.1/24"; } );
-            services: { )" + services + R"( }; )" + turn + R"( };)", "x.conf");
+            services: { )" + services +
+                                R"( }; )" + turn + R"( };)",
+                            "x.conf");
     };
     auto off = with("");
     REQUIRE(off);
@@ -200,14 +224,16 @@ TEST_CASE("Config: per-transport SFU ports", "[config]") {
     CHECK(on->dataplane.services.transport_port_min == 30000);
     CHECK(on->dataplane.services.transport_port_max == 39999);
     // Malformed, too small for the workers, below 1024, without the SFU, overlapping.
-    for (const char* bad : {R"(transport_ports = "30000";)", R"(transport_ports = "30000-30000";)",
-                            R"(transport_ports = "100-2000";)", R"(media_port = 0; transport_ports = "30000-39999";)",
-                            R"(transport_ports = "19990-20005";)", R"(transport_ports = "3000-4000";)"}) {
+    for (const char* bad :
+         {R"(transport_ports = "30000";)", R"(transport_ports = "30000-30000";)",
+          R"(transport_ports = "100-2000";)", R"(media_port = 0; transport_ports = "30000-39999";)",
+          R"(transport_ports = "19990-20005";)", R"(transport_ports = "3000-4000";)"}) {
         auto r = with(bad);
         REQUIRE_FALSE(r);
         CHECK(r.error().find("transport_ports") != std::string::npos);
     }
-    auto relay = with(R"(transport_ports = "50000-50999";)", R"(turn: { relay_ports = "49152-65535"; };)");
+    auto relay =
+        with(R"(transport_ports = "50000-50999";)", R"(turn: { relay_ports = "49152-65535"; };)");
     REQUIRE_FALSE(relay);
     CHECK(relay.error().find("TURN relay ports") != std::string::npos);
 }

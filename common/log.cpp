@@ -60,7 +60,9 @@ std::string json_escape(std::string_view s) {
     return out;
 }
 
-void Logger::set_level(LogLevel l) { min_level().store(l); }
+void Logger::set_level(LogLevel l) {
+    min_level().store(l);
+}
 
 void Logger::write(LogLevel level, std::string_view msg, std::initializer_list<LogField> f) const {
     if (level < min_level().load(std::memory_order_relaxed)) {
@@ -77,13 +79,15 @@ void Logger::write(LogLevel level, std::string_view msg, std::initializer_list<L
     line += when;
     line += "\",\"level\":\"";
     line += level_name(level);
-    line += "\",\"component\":\"" + json_escape(component_) + "\",\"msg\":\"" + json_escape(msg) + "\"";
+    line +=
+        "\",\"component\":\"" + json_escape(component_) + "\",\"msg\":\"" + json_escape(msg) + "\"";
     for (const LogField& field : f) {
         line += ",\"" + json_escape(field.key) + "\":";
         std::visit(
             [&](const auto& v) {
                 using V = std::decay_t<decltype(v)>;
-                if constexpr (std::is_same_v<V, std::string_view> || std::is_same_v<V, std::string>) {
+                if constexpr (std::is_same_v<V, std::string_view> ||
+                              std::is_same_v<V, std::string>) {
                     line += "\"" + json_escape(v) + "\"";
                 } else if constexpr (std::is_same_v<V, bool>) {
                     line += v ? "true" : "false";

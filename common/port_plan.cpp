@@ -4,8 +4,10 @@
 
 namespace tern {
 
-PortPlan::PortPlan(const ServicesConfig& services, const TurnConfig* turn, uint32_t n_workers) noexcept
-    : workers_(n_workers == 0 ? 1 : n_workers), stun_port_(services.stun_port), media_base_(services.media_port) {
+PortPlan::PortPlan(const ServicesConfig& services, const TurnConfig* turn,
+                   uint32_t n_workers) noexcept
+    : workers_(n_workers == 0 ? 1 : n_workers), stun_port_(services.stun_port),
+      media_base_(services.media_port) {
     if (services.transport_port_min != 0) {
         transport_ = {services.transport_port_min, services.transport_port_max};
     }

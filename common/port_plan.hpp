@@ -27,8 +27,12 @@ struct PortRange {
     uint16_t hi = 0;
 
     [[nodiscard]] constexpr bool empty() const noexcept { return lo > hi; }
-    [[nodiscard]] constexpr uint32_t size() const noexcept { return empty() ? 0 : uint32_t{hi} - lo + 1; }
-    [[nodiscard]] constexpr bool contains(uint32_t port) const noexcept { return port >= lo && port <= hi; }
+    [[nodiscard]] constexpr uint32_t size() const noexcept {
+        return empty() ? 0 : uint32_t{hi} - lo + 1;
+    }
+    [[nodiscard]] constexpr bool contains(uint32_t port) const noexcept {
+        return port >= lo && port <= hi;
+    }
     [[nodiscard]] constexpr bool overlaps(PortRange o) const noexcept {
         return !empty() && !o.empty() && lo <= o.hi && o.lo <= hi;
     }
@@ -38,7 +42,8 @@ struct PortRange {
         if (each == 0 || w >= n) {
             return {};
         }
-        return {static_cast<uint16_t>(lo + each * w), static_cast<uint16_t>(lo + each * (w + 1) - 1)};
+        return {static_cast<uint16_t>(lo + each * w),
+                static_cast<uint16_t>(lo + each * (w + 1) - 1)};
     }
     /// The worker of `n` whose slice holds `port`, or kNoWorker.
     [[nodiscard]] constexpr uint32_t slice_owner(uint32_t port, uint32_t n) const noexcept {
@@ -75,17 +80,25 @@ public:
     }
     /// Every worker's media port (empty when the SFU is off).
     [[nodiscard]] PortRange media_ports() const noexcept {
-        const uint32_t last = uint32_t{media_base_} + workers_ - 1;  // the validator keeps it below 65536
-        return sfu() ? PortRange{media_base_, static_cast<uint16_t>(last > 0xffff ? 0xffff : last)} : PortRange{};
+        const uint32_t last =
+            uint32_t{media_base_} + workers_ - 1;  // the validator keeps it below 65536
+        return sfu() ? PortRange{media_base_, static_cast<uint16_t>(last > 0xffff ? 0xffff : last)}
+                     : PortRange{};
     }
     /// SFU transports' own ports, all workers' (empty when not configured).
     [[nodiscard]] PortRange transport_ports() const noexcept { return transport_; }
-    [[nodiscard]] PortRange transport_slice(uint32_t w) const noexcept { return transport_.slice(w, workers_); }
+    [[nodiscard]] PortRange transport_slice(uint32_t w) const noexcept {
+        return transport_.slice(w, workers_);
+    }
 
     /// TURN's relay ports, all workers' (empty when TURN is off).
     [[nodiscard]] PortRange relay_ports() const noexcept { return relay_; }
-    [[nodiscard]] PortRange relay_slice(uint32_t w) const noexcept { return relay_.slice(w, workers_); }
-    [[nodiscard]] uint32_t relay_owner(uint16_t port) const noexcept { return relay_.slice_owner(port, workers_); }
+    [[nodiscard]] PortRange relay_slice(uint32_t w) const noexcept {
+        return relay_.slice(w, workers_);
+    }
+    [[nodiscard]] uint32_t relay_owner(uint16_t port) const noexcept {
+        return relay_.slice_owner(port, workers_);
+    }
 
     /// A port some worker's SFU engine serves: a media port or a transport port.
     [[nodiscard]] bool is_sfu_port(uint16_t port) const noexcept {

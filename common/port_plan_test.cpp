@@ -1,6 +1,5 @@
-#include "common/port_plan.hpp"
-
 #include "common/config.hpp"
+#include "common/port_plan.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,12 +1,11 @@
 // Small helpers for the unix sockets of the control channel and the admin socket.
 #pragma once
 
+#include <cstddef>
+#include <string>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/un.h>
-
-#include <cstddef>
-#include <string>
 
 namespace tern {
 

@@ -6,6 +6,7 @@
 
 #include "common/byte_reader.hpp"
 #include "common/shm/messages.hpp"
+#include "common/shm/spsc_ring.hpp"
 
 #include <cstdint>
 #include <type_traits>

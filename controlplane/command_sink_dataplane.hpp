@@ -15,7 +15,8 @@ public:
         return dp_.connected() && dp_.send_bytes(worker, type, payload);
     }
     bool inject(uint32_t worker, uint16_t type, ByteSpan payload) override {
-        return dp_.connected() && worker < dp_.workers() && dp_.inject(worker).try_push(type, payload);
+        return dp_.connected() && worker < dp_.workers() &&
+               dp_.inject(worker).try_push(type, payload);
     }
 
 private:

@@ -62,7 +62,8 @@ private:
         if (full || worker >= n_workers) {
             return false;
         }
-        to.push_back(Sent{worker, static_cast<shm::MsgType>(type), {payload.begin(), payload.end()}});
+        to.push_back(
+            Sent{worker, static_cast<shm::MsgType>(type), {payload.begin(), payload.end()}});
         return true;
     }
 };

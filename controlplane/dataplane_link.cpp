@@ -1,11 +1,10 @@
 #include "controlplane/dataplane_link.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <unistd.h>
 
 namespace tern::cp {
 
@@ -84,10 +83,12 @@ nlohmann::json DataplaneLink::workers_json(uint64_t now_ns, uint32_t ping_interv
     nlohmann::json workers = nlohmann::json::array();
     for (uint32_t w = 0; w < health_.size(); ++w) {
         const WorkerHealth& wh = health_[w];
-        workers.push_back({{"worker", w},
-                           {"responding", wh.pongs > 0 && now_ns - wh.last_pong_ns < 3ULL * ping_interval_ms * 1'000'000ULL},
-                           {"ping_rtt_us", wh.rtt_ns / 1000},
-                           {"pongs", wh.pongs}});
+        workers.push_back(
+            {{"worker", w},
+             {"responding",
+              wh.pongs > 0 && now_ns - wh.last_pong_ns < 3ULL * ping_interval_ms * 1'000'000ULL},
+             {"ping_rtt_us", wh.rtt_ns / 1000},
+             {"pongs", wh.pongs}});
     }
     return workers;
 }

@@ -8,10 +8,9 @@
 #include "common/shm/spsc_ring.hpp"
 #include "controlplane/dp_client/dp_client.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 namespace tern::cp {

@@ -22,16 +22,15 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include <poll.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <poll.h>
 #include <stdexcept>
 #include <string>
+#include <unistd.h>
 
 namespace {
 
@@ -40,11 +39,14 @@ namespace shm = tern::shm;
 using Clock = std::chrono::steady_clock;
 
 std::atomic<bool> g_stop{false};
-void on_signal(int) { g_stop.store(true); }
+void on_signal(int) {
+    g_stop.store(true);
+}
 
 std::shared_ptr<cp::DtlsIdentity> make_identity(const tern::Config& c) {
-    auto id = cp::DtlsIdentity::generate(c.controlplane.proxy.dtls_key == "rsa" ? cp::DtlsIdentity::KeyType::Rsa2048
-                                                                                 : cp::DtlsIdentity::KeyType::EcdsaP256);
+    auto id = cp::DtlsIdentity::generate(c.controlplane.proxy.dtls_key == "rsa"
+                                             ? cp::DtlsIdentity::KeyType::Rsa2048
+                                             : cp::DtlsIdentity::KeyType::EcdsaP256);
     if (!id) {
         throw std::runtime_error(id.error());
     }
@@ -59,9 +61,11 @@ public:
           admin_(cfg_.admin_socket, [this](std::string_view r) { return verbs_.handle(r); }),
           streams_(io_, c, log_), identity_(make_identity(c)),
           media_(c, log_, identity_, sink_,
-                 cp::MediaSessions::Events{
-                     [this](const std::string& o, const std::string& id) { proxy_.ice_completed(o, id); },
-                     [this](const std::string& o, const std::string& id, bool pub) { proxy_.client_closed(o, id, pub); }}),
+                 cp::MediaSessions::Events{[this](const std::string& o, const std::string& id) {
+                                               proxy_.ice_completed(o, id);
+                                           },
+                                           [this](const std::string& o, const std::string& id,
+                                                  bool pub) { proxy_.client_closed(o, id, pub); }}),
           proxy_(io_, c, log_, media_) {
         add_verbs();
     }
@@ -153,40 +157,44 @@ private:
     /// What ternctl can ask (admin/verbs/verbs.hpp).
     void add_verbs() {
         namespace verbs = cp::verbs;
-        auto sfu = [this] { return verbs::SfuContext{link_.generation(), tern::PortPlan{all_.dataplane}}; };
-        auto status = [this](bool counters) {
-            return verbs::status({dp_, link_, cfg_.ping_interval_ms, [this] { return streams_.stats(); },
-                                  [this] { return proxy_.stats(); }, [this] { return media_.stats(); }},
-                                 counters);
+        auto sfu = [this] {
+            return verbs::SfuContext{link_.generation(), tern::PortPlan{all_.dataplane}};
         };
-        verbs_.add("status", [status](const cp::AdminRequest&) { return status(false); }, 1, 1);
-        verbs_.add("stats", [status](const cp::AdminRequest&) { return status(true); }, 1, 1);
+        auto status = [this](bool counters) {
+            return verbs::status(
+                {dp_, link_, cfg_.ping_interval_ms, [this] { return streams_.stats(); },
+                 [this] { return proxy_.stats(); }, [this] { return media_.stats(); }},
+                counters);
+        };
+        verbs_.add(
+            "status", [status](const cp::AdminRequest&) { return status(false); }, 1, 1);
+        verbs_.add(
+            "stats", [status](const cp::AdminRequest&) { return status(true); }, 1, 1);
         verbs_.add("turn-list", [this](const cp::AdminRequest&) {
-            return turn_list_.run(sink_, link_.generation(), link_.next_cookie(), [this] { link_.drain(); });
+            return turn_list_.run(sink_, link_.generation(), link_.next_cookie(),
+                                  [this] { link_.drain(); });
         });
         verbs_.add("turn-credentials", [this](const cp::AdminRequest& r) {
             return verbs::turn_credentials(all_, r, static_cast<uint64_t>(time(nullptr)));
         });
-        verbs_.add("sfu-batch", [this, sfu](const cp::AdminRequest& r) { return verbs::sfu_batch(sink_, sfu(), r.args[1]); },
-                   2, 2);
-        verbs_.add_prefix("sfu-", [this, sfu](const cp::AdminRequest& r) { return verbs::sfu_command(sink_, sfu(), r.args); });
+        verbs_.add(
+            "sfu-batch",
+            [this, sfu](const cp::AdminRequest& r) {
+                return verbs::sfu_batch(sink_, sfu(), r.args[1]);
+            },
+            2, 2);
+        verbs_.add_prefix("sfu-", [this, sfu](const cp::AdminRequest& r) {
+            return verbs::sfu_command(sink_, sfu(), r.args);
+        });
     }
 
     /// Data plane events other than pongs.
     void on_event(uint32_t, const shm::RingMessage& m) {
         switch (static_cast<shm::MsgType>(m.type)) {
-        case shm::MsgType::SfuTransportUp:
-            media_.on_transport_up(m);
-            break;
-        case shm::MsgType::SfuTransportDown:
-            media_.on_transport_down(m);
-            break;
-        case shm::MsgType::SfuSpeaking:
-            media_.on_speaking(m);
-            break;
-        default:
-            turn_list_.on_event(m);
-            break;
+        case shm::MsgType::SfuTransportUp: media_.on_transport_up(m); break;
+        case shm::MsgType::SfuTransportDown: media_.on_transport_down(m); break;
+        case shm::MsgType::SfuSpeaking: media_.on_speaking(m); break;
+        default: turn_list_.on_event(m); break;
         }
     }
 
@@ -200,7 +208,8 @@ private:
 
     tern::Logger log_{"controlplane"};
     boost::asio::io_context io_;
-    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{io_.get_executor()};
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
+        io_.get_executor()};
     const tern::Config& all_;
     const tern::ControlplaneConfig& cfg_;
     cp::DataplaneClient dp_;

@@ -9,9 +9,9 @@
 
 #include <openssl/rand.h>
 #include <rte_cycles.h>
+#include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
-#include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_ring.h>
 
@@ -29,7 +29,9 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 
-void on_signal(int) { g_stop.store(true); }
+void on_signal(int) {
+    g_stop.store(true);
+}
 
 void usage() {
     std::puts("usage: tern-dataplane --config FILE [--print-eal-args]\n"
@@ -78,9 +80,9 @@ int run(const tern::Config& config) {
         // Only a NIC of our own gets the configured MAC programmed; on a vdev over a kernel
         // interface the port runs promiscuous and the stack filters on the configured MAC.
         const wire::MacAddr program = pc.is_pci ? pc.mac : wire::MacAddr{};
-        ports.push_back(start_port({device_name(pc), n_workers, pc.rx_descriptors,
-                                    pc.tx_descriptors, c.mbufs, pc.promiscuous || !pc.is_pci,
-                                    program}));
+        ports.push_back(
+            start_port({device_name(pc), n_workers, pc.rx_descriptors, pc.tx_descriptors, c.mbufs,
+                        pc.promiscuous || !pc.is_pci, program}));
         Interface& ifc = interfaces[i];
         ifc.port_id = ports.back().id;
         ifc.mac = pc.mac.is_zero() ? ports.back().mac : pc.mac;
@@ -91,8 +93,8 @@ int run(const tern::Config& config) {
         ifc.gateway6 = pc.gateway6;
         if (c.exception.enabled) {
             // The tap carries the wire port's MAC so frames pass between the two unchanged.
-            taps.push_back(start_port({exception_device(i), n_workers, 1024, 1024, 4095, false,
-                                       ifc.mac}));
+            taps.push_back(
+                start_port({exception_device(i), n_workers, 1024, 1024, 4095, false, ifc.mac}));
             if (c.exception.configure_addresses) {
                 configure_kernel_iface(exception_iface(c, i), pc.ipv4, pc.ipv6);
             }
@@ -143,12 +145,14 @@ int run(const tern::Config& config) {
                     continue;
                 }
                 for (auto* set : {&links.handoff, &links.relay}) {
-                    const std::string name = std::string(set == &links.handoff ? "hand" : "rely") + "-" +
-                                             std::to_string(from) + "-" + std::to_string(to);
-                    rte_ring* r = rte_ring_create(name.c_str(), 4096, static_cast<int>(rte_socket_id()),
-                                                  RING_F_SP_ENQ | RING_F_SC_DEQ);
+                    const std::string name = std::string(set == &links.handoff ? "hand" : "rely") +
+                                             "-" + std::to_string(from) + "-" + std::to_string(to);
+                    rte_ring* r =
+                        rte_ring_create(name.c_str(), 4096, static_cast<int>(rte_socket_id()),
+                                        RING_F_SP_ENQ | RING_F_SC_DEQ);
                     if (r == nullptr) {
-                        throw std::runtime_error("cannot create ring " + name + ": " + rte_strerror(rte_errno));
+                        throw std::runtime_error("cannot create ring " + name + ": " +
+                                                 rte_strerror(rte_errno));
                     }
                     (*set)[from][to] = r;
                 }
@@ -166,16 +170,17 @@ int run(const tern::Config& config) {
                           &interfaces[i], &peer_policy,
                           as_bytes(nonce_secret.data(), nonce_secret.size())});
         }
-        workers.push_back(std::make_unique<Worker>(index, c, std::move(wp), control.region(), g_stop,
-                                                   n_workers > 1 ? &links : nullptr));
+        workers.push_back(std::make_unique<Worker>(index, c, std::move(wp), control.region(),
+                                                   g_stop, n_workers > 1 ? &links : nullptr));
         if (rte_eal_remote_launch(&Worker::launch, workers.back().get(), lcore) != 0) {
             throw std::runtime_error("cannot launch worker on lcore " + std::to_string(lcore));
         }
-        log.info("worker running", {{"worker", index}, {"lcore", lcore},
-                                    {"core", c.worker_cores[index]}});
+        log.info("worker running",
+                 {{"worker", index}, {"lcore", lcore}, {"core", c.worker_cores[index]}});
         ++index;
     }
-    log.info("data plane ready", {{"config", config.path}, {"pid", static_cast<int64_t>(getpid())}});
+    log.info("data plane ready",
+             {{"config", config.path}, {"pid", static_cast<int64_t>(getpid())}});
 
     auto next_stats = std::chrono::steady_clock::now();
     while (!g_stop.load()) {

@@ -33,8 +33,18 @@ using Clock = std::chrono::steady_clock;
 
 std::vector<std::byte> rtp(uint16_t seq, std::size_t payload) {
     std::vector<std::byte> p(12 + payload + 64, std::byte{0x5a});
-    const uint8_t h[12] = {0x80, 0x60, static_cast<uint8_t>(seq >> 8), static_cast<uint8_t>(seq), 0, 0, 0, 1,
-                           0x12, 0x34, 0x56, 0x78};
+    const uint8_t h[12] = {0x80,
+                           0x60,
+                           static_cast<uint8_t>(seq >> 8),
+                           static_cast<uint8_t>(seq),
+                           0,
+                           0,
+                           0,
+                           1,
+                           0x12,
+                           0x34,
+                           0x56,
+                           0x78};
     for (std::size_t i = 0; i < 12; ++i) {
         p[i] = std::byte{h[i]};
     }
@@ -93,7 +103,8 @@ int mix(int argc, char** argv) {
     const OpCost v = op_cost(suite, video, 100000);
     const OpCost a = op_cost(suite, audio, 100000);
     // Per forwarded packet: one seal, and 1/fanout of the open of what was received.
-    const double evp = 2.0 / 3 * (v.evp_seal + v.evp_open / fanout) + 1.0 / 3 * (a.evp_seal + a.evp_open / fanout);
+    const double evp =
+        2.0 / 3 * (v.evp_seal + v.evp_open / fanout) + 1.0 / 3 * (a.evp_seal + a.evp_open / fanout);
     const double lib = 2.0 / 3 * (v.lib_protect + v.lib_unprotect / fanout) +
                        1.0 / 3 * (a.lib_protect + a.lib_unprotect / fanout);
     std::printf("crypto: evp_fwd_pps=%.0f libsrtp_fwd_pps=%.0f\n", 1 / evp, 1 / lib);
@@ -104,8 +115,12 @@ OpCost op_cost(srtp::Suite suite, std::size_t payload, long n) {
     const srtp::SuiteInfo& si = srtp::info(suite);
     srtp::MasterKey mk;
     mk.suite = suite;
-    for (std::size_t i = 0; i < mk.key.size(); ++i) mk.key[i] = static_cast<uint8_t>(i * 7);
-    for (std::size_t i = 0; i < mk.salt.size(); ++i) mk.salt[i] = static_cast<uint8_t>(i * 13);
+    for (std::size_t i = 0; i < mk.key.size(); ++i) {
+        mk.key[i] = static_cast<uint8_t>(i * 7);
+    }
+    for (std::size_t i = 0; i < mk.salt.size(); ++i) {
+        mk.salt[i] = static_cast<uint8_t>(i * 13);
+    }
     const std::size_t hdr = 12;  // the RTP header of rtp(), as tern's and libsrtp2's runs use
     std::vector<std::byte> work(hdr + payload + 64, std::byte{0x5a});
     OpCost c{};
@@ -121,21 +136,22 @@ OpCost op_cost(srtp::Suite suite, std::size_t payload, long n) {
     uint8_t iv[16] = {};
     unsigned char tag[16] = {};
     auto* d = reinterpret_cast<unsigned char*>(work.data());
-    const double seal = 1 / rate(n, [&](long i) {
-        int l = 0;
-        iv[11] = static_cast<uint8_t>(i);
-        if (si.aead) {
-            EVP_EncryptInit_ex(enc, nullptr, nullptr, nullptr, iv);
-            EVP_EncryptUpdate(enc, nullptr, &l, d, static_cast<int>(hdr));
-            EVP_EncryptUpdate(enc, d + hdr, &l, d + hdr, static_cast<int>(payload));
-            EVP_EncryptFinal_ex(enc, tag, &l);
-            EVP_CIPHER_CTX_ctrl(enc, EVP_CTRL_AEAD_GET_TAG, 16, tag);
-        } else {
-            EVP_EncryptInit_ex(enc, nullptr, nullptr, nullptr, iv);
-            EVP_EncryptUpdate(enc, d + hdr, &l, d + hdr, static_cast<int>(payload));
-            (void)hmac.compute({ByteSpan{work.data(), hdr + payload}});
-        }
-    });
+    const double seal =
+        1 / rate(n, [&](long i) {
+            int l = 0;
+            iv[11] = static_cast<uint8_t>(i);
+            if (si.aead) {
+                EVP_EncryptInit_ex(enc, nullptr, nullptr, nullptr, iv);
+                EVP_EncryptUpdate(enc, nullptr, &l, d, static_cast<int>(hdr));
+                EVP_EncryptUpdate(enc, d + hdr, &l, d + hdr, static_cast<int>(payload));
+                EVP_EncryptFinal_ex(enc, tag, &l);
+                EVP_CIPHER_CTX_ctrl(enc, EVP_CTRL_AEAD_GET_TAG, 16, tag);
+            } else {
+                EVP_EncryptInit_ex(enc, nullptr, nullptr, nullptr, iv);
+                EVP_EncryptUpdate(enc, d + hdr, &l, d + hdr, static_cast<int>(payload));
+                (void)hmac.compute({ByteSpan{work.data(), hdr + payload}});
+            }
+        });
     // A real tag to open against.
     int l = 0;
     if (si.aead) {
@@ -145,27 +161,30 @@ OpCost op_cost(srtp::Suite suite, std::size_t payload, long n) {
         EVP_EncryptFinal_ex(enc, tag, &l);
         EVP_CIPHER_CTX_ctrl(enc, EVP_CTRL_AEAD_GET_TAG, 16, tag);
     }
-    const double open = 1 / rate(n, [&](long) {
-        int k = 0;
-        if (si.aead) {
-            EVP_DecryptInit_ex(dec, nullptr, nullptr, nullptr, iv);
-            EVP_DecryptUpdate(dec, nullptr, &k, d, static_cast<int>(hdr));
-            EVP_DecryptUpdate(dec, d + hdr, &k, d + hdr, static_cast<int>(payload));
-            EVP_CIPHER_CTX_ctrl(dec, EVP_CTRL_AEAD_SET_TAG, 16, tag);
-            EVP_DecryptFinal_ex(dec, tag, &k);
-        } else {
-            (void)hmac.compute({ByteSpan{work.data(), hdr + payload}});
-            EVP_DecryptInit_ex(dec, nullptr, nullptr, nullptr, iv);
-            EVP_DecryptUpdate(dec, d + hdr, &k, d + hdr, static_cast<int>(payload));
-        }
-    });
+    const double open =
+        1 / rate(n, [&](long) {
+            int k = 0;
+            if (si.aead) {
+                EVP_DecryptInit_ex(dec, nullptr, nullptr, nullptr, iv);
+                EVP_DecryptUpdate(dec, nullptr, &k, d, static_cast<int>(hdr));
+                EVP_DecryptUpdate(dec, d + hdr, &k, d + hdr, static_cast<int>(payload));
+                EVP_CIPHER_CTX_ctrl(dec, EVP_CTRL_AEAD_SET_TAG, 16, tag);
+                EVP_DecryptFinal_ex(dec, tag, &k);
+            } else {
+                (void)hmac.compute({ByteSpan{work.data(), hdr + payload}});
+                EVP_DecryptInit_ex(dec, nullptr, nullptr, nullptr, iv);
+                EVP_DecryptUpdate(dec, d + hdr, &k, d + hdr, static_cast<int>(payload));
+            }
+        });
     EVP_CIPHER_CTX_free(enc);
     EVP_CIPHER_CTX_free(dec);
     c.evp_seal = seal;
     c.evp_open = open;
     // libsrtp2 on the same packets.
-    std::vector<uint8_t> key(mk.key.begin(), mk.key.begin() + static_cast<std::ptrdiff_t>(si.key_len));
-    key.insert(key.end(), mk.salt.begin(), mk.salt.begin() + static_cast<std::ptrdiff_t>(si.salt_len));
+    std::vector<uint8_t> key(mk.key.begin(),
+                             mk.key.begin() + static_cast<std::ptrdiff_t>(si.key_len));
+    key.insert(key.end(), mk.salt.begin(),
+               mk.salt.begin() + static_cast<std::ptrdiff_t>(si.salt_len));
     srtp_policy_t pin{}, pout{};
     set_policy(pin, suite);
     set_policy(pout, suite);
@@ -187,17 +206,17 @@ OpCost op_cost(srtp::Suite suite, std::size_t payload, long n) {
     srtp_dealloc(sout);
     srtp_create(&sout, &pout);
     c.lib_unprotect = 1 / rate(n, [&](long i) {
-        auto& p = sealed[static_cast<std::size_t>(i)];
-        int len = static_cast<int>(p.size());
-        srtp_unprotect(sin, p.data(), &len);
-    });
+                          auto& p = sealed[static_cast<std::size_t>(i)];
+                          int len = static_cast<int>(p.size());
+                          srtp_unprotect(sin, p.data(), &len);
+                      });
     const auto tmpl = rtp(0, payload);
     c.lib_protect = 1 / rate(n, [&](long i) {
-        std::memcpy(work.data(), tmpl.data(), 12 + payload);
-        store_u16be(work.data() + 2, static_cast<uint16_t>(i));
-        int len = static_cast<int>(12 + payload);
-        srtp_protect(sout, work.data(), &len);
-    });
+                        std::memcpy(work.data(), tmpl.data(), 12 + payload);
+                        store_u16be(work.data() + 2, static_cast<uint16_t>(i));
+                        int len = static_cast<int>(12 + payload);
+                        srtp_protect(sout, work.data(), &len);
+                    });
     srtp_dealloc(sin);
     srtp_dealloc(sout);
     return c;
@@ -209,15 +228,19 @@ int main(int argc, char** argv) {
     }
     const long n = argc > 1 ? std::atol(argv[1]) : 200000;
     srtp_init();
-    std::printf("%-26s %6s %12s %12s %12s %9s %9s\n", "suite", "bytes", "tern pps", "evp pps", "libsrtp pps",
-                "tern/evp", "tern/lib");
+    std::printf("%-26s %6s %12s %12s %12s %9s %9s\n", "suite", "bytes", "tern pps", "evp pps",
+                "libsrtp pps", "tern/evp", "tern/lib");
     for (srtp::Suite suite : {srtp::Suite::AeadAes256Gcm, srtp::Suite::AeadAes128Gcm,
                               srtp::Suite::AesCm128HmacSha1_80}) {
         const srtp::SuiteInfo& si = srtp::info(suite);
         srtp::MasterKey mk;
         mk.suite = suite;
-        for (std::size_t i = 0; i < mk.key.size(); ++i) mk.key[i] = static_cast<uint8_t>(i * 7);
-        for (std::size_t i = 0; i < mk.salt.size(); ++i) mk.salt[i] = static_cast<uint8_t>(i * 13);
+        for (std::size_t i = 0; i < mk.key.size(); ++i) {
+            mk.key[i] = static_cast<uint8_t>(i * 7);
+        }
+        for (std::size_t i = 0; i < mk.salt.size(); ++i) {
+            mk.salt[i] = static_cast<uint8_t>(i * 13);
+        }
         for (std::size_t payload : {160, 1200}) {
             // Sealed input for the unprotect half, made once.
             std::vector<std::vector<std::byte>> sealed;
@@ -236,7 +259,8 @@ int main(int argc, char** argv) {
             srtp::Context rx{mk, srtp::Direction::Unprotect};
             srtp::Context out{mk, srtp::Direction::Protect};
             const double tern_pps = rate(n, [&](long i) {
-                std::memcpy(work.data(), sealed[static_cast<std::size_t>(i)].data(), sealed[static_cast<std::size_t>(i)].size());
+                std::memcpy(work.data(), sealed[static_cast<std::size_t>(i)].data(),
+                            sealed[static_cast<std::size_t>(i)].size());
                 std::size_t len = 0;
                 rx.unprotect_rtp(work.data(), sealed[static_cast<std::size_t>(i)].size(), len);
                 out.protect_rtp(work.data(), len, work.size(), len);
@@ -245,8 +269,9 @@ int main(int argc, char** argv) {
             const OpCost c = op_cost(suite, payload, n);
             const double evp_pps = 1 / (c.evp_seal + c.evp_open);
             const double lib_pps = 1 / (c.lib_protect + c.lib_unprotect);
-            std::printf("%-26s %6zu %12.0f %12.0f %12.0f %9.2f %9.2f\n", std::string(si.name).c_str(), payload,
-                        tern_pps, evp_pps, lib_pps, tern_pps / evp_pps, tern_pps / lib_pps);
+            std::printf("%-26s %6zu %12.0f %12.0f %12.0f %9.2f %9.2f\n",
+                        std::string(si.name).c_str(), payload, tern_pps, evp_pps, lib_pps,
+                        tern_pps / evp_pps, tern_pps / lib_pps);
         }
     }
     return 0;

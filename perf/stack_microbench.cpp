@@ -12,8 +12,6 @@
 #include "dataplane/turn/turn_server.hpp"
 #include "perf/support/frames.hpp"
 
-#include <x86intrin.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -21,21 +19,25 @@
 #include <cstring>
 #include <memory>
 #include <vector>
+#include <x86intrin.h>
 
 using namespace tern;
 
 namespace {
 
-std::vector<std::byte> udp_frame(const wire::Ipv4Addr& src, uint16_t sport, const wire::Ipv4Addr& dst,
-                                 uint16_t dport, ByteSpan payload) {
+std::vector<std::byte> udp_frame(const wire::Ipv4Addr& src, uint16_t sport,
+                                 const wire::Ipv4Addr& dst, uint16_t dport, ByteSpan payload) {
     return perf::udp4_frame(*wire::MacAddr::parse("02:00:00:00:01:02"),
-                            *wire::MacAddr::parse("02:00:00:00:00:01"), src, sport, dst, dport, payload);
+                            *wire::MacAddr::parse("02:00:00:00:00:01"), src, sport, dst, dport,
+                            payload);
 }
 
 std::vector<std::byte> stun_frame(bool fingerprint) {
     std::array<std::byte, 64> stun{};
-    wire::stun::Builder b{stun, wire::stun::message_type(wire::stun::method::kBinding, wire::stun::Class::Request),
-                          {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}};
+    wire::stun::Builder b{
+        stun,
+        wire::stun::message_type(wire::stun::method::kBinding, wire::stun::Class::Request),
+        {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}};
     if (fingerprint) {
         b.add_fingerprint();
     }
@@ -44,8 +46,8 @@ std::vector<std::byte> stun_frame(bool fingerprint) {
     const auto dst = *wire::Ipv4Addr::parse("198.18.0.2");
     std::vector<std::byte> f(42 + n);
     ByteWriter w{f};
-    wire::write_ethernet(w, *wire::MacAddr::parse("02:00:00:00:01:02"), *wire::MacAddr::parse("02:00:00:00:00:01"),
-                         wire::kEtherTypeIpv4);
+    wire::write_ethernet(w, *wire::MacAddr::parse("02:00:00:00:01:02"),
+                         *wire::MacAddr::parse("02:00:00:00:00:01"), wire::kEtherTypeIpv4);
     wire::write_ipv4(w, src, dst, wire::kIpProtoUdp, static_cast<uint16_t>(8 + n));
     w.u16be(40000);
     w.u16be(3478);
@@ -78,8 +80,8 @@ int main(int argc, char** argv) {
     const auto us = *wire::Ipv4Addr::parse("198.18.0.2");
     const auto client = wire::Endpoint::from_v4(*wire::Ipv4Addr::parse("198.18.0.1"), 40000);
     const auto peer = wire::Endpoint::from_v4(*wire::Ipv4Addr::parse("198.18.0.3"), 5000);
-    const uint32_t idx = turn.allocations_for_test().create(client, wire::Endpoint::from_v4(us, 3478), false,
-                                                            1'000'000, 0);
+    const uint32_t idx = turn.allocations_for_test().create(
+        client, wire::Endpoint::from_v4(us, 3478), false, 1'000'000, 0);
     dp::Allocation& alloc = turn.allocations_for_test().at(idx);
     alloc.permissions[0] = {peer, 1'000'000};
     alloc.channels[0] = {0x4001, peer, 1'000'000};
@@ -127,8 +129,10 @@ int main(int argc, char** argv) {
             replies += stack.handle(f, 1) == dp::Verdict::Transmit;
         }
         const double cyc = static_cast<double>(__rdtsc() - t0) / static_cast<double>(iters);
-        const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count() /
-                          static_cast<double>(iters);
+        const double ns =
+            std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start)
+                .count() /
+            static_cast<double>(iters);
         if (replies != iters) {
             std::fprintf(stderr, "unexpected verdicts: %ld of %ld replies\n", replies, iters);
             return 1;
@@ -157,17 +161,20 @@ int main(int argc, char** argv) {
                 std::memcpy(bufs[i].data() + 128, (*order)[i]->data(), (*order)[i]->size());
             }
             for (std::size_t i = 0; i < kBurst; ++i) {
-                dp::Frame f{bufs[i].data() + 128, static_cast<uint32_t>((*order)[i]->size()), 2048, 128};
+                dp::Frame f{bufs[i].data() + 128, static_cast<uint32_t>((*order)[i]->size()), 2048,
+                            128};
                 replies += stack.handle(f, 1) == dp::Verdict::Transmit;
             }
         }
-        const double cyc = static_cast<double>(__rdtsc() - t0) / static_cast<double>(bursts * kBurst);
+        const double cyc =
+            static_cast<double>(__rdtsc() - t0) / static_cast<double>(bursts * kBurst);
         if (replies != bursts * static_cast<long>(kBurst)) {
             std::fprintf(stderr, "unexpected verdicts in the mixed burst\n");
             return 1;
         }
-        std::printf("%-30s %10s %10.0f\n", order == &interleaved ? "mixed burst, interleaved" : "mixed burst, grouped",
-                    "", cyc);
+        std::printf("%-30s %10s %10.0f\n",
+                    order == &interleaved ? "mixed burst, interleaved" : "mixed burst, grouped", "",
+                    cyc);
     }
     return 0;
 }

@@ -9,13 +9,12 @@
 #include "signaling/hub/hub.hpp"
 #include "signaling/net/server.hpp"
 
-#include <pthread.h>
-
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <pthread.h>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -31,7 +30,8 @@ constexpr const char* kUsage =
     "       tern-signaling --version | --help\n"
     "\n"
     "  --config FILE  server.conf (the reference server's INI) or tern.conf (signaling group)\n"
-    "  --check        load and validate the configuration, print its warnings, exit 0 (valid) or 1\n";
+    "  --check        load and validate the configuration, print its warnings, exit 0 (valid) or "
+    "1\n";
 
 // The two seams between the edge and the protocol: the integrator keeps them pointing at the Hub.
 std::unique_ptr<Handler> make_handler(const SignalingConfig& config, unsigned /*shard*/) {
@@ -94,7 +94,8 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (args.version) {
-        std::printf("tern-signaling (nextcloud-spreed-signaling/%s)\n", std::string(tern::sig::api::kServerVersion).c_str());
+        std::printf("tern-signaling (nextcloud-spreed-signaling/%s)\n",
+                    std::string(tern::sig::api::kServerVersion).c_str());
         return 0;
     }
     if (!args.error.empty()) {
@@ -148,7 +149,8 @@ int main(int argc, char** argv) {
     std::unique_ptr<tern::sig::net::Server> server;
     try {
         server = std::make_unique<tern::sig::net::Server>(
-            config, options, [&config](unsigned shard) { return make_handler(config, shard); }, log);
+            config, options, [&config](unsigned shard) { return make_handler(config, shard); },
+            log);
         if (auto started = server->start(); !started) {
             log.error("cannot start", {{"err", started.error()}});
             return 1;
@@ -157,7 +159,8 @@ int main(int argc, char** argv) {
         log.error("cannot start", {{"err", e.what()}});
         return 1;
     }
-    log.info("started", {{"version", std::string(tern::sig::api::kServerVersion)}, {"shards", options.shards}});
+    log.info("started", {{"version", std::string(tern::sig::api::kServerVersion)},
+                         {"shards", options.shards}});
 
     for (;;) {
         int sig = 0;

@@ -1,20 +1,18 @@
 // ternctl: the operator's command line. Talks to tern-controlplane's admin socket.
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
-
 #include "controlplane/proxy/jwt.hpp"
-
-#include <nlohmann/json.hpp>
-#include <sys/stat.h>
 
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <tuple>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -34,7 +32,8 @@ const char* kUsage =
     "  sfu publish ID SSRC TRACK LAYER CODEC [twcc=N level=N cvo=N capture=N] |\n"
     "  sfu subscribe ID TRACK OUT_SSRC PT LAYER |\n"
     "  sfu remove ID | sfu batch FILE (one 'sfu-COMMAND ARGS' per line) |\n"
-    "  sfu relay WORKER TRACK TO_WORKER on|off | sfu publish-remote WORKER TRACK LAYER CODEC FROM_WORKER\n"
+    "  sfu relay WORKER TRACK TO_WORKER on|off | sfu publish-remote WORKER TRACK LAYER CODEC "
+    "FROM_WORKER\n"
     "           test mode: SFU state by hand (what the proxy protocol sets up from SDP/DTLS)\n"
     "  proxy token [--id NAME] [--dir DIR]\n"
     "           a key pair for a signaling server to use tern as its SFU (MCU proxy protocol):\n"
@@ -62,7 +61,8 @@ int proxy_token(const std::string& id, const std::string& dir) {
     }
     const std::string priv = dir + "/" + id + ".key";
     const std::string pub = dir + "/" + id + ".pub.pem";
-    for (const auto& [path, text, mode] : {std::tuple{priv, pair->first, 0600}, std::tuple{pub, pair->second, 0644}}) {
+    for (const auto& [path, text, mode] :
+         {std::tuple{priv, pair->first, 0600}, std::tuple{pub, pair->second, 0644}}) {
         std::ofstream f(path, std::ios::trunc);
         f << text;
         f.close();
@@ -71,10 +71,12 @@ int proxy_token(const std::string& id, const std::string& dir) {
             return 1;
         }
     }
-    std::printf("wrote %s (private: give it to the signaling server) and %s\n\n", priv.c_str(), pub.c_str());
-    std::printf("# tern.conf (then restart tern-controlplane):\n"
-                "controlplane: { proxy: { tokens = ( { id = \"%s\"; public_key = \"%s\"; } ); }; };\n\n",
-                id.c_str(), pub.c_str());
+    std::printf("wrote %s (private: give it to the signaling server) and %s\n\n", priv.c_str(),
+                pub.c_str());
+    std::printf(
+        "# tern.conf (then restart tern-controlplane):\n"
+        "controlplane: { proxy: { tokens = ( { id = \"%s\"; public_key = \"%s\"; } ); }; };\n\n",
+        id.c_str(), pub.c_str());
     std::printf("# the signaling server's server.conf:\n"
                 "[mcu]\ntype = proxy\nurl = ws://127.0.0.1:9090\ntoken_id = %s\ntoken_key = %s\n",
                 id.c_str(), priv.c_str());
@@ -129,12 +131,12 @@ void print_turn_list(const json& j) {
     std::printf("%-24s %-24s %-24s %7s %5s %5s %12s %12s\n", "user", "client", "relayed", "life_s",
                 "perms", "chans", "to_peer", "to_client");
     for (const json& a : list) {
-        std::printf("%-24s %-24s %-24s %7u %5u %5u %12s %12s\n",
-                    a.value("user", std::string()).c_str(), a.value("client", std::string()).c_str(),
-                    a.value("relayed", std::string()).c_str(), a.value("lifetime_s", 0U),
-                    a.value("permissions", 0U), a.value("channels", 0U),
-                    human_bytes(a.value("to_peer_bytes", uint64_t{0})).c_str(),
-                    human_bytes(a.value("to_client_bytes", uint64_t{0})).c_str());
+        std::printf(
+            "%-24s %-24s %-24s %7u %5u %5u %12s %12s\n", a.value("user", std::string()).c_str(),
+            a.value("client", std::string()).c_str(), a.value("relayed", std::string()).c_str(),
+            a.value("lifetime_s", 0U), a.value("permissions", 0U), a.value("channels", 0U),
+            human_bytes(a.value("to_peer_bytes", uint64_t{0})).c_str(),
+            human_bytes(a.value("to_client_bytes", uint64_t{0})).c_str());
     }
     std::printf("%zu allocation(s)%s\n", list.size(),
                 j.value("complete", false) ? "" : " (incomplete: a worker did not answer in time)");
@@ -175,16 +177,19 @@ void print_status(const json& j) {
     if (j.contains("proxy") && j.contains("sfu_sessions")) {
         const json& p = j["proxy"];
         const json& m = j["sfu_sessions"];
-        std::printf("proxy protocol: %" PRIu64 " session(s) (%" PRIu64 " connected), %" PRIu64 " hello(s), %" PRIu64
-                    " auth failure(s), %" PRIu64 " resume(s), %" PRIu64 " slow client(s) closed\n",
-                    p.value("sessions", uint64_t{0}), p.value("connected", uint64_t{0}), p.value("hellos", uint64_t{0}),
-                    p.value("auth_failures", uint64_t{0}), p.value("resumes", uint64_t{0}),
-                    p.value("slow_clients", uint64_t{0}));
+        std::printf("proxy protocol: %" PRIu64 " session(s) (%" PRIu64 " connected), %" PRIu64
+                    " hello(s), %" PRIu64 " auth failure(s), %" PRIu64 " resume(s), %" PRIu64
+                    " slow client(s) closed\n",
+                    p.value("sessions", uint64_t{0}), p.value("connected", uint64_t{0}),
+                    p.value("hellos", uint64_t{0}), p.value("auth_failures", uint64_t{0}),
+                    p.value("resumes", uint64_t{0}), p.value("slow_clients", uint64_t{0}));
         std::printf("SFU clients: %" PRIu64 " publisher(s), %" PRIu64 " subscriber(s), %" PRIu64
-                    " with DTLS up; data channels %" PRIu64 ", ICE restarts %" PRIu64 ", DTLS failures %" PRIu64 "\n",
+                    " with DTLS up; data channels %" PRIu64 ", ICE restarts %" PRIu64
+                    ", DTLS failures %" PRIu64 "\n",
                     m.value("publishers", uint64_t{0}), m.value("subscribers", uint64_t{0}),
-                    m.value("dtls_connected_now", uint64_t{0}), m.value("data_channels_up", uint64_t{0}),
-                    m.value("ice_restarts", uint64_t{0}), m.value("dtls_failed", uint64_t{0}));
+                    m.value("dtls_connected_now", uint64_t{0}),
+                    m.value("data_channels_up", uint64_t{0}), m.value("ice_restarts", uint64_t{0}),
+                    m.value("dtls_failed", uint64_t{0}));
         if (m.contains("speaking_now") && m["speaking_now"].is_array()) {
             std::string who;
             for (const auto& s : m["speaking_now"]) {
@@ -203,14 +208,16 @@ void print_stats(const json& j) {
     for (const json& p : j["ports"]) {
         const json& hw = p["hw"];
         std::printf("\nport %s\n", p.value("name", std::string("?")).c_str());
-        std::printf("  device   rx %" PRIu64 " pkts / %s   tx %" PRIu64 " pkts / %s   missed %" PRIu64
-                    "   errors rx %" PRIu64 " tx %" PRIu64 "   rx_nombuf %" PRIu64 "\n",
-                    hw.value("ipackets", uint64_t{0}), human_bytes(hw.value("ibytes", uint64_t{0})).c_str(),
-                    hw.value("opackets", uint64_t{0}), human_bytes(hw.value("obytes", uint64_t{0})).c_str(),
-                    hw.value("imissed", uint64_t{0}), hw.value("ierrors", uint64_t{0}),
-                    hw.value("oerrors", uint64_t{0}), hw.value("rx_nombuf", uint64_t{0}));
+        std::printf(
+            "  device   rx %" PRIu64 " pkts / %s   tx %" PRIu64 " pkts / %s   missed %" PRIu64
+            "   errors rx %" PRIu64 " tx %" PRIu64 "   rx_nombuf %" PRIu64 "\n",
+            hw.value("ipackets", uint64_t{0}), human_bytes(hw.value("ibytes", uint64_t{0})).c_str(),
+            hw.value("opackets", uint64_t{0}), human_bytes(hw.value("obytes", uint64_t{0})).c_str(),
+            hw.value("imissed", uint64_t{0}), hw.value("ierrors", uint64_t{0}),
+            hw.value("oerrors", uint64_t{0}), hw.value("rx_nombuf", uint64_t{0}));
         for (const json& q : p["queues"]) {
-            std::printf("  queue %u  rx %" PRIu64 " pkts / %s   tx %" PRIu64 " pkts / %s   tx_dropped %" PRIu64 "\n",
+            std::printf("  queue %u  rx %" PRIu64 " pkts / %s   tx %" PRIu64
+                        " pkts / %s   tx_dropped %" PRIu64 "\n",
                         q.value("queue", 0U), q.value("rx_packets", uint64_t{0}),
                         human_bytes(q.value("rx_bytes", uint64_t{0})).c_str(),
                         q.value("tx_packets", uint64_t{0}),
@@ -276,7 +283,8 @@ int run(int argc, char** argv) {
     } else if (words == std::vector<std::string>{"turn", "list"}) {
         req = "turn-list";
     } else if (words == std::vector<std::string>{"turn", "credentials"}) {
-        if (user.empty() || user.find(' ') != std::string::npos || user.find(':') != std::string::npos) {
+        if (user.empty() || user.find(' ') != std::string::npos ||
+            user.find(':') != std::string::npos) {
             std::fputs("ternctl: --user must be non-empty, without spaces or ':'\n", stderr);
             return 2;
         }
@@ -315,9 +323,11 @@ int run(int argc, char** argv) {
         print_turn_list(j);
     } else if (req.rfind("sfu-", 0) == 0) {
         if (j.contains("applied")) {
-            std::printf("ok: %lu commands applied\n", static_cast<unsigned long>(j.value("applied", uint64_t{0})));
+            std::printf("ok: %lu commands applied\n",
+                        static_cast<unsigned long>(j.value("applied", uint64_t{0})));
         } else {
-            std::printf("ok: worker %u, media port %u\n", j.value("worker", 0U), j.value("media_port", 0U));
+            std::printf("ok: worker %u, media port %u\n", j.value("worker", 0U),
+                        j.value("media_port", 0U));
         }
     } else {
         std::printf("username=%s password=%s\n", j.value("username", std::string()).c_str(),

@@ -70,7 +70,8 @@ HmacKey<H>::HmacKey(ByteSpan key) noexcept {
 }
 
 template <class H>
-typename HmacKey<H>::Digest HmacKey<H>::compute(std::initializer_list<ByteSpan> parts) const noexcept {
+typename HmacKey<H>::Digest
+HmacKey<H>::compute(std::initializer_list<ByteSpan> parts) const noexcept {
     typename H::Ctx ctx = inner_;
     for (ByteSpan p : parts) {
         H::update(&ctx, p.data(), p.size());

@@ -1,5 +1,4 @@
 #include "common/crypto/hmac.hpp"
-
 #include "support/packets.hpp"
 
 #include <catch2/catch.hpp>
@@ -34,7 +33,8 @@ TEST_CASE("CRC-32: the standard check value", "[crypto]") {
     CHECK(crypto::crc32(as_bytes("6789", 4), crypto::crc32(as_bytes("12345", 5))) == 0xcbf43926U);
 }
 
-TEST_CASE("CRC-32: slicing-by-8 equals the bitwise definition at every length and offset", "[crypto]") {
+TEST_CASE("CRC-32: slicing-by-8 equals the bitwise definition at every length and offset",
+          "[crypto]") {
     auto bitwise = [](const test::Bytes& d) {
         uint32_t c = 0xffffffffU;
         for (std::byte b : d) {

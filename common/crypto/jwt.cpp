@@ -20,13 +20,15 @@ namespace {
 struct AlgInfo {
     JwsAlg alg;
     std::string_view name;
-    int key_type;              // EVP_PKEY_RSA, EVP_PKEY_EC, EVP_PKEY_ED25519
-    const EVP_MD* (*md)();     // null for EdDSA (the digest is part of the algorithm)
-    std::string_view curve;    // ES*: the curve RFC 7518 §3.4 binds to the algorithm
-    std::size_t coord_bytes;   // ES*: the length of r and of s in the JOSE signature
+    int key_type;             // EVP_PKEY_RSA, EVP_PKEY_EC, EVP_PKEY_ED25519
+    const EVP_MD* (*md)();    // null for EdDSA (the digest is part of the algorithm)
+    std::string_view curve;   // ES*: the curve RFC 7518 §3.4 binds to the algorithm
+    std::size_t coord_bytes;  // ES*: the length of r and of s in the JOSE signature
 };
 
-const EVP_MD* no_md() { return nullptr; }
+const EVP_MD* no_md() {
+    return nullptr;
+}
 
 constexpr std::array<AlgInfo, 7> kAlgs{{
     {JwsAlg::RS256, "RS256", EVP_PKEY_RSA, EVP_sha256, "", 0},
@@ -38,7 +40,9 @@ constexpr std::array<AlgInfo, 7> kAlgs{{
     {JwsAlg::EdDSA, "EdDSA", EVP_PKEY_ED25519, no_md, "", 0},
 }};
 
-const AlgInfo& info(JwsAlg alg) { return kAlgs[static_cast<std::size_t>(alg)]; }
+const AlgInfo& info(JwsAlg alg) {
+    return kAlgs[static_cast<std::size_t>(alg)];
+}
 
 std::string openssl_error(std::string what) {
     if (unsigned long e = ERR_get_error(); e != 0) {
@@ -66,7 +70,9 @@ BioPtr mem_bio(std::string_view data) {
     return BioPtr{BIO_new_mem_buf(data.data(), static_cast<int>(data.size()))};
 }
 
-const unsigned char* bytes(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
+const unsigned char* bytes(std::string_view s) {
+    return reinterpret_cast<const unsigned char*>(s.data());
+}
 
 bool key_suits(const AlgInfo& a, EVP_PKEY* key) {
     if (key == nullptr || EVP_PKEY_get_base_id(key) != a.key_type) {
@@ -107,7 +113,8 @@ std::string jose_to_der(std::string_view sig, std::size_t n) {
 /// The other way, for signing; empty when OpenSSL's DER does not parse.
 std::string der_to_jose(std::string_view der, std::size_t n) {
     const unsigned char* p = bytes(der);
-    std::unique_ptr<ECDSA_SIG, EcdsaSigFree> s{d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size()))};
+    std::unique_ptr<ECDSA_SIG, EcdsaSigFree> s{
+        d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size()))};
     if (!s) {
         return {};
     }
@@ -122,8 +129,9 @@ std::string der_to_jose(std::string_view der, std::size_t n) {
 
 std::string to_pem(EVP_PKEY* key, bool private_part) {
     BioPtr b{BIO_new(BIO_s_mem())};
-    const int ok = private_part ? PEM_write_bio_PrivateKey(b.get(), key, nullptr, nullptr, 0, nullptr, nullptr)
-                                : PEM_write_bio_PUBKEY(b.get(), key);
+    const int ok =
+        private_part ? PEM_write_bio_PrivateKey(b.get(), key, nullptr, nullptr, 0, nullptr, nullptr)
+                     : PEM_write_bio_PUBKEY(b.get(), key);
     char* data = nullptr;
     const long n = BIO_get_mem_data(b.get(), &data);
     return ok == 1 && n > 0 ? std::string(data, static_cast<std::size_t>(n)) : std::string{};
@@ -131,7 +139,9 @@ std::string to_pem(EVP_PKEY* key, bool private_part) {
 
 }  // namespace
 
-void PkeyFree::operator()(EVP_PKEY* k) const noexcept { EVP_PKEY_free(k); }
+void PkeyFree::operator()(EVP_PKEY* k) const noexcept {
+    EVP_PKEY_free(k);
+}
 
 std::optional<JwsAlg> jws_alg_from_name(std::string_view name) noexcept {
     for (const auto& a : kAlgs) {
@@ -142,7 +152,9 @@ std::optional<JwsAlg> jws_alg_from_name(std::string_view name) noexcept {
     return std::nullopt;
 }
 
-std::string_view jws_alg_name(JwsAlg alg) noexcept { return info(alg).name; }
+std::string_view jws_alg_name(JwsAlg alg) noexcept {
+    return info(alg).name;
+}
 
 Result<PkeyPtr, std::string> public_key_from_pem(std::string_view pem) {
     auto bio = mem_bio(pem);
@@ -162,7 +174,8 @@ Result<PkeyPtr, std::string> private_key_from_pem(std::string_view pem) {
     return k;
 }
 
-Result<std::pair<std::string, std::string>, std::string> generate_key_pem(JwsAlg alg, int rsa_bits) {
+Result<std::pair<std::string, std::string>, std::string> generate_key_pem(JwsAlg alg,
+                                                                          int rsa_bits) {
     PkeyPtr key;
     switch (info(alg).key_type) {
     case EVP_PKEY_RSA: key.reset(EVP_RSA_gen(static_cast<unsigned>(rsa_bits))); break;
@@ -193,7 +206,8 @@ Result<Jws, std::string> split_jws(std::string_view token) {
     return Jws{std::move(*header), std::move(*payload), std::move(*sig), token.substr(0, dot2)};
 }
 
-bool verify_jws(JwsAlg alg, EVP_PKEY* key, std::string_view signing_input, std::string_view signature) {
+bool verify_jws(JwsAlg alg, EVP_PKEY* key, std::string_view signing_input,
+                std::string_view signature) {
     const AlgInfo& a = info(alg);
     if (!key_suits(a, key)) {
         return false;
@@ -208,19 +222,21 @@ bool verify_jws(JwsAlg alg, EVP_PKEY* key, std::string_view signing_input, std::
     }
     std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx{EVP_MD_CTX_new()};
     const bool ok = ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, a.md(), nullptr, key) == 1 &&
-                    EVP_DigestVerify(ctx.get(), bytes(signature), signature.size(), bytes(signing_input),
-                                     signing_input.size()) == 1;
+                    EVP_DigestVerify(ctx.get(), bytes(signature), signature.size(),
+                                     bytes(signing_input), signing_input.size()) == 1;
     ERR_clear_error();
     return ok;
 }
 
-Result<std::string, std::string> sign_jws(JwsAlg alg, EVP_PKEY* key, std::string_view payload_json) {
+Result<std::string, std::string> sign_jws(JwsAlg alg, EVP_PKEY* key,
+                                          std::string_view payload_json) {
     const AlgInfo& a = info(alg);
     if (!key_suits(a, key)) {
         return unexpected("the key does not suit " + std::string(a.name));
     }
-    const std::string input = base64url_encode(R"({"alg":")" + std::string(a.name) + R"(","typ":"JWT"})") + "." +
-                              base64url_encode(payload_json);
+    const std::string input =
+        base64url_encode(R"({"alg":")" + std::string(a.name) + R"(","typ":"JWT"})") + "." +
+        base64url_encode(payload_json);
     std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx{EVP_MD_CTX_new()};
     std::size_t len = 0;
     if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, a.md(), nullptr, key) != 1 ||
@@ -228,8 +244,8 @@ Result<std::string, std::string> sign_jws(JwsAlg alg, EVP_PKEY* key, std::string
         return unexpected(openssl_error("signing failed"));
     }
     std::string sig(len, '\0');
-    if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, bytes(input), input.size()) !=
-        1) {
+    if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, bytes(input),
+                       input.size()) != 1) {
         return unexpected(openssl_error("signing failed"));
     }
     sig.resize(len);

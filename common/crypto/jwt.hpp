@@ -32,13 +32,14 @@ Result<PkeyPtr, std::string> public_key_from_pem(std::string_view pem);
 Result<PkeyPtr, std::string> private_key_from_pem(std::string_view pem);
 /// A new key pair for `alg` as PEM (private PKCS#8, public SubjectPublicKeyInfo); RSA keys have
 /// `rsa_bits`. For tests and tools.
-Result<std::pair<std::string, std::string>, std::string> generate_key_pem(JwsAlg alg, int rsa_bits = 2048);
+Result<std::pair<std::string, std::string>, std::string> generate_key_pem(JwsAlg alg,
+                                                                          int rsa_bits = 2048);
 
 /// A compact JWS, decoded. The views point into the token given to split_jws.
 struct Jws {
-    std::string header;          // JSON text of the protected header
-    std::string payload;         // JSON text of the claims
-    std::string signature;       // raw bytes (JOSE form: r||s for ECDSA)
+    std::string header;              // JSON text of the protected header
+    std::string payload;             // JSON text of the claims
+    std::string signature;           // raw bytes (JOSE form: r||s for ECDSA)
     std::string_view signing_input;  // "<header b64>.<payload b64>", what the signature covers
 };
 
@@ -49,7 +50,8 @@ Result<Jws, std::string> split_jws(std::string_view token);
 
 /// True when `signature` is a valid `alg` signature of `signing_input` by `key`, and `key` is of
 /// the kind `alg` names (an RSA key never verifies an ES256 token; ESxxx needs its own curve).
-bool verify_jws(JwsAlg alg, EVP_PKEY* key, std::string_view signing_input, std::string_view signature);
+bool verify_jws(JwsAlg alg, EVP_PKEY* key, std::string_view signing_input,
+                std::string_view signature);
 
 /// A compact token {"alg":…,"typ":"JWT"}.<payload>.<signature>; the key must suit `alg`.
 Result<std::string, std::string> sign_jws(JwsAlg alg, EVP_PKEY* key, std::string_view payload_json);

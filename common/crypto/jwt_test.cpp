@@ -1,8 +1,7 @@
 // JWS compact tokens: each algorithm signs and verifies with a key of its kind, and refuses
 // tampering, foreign keys, the wrong key kind or curve, and malformed tokens.
-#include "common/crypto/jwt.hpp"
-
 #include "common/base64url.hpp"
+#include "common/crypto/jwt.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -79,9 +78,12 @@ TEST_CASE("JWS: a key of another kind or curve never verifies", "[crypto][jwt]")
     REQUIRE(es256);
     auto jws = split_jws(*es256);
     REQUIRE(jws);
-    CHECK_FALSE(verify_jws(JwsAlg::ES384, keys_for(JwsAlg::ES384).pub.get(), jws->signing_input, jws->signature));
-    CHECK_FALSE(verify_jws(JwsAlg::ES384, keys_for(JwsAlg::ES256).pub.get(), jws->signing_input, jws->signature));
-    CHECK_FALSE(verify_jws(JwsAlg::RS256, keys_for(JwsAlg::RS256).pub.get(), jws->signing_input, jws->signature));
+    CHECK_FALSE(verify_jws(JwsAlg::ES384, keys_for(JwsAlg::ES384).pub.get(), jws->signing_input,
+                           jws->signature));
+    CHECK_FALSE(verify_jws(JwsAlg::ES384, keys_for(JwsAlg::ES256).pub.get(), jws->signing_input,
+                           jws->signature));
+    CHECK_FALSE(verify_jws(JwsAlg::RS256, keys_for(JwsAlg::RS256).pub.get(), jws->signing_input,
+                           jws->signature));
     CHECK_FALSE(verify_jws(JwsAlg::ES256, nullptr, jws->signing_input, jws->signature));
     // Another key of the right kind.
     auto other = generate_key_pem(JwsAlg::ES256);
@@ -100,7 +102,8 @@ TEST_CASE("JWS: malformed tokens and keys are errors", "[crypto][jwt]") {
     }
     CHECK(split_jws("e30.e30."));  // empty signature: splits, verifies nothing
     CHECK_FALSE(split_jws(std::string(kMaxJwsSize + 1, 'a')));
-    CHECK_FALSE(public_key_from_pem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"));
+    CHECK_FALSE(
+        public_key_from_pem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"));
     CHECK_FALSE(public_key_from_pem(""));
     CHECK_FALSE(private_key_from_pem("nope"));
 }

@@ -6,7 +6,8 @@ namespace tern::sdp {
 
 namespace {
 
-std::optional<std::string_view> first_of(const std::vector<Attribute>& list, std::string_view name) {
+std::optional<std::string_view> first_of(const std::vector<Attribute>& list,
+                                         std::string_view name) {
     for (const auto& a : list) {
         if (a.name == name) {
             return std::string_view{a.value};
@@ -27,7 +28,9 @@ bool printable(std::string_view s) {
 
 }  // namespace
 
-std::optional<std::string_view> Media::attr(std::string_view name) const { return first_of(attributes, name); }
+std::optional<std::string_view> Media::attr(std::string_view name) const {
+    return first_of(attributes, name);
+}
 
 std::vector<std::string_view> Media::attrs(std::string_view name) const {
     std::vector<std::string_view> out;
@@ -39,7 +42,9 @@ std::vector<std::string_view> Media::attrs(std::string_view name) const {
     return out;
 }
 
-std::optional<std::string_view> Session::attr(std::string_view name) const { return first_of(attributes, name); }
+std::optional<std::string_view> Session::attr(std::string_view name) const {
+    return first_of(attributes, name);
+}
 
 std::vector<std::string_view> split(std::string_view s, char sep) {
     std::vector<std::string_view> out;

@@ -25,11 +25,12 @@ struct Attribute {
 };
 
 struct Media {
-    std::string kind;   // audio, video, application
-    uint16_t port = 0;  // 0: rejected or disabled
-    std::string proto;  // UDP/TLS/RTP/SAVPF, UDP/DTLS/SCTP, ...
+    std::string kind;                  // audio, video, application
+    uint16_t port = 0;                 // 0: rejected or disabled
+    std::string proto;                 // UDP/TLS/RTP/SAVPF, UDP/DTLS/SCTP, ...
     std::vector<std::string> formats;  // payload types, or "webrtc-datachannel"
-    std::vector<std::string> lines;    // c=, b= and other non-attribute lines, verbatim ("c=IN IP4 ...")
+    std::vector<std::string>
+        lines;  // c=, b= and other non-attribute lines, verbatim ("c=IN IP4 ...")
     std::vector<Attribute> attributes;
 
     /// The first value of attribute `name`, if present.

@@ -5,21 +5,20 @@
 using namespace tern;
 
 TEST_CASE("SDP: the example session of RFC 8866 section 5", "[sdp]") {
-    const char* text =
-        "v=0\r\n"
-        "o=jdoe 3724394400 3724394405 IN IP4 198.51.100.1\r\n"
-        "s=Call to John Smith\r\n"
-        "i=SDP Offer #1\r\n"
-        "u=http://www.jdoe.example.com/home.html\r\n"
-        "e=Jane Doe <jane@jdoe.example.com>\r\n"
-        "p=+1 617 555-6011\r\n"
-        "c=IN IP4 198.51.100.1\r\n"
-        "t=0 0\r\n"
-        "m=audio 49170 RTP/AVP 0\r\n"
-        "m=audio 49180 RTP/AVP 0\r\n"
-        "m=video 51372 RTP/AVP 99\r\n"
-        "c=IN IP6 2001:db8::2\r\n"
-        "a=rtpmap:99 h263-1998/90000\r\n";
+    const char* text = "v=0\r\n"
+                       "o=jdoe 3724394400 3724394405 IN IP4 198.51.100.1\r\n"
+                       "s=Call to John Smith\r\n"
+                       "i=SDP Offer #1\r\n"
+                       "u=http://www.jdoe.example.com/home.html\r\n"
+                       "e=Jane Doe <jane@jdoe.example.com>\r\n"
+                       "p=+1 617 555-6011\r\n"
+                       "c=IN IP4 198.51.100.1\r\n"
+                       "t=0 0\r\n"
+                       "m=audio 49170 RTP/AVP 0\r\n"
+                       "m=audio 49180 RTP/AVP 0\r\n"
+                       "m=video 51372 RTP/AVP 99\r\n"
+                       "c=IN IP6 2001:db8::2\r\n"
+                       "a=rtpmap:99 h263-1998/90000\r\n";
     auto s = sdp::parse(text);
     REQUIRE(s);
     CHECK(s->lines.size() == 9);
@@ -37,7 +36,8 @@ TEST_CASE("SDP: the example session of RFC 8866 section 5", "[sdp]") {
 }
 
 TEST_CASE("SDP: LF line ends, flags, repeated attributes, port counts", "[sdp]") {
-    auto s = sdp::parse("v=0\na=ice-lite\nm=video 9/2 UDP/TLS/RTP/SAVPF 96 97\na=rtcp-mux\na=ssrc:1 cname:x\na=ssrc:2 cname:y\n\n");
+    auto s = sdp::parse("v=0\na=ice-lite\nm=video 9/2 UDP/TLS/RTP/SAVPF 96 "
+                        "97\na=rtcp-mux\na=ssrc:1 cname:x\na=ssrc:2 cname:y\n\n");
     REQUIRE(s);
     CHECK(s->attr("ice-lite") == "");
     REQUIRE(s->media.size() == 1);

@@ -5,8 +5,12 @@
 namespace tern::shm {
 
 namespace {
-constexpr uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
-constexpr bool is_pow2(uint32_t v) { return v != 0 && (v & (v - 1)) == 0; }
+constexpr uint64_t align_up(uint64_t v, uint64_t a) {
+    return (v + a - 1) / a * a;
+}
+constexpr bool is_pow2(uint32_t v) {
+    return v != 0 && (v & (v - 1)) == 0;
+}
 }  // namespace
 
 Layout compute_layout(uint32_t n_workers, uint32_t n_ports, const RingSizes& s) {
@@ -78,7 +82,8 @@ Result<ChannelHeader*, std::string> validate_region(void* base, uint64_t size) {
             return false;
         }
         const auto* r = reinterpret_cast<const RingHeader*>(b + off);
-        return r->magic == kRingMagic && is_pow2(r->capacity) && r->slot_size > sizeof(SlotHeader) &&
+        return r->magic == kRingMagic && is_pow2(r->capacity) &&
+               r->slot_size > sizeof(SlotHeader) &&
                off + ring_bytes(r->capacity, r->slot_size) <= size;
     };
     for (uint32_t w = 0; w < h->n_workers; ++w) {

@@ -72,9 +72,7 @@ struct Region {
     LcoreCounters* counters(uint32_t w) const {
         return at<LcoreCounters>(header->workers[w].counters);
     }
-    PortCounters* port(uint32_t p) const {
-        return at<PortCounters>(header->port_counters) + p;
-    }
+    PortCounters* port(uint32_t p) const { return at<PortCounters>(header->port_counters) + p; }
 
 private:
     template <class T>

@@ -10,8 +10,7 @@ using namespace tern::shm;
 
 namespace {
 struct Region0 {
-    explicit Region0(uint64_t size)
-        : mem(static_cast<std::byte*>(std::aligned_alloc(4096, size))) {
+    explicit Region0(uint64_t size) : mem(static_cast<std::byte*>(std::aligned_alloc(4096, size))) {
         std::memset(mem.get(), 0, size);
     }
     struct Free {
@@ -34,8 +33,8 @@ TEST_CASE("ChannelLayout: regions validate and rings do not overlap", "[shm]") {
         CHECK(reg.commands(w)->capacity == sizes.command_slots);
         CHECK(reg.events(w)->capacity == sizes.event_slots);
         CHECK(reg.punt(w)->slot_size == sizes.packet_slot_size);
-        CHECK(l.workers[w].events >= l.workers[w].commands +
-                                         ring_bytes(sizes.command_slots, sizes.message_slot_size));
+        CHECK(l.workers[w].events >=
+              l.workers[w].commands + ring_bytes(sizes.command_slots, sizes.message_slot_size));
         CHECK(l.workers[w].counters % 64 == 0);
     }
     CHECK(l.port_counters + 2 * sizeof(PortCounters) <= l.size);
@@ -75,8 +74,8 @@ TEST_CASE("Counters: every counter has a unique, non-empty name", "[shm]") {
 TEST_CASE("Generations: an lcore applies only the newest control plane's commands", "[shm]") {
     GenerationGate gate;
     CHECK(gate.admit(5));
-    CHECK(gate.admit(5));  // the same control plane again
-    CHECK(gate.admit(9));  // a restarted one
+    CHECK(gate.admit(5));        // the same control plane again
+    CHECK(gate.admit(9));        // a restarted one
     CHECK_FALSE(gate.admit(5));  // what the old one left queued
     CHECK(gate.newest() == 9);
     // A control plane's next generation passes both its own and the wall clock.

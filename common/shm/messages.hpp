@@ -48,18 +48,18 @@ enum class MsgType : uint16_t {
     // commands, control plane -> lcore
     Ping = 1,
     TurnList = 2,
-    SfuTransport = 3,      // create a WebRTC transport (ICE credentials); again: ICE restart
-    SfuKeys = 4,           // install its SRTP keys (from DTLS)
-    SfuPublication = 5,    // an incoming stream (one layer of a track)
-    SfuSubscription = 6,   // a track sent out on a transport
-    SfuRemove = 7,         // remove a transport and everything on it
-    SfuLayer = 8,          // choose a subscription's simulcast layer
+    SfuTransport = 3,     // create a WebRTC transport (ICE credentials); again: ICE restart
+    SfuKeys = 4,          // install its SRTP keys (from DTLS)
+    SfuPublication = 5,   // an incoming stream (one layer of a track)
+    SfuSubscription = 6,  // a track sent out on a transport
+    SfuRemove = 7,        // remove a transport and everything on it
+    SfuLayer = 8,         // choose a subscription's simulcast layer
     SfuRelay = 9,         // rooms larger than one lcore: a track's packets to another worker
     // events, lcore -> control plane
     Pong = 101,
     TurnAllocation = 102,
     TurnListDone = 103,
-    SfuTransportUp = 104,  // a transport's remote address was chosen by ICE (or changed)
+    SfuTransportUp = 104,    // a transport's remote address was chosen by ICE (or changed)
     SfuTransportDown = 105,  // consent expired (RFC 7675): no valid check for consent_timeout
     SfuSpeaking = 106,       // a published audio track started or stopped carrying speech
     // punt ring (lcore -> control plane) and inject ring (control plane -> lcore)
@@ -103,7 +103,8 @@ struct PingCmd {
 
 struct PongEvt {
     static constexpr MsgType kType = MsgType::Pong;
-    uint64_t generation;  // the newest the lcore has seen (larger than the ping's: a clock stepped back)
+    uint64_t
+        generation;  // the newest the lcore has seen (larger than the ping's: a clock stepped back)
     uint64_t cookie;
     uint64_t sent_ns;
     uint32_t lcore;
@@ -232,8 +233,8 @@ struct SfuPublicationCmd {
     uint8_t codec;  // sfu::Codec
     uint8_t rid_ext;
     uint8_t rid_len;
-    uint8_t twcc_ext;   // transport-wide sequence number extension id on this transport (0: none)
-    uint8_t level_ext;  // audio level extension id (RFC 6464) on this transport (0: none)
+    uint8_t twcc_ext;     // transport-wide sequence number extension id on this transport (0: none)
+    uint8_t level_ext;    // audio level extension id (RFC 6464) on this transport (0: none)
     uint8_t from_worker;  // non-zero: published on worker from_worker - 1, relayed here (id unused)
     uint8_t cvo_ext;      // video orientation extension id (3GPP CVO) on this transport (0: none)
     uint8_t capture_ext;  // absolute capture time extension id on this transport (0: none)
@@ -293,10 +294,10 @@ struct SfuDatagramMeta {
 
 struct SfuSpeakingEvt {
     static constexpr MsgType kType = MsgType::SfuSpeaking;
-    uint64_t id;      // the publisher's transport
+    uint64_t id;  // the publisher's transport
     uint32_t track;
     uint8_t speaking;
-    uint8_t level;    // mean -dBov of the voiced packets that decided it (127: none)
+    uint8_t level;  // mean -dBov of the voiced packets that decided it (127: none)
     uint16_t reserved;
 };
 
@@ -323,6 +324,7 @@ static_assert(std::is_trivially_copyable_v<PongEvt> && sizeof(PongEvt) == 32);
 static_assert(sizeof(HelloReply) == 40);
 static_assert(std::is_trivially_copyable_v<StreamMeta> && sizeof(StreamMeta) == 56);
 static_assert(std::is_trivially_copyable_v<TurnAllocationEvt> && sizeof(TurnAllocationEvt) <= 248);
-static_assert(sizeof(StreamCloseMeta) == sizeof(StreamMeta) && sizeof(SfuTransportDownEvt) == sizeof(SfuTransportUpEvt));
+static_assert(sizeof(StreamCloseMeta) == sizeof(StreamMeta) &&
+              sizeof(SfuTransportDownEvt) == sizeof(SfuTransportUpEvt));
 
 }  // namespace tern::shm

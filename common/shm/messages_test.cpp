@@ -12,12 +12,14 @@ using namespace tern::shm;
 
 // Every ring message names its type; the framed ones announce their body's length.
 static_assert(TypedMessage<PingCmd> && TypedMessage<PongEvt> && TypedMessage<TurnListCmd> &&
-              TypedMessage<TurnAllocationEvt> && TypedMessage<TurnListDoneEvt> && TypedMessage<SfuTransportCmd> &&
-              TypedMessage<SfuKeysCmd> && TypedMessage<SfuPublicationCmd> && TypedMessage<SfuLayerCmd> &&
-              TypedMessage<SfuSubscriptionCmd> && TypedMessage<SfuRelayCmd> && TypedMessage<SfuRemoveCmd> &&
-              TypedMessage<SfuSpeakingEvt> && TypedMessage<SfuTransportUpEvt> && TypedMessage<SfuTransportDownEvt>);
-static_assert(FramedMessage<PacketMeta> && FramedMessage<StreamMeta> && FramedMessage<StreamCloseMeta> &&
-              FramedMessage<SfuDatagramMeta>);
+              TypedMessage<TurnAllocationEvt> && TypedMessage<TurnListDoneEvt> &&
+              TypedMessage<SfuTransportCmd> && TypedMessage<SfuKeysCmd> &&
+              TypedMessage<SfuPublicationCmd> && TypedMessage<SfuLayerCmd> &&
+              TypedMessage<SfuSubscriptionCmd> && TypedMessage<SfuRelayCmd> &&
+              TypedMessage<SfuRemoveCmd> && TypedMessage<SfuSpeakingEvt> &&
+              TypedMessage<SfuTransportUpEvt> && TypedMessage<SfuTransportDownEvt>);
+static_assert(FramedMessage<PacketMeta> && FramedMessage<StreamMeta> &&
+              FramedMessage<StreamCloseMeta> && FramedMessage<SfuDatagramMeta>);
 static_assert(kTypeOf<SfuTransportDownEvt> == static_cast<uint16_t>(MsgType::SfuTransportDown));
 static_assert(kTypeOf<StreamCloseMeta> == static_cast<uint16_t>(MsgType::TurnStreamClose));
 
@@ -41,7 +43,8 @@ struct Ring {
 };
 }  // namespace
 
-TEST_CASE("Messages: a struct travels under its own type and decodes only as itself", "[shm][messages]") {
+TEST_CASE("Messages: a struct travels under its own type and decodes only as itself",
+          "[shm][messages]") {
     Ring r;
     REQUIRE(r.out.try_push(SfuLayerCmd{5, 9, 0x1234, 2}));
     const RingMessage m = r.next();
@@ -86,7 +89,8 @@ TEST_CASE("Messages: a header and the body it announces", "[shm][messages]") {
     r.in.release();
     // Header and body must fit one slot together.
     const std::vector<std::byte> big(r.out.max_payload(), std::byte{1});
-    CHECK_FALSE(r.out.try_push(PacketMeta{0, PacketReason::Dtls, static_cast<uint32_t>(big.size())}, ByteSpan{big}));
+    CHECK_FALSE(r.out.try_push(PacketMeta{0, PacketReason::Dtls, static_cast<uint32_t>(big.size())},
+                               ByteSpan{big}));
     // A close is the stream header alone, under its own type.
     StreamCloseMeta close{};
     close.conn = 99;

@@ -41,7 +41,9 @@ struct alignas(64) RingHeader {
     alignas(64) std::atomic<uint64_t> head;  // next slot the consumer reads
     alignas(64) std::atomic<uint64_t> tail;  // next slot the producer writes
 
-    [[nodiscard]] std::size_t max_payload() const noexcept { return slot_size - sizeof(SlotHeader); }
+    [[nodiscard]] std::size_t max_payload() const noexcept {
+        return slot_size - sizeof(SlotHeader);
+    }
     std::byte* slot(uint64_t index) noexcept {
         return reinterpret_cast<std::byte*>(this + 1) +
                static_cast<std::size_t>(index & (capacity - 1)) * slot_size;
@@ -67,14 +69,15 @@ inline RingHeader* ring_init(void* at, uint32_t capacity, uint32_t slot_size) no
 /// A control-channel message: a fixed-layout struct that names its ring type (T::kType), so
 /// the type travels with the struct instead of beside it at every call.
 template <class T>
-concept TypedMessage = std::is_trivially_copyable_v<T> && requires { static_cast<uint16_t>(T::kType); };
+concept TypedMessage =
+    std::is_trivially_copyable_v<T> && requires { static_cast<uint16_t>(T::kType); };
 
 /// A typed header followed by body_len() bytes in the same slot (a frame, a datagram, a
 /// stream message).
 template <class T>
 concept FramedMessage = TypedMessage<T> && requires(const T& t) {
-    { t.body_len() } -> std::convertible_to<std::size_t>;
-};
+                                               { t.body_len() } -> std::convertible_to<std::size_t>;
+                                           };
 
 template <TypedMessage T>
 inline constexpr uint16_t kTypeOf = static_cast<uint16_t>(T::kType);

@@ -51,7 +51,8 @@ void derive(const MasterKey& mk, uint8_t label, MutableByteSpan out) noexcept {
     int n = 0;
     EVP_EncryptInit_ex(c, cm, nullptr, mk.key.data(), iv);
     EVP_EncryptUpdate(c, reinterpret_cast<unsigned char*>(out.data()), &n,
-                      reinterpret_cast<const unsigned char*>(out.data()), static_cast<int>(out.size()));
+                      reinterpret_cast<const unsigned char*>(out.data()),
+                      static_cast<int>(out.size()));
     EVP_CIPHER_CTX_free(c);
 }
 
@@ -59,9 +60,11 @@ SessionKeys session_keys(const MasterKey& mk, bool rtcp) noexcept {
     const SuiteInfo& si = info(mk.suite);
     SessionKeys k;
     derive(mk, rtcp ? kLabelRtcpKey : kLabelRtpKey, as_writable_bytes(k.key.data(), si.key_len));
-    derive(mk, rtcp ? kLabelRtcpSalt : kLabelRtpSalt, as_writable_bytes(k.salt.data(), si.salt_len));
+    derive(mk, rtcp ? kLabelRtcpSalt : kLabelRtpSalt,
+           as_writable_bytes(k.salt.data(), si.salt_len));
     if (!si.aead) {
-        derive(mk, rtcp ? kLabelRtcpAuth : kLabelRtpAuth, as_writable_bytes(k.auth.data(), kAuthKeyLen));
+        derive(mk, rtcp ? kLabelRtcpAuth : kLabelRtpAuth,
+               as_writable_bytes(k.auth.data(), kAuthKeyLen));
     }
     return k;
 }

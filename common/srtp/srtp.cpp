@@ -1,15 +1,14 @@
 #include "common/srtp/srtp.hpp"
 
 #include "common/srtp/replay_window.hpp"
-
 #include "common/wire/rtp.hpp"
 
-#include <intel-ipsec-mb.h>
 #include <openssl/evp.h>
 
 #include <array>
 #include <cstdlib>
 #include <cstring>
+#include <intel-ipsec-mb.h>
 #include <new>
 #include <stdexcept>
 
@@ -45,8 +44,9 @@ IMB_MGR* imb() {
 /// Deferred tags of this thread: one slot per queued job, completed in submission order.
 struct TagSlot {
     alignas(16) uint8_t tag[20];
-    std::byte* dst = nullptr;  // where the 10-byte tag goes; the authenticated bytes and ROC before it
-    std::size_t len = 0;       // of those, ROC included
+    std::byte* dst =
+        nullptr;          // where the 10-byte tag goes; the authenticated bytes and ROC before it
+    std::size_t len = 0;  // of those, ROC included
     const crypto::HmacSha1Key* auth = nullptr;
     TagSink* sink = nullptr;
     void* token = nullptr;
@@ -67,13 +67,13 @@ void complete(IMB_JOB* job) noexcept {
             std::memcpy(slot->dst, slot->tag, 10);
         } else {
             // Refused by the library (its rules changed?): the tag the slow way, never a wrong one.
-            const auto mac = slot->auth->compute({ByteSpan{slot->dst - (slot->len - 4), slot->len}});
+            const auto mac =
+                slot->auth->compute({ByteSpan{slot->dst - (slot->len - 4), slot->len}});
             std::memcpy(slot->dst, mac.data(), 10);
         }
         slot->sink->tag_done(slot->token);
     }
 }
-
 
 constexpr std::size_t kAuthKeyLen = 20;  // HMAC-SHA1, n_a = 160
 
@@ -88,7 +88,9 @@ void put_u32(uint8_t* p, uint32_t v) {
 
 namespace tags {
 
-bool available() noexcept { return imb() != nullptr; }
+bool available() noexcept {
+    return imb() != nullptr;
+}
 
 void flush() noexcept {
     IMB_MGR* m = imb();
@@ -100,7 +102,9 @@ void flush() noexcept {
     }
 }
 
-std::size_t pending() noexcept { return tag_ring.head - tag_ring.tail; }
+std::size_t pending() noexcept {
+    return tag_ring.head - tag_ring.tail;
+}
 
 }  // namespace tags
 
@@ -115,7 +119,8 @@ uint32_t home_slot(uint32_t ssrc) noexcept {
 /// The per-packet IV. RFC 7714 §8.1/§9.1 (AEAD, 12 bytes): 00 00 || SSRC || 48-bit index, XOR
 /// the salt. RFC 3711 §4.1.1 (AES-CM, 16 bytes): salt || 00 00, XOR SSRC at octet 4 and the
 /// 48-bit index at octet 8. The index is ROC || SEQ for SRTP and the SRTCP index for SRTCP.
-void make_iv(bool aead, const std::array<uint8_t, 14>& salt, uint32_t ssrc, uint64_t index, uint8_t iv[16]) {
+void make_iv(bool aead, const std::array<uint8_t, 14>& salt, uint32_t ssrc, uint64_t index,
+             uint8_t iv[16]) {
     std::memset(iv, 0, 16);
     const std::size_t at = aead ? 2 : 4;
     put_u32(iv + at, ssrc);
@@ -177,7 +182,8 @@ void Context::setup_keys(Keys& k, const SessionKeys& sk) {
                 for (std::size_t i = 0; i < kAuthKeyLen; ++i) {
                     pad[i] ^= sk.auth[i];
                 }
-                IMB_SHA1_ONE_BLOCK(m, pad.data(), x == 0x36 ? k.ipad_state.data() : k.opad_state.data());
+                IMB_SHA1_ONE_BLOCK(m, pad.data(),
+                                   x == 0x36 ? k.ipad_state.data() : k.opad_state.data());
             }
             k.mb = true;
         }
@@ -322,8 +328,9 @@ bool Context::cipher(Keys& k, const uint8_t iv[16], ByteSpan aad, ByteSpan aad2,
         return n == 0 || EVP_CipherUpdate(c, d, &len, src, static_cast<int>(n)) == 1;
     }
     for (ByteSpan a : {aad, aad2}) {
-        if (!a.empty() && EVP_CipherUpdate(c, nullptr, &len, reinterpret_cast<const unsigned char*>(a.data()),
-                                           static_cast<int>(a.size())) != 1) {
+        if (!a.empty() &&
+            EVP_CipherUpdate(c, nullptr, &len, reinterpret_cast<const unsigned char*>(a.data()),
+                             static_cast<int>(a.size())) != 1) {
             return false;
         }
     }
@@ -342,17 +349,19 @@ bool Context::cipher(Keys& k, const uint8_t iv[16], ByteSpan aad, ByteSpan aad2,
 
 // ---- SRTP -------------------------------------------------------------------------------------
 
-Status Context::protect_rtp(std::byte* pkt, std::size_t len, std::size_t room, std::size_t& out_len) noexcept {
+Status Context::protect_rtp(std::byte* pkt, std::size_t len, std::size_t room,
+                            std::size_t& out_len) noexcept {
     wire::RtpView v;
     wire::Error why{};
     if (!wire::parse_rtp(ByteSpan{pkt, len}, v, why)) {
         return Status::Malformed;
     }
-    return protect_rtp_at(pkt, v.header_len, v.ssrc, v.seq, pkt + v.header_len, len - v.header_len, room, out_len);
+    return protect_rtp_at(pkt, v.header_len, v.ssrc, v.seq, pkt + v.header_len, len - v.header_len,
+                          room, out_len);
 }
 
-Status Context::protect_rtp_from(std::byte* pkt, std::size_t header_len, const std::byte* payload, std::size_t n,
-                                 std::size_t room, std::size_t& out_len) noexcept {
+Status Context::protect_rtp_from(std::byte* pkt, std::size_t header_len, const std::byte* payload,
+                                 std::size_t n, std::size_t room, std::size_t& out_len) noexcept {
     wire::RtpView v;
     wire::Error why{};
     if (!wire::parse_rtp(ByteSpan{pkt, header_len}, v, why) || v.header_len != header_len) {
@@ -361,7 +370,8 @@ Status Context::protect_rtp_from(std::byte* pkt, std::size_t header_len, const s
     return protect_rtp_at(pkt, header_len, v.ssrc, v.seq, payload, n, room, out_len);
 }
 
-Status Context::begin_protect(std::size_t len, std::size_t room, uint32_t ssrc, uint16_t seq, uint64_t& idx) noexcept {
+Status Context::begin_protect(std::size_t len, std::size_t room, uint32_t ssrc, uint16_t seq,
+                              uint64_t& idx) noexcept {
     if (room < len + info(suite_).tag_len) {
         return Status::NoRoom;
     }
@@ -385,9 +395,10 @@ Status Context::begin_protect(std::size_t len, std::size_t room, uint32_t ssrc, 
     return Status::Ok;
 }
 
-Status Context::protect_rtp_deferred(std::byte* pkt, std::size_t header_len, uint32_t ssrc, uint16_t seq,
-                                     const std::byte* src, std::size_t n, std::size_t room, std::size_t& out_len,
-                                     TagSink& sink, void* token) noexcept {
+Status Context::protect_rtp_deferred(std::byte* pkt, std::size_t header_len, uint32_t ssrc,
+                                     uint16_t seq, const std::byte* src, std::size_t n,
+                                     std::size_t room, std::size_t& out_len, TagSink& sink,
+                                     void* token) noexcept {
     if (!rtp_.mb) {
         const Status st = protect_rtp_at(pkt, header_len, ssrc, seq, src, n, room, out_len);
         if (st == Status::Ok) {
@@ -442,7 +453,8 @@ Status Context::protect_rtp_deferred(std::byte* pkt, std::size_t header_len, uin
 }
 
 Status Context::protect_rtp_at(std::byte* pkt, std::size_t header_len, uint32_t ssrc, uint16_t seq,
-                               const std::byte* src, std::size_t n, std::size_t room, std::size_t& out_len) noexcept {
+                               const std::byte* src, std::size_t n, std::size_t room,
+                               std::size_t& out_len) noexcept {
     const SuiteInfo& si = info(suite_);
     const std::size_t len = header_len + n;
     uint64_t idx = 0;
@@ -475,7 +487,8 @@ Status Context::unprotect_rtp(std::byte* pkt, std::size_t len, std::size_t& out_
     const SuiteInfo& si = info(suite_);
     wire::RtpView v;
     wire::Error why{};
-    if (len < wire::kRtpHeaderLen + si.tag_len || !wire::parse_rtp(ByteSpan{pkt, len - si.tag_len}, v, why)) {
+    if (len < wire::kRtpHeaderLen + si.tag_len ||
+        !wire::parse_rtp(ByteSpan{pkt, len - si.tag_len}, v, why)) {
         return Status::Malformed;
     }
     Stream* s = stream(v.ssrc, true);
@@ -520,7 +533,8 @@ Status Context::unprotect_rtp(std::byte* pkt, std::size_t len, std::size_t& out_
 
 // ---- SRTCP ------------------------------------------------------------------------------------
 
-Status Context::protect_rtcp(std::byte* pkt, std::size_t len, std::size_t room, std::size_t& out_len) noexcept {
+Status Context::protect_rtcp(std::byte* pkt, std::size_t len, std::size_t room,
+                             std::size_t& out_len) noexcept {
     uint32_t ssrc = 0;
     wire::Error why{};
     if (!wire::parse_rtcp_ssrc(ByteSpan{pkt, len}, ssrc, why)) {
@@ -546,7 +560,8 @@ Status Context::protect_rtcp(std::byte* pkt, std::size_t len, std::size_t room, 
     make_iv(si.aead, rtcp_.salt, ssrc, index, iv);
     if (si.aead) {
         // RFC 7714 §9: header || ciphertext || tag || E+index; the AAD is header || E+index.
-        if (!cipher(rtcp_, iv, ByteSpan{pkt, wire::kRtcpHeaderLen}, as_bytes(e_index, 4), enc, n, pkt + len, true)) {
+        if (!cipher(rtcp_, iv, ByteSpan{pkt, wire::kRtcpHeaderLen}, as_bytes(e_index, 4), enc, n,
+                    pkt + len, true)) {
             return Status::Malformed;
         }
         std::memcpy(pkt + len + si.tag_len, e_index, 4);
@@ -582,7 +597,8 @@ Status Context::unprotect_rtcp(std::byte* pkt, std::size_t len, std::size_t& out
         return Status::TooManyStreams;
     }
     uint64_t highest = s->rtcp_index;
-    if (const Status r = replay_check(s->rtcp_window, highest, s->rtcp_started, index); r != Status::Ok) {
+    if (const Status r = replay_check(s->rtcp_window, highest, s->rtcp_started, index);
+        r != Status::Ok) {
         return r;
     }
     std::byte* enc = pkt + wire::kRtcpHeaderLen;
@@ -592,15 +608,17 @@ Status Context::unprotect_rtcp(std::byte* pkt, std::size_t len, std::size_t& out
     if (si.aead) {
         std::byte* tag = pkt + body;
         // E = 1: AAD is header || E+index. E = 0 (unencrypted SRTCP): the whole packet is AAD.
-        const bool ok = encrypted
-                            ? cipher(rtcp_, iv, ByteSpan{pkt, wire::kRtcpHeaderLen}, ByteSpan{trailer, 4}, enc, n, tag, false)
-                            : cipher(rtcp_, iv, ByteSpan{pkt, body}, ByteSpan{trailer, 4}, nullptr, 0, tag, false);
+        const bool ok = encrypted ? cipher(rtcp_, iv, ByteSpan{pkt, wire::kRtcpHeaderLen},
+                                           ByteSpan{trailer, 4}, enc, n, tag, false)
+                                  : cipher(rtcp_, iv, ByteSpan{pkt, body}, ByteSpan{trailer, 4},
+                                           nullptr, 0, tag, false);
         if (!ok) {
             return Status::AuthFailed;
         }
     } else {
         const auto mac = rtcp_.auth.compute({ByteSpan{pkt, body + 4}});
-        if (!crypto::equal_ct(as_bytes(mac.data(), si.tag_len), ByteSpan{pkt + body + 4, si.tag_len})) {
+        if (!crypto::equal_ct(as_bytes(mac.data(), si.tag_len),
+                              ByteSpan{pkt + body + 4, si.tag_len})) {
             return Status::AuthFailed;
         }
         if (encrypted) {

@@ -52,7 +52,9 @@ inline constexpr SuiteInfo kSuites[] = {
 };
 
 /// Inline: the per-packet path asks for the tag length.
-inline const SuiteInfo& info(Suite s) noexcept { return kSuites[static_cast<std::size_t>(s)]; }
+inline const SuiteInfo& info(Suite s) noexcept {
+    return kSuites[static_cast<std::size_t>(s)];
+}
 
 /// The suite of a DTLS-SRTP protection profile id (RFC 5764 §4.1.2, RFC 7714 §14.2).
 bool suite_from_dtls_profile(uint16_t profile, Suite& out) noexcept;
@@ -132,28 +134,31 @@ public:
 
     /// Encrypts and authenticates the RTP packet of `len` bytes at `pkt` in place; the buffer
     /// holds `room` bytes. On Ok, `out_len` is the SRTP packet's length (len + rtp_overhead()).
-    Status protect_rtp(std::byte* pkt, std::size_t len, std::size_t room, std::size_t& out_len) noexcept;
+    Status protect_rtp(std::byte* pkt, std::size_t len, std::size_t room,
+                       std::size_t& out_len) noexcept;
     /// The same, out of place: `pkt` holds an RTP header of `header_len` bytes (already as it
     /// is to be sent) and the payload is read from `payload` and written encrypted after it.
     /// Saves the copy of the payload when one plaintext goes to many receivers (the SFU).
-    Status protect_rtp_from(std::byte* pkt, std::size_t header_len, const std::byte* payload, std::size_t n,
-                            std::size_t room, std::size_t& out_len) noexcept;
+    Status protect_rtp_from(std::byte* pkt, std::size_t header_len, const std::byte* payload,
+                            std::size_t n, std::size_t room, std::size_t& out_len) noexcept;
     /// protect_rtp_from() for a header the caller built itself (its length, SSRC and sequence
     /// number known): nothing is parsed again.
     Status protect_rtp_at(std::byte* pkt, std::size_t header_len, uint32_t ssrc, uint16_t seq,
-                          const std::byte* payload, std::size_t n, std::size_t room, std::size_t& out_len) noexcept;
+                          const std::byte* payload, std::size_t n, std::size_t room,
+                          std::size_t& out_len) noexcept;
     /// Whether protect_rtp_deferred() really defers (AES-CM suite, tags::available()).
     [[nodiscard]] bool defers_tags() const noexcept { return rtp_.mb; }
     /// protect_rtp_at() with the tag deferred: on Ok the packet is `out_len` bytes once
     /// `sink.tag_done(token)` is called (right away when !defers_tags()). The `out_len` bytes at
     /// `pkt` must stay untouched until then. Not Ok: nothing is queued and no call follows.
     Status protect_rtp_deferred(std::byte* pkt, std::size_t header_len, uint32_t ssrc, uint16_t seq,
-                                const std::byte* payload, std::size_t n, std::size_t room, std::size_t& out_len,
-                                TagSink& sink, void* token) noexcept;
+                                const std::byte* payload, std::size_t n, std::size_t room,
+                                std::size_t& out_len, TagSink& sink, void* token) noexcept;
     /// Verifies, replay-checks and decrypts in place; `out_len` is the RTP packet's length.
     Status unprotect_rtp(std::byte* pkt, std::size_t len, std::size_t& out_len) noexcept;
     /// SRTCP (§3.4; RFC 7714 §9): always encrypted (E bit set), with a per-SSRC index.
-    Status protect_rtcp(std::byte* pkt, std::size_t len, std::size_t room, std::size_t& out_len) noexcept;
+    Status protect_rtcp(std::byte* pkt, std::size_t len, std::size_t room,
+                        std::size_t& out_len) noexcept;
     Status unprotect_rtcp(std::byte* pkt, std::size_t len, std::size_t& out_len) noexcept;
 
     /// Starts loading what protecting RTP of `ssrc` reads (the stream's state, the expanded AES
@@ -177,15 +182,15 @@ private:
         bool used = false;
         bool rtp_started = false;
         uint32_t roc = 0;
-        uint16_t s_l = 0;           // highest sequence number seen (RFC 3711 Appendix A)
+        uint16_t s_l = 0;             // highest sequence number seen (RFC 3711 Appendix A)
         uint64_t window[2] = {0, 0};  // replay bitmap: bit i = index (highest - i) seen
-        uint32_t rtcp_index = 0;    // next to send, or highest received
+        uint32_t rtcp_index = 0;      // next to send, or highest received
         bool rtcp_started = false;
         uint64_t rtcp_window[2] = {0, 0};
     };
     struct Keys {
         EVP_CIPHER_CTX* cipher = nullptr;  // keyed once; per packet only the IV changes
-        gcm_key_data* gcm = nullptr;       // AEAD suites when intel-ipsec-mb runs here: expanded once
+        gcm_key_data* gcm = nullptr;  // AEAD suites when intel-ipsec-mb runs here: expanded once
         std::array<uint8_t, 14> salt{};
         crypto::HmacSha1Key auth;  // AES-CM suite only
         // AES-CM on intel-ipsec-mb: SHA-1 states after the key's inner and outer pad blocks.
@@ -195,7 +200,8 @@ private:
     };
     /// What every RTP protect starts with: room for `len` bytes and the tag, the stream of
     /// `ssrc`, and the SRTP index of `seq` (the stream's state moved on as a sender does).
-    Status begin_protect(std::size_t len, std::size_t room, uint32_t ssrc, uint16_t seq, uint64_t& idx) noexcept;
+    Status begin_protect(std::size_t len, std::size_t room, uint32_t ssrc, uint16_t seq,
+                         uint64_t& idx) noexcept;
 
     Stream* stream(uint32_t ssrc, bool create) noexcept;
     [[nodiscard]] const Stream* find(uint32_t ssrc) const noexcept;
@@ -203,7 +209,8 @@ private:
     /// in place, and the 16-byte GCM tag written (encrypt) or checked (decrypt).
     /// `in` is where the `n` bytes come from (null: `data` itself, in place).
     bool cipher(Keys& k, const uint8_t iv[16], ByteSpan aad, ByteSpan aad2, std::byte* data,
-                std::size_t n, std::byte* tag, bool encrypt, const std::byte* in = nullptr) noexcept;
+                std::size_t n, std::byte* tag, bool encrypt,
+                const std::byte* in = nullptr) noexcept;
 
     void setup_keys(Keys& k, const SessionKeys& sk);
 

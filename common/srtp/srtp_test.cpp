@@ -2,9 +2,7 @@
 // reference implementation, Debian's build) in both directions for every suite, across a
 // rollover of the sequence number; replay protection and tampering.
 #include "common/srtp/srtp.hpp"
-
 #include "common/wire/rtp.hpp"
-
 #include "support/packets.hpp"
 
 #include <catch2/catch.hpp>
@@ -53,7 +51,8 @@ struct Reference {
         }
         const SuiteInfo& si = info(mk.suite);
         key.assign(mk.key.begin(), mk.key.begin() + static_cast<std::ptrdiff_t>(si.key_len));
-        key.insert(key.end(), mk.salt.begin(), mk.salt.begin() + static_cast<std::ptrdiff_t>(si.salt_len));
+        key.insert(key.end(), mk.salt.begin(),
+                   mk.salt.begin() + static_cast<std::ptrdiff_t>(si.salt_len));
         p.key = key.data();
         p.ssrc.type = outbound ? ssrc_any_outbound : ssrc_any_inbound;
         p.window_size = 128;
@@ -73,33 +72,46 @@ test::Bytes rtp_packet(std::mt19937& rng, uint32_t ssrc, uint16_t seq, std::size
     p.push_back(std::byte(seq >> 8));
     p.push_back(std::byte(seq & 0xff));
     const uint32_t ts = rng();
-    for (int i = 3; i >= 0; --i) p.push_back(std::byte(ts >> (8 * i)));
-    for (int i = 3; i >= 0; --i) p.push_back(std::byte(ssrc >> (8 * i)));
+    for (int i = 3; i >= 0; --i) {
+        p.push_back(std::byte(ts >> (8 * i)));
+    }
+    for (int i = 3; i >= 0; --i) {
+        p.push_back(std::byte(ssrc >> (8 * i)));
+    }
     for (uint8_t c = 0; c < cc; ++c) {
-        for (int i = 0; i < 4; ++i) p.push_back(std::byte(rng()));
+        for (int i = 0; i < 4; ++i) {
+            p.push_back(std::byte(rng()));
+        }
     }
     if (ext) {  // mid (id 1) and audio level (id 3), RFC 8285 one-byte form, 2 words
         for (uint8_t b : {0xbe, 0xde, 0x00, 0x02, 0x10, 0x31, 0x30, 0x80 | 42, 0, 0, 0, 0}) {
             p.push_back(std::byte(b));
         }
     }
-    for (std::size_t i = 0; i < payload; ++i) p.push_back(std::byte(rng()));
+    for (std::size_t i = 0; i < payload; ++i) {
+        p.push_back(std::byte(rng()));
+    }
     return p;
 }
 
 test::Bytes rtcp_packet(std::mt19937& rng, uint32_t ssrc) {
     // A sender report with one report block.
     test::Bytes p = test::hex("81c8000c");
-    for (int i = 3; i >= 0; --i) p.push_back(std::byte(ssrc >> (8 * i)));
-    for (int i = 0; i < 44; ++i) p.push_back(std::byte(rng()));
+    for (int i = 3; i >= 0; --i) {
+        p.push_back(std::byte(ssrc >> (8 * i)));
+    }
+    for (int i = 0; i < 44; ++i) {
+        p.push_back(std::byte(rng()));
+    }
     return p;
 }
 
 }  // namespace
 
 TEST_CASE("SRTP: key derivation, RFC 3711 appendix B.3", "[srtp]") {
-    const MasterKey mk = master(Suite::AesCm128HmacSha1_80, test::hex("E1F97A0D3E018BE0D64FA32C06DE4139"),
-                                test::hex("0EC675AD498AFEEBB6960B3AABE6"));
+    const MasterKey mk =
+        master(Suite::AesCm128HmacSha1_80, test::hex("E1F97A0D3E018BE0D64FA32C06DE4139"),
+               test::hex("0EC675AD498AFEEBB6960B3AABE6"));
     const SessionKeys k = session_keys(mk, false);
     CHECK(bytes_of(k.key.data(), 16) == test::hex("C61E7A93744F39EE10734AFE3FF7A087"));
     CHECK(bytes_of(k.salt.data(), 14) == test::hex("30CBBC08863D8C85D49DB34A9AE1"));
@@ -107,7 +119,8 @@ TEST_CASE("SRTP: key derivation, RFC 3711 appendix B.3", "[srtp]") {
 }
 
 TEST_CASE("SRTP: key derivation for AES-GCM's 96-bit salt (RFC 7714 §11)", "[srtp]") {
-    // The master key and salt of the RFC 9335 appendix A.2 examples and the session keys they print.
+    // The master key and salt of the RFC 9335 appendix A.2 examples and the session keys they
+    // print.
     const MasterKey mk = master(Suite::AeadAes128Gcm, test::hex("000102030405060708090a0b0c0d0e0f"),
                                 test::hex("a0a1a2a3a4a5a6a7a8a9aaab"));
     const SessionKeys rtp = session_keys(mk, false);
@@ -148,8 +161,12 @@ TEST_CASE("SRTP: bit-exact with libsrtp2 both ways, every suite, across a rollov
         INFO(info(suite).name);
         MasterKey mk;
         mk.suite = suite;
-        for (auto& b : mk.key) b = static_cast<uint8_t>(rng());
-        for (auto& b : mk.salt) b = static_cast<uint8_t>(rng());
+        for (auto& b : mk.key) {
+            b = static_cast<uint8_t>(rng());
+        }
+        for (auto& b : mk.salt) {
+            b = static_cast<uint8_t>(rng());
+        }
         Context ours_tx{mk, Direction::Protect};
         Context ours_rx{mk, Direction::Unprotect};
         Reference ref_tx{mk, true};
@@ -194,14 +211,16 @@ TEST_CASE("SRTP: bit-exact with libsrtp2 both ways, every suite, across a rollov
             int bl = static_cast<int>(pkt.size());
             REQUIRE(srtp_protect_rtcp(ref_tx.session, b.data(), &bl) == srtp_err_status_ok);
             REQUIRE(static_cast<std::size_t>(bl) == n);
-            INFO("ours " << test::to_hex(test::Bytes(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(n)))
-                 << "\nlibsrtp " << test::to_hex(test::Bytes(b.begin(), b.begin() + bl)));
+            INFO("ours " << test::to_hex(
+                                test::Bytes(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(n)))
+                         << "\nlibsrtp " << test::to_hex(test::Bytes(b.begin(), b.begin() + bl)));
             REQUIRE(std::equal(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(n), b.begin()));
             int al = static_cast<int>(n);
             REQUIRE(srtp_unprotect_rtcp(ref_rx.session, a.data(), &al) == srtp_err_status_ok);
             REQUIRE(test::Bytes(a.begin(), a.begin() + al) == pkt);
             std::size_t m = 0;
-            REQUIRE(ours_rx.unprotect_rtcp(b.data(), static_cast<std::size_t>(bl), m) == Status::Ok);
+            REQUIRE(ours_rx.unprotect_rtcp(b.data(), static_cast<std::size_t>(bl), m) ==
+                    Status::Ok);
             REQUIRE(test::Bytes(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(m)) == pkt);
         }
     }
@@ -233,12 +252,12 @@ TEST_CASE("SRTP: replay protection, reordering within the window, tampering", "[
             return rx.unprotect_rtp(copy.data(), copy.size(), n);
         };
         CHECK(open(200) == Status::Ok);
-        CHECK(open(199) == Status::Ok);              // late but inside the window
+        CHECK(open(199) == Status::Ok);               // late but inside the window
         CHECK(open(200) == Status::ReplayDuplicate);  // the same packet again
         CHECK(open(199) == Status::ReplayDuplicate);
-        CHECK(open(50) == Status::ReplayOld);         // 150 behind: outside the 128 window
+        CHECK(open(50) == Status::ReplayOld);  // 150 behind: outside the 128 window
         CHECK(open(299) == Status::Ok);
-        CHECK(open(180) == Status::Ok);               // 119 behind the new highest: still inside
+        CHECK(open(180) == Status::Ok);  // 119 behind the new highest: still inside
         // A flipped bit anywhere (header, payload, tag) fails authentication; nothing is
         // recorded, so the genuine packet still passes afterwards.
         for (std::size_t at : {std::size_t{1}, std::size_t{30}, sealed[250].size() - 1}) {
@@ -251,7 +270,8 @@ TEST_CASE("SRTP: replay protection, reordering within the window, tampering", "[
     }
 }
 
-TEST_CASE("SRTP: sender and receiver stay in step when a number jumps back past the start", "[srtp]") {
+TEST_CASE("SRTP: sender and receiver stay in step when a number jumps back past the start",
+          "[srtp]") {
     // Found by fuzzing: a sender that saw 0x00ff first, then 0xffff (which a receiver reads as
     // the previous rollover, before the stream began) must not move its own state for it.
     std::mt19937 rng{5};
@@ -282,9 +302,11 @@ TEST_CASE("SRTP: malformed input is refused, never read out of bounds", "[srtp]"
     Context rx{mk, Direction::Unprotect};
     Context tx{mk, Direction::Protect};
     std::size_t n = 0;
-    for (const char* hex : {"", "80", "800f1235decafbadcafebabe", "400f1235decafbadcafebabe00112233445566778899aabbccddeeff",
-                            "9f0f1235decafbadcafebabe00112233445566778899aabbccddeeff",  // 15 CSRCs announced
-                            "900f1235decafbadcafebabebede00ff00112233445566778899aabbccddeeff"}) {  // long extension
+    for (const char* hex :
+         {"", "80", "800f1235decafbadcafebabe",
+          "400f1235decafbadcafebabe00112233445566778899aabbccddeeff",
+          "9f0f1235decafbadcafebabe00112233445566778899aabbccddeeff",  // 15 CSRCs announced
+          "900f1235decafbadcafebabebede00ff00112233445566778899aabbccddeeff"}) {  // long extension
         auto p = test::hex(hex);
         p.resize(p.size() + 32);
         CHECK(rx.unprotect_rtp(p.data(), p.size() - 32, n) != Status::Ok);
@@ -300,7 +322,8 @@ TEST_CASE("SRTP: malformed input is refused, never read out of bounds", "[srtp]"
     for (uint32_t ssrc = 1; ssrc <= 8; ++ssrc) {
         auto pkt = rtp_packet(rng, ssrc, 1, 10);
         pkt.resize(pkt.size() + 16);
-        refused += small.protect_rtp(pkt.data(), pkt.size() - 16, pkt.size(), n) == Status::TooManyStreams;
+        refused +=
+            small.protect_rtp(pkt.data(), pkt.size() - 16, pkt.size(), n) == Status::TooManyStreams;
     }
     CHECK(refused > 0);
     // Reserving room keeps the streams it has (their rollover counters and windows) and takes more.
@@ -320,8 +343,9 @@ TEST_CASE("SRTP: malformed input is refused, never read out of bounds", "[srtp]"
 
 TEST_CASE("SRTP: protect from a separate payload gives the same bytes as in place", "[srtp]") {
     for (Suite suite : {Suite::AesCm128HmacSha1_80, Suite::AeadAes128Gcm, Suite::AeadAes256Gcm}) {
-        const MasterKey mk = master(suite, test::hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"),
-                                    test::hex("a0a1a2a3a4a5a6a7a8a9aaabacad"));
+        const MasterKey mk = master(
+            suite, test::hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"),
+            test::hex("a0a1a2a3a4a5a6a7a8a9aaabacad"));
         Context in_place{mk, Direction::Protect};
         Context split{mk, Direction::Protect};
         // A header with an RFC 8285 extension, then 300 payload bytes.
@@ -340,7 +364,8 @@ TEST_CASE("SRTP: protect from a separate payload gives the same bytes as in plac
             test::Bytes b(pkt.begin(), pkt.begin() + static_cast<std::ptrdiff_t>(hl));
             b.resize(pkt.size() + 32);
             std::size_t nb = 0;
-            REQUIRE(split.protect_rtp_from(b.data(), hl, pkt.data() + hl, pkt.size() - hl, b.size(), nb) == Status::Ok);
+            REQUIRE(split.protect_rtp_from(b.data(), hl, pkt.data() + hl, pkt.size() - hl, b.size(),
+                                           nb) == Status::Ok);
             b.resize(nb);
             CHECK(a == b);
         }
@@ -348,8 +373,10 @@ TEST_CASE("SRTP: protect from a separate payload gives the same bytes as in plac
         test::Bytes c(pkt.begin(), pkt.begin() + static_cast<std::ptrdiff_t>(hl));
         c.resize(600);
         std::size_t nc = 0;
-        CHECK(split.protect_rtp_from(c.data(), hl - 4, pkt.data() + hl, 10, c.size(), nc) == Status::Malformed);
-        CHECK(split.protect_rtp_from(c.data(), hl, pkt.data() + hl, 590, c.size(), nc) == Status::NoRoom);
+        CHECK(split.protect_rtp_from(c.data(), hl - 4, pkt.data() + hl, 10, c.size(), nc) ==
+              Status::Malformed);
+        CHECK(split.protect_rtp_from(c.data(), hl, pkt.data() + hl, 590, c.size(), nc) ==
+              Status::NoRoom);
     }
 }
 
@@ -364,17 +391,22 @@ std::size_t wire_header_len(const test::Bytes& p) {
 /// Records the tokens of completed deferred tags, in order.
 struct Done final : TagSink {
     std::vector<std::size_t> tokens;
-    void tag_done(void* token) noexcept override { tokens.push_back(reinterpret_cast<std::size_t>(token)); }
+    void tag_done(void* token) noexcept override {
+        tokens.push_back(reinterpret_cast<std::size_t>(token));
+    }
 };
 }  // namespace
 
-TEST_CASE("SRTP: deferred (multi-buffer) tags give the same bytes as immediate ones, in order", "[srtp][tags]") {
+TEST_CASE("SRTP: deferred (multi-buffer) tags give the same bytes as immediate ones, in order",
+          "[srtp][tags]") {
     std::mt19937 rng(7);
     for (Suite suite : {Suite::AesCm128HmacSha1_80, Suite::AeadAes256Gcm}) {
-        const MasterKey a = master(suite, test::hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"),
-                                   test::hex("a0a1a2a3a4a5a6a7a8a9aaabacad"));
-        const MasterKey b = master(suite, test::hex("f00102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"),
-                                   test::hex("b0a1a2a3a4a5a6a7a8a9aaabacad"));
+        const MasterKey a = master(
+            suite, test::hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"),
+            test::hex("a0a1a2a3a4a5a6a7a8a9aaabacad"));
+        const MasterKey b = master(
+            suite, test::hex("f00102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"),
+            test::hex("b0a1a2a3a4a5a6a7a8a9aaabacad"));
         // Two senders (two keys, as two subscribers' transports), each checked against a twin
         // protecting at once; the deferred output must also open with libsrtp2.
         Context now_a{a, Direction::Protect}, now_b{b, Direction::Protect};
@@ -387,20 +419,24 @@ TEST_CASE("SRTP: deferred (multi-buffer) tags give the same bytes as immediate o
         for (std::size_t i = 0; i < kPackets; ++i) {
             const bool on_b = i % 3 == 0;
             const uint32_t ssrc = on_b ? 0x2222 : 0x1111 + static_cast<uint32_t>(i % 2);
-            const test::Bytes pkt = rtp_packet(rng, ssrc, static_cast<uint16_t>(65530 + i), 20 + rng() % 1200);
+            const test::Bytes pkt =
+                rtp_packet(rng, ssrc, static_cast<uint16_t>(65530 + i), 20 + rng() % 1200);
             const std::size_t hl = wire_header_len(pkt);
             expect[i] = pkt;
             expect[i].resize(pkt.size() + 16);
             std::size_t n = 0;
-            REQUIRE((on_b ? now_b : now_a).protect_rtp(expect[i].data(), pkt.size(), expect[i].size(), n) == Status::Ok);
+            REQUIRE((on_b ? now_b : now_a)
+                        .protect_rtp(expect[i].data(), pkt.size(), expect[i].size(), n) ==
+                    Status::Ok);
             expect[i].resize(n);
             out[i].assign(pkt.begin(), pkt.begin() + static_cast<std::ptrdiff_t>(hl));
             out[i].resize(pkt.size() + 16);
             std::size_t m = 0;
             REQUIRE((on_b ? later_b : later_a)
-                        .protect_rtp_deferred(out[i].data(), hl, ssrc, static_cast<uint16_t>(65530 + i), pkt.data() + hl,
-                                              pkt.size() - hl, out[i].size(), m, done, reinterpret_cast<void*>(i)) ==
-                    Status::Ok);
+                        .protect_rtp_deferred(out[i].data(), hl, ssrc,
+                                              static_cast<uint16_t>(65530 + i), pkt.data() + hl,
+                                              pkt.size() - hl, out[i].size(), m, done,
+                                              reinterpret_cast<void*>(i)) == Status::Ok);
             CHECK(m == n);
             out[i].resize(m);  // (the vector's storage stays where it is: only shrinks)
         }
@@ -416,14 +452,15 @@ TEST_CASE("SRTP: deferred (multi-buffer) tags give the same bytes as immediate o
             CHECK(out[i] == expect[i]);
             test::Bytes p = out[i];
             int len = static_cast<int>(p.size());
-            CHECK(srtp_unprotect((i % 3 == 0 ? open_b : open_a).session, reinterpret_cast<uint8_t*>(p.data()), &len) ==
-                  srtp_err_status_ok);
+            CHECK(srtp_unprotect((i % 3 == 0 ? open_b : open_a).session,
+                                 reinterpret_cast<uint8_t*>(p.data()), &len) == srtp_err_status_ok);
         }
         // No room for the tag: refused, nothing queued.
         test::Bytes small = rtp_packet(rng, 0x1111, 1, 100);
         std::size_t m = 0;
-        CHECK(later_a.protect_rtp_deferred(small.data(), 12, 0x1111, 1, small.data() + 12, small.size() - 12,
-                                           small.size(), m, done, nullptr) == Status::NoRoom);
+        CHECK(later_a.protect_rtp_deferred(small.data(), 12, 0x1111, 1, small.data() + 12,
+                                           small.size() - 12, small.size(), m, done,
+                                           nullptr) == Status::NoRoom);
         tags::flush();
         CHECK(done.tokens.size() == kPackets);
     }

@@ -16,9 +16,9 @@ std::string rest_username(uint64_t expiry_unix, std::string_view user, char sepa
 }
 
 std::size_t base64_encode(ByteSpan in, char* out) noexcept {
-    return static_cast<std::size_t>(EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out),
-                                                    reinterpret_cast<const unsigned char*>(in.data()),
-                                                    static_cast<int>(in.size())));
+    return static_cast<std::size_t>(EVP_EncodeBlock(
+        reinterpret_cast<unsigned char*>(out), reinterpret_cast<const unsigned char*>(in.data()),
+        static_cast<int>(in.size())));
 }
 
 std::string rest_password(std::string_view secret, std::string_view username) {

@@ -1,6 +1,5 @@
 #include "common/turn/credentials.hpp"
 #include "common/wire/turn/channel_data.hpp"
-
 #include "support/packets.hpp"
 
 #include <catch2/catch.hpp>
@@ -12,7 +11,8 @@ TEST_CASE("TURN REST credentials: username and password as coturn's use-auth-sec
     //   echo -n "1700000000:alice" | openssl dgst -sha1 -hmac north-secret -binary | base64
     CHECK(turn::rest_username(1700000000, "alice") == "1700000000:alice");
     CHECK(turn::rest_username(1700000000, "") == "1700000000");
-    CHECK(turn::rest_password("north-secret", "1700000000:alice") == "g+jb180fcj+xlpA/2mP60OdIgU0=");
+    CHECK(turn::rest_password("north-secret", "1700000000:alice") ==
+          "g+jb180fcj+xlpA/2mP60OdIgU0=");
     CHECK(turn::rest_password("north-secret", "1700000000") == "KSVUc7JbPzLiz2XwcNjXxFmbP04=");
 }
 
@@ -51,7 +51,8 @@ TEST_CASE("ChannelData: datagram and stream framing (RFC 8656 §12.4, §12.5)", 
     auto unpadded = parse_channel_data(ByteSpan{m}.first(9), Framing::Datagram);
     REQUIRE(unpadded);  // UDP may omit the padding
     CHECK(unpadded->data.size() == 5);
-    CHECK(parse_channel_data(ByteSpan{m}.first(9), Framing::Stream).error() == wire::Error::Truncated);
+    CHECK(parse_channel_data(ByteSpan{m}.first(9), Framing::Stream).error() ==
+          wire::Error::Truncated);
 
     // Two messages back to back on a stream.
     auto two = test::hex("4001 0002 6869 0000  4fff 0000");
@@ -66,7 +67,8 @@ TEST_CASE("ChannelData: datagram and stream framing (RFC 8656 §12.4, §12.5)", 
 
 TEST_CASE("ChannelData: malformed messages are refused", "[turn][wire]") {
     using namespace wire::turn;
-    CHECK(parse_channel_data(test::hex("4001 00"), Framing::Datagram).error() == wire::Error::Truncated);
+    CHECK(parse_channel_data(test::hex("4001 00"), Framing::Datagram).error() ==
+          wire::Error::Truncated);
     CHECK(parse_channel_data(test::hex("4001 0008 6869"), Framing::Datagram).error() ==
           wire::Error::Truncated);
     CHECK(parse_channel_data(test::hex("8000 0000"), Framing::Datagram).error() ==

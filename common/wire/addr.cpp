@@ -1,7 +1,6 @@
 #include "common/wire/addr.hpp"
 
 #include <arpa/inet.h>
-
 #include <charconv>
 #include <cstdio>
 #include <cstring>
@@ -104,8 +103,12 @@ Ipv6Addr Ipv6Addr::solicited_node() const {
 
 Ipv6Addr Ipv6Addr::link_local_from_mac(const MacAddr& mac) {
     Ipv6Addr a;
-    a.b = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, static_cast<uint8_t>(mac.b[0] ^ 0x02), mac.b[1], mac.b[2],
-           0xff, 0xfe, mac.b[3], mac.b[4], mac.b[5]};
+    a.b = {0xfe,     0x80,     0,
+           0,        0,        0,
+           0,        0,        static_cast<uint8_t>(mac.b[0] ^ 0x02),
+           mac.b[1], mac.b[2], 0xff,
+           0xfe,     mac.b[3], mac.b[4],
+           mac.b[5]};
     return a;
 }
 

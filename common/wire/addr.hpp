@@ -3,8 +3,8 @@
 
 #include <array>
 #include <compare>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,7 +51,9 @@ struct Ipv6Addr {
     }
     [[nodiscard]] constexpr bool is_multicast() const { return b[0] == 0xff; }
     [[nodiscard]] bool is_unspecified() const { return *this == Ipv6Addr{}; }
-    [[nodiscard]] constexpr bool is_link_local() const { return b[0] == 0xfe && (b[1] & 0xc0) == 0x80; }
+    [[nodiscard]] constexpr bool is_link_local() const {
+        return b[0] == 0xfe && (b[1] & 0xc0) == 0x80;
+    }
 
     /// ff02::1:ffXX:XXXX for this address (RFC 4291 §2.7.1).
     [[nodiscard]] Ipv6Addr solicited_node() const;

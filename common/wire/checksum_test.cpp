@@ -1,5 +1,4 @@
 #include "common/wire/checksum.hpp"
-
 #include "support/packets.hpp"
 
 #include <catch2/catch.hpp>
@@ -34,11 +33,13 @@ TEST_CASE("checksum: chunked sums equal one pass", "[wire][checksum]") {
         data[i] = std::byte(static_cast<uint8_t>(i * 7 + 3));
     }
     const uint64_t whole = checksum_add(data);
-    const uint64_t split = checksum_add(ByteSpan{data}.subspan(64), checksum_add(ByteSpan{data}.first(64)));
+    const uint64_t split =
+        checksum_add(ByteSpan{data}.subspan(64), checksum_add(ByteSpan{data}.first(64)));
     CHECK(checksum_finish(whole) == checksum_finish(split));
 }
 
-TEST_CASE("checksum: equals the big-endian word sum at every length and offset", "[wire][checksum]") {
+TEST_CASE("checksum: equals the big-endian word sum at every length and offset",
+          "[wire][checksum]") {
     // Reference: RFC 1071 taken literally, 16-bit big-endian words, odd byte padded with zero.
     auto reference = [](ByteSpan d) {
         uint64_t s = 0;
@@ -61,7 +62,8 @@ TEST_CASE("checksum: equals the big-endian word sum at every length and offset",
             const ByteSpan d = ByteSpan{data}.subspan(off, len);
             INFO("offset " << off << " length " << len);
             REQUIRE(checksum_finish(checksum_add(d)) == checksum_finish(reference(d)));
-            REQUIRE(checksum_finish(checksum_add(d, 0x1234567)) == checksum_finish(reference(d) + 0x1234567));
+            REQUIRE(checksum_finish(checksum_add(d, 0x1234567)) ==
+                    checksum_finish(reference(d) + 0x1234567));
         }
     }
     // All ones: the sum of 0xffff words is 0xffff, never folded to zero.

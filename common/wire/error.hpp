@@ -7,17 +7,17 @@
 namespace tern::wire {
 
 enum class Error : uint8_t {
-    Truncated,         // shorter than a header or a length field says
-    BadVersion,        // IP version, ARP hardware/protocol type
-    BadLength,         // a length field inconsistent with the buffer or the protocol
-    BadChecksum,       // IPv4 header, UDP, ICMP checksum
-    Fragment,          // IPv4/IPv6 fragment: recognised, not reassembled
-    Unsupported,       // well-formed but not something we handle (ESP, unknown hardware)
-    Malformed,         // violates a MUST of its RFC
-    BadMagic,          // STUN magic cookie
-    BadFingerprint,    // STUN FINGERPRINT mismatch
-    BadIntegrity,      // STUN MESSAGE-INTEGRITY(-SHA256) mismatch
-    NoSpace,           // builder: output buffer too small
+    Truncated,       // shorter than a header or a length field says
+    BadVersion,      // IP version, ARP hardware/protocol type
+    BadLength,       // a length field inconsistent with the buffer or the protocol
+    BadChecksum,     // IPv4 header, UDP, ICMP checksum
+    Fragment,        // IPv4/IPv6 fragment: recognised, not reassembled
+    Unsupported,     // well-formed but not something we handle (ESP, unknown hardware)
+    Malformed,       // violates a MUST of its RFC
+    BadMagic,        // STUN magic cookie
+    BadFingerprint,  // STUN FINGERPRINT mismatch
+    BadIntegrity,    // STUN MESSAGE-INTEGRITY(-SHA256) mismatch
+    NoSpace,         // builder: output buffer too small
 };
 
 constexpr std::string_view to_string(Error e) noexcept {

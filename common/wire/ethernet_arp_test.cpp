@@ -1,6 +1,5 @@
 #include "common/wire/arp.hpp"
 #include "common/wire/ethernet.hpp"
-
 #include "support/packets.hpp"
 
 #include <catch2/catch.hpp>
@@ -35,7 +34,8 @@ TEST_CASE("Ethernet: untagged, 802.1Q and QinQ", "[wire][ethernet]") {
 
 TEST_CASE("Ethernet: malformed frames are refused", "[wire][ethernet]") {
     CHECK(parse_ethernet(test::hex("ffffffffffff 0200000000")).error() == Error::Truncated);
-    CHECK(parse_ethernet(test::hex("ffffffffffff 020000000001 8100 00")).error() == Error::Truncated);
+    CHECK(parse_ethernet(test::hex("ffffffffffff 020000000001 8100 00")).error() ==
+          Error::Truncated);
     CHECK(parse_ethernet(test::hex("ffffffffffff 020000000001 8100 0001 8100 0002 8100 0003 0800"))
               .error() == Error::Unsupported);
     CHECK(parse_ethernet(test::hex("ffffffffffff 020000000001 0040 aaaa")).error() ==
@@ -43,8 +43,8 @@ TEST_CASE("Ethernet: malformed frames are refused", "[wire][ethernet]") {
 }
 
 TEST_CASE("ARP: request round-trips through write and parse", "[wire][arp]") {
-    const auto f = test::arp_frame(kArpRequest, test::mac("02:00:00:00:00:01"), test::ip4("198.18.0.1"),
-                                   MacAddr{}, test::ip4("198.18.0.2"));
+    const auto f = test::arp_frame(kArpRequest, test::mac("02:00:00:00:00:01"),
+                                   test::ip4("198.18.0.1"), MacAddr{}, test::ip4("198.18.0.2"));
     auto e = parse_ethernet(f);
     REQUIRE(e);
     auto a = parse_arp(e->payload);

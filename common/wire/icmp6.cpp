@@ -101,8 +101,8 @@ std::size_t write_nd(MutableByteSpan out, uint8_t type, uint8_t opt, const Ipv6A
 std::size_t write_neighbor_advertisement(MutableByteSpan out, const Ipv6Addr& src,
                                          const Ipv6Addr& dst, uint32_t flags,
                                          const Ipv6Addr& target, const MacAddr& mac) noexcept {
-    return write_nd(out, kIcmp6NeighborAdvertisement, kNdOptTargetLinkAddr, src, dst, flags,
-                    target, mac);
+    return write_nd(out, kIcmp6NeighborAdvertisement, kNdOptTargetLinkAddr, src, dst, flags, target,
+                    mac);
 }
 
 std::size_t write_neighbor_solicitation(MutableByteSpan out, const Ipv6Addr& src,

@@ -3,7 +3,6 @@
 #include "common/wire/icmp6.hpp"
 #include "common/wire/ipv4.hpp"
 #include "common/wire/ipv6.hpp"
-
 #include "support/packets.hpp"
 
 #include <catch2/catch.hpp>
@@ -30,8 +29,8 @@ Icmp6View icmp6_of(const test::Bytes& frame, Ipv6View& ip) {
 }  // namespace
 
 TEST_CASE("ICMPv4: echo request parses and turns into a valid reply", "[wire][icmp]") {
-    auto f = test::icmp4_echo_frame(kB, kA, test::ip4("198.18.0.1"), test::ip4("198.18.0.2"), 0x1234,
-                                    7, 56);
+    auto f = test::icmp4_echo_frame(kB, kA, test::ip4("198.18.0.1"), test::ip4("198.18.0.2"),
+                                    0x1234, 7, 56);
     MutableByteSpan msg = MutableByteSpan{f}.subspan(34);
     auto v = parse_icmp4(msg);
     REQUIRE(v);
@@ -86,9 +85,10 @@ TEST_CASE("ND: malformed solicitations are refused", "[wire][nd]") {
     const Ipv6Addr group = kDst.solicited_node();
     Ipv6View ip;
     // A zero-length option.
-    auto zero_opt = test::icmp6_frame(group.multicast_mac(), kA, kSrc, group, 255,
-                                      test::hex("8700 0000 00000000 20010002000000000000000000000002"
-                                                "0100 020000000001"));
+    auto zero_opt =
+        test::icmp6_frame(group.multicast_mac(), kA, kSrc, group, 255,
+                          test::hex("8700 0000 00000000 20010002000000000000000000000002"
+                                    "0100 020000000001"));
     auto m = icmp6_of(zero_opt, ip);
     CHECK(parse_neighbor_message(m, ip.src, ip.dst, ip.hop_limit).error() == Error::Malformed);
     // Multicast target.
@@ -111,8 +111,8 @@ TEST_CASE("ND: malformed solicitations are refused", "[wire][nd]") {
 
 TEST_CASE("ND: written advertisement parses back", "[wire][nd]") {
     std::array<std::byte, 64> buf{};
-    const std::size_t n = write_neighbor_advertisement(
-        buf, kDst, kSrc, kNaFlagSolicited | kNaFlagOverride, kDst, kB);
+    const std::size_t n =
+        write_neighbor_advertisement(buf, kDst, kSrc, kNaFlagSolicited | kNaFlagOverride, kDst, kB);
     REQUIRE(n == 32);
     auto m = parse_icmp6(ByteSpan{buf}.first(n), kDst, kSrc);
     REQUIRE(m);
@@ -123,6 +123,6 @@ TEST_CASE("ND: written advertisement parses back", "[wire][nd]") {
     REQUIRE(na->link_addr);
     CHECK(*na->link_addr == kB);
     CHECK(write_neighbor_advertisement(ByteSpan{buf}.size() > 0 ? MutableByteSpan{buf}.first(20)
-                                                                 : MutableByteSpan{},
+                                                                : MutableByteSpan{},
                                        kDst, kSrc, 0, kDst, kB) == 0);
 }

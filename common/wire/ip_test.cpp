@@ -2,7 +2,6 @@
 #include "common/wire/ipv4.hpp"
 #include "common/wire/ipv6.hpp"
 #include "common/wire/udp.hpp"
-
 #include "support/packets.hpp"
 
 #include <catch2/catch.hpp>
@@ -50,8 +49,8 @@ TEST_CASE("IPv4: options are kept as a span", "[wire][ipv4]") {
 }
 
 TEST_CASE("IPv4: malformed headers are refused with their reason", "[wire][ipv4]") {
-    const auto good = ip_of(test::udp4_frame(kB, kA, test::ip4("10.0.0.1"), test::ip4("10.0.0.2"), 1,
-                                             2, test::bytes_of("payload")));
+    const auto good = ip_of(test::udp4_frame(kB, kA, test::ip4("10.0.0.1"), test::ip4("10.0.0.2"),
+                                             1, 2, test::bytes_of("payload")));
     REQUIRE(parse_ipv4(good));
 
     CHECK(parse_ipv4(ByteSpan{good}.first(19)).error() == Error::Truncated);
@@ -84,8 +83,8 @@ TEST_CASE("IPv4: malformed headers are refused with their reason", "[wire][ipv4]
 }
 
 TEST_CASE("IPv4: first, middle and last fragments are recognised", "[wire][ipv4]") {
-    const auto good = ip_of(test::udp4_frame(kB, kA, test::ip4("10.0.0.1"), test::ip4("10.0.0.2"), 1,
-                                             2, test::bytes_of("payload")));
+    const auto good = ip_of(test::udp4_frame(kB, kA, test::ip4("10.0.0.1"), test::ip4("10.0.0.2"),
+                                             1, 2, test::bytes_of("payload")));
     for (uint16_t frag : {uint16_t{0x2000}, uint16_t{0x2010}, uint16_t{0x0010}}) {
         auto f = good;
         store_u16be(f.data() + 6, frag);
@@ -141,9 +140,12 @@ TEST_CASE("IPv6: extension headers are skipped", "[wire][ipv6]") {
 }
 
 TEST_CASE("IPv6: fragments, ESP, misplaced and runaway headers are refused", "[wire][ipv6]") {
-    CHECK(parse_ipv6(ipv6_with_ext(44, test::hex("1100 0001 12345678"))).error() == Error::Fragment);
-    CHECK(parse_ipv6(ipv6_with_ext(44, test::hex("1100 0100 12345678"))).error() == Error::Fragment);
-    CHECK(parse_ipv6(ipv6_with_ext(50, test::hex("00000001 00000001"))).error() == Error::Unsupported);
+    CHECK(parse_ipv6(ipv6_with_ext(44, test::hex("1100 0001 12345678"))).error() ==
+          Error::Fragment);
+    CHECK(parse_ipv6(ipv6_with_ext(44, test::hex("1100 0100 12345678"))).error() ==
+          Error::Fragment);
+    CHECK(parse_ipv6(ipv6_with_ext(50, test::hex("00000001 00000001"))).error() ==
+          Error::Unsupported);
     // Hop-by-hop after a destination options header.
     CHECK(parse_ipv6(ipv6_with_ext(60, test::hex("0000 0104 00000000  1100 0104 00000000")))
               .error() == Error::Malformed);
@@ -155,7 +157,8 @@ TEST_CASE("IPv6: fragments, ESP, misplaced and runaway headers are refused", "[w
     }
     CHECK(parse_ipv6(ipv6_with_ext(60, chain)).error() == Error::Unsupported);
     // An extension header whose length runs past the packet.
-    CHECK(parse_ipv6(ipv6_with_ext(60, test::hex("1105 0104 00000000"))).error() == Error::Truncated);
+    CHECK(parse_ipv6(ipv6_with_ext(60, test::hex("1105 0104 00000000"))).error() ==
+          Error::Truncated);
     // payload_length larger than the packet.
     auto p = ipv6_with_ext(17, {});
     store_u16be(p.data() + 4, 500);

@@ -58,8 +58,8 @@ Result<Ipv4View, Error> parse_ipv4(ByteSpan packet) noexcept {
     return v;
 }
 
-void write_ipv4(ByteWriter& w, Ipv4Addr src, Ipv4Addr dst, uint8_t protocol,
-                uint16_t payload_len, uint8_t ttl, uint8_t tos) noexcept {
+void write_ipv4(ByteWriter& w, Ipv4Addr src, Ipv4Addr dst, uint8_t protocol, uint16_t payload_len,
+                uint8_t ttl, uint8_t tos) noexcept {
     w.u8(0x45);
     w.u8(tos);
     w.u16be(static_cast<uint16_t>(kIpv4HeaderLen + payload_len));

@@ -38,7 +38,7 @@ bool parse_ipv4(ByteSpan packet, Ipv4View& v, Error& why) noexcept;
 
 /// Writes a 20-byte header with the checksum filled in; DF set, id 0 (RFC 6864 §4.1 allows it
 /// for atomic datagrams).
-void write_ipv4(ByteWriter& w, Ipv4Addr src, Ipv4Addr dst, uint8_t protocol,
-                uint16_t payload_len, uint8_t ttl = 64, uint8_t tos = 0) noexcept;
+void write_ipv4(ByteWriter& w, Ipv4Addr src, Ipv4Addr dst, uint8_t protocol, uint16_t payload_len,
+                uint8_t ttl = 64, uint8_t tos = 0) noexcept;
 
 }  // namespace tern::wire

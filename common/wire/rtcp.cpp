@@ -17,8 +17,9 @@ void report(ByteWriter& w, const ReportBlock& b) {
     w.u32be(b.ssrc);
     w.u8(b.fraction_lost);
     // Cumulative loss is a signed 24-bit field: clamp rather than wrap.
-    const int32_t lost = b.cumulative_lost > 0x7fffff ? 0x7fffff : b.cumulative_lost < -0x800000 ? -0x800000
-                                                                                                 : b.cumulative_lost;
+    const int32_t lost = b.cumulative_lost > 0x7fffff    ? 0x7fffff
+                         : b.cumulative_lost < -0x800000 ? -0x800000
+                                                         : b.cumulative_lost;
     const auto u = static_cast<uint32_t>(lost) & 0xffffffU;
     w.u8(static_cast<uint8_t>(u >> 16));
     w.u16be(static_cast<uint16_t>(u));
@@ -54,7 +55,8 @@ bool parse_remb(const Packet& p, uint64_t& bps, uint32_t* ssrcs, std::size_t max
     return true;
 }
 
-bool write_rr(ByteWriter& w, uint32_t sender_ssrc, const ReportBlock* blocks, std::size_t n) noexcept {
+bool write_rr(ByteWriter& w, uint32_t sender_ssrc, const ReportBlock* blocks,
+              std::size_t n) noexcept {
     if (n > 31) {
         return false;
     }

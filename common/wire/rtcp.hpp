@@ -15,8 +15,9 @@ inline constexpr uint8_t kSr = 200;
 inline constexpr uint8_t kRr = 201;
 inline constexpr uint8_t kSdes = 202;
 inline constexpr uint8_t kBye = 203;
-inline constexpr uint8_t kRtpfb = 205;  // transport-layer feedback: FMT 1 generic NACK, 15 transport-cc
-inline constexpr uint8_t kPsfb = 206;   // payload-specific: FMT 1 PLI, 4 FIR, 15 application (REMB)
+inline constexpr uint8_t kRtpfb =
+    205;  // transport-layer feedback: FMT 1 generic NACK, 15 transport-cc
+inline constexpr uint8_t kPsfb = 206;  // payload-specific: FMT 1 PLI, 4 FIR, 15 application (REMB)
 
 /// One packet of a compound RTCP packet.
 struct Packet {
@@ -36,7 +37,7 @@ struct ReportBlock {
     uint32_t ssrc = 0;
     uint8_t fraction_lost = 0;  // of 256
     int32_t cumulative_lost = 0;
-    uint32_t highest_seq = 0;   // extended
+    uint32_t highest_seq = 0;  // extended
     uint32_t jitter = 0;
     uint32_t lsr = 0;
     uint32_t dlsr = 0;
@@ -61,7 +62,8 @@ bool parse_remb(const Packet& p, uint64_t& bps, uint32_t* ssrcs, std::size_t max
 
 // ---- writers: each appends one packet; false when `w` is out of room -----------------------
 
-bool write_rr(ByteWriter& w, uint32_t sender_ssrc, const ReportBlock* blocks, std::size_t n) noexcept;
+bool write_rr(ByteWriter& w, uint32_t sender_ssrc, const ReportBlock* blocks,
+              std::size_t n) noexcept;
 bool write_sr(ByteWriter& w, uint32_t sender_ssrc, uint64_t ntp, uint32_t rtp_ts, uint32_t packets,
               uint32_t octets, const ReportBlock* blocks, std::size_t n) noexcept;
 bool write_pli(ByteWriter& w, uint32_t sender_ssrc, uint32_t media_ssrc) noexcept;
@@ -136,7 +138,7 @@ bool for_each_report(const Packet& p, F&& f) noexcept {
         rb.fraction_lost = std::to_integer<uint8_t>(r[4]);
         uint32_t lost = (std::to_integer<uint32_t>(r[5]) << 16) | load_u16be(r + 6);
         rb.cumulative_lost = (lost & 0x800000U) != 0 ? static_cast<int32_t>(lost | 0xff000000U)
-                                                      : static_cast<int32_t>(lost);
+                                                     : static_cast<int32_t>(lost);
         rb.highest_seq = load_u32be(r + 8);
         rb.jitter = load_u32be(r + 12);
         rb.lsr = load_u32be(r + 16);

@@ -2,7 +2,6 @@
 // by the parser and checked against hand-assembled RFC layouts), and malformed compounds.
 #include "common/wire/rtcp.hpp"
 #include "common/wire/twcc.hpp"
-
 #include "support/packets.hpp"
 
 #include <catch2/catch.hpp>
@@ -19,18 +18,19 @@ namespace {
 std::vector<Packet> walk(ByteSpan c) {
     std::vector<Packet> out;
     Error why{};
-    REQUIRE(for_each(c, [&](const Packet& p) { out.push_back(p); }, why));
+    REQUIRE(for_each(
+        c, [&](const Packet& p) { out.push_back(p); }, why));
     return out;
 }
 
 }  // namespace
 
 TEST_CASE("RTCP: a browser's compound SR + SDES", "[wire][rtcp]") {
-    // SR from SSRC 0x11223344 with one report block, then SDES with a CNAME (RFC 3550 §6.4.1, §6.5).
-    const auto c = test::hex(
-        "81c8000c 11223344 e5c4a1b2 00000000 0001e240 00000064 00003e80"
-        "aabbccdd 05000003 0000ffff 00000020 12345678 00001000"
-        "81ca0003 11223344 01046162 63640000");
+    // SR from SSRC 0x11223344 with one report block, then SDES with a CNAME (RFC 3550 §6.4.1,
+    // §6.5).
+    const auto c = test::hex("81c8000c 11223344 e5c4a1b2 00000000 0001e240 00000064 00003e80"
+                             "aabbccdd 05000003 0000ffff 00000020 12345678 00001000"
+                             "81ca0003 11223344 01046162 63640000");
     const auto pkts = walk(c);
     REQUIRE(pkts.size() == 2);
     CHECK(pkts[0].type == kSr);
@@ -54,11 +54,15 @@ TEST_CASE("RTCP: generic NACK, PLI and FIR as RFC 4585 / RFC 5104 lay them out",
     auto pkts = walk(nack);
     std::vector<uint16_t> seqs;
     uint32_t media = 0;
-    REQUIRE(for_each_nack(pkts[0], [&](uint32_t m, uint16_t s) { media = m; seqs.push_back(s); }));
+    REQUIRE(for_each_nack(pkts[0], [&](uint32_t m, uint16_t s) {
+        media = m;
+        seqs.push_back(s);
+    }));
     CHECK(media == 0xabcd);
     CHECK(seqs == std::vector<uint16_t>{100, 101, 105});
     // PLI and FIR.
-    const auto kf = test::hex("81ce0002 00000001 0000abcd  84ce0004 00000001 00000000 0000beef 07000000");
+    const auto kf =
+        test::hex("81ce0002 00000001 0000abcd  84ce0004 00000001 00000000 0000beef 07000000");
     pkts = walk(kf);
     std::vector<uint32_t> asked;
     REQUIRE(for_each_keyframe_request(pkts[0], [&](uint32_t s) { asked.push_back(s); }));
@@ -123,7 +127,8 @@ TEST_CASE("RTCP: malformed compounds are refused, earlier packets kept", "[wire]
     CHECK(why == Error::BadLength);
     CHECK_FALSE(for_each(test::hex("a1c80001 00000009"), count, why));  // padding count 9 > packet
     CHECK(why == Error::Malformed);
-    CHECK_FALSE(for_each(test::hex("81c9000100000001 81c9"), count, why));  // a good RR, then 2 bytes
+    CHECK_FALSE(
+        for_each(test::hex("81c9000100000001 81c9"), count, why));  // a good RR, then 2 bytes
     CHECK(why == Error::Truncated);
     CHECK(seen == 1);
     // Feedback bodies that do not fit their type.
@@ -148,15 +153,14 @@ TEST_CASE("RTCP: malformed compounds are refused, earlier packets kept", "[wire]
 
 // ---- transport-cc feedback (draft-holmer-rmcat-transport-wide-cc-extensions-01 §3.1) -----------
 
-
-TEST_CASE("transport-cc: a hand-assembled feedback packet, written and read", "[wire][rtcp][twcc]") {
+TEST_CASE("transport-cc: a hand-assembled feedback packet, written and read",
+          "[wire][rtcp][twcc]") {
     // Sequence numbers 256..260 against reference time 2 (128 ms): 256 at +1 ms (delta 4 ticks),
     // 257 lost, 258 63.75 ms later (255 ticks, still one byte), 259 1 ms earlier (-4: two bytes),
     // 260 75 ms later (300 ticks: two bytes). One two-bit status vector: 01 00 01 10 10 (00 00).
-    const auto wire_bytes = test::hex(
-        "8fcd0006 11111111 22222222"
-        "01000005 00000207"
-        "d1a0 04ff fffc 012c");
+    const auto wire_bytes = test::hex("8fcd0006 11111111 22222222"
+                                      "01000005 00000207"
+                                      "d1a0 04ff fffc 012c");
     const std::vector<int64_t> arrivals{129'000, twcc::kNotReceived, 192'750, 191'750, 266'750};
     std::vector<std::byte> out(256);
     ByteWriter w{out};
@@ -202,7 +206,8 @@ TEST_CASE("transport-cc: run-length and one-bit vector chunks, padding", "[wire]
         CHECK(at[i] == twcc::kNotReceived);
     }
     const int64_t epoch = int64_t{fb.reference_time} * 64'000;
-    const std::vector<bool> rx{false, true, true, true, true, true, false, false, false, true, true, true, false, false};
+    const std::vector<bool> rx{false, true,  true, true, true, true,  false,
+                               false, false, true, true, true, false, false};
     int64_t ticks = 0;
     for (std::size_t i = 0; i < rx.size(); ++i) {
         if (rx[i]) {
@@ -214,7 +219,8 @@ TEST_CASE("transport-cc: run-length and one-bit vector chunks, padding", "[wire]
     }
 }
 
-TEST_CASE("transport-cc: what the writer makes reads back, gaps split packets", "[wire][rtcp][twcc]") {
+TEST_CASE("transport-cc: what the writer makes reads back, gaps split packets",
+          "[wire][rtcp][twcc]") {
     // 300 packets, every 7th lost, arrivals 0.9 ms apart with some reordering, one 70 ms gap.
     std::vector<int64_t> arrivals;
     int64_t t = 5'000'123;
@@ -236,7 +242,8 @@ TEST_CASE("transport-cc: what the writer makes reads back, gaps split packets", 
         if (arrivals[i] == twcc::kNotReceived) {
             CHECK(at[i] == twcc::kNotReceived);
         } else {
-            CHECK(std::abs(at[i] - arrivals[i]) <= 125);  // rounded to the 250 µs tick, never drifting
+            CHECK(std::abs(at[i] - arrivals[i]) <=
+                  125);  // rounded to the 250 µs tick, never drifting
         }
     }
     // A gap longer than a two-byte delta ends the packet: the rest goes in the next.
@@ -262,9 +269,11 @@ TEST_CASE("transport-cc: what the writer makes reads back, gaps split packets", 
 
 TEST_CASE("transport-cc: the 24-bit reference time wraps", "[wire][rtcp][twcc]") {
     // A first arrival from 2^23 reference ticks on (a clock ~6.2 days in) is written with the
-    // wrapped reference, which reads back signed: the same times one period lower, deltas unchanged.
+    // wrapped reference, which reads back signed: the same times one period lower, deltas
+    // unchanged.
     const int64_t top = (int64_t{1} << 23) * twcc::kReferenceTickUs;
-    const std::vector<int64_t> arrivals{top + 128'000, top + 192'000, top + 2'000'000, top + 2'000'250};
+    const std::vector<int64_t> arrivals{top + 128'000, top + 192'000, top + 2'000'000,
+                                        top + 2'000'250};
     std::vector<std::byte> out(256);
     ByteWriter w{out};
     REQUIRE(twcc::write_feedback(w, 1, 2, 9, arrivals, 0) == 4);
@@ -296,7 +305,9 @@ TEST_CASE("transport-cc: malformed feedback is refused", "[wire][rtcp][twcc]") {
         const auto p = test::hex(hex);
         std::vector<Packet> pkts;
         Error why{};
-        if (!for_each(p, [&](const Packet& pk) { pkts.push_back(pk); }, why) || pkts.size() != 1) {
+        if (!for_each(
+                p, [&](const Packet& pk) { pkts.push_back(pk); }, why) ||
+            pkts.size() != 1) {
             return false;
         }
         return twcc::parse_feedback(pkts[0], fb, at, n);
@@ -304,10 +315,15 @@ TEST_CASE("transport-cc: malformed feedback is refused", "[wire][rtcp][twcc]") {
     // The good one first, so the failures below are the edits' doing.
     CHECK(parse("8fcd0005 00000001 00000002 00010002 00000000 20020101"));
     CHECK_FALSE(parse("8fcd0004 00000001 00000002 00010002 00000000"));  // no chunks
-    CHECK_FALSE(parse("8fcd0005 00000001 00000002 00010003 00000000 20020101"));  // chunks cover 2 of 3
-    CHECK_FALSE(parse("8fcd0005 00000001 00000002 00010005 00000000 20050101"));  // 5 received, 2 deltas
-    CHECK_FALSE(parse("8fcd0005 00000001 00000002 00010002 00000000 60020000"));  // reserved symbol 3
-    CHECK_FALSE(parse("8fcd0005 00000001 00000002 00010002 00000000 40020001"));  // two-byte deltas cut short
-    CHECK_FALSE(parse("8fcd0002 00000001 00000002"));                             // header cut short
-    CHECK_FALSE(parse("81cd0005 00000001 00000002 00010002 00000000 20020101"));  // a NACK, not transport-cc
+    CHECK_FALSE(
+        parse("8fcd0005 00000001 00000002 00010003 00000000 20020101"));  // chunks cover 2 of 3
+    CHECK_FALSE(
+        parse("8fcd0005 00000001 00000002 00010005 00000000 20050101"));  // 5 received, 2 deltas
+    CHECK_FALSE(
+        parse("8fcd0005 00000001 00000002 00010002 00000000 60020000"));  // reserved symbol 3
+    CHECK_FALSE(parse(
+        "8fcd0005 00000001 00000002 00010002 00000000 40020001"));  // two-byte deltas cut short
+    CHECK_FALSE(parse("8fcd0002 00000001 00000002"));               // header cut short
+    CHECK_FALSE(parse(
+        "81cd0005 00000001 00000002 00010002 00000000 20020101"));  // a NACK, not transport-cc
 }

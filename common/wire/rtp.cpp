@@ -93,7 +93,8 @@ bool find_rtp_extension(const RtpView& v, uint8_t want, ByteSpan& out) noexcept 
     return false;
 }
 
-std::size_t remap_rtp_extensions(std::byte* e, std::size_t size, uint16_t profile, const RtpExtMap& map) noexcept {
+std::size_t remap_rtp_extensions(std::byte* e, std::size_t size, uint16_t profile,
+                                 const RtpExtMap& map) noexcept {
     const bool two = is_rtp_ext_two_byte(profile);
     if (!two && profile != kRtpExtOneByte) {
         std::memset(e, 0, size);
@@ -142,15 +143,16 @@ std::size_t remap_rtp_extensions(std::byte* e, std::size_t size, uint16_t profil
     return kept;
 }
 
-std::size_t write_forward_header(std::byte* dst, std::size_t room, const std::byte* src, std::size_t hl,
-                                 uint8_t abs_id, uint32_t abs_value) noexcept {
+std::size_t write_forward_header(std::byte* dst, std::size_t room, const std::byte* src,
+                                 std::size_t hl, uint8_t abs_id, uint32_t abs_value) noexcept {
     if (hl < kRtpHeaderLen) {
         return 0;
     }
     const uint8_t b0 = std::to_integer<uint8_t>(src[0]);
     const std::size_t fixed = kRtpHeaderLen + 4u * (b0 & 0x0f);
     const bool has_block = (b0 & 0x10) != 0;
-    if (has_block ? fixed + 4 > hl || fixed + 4 + 4u * load_u16be(src + fixed + 2) != hl : fixed != hl) {
+    if (has_block ? fixed + 4 > hl || fixed + 4 + 4u * load_u16be(src + fixed + 2) != hl
+                  : fixed != hl) {
         return 0;
     }
     const uint16_t profile = has_block ? load_u16be(src + fixed) : kRtpExtOneByte;

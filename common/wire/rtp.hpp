@@ -18,7 +18,9 @@ inline constexpr std::size_t kRtcpHeaderLen = 8;  // common header plus the send
 
 /// RFC 8285 header extension profiles.
 inline constexpr uint16_t kRtpExtOneByte = 0xbede;
-inline constexpr bool is_rtp_ext_two_byte(uint16_t profile) { return (profile & 0xfff0) == 0x1000; }
+inline constexpr bool is_rtp_ext_two_byte(uint16_t profile) {
+    return (profile & 0xfff0) == 0x1000;
+}
 
 struct RtpView {
     bool padding = false;
@@ -31,8 +33,8 @@ struct RtpView {
     uint32_t ssrc = 0;
     std::size_t header_len = 0;  // fixed header, CSRCs and the extension block
     uint16_t ext_profile = 0;
-    ByteSpan ext_data;           // the extension block's data, without its 4-byte header
-    ByteSpan payload;            // after the header, padding included (SRTP encrypts it)
+    ByteSpan ext_data;  // the extension block's data, without its 4-byte header
+    ByteSpan payload;   // after the header, padding included (SRTP encrypts it)
 };
 
 /// Parses an RTP header. Version must be 2 and the CSRC list and extension must fit; the
@@ -50,12 +52,16 @@ bool find_rtp_extension(const RtpView& v, uint8_t id, ByteSpan& out) noexcept;
 namespace ext {
 inline constexpr std::string_view kMidUri = "urn:ietf:params:rtp-hdrext:sdes:mid";
 inline constexpr std::string_view kRtpStreamIdUri = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
-inline constexpr std::string_view kRepairedRtpStreamIdUri = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id";
-inline constexpr std::string_view kTransportCcUri = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+inline constexpr std::string_view kRepairedRtpStreamIdUri =
+    "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id";
+inline constexpr std::string_view kTransportCcUri =
+    "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
 inline constexpr std::string_view kAudioLevelUri = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
-inline constexpr std::string_view kAbsSendTimeUri = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time";
+inline constexpr std::string_view kAbsSendTimeUri =
+    "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time";
 inline constexpr std::string_view kVideoOrientationUri = "urn:3gpp:video-orientation";
-inline constexpr std::string_view kAbsCaptureTimeUri = "http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time";
+inline constexpr std::string_view kAbsCaptureTimeUri =
+    "http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time";
 
 inline constexpr uint8_t kOutAudioLevel = 1;
 inline constexpr uint8_t kOutAbsSendTime = 2;
@@ -92,11 +98,13 @@ struct RtpExtMap {
 };
 
 /// Rewrites an extension block in place (`block`: its `size` data bytes after the 4-byte block
-/// header, `profile` from that header): each element `map` knows gets its new id, every other element becomes padding (zero bytes),
-/// so the block keeps its length. One-byte elements cannot take ids above 14: mapped there, they
-/// are removed too. What cannot be walked (an element running past the block, the reserved id
-/// 15, another profile) is zeroed from there on. Returns the number of elements kept.
-std::size_t remap_rtp_extensions(std::byte* block, std::size_t size, uint16_t profile, const RtpExtMap& map) noexcept;
+/// header, `profile` from that header): each element `map` knows gets its new id, every other
+/// element becomes padding (zero bytes), so the block keeps its length. One-byte elements cannot
+/// take ids above 14: mapped there, they are removed too. What cannot be walked (an element running
+/// past the block, the reserved id 15, another profile) is zeroed from there on. Returns the number
+/// of elements kept.
+std::size_t remap_rtp_extensions(std::byte* block, std::size_t size, uint16_t profile,
+                                 const RtpExtMap& map) noexcept;
 
 /// The largest growth of a header by write_forward_header.
 inline constexpr std::size_t kForwardHeaderGrowth = 8;
@@ -106,8 +114,8 @@ inline constexpr std::size_t kForwardHeaderGrowth = 8;
 /// (one-byte or two-byte form as the block has; a one-byte block when it has none). Another
 /// profile, or `abs_id` 0, copies unchanged. Returns the length written (at most
 /// hl + kForwardHeaderGrowth), 0 when `room` is too small or `src` is inconsistent.
-std::size_t write_forward_header(std::byte* dst, std::size_t room, const std::byte* src, std::size_t hl,
-                                 uint8_t abs_id, uint32_t abs_value) noexcept;
+std::size_t write_forward_header(std::byte* dst, std::size_t room, const std::byte* src,
+                                 std::size_t hl, uint8_t abs_id, uint32_t abs_value) noexcept;
 
 /// RFC 5761 §4: on a muxed port, RTCP packet types 192–223 (after the version/count octet)
 /// cannot be RTP payload types 64–95, which are never used for RTP.

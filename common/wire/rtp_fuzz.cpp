@@ -32,7 +32,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     ByteSpan e;
     for (unsigned id = 1; id < 256; ++id) {
         if (find_rtp_extension(v, static_cast<uint8_t>(id), e) &&
-            (e.data() < v.ext_data.data() || e.data() + e.size() > v.ext_data.data() + v.ext_data.size())) {
+            (e.data() < v.ext_data.data() ||
+             e.data() + e.size() > v.ext_data.data() + v.ext_data.size())) {
             __builtin_trap();
         }
     }
@@ -52,7 +53,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     std::vector<std::byte> out(v.header_len + kForwardHeaderGrowth);
     const uint32_t abs = ext::abs_send_time(static_cast<uint64_t>(size) * 7919);
-    const std::size_t n = write_forward_header(out.data(), out.size(), p.data(), v.header_len, ext::kOutAbsSendTime, abs);
+    const std::size_t n = write_forward_header(out.data(), out.size(), p.data(), v.header_len,
+                                               ext::kOutAbsSendTime, abs);
     if (n == 0 || n > v.header_len + kForwardHeaderGrowth) {
         __builtin_trap();  // a parsed header always fits its growth
     }
@@ -61,7 +63,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!parse_rtp(out, f, why)) {
         __builtin_trap();
     }
-    const bool known = !v.extension || v.ext_profile == kRtpExtOneByte || is_rtp_ext_two_byte(v.ext_profile);
+    const bool known =
+        !v.extension || v.ext_profile == kRtpExtOneByte || is_rtp_ext_two_byte(v.ext_profile);
     if (known) {
         // Appended after the mapped elements, which the mapping left walkable (what could not be
         // walked became padding): always found, with the value written.

@@ -1,7 +1,6 @@
 // RTP header parsing (RFC 3550 §5.1, RFC 8285 extensions) and RTP/RTCP demultiplexing (RFC 5761,
 // RFC 7983), with the RFC 7714 §16 and RFC 9335 example packets and malformed headers.
 #include "common/wire/rtp.hpp"
-
 #include "support/packets.hpp"
 
 #include <catch2/catch.hpp>
@@ -28,7 +27,8 @@ TEST_CASE("RTP: the RFC 7714 example packet", "[wire][rtp]") {
     CHECK_FALSE(looks_like_rtcp(p));
 }
 
-TEST_CASE("RTP: one-byte and two-byte header extensions, CSRCs (RFC 9335 examples)", "[wire][rtp]") {
+TEST_CASE("RTP: one-byte and two-byte header extensions, CSRCs (RFC 9335 examples)",
+          "[wire][rtp]") {
     RtpView v;
     Error why{};
     const auto one = test::hex("900f1235 decafbad cafebabe bede0001 51000200 abababab");
@@ -106,13 +106,17 @@ TEST_CASE("RTP: malformed headers are refused with a reason", "[wire][rtp]") {
     CHECK(why == Error::Truncated);
     CHECK_FALSE(parse_rtp(test::hex("4040f17b8041f8d35501a0b2"), v, why));  // version 1
     CHECK(why == Error::BadVersion);
-    CHECK_FALSE(parse_rtp(test::hex("8f40f17b8041f8d35501a0b2 00000001"), v, why));  // 15 CSRCs, 1 present
+    CHECK_FALSE(
+        parse_rtp(test::hex("8f40f17b8041f8d35501a0b2 00000001"), v, why));  // 15 CSRCs, 1 present
     CHECK(why == Error::Truncated);
-    CHECK_FALSE(parse_rtp(test::hex("9040f17b8041f8d35501a0b2 bede0004 00000000"), v, why));  // 4 words, 1 present
+    CHECK_FALSE(parse_rtp(test::hex("9040f17b8041f8d35501a0b2 bede0004 00000000"), v,
+                          why));  // 4 words, 1 present
     CHECK(why == Error::Truncated);
-    CHECK_FALSE(parse_rtp(test::hex("9040f17b8041f8d35501a0b2 bede"), v, why));  // extension header cut
+    CHECK_FALSE(
+        parse_rtp(test::hex("9040f17b8041f8d35501a0b2 bede"), v, why));  // extension header cut
     uint32_t ssrc = 0;
-    CHECK_FALSE(parse_rtcp_ssrc(test::hex("81c8000c 4d617273"), ssrc, why));  // length says 52 bytes
+    CHECK_FALSE(
+        parse_rtcp_ssrc(test::hex("81c8000c 4d617273"), ssrc, why));  // length says 52 bytes
     CHECK(why == Error::BadLength);
     CHECK_FALSE(parse_rtcp_ssrc(test::hex("41c80001 4d617273"), ssrc, why));
     CHECK(why == Error::BadVersion);
@@ -127,18 +131,22 @@ test::Bytes remapped(const test::Bytes& packet, const RtpExtMap& map, std::size_
     REQUIRE(parse_rtp(p, v, why));
     const auto off = static_cast<std::size_t>(v.ext_data.data() - p.data());
     kept = remap_rtp_extensions(p.data() + off, v.ext_data.size(), v.ext_profile, map);
-    return test::Bytes(p.begin() + static_cast<std::ptrdiff_t>(off), p.begin() + static_cast<std::ptrdiff_t>(off + v.ext_data.size()));
+    return test::Bytes(p.begin() + static_cast<std::ptrdiff_t>(off),
+                       p.begin() + static_cast<std::ptrdiff_t>(off + v.ext_data.size()));
 }
 
-test::Bytes forward_header(const test::Bytes& header, uint8_t id, uint32_t value, std::size_t room = 64) {
+test::Bytes forward_header(const test::Bytes& header, uint8_t id, uint32_t value,
+                           std::size_t room = 64) {
     test::Bytes out(room);
-    const std::size_t n = write_forward_header(out.data(), room, header.data(), header.size(), id, value);
+    const std::size_t n =
+        write_forward_header(out.data(), room, header.data(), header.size(), id, value);
     out.resize(n);
     return out;
 }
 }  // namespace
 
-TEST_CASE("RTP: a sender's extension ids mapped to the receiver's, the rest turned into padding", "[wire][rtp]") {
+TEST_CASE("RTP: a sender's extension ids mapped to the receiver's, the rest turned into padding",
+          "[wire][rtp]") {
     RtpExtMap map;
     REQUIRE(map.add(1, 3));
     REQUIRE(map.add(200, 9));
@@ -146,28 +154,33 @@ TEST_CASE("RTP: a sender's extension ids mapped to the receiver's, the rest turn
     CHECK_FALSE(map.add(0, 1));
     std::size_t kept = 0;
     // One-byte: audio level (id 1) kept as id 3; id 2 (3 bytes) removed; the block keeps its size.
-    CHECK(remapped(test::hex("900f1235 decafbad cafebabe bede0002 10ff0022 01020300 abab"), map, kept) ==
-          test::hex("30ff0000 00000000"));
+    CHECK(remapped(test::hex("900f1235 decafbad cafebabe bede0002 10ff0022 01020300 abab"), map,
+                   kept) == test::hex("30ff0000 00000000"));
     CHECK(kept == 1);
     // Two-byte: id 5 removed, id 200 (empty) becomes 9.
-    CHECK(remapped(test::hex("900f1236 decafbad cafebabe 10000002 05020002 c8000000 ab"), map, kept) ==
-          test::hex("00000000 09000000"));
+    CHECK(remapped(test::hex("900f1236 decafbad cafebabe 10000002 05020002 c8000000 ab"), map,
+                   kept) == test::hex("00000000 09000000"));
     CHECK(kept == 1);
     // A one-byte element mapped past id 14 cannot be written: removed.
-    CHECK(remapped(test::hex("900f1236 decafbad cafebabe bede0001 40aa0000"), map, kept) == test::hex("00000000"));
+    CHECK(remapped(test::hex("900f1236 decafbad cafebabe bede0001 40aa0000"), map, kept) ==
+          test::hex("00000000"));
     CHECK(kept == 0);
     // Malformed: an element running past the block, the reserved id 15 (the rest is zeroed), and
     // another profile (all of it zeroed).
-    CHECK(remapped(test::hex("900f1237 decafbad cafebabe bede0001 1f010203 ab"), map, kept) == test::hex("00000000"));
-    CHECK(remapped(test::hex("900f1237 decafbad cafebabe bede0001 10aaf0cc ab"), map, kept) == test::hex("30aa0000"));
+    CHECK(remapped(test::hex("900f1237 decafbad cafebabe bede0001 1f010203 ab"), map, kept) ==
+          test::hex("00000000"));
+    CHECK(remapped(test::hex("900f1237 decafbad cafebabe bede0001 10aaf0cc ab"), map, kept) ==
+          test::hex("30aa0000"));
     CHECK(kept == 1);
-    CHECK(remapped(test::hex("900f1237 decafbad cafebabe abcd0001 10ff0000 ab"), map, kept) == test::hex("00000000"));
-    CHECK(remapped(test::hex("900f1237 decafbad cafebabe 10000001 01050000"), map, kept) == test::hex("00000000"));
+    CHECK(remapped(test::hex("900f1237 decafbad cafebabe abcd0001 10ff0000 ab"), map, kept) ==
+          test::hex("00000000"));
+    CHECK(remapped(test::hex("900f1237 decafbad cafebabe 10000001 01050000"), map, kept) ==
+          test::hex("00000000"));
 }
 
 TEST_CASE("RTP: abs-send-time appended to a forwarded header", "[wire][rtp]") {
-    CHECK(ext::abs_send_time(1'500'000) == 0x060000);       // 1.5 s in 6.18 fixed point
-    CHECK(ext::abs_send_time(64'250'000) == 0x010000);      // modulo 64 s
+    CHECK(ext::abs_send_time(1'500'000) == 0x060000);   // 1.5 s in 6.18 fixed point
+    CHECK(ext::abs_send_time(64'250'000) == 0x010000);  // modulo 64 s
     CHECK(ext::abs_send_time(63'999'999) == 0xffffff);
     // No block: a one-byte block is added.
     CHECK(forward_header(test::hex("800f1237 decafbad cafebabe"), 2, 0x123456) ==
@@ -184,9 +197,11 @@ TEST_CASE("RTP: abs-send-time appended to a forwarded header", "[wire][rtp]") {
     // Another profile, or no id: copied as it is.
     CHECK(forward_header(test::hex("900f1237 decafbad cafebabe abcd0001 10ff0000"), 2, 1) ==
           test::hex("900f1237 decafbad cafebabe abcd0001 10ff0000"));
-    CHECK(forward_header(test::hex("800f1237 decafbad cafebabe"), 0, 1) == test::hex("800f1237 decafbad cafebabe"));
+    CHECK(forward_header(test::hex("800f1237 decafbad cafebabe"), 0, 1) ==
+          test::hex("800f1237 decafbad cafebabe"));
     // The result parses and carries the value.
-    const auto out = forward_header(test::hex("900f1237 decafbad cafebabe bede0001 30ff0000"), 2, 0x010203);
+    const auto out =
+        forward_header(test::hex("900f1237 decafbad cafebabe bede0001 30ff0000"), 2, 0x010203);
     RtpView v;
     Error why{};
     REQUIRE(parse_rtp(out, v, why));

@@ -7,11 +7,14 @@ namespace tern::wire::twcc {
 
 namespace {
 
-constexpr std::size_t kHeaderBytes = 20;       // common header, two SSRCs, base/count, reference/fb count
-constexpr std::size_t kMaxStatuses = 4096;     // per packet written (a 100 ms report holds far fewer)
+constexpr std::size_t kHeaderBytes =
+    20;  // common header, two SSRCs, base/count, reference/fb count
+constexpr std::size_t kMaxStatuses = 4096;  // per packet written (a 100 ms report holds far fewer)
 constexpr uint16_t kMaxRun = 0x1fff;
 
-int64_t ticks_of(int64_t us) { return (us + kDeltaTickUs / 2) / kDeltaTickUs; }
+int64_t ticks_of(int64_t us) {
+    return (us + kDeltaTickUs / 2) / kDeltaTickUs;
+}
 
 /// Chunks for symbols[0, n): a run when at least 14 (or all that remain) share a symbol, else a
 /// one-bit vector of 14 when none of them needs a two-byte delta, else a two-bit vector of 7.
@@ -51,8 +54,9 @@ std::size_t make_chunks(const uint8_t* sym, std::size_t n, uint16_t* chunks) {
 
 }  // namespace
 
-std::size_t write_feedback(ByteWriter& w, uint32_t sender_ssrc, uint32_t media_ssrc, uint16_t base_seq,
-                           std::span<const int64_t> arrivals_us, uint8_t feedback_count) noexcept {
+std::size_t write_feedback(ByteWriter& w, uint32_t sender_ssrc, uint32_t media_ssrc,
+                           uint16_t base_seq, std::span<const int64_t> arrivals_us,
+                           uint8_t feedback_count) noexcept {
     std::size_t first = 0;
     while (first < arrivals_us.size() && arrivals_us[first] < 0) {
         ++first;
@@ -132,7 +136,8 @@ std::size_t write_feedback(ByteWriter& w, uint32_t sender_ssrc, uint32_t media_s
     }
 }
 
-bool parse_feedback(const rtcp::Packet& p, Feedback& fb, std::span<int64_t> arrivals_us, std::size_t& n) noexcept {
+bool parse_feedback(const rtcp::Packet& p, Feedback& fb, std::span<int64_t> arrivals_us,
+                    std::size_t& n) noexcept {
     n = 0;
     if (p.type != rtcp::kRtpfb || p.count != kFmt || p.body.size() < 12) {
         return false;

@@ -31,8 +31,9 @@ inline constexpr int64_t kReferenceWrapUs = (int64_t{1} << 24) * kReferenceTickU
 /// lost packet). Returns how many entries the packet covers: fewer than given when a gap
 /// between arrivals exceeds a two-byte delta (±8.19 s) or `w` runs out of room (send the rest
 /// in another packet); 0 when none of them arrived or nothing could be written.
-std::size_t write_feedback(ByteWriter& w, uint32_t sender_ssrc, uint32_t media_ssrc, uint16_t base_seq,
-                           std::span<const int64_t> arrivals_us, uint8_t feedback_count) noexcept;
+std::size_t write_feedback(ByteWriter& w, uint32_t sender_ssrc, uint32_t media_ssrc,
+                           uint16_t base_seq, std::span<const int64_t> arrivals_us,
+                           uint8_t feedback_count) noexcept;
 
 struct Feedback {
     uint32_t media_ssrc = 0;
@@ -47,6 +48,7 @@ struct Feedback {
 /// plus the deltas) or kNotReceived, into `arrivals_us` (at most its size; `n` says how many).
 /// False when `p` is not transport-cc or is malformed (chunks or deltas missing, a reserved
 /// symbol); a run longer than the status count is cut to it.
-bool parse_feedback(const rtcp::Packet& p, Feedback& fb, std::span<int64_t> arrivals_us, std::size_t& n) noexcept;
+bool parse_feedback(const rtcp::Packet& p, Feedback& fb, std::span<int64_t> arrivals_us,
+                    std::size_t& n) noexcept;
 
 }  // namespace tern::wire::twcc

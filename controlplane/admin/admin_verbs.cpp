@@ -1,14 +1,16 @@
 #include "controlplane/admin/admin_verbs.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 namespace tern::cp {
 
-std::string admin_error(const std::string& message) { return nlohmann::json{{"error", message}}.dump(); }
+std::string admin_error(const std::string& message) {
+    return nlohmann::json{{"error", message}}.dump();
+}
 
-void AdminVerbs::add(std::string name, Handler handler, std::size_t min_words, std::size_t max_words) {
+void AdminVerbs::add(std::string name, Handler handler, std::size_t min_words,
+                     std::size_t max_words) {
     verbs_.push_back(Verb{std::move(name), std::move(handler), min_words, max_words, false});
 }
 
@@ -33,7 +35,8 @@ std::string AdminVerbs::handle(std::string_view line) const {
     if (!req.args.empty()) {
         const std::string& verb = req.args[0];
         for (const Verb& v : verbs_) {
-            if (!v.prefix && v.name == verb && req.args.size() >= v.min_words && req.args.size() <= v.max_words) {
+            if (!v.prefix && v.name == verb && req.args.size() >= v.min_words &&
+                req.args.size() <= v.max_words) {
                 return v.handler(req);
             }
         }
@@ -50,7 +53,8 @@ std::string AdminVerbs::handle(std::string_view line) const {
         for (const Verb& p : verbs_) {
             covered = covered || (p.prefix && !v.prefix && v.name.rfind(p.name, 0) == 0);
         }
-        if (!covered && known.find(" " + v.name + (v.prefix ? "*" : "") + ",") == std::string::npos) {
+        if (!covered &&
+            known.find(" " + v.name + (v.prefix ? "*" : "") + ",") == std::string::npos) {
             known += " " + v.name + (v.prefix ? "*" : "") + ",";
         }
     }

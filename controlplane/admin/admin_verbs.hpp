@@ -23,7 +23,8 @@ public:
 
     /// Answers requests whose first word is `name` and that have `min_words` to `max_words`
     /// words (the verb counted); other word counts fall through to the prefixes.
-    void add(std::string name, Handler handler, std::size_t min_words = 1, std::size_t max_words = SIZE_MAX);
+    void add(std::string name, Handler handler, std::size_t min_words = 1,
+             std::size_t max_words = SIZE_MAX);
     /// Answers requests whose first word starts with `prefix`, when no named verb took them.
     void add_prefix(std::string prefix, Handler handler);
 

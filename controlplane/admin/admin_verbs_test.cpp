@@ -1,17 +1,15 @@
 // The admin verbs' registry, and the verbs that run without a data plane (a RecordingSink
 // stands for its rings).
-#include "controlplane/admin/admin_verbs.hpp"
-
 #include "common/turn/credentials.hpp"
+#include "controlplane/admin/admin_verbs.hpp"
 #include "controlplane/admin/verbs/verbs.hpp"
 #include "controlplane/command_sink_recording.hpp"
 
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <fstream>
+#include <unistd.h>
 
 using namespace tern;
 using namespace tern::cp;
@@ -20,11 +18,14 @@ using shm::MsgType;
 
 namespace {
 
-AdminRequest request(std::string_view line) { return AdminRequest{line, AdminVerbs::split(line)}; }
+AdminRequest request(std::string_view line) {
+    return AdminRequest{line, AdminVerbs::split(line)};
+}
 
 }  // namespace
 
-TEST_CASE("AdminVerbs: a request's first word picks its verb, by word count, then by prefix", "[admin]") {
+TEST_CASE("AdminVerbs: a request's first word picks its verb, by word count, then by prefix",
+          "[admin]") {
     AdminVerbs verbs;
     std::vector<std::string> seen;
     auto record = [&seen](const char* name) {
@@ -43,12 +44,14 @@ TEST_CASE("AdminVerbs: a request's first word picks its verb, by word count, the
     CHECK(verbs.handle("sfu-batch /tmp/x") == R"({"verb":"sfu-batch"})");
     CHECK(verbs.handle("sfu-batch") == R"({"verb":"sfu"})");  // the wrong word count: the prefix's
     CHECK(verbs.handle("sfu-remove 3") == R"({"verb":"sfu"})");
-    CHECK(seen == std::vector<std::string>{"status:1", "turn-list:2", "sfu-batch:2", "sfu:1", "sfu:2"});
+    CHECK(seen ==
+          std::vector<std::string>{"status:1", "turn-list:2", "sfu-batch:2", "sfu:1", "sfu:2"});
 
     // Unknown requests list the verbs (those a prefix covers under it).
     const json unknown = json::parse(verbs.handle("status now"));
     CHECK(unknown["error"] == "unknown request 'status now' (known: status, turn-list, sfu-*)");
-    CHECK(json::parse(verbs.handle(""))["error"] == "unknown request '' (known: status, turn-list, sfu-*)");
+    CHECK(json::parse(verbs.handle(""))["error"] ==
+          "unknown request '' (known: status, turn-list, sfu-*)");
     CHECK(AdminVerbs::split("  a  bc d ") == std::vector<std::string>{"a", "bc", "d"});
 }
 
@@ -62,14 +65,17 @@ TEST_CASE("admin verb turn-credentials: REST credentials and every URI", "[admin
     p.ipv4 = wire::Prefix<wire::Ipv4Addr>{*wire::Ipv4Addr::parse("198.18.0.2"), 24};
     c.dataplane.ports.push_back(p);
 
-    const json j = json::parse(verbs::turn_credentials(c, request("turn-credentials alice 600"), 1000));
+    const json j =
+        json::parse(verbs::turn_credentials(c, request("turn-credentials alice 600"), 1000));
     CHECK(j["username"] == "1600:alice");
     CHECK(j["password"] == turn::rest_password("s3cret", "1600:alice"));
     CHECK(j["ttl"] == 600);
     CHECK(j["realm"] == "tern");
-    CHECK(j["uris"] == json{"turn:198.18.0.2:3478?transport=udp", "turn:198.18.0.2:3478?transport=tcp",
+    CHECK(j["uris"] == json{"turn:198.18.0.2:3478?transport=udp",
+                            "turn:198.18.0.2:3478?transport=tcp",
                             "turns:198.18.0.2:5349?transport=tcp"});
-    CHECK(json::parse(verbs::turn_credentials(c, request("turn-credentials -"), 1000))["username"] == "87400");
+    CHECK(json::parse(verbs::turn_credentials(c, request("turn-credentials -"),
+                                              1000))["username"] == "87400");
     CHECK(json::parse(verbs::turn_credentials(c, request("turn-credentials - 0"), 1000))["error"] ==
           "ttl must be 1 s to 365 days");
 }
@@ -78,12 +84,15 @@ TEST_CASE("admin verbs sfu-*: SFU commands by hand, on the transport's worker", 
     RecordingSink sink{0};
     ServicesConfig services;  // media port 20000
     const verbs::SfuContext ctx{9, PortPlan{services, nullptr, 2}};
-    auto run = [&](std::string_view line) { return json::parse(verbs::sfu_command(sink, ctx, AdminVerbs::split(line))); };
+    auto run = [&](std::string_view line) {
+        return json::parse(verbs::sfu_command(sink, ctx, AdminVerbs::split(line)));
+    };
     CHECK(run("sfu-remove 1")["error"] == "no data plane attached");
     sink.n_workers = 2;
     ServicesConfig off;
     off.media_port = 0;
-    CHECK(json::parse(verbs::sfu_command(sink, {9, PortPlan{off, nullptr, 2}}, {"sfu-remove", "1"}))["error"] ==
+    CHECK(json::parse(verbs::sfu_command(sink, {9, PortPlan{off, nullptr, 2}},
+                                         {"sfu-remove", "1"}))["error"] ==
           "the SFU is off (dataplane.services.media_port = 0)");
     CHECK(run("sfu-transport x")["error"] == "usage: sfu-COMMAND ID ...");
 
@@ -107,10 +116,11 @@ TEST_CASE("admin verbs sfu-*: SFU commands by hand, on the transport's worker", 
     CHECK(p.clock_hz == 90000);
     CHECK(p.twcc_ext == 3);
     CHECK(p.level_ext == 1);
-    CHECK(run("sfu-publish 4 1 7 1 vp8 bogus=3")["error"].get<std::string>().rfind("usage: sfu-publish", 0) == 0);
+    CHECK(run("sfu-publish 4 1 7 1 vp8 bogus=3")["error"].get<std::string>().rfind(
+              "usage: sfu-publish", 0) == 0);
 
-    r = run("sfu-keys 2 aes128cm " + std::string(32, 'a') + " " + std::string(28, 'b') + " " + std::string(32, 'c') +
-            " " + std::string(28, 'd'));
+    r = run("sfu-keys 2 aes128cm " + std::string(32, 'a') + " " + std::string(28, 'b') + " " +
+            std::string(32, 'c') + " " + std::string(28, 'd'));
     CHECK(r["ok"] == true);
     const auto k = sink.of(MsgType::SfuKeys).at(0).as<shm::SfuKeysCmd>();
     CHECK(k.suite == 0);
@@ -136,23 +146,29 @@ TEST_CASE("admin verb sfu-batch: one command a line, stops at the first refusal"
     const std::string path = std::string(dir) + "/batch";
     std::ofstream(path) << "sfu-remove 1\n\nsfu-remove 2\r\nsfu-remove x\nsfu-remove 4\n";
     RecordingSink sink{1};
-    const json r = json::parse(verbs::sfu_batch(sink, {1, PortPlan{ServicesConfig{}, nullptr, 1}}, path));
+    const json r =
+        json::parse(verbs::sfu_batch(sink, {1, PortPlan{ServicesConfig{}, nullptr, 1}}, path));
     CHECK(r["error"].get<std::string>().rfind("line 3: ", 0) == 0);
     CHECK(sink.commands.size() == 2);
     std::ofstream(path) << "sfu-remove 1\nsfu-remove 2\n";
-    CHECK(json::parse(verbs::sfu_batch(sink, {1, PortPlan{ServicesConfig{}, nullptr, 1}}, path))["applied"] == 2);
-    CHECK(json::parse(verbs::sfu_batch(sink, {1, PortPlan{ServicesConfig{}, nullptr, 1}}, path + ".none")).contains("error"));
+    CHECK(json::parse(verbs::sfu_batch(sink, {1, PortPlan{ServicesConfig{}, nullptr, 1}},
+                                       path))["applied"] == 2);
+    CHECK(json::parse(
+              verbs::sfu_batch(sink, {1, PortPlan{ServicesConfig{}, nullptr, 1}}, path + ".none"))
+              .contains("error"));
     std::remove(path.c_str());
     rmdir(dir);
 }
 
-TEST_CASE("admin verb turn-list: every worker's allocations, complete when all answered", "[admin][turn]") {
+TEST_CASE("admin verb turn-list: every worker's allocations, complete when all answered",
+          "[admin][turn]") {
     verbs::TurnList list;
     RecordingSink sink{2};
     std::vector<std::vector<std::byte>> events;
     auto deliver = [&] {
         for (const auto& e : events) {
-            const auto type = e.size() == sizeof(shm::TurnListDoneEvt) ? MsgType::TurnListDone : MsgType::TurnAllocation;
+            const auto type = e.size() == sizeof(shm::TurnListDoneEvt) ? MsgType::TurnListDone
+                                                                       : MsgType::TurnAllocation;
             CHECK(list.on_event(shm::RingMessage{static_cast<uint16_t>(type), ByteSpan{e}}));
         }
         events.clear();

@@ -2,14 +2,13 @@
 
 #include "common/unix_socket.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <poll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 
 namespace tern::cp {
 
@@ -31,8 +30,8 @@ Result<bool, std::string> DataplaneClient::connect() {
     }
     timeval tv{2, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    const shm::Hello hello{shm::kChannelMagic, shm::kSchemaVersion,
-                           static_cast<uint32_t>(getpid()), 0};
+    const shm::Hello hello{shm::kChannelMagic, shm::kSchemaVersion, static_cast<uint32_t>(getpid()),
+                           0};
     if (send(fd, &hello, sizeof hello, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof hello)) {
         close(fd);
         return unexpected(std::string("hello: ") + std::strerror(errno));

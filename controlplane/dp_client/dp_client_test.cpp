@@ -5,15 +5,14 @@
 
 #include <catch2/catch.hpp>
 
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <thread>
+#include <unistd.h>
 
 using namespace tern;
 
@@ -89,7 +88,8 @@ TEST_CASE("ControlChannel: attach maps a validated region with rings per worker"
     // Commands name their own type; CommandSink's bytes go under the type they were made with.
     shm::SfuRemoveCmd remove{3, 77};
     REQUIRE(client.send_command(1, remove));
-    REQUIRE(client.send_bytes(1, static_cast<uint16_t>(shm::MsgType::SfuRemove), tern::as_bytes(&remove, sizeof remove)));
+    REQUIRE(client.send_bytes(1, static_cast<uint16_t>(shm::MsgType::SfuRemove),
+                              tern::as_bytes(&remove, sizeof remove)));
     for (int i = 0; i < 2; ++i) {
         REQUIRE(commands.peek(m));
         const auto c = shm::decode<shm::SfuRemoveCmd>(m);

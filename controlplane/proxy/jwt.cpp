@@ -2,10 +2,10 @@
 
 #include "common/crypto/jwt.hpp"
 
-#include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 namespace tern::cp {
@@ -15,7 +15,8 @@ namespace {
 /// The proxy protocol signs with RSA only (RS256/384/512); the JWS layer knows more.
 std::optional<crypto::JwsAlg> rsa_alg(std::string_view name) {
     auto alg = crypto::jws_alg_from_name(name);
-    if (alg == crypto::JwsAlg::RS256 || alg == crypto::JwsAlg::RS384 || alg == crypto::JwsAlg::RS512) {
+    if (alg == crypto::JwsAlg::RS256 || alg == crypto::JwsAlg::RS384 ||
+        alg == crypto::JwsAlg::RS512) {
         return alg;
     }
     return std::nullopt;
@@ -36,7 +37,8 @@ Result<bool, std::string> TokenKeys::add_pem(const std::string& id, std::string_
         return R{unexpected("token key '" + id + "' is not a PEM public key: " + k.error())};
     }
     if (EVP_PKEY_base_id(k->get()) != EVP_PKEY_RSA) {
-        return R{unexpected("token key '" + id + "' is not RSA (the proxy protocol signs with RS256/384/512)")};
+        return R{unexpected("token key '" + id +
+                            "' is not RSA (the proxy protocol signs with RS256/384/512)")};
     }
     if (auto it = keys_.find(id); it != keys_.end()) {
         EVP_PKEY_free(it->second);
@@ -48,7 +50,8 @@ Result<bool, std::string> TokenKeys::add_pem(const std::string& id, std::string_
 Result<bool, std::string> TokenKeys::add_file(const std::string& id, const std::string& path) {
     std::ifstream f(path);
     if (!f) {
-        return Result<bool, std::string>{unexpected("cannot read token key '" + id + "' from " + path)};
+        return Result<bool, std::string>{
+            unexpected("cannot read token key '" + id + "' from " + path)};
     }
     std::stringstream s;
     s << f.rdbuf();
@@ -60,10 +63,12 @@ EVP_PKEY* TokenKeys::find(const std::string& id) const {
     return it == keys_.end() ? nullptr : it->second;
 }
 
-Result<TokenClaims, TokenError> verify_token(std::string_view token, const TokenKeys& keys, int64_t now_s,
-                                             int64_t max_age_s, int64_t leeway_s) {
+Result<TokenClaims, TokenError> verify_token(std::string_view token, const TokenKeys& keys,
+                                             int64_t now_s, int64_t max_age_s, int64_t leeway_s) {
     using R = Result<TokenClaims, TokenError>;
-    auto refuse = [](std::string code, std::string msg) { return R{unexpected(TokenError{std::move(code), std::move(msg)})}; };
+    auto refuse = [](std::string code, std::string msg) {
+        return R{unexpected(TokenError{std::move(code), std::move(msg)})};
+    };
     auto jws = crypto::split_jws(token);
     if (!jws) {
         return refuse("auth_failed", jws.error());
@@ -101,9 +106,11 @@ Result<TokenClaims, TokenError> verify_token(std::string_view token, const Token
         return refuse("token_not_valid_yet", "token issued in the future");
     }
     if (c.issued_at < now_s - max_age_s - leeway_s) {
-        return refuse("token_expired", "token issued more than " + std::to_string(max_age_s) + " s ago");
+        return refuse("token_expired",
+                      "token issued more than " + std::to_string(max_age_s) + " s ago");
     }
-    if (claims.contains("exp") && claims["exp"].is_number() && claims["exp"].get<int64_t>() < now_s - leeway_s) {
+    if (claims.contains("exp") && claims["exp"].is_number() &&
+        claims["exp"].get<int64_t>() < now_s - leeway_s) {
         return refuse("token_expired", "token past its exp");
     }
     return R{std::move(c)};

@@ -48,8 +48,9 @@ struct TokenError {
 };
 
 /// Verifies signature, algorithm and `iat` (at most `max_age` old, at most `leeway` ahead).
-Result<TokenClaims, TokenError> verify_token(std::string_view token, const TokenKeys& keys, int64_t now_s,
-                                             int64_t max_age_s = 300, int64_t leeway_s = 60);
+Result<TokenClaims, TokenError> verify_token(std::string_view token, const TokenKeys& keys,
+                                             int64_t now_s, int64_t max_age_s = 300,
+                                             int64_t leeway_s = 60);
 
 /// Signs claims with an RSA private key in PEM (tests and tools; signaling servers do this).
 Result<std::string, std::string> sign_token(const std::string& alg, std::string_view private_pem,

@@ -34,7 +34,8 @@ TEST_CASE("JWT: RS256/384/512 tokens verify by issuer; every refusal has its cod
     // Signed by another key than the issuer's.
     CHECK(code(token("RS256", good, other->first)) == "auth_failed");
     // Unknown issuer.
-    CHECK(code(token("RS256", R"({"iss":"nobody","iat":1800000000})", pair->first)) == "auth_failed");
+    CHECK(code(token("RS256", R"({"iss":"nobody","iat":1800000000})", pair->first)) ==
+          "auth_failed");
     // Age: 5 minutes plus 60 s of leeway.
     CHECK(verify_token(token("RS256", good, pair->first), keys, now + 359));
     CHECK(code(token("RS256", good, pair->first), now + 361) == "token_expired");
@@ -44,13 +45,18 @@ TEST_CASE("JWT: RS256/384/512 tokens verify by issuer; every refusal has its cod
     std::string t = token("RS256", good, pair->first);
     const auto d1 = t.find('.');
     const auto d2 = t.find('.', d1 + 1);
-    std::string forged = t.substr(0, d1 + 1) + base64url_encode(R"({"iss":"talk-signaling","iat":1800000000,"sub":"x"})") + t.substr(d2);
+    std::string forged =
+        t.substr(0, d1 + 1) +
+        base64url_encode(R"({"iss":"talk-signaling","iat":1800000000,"sub":"x"})") + t.substr(d2);
     CHECK(code(forged) == "auth_failed");
     // "none" and HMAC are refused whatever they carry.
-    CHECK(code(base64url_encode(R"({"alg":"none"})") + "." + base64url_encode(good) + ".") == "auth_failed");
-    CHECK(code(base64url_encode(R"({"alg":"HS256"})") + "." + base64url_encode(good) + ".AAAA") == "auth_failed");
+    CHECK(code(base64url_encode(R"({"alg":"none"})") + "." + base64url_encode(good) + ".") ==
+          "auth_failed");
+    CHECK(code(base64url_encode(R"({"alg":"HS256"})") + "." + base64url_encode(good) + ".AAAA") ==
+          "auth_failed");
     // Malformed.
-    for (const char* bad : {"", "a", "a.b", "a.b.c.d", "!!.!!.!!", "e30.e30.", "bnVsbA.bnVsbA.AA"}) {
+    for (const char* bad :
+         {"", "a", "a.b", "a.b.c.d", "!!.!!.!!", "e30.e30.", "bnVsbA.bnVsbA.AA"}) {
         CHECK(code(bad) == "auth_failed");
     }
     // Keys must be RSA public keys.

@@ -8,8 +8,8 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <nlohmann/json.hpp>
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace tern::cp {
@@ -34,6 +34,7 @@ protected:
 /// Serves an accepted socket as ws:// (and http://).
 void serve_plain(ProxyServer& server, boost::asio::ip::tcp::socket socket);
 /// Serves an accepted socket as wss:// (and https://): TLS handshake first.
-void serve_tls(ProxyServer& server, boost::asio::ip::tcp::socket socket, boost::asio::ssl::context& tls);
+void serve_tls(ProxyServer& server, boost::asio::ip::tcp::socket socket,
+               boost::asio::ssl::context& tls);
 
 }  // namespace tern::cp

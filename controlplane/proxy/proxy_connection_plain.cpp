@@ -3,7 +3,8 @@
 namespace tern::cp {
 
 void serve_plain(ProxyServer& server, boost::asio::ip::tcp::socket socket) {
-    std::make_shared<detail::StreamConnection<detail::beast::tcp_stream>>(server, std::move(socket))->start();
+    std::make_shared<detail::StreamConnection<detail::beast::tcp_stream>>(server, std::move(socket))
+        ->start();
 }
 
 }  // namespace tern::cp

@@ -12,7 +12,8 @@ Result<T, ClientError> reading(F&& read) {
     try {
         return read();
     } catch (const json::exception& e) {
-        return unexpected(ClientError{"bad_request", std::string("malformed message: ") + e.what()});
+        return unexpected(
+            ClientError{"bad_request", std::string("malformed message: ") + e.what()});
     }
 }
 
@@ -50,9 +51,11 @@ Result<ProxyCommand, ClientError> parse_command(const json& c) {
         }
         if (type == "create-subscriber") {
             if (!c.value("remoteUrl", "").empty()) {
-                return unexpected(ClientError{"unsupported_subscriber", "remote streams are not supported"});
+                return unexpected(
+                    ClientError{"unsupported_subscriber", "remote streams are not supported"});
             }
-            return ProxyCommand{CreateSubscriber{c.value("publisherId", ""), c.value("streamType", "")}};
+            return ProxyCommand{
+                CreateSubscriber{c.value("publisherId", ""), c.value("streamType", "")}};
         }
         if (type == "delete-publisher" || type == "delete-subscriber") {
             return ProxyCommand{DeleteClient{c.value("clientId", "")}};
@@ -61,15 +64,17 @@ Result<ProxyCommand, ClientError> parse_command(const json& c) {
             return ProxyCommand{GetPublisherStreams{c.value("clientId", "")}};
         }
         if (type == "publish-remote" || type == "unpublish-remote") {
-            return unexpected(ClientError{"unsupported_subscriber", "remote streams are not supported"});
+            return unexpected(
+                ClientError{"unsupported_subscriber", "remote streams are not supported"});
         }
         return unexpected(ClientError{"bad_request", "unknown command '" + type + "'"});
     });
 }
 
 Result<PayloadHeader, ClientError> parse_payload_header(const json& p) {
-    return reading<PayloadHeader>(
-        [&]() -> Result<PayloadHeader, ClientError> { return PayloadHeader{p.value("type", ""), p.value("clientId", "")}; });
+    return reading<PayloadHeader>([&]() -> Result<PayloadHeader, ClientError> {
+        return PayloadHeader{p.value("type", ""), p.value("clientId", "")};
+    });
 }
 
 Result<ProxyPayload, ClientError> parse_payload(const PayloadHeader& h, const json& p) {
@@ -77,19 +82,21 @@ Result<ProxyPayload, ClientError> parse_payload(const PayloadHeader& h, const js
         const json inner = p.value("payload", json::object());
         const std::string& id = h.client_id;
         if (h.type == "offer") {
-            return ProxyPayload{PublisherOffer{id, inner.is_object() ? inner.value("sdp", "") : ""}};
+            return ProxyPayload{
+                PublisherOffer{id, inner.is_object() ? inner.value("sdp", "") : ""}};
         }
         if (h.type == "requestoffer" || h.type == "sendoffer") {
             return ProxyPayload{RequestOffer{id}};
         }
         if (h.type == "answer") {
-            return ProxyPayload{SubscriberAnswer{id, inner.is_object() ? inner.value("sdp", "") : ""}};
+            return ProxyPayload{
+                SubscriberAnswer{id, inner.is_object() ? inner.value("sdp", "") : ""}};
         }
         if (h.type == "candidate") {
             // {"candidate": {"candidate": "candidate:..."}}, {"candidate": "candidate:..."}, or the
             // candidate object itself.
             const json& c = inner.contains("candidate") ? inner["candidate"] : inner;
-            return ProxyPayload{Candidate{id, c.is_object() ? c.value("candidate", "")
+            return ProxyPayload{Candidate{id, c.is_object()   ? c.value("candidate", "")
                                               : c.is_string() ? c.get<std::string>()
                                                               : ""}};
         }
@@ -98,13 +105,15 @@ Result<ProxyPayload, ClientError> parse_payload(const PayloadHeader& h, const js
         }
         if (h.type == "selectStream") {
             SelectStream s{id, std::nullopt, true};
-            s.video = !inner.contains("video") || !inner["video"].is_boolean() || inner["video"].get<bool>();
+            s.video = !inner.contains("video") || !inner["video"].is_boolean() ||
+                      inner["video"].get<bool>();
             if (inner.contains("substream") && inner["substream"].is_number_integer()) {
                 s.substream = inner["substream"].get<int>();
             }
             return ProxyPayload{std::move(s)};
         }
-        return unexpected(ClientError{"unsupported_payload", "unknown payload type '" + h.type + "'"});
+        return unexpected(
+            ClientError{"unsupported_payload", "unknown payload type '" + h.type + "'"});
     });
 }
 

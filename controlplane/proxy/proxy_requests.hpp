@@ -9,7 +9,6 @@
 #include "controlplane/webrtc/media_requests.hpp"
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <variant>
 
@@ -23,20 +22,23 @@ struct Hello {
 Result<Hello, ClientError> parse_hello(const nlohmann::json& msg);
 
 /// The object of a `command` message.
-using ProxyCommand = std::variant<CreatePublisher, CreateSubscriber, DeleteClient, GetPublisherStreams>;
+using ProxyCommand =
+    std::variant<CreatePublisher, CreateSubscriber, DeleteClient, GetPublisherStreams>;
 Result<ProxyCommand, ClientError> parse_command(const nlohmann::json& command);
 
 /// Whom a `payload` message is for and what it is; read first, so that a payload for an
 /// unknown client is refused as such whatever it carries.
 struct PayloadHeader {
-    std::string type;  // offer, requestoffer, sendoffer, answer, candidate, endOfCandidates, selectStream
+    std::string
+        type;  // offer, requestoffer, sendoffer, answer, candidate, endOfCandidates, selectStream
     std::string client_id;
 };
 Result<PayloadHeader, ClientError> parse_payload_header(const nlohmann::json& payload);
 
 /// The object of a `payload` message, by its header's type.
-using ProxyPayload =
-    std::variant<PublisherOffer, RequestOffer, SubscriberAnswer, Candidate, EndOfCandidates, SelectStream>;
-Result<ProxyPayload, ClientError> parse_payload(const PayloadHeader& header, const nlohmann::json& payload);
+using ProxyPayload = std::variant<PublisherOffer, RequestOffer, SubscriberAnswer, Candidate,
+                                  EndOfCandidates, SelectStream>;
+Result<ProxyPayload, ClientError> parse_payload(const PayloadHeader& header,
+                                                const nlohmann::json& payload);
 
 }  // namespace tern::cp

@@ -14,7 +14,8 @@ TEST_CASE("proxy requests: hello with a token or a resume id", "[proxy]") {
     REQUIRE(h);
     CHECK(h->resume_id == "R");
     CHECK(h->token.empty());
-    CHECK(parse_hello(json::parse(R"({"hello":{"version":"2.0"}})")).error().message == "hello needs version 1.0");
+    CHECK(parse_hello(json::parse(R"({"hello":{"version":"2.0"}})")).error().message ==
+          "hello needs version 1.0");
     CHECK(parse_hello(json::parse(R"({"hello":"x"})")).error().code == "bad_request");
     // A field of the wrong type is a refusal, not an exception.
     auto bad = parse_hello(json::parse(R"({"hello":{"version":"1.0","token":5}})"));
@@ -40,23 +41,29 @@ TEST_CASE("proxy requests: commands", "[proxy]") {
     CHECK(std::get<CreatePublisher>(*c).bitrate == 1000);
     CHECK(std::get<CreatePublisher>(*c).media_types == 3);
 
-    c = parse_command(json::parse(R"({"type":"create-subscriber","publisherId":"P","streamType":"video"})"));
+    c = parse_command(
+        json::parse(R"({"type":"create-subscriber","publisherId":"P","streamType":"video"})"));
     REQUIRE(c);
     CHECK(std::get<CreateSubscriber>(*c).publisher_id == "P");
-    CHECK(parse_command(json::parse(R"({"type":"create-subscriber","publisherId":"P","remoteUrl":"wss://x"})"))
-              .error()
-              .code == "unsupported_subscriber");
+    CHECK(
+        parse_command(
+            json::parse(R"({"type":"create-subscriber","publisherId":"P","remoteUrl":"wss://x"})"))
+            .error()
+            .code == "unsupported_subscriber");
     c = parse_command(json::parse(R"({"type":"delete-subscriber","clientId":"C"})"));
     REQUIRE(c);
     CHECK(std::get<DeleteClient>(*c).client_id == "C");
     c = parse_command(json::parse(R"({"type":"get-publisher-streams","clientId":"C"})"));
     REQUIRE(c);
     CHECK(std::get<GetPublisherStreams>(*c).client_id == "C");
-    CHECK(parse_command(json::parse(R"({"type":"publish-remote"})")).error().code == "unsupported_subscriber");
+    CHECK(parse_command(json::parse(R"({"type":"publish-remote"})")).error().code ==
+          "unsupported_subscriber");
     auto unknown = parse_command(json::parse(R"({"type":"reboot"})"));
     CHECK(unknown.error().code == "bad_request");
     CHECK(unknown.error().message == "unknown command 'reboot'");
-    CHECK(parse_command(json::parse(R"({"type":"create-publisher","bitrate":"fast"})")).error().code == "bad_request");
+    CHECK(parse_command(json::parse(R"({"type":"create-publisher","bitrate":"fast"})"))
+              .error()
+              .code == "bad_request");
 }
 
 TEST_CASE("proxy requests: payloads", "[proxy]") {
@@ -78,10 +85,11 @@ TEST_CASE("proxy requests: payloads", "[proxy]") {
     CHECK(std::get<SubscriberAnswer>(*p).sdp == "v=0");
 
     // A candidate comes in three shapes.
-    for (const char* text :
-         {R"({"type":"candidate","clientId":"C","payload":{"candidate":{"candidate":"candidate:1","sdpMid":"0"}}})",
-          R"({"type":"candidate","clientId":"C","payload":{"candidate":"candidate:1"}})",
-          R"({"type":"candidate","clientId":"C","payload":{"candidate":"candidate:1","sdpMLineIndex":0}})"}) {
+    for (
+        const char* text :
+        {R"({"type":"candidate","clientId":"C","payload":{"candidate":{"candidate":"candidate:1","sdpMid":"0"}}})",
+         R"({"type":"candidate","clientId":"C","payload":{"candidate":"candidate:1"}})",
+         R"({"type":"candidate","clientId":"C","payload":{"candidate":"candidate:1","sdpMLineIndex":0}})"}) {
         p = payload(text);
         REQUIRE(p);
         CHECK(std::get<Candidate>(*p).line == "candidate:1");
@@ -97,12 +105,15 @@ TEST_CASE("proxy requests: payloads", "[proxy]") {
     REQUIRE(p);
     CHECK(std::get<SelectStream>(*p).substream == 2);
     CHECK(std::get<SelectStream>(*p).video);
-    p = payload(R"({"type":"selectStream","clientId":"C","payload":{"substream":"high","video":false}})");
+    p = payload(
+        R"({"type":"selectStream","clientId":"C","payload":{"substream":"high","video":false}})");
     REQUIRE(p);
     CHECK_FALSE(std::get<SelectStream>(*p).substream);
     CHECK_FALSE(std::get<SelectStream>(*p).video);
 
     CHECK(payload(R"({"type":"dance","clientId":"C"})").error().code == "unsupported_payload");
-    CHECK(payload(R"({"type":"offer","clientId":"C","payload":{"sdp":7}})").error().code == "bad_request");
-    CHECK(parse_payload_header(json::parse(R"({"type":"offer","clientId":7})")).error().code == "bad_request");
+    CHECK(payload(R"({"type":"offer","clientId":"C","payload":{"sdp":7}})").error().code ==
+          "bad_request");
+    CHECK(parse_payload_header(json::parse(R"({"type":"offer","clientId":7})")).error().code ==
+          "bad_request");
 }

@@ -4,17 +4,17 @@
 #include "controlplane/proxy/proxy_connection.hpp"
 #include "controlplane/proxy/proxy_requests.hpp"
 
-#include <boost/asio/ip/address.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <openssl/rand.h>
 
-#include <fcntl.h>
-#include <sched.h>
-#include <unistd.h>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ssl/context.hpp>
 
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
 
 namespace tern::cp {
 
@@ -33,14 +33,17 @@ std::string session_id() {
 }
 
 int64_t unix_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 }  // namespace
 
 // ---- the server ------------------------------------------------------------------------------
 
-ProxyServer::ProxyServer(asio::io_context& io, const Config& config, const Logger& log, MediaSessions& media)
+ProxyServer::ProxyServer(asio::io_context& io, const Config& config, const Logger& log,
+                         MediaSessions& media)
     : io_(io), cfg_(config), log_(log), media_(media) {}
 
 ProxyServer::~ProxyServer() {
@@ -72,7 +75,8 @@ Result<bool, std::string> ProxyServer::start() {
         }
     }
     if (keys_.size() == 0) {
-        log_.warn("no proxy tokens configured: every hello will be refused (ternctl proxy token makes a key pair)");
+        log_.warn("no proxy tokens configured: every hello will be refused (ternctl proxy token "
+                  "makes a key pair)");
     }
     if (!pc.tls_listen.empty()) {
         tls_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
@@ -85,8 +89,8 @@ Result<bool, std::string> ProxyServer::start() {
             tls_->use_private_key_file(pc.tls_private_key, asio::ssl::context::pem, ec);
         }
         if (ec) {
-            return R{unexpected("proxy TLS certificate or key (" + pc.tls_certificate + ", " + pc.tls_private_key +
-                                "): " + ec.message())};
+            return R{unexpected("proxy TLS certificate or key (" + pc.tls_certificate + ", " +
+                                pc.tls_private_key + "): " + ec.message())};
         }
     }
     for (const auto& [where, tls] : {std::pair{pc.listen, false}, std::pair{pc.tls_listen, true}}) {
@@ -129,8 +133,8 @@ Result<bool, std::string> ProxyServer::listen(const std::string& where, bool tls
             if (home >= 0) {
                 close(home);
             }
-            return R{unexpected("cannot enter network namespace " + pc.listen_netns + " for the proxy listener: " +
-                                std::strerror(err))};
+            return R{unexpected("cannot enter network namespace " + pc.listen_netns +
+                                " for the proxy listener: " + std::strerror(err))};
         }
     }
     auto acceptor = std::make_unique<tcp::acceptor>(io_);
@@ -147,16 +151,19 @@ Result<bool, std::string> ProxyServer::listen(const std::string& where, bool tls
         const bool back = setns(home, CLONE_NEWNET) == 0;
         close(home);
         if (!back) {
-            return R{unexpected(std::string("cannot return to the control plane's network namespace: ") +
-                                std::strerror(errno))};
+            return R{
+                unexpected(std::string("cannot return to the control plane's network namespace: ") +
+                           std::strerror(errno))};
         }
     }
     if (ec) {
-        return R{unexpected("cannot listen on " + where + " for the proxy protocol: " + ec.message())};
+        return R{
+            unexpected("cannot listen on " + where + " for the proxy protocol: " + ec.message())};
     }
-    log_.info("proxy protocol listening", {{"url", std::string(tls ? "wss://" : "ws://") + where + "/proxy"},
-                                           {"netns", pc.listen_netns.empty() ? "own" : pc.listen_netns},
-                                           {"tokens", keys_.size()}});
+    log_.info("proxy protocol listening",
+              {{"url", std::string(tls ? "wss://" : "ws://") + where + "/proxy"},
+               {"netns", pc.listen_netns.empty() ? "own" : pc.listen_netns},
+               {"tokens", keys_.size()}});
     acceptors_.push_back(std::move(acceptor));
     accept(*acceptors_.back(), tls);
     return R{true};
@@ -273,10 +280,12 @@ void ProxyServer::hello(const std::shared_ptr<Connection>& conn, const json& msg
         }
         ++n_.resumes;
     } else {
-        auto claims = verify_token(h->token, keys_, unix_now(), cfg_.controlplane.proxy.max_token_age_s);
+        auto claims =
+            verify_token(h->token, keys_, unix_now(), cfg_.controlplane.proxy.max_token_age_s);
         if (!claims) {
             ++n_.auth_failures;
-            log_.warn("proxy hello refused", {{"code", claims.error().code}, {"why", claims.error().message}});
+            log_.warn("proxy hello refused",
+                      {{"code", claims.error().code}, {"why", claims.error().message}});
             conn->send(error(msg, claims.error().code, claims.error().message));
             return;
         }
@@ -293,7 +302,8 @@ void ProxyServer::hello(const std::shared_ptr<Connection>& conn, const json& msg
     if (!cfg_.controlplane.proxy.country.empty()) {
         server["country"] = cfg_.controlplane.proxy.country;
     }
-    json reply{{"type", "hello"}, {"hello", {{"version", "1.0"}, {"sessionid", id}, {"server", server}}}};
+    json reply{{"type", "hello"},
+               {"hello", {{"version", "1.0"}, {"sessionid", id}, {"server", server}}}};
     if (msg.contains("id")) {
         reply["id"] = msg["id"];
     }
@@ -332,28 +342,31 @@ Result<ProxyServer::Answer, ClientError> ProxyServer::command(Session& s, const 
         return R{unexpected(parsed.error())};
     }
     return std::visit(
-        Overloaded{[&](const CreatePublisher& p) -> R {
-                       auto r = media_.create_publisher(s.id, p);
-                       return r ? R{Answer{created_json(*r, true), true}} : R{unexpected(r.error())};
-                   },
-                   [&](const CreateSubscriber& p) -> R {
-                       auto r = media_.create_subscriber(s.id, p);
-                       return r ? R{Answer{created_json(*r, false), true}} : R{unexpected(r.error())};
-                   },
-                   [&](const DeleteClient& d) -> R {
-                       if (!media_.owned_by(d.client_id, s.id)) {
-                           return R{unexpected(
-                               ClientError{"unknown_client", "no client " + d.client_id + " in this session"})};
-                       }
-                       media_.remove(d.client_id);
-                       return R{Answer{{{"id", d.client_id}}, true}};
-                   },
-                   [&](const GetPublisherStreams& g) -> R {
-                       if (!media_.exists(g.client_id)) {
-                           return R{unexpected(ClientError{"unknown_client", "no client " + g.client_id})};
-                       }
-                       return R{Answer{{{"id", g.client_id}, {"streams", streams_json(media_.publisher_streams(g.client_id))}}}};
-                   }},
+        Overloaded{
+            [&](const CreatePublisher& p) -> R {
+                auto r = media_.create_publisher(s.id, p);
+                return r ? R{Answer{created_json(*r, true), true}} : R{unexpected(r.error())};
+            },
+            [&](const CreateSubscriber& p) -> R {
+                auto r = media_.create_subscriber(s.id, p);
+                return r ? R{Answer{created_json(*r, false), true}} : R{unexpected(r.error())};
+            },
+            [&](const DeleteClient& d) -> R {
+                if (!media_.owned_by(d.client_id, s.id)) {
+                    return R{unexpected(ClientError{"unknown_client", "no client " + d.client_id +
+                                                                          " in this session"})};
+                }
+                media_.remove(d.client_id);
+                return R{Answer{{{"id", d.client_id}}, true}};
+            },
+            [&](const GetPublisherStreams& g) -> R {
+                if (!media_.exists(g.client_id)) {
+                    return R{unexpected(ClientError{"unknown_client", "no client " + g.client_id})};
+                }
+                return R{
+                    Answer{{{"id", g.client_id},
+                            {"streams", streams_json(media_.publisher_streams(g.client_id))}}}};
+            }},
         *parsed);
 }
 
@@ -374,7 +387,9 @@ Result<ProxyServer::Answer, ClientError> ProxyServer::payload(const json& p) {
     }
     // What goes under the reply's inner "payload" key (null: nothing).
     using Inner = Result<json, ClientError>;
-    auto none = [](const Result<bool, ClientError>& r) { return r ? Inner{json()} : Inner{unexpected(r.error())}; };
+    auto none = [](const Result<bool, ClientError>& r) {
+        return r ? Inner{json()} : Inner{unexpected(r.error())};
+    };
     auto sdp = [](const Result<std::string, ClientError>& r, const char* type) {
         return r ? Inner{json{{"type", type}, {"sdp", *r}}} : Inner{unexpected(r.error())};
     };
@@ -434,13 +449,16 @@ void ProxyServer::send_to_owner(const std::string& owner, const json& msg) {
 }
 
 void ProxyServer::ice_completed(const std::string& owner, const std::string& client_id) {
-    send_to_owner(owner, json{{"type", "event"}, {"event", {{"type", "ice-completed"}, {"clientId", client_id}}}});
+    send_to_owner(owner, json{{"type", "event"},
+                              {"event", {{"type", "ice-completed"}, {"clientId", client_id}}}});
 }
 
-void ProxyServer::client_closed(const std::string& owner, const std::string& client_id, bool publisher) {
+void ProxyServer::client_closed(const std::string& owner, const std::string& client_id,
+                                bool publisher) {
     send_to_owner(owner, json{{"type", "event"},
-                              {"event", {{"type", publisher ? "publisher-closed" : "subscriber-closed"},
-                                         {"clientId", client_id}}}});
+                              {"event",
+                               {{"type", publisher ? "publisher-closed" : "subscriber-closed"},
+                                {"clientId", client_id}}}});
 }
 
 void ProxyServer::send_load(Session& s, bool force) {

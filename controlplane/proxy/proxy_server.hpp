@@ -19,10 +19,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <nlohmann/json.hpp>
 
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -32,7 +32,8 @@ class ProxyServer {
 public:
     class Connection;  // one WebSocket (or one HTTP request), over TCP or TLS
 
-    ProxyServer(boost::asio::io_context& io, const Config& config, const Logger& log, MediaSessions& media);
+    ProxyServer(boost::asio::io_context& io, const Config& config, const Logger& log,
+                MediaSessions& media);
     ~ProxyServer();
     ProxyServer(const ProxyServer&) = delete;
     ProxyServer& operator=(const ProxyServer&) = delete;
@@ -85,7 +86,8 @@ private:
     void send_load(Session& s, bool force);
     /// Hands the session list to MediaSessions, which saves it with the clients.
     void persist();
-    static nlohmann::json error(const nlohmann::json& request, const std::string& code, const std::string& message);
+    static nlohmann::json error(const nlohmann::json& request, const std::string& code,
+                                const std::string& message);
 
     boost::asio::io_context& io_;
     const Config& cfg_;
@@ -98,8 +100,8 @@ private:
     uint64_t now_ms_ = 0;
     uint64_t last_load_ms_ = 0;
     struct Counts {
-        uint64_t connections = 0, hellos = 0, auth_failures = 0, resumes = 0, expired = 0, messages = 0, errors = 0,
-                 slow_clients = 0;
+        uint64_t connections = 0, hellos = 0, auth_failures = 0, resumes = 0, expired = 0,
+                 messages = 0, errors = 0, slow_clients = 0;
     } n_;
 };
 

@@ -2,8 +2,8 @@
 // instantiates it. Include only from those.
 #pragma once
 
-#include "controlplane/proxy/proxy_connection.hpp"
 #include "common/write_queue.hpp"
+#include "controlplane/proxy/proxy_connection.hpp"
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/stream_base.hpp>
@@ -38,16 +38,18 @@ public:
     static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
     template <class... Args>
-    StreamConnection(ProxyServer& server, Args&&... args) : Connection(server), stream_(std::forward<Args>(args)...) {}
+    StreamConnection(ProxyServer& server, Args&&... args)
+        : Connection(server), stream_(std::forward<Args>(args)...) {}
 
     void start() {
         beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(30));
         if constexpr (kTls) {
-            stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
-                if (!ec) {
-                    self->read_request();
-                }
-            });
+            stream_.async_handshake(asio::ssl::stream_base::server,
+                                    [self = this->shared_from_this()](beast::error_code ec) {
+                                        if (!ec) {
+                                            self->read_request();
+                                        }
+                                    });
         } else {
             read_request();
         }
@@ -76,14 +78,17 @@ public:
     void close() override {
         if (ws_ && !closed_) {
             closed_ = true;
-            ws_->async_close(websocket::close_code::normal, [self = this->shared_from_this()](beast::error_code) {});
+            ws_->async_close(websocket::close_code::normal,
+                             [self = this->shared_from_this()](beast::error_code) {});
         }
     }
 
 private:
     void read_request() {
         http::async_read(stream_, buffer_, request_,
-                         [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_request(ec); });
+                         [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                             self->on_request(ec);
+                         });
     }
 
     void on_request(beast::error_code ec) {
@@ -93,16 +98,16 @@ private:
         const std::string target(request_.target());
         if (websocket::is_upgrade(request_)) {
             if (target != "/proxy" && target.rfind("/proxy?", 0) != 0) {
-                respond(http::status::not_found, "text/plain", "no WebSocket here; the proxy protocol is on /proxy\n");
+                respond(http::status::not_found, "text/plain",
+                        "no WebSocket here; the proxy protocol is on /proxy\n");
                 return;
             }
             beast::get_lowest_layer(stream_).expires_never();
             ws_ = std::make_unique<websocket::stream<Stream>>(std::move(stream_));
             ws_->read_message_max(kMaxMessage);
             ws_->set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-            ws_->set_option(websocket::stream_base::decorator([](websocket::response_type& r) {
-                r.set(http::field::server, kProxyVersion);
-            }));
+            ws_->set_option(websocket::stream_base::decorator(
+                [](websocket::response_type& r) { r.set(http::field::server, kProxyVersion); }));
             ws_->async_accept(request_, [self = this->shared_from_this()](beast::error_code e) {
                 if (!e) {
                     self->read();
@@ -111,8 +116,11 @@ private:
             return;
         }
         if (request_.method() == http::verb::get && target == "/welcome") {
-            respond(http::status::ok, "application/json",
-                    json{{"nextcloud-spreed-signaling-proxy", "Welcome"}, {"version", kProxyVersion}}.dump() + "\n");
+            respond(
+                http::status::ok, "application/json",
+                json{{"nextcloud-spreed-signaling-proxy", "Welcome"}, {"version", kProxyVersion}}
+                        .dump() +
+                    "\n");
             return;
         }
         respond(http::status::not_found, "text/plain", "not found\n");
@@ -125,14 +133,15 @@ private:
         res->keep_alive(false);
         res->body() = std::move(body);
         res->prepare_payload();
-        http::async_write(stream_, *res, [self = this->shared_from_this(), res](beast::error_code, std::size_t) {
-            if constexpr (kTls) {
-                self->stream_.async_shutdown([self](beast::error_code) {});
-            } else {
-                beast::error_code ignored;
-                self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-            }
-        });
+        http::async_write(
+            stream_, *res, [self = this->shared_from_this(), res](beast::error_code, std::size_t) {
+                if constexpr (kTls) {
+                    self->stream_.async_shutdown([self](beast::error_code) {});
+                } else {
+                    beast::error_code ignored;
+                    self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                }
+            });
     }
 
     void read() {
@@ -157,16 +166,17 @@ private:
 
     void write_next() {
         ws_->text(true);
-        ws_->async_write(asio::buffer(out_.front()), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-            if (ec) {
-                self->out_.clear();
-                return;
-            }
-            self->out_.pop();
-            if (!self->out_.empty()) {
-                self->write_next();
-            }
-        });
+        ws_->async_write(asio::buffer(out_.front()),
+                         [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                             if (ec) {
+                                 self->out_.clear();
+                                 return;
+                             }
+                             self->out_.pop();
+                             if (!self->out_.empty()) {
+                                 self->write_next();
+                             }
+                         });
     }
 
     Stream stream_;

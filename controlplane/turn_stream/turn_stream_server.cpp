@@ -19,8 +19,8 @@ using asio::ip::tcp;
 
 namespace {
 
-constexpr std::size_t kRxBuffer = 16 * 1024;       // several full-size messages
-constexpr std::size_t kMaxTxQueue = 256 * 1024;    // per connection, before messages are dropped
+constexpr std::size_t kRxBuffer = 16 * 1024;     // several full-size messages
+constexpr std::size_t kMaxTxQueue = 256 * 1024;  // per connection, before messages are dropped
 constexpr uint64_t kHandshakeTimeoutNs = 10'000'000'000ULL;
 
 uint64_t mono_ns() {
@@ -140,7 +140,7 @@ protected:
     std::vector<std::byte> tx_inflight_;  // being written; its lengths below
     std::vector<uint32_t> tx_inflight_lens_;
     bool writing_ = false;
-    bool ready_ = false;   // TLS handshake done (at once for TCP)
+    bool ready_ = false;  // TLS handshake done (at once for TCP)
     bool closed_ = false;
     bool paused_ = false;  // waiting for inject ring room
     uint64_t opened_ns_;
@@ -158,22 +158,23 @@ public:
 
     void start() override {
         if constexpr (kTls) {
-            stream_.async_handshake(asio::ssl::stream_base::server,
-                                    [self = shared_from_this(), this](const boost::system::error_code& ec) {
-                                        if (closed_) {
-                                            return;
-                                        }
-                                        if (ec) {
-                                            ++srv_.n_.tls_handshake_failures;
-                                            close();
-                                            return;
-                                        }
-                                        ready_ = true;
-                                        if (!tx_pending_.empty()) {
-                                            flush();
-                                        }
-                                        read_more();
-                                    });
+            stream_.async_handshake(
+                asio::ssl::stream_base::server,
+                [self = shared_from_this(), this](const boost::system::error_code& ec) {
+                    if (closed_) {
+                        return;
+                    }
+                    if (ec) {
+                        ++srv_.n_.tls_handshake_failures;
+                        close();
+                        return;
+                    }
+                    ready_ = true;
+                    if (!tx_pending_.empty()) {
+                        flush();
+                    }
+                    read_more();
+                });
         } else {
             ready_ = true;
             read_more();
@@ -181,9 +182,11 @@ public:
     }
 
     void read_more() override {
-        stream_.async_read_some(asio::buffer(rx_.data() + rx_len_, rx_.size() - rx_len_),
-                                [self = shared_from_this(), this](const boost::system::error_code& ec,
-                                                                  std::size_t n) { on_read(ec, n); });
+        stream_.async_read_some(
+            asio::buffer(rx_.data() + rx_len_, rx_.size() - rx_len_),
+            [self = shared_from_this(), this](const boost::system::error_code& ec, std::size_t n) {
+                on_read(ec, n);
+            });
     }
 
 private:
@@ -196,9 +199,8 @@ private:
         } else {
             // A TCP stream has no boundaries a client could see: everything queued in one write.
             asio::async_write(stream_, asio::buffer(tx_inflight_),
-                              [self = shared_from_this(), this](const boost::system::error_code& ec, std::size_t) {
-                                  on_written(ec);
-                              });
+                              [self = shared_from_this(), this](const boost::system::error_code& ec,
+                                                                std::size_t) { on_written(ec); });
         }
     }
 
@@ -211,8 +213,8 @@ private:
     /// SSL_write as it goes out.
     void write_record(std::size_t i, std::size_t off) {
         asio::async_write(stream_, asio::buffer(tx_inflight_.data() + off, tx_inflight_lens_[i]),
-                          [self = shared_from_this(), this, i, off](const boost::system::error_code& ec,
-                                                                   std::size_t) {
+                          [self = shared_from_this(), this, i,
+                           off](const boost::system::error_code& ec, std::size_t) {
                               if (ec || closed_ || i + 1 == tx_inflight_lens_.size()) {
                                   on_written(ec);
                                   return;
@@ -246,10 +248,12 @@ TurnStreamServer::TurnStreamServer(asio::io_context& io, const Config& cfg, Logg
     for (std::size_t i = 0; i < cfg.dataplane.ports.size(); ++i) {
         const PortConfig& p = cfg.dataplane.ports[i];
         if (p.ipv4) {
-            addresses_.push_back({asio::ip::make_address_v4(p.ipv4->addr.to_string()), static_cast<uint16_t>(i)});
+            addresses_.push_back(
+                {asio::ip::make_address_v4(p.ipv4->addr.to_string()), static_cast<uint16_t>(i)});
         }
         if (p.ipv6) {
-            addresses_.push_back({asio::ip::make_address_v6(p.ipv6->addr.to_string()), static_cast<uint16_t>(i)});
+            addresses_.push_back(
+                {asio::ip::make_address_v6(p.ipv6->addr.to_string()), static_cast<uint16_t>(i)});
         }
     }
     const TurnConfig& t = cfg.dataplane.turn;
@@ -305,8 +309,9 @@ void TurnStreamServer::open_listener(uint16_t port, bool tls) {
     l->acceptor.set_option(asio::socket_base::reuse_address(true));
     l->acceptor.bind(at, ec);
     if (ec) {
-        throw std::runtime_error("TURN over " + std::string(tls ? "TLS" : "TCP") + ": cannot listen on port " +
-                                 std::to_string(port) + ": " + ec.message());
+        throw std::runtime_error("TURN over " + std::string(tls ? "TLS" : "TCP") +
+                                 ": cannot listen on port " + std::to_string(port) + ": " +
+                                 ec.message());
     }
     l->acceptor.listen(asio::socket_base::max_listen_connections);
     log_.info("TURN stream listener open", {{"port", port}, {"transport", tls ? "tls" : "tcp"}});
@@ -363,7 +368,8 @@ void TurnStreamServer::on_accept(Listener& l, tcp::socket sock) {
     const auto worker = static_cast<uint32_t>(meta.conn % dp_->workers());
     std::shared_ptr<Connection> c;
     if (l.tls) {
-        c = std::make_shared<Session<asio::ssl::stream<tcp::socket>>>(*this, meta, worker, std::move(sock), *tls_);
+        c = std::make_shared<Session<asio::ssl::stream<tcp::socket>>>(*this, meta, worker,
+                                                                      std::move(sock), *tls_);
     } else {
         c = std::make_shared<Session<tcp::socket>>(*this, meta, worker, std::move(sock));
     }
@@ -385,7 +391,8 @@ bool TurnStreamServer::forward(Connection& c) {
         if (!f) {
             ++n_.framing_errors;
             log_.warn("TURN stream broken; closing",
-                      {{"conn", std::to_string(c.meta().conn)}, {"error", std::string(wire::to_string(f.error()))}});
+                      {{"conn", std::to_string(c.meta().conn)},
+                       {"error", std::string(wire::to_string(f.error()))}});
             c.close();
             return false;
         }
@@ -433,8 +440,10 @@ void TurnStreamServer::attach(DataplaneClient& dp) {
     detach();
     dp_ = &dp;
     for (uint32_t w = 0; w < dp.workers(); ++w) {
-        if (!dp.inject(w).try_push(static_cast<uint16_t>(shm::MsgType::TurnStreamReset), ByteSpan{})) {
-            log_.warn("inject ring full; stale TURN stream allocations expire on their own", {{"worker", w}});
+        if (!dp.inject(w).try_push(static_cast<uint16_t>(shm::MsgType::TurnStreamReset),
+                                   ByteSpan{})) {
+            log_.warn("inject ring full; stale TURN stream allocations expire on their own",
+                      {{"worker", w}});
         }
     }
 }
@@ -483,10 +492,12 @@ bool TurnStreamServer::pump(uint64_t now_ns) {
         last_sweep_ns_ = now_ns;
         // A connection that never finished its TLS handshake, or sent nothing for longer than
         // any allocation can live without a refresh, is closed.
-        const uint64_t idle_ns = (uint64_t{cfg_.dataplane.turn.max_lifetime_s} + 60) * 1'000'000'000ULL;
+        const uint64_t idle_ns =
+            (uint64_t{cfg_.dataplane.turn.max_lifetime_s} + 60) * 1'000'000'000ULL;
         std::vector<std::shared_ptr<Connection>> stale;
         for (auto& [id, c] : conns_) {
-            if ((!c->ready_ && now_ns - c->opened_ns_ > kHandshakeTimeoutNs) || now_ns - c->last_rx_ns_ > idle_ns) {
+            if ((!c->ready_ && now_ns - c->opened_ns_ > kHandshakeTimeoutNs) ||
+                now_ns - c->last_rx_ns_ > idle_ns) {
                 stale.push_back(c);
             }
         }

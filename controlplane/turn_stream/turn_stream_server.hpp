@@ -17,10 +17,10 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <unordered_map>
 #include <vector>
 
@@ -43,8 +43,8 @@ public:
         uint64_t bytes_in = 0;
         uint64_t messages_out = 0;
         uint64_t bytes_out = 0;
-        uint64_t inject_full = 0;       // times a connection waited for room on an inject ring
-        uint64_t slow_client_drops = 0; // messages dropped because a client's send queue was full
+        uint64_t inject_full = 0;         // times a connection waited for room on an inject ring
+        uint64_t slow_client_drops = 0;   // messages dropped because a client's send queue was full
         uint64_t unknown_connection = 0;  // punted messages for a connection already gone
     };
 
@@ -105,7 +105,7 @@ private:
     std::vector<LocalAddress> addresses_;  // the data plane's addresses, by port
     DataplaneClient* dp_ = nullptr;        // borrowed while attached
     std::unordered_map<uint64_t, std::shared_ptr<Connection>> conns_;
-    std::vector<uint64_t> paused_;             // connections waiting for inject ring room
+    std::vector<uint64_t> paused_;                // connections waiting for inject ring room
     std::vector<shm::StreamMeta> pending_close_;  // close notices waiting for ring room
     uint64_t next_id_;
     uint64_t last_activity_ns_ = 0;

@@ -1,32 +1,29 @@
 // TurnStreamServer end to end without DPDK: a real data plane control channel (ControlServer and
 // DataplaneClient over a unix socket and memfd, the test playing the worker on its rings), the
 // server on an io_context, and a blocking OpenSSL client on loopback.
-#include "controlplane/turn_stream/turn_stream_server.hpp"
-
 #include "common/wire/addr.hpp"
 #include "controlplane/dp_client/dp_client.hpp"
+#include "controlplane/turn_stream/turn_stream_server.hpp"
 #include "dataplane/control/control_server.hpp"
 
 #include <catch2/catch.hpp>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <arpa/inet.h>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 using namespace tern;
@@ -55,8 +52,8 @@ void write_certificate(const std::string& dir) {
     X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
     X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
     X509_NAME* name = X509_get_subject_name(cert);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("tern.test"), -1, -1,
-                               0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>("tern.test"), -1, -1, 0);
     X509_set_issuer_name(cert, name);
     X509_set_pubkey(cert, key);
     REQUIRE(X509_sign(cert, key, EVP_sha256()) != 0);
@@ -132,7 +129,8 @@ struct Fixture {
             const bool data = m.type == static_cast<uint16_t>(shm::MsgType::TurnStreamData);
             if (data) {
                 std::memcpy(&meta, m.payload.data(), sizeof meta);
-                msg.assign(m.payload.begin() + sizeof meta, m.payload.begin() + sizeof meta + meta.len);
+                msg.assign(m.payload.begin() + sizeof meta,
+                           m.payload.begin() + sizeof meta + meta.len);
             }
             inject.release();
             if (data) {
@@ -150,7 +148,8 @@ struct Fixture {
         meta.len = static_cast<uint32_t>(msg.size());
         std::memcpy(payload.data(), &meta, sizeof meta);
         std::memcpy(payload.data() + sizeof meta, msg.data(), msg.size());
-        return server->on_punt({static_cast<uint16_t>(shm::MsgType::TurnStreamData), ByteSpan{payload}});
+        return server->on_punt(
+            {static_cast<uint16_t>(shm::MsgType::TurnStreamData), ByteSpan{payload}});
     }
 
     TempDir dir;
@@ -175,8 +174,8 @@ struct TlsClient {
         a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         ctx = SSL_CTX_new(TLS_client_method());
         ssl = SSL_new(ctx);
-        connected = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && SSL_set_fd(ssl, fd) == 1 &&
-                    SSL_connect(ssl) == 1;
+        connected = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+                    SSL_set_fd(ssl, fd) == 1 && SSL_connect(ssl) == 1;
     }
     ~TlsClient() {
         SSL_free(ssl);
@@ -187,7 +186,8 @@ struct TlsClient {
     TlsClient& operator=(const TlsClient&) = delete;
 
     /// One SSL_write: one TLS record for these bytes.
-    bool write(const std::vector<std::byte>& bytes, std::size_t off = 0, std::size_t len = SIZE_MAX) {
+    bool write(const std::vector<std::byte>& bytes, std::size_t off = 0,
+               std::size_t len = SIZE_MAX) {
         len = std::min(len, bytes.size() - off);
         return SSL_write(ssl, bytes.data() + off, static_cast<int>(len)) == static_cast<int>(len);
     }
@@ -222,7 +222,8 @@ std::vector<std::byte> binding_request() {
 
 }  // namespace
 
-TEST_CASE("TurnStreamServer: over TLS each message reaches the client in a record of its own", "[turn][stream]") {
+TEST_CASE("TurnStreamServer: over TLS each message reaches the client in a record of its own",
+          "[turn][stream]") {
     // Clients may take one SSL_read for one message: coturn's turnutils_uclient does, and keeps
     // only the first message of a record (the integration test lost echoes that way when
     // several waited for one connection). Messages the worker hands over together, while an
@@ -256,7 +257,8 @@ TEST_CASE("TurnStreamServer: over TLS each message reaches the client in a recor
 
     shm::StreamMeta meta{};
     std::vector<std::byte> msg;
-    const bool injected = f.run_until([&] { return client_done.load() || f.next_injected(meta, msg); });
+    const bool injected =
+        f.run_until([&] { return client_done.load() || f.next_injected(meta, msg); });
     std::vector<std::byte> expected;
     if (injected && !client_done.load()) {
         CHECK(msg == first);
@@ -278,8 +280,9 @@ TEST_CASE("TurnStreamServer: over TLS each message reaches the client in a recor
     CHECK(f.server->stats()["messages_out"] == kMessages);
 }
 
-TEST_CASE("TurnStreamServer: messages split across TLS records or sharing one reach the worker whole",
-          "[turn][stream]") {
+TEST_CASE(
+    "TurnStreamServer: messages split across TLS records or sharing one reach the worker whole",
+    "[turn][stream]") {
     Fixture f;
     const uint16_t port = f.server->listen_port_for_test(0);
     const std::vector<std::byte> a = channel_data(200, 0xa1);
@@ -294,7 +297,8 @@ TEST_CASE("TurnStreamServer: messages split across TLS records or sharing one re
     std::thread client([&] {
         TlsClient t{port};
         // `a` in three records (inside its header, inside its data), then `b` and `c` in one.
-        client_ok = t.connected && t.write(a, 0, 3) && t.write(a, 3, 100) && t.write(a, 103) && t.write(b_and_c);
+        client_ok = t.connected && t.write(a, 0, 3) && t.write(a, 3, 100) && t.write(a, 103) &&
+                    t.write(b_and_c);
         client_done.store(true);
         for (int i = 0; i < 500 && !release_client.load(); ++i) {  // stay connected until checked
             std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -1,8 +1,8 @@
 #include "controlplane/webrtc/data_channels.hpp"
 
-#include <arpa/inet.h>
 #include <usrsctp.h>
 
+#include <arpa/inet.h>
 #include <cstdlib>
 #include <cstring>
 
@@ -20,8 +20,8 @@ constexpr uint8_t kDcepOpen = 0x03;
 constexpr uint8_t kDcepAck = 0x02;
 constexpr std::size_t kMaxMessage = 256 * 1024;  // what tern's SDP announces (a=max-message-size)
 
-int receive(struct socket*, union sctp_sockstore, void* data, std::size_t len, struct sctp_rcvinfo rcv, int flags,
-            void* ulp) {
+int receive(struct socket*, union sctp_sockstore, void* data, std::size_t len,
+            struct sctp_rcvinfo rcv, int flags, void* ulp) {
     auto* self = static_cast<DataChannels*>(ulp);
     if (data == nullptr) {
         return 1;
@@ -159,7 +159,8 @@ void DataChannels::handle(const Inbound& in) {
                 if (!was && on_connected) {
                     on_connected();
                 }
-            } else if (state == SCTP_COMM_LOST || state == SCTP_SHUTDOWN_COMP || state == SCTP_CANT_STR_ASSOC) {
+            } else if (state == SCTP_COMM_LOST || state == SCTP_SHUTDOWN_COMP ||
+                       state == SCTP_CANT_STR_ASSOC) {
                 connected_ = false;
             }
         } else if (n.sn_header.sn_type == SCTP_STREAM_RESET_EVENT) {
@@ -270,7 +271,8 @@ bool DataChannels::send(uint16_t stream, ByteSpan data, bool binary) {
     }
     if (data.empty()) {
         const std::byte zero{0};
-        return send_raw(stream, binary ? kPpidBinaryEmpty : kPpidStringEmpty, ByteSpan{&zero, 1}, it->second.ordered);
+        return send_raw(stream, binary ? kPpidBinaryEmpty : kPpidStringEmpty, ByteSpan{&zero, 1},
+                        it->second.ordered);
     }
     return send_raw(stream, binary ? kPpidBinary : kPpidString, data, it->second.ordered);
 }

@@ -14,14 +14,20 @@ namespace {
 
 using Packet = std::vector<std::byte>;
 
-ByteSpan text(const std::string& s) { return ByteSpan{reinterpret_cast<const std::byte*>(s.data()), s.size()}; }
-std::string str(ByteSpan b) { return std::string(reinterpret_cast<const char*>(b.data()), b.size()); }
+ByteSpan text(const std::string& s) {
+    return ByteSpan{reinterpret_cast<const std::byte*>(s.data()), s.size()};
+}
+std::string str(ByteSpan b) {
+    return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+}
 
 /// Two associations joined by queues (in tern, DTLS carries the packets).
 struct Link {
     std::deque<Packet> to_a, to_b;
-    DataChannels a{false, [this](ByteSpan p) { to_b.emplace_back(p.begin(), p.end()); }};  // the DTLS client
-    DataChannels b{true, [this](ByteSpan p) { to_a.emplace_back(p.begin(), p.end()); }};   // tern: DTLS server
+    DataChannels a{
+        false, [this](ByteSpan p) { to_b.emplace_back(p.begin(), p.end()); }};  // the DTLS client
+    DataChannels b{
+        true, [this](ByteSpan p) { to_a.emplace_back(p.begin(), p.end()); }};  // tern: DTLS server
     void pump() {
         for (int i = 0; i < 1000 && (!to_a.empty() || !to_b.empty()); ++i) {
             while (!to_b.empty()) {
@@ -54,7 +60,9 @@ TEST_CASE("data channels: association, DCEP open both ways, messages", "[sctp][d
     // The browser side opens "status" (even stream: it is the DTLS client).
     std::vector<std::string> opened;
     std::vector<std::pair<std::string, std::string>> got_b;
-    l.b.on_open = [&](const DataChannels::Channel& c) { opened.push_back(c.label + "/" + std::to_string(c.stream)); };
+    l.b.on_open = [&](const DataChannels::Channel& c) {
+        opened.push_back(c.label + "/" + std::to_string(c.stream));
+    };
     l.b.on_message = [&](const DataChannels::Channel& c, ByteSpan d, bool binary) {
         got_b.emplace_back(c.label, (binary ? "bin:" : "") + str(d));
     };
@@ -69,7 +77,9 @@ TEST_CASE("data channels: association, DCEP open both ways, messages", "[sctp][d
 
     // tern opens one towards the browser side: odd stream ids.
     std::vector<std::string> got_a;
-    l.a.on_message = [&](const DataChannels::Channel& c, ByteSpan d, bool) { got_a.push_back(c.label + ":" + str(d)); };
+    l.a.on_message = [&](const DataChannels::Channel& c, ByteSpan d, bool) {
+        got_a.push_back(c.label + ":" + str(d));
+    };
     const int sb = l.b.open_channel("status", "tern");
     CHECK(sb == 1);
     CHECK(l.b.open_channel("other") == 3);

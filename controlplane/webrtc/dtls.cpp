@@ -19,7 +19,8 @@ namespace {
 
 /// Server preference: AES-256-GCM first (RFC 7714), AES-CM/HMAC-SHA1-80 last (every browser
 /// offers it; it costs the data plane a SHA-1 per packet).
-constexpr const char* kSrtpProfiles = "SRTP_AEAD_AES_256_GCM:SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80";
+constexpr const char* kSrtpProfiles =
+    "SRTP_AEAD_AES_256_GCM:SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80";
 
 std::string openssl_error(const char* what) {
     std::string s = what;
@@ -47,7 +48,8 @@ std::string hex_colons(const unsigned char* d, unsigned n) {
 }
 
 std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return s;
 }
 
@@ -84,7 +86,8 @@ int accept_any_certificate(int, X509_STORE_CTX*) {
 struct DtlsBio {
     static BIO_METHOD* method() {
         static BIO_METHOD* m = [] {
-            BIO_METHOD* bm = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "tern-dtls-datagrams");
+            BIO_METHOD* bm =
+                BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "tern-dtls-datagrams");
             BIO_meth_set_write(bm, &DtlsBio::write);
             BIO_meth_set_ctrl(bm, &DtlsBio::ctrl);
             BIO_meth_set_create(bm, [](BIO* b) {
@@ -98,7 +101,8 @@ struct DtlsBio {
     static int write(BIO* b, const char* data, int len) {
         auto* s = static_cast<DtlsSession*>(BIO_get_data(b));
         if (s != nullptr && s->send_ && len > 0) {
-            s->send_(ByteSpan{reinterpret_cast<const std::byte*>(data), static_cast<std::size_t>(len)});
+            s->send_(
+                ByteSpan{reinterpret_cast<const std::byte*>(data), static_cast<std::size_t>(len)});
         }
         return len;
     }
@@ -132,7 +136,8 @@ Result<std::shared_ptr<DtlsIdentity>, std::string> DtlsIdentity::generate(KeyTyp
     X509_gmtime_adj(X509_getm_notBefore(cert), -24 * 3600);
     X509_gmtime_adj(X509_getm_notAfter(cert), 30L * 24 * 3600);
     X509_NAME* name = X509_get_subject_name(cert);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("tern"), -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>("tern"), -1, -1, 0);
     X509_set_issuer_name(cert, name);
     X509_set_pubkey(cert, key);
     if (X509_sign(cert, key, EVP_sha256()) == 0) {
@@ -149,27 +154,30 @@ Result<std::shared_ptr<DtlsIdentity>, std::string> DtlsIdentity::generate(KeyTyp
     id->ctx_ = SSL_CTX_new(DTLS_method());
     SSL_CTX* ctx = id->ctx_;
     const bool ok = ctx != nullptr && SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION) == 1 &&
-                    SSL_CTX_use_certificate(ctx, cert) == 1 && SSL_CTX_use_PrivateKey(ctx, key) == 1 &&
-                    SSL_CTX_check_private_key(ctx) == 1 &&
+                    SSL_CTX_use_certificate(ctx, cert) == 1 &&
+                    SSL_CTX_use_PrivateKey(ctx, key) == 1 && SSL_CTX_check_private_key(ctx) == 1 &&
                     SSL_CTX_set_tlsext_use_srtp(ctx, kSrtpProfiles) == 0;  // 0 is success here
     X509_free(cert);
     EVP_PKEY_free(key);
     if (!ok) {
         return R{unexpected(openssl_error("DTLS context set-up failed"))};
     }
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, accept_any_certificate);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+                       accept_any_certificate);
     SSL_CTX_set_read_ahead(ctx, 1);
     return R{std::move(id)};
 }
 
-DtlsIdentity::~DtlsIdentity() { SSL_CTX_free(ctx_); }
+DtlsIdentity::~DtlsIdentity() {
+    SSL_CTX_free(ctx_);
+}
 
 // ---- session ----------------------------------------------------------------------------------
 
-DtlsSession::DtlsSession(std::shared_ptr<DtlsIdentity> identity, Role role, std::string remote_fingerprint,
-                         Send send, uint16_t mtu)
-    : identity_(std::move(identity)), role_(role), remote_fingerprint_(std::move(remote_fingerprint)),
-      send_(std::move(send)) {
+DtlsSession::DtlsSession(std::shared_ptr<DtlsIdentity> identity, Role role,
+                         std::string remote_fingerprint, Send send, uint16_t mtu)
+    : identity_(std::move(identity)), role_(role),
+      remote_fingerprint_(std::move(remote_fingerprint)), send_(std::move(send)) {
     ssl_ = SSL_new(identity_->context());
     in_ = BIO_new(BIO_s_mem());
     BIO_set_mem_eof_return(in_, -1);  // empty means "wait", not end of stream
@@ -254,7 +262,8 @@ void DtlsSession::finish_handshake() {
         return;
     }
     const auto space = remote_fingerprint_.find(' ');
-    const EVP_MD* md = space == std::string::npos ? nullptr : digest_named(remote_fingerprint_.substr(0, space));
+    const EVP_MD* md =
+        space == std::string::npos ? nullptr : digest_named(remote_fingerprint_.substr(0, space));
     std::array<unsigned char, EVP_MAX_MD_SIZE> d{};
     unsigned n = 0;
     const bool digested = md != nullptr && X509_digest(peer, md, d.data(), &n) == 1;
@@ -276,16 +285,22 @@ void DtlsSession::finish_handshake() {
     std::size_t key_len = 0;
     std::size_t salt_len = 0;
     switch (p->id) {
-    case SRTP_AEAD_AES_256_GCM: suite = srtp::Suite::AeadAes256Gcm, key_len = 32, salt_len = 12; break;
-    case SRTP_AEAD_AES_128_GCM: suite = srtp::Suite::AeadAes128Gcm, key_len = 16, salt_len = 12; break;
-    case SRTP_AES128_CM_SHA1_80: suite = srtp::Suite::AesCm128HmacSha1_80, key_len = 16, salt_len = 14; break;
+    case SRTP_AEAD_AES_256_GCM:
+        suite = srtp::Suite::AeadAes256Gcm, key_len = 32, salt_len = 12;
+        break;
+    case SRTP_AEAD_AES_128_GCM:
+        suite = srtp::Suite::AeadAes128Gcm, key_len = 16, salt_len = 12;
+        break;
+    case SRTP_AES128_CM_SHA1_80:
+        suite = srtp::Suite::AesCm128HmacSha1_80, key_len = 16, salt_len = 14;
+        break;
     default: fail(std::string("unsupported SRTP profile ") + p->name); return;
     }
     // RFC 5764 §4.2: client key, server key, client salt, server salt.
     std::array<uint8_t, 2 * (32 + 14)> km{};
     static constexpr char kLabel[] = "EXTRACTOR-dtls_srtp";
-    if (SSL_export_keying_material(ssl_, km.data(), 2 * (key_len + salt_len), kLabel, sizeof kLabel - 1, nullptr, 0,
-                                   0) != 1) {
+    if (SSL_export_keying_material(ssl_, km.data(), 2 * (key_len + salt_len), kLabel,
+                                   sizeof kLabel - 1, nullptr, 0, 0) != 1) {
         fail(openssl_error("SRTP key export failed"));
         return;
     }
@@ -311,13 +326,16 @@ void DtlsSession::fail(std::string why) {
 void DtlsSession::arm_timer(uint64_t now_ms) {
     timeval tv{};
     if (DTLSv1_get_timeout(ssl_, &tv) == 1) {
-        timer_ms_ = now_ms + static_cast<uint64_t>(tv.tv_sec) * 1000 + static_cast<uint64_t>(tv.tv_usec) / 1000;
+        timer_ms_ = now_ms + static_cast<uint64_t>(tv.tv_sec) * 1000 +
+                    static_cast<uint64_t>(tv.tv_usec) / 1000;
     } else {
         timer_ms_.reset();
     }
 }
 
-std::optional<uint64_t> DtlsSession::next_timer_ms() const noexcept { return timer_ms_; }
+std::optional<uint64_t> DtlsSession::next_timer_ms() const noexcept {
+    return timer_ms_;
+}
 
 void DtlsSession::on_timer(uint64_t now_ms) {
     if (state_ != State::Handshaking || !timer_ms_ || now_ms < *timer_ms_) {
@@ -334,7 +352,8 @@ bool DtlsSession::send_application(ByteSpan data) {
     if (state_ != State::Connected) {
         return false;
     }
-    return SSL_write(ssl_, data.data(), static_cast<int>(data.size())) == static_cast<int>(data.size());
+    return SSL_write(ssl_, data.data(), static_cast<int>(data.size())) ==
+           static_cast<int>(data.size());
 }
 
 }  // namespace tern::cp

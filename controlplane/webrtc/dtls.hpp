@@ -59,8 +59,8 @@ public:
 
     /// `remote_fingerprint` is the peer's SDP value ("sha-256 AB:..."; other hashes of RFC 8122
     /// are accepted too).
-    DtlsSession(std::shared_ptr<DtlsIdentity> identity, Role role, std::string remote_fingerprint, Send send,
-                uint16_t mtu = 1200);
+    DtlsSession(std::shared_ptr<DtlsIdentity> identity, Role role, std::string remote_fingerprint,
+                Send send, uint16_t mtu = 1200);
     ~DtlsSession();
     DtlsSession(const DtlsSession&) = delete;
     DtlsSession& operator=(const DtlsSession&) = delete;

@@ -33,11 +33,13 @@ struct Pair {
     std::shared_ptr<DtlsIdentity> client_id = identity();
     std::deque<Datagram> to_server, to_client;
     std::size_t max_datagram = 0;
-    DtlsSession server{server_id, DtlsSession::Role::Server, client_id->fingerprint(), [this](ByteSpan d) {
+    DtlsSession server{server_id, DtlsSession::Role::Server, client_id->fingerprint(),
+                       [this](ByteSpan d) {
                            to_client.emplace_back(d.begin(), d.end());
                            max_datagram = std::max(max_datagram, d.size());
                        }};
-    DtlsSession client{client_id, DtlsSession::Role::Client, server_id->fingerprint(), [this](ByteSpan d) {
+    DtlsSession client{client_id, DtlsSession::Role::Client, server_id->fingerprint(),
+                       [this](ByteSpan d) {
                            to_server.emplace_back(d.begin(), d.end());
                            max_datagram = std::max(max_datagram, d.size());
                        }};
@@ -86,9 +88,12 @@ TEST_CASE("DTLS-SRTP: handshake, fingerprints, AES-256-GCM keys that mirror each
 
     // Application data (SCTP for data channels) both ways.
     std::vector<std::string> got;
-    p.server.on_application = [&](ByteSpan d) { got.emplace_back(reinterpret_cast<const char*>(d.data()), d.size()); };
+    p.server.on_application = [&](ByteSpan d) {
+        got.emplace_back(reinterpret_cast<const char*>(d.data()), d.size());
+    };
     const std::string msg = "sctp packet";
-    REQUIRE(p.client.send_application(ByteSpan{reinterpret_cast<const std::byte*>(msg.data()), msg.size()}));
+    REQUIRE(p.client.send_application(
+        ByteSpan{reinterpret_cast<const std::byte*>(msg.data()), msg.size()}));
     p.pump();
     REQUIRE(got.size() == 1);
     CHECK(got[0] == msg);
@@ -98,12 +103,18 @@ TEST_CASE("DTLS-SRTP: an RSA 2048 identity works too", "[dtls]") {
     auto rsa = identity(DtlsIdentity::KeyType::Rsa2048);
     auto ec = identity();
     std::deque<Datagram> a, b;
-    DtlsSession server{rsa, DtlsSession::Role::Server, ec->fingerprint(), [&](ByteSpan d) { b.emplace_back(d.begin(), d.end()); }};
-    DtlsSession client{ec, DtlsSession::Role::Client, rsa->fingerprint(), [&](ByteSpan d) { a.emplace_back(d.begin(), d.end()); }};
+    DtlsSession server{rsa, DtlsSession::Role::Server, ec->fingerprint(),
+                       [&](ByteSpan d) { b.emplace_back(d.begin(), d.end()); }};
+    DtlsSession client{ec, DtlsSession::Role::Client, rsa->fingerprint(),
+                       [&](ByteSpan d) { a.emplace_back(d.begin(), d.end()); }};
     client.start(now_ms());
     for (int i = 0; i < 20 && (!a.empty() || !b.empty()); ++i) {
-        for (; !a.empty(); a.pop_front()) server.on_datagram(a.front(), now_ms());
-        for (; !b.empty(); b.pop_front()) client.on_datagram(b.front(), now_ms());
+        for (; !a.empty(); a.pop_front()) {
+            server.on_datagram(a.front(), now_ms());
+        }
+        for (; !b.empty(); b.pop_front()) {
+            client.on_datagram(b.front(), now_ms());
+        }
     }
     CHECK(server.state() == DtlsSession::State::Connected);
     CHECK(client.state() == DtlsSession::State::Connected);
@@ -114,12 +125,18 @@ TEST_CASE("DTLS-SRTP: a certificate that does not match the SDP fingerprint fail
     auto client_id = identity();
     auto other = identity();
     std::deque<Datagram> a, b;
-    DtlsSession server{server_id, DtlsSession::Role::Server, other->fingerprint(), [&](ByteSpan d) { b.emplace_back(d.begin(), d.end()); }};
-    DtlsSession client{client_id, DtlsSession::Role::Client, server_id->fingerprint(), [&](ByteSpan d) { a.emplace_back(d.begin(), d.end()); }};
+    DtlsSession server{server_id, DtlsSession::Role::Server, other->fingerprint(),
+                       [&](ByteSpan d) { b.emplace_back(d.begin(), d.end()); }};
+    DtlsSession client{client_id, DtlsSession::Role::Client, server_id->fingerprint(),
+                       [&](ByteSpan d) { a.emplace_back(d.begin(), d.end()); }};
     client.start(now_ms());
     for (int i = 0; i < 20 && (!a.empty() || !b.empty()); ++i) {
-        for (; !a.empty(); a.pop_front()) server.on_datagram(a.front(), now_ms());
-        for (; !b.empty(); b.pop_front()) client.on_datagram(b.front(), now_ms());
+        for (; !a.empty(); a.pop_front()) {
+            server.on_datagram(a.front(), now_ms());
+        }
+        for (; !b.empty(); b.pop_front()) {
+            client.on_datagram(b.front(), now_ms());
+        }
     }
     CHECK(server.state() == DtlsSession::State::Failed);
     CHECK(server.error().find("fingerprint") != std::string::npos);
@@ -134,7 +151,8 @@ TEST_CASE("DTLS-SRTP: a lost flight is retransmitted on the timer", "[dtls]") {
     REQUIRE(due);
     CHECK(*due - now_ms() <= 100);
     // Wait for the retransmission deadline itself (the timer is the event under test).
-    std::this_thread::sleep_until(std::chrono::steady_clock::time_point(std::chrono::milliseconds(*due + 1)));
+    std::this_thread::sleep_until(
+        std::chrono::steady_clock::time_point(std::chrono::milliseconds(*due + 1)));
     p.client.on_timer(now_ms());
     REQUIRE(!p.to_server.empty());
     p.pump();
@@ -146,7 +164,8 @@ TEST_CASE("DTLS-SRTP: garbage is refused without a crash", "[dtls]") {
     auto server_id = identity();
     auto client_id = identity();
     int sent = 0;
-    DtlsSession server{server_id, DtlsSession::Role::Server, client_id->fingerprint(), [&](ByteSpan) { ++sent; }};
+    DtlsSession server{server_id, DtlsSession::Role::Server, client_id->fingerprint(),
+                       [&](ByteSpan) { ++sent; }};
     const std::vector<std::byte> junk(300, std::byte{0x16});
     server.on_datagram(junk, now_ms());
     server.on_datagram(ByteSpan{junk.data(), 3}, now_ms());
@@ -156,12 +175,18 @@ TEST_CASE("DTLS-SRTP: garbage is refused without a crash", "[dtls]") {
     CHECK(sent == 0);
     // An unknown fingerprint hash name fails cleanly after a real handshake.
     std::deque<Datagram> a, b;
-    DtlsSession s2{server_id, DtlsSession::Role::Server, "md5 00:11", [&](ByteSpan d) { b.emplace_back(d.begin(), d.end()); }};
-    DtlsSession c2{client_id, DtlsSession::Role::Client, server_id->fingerprint(), [&](ByteSpan d) { a.emplace_back(d.begin(), d.end()); }};
+    DtlsSession s2{server_id, DtlsSession::Role::Server, "md5 00:11",
+                   [&](ByteSpan d) { b.emplace_back(d.begin(), d.end()); }};
+    DtlsSession c2{client_id, DtlsSession::Role::Client, server_id->fingerprint(),
+                   [&](ByteSpan d) { a.emplace_back(d.begin(), d.end()); }};
     c2.start(now_ms());
     for (int i = 0; i < 20 && (!a.empty() || !b.empty()); ++i) {
-        for (; !a.empty(); a.pop_front()) s2.on_datagram(a.front(), now_ms());
-        for (; !b.empty(); b.pop_front()) c2.on_datagram(b.front(), now_ms());
+        for (; !a.empty(); a.pop_front()) {
+            s2.on_datagram(a.front(), now_ms());
+        }
+        for (; !b.empty(); b.pop_front()) {
+            c2.on_datagram(b.front(), now_ms());
+        }
     }
     CHECK(s2.state() == DtlsSession::State::Failed);
 }

@@ -21,20 +21,21 @@ void MediaSessions::start_dtls(Client& c, const std::string& remote_fingerprint)
     const uint64_t transport = c.transport;
     const uint32_t worker = c.worker;
     Client* self = &c;
-    c.dtls = std::make_unique<DtlsSession>(identity_, DtlsSession::Role::Server, remote_fingerprint,
-                                           [this, transport, worker](ByteSpan d) {
-                                               if (!attached_) {
-                                                   return;
-                                               }
-                                               std::vector<std::byte> buf(sizeof(shm::SfuDatagramMeta) + d.size());
-                                               const shm::SfuDatagramMeta meta{transport, static_cast<uint32_t>(d.size()), 0};
-                                               std::memcpy(buf.data(), &meta, sizeof meta);
-                                               std::memcpy(buf.data() + sizeof meta, d.data(), d.size());
-                                               if (sink_.inject(worker, static_cast<uint16_t>(shm::MsgType::SfuDatagram),
-                                                                ByteSpan{buf})) {
-                                                   ++n_.dtls_out;
-                                               }
-                                           });
+    c.dtls = std::make_unique<DtlsSession>(
+        identity_, DtlsSession::Role::Server, remote_fingerprint,
+        [this, transport, worker](ByteSpan d) {
+            if (!attached_) {
+                return;
+            }
+            std::vector<std::byte> buf(sizeof(shm::SfuDatagramMeta) + d.size());
+            const shm::SfuDatagramMeta meta{transport, static_cast<uint32_t>(d.size()), 0};
+            std::memcpy(buf.data(), &meta, sizeof meta);
+            std::memcpy(buf.data() + sizeof meta, d.data(), d.size());
+            if (sink_.inject(worker, static_cast<uint16_t>(shm::MsgType::SfuDatagram),
+                             ByteSpan{buf})) {
+                ++n_.dtls_out;
+            }
+        });
     c.dtls->on_application = [self](ByteSpan d) {
         if (self->data) {
             self->data->on_packet(d);
@@ -101,16 +102,19 @@ void MediaSessions::start_data_channels(Client& c) {
     };
     if (c.publisher) {
         c.data->on_open = [this, self](const DataChannels::Channel& ch) {
-            if (std::find(self->labels.begin(), self->labels.end(), ch.label) == self->labels.end()) {
+            if (std::find(self->labels.begin(), self->labels.end(), ch.label) ==
+                self->labels.end()) {
                 self->labels.push_back(ch.label);
             }
             for (auto& [id, s] : clients_) {
-                if (!s->publisher && s->publisher_id == self->id && s->data && s->data->connected()) {
+                if (!s->publisher && s->publisher_id == self->id && s->data &&
+                    s->data->connected()) {
                     s->data->open_channel(ch.label);
                 }
             }
         };
-        c.data->on_message = [this, self](const DataChannels::Channel& ch, ByteSpan d, bool binary) {
+        c.data->on_message = [this, self](const DataChannels::Channel& ch, ByteSpan d,
+                                          bool binary) {
             ++n_.data_messages_in;
             forward_data(*self, ch, d, binary);
         };
@@ -118,7 +122,8 @@ void MediaSessions::start_data_channels(Client& c) {
     c.data->start();
 }
 
-void MediaSessions::forward_data(const Client& pub, const DataChannels::Channel& ch, ByteSpan data, bool binary) {
+void MediaSessions::forward_data(const Client& pub, const DataChannels::Channel& ch, ByteSpan data,
+                                 bool binary) {
     for (auto& [id, s] : clients_) {
         if (s->publisher || s->publisher_id != pub.id || !s->data || !s->data->connected()) {
             continue;

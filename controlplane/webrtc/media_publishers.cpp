@@ -9,13 +9,15 @@
 
 namespace tern::cp {
 
-Result<Created, ClientError> MediaSessions::create_publisher(const std::string& owner, const CreatePublisher& req) {
+Result<Created, ClientError> MediaSessions::create_publisher(const std::string& owner,
+                                                             const CreatePublisher& req) {
     using R = Result<Created, ClientError>;
     if (!attached_ || sink_.workers() == 0) {
         return R{unexpected(ClientError{"timeout", "no data plane attached"})};
     }
     if (cfg_.dataplane.services.media_port == 0) {
-        return R{unexpected(ClientError{"bad_request", "the SFU is off (dataplane.services.media_port = 0)"})};
+        return R{unexpected(
+            ClientError{"bad_request", "the SFU is off (dataplane.services.media_port = 0)"})};
     }
     if (req.stream_type != "video" && req.stream_type != "screen") {
         return R{unexpected(ClientError{"bad_request", "streamType must be video or screen"})};
@@ -34,8 +36,12 @@ Result<Created, ClientError> MediaSessions::create_publisher(const std::string& 
     }
     const Client& p = **added;
     ++n_.publishers_created;
-    log_.info("publisher created", {{"client", p.id}, {"stream", p.stream_type}, {"transport", p.transport},
-                                    {"worker", p.worker}, {"udp_port", p.udp_port}, {"bitrate", p.bitrate}});
+    log_.info("publisher created", {{"client", p.id},
+                                    {"stream", p.stream_type},
+                                    {"transport", p.transport},
+                                    {"worker", p.worker},
+                                    {"udp_port", p.udp_port},
+                                    {"bitrate", p.bitrate}});
     save();
     return R{Created{p.id, p.bitrate, p.sid}};
 }
@@ -85,8 +91,12 @@ Result<std::string, ClientError> MediaSessions::offer(const PublisherOffer& req)
     for (const auto& s : remote->sections) {
         if (s.accepted) {
             twcc_ext = twcc_ext != 0 ? twcc_ext : extension_id(s, kTransportCcUri);
-            level_ext = level_ext != 0 || s.kind != MediaKind::Audio ? level_ext : extension_id(s, kAudioLevelUri);
-            cvo_ext = cvo_ext != 0 || s.kind != MediaKind::Video ? cvo_ext : extension_id(s, kVideoOrientationUri);
+            level_ext = level_ext != 0 || s.kind != MediaKind::Audio
+                            ? level_ext
+                            : extension_id(s, kAudioLevelUri);
+            cvo_ext = cvo_ext != 0 || s.kind != MediaKind::Video
+                          ? cvo_ext
+                          : extension_id(s, kVideoOrientationUri);
             capture_ext = capture_ext != 0 ? capture_ext : extension_id(s, kAbsCaptureTimeUri);
         }
     }
@@ -104,7 +114,8 @@ Result<std::string, ClientError> MediaSessions::offer(const PublisherOffer& req)
     if (renegotiation) {
         // The same DTLS association continues (RFC 8843): a new certificate would need a new one.
         if (!c.remote_fingerprint.empty() && remote->fingerprint != c.remote_fingerprint) {
-            return R{unexpected(ClientError{"bad_request", "a renegotiation may not change the DTLS fingerprint"})};
+            return R{unexpected(
+                ClientError{"bad_request", "a renegotiation may not change the DTLS fingerprint"})};
         }
         if (remote->ice_ufrag != c.remote_ufrag && !restart_ice(c)) {
             return R{unexpected(ClientError{"timeout", "the data plane's command ring is full"})};
@@ -120,7 +131,8 @@ Result<std::string, ClientError> MediaSessions::offer(const PublisherOffer& req)
     c.tracks.clear();
     for (const auto& s : remote->sections) {
         if (!s.accepted) {
-            log_.info("publisher section rejected", {{"client", c.id}, {"mid", s.mid}, {"why", s.reject_reason}});
+            log_.info("publisher section rejected",
+                      {{"client", c.id}, {"mid", s.mid}, {"why", s.reject_reason}});
             continue;
         }
         if (s.kind == MediaKind::Application) {
@@ -129,7 +141,8 @@ Result<std::string, ClientError> MediaSessions::offer(const PublisherOffer& req)
         }
         bool kept = false;
         for (std::size_t k = 0; k < old_sections.size(); ++k) {
-            if (old_sections[k].mid == s.mid && old_sections[k].ssrc == s.ssrc && old_sections[k].rids == s.rids) {
+            if (old_sections[k].mid == s.mid && old_sections[k].ssrc == s.ssrc &&
+                old_sections[k].rids == s.rids) {
                 c.sections.push_back(old_sections[k]);
                 c.tracks.push_back(old_tracks[k]);
                 kept = true;
@@ -161,14 +174,16 @@ Result<std::string, ClientError> MediaSessions::offer(const PublisherOffer& req)
                 std::memcpy(p.rid, s.rids[i].data(), p.rid_len);
             }
             if (!command(c.worker, p)) {
-                return R{unexpected(ClientError{"timeout", "the data plane's command ring is full"})};
+                return R{
+                    unexpected(ClientError{"timeout", "the data plane's command ring is full"})};
             }
         }
         c.sections.push_back(s);
         c.tracks.push_back(track);
     }
     if (c.sections.empty() && c.app_mid.empty()) {
-        return R{unexpected(ClientError{"bad_request", "the offer has no audio, video or data channel tern can receive"})};
+        return R{unexpected(ClientError{
+            "bad_request", "the offer has no audio, video or data channel tern can receive"})};
     }
     ++n_.offers;
     ++c.sdp_version;
@@ -187,7 +202,8 @@ std::vector<PublishedStream> MediaSessions::publisher_streams(const std::string&
     }
     int index = 0;
     for (const auto& s : it->second->sections) {
-        streams.push_back(PublishedStream{s.mid, index++, s.kind == MediaKind::Audio, s.codec.name, !s.rids.empty()});
+        streams.push_back(PublishedStream{s.mid, index++, s.kind == MediaKind::Audio, s.codec.name,
+                                          !s.rids.empty()});
     }
     return streams;
 }

@@ -11,10 +11,11 @@
 
 namespace tern::cp {
 
-MediaSessions::MediaSessions(const Config& config, const Logger& log, std::shared_ptr<DtlsIdentity> identity,
-                             CommandSink& sink, Events events)
-    : cfg_(config), log_(log), identity_(std::move(identity)), sink_(sink), events_(std::move(events)),
-      store_(config.controlplane.proxy.state_file, log) {
+MediaSessions::MediaSessions(const Config& config, const Logger& log,
+                             std::shared_ptr<DtlsIdentity> identity, CommandSink& sink,
+                             Events events)
+    : cfg_(config), log_(log), identity_(std::move(identity)), sink_(sink),
+      events_(std::move(events)), store_(config.controlplane.proxy.state_file, log) {
     const auto& pub = cfg_.controlplane.proxy.public_addresses;
     if (!pub.empty()) {
         for (const auto& a : pub) {
@@ -61,7 +62,9 @@ void MediaSessions::attach(uint64_t instance_id, uint64_t generation) {
     save();
 }
 
-void MediaSessions::detach() { attached_ = false; }
+void MediaSessions::detach() {
+    attached_ = false;
+}
 
 // ---- what survives a restart --------------------------------------------------------------------
 
@@ -73,7 +76,8 @@ std::vector<SavedSession> MediaSessions::restore() {
     ids_ = state->ids;
     for (auto& c : state->clients) {
         if (!c->keys_sent) {
-            stale_.emplace_back(c->transport, c->worker);  // its DTLS died with the previous process
+            stale_.emplace_back(c->transport,
+                                c->worker);  // its DTLS died with the previous process
             continue;
         }
         by_transport_[c->transport] = c.get();
@@ -81,7 +85,8 @@ std::vector<SavedSession> MediaSessions::restore() {
         ++restored_;
     }
     sessions_ = std::move(state->sessions);
-    log_.info("state restored", {{"path", store_.path()}, {"clients", restored_}, {"sessions", sessions_.size()}});
+    log_.info("state restored",
+              {{"path", store_.path()}, {"clients", restored_}, {"sessions", sessions_.size()}});
     return sessions_;
 }
 
@@ -90,19 +95,23 @@ void MediaSessions::set_sessions(std::vector<SavedSession> sessions) {
     save();
 }
 
-void MediaSessions::save() { store_.save(ids_, sessions_, clients_); }
+void MediaSessions::save() {
+    store_.save(ids_, sessions_, clients_);
+}
 
 // ---- clients ------------------------------------------------------------------------------------
 
-Result<MediaSessions::Client*, ClientError> MediaSessions::find(const std::string& id, bool publisher) {
+Result<MediaSessions::Client*, ClientError> MediaSessions::find(const std::string& id,
+                                                                bool publisher) {
     using R = Result<Client*, ClientError>;
     auto it = clients_.find(id);
     if (it == clients_.end()) {
         return R{unexpected(ClientError{"unknown_client", "no client " + id})};
     }
     if (it->second->publisher != publisher) {
-        return R{unexpected(ClientError{"unsupported_payload",
-                                        std::string("this payload is for ") + (publisher ? "publishers" : "subscribers")})};
+        return R{unexpected(
+            ClientError{"unsupported_payload", std::string("this payload is for ") +
+                                                   (publisher ? "publishers" : "subscribers")})};
     }
     return R{it->second.get()};
 }
@@ -121,7 +130,8 @@ std::unique_ptr<MediaClient> MediaSessions::new_client(const std::string& owner)
     return c;
 }
 
-Result<MediaSessions::Client*, ClientError> MediaSessions::add_client(std::unique_ptr<Client> c, uint32_t worker) {
+Result<MediaSessions::Client*, ClientError> MediaSessions::add_client(std::unique_ptr<Client> c,
+                                                                      uint32_t worker) {
     using R = Result<Client*, ClientError>;
     c->worker = worker;
     // Transport ids name their worker: id % workers.
@@ -176,7 +186,8 @@ bool MediaSessions::restart_ice(Client& c) {
     c.pwd = random_token(24);
     ++n_.ice_restarts;
     log_.info("ICE restart", {{"client", c.id}});
-    return install_transport(c);  // the data plane takes a known transport's command as new credentials
+    return install_transport(
+        c);  // the data plane takes a known transport's command as new credentials
 }
 
 LocalParams MediaSessions::local_params(const Client& c) const {

@@ -23,12 +23,11 @@
 #include "controlplane/webrtc/media_requests.hpp"
 #include "controlplane/webrtc/media_state_store.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,7 +38,8 @@ class MediaSessions {
 public:
     struct Events {
         std::function<void(const std::string& owner, const std::string& client_id)> ice_completed;
-        std::function<void(const std::string& owner, const std::string& client_id, bool publisher)> closed;
+        std::function<void(const std::string& owner, const std::string& client_id, bool publisher)>
+            closed;
     };
 
     /// `sink`: where commands for the data plane go (borrowed, outlives this); used only while
@@ -61,16 +61,21 @@ public:
 
     // ---- the proxy protocol's commands ------------------------------------------------------
     /// `owner`: the proxy session asking.
-    Result<Created, ClientError> create_publisher(const std::string& owner, const CreatePublisher& req);
-    Result<Created, ClientError> create_subscriber(const std::string& owner, const CreateSubscriber& req);
+    Result<Created, ClientError> create_publisher(const std::string& owner,
+                                                  const CreatePublisher& req);
+    Result<Created, ClientError> create_subscriber(const std::string& owner,
+                                                   const CreateSubscriber& req);
     /// Deletes a client (a publisher takes its subscribers along, each reported closed).
     bool remove(const std::string& client_id);
     /// Every client of `owner` (a proxy session that ended).
     void remove_owned_by(const std::string& owner);
-    [[nodiscard]] bool exists(const std::string& client_id) const { return clients_.count(client_id) != 0; }
+    [[nodiscard]] bool exists(const std::string& client_id) const {
+        return clients_.count(client_id) != 0;
+    }
     [[nodiscard]] bool owned_by(const std::string& client_id, const std::string& owner) const;
     /// A publisher's tracks (none for other clients).
-    [[nodiscard]] std::vector<PublishedStream> publisher_streams(const std::string& client_id) const;
+    [[nodiscard]] std::vector<PublishedStream>
+    publisher_streams(const std::string& client_id) const;
 
     // ---- payloads -----------------------------------------------------------------------------
     /// A publisher's offer; returns tern's answer SDP.
@@ -142,7 +147,8 @@ private:
     void dtls_progress(Client& c);
     void start_data_channels(Client& c);
     /// A message on a publisher's data channel goes to its subscribers' channel of that label.
-    void forward_data(const Client& pub, const DataChannels::Channel& ch, ByteSpan data, bool binary);
+    void forward_data(const Client& pub, const DataChannels::Channel& ch, ByteSpan data,
+                      bool binary);
 
     const Config& cfg_;
     const Logger& log_;
@@ -158,11 +164,14 @@ private:
     std::vector<LocalCandidate> addresses_;  // without ports
     std::vector<SavedSession> sessions_;
     uint64_t restored_ = 0;
-    std::vector<std::pair<uint64_t, uint32_t>> stale_;  // restored half-made transports (id, worker)
+    std::vector<std::pair<uint64_t, uint32_t>>
+        stale_;  // restored half-made transports (id, worker)
     struct Counts {
         uint64_t publishers_created = 0, subscribers_created = 0, offers = 0, answers = 0;
-        uint64_t dtls_connected = 0, dtls_failed = 0, dtls_in = 0, dtls_out = 0, dtls_unknown = 0, candidates = 0;
-        uint64_t data_channels_up = 0, data_messages_in = 0, data_messages_out = 0, ice_restarts = 0;
+        uint64_t dtls_connected = 0, dtls_failed = 0, dtls_in = 0, dtls_out = 0, dtls_unknown = 0,
+                 candidates = 0;
+        uint64_t data_channels_up = 0, data_messages_in = 0, data_messages_out = 0,
+                 ice_restarts = 0;
         uint64_t speech_starts = 0;
         uint64_t consent_expired = 0;
     } n_;

@@ -1,18 +1,16 @@
 // MediaSessions driven through a RecordingSink: the commands publishers and subscribers put on
 // the data plane's rings, without a data plane, DPDK or sockets.
+#include "controlplane/command_sink_recording.hpp"
 #include "controlplane/webrtc/media_sessions.hpp"
 
-#include "controlplane/command_sink_recording.hpp"
-
 #include <catch2/catch.hpp>
-
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
 #include <deque>
 #include <fstream>
 #include <sstream>
+#include <unistd.h>
 
 using namespace tern;
 using namespace tern::cp;
@@ -48,19 +46,24 @@ struct Closed {
 
 /// One MediaSessions on a RecordingSink, attached to data plane instance 7 with generation 5.
 struct Fixture {
-    explicit Fixture(Config c = config(), uint32_t workers = 1) : cfg(std::move(c)), sink(workers) {}
+    explicit Fixture(Config c = config(), uint32_t workers = 1)
+        : cfg(std::move(c)), sink(workers) {}
     Config cfg;
     Logger log{"test"};
     RecordingSink sink;
     std::vector<Closed> closed;
     std::vector<std::string> ice;
-    MediaSessions media{cfg, log, identity(), sink,
-                        MediaSessions::Events{
-                            [this](const std::string&, const std::string& id) { ice.push_back(id); },
-                            [this](const std::string& o, const std::string& id, bool p) { closed.push_back({o, id, p}); }}};
+    MediaSessions media{
+        cfg, log, identity(), sink,
+        MediaSessions::Events{
+            [this](const std::string&, const std::string& id) { ice.push_back(id); },
+            [this](const std::string& o, const std::string& id, bool p) {
+                closed.push_back({o, id, p});
+            }}};
 
     void attach(uint64_t instance = 7) { media.attach(instance, 5); }
-    std::string publisher(const char* sdp_file = "chromium_offer.sdp", const std::string& owner = "s1") {
+    std::string publisher(const char* sdp_file = "chromium_offer.sdp",
+                          const std::string& owner = "s1") {
         auto p = media.create_publisher(owner, CreatePublisher{"sid1", "video", 0, 3, ""});
         REQUIRE(p);
         auto answer = media.offer(PublisherOffer{p->id, testdata(sdp_file)});
@@ -79,7 +82,8 @@ std::string answer_to(const std::string& offer, const std::string& fingerprint) 
         a += "m=" + std::string(m.kind) + " 9 " + std::string(m.proto) + " " +
              (m.formats.empty() ? std::string("0") : std::string(m.formats[0])) + "\r\n";
         a += "c=IN IP4 0.0.0.0\r\na=ice-ufrag:abcd\r\na=ice-pwd:efghijklmnopqrstuvwxyz12\r\n";
-        a += "a=fingerprint:" + fingerprint + "\r\na=setup:active\r\na=mid:" + std::string(m.attr("mid").value_or("")) + "\r\n";
+        a += "a=fingerprint:" + fingerprint +
+             "\r\na=setup:active\r\na=mid:" + std::string(m.attr("mid").value_or("")) + "\r\n";
         a += m.kind == "application" ? "a=sctp-port:5000\r\n" : "a=recvonly\r\n";
     }
     return a;
@@ -100,14 +104,17 @@ struct Browser {
     void handshake(Fixture& f, uint64_t transport) {
         dtls.start(1);
         std::size_t taken = f.sink.injected.size();
-        for (int round = 0; round < 20 && (!out.empty() || taken < f.sink.injected.size()); ++round) {
+        for (int round = 0; round < 20 && (!out.empty() || taken < f.sink.injected.size());
+             ++round) {
             while (!out.empty()) {
                 std::vector<std::byte> m(sizeof(shm::SfuDatagramMeta) + out.front().size());
-                const shm::SfuDatagramMeta meta{transport, static_cast<uint32_t>(out.front().size()), 0};
+                const shm::SfuDatagramMeta meta{transport,
+                                                static_cast<uint32_t>(out.front().size()), 0};
                 std::memcpy(m.data(), &meta, sizeof meta);
                 std::memcpy(m.data() + sizeof meta, out.front().data(), out.front().size());
                 out.pop_front();
-                f.media.on_punt(shm::RingMessage{static_cast<uint16_t>(MsgType::SfuDatagram), ByteSpan{m}}, 1);
+                f.media.on_punt(
+                    shm::RingMessage{static_cast<uint16_t>(MsgType::SfuDatagram), ByteSpan{m}}, 1);
             }
             for (; taken < f.sink.injected.size(); ++taken) {
                 const auto& p = f.sink.injected[taken].payload;
@@ -123,7 +130,8 @@ shm::RingMessage event(const shm::SfuTransportUpEvt& e) {
 
 }  // namespace
 
-TEST_CASE("MediaSessions: create-publisher installs a transport with its credentials and budget", "[webrtc][sfu]") {
+TEST_CASE("MediaSessions: create-publisher installs a transport with its credentials and budget",
+          "[webrtc][sfu]") {
     Fixture f{config(), 2};
     auto none = f.media.create_publisher("s1", CreatePublisher{});
     REQUIRE_FALSE(none);
@@ -145,14 +153,16 @@ TEST_CASE("MediaSessions: create-publisher installs a transport with its credent
     CHECK(t.max_kbps == 500);  // REMB's budget
 
     // Workers are taken in turn; a screen is capped at screen_bitrate.
-    auto screen = f.media.create_publisher("s1", CreatePublisher{"sid2", "screen", 9'000'000, 4, ""});
+    auto screen =
+        f.media.create_publisher("s1", CreatePublisher{"sid2", "screen", 9'000'000, 4, ""});
     REQUIRE(screen);
     CHECK(screen->bitrate == 2'000'000);
     REQUIRE(f.sink.commands.size() == 2);
     CHECK(f.sink.commands[1].worker != f.sink.commands[0].worker);
     CHECK(f.media.load() == 2500);
 
-    CHECK(f.media.create_publisher("s1", CreatePublisher{"x", "audio", 0, 1, ""}).error().code == "bad_request");
+    CHECK(f.media.create_publisher("s1", CreatePublisher{"x", "audio", 0, 1, ""}).error().code ==
+          "bad_request");
     f.sink.full = true;
     CHECK(f.media.create_publisher("s1", CreatePublisher{}).error().code == "timeout");
     f.sink.full = false;
@@ -167,7 +177,8 @@ TEST_CASE("MediaSessions: create-publisher installs a transport with its credent
     CHECK(f.closed.empty());  // asked for: not reported
 }
 
-TEST_CASE("MediaSessions: a publisher's offer publishes each track; a renegotiation keeps them", "[webrtc][sfu]") {
+TEST_CASE("MediaSessions: a publisher's offer publishes each track; a renegotiation keeps them",
+          "[webrtc][sfu]") {
     Fixture f;
     f.attach();
     auto p = f.media.create_publisher("s1", CreatePublisher{"sid1", "video", 0, 3, ""});
@@ -226,12 +237,15 @@ TEST_CASE("MediaSessions: simulcast publications, one per layer, best rid first"
     }
 }
 
-TEST_CASE("MediaSessions: a subscriber gets one subscription per track and picks its layer", "[webrtc][sfu]") {
+TEST_CASE("MediaSessions: a subscriber gets one subscription per track and picks its layer",
+          "[webrtc][sfu]") {
     Fixture f;
     f.attach();
     const std::string pub = f.publisher("chromium_simulcast_offer.sdp");
-    CHECK(f.media.create_subscriber("s2", CreateSubscriber{"nobody", ""}).error().code == "unknown_client");
-    CHECK(f.media.create_subscriber("s2", CreateSubscriber{pub, "screen"}).error().code == "bad_request");
+    CHECK(f.media.create_subscriber("s2", CreateSubscriber{"nobody", ""}).error().code ==
+          "unknown_client");
+    CHECK(f.media.create_subscriber("s2", CreateSubscriber{pub, "screen"}).error().code ==
+          "bad_request");
     f.sink.clear();
     auto s = f.media.create_subscriber("s2", CreateSubscriber{pub, ""});
     REQUIRE(s);
@@ -240,7 +254,8 @@ TEST_CASE("MediaSessions: a subscriber gets one subscription per track and picks
     const auto transport = f.sink.of(MsgType::SfuTransport)[0].as<shm::SfuTransportCmd>();
     CHECK(transport.max_kbps == 0);
 
-    CHECK(f.media.answer(SubscriberAnswer{s->id, ""}).error().message.find("requestoffer first") != std::string::npos);
+    CHECK(f.media.answer(SubscriberAnswer{s->id, ""}).error().message.find("requestoffer first") !=
+          std::string::npos);
     auto offer = f.media.request_offer(RequestOffer{s->id});
     REQUIRE(offer);
     const auto subs = f.sink.of(MsgType::SfuSubscription);
@@ -257,7 +272,7 @@ TEST_CASE("MediaSessions: a subscriber gets one subscription per track and picks
     const auto layers = f.sink.of(MsgType::SfuLayer);
     REQUIRE(layers.size() == 3);
     CHECK(layers[0].as<shm::SfuLayerCmd>().layer == 0);
-    CHECK(layers[1].as<shm::SfuLayerCmd>().layer == 2);  // clamped to the best
+    CHECK(layers[1].as<shm::SfuLayerCmd>().layer == 2);   // clamped to the best
     CHECK(layers[2].as<shm::SfuLayerCmd>().layer == -1);  // video paused
     CHECK(layers[0].as<shm::SfuLayerCmd>().out_ssrc == sub.out_ssrc);
     CHECK(f.media.select_stream(SelectStream{pub, 0, true}).error().code == "unsupported_payload");
@@ -273,7 +288,8 @@ TEST_CASE("MediaSessions: a subscriber gets one subscription per track and picks
     CHECK_FALSE(f.media.exists(s->id));
 }
 
-TEST_CASE("MediaSessions: a subscriber on another worker gets its publisher's tracks relayed", "[webrtc][sfu]") {
+TEST_CASE("MediaSessions: a subscriber on another worker gets its publisher's tracks relayed",
+          "[webrtc][sfu]") {
     Config c = config();
     c.controlplane.proxy.streams_per_lcore = 1;  // the publisher's worker is full at once
     Fixture f{c, 2};
@@ -312,13 +328,15 @@ TEST_CASE("MediaSessions: a subscriber on another worker gets its publisher's tr
     CHECK(relays[1].as<shm::SfuRelayCmd>().on == 0);
 }
 
-TEST_CASE("MediaSessions: DTLS through the rings, keys to the data plane, ICE completion", "[webrtc][sfu][dtls]") {
+TEST_CASE("MediaSessions: DTLS through the rings, keys to the data plane, ICE completion",
+          "[webrtc][sfu][dtls]") {
     Fixture f;
     f.attach();
     const std::string pub = f.publisher();
     auto s = f.media.create_subscriber("s2", CreateSubscriber{pub, ""});
     REQUIRE(s);
-    const uint64_t transport = f.sink.of(MsgType::SfuTransport).back().as<shm::SfuTransportCmd>().id;
+    const uint64_t transport =
+        f.sink.of(MsgType::SfuTransport).back().as<shm::SfuTransportCmd>().id;
     auto offer = f.media.request_offer(RequestOffer{s->id});
     REQUIRE(offer);
     const std::string server_fp = [&] {
@@ -343,12 +361,12 @@ TEST_CASE("MediaSessions: DTLS through the rings, keys to the data plane, ICE co
     REQUIRE(f.ice.size() == 1);
     CHECK(f.ice[0] == s->id);
     // Consent expired: closed and reported.
-    f.media.on_transport_down(
-        shm::RingMessage{static_cast<uint16_t>(MsgType::SfuTransportDown), as_bytes(&transport, 0)});
+    f.media.on_transport_down(shm::RingMessage{static_cast<uint16_t>(MsgType::SfuTransportDown),
+                                               as_bytes(&transport, 0)});
     CHECK(f.media.exists(s->id));  // a malformed event is ignored
     const shm::SfuTransportUpEvt down{transport};
-    f.media.on_transport_down(
-        shm::RingMessage{static_cast<uint16_t>(MsgType::SfuTransportDown), as_bytes(&down, sizeof down)});
+    f.media.on_transport_down(shm::RingMessage{static_cast<uint16_t>(MsgType::SfuTransportDown),
+                                               as_bytes(&down, sizeof down)});
     CHECK_FALSE(f.media.exists(s->id));
     REQUIRE(f.closed.size() == 1);
     CHECK(f.closed[0].id == s->id);
@@ -358,14 +376,16 @@ TEST_CASE("MediaSessions: candidates are checked, not needed", "[webrtc][sfu]") 
     Fixture f;
     f.attach();
     const std::string pub = f.publisher();
-    CHECK(f.media.candidate(Candidate{pub, "candidate:1 1 udp 2130706431 198.18.0.1 5000 typ host"}));
+    CHECK(
+        f.media.candidate(Candidate{pub, "candidate:1 1 udp 2130706431 198.18.0.1 5000 typ host"}));
     CHECK(f.media.candidate(Candidate{pub, ""}));
     CHECK(f.media.candidate(Candidate{pub, "candidate:1 1 udp"}).error().code == "bad_request");
     CHECK(f.media.candidate(Candidate{"nobody", ""}).error().code == "unknown_client");
     CHECK(f.media.stats()["candidates"] == 2);
 }
 
-TEST_CASE("MediaSessions: a restarted control plane resumes on the same data plane instance", "[webrtc][sfu]") {
+TEST_CASE("MediaSessions: a restarted control plane resumes on the same data plane instance",
+          "[webrtc][sfu]") {
     char dir[] = "/tmp/tern-media-XXXXXX";
     REQUIRE(mkdtemp(dir) != nullptr);
     Config c = config();
@@ -382,12 +402,14 @@ TEST_CASE("MediaSessions: a restarted control plane resumes on the same data pla
         auto s = f.media.create_subscriber("s2", CreateSubscriber{pub, ""});
         REQUIRE(s);
         sub = s->id;
-        const uint64_t transport = f.sink.of(MsgType::SfuTransport)[1].as<shm::SfuTransportCmd>().id;
+        const uint64_t transport =
+            f.sink.of(MsgType::SfuTransport)[1].as<shm::SfuTransportCmd>().id;
         auto offer = f.media.request_offer(RequestOffer{sub});
         REQUIRE(offer);
         const auto at = offer->find("a=fingerprint:") + 14;
         Browser browser{offer->substr(at, offer->find('\r', at) - at)};
-        REQUIRE(f.media.answer(SubscriberAnswer{sub, answer_to(*offer, browser.id->fingerprint())}));
+        REQUIRE(
+            f.media.answer(SubscriberAnswer{sub, answer_to(*offer, browser.id->fingerprint())}));
         browser.handshake(f, transport);
         REQUIRE(f.sink.of(MsgType::SfuKeys).size() == 1);
         f.media.set_sessions({SavedSession{"s1", "talk"}, SavedSession{"s2", "talk"}});

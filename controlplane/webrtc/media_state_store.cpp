@@ -1,9 +1,8 @@
 #include "controlplane/webrtc/media_state_store.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 namespace tern::cp {
@@ -15,8 +14,14 @@ using nlohmann::json;
 constexpr int kVersion = 1;
 
 json codec_json(const CodecChoice& c) {
-    return {{"pt", c.pt}, {"name", c.name}, {"clock", c.clock_hz}, {"channels", c.channels},
-            {"fmtp", c.fmtp}, {"feedback", c.feedback}, {"sfu_codec", c.sfu_codec}, {"rtx_pt", c.rtx_pt}};
+    return {{"pt", c.pt},
+            {"name", c.name},
+            {"clock", c.clock_hz},
+            {"channels", c.channels},
+            {"fmtp", c.fmtp},
+            {"feedback", c.feedback},
+            {"sfu_codec", c.sfu_codec},
+            {"rtx_pt", c.rtx_pt}};
 }
 
 CodecChoice codec_from(const json& j) {
@@ -35,20 +40,43 @@ CodecChoice codec_from(const json& j) {
 json client_json(const MediaClient& c) {
     json sections = json::array();
     for (const auto& s : c.sections) {
-        sections.push_back({{"mid", s.mid}, {"kind", static_cast<int>(s.kind)}, {"codec", codec_json(s.codec)},
-                            {"ssrc", s.ssrc}, {"rids", s.rids}});
+        sections.push_back({{"mid", s.mid},
+                            {"kind", static_cast<int>(s.kind)},
+                            {"codec", codec_json(s.codec)},
+                            {"ssrc", s.ssrc},
+                            {"rids", s.rids}});
     }
     json outgoing = json::array();
     for (const auto& t : c.outgoing) {
-        outgoing.push_back({{"mid", t.mid}, {"kind", static_cast<int>(t.kind)}, {"codec", codec_json(t.codec)},
-                            {"ssrc", t.ssrc}, {"rtx_ssrc", t.rtx_ssrc}, {"stream", t.stream_id}, {"track", t.track_id}});
+        outgoing.push_back({{"mid", t.mid},
+                            {"kind", static_cast<int>(t.kind)},
+                            {"codec", codec_json(t.codec)},
+                            {"ssrc", t.ssrc},
+                            {"rtx_ssrc", t.rtx_ssrc},
+                            {"stream", t.stream_id},
+                            {"track", t.track_id}});
     }
-    return {{"id", c.id}, {"owner", c.owner}, {"publisher", c.publisher}, {"stream_type", c.stream_type},
-            {"sid", c.sid}, {"bitrate", c.bitrate}, {"transport", c.transport}, {"worker", c.worker}, {"udp_port", c.udp_port},
-            {"ufrag", c.ufrag}, {"pwd", c.pwd}, {"sdp_version", c.sdp_version}, {"keys_sent", c.keys_sent},
-            {"ice_reported", c.ice_reported}, {"sections", sections}, {"tracks", c.tracks},
-            {"publisher_id", c.publisher_id}, {"outgoing", outgoing}, {"app_mid", c.app_mid},
-            {"remote_ufrag", c.remote_ufrag}, {"remote_fingerprint", c.remote_fingerprint},
+    return {{"id", c.id},
+            {"owner", c.owner},
+            {"publisher", c.publisher},
+            {"stream_type", c.stream_type},
+            {"sid", c.sid},
+            {"bitrate", c.bitrate},
+            {"transport", c.transport},
+            {"worker", c.worker},
+            {"udp_port", c.udp_port},
+            {"ufrag", c.ufrag},
+            {"pwd", c.pwd},
+            {"sdp_version", c.sdp_version},
+            {"keys_sent", c.keys_sent},
+            {"ice_reported", c.ice_reported},
+            {"sections", sections},
+            {"tracks", c.tracks},
+            {"publisher_id", c.publisher_id},
+            {"outgoing", outgoing},
+            {"app_mid", c.app_mid},
+            {"remote_ufrag", c.remote_ufrag},
+            {"remote_fingerprint", c.remote_fingerprint},
             {"labels", c.labels}};
 }
 

@@ -44,7 +44,8 @@ public:
     MediaStateStore(std::string path, const Logger& log) : path_(std::move(path)), log_(log) {}
 
     /// Writes the file; a failure is logged (the calls go on, a restart would lose them).
-    void save(const MediaIds& ids, const std::vector<SavedSession>& sessions, const MediaClients& clients) const;
+    void save(const MediaIds& ids, const std::vector<SavedSession>& sessions,
+              const MediaClients& clients) const;
     /// Reads the file: nothing when there is none, or when it is unreadable or malformed
     /// (logged; the control plane starts empty).
     [[nodiscard]] std::optional<State> load() const;

@@ -9,7 +9,8 @@
 
 namespace tern::cp {
 
-Result<Created, ClientError> MediaSessions::create_subscriber(const std::string& owner, const CreateSubscriber& req) {
+Result<Created, ClientError> MediaSessions::create_subscriber(const std::string& owner,
+                                                              const CreateSubscriber& req) {
     using R = Result<Created, ClientError>;
     if (!attached_ || sink_.workers() == 0) {
         return R{unexpected(ClientError{"timeout", "no data plane attached"})};
@@ -20,7 +21,8 @@ Result<Created, ClientError> MediaSessions::create_subscriber(const std::string&
     }
     const Client& pub = *it->second;
     if (!req.stream_type.empty() && req.stream_type != pub.stream_type) {
-        return R{unexpected(ClientError{"bad_request", "publisher " + req.publisher_id + " publishes " + pub.stream_type})};
+        return R{unexpected(ClientError{"bad_request", "publisher " + req.publisher_id +
+                                                           " publishes " + pub.stream_type})};
     }
     auto c = new_client(owner);
     c->stream_type = pub.stream_type;
@@ -33,14 +35,17 @@ Result<Created, ClientError> MediaSessions::create_subscriber(const std::string&
     }
     const Client& s = **added;
     ++n_.subscribers_created;
-    log_.info("subscriber created", {{"client", s.id}, {"publisher", req.publisher_id}, {"transport", s.transport},
-                                     {"worker", s.worker}, {"udp_port", s.udp_port}});
+    log_.info("subscriber created", {{"client", s.id},
+                                     {"publisher", req.publisher_id},
+                                     {"transport", s.transport},
+                                     {"worker", s.worker},
+                                     {"udp_port", s.udp_port}});
     save();
     return R{Created{s.id, s.bitrate, s.sid}};
 }
 
-Result<std::pair<MediaSessions::Client*, const MediaSessions::Client*>, ClientError> MediaSessions::find_subscriber(
-    const std::string& id) {
+Result<std::pair<MediaSessions::Client*, const MediaSessions::Client*>, ClientError>
+MediaSessions::find_subscriber(const std::string& id) {
     using R = Result<std::pair<Client*, const Client*>, ClientError>;
     auto f = find(id, false);
     if (!f) {
@@ -68,7 +73,8 @@ uint32_t MediaSessions::place_subscriber(const Client& pub) const {
     if (pub.worker < n && streams[pub.worker] + adds <= cfg_.controlplane.proxy.streams_per_lcore) {
         return pub.worker;  // forwarding stays on one lcore
     }
-    return static_cast<uint32_t>(std::min_element(streams.begin(), streams.end()) - streams.begin());
+    return static_cast<uint32_t>(std::min_element(streams.begin(), streams.end()) -
+                                 streams.begin());
 }
 
 bool MediaSessions::relay_track(const Client& sub, const Client& pub, std::size_t i) {
@@ -124,7 +130,8 @@ Result<std::string, ClientError> MediaSessions::request_offer(const RequestOffer
     Client& c = *f->first;
     const Client& pub = *f->second;
     if (pub.sections.empty() && pub.app_mid.empty()) {
-        return R{unexpected(ClientError{"bad_request", "the publisher has not sent its offer yet"})};
+        return R{
+            unexpected(ClientError{"bad_request", "the publisher has not sent its offer yet"})};
     }
     c.app_mid = pub.app_mid;  // data channels reach subscribers under the publisher's mid
     if (c.dtls != nullptr || c.keys_sent) {
@@ -155,8 +162,7 @@ Result<std::string, ClientError> MediaSessions::request_offer(const RequestOffer
         sc.target_layer = default_layer(s);
         sc.rtx_ssrc = t.rtx_ssrc;
         sc.rtx_pt = s.codec.rtx_pt;
-        if ((c.worker != pub.worker && !relay_track(c, pub, i)) ||
-            !command(c.worker, sc)) {
+        if ((c.worker != pub.worker && !relay_track(c, pub, i)) || !command(c.worker, sc)) {
             return R{unexpected(ClientError{"timeout", "the data plane's command ring is full"})};
         }
         c.outgoing.push_back(std::move(t));
@@ -174,7 +180,8 @@ Result<bool, ClientError> MediaSessions::answer(const SubscriberAnswer& req) {
     }
     Client& c = **f;
     if (c.outgoing.empty()) {
-        return R{unexpected(ClientError{"bad_request", "no offer was sent to this subscriber (requestoffer first)"})};
+        return R{unexpected(ClientError{
+            "bad_request", "no offer was sent to this subscriber (requestoffer first)"})};
     }
     auto parsed = sdp::parse(req.sdp);
     if (!parsed) {
@@ -185,7 +192,8 @@ Result<bool, ClientError> MediaSessions::answer(const SubscriberAnswer& req) {
         return R{unexpected(ClientError{"bad_request", remote.error()})};
     }
     if (!c.remote_fingerprint.empty() && remote->fingerprint != c.remote_fingerprint) {
-        return R{unexpected(ClientError{"bad_request", "a renegotiation may not change the DTLS fingerprint"})};
+        return R{unexpected(
+            ClientError{"bad_request", "a renegotiation may not change the DTLS fingerprint"})};
     }
     ++n_.answers;
     c.remote_ufrag = remote->ice_ufrag;
@@ -215,7 +223,8 @@ Result<bool, ClientError> MediaSessions::select_stream(const SelectStream& req) 
             const int max = std::max<int>(0, static_cast<int>(s.rids.size()) - 1);
             layer = std::clamp(*req.substream, 0, max);
         }
-        const shm::SfuLayerCmd cmd{generation_, c.transport, c.outgoing[i].ssrc, req.video ? layer : -1};
+        const shm::SfuLayerCmd cmd{generation_, c.transport, c.outgoing[i].ssrc,
+                                   req.video ? layer : -1};
         if (!command(c.worker, cmd)) {
             return R{unexpected(ClientError{"timeout", "the data plane's command ring is full"})};
         }

@@ -12,7 +12,8 @@ namespace {
 
 bool iequal(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
            });
 }
 
@@ -65,11 +66,21 @@ std::vector<std::string> per_pt(const sdp::Media& m, std::string_view name, uint
 }
 
 uint8_t sfu_codec_of(std::string_view name) {
-    if (iequal(name, "opus")) return 0;
-    if (iequal(name, "VP8")) return 1;
-    if (iequal(name, "VP9")) return 2;
-    if (iequal(name, "H264")) return 3;
-    if (iequal(name, "AV1")) return 4;
+    if (iequal(name, "opus")) {
+        return 0;
+    }
+    if (iequal(name, "VP8")) {
+        return 1;
+    }
+    if (iequal(name, "VP9")) {
+        return 2;
+    }
+    if (iequal(name, "H264")) {
+        return 3;
+    }
+    if (iequal(name, "AV1")) {
+        return 4;
+    }
     return 5;
 }
 
@@ -95,7 +106,8 @@ Result<RemoteDescription, std::string> read_transport(const sdp::Session& s) {
     d.fingerprint = find_value(s, "fingerprint");
     d.setup = find_value(s, "setup");
     if (d.ice_ufrag.empty() || d.ice_pwd.empty()) {
-        return R{unexpected(std::string("the SDP has no ICE credentials (a=ice-ufrag, a=ice-pwd)"))};
+        return R{
+            unexpected(std::string("the SDP has no ICE credentials (a=ice-ufrag, a=ice-pwd)"))};
     }
     if (d.ice_ufrag.size() > 255 || d.ice_pwd.size() > 255) {
         return R{unexpected(std::string("ICE credentials longer than 255 characters"))};
@@ -160,8 +172,8 @@ void candidate_lines(std::ostringstream& o, const LocalParams& l) {
     int foundation = 1;
     for (const auto& c : l.candidates) {
         const uint32_t priority = (126U << 24) | (local_pref << 8) | 255U;
-        o << "a=candidate:" << foundation++ << " 1 udp " << priority << ' ' << c.address << ' ' << c.port
-          << " typ host\r\n";
+        o << "a=candidate:" << foundation++ << " 1 udp " << priority << ' ' << c.address << ' '
+          << c.port << " typ host\r\n";
         --local_pref;
     }
     o << "a=end-of-candidates\r\n";
@@ -217,23 +229,28 @@ uint8_t extension_id(const RemoteSection& section, std::string_view uri) {
     return 0;
 }
 
-Result<RemoteDescription, std::string> read_offer(const sdp::Session& offer, const CodecPreferences& prefs) {
+Result<RemoteDescription, std::string> read_offer(const sdp::Session& offer,
+                                                  const CodecPreferences& prefs) {
     using R = Result<RemoteDescription, std::string>;
     auto d = read_transport(offer);
     if (!d) {
         return d;
     }
     if (!d->setup.empty() && d->setup != "actpass" && d->setup != "active") {
-        return R{unexpected("the offer's a=setup:" + d->setup + " would make tern the DTLS client; use actpass")};
+        return R{unexpected("the offer's a=setup:" + d->setup +
+                            " would make tern the DTLS client; use actpass")};
     }
     for (const auto& m : offer.media) {
         RemoteSection r;
         auto mid = m.attr("mid");
         if (!mid || mid->empty()) {
-            return R{unexpected(std::string("an m-section without a=mid (tern needs Unified Plan with BUNDLE)"))};
+            return R{unexpected(
+                std::string("an m-section without a=mid (tern needs Unified Plan with BUNDLE)"))};
         }
         r.mid = std::string(*mid);
-        r.kind = m.kind == "audio" ? MediaKind::Audio : m.kind == "video" ? MediaKind::Video : MediaKind::Application;
+        r.kind = m.kind == "audio"   ? MediaKind::Audio
+                 : m.kind == "video" ? MediaKind::Video
+                                     : MediaKind::Application;
         direction(m, r);
         if (m.port == 0) {
             r.reject_reason = "disabled in the offer";
@@ -265,7 +282,8 @@ Result<RemoteDescription, std::string> read_offer(const sdp::Session& offer, con
         }
         const auto maps = rtpmaps(m);
         // Candidates in the offer's own order of payload types, by our preference of names.
-        std::vector<std::string> wanted = r.kind == MediaKind::Audio ? std::vector<std::string>{"opus"} : prefs.video;
+        std::vector<std::string> wanted =
+            r.kind == MediaKind::Audio ? std::vector<std::string>{"opus"} : prefs.video;
         bool found = false;
         for (const auto& name : wanted) {
             for (const auto& f : m.formats) {
@@ -279,7 +297,8 @@ Result<RemoteDescription, std::string> read_offer(const sdp::Session& offer, con
                 }
                 const auto fmtp = per_pt(m, "fmtp", static_cast<uint8_t>(pt));
                 const std::string params = fmtp.empty() ? std::string() : fmtp[0];
-                if (iequal(name, "H264") && params.find("packetization-mode=1") == std::string::npos) {
+                if (iequal(name, "H264") &&
+                    params.find("packetization-mode=1") == std::string::npos) {
                     continue;  // single-NAL mode cannot carry real frames
                 }
                 r.codec.pt = static_cast<uint8_t>(pt);
@@ -289,8 +308,8 @@ Result<RemoteDescription, std::string> read_offer(const sdp::Session& offer, con
                 r.codec.fmtp = params;
                 r.codec.sfu_codec = sfu_codec_of(name);
                 for (const auto& fb : per_pt(m, "rtcp-fb", static_cast<uint8_t>(pt))) {
-                    if ((r.kind == MediaKind::Video &&
-                         (fb == "nack" || fb == "nack pli" || fb == "ccm fir" || fb == "goog-remb")) ||
+                    if ((r.kind == MediaKind::Video && (fb == "nack" || fb == "nack pli" ||
+                                                        fb == "ccm fir" || fb == "goog-remb")) ||
                         fb == "transport-cc") {
                         r.codec.feedback.push_back(fb);
                     }
@@ -312,7 +331,8 @@ Result<RemoteDescription, std::string> read_offer(const sdp::Session& offer, con
             }
         }
         if (!found) {
-            r.reject_reason = r.kind == MediaKind::Audio ? "no Opus in the offer" : "no supported video codec in the offer";
+            r.reject_reason = r.kind == MediaKind::Audio ? "no Opus in the offer"
+                                                         : "no supported video codec in the offer";
             d->sections.push_back(std::move(r));
             continue;
         }
@@ -328,10 +348,12 @@ Result<RemoteDescription, std::string> read_offer(const sdp::Session& offer, con
             std::string_view uri = v.substr(sp + 1);
             uri = uri.substr(0, uri.find(' '));
             namespace x = wire::ext;
-            const bool take = uri == x::kMidUri || uri == x::kTransportCcUri || uri == x::kAbsCaptureTimeUri ||
+            const bool take = uri == x::kMidUri || uri == x::kTransportCcUri ||
+                              uri == x::kAbsCaptureTimeUri ||
                               (r.kind == MediaKind::Audio && uri == x::kAudioLevelUri) ||
                               (r.kind == MediaKind::Video && uri == x::kVideoOrientationUri) ||
-                              (!r.rids.empty() && (uri == x::kRtpStreamIdUri || uri == x::kRepairedRtpStreamIdUri));
+                              (!r.rids.empty() &&
+                               (uri == x::kRtpStreamIdUri || uri == x::kRepairedRtpStreamIdUri));
             if (take) {
                 r.extensions.push_back(Extension{static_cast<uint8_t>(id), std::string(uri)});
             }
@@ -410,8 +432,8 @@ std::string write_answer(const RemoteDescription& offer, const LocalParams& loca
     return o.str();
 }
 
-std::string write_subscriber_offer(const std::vector<OutgoingTrack>& tracks, const LocalParams& local,
-                                   const std::string& data_mid) {
+std::string write_subscriber_offer(const std::vector<OutgoingTrack>& tracks,
+                                   const LocalParams& local, const std::string& data_mid) {
     std::ostringstream o;
     session_lines(o, local);
     if (!tracks.empty() || !data_mid.empty()) {
@@ -444,9 +466,11 @@ std::string write_subscriber_offer(const std::vector<OutgoingTrack>& tracks, con
         }
         o << "a=extmap:" << unsigned{x::kOutAbsSendTime} << ' ' << x::kAbsSendTimeUri << "\r\n";
         if (t.kind == MediaKind::Video) {
-            o << "a=extmap:" << unsigned{x::kOutVideoOrientation} << ' ' << x::kVideoOrientationUri << "\r\n";
+            o << "a=extmap:" << unsigned{x::kOutVideoOrientation} << ' ' << x::kVideoOrientationUri
+              << "\r\n";
         }
-        o << "a=extmap:" << unsigned{x::kOutAbsCaptureTime} << ' ' << x::kAbsCaptureTimeUri << "\r\n";
+        o << "a=extmap:" << unsigned{x::kOutAbsCaptureTime} << ' ' << x::kAbsCaptureTimeUri
+          << "\r\n";
         o << "a=sendonly\r\n"
           << "a=msid:" << t.stream_id << ' ' << t.track_id << "\r\n"
           << "a=rtcp-mux\r\n"
@@ -484,12 +508,15 @@ Result<RemoteDescription, std::string> read_answer(const sdp::Session& answer) {
         return d;
     }
     if (d->setup != "active") {
-        return R{unexpected("the answer's a=setup:" + d->setup + " would make tern the DTLS client; answer active")};
+        return R{unexpected("the answer's a=setup:" + d->setup +
+                            " would make tern the DTLS client; answer active")};
     }
     for (const auto& m : answer.media) {
         RemoteSection r;
         r.mid = std::string(m.attr("mid").value_or(""));
-        r.kind = m.kind == "audio" ? MediaKind::Audio : m.kind == "video" ? MediaKind::Video : MediaKind::Application;
+        r.kind = m.kind == "audio"   ? MediaKind::Audio
+                 : m.kind == "video" ? MediaKind::Video
+                                     : MediaKind::Application;
         direction(m, r);
         r.accepted = m.port != 0;
         d->sections.push_back(std::move(r));

@@ -23,8 +23,8 @@ struct CodecChoice {
     uint8_t pt = 0;
     std::string name;  // as in a=rtpmap: "opus", "VP8", "H264"...
     uint32_t clock_hz = 0;
-    uint8_t channels = 0;  // audio: 2 for opus
-    std::string fmtp;      // kept from the offer (or ours)
+    uint8_t channels = 0;               // audio: 2 for opus
+    std::string fmtp;                   // kept from the offer (or ours)
     std::vector<std::string> feedback;  // accepted a=rtcp-fb values ("nack", "nack pli", "ccm fir")
     /// The data plane's codec number (sfu::Codec: 0 opus, 1 VP8, 2 VP9, 3 H264, 4 AV1).
     uint8_t sfu_codec = 0;
@@ -43,7 +43,6 @@ using wire::ext::kAudioLevelUri;
 using wire::ext::kRtpStreamIdUri;
 using wire::ext::kTransportCcUri;
 using wire::ext::kVideoOrientationUri;
-
 
 /// One m-section of a remote description, as tern understood it.
 struct RemoteSection {
@@ -96,7 +95,8 @@ struct CodecPreferences {
 
 /// Reads a publisher's offer: credentials, fingerprint, and per section the codec and
 /// extensions tern will use. Errors name what is missing (no ICE credentials, no fingerprint...).
-Result<RemoteDescription, std::string> read_offer(const sdp::Session& offer, const CodecPreferences& prefs);
+Result<RemoteDescription, std::string> read_offer(const sdp::Session& offer,
+                                                  const CodecPreferences& prefs);
 
 /// The answer to a publisher's offer read by read_offer(). It keeps transport-cc (extension and
 /// feedback) when offered: tern answers the publisher's packets with transport-cc feedback.
@@ -107,15 +107,15 @@ struct OutgoingTrack {
     std::string mid;
     MediaKind kind = MediaKind::Audio;
     CodecChoice codec;
-    uint32_t ssrc = 0;  // what tern rewrites the publisher's SSRC to
+    uint32_t ssrc = 0;      // what tern rewrites the publisher's SSRC to
     uint32_t rtx_ssrc = 0;  // its RTX stream (video, when codec.rtx_pt is set)
     std::string stream_id;
     std::string track_id;
 };
 
 /// tern's offer to a subscriber; `data_mid` non-empty adds a data channel section with that mid.
-std::string write_subscriber_offer(const std::vector<OutgoingTrack>& tracks, const LocalParams& local,
-                                   const std::string& data_mid = "");
+std::string write_subscriber_offer(const std::vector<OutgoingTrack>& tracks,
+                                   const LocalParams& local, const std::string& data_mid = "");
 
 /// Reads a subscriber's answer to write_subscriber_offer(): credentials, fingerprint, setup.
 Result<RemoteDescription, std::string> read_answer(const sdp::Session& answer);

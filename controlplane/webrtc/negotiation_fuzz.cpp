@@ -16,7 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     tern::cp::CodecPreferences prefs;
     prefs.data_channels = (size & 1) != 0;
     if (auto offer = tern::cp::read_offer(*s, prefs)) {
-        tern::cp::LocalParams local{"ufrag", "password", "sha-256 00", {{"198.18.0.2", 20000}}, 1, 1};
+        tern::cp::LocalParams local{"ufrag", "password", "sha-256 00", {{"198.18.0.2", 20000}},
+                                    1,       1};
         const std::string answer = tern::cp::write_answer(*offer, local);
         if (!tern::sdp::parse(answer)) {
             __builtin_trap();  // what we write must parse

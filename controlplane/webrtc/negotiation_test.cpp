@@ -27,10 +27,17 @@ sdp::Session parsed(const std::string& text) {
 }
 
 LocalParams local() {
-    return LocalParams{"tern1", "0123456789abcdefghijkl", "sha-256 AA:BB", {{"198.18.0.2", 20000}, {"2001:2::2", 20000}}, 42, 2};
+    return LocalParams{"tern1",
+                       "0123456789abcdefghijkl",
+                       "sha-256 AA:BB",
+                       {{"198.18.0.2", 20000}, {"2001:2::2", 20000}},
+                       42,
+                       2};
 }
 
-bool has_line(const std::string& sdp, const std::string& line) { return sdp.find(line + "\r\n") != std::string::npos; }
+bool has_line(const std::string& sdp, const std::string& line) {
+    return sdp.find(line + "\r\n") != std::string::npos;
+}
 
 }  // namespace
 
@@ -66,7 +73,8 @@ TEST_CASE("negotiation: Chromium's audio+video+data offer to a publisher", "[sdp
     CHECK(video.codec.pt == 96);
     CHECK(video.codec.name == "VP8");
     CHECK(video.codec.sfu_codec == 1);
-    CHECK(video.codec.feedback == std::vector<std::string>{"goog-remb", "transport-cc", "ccm fir", "nack", "nack pli"});
+    CHECK(video.codec.feedback ==
+          std::vector<std::string>{"goog-remb", "transport-cc", "ccm fir", "nack", "nack pli"});
     CHECK(video.ssrc == 1855393388U);
     CHECK(video.rtx_ssrc == 2218936591U);
     CHECK(video.codec.rtx_pt == 97);  // a=fmtp:97 apt=96
@@ -93,19 +101,23 @@ TEST_CASE("negotiation: Chromium's audio+video+data offer to a publisher", "[sdp
     CHECK(a.media[0].has("rtcp-mux"));
     CHECK(a.media[1].formats == std::vector<std::string>{"96"});
     CHECK(a.media[1].attrs("rtcp-fb") ==
-          std::vector<std::string_view>{"96 goog-remb", "96 transport-cc", "96 ccm fir", "96 nack", "96 nack pli"});
+          std::vector<std::string_view>{"96 goog-remb", "96 transport-cc", "96 ccm fir", "96 nack",
+                                        "96 nack pli"});
     CHECK(a.media[0].attrs("rtcp-fb") == std::vector<std::string_view>{"111 transport-cc"});
     CHECK(a.media[2].port == 0);
     CHECK(a.media[2].attr("mid") == "2");
     CHECK(has_line(answer, "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid"));
     // tern answers publishers with transport-cc feedback: the extension is kept.
-    CHECK(has_line(answer, "a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"));
+    CHECK(has_line(
+        answer,
+        "a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"));
     CHECK_FALSE(has_line(answer, "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"));
     // Video orientation is taken from the publisher's video (subscribers get it under tern's id).
     CHECK(a.media[1].attrs("extmap") ==
-          std::vector<std::string_view>{"13 urn:3gpp:video-orientation",
-                                        "3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01",
-                                        "4 urn:ietf:params:rtp-hdrext:sdes:mid"});
+          std::vector<std::string_view>{
+              "13 urn:3gpp:video-orientation",
+              "3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01",
+              "4 urn:ietf:params:rtp-hdrext:sdes:mid"});
     CHECK(extension_id(video, kVideoOrientationUri) == 13);
 
     // Data channels when enabled.
@@ -122,7 +134,8 @@ TEST_CASE("negotiation: Chromium's audio+video+data offer to a publisher", "[sdp
     CHECK(a2.media[2].attr("sctp-port") == "5000");
 }
 
-TEST_CASE("negotiation: codec preference picks VP9 or H.264 packetization-mode 1", "[sdp][negotiation]") {
+TEST_CASE("negotiation: codec preference picks VP9 or H.264 packetization-mode 1",
+          "[sdp][negotiation]") {
     CodecPreferences p;
     p.video = {"VP9"};
     auto o = read_offer(parsed(testdata("chromium_offer.sdp")), p);
@@ -182,13 +195,15 @@ TEST_CASE("negotiation: offers tern cannot take", "[sdp][negotiation]") {
     REQUIRE_FALSE(e);
     CHECK(e.error().find("DTLS client") != std::string::npos);
     // A section that announces no SSRC is rejected, the rest stays.
-    const auto o = read_offer(parsed(without(without(good, "a=ssrc:"), "a=ssrc-group")), CodecPreferences{});
+    const auto o =
+        read_offer(parsed(without(without(good, "a=ssrc:"), "a=ssrc-group")), CodecPreferences{});
     REQUIRE(o);
     CHECK_FALSE(o->sections[0].accepted);
     CHECK_FALSE(o->sections[1].accepted);
 }
 
-TEST_CASE("negotiation: tern's offer to a subscriber and the browser's answer", "[sdp][negotiation]") {
+TEST_CASE("negotiation: tern's offer to a subscriber and the browser's answer",
+          "[sdp][negotiation]") {
     const auto pub = read_offer(parsed(testdata("chromium_offer.sdp")), CodecPreferences{});
     REQUIRE(pub);
     std::vector<OutgoingTrack> tracks{
@@ -203,8 +218,9 @@ TEST_CASE("negotiation: tern's offer to a subscriber and the browser's answer", 
     CHECK(o.media[0].attr("setup") == "actpass");
     CHECK(o.media[1].formats == std::vector<std::string>{"96", "97"});
     CHECK(o.media[1].attr("ssrc-group") == "FID 1432778632 2578103244");
-    CHECK(o.media[1].attrs("ssrc") == std::vector<std::string_view>{"1432778632 cname:pub1", "1432778632 msid:pub1 video1",
-                                                                    "2578103244 cname:pub1", "2578103244 msid:pub1 video1"});
+    CHECK(o.media[1].attrs("ssrc") ==
+          std::vector<std::string_view>{"1432778632 cname:pub1", "1432778632 msid:pub1 video1",
+                                        "2578103244 cname:pub1", "2578103244 msid:pub1 video1"});
     CHECK(has_line(offer, "a=rtpmap:97 rtx/90000"));
     CHECK(has_line(offer, "a=fmtp:97 apt=96"));
     CHECK(o.media[0].formats == std::vector<std::string>{"111"});
@@ -212,13 +228,15 @@ TEST_CASE("negotiation: tern's offer to a subscriber and the browser's answer", 
     CHECK(has_line(offer, "a=rtpmap:111 opus/48000/2"));
     // The extension ids the data plane writes for subscribers.
     CHECK(o.media[0].attrs("extmap") ==
-          std::vector<std::string_view>{"1 urn:ietf:params:rtp-hdrext:ssrc-audio-level",
-                                        "2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time",
-                                        "4 http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time"});
+          std::vector<std::string_view>{
+              "1 urn:ietf:params:rtp-hdrext:ssrc-audio-level",
+              "2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time",
+              "4 http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time"});
     CHECK(o.media[1].attrs("extmap") ==
-          std::vector<std::string_view>{"2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time",
-                                        "3 urn:3gpp:video-orientation",
-                                        "4 http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time"});
+          std::vector<std::string_view>{
+              "2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time",
+              "3 urn:3gpp:video-orientation",
+              "4 http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time"});
     const auto with_dc = parsed(write_subscriber_offer(tracks, local(), "2"));
     CHECK(with_dc.attr("group") == "BUNDLE 0 1 2");
     REQUIRE(with_dc.media.size() == 3);
@@ -233,7 +251,8 @@ TEST_CASE("negotiation: tern's offer to a subscriber and the browser's answer", 
 
     std::string answer =
         "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n"
-        "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:abcd\r\na=ice-pwd:efghijklmnopqrstuvwxyz12\r\n"
+        "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 "
+        "0.0.0.0\r\na=ice-ufrag:abcd\r\na=ice-pwd:efghijklmnopqrstuvwxyz12\r\n"
         "a=fingerprint:sha-256 01:02\r\na=setup:active\r\na=mid:0\r\na=recvonly\r\n"
         "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\na=recvonly\r\n";
     auto a = read_answer(parsed(answer));

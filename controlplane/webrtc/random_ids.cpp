@@ -8,7 +8,8 @@
 namespace tern::cp {
 
 std::string random_token(std::size_t n) {
-    static constexpr char kChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    static constexpr char kChars[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     std::vector<unsigned char> r(n);
     RAND_bytes(r.data(), static_cast<int>(n));
     std::string s(n, 'x');

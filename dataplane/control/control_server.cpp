@@ -3,20 +3,19 @@
 #include "common/shm/messages.hpp"
 #include "common/unix_socket.hpp"
 
+#include <cerrno>
+#include <chrono>
+#include <cstring>
 #include <fcntl.h>
+#include <filesystem>
 #include <poll.h>
+#include <random>
+#include <stdexcept>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-#include <cerrno>
-#include <chrono>
-#include <cstring>
-#include <filesystem>
-#include <random>
-#include <stdexcept>
 
 namespace tern::dp {
 
@@ -33,8 +32,8 @@ bool socket_in_use(const std::string& path) {
         return false;
     }
     sockaddr_un a{};
-    const bool used = unix_address(path, a) &&
-                      connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    const bool used =
+        unix_address(path, a) && connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
     close(fd);
     return used;
 }
@@ -62,12 +61,11 @@ ControlServer::ControlServer(std::string socket_path, uint32_t n_workers, uint32
     size_ = layout.size;
     std::random_device rd;
     const uint64_t instance = (uint64_t{rd()} << 32) | rd();
-    auto* header =
-        shm::init_region(base_, layout, n_workers, n_ports, sizes, instance, tsc_hz);
-    header->started_unix_ns = static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(
-            std::chrono::system_clock::now().time_since_epoch())
-            .count());
+    auto* header = shm::init_region(base_, layout, n_workers, n_ports, sizes, instance, tsc_hz);
+    header->started_unix_ns =
+        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count());
     region_ = shm::Region{static_cast<std::byte*>(base_), header};
 
     const std::filesystem::path p(path_);

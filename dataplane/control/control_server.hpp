@@ -14,8 +14,7 @@ namespace tern::dp {
 class ControlServer {
 public:
     /// Creates and maps the region and binds the socket; throws std::runtime_error on failure.
-    ControlServer(std::string socket_path, uint32_t n_workers, uint32_t n_ports,
-                  uint64_t tsc_hz);
+    ControlServer(std::string socket_path, uint32_t n_workers, uint32_t n_ports, uint64_t tsc_hz);
     ~ControlServer();
     ControlServer(const ControlServer&) = delete;
     ControlServer& operator=(const ControlServer&) = delete;

@@ -11,7 +11,9 @@ std::string exception_iface(const DataplaneConfig& c, std::size_t index) {
     return index == 0 ? c.exception.iface : c.exception.iface + std::to_string(index);
 }
 
-std::string exception_device(std::size_t index) { return "net_tap" + std::to_string(index); }
+std::string exception_device(std::size_t index) {
+    return "net_tap" + std::to_string(index);
+}
 
 std::string device_name(const PortConfig& p) {
     return p.is_pci ? p.device : p.device.substr(0, p.device.find(','));
@@ -67,6 +69,8 @@ Eal::Eal(const std::vector<std::string>& args) {
     }
 }
 
-Eal::~Eal() { rte_eal_cleanup(); }
+Eal::~Eal() {
+    rte_eal_cleanup();
+}
 
 }  // namespace tern::dp

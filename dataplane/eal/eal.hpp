@@ -17,7 +17,8 @@ std::vector<std::string> eal_arguments(const DataplaneConfig& c, const std::stri
 std::string exception_iface(const DataplaneConfig& c, std::size_t index);
 /// The DPDK device name of that tap ("net_tap0", ...).
 std::string exception_device(std::size_t index);
-/// The DPDK device name a port config maps to (vdev name before the first comma, or the PCI address).
+/// The DPDK device name a port config maps to (vdev name before the first comma, or the PCI
+/// address).
 std::string device_name(const PortConfig& p);
 
 class Eal {

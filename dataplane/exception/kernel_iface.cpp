@@ -1,17 +1,16 @@
 #include "dataplane/exception/kernel_iface.hpp"
 
 #include <arpa/inet.h>
-#include <linux/ipv6.h>
-#include <net/if.h>
-#include <netinet/in.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <linux/ipv6.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <stdexcept>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace tern::dp {
 

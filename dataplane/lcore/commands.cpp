@@ -21,14 +21,16 @@ void Commands::poll() noexcept {
         case MsgType::Ping:
             if (const auto ping = shm::decode<shm::PingCmd>(m)) {
                 (void)generations_.admit(ping->generation);
-                if (!events_.try_push(shm::PongEvt{generations_.newest(), ping->cookie, ping->sent_ns, lcore_, 0})) {
+                if (!events_.try_push(shm::PongEvt{generations_.newest(), ping->cookie,
+                                                   ping->sent_ns, lcore_, 0})) {
                     count(Counter::EventsDropped);
                 }
             }
             break;
         case MsgType::TurnList:
             if (const auto list = shm::decode<shm::TurnListCmd>(m)) {
-                listing_ = TurnListing{true, list->request_id, 0, 0, 0};  // a newer request replaces an older
+                listing_ = TurnListing{true, list->request_id, 0, 0,
+                                       0};  // a newer request replaces an older
             }
             break;
         case MsgType::SfuTransport:
@@ -78,12 +80,15 @@ bool Commands::apply_sfu_command(const shm::RingMessage& m) {
     // apply to whichever engine has the transport.
     bool ok = false;
     if (const auto c = shm::decode<shm::SfuTransportCmd>(m)) {
-        if (c->port < sfu_.size() && c->ufrag_len <= sizeof c->ufrag && c->pwd_len <= sizeof c->pwd) {
+        if (c->port < sfu_.size() && c->ufrag_len <= sizeof c->ufrag &&
+            c->pwd_len <= sizeof c->pwd) {
             sfu::Sfu& e = *sfu_[c->port];
             const std::string_view ufrag{c->ufrag, c->ufrag_len};
             const std::string_view pwd{c->pwd, c->pwd_len};
-            ok = e.has_transport(c->id) ? e.restart_ice(c->id, ufrag, pwd)
-                                        : e.add_transport(c->id, ufrag, pwd, uint64_t{c->max_kbps} * 1000, c->udp_port);
+            ok =
+                e.has_transport(c->id)
+                    ? e.restart_ice(c->id, ufrag, pwd)
+                    : e.add_transport(c->id, ufrag, pwd, uint64_t{c->max_kbps} * 1000, c->udp_port);
         }
     } else if (const auto k = shm::decode<shm::SfuKeysCmd>(m)) {
         if (k->suite <= static_cast<uint8_t>(srtp::Suite::AeadAes256Gcm)) {
@@ -105,25 +110,31 @@ bool Commands::apply_sfu_command(const shm::RingMessage& m) {
         const auto codec = static_cast<sfu::Codec>(p->codec);
         if (p->from_worker != 0) {  // published on another worker, relayed here
             for (const auto& e : sfu_) {
-                ok = e->add_remote_publication(p->track, p->layer, codec, p->clock_hz, p->from_worker - 1u) || ok;
+                ok = e->add_remote_publication(p->track, p->layer, codec, p->clock_hz,
+                                               p->from_worker - 1u) ||
+                     ok;
             }
         } else if (p->rid_len <= sizeof p->rid) {
             for (const auto& e : sfu_) {
                 const bool added =
                     p->ssrc == 0 && p->rid_len > 0
-                        ? e->add_rid_publication(p->id, {p->rid, p->rid_len}, p->rid_ext, p->track, p->layer, codec,
-                                                 p->clock_hz)
-                        : e->add_publication(p->id, p->ssrc, p->track, p->layer, codec, p->clock_hz);
-                if (added && (p->twcc_ext != 0 || p->level_ext != 0 || p->cvo_ext != 0 || p->capture_ext != 0)) {
+                        ? e->add_rid_publication(p->id, {p->rid, p->rid_len}, p->rid_ext, p->track,
+                                                 p->layer, codec, p->clock_hz)
+                        : e->add_publication(p->id, p->ssrc, p->track, p->layer, codec,
+                                             p->clock_hz);
+                if (added && (p->twcc_ext != 0 || p->level_ext != 0 || p->cvo_ext != 0 ||
+                              p->capture_ext != 0)) {
                     (void)e->set_extensions(p->id,
-                                            sfu::PublisherExtensions{p->twcc_ext, p->level_ext, p->cvo_ext, p->capture_ext});
+                                            sfu::PublisherExtensions{p->twcc_ext, p->level_ext,
+                                                                     p->cvo_ext, p->capture_ext});
                 }
                 ok = added || ok;
             }
         }
     } else if (const auto s = shm::decode<shm::SfuSubscriptionCmd>(m)) {
         for (const auto& e : sfu_) {
-            ok = e->add_subscription(s->id, s->track, s->out_ssrc, s->out_pt, s->target_layer, s->rtx_ssrc, s->rtx_pt) ||
+            ok = e->add_subscription(s->id, s->track, s->out_ssrc, s->out_pt, s->target_layer,
+                                     s->rtx_ssrc, s->rtx_pt) ||
                  ok;
         }
     } else if (const auto l = shm::decode<shm::SfuLayerCmd>(m)) {
@@ -171,18 +182,22 @@ void Commands::continue_turn_list(uint64_t now_tsc) noexcept {
             }
             e.client_port = a.client.port;
             e.relay_port = a.relay_port;
-            e.lifetime_left_s = static_cast<uint32_t>(a.expires_s > now_s ? a.expires_s - now_s : 0);
+            e.lifetime_left_s =
+                static_cast<uint32_t>(a.expires_s > now_s ? a.expires_s - now_s : 0);
             for (const Permission& p : a.permissions) {
-                e.permissions = static_cast<uint16_t>(e.permissions + (p.expires_s > now_s ? 1 : 0));
+                e.permissions =
+                    static_cast<uint16_t>(e.permissions + (p.expires_s > now_s ? 1 : 0));
             }
             for (const Channel& c : a.channels) {
-                e.channels = static_cast<uint16_t>(e.channels + (c.number != 0 && c.expires_s > now_s ? 1 : 0));
+                e.channels = static_cast<uint16_t>(e.channels +
+                                                   (c.number != 0 && c.expires_s > now_s ? 1 : 0));
             }
             e.to_peer_packets = a.to_peer_packets;
             e.to_peer_bytes = a.to_peer_bytes;
             e.to_client_packets = a.to_client_packets;
             e.to_client_bytes = a.to_client_bytes;
-            std::memcpy(e.username, a.username.data(), std::min<std::size_t>(a.username_len, sizeof e.username - 1));
+            std::memcpy(e.username, a.username.data(),
+                        std::min<std::size_t>(a.username_len, sizeof e.username - 1));
             if (!events_.try_push(e)) {
                 return;  // ring full: resume from this allocation next time
             }
@@ -191,7 +206,8 @@ void Commands::continue_turn_list(uint64_t now_tsc) noexcept {
         ++listing_.next;
     }
     if (listing_.port >= turn_.size()) {
-        if (events_.try_push(shm::TurnListDoneEvt{listing_.request_id, lcore_, listing_.reported})) {
+        if (events_.try_push(
+                shm::TurnListDoneEvt{listing_.request_id, lcore_, listing_.reported})) {
             listing_.active = false;
         }
     }

@@ -22,10 +22,11 @@ class Commands {
 public:
     /// Everything is borrowed from the worker and outlives this; the engine vectors are filled
     /// after construction and never resized once the lcore runs.
-    Commands(uint32_t lcore, shm::RingConsumer ring, shm::RingProducer& events, shm::LcoreCounters& counters,
-             const std::vector<std::unique_ptr<sfu::Sfu>>& sfu,
+    Commands(uint32_t lcore, shm::RingConsumer ring, shm::RingProducer& events,
+             shm::LcoreCounters& counters, const std::vector<std::unique_ptr<sfu::Sfu>>& sfu,
              const std::vector<std::unique_ptr<TurnServer>>& turn, uint64_t tsc_hz) noexcept
-        : lcore_(lcore), ring_(ring), events_(events), counters_(counters), sfu_(sfu), turn_(turn), hz_(tsc_hz) {}
+        : lcore_(lcore), ring_(ring), events_(events), counters_(counters), sfu_(sfu), turn_(turn),
+          hz_(tsc_hz) {}
 
     /// Applies what is waiting, at most 32 commands, so a storm cannot starve the packet loop.
     void poll() noexcept;
@@ -36,13 +37,15 @@ private:
     void apply_sfu(const shm::RingMessage& m) noexcept;
     /// False when the command is malformed or names what the engines do not have.
     bool apply_sfu_command(const shm::RingMessage& m);
-    void count(shm::Counter c, uint64_t n = 1) noexcept { shm::bump(counters_.v[static_cast<std::size_t>(c)], n); }
+    void count(shm::Counter c, uint64_t n = 1) noexcept {
+        shm::bump(counters_.v[static_cast<std::size_t>(c)], n);
+    }
 
     uint32_t lcore_;
     shm::RingConsumer ring_;
     shm::RingProducer& events_;
     shm::LcoreCounters& counters_;
-    const std::vector<std::unique_ptr<sfu::Sfu>>& sfu_;  // one per port, when the SFU is on
+    const std::vector<std::unique_ptr<sfu::Sfu>>& sfu_;     // one per port, when the SFU is on
     const std::vector<std::unique_ptr<TurnServer>>& turn_;  // one per port, when TURN is on
     uint64_t hz_;
     shm::GenerationGate generations_;

@@ -7,15 +7,17 @@ namespace tern::dp {
 using shm::Counter;
 using Kind = TurnAction::Kind;
 
-PacketPath::PacketPath(const Interface& ifc, const ServicesConfig& services, NeighborTable& neighbors,
-                       shm::LcoreCounters& counters, TurnServer* turn, uint64_t ticks_per_s) noexcept
+PacketPath::PacketPath(const Interface& ifc, const ServicesConfig& services,
+                       NeighborTable& neighbors, shm::LcoreCounters& counters, TurnServer* turn,
+                       uint64_t ticks_per_s) noexcept
     : stack_(ifc, neighbors, counters), services_(services), counters_(counters), stun_(services),
       framing_(counters), turn_(turn), ticks_per_s_(ticks_per_s == 0 ? 1 : ticks_per_s) {
     set_owner(0, 1);
 }
 
 void PacketPath::set_owner(uint32_t self, uint32_t n_workers) noexcept {
-    dispatch_.set_plan(self, PortPlan{services_, turn_ != nullptr ? &turn_->config() : nullptr, n_workers});
+    dispatch_.set_plan(
+        self, PortPlan{services_, turn_ != nullptr ? &turn_->config() : nullptr, n_workers});
     set_sfu(sfu_);
 }
 
@@ -23,7 +25,8 @@ void PacketPath::set_sfu(sfu::Sfu* sfu) noexcept {
     sfu_ = sfu;
     dispatch_.set_services(turn_, sfu);
     if (turn_ != nullptr && sfu != nullptr) {
-        turn_->set_port_plan(dispatch_.plan());  // clients may relay to it (TURN in front of the SFU)
+        turn_->set_port_plan(
+            dispatch_.plan());  // clients may relay to it (TURN in front of the SFU)
     }
 }
 
@@ -45,15 +48,18 @@ Verdict PacketPath::deliver(Frame& f, Datagram& d) noexcept {
     switch (r.service) {
     case Service::Handoff: handoff_to_ = r.owner; return Verdict::Handoff;
     case Service::Sfu:
-        switch (sfu_->on_datagram(d.payload.data(), d.payload.size(), d.peer, d.local, d.peer_mac, now_us())) {
+        switch (sfu_->on_datagram(d.payload.data(), d.payload.size(), d.peer, d.local, d.peer_mac,
+                                  now_us())) {
         case sfu::Sfu::Outcome::Reply: return reply(f, d, sfu_->reply());
         case sfu::Sfu::Outcome::Consumed: return Verdict::Consumed;
         case sfu::Sfu::Outcome::Drop: return Verdict::Drop;
         }
         return Verdict::Drop;
     case Service::TurnClient:
-        return turn_emit(f, &d, turn_->on_client(d.payload, d.peer, d.local, d.peer_mac, now_s(), payload_sum));
-    case Service::TurnPeer: return turn_emit(f, &d, turn_->on_peer(d.payload, d.peer, d.local, now_s(), payload_sum));
+        return turn_emit(
+            f, &d, turn_->on_client(d.payload, d.peer, d.local, d.peer_mac, now_s(), payload_sum));
+    case Service::TurnPeer:
+        return turn_emit(f, &d, turn_->on_peer(d.payload, d.peer, d.local, now_s(), payload_sum));
     case Service::StunBinding: {
         std::size_t n = 0;
         switch (stun_.handle(d.payload, d.peer, scratch_, n, counters_)) {
@@ -70,7 +76,8 @@ Verdict PacketPath::deliver(Frame& f, Datagram& d) noexcept {
 
 Verdict PacketPath::reply(Frame& f, const Datagram& d, ByteSpan payload) noexcept {
     const Verdict v = stack_.udp_reply(f, d, payload);
-    if (v == Verdict::Transmit && dispatch_.plan().workers() > 1 && turn_ != nullptr && turn_->is_hairpin(d.peer)) {
+    if (v == Verdict::Transmit && dispatch_.plan().workers() > 1 && turn_ != nullptr &&
+        turn_->is_hairpin(d.peer)) {
         // An answer to one of our relayed addresses (a client behind another worker's TURN
         // allocation, its datagram handed over): that worker sends it on, not the wire.
         if (const uint32_t owner = dispatch_.other_owner(d.peer.port); owner != kNoWorker) {
@@ -81,12 +88,14 @@ Verdict PacketPath::reply(Frame& f, const Datagram& d, ByteSpan payload) noexcep
     return v;
 }
 
-Verdict PacketPath::handoff_udp(Frame& f, std::byte* payload, std::size_t len, const wire::Endpoint& src,
-                                const wire::Endpoint& dst, uint32_t owner) noexcept {
+Verdict PacketPath::handoff_udp(Frame& f, std::byte* payload, std::size_t len,
+                                const wire::Endpoint& src, const wire::Endpoint& dst,
+                                uint32_t owner) noexcept {
     // A datagram from one of our addresses to another, for a port another worker owns: framed
     // as if it came from the wire, and handed over.
-    const Verdict v = stack_.emit_udp_before(f, payload, len, stack_.interface().mac, src, dst,
-                                             dst.is_v6 ? std::nullopt : std::optional{HostStack::kNoUdpChecksum});
+    const Verdict v =
+        stack_.emit_udp_before(f, payload, len, stack_.interface().mac, src, dst,
+                               dst.is_v6 ? std::nullopt : std::optional{HostStack::kNoUdpChecksum});
     if (v != Verdict::Transmit) {
         return v;
     }
@@ -105,7 +114,8 @@ Verdict PacketPath::turn_emit(Frame& f, const Datagram* in, const TurnAction& ac
             const ByteSpan r = turn_->reply();
             return framing_.to_stream(f, act.stream, r.data(), r.size(), 0);
         }
-        return in != nullptr ? reply(f, *in, turn_->reply()) : Verdict::Drop;  // replies answer a datagram
+        return in != nullptr ? reply(f, *in, turn_->reply())
+                             : Verdict::Drop;  // replies answer a datagram
     case Kind::ToPeer: {
         if ((sfu_ != nullptr && turn_->is_local_media(act.dst)) || turn_->is_hairpin(act.dst)) {
             return turn_to_local(f, act);
@@ -115,8 +125,9 @@ Verdict PacketPath::turn_emit(Frame& f, const Datagram* in, const TurnAction& ac
             count(Counter::TurnDropUnresolved);
             return Verdict::Drop;
         }
-        const Verdict v = stack_.emit_udp_before(f, const_cast<std::byte*>(act.data.data()), act.data.size(), *mac,
-                                                 act.src, act.dst, act.data_sum);
+        const Verdict v =
+            stack_.emit_udp_before(f, const_cast<std::byte*>(act.data.data()), act.data.size(),
+                                   *mac, act.src, act.dst, act.data_sum);
         if (v == Verdict::Transmit) {
             count_to_peer(act.data.size());
         }
@@ -131,7 +142,8 @@ Verdict PacketPath::turn_emit(Frame& f, const Datagram* in, const TurnAction& ac
         if (act.stream != 0) {
             return framing_.to_stream(f, act.stream, m->data, m->len, act.data.size());
         }
-        const Verdict v = stack_.emit_udp_before(f, m->data, m->len, act.dst_mac, act.src, act.dst, m->sum);
+        const Verdict v =
+            stack_.emit_udp_before(f, m->data, m->len, act.dst_mac, act.src, act.dst, m->sum);
         if (v == Verdict::Transmit) {
             count(Counter::TurnToClientPackets);
             count(Counter::TurnToClientBytes, act.data.size());
@@ -151,7 +163,8 @@ Verdict PacketPath::turn_to_local(Frame& f, const TurnAction& act) noexcept {
         // Another worker's SFU: it gets the datagram as if from the client's relayed address.
         count(Counter::SfuTurnHandoff);
         count_to_peer(act.data.size());
-        return handoff_udp(f, data, act.data.size(), act.src, act.dst, dispatch_.plan().owner(act.dst.port));
+        return handoff_udp(f, data, act.data.size(), act.src, act.dst,
+                           dispatch_.plan().owner(act.dst.port));
     }
     // Relay to relay inside the appliance: the datagram enters the other allocation as if it
     // came from the wire (from our relayed address), and never leaves the appliance.
@@ -178,7 +191,8 @@ Verdict PacketPath::turn_to_sfu(Frame& f, const TurnAction& act) noexcept {
     count(Counter::SfuTurnHandoff);
     count_to_peer(act.data.size());
     auto* p = const_cast<std::byte*>(act.data.data());  // inside the frame we own
-    const auto outcome = sfu_->on_datagram(p, act.data.size(), act.src, act.dst, wire::MacAddr{}, now_us());
+    const auto outcome =
+        sfu_->on_datagram(p, act.data.size(), act.src, act.dst, wire::MacAddr{}, now_us());
     if (outcome != sfu::Sfu::Outcome::Reply) {
         return outcome == sfu::Sfu::Outcome::Consumed ? Verdict::Consumed : Verdict::Drop;
     }
@@ -192,7 +206,8 @@ Verdict PacketPath::turn_to_sfu(Frame& f, const TurnAction& act) noexcept {
         return Verdict::Drop;
     }
     std::memmove(begin + kFront, r.data(), r.size());
-    const TurnAction back = turn_->on_peer(ByteSpan{begin + kFront, r.size()}, act.dst, act.src, now_s());
+    const TurnAction back =
+        turn_->on_peer(ByteSpan{begin + kFront, r.size()}, act.dst, act.src, now_s());
     if (back.kind == Kind::ToPeer) {
         return Verdict::Drop;
     }
@@ -212,16 +227,20 @@ Verdict PacketPath::handle_stream(Frame& f, uint64_t stream, const wire::Endpoin
         std::size_t n = 0;
         switch (stun_.handle(msg, client, scratch_, n, counters_)) {
         case StunBindingService::Outcome::Reply:
-            return framing_.to_stream(f, stream, scratch_.data(), n, 0);  // STUN lengths are multiples of 4
+            return framing_.to_stream(f, stream, scratch_.data(), n,
+                                      0);  // STUN lengths are multiples of 4
         case StunBindingService::Outcome::Silent: return Verdict::Consumed;
         case StunBindingService::Outcome::Drop: return Verdict::Drop;
         }
     }
-    return turn_emit(f, nullptr, turn_->on_client(msg, client, server, wire::MacAddr{}, now_s(), std::nullopt, stream));
+    return turn_emit(
+        f, nullptr,
+        turn_->on_client(msg, client, server, wire::MacAddr{}, now_s(), std::nullopt, stream));
 }
 
-Verdict PacketPath::emit_media(Frame& f, std::byte* payload, std::size_t len, const wire::MacAddr& mac,
-                               const wire::Endpoint& src, const wire::Endpoint& dst, uint64_t now) noexcept {
+Verdict PacketPath::emit_media(Frame& f, std::byte* payload, std::size_t len,
+                               const wire::MacAddr& mac, const wire::Endpoint& src,
+                               const wire::Endpoint& dst, uint64_t now) noexcept {
     now_ = now;
     if (turn_ != nullptr && turn_->is_hairpin(dst)) {
         if (!turn_->owns_relay_port(dst.port)) {

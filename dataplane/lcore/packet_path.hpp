@@ -28,7 +28,8 @@ public:
     /// All references are borrowed and outlive the path (they are lcore-local too). `turn` may
     /// be null (TURN off). Timestamps passed to handle() tick `ticks_per_s` times a second.
     PacketPath(const Interface& ifc, const ServicesConfig& services, NeighborTable& neighbors,
-               shm::LcoreCounters& counters, TurnServer* turn = nullptr, uint64_t ticks_per_s = 1) noexcept;
+               shm::LcoreCounters& counters, TurnServer* turn = nullptr,
+               uint64_t ticks_per_s = 1) noexcept;
 
     Verdict handle(Frame& f, uint64_t now) noexcept;
 
@@ -41,8 +42,8 @@ public:
     /// One framed message (STUN or ChannelData without padding) from a TURN client's TCP/TLS
     /// connection `stream`, held by the control plane: `f` holds just the message, with headroom
     /// for headers. Relayed data leaves as a UDP frame (Transmit); answers go to the sink.
-    Verdict handle_stream(Frame& f, uint64_t stream, const wire::Endpoint& client, const wire::Endpoint& server,
-                          uint64_t now) noexcept;
+    Verdict handle_stream(Frame& f, uint64_t stream, const wire::Endpoint& client,
+                          const wire::Endpoint& server, uint64_t now) noexcept;
     void set_stream_sink(StreamSink* sink) noexcept { framing_.set_sink(sink); }
     /// The SFU engine serving on this port's addresses (null: no SFU).
     void set_sfu(sfu::Sfu* sfu) noexcept;
@@ -57,7 +58,8 @@ public:
     std::size_t write_arp_request(MutableByteSpan out, wire::Ipv4Addr target) const noexcept {
         return stack_.write_arp_request(out, target);
     }
-    std::size_t write_neighbor_solicitation(MutableByteSpan out, const wire::Ipv6Addr& target) const noexcept {
+    std::size_t write_neighbor_solicitation(MutableByteSpan out,
+                                            const wire::Ipv6Addr& target) const noexcept {
         return stack_.write_neighbor_solicitation(out, target);
     }
     std::size_t take_solicitation(MutableByteSpan out, uint64_t now) noexcept {
@@ -86,7 +88,9 @@ private:
     [[nodiscard]] uint64_t now_us() const noexcept {
         return now_ / ticks_per_s_ * 1'000'000 + now_ % ticks_per_s_ * 1'000'000 / ticks_per_s_;
     }
-    void count(shm::Counter c, uint64_t n = 1) noexcept { shm::bump(counters_.v[static_cast<std::size_t>(c)], n); }
+    void count(shm::Counter c, uint64_t n = 1) noexcept {
+        shm::bump(counters_.v[static_cast<std::size_t>(c)], n);
+    }
     void count_to_peer(std::size_t bytes) noexcept {
         count(shm::Counter::TurnToPeerPackets);
         count(shm::Counter::TurnToPeerBytes, bytes);

@@ -1,6 +1,5 @@
-#include "dataplane/lcore/packet_path.hpp"
-
 #include "common/wire/stun/stun_builder.hpp"
+#include "dataplane/lcore/packet_path.hpp"
 #include "support/packets.hpp"
 
 #include <catch2/catch.hpp>
@@ -51,7 +50,8 @@ struct Fixture {
 
 test::Bytes stun_binding_request(std::array<uint8_t, 12> txid, bool with_fingerprint = true) {
     std::array<std::byte, 64> b{};
-    stun::Builder builder{b, stun::message_type(stun::method::kBinding, stun::Class::Request), txid};
+    stun::Builder builder{b, stun::message_type(stun::method::kBinding, stun::Class::Request),
+                          txid};
     if (with_fingerprint) {
         builder.add_fingerprint();
     }
@@ -73,7 +73,8 @@ TEST_CASE("Dispatch: each datagram to its service", "[dataplane][dispatch]") {
     d.set_plan(0, PortPlan{services, &turn_cfg, 2});
     const auto binding = stun_binding_request({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
     const test::Bytes channel_data = test::hex("4001 0004 61626364");
-    CHECK(d.route(3478, binding).service == Service::StunBinding);  // no TURN: everything on 3478 too
+    CHECK(d.route(3478, binding).service ==
+          Service::StunBinding);  // no TURN: everything on 3478 too
     CHECK(d.route(3478, channel_data).service == Service::StunBinding);
     d.set_services(&turn, nullptr);
     CHECK(d.route(3478, binding).service == Service::StunBinding);
@@ -81,7 +82,8 @@ TEST_CASE("Dispatch: each datagram to its service", "[dataplane][dispatch]") {
     CHECK(cd.service == Service::TurnClient);
     CHECK(cd.relayed);
     std::array<std::byte, 64> b{};
-    stun::Builder allocate{b, stun::message_type(stun::method::kAllocate, stun::Class::Request),
+    stun::Builder allocate{b,
+                           stun::message_type(stun::method::kAllocate, stun::Class::Request),
                            {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}};
     const std::size_t n = *allocate.finish();
     const Route alloc = d.route(3478, ByteSpan{b}.first(n));
@@ -93,13 +95,16 @@ TEST_CASE("Dispatch: each datagram to its service", "[dataplane][dispatch]") {
     const Route other = d.route(50050, test::bytes_of("data"));  // worker 1's relay slice
     CHECK(other.service == Service::Handoff);
     CHECK(other.owner == 1);
-    CHECK(d.route(20001, test::bytes_of("rtp")).owner == 1);     // worker 1's media port
-    CHECK(d.route(20000, test::bytes_of("rtp")).service == Service::Kernel);  // ours, but no SFU here
+    CHECK(d.route(20001, test::bytes_of("rtp")).owner == 1);  // worker 1's media port
+    CHECK(d.route(20000, test::bytes_of("rtp")).service ==
+          Service::Kernel);  // ours, but no SFU here
     CHECK(d.route(5060, test::bytes_of("SIP")).service == Service::Kernel);
-    CHECK(d.route(3478, ByteSpan{}).service == Service::StunBinding);  // empty: the STUN service drops it
+    CHECK(d.route(3478, ByteSpan{}).service ==
+          Service::StunBinding);  // empty: the STUN service drops it
 }
 
-TEST_CASE("PacketPath: STUN Binding over IPv4 returns the XOR-MAPPED-ADDRESS", "[dataplane][stun]") {
+TEST_CASE("PacketPath: STUN Binding over IPv4 returns the XOR-MAPPED-ADDRESS",
+          "[dataplane][stun]") {
     Fixture fx;
     const std::array<uint8_t, 12> txid{9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2};
     REQUIRE(fx.run(test::udp4_frame(kUs, kHost, kHost4, kUs4, 40000, 3478,
@@ -126,7 +131,8 @@ TEST_CASE("PacketPath: STUN Binding over IPv4 returns the XOR-MAPPED-ADDRESS", "
     CHECK(m->xor_address(*x) == Endpoint::from_v4(kHost4, 40000));
     auto sw = m->find(stun::attr::kSoftware);
     REQUIRE(sw);
-    CHECK(std::string(reinterpret_cast<const char*>(sw->value.data()), sw->value.size()) == "tern-test");
+    CHECK(std::string(reinterpret_cast<const char*>(sw->value.data()), sw->value.size()) ==
+          "tern-test");
     CHECK(fx.count(Counter::StunBindingAnswered) == 1);
 }
 
@@ -144,18 +150,21 @@ TEST_CASE("PacketPath: STUN Binding over IPv6", "[dataplane][stun]") {
     CHECK(udp_checksum_ok_v6(*u, ip->src, ip->dst));
     auto m = stun::Message::parse(u->payload);
     REQUIRE(m);
-    CHECK(m->xor_address(*m->find(stun::attr::kXorMappedAddress)) == Endpoint::from_v6(kHost6, 5555));
+    CHECK(m->xor_address(*m->find(stun::attr::kXorMappedAddress)) ==
+          Endpoint::from_v6(kHost6, 5555));
 }
 
 TEST_CASE("PacketPath: STUN errors, classic requests, junk", "[dataplane][stun]") {
     Fixture fx;
     // An unknown comprehension-required attribute gets 420 with UNKNOWN-ATTRIBUTES.
     std::array<std::byte, 64> b{};
-    stun::Builder builder{b, stun::message_type(stun::method::kBinding, stun::Class::Request),
+    stun::Builder builder{b,
+                          stun::message_type(stun::method::kBinding, stun::Class::Request),
                           {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}};
     builder.add_u32(0x0042, 7);
     test::Bytes req(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(*builder.finish()));
-    REQUIRE(fx.run(test::udp4_frame(kUs, kHost, kHost4, kUs4, 1000, 3478, req)) == Verdict::Transmit);
+    REQUIRE(fx.run(test::udp4_frame(kUs, kHost, kHost4, kUs4, 1000, 3478, req)) ==
+            Verdict::Transmit);
     auto u = parse_udp(parse_ipv4(parse_ethernet(fx.buf)->payload)->payload);
     auto m = stun::Message::parse(u->payload);
     REQUIRE(m);
@@ -167,7 +176,8 @@ TEST_CASE("PacketPath: STUN errors, classic requests, junk", "[dataplane][stun]"
 
     // RFC 3489 request: MAPPED-ADDRESS, transaction id echoed in full.
     const auto classic = test::hex("00010000 0102030405060708090a0b0c0d0e0f10");
-    REQUIRE(fx.run(test::udp4_frame(kUs, kHost, kHost4, kUs4, 1001, 3478, classic)) == Verdict::Transmit);
+    REQUIRE(fx.run(test::udp4_frame(kUs, kHost, kHost4, kUs4, 1001, 3478, classic)) ==
+            Verdict::Transmit);
     u = parse_udp(parse_ipv4(parse_ethernet(fx.buf)->payload)->payload);
     auto cm = stun::Message::parse(u->payload, {.allow_classic = true});
     REQUIRE(cm);
@@ -198,12 +208,14 @@ TEST_CASE("PacketPath: other UDP and TCP go to the kernel", "[dataplane]") {
           Verdict::ToKernel);
 }
 
-TEST_CASE("PacketPath: with several workers, UDP to another worker's media port is handed over", "[dataplane][steering]") {
+TEST_CASE("PacketPath: with several workers, UDP to another worker's media port is handed over",
+          "[dataplane][steering]") {
     Fixture fx;
     fx.services.media_port = 20000;
     fx.path.set_owner(0, 3);
     const auto to = [&](uint16_t port) {
-        return test::udp4_frame(kUs, kHost, kHost4, kUs4, 5000, port, test::bytes_of("\x80\x60rtp"));
+        return test::udp4_frame(kUs, kHost, kHost4, kUs4, 5000, port,
+                                test::bytes_of("\x80\x60rtp"));
     };
     const auto frame = to(20001);
     REQUIRE(fx.run(frame) == Verdict::Handoff);
@@ -230,7 +242,8 @@ TEST_CASE("PacketPath: transports' own ports are steered by slice", "[dataplane]
     fx.services.transport_port_max = 30099;  // two workers: 30000-30049, 30050-30099
     fx.path.set_owner(0, 2);
     const auto to = [&](uint16_t port) {
-        return test::udp4_frame(kUs, kHost, kHost4, kUs4, 5000, port, test::bytes_of("\x80\x60rtp"));
+        return test::udp4_frame(kUs, kHost, kHost4, kUs4, 5000, port,
+                                test::bytes_of("\x80\x60rtp"));
     };
     REQUIRE(fx.run(to(30050)) == Verdict::Handoff);
     CHECK(fx.path.handoff_target() == 1);

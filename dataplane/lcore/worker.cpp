@@ -22,15 +22,16 @@ Worker::Worker(uint32_t index, const DataplaneConfig& cfg, std::vector<WorkerPor
     : index_(index), cfg_(cfg), ports_(std::move(ports)), tx_(ports_.size()),
       tap_tx_(ports_.size()), counters_(region.counters(index)), events_(region.events(index)),
       inject_(region.inject(index)), punt_(region.punt(index)), hz_(rte_get_tsc_hz()),
-      commands_(index, shm::RingConsumer{region.commands(index)}, events_, *counters_, sfu_, turn_, hz_),
+      commands_(index, shm::RingConsumer{region.commands(index)}, events_, *counters_, sfu_, turn_,
+                hz_),
       stop_(stop), links_(links) {
     // TURN timestamps are seconds on the TSC clock; REST expiries need the matching Unix time.
     const uint64_t unix_at_tsc0 = static_cast<uint64_t>(time(nullptr)) - rte_rdtsc() / hz_;
     const PortPlan plan{cfg};
     for (const WorkerPort& p : ports_) {
-        neighbors_.push_back(std::make_unique<NeighborTable>(
-            cfg.neighbors.max_entries, hz_ * cfg.neighbors.reachable_s,
-            hz_ / 1000 * cfg.neighbors.retry_ms));
+        neighbors_.push_back(std::make_unique<NeighborTable>(cfg.neighbors.max_entries,
+                                                             hz_ * cfg.neighbors.reachable_s,
+                                                             hz_ / 1000 * cfg.neighbors.retry_ms));
         TurnServer* turn = nullptr;
         if (cfg.turn.enabled) {
             turn_.push_back(std::make_unique<TurnServer>(
@@ -39,18 +40,20 @@ Worker::Worker(uint32_t index, const DataplaneConfig& cfg, std::vector<WorkerPor
             turn = turn_.back().get();
         }
         paths_.push_back(std::make_unique<PacketPath>(*p.ifc, cfg.services, *neighbors_.back(),
-                                                  *counters_, turn, hz_));
+                                                      *counters_, turn, hz_));
         paths_.back()->set_stream_sink(this);
         paths_.back()->set_owner(index, static_cast<uint32_t>(cfg.worker_cores.size()));
         if (plan.sfu()) {
             auto out = std::make_unique<MediaOut>();
             out->w = this;
             out->pi = paths_.size() - 1;
-            sfu_.push_back(std::make_unique<sfu::Sfu>(plan.media_port(index), sfu::SfuLimits{}, *counters_, *out,
-                                                      index, static_cast<uint16_t>(paths_.size() - 1)));
+            sfu_.push_back(std::make_unique<sfu::Sfu>(plan.media_port(index), sfu::SfuLimits{},
+                                                      *counters_, *out, index,
+                                                      static_cast<uint16_t>(paths_.size() - 1)));
             media_out_.push_back(std::move(out));
             if (const PortRange own = plan.transport_slice(index); !own.empty()) {
-                // This worker's slice of the transports' own ports (the packet path steers the rest).
+                // This worker's slice of the transports' own ports (the packet path steers the
+                // rest).
                 sfu_.back()->set_transport_ports(own.lo, own.hi);
             }
             paths_.back()->set_sfu(sfu_.back().get());
@@ -137,16 +140,15 @@ void Worker::handle_burst(std::size_t pi, rte_mbuf** pkts, uint16_t n) noexcept 
             break;
         case Verdict::Punt: {
             // DTLS and the rest of what the control plane handles for the fast path.
-            if (!punt_.try_push(shm::PacketMeta{static_cast<uint16_t>(pi), shm::PacketReason::Dtls, f.len},
-                                ByteSpan{f.data, f.len})) {
+            if (!punt_.try_push(
+                    shm::PacketMeta{static_cast<uint16_t>(pi), shm::PacketReason::Dtls, f.len},
+                    ByteSpan{f.data, f.len})) {
                 count(Counter::EventsDropped);
             }
             to_free[n_free++] = m;
             break;
         }
-        case Verdict::Handoff:
-            hand_over(m, f, path.handoff_target(), wp.port_id);
-            break;
+        case Verdict::Handoff: hand_over(m, f, path.handoff_target(), wp.port_id); break;
         case Verdict::Drop:
         case Verdict::Consumed:
         case Verdict::Deliver:  // the host stack's to the packet path; never returned here
@@ -213,13 +215,15 @@ bool Worker::MediaOut::alloc(Buf& b) noexcept {
     return true;
 }
 
-void Worker::MediaOut::send(Buf& b, std::size_t len, const wire::MacAddr& mac, const wire::Endpoint& src,
-                            const wire::Endpoint& dst) noexcept {
+void Worker::MediaOut::send(Buf& b, std::size_t len, const wire::MacAddr& mac,
+                            const wire::Endpoint& src, const wire::Endpoint& dst) noexcept {
     auto* m = static_cast<rte_mbuf*>(b.handle);
-    Frame f{b.payload, static_cast<uint32_t>(len), static_cast<uint32_t>(b.room), rte_pktmbuf_headroom(m)};
+    Frame f{b.payload, static_cast<uint32_t>(len), static_cast<uint32_t>(b.room),
+            rte_pktmbuf_headroom(m)};
     const Verdict v = w->paths_[pi]->emit_media(f, b.payload, len, mac, src, dst, w->now_tsc_);
     if (v == Verdict::Handoff) {
-        w->hand_over(m, f, w->paths_[pi]->handoff_target(), w->ports_[pi].port_id);  // behind another worker's relay
+        w->hand_over(m, f, w->paths_[pi]->handoff_target(),
+                     w->ports_[pi].port_id);  // behind another worker's relay
         return;
     }
     if (v != Verdict::Transmit) {
@@ -232,10 +236,13 @@ void Worker::MediaOut::send(Buf& b, std::size_t len, const wire::MacAddr& mac, c
     w->enqueue_tx(w->tx_[pi], w->ports_[pi].port_id, &w->counters_->queue[pi], m);
 }
 
-void Worker::MediaOut::discard(Buf& b) noexcept { rte_pktmbuf_free(static_cast<rte_mbuf*>(b.handle)); }
+void Worker::MediaOut::discard(Buf& b) noexcept {
+    rte_pktmbuf_free(static_cast<rte_mbuf*>(b.handle));
+}
 
 bool Worker::MediaOut::punt(uint64_t id, ByteSpan datagram) noexcept {
-    return w->punt_.try_push(shm::SfuDatagramMeta{id, static_cast<uint32_t>(datagram.size()), 0}, datagram);
+    return w->punt_.try_push(shm::SfuDatagramMeta{id, static_cast<uint32_t>(datagram.size()), 0},
+                             datagram);
 }
 
 void Worker::MediaOut::transport_up(uint64_t id, const wire::Endpoint& remote, bool up) noexcept {
@@ -270,7 +277,8 @@ bool Worker::MediaOut::relay(uint32_t lcore, const sfu::Relayed& r, ByteSpan rtp
         w->count(Counter::DropNoMbuf);
         return false;
     }
-    auto* d = reinterpret_cast<std::byte*>(rte_pktmbuf_append(m, static_cast<uint16_t>(sizeof r + rtp.size())));
+    auto* d = reinterpret_cast<std::byte*>(
+        rte_pktmbuf_append(m, static_cast<uint16_t>(sizeof r + rtp.size())));
     if (d == nullptr) {
         rte_pktmbuf_free(m);
         return false;
@@ -317,8 +325,8 @@ uint32_t Worker::poll_links() noexcept {
             continue;
         }
         rte_mbuf* pkts[kMaxBurst];
-        unsigned n = rte_ring_sc_dequeue_burst(links_->handoff[from][index_], reinterpret_cast<void**>(pkts),
-                                               cfg_.burst, nullptr);
+        unsigned n = rte_ring_sc_dequeue_burst(links_->handoff[from][index_],
+                                               reinterpret_cast<void**>(pkts), cfg_.burst, nullptr);
         if (n > 0) {
             count(Counter::HandoffIn, n);
             // Grouped by the port they came in on (usually one).
@@ -343,8 +351,8 @@ uint32_t Worker::poll_links() noexcept {
             }
             work += n;
         }
-        n = rte_ring_sc_dequeue_burst(links_->relay[from][index_], reinterpret_cast<void**>(pkts), cfg_.burst,
-                                      nullptr);
+        n = rte_ring_sc_dequeue_burst(links_->relay[from][index_], reinterpret_cast<void**>(pkts),
+                                      cfg_.burst, nullptr);
         if (n > 0) {
             const uint64_t now = now_us();
             for (unsigned i = 0; i < n; ++i) {
@@ -353,7 +361,8 @@ uint32_t Worker::poll_links() noexcept {
                 if (pkts[i]->data_len >= sizeof r) {
                     std::memcpy(&r, d, sizeof r);
                     if (r.port < sfu_.size()) {
-                        sfu_[r.port]->on_relayed(r, d + sizeof r, pkts[i]->data_len - sizeof r, now);
+                        sfu_[r.port]->on_relayed(r, d + sizeof r, pkts[i]->data_len - sizeof r,
+                                                 now);
                     }
                 }
             }
@@ -414,7 +423,8 @@ wire::Endpoint endpoint_of(bool v6, const uint8_t* ip, uint16_t port) {
         std::memcpy(a.b.data(), ip, 16);
         return wire::Endpoint::from_v6(a, port);
     }
-    return wire::Endpoint::from_v4(wire::Ipv4Addr{load_u32be(reinterpret_cast<const std::byte*>(ip))}, port);
+    return wire::Endpoint::from_v4(
+        wire::Ipv4Addr{load_u32be(reinterpret_cast<const std::byte*>(ip))}, port);
 }
 
 }  // namespace
@@ -432,8 +442,9 @@ void Worker::inject_stream(const shm::RingMessage& msg, uint64_t now) noexcept {
             return;
         }
         const shm::StreamMeta& meta = c->head;
-        turn_[meta.port]->close_stream(meta.conn, endpoint_of(meta.is_v6 != 0, meta.client_ip, meta.client_port),
-                                       endpoint_of(meta.is_v6 != 0, meta.server_ip, meta.server_port));
+        turn_[meta.port]->close_stream(
+            meta.conn, endpoint_of(meta.is_v6 != 0, meta.client_ip, meta.client_port),
+            endpoint_of(meta.is_v6 != 0, meta.server_ip, meta.server_port));
         count(Counter::TurnStreamClosed);
         return;
     }
@@ -470,7 +481,8 @@ void Worker::inject_stream(const shm::RingMessage& msg, uint64_t now) noexcept {
         m->pkt_len = f.len;
         enqueue_tx(tx_[meta.port], ports_[meta.port].port_id, &counters_->queue[meta.port], m);
     } else if (v == Verdict::Handoff) {
-        hand_over(m, f, paths_[meta.port]->handoff_target(), ports_[meta.port].port_id);  // another worker's SFU or relay port
+        hand_over(m, f, paths_[meta.port]->handoff_target(),
+                  ports_[meta.port].port_id);  // another worker's SFU or relay port
     } else {
         rte_pktmbuf_free(m);
     }
@@ -525,7 +537,8 @@ void Worker::resolve_gateways(uint64_t now) noexcept {
         if (ifc.gateway6) {
             (void)neighbors_[pi]->resolve(*ifc.gateway6, now, solicit);
             if (solicit) {
-                if (const std::size_t n = paths_[pi]->write_neighbor_solicitation(frame, *ifc.gateway6)) {
+                if (const std::size_t n =
+                        paths_[pi]->write_neighbor_solicitation(frame, *ifc.gateway6)) {
                     send_frame(pi, ByteSpan{frame}.first(n));
                     count(Counter::NdSolicitationsSent);
                 }
@@ -570,8 +583,10 @@ int Worker::run() noexcept {
                 t->tick(start / hz);
             }
             if (start - last_consent > hz) {
-                const uint64_t tsc = rte_rdtsc();  // not `start`: checks handled since then are newer
-                const uint64_t now_us = tsc / hz * 1'000'000 + tsc % hz * 1'000'000 / hz;  // as the stack counts
+                const uint64_t tsc =
+                    rte_rdtsc();  // not `start`: checks handled since then are newer
+                const uint64_t now_us =
+                    tsc / hz * 1'000'000 + tsc % hz * 1'000'000 / hz;  // as the stack counts
                 for (auto& e : sfu_) {
                     e->expire(now_us);
                 }

@@ -27,7 +27,7 @@ struct WorkerPort {
     uint16_t port_id;
     uint16_t tap_id;  // kNoTap when the exception path is off
     rte_mempool* pool;
-    const Interface* ifc;  // borrowed; lives in main() until all lcores joined
+    const Interface* ifc;      // borrowed; lives in main() until all lcores joined
     const PeerPolicy* policy;  // borrowed, read-only; same lifetime
     ByteSpan nonce_secret;     // borrowed; one per process
 };
@@ -47,7 +47,8 @@ class Worker final : private StreamSink {
 public:
     /// `links` may be null (one worker); it outlives the worker.
     Worker(uint32_t index, const DataplaneConfig& cfg, std::vector<WorkerPort> ports,
-           const shm::Region& region, const std::atomic<bool>& stop, const LcoreLinks* links = nullptr);
+           const shm::Region& region, const std::atomic<bool>& stop,
+           const LcoreLinks* links = nullptr);
 
     /// The lcore entry point; returns when `stop` is set.
     int run() noexcept;
@@ -93,8 +94,9 @@ private:
     std::vector<WorkerPort> ports_;
     std::vector<std::unique_ptr<NeighborTable>> neighbors_;  // one per port
     std::vector<std::unique_ptr<TurnServer>> turn_;          // one per port, when TURN is on
-    std::vector<std::unique_ptr<PacketPath>> paths_;        // one per port
-    /// The SFU's frames for one port: mbufs from its pool, headers by its packet path, TX by this lcore.
+    std::vector<std::unique_ptr<PacketPath>> paths_;         // one per port
+    /// The SFU's frames for one port: mbufs from its pool, headers by its packet path, TX by this
+    /// lcore.
     struct MediaOut final : sfu::MediaSink {
         Worker* w = nullptr;
         std::size_t pi = 0;
@@ -107,11 +109,11 @@ private:
         void speaking(uint64_t id, uint32_t track, bool on, uint8_t level) noexcept override;
         bool relay(uint32_t lcore, const sfu::Relayed& r, ByteSpan rtp) noexcept override;
     };
-    std::vector<std::unique_ptr<MediaOut>> media_out_;       // one per port, when the SFU is on
-    std::vector<std::unique_ptr<sfu::Sfu>> sfu_;             // one per port, when the SFU is on
-    uint64_t now_tsc_ = 0;                                   // of the burst being handled
-    std::vector<TxBuffer> tx_;                               // per port, to the wire
-    std::vector<TxBuffer> tap_tx_;                           // per port, to the kernel
+    std::vector<std::unique_ptr<MediaOut>> media_out_;  // one per port, when the SFU is on
+    std::vector<std::unique_ptr<sfu::Sfu>> sfu_;        // one per port, when the SFU is on
+    uint64_t now_tsc_ = 0;                              // of the burst being handled
+    std::vector<TxBuffer> tx_;                          // per port, to the wire
+    std::vector<TxBuffer> tap_tx_;                      // per port, to the kernel
     shm::LcoreCounters* counters_;
     shm::RingProducer events_;
     shm::RingConsumer inject_;

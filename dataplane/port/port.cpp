@@ -51,8 +51,8 @@ Port start_port(const PortSetup& s) {
     }
     const int socket = rte_eth_dev_socket_id(p.id);
     const std::string pool_name = "mb_" + std::to_string(p.id);
-    p.pool = rte_pktmbuf_pool_create(pool_name.c_str(), s.mbufs, 256, 0,
-                                     RTE_MBUF_DEFAULT_BUF_SIZE, socket < 0 ? SOCKET_ID_ANY : socket);
+    p.pool = rte_pktmbuf_pool_create(pool_name.c_str(), s.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+                                     socket < 0 ? SOCKET_ID_ANY : socket);
     if (p.pool == nullptr) {
         throw std::runtime_error(s.device + ": mbuf pool of " + std::to_string(s.mbufs) +
                                  " failed: " + rte_strerror(rte_errno) +
@@ -64,8 +64,8 @@ Port start_port(const PortSetup& s) {
             rc != 0) {
             fail(s.device, "rx queue " + std::to_string(q) + " setup", rc);
         }
-        if (int rc = rte_eth_tx_queue_setup(p.id, q, txd, socket < 0 ? SOCKET_ID_ANY : socket,
-                                            nullptr);
+        if (int rc =
+                rte_eth_tx_queue_setup(p.id, q, txd, socket < 0 ? SOCKET_ID_ANY : socket, nullptr);
             rc != 0) {
             fail(s.device, "tx queue " + std::to_string(q) + " setup", rc);
         }

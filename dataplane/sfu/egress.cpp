@@ -14,8 +14,8 @@ void Egress::tag_done(void* token) noexcept {
     sink_.send(p->buf, p->len, p->mac, p->local, p->remote);
 }
 
-bool Egress::send_rtx(Transport& to, const std::byte* rtp, std::size_t len, RtpOut out, uint16_t& rtx_seq,
-                      uint16_t osn) noexcept {
+bool Egress::send_rtx(Transport& to, const std::byte* rtp, std::size_t len, RtpOut out,
+                      uint16_t& rtx_seq, uint16_t osn) noexcept {
     const std::size_t hl = rtp_header_len(rtp, len);
     if (hl > len || (std::to_integer<uint8_t>(rtp[0]) & 0x20) != 0) {
         return false;  // (padding would have to move behind the OSN: not worth it for a resend)
@@ -30,8 +30,8 @@ bool Egress::send_rtx(Transport& to, const std::byte* rtp, std::size_t len, RtpO
     store_u16be(buf.payload + out_hl, osn);
     std::memcpy(buf.payload + out_hl + 2, rtp + hl, len - hl);
     std::size_t sealed = 0;
-    if (to.tx->protect_rtp_at(buf.payload, out_hl, out.ssrc, out.seq, buf.payload + out_hl, len - hl + 2, buf.room,
-                              sealed) != srtp::Status::Ok) {
+    if (to.tx->protect_rtp_at(buf.payload, out_hl, out.ssrc, out.seq, buf.payload + out_hl,
+                              len - hl + 2, buf.room, sealed) != srtp::Status::Ok) {
         sink_.discard(buf);
         count(shm::Counter::SfuDropSrtp);
         return false;

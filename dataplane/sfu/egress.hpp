@@ -44,7 +44,8 @@ public:
         uint32_t abs = 0;
     };
 
-    Egress(MediaSink& sink, shm::LcoreCounters& counters) noexcept : sink_(sink), counters_(counters) {}
+    Egress(MediaSink& sink, shm::LcoreCounters& counters) noexcept
+        : sink_(sink), counters_(counters) {}
     ~Egress() { close(); }
     Egress(const Egress&) = delete;
     Egress& operator=(const Egress&) = delete;
@@ -61,7 +62,8 @@ public:
     /// Encrypts a copy of the plaintext RTP packet `rtp` (header `hl` bytes, from
     /// rtp_header_len) for `to` with its header rewritten as `out` and our abs-send-time added,
     /// and sends it. `to` must have its keys.
-    bool send_rtp(Transport& to, const std::byte* rtp, std::size_t hl, std::size_t len, const RtpOut& out) noexcept {
+    bool send_rtp(Transport& to, const std::byte* rtp, std::size_t hl, std::size_t len,
+                  const RtpOut& out) noexcept {
         // The payload is encrypted straight from the publisher's plaintext.
         MediaSink::Buf buf;
         const std::size_t out_hl = begin_rtp(buf, to, rtp, hl, len, 0, out);
@@ -80,14 +82,15 @@ public:
             p.mac = to.remote_mac;
             p.local = to.local;
             p.remote = to.remote;
-            status = to.tx->protect_rtp_deferred(buf.payload, out_hl, out.ssrc, out.seq, rtp + hl, len - hl, buf.room,
-                                                 p.len, *this, &p);
+            status = to.tx->protect_rtp_deferred(buf.payload, out_hl, out.ssrc, out.seq, rtp + hl,
+                                                 len - hl, buf.room, p.len, *this, &p);
             if (status != srtp::Status::Ok) {
                 --pending_head_;  // nothing was queued
             }
         } else {
             std::size_t sealed = 0;
-            status = to.tx->protect_rtp_at(buf.payload, out_hl, out.ssrc, out.seq, rtp + hl, len - hl, buf.room, sealed);
+            status = to.tx->protect_rtp_at(buf.payload, out_hl, out.ssrc, out.seq, rtp + hl,
+                                           len - hl, buf.room, sealed);
             if (status == srtp::Status::Ok) {
                 sink_.send(buf, sealed, to.remote_mac, to.local, to.remote);
             }
@@ -104,8 +107,8 @@ public:
     /// the next number of the RTX stream (`rtx_seq`, advanced when used), the original's
     /// timestamp, and the original sequence number `osn` before the original payload. False for a
     /// padded packet (the padding would have to move).
-    bool send_rtx(Transport& to, const std::byte* rtp, std::size_t len, RtpOut out, uint16_t& rtx_seq,
-                  uint16_t osn) noexcept;
+    bool send_rtx(Transport& to, const std::byte* rtp, std::size_t len, RtpOut out,
+                  uint16_t& rtx_seq, uint16_t osn) noexcept;
 
     /// The one way RTCP leaves: `write(ByteWriter&)` writes the plaintext compound (at most
     /// `max_len` bytes) straight into the buffer and returns false when there is nothing to send;
@@ -143,23 +146,26 @@ private:
     /// kept, sequence number, timestamp, SSRC) with our abs-send-time added, and room for the
     /// payload, `extra` bytes more and the SRTP tag. Returns the new header's length, or 0 with
     /// the drop counted and nothing held.
-    std::size_t begin_rtp(MediaSink::Buf& buf, const Transport& to, const std::byte* rtp, std::size_t hl,
-                          std::size_t len, std::size_t extra, const RtpOut& out) noexcept {
-        if (!sink_.alloc(buf) || buf.room < len + extra + wire::kForwardHeaderGrowth + to.tx->rtp_overhead()) {
+    std::size_t begin_rtp(MediaSink::Buf& buf, const Transport& to, const std::byte* rtp,
+                          std::size_t hl, std::size_t len, std::size_t extra,
+                          const RtpOut& out) noexcept {
+        if (!sink_.alloc(buf) ||
+            buf.room < len + extra + wire::kForwardHeaderGrowth + to.tx->rtp_overhead()) {
             if (buf.handle != nullptr) {
                 sink_.discard(buf);
             }
             count(shm::Counter::DropNoMbuf);
             return 0;
         }
-        const std::size_t out_hl =
-            wire::write_forward_header(buf.payload, buf.room, rtp, hl, wire::ext::kOutAbsSendTime, out.abs);
+        const std::size_t out_hl = wire::write_forward_header(buf.payload, buf.room, rtp, hl,
+                                                              wire::ext::kOutAbsSendTime, out.abs);
         if (out_hl == 0) {
             sink_.discard(buf);
             count(shm::Counter::SfuDropUnknown);
             return 0;
         }
-        buf.payload[1] = std::byte((std::to_integer<uint8_t>(buf.payload[1]) & 0x80) | (out.pt & 0x7f));
+        buf.payload[1] =
+            std::byte((std::to_integer<uint8_t>(buf.payload[1]) & 0x80) | (out.pt & 0x7f));
         store_u16be(buf.payload + 2, out.seq);
         store_u32be(buf.payload + 4, out.ts);
         store_u32be(buf.payload + 8, out.ssrc);
@@ -176,8 +182,8 @@ private:
     void tag_done(void* token) noexcept override;
     void count(shm::Counter c) noexcept { shm::bump(counters_.v[static_cast<std::size_t>(c)], 1); }
 
-    MediaSink& sink_;                 // borrowed, outlives this
-    shm::LcoreCounters& counters_;    // borrowed, outlives this
+    MediaSink& sink_;               // borrowed, outlives this
+    shm::LcoreCounters& counters_;  // borrowed, outlives this
     // Packets waiting for their tags: a ring, since they complete in the order queued.
     static constexpr std::size_t kPending = 256;
     std::size_t pending_head_ = 0;

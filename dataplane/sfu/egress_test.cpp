@@ -1,6 +1,5 @@
-#include "dataplane/sfu/egress.hpp"
-
 #include "common/wire/rtcp.hpp"
+#include "dataplane/sfu/egress.hpp"
 #include "dataplane/sfu/rtcp_out.hpp"
 #include "support/packets.hpp"
 
@@ -71,7 +70,8 @@ const test::Bytes kRtp = test::hex("80 60 0064 00002328 00001111 0a0b0c0d0e");  
 
 }  // namespace
 
-TEST_CASE("egress: an RTP copy rewritten for its subscriber, with our abs-send-time", "[sfu][egress]") {
+TEST_CASE("egress: an RTP copy rewritten for its subscriber, with our abs-send-time",
+          "[sfu][egress]") {
     auto counters_owner = std::make_unique<shm::LcoreCounters>();
     shm::LcoreCounters& counters = *counters_owner;
     Captured sink;
@@ -79,7 +79,8 @@ TEST_CASE("egress: an RTP copy rewritten for its subscriber, with our abs-send-t
     Leg leg;
     const std::size_t hl = rtp_header_len(kRtp.data(), kRtp.size());
     REQUIRE(hl == 12);
-    REQUIRE(out.send_rtp(leg.t, kRtp.data(), hl, kRtp.size(), Egress::RtpOut{97, 0x5001, 7, 1234, 0x123456}));
+    REQUIRE(out.send_rtp(leg.t, kRtp.data(), hl, kRtp.size(),
+                         Egress::RtpOut{97, 0x5001, 7, 1234, 0x123456}));
     REQUIRE(sink.sent.size() == 1);
     CHECK(sink.sent[0].first == leg.t.remote);
     const test::Bytes rtp = leg.open_rtp(sink.sent[0].second);
@@ -96,18 +97,21 @@ TEST_CASE("egress: an RTP copy rewritten for its subscriber, with our abs-send-t
     CHECK(test::Bytes(v.payload.begin(), v.payload.end()) == test::hex("0a0b0c0d0e"));
     // No buffer: counted, nothing sent.
     sink.out_of_buffers = true;
-    CHECK_FALSE(out.send_rtp(leg.t, kRtp.data(), hl, kRtp.size(), Egress::RtpOut{97, 0x5001, 8, 1234, 0}));
+    CHECK_FALSE(
+        out.send_rtp(leg.t, kRtp.data(), hl, kRtp.size(), Egress::RtpOut{97, 0x5001, 8, 1234, 0}));
     CHECK(counters.v[static_cast<std::size_t>(shm::Counter::DropNoMbuf)].load() == 1);
 }
 
-TEST_CASE("egress: RTX (RFC 4588) carries the original sequence number before the payload", "[sfu][egress]") {
+TEST_CASE("egress: RTX (RFC 4588) carries the original sequence number before the payload",
+          "[sfu][egress]") {
     auto counters_owner = std::make_unique<shm::LcoreCounters>();
     shm::LcoreCounters& counters = *counters_owner;
     Captured sink;
     Egress out{sink, counters};
     Leg leg;
     uint16_t rtx_seq = 40;
-    REQUIRE(out.send_rtx(leg.t, kRtp.data(), kRtp.size(), Egress::RtpOut{98, 0x6001, 0, 1234, 0}, rtx_seq, 7));
+    REQUIRE(out.send_rtx(leg.t, kRtp.data(), kRtp.size(), Egress::RtpOut{98, 0x6001, 0, 1234, 0},
+                         rtx_seq, 7));
     CHECK(rtx_seq == 41);
     REQUIRE(sink.sent.size() == 1);
     const test::Bytes rtp = leg.open_rtp(sink.sent[0].second);
@@ -122,11 +126,13 @@ TEST_CASE("egress: RTX (RFC 4588) carries the original sequence number before th
     // A padded packet is not resent as RTX (its padding would have to move), and uses no number.
     test::Bytes padded = kRtp;
     padded[0] = std::byte{0xa0};
-    CHECK_FALSE(out.send_rtx(leg.t, padded.data(), padded.size(), Egress::RtpOut{98, 0x6001, 0, 1234, 0}, rtx_seq, 8));
+    CHECK_FALSE(out.send_rtx(leg.t, padded.data(), padded.size(),
+                             Egress::RtpOut{98, 0x6001, 0, 1234, 0}, rtx_seq, 8));
     CHECK(rtx_seq == 41);
 }
 
-TEST_CASE("egress: RTCP written straight into its buffer, protected, sent; not before keys", "[sfu][egress][rtcp]") {
+TEST_CASE("egress: RTCP written straight into its buffer, protected, sent; not before keys",
+          "[sfu][egress][rtcp]") {
     auto counters_owner = std::make_unique<shm::LcoreCounters>();
     shm::LcoreCounters& counters = *counters_owner;
     Captured sink;
@@ -139,10 +145,13 @@ TEST_CASE("egress: RTCP written straight into its buffer, protected, sent; not b
     REQUIRE(leg.rx->unprotect_rtcp(p.data(), p.size(), n) == srtp::Status::Ok);
     std::vector<uint32_t> asked;
     wire::Error why{};
-    REQUIRE(wire::rtcp::for_each(ByteSpan{p}.first(n), [&](const wire::rtcp::Packet& pkt) {
-        CHECK(pkt.ssrc == 0xabcd);
-        wire::rtcp::for_each_keyframe_request(pkt, [&](uint32_t m) { asked.push_back(m); });
-    }, why));
+    REQUIRE(wire::rtcp::for_each(
+        ByteSpan{p}.first(n),
+        [&](const wire::rtcp::Packet& pkt) {
+            CHECK(pkt.ssrc == 0xabcd);
+            wire::rtcp::for_each_keyframe_request(pkt, [&](uint32_t m) { asked.push_back(m); });
+        },
+        why));
     CHECK(asked == std::vector<uint32_t>{0x1111});
     // Nothing written: nothing sent.
     CHECK_FALSE(out.send_rtcp(leg.t, 64, [](ByteWriter&) { return false; }));
@@ -153,7 +162,8 @@ TEST_CASE("egress: RTCP written straight into its buffer, protected, sent; not b
     CHECK(sink.bufs.size() == 2);
 }
 
-TEST_CASE("egress: AES-CM packets wait for their tags and leave by flush()", "[sfu][egress][srtp]") {
+TEST_CASE("egress: AES-CM packets wait for their tags and leave by flush()",
+          "[sfu][egress][srtp]") {
     auto counters_owner = std::make_unique<shm::LcoreCounters>();
     shm::LcoreCounters& counters = *counters_owner;
     Captured sink;
@@ -161,7 +171,8 @@ TEST_CASE("egress: AES-CM packets wait for their tags and leave by flush()", "[s
     Leg leg{srtp::Suite::AesCm128HmacSha1_80};
     const std::size_t hl = rtp_header_len(kRtp.data(), kRtp.size());
     for (uint16_t seq = 1; seq <= 3; ++seq) {
-        REQUIRE(out.send_rtp(leg.t, kRtp.data(), hl, kRtp.size(), Egress::RtpOut{97, 0x5001, seq, 1234, 0}));
+        REQUIRE(out.send_rtp(leg.t, kRtp.data(), hl, kRtp.size(),
+                             Egress::RtpOut{97, 0x5001, seq, 1234, 0}));
     }
     Egress::flush();
     REQUIRE(sink.sent.size() == 3);

@@ -36,8 +36,10 @@ IcePaths::Noted IcePaths::note(const IcePath& path, const wire::Endpoint* select
 
 IceVerdict parse_check(ByteSpan msg, stun::Message& m, IceCheck& check) noexcept {
     auto parsed = stun::Message::parse(msg);
-    if (!parsed || parsed->cls() != stun::Class::Request || parsed->method() != stun::method::kBinding) {
-        return parsed && parsed->cls() == stun::Class::Indication ? IceVerdict::Indication : IceVerdict::Reject;
+    if (!parsed || parsed->cls() != stun::Class::Request ||
+        parsed->method() != stun::method::kBinding) {
+        return parsed && parsed->cls() == stun::Class::Indication ? IceVerdict::Indication
+                                                                  : IceVerdict::Reject;
     }
     m = *parsed;
     // RFC 8445 §7.3: USERNAME is "local-ufrag:remote-ufrag"; our ufrag picks the transport and
@@ -46,7 +48,8 @@ IceVerdict parse_check(ByteSpan msg, stun::Message& m, IceCheck& check) noexcept
     if (!user || !m.find(stun::attr::kMessageIntegrity)) {
         return IceVerdict::Reject;
     }
-    const std::string_view name{reinterpret_cast<const char*>(user->value.data()), user->value.size()};
+    const std::string_view name{reinterpret_cast<const char*>(user->value.data()),
+                                user->value.size()};
     const std::size_t colon = name.find(':');
     if (colon == std::string_view::npos) {
         return IceVerdict::Reject;
@@ -56,16 +59,20 @@ IceVerdict parse_check(ByteSpan msg, stun::Message& m, IceCheck& check) noexcept
     return IceVerdict::Check;
 }
 
-std::size_t write_success(const stun::Message& m, const wire::Endpoint& peer, const crypto::HmacSha1Key& pwd,
-                          MutableByteSpan out) noexcept {
-    stun::Builder b{out, stun::message_type(stun::method::kBinding, stun::Class::Success), m.transaction_id()};
-    b.add_xor_address(stun::attr::kXorMappedAddress, peer).add_message_integrity(pwd).add_fingerprint();
+std::size_t write_success(const stun::Message& m, const wire::Endpoint& peer,
+                          const crypto::HmacSha1Key& pwd, MutableByteSpan out) noexcept {
+    stun::Builder b{out, stun::message_type(stun::method::kBinding, stun::Class::Success),
+                    m.transaction_id()};
+    b.add_xor_address(stun::attr::kXorMappedAddress, peer)
+        .add_message_integrity(pwd)
+        .add_fingerprint();
     auto n = b.finish();
     return n ? *n : 0;
 }
 
 std::size_t write_unauthorized(const stun::Message& m, MutableByteSpan out) noexcept {
-    stun::Builder b{out, stun::message_type(stun::method::kBinding, stun::Class::Error), m.transaction_id()};
+    stun::Builder b{out, stun::message_type(stun::method::kBinding, stun::Class::Error),
+                    m.transaction_id()};
     b.add_error_code(stun::error::kUnauthorized, "Unauthorized").add_fingerprint();
     auto n = b.finish();
     return n ? *n : 0;

@@ -107,8 +107,8 @@ enum class IceVerdict : uint8_t {
 IceVerdict parse_check(ByteSpan msg, wire::stun::Message& m, IceCheck& check) noexcept;
 
 /// The success response to check `m` from `peer`, signed with `pwd`, in `out`; its length or 0.
-std::size_t write_success(const wire::stun::Message& m, const wire::Endpoint& peer, const crypto::HmacSha1Key& pwd,
-                          MutableByteSpan out) noexcept;
+std::size_t write_success(const wire::stun::Message& m, const wire::Endpoint& peer,
+                          const crypto::HmacSha1Key& pwd, MutableByteSpan out) noexcept;
 /// 401 Unauthorized for a check whose MESSAGE-INTEGRITY failed; its length or 0.
 std::size_t write_unauthorized(const wire::stun::Message& m, MutableByteSpan out) noexcept;
 

@@ -1,6 +1,5 @@
-#include "dataplane/sfu/ice_lite.hpp"
-
 #include "common/wire/stun/stun_builder.hpp"
+#include "dataplane/sfu/ice_lite.hpp"
 #include "support/packets.hpp"
 #include "support/webrtc_client.hpp"
 
@@ -15,7 +14,9 @@ namespace stun = tern::wire::stun;
 
 namespace {
 
-wire::Endpoint at(const char* ip, uint16_t port) { return wire::Endpoint::from_v4(test::ip4(ip), port); }
+wire::Endpoint at(const char* ip, uint16_t port) {
+    return wire::Endpoint::from_v4(test::ip4(ip), port);
+}
 
 IcePath path_from(const wire::Endpoint& remote, uint64_t checked_us) {
     return IcePath{remote, at("198.18.0.2", 20000), test::mac("02:00:00:00:00:01"), checked_us};
@@ -34,8 +35,9 @@ TEST_CASE("ICE-lite: a ufrag is kept inline, up to 64 characters", "[sfu][ice]")
 
 TEST_CASE("ICE-lite: valid paths, the oldest unselected one evicted when full", "[sfu][ice]") {
     IcePaths paths;
-    const wire::Endpoint a = at("198.18.0.10", 1), b = at("198.18.0.10", 2), c = at("198.18.0.10", 3),
-                         d = at("198.18.0.10", 4), e = at("198.18.0.10", 5);
+    const wire::Endpoint a = at("198.18.0.10", 1), b = at("198.18.0.10", 2),
+                         c = at("198.18.0.10", 3), d = at("198.18.0.10", 4),
+                         e = at("198.18.0.10", 5);
     CHECK(paths.note(path_from(a, 10), nullptr).added);
     CHECK(paths.note(path_from(b, 20), &a).added);
     CHECK(paths.note(path_from(c, 30), &a).added);
@@ -100,7 +102,8 @@ TEST_CASE("ICE-lite: indications consumed, anything else rejected", "[sfu][ice]"
     stun::Builder bare{b, stun::message_type(stun::method::kBinding, stun::Class::Request), id};
     CHECK(parse_check(ByteSpan{b}.first(*bare.finish()), m, check) == IceVerdict::Reject);
     stun::Builder nocolon{b, stun::message_type(stun::method::kBinding, stun::Class::Request), id};
-    nocolon.add_string(stun::attr::kUsername, "justone").add_message_integrity(crypto::HmacSha1Key{as_bytes("pw", 2)});
+    nocolon.add_string(stun::attr::kUsername, "justone")
+        .add_message_integrity(crypto::HmacSha1Key{as_bytes("pw", 2)});
     CHECK(parse_check(ByteSpan{b}.first(*nocolon.finish()), m, check) == IceVerdict::Reject);
     CHECK(parse_check(test::hex("00"), m, check) == IceVerdict::Reject);
 }

@@ -6,13 +6,16 @@
 #include <random>
 #include <vector>
 
-using tern::sfu::IndexTable;
 using tern::sfu::hash32;
+using tern::sfu::IndexTable;
 
-TEST_CASE("IndexTable: find, several slots under one key, erase keeps the rest reachable", "[sfu][index]") {
+TEST_CASE("IndexTable: find, several slots under one key, erase keeps the rest reachable",
+          "[sfu][index]") {
     IndexTable t{4};
     std::vector<uint64_t> key_of(8);
-    auto find = [&](uint64_t key) { return t.find(hash32(key), [&](uint32_t s) { return key_of[s] == key; }); };
+    auto find = [&](uint64_t key) {
+        return t.find(hash32(key), [&](uint32_t s) { return key_of[s] == key; });
+    };
     key_of[0] = 100;
     key_of[1] = 200;
     key_of[2] = 100;  // a second slot with the same key (a multimap)

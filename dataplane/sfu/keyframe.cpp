@@ -4,7 +4,9 @@ namespace tern::sfu {
 
 namespace {
 
-uint8_t at(ByteSpan p, std::size_t i) { return std::to_integer<uint8_t>(p[i]); }
+uint8_t at(ByteSpan p, std::size_t i) {
+    return std::to_integer<uint8_t>(p[i]);
+}
 
 bool vp8(ByteSpan p) {
     // RFC 7741 §4.2: X R N S R PID; with X an extension octet I L T K; then the optional fields.
@@ -68,7 +70,9 @@ bool vp9(ByteSpan p) {
     return true;
 }
 
-bool h264_nal_is_key(uint8_t nal_type) { return nal_type == 5 || nal_type == 7; }  // IDR slice, SPS
+bool h264_nal_is_key(uint8_t nal_type) {
+    return nal_type == 5 || nal_type == 7;
+}  // IDR slice, SPS
 
 bool h264(ByteSpan p) {
     // RFC 6184 §5: a single NAL unit, STAP-A (24) aggregating several, or FU-A (28) fragments.

@@ -28,7 +28,8 @@ public:
     /// A datagram for the control plane (DTLS) from transport `id`; false when there is no room.
     virtual bool punt(uint64_t id, ByteSpan datagram) noexcept = 0;
     /// ICE chose (or moved) transport `id`'s remote address; `up` false: consent expired.
-    virtual void transport_up(uint64_t id, const wire::Endpoint& remote, bool up = true) noexcept = 0;
+    virtual void transport_up(uint64_t id, const wire::Endpoint& remote,
+                              bool up = true) noexcept = 0;
     /// Published audio track `track` of transport `id` started (or stopped) carrying speech;
     /// `level`: the mean -dBov of its voiced packets in the interval that decided it.
     virtual void speaking(uint64_t id, uint32_t track, bool on, uint8_t level) noexcept {

@@ -35,11 +35,13 @@ wire::rtcp::ReportBlock ReceptionStats::report(uint32_t ssrc, uint64_t now_us) n
     b.fraction_lost = expected_interval == 0 || lost_interval <= 0
                           ? 0
                           : static_cast<uint8_t>((lost_interval << 8) / expected_interval);
-    b.cumulative_lost = static_cast<int32_t>(std::clamp<int64_t>(int64_t{expected} - received_, -0x800000, 0x7fffff));
+    b.cumulative_lost = static_cast<int32_t>(
+        std::clamp<int64_t>(int64_t{expected} - received_, -0x800000, 0x7fffff));
     b.highest_seq = extended;
     b.jitter = jitter16_ >> 4;
     b.lsr = last_sr_;
-    b.dlsr = last_sr_us_ == 0 ? 0 : static_cast<uint32_t>((now_us - last_sr_us_) * 65536 / 1'000'000);
+    b.dlsr =
+        last_sr_us_ == 0 ? 0 : static_cast<uint32_t>((now_us - last_sr_us_) * 65536 / 1'000'000);
     return b;
 }
 

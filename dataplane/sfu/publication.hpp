@@ -115,7 +115,8 @@ private:
     uint8_t len_ = 0;
 };
 
-inline constexpr uint32_t kRemote = UINT32_MAX - 1;  // Publication::transport: relayed from another lcore
+inline constexpr uint32_t kRemote =
+    UINT32_MAX - 1;  // Publication::transport: relayed from another lcore
 
 struct Publication {
     bool in_use = false;
@@ -127,10 +128,10 @@ struct Publication {
     int layer = 0;
     Codec codec = Codec::Other;
     uint32_t clock_hz = 90000;
-    uint64_t last_pli_us = 0;  // when the last keyframe request went
-    bool pli_sent = false;     // a keyframe request is outstanding (no keyframe since)
+    uint64_t last_pli_us = 0;            // when the last keyframe request went
+    bool pli_sent = false;               // a keyframe request is outstanding (no keyframe since)
     std::unique_ptr<PacketStore> store;  // video only
-    Rid rid;  // simulcast by rid
+    Rid rid;                             // simulcast by rid
     SpeechDetector speech;
     ReceptionStats rx;
     uint32_t remote_lcore = 0;  // kRemote: the lcore it is published on

@@ -13,14 +13,14 @@ namespace tern::sfu {
 struct Relayed {
     enum class Kind : uint8_t { Rtp, KeyframeRequest, SenderReport };
     Kind kind = Kind::Rtp;
-    uint8_t keyframe = 0;   // Rtp: the packet starts a keyframe
-    uint16_t port = 0;      // the engine's port index on both lcores
+    uint8_t keyframe = 0;  // Rtp: the packet starts a keyframe
+    uint16_t port = 0;     // the engine's port index on both lcores
     uint32_t track = 0;
     int32_t layer = 0;
-    uint32_t ssrc = 0;      // the publisher's SSRC of that layer
-    uint32_t rtp_ts = 0;    // SenderReport
-    uint32_t from = 0;      // the sending lcore
-    uint64_t ntp = 0;       // SenderReport
+    uint32_t ssrc = 0;    // the publisher's SSRC of that layer
+    uint32_t rtp_ts = 0;  // SenderReport
+    uint32_t from = 0;    // the sending lcore
+    uint64_t ntp = 0;     // SenderReport
 };
 
 /// The lcores a track is relayed to (lcore ids below 64), as a bit set.

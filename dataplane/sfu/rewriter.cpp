@@ -2,7 +2,8 @@
 
 namespace tern::sfu {
 
-StreamRewriter::Out StreamRewriter::forward(uint32_t source, uint16_t seq, uint32_t ts, uint64_t now_us) noexcept {
+StreamRewriter::Out StreamRewriter::forward(uint32_t source, uint16_t seq, uint32_t ts,
+                                            uint64_t now_us) noexcept {
     if (!started_ || rebase_ || source != source_) {
         const uint16_t out_seq = started_ ? static_cast<uint16_t>(last_out_seq_ + 1) : seq;
         seq_offset_ = static_cast<uint16_t>(out_seq - seq);

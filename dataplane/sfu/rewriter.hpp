@@ -9,7 +9,9 @@
 namespace tern::sfu {
 
 /// RFC 3550 sequence number arithmetic: a is newer than b (modulo 2^16).
-inline bool seq_newer(uint16_t a, uint16_t b) noexcept { return static_cast<int16_t>(a - b) > 0; }
+inline bool seq_newer(uint16_t a, uint16_t b) noexcept {
+    return static_cast<int16_t>(a - b) > 0;
+}
 
 class StreamRewriter {
 public:
@@ -90,7 +92,9 @@ public:
 
     [[nodiscard]] int current() const noexcept { return current_; }
     [[nodiscard]] int target() const noexcept { return target_; }
-    [[nodiscard]] bool wants_keyframe() const noexcept { return target_ != kNone && target_ != current_; }
+    [[nodiscard]] bool wants_keyframe() const noexcept {
+        return target_ != kNone && target_ != current_;
+    }
     [[nodiscard]] uint32_t switches() const noexcept { return switches_; }
 
 private:

@@ -15,12 +15,13 @@ namespace tern::sfu {
 
 /// RR (RFC 3550 §6.4.2) with `blocks` from `t`'s RTCP SSRC, and REMB with its budget when it has
 /// one (for the same SSRCs).
-bool send_receiver_report(Egress& out, Transport& t, std::span<const wire::rtcp::ReportBlock> blocks) noexcept;
+bool send_receiver_report(Egress& out, Transport& t,
+                          std::span<const wire::rtcp::ReportBlock> blocks) noexcept;
 
 /// A publisher's SR as subscription `ssrc` of `t` sees it: its timestamp already translated,
 /// the packet and octet counts of what the subscription was sent. No report blocks.
-bool send_sender_report(Egress& out, Transport& t, uint32_t ssrc, uint64_t ntp, uint32_t rtp_ts, uint32_t packets,
-                        uint32_t octets) noexcept;
+bool send_sender_report(Egress& out, Transport& t, uint32_t ssrc, uint64_t ntp, uint32_t rtp_ts,
+                        uint32_t packets, uint32_t octets) noexcept;
 
 /// PLI (RFC 4585 §6.3.1) for `media_ssrc` to publisher `t`.
 bool send_pli(Egress& out, Transport& t, uint32_t media_ssrc) noexcept;

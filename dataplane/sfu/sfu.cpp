@@ -9,7 +9,6 @@
 #include "common/wire/rtp.hpp"
 #include "dataplane/sfu/rtcp_out.hpp"
 
-
 namespace tern::sfu {
 
 using shm::Counter;
@@ -17,7 +16,8 @@ using shm::Counter;
 // ---- demultiplexing ---------------------------------------------------------------------------
 
 Sfu::Outcome Sfu::on_datagram(std::byte* p, std::size_t len, const wire::Endpoint& peer,
-                              const wire::Endpoint& local, const wire::MacAddr& mac, uint64_t now_us) noexcept {
+                              const wire::Endpoint& local, const wire::MacAddr& mac,
+                              uint64_t now_us) noexcept {
     reply_len_ = 0;
     if (len == 0) {
         count(Counter::SfuDropUnknown);
@@ -79,7 +79,8 @@ Sfu::Outcome Sfu::on_stun(ByteSpan msg, const wire::Endpoint& peer, const wire::
     IceCheck check;
     const IceVerdict verdict = parse_check(msg, m, check);
     bool prev = false;
-    const uint32_t slot = verdict == IceVerdict::Check ? by_ufrag(check.local_ufrag, &prev) : IndexTable::kNone;
+    const uint32_t slot =
+        verdict == IceVerdict::Check ? by_ufrag(check.local_ufrag, &prev) : IndexTable::kNone;
     if (slot == IndexTable::kNone) {
         count(Counter::SfuStunRejected);
         return verdict == IceVerdict::Indication ? Outcome::Consumed : Outcome::Drop;
@@ -197,7 +198,8 @@ Sfu::Outcome Sfu::on_rtp(Transport& t, std::byte* p, std::size_t len, uint64_t n
     if (v.extension) {
         // Subscribers get the elements they can use, with the ids tern offered them; the rest
         // (mid, rid, the publisher's transport-wide numbers...) is removed here, once.
-        (void)wire::remap_rtp_extensions(p + (v.ext_data.data() - p), v.ext_data.size(), v.ext_profile, t.out_ext);
+        (void)wire::remap_rtp_extensions(p + (v.ext_data.data() - p), v.ext_data.size(),
+                                         v.ext_profile, t.out_ext);
     }
     if (pub.store) {
         pub.store->put(v.seq, p, n, now_us);
@@ -208,8 +210,8 @@ Sfu::Outcome Sfu::on_rtp(Transport& t, std::byte* p, std::size_t len, uint64_t n
     return Outcome::Consumed;
 }
 
-void Sfu::forward(uint32_t pub_slot, const std::byte* rtp, std::size_t len, uint16_t seq, uint32_t ts,
-                  bool keyframe, uint64_t now_us) noexcept {
+void Sfu::forward(uint32_t pub_slot, const std::byte* rtp, std::size_t len, uint16_t seq,
+                  uint32_t ts, bool keyframe, uint64_t now_us) noexcept {
     Publication& pub = pubs_[pub_slot];
     if (keyframe) {
         pub.pli_sent = false;  // answered: whoever needs the next one may ask at once
@@ -263,12 +265,14 @@ void Sfu::forward(uint32_t pub_slot, const std::byte* rtp, std::size_t len, uint
             continue;
         }
         const StreamRewriter::Out o = s.rewriter.forward(pub.ssrc, seq, ts, now_us);
-        if (!out_.send_rtp(st, rtp, hl, len, Egress::RtpOut{s.out_pt, s.out_ssrc, o.seq, o.ts, abs})) {
+        if (!out_.send_rtp(st, rtp, hl, len,
+                           Egress::RtpOut{s.out_pt, s.out_ssrc, o.seq, o.ts, abs})) {
             continue;
         }
         ++s.packets;
         s.octets += static_cast<uint32_t>(len - hl);
-        (void)s.sent.store(o.seq, Subscription::SentRef{pub_slot, o.ts, abs, seq, pub.gen, true}, now_us);
+        (void)s.sent.store(o.seq, Subscription::SentRef{pub_slot, o.ts, abs, seq, pub.gen, true},
+                           now_us);
         count(Counter::SfuRtpOut);
         ++st.stats.rtp_out;
     }
@@ -302,44 +306,50 @@ Sfu::Outcome Sfu::on_rtcp(Transport& t, std::byte* p, std::size_t len, uint64_t 
         return s == IndexTable::kNone ? nullptr : subs_[s].get();
     };
     wire::Error why{};
-    const bool ok = wire::rtcp::for_each(ByteSpan{p, n}, [&](const wire::rtcp::Packet& pkt) {
-        wire::rtcp::for_each_nack(pkt, [&](uint32_t media, uint16_t seq) {
-            if (Subscription* s = sub_of(media)) {
-                retransmit(*s, seq, now_us);
+    const bool ok = wire::rtcp::for_each(
+        ByteSpan{p, n},
+        [&](const wire::rtcp::Packet& pkt) {
+            wire::rtcp::for_each_nack(pkt, [&](uint32_t media, uint16_t seq) {
+                if (Subscription* s = sub_of(media)) {
+                    retransmit(*s, seq, now_us);
+                }
+            });
+            wire::rtcp::for_each_keyframe_request(pkt, [&](uint32_t media) {
+                if (Subscription* s = sub_of(media)) {
+                    request_keyframe(s->track,
+                                     s->layers.current() == LayerSwitch::kNone
+                                         ? s->layers.target()
+                                         : s->layers.current(),
+                                     now_us);
+                }
+            });
+            uint64_t bps = 0;
+            uint32_t ssrcs[8];
+            std::size_t k = 0;
+            if (wire::rtcp::parse_remb(pkt, bps, ssrcs, 8, k)) {
+                t.stats.remb_bps = bps;
             }
-        });
-        wire::rtcp::for_each_keyframe_request(pkt, [&](uint32_t media) {
-            if (Subscription* s = sub_of(media)) {
-                request_keyframe(s->track, s->layers.current() == LayerSwitch::kNone ? s->layers.target()
-                                                                                     : s->layers.current(),
-                                 now_us);
-            }
-        });
-        uint64_t bps = 0;
-        uint32_t ssrcs[8];
-        std::size_t k = 0;
-        if (wire::rtcp::parse_remb(pkt, bps, ssrcs, 8, k)) {
-            t.stats.remb_bps = bps;
-        }
-        if (pkt.type == 200 && pkt.body.size() >= 20) {
-            // A publisher's SR: kept for our RR's LSR/DLSR, and passed on to its subscribers.
-            const uint32_t pi = pub_by_ssrc(pkt.ssrc);
-            if (pi != IndexTable::kNone && pubs_[pi].transport == t.slot) {
-                Publication& pub = pubs_[pi];
-                const uint64_t ntp = uint64_t{load_u32be(pkt.body.data())} << 32 | load_u32be(pkt.body.data() + 4);
-                const uint32_t rtp_ts = load_u32be(pkt.body.data() + 8);
-                pub.rx.note_sender_report(ntp, now_us);
-                relay_sender_report(pub, ntp, rtp_ts);
-                if (!tracks_[pub.track_slot].relay.empty()) {
-                    Relayed r;
-                    r.kind = Relayed::Kind::SenderReport;
-                    r.ntp = ntp;
-                    r.rtp_ts = rtp_ts;
-                    relay_out(pub, r, {});
+            if (pkt.type == 200 && pkt.body.size() >= 20) {
+                // A publisher's SR: kept for our RR's LSR/DLSR, and passed on to its subscribers.
+                const uint32_t pi = pub_by_ssrc(pkt.ssrc);
+                if (pi != IndexTable::kNone && pubs_[pi].transport == t.slot) {
+                    Publication& pub = pubs_[pi];
+                    const uint64_t ntp = uint64_t{load_u32be(pkt.body.data())} << 32 |
+                                         load_u32be(pkt.body.data() + 4);
+                    const uint32_t rtp_ts = load_u32be(pkt.body.data() + 8);
+                    pub.rx.note_sender_report(ntp, now_us);
+                    relay_sender_report(pub, ntp, rtp_ts);
+                    if (!tracks_[pub.track_slot].relay.empty()) {
+                        Relayed r;
+                        r.kind = Relayed::Kind::SenderReport;
+                        r.ntp = ntp;
+                        r.rtp_ts = rtp_ts;
+                        relay_out(pub, r, {});
+                    }
                 }
             }
-        }
-    }, why);
+        },
+        why);
     if (!ok) {
         count(Counter::SfuDropUnknown);
     }
@@ -347,7 +357,8 @@ Sfu::Outcome Sfu::on_rtcp(Transport& t, std::byte* p, std::size_t len, uint64_t 
 }
 
 void Sfu::retransmit(Subscription& s, uint16_t out_seq, uint64_t now_us) noexcept {
-    const Subscription::SentRef ref = s.sent.for_resend(out_seq, now_us, limits_.nack_resend_interval_us);
+    const Subscription::SentRef ref =
+        s.sent.for_resend(out_seq, now_us, limits_.nack_resend_interval_us);
     if (!ref.valid || ref.pub >= pubs_.size()) {
         return;
     }
@@ -364,9 +375,10 @@ void Sfu::retransmit(Subscription& s, uint16_t out_seq, uint64_t now_us) noexcep
     Transport& st = *transports_[s.transport];
     bool sent = false;
     if (s.rtx_ssrc != 0) {
-        sent = out_.send_rtx(st, pkt.data(), pkt.size(),
-                             Egress::RtpOut{s.rtx_pt, s.rtx_ssrc, 0, ref.out_ts, wire::ext::abs_send_time(now_us)},
-                             s.rtx_seq, out_seq);
+        sent = out_.send_rtx(
+            st, pkt.data(), pkt.size(),
+            Egress::RtpOut{s.rtx_pt, s.rtx_ssrc, 0, ref.out_ts, wire::ext::abs_send_time(now_us)},
+            s.rtx_seq, out_seq);
     } else if (const std::size_t hl = rtp_header_len(pkt.data(), pkt.size()); hl <= pkt.size()) {
         sent = out_.send_rtp(st, pkt.data(), hl, pkt.size(),
                              Egress::RtpOut{s.out_pt, s.out_ssrc, out_seq, ref.out_ts, ref.abs});

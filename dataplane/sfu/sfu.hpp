@@ -47,10 +47,10 @@ struct PublisherExtensions {
 
 struct SfuLimits {
     uint32_t max_transports = 4096;
-    uint32_t max_publications = 16384;   // streams published here or relayed here
+    uint32_t max_publications = 16384;  // streams published here or relayed here
     uint32_t max_subscriptions = 65536;
     uint32_t max_tracks = 16384;
-    uint32_t nack_slots = 128;            // packets kept per published video stream (plaintext)
+    uint32_t nack_slots = 128;  // packets kept per published video stream (plaintext)
     uint64_t nack_resend_interval_us = 100'000;
     // Per publisher stream: one keyframe request outstanding at a time; the next goes once a
     // keyframe has arrived, or after this long without one (the request or its answer was lost).
@@ -70,8 +70,8 @@ public:
 
     /// `lcore`, `port_index`: where this engine runs (relayed messages name them). Sizes every
     /// table from `limits`.
-    Sfu(uint16_t port, const SfuLimits& limits, shm::LcoreCounters& counters, MediaSink& sink, uint32_t lcore = 0,
-        uint16_t port_index = 0);
+    Sfu(uint16_t port, const SfuLimits& limits, shm::LcoreCounters& counters, MediaSink& sink,
+        uint32_t lcore = 0, uint16_t port_index = 0);
     ~Sfu() { out_.close(); }  // before the transports' SRTP contexts go
     Sfu(const Sfu&) = delete;
     Sfu& operator=(const Sfu&) = delete;
@@ -89,33 +89,37 @@ public:
     }
     /// Whether UDP to `port` is this engine's: the media port or a transport's own port.
     [[nodiscard]] bool serves(uint16_t port) const noexcept {
-        return port == port_ || (port >= own_lo_ && port <= own_hi_ && by_port(port) != IndexTable::kNone);
+        return port == port_ ||
+               (port >= own_lo_ && port <= own_hi_ && by_port(port) != IndexTable::kNone);
     }
 
     // ---- control (between bursts; may allocate; sfu_control.cpp) ---------------------------
     /// `max_bps`: the publisher's budget, announced to it by REMB about twice a second (0: none).
     /// `udp_port` non-zero: the transport's own port (from set_transport_ports' range); ICE
     /// checks for it count only there.
-    bool add_transport(uint64_t id, std::string_view local_ufrag, std::string_view local_pwd, uint64_t max_bps = 0,
-                       uint16_t udp_port = 0);
+    bool add_transport(uint64_t id, std::string_view local_ufrag, std::string_view local_pwd,
+                       uint64_t max_bps = 0, uint16_t udp_port = 0);
     /// ICE restart (RFC 8445 §9): new local credentials for an existing transport. Media keeps
     /// flowing on the current path, and checks with the previous credentials keep being
     /// answered (the peer's consent for that path), until a check with the new ones arrives.
     bool restart_ice(uint64_t id, std::string_view local_ufrag, std::string_view local_pwd);
-    [[nodiscard]] bool has_transport(uint64_t id) const noexcept { return by_id(id) != IndexTable::kNone; }
+    [[nodiscard]] bool has_transport(uint64_t id) const noexcept {
+        return by_id(id) != IndexTable::kNone;
+    }
     bool set_keys(uint64_t id, const srtp::MasterKey& rx, const srtp::MasterKey& tx);
     bool remove_transport(uint64_t id);
     /// A published stream (one simulcast layer): RTP with `ssrc` on transport `id` belongs to
     /// track `track`, layer `layer`.
-    bool add_publication(uint64_t id, uint32_t ssrc, uint32_t track, int layer, Codec codec, uint32_t clock_hz);
+    bool add_publication(uint64_t id, uint32_t ssrc, uint32_t track, int layer, Codec codec,
+                         uint32_t clock_hz);
     /// A simulcast layer announced by rid only: its SSRC is learnt from the first packet whose
     /// RTP stream id extension (id `rid_ext`) carries `rid`.
-    bool add_rid_publication(uint64_t id, std::string_view rid, uint8_t rid_ext, uint32_t track, int layer,
-                             Codec codec, uint32_t clock_hz);
+    bool add_rid_publication(uint64_t id, std::string_view rid, uint8_t rid_ext, uint32_t track,
+                             int layer, Codec codec, uint32_t clock_hz);
     /// Transport `id` receives track `track` as `out_ssrc` with payload type `out_pt`.
     /// With `rtx_ssrc`, NACKed packets go back as RTX (RFC 4588) with payload type `rtx_pt`.
-    bool add_subscription(uint64_t id, uint32_t track, uint32_t out_ssrc, uint8_t out_pt, int target_layer,
-                          uint32_t rtx_ssrc = 0, uint8_t rtx_pt = 0);
+    bool add_subscription(uint64_t id, uint32_t track, uint32_t out_ssrc, uint8_t out_pt,
+                          int target_layer, uint32_t rtx_ssrc = 0, uint8_t rtx_pt = 0);
     bool set_target_layer(uint64_t id, uint32_t out_ssrc, int layer);
     /// Header extension ids the publisher on transport `id` negotiated. Audio level, video
     /// orientation and capture time reach subscribers with tern's ids (wire::ext::kOut*); every
@@ -128,9 +132,11 @@ public:
     /// On a subscriber's lcore: layer `layer` of track `track`, published on lcore `from_lcore`,
     /// arrives relayed; subscriptions here take it like a local one. It goes away with the last
     /// subscription to the track on this lcore.
-    bool add_remote_publication(uint32_t track, int layer, Codec codec, uint32_t clock_hz, uint32_t from_lcore);
+    bool add_remote_publication(uint32_t track, int layer, Codec codec, uint32_t clock_hz,
+                                uint32_t from_lcore);
     /// What another lcore's engine relayed to this one.
-    void on_relayed(const Relayed& r, const std::byte* rtp, std::size_t len, uint64_t now_us) noexcept;
+    void on_relayed(const Relayed& r, const std::byte* rtp, std::size_t len,
+                    uint64_t now_us) noexcept;
 
     /// Consent freshness (RFC 7675): a connected transport whose remote sent no valid check for
     /// consent_timeout stops sending and is reported down; speakers whose packets stopped stop
@@ -145,7 +151,8 @@ public:
     /// A datagram to the media port from `peer`, which reached us from `peer_mac`. `payload`
     /// lies in a buffer the engine may modify (SRTP is removed in place).
     Outcome on_datagram(std::byte* payload, std::size_t len, const wire::Endpoint& peer,
-                        const wire::Endpoint& local, const wire::MacAddr& peer_mac, uint64_t now_us) noexcept;
+                        const wire::Endpoint& local, const wire::MacAddr& peer_mac,
+                        uint64_t now_us) noexcept;
 
     [[nodiscard]] ByteSpan reply() const noexcept { return ByteSpan{scratch_}.first(reply_len_); }
 
@@ -168,16 +175,20 @@ private:
                     const wire::MacAddr& mac, uint64_t now_us) noexcept;
     /// `moved`: the valid path it came on when that is not the selected one; authenticated, the
     /// packet selects it.
-    Outcome on_rtp(Transport& t, std::byte* p, std::size_t len, uint64_t now_us, const IcePath* moved) noexcept;
-    Outcome on_rtcp(Transport& t, std::byte* p, std::size_t len, uint64_t now_us, const IcePath* moved) noexcept;
-    void forward(uint32_t pub_slot, const std::byte* rtp, std::size_t len, uint16_t seq, uint32_t ts, bool keyframe,
-                 uint64_t now_us) noexcept;
+    Outcome on_rtp(Transport& t, std::byte* p, std::size_t len, uint64_t now_us,
+                   const IcePath* moved) noexcept;
+    Outcome on_rtcp(Transport& t, std::byte* p, std::size_t len, uint64_t now_us,
+                    const IcePath* moved) noexcept;
+    void forward(uint32_t pub_slot, const std::byte* rtp, std::size_t len, uint16_t seq,
+                 uint32_t ts, bool keyframe, uint64_t now_us) noexcept;
     void retransmit(Subscription& s, uint16_t out_seq, uint64_t now_us) noexcept;
     void request_keyframe(uint32_t track, int layer, uint64_t now_us) noexcept;
     void request_keyframe(Publication& pub, uint64_t now_us) noexcept;
     void note_twcc(Transport& t, const wire::RtpView& v, uint64_t now_us) noexcept;
-    void note_level(Transport& t, Publication& pub, const wire::RtpView& v, uint64_t now_us) noexcept;
-    void speech_changed(const Transport& t, const Publication& pub, const SpeechDetector::Change& c) noexcept;
+    void note_level(Transport& t, Publication& pub, const wire::RtpView& v,
+                    uint64_t now_us) noexcept;
+    void speech_changed(const Transport& t, const Publication& pub,
+                        const SpeechDetector::Change& c) noexcept;
     /// Hands a local publication's packet (or sender report) to the lcores with subscribers of it.
     void relay_out(const Publication& pub, const Relayed& r, ByteSpan rtp) noexcept;
     /// RR for the publisher's streams (loss, jitter, LSR/DLSR) and REMB with its budget.
@@ -200,7 +211,8 @@ private:
         return by_id_.find(hash32(id), [&](uint32_t s) { return transports_[s]->id == id; });
     }
     [[nodiscard]] uint32_t by_port(uint16_t port) const noexcept {
-        return by_port_.find(hash32(port), [&](uint32_t s) { return transports_[s]->udp_port == port; });
+        return by_port_.find(hash32(port),
+                             [&](uint32_t s) { return transports_[s]->udp_port == port; });
     }
     /// The slot of the transport with ufrag `u` (current, or previous with `*prev` set), or kNone.
     [[nodiscard]] uint32_t by_ufrag(std::string_view u, bool* prev = nullptr) const noexcept;
@@ -218,7 +230,9 @@ private:
     static uint32_t sub_key(uint32_t slot, uint32_t out_ssrc) noexcept {
         return hash32(uint64_t{slot} << 32 | out_ssrc);
     }
-    static uint32_t ufrag_entry(uint32_t slot, bool prev) noexcept { return slot << 1 | (prev ? 1 : 0); }
+    static uint32_t ufrag_entry(uint32_t slot, bool prev) noexcept {
+        return slot << 1 | (prev ? 1 : 0);
+    }
 
     // ---- control helpers (sfu_control.cpp) ----
     /// The track's slot, created when new; kNone when the pool is full.
@@ -226,7 +240,8 @@ private:
     /// Frees track slot `k` when nothing uses it any more.
     void release_track(uint32_t k) noexcept;
     /// A free publication slot (kNone: full), and the way back.
-    uint32_t new_publication(uint32_t transport, uint32_t track, int layer, Codec codec, uint32_t clock_hz);
+    uint32_t new_publication(uint32_t transport, uint32_t track, int layer, Codec codec,
+                             uint32_t clock_hz);
     void free_publication(uint32_t p) noexcept;
     void free_subscription(uint32_t s) noexcept;
     /// Records that `ssrc` on `t` is publication `p` (the index and the transport's inline list).
@@ -236,7 +251,9 @@ private:
     /// Stops answering the credentials a transport had before its last ICE restart.
     void end_prev_credentials(uint32_t slot) noexcept;
 
-    void count(shm::Counter c, uint64_t n = 1) noexcept { shm::bump(counters_.v[static_cast<std::size_t>(c)], n); }
+    void count(shm::Counter c, uint64_t n = 1) noexcept {
+        shm::bump(counters_.v[static_cast<std::size_t>(c)], n);
+    }
 
     uint16_t port_;
     uint16_t port_index_ = 0;

@@ -31,28 +31,18 @@ std::vector<uint32_t> free_stack(uint32_t n) {
 
 }  // namespace
 
-Sfu::Sfu(uint16_t port, const SfuLimits& limits, shm::LcoreCounters& counters, MediaSink& sink, uint32_t lcore,
-         uint16_t port_index)
-    : port_(port),
-      port_index_(port_index),
-      lcore_(lcore),
-      limits_(limits),
-      counters_(counters),
-      sink_(sink),
-      out_(sink, counters),
-      transports_(limits.max_transports),
-      pubs_(limits.max_publications),
-      subs_(limits.max_subscriptions),
-      tracks_(limits.max_tracks),
+Sfu::Sfu(uint16_t port, const SfuLimits& limits, shm::LcoreCounters& counters, MediaSink& sink,
+         uint32_t lcore, uint16_t port_index)
+    : port_(port), port_index_(port_index), lcore_(lcore), limits_(limits), counters_(counters),
+      sink_(sink), out_(sink, counters), transports_(limits.max_transports),
+      pubs_(limits.max_publications), subs_(limits.max_subscriptions), tracks_(limits.max_tracks),
       free_pubs_(free_stack(limits.max_publications)),
-      free_subs_(free_stack(limits.max_subscriptions)),
-      free_tracks_(free_stack(limits.max_tracks)),
+      free_subs_(free_stack(limits.max_subscriptions)), free_tracks_(free_stack(limits.max_tracks)),
       by_id_(limits.max_transports),
       by_ufrag_(2 * limits.max_transports),  // current and previous credentials
       by_port_(limits.max_transports),
       by_remote_(static_cast<uint32_t>(IcePaths::kMax) * limits.max_transports),
-      pub_by_ssrc_(limits.max_publications),
-      sub_by_ssrc_(limits.max_subscriptions),
+      pub_by_ssrc_(limits.max_publications), sub_by_ssrc_(limits.max_subscriptions),
       by_track_(limits.max_tracks) {}
 
 // Every index below is sized for its pool (or for the paths and credentials each pool entry can
@@ -76,11 +66,13 @@ uint32_t Sfu::by_ufrag(std::string_view u, bool* prev) const noexcept {
 
 bool Sfu::add_transport(uint64_t id, std::string_view ufrag, std::string_view pwd, uint64_t max_bps,
                         uint16_t udp_port) {
-    if (ufrag.empty() || ufrag.size() > Ufrag::kMax || pwd.empty() || by_id(id) != IndexTable::kNone ||
-        by_ufrag(ufrag) != IndexTable::kNone || by_id_.size() >= limits_.max_transports) {
+    if (ufrag.empty() || ufrag.size() > Ufrag::kMax || pwd.empty() ||
+        by_id(id) != IndexTable::kNone || by_ufrag(ufrag) != IndexTable::kNone ||
+        by_id_.size() >= limits_.max_transports) {
         return false;
     }
-    if (udp_port != 0 && (udp_port < own_lo_ || udp_port > own_hi_ || by_port(udp_port) != IndexTable::kNone)) {
+    if (udp_port != 0 &&
+        (udp_port < own_lo_ || udp_port > own_hi_ || by_port(udp_port) != IndexTable::kNone)) {
         return false;  // not this lcore's, or taken
     }
     const auto free = std::find(transports_.begin(), transports_.end(), nullptr);
@@ -143,7 +135,8 @@ bool Sfu::set_keys(uint64_t id, const srtp::MasterKey& rx, const srtp::MasterKey
     Transport& t = *transports_[slot];
     t.rx = std::make_unique<srtp::Context>(rx, srtp::Direction::Unprotect);
     t.tx = std::make_unique<srtp::Context>(tx, srtp::Direction::Protect);
-    t.tx->reserve(2 * static_cast<uint32_t>(t.subs.size()) + 16);  // per subscription (and its RTX), and RTCP
+    t.tx->reserve(2 * static_cast<uint32_t>(t.subs.size()) +
+                  16);  // per subscription (and its RTX), and RTCP
     return true;
 }
 
@@ -211,7 +204,8 @@ void Sfu::release_track(uint32_t k) noexcept {
     free_tracks_.push_back(k);  // (the stack has room for every slot)
 }
 
-uint32_t Sfu::new_publication(uint32_t transport, uint32_t track, int layer, Codec codec, uint32_t clock_hz) {
+uint32_t Sfu::new_publication(uint32_t transport, uint32_t track, int layer, Codec codec,
+                              uint32_t clock_hz) {
     const uint32_t k = track_for(track);
     if (k == IndexTable::kNone) {
         return IndexTable::kNone;
@@ -263,7 +257,8 @@ void Sfu::bind_ssrc(Transport& t, uint32_t ssrc, uint32_t p) noexcept {
     }
 }
 
-bool Sfu::add_publication(uint64_t id, uint32_t ssrc, uint32_t track, int layer, Codec codec, uint32_t clock_hz) {
+bool Sfu::add_publication(uint64_t id, uint32_t ssrc, uint32_t track, int layer, Codec codec,
+                          uint32_t clock_hz) {
     const uint32_t slot = by_id(id);
     if (slot == IndexTable::kNone || pub_by_ssrc(ssrc) != IndexTable::kNone || layer < 0) {
         return false;
@@ -279,10 +274,11 @@ bool Sfu::add_publication(uint64_t id, uint32_t ssrc, uint32_t track, int layer,
     return true;
 }
 
-bool Sfu::add_rid_publication(uint64_t id, std::string_view rid, uint8_t rid_ext, uint32_t track, int layer,
-                              Codec codec, uint32_t clock_hz) {
+bool Sfu::add_rid_publication(uint64_t id, std::string_view rid, uint8_t rid_ext, uint32_t track,
+                              int layer, Codec codec, uint32_t clock_hz) {
     const uint32_t slot = by_id(id);
-    if (slot == IndexTable::kNone || rid.empty() || rid.size() > Rid::kMax || rid_ext == 0 || layer < 0) {
+    if (slot == IndexTable::kNone || rid.empty() || rid.size() > Rid::kMax || rid_ext == 0 ||
+        layer < 0) {
         return false;
     }
     Transport& t = *transports_[slot];
@@ -323,8 +319,8 @@ bool Sfu::set_extensions(uint64_t id, const PublisherExtensions& ext) {
 
 // ---- subscriptions ------------------------------------------------------------------------------
 
-bool Sfu::add_subscription(uint64_t id, uint32_t track, uint32_t out_ssrc, uint8_t out_pt, int target_layer,
-                           uint32_t rtx_ssrc, uint8_t rtx_pt) {
+bool Sfu::add_subscription(uint64_t id, uint32_t track, uint32_t out_ssrc, uint8_t out_pt,
+                           int target_layer, uint32_t rtx_ssrc, uint8_t rtx_pt) {
     const uint32_t slot = by_id(id);
     if (slot == IndexTable::kNone || sub_by_ssrc(slot, out_ssrc) != IndexTable::kNone) {
         return false;
@@ -410,7 +406,8 @@ bool Sfu::set_relay(uint32_t track, uint32_t lcore, bool on) {
     return true;
 }
 
-bool Sfu::add_remote_publication(uint32_t track, int layer, Codec codec, uint32_t clock_hz, uint32_t from_lcore) {
+bool Sfu::add_remote_publication(uint32_t track, int layer, Codec codec, uint32_t clock_hz,
+                                 uint32_t from_lcore) {
     if (layer < 0 || from_lcore >= RelayTargets::kMaxLcore || from_lcore == lcore_) {
         return false;
     }
@@ -426,7 +423,8 @@ bool Sfu::add_remote_publication(uint32_t track, int layer, Codec codec, uint32_
     return true;
 }
 
-// ---- paths, consent, the control plane's datagrams ------------------------------------------------
+// ---- paths, consent, the control plane's datagrams
+// ------------------------------------------------
 
 void Sfu::unindex_remote(uint32_t slot, const wire::Endpoint& remote) noexcept {
     (void)by_remote_.erase(hash32(endpoint_key(remote)), slot);
@@ -455,7 +453,8 @@ void Sfu::expire(uint64_t now_us) noexcept {
     // A speaker whose packets stopped (muted, or DTX sends nothing) stops speaking.
     for (Publication& pub : pubs_) {
         if (pub.in_use && pub.transport != kRemote && pub.speech.speaking()) {
-            speech_changed(*transports_[pub.transport], pub, pub.speech.silence(now_us, limits_.speech));
+            speech_changed(*transports_[pub.transport], pub,
+                           pub.speech.silence(now_us, limits_.speech));
         }
     }
 }

@@ -1,12 +1,11 @@
 // What the SFU reports: receiver reports to publishers and their sender reports translated for
 // subscribers, transport-cc feedback, speech start and stop from audio levels.
-#include "dataplane/sfu/sfu.hpp"
-
 #include "common/srtp/srtp.hpp"
 #include "common/wire/rtcp.hpp"
 #include "common/wire/rtp.hpp"
 #include "common/wire/twcc.hpp"
 #include "common/wire/udp.hpp"
+#include "dataplane/sfu/sfu.hpp"
 #include "support/sfu_harness.hpp"
 #include "support/webrtc_client.hpp"
 
@@ -20,10 +19,13 @@ using namespace tern::wire;
 using namespace tern::test;
 namespace attr = stun::attr;
 
-TEST_CASE("SFU: RTCP generation — RR to publishers, publisher SRs translated for subscribers", "[sfu][stack][rtcp]") {
+TEST_CASE("SFU: RTCP generation — RR to publishers, publisher SRs translated for subscribers",
+          "[sfu][stack][rtcp]") {
     SfuHarness h;
-    WebRtcClient pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
-    WebRtcClient sub{Endpoint::from_v4(test::ip4("198.18.0.11"), 5001), test::mac("02:00:00:00:00:11"), "sub", 20};
+    WebRtcClient pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000),
+                     test::mac("02:00:00:00:00:10"), "pub", 10};
+    WebRtcClient sub{Endpoint::from_v4(test::ip4("198.18.0.11"), 5001),
+                     test::mac("02:00:00:00:00:11"), "sub", 20};
     opus_pair(h, pub, sub);
 
     // Six packets 20 ms apart at 48 kHz, seq 100..105 with 102 lost: jitter stays 0.
@@ -31,7 +33,8 @@ TEST_CASE("SFU: RTCP generation — RR to publishers, publisher SRs translated f
     const test::Bytes opus = test::hex("fcfffe");
     for (uint16_t seq = 100; seq <= 105; ++seq) {
         if (seq != 102) {
-            REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, seq, 960u * seq, opus), out) == dp::Verdict::Consumed);
+            REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, seq, 960u * seq, opus), out) ==
+                    dp::Verdict::Consumed);
         }
         h.now += 20'000;
     }
@@ -40,11 +43,13 @@ TEST_CASE("SFU: RTCP generation — RR to publishers, publisher SRs translated f
     {
         std::array<std::byte, 128> b{};
         ByteWriter w{MutableByteSpan{b.data(), 64}};
-        REQUIRE(wire::rtcp::write_sr(w, 0x1111, 0x1122334455667788ULL, 960u * 105, 5, 15, nullptr, 0));
+        REQUIRE(
+            wire::rtcp::write_sr(w, 0x1111, 0x1122334455667788ULL, 960u * 105, 5, 15, nullptr, 0));
         std::size_t n = 0;
         REQUIRE(pub.tx->protect_rtcp(b.data(), w.size(), b.size(), n) == srtp::Status::Ok);
-        REQUIRE(h.deliver(pub, kSfu, test::Bytes(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(n)), out) ==
-                dp::Verdict::Consumed);
+        REQUIRE(h.deliver(pub, kSfu,
+                          test::Bytes(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(n)),
+                          out) == dp::Verdict::Consumed);
     }
     Udp u = udp_of(h.sink.sent.back());
     REQUIRE(u.dst == sub.at);
@@ -53,22 +58,26 @@ TEST_CASE("SFU: RTCP generation — RR to publishers, publisher SRs translated f
     REQUIRE(sub.rx->unprotect_rtcp(sr.data(), sr.size(), n) == srtp::Status::Ok);
     int srs = 0;
     wire::Error why{};
-    REQUIRE(wire::rtcp::for_each(ByteSpan{sr.data(), n}, [&](const wire::rtcp::Packet& p) {
-        REQUIRE(p.type == 200);
-        CHECK(p.ssrc == 0x5001);
-        CHECK(load_u32be(p.body.data()) == 0x11223344u);
-        CHECK(load_u32be(p.body.data() + 4) == 0x55667788u);
-        CHECK(load_u32be(p.body.data() + 8) == 960u * 105);  // the first packet set no offset
-        CHECK(load_u32be(p.body.data() + 12) == 5);           // packets sent to this subscriber
-        CHECK(load_u32be(p.body.data() + 16) == 5 * 3);       // their payload octets (3 bytes each)
-        ++srs;
-    }, why));
+    REQUIRE(wire::rtcp::for_each(
+        ByteSpan{sr.data(), n},
+        [&](const wire::rtcp::Packet& p) {
+            REQUIRE(p.type == 200);
+            CHECK(p.ssrc == 0x5001);
+            CHECK(load_u32be(p.body.data()) == 0x11223344u);
+            CHECK(load_u32be(p.body.data() + 4) == 0x55667788u);
+            CHECK(load_u32be(p.body.data() + 8) == 960u * 105);  // the first packet set no offset
+            CHECK(load_u32be(p.body.data() + 12) == 5);          // packets sent to this subscriber
+            CHECK(load_u32be(p.body.data() + 16) == 5 * 3);  // their payload octets (3 bytes each)
+            ++srs;
+        },
+        why));
     CHECK(srs == 1);
 
     // Half a second after the first packet, the next one brings our RR to the publisher.
     h.now += 500'000;
     // (its timestamp keeps pace with the clock: 0.5 s more is 24000 ticks, so no jitter)
-    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 106, 960u * 106 + 24000, opus), out) == dp::Verdict::Consumed);
+    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 106, 960u * 106 + 24000, opus), out) ==
+            dp::Verdict::Consumed);
     bool seen = false;
     for (const auto& frame : h.sink.sent) {
         Udp f = udp_of(frame);
@@ -78,22 +87,25 @@ TEST_CASE("SFU: RTCP generation — RR to publishers, publisher SRs translated f
         test::Bytes rr(f.payload.begin(), f.payload.end());
         std::size_t k = 0;
         REQUIRE(pub.rx->unprotect_rtcp(rr.data(), rr.size(), k) == srtp::Status::Ok);
-        REQUIRE(wire::rtcp::for_each(ByteSpan{rr.data(), k}, [&](const wire::rtcp::Packet& p) {
-            if (p.type != 201) {
-                return;
-            }
-            wire::rtcp::for_each_report(p, [&](const wire::rtcp::ReportBlock& b) {
-                CHECK(b.ssrc == 0x1111);
-                CHECK(b.highest_seq == 106);
-                CHECK(b.cumulative_lost == 1);
-                CHECK(b.fraction_lost == (1 << 8) / 7);  // 1 of 7 expected
-                CHECK(b.jitter <= 1);
-                CHECK(b.lsr == 0x33445566u);  // the middle of the SR's NTP time
-                CHECK(b.dlsr >= 65536 / 2);   // ~0.52 s since, in 1/65536 s
-                CHECK(b.dlsr <= 65536);
-                seen = true;
-            });
-        }, why));
+        REQUIRE(wire::rtcp::for_each(
+            ByteSpan{rr.data(), k},
+            [&](const wire::rtcp::Packet& p) {
+                if (p.type != 201) {
+                    return;
+                }
+                wire::rtcp::for_each_report(p, [&](const wire::rtcp::ReportBlock& b) {
+                    CHECK(b.ssrc == 0x1111);
+                    CHECK(b.highest_seq == 106);
+                    CHECK(b.cumulative_lost == 1);
+                    CHECK(b.fraction_lost == (1 << 8) / 7);  // 1 of 7 expected
+                    CHECK(b.jitter <= 1);
+                    CHECK(b.lsr == 0x33445566u);  // the middle of the SR's NTP time
+                    CHECK(b.dlsr >= 65536 / 2);   // ~0.52 s since, in 1/65536 s
+                    CHECK(b.dlsr <= 65536);
+                    seen = true;
+                });
+            },
+            why));
     }
     CHECK(seen);
     CHECK(h.count(shm::Counter::SfuReportsSent) == 2);
@@ -101,7 +113,8 @@ TEST_CASE("SFU: RTCP generation — RR to publishers, publisher SRs translated f
 
 TEST_CASE("SFU: transport-cc feedback to a publisher", "[sfu][stack][twcc]") {
     SfuHarness h;
-    WebRtcClient pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
+    WebRtcClient pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000),
+                     test::mac("02:00:00:00:00:10"), "pub", 10};
     h.add(1, pub);
     REQUIRE(h.sfu->add_publication(1, 0xB0, 1, 0, sfu::Codec::Vp8, 90000));
     CHECK_FALSE(h.sfu->set_extensions(99, {3, 1}));  // no such transport
@@ -111,7 +124,8 @@ TEST_CASE("SFU: transport-cc feedback to a publisher", "[sfu][stack][twcc]") {
     const test::Bytes body = test::hex("90 80 8123 11 0102 0304");
     test::Bytes out;
     auto send = [&](uint16_t seq, uint16_t twcc, uint32_t ssrc = 0xB0) {
-        return h.deliver(pub, kSfu, pub.srtp_ext(ssrc, seq, seq * 3000u, {{3, u16(twcc)}}, body), out);
+        return h.deliver(pub, kSfu, pub.srtp_ext(ssrc, seq, seq * 3000u, {{3, u16(twcc)}}, body),
+                         out);
     };
     const uint64_t t0 = h.now;
     REQUIRE(send(100, 65532) == dp::Verdict::Consumed);
@@ -138,15 +152,18 @@ TEST_CASE("SFU: transport-cc feedback to a publisher", "[sfu][stack][twcc]") {
             std::size_t n = 0;
             REQUIRE(pub.rx->unprotect_rtcp(p.data(), p.size(), n) == srtp::Status::Ok);
             Error why{};
-            REQUIRE(rtcp::for_each(ByteSpan{p.data(), n}, [&](const rtcp::Packet& pk) {
-                twcc::Feedback fb;
-                std::vector<int64_t> at(64);
-                std::size_t k = 0;
-                if (twcc::parse_feedback(pk, fb, at, k)) {
-                    at.resize(k);
-                    feedback.emplace_back(fb, at);
-                }
-            }, why));
+            REQUIRE(rtcp::for_each(
+                ByteSpan{p.data(), n},
+                [&](const rtcp::Packet& pk) {
+                    twcc::Feedback fb;
+                    std::vector<int64_t> at(64);
+                    std::size_t k = 0;
+                    if (twcc::parse_feedback(pk, fb, at, k)) {
+                        at.resize(k);
+                        feedback.emplace_back(fb, at);
+                    }
+                },
+                why));
         }
     };
     collect();
@@ -198,10 +215,12 @@ TEST_CASE("SFU: transport-cc feedback to a publisher", "[sfu][stack][twcc]") {
     CHECK(h.count(shm::Counter::SfuTwccSent) == 3);
 }
 
-TEST_CASE("SFU: speech start and stop from a publisher's audio levels (RFC 6464)", "[sfu][stack][audio-level]") {
+TEST_CASE("SFU: speech start and stop from a publisher's audio levels (RFC 6464)",
+          "[sfu][stack][audio-level]") {
     SfuHarness h;
     auto& sink = h.sink;
-    WebRtcClient pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
+    WebRtcClient pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000),
+                     test::mac("02:00:00:00:00:10"), "pub", 10};
     h.add(1, pub);
     REQUIRE(h.sfu->add_publication(1, 0xA0, 4, 0, sfu::Codec::Opus, 48000));
     REQUIRE(h.sfu->set_extensions(1, {0, 1}));
@@ -214,8 +233,10 @@ TEST_CASE("SFU: speech start and stop from a publisher's audio levels (RFC 6464)
         for (int t = 0; t < ms; t += 20) {
             h.now += 20'000;
             const test::Bytes lvl{std::byte(static_cast<uint8_t>(0x80 | level))};
-            REQUIRE(h.deliver(pub, kSfu, pub.srtp_ext(0xA0, seq, seq * 960u, {{1, lvl}}, test::hex("fc ff fe")), out) ==
-                    dp::Verdict::Consumed);
+            REQUIRE(
+                h.deliver(pub, kSfu,
+                          pub.srtp_ext(0xA0, seq, seq * 960u, {{1, lvl}}, test::hex("fc ff fe")),
+                          out) == dp::Verdict::Consumed);
             ++seq;
         }
     };

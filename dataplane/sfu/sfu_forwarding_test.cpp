@@ -1,12 +1,11 @@
 // The SFU through the host stack: a publisher fanned out to subscribers with rewritten headers,
 // NACKs answered from the packet store (also as RTX), PLIs to the publisher (throttled), the
 // first frame of a late subscriber, header extensions, AES-CM tags computed many at a time.
-#include "dataplane/sfu/sfu.hpp"
-
 #include "common/srtp/srtp.hpp"
 #include "common/wire/rtcp.hpp"
 #include "common/wire/rtp.hpp"
 #include "common/wire/udp.hpp"
+#include "dataplane/sfu/sfu.hpp"
 #include "support/sfu_harness.hpp"
 #include "support/webrtc_client.hpp"
 
@@ -22,9 +21,12 @@ namespace attr = stun::attr;
 
 TEST_CASE("SFU: one publisher, two subscribers, NACK and PLI, through the stack", "[sfu][stack]") {
     SfuHarness h;
-    WebRtcClient pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
-    WebRtcClient s1{Endpoint::from_v4(test::ip4("198.18.0.11"), 5001), test::mac("02:00:00:00:00:11"), "sub1", 20};
-    WebRtcClient s2{Endpoint::from_v4(test::ip4("198.18.0.12"), 5002), test::mac("02:00:00:00:00:12"), "sub2", 30};
+    WebRtcClient pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000),
+                     test::mac("02:00:00:00:00:10"), "pub", 10};
+    WebRtcClient s1{Endpoint::from_v4(test::ip4("198.18.0.11"), 5001),
+                    test::mac("02:00:00:00:00:11"), "sub1", 20};
+    WebRtcClient s2{Endpoint::from_v4(test::ip4("198.18.0.12"), 5002),
+                    test::mac("02:00:00:00:00:12"), "sub2", 30};
     uint64_t id = 1;
     for (WebRtcClient* c : {&pub, &s1, &s2}) {
         h.add(id, *c);
@@ -57,9 +59,11 @@ TEST_CASE("SFU: one publisher, two subscribers, NACK and PLI, through the stack"
     REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 100, 9000, key), out) == dp::Verdict::Consumed);
     REQUIRE(h.sink.sent.size() == 2);
     h.now += 33'000;
-    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 101, 12000, inter), out) == dp::Verdict::Consumed);
+    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 101, 12000, inter), out) ==
+            dp::Verdict::Consumed);
     h.now += 33'000;
-    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 103, 18000, inter), out) == dp::Verdict::Consumed);
+    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 103, 18000, inter), out) ==
+            dp::Verdict::Consumed);
     REQUIRE(h.sink.sent.size() == 6);
     uint16_t expect_seq[] = {100, 101, 103};
     for (std::size_t i = 0; i < 6; ++i) {
@@ -76,11 +80,13 @@ TEST_CASE("SFU: one publisher, two subscribers, NACK and PLI, through the stack"
         CHECK(v.seq == expect_seq[i / 2]);  // the publisher's gap stays a gap
         CHECK(test::Bytes(v.payload.begin(), v.payload.end()) == (i < 2 ? key : inter));
     }
-    const test::Bytes first_to_s1 = udp_of(h.sink.sent[2]).dst == s1.at ? h.sink.sent[2] : h.sink.sent[3];
+    const test::Bytes first_to_s1 =
+        udp_of(h.sink.sent[2]).dst == s1.at ? h.sink.sent[2] : h.sink.sent[3];
 
     // Subscriber 1 NACKs 101: the cached frame goes out again, unchanged.
     const uint16_t lost[] = {101};
-    const auto nack = s1.srtcp([&](ByteWriter& w) { rtcp::write_nack(w, 0xaaaa, 0x5001, lost, 1); });
+    const auto nack =
+        s1.srtcp([&](ByteWriter& w) { rtcp::write_nack(w, 0xaaaa, 0x5001, lost, 1); });
     const std::size_t before = h.sink.sent.size();
     REQUIRE(h.deliver(s1, kSfu, nack, out) == dp::Verdict::Consumed);
     REQUIRE(h.sink.sent.size() == before + 1);
@@ -94,15 +100,20 @@ TEST_CASE("SFU: one publisher, two subscribers, NACK and PLI, through the stack"
     Udp to_pub = udp_of(h.sink.sent.back());
     CHECK(to_pub.dst == pub.at);
     std::size_t n = 0;
-    REQUIRE(pub.rx->unprotect_rtcp(to_pub.payload.data(), to_pub.payload.size(), n) == srtp::Status::Ok);
+    REQUIRE(pub.rx->unprotect_rtcp(to_pub.payload.data(), to_pub.payload.size(), n) ==
+            srtp::Status::Ok);
     std::vector<uint32_t> asked;
     Error why{};
-    REQUIRE(rtcp::for_each(ByteSpan{to_pub.payload}.first(n), [&](const rtcp::Packet& p) {
-        rtcp::for_each_keyframe_request(p, [&](uint32_t m) { asked.push_back(m); });
-    }, why));
+    REQUIRE(rtcp::for_each(
+        ByteSpan{to_pub.payload}.first(n),
+        [&](const rtcp::Packet& p) {
+            rtcp::for_each_keyframe_request(p, [&](uint32_t m) { asked.push_back(m); });
+        },
+        why));
     CHECK(asked == std::vector<uint32_t>{0x1111});
-    REQUIRE(h.deliver(s2, kSfu, s2.srtcp([&](ByteWriter& w) { rtcp::write_pli(w, 0xbbbb, 0x5002); }), out) ==
-            dp::Verdict::Consumed);
+    REQUIRE(h.deliver(s2, kSfu,
+                      s2.srtcp([&](ByteWriter& w) { rtcp::write_pli(w, 0xbbbb, 0x5002); }),
+                      out) == dp::Verdict::Consumed);
     CHECK(h.sink.sent.size() == before + 2);  // throttled
     CHECK(h.count(shm::Counter::SfuPliSent) == 1);
 
@@ -110,7 +121,8 @@ TEST_CASE("SFU: one publisher, two subscribers, NACK and PLI, through the stack"
     REQUIRE(h.sfu->add_publication(1, 0x2222, 8, 0, sfu::Codec::Opus, 48000));
     REQUIRE(h.sfu->add_subscription(2, 8, 0x6001, 111, 0));
     const std::size_t before_audio = h.sink.sent.size();
-    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x2222, 7, 960, test::hex("fcfffe")), out) == dp::Verdict::Consumed);
+    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x2222, 7, 960, test::hex("fcfffe")), out) ==
+            dp::Verdict::Consumed);
     REQUIRE(h.sink.sent.size() == before_audio + 1);
     CHECK(udp_of(h.sink.sent.back()).dst == s1.at);
 
@@ -119,7 +131,8 @@ TEST_CASE("SFU: one publisher, two subscribers, NACK and PLI, through the stack"
     bad[20] ^= std::byte{1};
     CHECK(h.deliver(pub, kSfu, bad, out) == dp::Verdict::Drop);
     CHECK(h.count(shm::Counter::SfuDropSrtp) == 1);
-    WebRtcClient stranger{Endpoint::from_v4(test::ip4("198.18.0.99"), 9), test::mac("02:00:00:00:00:99"), "x", 1};
+    WebRtcClient stranger{Endpoint::from_v4(test::ip4("198.18.0.99"), 9),
+                          test::mac("02:00:00:00:00:99"), "x", 1};
     CHECK(h.deliver(stranger, kSfu, stranger.srtp(1, 1, 1, inter), out) == dp::Verdict::Drop);
     // DTLS from a connected client goes to the control plane with its transport id, and the
     // control plane's DTLS goes back out from the media port to the client.
@@ -134,22 +147,26 @@ TEST_CASE("SFU: one publisher, two subscribers, NACK and PLI, through the stack"
     Udp dtls = udp_of(h.sink.sent.back());
     CHECK(dtls.src == kSfu);
     CHECK(dtls.dst == pub.at);
-    CHECK(test::Bytes(dtls.payload.begin(), dtls.payload.end()) == test::hex("16fefd0000000000000001"));
+    CHECK(test::Bytes(dtls.payload.begin(), dtls.payload.end()) ==
+          test::hex("16fefd0000000000000001"));
     CHECK_FALSE(h.sfu->send_datagram(99, hello));  // unknown transport
     // Each transport was reported up once, with the address its checks came from.
     REQUIRE(h.sink.up.size() == 3);
     CHECK(h.sink.up[0] == std::pair<uint64_t, Endpoint>{1, pub.at});
 }
 
-TEST_CASE("SFU: a subscriber reached after a keyframe passed starts at the next one, asked for at once",
-          "[sfu][stack][keyframe]") {
+TEST_CASE(
+    "SFU: a subscriber reached after a keyframe passed starts at the next one, asked for at once",
+    "[sfu][stack][keyframe]") {
     // What a new subscriber's first frame waits for: its ICE check and its DTLS keys come after
     // the publisher's media has been flowing. A keyframe that passes before the subscriber can be
     // reached is of no use to it; the first packet after it can be reached asks the publisher
     // for a keyframe (one PLI), and its media starts with that keyframe.
     SfuHarness h;
-    WebRtcClient pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
-    WebRtcClient sub{Endpoint::from_v4(test::ip4("198.18.0.11"), 5001), test::mac("02:00:00:00:00:11"), "sub", 20};
+    WebRtcClient pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000),
+                     test::mac("02:00:00:00:00:10"), "pub", 10};
+    WebRtcClient sub{Endpoint::from_v4(test::ip4("198.18.0.11"), 5001),
+                     test::mac("02:00:00:00:00:11"), "sub", 20};
     h.add(1, pub);
     REQUIRE(h.sfu->add_transport(2, sub.sfu_ufrag, sub.pwd));  // keys come with DTLS, later
     REQUIRE(h.sfu->add_publication(1, 0x1111, 7, 0, sfu::Codec::Vp8, 90000));
@@ -162,7 +179,8 @@ TEST_CASE("SFU: a subscriber reached after a keyframe passed starts at the next 
     uint16_t seq = 100;
     auto send = [&](const test::Bytes& payload) {
         h.now += 33'000;
-        REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, seq, seq * 3000U, payload), out) == dp::Verdict::Consumed);
+        REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, seq, seq * 3000U, payload), out) ==
+                dp::Verdict::Consumed);
         ++seq;
     };
     // Not reachable at all: nothing is sent and nobody asks the publisher for anything.
@@ -210,7 +228,8 @@ TEST_CASE("SFU: a subscriber reached after a keyframe passed starts at the next 
     // The request was answered, so the next subscriber that becomes reachable asks at once
     // (66 ms after the first request: no waiting out an interval), and only once while its
     // request is outstanding.
-    WebRtcClient late{Endpoint::from_v4(test::ip4("198.18.0.12"), 5002), test::mac("02:00:00:00:00:12"), "late", 30};
+    WebRtcClient late{Endpoint::from_v4(test::ip4("198.18.0.12"), 5002),
+                      test::mac("02:00:00:00:00:12"), "late", 30};
     h.add(3, late);
     REQUIRE(h.sfu->add_subscription(3, 7, 0x5002, 97, 0));
     connect(h, late);
@@ -226,8 +245,10 @@ TEST_CASE("SFU: a subscriber reached after a keyframe passed starts at the next 
 
 TEST_CASE("SFU: NACKs answered as RTX (RFC 4588) when negotiated", "[sfu][stack][rtx]") {
     SfuHarness h;
-    WebRtcClient pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
-    WebRtcClient sub{Endpoint::from_v4(test::ip4("198.18.0.11"), 5001), test::mac("02:00:00:00:00:11"), "sub", 20};
+    WebRtcClient pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000),
+                     test::mac("02:00:00:00:00:10"), "pub", 10};
+    WebRtcClient sub{Endpoint::from_v4(test::ip4("198.18.0.11"), 5001),
+                     test::mac("02:00:00:00:00:11"), "sub", 20};
     h.add(1, pub);
     h.add(2, sub);
     REQUIRE(h.sfu->add_publication(1, 0x1111, 7, 0, sfu::Codec::Vp8, 90000));
@@ -238,7 +259,8 @@ TEST_CASE("SFU: NACKs answered as RTX (RFC 4588) when negotiated", "[sfu][stack]
     const test::Bytes key = test::hex("90 80 8123 10 9d012a 0a0b0c");
     const test::Bytes inter = test::hex("90 80 8124 11 0102 0304");
     REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 100, 9000, key), out) == dp::Verdict::Consumed);
-    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 101, 12000, inter), out) == dp::Verdict::Consumed);
+    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 101, 12000, inter), out) ==
+            dp::Verdict::Consumed);
     REQUIRE(h.sink.sent.size() == 2);
     for (std::size_t i = 0; i < 2; ++i) {
         const Udp u = udp_of(h.sink.sent[i]);  // (the SRTP receiver learns the stream)
@@ -248,7 +270,9 @@ TEST_CASE("SFU: NACKs answered as RTX (RFC 4588) when negotiated", "[sfu][stack]
     for (uint16_t round = 0; round < 2; ++round) {
         const uint16_t lost[] = {static_cast<uint16_t>(100 + round)};
         h.now += 200'000;  // past the resend interval
-        REQUIRE(h.deliver(sub, kSfu, sub.srtcp([&](ByteWriter& w) { rtcp::write_nack(w, 0xaaaa, 0x5001, lost, 1); }),
+        REQUIRE(h.deliver(sub, kSfu, sub.srtcp([&](ByteWriter& w) {
+            rtcp::write_nack(w, 0xaaaa, 0x5001, lost, 1);
+        }),
                           out) == dp::Verdict::Consumed);
         Udp u = udp_of(h.sink.sent.back());
         REQUIRE(u.dst == sub.at);
@@ -268,10 +292,13 @@ TEST_CASE("SFU: NACKs answered as RTX (RFC 4588) when negotiated", "[sfu][stack]
     CHECK(h.count(shm::Counter::SfuNackResent) == 2);
 }
 
-TEST_CASE("SFU: header extensions reach subscribers with tern's ids, plus its own send time", "[sfu][stack][extensions]") {
+TEST_CASE("SFU: header extensions reach subscribers with tern's ids, plus its own send time",
+          "[sfu][stack][extensions]") {
     SfuHarness h;
-    WebRtcClient pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
-    WebRtcClient sub{Endpoint::from_v4(test::ip4("198.18.0.11"), 5001), test::mac("02:00:00:00:00:11"), "sub", 20};
+    WebRtcClient pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000),
+                     test::mac("02:00:00:00:00:10"), "pub", 10};
+    WebRtcClient sub{Endpoint::from_v4(test::ip4("198.18.0.11"), 5001),
+                     test::mac("02:00:00:00:00:11"), "sub", 20};
     h.add(1, pub);
     h.add(2, sub);
     REQUIRE(h.sfu->add_publication(1, 0xA0, 4, 0, sfu::Codec::Opus, 48000));
@@ -309,29 +336,36 @@ TEST_CASE("SFU: header extensions reach subscribers with tern's ids, plus its ow
     };
     auto abs_bytes = [](uint64_t now) {
         const uint32_t a = wire::ext::abs_send_time(now);
-        return test::Bytes{std::byte(static_cast<uint8_t>(a >> 16)), std::byte(static_cast<uint8_t>(a >> 8)),
+        return test::Bytes{std::byte(static_cast<uint8_t>(a >> 16)),
+                           std::byte(static_cast<uint8_t>(a >> 8)),
                            std::byte(static_cast<uint8_t>(a))};
     };
     test::Bytes out, rtp;
     RtpView v;
     // Audio: the level moves to id 1 (here the same), mid and the transport-wide number are gone.
     const test::Bytes capture = test::hex("e5c4a1b2 00010000");
-    REQUIRE(h.deliver(pub, kSfu, pub.srtp_ext(0xA0, 7, 960, {{4, test::hex("30")}, {1, test::hex("a8")}, {3, u16(77)},
-                                                               {5, capture}},
-                                            test::hex("fcfffe")), out) == dp::Verdict::Consumed);
+    REQUIRE(h.deliver(pub, kSfu,
+                      pub.srtp_ext(
+                          0xA0, 7, 960,
+                          {{4, test::hex("30")}, {1, test::hex("a8")}, {3, u16(77)}, {5, capture}},
+                          test::hex("fcfffe")),
+                      out) == dp::Verdict::Consumed);
     received(v, rtp);
     CHECK(v.ssrc == 0x6001);
     CHECK(element(v, wire::ext::kOutAudioLevel) == test::hex("a8"));
     CHECK(element(v, wire::ext::kOutAbsCaptureTime) == capture);  // end to end, unchanged
     CHECK(element(v, wire::ext::kOutAbsSendTime) == abs_bytes(h.now));
-    CHECK(present(v) == std::vector<int>{1, 2, 4});  // mid (4) and the transport-wide number (3) gone
+    CHECK(present(v) ==
+          std::vector<int>{1, 2, 4});  // mid (4) and the transport-wide number (3) gone
     CHECK(test::Bytes(v.payload.begin(), v.payload.end()) == test::hex("fcfffe"));
 
     // Video: orientation 13 becomes 3; a NACK is answered as RTX with the send time of the resend.
     const test::Bytes key = test::hex("90 80 8123 10 9d012a 0a0b0c");
     h.now += 10'000;
-    REQUIRE(h.deliver(pub, kSfu, pub.srtp_ext(0xB0, 500, 9000, {{13, test::hex("01")}, {4, test::hex("31")}}, key), out) ==
-            dp::Verdict::Consumed);
+    REQUIRE(
+        h.deliver(pub, kSfu,
+                  pub.srtp_ext(0xB0, 500, 9000, {{13, test::hex("01")}, {4, test::hex("31")}}, key),
+                  out) == dp::Verdict::Consumed);
     received(v, rtp);
     CHECK(v.ssrc == 0x6002);
     CHECK(element(v, wire::ext::kOutVideoOrientation) == test::hex("01"));
@@ -340,7 +374,9 @@ TEST_CASE("SFU: header extensions reach subscribers with tern's ids, plus its ow
     CHECK(test::Bytes(v.payload.begin(), v.payload.end()) == key);
     const uint16_t sent_seq = v.seq;
     h.now += 200'000;
-    REQUIRE(h.deliver(sub, kSfu, sub.srtcp([&](ByteWriter& w) { rtcp::write_nack(w, 0xaaaa, 0x6002, &sent_seq, 1); }),
+    REQUIRE(h.deliver(sub, kSfu, sub.srtcp([&](ByteWriter& w) {
+        rtcp::write_nack(w, 0xaaaa, 0x6002, &sent_seq, 1);
+    }),
                       out) == dp::Verdict::Consumed);
     received(v, rtp);
     CHECK(v.ssrc == 0x6003);
@@ -352,18 +388,21 @@ TEST_CASE("SFU: header extensions reach subscribers with tern's ids, plus its ow
     CHECK(test::Bytes(v.payload.begin() + 2, v.payload.end()) == key);
 }
 
-TEST_CASE("SFU: AES-CM subscribers' tags computed many at a time, sent by the end of the loop", "[sfu][stack][srtp]") {
+TEST_CASE("SFU: AES-CM subscribers' tags computed many at a time, sent by the end of the loop",
+          "[sfu][stack][srtp]") {
     SfuHarness h;
-    WebRtcClient pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
+    WebRtcClient pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000),
+                     test::mac("02:00:00:00:00:10"), "pub", 10};
     h.add(1, pub);
     REQUIRE(h.sfu->add_publication(1, 0x1111, 7, 0, sfu::Codec::Vp8, 90000));
     connect(h, pub);
     std::vector<std::unique_ptr<WebRtcClient>> subs;
     constexpr std::size_t kSubs = 20;  // more than one pass of 16 lanes
     for (std::size_t i = 0; i < kSubs; ++i) {
-        subs.push_back(std::make_unique<WebRtcClient>(Endpoint::from_v4(test::ip4("198.18.0.11"), static_cast<uint16_t>(6000 + i)),
-                                                test::mac("02:00:00:00:00:11"), "sub" + std::to_string(i),
-                                                static_cast<uint8_t>(20 + i), srtp::Suite::AesCm128HmacSha1_80));
+        subs.push_back(std::make_unique<WebRtcClient>(
+            Endpoint::from_v4(test::ip4("198.18.0.11"), static_cast<uint16_t>(6000 + i)),
+            test::mac("02:00:00:00:00:11"), "sub" + std::to_string(i), static_cast<uint8_t>(20 + i),
+            srtp::Suite::AesCm128HmacSha1_80));
         const uint64_t id = 2 + i;
         h.add(id, *subs.back());
         REQUIRE(h.sfu->add_subscription(id, 7, 0x5000 + static_cast<uint32_t>(i), 96, 0));
@@ -374,7 +413,8 @@ TEST_CASE("SFU: AES-CM subscribers' tags computed many at a time, sent by the en
     for (uint16_t seq = 100; seq < 103; ++seq) {
         h.flush = false;
         const std::size_t before = h.sink.sent.size();
-        REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, seq, 9000u * seq, key), out) == dp::Verdict::Consumed);
+        REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, seq, 9000u * seq, key), out) ==
+                dp::Verdict::Consumed);
         if (srtp::tags::available()) {
             CHECK(h.sink.sent.size() - before < kSubs);  // some wait for their tags
         }
@@ -398,7 +438,8 @@ TEST_CASE("SFU: AES-CM subscribers' tags computed many at a time, sent by the en
     // A subscriber removed with packets waiting: they still go out (its context completes them).
     h.flush = false;
     const std::size_t before = h.sink.sent.size();
-    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 103, 9000u * 103, key), out) == dp::Verdict::Consumed);
+    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 103, 9000u * 103, key), out) ==
+            dp::Verdict::Consumed);
     REQUIRE(h.sfu->remove_transport(2));
     sfu::Sfu::flush();
     CHECK(h.sink.sent.size() - before == kSubs);

@@ -2,9 +2,8 @@
 // handed to the lcores with subscribers of its track, and what arrives from other lcores
 // forwarded like a local publication's packets. The message is in relay.hpp; the set-up
 // (set_relay, add_remote_publication) in sfu_control.cpp.
-#include "dataplane/sfu/sfu.hpp"
-
 #include "common/wire/rtp.hpp"
+#include "dataplane/sfu/sfu.hpp"
 
 namespace tern::sfu {
 
@@ -35,11 +34,10 @@ uint32_t Sfu::remote_publication(uint32_t track, int layer) const noexcept {
     return IndexTable::kNone;
 }
 
-void Sfu::on_relayed(const Relayed& r, const std::byte* rtp, std::size_t len, uint64_t now_us) noexcept {
+void Sfu::on_relayed(const Relayed& r, const std::byte* rtp, std::size_t len,
+                     uint64_t now_us) noexcept {
     switch (r.kind) {
-    case Relayed::Kind::KeyframeRequest:
-        request_keyframe(r.track, r.layer, now_us);
-        return;
+    case Relayed::Kind::KeyframeRequest: request_keyframe(r.track, r.layer, now_us); return;
     case Relayed::Kind::SenderReport: {
         const uint32_t pi = remote_publication(r.track, r.layer);
         if (pi != IndexTable::kNone && pubs_[pi].ssrc == r.ssrc) {

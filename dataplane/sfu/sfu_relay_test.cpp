@@ -1,11 +1,10 @@
 // Rooms larger than one lcore: two engines, the publisher's relaying its decrypted packets to the
 // other once, NACKs, PLIs and sender reports across.
-#include "dataplane/sfu/sfu.hpp"
-
 #include "common/srtp/srtp.hpp"
 #include "common/wire/rtcp.hpp"
 #include "common/wire/rtp.hpp"
 #include "common/wire/udp.hpp"
+#include "dataplane/sfu/sfu.hpp"
 #include "support/sfu_harness.hpp"
 #include "support/webrtc_client.hpp"
 
@@ -19,7 +18,8 @@ using namespace tern::wire;
 using namespace tern::test;
 namespace attr = stun::attr;
 
-TEST_CASE("SFU across lcores: plaintext relayed once, NACK, PLI and SR across", "[sfu][stack][relay]") {
+TEST_CASE("SFU across lcores: plaintext relayed once, NACK, PLI and SR across",
+          "[sfu][stack][relay]") {
     // Lcore 0 holds the publisher and a local subscriber; lcore 1 a subscriber of the same track.
     SfuHarness a;
     SfuHarness b;
@@ -27,9 +27,12 @@ TEST_CASE("SFU across lcores: plaintext relayed once, NACK, PLI and SR across", 
     SfuTestSink& sink_b = b.sink;
     b.sfu = std::make_unique<sfu::Sfu>(kSfu.port, sfu::SfuLimits{}, *b.counters, sink_b, 1);
     b.stack->set_sfu(b.sfu.get());
-    WebRtcClient pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
-    WebRtcClient local{Endpoint::from_v4(test::ip4("198.18.0.11"), 5001), test::mac("02:00:00:00:00:11"), "local", 20};
-    WebRtcClient far{Endpoint::from_v4(test::ip4("198.18.0.12"), 5002), test::mac("02:00:00:00:00:12"), "far", 30};
+    WebRtcClient pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000),
+                     test::mac("02:00:00:00:00:10"), "pub", 10};
+    WebRtcClient local{Endpoint::from_v4(test::ip4("198.18.0.11"), 5001),
+                       test::mac("02:00:00:00:00:11"), "local", 20};
+    WebRtcClient far{Endpoint::from_v4(test::ip4("198.18.0.12"), 5002),
+                     test::mac("02:00:00:00:00:12"), "far", 30};
     a.add(1, pub);
     a.add(3, local);
     b.add(2, far);
@@ -75,8 +78,10 @@ TEST_CASE("SFU across lcores: plaintext relayed once, NACK, PLI and SR across", 
     a.now += 33'000;
     REQUIRE(a.deliver(pub, kSfu, pub.srtp(0xC0, 501, 12000, inter), out) == dp::Verdict::Consumed);
     a.now += 33'000;
-    REQUIRE(a.deliver(pub, kSfu, pub.srtp(0xC0, 503, 18000, inter), out) == dp::Verdict::Consumed);  // 502 lost
-    // Decrypted once on lcore 0: one plaintext copy per packet for lcore 1, whatever its subscribers.
+    REQUIRE(a.deliver(pub, kSfu, pub.srtp(0xC0, 503, 18000, inter), out) ==
+            dp::Verdict::Consumed);  // 502 lost
+    // Decrypted once on lcore 0: one plaintext copy per packet for lcore 1, whatever its
+    // subscribers.
     REQUIRE(sink_a.relayed.size() == 3);
     CHECK(sink_a.relayed[0].r.kind == sfu::Relayed::Kind::Rtp);
     CHECK(sink_a.relayed[0].r.keyframe == 1);
@@ -84,7 +89,8 @@ TEST_CASE("SFU across lcores: plaintext relayed once, NACK, PLI and SR across", 
     CHECK(sink_a.relayed[0].r.track == 9);
     CHECK(sink_a.relayed[0].r.ssrc == 0xC0);
     CHECK(sink_a.relayed[0].r.from == 0);
-    CHECK(std::equal(key.begin(), key.end(), sink_a.relayed[0].rtp.end() - static_cast<std::ptrdiff_t>(key.size())));
+    CHECK(std::equal(key.begin(), key.end(),
+                     sink_a.relayed[0].rtp.end() - static_cast<std::ptrdiff_t>(key.size())));
     CHECK(a.count(shm::Counter::SfuRelayed) == 3);
     b.now = a.now;
     pump();
@@ -104,7 +110,8 @@ TEST_CASE("SFU across lcores: plaintext relayed once, NACK, PLI and SR across", 
         far_seqs.push_back(v.seq);
     }
     CHECK(static_cast<uint16_t>(far_seqs[2] - far_seqs[1]) == 2);  // the loss stays a gap
-    CHECK(test::Bytes(at_far[0].end() - static_cast<std::ptrdiff_t>(key.size()), at_far[0].end()) == key);
+    CHECK(test::Bytes(at_far[0].end() - static_cast<std::ptrdiff_t>(key.size()), at_far[0].end()) ==
+          key);
 
     // The far subscriber NACKs a packet (as if lost on its way): lcore 1 answers from its own
     // copy of the relayed plaintext, byte for byte what it sent the first time.
@@ -118,8 +125,10 @@ TEST_CASE("SFU across lcores: plaintext relayed once, NACK, PLI and SR across", 
     }
     REQUIRE_FALSE(first_time.empty());
     b.now += 10'000;
-    REQUIRE(b.deliver(far, kSfu, far.srtcp([&](ByteWriter& w) { rtcp::write_nack(w, 0x99, 0x7001, &nacked, 1); }), out) ==
-            dp::Verdict::Consumed);
+    REQUIRE(b.deliver(far, kSfu, far.srtcp([&](ByteWriter& w) {
+        rtcp::write_nack(w, 0x99, 0x7001, &nacked, 1);
+    }),
+                      out) == dp::Verdict::Consumed);
     REQUIRE(b.sink.sent.size() == seen_far + 1);
     CHECK(udp_of(b.sink.sent.back()).payload == first_time);
     seen_far = b.sink.sent.size();
@@ -128,8 +137,9 @@ TEST_CASE("SFU across lcores: plaintext relayed once, NACK, PLI and SR across", 
 
     // Its PLI goes back to lcore 0, which asks the publisher for a keyframe.
     const std::size_t sent_before = a.sink.sent.size();
-    REQUIRE(b.deliver(far, kSfu, far.srtcp([&](ByteWriter& w) { rtcp::write_pli(w, 0x99, 0x7001); }), out) ==
-            dp::Verdict::Consumed);
+    REQUIRE(b.deliver(far, kSfu,
+                      far.srtcp([&](ByteWriter& w) { rtcp::write_pli(w, 0x99, 0x7001); }),
+                      out) == dp::Verdict::Consumed);
     REQUIRE(sink_b.relayed.size() == 1);
     CHECK(sink_b.relayed[0].r.kind == sfu::Relayed::Kind::KeyframeRequest);
     pump();
@@ -137,13 +147,16 @@ TEST_CASE("SFU across lcores: plaintext relayed once, NACK, PLI and SR across", 
     CHECK(udp_of(a.sink.sent.back()).dst == pub.at);
     CHECK(a.count(shm::Counter::SfuPliSent) == 1);
     // A second PLI right after is throttled on lcore 1 already.
-    REQUIRE(b.deliver(far, kSfu, far.srtcp([&](ByteWriter& w) { rtcp::write_pli(w, 0x99, 0x7001); }), out) ==
-            dp::Verdict::Consumed);
+    REQUIRE(b.deliver(far, kSfu,
+                      far.srtcp([&](ByteWriter& w) { rtcp::write_pli(w, 0x99, 0x7001); }),
+                      out) == dp::Verdict::Consumed);
     CHECK(sink_b.relayed.empty());
 
     // The publisher's sender report reaches the far subscriber translated.
-    REQUIRE(a.deliver(pub, kSfu, pub.srtcp([&](ByteWriter& w) { rtcp::write_sr(w, 0xC0, 0x0102030405060708ULL, 18000, 3, 30, nullptr, 0); }), out) ==
-            dp::Verdict::Consumed);
+    REQUIRE(a.deliver(pub, kSfu, pub.srtcp([&](ByteWriter& w) {
+        rtcp::write_sr(w, 0xC0, 0x0102030405060708ULL, 18000, 3, 30, nullptr, 0);
+    }),
+                      out) == dp::Verdict::Consumed);
     REQUIRE(sink_a.relayed.size() == 1);
     CHECK(sink_a.relayed[0].r.kind == sfu::Relayed::Kind::SenderReport);
     const std::size_t far_frames = b.sink.sent.size();

@@ -73,7 +73,8 @@ void Sfu::note_twcc(Transport& t, const wire::RtpView& v, uint64_t now_us) noexc
                  });
 }
 
-void Sfu::note_level(Transport& t, Publication& pub, const wire::RtpView& v, uint64_t now_us) noexcept {
+void Sfu::note_level(Transport& t, Publication& pub, const wire::RtpView& v,
+                     uint64_t now_us) noexcept {
     ByteSpan e;
     if (!wire::find_rtp_extension(v, t.level_ext, e) || e.empty()) {
         return;
@@ -85,7 +86,8 @@ void Sfu::note_level(Transport& t, Publication& pub, const wire::RtpView& v, uin
     }
 }
 
-void Sfu::speech_changed(const Transport& t, const Publication& pub, const SpeechDetector::Change& c) noexcept {
+void Sfu::speech_changed(const Transport& t, const Publication& pub,
+                         const SpeechDetector::Change& c) noexcept {
     if (c.changed) {
         sink_.speaking(t.id, pub.track, c.speaking, c.level);
         count(Counter::SfuSpeakingChanges);

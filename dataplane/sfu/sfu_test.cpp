@@ -4,7 +4,6 @@
 #include "dataplane/sfu/keyframe.hpp"
 #include "dataplane/sfu/retransmit_cache.hpp"
 #include "dataplane/sfu/rewriter.hpp"
-
 #include "support/packets.hpp"
 
 #include <catch2/catch.hpp>
@@ -29,23 +28,24 @@ TEST_CASE("keyframes: VP8 (RFC 7741)", "[sfu][keyframe]") {
 }
 
 TEST_CASE("keyframes: VP9 (RFC 9628)", "[sfu][keyframe]") {
-    CHECK(is_keyframe(Codec::Vp9, test::hex("88 05 aa")));         // I B, not predicted
-    CHECK_FALSE(is_keyframe(Codec::Vp9, test::hex("c8 05 aa")));   // P: inter-predicted
-    CHECK_FALSE(is_keyframe(Codec::Vp9, test::hex("80 05 aa")));   // not the beginning of a frame
-    CHECK(is_keyframe(Codec::Vp9, test::hex("a8 05 00 00")));      // layer indices, SID 0
-    CHECK_FALSE(is_keyframe(Codec::Vp9, test::hex("a8 05 02 00"))); // SID 1: not where decoding starts
-    CHECK_FALSE(is_keyframe(Codec::Vp9, test::hex("a8 85")));       // truncated
+    CHECK(is_keyframe(Codec::Vp9, test::hex("88 05 aa")));        // I B, not predicted
+    CHECK_FALSE(is_keyframe(Codec::Vp9, test::hex("c8 05 aa")));  // P: inter-predicted
+    CHECK_FALSE(is_keyframe(Codec::Vp9, test::hex("80 05 aa")));  // not the beginning of a frame
+    CHECK(is_keyframe(Codec::Vp9, test::hex("a8 05 00 00")));     // layer indices, SID 0
+    CHECK_FALSE(
+        is_keyframe(Codec::Vp9, test::hex("a8 05 02 00")));    // SID 1: not where decoding starts
+    CHECK_FALSE(is_keyframe(Codec::Vp9, test::hex("a8 85")));  // truncated
 }
 
 TEST_CASE("keyframes: H.264 (RFC 6184) single NAL, STAP-A, FU-A", "[sfu][keyframe]") {
-    CHECK(is_keyframe(Codec::H264, test::hex("65 88 84")));        // IDR slice
-    CHECK(is_keyframe(Codec::H264, test::hex("67 42 c0 1f")));     // SPS
-    CHECK_FALSE(is_keyframe(Codec::H264, test::hex("41 9a 02")));  // non-IDR slice
+    CHECK(is_keyframe(Codec::H264, test::hex("65 88 84")));                    // IDR slice
+    CHECK(is_keyframe(Codec::H264, test::hex("67 42 c0 1f")));                 // SPS
+    CHECK_FALSE(is_keyframe(Codec::H264, test::hex("41 9a 02")));              // non-IDR slice
     CHECK(is_keyframe(Codec::H264, test::hex("78 0004 6742c01f 0002 68ce")));  // STAP-A: SPS, PPS
     CHECK_FALSE(is_keyframe(Codec::H264, test::hex("78 0002 0910 0003 419a02")));
     CHECK_FALSE(is_keyframe(Codec::H264, test::hex("78 0009 6742")));  // size beyond the packet
-    CHECK(is_keyframe(Codec::H264, test::hex("7c 85 b8 00")));     // FU-A start of an IDR
-    CHECK_FALSE(is_keyframe(Codec::H264, test::hex("7c 05 b8 00"))); // FU-A middle
+    CHECK(is_keyframe(Codec::H264, test::hex("7c 85 b8 00")));         // FU-A start of an IDR
+    CHECK_FALSE(is_keyframe(Codec::H264, test::hex("7c 05 b8 00")));   // FU-A middle
     CHECK_FALSE(is_keyframe(Codec::H264, test::hex("7c")));
 }
 
@@ -91,7 +91,8 @@ TEST_CASE("rewriter: continuous numbering across layer switches and pauses", "[s
     CHECK(o.ts == 2880 + 48000);
 }
 
-TEST_CASE("rewriter: dropped packets leave no gap; other sources' drops are ignored", "[sfu][rewrite]") {
+TEST_CASE("rewriter: dropped packets leave no gap; other sources' drops are ignored",
+          "[sfu][rewrite]") {
     StreamRewriter rw{90000};
     rw.forward(7, 100, 0, 0);
     rw.drop(7, 101);  // a temporal layer the subscriber does not get
@@ -99,11 +100,12 @@ TEST_CASE("rewriter: dropped packets leave no gap; other sources' drops are igno
     CHECK(rw.forward(7, 103, 3000, 1000).seq == 101);
     rw.drop(9, 104);  // not the current source
     CHECK(rw.forward(7, 104, 6000, 2000).seq == 102);
-    rw.drop(7, 90);   // older than what was sent: nothing to close
+    rw.drop(7, 90);  // older than what was sent: nothing to close
     CHECK(rw.forward(7, 105, 9000, 3000).seq == 103);
 }
 
-TEST_CASE("layer switch: only at a keyframe of the target, pause stops everything", "[sfu][layers]") {
+TEST_CASE("layer switch: only at a keyframe of the target, pause stops everything",
+          "[sfu][layers]") {
     LayerSwitch ls;
     ls.set_target(1);
     CHECK(ls.wants_keyframe());
@@ -113,7 +115,7 @@ TEST_CASE("layer switch: only at a keyframe of the target, pause stops everythin
     CHECK(ls.current() == 1);
     CHECK_FALSE(ls.wants_keyframe());
     CHECK(ls.accept(1, false));
-    CHECK_FALSE(ls.accept(2, true));   // not the target
+    CHECK_FALSE(ls.accept(2, true));  // not the target
     // Down-switch: layer 1 keeps flowing until layer 0 has a keyframe.
     ls.set_target(0);
     CHECK(ls.wants_keyframe());
@@ -127,7 +129,8 @@ TEST_CASE("layer switch: only at a keyframe of the target, pause stops everythin
     CHECK_FALSE(ls.wants_keyframe());
 }
 
-TEST_CASE("retransmit cache: NACKed packets found once per interval, old ones gone", "[sfu][nack]") {
+TEST_CASE("retransmit cache: NACKed packets found once per interval, old ones gone",
+          "[sfu][nack]") {
     RetransmitCache<int> cache{4, 1'000'000};  // 4 slots
     CHECK(cache.slots() == 4);
     for (uint16_t s = 10; s < 14; ++s) {
@@ -137,8 +140,8 @@ TEST_CASE("retransmit cache: NACKed packets found once per interval, old ones go
     CHECK(cache.for_resend(12, 200, 50'000) == 0);       // within the interval: once
     CHECK(cache.for_resend(12, 60'000, 50'000) == 120);  // a later NACK after an RTT
     CHECK(cache.store(14, 140, 1000) == 100);            // evicts seq 10, returned for release
-    CHECK(cache.for_resend(10, 2000, 0) == 0);            // gone
-    CHECK(cache.for_resend(14, 1'500'000, 0) == 0);       // too old for the receiver
+    CHECK(cache.for_resend(10, 2000, 0) == 0);           // gone
+    CHECK(cache.for_resend(14, 1'500'000, 0) == 0);      // too old for the receiver
     CHECK(cache.resent() == 2);
     CHECK(cache.throttled() == 1);
     int released = 0;

@@ -1,14 +1,13 @@
 // The SFU behind tern's TURN relay: packets handed over inside the data plane (the SFU sees the
 // relayed address as the client's, and its media goes back through the allocation), and across
 // workers as UDP between our own addresses.
-#include "dataplane/sfu/sfu.hpp"
-
 #include "common/srtp/srtp.hpp"
 #include "common/turn/credentials.hpp"
 #include "common/wire/rtp.hpp"
 #include "common/wire/stun/stun_builder.hpp"
 #include "common/wire/turn/channel_data.hpp"
 #include "common/wire/udp.hpp"
+#include "dataplane/sfu/sfu.hpp"
 #include "support/sfu_harness.hpp"
 #include "support/webrtc_client.hpp"
 
@@ -36,7 +35,9 @@ test::Bytes turn_request(uint16_t method, const std::string& nonce, uint8_t txn,
     stun::Builder m{b, stun::message_type(method, stun::Class::Request), id};
     fill(m);
     if (!nonce.empty()) {
-        m.add_string(attr::kUsername, "alice").add_string(attr::kRealm, "tern.test").add_string(attr::kNonce, nonce);
+        m.add_string(attr::kUsername, "alice")
+            .add_string(attr::kRealm, "tern.test")
+            .add_string(attr::kNonce, nonce);
         const auto k = tern::turn::long_term_key("alice", "tern.test", "wonderland");
         m.add_message_integrity(crypto::HmacSha1Key{as_bytes(k.data(), k.size())});
     }
@@ -46,11 +47,14 @@ test::Bytes turn_request(uint16_t method, const std::string& nonce, uint8_t txn,
 
 }  // namespace
 
-TEST_CASE("SFU behind TURN: the relay hands packets to the SFU inside the data plane", "[sfu][stack][turn]") {
+TEST_CASE("SFU behind TURN: the relay hands packets to the SFU inside the data plane",
+          "[sfu][stack][turn]") {
     SfuHarness h;
-    WebRtcClient pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000), test::mac("02:00:00:00:00:10"), "pub", 10};
+    WebRtcClient pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000),
+                     test::mac("02:00:00:00:00:10"), "pub", 10};
     // A subscriber that can only use TURN (e.g. behind a firewall), from outside the subnet.
-    WebRtcClient d{Endpoint::from_v4(test::ip4("198.18.0.40"), 40000), test::mac("02:00:00:00:00:40"), "relayed", 40};
+    WebRtcClient d{Endpoint::from_v4(test::ip4("198.18.0.40"), 40000),
+                   test::mac("02:00:00:00:00:40"), "relayed", 40};
     h.add(1, pub);
     h.add(2, d);
     REQUIRE(h.sfu->add_publication(1, 0x1111, 7, 0, sfu::Codec::Vp8, 90000));
@@ -61,25 +65,35 @@ TEST_CASE("SFU behind TURN: the relay hands packets to the SFU inside the data p
     // and binds a channel to it.
     test::Bytes out;
     auto alloc = [](stun::Builder& b) { b.add_u32(attr::kRequestedTransport, 17u << 24); };
-    REQUIRE(h.deliver(d, kTurn, turn_request(stun::method::kAllocate, "", 1, alloc), out) == dp::Verdict::Transmit);
+    REQUIRE(h.deliver(d, kTurn, turn_request(stun::method::kAllocate, "", 1, alloc), out) ==
+            dp::Verdict::Transmit);
     Udp reply = udp_of(out);  // parsed messages point into it: keep it alive
     auto m = stun::Message::parse(reply.payload);
     REQUIRE(m);
     const std::string nonce(reinterpret_cast<const char*>(m->find(attr::kNonce)->value.data()), 32);
-    REQUIRE(h.deliver(d, kTurn, turn_request(stun::method::kAllocate, nonce, 2, alloc), out) == dp::Verdict::Transmit);
+    REQUIRE(h.deliver(d, kTurn, turn_request(stun::method::kAllocate, nonce, 2, alloc), out) ==
+            dp::Verdict::Transmit);
     reply = udp_of(out);
     m = stun::Message::parse(reply.payload);
     REQUIRE(m->cls() == stun::Class::Success);
     const Endpoint relayed = *m->xor_address(*m->find(attr::kXorRelayedAddress));
-    REQUIRE(h.deliver(d, kTurn, turn_request(stun::method::kChannelBind, nonce, 3, [](stun::Builder& b) {
-        b.add_u32(attr::kChannelNumber, 0x4001u << 16).add_xor_address(attr::kXorPeerAddress, kSfu);
-    }), out) == dp::Verdict::Transmit);
+    REQUIRE(h.deliver(d, kTurn,
+                      turn_request(stun::method::kChannelBind, nonce, 3,
+                                   [](stun::Builder& b) {
+                                       b.add_u32(attr::kChannelNumber, 0x4001u << 16)
+                                           .add_xor_address(attr::kXorPeerAddress, kSfu);
+                                   }),
+                      out) == dp::Verdict::Transmit);
     reply = udp_of(out);
     REQUIRE(stun::Message::parse(reply.payload)->cls() == stun::Class::Success);
     // Any other port of our own address stays refused.
-    REQUIRE(h.deliver(d, kTurn, turn_request(stun::method::kCreatePermission, nonce, 4, [](stun::Builder& b) {
-        b.add_xor_address(attr::kXorPeerAddress, Endpoint::from_v4(kSfu.v4, 22));
-    }), out) == dp::Verdict::Transmit);
+    REQUIRE(h.deliver(d, kTurn,
+                      turn_request(stun::method::kCreatePermission, nonce, 4,
+                                   [](stun::Builder& b) {
+                                       b.add_xor_address(attr::kXorPeerAddress,
+                                                         Endpoint::from_v4(kSfu.v4, 22));
+                                   }),
+                      out) == dp::Verdict::Transmit);
     reply = udp_of(out);
     m = stun::Message::parse(reply.payload);
     REQUIRE(m->cls() == stun::Class::Error);
@@ -100,7 +114,8 @@ TEST_CASE("SFU behind TURN: the relay hands packets to the SFU inside the data p
     Udp u = udp_of(out);
     CHECK(u.dst == d.at);
     CHECK(u.src == kTurn);
-    auto view = tern::wire::turn::parse_channel_data(u.payload, tern::wire::turn::Framing::Datagram);
+    auto view =
+        tern::wire::turn::parse_channel_data(u.payload, tern::wire::turn::Framing::Datagram);
     REQUIRE(view);
     CHECK(view->channel == 0x4001);
     auto answer = stun::Message::parse(view->data);
@@ -139,15 +154,17 @@ TEST_CASE("SFU behind TURN: the relay hands packets to the SFU inside the data p
     CHECK(test::Bytes(view->data.begin(), view->data.end()) == test::hex("16fefd00000000000000aa"));
 }
 
-TEST_CASE("SFU behind another worker's TURN relay: datagrams cross as UDP between our addresses", "[sfu][stack][turn][steering]") {
+TEST_CASE("SFU behind another worker's TURN relay: datagrams cross as UDP between our addresses",
+          "[sfu][stack][turn][steering]") {
     // Two workers; this is worker 0 (media port 20000, relay ports 50000-50049). A client relayed
     // by worker 1's allocation (50060) has its SFU transport here: what the SFU sends it is
     // framed from our media port to that relayed address and handed to worker 1, whose TURN
     // sends it on.
     SfuHarness h;
-    h.turn = std::make_unique<dp::TurnServer>(h.turn_cfg, *h.policy, 0, 2, *h.counters, 1'800'000'000,
-                                              as_bytes("nonce-secret", 12));
-    h.stack = std::make_unique<dp::PacketPath>(h.ifc, h.services, h.neighbors, *h.counters, h.turn.get(), 1'000'000);
+    h.turn = std::make_unique<dp::TurnServer>(h.turn_cfg, *h.policy, 0, 2, *h.counters,
+                                              1'800'000'000, as_bytes("nonce-secret", 12));
+    h.stack = std::make_unique<dp::PacketPath>(h.ifc, h.services, h.neighbors, *h.counters,
+                                               h.turn.get(), 1'000'000);
     h.sink.stack = h.stack.get();
     h.stack->set_owner(0, 2);
     h.stack->set_sfu(h.sfu.get());
@@ -156,17 +173,19 @@ TEST_CASE("SFU behind another worker's TURN relay: datagrams cross as UDP betwee
     const test::Bytes dtls = test::hex("16fefd 0000000000000000 0003 aabbcc");
     std::memcpy(buf.data() + 256, dtls.data(), dtls.size());
     dp::Frame f{buf.data() + 256, static_cast<uint32_t>(dtls.size()), 2048 - 256, 256};
-    REQUIRE(h.stack->emit_media(f, buf.data() + 256, dtls.size(), MacAddr{}, kSfu, relayed, h.now) == dp::Verdict::Handoff);
+    REQUIRE(h.stack->emit_media(f, buf.data() + 256, dtls.size(), MacAddr{}, kSfu, relayed,
+                                h.now) == dp::Verdict::Handoff);
     CHECK(h.stack->handoff_target() == 1);
     const Udp u = udp_of(test::Bytes(f.data, f.data + f.len));
     CHECK(u.src == kSfu);
     CHECK(u.dst == relayed);
     CHECK(u.payload == dtls);
-    CHECK(parse_ethernet(test::Bytes(f.data, f.data + f.len))->dst == kUs);  // as if from the wire, to us
+    CHECK(parse_ethernet(test::Bytes(f.data, f.data + f.len))->dst ==
+          kUs);  // as if from the wire, to us
     // Worker 0's own relayed addresses stay with it (no allocation there: dropped, counted).
     dp::Frame g{buf.data() + 256, static_cast<uint32_t>(dtls.size()), 2048 - 256, 256};
     std::memcpy(buf.data() + 256, dtls.data(), dtls.size());
-    CHECK(h.stack->emit_media(g, buf.data() + 256, dtls.size(), MacAddr{}, kSfu, Endpoint::from_v4(kSfu.v4, 50010), h.now) ==
-          dp::Verdict::Drop);
+    CHECK(h.stack->emit_media(g, buf.data() + 256, dtls.size(), MacAddr{}, kSfu,
+                              Endpoint::from_v4(kSfu.v4, 50010), h.now) == dp::Verdict::Drop);
     CHECK(h.count(shm::Counter::TurnDropNoAllocation) == 1);
 }

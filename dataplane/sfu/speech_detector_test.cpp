@@ -5,7 +5,8 @@
 using tern::sfu::SpeechDetector;
 using tern::sfu::SpeechParams;
 
-TEST_CASE("speech detector: enough voiced packets in an interval start speech, too few end it", "[sfu][speech]") {
+TEST_CASE("speech detector: enough voiced packets in an interval start speech, too few end it",
+          "[sfu][speech]") {
     const SpeechParams p;  // 500 ms, -50 dBov, 8 to start, fewer than 3 to stop
     SpeechDetector d;
     uint64_t now = 1'000'000;
@@ -34,7 +35,8 @@ TEST_CASE("speech detector: enough voiced packets in an interval start speech, t
     CHECK(c.level == 127);
 }
 
-TEST_CASE("speech detector: a speaker whose packets stop stops after two intervals", "[sfu][speech]") {
+TEST_CASE("speech detector: a speaker whose packets stop stops after two intervals",
+          "[sfu][speech]") {
     const SpeechParams p;
     SpeechDetector d;
     uint64_t now = 1'000'000;

@@ -6,8 +6,8 @@
 
 #include "common/srtp/srtp.hpp"
 #include "common/wire/addr.hpp"
-#include "common/wire/stun/stun_message.hpp"
 #include "common/wire/rtp.hpp"
+#include "common/wire/stun/stun_message.hpp"
 #include "dataplane/sfu/ice_lite.hpp"
 #include "dataplane/sfu/twcc_receiver.hpp"
 
@@ -50,13 +50,14 @@ struct Transport {
     uint32_t rtcp_ssrc = 0;  // the SSRC the SFU sends RTCP from on this transport
     uint64_t max_bps = 0;    // REMB to a publisher
     uint64_t last_remb_us = 0;
-    uint8_t rid_ext = 0;     // RTP stream id extension id, when it publishes by rid
-    uint8_t level_ext = 0;   // audio level extension id
-    uint8_t twcc_ext = 0;    // transport-wide sequence number extension id
-    wire::RtpExtMap out_ext;  // its extension ids -> the ids subscribers get
+    uint8_t rid_ext = 0;                 // RTP stream id extension id, when it publishes by rid
+    uint8_t level_ext = 0;               // audio level extension id
+    uint8_t twcc_ext = 0;                // transport-wide sequence number extension id
+    wire::RtpExtMap out_ext;             // its extension ids -> the ids subscribers get
     std::unique_ptr<TwccReceiver> twcc;  // when it sends transport-wide sequence numbers
-    uint64_t last_check_us = 0;  // the last valid ICE check (consent)
-    std::vector<uint32_t> pubs;  // its publications (slots in the engine's pool): reports, rid learning
+    uint64_t last_check_us = 0;          // the last valid ICE check (consent)
+    std::vector<uint32_t>
+        pubs;  // its publications (slots in the engine's pool): reports, rid learning
     /// Its known SSRCs and their publications, inline: the packet path finds its stream in the
     /// transport it already touched instead of the engine's table (many small rooms keep little
     /// of that table in cache).

@@ -68,8 +68,9 @@ public:
         }
         std::size_t done = 0;
         while (done < pending) {
-            const Emitted e = emit(static_cast<uint16_t>(next_ + done),
-                                   std::span<const int64_t>{at.data() + done, pending - done}, feedback_count_);
+            const Emitted e =
+                emit(static_cast<uint16_t>(next_ + done),
+                     std::span<const int64_t>{at.data() + done, pending - done}, feedback_count_);
             if (e.covered == 0) {
                 break;  // nothing received in what is left: reported as lost by the next feedback
             }

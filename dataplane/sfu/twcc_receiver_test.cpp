@@ -20,14 +20,17 @@ struct Reports {
     bool send_ok = true;
     TwccReceiver::Emitted operator()(uint16_t base, std::span<const int64_t> at, uint8_t count) {
         const std::size_t n = std::min(at.size(), max_per_packet);
-        got.push_back({base, std::vector<int64_t>(at.begin(), at.begin() + static_cast<std::ptrdiff_t>(n)), count});
+        got.push_back(
+            {base, std::vector<int64_t>(at.begin(), at.begin() + static_cast<std::ptrdiff_t>(n)),
+             count});
         return {n, send_ok};
     }
 };
 
 }  // namespace
 
-TEST_CASE("TWCC receiver: arrivals reported once per interval, losses as -1, nothing twice", "[sfu][twcc]") {
+TEST_CASE("TWCC receiver: arrivals reported once per interval, losses as -1, nothing twice",
+          "[sfu][twcc]") {
     TwccReceiver r;
     Reports out;
     const uint64_t interval = 100'000;
@@ -48,7 +51,8 @@ TEST_CASE("TWCC receiver: arrivals reported once per interval, losses as -1, not
     CHECK(out.got[1].count == 1);
 }
 
-TEST_CASE("TWCC receiver: a report split over packets; a jump beyond the window starts a new one", "[sfu][twcc]") {
+TEST_CASE("TWCC receiver: a report split over packets; a jump beyond the window starts a new one",
+          "[sfu][twcc]") {
     TwccReceiver r;
     Reports out;
     out.max_per_packet = 2;

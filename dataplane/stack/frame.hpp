@@ -14,7 +14,8 @@ enum class Verdict : uint8_t {
     Consumed,  // handled, nothing to send
     Punt,      // for the control plane (DTLS on the media port): the frame goes on the punt ring
     Handoff,   // UDP to a port another worker owns: the unchanged frame goes to handoff_target()
-    Deliver,   // host stack only: a UDP datagram for us, for the service dispatch (never reaches the worker)
+    Deliver,  // host stack only: a UDP datagram for us, for the service dispatch (never reaches the
+              // worker)
 };
 
 /// A frame in a buffer: `len` bytes at `data`, which may grow up to `room` bytes from `data`
@@ -30,7 +31,9 @@ struct Frame {
         return p >= data - headroom && p + n <= data + room;
     }
     /// Bytes of the buffer in front of `p` (which lies inside it).
-    [[nodiscard]] std::ptrdiff_t room_before(const std::byte* p) const noexcept { return p - (data - headroom); }
+    [[nodiscard]] std::ptrdiff_t room_before(const std::byte* p) const noexcept {
+        return p - (data - headroom);
+    }
 };
 
 }  // namespace tern::dp

@@ -127,7 +127,8 @@ Verdict HostStack::handle_ipv4(Frame& f, const Eth& eth, Datagram& d) noexcept {
         d.peer.v4 = ip->src;
         d.peer.port = d.udp.src_port;
         d.peer_mac = eth.view.src;
-        d.payload = {const_cast<std::byte*>(d.udp.payload.data()), d.udp.payload.size()};  // inside the frame we own
+        d.payload = {const_cast<std::byte*>(d.udp.payload.data()),
+                     d.udp.payload.size()};  // inside the frame we own
         d.l2_len = eth.view.header_len;
         return Verdict::Deliver;
     }
@@ -148,7 +149,8 @@ Verdict HostStack::handle_ipv4(Frame& f, const Eth& eth, Datagram& d) noexcept {
         std::memcpy(l3 + 16, tmp, 4);
         l3[8] = std::byte{64};
         store_u16be(l3 + 10, 0);
-        store_u16be(l3 + 10, wire::checksum_finish(wire::checksum_add(ByteSpan{l3, ip->header_len})));
+        store_u16be(l3 + 10,
+                    wire::checksum_finish(wire::checksum_add(ByteSpan{l3, ip->header_len})));
         wire::icmp4_echo_request_to_reply(MutableByteSpan{l3 + ip->header_len, ip->payload.size()});
         f.len = static_cast<uint32_t>(frame_len);
         count(Counter::Icmp4EchoAnswered);
@@ -164,11 +166,9 @@ Verdict HostStack::handle_ipv6(Frame& f, const Eth& eth, uint64_t now, Datagram&
         return Verdict::Drop;
     }
     const bool unicast_to_us = ifc_.owns_v6(ip->dst);
-    const bool our_group =
-        ip->dst.is_multicast() &&
-        ((ifc_.ipv6 && ip->dst == ifc_.ipv6->addr.solicited_node()) ||
-         ip->dst == ifc_.link_local.solicited_node() ||
-         ip->dst == kAllNodes);
+    const bool our_group = ip->dst.is_multicast() &&
+                           ((ifc_.ipv6 && ip->dst == ifc_.ipv6->addr.solicited_node()) ||
+                            ip->dst == ifc_.link_local.solicited_node() || ip->dst == kAllNodes);
     if (!unicast_to_us && !our_group) {
         if (ip->dst.is_multicast()) {
             return Verdict::ToKernel;  // MLD, router traffic and other groups
@@ -219,7 +219,8 @@ Verdict HostStack::handle_ipv6(Frame& f, const Eth& eth, uint64_t now, Datagram&
         d.peer.v6 = ip->src;
         d.peer.port = d.udp.src_port;
         d.peer_mac = eth.view.src;
-        d.payload = {const_cast<std::byte*>(d.udp.payload.data()), d.udp.payload.size()};  // inside the frame we own
+        d.payload = {const_cast<std::byte*>(d.udp.payload.data()),
+                     d.udp.payload.size()};  // inside the frame we own
         d.l2_len = eth.view.header_len;
         return Verdict::Deliver;
     }
@@ -227,7 +228,7 @@ Verdict HostStack::handle_ipv6(Frame& f, const Eth& eth, uint64_t now, Datagram&
 }
 
 Verdict HostStack::handle_nd(Frame& f, const Eth& eth, const wire::Ipv6View& ip,
-                         const wire::Icmp6View& m, uint64_t now) noexcept {
+                             const wire::Icmp6View& m, uint64_t now) noexcept {
     auto nd = wire::parse_neighbor_message(m, ip.src, ip.dst, ip.hop_limit);
     if (!nd) {
         count(Counter::DropNd);
@@ -260,9 +261,9 @@ Verdict HostStack::handle_nd(Frame& f, const Eth& eth, const wire::Ipv6View& ip,
         return Verdict::Drop;
     }
     set_macs(f.data, dst_mac, ifc_.mac);
-    const std::size_t n = wire::write_neighbor_advertisement(
-        MutableByteSpan{l3 + wire::kIpv6HeaderLen, 32}, nd->target, dst, flags, nd->target,
-        ifc_.mac);
+    const std::size_t n =
+        wire::write_neighbor_advertisement(MutableByteSpan{l3 + wire::kIpv6HeaderLen, 32},
+                                           nd->target, dst, flags, nd->target, ifc_.mac);
     ByteWriter w{MutableByteSpan{l3, wire::kIpv6HeaderLen}};
     wire::write_ipv6(w, nd->target, dst, wire::kIpProtoIcmpv6, static_cast<uint16_t>(n), 255);
     f.len = static_cast<uint32_t>(need);
@@ -277,9 +278,11 @@ bool HostStack::checksum_ok(const Datagram& d) noexcept {
 
 uint64_t HostStack::payload_sum(const Datagram& d) noexcept {
     const uint64_t pseudo =
-        d.local.is_v6 ? wire::pseudo_header_v6(d.peer.v6, d.local.v6, wire::kIpProtoUdp, d.udp.length)
-                      : wire::pseudo_header_v4(d.peer.v4, d.local.v4, wire::kIpProtoUdp, d.udp.length);
-    return wire::checksum_finish(wire::checksum_add(d.udp.datagram.first(wire::kUdpHeaderLen), pseudo));
+        d.local.is_v6
+            ? wire::pseudo_header_v6(d.peer.v6, d.local.v6, wire::kIpProtoUdp, d.udp.length)
+            : wire::pseudo_header_v4(d.peer.v4, d.local.v4, wire::kIpProtoUdp, d.udp.length);
+    return wire::checksum_finish(
+        wire::checksum_add(d.udp.datagram.first(wire::kUdpHeaderLen), pseudo));
 }
 
 Verdict HostStack::udp_reply(Frame& f, const Datagram& d, ByteSpan payload) noexcept {
@@ -315,7 +318,8 @@ Verdict HostStack::udp_reply(Frame& f, const Datagram& d, ByteSpan payload) noex
     return Verdict::Transmit;
 }
 
-std::optional<wire::MacAddr> HostStack::next_hop_mac(const wire::Endpoint& dst, uint64_t now) noexcept {
+std::optional<wire::MacAddr> HostStack::next_hop_mac(const wire::Endpoint& dst,
+                                                     uint64_t now) noexcept {
     bool solicit = false;
     if (dst.is_v6) {
         const std::optional<wire::Ipv6Addr> hop =
@@ -329,7 +333,8 @@ std::optional<wire::MacAddr> HostStack::next_hop_mac(const wire::Endpoint& dst, 
         }
         return mac;
     }
-    const std::optional<wire::Ipv4Addr> hop = ifc_.in_subnet_v4(dst.v4) ? std::optional{dst.v4} : ifc_.gateway4;
+    const std::optional<wire::Ipv4Addr> hop =
+        ifc_.in_subnet_v4(dst.v4) ? std::optional{dst.v4} : ifc_.gateway4;
     if (!hop) {
         return std::nullopt;
     }
@@ -354,8 +359,9 @@ std::size_t HostStack::take_solicitation(MutableByteSpan out, uint64_t /*now*/) 
 }
 
 Verdict HostStack::emit_udp_before(Frame& f, std::byte* payload, std::size_t len,
-                               const wire::MacAddr& dst_mac, const wire::Endpoint& src,
-                               const wire::Endpoint& dst, std::optional<uint64_t> payload_sum) noexcept {
+                                   const wire::MacAddr& dst_mac, const wire::Endpoint& src,
+                                   const wire::Endpoint& dst,
+                                   std::optional<uint64_t> payload_sum) noexcept {
     const std::size_t l3 = dst.is_v6 ? wire::kIpv6HeaderLen : wire::kIpv4HeaderLen;
     const std::size_t hdr = wire::kEthernetHeaderLen + l3 + wire::kUdpHeaderLen;
     std::byte* const begin = f.data - f.headroom;
@@ -367,7 +373,8 @@ Verdict HostStack::emit_udp_before(Frame& f, std::byte* payload, std::size_t len
     }
     std::byte* start = payload - hdr;
     ByteWriter w{MutableByteSpan{start, hdr}};
-    wire::write_ethernet(w, dst_mac, ifc_.mac, dst.is_v6 ? wire::kEtherTypeIpv6 : wire::kEtherTypeIpv4);
+    wire::write_ethernet(w, dst_mac, ifc_.mac,
+                         dst.is_v6 ? wire::kEtherTypeIpv6 : wire::kEtherTypeIpv4);
     const auto udp_len = static_cast<uint16_t>(wire::kUdpHeaderLen + len);
     if (dst.is_v6) {
         wire::write_ipv6(w, src.v6, dst.v6, wire::kIpProtoUdp, udp_len);
@@ -382,8 +389,9 @@ Verdict HostStack::emit_udp_before(Frame& f, std::byte* payload, std::size_t len
     if (payload_sum && *payload_sum == kNoUdpChecksum && !dst.is_v6) {
         // left 0: no checksum
     } else if (payload_sum) {
-        const uint64_t pseudo = dst.is_v6 ? wire::pseudo_header_v6(src.v6, dst.v6, wire::kIpProtoUdp, udp_len)
-                                          : wire::pseudo_header_v4(src.v4, dst.v4, wire::kIpProtoUdp, udp_len);
+        const uint64_t pseudo =
+            dst.is_v6 ? wire::pseudo_header_v6(src.v6, dst.v6, wire::kIpProtoUdp, udp_len)
+                      : wire::pseudo_header_v4(src.v4, dst.v4, wire::kIpProtoUdp, udp_len);
         // The header's words from their values (ports, length; checksum 0), not re-read.
         const uint64_t header = uint64_t{src.port} + dst.port + udp_len;
         const uint16_t c = wire::checksum_finish(pseudo + header + *payload_sum);
@@ -400,7 +408,8 @@ Verdict HostStack::emit_udp_before(Frame& f, std::byte* payload, std::size_t len
     return Verdict::Transmit;
 }
 
-std::size_t HostStack::write_arp_request(MutableByteSpan out, wire::Ipv4Addr target) const noexcept {
+std::size_t HostStack::write_arp_request(MutableByteSpan out,
+                                         wire::Ipv4Addr target) const noexcept {
     if (!ifc_.ipv4) {
         return 0;
     }
@@ -411,7 +420,7 @@ std::size_t HostStack::write_arp_request(MutableByteSpan out, wire::Ipv4Addr tar
 }
 
 std::size_t HostStack::write_neighbor_solicitation(MutableByteSpan out,
-                                               const wire::Ipv6Addr& target) const noexcept {
+                                                   const wire::Ipv6Addr& target) const noexcept {
     const wire::Ipv6Addr group = target.solicited_node();
     const wire::Ipv6Addr src = ifc_.ipv6 ? ifc_.ipv6->addr : ifc_.link_local;
     if (out.size() < wire::kEthernetHeaderLen + wire::kIpv6HeaderLen + 32) {
@@ -420,8 +429,8 @@ std::size_t HostStack::write_neighbor_solicitation(MutableByteSpan out,
     ByteWriter w{out};
     wire::write_ethernet(w, group.multicast_mac(), ifc_.mac, wire::kEtherTypeIpv6);
     wire::write_ipv6(w, src, group, wire::kIpProtoIcmpv6, 32, 255);
-    const std::size_t n = wire::write_neighbor_solicitation(
-        out.subspan(w.size()), src, group, target, ifc_.mac);
+    const std::size_t n =
+        wire::write_neighbor_solicitation(out.subspan(w.size()), src, group, target, ifc_.mac);
     return n == 0 ? 0 : w.size() + n;
 }
 

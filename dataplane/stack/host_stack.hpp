@@ -29,9 +29,9 @@ namespace tern::dp {
 /// Its checksum is not verified yet: the caller first decides whether the payload is relayed
 /// unread, and then takes payload_sum() instead of checksum_ok().
 struct Datagram {
-    wire::Endpoint local;   // our address and port
-    wire::Endpoint peer;    // the sender
-    wire::MacAddr peer_mac;  // the frame's Ethernet source
+    wire::Endpoint local;     // our address and port
+    wire::Endpoint peer;      // the sender
+    wire::MacAddr peer_mac;   // the frame's Ethernet source
     MutableByteSpan payload;  // inside the frame
     std::size_t l2_len = 0;   // Ethernet header length, VLAN tags included
     wire::UdpView udp;
@@ -64,8 +64,9 @@ public:
     /// buffer) and makes the frame that datagram. `payload_sum`, when known, is the
     /// ones'-complement sum of the payload region (as if it started at an even offset): the
     /// checksum is then computed without reading the payload.
-    Verdict emit_udp_before(Frame& f, std::byte* payload, std::size_t len, const wire::MacAddr& dst_mac,
-                            const wire::Endpoint& src, const wire::Endpoint& dst,
+    Verdict emit_udp_before(Frame& f, std::byte* payload, std::size_t len,
+                            const wire::MacAddr& dst_mac, const wire::Endpoint& src,
+                            const wire::Endpoint& dst,
                             std::optional<uint64_t> payload_sum = std::nullopt) noexcept;
 
     /// The MAC of the next hop towards `dst` (on our subnet, or the gateway), when resolved;
@@ -79,7 +80,8 @@ public:
     /// Builds a broadcast ARP request for `target` (to resolve a next hop); returns its length.
     std::size_t write_arp_request(MutableByteSpan out, wire::Ipv4Addr target) const noexcept;
     /// Builds a Neighbor Solicitation to the target's solicited-node group.
-    std::size_t write_neighbor_solicitation(MutableByteSpan out, const wire::Ipv6Addr& target) const noexcept;
+    std::size_t write_neighbor_solicitation(MutableByteSpan out,
+                                            const wire::Ipv6Addr& target) const noexcept;
 
     [[nodiscard]] const Interface& interface() const noexcept { return ifc_; }
     [[nodiscard]] NeighborTable& neighbors() noexcept { return neighbors_; }
@@ -91,7 +93,9 @@ private:
     Verdict handle_ipv6(Frame& f, const Eth& eth, uint64_t now, Datagram& d) noexcept;
     Verdict handle_nd(Frame& f, const Eth& eth, const wire::Ipv6View& ip, const wire::Icmp6View& m,
                       uint64_t now) noexcept;
-    void count(shm::Counter c, uint64_t n = 1) noexcept { shm::bump(counters_.v[static_cast<std::size_t>(c)], n); }
+    void count(shm::Counter c, uint64_t n = 1) noexcept {
+        shm::bump(counters_.v[static_cast<std::size_t>(c)], n);
+    }
 
     const Interface& ifc_;
     NeighborTable& neighbors_;

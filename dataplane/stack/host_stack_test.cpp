@@ -1,5 +1,4 @@
 #include "dataplane/stack/host_stack.hpp"
-
 #include "support/packets.hpp"
 
 #include <catch2/catch.hpp>
@@ -48,9 +47,11 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("HostStack: UDP for us is delivered, its checksum checked on demand", "[dataplane][udp]") {
+TEST_CASE("HostStack: UDP for us is delivered, its checksum checked on demand",
+          "[dataplane][udp]") {
     Fixture fx;
-    const auto frame = test::udp4_frame(kUs, kHost, kHost4, kUs4, 40000, 5060, test::bytes_of("SIP"));
+    const auto frame =
+        test::udp4_frame(kUs, kHost, kHost4, kUs4, 40000, 5060, test::bytes_of("SIP"));
     REQUIRE(fx.run(frame) == Verdict::Deliver);
     CHECK(fx.d.local == Endpoint::from_v4(kUs4, 5060));
     CHECK(fx.d.peer == Endpoint::from_v4(kHost4, 40000));
@@ -59,7 +60,8 @@ TEST_CASE("HostStack: UDP for us is delivered, its checksum checked on demand", 
     CHECK(fx.d.payload.size() == 3);
     CHECK(HostStack::checksum_ok(fx.d));
     // The payload's sum, derived from the checksum, is what reading it would give.
-    CHECK(checksum_finish(HostStack::payload_sum(fx.d)) == checksum_finish(checksum_add(ByteSpan{fx.d.payload})));
+    CHECK(checksum_finish(HostStack::payload_sum(fx.d)) ==
+          checksum_finish(checksum_add(ByteSpan{fx.d.payload})));
     auto bad = frame;
     bad.back() ^= std::byte{1};
     REQUIRE(fx.run(bad) == Verdict::Deliver);
@@ -76,7 +78,8 @@ TEST_CASE("HostStack: UDP for us is delivered, its checksum checked on demand", 
 
 TEST_CASE("HostStack: answers ARP for its address and learns the sender", "[dataplane][arp]") {
     Fixture fx;
-    REQUIRE(fx.run(test::arp_frame(kArpRequest, kHost, kHost4, MacAddr{}, kUs4)) == Verdict::Transmit);
+    REQUIRE(fx.run(test::arp_frame(kArpRequest, kHost, kHost4, MacAddr{}, kUs4)) ==
+            Verdict::Transmit);
     auto e = parse_ethernet(fx.buf);
     REQUIRE(e);
     CHECK(e->dst == kHost);
@@ -93,7 +96,8 @@ TEST_CASE("HostStack: answers ARP for its address and learns the sender", "[data
     CHECK(n->mac == kHost);
 }
 
-TEST_CASE("HostStack: ARP for other hosts is dropped, replies go to the kernel", "[dataplane][arp]") {
+TEST_CASE("HostStack: ARP for other hosts is dropped, replies go to the kernel",
+          "[dataplane][arp]") {
     Fixture fx;
     CHECK(fx.run(test::arp_frame(kArpRequest, kHost, kHost4, MacAddr{}, test::ip4("198.18.0.9"))) ==
           Verdict::Drop);
@@ -138,7 +142,8 @@ TEST_CASE("HostStack: broken and foreign IPv4 is counted by reason", "[dataplane
     auto frag = good;
     store_u16be(frag.data() + 14 + 6, 0x2000);
     store_u16be(frag.data() + 14 + 10, 0);
-    store_u16be(frag.data() + 14 + 10, checksum_finish(checksum_add(ByteSpan{frag}.subspan(14, 20))));
+    store_u16be(frag.data() + 14 + 10,
+                checksum_finish(checksum_add(ByteSpan{frag}.subspan(14, 20))));
     CHECK(fx.run(frag) == Verdict::Drop);
     CHECK(fx.count(Counter::DropIpv4Fragment) == 1);
 
@@ -154,15 +159,16 @@ TEST_CASE("HostStack: broken and foreign IPv4 is counted by reason", "[dataplane
 
     CHECK(fx.run(test::icmp4_echo_frame(kUs, kHost, kHost4, test::ip4("198.18.0.7"), 1, 1, 8)) ==
           Verdict::Drop);
-    CHECK(fx.run(test::icmp4_echo_frame(test::mac("02:00:00:00:09:09"), kHost, kHost4, kUs4, 1, 1, 8)) ==
-          Verdict::Drop);
+    CHECK(fx.run(test::icmp4_echo_frame(test::mac("02:00:00:00:09:09"), kHost, kHost4, kUs4, 1, 1,
+                                        8)) == Verdict::Drop);
     CHECK(fx.count(Counter::DropNotForUs) == 2);
 
     CHECK(fx.run(test::hex("020000000102 020000000001")) == Verdict::Drop);
     CHECK(fx.count(Counter::DropEthernet) == 1);
 }
 
-TEST_CASE("HostStack: neighbor solicitation for our address gets an advertisement", "[dataplane][nd]") {
+TEST_CASE("HostStack: neighbor solicitation for our address gets an advertisement",
+          "[dataplane][nd]") {
     Fixture fx;
     const Ipv6Addr group = kUs6.solicited_node();
     auto ns = test::icmp6_frame(group.multicast_mac(), kHost, kHost6, group, 255,
@@ -193,14 +199,15 @@ TEST_CASE("HostStack: neighbor solicitation for our address gets an advertisemen
     std::memcpy(llb.data(), ll.b.data(), 16);
     test::Bytes body = test::hex("8700 0000 00000000");
     body.insert(body.end(), llb.begin(), llb.end());
-    auto ns_ll = test::icmp6_frame(ll.solicited_node().multicast_mac(), kHost,
-                                   test::ip6("fe80::1"), ll.solicited_node(), 255, body);
+    auto ns_ll = test::icmp6_frame(ll.solicited_node().multicast_mac(), kHost, test::ip6("fe80::1"),
+                                   ll.solicited_node(), 255, body);
     CHECK(fx.run(ns_ll) == Verdict::Transmit);
 }
 
 TEST_CASE("HostStack: ICMPv6 echo to our addresses", "[dataplane][icmp6]") {
     Fixture fx;
-    auto req = test::icmp6_frame(kUs, kHost, kHost6, kUs6, 64, test::hex("8000 0000 0001 0002 aabbccdd"));
+    auto req =
+        test::icmp6_frame(kUs, kHost, kHost6, kUs6, 64, test::hex("8000 0000 0001 0002 aabbccdd"));
     REQUIRE(fx.run(req) == Verdict::Transmit);
     auto e = parse_ethernet(fx.buf);
     auto ip = parse_ipv6(e->payload);
@@ -215,8 +222,8 @@ TEST_CASE("HostStack: ICMPv6 echo to our addresses", "[dataplane][icmp6]") {
     auto other = test::icmp6_frame(kUs, kHost, kHost6, test::ip6("2001:2::99"), 64,
                                    test::hex("8000 0000 0001 0002"));
     CHECK(fx.run(other) == Verdict::Drop);
-    auto mld = test::icmp6_frame(test::mac("33:33:00:00:00:16"), kHost, kHost6, test::ip6("ff02::16"), 1,
-                                 test::hex("8f00 0000 0000 0000"));
+    auto mld = test::icmp6_frame(test::mac("33:33:00:00:00:16"), kHost, kHost6,
+                                 test::ip6("ff02::16"), 1, test::hex("8f00 0000 0000 0000"));
     CHECK(fx.run(mld) == Verdict::ToKernel);
 }
 
@@ -263,4 +270,3 @@ TEST_CASE("NeighborTable: resolve, retry pacing, expiry and eviction", "[datapla
     CHECK(t.size(2000) <= 32);
     CHECK(t.find(NeighborTable::key(Ipv4Addr{0x0a000000 + 999})) != nullptr);
 }
-

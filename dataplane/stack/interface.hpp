@@ -13,7 +13,7 @@ struct Interface {
     wire::MacAddr mac;
     std::optional<wire::Prefix<wire::Ipv4Addr>> ipv4;
     std::optional<wire::Prefix<wire::Ipv6Addr>> ipv6;
-    wire::Ipv6Addr link_local;  // fe80::/64 from the MAC
+    wire::Ipv6Addr link_local;               // fe80::/64 from the MAC
     std::optional<wire::Ipv4Addr> gateway4;  // next hops kept resolved by the workers
     std::optional<wire::Ipv6Addr> gateway6;
 

@@ -44,9 +44,9 @@ NeighborTable::Entry* NeighborTable::slot_for(const wire::Ipv6Addr& ip, uint64_t
         if (e.state != State::Empty && e.ip == ip) {
             return &e;
         }
-        const bool stale = e.state == State::Empty ||
-                           (e.state == State::Reachable && e.expires <= now) ||
-                           (e.state == State::Incomplete && e.last_request + 3 * retry_ticks_ <= now);
+        const bool stale =
+            e.state == State::Empty || (e.state == State::Reachable && e.expires <= now) ||
+            (e.state == State::Incomplete && e.last_request + 3 * retry_ticks_ <= now);
         if (stale && reuse == nullptr) {
             reuse = &e;
         }
@@ -61,7 +61,8 @@ NeighborTable::Entry* NeighborTable::slot_for(const wire::Ipv6Addr& ip, uint64_t
     return e;
 }
 
-void NeighborTable::learn(const wire::Ipv6Addr& ip, const wire::MacAddr& mac, uint64_t now) noexcept {
+void NeighborTable::learn(const wire::Ipv6Addr& ip, const wire::MacAddr& mac,
+                          uint64_t now) noexcept {
     Entry* e = slot_for(ip, now);
     e->mac = mac;
     e->state = State::Reachable;

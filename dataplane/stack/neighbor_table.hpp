@@ -40,7 +40,8 @@ public:
     /// Records a confirmed mapping (an ARP packet from the host, an NA, an NS with SLLA).
     void learn(const wire::Ipv6Addr& ip, const wire::MacAddr& mac, uint64_t now) noexcept;
     /// Updates an existing entry only (RFC 826's "merge" for packets not addressed to us).
-    bool refresh_if_known(const wire::Ipv6Addr& ip, const wire::MacAddr& mac, uint64_t now) noexcept;
+    bool refresh_if_known(const wire::Ipv6Addr& ip, const wire::MacAddr& mac,
+                          uint64_t now) noexcept;
 
     /// The MAC when reachable. Otherwise, true in `solicit` when the caller should send a
     /// request now (first miss, or retry interval passed); the entry then becomes Incomplete.

@@ -13,8 +13,10 @@ namespace {
 struct World {
     World() {
         ifc.mac = *tern::wire::MacAddr::parse("02:00:00:00:01:02");
-        ifc.ipv4 = tern::wire::Prefix<tern::wire::Ipv4Addr>{*tern::wire::Ipv4Addr::parse("198.18.0.2"), 24};
-        ifc.ipv6 = tern::wire::Prefix<tern::wire::Ipv6Addr>{*tern::wire::Ipv6Addr::parse("2001:2::2"), 64};
+        ifc.ipv4 = tern::wire::Prefix<tern::wire::Ipv4Addr>{
+            *tern::wire::Ipv4Addr::parse("198.18.0.2"), 24};
+        ifc.ipv6 =
+            tern::wire::Prefix<tern::wire::Ipv6Addr>{*tern::wire::Ipv6Addr::parse("2001:2::2"), 64};
         ifc.link_local = tern::wire::Ipv6Addr::link_local_from_mac(ifc.mac);
         turn_cfg.secrets = {"fuzzing-secret"};
         turn_cfg.users = {{"alice", "wonderland"}};
@@ -27,10 +29,11 @@ struct World {
     tern::ServicesConfig services;
     tern::TurnConfig turn_cfg;
     tern::dp::NeighborTable neighbors{64, 1000, 100};
-    std::unique_ptr<tern::shm::LcoreCounters> counters = std::make_unique<tern::shm::LcoreCounters>();
+    std::unique_ptr<tern::shm::LcoreCounters> counters =
+        std::make_unique<tern::shm::LcoreCounters>();
     tern::dp::PeerPolicy policy{turn_cfg, {}, {}};
-    tern::dp::TurnServer turn{turn_cfg, policy, 0, 1, *counters, 1'800'000'000,
-                              tern::as_bytes("fuzz-nonce-key", 14)};
+    tern::dp::TurnServer turn{
+        turn_cfg, policy, 0, 1, *counters, 1'800'000'000, tern::as_bytes("fuzz-nonce-key", 14)};
     tern::dp::PacketPath stack{ifc, services, neighbors, *counters, &turn, 1};
 };
 

@@ -29,10 +29,8 @@ bool known_for_binding(uint16_t t) {
     case stun::attr::kUserhash:
     case stun::attr::kPasswordAlgorithm:
     case stun::attr::kXorMappedAddress:
-    case stun::attr::kMappedAddress:
-        return true;
-    default:
-        return false;
+    case stun::attr::kMappedAddress: return true;
+    default: return false;
     }
 }
 

@@ -83,7 +83,8 @@ uint32_t AllocationTable::bucket(const wire::Endpoint& c, const wire::Endpoint& 
 
 uint32_t AllocationTable::find(const wire::Endpoint& client, const wire::Endpoint& server,
                                uint64_t stream) const noexcept {
-    for (uint32_t i = buckets_[bucket(client, server, stream)]; i != kNoAllocation; i = pool_[i].hash_next) {
+    for (uint32_t i = buckets_[bucket(client, server, stream)]; i != kNoAllocation;
+         i = pool_[i].hash_next) {
         if (pool_[i].client == client && pool_[i].server == server && pool_[i].stream == stream) {
             return i;
         }

@@ -16,8 +16,8 @@
 namespace tern::dp {
 
 inline constexpr uint32_t kNoAllocation = 0xffffffffU;
-inline constexpr std::size_t kMaxPermissions = 16;  // per allocation
-inline constexpr std::size_t kMaxChannels = 16;     // per allocation
+inline constexpr std::size_t kMaxPermissions = 16;     // per allocation
+inline constexpr std::size_t kMaxChannels = 16;        // per allocation
 inline constexpr uint32_t kPermissionLifetimeS = 300;  // RFC 8656 §9
 inline constexpr uint32_t kChannelLifetimeS = 600;     // RFC 8656 §12
 
@@ -34,9 +34,9 @@ struct Channel {
 
 struct Allocation {
     bool in_use = false;
-    wire::Endpoint client;  // the 5-tuple: client transport address...
-    wire::Endpoint server;  // ...and the server address it spoke to...
-    uint64_t stream = 0;    // ...over UDP (0) or over this TCP/TLS connection of the control plane
+    wire::Endpoint client;   // the 5-tuple: client transport address...
+    wire::Endpoint server;   // ...and the server address it spoke to...
+    uint64_t stream = 0;     // ...over UDP (0) or over this TCP/TLS connection of the control plane
     wire::Endpoint relayed;  // the server address with the relay port: the source of relayed data
     wire::MacAddr client_mac;  // where the client's frames come from (it or its router)
     uint16_t relay_port = 0;
@@ -132,11 +132,11 @@ private:
     void wheel_link(uint32_t idx) noexcept;
     void wheel_unlink(uint32_t idx) noexcept;
 
-    std::vector<Allocation> pool_;        // owned; sized once
-    std::vector<uint32_t> free_;          // free pool indices (a stack)
-    std::vector<uint32_t> buckets_;       // 5-tuple hash heads
-    std::vector<uint32_t> port_owner_;    // relay port - relay_min_ -> allocation
-    std::vector<uint16_t> free_ports_;    // a ring of free relay ports
+    std::vector<Allocation> pool_;      // owned; sized once
+    std::vector<uint32_t> free_;        // free pool indices (a stack)
+    std::vector<uint32_t> buckets_;     // 5-tuple hash heads
+    std::vector<uint32_t> port_owner_;  // relay port - relay_min_ -> allocation
+    std::vector<uint16_t> free_ports_;  // a ring of free relay ports
     std::size_t free_ports_head_ = 0;
     std::size_t free_ports_count_ = 0;
     std::array<uint32_t, kWheelSlots> wheel_{};

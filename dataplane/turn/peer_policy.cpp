@@ -41,8 +41,8 @@ bool any(const std::vector<wire::Prefix<A>>& ps, const A& a) {
 PeerPolicy::PeerPolicy(const TurnConfig& cfg, const std::vector<wire::Ipv4Addr>& own4,
                        const std::vector<wire::Ipv6Addr>& own6)
     : own4_(own4), own6_(own6) {
-    for (const char* p : {"0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4",
-                          "255.255.255.255/32"}) {
+    for (const char* p :
+         {"0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "255.255.255.255/32"}) {
         deny4_.push_back(*wire::parse_ipv4_prefix(p));
     }
     for (const char* p : {"::/128", "::1/128", "fe80::/10", "ff00::/8", "::ffff:0:0/96"}) {

@@ -18,7 +18,8 @@ public:
 
     [[nodiscard]] bool allowed(const wire::Ipv4Addr& a) const noexcept;
     [[nodiscard]] bool allowed(const wire::Ipv6Addr& a) const noexcept;
-    /// One of the appliance's own addresses (a relay-to-relay "hairpin" when the port is a relay port).
+    /// One of the appliance's own addresses (a relay-to-relay "hairpin" when the port is a relay
+    /// port).
     [[nodiscard]] bool own(const wire::Ipv4Addr& a) const noexcept;
     [[nodiscard]] bool own(const wire::Ipv6Addr& a) const noexcept;
 

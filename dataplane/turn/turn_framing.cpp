@@ -13,10 +13,12 @@ using shm::Counter;
 
 bool for_turn_server(ByteSpan payload) noexcept {
     return wire::turn::looks_like_channel_data(payload) ||
-           (payload.size() >= 2 && wire::stun::method_of(load_u16be(payload.data())) != wire::stun::method::kBinding);
+           (payload.size() >= 2 &&
+            wire::stun::method_of(load_u16be(payload.data())) != wire::stun::method::kBinding);
 }
 
-std::optional<ClientMessage> TurnFraming::to_client(const Frame& f, const TurnAction& act) noexcept {
+std::optional<ClientMessage> TurnFraming::to_client(const Frame& f,
+                                                    const TurnAction& act) noexcept {
     auto* data = const_cast<std::byte*>(act.data.data());  // inside the frame we own
     if (act.kind == TurnAction::Kind::ToClientChannel) {
         if (f.room_before(data) < static_cast<std::ptrdiff_t>(wire::turn::kChannelDataHeaderLen)) {
@@ -24,8 +26,9 @@ std::optional<ClientMessage> TurnFraming::to_client(const Frame& f, const TurnAc
             return std::nullopt;
         }
         std::byte* cd = data - wire::turn::kChannelDataHeaderLen;
-        wire::turn::write_channel_data_header(MutableByteSpan{cd, wire::turn::kChannelDataHeaderLen}, act.channel,
-                                              static_cast<uint16_t>(act.data.size()));
+        wire::turn::write_channel_data_header(
+            MutableByteSpan{cd, wire::turn::kChannelDataHeaderLen}, act.channel,
+            static_cast<uint16_t>(act.data.size()));
         ClientMessage m{cd, act.data.size() + wire::turn::kChannelDataHeaderLen, std::nullopt};
         if (act.data_sum) {  // the header's two words are the channel and the length
             m.sum = uint64_t{act.channel} + act.data.size() + *act.data_sum;
@@ -40,13 +43,15 @@ std::optional<ClientMessage> TurnFraming::to_client(const Frame& f, const TurnAc
     indication_txid_ ^= indication_txid_ << 17;
     std::memcpy(txid.data(), &indication_txid_, 8);
     std::memcpy(txid.data() + 8, &indication_txid_, 4);
-    wire::stun::Builder b{head, wire::stun::message_type(wire::stun::method::kData, wire::stun::Class::Indication),
-                          txid};
+    wire::stun::Builder b{
+        head, wire::stun::message_type(wire::stun::method::kData, wire::stun::Class::Indication),
+        txid};
     b.add_xor_address(wire::stun::attr::kXorPeerAddress, act.xor_peer);
     const std::size_t head_len = *b.finish();
     const std::size_t pad = (4 - act.data.size() % 4) % 4;
     const std::size_t prefix = head_len + 4;
-    if (f.room_before(data) < static_cast<std::ptrdiff_t>(prefix) || !f.holds(data, act.data.size() + pad)) {
+    if (f.room_before(data) < static_cast<std::ptrdiff_t>(prefix) ||
+        !f.holds(data, act.data.size() + pad)) {
         count(Counter::DropNoMbuf);
         return std::nullopt;
     }
@@ -64,8 +69,8 @@ std::optional<ClientMessage> TurnFraming::to_client(const Frame& f, const TurnAc
     return m;
 }
 
-Verdict TurnFraming::to_stream(const Frame& f, uint64_t stream, const std::byte* msg, std::size_t len,
-                               std::size_t data_bytes) noexcept {
+Verdict TurnFraming::to_stream(const Frame& f, uint64_t stream, const std::byte* msg,
+                               std::size_t len, std::size_t data_bytes) noexcept {
     if (sink_ == nullptr) {
         count(Counter::DropNotForUs);
         return Verdict::Drop;

@@ -56,7 +56,9 @@ public:
     [[nodiscard]] bool has_sink() const noexcept { return sink_ != nullptr; }
 
 private:
-    void count(shm::Counter c, uint64_t n = 1) noexcept { shm::bump(counters_.v[static_cast<std::size_t>(c)], n); }
+    void count(shm::Counter c, uint64_t n = 1) noexcept {
+        shm::bump(counters_.v[static_cast<std::size_t>(c)], n);
+    }
 
     shm::LcoreCounters& counters_;
     StreamSink* sink_ = nullptr;  // borrowed; null when no control plane carries TCP/TLS clients

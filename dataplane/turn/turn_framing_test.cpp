@@ -1,13 +1,12 @@
 // TURN's framing through the packet path, frame by frame: ChannelData and Data indications
 // written in place in front of relayed data, the hairpin between two allocations, and clients
 // over TCP/TLS streams whose messages go to the stream sink padded to four bytes.
-#include "dataplane/lcore/packet_path.hpp"
-#include "dataplane/turn/turn_framing.hpp"
-#include "dataplane/turn/turn_test_fixture.hpp"
-
 #include "common/turn/credentials.hpp"
 #include "common/wire/stun/stun_builder.hpp"
 #include "common/wire/turn/channel_data.hpp"
+#include "dataplane/lcore/packet_path.hpp"
+#include "dataplane/turn/turn_framing.hpp"
+#include "dataplane/turn/turn_test_fixture.hpp"
 #include "support/packets.hpp"
 
 #include <catch2/catch.hpp>
@@ -22,7 +21,8 @@ namespace attr = stun::attr;
 
 using namespace turn_fixture;
 
-TEST_CASE("PacketPath+TURN: relayed frames are well-formed, headers prepended in place", "[turn][dataplane]") {
+TEST_CASE("PacketPath+TURN: relayed frames are well-formed, headers prepended in place",
+          "[turn][dataplane]") {
     Fixture fx;
     Client alice{"alice", "wonderland"};
     const Endpoint relayed = fx.allocate(alice);
@@ -50,8 +50,9 @@ TEST_CASE("PacketPath+TURN: relayed frames are well-formed, headers prepended in
     // Client -> peer via a Send indication.
     test::Bytes out;
     const auto ind = send_indication(kPeer, "to the peer");
-    REQUIRE(run(test::udp4_frame(ifc.mac, kClientMac, kClient.v4, kServer.v4, kClient.port, 3478, ind), out) ==
-            Verdict::Transmit);
+    REQUIRE(
+        run(test::udp4_frame(ifc.mac, kClientMac, kClient.v4, kServer.v4, kClient.port, 3478, ind),
+            out) == Verdict::Transmit);
     auto e = parse_ethernet(out);
     REQUIRE(e);
     CHECK(e->dst == peer_mac);
@@ -64,11 +65,13 @@ TEST_CASE("PacketPath+TURN: relayed frames are well-formed, headers prepended in
     CHECK(udp_checksum_ok_v4(*u, ip->src, ip->dst));
     CHECK(u->src_port == relayed.port);
     CHECK(u->dst_port == kPeer.port);
-    CHECK(std::string(reinterpret_cast<const char*>(u->payload.data()), u->payload.size()) == "to the peer");
+    CHECK(std::string(reinterpret_cast<const char*>(u->payload.data()), u->payload.size()) ==
+          "to the peer");
 
     // Peer -> client as a Data indication (needs headroom: the prefix is longer than the peer's).
     REQUIRE(run(test::udp4_frame(ifc.mac, peer_mac, kPeer.v4, kServer.v4, kPeer.port, relayed.port,
-                                 test::bytes_of("reply!")), out) == Verdict::Transmit);
+                                 test::bytes_of("reply!")),
+                out) == Verdict::Transmit);
     e = parse_ethernet(out);
     CHECK(e->dst == kClientMac);
     ip = parse_ipv4(e->payload);
@@ -85,14 +88,18 @@ TEST_CASE("PacketPath+TURN: relayed frames are well-formed, headers prepended in
     CHECK(m->xor_address(*m->find(attr::kXorPeerAddress)) == kPeer);
     auto data = m->find(attr::kData);
     REQUIRE(data);
-    CHECK(std::string(reinterpret_cast<const char*>(data->value.data()), data->value.size()) == "reply!");
+    CHECK(std::string(reinterpret_cast<const char*>(data->value.data()), data->value.size()) ==
+          "reply!");
 
     // ChannelData both ways, odd lengths and padding: the relay derives checksums from the incoming
-    // ones without reading the data, and they must come out right; a corrupt datagram stays corrupt.
+    // ones without reading the data, and they must come out right; a corrupt datagram stays
+    // corrupt.
     fx.request(alice, stun::method::kChannelBind, [](stun::Builder& b) {
-        b.add_u32(attr::kChannelNumber, 0x4005u << 16).add_xor_address(attr::kXorPeerAddress, kPeer);
+        b.add_u32(attr::kChannelNumber, 0x4005u << 16)
+            .add_xor_address(attr::kXorPeerAddress, kPeer);
     });
-    for (const char* body : {"4005 0005 68656c6c6f 000000", "4005 0004 74657374", "4005 0001 21 00"}) {
+    for (const char* body :
+         {"4005 0005 68656c6c6f 000000", "4005 0004 74657374", "4005 0001 21 00"}) {
         auto cdf = test::udp4_frame(ifc.mac, kClientMac, kClient.v4, kServer.v4, kClient.port, 3478,
                                     test::hex(body));
         REQUIRE(run(cdf, out) == Verdict::Transmit);
@@ -108,8 +115,8 @@ TEST_CASE("PacketPath+TURN: relayed frames are well-formed, headers prepended in
         CHECK_FALSE(udp_checksum_ok_v4(*u3, ip2->src, ip2->dst));  // the receiver will drop it
     }
     for (const char* body : {"odd", "even", "x", "a longer body of 31 characters!"}) {
-        auto pf = test::udp4_frame(ifc.mac, peer_mac, kPeer.v4, kServer.v4, kPeer.port, relayed.port,
-                                   test::bytes_of(body));
+        auto pf = test::udp4_frame(ifc.mac, peer_mac, kPeer.v4, kServer.v4, kPeer.port,
+                                   relayed.port, test::bytes_of(body));
         REQUIRE(run(pf, out) == Verdict::Transmit);
         auto ip3 = parse_ipv4(parse_ethernet(out)->payload);
         auto u4 = parse_udp(ip3->payload);
@@ -126,16 +133,19 @@ TEST_CASE("PacketPath+TURN: relayed frames are well-formed, headers prepended in
         b.add_xor_address(attr::kXorPeerAddress, Endpoint::from_v4(test::ip4("198.18.0.77"), 9));
     });
     const auto ind2 = send_indication(Endpoint::from_v4(test::ip4("198.18.0.77"), 9), "x");
-    CHECK(run(test::udp4_frame(ifc.mac, kClientMac, kClient.v4, kServer.v4, kClient.port, 3478, ind2), out) ==
-          Verdict::Drop);
+    CHECK(
+        run(test::udp4_frame(ifc.mac, kClientMac, kClient.v4, kServer.v4, kClient.port, 3478, ind2),
+            out) == Verdict::Drop);
     CHECK(fx.count(shm::Counter::TurnDropUnresolved) == 1);
     std::array<std::byte, 128> sol{};
     const std::size_t n = stack.take_solicitation(sol, fx.now);
     REQUIRE(n == 42);
-    CHECK(parse_arp(parse_ethernet(ByteSpan{sol}.first(n))->payload)->tpa == test::ip4("198.18.0.77"));
+    CHECK(parse_arp(parse_ethernet(ByteSpan{sol}.first(n))->payload)->tpa ==
+          test::ip4("198.18.0.77"));
 }
 
-TEST_CASE("PacketPath+TURN: two relayed clients reach each other through the hairpin", "[turn][dataplane]") {
+TEST_CASE("PacketPath+TURN: two relayed clients reach each other through the hairpin",
+          "[turn][dataplane]") {
     Fixture fx;
     fx.cfg.allowed_peers.clear();  // default policy: our own address is denied but for relay ports
     Client alice{"alice", "wonderland"};
@@ -144,11 +154,13 @@ TEST_CASE("PacketPath+TURN: two relayed clients reach each other through the hai
     Client bob{"alice", "wonderland"};  // a second client of the same user, from another address
     const Endpoint bob_relay = fx.allocate(bob, bob_addr);
     // Each permits the other's relayed address (our own IP, on relay ports).
-    auto m = fx.request(alice, stun::method::kCreatePermission,
-                        [&](stun::Builder& b) { b.add_xor_address(attr::kXorPeerAddress, bob_relay); });
+    auto m = fx.request(alice, stun::method::kCreatePermission, [&](stun::Builder& b) {
+        b.add_xor_address(attr::kXorPeerAddress, bob_relay);
+    });
     REQUIRE(m.cls() == stun::Class::Success);
-    m = fx.request(bob, stun::method::kCreatePermission,
-                   [&](stun::Builder& b) { b.add_xor_address(attr::kXorPeerAddress, alice_relay); }, bob_addr);
+    m = fx.request(
+        bob, stun::method::kCreatePermission,
+        [&](stun::Builder& b) { b.add_xor_address(attr::kXorPeerAddress, alice_relay); }, bob_addr);
     REQUIRE(m.cls() == stun::Class::Success);
     // Our own address on a service port stays refused.
     m = fx.request(alice, stun::method::kCreatePermission, [&](stun::Builder& b) {
@@ -174,11 +186,13 @@ TEST_CASE("PacketPath+TURN: two relayed clients reach each other through the hai
     };
     test::Bytes out;
     (void)run(test::udp4_frame(ifc.mac, bob_mac, bob_addr.v4, kServer.v4, bob_addr.port, 3478,
-                               send_indication(alice_relay, "hello alice")), out);  // bob -> alice
+                               send_indication(alice_relay, "hello alice")),
+              out);  // bob -> alice
 
     // Alice -> Bob: a ChannelData-free Send indication to Bob's relayed address.
     REQUIRE(run(test::udp4_frame(ifc.mac, kClientMac, kClient.v4, kServer.v4, kClient.port, 3478,
-                                 send_indication(bob_relay, "hello bob")), out) == Verdict::Transmit);
+                                 send_indication(bob_relay, "hello bob")),
+                out) == Verdict::Transmit);
     auto e = parse_ethernet(out);
     REQUIRE(e);
     CHECK(e->dst == bob_mac);
@@ -195,7 +209,8 @@ TEST_CASE("PacketPath+TURN: two relayed clients reach each other through the hai
     CHECK(ind->xor_address(*ind->find(attr::kXorPeerAddress)) == alice_relay);
     auto data = ind->find(attr::kData);
     REQUIRE(data);
-    CHECK(std::string(reinterpret_cast<const char*>(data->value.data()), data->value.size()) == "hello bob");
+    CHECK(std::string(reinterpret_cast<const char*>(data->value.data()), data->value.size()) ==
+          "hello bob");
     CHECK(fx.count(shm::Counter::TurnHairpinPackets) == 2);
 }
 
@@ -216,7 +231,8 @@ struct CollectSink final : StreamSink {
 
 }  // namespace
 
-TEST_CASE("PacketPath+TURN: clients over TCP/TLS streams allocate, relay and lose it on close", "[turn][dataplane]") {
+TEST_CASE("PacketPath+TURN: clients over TCP/TLS streams allocate, relay and lose it on close",
+          "[turn][dataplane]") {
     Fixture fx;
     Interface ifc;
     ifc.mac = test::mac("02:00:00:00:01:02");
@@ -247,14 +263,16 @@ TEST_CASE("PacketPath+TURN: clients over TCP/TLS streams allocate, relay and los
         stun::Builder bl{b, stun::message_type(method, stun::Class::Request), alice.txid()};
         fill(bl);
         if (!alice.nonce.empty()) {
-            bl.add_string(attr::kUsername, alice.user).add_string(attr::kRealm, alice.realm)
+            bl.add_string(attr::kUsername, alice.user)
+                .add_string(attr::kRealm, alice.realm)
                 .add_string(attr::kNonce, alice.nonce);
             const auto k = alice.key();
             bl.add_message_integrity(crypto::HmacSha1Key{as_bytes(k.data(), k.size())});
         }
         bl.add_fingerprint();
         sink.out.clear();
-        REQUIRE(stream_in(test::Bytes(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(*bl.finish()))) ==
+        REQUIRE(stream_in(test::Bytes(b.begin(),
+                                      b.begin() + static_cast<std::ptrdiff_t>(*bl.finish()))) ==
                 Verdict::Consumed);
         REQUIRE(sink.out.size() == 1);
         CHECK(sink.out[0].first == kConn);
@@ -274,14 +292,17 @@ TEST_CASE("PacketPath+TURN: clients over TCP/TLS streams allocate, relay and los
     CHECK(m->xor_address(*m->find(attr::kXorMappedAddress)) == tcp_client);
     const Endpoint relayed = *m->xor_address(*m->find(attr::kXorRelayedAddress));
     CHECK(fx.srv().allocations().find(tcp_client, kServer, kConn) != kNoAllocation);
-    CHECK(fx.srv().allocations().find(tcp_client, kServer, 0) == kNoAllocation);  // not the UDP 5-tuple
+    CHECK(fx.srv().allocations().find(tcp_client, kServer, 0) ==
+          kNoAllocation);  // not the UDP 5-tuple
 
     raw = request(stun::method::kChannelBind, [](stun::Builder& b) {
-        b.add_u32(attr::kChannelNumber, 0x4001u << 16).add_xor_address(attr::kXorPeerAddress, kPeer);
+        b.add_u32(attr::kChannelNumber, 0x4001u << 16)
+            .add_xor_address(attr::kXorPeerAddress, kPeer);
     });
     REQUIRE(stun::Message::parse(raw)->cls() == stun::Class::Success);
 
-    // Client -> peer: ChannelData from the stream leaves as a UDP datagram from the relayed address.
+    // Client -> peer: ChannelData from the stream leaves as a UDP datagram from the relayed
+    // address.
     sink.out.clear();
     REQUIRE(stream_in(test::hex("4001 0005 68656c6c6f")) == Verdict::Transmit);
     CHECK(sink.out.empty());
@@ -292,7 +313,8 @@ TEST_CASE("PacketPath+TURN: clients over TCP/TLS streams allocate, relay and los
     REQUIRE(u);
     CHECK(u->src_port == relayed.port);
     CHECK(udp_checksum_ok_v4(*u, ip->src, ip->dst));
-    CHECK(std::string(reinterpret_cast<const char*>(u->payload.data()), u->payload.size()) == "hello");
+    CHECK(std::string(reinterpret_cast<const char*>(u->payload.data()), u->payload.size()) ==
+          "hello");
 
     // Peer -> client: ChannelData padded to four bytes (§12.5) goes to the connection.
     auto pf = test::udp4_frame(ifc.mac, peer_mac, kPeer.v4, kServer.v4, kPeer.port, relayed.port,
@@ -310,7 +332,8 @@ TEST_CASE("PacketPath+TURN: clients over TCP/TLS streams allocate, relay and los
         std::array<std::byte, 64> b{};
         stun::Builder bl{b, stun::message_type(stun::method::kBinding, stun::Class::Request), {3}};
         sink.out.clear();
-        REQUIRE(stream_in(test::Bytes(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(*bl.finish()))) ==
+        REQUIRE(stream_in(test::Bytes(b.begin(),
+                                      b.begin() + static_cast<std::ptrdiff_t>(*bl.finish()))) ==
                 Verdict::Consumed);
         REQUIRE(sink.out.size() == 1);
         auto bm = stun::Message::parse(sink.out[0].second);
@@ -338,10 +361,12 @@ TEST_CASE("PacketPath+TURN: clients over TCP/TLS streams allocate, relay and los
     (void)fx.allocate(bob, Endpoint::from_v4(test::ip4("203.0.113.20"), 41000));  // over UDP
     alice.nonce.clear();
     raw = request(stun::method::kAllocate, alloc);
-    alice.nonce.assign(reinterpret_cast<const char*>(stun::Message::parse(raw)->find(attr::kNonce)->value.data()), 32);
-    REQUIRE(stun::Message::parse(request(stun::method::kAllocate, alloc))->cls() == stun::Class::Success);
+    alice.nonce.assign(
+        reinterpret_cast<const char*>(stun::Message::parse(raw)->find(attr::kNonce)->value.data()),
+        32);
+    REQUIRE(stun::Message::parse(request(stun::method::kAllocate, alloc))->cls() ==
+            stun::Class::Success);
     CHECK(fx.srv().allocations().active() == 2);
     CHECK(fx.srv().reset_streams() == 1);
     CHECK(fx.srv().allocations().active() == 1);
 }
-

@@ -17,9 +17,13 @@ namespace {
 
 constexpr uint8_t kTransportUdp = 17;
 
-std::string_view text(ByteSpan s) { return {reinterpret_cast<const char*>(s.data()), s.size()}; }
+std::string_view text(ByteSpan s) {
+    return {reinterpret_cast<const char*>(s.data()), s.size()};
+}
 
-bool same_family(const wire::Endpoint& a, const wire::Endpoint& b) { return a.is_v6 == b.is_v6; }
+bool same_family(const wire::Endpoint& a, const wire::Endpoint& b) {
+    return a.is_v6 == b.is_v6;
+}
 
 void put_hex(char* out, uint64_t v) {
     static constexpr char kHex[] = "0123456789abcdef";
@@ -60,10 +64,8 @@ bool known_turn_attribute(uint16_t t) {
     case attr::kDontFragment:
     case attr::kReservationToken:
     case attr::kPasswordAlgorithm:
-    case attr::kUserhash:
-        return true;
-    default:
-        return false;
+    case attr::kUserhash: return true;
+    default: return false;
     }
 }
 
@@ -73,7 +75,8 @@ TurnServer::TurnServer(const TurnConfig& cfg, const PeerPolicy& policy, uint32_t
                        uint32_t n_workers, shm::LcoreCounters& counters, uint64_t start_unix_s,
                        ByteSpan nonce_secret)
     : cfg_(cfg), plan_(PortPlan::relay_only(cfg, n_workers)), policy_(policy), counters_(counters),
-      table_(cfg.max_allocations, plan_.relay_slice(index)), nonce_key_(nonce_secret), start_unix_s_(start_unix_s) {
+      table_(cfg.max_allocations, plan_.relay_slice(index)), nonce_key_(nonce_secret),
+      start_unix_s_(start_unix_s) {
     for (const std::string& s : cfg.secrets) {
         secret_keys_.emplace_back(as_bytes(s.data(), s.size()));
     }
@@ -84,18 +87,21 @@ TurnServer::TurnServer(const TurnConfig& cfg, const PeerPolicy& policy, uint32_t
 
 // ---- nonces: stateless, bound to the client address, with an expiry (RFC 8489 §9.2) ----------
 
-bool TurnServer::make_nonce(const wire::Endpoint& client, uint64_t now_s, char out[32]) const noexcept {
+bool TurnServer::make_nonce(const wire::Endpoint& client, uint64_t now_s,
+                            char out[32]) const noexcept {
     const uint64_t expiry = start_unix_s_ + now_s + cfg_.nonce_lifetime_s;
     put_hex(out, expiry);
-    const auto mac = nonce_key_.compute(
-        {as_bytes(out, 16), client.is_v6 ? as_bytes(client.v6.b.data(), 16) : as_bytes(&client.v4.v, 4)});
+    const auto mac =
+        nonce_key_.compute({as_bytes(out, 16), client.is_v6 ? as_bytes(client.v6.b.data(), 16)
+                                                            : as_bytes(&client.v4.v, 4)});
     uint64_t tag = 0;
     std::memcpy(&tag, mac.data(), sizeof tag);
     put_hex(out + 16, tag);
     return true;
 }
 
-bool TurnServer::nonce_valid(ByteSpan nonce, const wire::Endpoint& client, uint64_t now_s) const noexcept {
+bool TurnServer::nonce_valid(ByteSpan nonce, const wire::Endpoint& client,
+                             uint64_t now_s) const noexcept {
     if (nonce.size() != 32) {
         return false;
     }
@@ -115,8 +121,9 @@ bool TurnServer::nonce_valid(ByteSpan nonce, const wire::Endpoint& client, uint6
 bool TurnServer::rate_limited(const wire::Endpoint& client, uint64_t now_s, bool record) noexcept {
     wire::Endpoint who = client;
     who.port = 0;
-    const std::size_t h = (client.is_v6 ? client.v6.b[15] ^ client.v6.b[14] : client.v4.v * 2654435761U) %
-                          failures_.size();
+    const std::size_t h =
+        (client.is_v6 ? client.v6.b[15] ^ client.v6.b[14] : client.v4.v * 2654435761U) %
+        failures_.size();
     FailureSlot& s = failures_[h];
     if (!(s.who == who) || now_s >= s.window_start_s + 60) {
         if (!record) {
@@ -158,8 +165,10 @@ TurnServer::Auth TurnServer::authenticate(const stun::Message& m, const wire::En
             for (const crypto::HmacSha1Key& sk : secret_keys_) {
                 const auto mac = sk.compute({user->value});
                 char pw[32];
-                const std::size_t pw_len = turn::base64_encode(as_bytes(mac.data(), mac.size()), pw);
-                const auto key = crypto::long_term_key_md5(user->value, realm->value, as_bytes(pw, pw_len));
+                const std::size_t pw_len =
+                    turn::base64_encode(as_bytes(mac.data(), mac.size()), pw);
+                const auto key =
+                    crypto::long_term_key_md5(user->value, realm->value, as_bytes(pw, pw_len));
                 if (m.check_integrity(crypto::HmacSha1Key{as_bytes(key.data(), key.size())})) {
                     a.ok = true;
                     a.key = key;
@@ -174,7 +183,8 @@ TurnServer::Auth TurnServer::authenticate(const stun::Message& m, const wire::En
 // ---- replies ----------------------------------------------------------------------------------
 
 TurnAction TurnServer::finish_reply(stun::Builder& b, const wire::Endpoint& client,
-                                    const wire::Endpoint& server, const turn::LongTermKey* key) noexcept {
+                                    const wire::Endpoint& server,
+                                    const turn::LongTermKey* key) noexcept {
     if (key != nullptr) {
         b.add_message_integrity(crypto::HmacSha1Key{as_bytes(key->data(), key->size())});
     }
@@ -193,9 +203,11 @@ TurnAction TurnServer::finish_reply(stun::Builder& b, const wire::Endpoint& clie
 
 TurnAction TurnServer::reply_error(const stun::Message& m, const wire::Endpoint& client,
                                    const wire::Endpoint& server, uint16_t code, const char* reason,
-                                   const turn::LongTermKey* key, bool with_nonce, uint64_t now_s) noexcept {
+                                   const turn::LongTermKey* key, bool with_nonce,
+                                   uint64_t now_s) noexcept {
     count(Counter::TurnErrorsSent);
-    stun::Builder b{scratch_, stun::message_type(m.method(), stun::Class::Error), m.transaction_id()};
+    stun::Builder b{scratch_, stun::message_type(m.method(), stun::Class::Error),
+                    m.transaction_id()};
     b.add_error_code(code, reason);
     if (with_nonce) {
         char nonce[32];
@@ -264,7 +276,8 @@ TurnAction TurnServer::handle_request(const stun::Message& m, const wire::Endpoi
     const uint16_t method = m.method();
     if (method != stun::method::kAllocate && method != stun::method::kRefresh &&
         method != stun::method::kCreatePermission && method != stun::method::kChannelBind) {
-        return reply_error(m, client, server, err::kBadRequest, "Bad Request", nullptr, false, now_s);
+        return reply_error(m, client, server, err::kBadRequest, "Bad Request", nullptr, false,
+                           now_s);
     }
     if (rate_limited(client, now_s, false)) {
         count(Counter::TurnRateLimited);
@@ -272,13 +285,16 @@ TurnAction TurnServer::handle_request(const stun::Message& m, const wire::Endpoi
     }
     // §5 / RFC 8489 §9.2.4: no MESSAGE-INTEGRITY yet -> 401 with realm and nonce.
     if (!m.find(attr::kMessageIntegrity)) {
-        return reply_error(m, client, server, err::kUnauthorized, "Unauthorized", nullptr, true, now_s);
+        return reply_error(m, client, server, err::kUnauthorized, "Unauthorized", nullptr, true,
+                           now_s);
     }
     if (!m.find(attr::kUsername) || !m.find(attr::kRealm) || !m.find(attr::kNonce)) {
-        return reply_error(m, client, server, err::kBadRequest, "Bad Request", nullptr, false, now_s);
+        return reply_error(m, client, server, err::kBadRequest, "Bad Request", nullptr, false,
+                           now_s);
     }
     if (!nonce_valid(m.find(attr::kNonce)->value, client, now_s)) {
-        return reply_error(m, client, server, err::kStaleNonce, "Stale Nonce", nullptr, true, now_s);
+        return reply_error(m, client, server, err::kStaleNonce, "Stale Nonce", nullptr, true,
+                           now_s);
     }
     const Auth auth = authenticate(m, client, now_s);
     if (!auth.ok) {
@@ -287,13 +303,15 @@ TurnAction TurnServer::handle_request(const stun::Message& m, const wire::Endpoi
             count(Counter::TurnRateLimited);
             return {};
         }
-        return reply_error(m, client, server, err::kUnauthorized, "Unauthorized", nullptr, true, now_s);
+        return reply_error(m, client, server, err::kUnauthorized, "Unauthorized", nullptr, true,
+                           now_s);
     }
     const turn::LongTermKey* key = &auth.key;
     std::array<uint16_t, 8> unknown{};
     if (const std::size_t n = m.unknown_required(unknown, known_turn_attribute); n > 0) {
         count(Counter::TurnErrorsSent);
-        stun::Builder b{scratch_, stun::message_type(method, stun::Class::Error), m.transaction_id()};
+        stun::Builder b{scratch_, stun::message_type(method, stun::Class::Error),
+                        m.transaction_id()};
         b.add_error_code(err::kUnknownAttribute, "Unknown Attribute")
             .add_unknown_attributes(std::span{unknown.data(), std::min(n, unknown.size())});
         return finish_reply(b, client, server, key);
@@ -304,15 +322,15 @@ TurnAction TurnServer::handle_request(const stun::Message& m, const wire::Endpoi
         if (idx != kNoAllocation) {
             Allocation& a = table_.at(idx);
             if (a.allocate_txid != m.transaction_id()) {
-                return reply_error(m, client, server, err::kAllocationMismatch, "Allocation Mismatch",
-                                   key, false, now_s);
+                return reply_error(m, client, server, err::kAllocationMismatch,
+                                   "Allocation Mismatch", key, false, now_s);
             }
             // A retransmitted Allocate: answer it again (§7.2, "stateless stack approach").
         } else {
             auto transport = m.find(attr::kRequestedTransport);
             if (!transport || transport->value.size() != 4) {
-                return reply_error(m, client, server, err::kBadRequest, "Bad Request: no REQUESTED-TRANSPORT",
-                                   key, false, now_s);
+                return reply_error(m, client, server, err::kBadRequest,
+                                   "Bad Request: no REQUESTED-TRANSPORT", key, false, now_s);
             }
             if (std::to_integer<uint8_t>(transport->value[0]) != kTransportUdp) {
                 return reply_error(m, client, server, err::kUnsupportedTransport,
@@ -325,7 +343,8 @@ TurnAction TurnServer::handle_request(const stun::Message& m, const wire::Endpoi
             bool even = false;
             if (auto ep = m.find(attr::kEvenPort)) {
                 if (ep->value.size() != 1) {
-                    return reply_error(m, client, server, err::kBadRequest, "Bad Request", key, false, now_s);
+                    return reply_error(m, client, server, err::kBadRequest, "Bad Request", key,
+                                       false, now_s);
                 }
                 if ((std::to_integer<uint8_t>(ep->value[0]) & 0x80) != 0) {
                     return reply_error(m, client, server, err::kInsufficientCapacity,
@@ -366,7 +385,8 @@ TurnAction TurnServer::handle_request(const stun::Message& m, const wire::Endpoi
         Allocation& a = table_.at(idx);
         wire::Endpoint relayed = server;
         relayed.port = a.relay_port;
-        stun::Builder b{scratch_, stun::message_type(method, stun::Class::Success), m.transaction_id()};
+        stun::Builder b{scratch_, stun::message_type(method, stun::Class::Success),
+                        m.transaction_id()};
         b.add_xor_address(attr::kXorRelayedAddress, relayed)
             .add_u32(attr::kLifetime, static_cast<uint32_t>(a.expires_s - now_s))
             .add_xor_address(attr::kXorMappedAddress, client);
@@ -387,9 +407,11 @@ TurnAction TurnServer::handle_request(const stun::Message& m, const wire::Endpoi
         uint32_t lifetime = cfg_.default_lifetime_s;
         if (auto lt = m.find(attr::kLifetime); lt && lt->value.size() == 4) {
             const uint32_t want = load_u32be(lt->value.data());
-            lifetime = want == 0 ? 0 : std::clamp(want, cfg_.default_lifetime_s, cfg_.max_lifetime_s);
+            lifetime =
+                want == 0 ? 0 : std::clamp(want, cfg_.default_lifetime_s, cfg_.max_lifetime_s);
         }
-        stun::Builder b{scratch_, stun::message_type(method, stun::Class::Success), m.transaction_id()};
+        stun::Builder b{scratch_, stun::message_type(method, stun::Class::Success),
+                        m.transaction_id()};
         b.add_u32(attr::kLifetime, lifetime);
         if (lifetime == 0) {
             table_.release(idx);
@@ -426,9 +448,9 @@ TurnAction TurnServer::handle_request(const stun::Message& m, const wire::Endpoi
                 count(Counter::TurnDeniedPeer);
             }
             return reply_error(m, client, server, bad,
-                               bad == err::kForbidden ? "Forbidden" : bad == err::kBadRequest
-                                                                          ? "Bad Request"
-                                                                          : "Peer Address Family Mismatch",
+                               bad == err::kForbidden    ? "Forbidden"
+                               : bad == err::kBadRequest ? "Bad Request"
+                                                         : "Peer Address Family Mismatch",
                                key, false, now_s);
         }
         bool full = false;
@@ -451,10 +473,11 @@ TurnAction TurnServer::handle_request(const stun::Message& m, const wire::Endpoi
             count(Counter::TurnPermissionsCreated);
         });
         if (full) {
-            return reply_error(m, client, server, err::kInsufficientCapacity, "Too many permissions",
-                               key, false, now_s);
+            return reply_error(m, client, server, err::kInsufficientCapacity,
+                               "Too many permissions", key, false, now_s);
         }
-        stun::Builder b{scratch_, stun::message_type(method, stun::Class::Success), m.transaction_id()};
+        stun::Builder b{scratch_, stun::message_type(method, stun::Class::Success),
+                        m.transaction_id()};
         TurnAction act = finish_reply(b, client, server, key);
         if (auto first = m.find(attr::kXorPeerAddress)) {
             act.resolve_hint = m.xor_address(*first);  // data will follow: learn its MAC now
@@ -484,17 +507,19 @@ TurnAction TurnServer::handle_request(const stun::Message& m, const wire::Endpoi
     }
     Channel* by_num = a.channel_by_number(number, now_s);
     Channel* by_peer = a.channel_by_peer(*peer, now_s);
-    if ((by_num != nullptr && !(by_num->peer == *peer)) || (by_peer != nullptr && by_peer->number != number)) {
+    if ((by_num != nullptr && !(by_num->peer == *peer)) ||
+        (by_peer != nullptr && by_peer->number != number)) {
         return reply_error(m, client, server, err::kBadRequest, "Bad Request: channel in use", key,
                            false, now_s);
     }
     Channel* ch = by_num;
     if (ch == nullptr) {
-        auto slot = std::find_if(a.channels.begin(), a.channels.end(),
-                                 [&](const Channel& c) { return c.number == 0 || c.expires_s <= now_s; });
+        auto slot = std::find_if(a.channels.begin(), a.channels.end(), [&](const Channel& c) {
+            return c.number == 0 || c.expires_s <= now_s;
+        });
         if (slot == a.channels.end()) {
-            return reply_error(m, client, server, err::kInsufficientCapacity, "Too many channels", key,
-                               false, now_s);
+            return reply_error(m, client, server, err::kInsufficientCapacity, "Too many channels",
+                               key, false, now_s);
         }
         ch = &*slot;
         *ch = Channel{number, *peer, 0};
@@ -526,10 +551,13 @@ bool TurnServer::peer_allowed(const wire::Endpoint& peer) const noexcept {
     return peer.is_v6 ? policy_.allowed(peer.v6) : policy_.allowed(peer.v4);
 }
 
-uint32_t TurnServer::relay_port_owner(uint16_t port) const noexcept { return plan_.relay_owner(port); }
+uint32_t TurnServer::relay_port_owner(uint16_t port) const noexcept {
+    return plan_.relay_owner(port);
+}
 
 bool TurnServer::is_local_media(const wire::Endpoint& peer) const noexcept {
-    return plan_.is_sfu_port(peer.port) && (peer.is_v6 ? policy_.own(peer.v6) : policy_.own(peer.v4));
+    return plan_.is_sfu_port(peer.port) &&
+           (peer.is_v6 ? policy_.own(peer.v6) : policy_.own(peer.v4));
 }
 
 bool TurnServer::is_hairpin(const wire::Endpoint& peer) const noexcept {

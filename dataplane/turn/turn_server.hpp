@@ -7,8 +7,8 @@
 #pragma once
 
 #include "common/config.hpp"
-#include "common/port_plan.hpp"
 #include "common/crypto/hmac.hpp"
+#include "common/port_plan.hpp"
 #include "common/shm/counters.hpp"
 #include "common/turn/credentials.hpp"
 #include "common/wire/stun/stun_builder.hpp"
@@ -16,8 +16,8 @@
 #include "dataplane/turn/peer_policy.hpp"
 
 #include <array>
-#include <optional>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace tern::dp {
@@ -38,7 +38,7 @@ struct TurnAction {
     uint16_t channel = 0;
     wire::Endpoint xor_peer;
     std::optional<wire::Endpoint> resolve_hint;  // a peer that will get data soon
-    std::optional<uint64_t> data_sum;             // ones'-complement sum of `data`, when known
+    std::optional<uint64_t> data_sum;            // ones'-complement sum of `data`, when known
     uint64_t stream = 0;  // client-bound: 0 = UDP, else the TCP/TLS connection to write it to
 };
 
@@ -60,7 +60,8 @@ public:
                          uint64_t stream = 0) noexcept;
 
     /// A client's TCP/TLS connection closed: its allocation goes with it.
-    void close_stream(uint64_t stream, const wire::Endpoint& client, const wire::Endpoint& server) noexcept;
+    void close_stream(uint64_t stream, const wire::Endpoint& client,
+                      const wire::Endpoint& server) noexcept;
     /// The control plane holding the connections restarted: frees every connection's allocation.
     uint32_t reset_streams() noexcept;
 
@@ -68,7 +69,9 @@ public:
     TurnAction on_peer(ByteSpan payload, const wire::Endpoint& peer, const wire::Endpoint& relay,
                        uint64_t now_s, std::optional<uint64_t> payload_sum = std::nullopt) noexcept;
 
-    [[nodiscard]] bool owns_relay_port(uint16_t port) const noexcept { return table_.owns_port(port); }
+    [[nodiscard]] bool owns_relay_port(uint16_t port) const noexcept {
+        return table_.owns_port(port);
+    }
     /// The worker whose slice of the relay range holds `port`, or UINT32_MAX.
     [[nodiscard]] uint32_t relay_port_owner(uint16_t port) const noexcept;
     /// A peer that is one of our own relayed addresses (relay-to-relay).
@@ -109,7 +112,8 @@ private:
     bool make_nonce(const wire::Endpoint& client, uint64_t now_s, char out[32]) const noexcept;
     bool nonce_valid(ByteSpan nonce, const wire::Endpoint& client, uint64_t now_s) const noexcept;
     bool peer_allowed(const wire::Endpoint& peer) const noexcept;
-    bool within_rate(uint64_t& bucket, uint64_t& stamp, std::size_t bytes, uint64_t now_s) const noexcept;
+    bool within_rate(uint64_t& bucket, uint64_t& stamp, std::size_t bytes,
+                     uint64_t now_s) const noexcept;
 
     TurnAction reply_error(const wire::stun::Message& m, const wire::Endpoint& client,
                            const wire::Endpoint& server, uint16_t code, const char* reason,

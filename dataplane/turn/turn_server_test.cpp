@@ -1,11 +1,10 @@
 // TURN server protocol behaviour (RFC 8656), driven message by message. The frames around
 // relayed data: turn_framing_test.cpp.
-#include "dataplane/turn/turn_server.hpp"
-#include "dataplane/turn/turn_test_fixture.hpp"
-
 #include "common/turn/credentials.hpp"
 #include "common/wire/stun/stun_builder.hpp"
 #include "common/wire/turn/channel_data.hpp"
+#include "dataplane/turn/turn_server.hpp"
+#include "dataplane/turn/turn_test_fixture.hpp"
 #include "support/packets.hpp"
 
 #include <catch2/catch.hpp>
@@ -37,20 +36,23 @@ TEST_CASE("TURN: REST API credentials with secret rotation and expiry", "[turn]"
     Client bob{user, tern::turn::rest_password("rotated-old-secret", user)};
     fx.allocate(bob);  // signed with the older of two configured secrets
 
-    const std::string expired_user = tern::turn::rest_username(kStartUnix + 50, "carol");  // before now
+    const std::string expired_user =
+        tern::turn::rest_username(kStartUnix + 50, "carol");  // before now
     Client carol{expired_user, tern::turn::rest_password("current-secret", expired_user)};
     fx.challenge(carol, Endpoint::from_v4(test::ip4("203.0.113.8"), 1));
-    auto m = fx.request(carol, stun::method::kAllocate,
-                        [](stun::Builder& b) { b.add_u32(attr::kRequestedTransport, 17u << 24); },
-                        Endpoint::from_v4(test::ip4("203.0.113.8"), 1));
+    auto m = fx.request(
+        carol, stun::method::kAllocate,
+        [](stun::Builder& b) { b.add_u32(attr::kRequestedTransport, 17u << 24); },
+        Endpoint::from_v4(test::ip4("203.0.113.8"), 1));
     CHECK(fx.error_of(m) == 401);
     CHECK(fx.count(shm::Counter::TurnAuthFailures) == 1);
 
     Client mallory{user, "guessed-password"};
     fx.challenge(mallory, Endpoint::from_v4(test::ip4("203.0.113.9"), 1));
-    m = fx.request(mallory, stun::method::kAllocate,
-                   [](stun::Builder& b) { b.add_u32(attr::kRequestedTransport, 17u << 24); },
-                   Endpoint::from_v4(test::ip4("203.0.113.9"), 1));
+    m = fx.request(
+        mallory, stun::method::kAllocate,
+        [](stun::Builder& b) { b.add_u32(attr::kRequestedTransport, 17u << 24); },
+        Endpoint::from_v4(test::ip4("203.0.113.9"), 1));
     CHECK(fx.error_of(m) == 401);
 }
 
@@ -71,9 +73,10 @@ TEST_CASE("TURN: stale and forged nonces get 438", "[turn]") {
     // A nonce is bound to the client address that got it.
     Client eve{"alice", "wonderland"};
     fx.challenge(eve);
-    m = fx.request(eve, stun::method::kAllocate,
-                   [](stun::Builder& b) { b.add_u32(attr::kRequestedTransport, 17u << 24); },
-                   Endpoint::from_v4(test::ip4("203.0.113.99"), 1));
+    m = fx.request(
+        eve, stun::method::kAllocate,
+        [](stun::Builder& b) { b.add_u32(attr::kRequestedTransport, 17u << 24); },
+        Endpoint::from_v4(test::ip4("203.0.113.99"), 1));
     CHECK(fx.error_of(m) == 438);
 }
 
@@ -87,31 +90,40 @@ TEST_CASE("TURN: Allocate errors (437, 442, 400, 508 reservations, 486 quota)", 
     CHECK(fx.error_of(m) == 437);
 
     const Endpoint other = Endpoint::from_v4(test::ip4("203.0.113.7"), 40001);
-    m = fx.request(alice, stun::method::kAllocate,
-                   [](stun::Builder& b) { b.add_u32(attr::kRequestedTransport, 6u << 24); }, other);
+    m = fx.request(
+        alice, stun::method::kAllocate,
+        [](stun::Builder& b) { b.add_u32(attr::kRequestedTransport, 6u << 24); }, other);
     CHECK(fx.error_of(m) == 442);  // TCP relaying is not offered
-    m = fx.request(alice, stun::method::kAllocate, [](stun::Builder&) {}, other);
+    m = fx.request(
+        alice, stun::method::kAllocate, [](stun::Builder&) {}, other);
     CHECK(fx.error_of(m) == 400);  // no REQUESTED-TRANSPORT
-    m = fx.request(alice, stun::method::kAllocate, [](stun::Builder& b) {
-        b.add_u32(attr::kRequestedTransport, 17u << 24);
-        const std::array<std::byte, 1> r{std::byte{0x80}};
-        b.add(attr::kEvenPort, r);
-    }, other);
+    m = fx.request(
+        alice, stun::method::kAllocate,
+        [](stun::Builder& b) {
+            b.add_u32(attr::kRequestedTransport, 17u << 24);
+            const std::array<std::byte, 1> r{std::byte{0x80}};
+            b.add(attr::kEvenPort, r);
+        },
+        other);
     CHECK(fx.error_of(m) == 508);  // EVEN-PORT with R: reservations are not offered
 
     // EVEN-PORT without R gives an even relay port.
-    m = fx.request(alice, stun::method::kAllocate, [](stun::Builder& b) {
-        b.add_u32(attr::kRequestedTransport, 17u << 24);
-        const std::array<std::byte, 1> r{std::byte{0}};
-        b.add(attr::kEvenPort, r);
-    }, other);
+    m = fx.request(
+        alice, stun::method::kAllocate,
+        [](stun::Builder& b) {
+            b.add_u32(attr::kRequestedTransport, 17u << 24);
+            const std::array<std::byte, 1> r{std::byte{0}};
+            b.add(attr::kEvenPort, r);
+        },
+        other);
     REQUIRE(m.cls() == stun::Class::Success);
     CHECK(m.xor_address(*m.find(attr::kXorRelayedAddress))->port % 2 == 0);
 
     // user_quota = 2: the third allocation of "alice" is refused.
-    m = fx.request(alice, stun::method::kAllocate,
-                   [](stun::Builder& b) { b.add_u32(attr::kRequestedTransport, 17u << 24); },
-                   Endpoint::from_v4(test::ip4("203.0.113.7"), 40002));
+    m = fx.request(
+        alice, stun::method::kAllocate,
+        [](stun::Builder& b) { b.add_u32(attr::kRequestedTransport, 17u << 24); },
+        Endpoint::from_v4(test::ip4("203.0.113.7"), 40002));
     CHECK(fx.error_of(m) == 486);
     CHECK(fx.count(shm::Counter::TurnQuotaRefusals) == 1);
 }
@@ -123,8 +135,10 @@ TEST_CASE("TURN: permissions gate relaying both ways; denied peers get 403", "[t
     const auto ind = send_indication(kPeer, "hello peer");
 
     // No permission yet: a Send indication is dropped, and so is peer data.
-    CHECK(fx.srv().on_client(ind, kClient, kServer, kClientMac, fx.now).kind == TurnAction::Kind::None);
-    CHECK(fx.srv().on_peer(test::bytes_of("hi"), kPeer, relayed, fx.now).kind == TurnAction::Kind::None);
+    CHECK(fx.srv().on_client(ind, kClient, kServer, kClientMac, fx.now).kind ==
+          TurnAction::Kind::None);
+    CHECK(fx.srv().on_peer(test::bytes_of("hi"), kPeer, relayed, fx.now).kind ==
+          TurnAction::Kind::None);
     CHECK(fx.count(shm::Counter::TurnDropNoPermission) == 2);
 
     auto m = fx.request(alice, stun::method::kCreatePermission,
@@ -135,7 +149,8 @@ TEST_CASE("TURN: permissions gate relaying both ways; denied peers get 403", "[t
     REQUIRE(out.kind == TurnAction::Kind::ToPeer);
     CHECK(out.dst == kPeer);
     CHECK(out.src == relayed);
-    CHECK(std::string(reinterpret_cast<const char*>(out.data.data()), out.data.size()) == "hello peer");
+    CHECK(std::string(reinterpret_cast<const char*>(out.data.data()), out.data.size()) ==
+          "hello peer");
 
     const Endpoint other_port = Endpoint::from_v4(kPeer.v4, 6000);  // permissions are per IP
     auto back = fx.srv().on_peer(test::bytes_of("hi"), other_port, relayed, fx.now);
@@ -146,7 +161,8 @@ TEST_CASE("TURN: permissions gate relaying both ways; denied peers get 403", "[t
 
     // Permissions expire after 300 s.
     fx.now += 301;
-    CHECK(fx.srv().on_peer(test::bytes_of("hi"), kPeer, relayed, fx.now).kind == TurnAction::Kind::None);
+    CHECK(fx.srv().on_peer(test::bytes_of("hi"), kPeer, relayed, fx.now).kind ==
+          TurnAction::Kind::None);
 
     // Loopback and our own address are refused even though the allow list is narrow.
     m = fx.request(alice, stun::method::kCreatePermission, [](stun::Builder& b) {
@@ -166,17 +182,20 @@ TEST_CASE("TURN: RFC 5766's channel numbers only when the operator allows them",
     Client alice{"alice", "wonderland"};
     const Endpoint relayed = fx.allocate(alice);
     auto m = fx.request(alice, stun::method::kChannelBind, [](stun::Builder& b) {
-        b.add_u32(attr::kChannelNumber, 0x7001u << 16).add_xor_address(attr::kXorPeerAddress, kPeer);
+        b.add_u32(attr::kChannelNumber, 0x7001u << 16)
+            .add_xor_address(attr::kXorPeerAddress, kPeer);
     });
     REQUIRE(m.cls() == stun::Class::Success);
-    auto out = fx.srv().on_client(test::hex("7001 0003 616263 00"), kClient, kServer, kClientMac, fx.now);
+    auto out =
+        fx.srv().on_client(test::hex("7001 0003 616263 00"), kClient, kServer, kClientMac, fx.now);
     REQUIRE(out.kind == TurnAction::Kind::ToPeer);
     CHECK(out.data.size() == 3);
     auto back = fx.srv().on_peer(test::bytes_of("xyz"), kPeer, relayed, fx.now);
     REQUIRE(back.kind == TurnAction::Kind::ToClientChannel);
     CHECK(back.channel == 0x7001);
     m = fx.request(alice, stun::method::kChannelBind, [](stun::Builder& b) {
-        b.add_u32(attr::kChannelNumber, 0x8000u << 16).add_xor_address(attr::kXorPeerAddress, kPeer);
+        b.add_u32(attr::kChannelNumber, 0x8000u << 16)
+            .add_xor_address(attr::kXorPeerAddress, kPeer);
     });
     CHECK(fx.error_of(m) == 400);  // never a channel
 }
@@ -186,19 +205,22 @@ TEST_CASE("TURN: channels carry ChannelData both ways", "[turn]") {
     Client alice{"alice", "wonderland"};
     const Endpoint relayed = fx.allocate(alice);
     auto m = fx.request(alice, stun::method::kChannelBind, [](stun::Builder& b) {
-        b.add_u32(attr::kChannelNumber, 0x4001u << 16).add_xor_address(attr::kXorPeerAddress, kPeer);
+        b.add_u32(attr::kChannelNumber, 0x4001u << 16)
+            .add_xor_address(attr::kXorPeerAddress, kPeer);
     });
     REQUIRE(m.cls() == stun::Class::Success);
     // Rebinding the same channel to another peer, or the peer to another channel: 400.
     m = fx.request(alice, stun::method::kChannelBind, [](stun::Builder& b) {
-        b.add_u32(attr::kChannelNumber, 0x4002u << 16).add_xor_address(attr::kXorPeerAddress, kPeer);
+        b.add_u32(attr::kChannelNumber, 0x4002u << 16)
+            .add_xor_address(attr::kXorPeerAddress, kPeer);
     });
     CHECK(fx.error_of(m) == 400);
     // Channel numbers outside RFC 8656's 0x4000-0x4fff: 400 (0x5000 and up were RFC 5766's and
     // collide with RFC 7983 demultiplexing).
     for (const uint32_t number : {0x3000u, 0x3fffu, 0x5000u, 0x7fffu, 0x8000u}) {
         m = fx.request(alice, stun::method::kChannelBind, [&](stun::Builder& b) {
-            b.add_u32(attr::kChannelNumber, number << 16).add_xor_address(attr::kXorPeerAddress, kPeer);
+            b.add_u32(attr::kChannelNumber, number << 16)
+                .add_xor_address(attr::kXorPeerAddress, kPeer);
         });
         CHECK(fx.error_of(m) == 400);
     }
@@ -220,7 +242,8 @@ TEST_CASE("TURN: Refresh extends, LIFETIME 0 deletes, the wheel expires", "[turn
     Fixture fx;
     Client alice{"alice", "wonderland"};
     const Endpoint relayed = fx.allocate(alice);
-    auto m = fx.request(alice, stun::method::kRefresh, [](stun::Builder& b) { b.add_u32(attr::kLifetime, 1200); });
+    auto m = fx.request(alice, stun::method::kRefresh,
+                        [](stun::Builder& b) { b.add_u32(attr::kLifetime, 1200); });
     REQUIRE(m.cls() == stun::Class::Success);
     CHECK(load_u32be(m.find(attr::kLifetime)->value.data()) == 1200);
     fx.srv().tick(fx.now + 700);  // past the first lifetime, within the refreshed one
@@ -232,10 +255,12 @@ TEST_CASE("TURN: Refresh extends, LIFETIME 0 deletes, the wheel expires", "[turn
 
     fx.now += 1300;
     fx.allocate(alice);
-    m = fx.request(alice, stun::method::kRefresh, [](stun::Builder& b) { b.add_u32(attr::kLifetime, 0); });
+    m = fx.request(alice, stun::method::kRefresh,
+                   [](stun::Builder& b) { b.add_u32(attr::kLifetime, 0); });
     REQUIRE(m.cls() == stun::Class::Success);
     CHECK(fx.srv().allocations().active() == 0);
-    m = fx.request(alice, stun::method::kRefresh, [](stun::Builder& b) { b.add_u32(attr::kLifetime, 600); });
+    m = fx.request(alice, stun::method::kRefresh,
+                   [](stun::Builder& b) { b.add_u32(attr::kLifetime, 600); });
     CHECK(fx.error_of(m) == 437);
 }
 
@@ -252,11 +277,14 @@ TEST_CASE("TURN: unknown comprehension-required attributes get 420", "[turn]") {
     CHECK(load_u16be(ua->value.data()) == 0x0077);
 }
 
-TEST_CASE("TURN: each worker owns a slice of the relay ports (software steering)", "[turn][steering]") {
+TEST_CASE("TURN: each worker owns a slice of the relay ports (software steering)",
+          "[turn][steering]") {
     Fixture fx;
-    fx.policy = std::make_unique<PeerPolicy>(fx.cfg, std::vector<Ipv4Addr>{kServer.v4}, std::vector<Ipv6Addr>{});
+    fx.policy = std::make_unique<PeerPolicy>(fx.cfg, std::vector<Ipv4Addr>{kServer.v4},
+                                             std::vector<Ipv6Addr>{});
     // 100 ports over 3 workers: 33 each, the last one left over.
-    TurnServer w1{fx.cfg, *fx.policy, 1, 3, *fx.counters, kStartUnix, as_bytes("test-nonce-secret", 17)};
+    TurnServer w1{
+        fx.cfg, *fx.policy, 1, 3, *fx.counters, kStartUnix, as_bytes("test-nonce-secret", 17)};
     CHECK(w1.relay_port_owner(50000) == 0);
     CHECK(w1.relay_port_owner(50032) == 0);
     CHECK(w1.relay_port_owner(50033) == 1);

@@ -2,10 +2,9 @@
 // goes through the 401 dance and allocates. Only tests include it.
 #pragma once
 
-#include "dataplane/turn/turn_server.hpp"
-
 #include "common/turn/credentials.hpp"
 #include "common/wire/stun/stun_builder.hpp"
+#include "dataplane/turn/turn_server.hpp"
 #include "support/packets.hpp"
 
 #include <catch2/catch.hpp>
@@ -63,7 +62,8 @@ struct Fixture {
 
     TurnServer& srv() {
         if (!server) {
-            policy = std::make_unique<PeerPolicy>(cfg, std::vector<Ipv4Addr>{kServer.v4}, std::vector<Ipv6Addr>{});
+            policy = std::make_unique<PeerPolicy>(cfg, std::vector<Ipv4Addr>{kServer.v4},
+                                                  std::vector<Ipv6Addr>{});
             server = std::make_unique<TurnServer>(cfg, *policy, 0, 1, *counters, kStartUnix,
                                                   as_bytes("test-nonce-secret", 17));
         }
@@ -74,18 +74,22 @@ struct Fixture {
     /// Sends a request built by `fill`; signs it when the client has a nonce. Returns the
     /// parsed response (kept in `last`).
     test::Bytes last;
-    stun::Message request(Client& c, uint16_t method, const std::function<void(stun::Builder&)>& fill,
+    stun::Message request(Client& c, uint16_t method,
+                          const std::function<void(stun::Builder&)>& fill,
                           const Endpoint& from = kClient) {
         std::array<std::byte, 512> buf{};
         stun::Builder b{buf, stun::message_type(method, stun::Class::Request), c.txid()};
         fill(b);
         if (!c.nonce.empty()) {
-            b.add_string(attr::kUsername, c.user).add_string(attr::kRealm, c.realm).add_string(attr::kNonce, c.nonce);
+            b.add_string(attr::kUsername, c.user)
+                .add_string(attr::kRealm, c.realm)
+                .add_string(attr::kNonce, c.nonce);
             const auto k = c.key();
             b.add_message_integrity(crypto::HmacSha1Key{as_bytes(k.data(), k.size())});
         }
         b.add_fingerprint();
-        const auto act = srv().on_client(ByteSpan{buf}.first(*b.finish()), from, kServer, kClientMac, now);
+        const auto act =
+            srv().on_client(ByteSpan{buf}.first(*b.finish()), from, kServer, kClientMac, now);
         REQUIRE(act.kind == TurnAction::Kind::Reply);
         CHECK(act.dst == from);
         CHECK(act.src == kServer);
@@ -104,9 +108,9 @@ struct Fixture {
     /// The 401 dance: learn realm and nonce.
     void challenge(Client& c, const Endpoint& from = kClient) {
         c.nonce.clear();  // an unsigned request
-        auto m = request(c, stun::method::kAllocate, [](stun::Builder& b) {
-            b.add_u32(attr::kRequestedTransport, 17u << 24);
-        }, from);
+        auto m = request(
+            c, stun::method::kAllocate,
+            [](stun::Builder& b) { b.add_u32(attr::kRequestedTransport, 17u << 24); }, from);
         REQUIRE(error_of(m) == 401);
         auto realm = m.find(attr::kRealm);
         auto nonce = m.find(attr::kNonce);
@@ -117,9 +121,9 @@ struct Fixture {
     }
     Endpoint allocate(Client& c, const Endpoint& from = kClient) {
         challenge(c, from);
-        auto m = request(c, stun::method::kAllocate, [](stun::Builder& b) {
-            b.add_u32(attr::kRequestedTransport, 17u << 24);
-        }, from);
+        auto m = request(
+            c, stun::method::kAllocate,
+            [](stun::Builder& b) { b.add_u32(attr::kRequestedTransport, 17u << 24); }, from);
         REQUIRE(m.cls() == stun::Class::Success);
         const auto k = c.key();
         CHECK(m.check_integrity(crypto::HmacSha1Key{as_bytes(k.data(), k.size())}));

@@ -21,12 +21,12 @@
 //
 // Output ends with a line "loadgen: key=value ..." that scripts read, printed (and flushed) as
 // soon as the run ends: before the ports close, so a script sees it while the process lingers.
+#include "common/turn/credentials.hpp"
+#include "common/wire/arp.hpp"
 #include "common/wire/checksum.hpp"
 #include "common/wire/ethernet.hpp"
 #include "common/wire/ipv4.hpp"
 #include "common/wire/stun/stun_builder.hpp"
-#include "common/turn/credentials.hpp"
-#include "common/wire/arp.hpp"
 #include "common/wire/stun/stun_message.hpp"
 #include "common/wire/udp.hpp"
 #include "perf/loadgen/sfu_load.hpp"
@@ -38,16 +38,15 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
-#include <linux/if_packet.h>
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <linux/if_packet.h>
 #include <string>
+#include <sys/socket.h>
 #include <vector>
 
 namespace {
@@ -56,8 +55,12 @@ using namespace tern;
 
 // SIGTERM/SIGINT end the run; one that comes during the linger ends that too.
 std::atomic<int> g_signals{0};
-void on_signal(int) { g_signals.fetch_add(1); }
-bool stopping() { return g_signals.load(std::memory_order_relaxed) > 0; }
+void on_signal(int) {
+    g_signals.fetch_add(1);
+}
+bool stopping() {
+    return g_signals.load(std::memory_order_relaxed) > 0;
+}
 
 struct Options {
     std::string mode = "gen";
@@ -132,10 +135,12 @@ Options parse(int argc, char** argv) {
             die("unknown option " + a);
         }
     }
-    if ((o.mode != "gen" && o.mode != "echo" && o.mode != "turn" && o.mode != "bridge") || o.seconds <= 0 ||
-        o.seconds > 600 || o.linger < 0 || o.linger > 600 || o.window == 0 || o.flows == 0 ||
-        o.flows > 60000 || o.allocs == 0 || o.allocs > 4096 || o.length < 8 || o.length > 1400) {
-        die("bad options (mode gen|echo|turn|bridge, seconds 0..600, linger 0..600, flows 1..60000, "
+    if ((o.mode != "gen" && o.mode != "echo" && o.mode != "turn" && o.mode != "bridge") ||
+        o.seconds <= 0 || o.seconds > 600 || o.linger < 0 || o.linger > 600 || o.window == 0 ||
+        o.flows == 0 || o.flows > 60000 || o.allocs == 0 || o.allocs > 4096 || o.length < 8 ||
+        o.length > 1400) {
+        die("bad options (mode gen|echo|turn|bridge, seconds 0..600, linger 0..600, flows "
+            "1..60000, "
             "allocs 1..4096, length 8..1400)");
     }
     return o;
@@ -143,7 +148,8 @@ Options parse(int argc, char** argv) {
 
 uint16_t setup_port(rte_mempool* pool, uint16_t port = 0) {
     if (rte_eth_dev_count_avail() < port + 1U) {
-        die("no port " + std::to_string(port) + ": pass a --vdev (e.g. net_memif0,role=client,socket=...)");
+        die("no port " + std::to_string(port) +
+            ": pass a --vdev (e.g. net_memif0,role=client,socket=...)");
     }
     rte_eth_conf conf{};
     if (rte_eth_dev_configure(port, 1, 1, &conf) != 0 ||
@@ -156,7 +162,8 @@ uint16_t setup_port(rte_mempool* pool, uint16_t port = 0) {
 }
 
 bool wait_link(uint16_t port, double seconds) {
-    const uint64_t end = rte_rdtsc() + static_cast<uint64_t>(seconds * static_cast<double>(rte_get_tsc_hz()));
+    const uint64_t end =
+        rte_rdtsc() + static_cast<uint64_t>(seconds * static_cast<double>(rte_get_tsc_hz()));
     while (rte_rdtsc() < end && !stopping()) {
         rte_eth_link link{};
         rte_eth_link_get_nowait(port, &link);
@@ -176,7 +183,8 @@ bool wait_link(uint16_t port, double seconds) {
 /// this one has printed its summary.
 void linger_ports(uint16_t a, uint16_t b, double seconds) {
     const int signals = g_signals.load();
-    const uint64_t end = rte_rdtsc() + static_cast<uint64_t>(seconds * static_cast<double>(rte_get_tsc_hz()));
+    const uint64_t end =
+        rte_rdtsc() + static_cast<uint64_t>(seconds * static_cast<double>(rte_get_tsc_hz()));
     while (rte_rdtsc() < end && g_signals.load() == signals) {
         for (const uint16_t port : {a, b}) {
             rte_eth_link link{};
@@ -192,7 +200,8 @@ void linger_ports(uint16_t a, uint16_t b, double seconds) {
 int run_echo(const Options& o, uint16_t port) {
     uint64_t echoed = 0;
     uint64_t dropped = 0;
-    const uint64_t end = rte_rdtsc() + static_cast<uint64_t>(o.seconds * static_cast<double>(rte_get_tsc_hz()));
+    const uint64_t end =
+        rte_rdtsc() + static_cast<uint64_t>(o.seconds * static_cast<double>(rte_get_tsc_hz()));
     rte_mbuf* pkts[64];
     while (!stopping() && rte_rdtsc() < end) {
         const uint16_t n = rte_eth_rx_burst(port, 0, pkts, o.burst);
@@ -243,7 +252,8 @@ int run_bridge(const Options& o, uint16_t a, uint16_t b) {
     (void)packet_ring_drops();  // what arrived while memif was connecting is not the run's
     uint64_t fwd[2] = {0, 0};
     uint64_t dropped = 0;
-    const uint64_t end = rte_rdtsc() + static_cast<uint64_t>(o.seconds * static_cast<double>(rte_get_tsc_hz()));
+    const uint64_t end =
+        rte_rdtsc() + static_cast<uint64_t>(o.seconds * static_cast<double>(rte_get_tsc_hz()));
     // Frames a port did not take yet, per direction, offered again before more are read: a
     // burst then waits in the sending side's receive ring, as it would in a NIC's descriptor
     // ring, instead of being dropped when memif's ring is full for a moment.
@@ -289,7 +299,8 @@ int run_bridge(const Options& o, uint16_t a, uint16_t b) {
     }
     std::printf("loadgen: mode=bridge forwarded_ab=%lu forwarded_ba=%lu dropped=%lu ring_drops=%lu "
                 "longest_pause_us=%lu\n",
-                fwd[0], fwd[1], dropped, packet_ring_drops(), longest_pause * 1000000 / rte_get_tsc_hz());
+                fwd[0], fwd[1], dropped, packet_ring_drops(),
+                longest_pause * 1000000 / rte_get_tsc_hz());
     return 0;
 }
 
@@ -299,9 +310,10 @@ std::vector<std::vector<std::byte>> make_templates(const Options& o) {
         std::array<std::byte, 64> stun{};
         wire::stun::TransactionId txid{};
         std::memcpy(txid.data(), &f, sizeof f);
-        wire::stun::Builder b{stun, wire::stun::message_type(wire::stun::method::kBinding,
-                                                             wire::stun::Class::Request),
-                              txid};
+        wire::stun::Builder b{
+            stun,
+            wire::stun::message_type(wire::stun::method::kBinding, wire::stun::Class::Request),
+            txid};
         b.add_fingerprint();
         const std::size_t slen = *b.finish();
         std::vector<std::byte> frame(14 + 20 + 8 + slen);
@@ -330,7 +342,8 @@ int run_gen(const Options& o, uint16_t port, rte_mempool* pool) {
     uint32_t next_flow = 0;
     const uint64_t t0 = rte_rdtsc();
     const uint64_t measure_start = t0 + static_cast<uint64_t>(o.warmup * static_cast<double>(hz));
-    const uint64_t measure_end = measure_start + static_cast<uint64_t>(o.seconds * static_cast<double>(hz));
+    const uint64_t measure_end =
+        measure_start + static_cast<uint64_t>(o.seconds * static_cast<double>(hz));
     bool measuring = false;
     rte_mbuf* tx[64];
     rte_mbuf* rx[64];
@@ -362,10 +375,10 @@ int run_gen(const Options& o, uint16_t port, rte_mempool* pool) {
             const auto* p = rte_pktmbuf_mtod(rx[i], const uint8_t*);
             const uint32_t len = rx[i]->data_len;
             const bool udp4 = len >= 62 && p[12] == 0x08 && p[13] == 0x00 && p[23] == 17;
-            const bool stun_success = udp4 && (p[34] << 8 | p[35]) == o.dst_port &&
-                                      p[42] == 0x01 && p[43] == 0x01;
-            const bool echoed_request = udp4 && (p[36] << 8 | p[37]) == o.dst_port &&
-                                        p[42] == 0x00 && p[43] == 0x01;
+            const bool stun_success =
+                udp4 && (p[34] << 8 | p[35]) == o.dst_port && p[42] == 0x01 && p[43] == 0x01;
+            const bool echoed_request =
+                udp4 && (p[36] << 8 | p[37]) == o.dst_port && p[42] == 0x00 && p[43] == 0x01;
             valid += (stun_success || echoed_request) ? 1 : 0;
         }
         rte_pktmbuf_free_bulk(rx, n);
@@ -385,10 +398,10 @@ int run_gen(const Options& o, uint16_t port, rte_mempool* pool) {
     const uint64_t m_recv = std::min(received, end_sent) - measured_received;
     const double pps = static_cast<double>(m_recv) / secs;
     const uint64_t lost = end_sent > received ? end_sent - received : 0;
-    std::printf("loadgen: mode=gen seconds=%.1f sent=%lu received=%lu pps=%.0f lost=%lu invalid=%lu "
-                "window=%u flows=%u\n",
-                secs, m_sent, m_recv, pps, lost, received - std::min(received, valid), o.window,
-                o.flows);
+    std::printf(
+        "loadgen: mode=gen seconds=%.1f sent=%lu received=%lu pps=%.0f lost=%lu invalid=%lu "
+        "window=%u flows=%u\n",
+        secs, m_sent, m_recv, pps, lost, received - std::min(received, valid), o.window, o.flows);
     return 0;
 }
 
@@ -398,14 +411,16 @@ using perf::udp4_frame;
 
 class TurnDriver {
 public:
-    TurnDriver(const Options& o, uint16_t port, rte_mempool* pool) : o_(o), port_(port), pool_(pool) {}
+    TurnDriver(const Options& o, uint16_t port, rte_mempool* pool)
+        : o_(o), port_(port), pool_(pool) {}
 
     void send(ByteSpan frame) {
         rte_mbuf* m = rte_pktmbuf_alloc(pool_);
         if (m == nullptr) {
             return;
         }
-        std::memcpy(rte_pktmbuf_append(m, static_cast<uint16_t>(frame.size())), frame.data(), frame.size());
+        std::memcpy(rte_pktmbuf_append(m, static_cast<uint16_t>(frame.size())), frame.data(),
+                    frame.size());
         if (rte_eth_tx_burst(port_, 0, &m, 1) != 1) {
             rte_pktmbuf_free(m);
         }
@@ -430,8 +445,8 @@ public:
 
     /// Sends a STUN request from the client port and waits up to 2 s for its response.
     std::vector<std::byte> transact(uint16_t client_port, ByteSpan msg) {
-        const auto frame = udp4_frame(o_.dst_mac, o_.src_mac, o_.src_ip, client_port, o_.dst_ip,
-                                     o_.dst_port, msg);
+        const auto frame =
+            udp4_frame(o_.dst_mac, o_.src_mac, o_.src_ip, client_port, o_.dst_ip, o_.dst_port, msg);
         for (int attempt = 0; attempt < 4; ++attempt) {
             send(frame);
             const uint64_t end = rte_rdtsc() + rte_get_tsc_hz() / 2;
@@ -461,7 +476,8 @@ public:
     /// Allocate (401 dance with REST credentials) and ChannelBind; returns the relay port.
     uint16_t set_up(uint32_t i) {
         const uint16_t cport = static_cast<uint16_t>(10000 + i);
-        const std::string user = turn::rest_username(static_cast<uint64_t>(time(nullptr)) + 3600, "loadgen");
+        const std::string user =
+            turn::rest_username(static_cast<uint64_t>(time(nullptr)) + 3600, "loadgen");
         const std::string pass = turn::rest_password(o_.secret, user);
         auto txid = [&](uint32_t k) {
             wire::stun::TransactionId t{};
@@ -471,7 +487,10 @@ public:
             return t;
         };
         std::array<std::byte, 512> buf{};
-        wire::stun::Builder b0{buf, wire::stun::message_type(wire::stun::method::kAllocate, wire::stun::Class::Request), txid(0)};
+        wire::stun::Builder b0{
+            buf,
+            wire::stun::message_type(wire::stun::method::kAllocate, wire::stun::Class::Request),
+            txid(0)};
         b0.add_u32(wire::stun::attr::kRequestedTransport, 17u << 24);
         auto r0 = transact(cport, ByteSpan{buf}.first(*b0.finish()));
         auto m0 = wire::stun::Message::parse(r0);
@@ -486,7 +505,8 @@ public:
         const crypto::HmacSha1Key mi{as_bytes(key.data(), key.size())};
         auto signed_request = [&](uint16_t method, uint32_t k, auto&& fill) {
             std::array<std::byte, 512> out{};
-            wire::stun::Builder b{out, wire::stun::message_type(method, wire::stun::Class::Request), txid(k)};
+            wire::stun::Builder b{out, wire::stun::message_type(method, wire::stun::Class::Request),
+                                  txid(k)};
             fill(b);
             b.add_string(wire::stun::attr::kUsername, user)
                 .add_string(wire::stun::attr::kRealm, realm)
@@ -504,7 +524,8 @@ public:
         });
         auto m1 = wire::stun::Message::parse(r1);
         const auto relayed = m1->xor_address(*m1->find(wire::stun::attr::kXorRelayedAddress));
-        const wire::Endpoint peer = wire::Endpoint::from_v4(o_.peer_ip, static_cast<uint16_t>(20000 + i));
+        const wire::Endpoint peer =
+            wire::Endpoint::from_v4(o_.peer_ip, static_cast<uint16_t>(20000 + i));
         signed_request(wire::stun::method::kChannelBind, 2, [&](wire::stun::Builder& b) {
             b.add_u32(wire::stun::attr::kChannelNumber, 0x4001u << 16)
                 .add_xor_address(wire::stun::attr::kXorPeerAddress, peer);
@@ -525,7 +546,8 @@ bool relayed_frame(const Options& o, const uint8_t* p, uint32_t len) {
         return false;
     }
     const auto be32 = [&](int at) {
-        return uint32_t{p[at]} << 24 | uint32_t{p[at + 1]} << 16 | uint32_t{p[at + 2]} << 8 | p[at + 3];
+        return uint32_t{p[at]} << 24 | uint32_t{p[at + 1]} << 16 | uint32_t{p[at + 2]} << 8 |
+               p[at + 3];
     };
     const int l4 = 14 + (p[14] & 0x0f) * 4;
     if (be32(26) != o.dst_ip.v || static_cast<uint32_t>(l4 + 9) > len) {
@@ -546,7 +568,8 @@ int run_turn(const Options& o, uint16_t port, rte_mempool* pool) {
     for (uint32_t i = 0; i < o.allocs; ++i) {
         relay_ports[i] = o.raw ? static_cast<uint16_t>(49152 + i) : d.set_up(i);
     }
-    const double setup_ms = static_cast<double>(rte_rdtsc() - setup_start) * 1000.0 / static_cast<double>(hz);
+    const double setup_ms =
+        static_cast<double>(rte_rdtsc() - setup_start) * 1000.0 / static_cast<double>(hz);
     // Both directions for every allocation: ChannelData client->tern, UDP peer->relay port.
     std::vector<std::vector<std::byte>> templates;
     std::vector<std::byte> payload(o.length, std::byte{0x5a});
@@ -554,10 +577,11 @@ int run_turn(const Options& o, uint16_t port, rte_mempool* pool) {
         std::vector<std::byte> cd(4 + o.length, std::byte{0x5a});
         store_u16be(cd.data(), 0x4001);
         store_u16be(cd.data() + 2, static_cast<uint16_t>(o.length));
-        templates.push_back(udp4_frame(o.dst_mac, o.src_mac, o.src_ip, static_cast<uint16_t>(10000 + i),
-                                      o.dst_ip, o.dst_port, cd));
-        templates.push_back(udp4_frame(o.dst_mac, o.peer_mac, o.peer_ip, static_cast<uint16_t>(20000 + i),
-                                      o.dst_ip, relay_ports[i], payload));
+        templates.push_back(udp4_frame(o.dst_mac, o.src_mac, o.src_ip,
+                                       static_cast<uint16_t>(10000 + i), o.dst_ip, o.dst_port, cd));
+        templates.push_back(udp4_frame(o.dst_mac, o.peer_mac, o.peer_ip,
+                                       static_cast<uint16_t>(20000 + i), o.dst_ip, relay_ports[i],
+                                       payload));
     }
     uint64_t sent = 0, received = 0, m_sent = 0, m_recv = 0, bytes = 0, m_bytes = 0, invalid = 0;
     std::size_t next = 0;
@@ -574,11 +598,13 @@ int run_turn(const Options& o, uint16_t port, rte_mempool* pool) {
             m_recv = received;
             m_bytes = bytes;
         }
-        if (sent - received + o.burst <= o.window && rte_pktmbuf_alloc_bulk(pool, tx, o.burst) == 0) {
+        if (sent - received + o.burst <= o.window &&
+            rte_pktmbuf_alloc_bulk(pool, tx, o.burst) == 0) {
             for (uint16_t i = 0; i < o.burst; ++i) {
                 const auto& t = templates[next];
                 next = next + 1 == templates.size() ? 0 : next + 1;
-                std::memcpy(rte_pktmbuf_append(tx[i], static_cast<uint16_t>(t.size())), t.data(), t.size());
+                std::memcpy(rte_pktmbuf_append(tx[i], static_cast<uint16_t>(t.size())), t.data(),
+                            t.size());
             }
             const uint16_t n = rte_eth_tx_burst(port, 0, tx, o.burst);
             if (n < o.burst) {
@@ -590,7 +616,8 @@ int run_turn(const Options& o, uint16_t port, rte_mempool* pool) {
         for (uint16_t i = 0; i < n; ++i) {
             const auto* p = rte_pktmbuf_mtod(rx[i], const uint8_t*);
             if (!d.answer_arp(p, rx[i]->data_len)) {
-                if (o.raw || relayed_frame(o, p, rx[i]->data_len)) {  // the echo returns frames as sent
+                if (o.raw ||
+                    relayed_frame(o, p, rx[i]->data_len)) {  // the echo returns frames as sent
                     ++received;
                     bytes += rx[i]->data_len;
                 } else {
@@ -610,10 +637,11 @@ int run_turn(const Options& o, uint16_t port, rte_mempool* pool) {
     const uint64_t got = std::min(received, end_sent) - m_recv;
     const double pps = static_cast<double>(got) / o.seconds;
     const double gbps = static_cast<double>(bytes - m_bytes) * 8 / o.seconds / 1e9;
-    std::printf("loadgen: mode=turn seconds=%.1f allocs=%u length=%u setup_ms=%.0f sent=%lu received=%lu "
-                "pps=%.0f gbps=%.3f lost=%lu invalid=%lu\n",
-                o.seconds, o.allocs, o.length, setup_ms, end_sent - m_sent, got, pps, gbps,
-                end_sent > received ? end_sent - received : 0, invalid);
+    std::printf(
+        "loadgen: mode=turn seconds=%.1f allocs=%u length=%u setup_ms=%.0f sent=%lu received=%lu "
+        "pps=%.0f gbps=%.3f lost=%lu invalid=%lu\n",
+        o.seconds, o.allocs, o.length, setup_ms, end_sent - m_sent, got, pps, gbps,
+        end_sent > received ? end_sent - received : 0, invalid);
     return 0;
 }
 
@@ -629,15 +657,16 @@ int run(int argc, char** argv) {
     bool sfu_mode = false;
     double linger_s = 0;  // sfu mode's options are its own; --linger is read here for it
     for (int i = eal + 1; i + 1 < argc; ++i) {
-        sfu_mode = sfu_mode || (std::string(argv[i]) == "--mode" && std::string(argv[i + 1]) == "sfu");
+        sfu_mode =
+            sfu_mode || (std::string(argv[i]) == "--mode" && std::string(argv[i + 1]) == "sfu");
         if (std::string(argv[i]) == "--linger") {
             linger_s = std::clamp(std::stod(argv[i + 1]), 0.0, 600.0);
         }
     }
     if (sfu_mode) {
         Options base;
-        rte_mempool* p = rte_pktmbuf_pool_create("loadgen", 65535, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-                                                 static_cast<int>(rte_socket_id()));
+        rte_mempool* p = rte_pktmbuf_pool_create(
+            "loadgen", 65535, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
         if (p == nullptr) {
             die("mbuf pool failed (hugepages?)");
         }
@@ -645,7 +674,8 @@ int run(int argc, char** argv) {
         if (!wait_link(port, 20)) {
             die("the peer did not connect within 20 s");
         }
-        const int rc = loadgen::run_sfu(argc - eal - 1, argv + eal + 1, port, p, base.dst_mac, base.dst_ip, 32);
+        const int rc = loadgen::run_sfu(argc - eal - 1, argv + eal + 1, port, p, base.dst_mac,
+                                        base.dst_ip, 32);
         std::fflush(stdout);
         linger_ports(port, port, linger_s);
         rte_eth_dev_stop(port);
@@ -654,8 +684,8 @@ int run(int argc, char** argv) {
         return rc;
     }
     const Options o = parse(argc - eal, argv + eal);
-    rte_mempool* pool = rte_pktmbuf_pool_create("loadgen", 16383, 256, 0,
-                                                RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
+    rte_mempool* pool = rte_pktmbuf_pool_create("loadgen", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+                                                static_cast<int>(rte_socket_id()));
     if (pool == nullptr) {
         die("mbuf pool failed (hugepages?)");
     }

@@ -28,9 +28,9 @@ struct BackendAuthRequest {
 struct BackendRoomRequest {
     std::string room_id;
     std::string user_id;
-    std::string session_id;   // the Talk room session id (the public id when the client sent none)
-    bool leave = false;       // "action":"leave"; absent means join
-    std::string actor_id;     // virtual sessions with options
+    std::string session_id;  // the Talk room session id (the public id when the client sent none)
+    bool leave = false;      // "action":"leave"; absent means join
+    std::string actor_id;    // virtual sessions with options
     std::string actor_type;
     std::optional<int> in_call;
 };
@@ -55,7 +55,8 @@ struct BackendSessionRequest {
     RawJson user;
 };
 
-// ---- Nextcloud's answers -------------------------------------------------------------------------
+// ---- Nextcloud's answers
+// -------------------------------------------------------------------------
 
 /// {"type":"error","error":{"code","message","details"?}}: forwarded to the client as it came.
 struct BackendError {
@@ -71,9 +72,9 @@ struct BackendAuthAnswer {
 
 struct BackendRoomAnswer {
     std::string room_id;
-    RawJson properties;                                  // "" when absent
+    RawJson properties;                                   // "" when absent
     std::optional<std::vector<std::string>> permissions;  // nullopt: not sent (all allowed)
-    RawJson session;                                     // "" when absent
+    RawJson session;                                      // "" when absent
 };
 
 /// A well-formed answer of another type (e.g. "room" to an auth request: the caller decides).
@@ -81,7 +82,8 @@ struct BackendOtherAnswer {
     std::string type;
 };
 
-using BackendAnswer = std::variant<BackendAuthAnswer, BackendRoomAnswer, BackendError, BackendOtherAnswer>;
+using BackendAnswer =
+    std::variant<BackendAuthAnswer, BackendRoomAnswer, BackendError, BackendOtherAnswer>;
 
 // ---- Nextcloud → this server: POST /api/v1/room/{roomid} ----------------------------------------
 

@@ -10,10 +10,14 @@ namespace {
 
 using R = Result<BackendRoomBody, RoomRequestError>;
 
-R bad(std::string message) { return unexpected(RoomRequestError{std::move(message), false}); }
+R bad(std::string message) {
+    return unexpected(RoomRequestError{std::move(message), false});
+}
 
 /// What went wrong in a body of type `type`, for the 400 answer.
-R bad_in(std::string_view type, const std::string& error) { return bad(std::string(type) + ": " + error); }
+R bad_in(std::string_view type, const std::string& error) {
+    return bad(std::string(type) + ": " + error);
+}
 
 bool read_participant(const json::element& e, Participant& p, std::string& error) {
     json::object o;
@@ -105,8 +109,10 @@ R read_incall(const json::object& b) {
     RoomInCall r;
     std::string error;
     std::optional<int> in_call;
-    if (!json::get_int(b, "incall", in_call, error, true) || !json::get_bool(b, "all", r.all, error) ||
-        !read_participants(b, "changed", r.changed, error) || !read_participants(b, "users", r.users, error)) {
+    if (!json::get_int(b, "incall", in_call, error, true) ||
+        !json::get_bool(b, "all", r.all, error) ||
+        !read_participants(b, "changed", r.changed, error) ||
+        !read_participants(b, "users", r.users, error)) {
         return bad_in("incall", error);
     }
     r.in_call = in_call.value_or(0);
@@ -116,7 +122,8 @@ R read_incall(const json::object& b) {
 R read_participants_body(const json::object& b) {
     RoomParticipants r;
     std::string error;
-    if (!read_participants(b, "changed", r.changed, error) || !read_participants(b, "users", r.users, error)) {
+    if (!read_participants(b, "changed", r.changed, error) ||
+        !read_participants(b, "users", r.users, error)) {
         return bad_in("participants", error);
     }
     return BackendRoomBody{std::move(r)};
@@ -159,7 +166,8 @@ R read_switchto(const json::object& b) {
             if (!details.is_null() && details.type() != simdjson::dom::element_type::OBJECT) {
                 return bad("switchto: session details must be objects or null");
             }
-            r.sessions.emplace_back(std::string(id), details.is_null() ? RawJson{} : json::raw_of(details));
+            r.sessions.emplace_back(std::string(id),
+                                    details.is_null() ? RawJson{} : json::raw_of(details));
         }
     } else {
         return bad("switchto: sessions must be an array or an object");
@@ -171,7 +179,8 @@ R read_dialout(const json::object& b) {
     RoomDialout r;
     std::string error;
     // The number's checks (missing, format) are the dial-out handler's, with their own codes.
-    if (!json::get_string(b, "number", r.number, error) || !json::get_raw_object(b, "options", r.options, error)) {
+    if (!json::get_string(b, "number", r.number, error) ||
+        !json::get_raw_object(b, "options", r.options, error)) {
         return bad_in("dialout", error);
     }
     return BackendRoomBody{std::move(r)};
@@ -200,10 +209,10 @@ Result<BackendRoomBody, RoomRequestError> parse_backend_room_request(std::string
     }
     using Reader = R (*)(const json::object&);
     static constexpr std::pair<std::string_view, Reader> kReaders[] = {
-        {"invite", read_invite},       {"disinvite", read_disinvite},
-        {"update", read_update},       {"delete", read_delete},
-        {"incall", read_incall},       {"participants", read_participants_body},
-        {"message", read_message},     {"switchto", read_switchto},
+        {"invite", read_invite},   {"disinvite", read_disinvite},
+        {"update", read_update},   {"delete", read_delete},
+        {"incall", read_incall},   {"participants", read_participants_body},
+        {"message", read_message}, {"switchto", read_switchto},
         {"dialout", read_dialout},
     };
     for (const auto& [name, read] : kReaders) {

@@ -14,8 +14,8 @@
 namespace tern::sig::api {
 
 struct RoomRequestError {
-    std::string message;          // for the 400 body and the log
-    bool unknown_type = false;    // a well-formed request of a type we do not take (e.g. "transient")
+    std::string message;        // for the 400 body and the log
+    bool unknown_type = false;  // a well-formed request of a type we do not take (e.g. "transient")
 };
 
 Result<BackendRoomBody, RoomRequestError> parse_backend_room_request(std::string_view body);

@@ -52,7 +52,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
             if constexpr (std::is_same_v<T, RoomInvite> || std::is_same_v<T, RoomDisinvite> ||
                           std::is_same_v<T, RoomUpdate>) {
                 must_be_json(body.properties);
-            } else if constexpr (std::is_same_v<T, RoomInCall> || std::is_same_v<T, RoomParticipants>) {
+            } else if constexpr (std::is_same_v<T, RoomInCall> ||
+                                 std::is_same_v<T, RoomParticipants>) {
                 check_participants(body.changed);
                 check_participants(body.users);
             } else if constexpr (std::is_same_v<T, RoomMessage>) {

@@ -24,26 +24,29 @@ struct HelloAuth {
     std::string url;  // client and federation: the backend's URL as the client sent it
     RawJson params;   // the whole params object; v1 forwards it to the backend unchanged
     // The members of params this server reads itself.
-    std::string userid;   // v1 client
-    std::string ticket;   // v1 client
-    std::string token;    // v2 client and federation: a JWT; internal: hex HMAC-SHA256(secret, random)
+    std::string userid;  // v1 client
+    std::string ticket;  // v1 client
+    std::string
+        token;  // v2 client and federation: a JWT; internal: hex HMAC-SHA256(secret, random)
     std::string random;   // internal
     std::string backend;  // internal: the backend's URL
 };
 
 struct Hello {
     HelloVersion version = HelloVersion::V1;
-    std::string resume_id;              // set: resume that session (no auth)
-    std::vector<std::string> features;  // the client's features ("chat-relay", "internal-incall", ...)
-    HelloAuth auth;                     // when resume_id is empty
+    std::string resume_id;  // set: resume that session (no auth)
+    std::vector<std::string>
+        features;    // the client's features ("chat-relay", "internal-incall", ...)
+    HelloAuth auth;  // when resume_id is empty
 };
 
 struct Bye {};
 
 struct RoomRequest {
-    std::string room_id;     // empty: leave the current room
-    std::string session_id;  // Talk's session id for the room (empty: the public session id is used)
-    RawJson federation;      // set for a federated join
+    std::string room_id;  // empty: leave the current room
+    std::string
+        session_id;      // Talk's session id for the room (empty: the public session id is used)
+    RawJson federation;  // set for a federated join
 };
 
 enum class RecipientType : uint8_t { Session, User, Room, Call };
@@ -70,7 +73,7 @@ struct AddSession {
     RawJson user;  // e.g. {"type":"phone","callid":...,"number":...}
     uint32_t flags = 0;
     std::optional<int> in_call;
-    std::string actor_id;  // options.actorId
+    std::string actor_id;    // options.actorId
     std::string actor_type;  // options.actorType
 };
 
@@ -121,8 +124,8 @@ struct UnknownRequest {
     std::string type;
 };
 
-using RequestBody =
-    std::variant<Hello, Bye, RoomRequest, MessageRequest, InternalRequest, TransientRequest, UnknownRequest>;
+using RequestBody = std::variant<Hello, Bye, RoomRequest, MessageRequest, InternalRequest,
+                                 TransientRequest, UnknownRequest>;
 
 struct ClientRequest {
     std::string id;  // echoed in the reply; empty when the client sent none

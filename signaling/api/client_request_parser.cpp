@@ -24,7 +24,9 @@ using json::raw_of;
 Unexpected<ParseError> bad(ErrorCode code, std::string message) {
     return unexpected(ParseError{code, std::move(message), {}});
 }
-Unexpected<ParseError> bad_format(std::string message) { return bad(ErrorCode::InvalidFormat, std::move(message)); }
+Unexpected<ParseError> bad_format(std::string message) {
+    return bad(ErrorCode::InvalidFormat, std::move(message));
+}
 
 simdjson::dom::parser& thread_parser() {
     thread_local simdjson::dom::parser parser = [] {
@@ -39,7 +41,6 @@ simdjson::dom::parser& thread_parser() {
 }
 
 // ---- reading members ------------------------------------------------------------------------
-
 
 /// An integer member that fits T.
 template <class T>
@@ -57,7 +58,6 @@ bool get_integer(const object& o, std::string_view key, std::optional<T>& out, s
     out = static_cast<T>(v);
     return true;
 }
-
 
 // ---- the request types ------------------------------------------------------------------------
 
@@ -114,12 +114,13 @@ Result<RequestBody, ParseError> parse_hello(const object& h) {
     }
     element params_el;
     object params;
-    if (auth.at_key("params").get(params_el) != simdjson::SUCCESS || params_el.get(params) != simdjson::SUCCESS ||
-        params.size() == 0) {
+    if (auth.at_key("params").get(params_el) != simdjson::SUCCESS ||
+        params_el.get(params) != simdjson::SUCCESS || params.size() == 0) {
         return bad_format("auth.params missing");
     }
     hello.auth.params = raw_of(params_el);
-    if (!get_string(auth, "url", hello.auth.url, error) || !get_string(params, "userid", hello.auth.userid, error) ||
+    if (!get_string(auth, "url", hello.auth.url, error) ||
+        !get_string(params, "userid", hello.auth.userid, error) ||
         !get_string(params, "ticket", hello.auth.ticket, error) ||
         !get_string(params, "token", hello.auth.token, error) ||
         !get_string(params, "random", hello.auth.random, error) ||
@@ -140,7 +141,8 @@ Result<RequestBody, ParseError> parse_hello(const object& h) {
 Result<RequestBody, ParseError> parse_room(const object& r) {
     RoomRequest room;
     std::string error;
-    if (!get_string(r, "roomid", room.room_id, error) || !get_string(r, "sessionid", room.session_id, error)) {
+    if (!get_string(r, "roomid", room.room_id, error) ||
+        !get_string(r, "sessionid", room.session_id, error)) {
         return bad_format("room: " + error);
     }
     element fed;
@@ -163,7 +165,8 @@ Result<RequestBody, ParseError> parse_message(const object& m, bool control) {
     }
     std::string type;
     std::string error;
-    if (!get_string(rcp, "type", type, error) || !get_string(rcp, "sessionid", msg.recipient.session_id, error) ||
+    if (!get_string(rcp, "type", type, error) ||
+        !get_string(rcp, "sessionid", msg.recipient.session_id, error) ||
         !get_string(rcp, "userid", msg.recipient.user_id, error)) {
         return bad_format("recipient: " + error);
     }
@@ -207,8 +210,10 @@ Result<RequestBody, ParseError> parse_internal(const object& in) {
         AddSession a;
         std::optional<uint32_t> flags;
         object options;
-        if (!get_string(body, "sessionid", a.session_id, error) || !get_string(body, "roomid", a.room_id, error) ||
-            !get_string(body, "userid", a.user_id, error) || !get_integer(body, "flags", flags, error) ||
+        if (!get_string(body, "sessionid", a.session_id, error) ||
+            !get_string(body, "roomid", a.room_id, error) ||
+            !get_string(body, "userid", a.user_id, error) ||
+            !get_integer(body, "flags", flags, error) ||
             !get_integer(body, "incall", a.in_call, error)) {
             return fail();
         }
@@ -229,8 +234,10 @@ Result<RequestBody, ParseError> parse_internal(const object& in) {
     }
     if (type == "updatesession") {
         UpdateSession u;
-        if (!get_string(body, "sessionid", u.session_id, error) || !get_string(body, "roomid", u.room_id, error) ||
-            !get_integer(body, "flags", u.flags, error) || !get_integer(body, "incall", u.in_call, error)) {
+        if (!get_string(body, "sessionid", u.session_id, error) ||
+            !get_string(body, "roomid", u.room_id, error) ||
+            !get_integer(body, "flags", u.flags, error) ||
+            !get_integer(body, "incall", u.in_call, error)) {
             return fail();
         }
         if (u.session_id.empty()) {
@@ -240,7 +247,8 @@ Result<RequestBody, ParseError> parse_internal(const object& in) {
     }
     if (type == "removesession") {
         RemoveSession r;
-        if (!get_string(body, "sessionid", r.session_id, error) || !get_string(body, "roomid", r.room_id, error) ||
+        if (!get_string(body, "sessionid", r.session_id, error) ||
+            !get_string(body, "roomid", r.room_id, error) ||
             !get_string(body, "userid", r.user_id, error)) {
             return fail();
         }
@@ -259,12 +267,14 @@ Result<RequestBody, ParseError> parse_internal(const object& in) {
     if (type == "dialout") {
         DialoutReply d;
         std::string dtype;
-        if (!get_string(body, "type", dtype, error) || !get_string(body, "roomid", d.room_id, error)) {
+        if (!get_string(body, "type", dtype, error) ||
+            !get_string(body, "roomid", d.room_id, error)) {
             return fail();
         }
         object part;
         if (dtype == "status" && get_object(body, "status", part)) {
-            if (!get_string(part, "callid", d.call_id, error) || !get_string(part, "status", d.status, error)) {
+            if (!get_string(part, "callid", d.call_id, error) ||
+                !get_string(part, "status", d.status, error)) {
                 return fail();
             }
         } else if (dtype == "error" && get_object(body, "error", part)) {
@@ -317,8 +327,8 @@ Result<RequestBody, ParseError> parse_body(const object& top, const std::string&
     if (type == "bye") {
         return RequestBody{Bye{}};
     }
-    const bool known = type == "hello" || type == "room" || type == "message" || type == "control" ||
-                       type == "internal" || type == "transient";
+    const bool known = type == "hello" || type == "room" || type == "message" ||
+                       type == "control" || type == "internal" || type == "transient";
     if (!known) {
         return RequestBody{UnknownRequest{type}};
     }

@@ -12,7 +12,9 @@ JsonWriter& begin_event(JsonWriter& w, std::string_view target, std::string_view
     return w.field("target", target).field("type", type);
 }
 
-void end_event(JsonWriter& w) { w.end_object().end_object(); }
+void end_event(JsonWriter& w) {
+    w.end_object().end_object();
+}
 
 }  // namespace
 
@@ -73,14 +75,17 @@ void write_room_delete_event(std::string& out) {
     end_event(w);
 }
 
-void write_roomlist_invite(std::string& out, std::string_view room_id, std::string_view properties) {
+void write_roomlist_invite(std::string& out, std::string_view room_id,
+                           std::string_view properties) {
     JsonWriter w{out};
     begin_event(w, "roomlist", "invite").key("invite").begin_object().field("roomid", room_id);
-    w.raw_field("properties", properties.empty() ? std::string_view{"{}"} : properties).end_object();
+    w.raw_field("properties", properties.empty() ? std::string_view{"{}"} : properties)
+        .end_object();
     end_event(w);
 }
 
-void write_roomlist_update(std::string& out, std::string_view room_id, std::string_view properties) {
+void write_roomlist_update(std::string& out, std::string_view room_id,
+                           std::string_view properties) {
     JsonWriter w{out};
     begin_event(w, "roomlist", "update").key("update").begin_object().field("roomid", room_id);
     if (!properties.empty()) {
@@ -100,7 +105,9 @@ void write_roomlist_disinvite(std::string& out, std::string_view room_id, std::s
 void write_participants_update(std::string& out, std::string_view room_id, std::string_view users) {
     JsonWriter w{out};
     begin_event(w, "participants", "update").key("update").begin_object();
-    w.field("roomid", room_id).raw_field("users", users.empty() ? std::string_view{"[]"} : users).end_object();
+    w.field("roomid", room_id)
+        .raw_field("users", users.empty() ? std::string_view{"[]"} : users)
+        .end_object();
     end_event(w);
 }
 
@@ -111,8 +118,8 @@ void write_participants_update_all(std::string& out, std::string_view room_id, i
     end_event(w);
 }
 
-void write_participants_flags(std::string& out, std::string_view room_id, std::string_view session_id,
-                              uint32_t flags) {
+void write_participants_flags(std::string& out, std::string_view room_id,
+                              std::string_view session_id, uint32_t flags) {
     JsonWriter w{out};
     begin_event(w, "participants", "flags").key("flags").begin_object();
     w.field("roomid", room_id).field("sessionid", session_id).field("flags", flags).end_object();
@@ -157,7 +164,8 @@ void write_transient_remove(std::string& out, std::string_view key, std::string_
     w.end_object().end_object();
 }
 
-void write_transient_initial(std::string& out, std::span<const std::pair<std::string_view, std::string_view>> data) {
+void write_transient_initial(std::string& out,
+                             std::span<const std::pair<std::string_view, std::string_view>> data) {
     JsonWriter w{out};
     w.begin_object().field("type", "transient").key("transient").begin_object();
     w.field("type", "initial").key("data").begin_object();
@@ -168,7 +176,8 @@ void write_transient_initial(std::string& out, std::span<const std::pair<std::st
 }
 
 void write_dialout_request(std::string& out, std::string_view id, std::string_view room_id,
-                           std::string_view backend_url, std::string_view number, std::string_view options) {
+                           std::string_view backend_url, std::string_view number,
+                           std::string_view options) {
     JsonWriter w{out};
     w.begin_object().field("id", id).field("type", "internal").key("internal").begin_object();
     w.field("type", "dialout").key("dialout").begin_object();

@@ -18,9 +18,9 @@ namespace tern::sig::api {
 /// One session in a room/join event.
 struct JoinEntry {
     std::string_view session_id;
-    std::string_view user_id;          // always written, "" for anonymous and virtual sessions
-    std::string_view user;             // raw JSON object, omitted when empty
-    std::string_view room_session_id;  // omitted when empty (virtual sessions have none)
+    std::string_view user_id;               // always written, "" for anonymous and virtual sessions
+    std::string_view user;                  // raw JSON object, omitted when empty
+    std::string_view room_session_id;       // omitted when empty (virtual sessions have none)
     std::span<const std::string> features;  // omitted when empty
 };
 /// {"type":"event","event":{"target":"room","type":"join","join":[...]}}
@@ -56,8 +56,8 @@ void write_participants_update(std::string& out, std::string_view room_id, std::
 /// The "all" form: ... "update":{"roomid","incall":N,"all":true}
 void write_participants_update_all(std::string& out, std::string_view room_id, int in_call);
 /// ... "target":"participants","type":"flags","flags":{"roomid","sessionid","flags"}
-void write_participants_flags(std::string& out, std::string_view room_id, std::string_view session_id,
-                              uint32_t flags);
+void write_participants_flags(std::string& out, std::string_view room_id,
+                              std::string_view session_id, uint32_t flags);
 
 // ---- message and control ------------------------------------------------------------------------
 
@@ -86,13 +86,15 @@ void write_transient_set(std::string& out, std::string_view key, std::string_vie
 /// {"type":"transient","transient":{"type":"remove","key","oldvalue"?}}
 void write_transient_remove(std::string& out, std::string_view key, std::string_view old_value);
 /// {"type":"transient","transient":{"type":"initial","data":{key:value,...}}}
-void write_transient_initial(std::string& out, std::span<const std::pair<std::string_view, std::string_view>> data);
+void write_transient_initial(std::string& out,
+                             std::span<const std::pair<std::string_view, std::string_view>> data);
 
 // ---- dial-out ---------------------------------------------------------------------------------
 
 /// The request to an internal client: {"id","type":"internal","internal":{"type":"dialout",
 /// "dialout":{"roomid","backend","request":{"number","options"?}}}}
 void write_dialout_request(std::string& out, std::string_view id, std::string_view room_id,
-                           std::string_view backend_url, std::string_view number, std::string_view options);
+                           std::string_view backend_url, std::string_view number,
+                           std::string_view options);
 
 }  // namespace tern::sig::api

@@ -25,9 +25,12 @@ inline bool member(const object& o, std::string_view key, element& out) {
 }
 
 /// The JSON text of a value (simdjson writes it minified; forwarded JSON need not keep spacing).
-inline RawJson raw_of(const element& e) { return simdjson::to_string(e); }
+inline RawJson raw_of(const element& e) {
+    return simdjson::to_string(e);
+}
 
-inline bool get_string(const object& o, std::string_view key, std::string& out, std::string& error) {
+inline bool get_string(const object& o, std::string_view key, std::string& out,
+                       std::string& error) {
     element e;
     if (!member(o, key, e)) {
         return true;
@@ -74,7 +77,8 @@ inline void get_raw(const object& o, std::string_view key, RawJson& out) {
 }
 
 /// An object, kept as JSON text; null counts as absent, another type is an error.
-inline bool get_raw_object(const object& o, std::string_view key, RawJson& out, std::string& error) {
+inline bool get_raw_object(const object& o, std::string_view key, RawJson& out,
+                           std::string& error) {
     element e;
     if (!member(o, key, e) || e.is_null()) {
         return true;
@@ -94,8 +98,8 @@ inline bool get_object(const object& o, std::string_view key, object& out) {
 
 /// An integer that fits an int; a bool is taken as 0/1 when `bool_ok` (Talk sends inCall as
 /// either, depending on its version).
-inline bool get_int(const object& o, std::string_view key, std::optional<int>& out, std::string& error,
-                    bool bool_ok = false) {
+inline bool get_int(const object& o, std::string_view key, std::optional<int>& out,
+                    std::string& error, bool bool_ok = false) {
     element e;
     if (!member(o, key, e) || e.is_null()) {
         return true;

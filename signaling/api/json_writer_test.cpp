@@ -3,21 +3,31 @@
 #include "signaling/api/json_writer.hpp"
 
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <limits>
+#include <nlohmann/json.hpp>
 
 using tern::sig::api::JsonWriter;
 
-TEST_CASE("JsonWriter: nested objects and arrays with commas where they belong", "[signaling][api]") {
+TEST_CASE("JsonWriter: nested objects and arrays with commas where they belong",
+          "[signaling][api]") {
     std::string out;
     JsonWriter w{out};
-    w.begin_object().field("a", 1).key("b").begin_array().value("x").value(true).null().begin_object().end_object();
+    w.begin_object()
+        .field("a", 1)
+        .key("b")
+        .begin_array()
+        .value("x")
+        .value(true)
+        .null()
+        .begin_object()
+        .end_object();
     w.end_array().field("c", std::numeric_limits<uint64_t>::max()).field("d", int64_t{-5});
     w.raw_field("e", R"({"k":[1,2]})").end_object();
     CHECK(w.complete());
-    CHECK(out == R"({"a":1,"b":["x",true,null,{}],"c":18446744073709551615,"d":-5,"e":{"k":[1,2]}})");
+    CHECK(out ==
+          R"({"a":1,"b":["x",true,null,{}],"c":18446744073709551615,"d":-5,"e":{"k":[1,2]}})");
     CHECK_NOTHROW(nlohmann::json::parse(out));
 }
 

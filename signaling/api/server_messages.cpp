@@ -28,7 +28,8 @@ void write_features(JsonWriter& w, std::span<const std::string_view> features, b
 
 }  // namespace
 
-void write_welcome(std::string& out, std::span<const std::string_view> features, std::string_view country) {
+void write_welcome(std::string& out, std::span<const std::string_view> features,
+                   std::string_view country) {
     JsonWriter w{out};
     w.begin_object().field("type", "welcome").key("welcome").begin_object();
     w.field("version", kServerVersion).key("features");

@@ -16,7 +16,8 @@ namespace tern::sig::api {
 inline constexpr std::string_view kServerVersion = "2.1.1";
 
 /// {"type":"welcome","welcome":{"version":...,"features":[...],"country":...?}}; features sorted.
-void write_welcome(std::string& out, std::span<const std::string_view> features, std::string_view country = {});
+void write_welcome(std::string& out, std::span<const std::string_view> features,
+                   std::string_view country = {});
 
 struct HelloReply {
     std::string_view id;
@@ -38,8 +39,8 @@ void write_bye(std::string& out, std::string_view id, std::string_view reason = 
 
 struct RoomReply {
     std::string_view id;
-    std::string_view room_id;     // "" after a leave
-    std::string_view properties;  // raw JSON from the backend, omitted when empty
+    std::string_view room_id;         // "" after a leave
+    std::string_view properties;      // raw JSON from the backend, omitted when empty
     uint64_t max_stream_bitrate = 0;  // bandwidth, bit/s; the object is omitted when both are 0
     uint64_t max_screen_bitrate = 0;
 };

@@ -2,9 +2,9 @@
 #include "signaling/api/server_messages.hpp"
 
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
 
 #include <array>
+#include <nlohmann/json.hpp>
 
 using namespace tern::sig::api;
 using nlohmann::json;
@@ -20,7 +20,8 @@ TEST_CASE("server messages: welcome lists features sorted", "[signaling][api]") 
     CHECK_FALSE(j["welcome"].contains("country"));
 }
 
-TEST_CASE("server messages: hello reply always has userid and the server's features", "[signaling][api]") {
+TEST_CASE("server messages: hello reply always has userid and the server's features",
+          "[signaling][api]") {
     std::string out;
     const std::array<std::string_view, 2> f{"mcu", "hello-v2"};
     write_hello_reply(out, {"1", "2.0", "pub", "priv", "", f});
@@ -36,8 +37,11 @@ TEST_CASE("server messages: errors, bye and room replies", "[signaling][api]") {
     std::string e;
     write_error(e, "2", ErrorCode::AlreadyJoined, "already joined", R"({"room":{"roomid":"abc"}})");
     auto j = json::parse(e);
-    CHECK(j == json::parse(R"({"id":"2","type":"error","error":{"code":"already_joined","message":"already joined",)"
-                           R"("details":{"room":{"roomid":"abc"}}}})"));
+    CHECK(
+        j ==
+        json::parse(
+            R"({"id":"2","type":"error","error":{"code":"already_joined","message":"already joined",)"
+            R"("details":{"room":{"roomid":"abc"}}}})"));
     std::string fwd;
     write_error(fwd, "", ErrorCode::InternalError, "from the backend", {}, "some_backend_code");
     CHECK(json::parse(fwd)["error"]["code"] == "some_backend_code");
@@ -52,8 +56,11 @@ TEST_CASE("server messages: errors, bye and room replies", "[signaling][api]") {
 
     std::string room;
     write_room_reply(room, {"2", "abc", R"({"name":"Team","type":2})", 1048576, 2097152});
-    CHECK(json::parse(room) == json::parse(R"({"id":"2","type":"room","room":{"roomid":"abc","properties":{"name":"Team","type":2},)"
-                                           R"("bandwidth":{"maxstreambitrate":1048576,"maxscreenbitrate":2097152}}})"));
+    CHECK(
+        json::parse(room) ==
+        json::parse(
+            R"({"id":"2","type":"room","room":{"roomid":"abc","properties":{"name":"Team","type":2},)"
+            R"("bandwidth":{"maxstreambitrate":1048576,"maxscreenbitrate":2097152}}})"));
     std::string left;
     write_room_reply(left, {"3", "", {}, 0, 0});
     CHECK(json::parse(left) == json::parse(R"({"id":"3","type":"room","room":{"roomid":""}})"));

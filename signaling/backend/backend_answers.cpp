@@ -47,7 +47,8 @@ R read_room(const json::object& r) {
 R read_error(const json::object& e) {
     api::BackendError out;
     std::string error;
-    if (!json::get_string(e, "code", out.code, error) || !json::get_string(e, "message", out.message, error)) {
+    if (!json::get_string(e, "code", out.code, error) ||
+        !json::get_string(e, "message", out.message, error)) {
         return fail("error answer: " + error);
     }
     if (out.code.empty()) {
@@ -121,7 +122,8 @@ Result<api::BackendAnswer, BackendAnswerError> parse_backend_answer(std::string_
 Result<api::BackendAnswer, BackendAnswerError> parse_backend_answer(std::string_view content_type,
                                                                     std::string_view body) {
     if (!is_json_content_type(content_type)) {
-        return fail("answer has content type \"" + std::string(content_type) + "\", not application/json");
+        return fail("answer has content type \"" + std::string(content_type) +
+                    "\", not application/json");
     }
     return parse_backend_answer(body);
 }

@@ -37,8 +37,8 @@ BackendPostVerdict refuse(int status, std::string_view reason, bool count = fals
 
 }  // namespace
 
-BackendPostVerdict check_backend_post(const BackendPost& post, std::span<const BackendEntry> backends,
-                                      bool throttled) {
+BackendPostVerdict check_backend_post(const BackendPost& post,
+                                      std::span<const BackendEntry> backends, bool throttled) {
     if (!post.content_length) {
         return refuse(411, "Content-Length required");
     }

@@ -1,7 +1,6 @@
 // A backend's POST to /api/v1/room/{id}: each refusal in the reference server's order, and which
 // backend an accepted request came from.
 #include "signaling/backend/backend_post_check.hpp"
-
 #include "signaling/backend/checksum.hpp"
 
 #include <catch2/catch.hpp>
@@ -17,10 +16,12 @@ const std::vector<BackendEntry> kBackends = {
     {"one", "https://nc1.example/", "secret-one"},
     {"two", "https://nc2.example/", "secret-two"},
 };
-const std::string kBody = R"({"type":"update","update":{"userids":["alice"],"properties":{"name":"x"}}})";
+const std::string kBody =
+    R"({"type":"update","update":{"userids":["alice"],"properties":{"name":"x"}}})";
 const std::string kRandom(64, 'r');
 
-BackendPost signed_post(const std::string& secret, std::optional<std::string_view> backend = std::nullopt) {
+BackendPost signed_post(const std::string& secret,
+                        std::optional<std::string_view> backend = std::nullopt) {
     static std::string sum;
     sum = backend_checksum(secret, kRandom, kBody);
     return {kBody.size(), "application/json", kBody, kRandom, sum, backend};
@@ -29,7 +30,8 @@ BackendPost signed_post(const std::string& secret, std::optional<std::string_vie
 }  // namespace
 
 TEST_CASE("backend POST: accepted, and attributed to its backend", "[signaling][backend]") {
-    auto v = check_backend_post(signed_post("secret-two", "https://nc2.example/"), kBackends, false);
+    auto v =
+        check_backend_post(signed_post("secret-two", "https://nc2.example/"), kBackends, false);
     CHECK(v.status == 0);
     REQUIRE(v.from != nullptr);
     CHECK(v.from->id == "two");
@@ -54,11 +56,13 @@ TEST_CASE("backend POST: 411, 413, 400, 403, 429 in order", "[signaling][backend
     CHECK_FALSE(check_backend_post(p, kBackends, true).count_failure);
     // A throttled address is refused even with a valid signature.
     CHECK(check_backend_post(signed_post("secret-one"), kBackends, true).status == 429);
-    auto unknown = check_backend_post(signed_post("secret-one", "https://evil.example/"), kBackends, false);
+    auto unknown =
+        check_backend_post(signed_post("secret-one", "https://evil.example/"), kBackends, false);
     CHECK(unknown.status == 403);
     CHECK(unknown.count_failure);
     // Signed by one backend's secret, claiming to be the other.
-    auto wrong = check_backend_post(signed_post("secret-one", "https://nc2.example/"), kBackends, false);
+    auto wrong =
+        check_backend_post(signed_post("secret-one", "https://nc2.example/"), kBackends, false);
     CHECK(wrong.status == 403);
     CHECK(wrong.count_failure);
     CHECK(check_backend_post(signed_post("nobody's"), kBackends, false).status == 403);

@@ -23,7 +23,9 @@ std::string envelope(std::string_view type, Body&& body) {
 }
 
 /// Forwarded JSON that is absent still has to be a value where the protocol wants an object.
-std::string_view object_or_empty(const api::RawJson& raw) { return raw.empty() ? std::string_view{"{}"} : raw; }
+std::string_view object_or_empty(const api::RawJson& raw) {
+    return raw.empty() ? std::string_view{"{}"} : raw;
+}
 
 void write_ping_entry(JsonWriter& w, const api::BackendPingEntry& e) {
     w.begin_object().field("sessionid", e.session_id);
@@ -36,7 +38,8 @@ void write_ping_entry(JsonWriter& w, const api::BackendPingEntry& e) {
 }  // namespace
 
 std::string write_backend_request(const api::BackendAuthRequest& r) {
-    return envelope("auth", [&](JsonWriter& w) { w.raw_field("params", object_or_empty(r.params)); });
+    return envelope("auth",
+                    [&](JsonWriter& w) { w.raw_field("params", object_or_empty(r.params)); });
 }
 
 std::string write_backend_request(const api::BackendRoomRequest& r) {
@@ -67,7 +70,8 @@ std::string write_backend_request(const api::BackendPingRequest& r) {
     });
 }
 
-std::vector<std::string> write_backend_pings(std::string_view room_id, std::span<const api::BackendPingEntry> entries,
+std::vector<std::string> write_backend_pings(std::string_view room_id,
+                                             std::span<const api::BackendPingEntry> entries,
                                              uint32_t limit) {
     std::vector<std::string> bodies;
     const std::size_t chunk = limit == 0 ? entries.size() : limit;

@@ -22,7 +22,8 @@ std::string write_backend_request(const api::BackendSessionRequest& r);
 /// config.signaling.session-ping-limit; 0: one body with all). With a limit, the reference server
 /// merges all rooms of a backend under roomid "" (signaling-protocol.md §4 "Pings"). No entries,
 /// no bodies.
-std::vector<std::string> write_backend_pings(std::string_view room_id, std::span<const api::BackendPingEntry> entries,
+std::vector<std::string> write_backend_pings(std::string_view room_id,
+                                             std::span<const api::BackendPingEntry> entries,
                                              uint32_t limit);
 
 /// The signaling endpoint of a backend's normalised base URL for API version 1, 2 or 3

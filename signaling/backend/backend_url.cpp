@@ -9,7 +9,8 @@ namespace {
 
 std::string lower(std::string_view s) {
     std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return out;
 }
 
@@ -36,8 +37,10 @@ std::optional<std::string> normalize_backend_url(std::string_view url) {
     rest = rest.substr(0, std::min(rest.find('?'), rest.find('#')));
     const std::size_t slash = rest.find('/');
     std::string host = lower(rest.substr(0, slash));
-    std::string path = slash == std::string_view::npos ? std::string("/") : std::string(rest.substr(slash));
-    if (host.empty() || host.find('@') != std::string::npos || host.find(' ') != std::string::npos) {
+    std::string path =
+        slash == std::string_view::npos ? std::string("/") : std::string(rest.substr(slash));
+    if (host.empty() || host.find('@') != std::string::npos ||
+        host.find(' ') != std::string::npos) {
         return std::nullopt;
     }
     const std::string default_port = scheme == "https" ? ":443" : ":80";

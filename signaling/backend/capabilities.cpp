@@ -37,7 +37,8 @@ void read_spreed(const json::object& spreed, BackendCapabilities& caps) {
     caps.federation_v2 = caps.has_feature("federation-v2");
     json::object config;
     json::object signaling;
-    if (!json::get_object(spreed, "config", config) || !json::get_object(config, "signaling", signaling)) {
+    if (!json::get_object(spreed, "config", config) ||
+        !json::get_object(config, "signaling", signaling)) {
         return;
     }
     std::string key;
@@ -54,7 +55,8 @@ void read_spreed(const json::object& spreed, BackendCapabilities& caps) {
     }
     json::element limit;
     int64_t n = 0;
-    if (json::member(signaling, "session-ping-limit", limit) && limit.get(n) == simdjson::SUCCESS && n > 0) {
+    if (json::member(signaling, "session-ping-limit", limit) && limit.get(n) == simdjson::SUCCESS &&
+        n > 0) {
         caps.session_ping_limit = static_cast<uint32_t>(std::min<int64_t>(n, UINT32_MAX));
     }
 }
@@ -71,7 +73,8 @@ Result<BackendCapabilities, std::string> parse_capabilities(std::string_view bod
     json::object top;
     json::object ocs;
     json::object data;
-    if (parser.parse(body.data(), body.size()).get(doc) != simdjson::SUCCESS || doc.get(top) != simdjson::SUCCESS) {
+    if (parser.parse(body.data(), body.size()).get(doc) != simdjson::SUCCESS ||
+        doc.get(top) != simdjson::SUCCESS) {
         return unexpected(std::string("capabilities are not a JSON object"));
     }
     if (!json::get_object(top, "ocs", ocs) || !json::get_object(ocs, "data", data)) {
@@ -105,10 +108,12 @@ std::optional<std::string> ed25519_key_to_pem(std::string_view base64) {
     std::replace(b64.begin(), b64.end(), '-', '+');
     std::replace(b64.begin(), b64.end(), '_', '/');
     b64.append((4 - b64.size() % 4) % 4, '=');
-    return "-----BEGIN PUBLIC KEY-----\n" + b64 + "\n-----END PUBLIC KEY-----\n";  // 60 chars: one line
+    return "-----BEGIN PUBLIC KEY-----\n" + b64 +
+           "\n-----END PUBLIC KEY-----\n";  // 60 chars: one line
 }
 
-// ---- CapabilitiesCache ---------------------------------------------------------------------------
+// ---- CapabilitiesCache
+// ---------------------------------------------------------------------------
 
 uint64_t CapabilitiesCache::lifetime_us(uint64_t max_age_s) noexcept {
     constexpr uint64_t kMaxAgeS = 365ULL * 24 * 3600;  // keeps the multiplication in range
@@ -148,11 +153,11 @@ void CapabilitiesCache::fetch_failed(std::string_view url) {
     }
 }
 
-void CapabilitiesCache::store(std::string_view url, BackendCapabilities caps, uint64_t max_age_s, std::string etag,
-                              uint64_t now_us) {
+void CapabilitiesCache::store(std::string_view url, BackendCapabilities caps, uint64_t max_age_s,
+                              std::string etag, uint64_t now_us) {
     fetch_failed(url);  // the fetch is over
-    entries_.insert_or_assign(std::string(url),
-                              Entry{std::move(caps), std::move(etag), now_us, now_us + lifetime_us(max_age_s)});
+    entries_.insert_or_assign(std::string(url), Entry{std::move(caps), std::move(etag), now_us,
+                                                      now_us + lifetime_us(max_age_s)});
 }
 
 bool CapabilitiesCache::revalidated(std::string_view url, uint64_t max_age_s, uint64_t now_us) {

@@ -1,13 +1,12 @@
 // The capabilities document as Talk serves it, its token key forms, and the cache's timing rules.
-#include "signaling/backend/capabilities.hpp"
-
 #include "common/base64url.hpp"
 #include "common/crypto/jwt.hpp"
+#include "signaling/backend/capabilities.hpp"
 
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 using namespace tern::sig;
 
@@ -20,11 +19,14 @@ std::string document(std::string_view spreed) {
 }
 
 /// A PEM as it sits in a JSON string.
-std::string json_string(const std::string& s) { return nlohmann::json(s).dump(); }
+std::string json_string(const std::string& s) {
+    return nlohmann::json(s).dump();
+}
 
 }  // namespace
 
-TEST_CASE("capabilities: features, token key and ping limit from Talk's part", "[signaling][backend]") {
+TEST_CASE("capabilities: features, token key and ping limit from Talk's part",
+          "[signaling][backend]") {
     auto pems = tern::crypto::generate_key_pem(tern::crypto::JwsAlg::ES256);
     REQUIRE(pems);
     auto caps = parse_capabilities(document(
@@ -57,7 +59,8 @@ TEST_CASE("capabilities: an old Talk, no Talk, and broken documents", "[signalin
     CHECK(old->hello_v2_token_key.empty());
     CHECK(old->session_ping_limit == 0);
 
-    auto none = parse_capabilities(R"({"ocs":{"meta":{"statuscode":200},"data":{"capabilities":[]}}})");
+    auto none =
+        parse_capabilities(R"({"ocs":{"meta":{"statuscode":200},"data":{"capabilities":[]}}})");
     REQUIRE(none);
     CHECK(none->features.empty());
 
@@ -68,21 +71,23 @@ TEST_CASE("capabilities: an old Talk, no Talk, and broken documents", "[signalin
     CHECK(odd->session_ping_limit == 0);
     CHECK(odd->hello_v2_token_key.empty());
 
-    for (const char* body : {"", "<html>", "[]", R"({"ocs":{}})", R"({"ocs":{"data":[]}})", R"({"data":{}})"}) {
+    for (const char* body :
+         {"", "<html>", "[]", R"({"ocs":{}})", R"({"ocs":{"data":[]}})", R"({"data":{}})"}) {
         INFO(body);
         CHECK_FALSE(parse_capabilities(body));
     }
 }
 
-TEST_CASE("capabilities: a raw base64 Ed25519 key becomes a PKIX PEM OpenSSL reads", "[signaling][backend]") {
+TEST_CASE("capabilities: a raw base64 Ed25519 key becomes a PKIX PEM OpenSSL reads",
+          "[signaling][backend]") {
     // 32 bytes of key material (any 32 bytes parse as an Ed25519 public key encoding).
     const std::string raw_b64 = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
     auto pem = ed25519_key_to_pem(raw_b64);
     REQUIRE(pem);
     auto key = tern::crypto::public_key_from_pem(*pem);
     REQUIRE(key);
-    auto caps = parse_capabilities(
-        document(R"({"features":[],"config":{"signaling":{"hello-v2-token-key":")" + raw_b64 + R"("}}})"));
+    auto caps = parse_capabilities(document(
+        R"({"features":[],"config":{"signaling":{"hello-v2-token-key":")" + raw_b64 + R"("}}})"));
     REQUIRE(caps);
     CHECK(caps->hello_v2_token_key == *pem);
     CHECK(caps->hello_v2_public_key != nullptr);
@@ -112,8 +117,8 @@ TEST_CASE("capabilities cache: lifetime is max(max-age, 60 s); ETag kept", "[sig
     CHECK(cache.needs_fetch(url, t0));
     CHECK(cache.get(url, t0) == nullptr);
     cache.fetch_started(url, t0);
-    CHECK_FALSE(cache.needs_fetch(url, t0 + 1));                                  // in flight
-    CHECK(cache.needs_fetch(url, t0 + CapabilitiesCache::kFetchTimeoutUs));       // lost fetch
+    CHECK_FALSE(cache.needs_fetch(url, t0 + 1));                             // in flight
+    CHECK(cache.needs_fetch(url, t0 + CapabilitiesCache::kFetchTimeoutUs));  // lost fetch
     cache.fetch_failed(url);
     CHECK(cache.needs_fetch(url, t0 + 2));
 
@@ -135,7 +140,8 @@ TEST_CASE("capabilities cache: lifetime is max(max-age, 60 s); ETag kept", "[sig
     CHECK(cache.size() == 1);
 }
 
-TEST_CASE("capabilities cache: a forced refresh at most once per minute per URL", "[signaling][backend]") {
+TEST_CASE("capabilities cache: a forced refresh at most once per minute per URL",
+          "[signaling][backend]") {
     CapabilitiesCache cache;
     const uint64_t t0 = 5'000'000'000;
     cache.store("https://a/", {}, 3600, "\"x\"", t0);

@@ -24,21 +24,25 @@ std::string to_hex(const uint8_t* p, std::size_t n) {
     return out;
 }
 
-crypto::HmacSha256Key::Digest mac(std::string_view secret, std::string_view random, std::string_view body) {
+crypto::HmacSha256Key::Digest mac(std::string_view secret, std::string_view random,
+                                  std::string_view body) {
     const crypto::HmacSha256Key key{as_bytes(secret.data(), secret.size())};
-    return key.compute({as_bytes(random.data(), random.size()), as_bytes(body.data(), body.size())});
+    return key.compute(
+        {as_bytes(random.data(), random.size()), as_bytes(body.data(), body.size())});
 }
 
 }  // namespace
 
-std::string backend_checksum(std::string_view secret, std::string_view random, std::string_view body) {
+std::string backend_checksum(std::string_view secret, std::string_view random,
+                             std::string_view body) {
     const auto d = mac(secret, random, body);
     return to_hex(d.data(), d.size());
 }
 
-bool verify_backend_checksum(std::string_view secret, std::string_view random, std::string_view body,
-                             std::string_view checksum) {
-    if (random.size() < kMinBackendRandomLen || checksum.size() != 2 * crypto::HmacSha256Key::kDigestLen) {
+bool verify_backend_checksum(std::string_view secret, std::string_view random,
+                             std::string_view body, std::string_view checksum) {
+    if (random.size() < kMinBackendRandomLen ||
+        checksum.size() != 2 * crypto::HmacSha256Key::kDigestLen) {
         return false;
     }
     const auto d = mac(secret, random, body);

@@ -14,8 +14,12 @@ namespace {
 namespace json = api::json;
 using R = Result<HelloTokenUser, HelloTokenError>;
 
-R refuse(api::ErrorCode code, std::string message) { return unexpected(HelloTokenError{code, std::move(message)}); }
-R invalid(std::string message) { return refuse(api::ErrorCode::InvalidToken, std::move(message)); }
+R refuse(api::ErrorCode code, std::string message) {
+    return unexpected(HelloTokenError{code, std::move(message)});
+}
+R invalid(std::string message) {
+    return refuse(api::ErrorCode::InvalidToken, std::move(message));
+}
 
 /// A NumericDate (RFC 7519 §2): any JSON number, fractions allowed. nullopt when absent;
 /// `ok` false when present but not a usable number.
@@ -34,7 +38,8 @@ std::optional<double> numeric_date(const json::object& claims, std::string_view 
 
 }  // namespace
 
-Result<HelloTokenUser, HelloTokenError> verify_hello_token(std::string_view token, EVP_PKEY* key, int64_t now_s) {
+Result<HelloTokenUser, HelloTokenError> verify_hello_token(std::string_view token, EVP_PKEY* key,
+                                                           int64_t now_s) {
     auto jws = crypto::split_jws(token);
     if (!jws) {
         return invalid(jws.error());
@@ -42,7 +47,8 @@ Result<HelloTokenUser, HelloTokenError> verify_hello_token(std::string_view toke
     thread_local simdjson::dom::parser parser;
     json::element doc;
     json::object header;
-    if (parser.parse(jws->header).get(doc) != simdjson::SUCCESS || doc.get(header) != simdjson::SUCCESS) {
+    if (parser.parse(jws->header).get(doc) != simdjson::SUCCESS ||
+        doc.get(header) != simdjson::SUCCESS) {
         return invalid("token header is not a JSON object");
     }
     std::string alg_name;
@@ -59,7 +65,8 @@ Result<HelloTokenUser, HelloTokenError> verify_hello_token(std::string_view toke
         return invalid("bad token signature (or a key that does not suit " + alg_name + ")");
     }
     json::object claims;
-    if (parser.parse(jws->payload).get(doc) != simdjson::SUCCESS || doc.get(claims) != simdjson::SUCCESS) {
+    if (parser.parse(jws->payload).get(doc) != simdjson::SUCCESS ||
+        doc.get(claims) != simdjson::SUCCESS) {
         return invalid("token claims are not a JSON object");
     }
     HelloTokenUser user;
@@ -79,7 +86,8 @@ Result<HelloTokenUser, HelloTokenError> verify_hello_token(std::string_view toke
     const auto leeway = static_cast<double>(kHelloTokenLeewayS);
     // Not-yet-valid wins over expired when both hold, as in the reference server.
     if (!iat || *iat > now + leeway) {
-        return refuse(api::ErrorCode::TokenNotValidYet, iat ? "token issued in the future" : "token has no iat");
+        return refuse(api::ErrorCode::TokenNotValidYet,
+                      iat ? "token issued in the future" : "token has no iat");
     }
     if (nbf && *nbf > now + leeway) {
         return refuse(api::ErrorCode::TokenNotValidYet, "token not valid before its nbf");
@@ -90,8 +98,8 @@ Result<HelloTokenUser, HelloTokenError> verify_hello_token(std::string_view toke
     return user;
 }
 
-Result<HelloTokenUser, HelloTokenError> verify_hello_token(std::string_view token, std::string_view key_pem,
-                                                           int64_t now_s) {
+Result<HelloTokenUser, HelloTokenError>
+verify_hello_token(std::string_view token, std::string_view key_pem, int64_t now_s) {
     auto key = crypto::public_key_from_pem(key_pem);
     if (!key) {
         return invalid("backend's token key: " + key.error());

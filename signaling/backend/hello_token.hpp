@@ -21,8 +21,9 @@ inline constexpr int64_t kHelloTokenLeewayS = 60;
 
 /// Who the token says the client is.
 struct HelloTokenUser {
-    std::string user_id;     // "sub"; "" when absent
-    api::RawJson user_data;  // "userdata" as JSON text, e.g. {"displayname":"Alice"}; "" when absent
+    std::string user_id;  // "sub"; "" when absent
+    api::RawJson
+        user_data;  // "userdata" as JSON text, e.g. {"displayname":"Alice"}; "" when absent
 };
 
 /// code: TokenNotValidYet (iat missing or ahead), TokenExpired (exp missing, past, or before
@@ -33,10 +34,11 @@ struct HelloTokenError {
 };
 
 /// Verifies with a parsed public key (borrowed); `now_s` is Unix time in seconds.
-Result<HelloTokenUser, HelloTokenError> verify_hello_token(std::string_view token, EVP_PKEY* key, int64_t now_s);
+Result<HelloTokenUser, HelloTokenError> verify_hello_token(std::string_view token, EVP_PKEY* key,
+                                                           int64_t now_s);
 
 /// The same with the key as the capabilities give it (PEM, see BackendCapabilities).
-Result<HelloTokenUser, HelloTokenError> verify_hello_token(std::string_view token, std::string_view key_pem,
-                                                           int64_t now_s);
+Result<HelloTokenUser, HelloTokenError> verify_hello_token(std::string_view token,
+                                                           std::string_view key_pem, int64_t now_s);
 
 }  // namespace tern::sig

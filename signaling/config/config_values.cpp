@@ -2,9 +2,8 @@
 
 #include "signaling/config/ini_reader.hpp"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
+#include <arpa/inet.h>
 #include <array>
 #include <cctype>
 #include <charconv>
@@ -19,7 +18,6 @@ std::string lower(std::string_view s) {
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return out;
 }
-
 
 bool is_ipv4(std::string_view s) {
     std::array<unsigned char, 4> buf{};
@@ -39,8 +37,8 @@ bool is_dns_name(std::string_view s) {
         return std::isalnum(c) != 0 || c == '-' || c == '.';
     });
     // All digits and dots is an IPv4 literal or a mistake, never a name.
-    const bool numeric = std::all_of(s.begin(), s.end(),
-                                     [](unsigned char c) { return std::isdigit(c) != 0 || c == '.'; });
+    const bool numeric = std::all_of(
+        s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0 || c == '.'; });
     return chars_ok && !numeric;
 }
 
@@ -107,8 +105,8 @@ Result<uint64_t, std::string> parse_uint(std::string_view s, uint64_t max) {
 }
 
 Result<ListenAddress, std::string> parse_listen_address(std::string_view s) {
-    const std::string bad = "'" + std::string(s) +
-                            "' is not host:port (like 127.0.0.1:8080, :8080 or [::1]:8080)";
+    const std::string bad =
+        "'" + std::string(s) + "' is not host:port (like 127.0.0.1:8080, :8080 or [::1]:8080)";
     const std::size_t colon = s.rfind(':');
     if (colon == std::string_view::npos) {
         return unexpected(bad);

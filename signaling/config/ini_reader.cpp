@@ -9,7 +9,6 @@ namespace {
 
 constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 
-
 std::string lower(std::string_view s) {
     std::string out(s);
     std::transform(out.begin(), out.end(), out.begin(),
@@ -18,7 +17,8 @@ std::string lower(std::string_view s) {
 }
 
 bool is_comment(std::string_view l) {
-    return l.front() == '#' || l.front() == ';' || (l.size() >= 3 && lower(l.substr(0, 3)) == "rem");
+    return l.front() == '#' || l.front() == ';' ||
+           (l.size() >= 3 && lower(l.substr(0, 3)) == "rem");
 }
 
 // goconf cuts at each marker in turn, so the earliest of them wins.
@@ -42,7 +42,6 @@ std::string_view trim_space(std::string_view s) {
     }
     return s;
 }
-
 
 Result<IniDocument, IniError> read_ini(std::string_view text) {
     IniDocument doc;

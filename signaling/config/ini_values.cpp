@@ -92,9 +92,8 @@ std::string IniValues::expand(const IniEntry& e) const {
     while (pos < v.size()) {
         const std::size_t open = v.find("$(", pos);
         std::size_t end = open == std::string::npos ? open : open + 2;
-        const bool starts_alpha =
-            end != std::string::npos && end < v.size() &&
-            std::isalpha(static_cast<unsigned char>(v[end])) != 0;
+        const bool starts_alpha = end != std::string::npos && end < v.size() &&
+                                  std::isalpha(static_cast<unsigned char>(v[end])) != 0;
         while (starts_alpha && end < v.size() &&
                (std::isalnum(static_cast<unsigned char>(v[end])) != 0 || v[end] == '_')) {
             ++end;
@@ -153,8 +152,8 @@ void IniValues::fail(const IniEntry& at, const std::string& message) const {
 
 void IniValues::fail_missing(std::string_view section, std::string_view key,
                              const std::string& message) const {
-    throw ConfigError{file_, section_line(section),
-                      std::string(section) + "." + std::string(key), message};
+    throw ConfigError{file_, section_line(section), std::string(section) + "." + std::string(key),
+                      message};
 }
 
 void IniValues::warn(const IniEntry& at, const std::string& message) const {

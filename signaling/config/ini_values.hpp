@@ -49,9 +49,9 @@ public:
 private:
     [[nodiscard]] std::string expand(const IniEntry& e) const;
 
-    const IniDocument& doc_;    // borrowed
-    const std::string& file_;   // borrowed
-    const EnvLookup& env_;      // borrowed
+    const IniDocument& doc_;              // borrowed
+    const std::string& file_;             // borrowed
+    const EnvLookup& env_;                // borrowed
     std::vector<std::string>& warnings_;  // borrowed
     std::map<std::pair<std::string, std::string>, const IniEntry*> last_;
     std::map<std::string, int, std::less<>> section_lines_;

@@ -51,7 +51,8 @@ std::string ConfigError::describe() const {
 Result<LoadedConfig, ConfigError> load_signaling_config(const std::string& path) {
     const std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
     if (!f) {
-        return unexpected(ConfigError{path, 0, "", std::string("cannot open: ") + std::strerror(errno)});
+        return unexpected(
+            ConfigError{path, 0, "", std::string("cannot open: ") + std::strerror(errno)});
     }
     std::string text;
     char buf[4096];

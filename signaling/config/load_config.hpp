@@ -13,8 +13,8 @@ namespace tern::sig {
 
 struct ConfigError {
     std::string file;
-    int line = 0;          // 0 when the error is not tied to a line
-    std::string key;       // "section.key", or "" for a syntax error
+    int line = 0;     // 0 when the error is not tied to a line
+    std::string key;  // "section.key", or "" for a syntax error
     std::string message;
     [[nodiscard]] std::string describe() const;  // "FILE:LINE: KEY: MESSAGE"
 };

@@ -1,7 +1,6 @@
 // load_signaling_config: the format told by content, equal configurations from equivalent
 // server.conf and tern.conf files, the example files in etc/, and files that cannot be read.
 #include "signaling/config/load_config.hpp"
-
 #include "signaling/config/tern_conf_group.hpp"
 
 #include <catch2/catch.hpp>
@@ -10,7 +9,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
 #include <unistd.h>
 
 using namespace tern::sig;
@@ -22,7 +20,8 @@ namespace {
 class TempDir {
 public:
     TempDir() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "tern-sig-config-XXXXXX").string();
+        std::string tmpl =
+            (std::filesystem::temp_directory_path() / "tern-sig-config-XXXXXX").string();
         REQUIRE(mkdtemp(tmpl.data()) != nullptr);
         path_ = tmpl;
     }
@@ -69,8 +68,8 @@ std::string dump(const SignalingConfig& c) {
       << c.connections_per_host << " " << c.backend_skip_verify << "\n";
     list("nats", c.nats_urls);
     o << "mcu " << static_cast<int>(c.mcu.type) << " " << c.mcu.token_id << " "
-      << c.mcu.token_key_file << " " << c.mcu.max_stream_bitrate << " "
-      << c.mcu.max_screen_bitrate << " " << c.mcu.timeout_s << " " << c.mcu.skip_verify << "\n";
+      << c.mcu.token_key_file << " " << c.mcu.max_stream_bitrate << " " << c.mcu.max_screen_bitrate
+      << " " << c.mcu.timeout_s << " " << c.mcu.skip_verify << "\n";
     list("mcu urls", c.mcu.urls);
     o << "turn " << c.turn.api_key << " " << c.turn.secret << "\n";
     list("turn servers", c.turn.servers);
@@ -165,7 +164,8 @@ signaling = {
 
 }  // namespace
 
-TEST_CASE("load_signaling_config: both formats give the same configuration", "[signaling][config]") {
+TEST_CASE("load_signaling_config: both formats give the same configuration",
+          "[signaling][config]") {
     const TempDir dir;
     auto ini = load_signaling_config(dir.write("server.conf", kServerConf));
     auto lib = load_signaling_config(dir.write("tern.conf", kTernConf));
@@ -179,7 +179,8 @@ TEST_CASE("load_signaling_config: both formats give the same configuration", "[s
 
 TEST_CASE("load_signaling_config: errors and warnings name the file", "[signaling][config]") {
     const TempDir dir;
-    const std::string ini_path = dir.write("bad.conf", "\n# leading comment\n[sessions]\nhashkey = x\n");
+    const std::string ini_path =
+        dir.write("bad.conf", "\n# leading comment\n[sessions]\nhashkey = x\n");
     auto ini = load_signaling_config(ini_path);
     REQUIRE_FALSE(ini);
     CHECK_THAT(ini.error().describe(), Contains(ini_path + ":4: sessions.hashkey: is 1 bytes"));
@@ -195,7 +196,8 @@ TEST_CASE("load_signaling_config: errors and warnings name the file", "[signalin
 }
 
 TEST_CASE("ConfigError: the description's shape", "[signaling][config]") {
-    CHECK(ConfigError{"f.conf", 3, "http.listen", "bad"}.describe() == "f.conf:3: http.listen: bad");
+    CHECK(ConfigError{"f.conf", 3, "http.listen", "bad"}.describe() ==
+          "f.conf:3: http.listen: bad");
     CHECK(ConfigError{"f.conf", 0, "sessions.hashkey", "missing"}.describe() ==
           "f.conf: sessions.hashkey: missing");
     CHECK(ConfigError{"f.conf", 9, "", "syntax"}.describe() == "f.conf:9: syntax");

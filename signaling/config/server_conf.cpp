@@ -55,8 +55,9 @@ void check_keys(const IniValues& v, const std::map<std::string, std::string>& ba
         }
         const bool fixed = is_server_conf_section(e.section);
         if (fixed && backends.count(e.section) != 0) {
-            v.fail(e, "backend id '" + e.section + "' is the name of one of server.conf's own "
-                      "sections; choose another id");
+            v.fail(e, "backend id '" + e.section +
+                          "' is the name of one of server.conf's own "
+                          "sections; choose another id");
         }
         const auto use = fixed ? server_conf_key(e.section, e.key) : backend_section_key(e.key);
         if (!use) {
@@ -104,7 +105,8 @@ void read_listeners(const IniValues& v, SignalingConfig& c) {
     }
 }
 
-std::vector<std::string> ip_list(const IniValues& v, std::string_view section, std::string_view key) {
+std::vector<std::string> ip_list(const IniValues& v, std::string_view section,
+                                 std::string_view key) {
     std::vector<std::string> out;
     const IniEntry* e = v.find(section, key);
     if (e == nullptr) {
@@ -139,7 +141,8 @@ void read_sessions(const IniValues& v, SignalingConfig& c) {
 BackendConfig read_backend(const IniValues& v, const std::string& section, const std::string& id,
                            const std::string& common_secret, const IniEntry& listed_at) {
     if (v.section_line(section) == 0) {
-        v.fail(listed_at, "backend '" + id + "' is listed but the file has no [" + id + "] section");
+        v.fail(listed_at,
+               "backend '" + id + "' is listed but the file has no [" + id + "] section");
     }
     const IniEntry* urls_at = v.find(section, "urls");
     std::vector<std::string> raw;
@@ -246,7 +249,8 @@ void read_backends(const IniValues& v, SignalingConfig& c,
             url_at = url_at != nullptr && !url_at->value.empty() ? url_at : v.find(section, "url");
             for (const std::string& u : b.urls) {
                 if (auto [it, fresh] = owner.emplace(u, id); !fresh) {
-                    v.fail(*url_at, "URL " + u + " already belongs to backend '" + it->second + "'");
+                    v.fail(*url_at,
+                           "URL " + u + " already belongs to backend '" + it->second + "'");
                 }
             }
             c.backends.push_back(std::move(b));
@@ -340,7 +344,8 @@ void read_rest(const IniValues& v, SignalingConfig& c) {
     c.send_queue_bytes =
         static_cast<uint32_t>(v.number("tern", "send_queue_bytes", c.send_queue_bytes, 1 << 30));
     if (c.send_queue_bytes < 4096) {
-        v.fail(*v.find("tern", "send_queue_bytes"), "must be a whole number from 4096 to 1073741824");
+        v.fail(*v.find("tern", "send_queue_bytes"),
+               "must be a whole number from 4096 to 1073741824");
     }
     c.max_sessions = static_cast<uint32_t>(v.number("tern", "max_sessions", 0, kU32));
 }

@@ -33,7 +33,8 @@ std::string error_of(const std::string& text, const EnvLookup& env = no_env) {
     return r.error().describe();
 }
 
-const std::string kSessions = "[sessions]\nhashkey = 0123456789abcdef0123456789abcdef\n";  // lines 1-2
+const std::string kSessions =
+    "[sessions]\nhashkey = 0123456789abcdef0123456789abcdef\n";  // lines 1-2
 
 // The settings of the server.conf that Debian's nextcloud-spreed-signaling 0.4.1 installs in
 // /etc/nextcloud-spreed-signaling/: its sections, keys and values (commented ones included),
@@ -142,7 +143,8 @@ TEST_CASE("server.conf: the file Debian ships loads with only warnings", "[signa
     CHECK(c.turn.servers.empty());
     CHECK(c.stats_allowed_ips == Strings{"127.0.0.1", "::1"});
     REQUIRE(l.warnings.size() == 2);
-    CHECK(l.warnings[0] == "s.conf: neither [http] nor [https] has a listen: listening on 127.0.0.1:8080");
+    CHECK(l.warnings[0] ==
+          "s.conf: neither [http] nor [https] has a listen: listening on 127.0.0.1:8080");
     CHECK_THAT(l.warnings[1], Contains("no backends configured"));
 }
 
@@ -286,8 +288,8 @@ sessionlimit = 50
     CHECK(b.urls == Strings{"https://nc.example/", "http://nc.example/",
                             "https://other.example:8443/", "http://other.example:8443/"});
     REQUIRE(l.warnings.size() == 2);  // and the default listener's
-    CHECK(l.warnings[1] ==
-          "s.conf:4: backend.allowed: 'other.example:8443/nextcloud' is a host name: its path is ignored");
+    CHECK(l.warnings[1] == "s.conf:4: backend.allowed: 'other.example:8443/nextcloud' is a host "
+                           "name: its path is ignored");
     CHECK_THAT(error_of(kSessions + "[backend]\nallowed = nc.example\n"),
                Contains("s.conf:4: backend.allowed: the allowed hosts need [backend] secret"));
 }

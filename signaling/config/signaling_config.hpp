@@ -19,10 +19,10 @@ struct ListenAddress {
 };
 
 struct BackendConfig {
-    BackendEntry entry;                 // id, normalised url, secret
-    std::vector<std::string> urls;      // every normalised URL of this backend (entry.url is the first)
-    uint32_t session_limit = 0;         // 0: none
-    uint64_t max_stream_bitrate = 0;    // bit/s, 0: none
+    BackendEntry entry;             // id, normalised url, secret
+    std::vector<std::string> urls;  // every normalised URL of this backend (entry.url is the first)
+    uint32_t session_limit = 0;     // 0: none
+    uint64_t max_stream_bitrate = 0;  // bit/s, 0: none
     uint64_t max_screen_bitrate = 0;
 };
 
@@ -30,47 +30,48 @@ enum class McuType : uint8_t { None, Proxy };
 
 struct McuConfig {
     McuType type = McuType::None;
-    std::vector<std::string> urls;     // ws:// or wss:// proxy URLs (tern control planes)
-    std::string token_id;              // the `iss` of our proxy tokens
-    std::string token_key_file;        // PEM RSA private key signing them
+    std::vector<std::string> urls;  // ws:// or wss:// proxy URLs (tern control planes)
+    std::string token_id;           // the `iss` of our proxy tokens
+    std::string token_key_file;     // PEM RSA private key signing them
     uint64_t max_stream_bitrate = 1048576;
     uint64_t max_screen_bitrate = 2097152;
-    uint32_t timeout_s = 2;            // per request to a proxy ([mcu] proxytimeout)
-    bool skip_verify = false;          // wss:// without certificate checks (development only)
+    uint32_t timeout_s = 2;    // per request to a proxy ([mcu] proxytimeout)
+    bool skip_verify = false;  // wss:// without certificate checks (development only)
 };
 
 struct TurnConfig {
-    std::string api_key;                // /turn/credentials key
-    std::string secret;                 // TURN REST shared secret
-    std::vector<std::string> servers;   // turn: URIs
+    std::string api_key;               // /turn/credentials key
+    std::string secret;                // TURN REST shared secret
+    std::vector<std::string> servers;  // turn: URIs
 };
 
 struct SignalingConfig {
     // [http] / [https]
-    std::vector<ListenAddress> http_listen;    // empty: no plain HTTP listener
+    std::vector<ListenAddress> http_listen;  // empty: no plain HTTP listener
     std::vector<ListenAddress> https_listen;
-    std::string tls_certificate;               // PEM files for https
+    std::string tls_certificate;  // PEM files for https
     std::string tls_key;
-    uint32_t http_read_timeout_s = 15;    // the reference server's defaults
+    uint32_t http_read_timeout_s = 15;  // the reference server's defaults
     uint32_t http_write_timeout_s = 30;
     uint32_t https_read_timeout_s = 15;
     uint32_t https_write_timeout_s = 30;
     // [app]
     bool debug = false;
     // [sessions]
-    std::string hash_key;    // at least 32 bytes (SessionIds::kMinKeyLen)
-    std::string block_key;   // 16, 24 or 32 bytes when set
+    std::string hash_key;   // at least 32 bytes (SessionIds::kMinKeyLen)
+    std::string block_key;  // 16, 24 or 32 bytes when set
     // [clients]
     std::string internal_secret;  // "" : internal clients refused (invalid_client_type)
     // [backend] and its per-backend sections
     std::vector<BackendConfig> backends;
-    bool allow_all = false;            // any backend URL, with common_secret
+    bool allow_all = false;  // any backend URL, with common_secret
     std::string common_secret;
     uint32_t backend_timeout_s = 10;
     uint32_t connections_per_host = 8;
-    bool backend_skip_verify = false;  // [backend] skipverify: accept any TLS certificate (tests only)
+    bool backend_skip_verify =
+        false;  // [backend] skipverify: accept any TLS certificate (tests only)
     // [nats]
-    std::vector<std::string> nats_urls;   // empty or "nats://loopback": this node alone
+    std::vector<std::string> nats_urls;  // empty or "nats://loopback": this node alone
     // [mcu]
     McuConfig mcu;
     // [turn]

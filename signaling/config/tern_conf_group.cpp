@@ -201,9 +201,9 @@ void read_backends(const Setting& g, SignalingConfig& c, std::vector<std::string
         return;
     }
     if (!g.exists("backends")) {
-        warnings.push_back(
-            ConfigError{file, 0, "signaling.backends", "no backends configured: clients cannot connect"}
-                .describe());
+        warnings.push_back(ConfigError{file, 0, "signaling.backends",
+                                       "no backends configured: clients cannot connect"}
+                               .describe());
         return;
     }
     const Setting& list = g["backends"];
@@ -218,7 +218,8 @@ void read_backends(const Setting& g, SignalingConfig& c, std::vector<std::string
             }
             for (const std::string& u : b.urls) {
                 if (std::find(other.urls.begin(), other.urls.end(), u) != other.urls.end()) {
-                    fail(list[i], "URL " + u + " already belongs to backend '" + other.entry.id + "'");
+                    fail(list[i],
+                         "URL " + u + " already belongs to backend '" + other.entry.id + "'");
                 }
             }
         }
@@ -280,13 +281,34 @@ void read_turn(const Setting& g, SignalingConfig& c) {
 }
 
 LoadedConfig build(const Setting& g, const std::string& file) {
-    reject_unknown(g, {"listen", "tls_listen", "tls_certificate", "tls_key", "http_read_timeout_s",
-                       "http_write_timeout_s", "https_read_timeout_s", "https_write_timeout_s",
-                       "debug", "hash_key", "hash_key_file", "block_key", "internal_secret",
-                       "internal_secret_file", "backends",
-                       "allow_all", "common_secret", "backend_timeout_s", "connections_per_host",
-                       "backend_skip_verify", "nats_urls", "mcu", "turn", "stats_allowed_ips",
-                       "trusted_proxies", "threads", "node_id", "send_queue_bytes",
+    reject_unknown(g, {"listen",
+                       "tls_listen",
+                       "tls_certificate",
+                       "tls_key",
+                       "http_read_timeout_s",
+                       "http_write_timeout_s",
+                       "https_read_timeout_s",
+                       "https_write_timeout_s",
+                       "debug",
+                       "hash_key",
+                       "hash_key_file",
+                       "block_key",
+                       "internal_secret",
+                       "internal_secret_file",
+                       "backends",
+                       "allow_all",
+                       "common_secret",
+                       "backend_timeout_s",
+                       "connections_per_host",
+                       "backend_skip_verify",
+                       "nats_urls",
+                       "mcu",
+                       "turn",
+                       "stats_allowed_ips",
+                       "trusted_proxies",
+                       "threads",
+                       "node_id",
+                       "send_queue_bytes",
                        "max_sessions"});
     LoadedConfig out;
     SignalingConfig& c = out.config;
@@ -359,8 +381,8 @@ Result<LoadedConfig, ConfigError> parse_tern_conf_group(const std::string& text,
         cfg.readString(text);
         const Setting& root = cfg.getRoot();
         if (!root.exists("signaling")) {
-            return unexpected(ConfigError{file, 0, "signaling",
-                                          "no signaling group: signaling = { ... };"});
+            return unexpected(
+                ConfigError{file, 0, "signaling", "no signaling group: signaling = { ... };"});
         }
         return build(group_of(root, "signaling"), file);
     } catch (const libconfig::ParseException& e) {

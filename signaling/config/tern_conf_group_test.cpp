@@ -3,11 +3,10 @@
 
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <unistd.h>
 
 using namespace tern::sig;
 using Catch::Contains;
@@ -100,8 +99,10 @@ TEST_CASE("tern.conf group: defaults and warnings", "[signaling][config]") {
     CHECK(l.config.send_queue_bytes == d.send_queue_bytes);
     CHECK(l.config.mcu.type == McuType::None);
     REQUIRE(l.warnings.size() == 2);
-    CHECK(l.warnings[0] == "t.conf:1: signaling: neither listen nor tls_listen: listening on 127.0.0.1:8080");
-    CHECK(l.warnings[1] == "t.conf: signaling.backends: no backends configured: clients cannot connect");
+    CHECK(l.warnings[0] ==
+          "t.conf:1: signaling: neither listen nor tls_listen: listening on 127.0.0.1:8080");
+    CHECK(l.warnings[1] ==
+          "t.conf: signaling.backends: no backends configured: clients cannot connect");
 }
 
 TEST_CASE("tern.conf group: errors name file, line and path", "[signaling][config]") {
@@ -112,24 +113,35 @@ TEST_CASE("tern.conf group: errors name file, line and path", "[signaling][confi
         {"tls_listen = [\":443\"];\n", "t.conf:3: signaling.tls_listen: an HTTPS listener needs"},
         {"debug = \"yes\";\n", "t.conf:3: signaling.debug: must be true or false"},
         {"block_key = \"1234\";\n", "t.conf:3: signaling.block_key: is 4 bytes"},
-        {"node_id = 70000;\n", "t.conf:3: signaling.node_id: must be a whole number from 0 to 65535"},
+        {"node_id = 70000;\n",
+         "t.conf:3: signaling.node_id: must be a whole number from 0 to 65535"},
         {"threads = -1;\n", "t.conf:3: signaling.threads: must be a whole number"},
-        {"backends = ( { id = \"nc\"; url = \"https://nc/\"; } );\n", "t.conf:3: signaling.backends.[0]: backend 'nc' has no secret"},
-        {"backends = ( { url = \"https://nc/\"; } );\n", "t.conf:3: signaling.backends.[0]: a backend needs an id"},
+        {"backends = ( { id = \"nc\"; url = \"https://nc/\"; } );\n",
+         "t.conf:3: signaling.backends.[0]: backend 'nc' has no secret"},
+        {"backends = ( { url = \"https://nc/\"; } );\n",
+         "t.conf:3: signaling.backends.[0]: a backend needs an id"},
         {"backends = ( { id = \"nc\"; secret = \"s\"; } );\n", "backend 'nc' needs url (or urls)"},
-        {"backends = ( { id = \"nc\"; secret = \"s\";\n url = \"nc.example\"; } );\n", "t.conf:4: signaling.backends.[0].url: 'nc.example' is not an http(s) URL"},
-        {"common_secret = \"s\";\nbackends = ( { id = \"a\"; url = \"https://nc/\"; },\n { id = \"b\"; url = \"https://nc:443/\"; } );\n",
+        {"backends = ( { id = \"nc\"; secret = \"s\";\n url = \"nc.example\"; } );\n",
+         "t.conf:4: signaling.backends.[0].url: 'nc.example' is not an http(s) URL"},
+        {"common_secret = \"s\";\nbackends = ( { id = \"a\"; url = \"https://nc/\"; },\n { id = "
+         "\"b\"; url = \"https://nc:443/\"; } );\n",
          "t.conf:5: signaling.backends.[1]: URL https://nc/ already belongs to backend 'a'"},
-        {"common_secret = \"s\";\nbackends = ( { id = \"a\"; url = \"https://a/\"; },\n { id = \"a\"; url = \"https://b/\"; } );\n",
+        {"common_secret = \"s\";\nbackends = ( { id = \"a\"; url = \"https://a/\"; },\n { id = "
+         "\"a\"; url = \"https://b/\"; } );\n",
          "backend id 'a' is used twice"},
         {"allow_all = true;\n", "t.conf:3: signaling.allow_all: allow_all needs common_secret"},
-        {"mcu = { type = \"janus\"; };\n", "t.conf:3: signaling.mcu.type: type janus is not supported"},
+        {"mcu = { type = \"janus\"; };\n",
+         "t.conf:3: signaling.mcu.type: type janus is not supported"},
         {"mcu = { type = \"proxy\"; };\n", "t.conf:3: signaling.mcu: type proxy needs url"},
-        {"mcu = { type = \"proxy\"; url = [\"ws://x:1\"]; token_id = \"t\"; };\n", "type proxy needs token_key"},
+        {"mcu = { type = \"proxy\"; url = [\"ws://x:1\"]; token_id = \"t\"; };\n",
+         "type proxy needs token_key"},
         {"mcu = { typo = 1; };\n", "t.conf:3: signaling.mcu.typo: unknown key"},
-        {"turn = { servers = [\"turn:x:3478\"]; };\n", "t.conf:3: signaling.turn.servers: TURN servers need api_key and secret"},
-        {"stats_allowed_ips = [\"everyone\"];\n", "t.conf:3: signaling.stats_allowed_ips: 'everyone' is not an IP address"},
-        {"nats_urls = [\"localhost\"];\n", "t.conf:3: signaling.nats_urls: 'localhost' is not a NATS URL"},
+        {"turn = { servers = [\"turn:x:3478\"]; };\n",
+         "t.conf:3: signaling.turn.servers: TURN servers need api_key and secret"},
+        {"stats_allowed_ips = [\"everyone\"];\n",
+         "t.conf:3: signaling.stats_allowed_ips: 'everyone' is not an IP address"},
+        {"nats_urls = [\"localhost\"];\n",
+         "t.conf:3: signaling.nats_urls: 'localhost' is not a NATS URL"},
     };
     for (const auto& [body, expected] : cases) {
         INFO(body);
@@ -137,7 +149,8 @@ TEST_CASE("tern.conf group: errors name file, line and path", "[signaling][confi
     }
     auto no_group = parse_tern_conf_group("dataplane = {};\n", "t.conf");
     REQUIRE_FALSE(no_group);
-    CHECK(no_group.error().describe() == "t.conf: signaling: no signaling group: signaling = { ... };");
+    CHECK(no_group.error().describe() ==
+          "t.conf: signaling: no signaling group: signaling = { ... };");
     auto no_hash = parse_tern_conf_group("signaling = {\n};\n", "t.conf");
     REQUIRE_FALSE(no_hash);
     CHECK_THAT(no_hash.error().describe(), Contains("t.conf:1: signaling: missing hash_key"));
@@ -158,12 +171,13 @@ TEST_CASE("tern.conf group: secrets from files", "[signaling][config]") {
     CHECK(l.config.hash_key.size() == 64);
     CHECK(l.config.internal_secret == "s3cret");
 
-    auto both = parse_tern_conf_group("signaling = {\n" + kHash + "  hash_key_file = \"" + key_file +
-                                          "\";\n};\n",
-                                      "t.conf");
+    auto both = parse_tern_conf_group(
+        "signaling = {\n" + kHash + "  hash_key_file = \"" + key_file + "\";\n};\n", "t.conf");
     REQUIRE_FALSE(both);
-    CHECK_THAT(both.error().describe(), Contains("t.conf:3: signaling.hash_key_file: give hash_key or hash_key_file"));
-    auto missing = parse_tern_conf_group("signaling = {\n  hash_key_file = \"" + dir + "/none\";\n};\n", "t.conf");
+    CHECK_THAT(both.error().describe(),
+               Contains("t.conf:3: signaling.hash_key_file: give hash_key or hash_key_file"));
+    auto missing = parse_tern_conf_group(
+        "signaling = {\n  hash_key_file = \"" + dir + "/none\";\n};\n", "t.conf");
     REQUIRE_FALSE(missing);
     CHECK_THAT(missing.error().describe(), Contains("signaling.hash_key_file: cannot read"));
     std::remove(key_file.c_str());

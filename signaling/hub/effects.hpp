@@ -16,7 +16,8 @@ namespace tern::sig {
 using ConnId = uint64_t;
 /// One request to a backend in flight, numbered by the hub; the reply names it.
 using CallId = uint64_t;
-/// One HTTP request from a backend (POST /api/v1/room/...) awaiting its answer, numbered by the edge.
+/// One HTTP request from a backend (POST /api/v1/room/...) awaiting its answer, numbered by the
+/// edge.
 using HttpId = uint64_t;
 
 /// A text frame for a connection, in the order the hub returned them.
@@ -39,8 +40,8 @@ struct BackendCall {
     CallId call = 0;
     std::size_t backend = 0;
     HttpMethod method = HttpMethod::Post;
-    std::string url;   // absolute
-    std::string body;  // POST only
+    std::string url;            // absolute
+    std::string body;           // POST only
     std::string if_none_match;  // GET only: an ETag to revalidate (capabilities), "" for none
 };
 
@@ -49,8 +50,8 @@ struct BackendReply {
     bool transport_ok = false;
     int status = 0;
     std::string content_type;
-    std::string etag;          // GET (capabilities): for revalidation
-    uint64_t max_age_s = 0;    // Cache-Control max-age, 0 when absent
+    std::string etag;        // GET (capabilities): for revalidation
+    uint64_t max_age_s = 0;  // Cache-Control max-age, 0 when absent
     std::string body;
 };
 
@@ -71,7 +72,9 @@ struct Effects {
     void send(ConnId c, std::string text) { sends.push_back({c, std::move(text)}); }
     void close(ConnId c) { closes.push_back({c}); }
     void call(BackendCall bc) { calls.push_back(std::move(bc)); }
-    void answer(HttpId h, int status, std::string body) { answers.push_back({h, status, std::move(body)}); }
+    void answer(HttpId h, int status, std::string body) {
+        answers.push_back({h, status, std::move(body)});
+    }
     void merge(Effects&& o);
     [[nodiscard]] bool empty() const noexcept {
         return sends.empty() && closes.empty() && calls.empty() && answers.empty();
@@ -79,10 +82,18 @@ struct Effects {
 };
 
 inline void Effects::merge(Effects&& o) {
-    for (auto& s : o.sends) sends.push_back(std::move(s));
-    for (auto& c : o.closes) closes.push_back(c);
-    for (auto& c : o.calls) calls.push_back(std::move(c));
-    for (auto& a : o.answers) answers.push_back(std::move(a));
+    for (auto& s : o.sends) {
+        sends.push_back(std::move(s));
+    }
+    for (auto& c : o.closes) {
+        closes.push_back(c);
+    }
+    for (auto& c : o.calls) {
+        calls.push_back(std::move(c));
+    }
+    for (auto& a : o.answers) {
+        answers.push_back(std::move(a));
+    }
 }
 
 }  // namespace tern::sig

@@ -9,9 +9,10 @@ namespace {
 
 // Every client sees these, whatever the configuration.
 constexpr std::array<std::string_view, 13> kCommon{
-    "chat-relay",  "dialout",          "federation",     "hello-v2",   "incall-all",
-    "join-features", "offer-codecs",   "recipient-call", "serverinfo", "switchto",
-    "transient-data", "transient-sessiondata", "welcome",
+    "chat-relay", "dialout",       "federation",     "hello-v2",
+    "incall-all", "join-features", "offer-codecs",   "recipient-call",
+    "serverinfo", "switchto",      "transient-data", "transient-sessiondata",
+    "welcome",
 };
 // Only with an SFU behind us: Talk's web client switches to MCU mode when it sees "mcu".
 constexpr std::array<std::string_view, 3> kWithSfu{"mcu", "simulcast", "update-sdp"};
@@ -19,7 +20,9 @@ constexpr std::array<std::string_view, 3> kWithSfu{"mcu", "simulcast", "update-s
 constexpr std::string_view kInternalOnly = "virtual-sessions";
 constexpr std::string_view kClientOnly = "audio-video-permissions";
 
-bool has_sfu(const SignalingConfig& cfg) { return cfg.mcu.type == McuType::Proxy; }
+bool has_sfu(const SignalingConfig& cfg) {
+    return cfg.mcu.type == McuType::Proxy;
+}
 
 void add_common(const SignalingConfig& cfg, std::vector<std::string_view>& out) {
     out.insert(out.end(), kCommon.begin(), kCommon.end());

@@ -14,9 +14,9 @@ namespace tern::sig {
 
 /// Who is at the other end of a client connection, as the edge learnt it.
 struct ClientInfo {
-    std::string ip;          // after X-Real-Ip / X-Forwarded-For from trusted proxies
+    std::string ip;  // after X-Real-Ip / X-Forwarded-For from trusted proxies
     std::string user_agent;
-    std::string country;     // "" when unknown
+    std::string country;  // "" when unknown
 };
 
 /// A backend's POST /api/v1/room/{id} that passed check_backend_post (checksum verified).

@@ -25,7 +25,9 @@ uint64_t system_random() {
     return v;
 }
 
-std::string user_key(std::size_t backend, std::string_view user_id) { return room_key(backend, user_id); }
+std::string user_key(std::size_t backend, std::string_view user_id) {
+    return room_key(backend, user_id);
+}
 
 }  // namespace
 
@@ -47,7 +49,8 @@ Hub::Hub(const SignalingConfig& cfg, HubOptions opts)
     }
 }
 
-// ---- entry points ---------------------------------------------------------------------------------
+// ---- entry points
+// ---------------------------------------------------------------------------------
 
 Effects Hub::on_open(ConnId conn, const ClientInfo& who, uint64_t now_us) {
     Effects fx;
@@ -93,24 +96,27 @@ Effects Hub::on_text(ConnId conn, std::string_view frame, uint64_t now_us) {
         }
         return fx;
     }
-    std::visit(Overloaded{
-                   [](api::Hello&) {},  // a second hello on the same socket is ignored
-                   [&](api::Bye&) {
-                       std::string out;
-                       api::write_bye(out, req.id);
-                       fx.send(conn, std::move(out));
-                       fx.close(conn);
-                       c.closing = true;
-                       c.session.clear();
-                       destroy_session(s->public_id, true, now_us, fx);
-                   },
-                   [&](api::RoomRequest& r) { handle_room(*s, req.id, r, now_us, fx); },
-                   [&](api::MessageRequest& m) { handle_message(*s, m, fx); },
-                   [&](api::InternalRequest& in) { handle_internal(*s, req.id, std::move(in), now_us, fx); },
-                   [&](api::TransientRequest& t) { handle_transient(*s, req.id, t, now_us, fx); },
-                   [](api::UnknownRequest&) {},  // as the reference server: unknown types are ignored
-               },
-               req.body);
+    std::visit(
+        Overloaded{
+            [](api::Hello&) {},  // a second hello on the same socket is ignored
+            [&](api::Bye&) {
+                std::string out;
+                api::write_bye(out, req.id);
+                fx.send(conn, std::move(out));
+                fx.close(conn);
+                c.closing = true;
+                c.session.clear();
+                destroy_session(s->public_id, true, now_us, fx);
+            },
+            [&](api::RoomRequest& r) { handle_room(*s, req.id, r, now_us, fx); },
+            [&](api::MessageRequest& m) { handle_message(*s, m, fx); },
+            [&](api::InternalRequest& in) {
+                handle_internal(*s, req.id, std::move(in), now_us, fx);
+            },
+            [&](api::TransientRequest& t) { handle_transient(*s, req.id, t, now_us, fx); },
+            [](api::UnknownRequest&) {},  // as the reference server: unknown types are ignored
+        },
+        req.body);
     return fx;
 }
 
@@ -148,14 +154,15 @@ Effects Hub::on_backend_reply(CallId call, BackendReply reply, uint64_t now_us) 
     }
     PendingCall pending = std::move(it->second);
     calls_.erase(it);
-    std::visit(Overloaded{
-                   [&](AuthCall& a) { on_auth_reply(std::move(a), reply, now_us, fx); },
-                   [&](JoinCall& j) { on_join_reply(std::move(j), reply, now_us, fx); },
-                   [&](AddSessionCall& a) { on_add_session_reply(std::move(a), reply, now_us, fx); },
-                   [&](CapabilitiesCall& c) { on_capabilities_reply(c, reply, now_us, fx); },
-                   [](IgnoredCall&) {},
-               },
-               pending);
+    std::visit(
+        Overloaded{
+            [&](AuthCall& a) { on_auth_reply(std::move(a), reply, now_us, fx); },
+            [&](JoinCall& j) { on_join_reply(std::move(j), reply, now_us, fx); },
+            [&](AddSessionCall& a) { on_add_session_reply(std::move(a), reply, now_us, fx); },
+            [&](CapabilitiesCall& c) { on_capabilities_reply(c, reply, now_us, fx); },
+            [](IgnoredCall&) {},
+        },
+        pending);
     return fx;
 }
 
@@ -194,14 +201,15 @@ const Room* Hub::room_for_test(std::size_t backend, std::string_view room_id) co
     return it == rooms_.end() ? nullptr : &it->second;
 }
 
-// ---- timers ---------------------------------------------------------------------------------------
+// ---- timers
+// ---------------------------------------------------------------------------------------
 
 void Hub::fire_timer(const Timer& t, uint64_t now_us, Effects& fx) {
     switch (t.kind) {
     case TimerKind::Hello: {
         const auto it = conns_.find(t.conn);
-        if (it == conns_.end() || it->second.closing || !it->second.session.empty() || it->second.auth_pending ||
-            it->second.hello_deadline_us != t.at_us) {
+        if (it == conns_.end() || it->second.closing || !it->second.session.empty() ||
+            it->second.auth_pending || it->second.hello_deadline_us != t.at_us) {
             return;
         }
         std::string out;
@@ -244,13 +252,12 @@ void Hub::fire_timer(const Timer& t, uint64_t now_us, Effects& fx) {
         }
         return;
     }
-    case TimerKind::Dialout:
-        dialout_timed_out(t.key, t.at_us, fx);
-        return;
+    case TimerKind::Dialout: dialout_timed_out(t.key, t.at_us, fx); return;
     }
 }
 
-// ---- delivery -------------------------------------------------------------------------------------
+// ---- delivery
+// -------------------------------------------------------------------------------------
 
 void Hub::send_to_session(Session& s, std::string frame, Effects& fx) {
     if (s.type == ClientType::Virtual) {
@@ -263,8 +270,9 @@ void Hub::send_to_session(Session& s, std::string frame, Effects& fx) {
     }
 }
 
-void Hub::deliver_to_room(const Room& room, std::string_view frame, std::string_view except, bool call_only,
-                          Effects& fx, std::string_view permission, Holders holders) {
+void Hub::deliver_to_room(const Room& room, std::string_view frame, std::string_view except,
+                          bool call_only, Effects& fx, std::string_view permission,
+                          Holders holders) {
     for (const std::string& id : room.members) {
         if (id == except) {
             continue;
@@ -278,8 +286,8 @@ void Hub::deliver_to_room(const Room& room, std::string_view frame, std::string_
     }
 }
 
-void Hub::send_error(ConnId conn, std::string_view id, api::ErrorCode code, std::string_view message, Effects& fx,
-                     std::string_view details) {
+void Hub::send_error(ConnId conn, std::string_view id, api::ErrorCode code,
+                     std::string_view message, Effects& fx, std::string_view details) {
     std::string out;
     api::write_error(out, id, code, message, details);
     fx.send(conn, std::move(out));
@@ -298,7 +306,8 @@ CallId Hub::backend_call(std::size_t backend, std::string body, PendingCall pend
     return id;
 }
 
-// ---- session life ---------------------------------------------------------------------------------
+// ---- session life
+// ---------------------------------------------------------------------------------
 
 Session* Hub::find_session(std::string_view public_id) {
     const auto it = sessions_.find(std::string(public_id));
@@ -382,8 +391,8 @@ void Hub::destroy_session(const std::string& id, bool tell_backend, uint64_t now
     sessions_.erase(public_id);
 }
 
-void Hub::kick_session(const std::string& public_id, std::string_view reason, bool tell_backend, uint64_t now_us,
-                       Effects& fx) {
+void Hub::kick_session(const std::string& public_id, std::string_view reason, bool tell_backend,
+                       uint64_t now_us, Effects& fx) {
     Session* s = find_session(public_id);
     if (s == nullptr) {
         return;

@@ -84,9 +84,9 @@ public:
 private:
     struct Conn {
         ClientInfo who;
-        std::string session;          // public id once hello succeeded
-        bool auth_pending = false;    // a hello waits for the backend
-        bool closing = false;         // a CloseConn was issued: ignore further frames
+        std::string session;        // public id once hello succeeded
+        bool auth_pending = false;  // a hello waits for the backend
+        bool closing = false;       // a CloseConn was issued: ignore further frames
         uint64_t hello_deadline_us = 0;
     };
 
@@ -114,7 +114,8 @@ private:
         std::size_t backend = 0;
     };
     struct IgnoredCall {};  // leave, ping, session remove: the answer changes nothing
-    using PendingCall = std::variant<AuthCall, JoinCall, AddSessionCall, CapabilitiesCall, IgnoredCall>;
+    using PendingCall =
+        std::variant<AuthCall, JoinCall, AddSessionCall, CapabilitiesCall, IgnoredCall>;
 
     /// A v2 hello waiting for its backend's capabilities (the token key).
     struct ParkedHello {
@@ -133,15 +134,16 @@ private:
     /// The room fan-out seam (see the plan above): one room-wide frame to the local members,
     /// except `except` (a public id, or ""), only those in the call when `call_only`; when
     /// `permission` is set, not to its holders (Excluded) or only to them (Only).
-    void deliver_to_room(const Room& room, std::string_view frame, std::string_view except, bool call_only,
-                         Effects& fx, std::string_view permission = {}, Holders holders = Holders::Excluded);
+    void deliver_to_room(const Room& room, std::string_view frame, std::string_view except,
+                         bool call_only, Effects& fx, std::string_view permission = {},
+                         Holders holders = Holders::Excluded);
     Session& create_session(ClientType type, std::size_t backend, uint64_t now_us);
     /// Ends a session: leaves its room (the backend told when `tell_backend`), drops its virtual
     /// sessions, forgets it. Its connection, if any, is not closed here.
     void destroy_session(const std::string& id, bool tell_backend, uint64_t now_us, Effects& fx);
     /// Bye with `reason` (none when empty), close the connection, end the session.
-    void kick_session(const std::string& public_id, std::string_view reason, bool tell_backend, uint64_t now_us,
-                      Effects& fx);
+    void kick_session(const std::string& public_id, std::string_view reason, bool tell_backend,
+                      uint64_t now_us, Effects& fx);
     CallId backend_call(std::size_t backend, std::string body, PendingCall pending, Effects& fx);
     void send_error(ConnId conn, std::string_view id, api::ErrorCode code, std::string_view message,
                     Effects& fx, std::string_view details = {});
@@ -151,30 +153,37 @@ private:
     void fire_timer(const Timer& t, uint64_t now_us, Effects& fx);
 
     // hub_hello.cpp
-    void handle_hello(ConnId conn, const std::string& id, api::Hello hello, uint64_t now_us, Effects& fx);
-    void hello_resume(ConnId conn, const std::string& id, const api::Hello& hello, uint64_t now_us, Effects& fx);
-    void hello_internal(ConnId conn, const std::string& id, api::Hello hello, uint64_t now_us, Effects& fx);
+    void handle_hello(ConnId conn, const std::string& id, api::Hello hello, uint64_t now_us,
+                      Effects& fx);
+    void hello_resume(ConnId conn, const std::string& id, const api::Hello& hello, uint64_t now_us,
+                      Effects& fx);
+    void hello_internal(ConnId conn, const std::string& id, api::Hello hello, uint64_t now_us,
+                        Effects& fx);
     void on_auth_reply(AuthCall call, const BackendReply& reply, uint64_t now_us, Effects& fx);
     void hello_failed(ConnId conn, uint64_t now_us);
     /// A client the backend (v1) or its token (v2) vouched for: the session and the hello reply.
     void start_client_session(ConnId conn, std::string_view id, api::HelloVersion version,
-                              std::vector<std::string> features, std::size_t backend, const std::string& user_id,
-                              const api::RawJson& user, uint64_t now_us, Effects& fx);
+                              std::vector<std::string> features, std::size_t backend,
+                              const std::string& user_id, const api::RawJson& user, uint64_t now_us,
+                              Effects& fx);
     void write_hello(ConnId conn, std::string_view id, const Session& s, Effects& fx);
     std::optional<std::size_t> backend_index(std::string_view url) const;
 
     // hub_hello_v2.cpp
     void hello_v2(ParkedHello p, uint64_t now_us, Effects& fx);
     void fetch_capabilities(std::size_t backend, uint64_t now_us, Effects& fx);
-    void on_capabilities_reply(CapabilitiesCall call, const BackendReply& reply, uint64_t now_us, Effects& fx);
+    void on_capabilities_reply(CapabilitiesCall call, const BackendReply& reply, uint64_t now_us,
+                               Effects& fx);
     /// The signaling endpoint's version for `backend`: from its capabilities when known, else 3.
     [[nodiscard]] int api_version(std::size_t backend) const;
 
     // hub_room.cpp
-    void handle_room(Session& s, const std::string& id, const api::RoomRequest& r, uint64_t now_us, Effects& fx);
+    void handle_room(Session& s, const std::string& id, const api::RoomRequest& r, uint64_t now_us,
+                     Effects& fx);
     void on_join_reply(JoinCall call, const BackendReply& reply, uint64_t now_us, Effects& fx);
-    void enter_room(Session& s, const std::string& id, const std::string& room_id, std::string room_session_id,
-                    const api::BackendRoomAnswer* answer, uint64_t now_us, Effects& fx);
+    void enter_room(Session& s, const std::string& id, const std::string& room_id,
+                    std::string room_session_id, const api::BackendRoomAnswer* answer,
+                    uint64_t now_us, Effects& fx);
     /// Takes `s` out of its room: leave events, its sd: transient key, the backend told when
     /// `tell_backend`; an emptied room goes.
     void leave_room(Session& s, bool tell_backend, uint64_t now_us, Effects& fx);
@@ -189,73 +198,87 @@ private:
 
     // hub_message.cpp
     void handle_message(Session& s, const api::MessageRequest& m, Effects& fx);
-    void deliver_message(Session& sender, Session& to, const api::MessageRequest& m, std::string_view sender_type,
-                         Effects& fx);
-    void handle_transient(Session& s, const std::string& id, const api::TransientRequest& t, uint64_t now_us,
-                          Effects& fx);
-    void set_transient(Room& room, const std::string& key, api::RawJson value, uint64_t ttl_us, uint64_t now_us,
-                       Effects& fx);
+    void deliver_message(Session& sender, Session& to, const api::MessageRequest& m,
+                         std::string_view sender_type, Effects& fx);
+    void handle_transient(Session& s, const std::string& id, const api::TransientRequest& t,
+                          uint64_t now_us, Effects& fx);
+    void set_transient(Room& room, const std::string& key, api::RawJson value, uint64_t ttl_us,
+                       uint64_t now_us, Effects& fx);
     void remove_transient(Room& room, std::string_view key, Effects& fx);
 
     // hub_internal.cpp
-    void handle_internal(Session& s, const std::string& id, api::InternalRequest req, uint64_t now_us, Effects& fx);
-    void on_add_session_reply(AddSessionCall call, const BackendReply& reply, uint64_t now_us, Effects& fx);
-    void add_virtual(Session& owner, const api::AddSession& a, const std::string& request_id, uint64_t now_us,
-                     Effects& fx);
+    void handle_internal(Session& s, const std::string& id, api::InternalRequest req,
+                         uint64_t now_us, Effects& fx);
+    void on_add_session_reply(AddSessionCall call, const BackendReply& reply, uint64_t now_us,
+                              Effects& fx);
+    void add_virtual(Session& owner, const api::AddSession& a, const std::string& request_id,
+                     uint64_t now_us, Effects& fx);
     /// A virtual session the backend accepted enters its room: join, participants, flags.
     void enter_virtual(Session& v, const std::string& room_id, uint64_t now_us, Effects& fx);
     void remove_virtual(Session& v, uint64_t now_us, Effects& fx);
 
     // hub_backend_post.cpp, hub_participants.cpp
     /// roomlist/update to the users of `all` that are not in `told` (invite and disinvite).
-    void update_other_users(std::size_t backend, const std::string& room_id, const std::vector<std::string>& all,
-                            const std::vector<std::string>& told, const api::RawJson& properties, Effects& fx);
-    void post_invite(std::size_t backend, const std::string& room_id, const api::RoomInvite& r, Effects& fx);
-    void post_disinvite(std::size_t backend, const std::string& room_id, const api::RoomDisinvite& r,
-                        uint64_t now_us, Effects& fx);
-    void post_update(std::size_t backend, const std::string& room_id, const api::RoomUpdate& r, Effects& fx);
-    void post_delete(std::size_t backend, const std::string& room_id, const api::RoomDelete& r, uint64_t now_us,
+    void update_other_users(std::size_t backend, const std::string& room_id,
+                            const std::vector<std::string>& all,
+                            const std::vector<std::string>& told, const api::RawJson& properties,
+                            Effects& fx);
+    void post_invite(std::size_t backend, const std::string& room_id, const api::RoomInvite& r,
                      Effects& fx);
-    void post_message(std::size_t backend, const std::string& room_id, const api::RoomMessage& r, Effects& fx);
-    void post_switchto(std::size_t backend, const std::string& room_id, const api::RoomSwitchTo& r, Effects& fx);
-    void post_incall(std::size_t backend, const std::string& room_id, const api::RoomInCall& r, uint64_t now_us,
+    void post_disinvite(std::size_t backend, const std::string& room_id,
+                        const api::RoomDisinvite& r, uint64_t now_us, Effects& fx);
+    void post_update(std::size_t backend, const std::string& room_id, const api::RoomUpdate& r,
                      Effects& fx);
-    void post_participants(std::size_t backend, const std::string& room_id, const api::RoomParticipants& r,
-                           uint64_t now_us, Effects& fx);
+    void post_delete(std::size_t backend, const std::string& room_id, const api::RoomDelete& r,
+                     uint64_t now_us, Effects& fx);
+    void post_message(std::size_t backend, const std::string& room_id, const api::RoomMessage& r,
+                      Effects& fx);
+    void post_switchto(std::size_t backend, const std::string& room_id, const api::RoomSwitchTo& r,
+                       Effects& fx);
+    void post_incall(std::size_t backend, const std::string& room_id, const api::RoomInCall& r,
+                     uint64_t now_us, Effects& fx);
+    void post_participants(std::size_t backend, const std::string& room_id,
+                           const api::RoomParticipants& r, uint64_t now_us, Effects& fx);
     void send_participants_update(Room& room, const std::vector<api::Participant>& users,
-                                  const std::vector<api::Participant>& changed, uint64_t now_us, Effects& fx);
+                                  const std::vector<api::Participant>& changed, uint64_t now_us,
+                                  Effects& fx);
     /// The chat-relay variant of the fan-out seam: chat-relay clients get `relayed` (one frame per
     /// comment), the others `refresh`.
-    void deliver_chat_to_room(const Room& room, const std::vector<std::string>& relayed, const std::string& refresh,
-                              Effects& fx);
+    void deliver_chat_to_room(const Room& room, const std::vector<std::string>& relayed,
+                              const std::string& refresh, Effects& fx);
 
     // hub_dialout.cpp
     /// (status, body) of a dial-out request; status 0 when it waits for an internal client.
     std::pair<int, std::string> post_dialout(std::size_t backend, const std::string& room_id,
-                                             const api::RoomDialout& r, HttpId http, uint64_t now_us, Effects& fx);
-    void on_dialout_reply(Session& s, const std::string& id, const api::DialoutReply& d, uint64_t now_us,
-                          Effects& fx);
+                                             const api::RoomDialout& r, HttpId http,
+                                             uint64_t now_us, Effects& fx);
+    void on_dialout_reply(Session& s, const std::string& id, const api::DialoutReply& d,
+                          uint64_t now_us, Effects& fx);
     void dialout_timed_out(const std::string& request_id, uint64_t at_us, Effects& fx);
-    void send_to_users(std::size_t backend, const std::vector<std::string>& user_ids, const std::string& frame,
-                       Effects& fx);
+    void send_to_users(std::size_t backend, const std::vector<std::string>& user_ids,
+                       const std::string& frame, Effects& fx);
     /// The local session holding Talk room session `rsid` of `backend`, or null.
     Session* session_by_room_session(std::size_t backend, std::string_view rsid);
 
     SignalingConfig cfg_;
     SessionIds ids_;
     std::function<uint64_t()> random_;
-    std::vector<BackendEntry> backend_urls_;  // every configured URL, flattened for find_backend
+    std::vector<BackendEntry> backend_urls_;   // every configured URL, flattened for find_backend
     std::vector<std::size_t> backend_of_url_;  // its backend's index in cfg_.backends
     BruteForceLimiter limiter_;
 
-    std::vector<uint32_t> clients_per_backend_;  // client sessions, for each backend's session_limit
+    std::vector<uint32_t>
+        clients_per_backend_;  // client sessions, for each backend's session_limit
     std::unordered_map<ConnId, Conn> conns_;
-    std::unordered_map<std::string, Session> sessions_;         // by public id
-    std::unordered_map<std::string, std::string> by_resume_;    // resume id → public id
-    std::unordered_map<std::string, std::vector<std::string>> by_user_;  // "<backend>|<userid>" → public ids
-    std::unordered_map<std::string, std::string> by_room_session_;  // "<backend>|<rsid>" → public id
-    std::unordered_map<std::string, Room> rooms_;               // by room_key()
-    std::unordered_map<std::string, std::string> by_virtual_;  // "<owner>|<client's id>" → public id
+    std::unordered_map<std::string, Session> sessions_;       // by public id
+    std::unordered_map<std::string, std::string> by_resume_;  // resume id → public id
+    std::unordered_map<std::string, std::vector<std::string>>
+        by_user_;  // "<backend>|<userid>" → public ids
+    std::unordered_map<std::string, std::string>
+        by_room_session_;                          // "<backend>|<rsid>" → public id
+    std::unordered_map<std::string, Room> rooms_;  // by room_key()
+    std::unordered_map<std::string, std::string>
+        by_virtual_;  // "<owner>|<client's id>" → public id
     std::unordered_map<CallId, PendingCall> calls_;
     CapabilitiesCache caps_;
     std::vector<ParkedHello> parked_hellos_;

@@ -1,13 +1,12 @@
 // Nextcloud's POST /api/v1/room/{id} (signaling-protocol.md §5): invite, disinvite, update,
 // delete, message (with the chat-relay rules), switchto, dial-out. incall and participants are in
 // hub_participants.cpp. The edge has checked the checksum; the body is parsed here.
-#include "signaling/hub/hub.hpp"
-
 #include "common/overloaded.hpp"
 #include "signaling/api/backend_room_request_parser.hpp"
 #include "signaling/api/event_messages.hpp"
 #include "signaling/api/json_writer.hpp"
 #include "signaling/api/server_messages.hpp"
+#include "signaling/hub/hub.hpp"
 
 #include <simdjson.h>
 
@@ -42,7 +41,8 @@ ChatNotice read_chat(std::string_view data) {
     std::string_view type;
     simdjson::dom::object chat;
     if (parser.parse(data.data(), data.size()).get(doc) != simdjson::SUCCESS ||
-        doc["type"].get(type) != simdjson::SUCCESS || type != "chat" || doc["chat"].get(chat) != simdjson::SUCCESS) {
+        doc["type"].get(type) != simdjson::SUCCESS || type != "chat" ||
+        doc["chat"].get(chat) != simdjson::SUCCESS) {
         return n;
     }
     n.is_chat = true;
@@ -76,26 +76,29 @@ Effects Hub::on_backend_post(const BackendPostRequest& req, uint64_t now_us) {
     const std::string& room = req.room_id;
     int status = 200;
     std::string answer = "{}";
-    std::visit(Overloaded{
-                   [&](const api::RoomInvite& r) { post_invite(b, room, r, fx); },
-                   [&](const api::RoomDisinvite& r) { post_disinvite(b, room, r, now_us, fx); },
-                   [&](const api::RoomUpdate& r) { post_update(b, room, r, fx); },
-                   [&](const api::RoomDelete& r) { post_delete(b, room, r, now_us, fx); },
-                   [&](const api::RoomInCall& r) { post_incall(b, room, r, now_us, fx); },
-                   [&](const api::RoomParticipants& r) { post_participants(b, room, r, now_us, fx); },
-                   [&](const api::RoomMessage& r) { post_message(b, room, r, fx); },
-                   [&](const api::RoomSwitchTo& r) { post_switchto(b, room, r, fx); },
-                   [&](const api::RoomDialout& r) { std::tie(status, answer) = post_dialout(b, room, r, req.http, now_us, fx); },
-               },
-               *body);
+    std::visit(
+        Overloaded{
+            [&](const api::RoomInvite& r) { post_invite(b, room, r, fx); },
+            [&](const api::RoomDisinvite& r) { post_disinvite(b, room, r, now_us, fx); },
+            [&](const api::RoomUpdate& r) { post_update(b, room, r, fx); },
+            [&](const api::RoomDelete& r) { post_delete(b, room, r, now_us, fx); },
+            [&](const api::RoomInCall& r) { post_incall(b, room, r, now_us, fx); },
+            [&](const api::RoomParticipants& r) { post_participants(b, room, r, now_us, fx); },
+            [&](const api::RoomMessage& r) { post_message(b, room, r, fx); },
+            [&](const api::RoomSwitchTo& r) { post_switchto(b, room, r, fx); },
+            [&](const api::RoomDialout& r) {
+                std::tie(status, answer) = post_dialout(b, room, r, req.http, now_us, fx);
+            },
+        },
+        *body);
     if (status != 0) {
         fx.answer(req.http, status, std::move(answer));
     }
     return fx;
 }
 
-void Hub::send_to_users(std::size_t backend, const std::vector<std::string>& user_ids, const std::string& frame,
-                        Effects& fx) {
+void Hub::send_to_users(std::size_t backend, const std::vector<std::string>& user_ids,
+                        const std::string& frame, Effects& fx) {
     for (const std::string& uid : user_ids) {
         const auto it = by_user_.find(room_key(backend, uid));
         if (it == by_user_.end()) {
@@ -117,8 +120,10 @@ Session* Hub::session_by_room_session(std::size_t backend, std::string_view rsid
     return it == by_room_session_.end() ? nullptr : find_session(it->second);
 }
 
-void Hub::update_other_users(std::size_t backend, const std::string& room_id, const std::vector<std::string>& all,
-                             const std::vector<std::string>& told, const api::RawJson& properties, Effects& fx) {
+void Hub::update_other_users(std::size_t backend, const std::string& room_id,
+                             const std::vector<std::string>& all,
+                             const std::vector<std::string>& told, const api::RawJson& properties,
+                             Effects& fx) {
     std::vector<std::string> rest;
     for (const std::string& u : all) {
         if (!contains(told, u)) {
@@ -130,15 +135,16 @@ void Hub::update_other_users(std::size_t backend, const std::string& room_id, co
     send_to_users(backend, rest, update, fx);
 }
 
-void Hub::post_invite(std::size_t backend, const std::string& room_id, const api::RoomInvite& r, Effects& fx) {
+void Hub::post_invite(std::size_t backend, const std::string& room_id, const api::RoomInvite& r,
+                      Effects& fx) {
     std::string invite;
     api::write_roomlist_invite(invite, room_id, r.properties);
     send_to_users(backend, r.user_ids, invite, fx);
     update_other_users(backend, room_id, r.all_user_ids, r.user_ids, r.properties, fx);
 }
 
-void Hub::post_disinvite(std::size_t backend, const std::string& room_id, const api::RoomDisinvite& r,
-                         uint64_t now_us, Effects& fx) {
+void Hub::post_disinvite(std::size_t backend, const std::string& room_id,
+                         const api::RoomDisinvite& r, uint64_t now_us, Effects& fx) {
     std::vector<std::string> targets;
     for (const std::string& uid : r.user_ids) {
         if (const auto it = by_user_.find(room_key(backend, uid)); it != by_user_.end()) {
@@ -174,7 +180,8 @@ void Hub::post_disinvite(std::size_t backend, const std::string& room_id, const 
     update_other_users(backend, room_id, r.all_user_ids, r.user_ids, r.properties, fx);
 }
 
-void Hub::post_update(std::size_t backend, const std::string& room_id, const api::RoomUpdate& r, Effects& fx) {
+void Hub::post_update(std::size_t backend, const std::string& room_id, const api::RoomUpdate& r,
+                      Effects& fx) {
     Room* room = find_room(backend, room_id);
     if (room != nullptr && !r.properties.empty() && r.properties != room->properties) {
         room->properties = r.properties;
@@ -187,8 +194,8 @@ void Hub::post_update(std::size_t backend, const std::string& room_id, const api
     send_to_users(backend, r.user_ids, update, fx);
 }
 
-void Hub::post_delete(std::size_t backend, const std::string& room_id, const api::RoomDelete& r, uint64_t now_us,
-                      Effects& fx) {
+void Hub::post_delete(std::size_t backend, const std::string& room_id, const api::RoomDelete& r,
+                      uint64_t now_us, Effects& fx) {
     if (Room* room = find_room(backend, room_id)) {
         // Everyone is out at once: no leave events, and the backend knows already.
         std::string gone;
@@ -227,7 +234,8 @@ void Hub::post_delete(std::size_t backend, const std::string& room_id, const api
     send_to_users(backend, r.user_ids, disinvite, fx);
 }
 
-void Hub::post_message(std::size_t backend, const std::string& room_id, const api::RoomMessage& r, Effects& fx) {
+void Hub::post_message(std::size_t backend, const std::string& room_id, const api::RoomMessage& r,
+                       Effects& fx) {
     const Room* room = find_room(backend, room_id);
     if (room == nullptr) {
         return;
@@ -243,7 +251,8 @@ void Hub::post_message(std::size_t backend, const std::string& room_id, const ap
     std::vector<std::string> relayed;
     for (const std::string& c : chat.comments) {
         std::string out;
-        api::write_room_message_event(out, room_id, R"({"type":"chat","chat":{"comment":)" + c + "}}");
+        api::write_room_message_event(out, room_id,
+                                      R"({"type":"chat","chat":{"comment":)" + c + "}}");
         relayed.push_back(std::move(out));
     }
     std::string refresh;
@@ -251,8 +260,8 @@ void Hub::post_message(std::size_t backend, const std::string& room_id, const ap
     deliver_chat_to_room(*room, relayed, refresh, fx);
 }
 
-void Hub::deliver_chat_to_room(const Room& room, const std::vector<std::string>& relayed, const std::string& refresh,
-                               Effects& fx) {
+void Hub::deliver_chat_to_room(const Room& room, const std::vector<std::string>& relayed,
+                               const std::string& refresh, Effects& fx) {
     for (const std::string& id : room.members) {
         Session* s = find_session(id);
         if (s == nullptr) {
@@ -268,7 +277,8 @@ void Hub::deliver_chat_to_room(const Room& room, const std::vector<std::string>&
     }
 }
 
-void Hub::post_switchto(std::size_t backend, const std::string& room_id, const api::RoomSwitchTo& r, Effects& fx) {
+void Hub::post_switchto(std::size_t backend, const std::string& room_id, const api::RoomSwitchTo& r,
+                        Effects& fx) {
     for (const auto& [rsid, details] : r.sessions) {
         Session* s = session_by_room_session(backend, rsid);
         if (s == nullptr || s->room_id != room_id) {

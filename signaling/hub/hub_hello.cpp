@@ -1,12 +1,11 @@
 // Hello: v1 (the backend checks the ticket), internal (HMAC of the internal secret), resume
 // (signaling-protocol.md §3.2). v2 (JWT) is in hub_hello_v2.cpp.
-#include "signaling/hub/hub.hpp"
-
 #include "signaling/api/server_messages.hpp"
 #include "signaling/backend/backend_answers.hpp"
 #include "signaling/backend/backend_requests.hpp"
 #include "signaling/backend/checksum.hpp"
 #include "signaling/hub/features.hpp"
+#include "signaling/hub/hub.hpp"
 
 #include <chrono>
 
@@ -28,25 +27,25 @@ std::optional<std::size_t> Hub::backend_index(std::string_view url) const {
     return backend_of_url_[static_cast<std::size_t>(b - backend_urls_.data())];
 }
 
-void Hub::handle_hello(ConnId conn, const std::string& id, api::Hello hello, uint64_t now_us, Effects& fx) {
+void Hub::handle_hello(ConnId conn, const std::string& id, api::Hello hello, uint64_t now_us,
+                       Effects& fx) {
     if (!hello.resume_id.empty()) {
         hello_resume(conn, id, hello, now_us, fx);
         return;
     }
     switch (hello.auth.type) {
-    case api::AuthType::Internal:
-        hello_internal(conn, id, std::move(hello), now_us, fx);
-        return;
+    case api::AuthType::Internal: hello_internal(conn, id, std::move(hello), now_us, fx); return;
     case api::AuthType::Federation:
-        send_error(conn, id, api::ErrorCode::InvalidClientType, "Federation clients are not supported.", fx);
+        send_error(conn, id, api::ErrorCode::InvalidClientType,
+                   "Federation clients are not supported.", fx);
         hello_failed(conn, now_us);
         return;
-    case api::AuthType::Client:
-        break;
+    case api::AuthType::Client: break;
     }
     const auto backend = backend_index(hello.auth.url);
     if (!backend) {
-        send_error(conn, id, api::ErrorCode::InvalidBackend, "The requested backend is not allowed.", fx);
+        send_error(conn, id, api::ErrorCode::InvalidBackend,
+                   "The requested backend is not allowed.", fx);
         hello_failed(conn, now_us);
         return;
     }
@@ -56,7 +55,8 @@ void Hub::handle_hello(ConnId conn, const std::string& id, api::Hello hello, uin
     }
     conns_[conn].auth_pending = true;
     AuthCall call{conn, id, hello.version, std::move(hello.features), *backend};
-    backend_call(*backend, write_backend_request(api::BackendAuthRequest{std::move(hello.auth.params)}),
+    backend_call(*backend,
+                 write_backend_request(api::BackendAuthRequest{std::move(hello.auth.params)}),
                  std::move(call), fx);
 }
 
@@ -106,17 +106,18 @@ void Hub::on_auth_reply(AuthCall call, const BackendReply& reply, uint64_t now_u
         fail(api::ErrorCode::AuthFailed, "Authentication failed.");
         return;
     }
-    start_client_session(call.conn, call.request_id, call.version, std::move(call.features), call.backend,
-                         auth->user_id, auth->user, now_us, fx);
+    start_client_session(call.conn, call.request_id, call.version, std::move(call.features),
+                         call.backend, auth->user_id, auth->user, now_us, fx);
 }
 
 void Hub::start_client_session(ConnId conn, std::string_view id, api::HelloVersion version,
-                               std::vector<std::string> features, std::size_t backend, const std::string& user_id,
-                               const api::RawJson& user, uint64_t now_us, Effects& fx) {
+                               std::vector<std::string> features, std::size_t backend,
+                               const std::string& user_id, const api::RawJson& user,
+                               uint64_t now_us, Effects& fx) {
     const uint32_t limit = cfg_.backends[backend].session_limit;
     if (limit != 0 && clients_per_backend_[backend] >= limit) {
-        send_error(conn, id, api::ErrorCode::SessionLimitExceeded, "Too many sessions connected for this backend.",
-                   fx);
+        send_error(conn, id, api::ErrorCode::SessionLimitExceeded,
+                   "Too many sessions connected for this backend.", fx);
         hello_failed(conn, now_us);
         return;
     }
@@ -135,9 +136,11 @@ void Hub::start_client_session(ConnId conn, std::string_view id, api::HelloVersi
     }
 }
 
-void Hub::hello_internal(ConnId conn, const std::string& id, api::Hello hello, uint64_t now_us, Effects& fx) {
+void Hub::hello_internal(ConnId conn, const std::string& id, api::Hello hello, uint64_t now_us,
+                         Effects& fx) {
     if (cfg_.internal_secret.empty()) {
-        send_error(conn, id, api::ErrorCode::InvalidClientType, "Internal clients are not allowed.", fx);
+        send_error(conn, id, api::ErrorCode::InvalidClientType, "Internal clients are not allowed.",
+                   fx);
         hello_failed(conn, now_us);
         return;
     }
@@ -151,13 +154,15 @@ void Hub::hello_internal(ConnId conn, const std::string& id, api::Hello hello, u
     // random shorter than 32 characters, as the internal hello requires.
     if (!verify_backend_checksum(cfg_.internal_secret, hello.auth.random, {}, hello.auth.token)) {
         limiter_.record_failure(GuardedAction::InternalHello, ip, limiter_time(now_us));
-        send_error(conn, id, api::ErrorCode::InvalidToken, "The token could not be authenticated.", fx);
+        send_error(conn, id, api::ErrorCode::InvalidToken, "The token could not be authenticated.",
+                   fx);
         hello_failed(conn, now_us);
         return;
     }
     const auto backend = backend_index(hello.auth.backend);
     if (!backend) {
-        send_error(conn, id, api::ErrorCode::InvalidBackend, "The requested backend is not allowed.", fx);
+        send_error(conn, id, api::ErrorCode::InvalidBackend,
+                   "The requested backend is not allowed.", fx);
         hello_failed(conn, now_us);
         return;
     }
@@ -172,7 +177,8 @@ void Hub::hello_internal(ConnId conn, const std::string& id, api::Hello hello, u
     write_hello(conn, id, s, fx);
 }
 
-void Hub::hello_resume(ConnId conn, const std::string& id, const api::Hello& hello, uint64_t now_us, Effects& fx) {
+void Hub::hello_resume(ConnId conn, const std::string& id, const api::Hello& hello, uint64_t now_us,
+                       Effects& fx) {
     const std::string ip = conns_[conn].who.ip;
     if (limiter_.blocked(GuardedAction::Resume, ip, limiter_time(now_us))) {
         send_error(conn, id, api::ErrorCode::TooManyRequests, "Too many requests.", fx);
@@ -186,7 +192,8 @@ void Hub::hello_resume(ConnId conn, const std::string& id, const api::Hello& hel
         if (!ids_.read_resume(hello.resume_id)) {
             limiter_.record_failure(GuardedAction::Resume, ip, limiter_time(now_us));
         }
-        send_error(conn, id, api::ErrorCode::NoSuchSession, "The session to resume does not exist.", fx);
+        send_error(conn, id, api::ErrorCode::NoSuchSession, "The session to resume does not exist.",
+                   fx);
         hello_failed(conn, now_us);
         return;
     }
@@ -211,8 +218,8 @@ void Hub::hello_resume(ConnId conn, const std::string& id, const api::Hello& hel
 void Hub::write_hello(ConnId conn, std::string_view id, const Session& s, Effects& fx) {
     const auto features = server_features(cfg_, s.type == ClientType::Internal);
     std::string out;
-    api::write_hello_reply(out, {id, s.version == api::HelloVersion::V2 ? "2.0" : "1.0", s.public_id, s.resume_id,
-                                 s.user_id, features});
+    api::write_hello_reply(out, {id, s.version == api::HelloVersion::V2 ? "2.0" : "1.0",
+                                 s.public_id, s.resume_id, s.user_id, features});
     fx.send(conn, std::move(out));
 }
 

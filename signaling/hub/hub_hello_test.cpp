@@ -21,8 +21,8 @@ TEST_CASE("hub §8.1: welcome first, with the features Talk requires", "[signali
     const json w = only_frame(h.open(1), 1);
     CHECK(w["type"] == "welcome");
     const json& f = w["welcome"]["features"];
-    for (const char* need : {"audio-video-permissions", "federation", "incall-all", "hello-v2", "switchto",
-                             "virtual-sessions", "chat-relay", "transient-data"}) {
+    for (const char* need : {"audio-video-permissions", "federation", "incall-all", "hello-v2",
+                             "switchto", "virtual-sessions", "chat-relay", "transient-data"}) {
         CHECK(has(f, need));
     }
     CHECK_FALSE(has(f, "mcu"));
@@ -34,7 +34,9 @@ TEST_CASE("hub §8.1: features per client kind and with an SFU", "[signaling][hu
     SignalingConfig cfg;
     const auto client = server_features(cfg, false);
     const auto internal = server_features(cfg, true);
-    auto in = [](const auto& v, std::string_view f) { return std::find(v.begin(), v.end(), f) != v.end(); };
+    auto in = [](const auto& v, std::string_view f) {
+        return std::find(v.begin(), v.end(), f) != v.end();
+    };
     CHECK(in(client, "audio-video-permissions"));
     CHECK_FALSE(in(client, "virtual-sessions"));
     CHECK(in(internal, "virtual-sessions"));
@@ -58,13 +60,15 @@ TEST_CASE("hub §8.2: no hello for 2 s gives bye hello_timeout and a close", "[s
 TEST_CASE("hub §8.3: a request before hello is answered hello_expected", "[signaling][hub]") {
     HubHarness h;
     h.open(1);
-    const json e = only_frame(h.text(1, {{"id", "a"}, {"type", "room"}, {"room", {{"roomid", "r"}}}}), 1);
+    const json e =
+        only_frame(h.text(1, {{"id", "a"}, {"type", "room"}, {"room", {{"roomid", "r"}}}}), 1);
     CHECK(e["id"] == "a");
     CHECK(e["type"] == "error");
     CHECK(e["error"]["code"] == "hello_expected");
 }
 
-TEST_CASE("hub §8.4: text that is not JSON and binary frames get invalid_format, the socket stays", "[signaling][hub]") {
+TEST_CASE("hub §8.4: text that is not JSON and binary frames get invalid_format, the socket stays",
+          "[signaling][hub]") {
     HubHarness h;
     h.open(1);
     const Effects fx = h.raw(1, "xyz");
@@ -97,10 +101,13 @@ TEST_CASE("hub §8.6: a v1 hello asks the backend, then answers with both ids", 
     CHECK(fx.calls[0].backend == 0);
     CHECK(fx.calls[0].method == HttpMethod::Post);
     CHECK(fx.calls[0].url == "https://nc.test/ocs/v2.php/apps/spreed/api/v3/signaling/backend");
-    CHECK(json::parse(fx.calls[0].body) ==
-          json::parse(R"({"type":"auth","auth":{"version":"1.0","params":{"userid":"alice","ticket":"t"}}})"));
-    const Effects r = h.reply(fx.calls[0].call, json::parse(R"({"type":"auth","auth":{"version":"1.0",)"
-                                                            R"("userid":"alice","user":{"displayname":"Alice"}}})"));
+    CHECK(
+        json::parse(fx.calls[0].body) ==
+        json::parse(
+            R"({"type":"auth","auth":{"version":"1.0","params":{"userid":"alice","ticket":"t"}}})"));
+    const Effects r = h.reply(fx.calls[0].call,
+                              json::parse(R"({"type":"auth","auth":{"version":"1.0",)"
+                                          R"("userid":"alice","user":{"displayname":"Alice"}}})"));
     const json hello = only_frame(r, 1);
     CHECK(hello["id"] == "h");
     CHECK(hello["hello"]["version"] == "1.0");
@@ -112,25 +119,32 @@ TEST_CASE("hub §8.6: a v1 hello asks the backend, then answers with both ids", 
     CHECK(h.hub->stats().sessions == 1);
 }
 
-TEST_CASE("hub §8.7: the backend's error is forwarded as it came; another answer is auth_failed", "[signaling][hub]") {
+TEST_CASE("hub §8.7: the backend's error is forwarded as it came; another answer is auth_failed",
+          "[signaling][hub]") {
     HubHarness h;
     h.open(1);
     Effects fx = h.text(1, HubHarness::hello_v1("alice"));
     const json err = only_frame(
-        h.reply(fx.calls[0].call, json::parse(R"({"type":"error","error":{"code":"invalid_ticket","message":"x"}})")), 1);
-    CHECK(err == json::parse(R"({"id":"h","type":"error","error":{"code":"invalid_ticket","message":"x"}})"));
+        h.reply(fx.calls[0].call,
+                json::parse(R"({"type":"error","error":{"code":"invalid_ticket","message":"x"}})")),
+        1);
+    CHECK(err ==
+          json::parse(
+              R"({"id":"h","type":"error","error":{"code":"invalid_ticket","message":"x"}})"));
     fx = h.text(1, HubHarness::hello_v1("alice"));
     REQUIRE(fx.calls.size() == 1);
-    const json failed =
-        only_frame(h.reply(fx.calls[0].call, json::parse(R"({"type":"room","room":{"version":"1.0"}})")), 1);
+    const json failed = only_frame(
+        h.reply(fx.calls[0].call, json::parse(R"({"type":"room","room":{"version":"1.0"}})")), 1);
     CHECK(failed["error"]["code"] == "auth_failed");
     BackendReply down;  // transport error
     fx = h.text(1, HubHarness::hello_v1("alice"));
-    CHECK(only_frame(h.hub->on_backend_reply(fx.calls[0].call, down, h.now), 1)["error"]["code"] == "internal_error");
+    CHECK(only_frame(h.hub->on_backend_reply(fx.calls[0].call, down, h.now), 1)["error"]["code"] ==
+          "internal_error");
     CHECK(h.hub->stats().sessions == 0);
 }
 
-TEST_CASE("hub §8.9: a second hello is ignored; a guest that joins no room goes after 10 s", "[signaling][hub]") {
+TEST_CASE("hub §8.9: a second hello is ignored; a guest that joins no room goes after 10 s",
+          "[signaling][hub]") {
     HubHarness h;
     const Client alice = h.connect(1, "alice");
     const Effects again = h.text(1, HubHarness::hello_v1("alice"));
@@ -139,7 +153,8 @@ TEST_CASE("hub §8.9: a second hello is ignored; a guest that joins no room goes
     const Client guest = h.connect(2, "");
     CHECK(h.advance(9'900'000).empty());
     const Effects fx = h.advance(100'000);
-    CHECK(only_frame(fx, 2) == json::parse(R"({"type":"bye","bye":{"reason":"room_join_timeout"}})"));
+    CHECK(only_frame(fx, 2) ==
+          json::parse(R"({"type":"bye","bye":{"reason":"room_join_timeout"}})"));
     CHECK(closes(fx, 2));
     CHECK(frames(fx, 1).empty());
     CHECK(h.hub->session_for_test(guest.sid) == nullptr);
@@ -154,7 +169,8 @@ TEST_CASE("hub §8.9: a guest in a room is not timed out", "[signaling][hub]") {
     CHECK(h.hub->session_for_test(guest.sid) != nullptr);
 }
 
-TEST_CASE("hub §8.21: resume within 30 s keeps the ids and the room, and replays what was missed", "[signaling][hub]") {
+TEST_CASE("hub §8.21: resume within 30 s keeps the ids and the room, and replays what was missed",
+          "[signaling][hub]") {
     HubHarness h;
     const Client alice = h.connect(1, "alice");
     const Client bob = h.connect(2, "bob");
@@ -162,10 +178,14 @@ TEST_CASE("hub §8.21: resume within 30 s keeps the ids and the room, and replay
     h.join(bob, "r1", "nc2");
     h.close(1);
     const json msg = {{"type", "nickChanged"}, {"payload", {{"name", "B"}}}};
-    CHECK(frames(h.text(2, HubHarness::message_to({{"type", "session"}, {"sessionid", alice.sid}}, msg)), 1).empty());
+    CHECK(frames(h.text(2, HubHarness::message_to({{"type", "session"}, {"sessionid", alice.sid}},
+                                                  msg)),
+                 1)
+              .empty());
     h.advance(20'000'000);
     h.open(3);
-    const Effects fx = h.text(3, {{"type", "hello"}, {"hello", {{"version", "1.0"}, {"resumeid", alice.rid}}}});
+    const Effects fx =
+        h.text(3, {{"type", "hello"}, {"hello", {{"version", "1.0"}, {"resumeid", alice.rid}}}});
     const auto got = frames(fx, 3);
     REQUIRE(got.size() == 2);
     CHECK(got[0]["hello"]["sessionid"] == alice.sid);
@@ -176,7 +196,8 @@ TEST_CASE("hub §8.21: resume within 30 s keeps the ids and the room, and replay
     CHECK(h.hub->session_for_test(alice.sid)->room_id == "r1");
 }
 
-TEST_CASE("hub §8.22: resume after 31 s fails; resume over an open socket says bye to it", "[signaling][hub]") {
+TEST_CASE("hub §8.22: resume after 31 s fails; resume over an open socket says bye to it",
+          "[signaling][hub]") {
     HubHarness h;
     const Client alice = h.connect(1, "alice");
     h.join(alice, "r1", "nc1");
@@ -187,12 +208,14 @@ TEST_CASE("hub §8.22: resume after 31 s fails; resume over an open socket says 
     CHECK(calls[0]["type"] == "ping");
     CHECK(calls[1]["room"]["action"] == "leave");
     h.open(2);
-    const json hello = {{"id", "r"}, {"type", "hello"}, {"hello", {{"version", "1.0"}, {"resumeid", alice.rid}}}};
+    const json hello = {
+        {"id", "r"}, {"type", "hello"}, {"hello", {{"version", "1.0"}, {"resumeid", alice.rid}}}};
     CHECK(only_frame(h.text(2, hello), 2)["error"]["code"] == "no_such_session");
 
     const Client bob = h.connect(3, "bob");
     h.open(4);
-    const Effects fx = h.text(4, {{"type", "hello"}, {"hello", {{"version", "1.0"}, {"resumeid", bob.rid}}}});
+    const Effects fx =
+        h.text(4, {{"type", "hello"}, {"hello", {{"version", "1.0"}, {"resumeid", bob.rid}}}});
     CHECK(only_frame(fx, 3) == json::parse(R"({"type":"bye","bye":{"reason":"session_resumed"}})"));
     CHECK(closes(fx, 3));
     CHECK(only_frame(fx, 4)["hello"]["sessionid"] == bob.sid);
@@ -211,15 +234,18 @@ TEST_CASE("hub §8.23: bye is answered, closes, and ends the session", "[signali
     CHECK(json::parse(fx.calls[0].body)["room"]["action"] == "leave");
     h.close(1);
     h.open(2);
-    const json hello = {{"type", "hello"}, {"hello", {{"version", "1.0"}, {"resumeid", alice.rid}}}};
+    const json hello = {{"type", "hello"},
+                        {"hello", {{"version", "1.0"}, {"resumeid", alice.rid}}}};
     CHECK(only_frame(h.text(2, hello), 2)["error"]["code"] == "no_such_session");
 }
 
-TEST_CASE("hub §8.38: internal hello with the right HMAC; a bad one is invalid_token", "[signaling][hub]") {
+TEST_CASE("hub §8.38: internal hello with the right HMAC; a bad one is invalid_token",
+          "[signaling][hub]") {
     HubHarness h;
     const std::string random(64, 'a');
     h.open(1);
-    const json bad = only_frame(h.text(1, HubHarness::internal_hello(random, std::string(64, '0'))), 1);
+    const json bad =
+        only_frame(h.text(1, HubHarness::internal_hello(random, std::string(64, '0'))), 1);
     CHECK(bad["error"]["code"] == "invalid_token");
     const std::string token = backend_checksum(kInternalSecret, random, "");
     const json ok = only_frame(h.text(1, HubHarness::internal_hello(random, token)), 1);
@@ -265,8 +291,10 @@ TEST_CASE("hub §3.2: a backend's session limit", "[signaling][hub]") {
     const Client alice = h.connect(1, "alice");
     h.open(2);
     const Effects fx = h.text(2, HubHarness::hello_v1("bob"));
-    CHECK(only_frame(h.reply(fx.calls.at(0).call, json::parse(R"({"type":"auth","auth":{"version":"1.0","userid":"bob"}})")),
-                     2)["error"]["code"] == "session_limit_exceeded");
+    CHECK(only_frame(
+              h.reply(fx.calls.at(0).call,
+                      json::parse(R"({"type":"auth","auth":{"version":"1.0","userid":"bob"}})")),
+              2)["error"]["code"] == "session_limit_exceeded");
     h.text(1, {{"id", "b"}, {"type", "bye"}, {"bye", json::object()}});
     CHECK(h.connect(3, "bob").user == "bob");
     (void)alice;
@@ -275,7 +303,8 @@ TEST_CASE("hub §3.2: a backend's session limit", "[signaling][hub]") {
 TEST_CASE("hub §1: guessing resume ids is throttled", "[signaling][hub]") {
     HubHarness h;
     h.open(1);
-    const json guess = {{"type", "hello"}, {"hello", {{"version", "1.0"}, {"resumeid", "not-an-id"}}}};
+    const json guess = {{"type", "hello"},
+                        {"hello", {{"version", "1.0"}, {"resumeid", "not-an-id"}}}};
     for (int i = 0; i < 11; ++i) {
         CHECK(only_frame(h.text(1, guess), 1)["error"]["code"] == "no_such_session");
     }

@@ -2,11 +2,10 @@
 // key in its backend's capabilities (§4) instead of asking the backend. Capabilities are fetched
 // when a v2 hello needs them and cached (CapabilitiesCache); hellos wait for the fetch, and a
 // missing key forces one refetch (Talk may have just created it).
-#include "signaling/hub/hub.hpp"
-
 #include "signaling/api/server_messages.hpp"
 #include "signaling/backend/backend_requests.hpp"
 #include "signaling/backend/hello_token.hpp"
+#include "signaling/hub/hub.hpp"
 
 #include <algorithm>
 
@@ -77,11 +76,12 @@ void Hub::hello_v2(ParkedHello p, uint64_t now_us, Effects& fx) {
         fail(user.error().code, "The token could not be verified.");
         return;
     }
-    start_client_session(p.conn, p.id, p.hello.version, std::move(p.hello.features), p.backend, user->user_id,
-                         user->user_data, now_us, fx);
+    start_client_session(p.conn, p.id, p.hello.version, std::move(p.hello.features), p.backend,
+                         user->user_id, user->user_data, now_us, fx);
 }
 
-void Hub::on_capabilities_reply(CapabilitiesCall call, const BackendReply& reply, uint64_t now_us, Effects& fx) {
+void Hub::on_capabilities_reply(CapabilitiesCall call, const BackendReply& reply, uint64_t now_us,
+                                Effects& fx) {
     const std::string& url = cfg_.backends[call.backend].entry.url;
     bool ok = false;
     if (reply.transport_ok && reply.status == 304) {
@@ -96,8 +96,9 @@ void Hub::on_capabilities_reply(CapabilitiesCall call, const BackendReply& reply
         caps_.fetch_failed(url);
     }
     std::vector<ParkedHello> waiting;
-    const auto mid = std::stable_partition(parked_hellos_.begin(), parked_hellos_.end(),
-                                           [&](const ParkedHello& p) { return p.backend != call.backend; });
+    const auto mid =
+        std::stable_partition(parked_hellos_.begin(), parked_hellos_.end(),
+                              [&](const ParkedHello& p) { return p.backend != call.backend; });
     std::move(mid, parked_hellos_.end(), std::back_inserter(waiting));
     parked_hellos_.erase(mid, parked_hellos_.end());
     for (ParkedHello& p : waiting) {

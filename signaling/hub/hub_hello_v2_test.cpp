@@ -41,28 +41,37 @@ BackendReply capabilities(const std::string& key_pem) {
     if (!key_pem.empty()) {
         signaling["hello-v2-token-key"] = key_pem;
     }
-    const json data = {{"capabilities", {{"spreed", {{"features", {"signaling-v3"}}, {"config", {{"signaling", signaling}}}}}}}};
+    const json data = {
+        {"capabilities",
+         {{"spreed", {{"features", {"signaling-v3"}}, {"config", {{"signaling", signaling}}}}}}}};
     BackendReply r = ok_reply(data);
     r.max_age_s = 300;
     return r;
 }
 
-int64_t seconds(const HubHarness& h) { return static_cast<int64_t>(h.now / 1'000'000); }
+int64_t seconds(const HubHarness& h) {
+    return static_cast<int64_t>(h.now / 1'000'000);
+}
 
 }  // namespace
 
-TEST_CASE("hub §8.8: a v2 hello is checked with the capabilities' key, without an auth request", "[signaling][hub]") {
+TEST_CASE("hub §8.8: a v2 hello is checked with the capabilities' key, without an auth request",
+          "[signaling][hub]") {
     HubHarness h;
     const TokenKey key;
     const int64_t now = seconds(h);
-    const json claims = {{"iat", now}, {"exp", now + 60}, {"sub", "alice"}, {"userdata", {{"displayname", "Alice"}}}};
+    const json claims = {{"iat", now},
+                         {"exp", now + 60},
+                         {"sub", "alice"},
+                         {"userdata", {{"displayname", "Alice"}}}};
     h.open(1);
     const Effects fx = h.text(1, hello_v2(key.sign(claims)));
     CHECK(frames(fx, 1).empty());
     REQUIRE(fx.calls.size() == 1);
     CHECK(fx.calls[0].method == HttpMethod::Get);
     CHECK(fx.calls[0].url == "https://nc.test/ocs/v2.php/cloud/capabilities");
-    const json hello = only_frame(h.hub->on_backend_reply(fx.calls[0].call, capabilities(key.public_pem), h.now), 1);
+    const json hello = only_frame(
+        h.hub->on_backend_reply(fx.calls[0].call, capabilities(key.public_pem), h.now), 1);
     CHECK(hello["hello"]["version"] == "2.0");
     CHECK(hello["hello"]["userid"] == "alice");
 
@@ -72,8 +81,9 @@ TEST_CASE("hub §8.8: a v2 hello is checked with the capabilities' key, without 
     CHECK(second.calls.empty());
     CHECK(only_frame(second, 2)["hello"]["userid"] == "alice");
     const Client bob = h.connect(3, "bob");
-    CHECK(h.text(3, {{"id", "j"}, {"type", "room"}, {"room", {{"roomid", "r1"}}}}).calls.at(0).url ==
-          "https://nc.test/ocs/v2.php/apps/spreed/api/v3/signaling/backend");
+    CHECK(
+        h.text(3, {{"id", "j"}, {"type", "room"}, {"room", {{"roomid", "r1"}}}}).calls.at(0).url ==
+        "https://nc.test/ocs/v2.php/apps/spreed/api/v3/signaling/backend");
     (void)bob;
 }
 
@@ -83,23 +93,29 @@ TEST_CASE("hub §8.8: expired, not yet valid and badly signed tokens", "[signali
     const TokenKey other;
     const int64_t now = seconds(h);
     h.open(1);
-    const Effects first = h.text(1, hello_v2(key.sign({{"iat", now - 300}, {"exp", now - 120}, {"sub", "alice"}})));
+    const Effects first =
+        h.text(1, hello_v2(key.sign({{"iat", now - 300}, {"exp", now - 120}, {"sub", "alice"}})));
     REQUIRE(first.calls.size() == 1);
-    const Effects expired = h.hub->on_backend_reply(first.calls[0].call, capabilities(key.public_pem), h.now);
+    const Effects expired =
+        h.hub->on_backend_reply(first.calls[0].call, capabilities(key.public_pem), h.now);
     CHECK(only_frame(expired, 1)["error"]["code"] == "token_expired");
-    CHECK(only_frame(h.text(1, hello_v2(key.sign({{"iat", now + 300}, {"exp", now + 360}, {"sub", "alice"}}))), 1)
-              ["error"]["code"] == "token_not_valid_yet");
-    CHECK(only_frame(h.text(1, hello_v2(other.sign({{"iat", now}, {"exp", now + 60}, {"sub", "alice"}}))), 1)
-              ["error"]["code"] == "invalid_token");
+    CHECK(only_frame(h.text(1, hello_v2(key.sign(
+                                   {{"iat", now + 300}, {"exp", now + 360}, {"sub", "alice"}}))),
+                     1)["error"]["code"] == "token_not_valid_yet");
+    CHECK(only_frame(
+              h.text(1, hello_v2(other.sign({{"iat", now}, {"exp", now + 60}, {"sub", "alice"}}))),
+              1)["error"]["code"] == "invalid_token");
     CHECK(h.hub->stats().sessions == 0);
 }
 
-TEST_CASE("hub §3.2: a backend without a token key is asked once more, then the hello fails", "[signaling][hub]") {
+TEST_CASE("hub §3.2: a backend without a token key is asked once more, then the hello fails",
+          "[signaling][hub]") {
     HubHarness h;
     const TokenKey key;
     const int64_t now = seconds(h);
     h.open(1);
-    const Effects fx = h.text(1, hello_v2(key.sign({{"iat", now}, {"exp", now + 60}, {"sub", "alice"}})));
+    const Effects fx =
+        h.text(1, hello_v2(key.sign({{"iat", now}, {"exp", now + 60}, {"sub", "alice"}})));
     const Effects again = h.hub->on_backend_reply(fx.calls.at(0).call, capabilities(""), h.now);
     CHECK(frames(again, 1).empty());
     REQUIRE(again.calls.size() == 1);  // the forced refetch
@@ -108,13 +124,15 @@ TEST_CASE("hub §3.2: a backend without a token key is asked once more, then the
     CHECK(done.calls.empty());
 }
 
-TEST_CASE("hub §8.36: with a session-ping-limit, all rooms of a backend are pinged together, in chunks",
-          "[signaling][hub]") {
+TEST_CASE(
+    "hub §8.36: with a session-ping-limit, all rooms of a backend are pinged together, in chunks",
+    "[signaling][hub]") {
     HubHarness h;
     const TokenKey key;
     const int64_t now = seconds(h);
     h.open(9);
-    const Effects fx = h.text(9, hello_v2(key.sign({{"iat", now}, {"exp", now + 60}, {"sub", "zoe"}})));
+    const Effects fx =
+        h.text(9, hello_v2(key.sign({{"iat", now}, {"exp", now + 60}, {"sub", "zoe"}})));
     BackendReply caps = capabilities(key.public_pem);
     json doc = json::parse(caps.body);
     doc["ocs"]["data"]["capabilities"]["spreed"]["config"]["signaling"]["session-ping-limit"] = 2;

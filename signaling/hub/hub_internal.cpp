@@ -1,13 +1,12 @@
 // Internal clients (the SIP bridge, recording; signaling-protocol.md §3.8): virtual sessions for
 // phone callers (addsession, updatesession, removesession), the client's own in-call state, and
 // its replies to dial-out requests (hub_dialout.cpp).
-#include "signaling/hub/hub.hpp"
-
 #include "common/overloaded.hpp"
 #include "signaling/api/event_messages.hpp"
 #include "signaling/api/server_messages.hpp"
 #include "signaling/backend/backend_answers.hpp"
 #include "signaling/backend/backend_requests.hpp"
+#include "signaling/hub/hub.hpp"
 
 namespace tern::sig {
 
@@ -22,8 +21,8 @@ std::string virtual_key(std::string_view owner, std::string_view client_id) {
 
 }  // namespace
 
-void Hub::handle_internal(Session& s, const std::string& id, api::InternalRequest req, uint64_t now_us,
-                          Effects& fx) {
+void Hub::handle_internal(Session& s, const std::string& id, api::InternalRequest req,
+                          uint64_t now_us, Effects& fx) {
     if (s.type != ClientType::Internal) {
         return;  // only internal clients manage virtual sessions
     }
@@ -40,7 +39,8 @@ void Hub::handle_internal(Session& s, const std::string& id, api::InternalReques
                    },
                    [&](api::UpdateSession& u) {
                        Session* v = find_virtual(u.session_id);
-                       Room* room = v != nullptr && v->in_room() ? find_room(v->backend, v->room_id) : nullptr;
+                       Room* room = v != nullptr && v->in_room() ? find_room(v->backend, v->room_id)
+                                                                 : nullptr;
                        if (room == nullptr) {
                            return;
                        }
@@ -74,8 +74,8 @@ void Hub::handle_internal(Session& s, const std::string& id, api::InternalReques
                req.body);
 }
 
-void Hub::add_virtual(Session& owner, const api::AddSession& a, const std::string& request_id, uint64_t now_us,
-                      Effects& fx) {
+void Hub::add_virtual(Session& owner, const api::AddSession& a, const std::string& request_id,
+                      uint64_t now_us, Effects& fx) {
     // The room must exist on this hub already (someone is in it); otherwise the request is ignored.
     Room* room = find_room(owner.backend, a.room_id);
     if (room == nullptr) {
@@ -94,9 +94,10 @@ void Hub::add_virtual(Session& owner, const api::AddSession& a, const std::strin
     by_virtual_[virtual_key(owner_id, a.session_id)] = v.public_id;
     index_user(v, true);
     if (v.joined_as_actor) {
-        api::BackendRoomRequest req{a.room_id, a.user_id, v.public_id, false, a.actor_id, a.actor_type, v.in_call};
-        backend_call(v.backend, write_backend_request(req), AddSessionCall{owner_id, v.public_id, request_id, a.room_id},
-                     fx);
+        api::BackendRoomRequest req{a.room_id,  a.user_id,    v.public_id, false,
+                                    a.actor_id, a.actor_type, v.in_call};
+        backend_call(v.backend, write_backend_request(req),
+                     AddSessionCall{owner_id, v.public_id, request_id, a.room_id}, fx);
         return;
     }
     // Talk answers a session request with unknown_type; the reference server ignores the answer.
@@ -105,7 +106,8 @@ void Hub::add_virtual(Session& owner, const api::AddSession& a, const std::strin
     enter_virtual(v, a.room_id, now_us, fx);
 }
 
-void Hub::on_add_session_reply(AddSessionCall call, const BackendReply& reply, uint64_t now_us, Effects& fx) {
+void Hub::on_add_session_reply(AddSessionCall call, const BackendReply& reply, uint64_t now_us,
+                               Effects& fx) {
     Session* v = find_session(call.virtual_session);
     if (v == nullptr) {
         return;
@@ -121,7 +123,8 @@ void Hub::on_add_session_reply(AddSessionCall call, const BackendReply& reply, u
     }
     if (Session* owner = find_session(call.owner)) {
         std::string out;
-        api::write_error(out, call.request_id, api::ErrorCode::AddFailed, "Could not add the virtual session.");
+        api::write_error(out, call.request_id, api::ErrorCode::AddFailed,
+                         "Could not add the virtual session.");
         send_to_session(*owner, std::move(out), fx);
     }
     by_virtual_.erase(virtual_key(call.owner, v->virtual_id));

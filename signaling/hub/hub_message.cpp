@@ -1,9 +1,8 @@
 // message and control between sessions (signaling-protocol.md §3.6, §3.7), and a room's
 // transient data (§3.9).
-#include "signaling/hub/hub.hpp"
-
 #include "signaling/api/event_messages.hpp"
 #include "signaling/api/server_messages.hpp"
+#include "signaling/hub/hub.hpp"
 
 #include <simdjson.h>
 
@@ -84,8 +83,8 @@ void Hub::handle_message(Session& s, const api::MessageRequest& m, Effects& fx) 
     }
 }
 
-void Hub::deliver_message(Session& sender, Session& to, const api::MessageRequest& m, std::string_view sender_type,
-                          Effects& fx) {
+void Hub::deliver_message(Session& sender, Session& to, const api::MessageRequest& m,
+                          std::string_view sender_type, Effects& fx) {
     if (to.may(kHideDisplayNames) && is_nick_changed(m.data)) {
         return;
     }
@@ -97,18 +96,20 @@ void Hub::deliver_message(Session& sender, Session& to, const api::MessageReques
             return;
         }
         const api::MessageRecipientEcho echo{"session", to.virtual_id};
-        api::write_message_delivery(out, m.control, {sender_type, sender.public_id, sender.user_id}, m.data, &echo);
+        api::write_message_delivery(out, m.control, {sender_type, sender.public_id, sender.user_id},
+                                    m.data, &echo);
         send_to_session(*owner, std::move(out), fx);
         return;
     }
-    api::write_message_delivery(out, m.control, {sender_type, sender.public_id, sender.user_id}, m.data);
+    api::write_message_delivery(out, m.control, {sender_type, sender.public_id, sender.user_id},
+                                m.data);
     send_to_session(to, std::move(out), fx);
 }
 
 // ---- transient data -----------------------------------------------------------------------------
 
-void Hub::handle_transient(Session& s, const std::string& id, const api::TransientRequest& t, uint64_t now_us,
-                           Effects& fx) {
+void Hub::handle_transient(Session& s, const std::string& id, const api::TransientRequest& t,
+                           uint64_t now_us, Effects& fx) {
     auto fail = [&](api::ErrorCode code, std::string_view message) {
         std::string out;
         api::write_error(out, id, code, message);
@@ -125,7 +126,8 @@ void Hub::handle_transient(Session& s, const std::string& id, const api::Transie
     }
     const bool allowed = s.type == ClientType::Internal || s.may("transient-data");
     // "sd:<id>" is session <id>'s own data: nobody else writes it.
-    const bool foreign_sd = t.key.starts_with("sd:") && std::string_view{t.key}.substr(3) != s.public_id;
+    const bool foreign_sd =
+        t.key.starts_with("sd:") && std::string_view{t.key}.substr(3) != s.public_id;
     if (!allowed || foreign_sd) {
         fail(api::ErrorCode::NotAllowed, "Not allowed to update transient data.");
         return;
@@ -137,8 +139,8 @@ void Hub::handle_transient(Session& s, const std::string& id, const api::Transie
     set_transient(*room, t.key, t.value, t.ttl_ns ? *t.ttl_ns / 1000 : 0, now_us, fx);
 }
 
-void Hub::set_transient(Room& room, const std::string& key, api::RawJson value, uint64_t ttl_us, uint64_t now_us,
-                        Effects& fx) {
+void Hub::set_transient(Room& room, const std::string& key, api::RawJson value, uint64_t ttl_us,
+                        uint64_t now_us, Effects& fx) {
     auto [it, fresh] = room.transient.try_emplace(key);
     TransientEntry& e = it->second;
     e.expires_us = ttl_us == 0 ? 0 : now_us + ttl_us;
@@ -149,7 +151,8 @@ void Hub::set_transient(Room& room, const std::string& key, api::RawJson value, 
         return;  // unchanged: only the ttl moves
     }
     std::string out;
-    api::write_transient_set(out, key, value, fresh ? std::string_view{} : std::string_view{e.value});
+    api::write_transient_set(out, key, value,
+                             fresh ? std::string_view{} : std::string_view{e.value});
     e.value = std::move(value);
     deliver_to_room(room, out, {}, false, fx);
 }

@@ -2,18 +2,17 @@
 // event they cause (§3.5): Talk's participant objects with their sessionId mapped from Talk's
 // room session id to ours, unmappable entries dropped, permissions stripped, `changed` merged into
 // `users`, and entries for the room's internal and virtual sessions appended.
-#include "signaling/hub/hub.hpp"
-
 #include "signaling/api/backend_room_request_parser.hpp"
 #include "signaling/api/event_messages.hpp"
 #include "signaling/api/json_writer.hpp"
+#include "signaling/hub/hub.hpp"
 
 #include <set>
 
 namespace tern::sig {
 
-void Hub::post_incall(std::size_t backend, const std::string& room_id, const api::RoomInCall& r, uint64_t now_us,
-                      Effects& fx) {
+void Hub::post_incall(std::size_t backend, const std::string& room_id, const api::RoomInCall& r,
+                      uint64_t now_us, Effects& fx) {
     Room* room = find_room(backend, room_id);
     if (room == nullptr) {
         return;
@@ -40,8 +39,8 @@ void Hub::post_incall(std::size_t backend, const std::string& room_id, const api
     send_participants_update(*room, r.users, r.changed, now_us, fx);
 }
 
-void Hub::post_participants(std::size_t backend, const std::string& room_id, const api::RoomParticipants& r,
-                            uint64_t now_us, Effects& fx) {
+void Hub::post_participants(std::size_t backend, const std::string& room_id,
+                            const api::RoomParticipants& r, uint64_t now_us, Effects& fx) {
     Room* room = find_room(backend, room_id);
     if (room == nullptr) {
         return;
@@ -56,7 +55,8 @@ void Hub::post_participants(std::size_t backend, const std::string& room_id, con
 }
 
 void Hub::send_participants_update(Room& room, const std::vector<api::Participant>& users,
-                                   const std::vector<api::Participant>& changed, uint64_t now_us, Effects& fx) {
+                                   const std::vector<api::Participant>& changed, uint64_t now_us,
+                                   Effects& fx) {
     std::string list;
     api::JsonWriter w{list};
     w.begin_array();
@@ -81,7 +81,10 @@ void Hub::send_participants_update(Room& room, const std::vector<api::Participan
         if (s == nullptr || s->type == ClientType::Client) {
             continue;
         }
-        w.begin_object().field("inCall", s->in_call).field("sessionId", s->public_id).field("lastPing", last_ping);
+        w.begin_object()
+            .field("inCall", s->in_call)
+            .field("sessionId", s->public_id)
+            .field("lastPing", last_ping);
         if (s->type == ClientType::Internal) {
             w.field("internal", true).key("features").begin_array();
             for (const std::string& f : s->features) {

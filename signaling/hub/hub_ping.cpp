@@ -2,9 +2,8 @@
 // 10 s each room's Talk sessions (and virtual sessions, by their public id) are listed to its
 // backend. A backend whose capabilities set session-ping-limit takes all its rooms in one request
 // (roomid ""), at most that many entries each.
-#include "signaling/hub/hub.hpp"
-
 #include "signaling/backend/backend_requests.hpp"
+#include "signaling/hub/hub.hpp"
 
 #include <algorithm>
 
@@ -18,7 +17,8 @@ void Hub::add_ping_entries(const Room& room, std::vector<api::BackendPingEntry>&
         }
         if (m->type == ClientType::Virtual) {
             out.push_back({m->public_id, {}});
-        } else if (m->type == ClientType::Client && !m->room_session_id.empty() && m->room_session_id != "0") {
+        } else if (m->type == ClientType::Client && !m->room_session_id.empty() &&
+                   m->room_session_id != "0") {
             out.push_back({m->room_session_id, m->user_id});
         }
     }

@@ -1,11 +1,10 @@
 // Room join and leave (signaling-protocol.md §3.4), join and leave events.
-#include "signaling/hub/hub.hpp"
-
 #include "signaling/api/event_messages.hpp"
 #include "signaling/api/json_writer.hpp"
 #include "signaling/api/server_messages.hpp"
 #include "signaling/backend/backend_answers.hpp"
 #include "signaling/backend/backend_requests.hpp"
+#include "signaling/hub/hub.hpp"
 
 #include <simdjson.h>
 
@@ -43,8 +42,9 @@ std::string without_displayname(std::string_view user) {
 /// `user`: the user object to show (the session's own, or one stripped of its displayname).
 api::JoinEntry join_entry(const Session& s, std::string_view user) {
     const bool is_virtual = s.type == ClientType::Virtual;
-    return api::JoinEntry{s.public_id, s.user_id, user, is_virtual ? std::string_view{} : s.room_session_id,
-                          is_virtual ? std::span<const std::string>{} : std::span<const std::string>{s.features}};
+    return api::JoinEntry{
+        s.public_id, s.user_id, user, is_virtual ? std::string_view{} : s.room_session_id,
+        is_virtual ? std::span<const std::string>{} : std::span<const std::string>{s.features}};
 }
 
 /// The smallest limit that is set (0 = none).
@@ -62,7 +62,8 @@ void Hub::start_join_timer(Session& s, uint64_t now_us) {
     timers_.push(Timer{s.join_deadline_us, TimerKind::RoomJoin, 0, s.public_id, {}});
 }
 
-void Hub::handle_room(Session& s, const std::string& id, const api::RoomRequest& r, uint64_t now_us, Effects& fx) {
+void Hub::handle_room(Session& s, const std::string& id, const api::RoomRequest& r, uint64_t now_us,
+                      Effects& fx) {
     if (r.room_id.empty()) {
         if (!s.in_room()) {
             return;  // not in a room: the reference server sends no reply
@@ -77,11 +78,15 @@ void Hub::handle_room(Session& s, const std::string& id, const api::RoomRequest&
         return;
     }
     if (!r.federation.empty()) {
-        send_to_session(s, [&] {
-            std::string out;
-            api::write_error(out, id, api::ErrorCode::FederationUnsupported, "Federation is not supported.");
-            return out;
-        }(), fx);
+        send_to_session(
+            s,
+            [&] {
+                std::string out;
+                api::write_error(out, id, api::ErrorCode::FederationUnsupported,
+                                 "Federation is not supported.");
+                return out;
+            }(),
+            fx);
         return;
     }
     if (s.room_id == r.room_id) {
@@ -94,7 +99,8 @@ void Hub::handle_room(Session& s, const std::string& id, const api::RoomRequest&
         }
         w.end_object().end_object();
         std::string out;
-        api::write_error(out, id, api::ErrorCode::AlreadyJoined, "Already joined this room.", details);
+        api::write_error(out, id, api::ErrorCode::AlreadyJoined, "Already joined this room.",
+                         details);
         send_to_session(s, std::move(out), fx);
         return;
     }
@@ -105,7 +111,8 @@ void Hub::handle_room(Session& s, const std::string& id, const api::RoomRequest&
     }
     std::string rsid = r.session_id.empty() ? s.public_id : r.session_id;
     api::BackendRoomRequest req{r.room_id, s.user_id, rsid, false, {}, {}, std::nullopt};
-    backend_call(s.backend, write_backend_request(req), JoinCall{s.public_id, id, r.room_id, std::move(rsid)}, fx);
+    backend_call(s.backend, write_backend_request(req),
+                 JoinCall{s.public_id, id, r.room_id, std::move(rsid)}, fx);
 }
 
 void Hub::on_join_reply(JoinCall call, const BackendReply& reply, uint64_t now_us, Effects& fx) {
@@ -125,7 +132,8 @@ void Hub::on_join_reply(JoinCall call, const BackendReply& reply, uint64_t now_u
     }
     auto answer = parse_backend_answer(reply.body);
     if (!answer) {
-        fail(answer.error().throttled ? api::ErrorCode::TooManyRequests : api::ErrorCode::InternalError,
+        fail(answer.error().throttled ? api::ErrorCode::TooManyRequests
+                                      : api::ErrorCode::InternalError,
              "The backend's answer could not be read.");
         return;
     }
@@ -142,11 +150,13 @@ void Hub::on_join_reply(JoinCall call, const BackendReply& reply, uint64_t now_u
         fail(api::ErrorCode::AlreadyJoined, "Already joined this room.");
         return;
     }
-    enter_room(*s, call.request_id, call.room_id, std::move(call.room_session_id), room, now_us, fx);
+    enter_room(*s, call.request_id, call.room_id, std::move(call.room_session_id), room, now_us,
+               fx);
 }
 
-void Hub::enter_room(Session& s, const std::string& id, const std::string& room_id, std::string room_session_id,
-                     const api::BackendRoomAnswer* answer, uint64_t now_us, Effects& fx) {
+void Hub::enter_room(Session& s, const std::string& id, const std::string& room_id,
+                     std::string room_session_id, const api::BackendRoomAnswer* answer,
+                     uint64_t now_us, Effects& fx) {
     const std::string public_id = s.public_id;
     // One socket per Talk session: whoever held this room session id goes, the backend untold.
     if (!room_session_id.empty() && room_session_id != "0") {
@@ -191,9 +201,10 @@ void Hub::enter_room(Session& s, const std::string& id, const std::string& room_
     const BackendConfig& b = cfg_.backends[self->backend];
     const bool sfu = cfg_.mcu.type == McuType::Proxy;
     std::string out;
-    api::write_room_reply(out, {id, room_id, room.properties,
-                                min_limit(b.max_stream_bitrate, sfu ? cfg_.mcu.max_stream_bitrate : 0),
-                                min_limit(b.max_screen_bitrate, sfu ? cfg_.mcu.max_screen_bitrate : 0)});
+    api::write_room_reply(out,
+                          {id, room_id, room.properties,
+                           min_limit(b.max_stream_bitrate, sfu ? cfg_.mcu.max_stream_bitrate : 0),
+                           min_limit(b.max_screen_bitrate, sfu ? cfg_.mcu.max_screen_bitrate : 0)});
     send_to_session(*self, std::move(out), fx);
     send_join_events(room, *self, fx);
 }
@@ -218,7 +229,8 @@ void Hub::send_join_events(Room& room, Session& joiner, Effects& fx) {
     if (!listed.empty()) {
         std::vector<api::JoinEntry> others;
         for (std::size_t i = 0; i < listed.size(); ++i) {
-            others.push_back(join_entry(*listed[i], joiner_hides ? std::string_view{stripped[i]} : listed[i]->user));
+            others.push_back(join_entry(*listed[i], joiner_hides ? std::string_view{stripped[i]}
+                                                                 : listed[i]->user));
         }
         std::string out;
         api::write_join_event(out, others);

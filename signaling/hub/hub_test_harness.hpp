@@ -6,9 +6,9 @@
 #include "signaling/hub/hub.hpp"
 
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -59,7 +59,8 @@ inline std::vector<json> call_bodies(const Effects& fx) {
 
 /// Talk's answers come wrapped in OCS.
 inline std::string ocs(const json& data) {
-    return json{{"ocs", {{"meta", {{"status", "ok"}, {"statuscode", 200}}}, {"data", data}}}}.dump();
+    return json{{"ocs", {{"meta", {{"status", "ok"}, {"statuscode", 200}}}, {"data", data}}}}
+        .dump();
 }
 
 inline BackendReply ok_reply(const json& data) {
@@ -95,7 +96,9 @@ public:
         }
         cfg.node_id = 7;
         HubOptions opts;
-        opts.random = [n = uint64_t{0x1234}]() mutable { return n = n * 6364136223846793005ULL + 1442695040888963407ULL; };
+        opts.random = [n = uint64_t{0x1234}]() mutable {
+            return n = n * 6364136223846793005ULL + 1442695040888963407ULL;
+        };
         hub = std::make_unique<Hub>(cfg, std::move(opts));
     }
 
@@ -103,13 +106,16 @@ public:
     Effects text(ConnId c, const json& j) { return hub->on_text(c, j.dump(), now); }
     Effects raw(ConnId c, std::string_view s) { return hub->on_text(c, s, now); }
     Effects close(ConnId c) { return hub->on_close(c, now); }
-    Effects reply(CallId call, const json& data) { return hub->on_backend_reply(call, ok_reply(data), now); }
+    Effects reply(CallId call, const json& data) {
+        return hub->on_backend_reply(call, ok_reply(data), now);
+    }
     Effects advance(uint64_t us) {
         now += us;
         return hub->on_tick(now);
     }
     Effects post(const std::string& room, const json& body, HttpId http = 1) {
-        return hub->on_backend_post(BackendPostRequest{http, 0, room, body.dump(), "127.0.0.1"}, now);
+        return hub->on_backend_post(BackendPostRequest{http, 0, room, body.dump(), "127.0.0.1"},
+                                    now);
     }
 
     static json hello_v1(const std::string& user, const std::vector<std::string>& features = {}) {
@@ -124,7 +130,8 @@ public:
     }
 
     /// Connects and says hello as `user` ("" for a guest); the backend accepts.
-    Client connect(ConnId c, const std::string& user, const std::vector<std::string>& features = {}) {
+    Client connect(ConnId c, const std::string& user,
+                   const std::vector<std::string>& features = {}) {
         open(c);
         const Effects h = text(c, hello_v1(user, features));
         REQUIRE(h.calls.size() == 1);
@@ -141,20 +148,24 @@ public:
 
     static json internal_hello(const std::string& random, const std::string& token,
                                const std::vector<std::string>& features = {}) {
-        return json{{"id", "i"},
-                    {"type", "hello"},
-                    {"hello",
-                     {{"version", "1.0"},
-                      {"features", features},
-                      {"auth",
-                       {{"type", "internal"},
-                        {"params", {{"random", random}, {"token", token}, {"backend", "https://nc.test/"}}}}}}}};
+        return json{
+            {"id", "i"},
+            {"type", "hello"},
+            {"hello",
+             {{"version", "1.0"},
+              {"features", features},
+              {"auth",
+               {{"type", "internal"},
+                {"params",
+                 {{"random", random}, {"token", token}, {"backend", "https://nc.test/"}}}}}}}};
     }
 
     /// Joins `room` with Talk session `rsid`; the backend answers with `permissions` when given.
     Effects join(const Client& c, const std::string& room, const std::string& rsid,
                  const json& permissions = nullptr, const json& properties = {{"name", "Room"}}) {
-        const Effects j = text(c.conn, {{"id", "j"}, {"type", "room"}, {"room", {{"roomid", room}, {"sessionid", rsid}}}});
+        const Effects j = text(
+            c.conn,
+            {{"id", "j"}, {"type", "room"}, {"room", {{"roomid", room}, {"sessionid", rsid}}}});
         REQUIRE(j.calls.size() == 1);
         json room_answer = {{"version", "1.0"}, {"roomid", room}, {"properties", properties}};
         if (!permissions.is_null()) {
@@ -163,7 +174,8 @@ public:
         return reply(j.calls[0].call, {{"type", "room"}, {"room", room_answer}});
     }
 
-    static json message_to(const json& recipient, const json& data, const std::string& type = "message") {
+    static json message_to(const json& recipient, const json& data,
+                           const std::string& type = "message") {
         return json{{"type", type}, {type, {{"recipient", recipient}, {"data", data}}}};
     }
 };

@@ -23,8 +23,8 @@ struct Room {
     std::string key;  // room_key(backend, id)
     std::string id;
     std::size_t backend = 0;
-    api::RawJson properties;            // as the backend last sent them, "" when none
-    std::vector<std::string> members;   // public session ids, in join order
+    api::RawJson properties;           // as the backend last sent them, "" when none
+    std::vector<std::string> members;  // public session ids, in join order
     std::map<std::string, TransientEntry, std::less<>> transient;  // ordered: initial is stable
     uint64_t next_ping_us = 0;
 

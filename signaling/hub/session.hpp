@@ -52,13 +52,13 @@ struct Session {
     ConnId conn = 0;  // 0: detached (or virtual)
     std::size_t backend = 0;
     api::HelloVersion version = api::HelloVersion::V1;  // echoed in the reply to a resume
-    std::string user_id;  // "" for anonymous (guest) and virtual sessions
-    api::RawJson user;    // the backend's user object, "" when none
+    std::string user_id;                // "" for anonymous (guest) and virtual sessions
+    api::RawJson user;                  // the backend's user object, "" when none
     std::vector<std::string> features;  // the client's hello features
 
     // The room, when in one.
     std::string room_id;
-    std::string room_session_id;  // Talk's session id for the room
+    std::string room_session_id;                          // Talk's session id for the room
     std::optional<std::vector<std::string>> permissions;  // nullopt: none sent yet
     int in_call = 0;
     uint32_t flags = 0;  // virtual sessions: mic muted, speaking, ...
@@ -73,7 +73,9 @@ struct Session {
     FrameQueue queue;
 
     [[nodiscard]] bool in_room() const noexcept { return !room_id.empty(); }
-    [[nodiscard]] bool anonymous() const noexcept { return type == ClientType::Client && user_id.empty(); }
+    [[nodiscard]] bool anonymous() const noexcept {
+        return type == ClientType::Client && user_id.empty();
+    }
     [[nodiscard]] bool has_feature(std::string_view f) const;
     /// Until the backend sends permissions, everything but hide-displaynames is allowed.
     [[nodiscard]] bool may(std::string_view permission) const;

@@ -17,16 +17,15 @@ enum class TimerKind : uint8_t { Hello, RoomJoin, Resume, Ping, Transient, Dialo
 struct Timer {
     uint64_t at_us = 0;
     TimerKind kind = TimerKind::Hello;
-    uint64_t conn = 0;    // Hello
-    std::string key;      // session id (RoomJoin, Resume), room key (Ping, Transient), request id (Dialout)
-    std::string sub;      // Transient: the data key
+    uint64_t conn = 0;  // Hello
+    std::string
+        key;  // session id (RoomJoin, Resume), room key (Ping, Transient), request id (Dialout)
+    std::string sub;  // Transient: the data key
 };
 
 class TimerQueue {
 public:
-    void push(Timer t) {
-        heap_.push(Entry{std::move(t), seq_++});
-    }
+    void push(Timer t) { heap_.push(Entry{std::move(t), seq_++}); }
     /// The earliest timer due at `now_us`, or nullopt.
     std::optional<Timer> pop_due(uint64_t now_us) {
         if (heap_.empty() || heap_.top().timer.at_us > now_us) {

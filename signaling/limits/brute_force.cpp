@@ -12,7 +12,8 @@ std::size_t BruteForceLimiter::KeyHash::operator()(const Key& k) const noexcept 
     uint64_t b = 0;
     std::memcpy(&a, k.addr.data(), 8);
     std::memcpy(&b, k.addr.data() + 8, 8);
-    uint64_t h = (a * 0x9e3779b97f4a7c15ULL) ^ (b + 0x632be59bd9b4e019ULL + (a << 6)) ^ static_cast<uint64_t>(k.action);
+    uint64_t h = (a * 0x9e3779b97f4a7c15ULL) ^ (b + 0x632be59bd9b4e019ULL + (a << 6)) ^
+                 static_cast<uint64_t>(k.action);
     h ^= h >> 29;
     return static_cast<std::size_t>(h * 0xbf58476d1ce4e5b9ULL);
 }
@@ -47,19 +48,22 @@ int BruteForceLimiter::recent(const Failures& f, Clock::time_point now) {
     return n;
 }
 
-bool BruteForceLimiter::blocked(GuardedAction action, std::string_view address, Clock::time_point now) const {
+bool BruteForceLimiter::blocked(GuardedAction action, std::string_view address,
+                                Clock::time_point now) const {
     const auto it = entries_.find(key_of(action, address));
     return it != entries_.end() && recent(it->second, now) > kMaxFailures;
 }
 
-std::chrono::milliseconds BruteForceLimiter::record_failure(GuardedAction action, std::string_view address,
+std::chrono::milliseconds BruteForceLimiter::record_failure(GuardedAction action,
+                                                            std::string_view address,
                                                             Clock::time_point now) {
     const Key k = key_of(action, address);
     auto it = entries_.find(k);
     if (it == entries_.end()) {
         if (entries_.size() >= max_addresses_ && !entries_.empty()) {
-            auto oldest = std::min_element(entries_.begin(), entries_.end(),
-                                           [](const auto& a, const auto& b) { return a.second.last < b.second.last; });
+            auto oldest = std::min_element(
+                entries_.begin(), entries_.end(),
+                [](const auto& a, const auto& b) { return a.second.last < b.second.last; });
             entries_.erase(oldest);
         }
         it = entries_.emplace(k, Failures{}).first;

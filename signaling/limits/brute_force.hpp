@@ -25,13 +25,16 @@ public:
     static constexpr std::chrono::minutes kWindow{30};
     static constexpr std::chrono::milliseconds kMaxDelay{25'000};
 
-    explicit BruteForceLimiter(std::size_t max_addresses = 100'000) : max_addresses_(max_addresses) {}
+    explicit BruteForceLimiter(std::size_t max_addresses = 100'000)
+        : max_addresses_(max_addresses) {}
 
     /// Whether `address` (text: IPv4 or IPv6) is blocked for `action` at `now`.
-    [[nodiscard]] bool blocked(GuardedAction action, std::string_view address, Clock::time_point now) const;
+    [[nodiscard]] bool blocked(GuardedAction action, std::string_view address,
+                               Clock::time_point now) const;
 
     /// Counts one failure; returns how long the answer should be delayed.
-    std::chrono::milliseconds record_failure(GuardedAction action, std::string_view address, Clock::time_point now);
+    std::chrono::milliseconds record_failure(GuardedAction action, std::string_view address,
+                                             Clock::time_point now);
 
     /// Forgets failures older than the window (call now and then, e.g. every minute).
     void prune(Clock::time_point now);
@@ -49,7 +52,7 @@ private:
     };
     struct Failures {
         std::array<Clock::time_point, kMaxFailures + 1> at{};  // a ring of the latest failures
-        uint32_t count = 0;                                      // ever recorded (ring position)
+        uint32_t count = 0;                                    // ever recorded (ring position)
         Clock::time_point last{};
     };
 

@@ -8,7 +8,8 @@ using namespace tern::sig;
 using namespace std::chrono_literals;
 using Clock = BruteForceLimiter::Clock;
 
-TEST_CASE("brute force: more than ten failures block that address for that action", "[signaling][limits]") {
+TEST_CASE("brute force: more than ten failures block that address for that action",
+          "[signaling][limits]") {
     BruteForceLimiter l;
     const auto t0 = Clock::time_point{} + 1h;
     for (int i = 0; i < 10; ++i) {
@@ -28,13 +29,15 @@ TEST_CASE("brute force: an IPv6 client is counted by its /64", "[signaling][limi
     BruteForceLimiter l;
     const auto t0 = Clock::time_point{} + 1h;
     for (int i = 0; i < 11; ++i) {
-        l.record_failure(GuardedAction::BackendRequest, "2001:db8:1:2::" + std::to_string(i + 1), t0);
+        l.record_failure(GuardedAction::BackendRequest, "2001:db8:1:2::" + std::to_string(i + 1),
+                         t0);
     }
     CHECK(l.blocked(GuardedAction::BackendRequest, "2001:db8:1:2:ffff::1", t0));
     CHECK_FALSE(l.blocked(GuardedAction::BackendRequest, "2001:db8:1:3::1", t0));
 }
 
-TEST_CASE("brute force: delays double up to 25 s; memory is bounded and pruned", "[signaling][limits]") {
+TEST_CASE("brute force: delays double up to 25 s; memory is bounded and pruned",
+          "[signaling][limits]") {
     BruteForceLimiter l{4};
     const auto t0 = Clock::time_point{} + 1h;
     CHECK(l.record_failure(GuardedAction::Resume, "192.0.2.1", t0) == 100ms);

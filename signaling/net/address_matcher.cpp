@@ -1,7 +1,6 @@
 #include "signaling/net/address_matcher.hpp"
 
 #include <arpa/inet.h>
-
 #include <charconv>
 
 namespace tern::sig::net {
@@ -41,8 +40,8 @@ std::optional<std::array<uint8_t, 16>> parse_ip(std::string_view text) {
 }
 
 AddressMatcher AddressMatcher::private_and_loopback() {
-    static const std::vector<std::string> kRanges = {"127.0.0.0/8", "::1/128",        "10.0.0.0/8",
-                                                     "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"};
+    static const std::vector<std::string> kRanges = {
+        "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"};
     AddressMatcher m;
     m.add(kRanges);
     return m;
@@ -97,8 +96,8 @@ bool AddressMatcher::contains(std::string_view address) const {
     return false;
 }
 
-std::string client_address(std::string_view peer, std::string_view x_real_ip, std::string_view x_forwarded_for,
-                           const AddressMatcher& trusted) {
+std::string client_address(std::string_view peer, std::string_view x_real_ip,
+                           std::string_view x_forwarded_for, const AddressMatcher& trusted) {
     if (!trusted.contains(peer)) {
         return std::string(peer);
     }
@@ -111,7 +110,8 @@ std::string client_address(std::string_view peer, std::string_view x_real_ip, st
     std::string_view leftmost;
     while (!rest.empty()) {
         const std::size_t comma = rest.rfind(',');
-        std::string_view item = trim(comma == std::string_view::npos ? rest : rest.substr(comma + 1));
+        std::string_view item =
+            trim(comma == std::string_view::npos ? rest : rest.substr(comma + 1));
         rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(0, comma);
         if (!parse_ip(item)) {
             break;

@@ -27,7 +27,7 @@ public:
 private:
     struct Range {
         std::array<uint8_t, 16> net{};  // IPv4 as ::ffff:a.b.c.d
-        unsigned prefix = 0;           // in bits of the 128
+        unsigned prefix = 0;            // in bits of the 128
     };
     std::vector<Range> ranges_;
 };
@@ -37,7 +37,7 @@ std::optional<std::array<uint8_t, 16>> parse_ip(std::string_view text);
 
 /// The client's address as the edge reports it: the peer, unless the peer is a trusted proxy,
 /// then X-Real-Ip, else the right-most X-Forwarded-For entry that is not itself a trusted proxy.
-std::string client_address(std::string_view peer, std::string_view x_real_ip, std::string_view x_forwarded_for,
-                           const AddressMatcher& trusted);
+std::string client_address(std::string_view peer, std::string_view x_real_ip,
+                           std::string_view x_forwarded_for, const AddressMatcher& trusted);
 
 }  // namespace tern::sig::net

@@ -7,7 +7,8 @@ using tern::sig::net::client_address;
 
 TEST_CASE("AddressMatcher: addresses and CIDR ranges, both families", "[signaling][net]") {
     AddressMatcher m;
-    const std::vector<std::string> entries = {"127.0.0.1", "10.1.0.0/16", "2001:db8::/32", "bogus", "1.2.3.4/33"};
+    const std::vector<std::string> entries = {"127.0.0.1", "10.1.0.0/16", "2001:db8::/32", "bogus",
+                                              "1.2.3.4/33"};
     const auto bad = m.add(entries);
     REQUIRE(bad == std::vector<std::string>{"bogus", "1.2.3.4/33"});
     CHECK(m.contains("127.0.0.1"));
@@ -20,7 +21,8 @@ TEST_CASE("AddressMatcher: addresses and CIDR ranges, both families", "[signalin
     CHECK_FALSE(m.contains(""));
 }
 
-TEST_CASE("AddressMatcher: the default trusted proxies are loopback and private ranges", "[signaling][net]") {
+TEST_CASE("AddressMatcher: the default trusted proxies are loopback and private ranges",
+          "[signaling][net]") {
     const AddressMatcher m = AddressMatcher::private_and_loopback();
     CHECK(m.contains("127.0.0.5"));
     CHECK(m.contains("::1"));

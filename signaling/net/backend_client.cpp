@@ -2,6 +2,9 @@
 
 #include "signaling/backend/checksum.hpp"
 
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
@@ -9,8 +12,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
 #include <charconv>
 #include <optional>
@@ -54,13 +55,8 @@ bool is_ip_literal(const std::string& host) {
 class BackendClient::Exchange : public std::enable_shared_from_this<Exchange> {
 public:
     Exchange(BackendClient& client, HttpUrl url, http::request<http::string_body> req, Done done)
-        : client_(&client),
-          alive_(client.alive_),
-          url_(std::move(url)),
-          req_(std::move(req)),
-          done_(std::move(done)),
-          timer_(client.io_),
-          resolver_(client.io_) {}
+        : client_(&client), alive_(client.alive_), url_(std::move(url)), req_(std::move(req)),
+          done_(std::move(done)), timer_(client.io_), resolver_(client.io_) {}
 
     [[nodiscard]] const std::string& pool_key() const { return key_; }
     bool waiting = false;
@@ -108,23 +104,24 @@ private:
     }
 
     void connect() {
-        resolver_.async_resolve(url_.host, std::to_string(url_.port),
-                                [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type found) {
-                                    if (ec) {
-                                        self->io_failed();
-                                        return;
-                                    }
-                                    self->conn_->lowest().async_connect(
-                                        found, [self](beast::error_code e, const tcp::endpoint&) {
-                                            if (e) {
-                                                self->io_failed();
-                                            } else if (self->conn_->tls) {
-                                                self->handshake();
-                                            } else {
-                                                self->send();
-                                            }
-                                        });
-                                });
+        resolver_.async_resolve(
+            url_.host, std::to_string(url_.port),
+            [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type found) {
+                if (ec) {
+                    self->io_failed();
+                    return;
+                }
+                self->conn_->lowest().async_connect(
+                    found, [self](beast::error_code e, const tcp::endpoint&) {
+                        if (e) {
+                            self->io_failed();
+                        } else if (self->conn_->tls) {
+                            self->handshake();
+                        } else {
+                            self->send();
+                        }
+                    });
+            });
     }
 
     void handshake() {
@@ -142,13 +139,14 @@ private:
                 SSL_set1_host(ssl, url_.host.c_str());
             }
         }
-        conn_->tls->async_handshake(asio::ssl::stream_base::client, [self = shared_from_this()](beast::error_code ec) {
-            if (ec) {
-                self->io_failed();
-            } else {
-                self->send();
-            }
-        });
+        conn_->tls->async_handshake(asio::ssl::stream_base::client,
+                                    [self = shared_from_this()](beast::error_code ec) {
+                                        if (ec) {
+                                            self->io_failed();
+                                        } else {
+                                            self->send();
+                                        }
+                                    });
     }
 
     void send() {
@@ -161,21 +159,23 @@ private:
 
     template <class Stream>
     void write_read(Stream& s) {
-        http::async_write(s, req_, [self = shared_from_this(), &s](beast::error_code ec, std::size_t) {
-            if (ec) {
-                self->io_failed();
-                return;
-            }
-            self->parser_.emplace();
-            self->parser_->body_limit(*self->alive_ ? self->client_->options_.max_response : 0);
-            http::async_read(s, self->conn_->buffer, *self->parser_, [self](beast::error_code e, std::size_t) {
-                if (e) {
+        http::async_write(
+            s, req_, [self = shared_from_this(), &s](beast::error_code ec, std::size_t) {
+                if (ec) {
                     self->io_failed();
-                } else {
-                    self->complete();
+                    return;
                 }
+                self->parser_.emplace();
+                self->parser_->body_limit(*self->alive_ ? self->client_->options_.max_response : 0);
+                http::async_read(s, self->conn_->buffer, *self->parser_,
+                                 [self](beast::error_code e, std::size_t) {
+                                     if (e) {
+                                         self->io_failed();
+                                     } else {
+                                         self->complete();
+                                     }
+                                 });
             });
-        });
     }
 
     void io_failed() {
@@ -227,7 +227,7 @@ private:
         }
     }
 
-    BackendClient* client_;       // valid while *alive_
+    BackendClient* client_;  // valid while *alive_
     std::shared_ptr<bool> alive_;
     HttpUrl url_;
     std::string key_;
@@ -253,7 +253,9 @@ BackendClient::BackendClient(asio::io_context& io, BackendClientOptions options)
     }
 }
 
-BackendClient::~BackendClient() { *alive_ = false; }
+BackendClient::~BackendClient() {
+    *alive_ = false;
+}
 
 std::unique_ptr<BackendClient::Conn> BackendClient::new_conn(bool tls) {
     auto c = std::make_unique<Conn>();
@@ -266,15 +268,16 @@ std::unique_ptr<BackendClient::Conn> BackendClient::new_conn(bool tls) {
     return c;
 }
 
-void BackendClient::execute(HttpMethod method, std::string_view url, std::string body, std::string_view secret,
-                            Done done, std::string_view if_none_match) {
+void BackendClient::execute(HttpMethod method, std::string_view url, std::string body,
+                            std::string_view secret, Done done, std::string_view if_none_match) {
     auto parsed = parse_http_url(url);
     if (!parsed) {
-        asio::post(io_, [done = std::move(done)] { done(BackendReply{}, CallOutcome::TransportError); });
+        asio::post(io_,
+                   [done = std::move(done)] { done(BackendReply{}, CallOutcome::TransportError); });
         return;
     }
-    http::request<http::string_body> req{method == HttpMethod::Post ? http::verb::post : http::verb::get,
-                                         parsed->target, 11};
+    http::request<http::string_body> req{
+        method == HttpMethod::Post ? http::verb::post : http::verb::get, parsed->target, 11};
     req.set(http::field::host, parsed->host_header());
     req.set(http::field::accept, "application/json");
     req.set("OCS-APIRequest", "true");
@@ -292,7 +295,8 @@ void BackendClient::execute(HttpMethod method, std::string_view url, std::string
         req.body() = std::move(body);
         req.prepare_payload();
     }
-    auto ex = std::make_shared<Exchange>(*this, std::move(*parsed), std::move(req), std::move(done));
+    auto ex =
+        std::make_shared<Exchange>(*this, std::move(*parsed), std::move(req), std::move(done));
     ex->start(options_.timeout);
     dispatch(ex);
 }

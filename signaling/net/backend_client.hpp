@@ -46,8 +46,8 @@ public:
     /// POST `body` signed with `secret` (Spreed-Signaling-Random/-Checksum), or GET without a
     /// signature; `url` absolute http(s).
     /// `if_none_match`: an ETag for a GET to revalidate (a 304 comes back as status 304).
-    void execute(HttpMethod method, std::string_view url, std::string body, std::string_view secret, Done done,
-                 std::string_view if_none_match = {});
+    void execute(HttpMethod method, std::string_view url, std::string body, std::string_view secret,
+                 Done done, std::string_view if_none_match = {});
 
     /// Drops the idle kept-alive connections (at stop; requests in flight finish).
     void close_idle();

@@ -4,11 +4,10 @@
 
 #include <catch2/catch.hpp>
 
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <sys/socket.h>
 #include <thread>
 #include <vector>
 
@@ -140,14 +139,17 @@ BackendClientOptions options() {
 
 }  // namespace
 
-TEST_CASE("BackendClient: a signed POST, headers, reply, and a kept-alive connection", "[signaling][net]") {
+TEST_CASE("BackendClient: a signed POST, headers, reply, and a kept-alive connection",
+          "[signaling][net]") {
     FakeBackend nc;
     asio::io_context io;
     BackendClient client(io, options());
     Outcome a;
-    const std::string body = R"({"type":"auth","auth":{"version":"1.0","params":{"hello":"world"}}})";
-    client.execute(tern::sig::HttpMethod::Post, nc.url("/ocs/v2.php/apps/spreed/api/v3/signaling/backend"), body,
-                   kSecret, record(a));
+    const std::string body =
+        R"({"type":"auth","auth":{"version":"1.0","params":{"hello":"world"}}})";
+    client.execute(tern::sig::HttpMethod::Post,
+                   nc.url("/ocs/v2.php/apps/spreed/api/v3/signaling/backend"), body, kSecret,
+                   record(a));
     CHECK_FALSE(a.done);  // never from inside execute()
     REQUIRE(drive(io, a.done));
     CHECK(a.outcome == CallOutcome::Ok);
@@ -182,7 +184,8 @@ TEST_CASE("BackendClient: GET without a signature; ETag and max-age captured; 40
     asio::io_context io;
     BackendClient client(io, options());
     Outcome a;
-    client.execute(tern::sig::HttpMethod::Get, nc.url("/ocs/v2.php/cloud/capabilities"), "", kSecret, record(a));
+    client.execute(tern::sig::HttpMethod::Get, nc.url("/ocs/v2.php/cloud/capabilities"), "",
+                   kSecret, record(a));
     REQUIRE(drive(io, a.done));
     CHECK(a.outcome == CallOutcome::Ok);
     CHECK(a.reply.etag == "\"v1\"");
@@ -218,7 +221,8 @@ TEST_CASE("BackendClient: a backend that does not answer times out", "[signaling
     CHECK(a.reply.status == 0);
 }
 
-TEST_CASE("BackendClient: refused connections and bad URLs are transport errors", "[signaling][net]") {
+TEST_CASE("BackendClient: refused connections and bad URLs are transport errors",
+          "[signaling][net]") {
     asio::io_context io;
     BackendClient client(io, options());
     uint16_t closed_port = 0;
@@ -227,7 +231,8 @@ TEST_CASE("BackendClient: refused connections and bad URLs are transport errors"
         closed_port = a.local_endpoint().port();
     }
     Outcome a;
-    client.execute(tern::sig::HttpMethod::Post, "http://127.0.0.1:" + std::to_string(closed_port) + "/", "{}", kSecret,
+    client.execute(tern::sig::HttpMethod::Post,
+                   "http://127.0.0.1:" + std::to_string(closed_port) + "/", "{}", kSecret,
                    record(a));
     REQUIRE(drive(io, a.done));
     CHECK(a.outcome == CallOutcome::TransportError);
@@ -238,7 +243,8 @@ TEST_CASE("BackendClient: refused connections and bad URLs are transport errors"
     CHECK(b.outcome == CallOutcome::TransportError);
 }
 
-TEST_CASE("BackendClient: at most connections_per_host; the rest wait their turn", "[signaling][net]") {
+TEST_CASE("BackendClient: at most connections_per_host; the rest wait their turn",
+          "[signaling][net]") {
     FakeBackend nc;
     asio::io_context io;
     BackendClientOptions o = options();

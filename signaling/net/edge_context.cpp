@@ -5,11 +5,8 @@
 namespace tern::sig::net {
 
 EdgeContext::EdgeContext(const SignalingConfig& c, ServerOptions o, unsigned shards)
-    : config(c),
-      options(std::move(o)),
-      counters(std::make_unique<EdgeCounters[]>(shards)),
-      hub(std::make_unique<HubSnapshot[]>(shards)),
-      shard_count(shards) {
+    : config(c), options(std::move(o)), counters(std::make_unique<EdgeCounters[]>(shards)),
+      hub(std::make_unique<HubSnapshot[]>(shards)), shard_count(shards) {
     for (const std::string& f : options.features) {
         if (!features_header.empty()) {
             features_header += ", ";

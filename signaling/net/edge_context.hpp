@@ -52,7 +52,7 @@ struct EdgeContext {
     std::vector<BackendEntry> backends;  // config.backends[i].entry, in order
     AddressMatcher trusted_proxies;
     AddressMatcher stats_allowed;
-    std::vector<std::string> bad_addresses;  // entries of the two lists that did not parse
+    std::vector<std::string> bad_addresses;    // entries of the two lists that did not parse
     std::unique_ptr<EdgeCounters[]> counters;  // one per shard, written by its thread
     SharedLimiter limiter;
     std::unique_ptr<HubSnapshot[]> hub;  // one per shard

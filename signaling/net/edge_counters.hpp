@@ -16,19 +16,19 @@ struct alignas(64) EdgeCounters {
     Counter connections_accepted{0};  // TCP, any protocol
     Counter ws_open{0};               // gauge: WebSockets between accept and close
     Counter ws_total{0};
-    Counter ws_timeouts{0};           // read or write deadline passed
-    Counter slow_consumers{0};        // send queue over budget: closed
+    Counter ws_timeouts{0};     // read or write deadline passed
+    Counter slow_consumers{0};  // send queue over budget: closed
     Counter frames_in{0};
     Counter frames_out{0};
     Counter bytes_in{0};
     Counter bytes_out{0};
-    Counter frames_dropped{0};        // a SendFrame for a connection that is gone
+    Counter frames_dropped{0};  // a SendFrame for a connection that is gone
     Counter http_requests{0};
-    Counter backend_posts{0};         // reached the handler
-    Counter backend_posts_refused{0}; // 4xx from check_backend_post
-    Counter backend_posts_timeout{0}; // no answer within the deadline: 504
-    Counter answers_unclaimed{0};     // an HttpAnswer whose request is gone
-    Counter backend_calls_ok{0};      // 2xx
+    Counter backend_posts{0};          // reached the handler
+    Counter backend_posts_refused{0};  // 4xx from check_backend_post
+    Counter backend_posts_timeout{0};  // no answer within the deadline: 504
+    Counter answers_unclaimed{0};      // an HttpAnswer whose request is gone
+    Counter backend_calls_ok{0};       // 2xx
     Counter backend_calls_http_error{0};
     Counter backend_calls_transport_error{0};
     Counter backend_calls_timeout{0};

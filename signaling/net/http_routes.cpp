@@ -51,7 +51,10 @@ RouteResult respond(const EdgeContext& ctx, int status, std::string_view type, s
 RouteResult welcome(const EdgeContext& ctx, const HttpRequest& req) {
     std::string body;
     api::JsonWriter w(body);
-    w.begin_object().field("nextcloud-spreed-signaling", "Welcome").field("version", api::kServerVersion).end_object();
+    w.begin_object()
+        .field("nextcloud-spreed-signaling", "Welcome")
+        .field("version", api::kServerVersion)
+        .end_object();
     body += '\n';
     return respond(ctx, 200, kJson, std::move(body), req);
 }
@@ -88,7 +91,8 @@ RouteResult serverinfo(const EdgeContext& ctx, const HttpRequest& req) {
     if (ctx.config.mcu.type == McuType::Proxy) {
         w.key("sfu").begin_object().field("mode", "proxy").end_object();
     }
-    const bool clustered = !ctx.config.nats_urls.empty() && ctx.config.nats_urls.front() != "nats://loopback";
+    const bool clustered =
+        !ctx.config.nats_urls.empty() && ctx.config.nats_urls.front() != "nats://loopback";
     w.key("nats").begin_object().field("enabled", clustered).end_object();
     w.end_object();
     body += '\n';
@@ -97,10 +101,12 @@ RouteResult serverinfo(const EdgeContext& ctx, const HttpRequest& req) {
 
 RouteResult metrics(Shard& shard, const HttpRequest& req) {
     shard.publish_stats();
-    return respond(shard.context(), 200, "text/plain; version=0.0.4", prometheus_metrics(shard.context()), req);
+    return respond(shard.context(), 200, "text/plain; version=0.0.4",
+                   prometheus_metrics(shard.context()), req);
 }
 
-RouteResult backend_post(Shard& shard, const HttpRequest& req, std::string_view room_id, const std::string& ip) {
+RouteResult backend_post(Shard& shard, const HttpRequest& req, std::string_view room_id,
+                         const std::string& ip) {
     EdgeContext& ctx = shard.context();
     BackendPost post;
     post.content_length = content_length(req);
@@ -119,7 +125,8 @@ RouteResult backend_post(Shard& shard, const HttpRequest& req, std::string_view 
         std::string reason(v.reason);
         if (v.count_failure) {
             delay = ctx.limiter.record_failure(GuardedAction::BackendRequest, ip);
-            shard.log().warn("backend request refused", {{"ip", ip}, {"status", v.status}, {"reason", v.reason}});
+            shard.log().warn("backend request refused",
+                             {{"ip", ip}, {"status", v.status}, {"reason", v.reason}});
             // The failure that crosses the limit is already answered 429 (§8 item 24: the
             // 11th bad checksum), not only the attempts after it.
             if (ctx.limiter.blocked(GuardedAction::BackendRequest, ip)) {
@@ -145,12 +152,15 @@ RouteResult backend_post(Shard& shard, const HttpRequest& req, std::string_view 
 
 }  // namespace
 
-std::string_view target_path(std::string_view target) { return target.substr(0, target.find('?')); }
+std::string_view target_path(std::string_view target) {
+    return target.substr(0, target.find('?'));
+}
 
 RouteResult route_http(Shard& shard, const HttpRequest& req, const std::string& client_ip) {
     EdgeContext& ctx = shard.context();
     EdgeCounters::add(shard.counters().http_requests);
-    const std::string_view path = target_path(std::string_view(req.target().data(), req.target().size()));
+    const std::string_view path =
+        target_path(std::string_view(req.target().data(), req.target().size()));
     const bool get = req.method() == http::verb::get;
     if (path == "/api/v1/welcome" && get) {
         return welcome(ctx, req);
@@ -180,14 +190,15 @@ RouteResult route_http(Shard& shard, const HttpRequest& req, const std::string& 
     return respond(ctx, 404, kText, "not found\n", req);
 }
 
-HttpResponse make_response(const EdgeContext& ctx, int status, std::string_view content_type, std::string body,
-                           const HttpRequest& req) {
+HttpResponse make_response(const EdgeContext& ctx, int status, std::string_view content_type,
+                           std::string body, const HttpRequest& req) {
     HttpResponse res{static_cast<http::status>(status), req.version()};
     res.set(http::field::server, ctx.server_header);
     res.set("X-Spreed-Signaling-Features", ctx.features_header);
     res.set(http::field::date, http_date(std::chrono::system_clock::now()));
     if (!body.empty()) {
-        res.set(http::field::content_type, boost::beast::string_view(content_type.data(), content_type.size()));
+        res.set(http::field::content_type,
+                boost::beast::string_view(content_type.data(), content_type.size()));
     }
     res.keep_alive(req.keep_alive());
     res.body() = std::move(body);
@@ -195,8 +206,10 @@ HttpResponse make_response(const EdgeContext& ctx, int status, std::string_view 
     return res;
 }
 
-HttpResponse answer_response(const EdgeContext& ctx, const HttpAnswer& answer, const HttpRequest& req) {
-    return make_response(ctx, answer.status, kJson, answer.body.empty() ? std::string("{}") : answer.body, req);
+HttpResponse answer_response(const EdgeContext& ctx, const HttpAnswer& answer,
+                             const HttpRequest& req) {
+    return make_response(ctx, answer.status, kJson,
+                         answer.body.empty() ? std::string("{}") : answer.body, req);
 }
 
 std::string http_date(std::chrono::system_clock::time_point t) {

@@ -33,11 +33,12 @@ RouteResult route_http(Shard& shard, const HttpRequest& req, const std::string& 
 
 /// A response with the headers every response carries: Server, X-Spreed-Signaling-Features,
 /// Date, and Content-Type when there is a body.
-HttpResponse make_response(const EdgeContext& ctx, int status, std::string_view content_type, std::string body,
-                           const HttpRequest& req);
+HttpResponse make_response(const EdgeContext& ctx, int status, std::string_view content_type,
+                           std::string body, const HttpRequest& req);
 
 /// The HTTP response for a handler's answer to a backend POST.
-HttpResponse answer_response(const EdgeContext& ctx, const HttpAnswer& answer, const HttpRequest& req);
+HttpResponse answer_response(const EdgeContext& ctx, const HttpAnswer& answer,
+                             const HttpRequest& req);
 
 /// IMF-fixdate (RFC 9110 §5.6.7), e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
 std::string http_date(std::chrono::system_clock::time_point t);

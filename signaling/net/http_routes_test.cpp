@@ -4,6 +4,7 @@
 #include "signaling/net/server_test_support.hpp"
 
 #include <catch2/catch.hpp>
+
 #include <nlohmann/json.hpp>
 
 using namespace tern::sig;
@@ -15,7 +16,8 @@ namespace {
 constexpr const char* kSecret = "s3cret";
 
 http::request<http::string_body> room_post(const std::string& body, const char* secret = kSecret,
-                                           const char* backend = "https://nc.test/", const std::string& room = "r1") {
+                                           const char* backend = "https://nc.test/",
+                                           const std::string& room = "r1") {
     http::request<http::string_body> req{http::verb::post, "/api/v1/room/" + room, 11};
     const std::string random = backend_random();
     req.set(http::field::content_type, "application/json");
@@ -28,11 +30,14 @@ http::request<http::string_body> room_post(const std::string& body, const char* 
     return req;
 }
 
-int status(const std::optional<Response>& r) { return r ? static_cast<int>(r->result_int()) : -1; }
+int status(const std::optional<Response>& r) {
+    return r ? static_cast<int>(r->result_int()) : -1;
+}
 
 }  // namespace
 
-TEST_CASE("HTTP: welcome with Server, features and Date headers; 404 elsewhere", "[signaling][net]") {
+TEST_CASE("HTTP: welcome with Server, features and Date headers; 404 elsewhere",
+          "[signaling][net]") {
     TestServer ts;
     auto r = http_get(ts.http(), "/api/v1/welcome");
     REQUIRE(status(r) == 200);
@@ -40,7 +45,8 @@ TEST_CASE("HTTP: welcome with Server, features and Date headers; 404 elsewhere",
     CHECK(body["nextcloud-spreed-signaling"] == "Welcome");
     CHECK(body["version"].is_string());
     CHECK(std::string((*r)[http::field::server]).starts_with("nextcloud-spreed-signaling/"));
-    CHECK(std::string((*r)["X-Spreed-Signaling-Features"]) == "audio-video-permissions, federation, hello-v2");
+    CHECK(std::string((*r)["X-Spreed-Signaling-Features"]) ==
+          "audio-video-permissions, federation, hello-v2");
     CHECK(std::string((*r)[http::field::date]).ends_with(" GMT"));
     CHECK(status(http_get(ts.http(), "/nothing/here")) == 404);
     CHECK(status(http_get(ts.http(), "/spreed")) == 400);
@@ -59,7 +65,8 @@ TEST_CASE("HTTP: backend POST checks 411, 413, 400, 403", "[signaling][net]") {
     CHECK(ts.record.with([](FakeRecord& r) { return r.posts.size(); }) == 0);
 }
 
-TEST_CASE("HTTP: a signed backend POST reaches the handler; its answer comes back", "[signaling][net]") {
+TEST_CASE("HTTP: a signed backend POST reaches the handler; its answer comes back",
+          "[signaling][net]") {
     TestServer ts;
     auto r = http_request(ts.http(), room_post(R"({"type":"update","update":{}})"));
     REQUIRE(status(r) == 200);

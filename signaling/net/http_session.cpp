@@ -35,18 +35,20 @@ std::string_view field(const HttpRequest& req, Name name) {
 }
 
 template <class Stream>
-class HttpSession final : public Stoppable, public std::enable_shared_from_this<HttpSession<Stream>> {
+class HttpSession final : public Stoppable,
+                          public std::enable_shared_from_this<HttpSession<Stream>> {
 public:
     static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
     HttpSession(Shard& shard, tcp::socket&& socket, std::shared_ptr<asio::ssl::context> tls)
-        : shard_(shard), ctx_(shard.context()), tls_(std::move(tls)), stream_(make_stream(std::move(socket))),
-          delay_(shard.io()) {
+        : shard_(shard), ctx_(shard.context()), tls_(std::move(tls)),
+          stream_(make_stream(std::move(socket))), delay_(shard.io()) {
         beast::error_code ec;
         auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
         if (!ec) {
             peer_ = peer.address().is_v6() && peer.address().to_v6().is_v4_mapped()
-                        ? asio::ip::make_address_v4(asio::ip::v4_mapped, peer.address().to_v6()).to_string()
+                        ? asio::ip::make_address_v4(asio::ip::v4_mapped, peer.address().to_v6())
+                              .to_string()
                         : peer.address().to_string();
         }
     }
@@ -55,13 +57,14 @@ public:
         token_ = shard_.track(this->weak_from_this());
         if constexpr (kTls) {
             beast::get_lowest_layer(stream_).expires_after(ctx_.options.ws.handshake_timeout);
-            stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
-                if (ec) {
-                    self->done();
-                } else {
-                    self->read();
-                }
-            });
+            stream_.async_handshake(asio::ssl::stream_base::server,
+                                    [self = this->shared_from_this()](beast::error_code ec) {
+                                        if (ec) {
+                                            self->done();
+                                        } else {
+                                            self->read();
+                                        }
+                                    });
         } else {
             read();
         }
@@ -95,9 +98,8 @@ private:
         parser_->body_limit(kMaxBackendBody);
         beast::get_lowest_layer(stream_).expires_after(ctx_.options.http_idle_timeout);
         http::async_read_header(stream_, buffer_, *parser_,
-                                [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-                                    self->on_header(ec);
-                                });
+                                [self = this->shared_from_this()](
+                                    beast::error_code ec, std::size_t) { self->on_header(ec); });
     }
 
     // curl (Nextcloud's HTTP client) may send "Expect: 100-continue" and hold a larger body back
@@ -123,9 +125,10 @@ private:
     }
 
     void read_body() {
-        http::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-            self->on_read(ec);
-        });
+        http::async_read(stream_, buffer_, *parser_,
+                         [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                             self->on_read(ec);
+                         });
     }
 
     void on_read(beast::error_code ec) {
@@ -133,7 +136,8 @@ private:
         if (ec == http::error::body_limit) {
             HttpRequest& partial = parser_->get();
             partial.keep_alive(false);
-            write(make_response(ctx_, 413, "text/plain", "request body larger than 256 KiB\n", partial));
+            write(make_response(ctx_, 413, "text/plain", "request body larger than 256 KiB\n",
+                                partial));
             return;
         }
         if (ec) {
@@ -144,7 +148,8 @@ private:
         const std::string ip = client_address(peer_, field(req_, "X-Real-Ip"),
                                               field(req_, "X-Forwarded-For"), ctx_.trusted_proxies);
         if (beast::websocket::is_upgrade(req_)) {
-            if (target_path(std::string_view(req_.target().data(), req_.target().size())) != "/spreed") {
+            if (target_path(std::string_view(req_.target().data(), req_.target().size())) !=
+                "/spreed") {
                 req_.keep_alive(false);
                 write(make_response(ctx_, 404, "text/plain", "not found\n", req_));
                 return;
@@ -161,9 +166,10 @@ private:
         }
         RouteResult r = route_http(shard_, req_, ip);
         if (r.forward) {
-            shard_.forward_backend_post(std::move(*r.forward), [self = this->shared_from_this()](const HttpAnswer& a) {
-                self->write(answer_response(self->ctx_, a, self->req_));
-            });
+            shard_.forward_backend_post(std::move(*r.forward),
+                                        [self = this->shared_from_this()](const HttpAnswer& a) {
+                                            self->write(answer_response(self->ctx_, a, self->req_));
+                                        });
             return;
         }
         if (r.delay.count() > 0) {
@@ -180,15 +186,16 @@ private:
     void write(HttpResponse res) {
         res_ = std::move(res);
         beast::get_lowest_layer(stream_).expires_after(ctx_.options.ws.write_timeout);
-        http::async_write(stream_, res_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-            if (ec) {
-                self->done();
-            } else if (!self->res_.keep_alive() || self->stopped_) {
-                self->close();
-            } else {
-                self->read();
-            }
-        });
+        http::async_write(stream_, res_,
+                          [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (ec) {
+                                  self->done();
+                              } else if (!self->res_.keep_alive() || self->stopped_) {
+                                  self->close();
+                              } else {
+                                  self->read();
+                              }
+                          });
     }
 
     void close() {
@@ -210,7 +217,8 @@ private:
     }
 
     void drain() {
-        stream_.async_read_some(asio::buffer(drain_), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+        stream_.async_read_some(asio::buffer(drain_), [self = this->shared_from_this()](
+                                                          beast::error_code ec, std::size_t) {
             if (ec) {
                 beast::get_lowest_layer(self->stream_).close();
                 self->done();
@@ -253,7 +261,8 @@ void serve_http(Shard& shard, tcp::socket socket) {
 }
 
 void serve_https(Shard& shard, tcp::socket socket, std::shared_ptr<asio::ssl::context> tls) {
-    std::make_shared<HttpSession<beast::ssl_stream<beast::tcp_stream>>>(shard, std::move(socket), std::move(tls))
+    std::make_shared<HttpSession<beast::ssl_stream<beast::tcp_stream>>>(shard, std::move(socket),
+                                                                        std::move(tls))
         ->start();
 }
 

@@ -13,6 +13,7 @@ namespace tern::sig::net {
 class Shard;
 
 void serve_http(Shard& shard, boost::asio::ip::tcp::socket socket);
-void serve_https(Shard& shard, boost::asio::ip::tcp::socket socket, std::shared_ptr<boost::asio::ssl::context> tls);
+void serve_https(Shard& shard, boost::asio::ip::tcp::socket socket,
+                 std::shared_ptr<boost::asio::ssl::context> tls);
 
 }  // namespace tern::sig::net

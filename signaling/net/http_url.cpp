@@ -10,11 +10,14 @@ namespace {
 
 bool starts_with_nocase(std::string_view s, std::string_view prefix) {
     return s.size() >= prefix.size() &&
-           std::equal(prefix.begin(), prefix.end(), s.begin(),
-                      [](char p, char c) { return std::tolower(static_cast<unsigned char>(c)) == p; });
+           std::equal(prefix.begin(), prefix.end(), s.begin(), [](char p, char c) {
+               return std::tolower(static_cast<unsigned char>(c)) == p;
+           });
 }
 
-uint16_t default_port(bool tls) { return tls ? 443 : 80; }
+uint16_t default_port(bool tls) {
+    return tls ? 443 : 80;
+}
 
 }  // namespace
 
@@ -30,7 +33,8 @@ std::optional<HttpUrl> parse_http_url(std::string_view url) {
     }
     const std::size_t slash = url.find_first_of("/?#");
     std::string_view authority = url.substr(0, slash);
-    std::string_view rest = slash == std::string_view::npos ? std::string_view{} : url.substr(slash);
+    std::string_view rest =
+        slash == std::string_view::npos ? std::string_view{} : url.substr(slash);
     if (authority.find('@') != std::string_view::npos) {
         return std::nullopt;  // credentials in a backend URL: refused rather than sent in clear
     }
@@ -61,8 +65,10 @@ std::optional<HttpUrl> parse_http_url(std::string_view url) {
     out.port = default_port(out.tls);
     if (!port_text.empty()) {
         unsigned port = 0;
-        auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-        if (ec != std::errc{} || end != port_text.data() + port_text.size() || port == 0 || port > 65535) {
+        auto [end, ec] =
+            std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+        if (ec != std::errc{} || end != port_text.data() + port_text.size() || port == 0 ||
+            port > 65535) {
             return std::nullopt;
         }
         out.port = static_cast<uint16_t>(port);

@@ -5,7 +5,8 @@
 using tern::sig::net::parse_http_url;
 
 TEST_CASE("parse_http_url: scheme, host, port, target", "[signaling][net]") {
-    auto u = parse_http_url("https://nc.example/ocs/v2.php/apps/spreed/api/v3/signaling/backend?x=1#frag");
+    auto u = parse_http_url(
+        "https://nc.example/ocs/v2.php/apps/spreed/api/v3/signaling/backend?x=1#frag");
     REQUIRE(u);
     CHECK(u->tls);
     CHECK(u->host == "nc.example");

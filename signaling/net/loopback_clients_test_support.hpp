@@ -39,7 +39,8 @@ inline bool drive(asio::io_context& io, const bool& done, std::chrono::milliseco
     return done;
 }
 
-inline tcp::socket connect_from(asio::io_context& io, const tcp::endpoint& to, const char* from = "127.0.0.1") {
+inline tcp::socket connect_from(asio::io_context& io, const tcp::endpoint& to,
+                                const char* from = "127.0.0.1") {
     tcp::socket s(io);
     s.open(tcp::v4());
     s.bind(tcp::endpoint(asio::ip::make_address(from), 0));
@@ -50,7 +51,8 @@ inline tcp::socket connect_from(asio::io_context& io, const tcp::endpoint& to, c
 class WsClient {
 public:
     /// Connects and upgrades on `target`; `upgrade` holds the server's 101 response.
-    bool connect(const tcp::endpoint& to, const std::string& target = "/spreed", const char* from = "127.0.0.1") {
+    bool connect(const tcp::endpoint& to, const std::string& target = "/spreed",
+                 const char* from = "127.0.0.1") {
         beast::get_lowest_layer(ws).socket() = connect_from(io, to, from);
         beast::error_code ec;
         ws.handshake(upgrade, "127.0.0.1", target, ec);
@@ -98,7 +100,8 @@ private:
 using Response = http::response<http::string_body>;
 
 /// Sends `raw` bytes (a whole HTTP request) and reads one response.
-inline std::optional<Response> http_raw(const tcp::endpoint& to, const std::string& raw, const char* from = "127.0.0.1",
+inline std::optional<Response> http_raw(const tcp::endpoint& to, const std::string& raw,
+                                        const char* from = "127.0.0.1",
                                         std::chrono::milliseconds limit = 5s) {
     asio::io_context io;
     beast::tcp_stream stream(connect_from(io, to, from));
@@ -117,8 +120,10 @@ inline std::optional<Response> http_raw(const tcp::endpoint& to, const std::stri
     return res;
 }
 
-inline std::optional<Response> http_request(const tcp::endpoint& to, http::request<http::string_body> req,
-                                            const char* from = "127.0.0.1", std::chrono::milliseconds limit = 5s) {
+inline std::optional<Response> http_request(const tcp::endpoint& to,
+                                            http::request<http::string_body> req,
+                                            const char* from = "127.0.0.1",
+                                            std::chrono::milliseconds limit = 5s) {
     req.set(http::field::host, "127.0.0.1");
     if (req.method() == http::verb::post) {
         req.prepare_payload();

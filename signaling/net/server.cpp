@@ -5,9 +5,8 @@
 
 #include <boost/asio/post.hpp>
 
-#include <sys/resource.h>
-
 #include <future>
+#include <sys/resource.h>
 
 namespace tern::sig::net {
 
@@ -49,14 +48,18 @@ uint64_t raise_file_limit() {
     return lim.rlim_cur;
 }
 
-Server::Server(const SignalingConfig& config, ServerOptions options, HandlerFactory factory, const Logger& log)
-    : config_(config), log_(log), factory_(std::move(factory)), tls_(std::make_unique<TlsHolder>()) {
+Server::Server(const SignalingConfig& config, ServerOptions options, HandlerFactory factory,
+               const Logger& log)
+    : config_(config), log_(log), factory_(std::move(factory)),
+      tls_(std::make_unique<TlsHolder>()) {
     options.shards = std::max(1U, options.shards);
     const unsigned n = options.shards;
     ctx_ = std::make_unique<EdgeContext>(config, std::move(options), n);
 }
 
-Server::~Server() { stop(); }
+Server::~Server() {
+    stop();
+}
 
 Result<bool, std::string> Server::start() {
     if (running_ || !shards_.empty()) {
@@ -141,7 +144,8 @@ void Server::stop() {
         std::thread& t = threads_[i];
         auto finished = std::async(std::launch::async, [&t] { t.join(); });
         if (finished.wait_until(deadline) == std::future_status::timeout) {
-            log_.warn("shard did not finish within the grace period", {{"shard", static_cast<uint64_t>(i)}});
+            log_.warn("shard did not finish within the grace period",
+                      {{"shard", static_cast<uint64_t>(i)}});
             io.stop();
             finished.wait();
         }

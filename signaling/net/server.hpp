@@ -35,7 +35,8 @@ public:
     using HandlerFactory = std::function<std::unique_ptr<Handler>(unsigned shard)>;
 
     /// `config` is borrowed and must outlive the server.
-    Server(const SignalingConfig& config, ServerOptions options, HandlerFactory factory, const Logger& log);
+    Server(const SignalingConfig& config, ServerOptions options, HandlerFactory factory,
+           const Logger& log);
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
@@ -45,10 +46,16 @@ public:
     Result<bool, std::string> reload_certificate();
 
     /// The bound addresses (a configured port 0 resolved), in configuration order.
-    [[nodiscard]] const std::vector<boost::asio::ip::tcp::endpoint>& http_endpoints() const { return http_bound_; }
-    [[nodiscard]] const std::vector<boost::asio::ip::tcp::endpoint>& https_endpoints() const { return https_bound_; }
+    [[nodiscard]] const std::vector<boost::asio::ip::tcp::endpoint>& http_endpoints() const {
+        return http_bound_;
+    }
+    [[nodiscard]] const std::vector<boost::asio::ip::tcp::endpoint>& https_endpoints() const {
+        return https_bound_;
+    }
     [[nodiscard]] EdgeContext& context() { return *ctx_; }
-    [[nodiscard]] unsigned shard_count() const noexcept { return static_cast<unsigned>(shards_.size()); }
+    [[nodiscard]] unsigned shard_count() const noexcept {
+        return static_cast<unsigned>(shards_.size());
+    }
 
 private:
     Result<bool, std::string> bind_all(const std::vector<ListenAddress>& where, bool tls,

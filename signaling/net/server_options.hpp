@@ -22,10 +22,10 @@ struct ServerOptions {
     /// The Server header: must start with "nextcloud-spreed-signaling/" (Talk reads the version).
     std::string server_name;
     WsTimings ws;
-    std::chrono::milliseconds tick{250};               // Handler::on_tick
+    std::chrono::milliseconds tick{250};                     // Handler::on_tick
     std::chrono::milliseconds backend_post_timeout{60'000};  // then 504
     std::chrono::milliseconds http_idle_timeout{60'000};     // a keep-alive HTTP connection
-    std::chrono::milliseconds stop_grace{5'000};       // graceful stop, then hard
+    std::chrono::milliseconds stop_grace{5'000};             // graceful stop, then hard
     /// Delay failed backend authentications as the brute-force limiter asks (off in tests,
     /// where ten delays would add up to minutes).
     bool delay_failures = true;

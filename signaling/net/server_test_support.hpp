@@ -34,15 +34,19 @@ inline ServerOptions test_options(unsigned shards = 1) {
 struct TestServer {
     explicit TestServer(SignalingConfig c = test_config(), ServerOptions o = test_options())
         : config(std::move(c)),
-          server(config, std::move(o),
-                 [this](unsigned shard) { return std::make_unique<FakeHandler>(shard, record); }, log) {
+          server(
+              config, std::move(o),
+              [this](unsigned shard) { return std::make_unique<FakeHandler>(shard, record); },
+              log) {
         auto started = server.start();
         if (!started) {
             throw std::runtime_error(started.error());
         }
     }
 
-    [[nodiscard]] boost::asio::ip::tcp::endpoint http() const { return server.http_endpoints().at(0); }
+    [[nodiscard]] boost::asio::ip::tcp::endpoint http() const {
+        return server.http_endpoints().at(0);
+    }
 
     /// Polls `pred` (under the record's lock) for up to `limit`.
     template <class P>

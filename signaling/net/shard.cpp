@@ -34,7 +34,8 @@ BackendClientOptions backend_options(const EdgeContext& ctx) {
 /// bound to the same address (SO_REUSEPORT).
 class Shard::Acceptor {
 public:
-    Acceptor(Shard& shard, bool tls) : shard_(shard), tls_(tls), acceptor_(shard.io_), retry_(shard.io_) {}
+    Acceptor(Shard& shard, bool tls)
+        : shard_(shard), tls_(tls), acceptor_(shard.io_), retry_(shard.io_) {}
 
     Result<tcp::endpoint, std::string> open(const tcp::endpoint& at) {
         boost::system::error_code ec;
@@ -56,7 +57,8 @@ public:
             local = acceptor_.local_endpoint(ec);
         }
         if (ec) {
-            return unexpected(at.address().to_string() + ":" + std::to_string(at.port()) + ": " + ec.message());
+            return unexpected(at.address().to_string() + ":" + std::to_string(at.port()) + ": " +
+                              ec.message());
         }
         accept();
         return local;
@@ -71,9 +73,10 @@ public:
 
 private:
     void accept() {
-        acceptor_.async_accept(shard_.io_, [this](boost::system::error_code ec, tcp::socket socket) {
-            on_accept(ec, std::move(socket));
-        });
+        acceptor_.async_accept(shard_.io_,
+                               [this](boost::system::error_code ec, tcp::socket socket) {
+                                   on_accept(ec, std::move(socket));
+                               });
     }
 
     void on_accept(boost::system::error_code ec, tcp::socket socket) {
@@ -109,14 +112,10 @@ private:
     bool closed_ = false;
 };
 
-Shard::Shard(unsigned index, std::unique_ptr<Handler> handler, EdgeContext& ctx, TlsHolder& tls, const Logger& log)
-    : index_(index),
-      handler_(std::move(handler)),
-      ctx_(ctx),
-      tls_(tls),
-      log_(log),
-      backend_(io_, backend_options(ctx)),
-      tick_timer_(io_) {}
+Shard::Shard(unsigned index, std::unique_ptr<Handler> handler, EdgeContext& ctx, TlsHolder& tls,
+             const Logger& log)
+    : index_(index), handler_(std::move(handler)), ctx_(ctx), tls_(tls), log_(log),
+      backend_(io_, backend_options(ctx)), tick_timer_(io_) {}
 
 Shard::~Shard() = default;
 
@@ -215,7 +214,9 @@ uint64_t Shard::track(std::weak_ptr<Stoppable> s) {
     return token;
 }
 
-void Shard::untrack(uint64_t token) { http_.erase(token); }
+void Shard::untrack(uint64_t token) {
+    http_.erase(token);
+}
 
 void Shard::forward_backend_post(BackendPostRequest req, AnswerFn done) {
     const HttpId id = ctx_.next_http.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -251,9 +252,13 @@ void Shard::finish_waiter(HttpId id, const HttpAnswer& answer) {
     done(answer);
 }
 
-HubStats Shard::handler_stats() const { return handler_->stats(); }
+HubStats Shard::handler_stats() const {
+    return handler_->stats();
+}
 
-void Shard::publish_stats() { ctx_.hub[index_].publish(handler_->stats()); }
+void Shard::publish_stats() {
+    ctx_.hub[index_].publish(handler_->stats());
+}
 
 void Shard::apply(Effects&& fx) {
     for (SendFrame& s : fx.sends) {
@@ -283,29 +288,31 @@ void Shard::apply(Effects&& fx) {
 
 void Shard::start_call(BackendCall call) {
     const auto& backends = ctx_.config.backends;
-    const std::string_view secret =
-        call.backend < backends.size() ? std::string_view(backends[call.backend].entry.secret)
-                                       : std::string_view(ctx_.config.common_secret);
+    const std::string_view secret = call.backend < backends.size()
+                                        ? std::string_view(backends[call.backend].entry.secret)
+                                        : std::string_view(ctx_.config.common_secret);
     const std::string if_none_match = std::move(call.if_none_match);
-    backend_.execute(call.method, call.url, std::move(call.body), secret,
-                     [this, id = call.call](BackendReply reply, CallOutcome outcome) {
-                         auto& c = counters();
-                         switch (outcome) {
-                         case CallOutcome::Ok: EdgeCounters::add(c.backend_calls_ok); break;
-                         case CallOutcome::HttpError: EdgeCounters::add(c.backend_calls_http_error); break;
-                         case CallOutcome::TransportError:
-                             EdgeCounters::add(c.backend_calls_transport_error);
-                             log_.warn("backend call failed", {{"call", id}});
-                             break;
-                         case CallOutcome::Timeout:
-                             EdgeCounters::add(c.backend_calls_timeout);
-                             log_.warn("backend call timed out", {{"call", id}});
-                             break;
-                         }
-                         guarded("on_backend_reply",
-                                 [&] { return handler_->on_backend_reply(id, std::move(reply), unix_now_us()); });
-                     },
-                     if_none_match);
+    backend_.execute(
+        call.method, call.url, std::move(call.body), secret,
+        [this, id = call.call](BackendReply reply, CallOutcome outcome) {
+            auto& c = counters();
+            switch (outcome) {
+            case CallOutcome::Ok: EdgeCounters::add(c.backend_calls_ok); break;
+            case CallOutcome::HttpError: EdgeCounters::add(c.backend_calls_http_error); break;
+            case CallOutcome::TransportError:
+                EdgeCounters::add(c.backend_calls_transport_error);
+                log_.warn("backend call failed", {{"call", id}});
+                break;
+            case CallOutcome::Timeout:
+                EdgeCounters::add(c.backend_calls_timeout);
+                log_.warn("backend call timed out", {{"call", id}});
+                break;
+            }
+            guarded("on_backend_reply", [&] {
+                return handler_->on_backend_reply(id, std::move(reply), unix_now_us());
+            });
+        },
+        if_none_match);
 }
 
 void Shard::tick() {

@@ -48,14 +48,16 @@ class Shard {
 public:
     using AnswerFn = std::function<void(const HttpAnswer&)>;
 
-    Shard(unsigned index, std::unique_ptr<Handler> handler, EdgeContext& ctx, TlsHolder& tls, const Logger& log);
+    Shard(unsigned index, std::unique_ptr<Handler> handler, EdgeContext& ctx, TlsHolder& tls,
+          const Logger& log);
     ~Shard();
     Shard(const Shard&) = delete;
     Shard& operator=(const Shard&) = delete;
 
     /// Opens an acceptor on `at` (SO_REUSEPORT, so every shard binds the same address); returns
     /// its local endpoint or why it failed.
-    Result<boost::asio::ip::tcp::endpoint, std::string> listen(const boost::asio::ip::tcp::endpoint& at, bool tls);
+    Result<boost::asio::ip::tcp::endpoint, std::string>
+    listen(const boost::asio::ip::tcp::endpoint& at, bool tls);
 
     /// Runs the io_context until stopped (the shard's thread).
     void run();

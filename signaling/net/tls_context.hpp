@@ -14,7 +14,7 @@ namespace tern::sig::net {
 
 /// TLS 1.2+ server context from `certificate_file` (PEM chain) and `key_file` (PEM); the error
 /// names the file and OpenSSL's reason.
-Result<std::shared_ptr<boost::asio::ssl::context>, std::string> load_server_tls(const std::string& certificate_file,
-                                                                                const std::string& key_file);
+Result<std::shared_ptr<boost::asio::ssl::context>, std::string>
+load_server_tls(const std::string& certificate_file, const std::string& key_file);
 
 }  // namespace tern::sig::net

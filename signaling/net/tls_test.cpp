@@ -2,13 +2,14 @@
 #include "signaling/net/loopback_clients_test_support.hpp"
 #include "signaling/net/server_test_support.hpp"
 
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/ssl.hpp>
-#include <boost/beast/websocket/ssl.hpp>
 #include <catch2/catch.hpp>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include <cstdlib>
 #include <fstream>
@@ -38,7 +39,8 @@ void write_self_signed(const char* cn, const std::string& cert_file, const std::
     X509_gmtime_adj(X509_getm_notAfter(x), 3600);
     X509_set_pubkey(x, key);
     X509_NAME* name = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn), -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn),
+                               -1, -1, 0);
     X509_set_issuer_name(x, name);
     REQUIRE(X509_sign(x, key, EVP_sha256()) > 0);
     BIO* cb = BIO_new(BIO_s_mem());
@@ -101,7 +103,8 @@ std::pair<std::string, std::string> wss_first_frame(const tcp::endpoint& to) {
 
 }  // namespace
 
-TEST_CASE("TLS: wss:// on the HTTPS listener; SIGHUP's reload serves the new certificate", "[signaling][net]") {
+TEST_CASE("TLS: wss:// on the HTTPS listener; SIGHUP's reload serves the new certificate",
+          "[signaling][net]") {
     TlsFiles files;
     TestServer ts(tls_config(files));
     REQUIRE(ts.server.https_endpoints().size() == 1);
@@ -126,17 +129,21 @@ TEST_CASE("TLS: a missing certificate fails start() with the file's name", "[sig
     c.tls_key = "/nonexistent/key.pem";
     FakeRecord rec;
     tern::Logger log("signaling-net-test");
-    Server server(c, test_options(), [&rec](unsigned s) { return std::make_unique<FakeHandler>(s, rec); }, log);
+    Server server(
+        c, test_options(), [&rec](unsigned s) { return std::make_unique<FakeHandler>(s, rec); },
+        log);
     auto started = server.start();
     REQUIRE_FALSE(started);
     CHECK(started.error().find("/nonexistent/cert.pem") != std::string::npos);
 }
 
-TEST_CASE("BackendClient over https: verified by default, skip_verify for tests", "[signaling][net]") {
+TEST_CASE("BackendClient over https: verified by default, skip_verify for tests",
+          "[signaling][net]") {
     TlsFiles files;
     TestServer ts(tls_config(files));
     const std::string url =
-        "https://127.0.0.1:" + std::to_string(ts.server.https_endpoints()[0].port()) + "/api/v1/welcome";
+        "https://127.0.0.1:" + std::to_string(ts.server.https_endpoints()[0].port()) +
+        "/api/v1/welcome";
     asio::io_context io;
     struct Out {
         bool done = false;

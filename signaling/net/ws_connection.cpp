@@ -29,16 +29,12 @@ std::string unix_now_ns() {
 }
 
 template <class Stream>
-class WsConnection final : public WsLink, public std::enable_shared_from_this<WsConnection<Stream>> {
+class WsConnection final : public WsLink,
+                           public std::enable_shared_from_this<WsConnection<Stream>> {
 public:
     WsConnection(Shard& shard, Stream&& stream, std::shared_ptr<asio::ssl::context> tls)
-        : shard_(shard),
-          ctx_(shard.context()),
-          timing_(ctx_.options.ws),
-          tls_(std::move(tls)),
-          ws_(std::move(stream)),
-          watchdog_(ws_.get_executor()),
-          ping_timer_(ws_.get_executor()),
+        : shard_(shard), ctx_(shard.context()), timing_(ctx_.options.ws), tls_(std::move(tls)),
+          ws_(std::move(stream)), watchdog_(ws_.get_executor()), ping_timer_(ws_.get_executor()),
           out_(ctx_.config.send_queue_bytes) {}
 
     void accept(HttpRequest&& req, ClientInfo&& who) {
@@ -47,9 +43,11 @@ public:
         beast::get_lowest_layer(ws_).expires_never();  // the websocket's own timeouts take over
         ws_.read_message_max(api::kMaxClientFrame);
         ws_.auto_fragment(false);
-        ws_.set_option(websocket::stream_base::timeout{timing_.handshake_timeout, websocket::stream_base::none(), false});
+        ws_.set_option(websocket::stream_base::timeout{timing_.handshake_timeout,
+                                                       websocket::stream_base::none(), false});
         ws_.set_option(websocket::stream_base::decorator(
-            [server = ctx_.server_header, features = ctx_.features_header](websocket::response_type& r) {
+            [server = ctx_.server_header,
+             features = ctx_.features_header](websocket::response_type& r) {
                 r.set(http::field::server, server);
                 r.set("X-Spreed-Signaling-Features", features);
             }));
@@ -60,7 +58,8 @@ public:
                 read_deadline_ = Clock::now() + timing_.read_timeout;
             }
         });
-        ws_.async_accept(req_, [self = this->shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
+        ws_.async_accept(
+            req_, [self = this->shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
     }
 
     void send(std::string text) override {
@@ -70,7 +69,8 @@ public:
         }
         if (!out_.push(std::move(text))) {
             EdgeCounters::add(shard_.counters().slow_consumers);
-            shard_.log().warn("slow consumer closed", {{"conn", id_}, {"queued_bytes", out_.bytes()}});
+            shard_.log().warn("slow consumer closed",
+                              {{"conn", id_}, {"queued_bytes", out_.bytes()}});
             hard_close();
             return;
         }
@@ -134,25 +134,26 @@ private:
         writing_ = true;
         op_started();
         ws_.text(true);
-        ws_.async_write(asio::buffer(out_.front()), [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
-            self->writing_ = false;
-            self->op_done();
-            if (ec) {
-                self->out_.clear();
-                self->hard_close();
-                return;
-            }
-            EdgeCounters::add(self->shard_.counters().frames_out);
-            EdgeCounters::add(self->shard_.counters().bytes_out, n);
-            self->out_.pop();
-            if (self->finished_) {
-                self->out_.clear();
-            } else if (!self->out_.empty()) {
-                self->write_next();
-            } else {
-                self->maybe_start_close();
-            }
-        });
+        ws_.async_write(asio::buffer(out_.front()),
+                        [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                            self->writing_ = false;
+                            self->op_done();
+                            if (ec) {
+                                self->out_.clear();
+                                self->hard_close();
+                                return;
+                            }
+                            EdgeCounters::add(self->shard_.counters().frames_out);
+                            EdgeCounters::add(self->shard_.counters().bytes_out, n);
+                            self->out_.pop();
+                            if (self->finished_) {
+                                self->out_.clear();
+                            } else if (!self->out_.empty()) {
+                                self->write_next();
+                            } else {
+                                self->maybe_start_close();
+                            }
+                        });
     }
 
     void schedule_ping() {
@@ -222,7 +223,8 @@ private:
     }
     void op_done() {
         --pending_ops_;
-        write_deadline_ = pending_ops_ == 0 ? Clock::time_point::max() : Clock::now() + timing_.write_timeout;
+        write_deadline_ =
+            pending_ops_ == 0 ? Clock::time_point::max() : Clock::now() + timing_.write_timeout;
     }
 
     void arm_watchdog() {
@@ -283,7 +285,7 @@ private:
         }
     }
 
-    Shard& shard_;                 // borrowed, outlives every connection
+    Shard& shard_;  // borrowed, outlives every connection
     EdgeContext& ctx_;
     const WsTimings& timing_;
     std::shared_ptr<asio::ssl::context> tls_;  // null over TCP
@@ -317,10 +319,10 @@ void accept_websocket(Shard& shard, beast::tcp_stream&& stream, HttpRequest&& re
     c->accept(std::move(req), std::move(who));
 }
 
-void accept_websocket(Shard& shard, beast::ssl_stream<beast::tcp_stream>&& stream, HttpRequest&& req, ClientInfo who,
-                      std::shared_ptr<asio::ssl::context> tls) {
-    auto c = std::make_shared<WsConnection<beast::ssl_stream<beast::tcp_stream>>>(shard, std::move(stream),
-                                                                                  std::move(tls));
+void accept_websocket(Shard& shard, beast::ssl_stream<beast::tcp_stream>&& stream,
+                      HttpRequest&& req, ClientInfo who, std::shared_ptr<asio::ssl::context> tls) {
+    auto c = std::make_shared<WsConnection<beast::ssl_stream<beast::tcp_stream>>>(
+        shard, std::move(stream), std::move(tls));
     c->accept(std::move(req), std::move(who));
 }
 

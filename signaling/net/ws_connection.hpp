@@ -21,9 +21,11 @@ namespace tern::sig::net {
 class Shard;
 
 /// Completes the upgrade `req` read from `stream` and serves the WebSocket.
-void accept_websocket(Shard& shard, boost::beast::tcp_stream&& stream, HttpRequest&& req, ClientInfo who);
+void accept_websocket(Shard& shard, boost::beast::tcp_stream&& stream, HttpRequest&& req,
+                      ClientInfo who);
 /// The same over TLS; `tls` keeps the certificate the connection began with alive.
-void accept_websocket(Shard& shard, boost::beast::ssl_stream<boost::beast::tcp_stream>&& stream, HttpRequest&& req,
-                      ClientInfo who, std::shared_ptr<boost::asio::ssl::context> tls);
+void accept_websocket(Shard& shard, boost::beast::ssl_stream<boost::beast::tcp_stream>&& stream,
+                      HttpRequest&& req, ClientInfo who,
+                      std::shared_ptr<boost::asio::ssl::context> tls);
 
 }  // namespace tern::sig::net

@@ -28,12 +28,14 @@ bool each_closed_once(FakeRecord& r) {
 
 }  // namespace
 
-TEST_CASE("WsConnection: upgrade headers, welcome, echo, binary, one on_close", "[signaling][net]") {
+TEST_CASE("WsConnection: upgrade headers, welcome, echo, binary, one on_close",
+          "[signaling][net]") {
     TestServer ts;
     WsClient c;
     REQUIRE(c.connect(ts.http()));
     CHECK(std::string(c.upgrade[http::field::server]).starts_with("nextcloud-spreed-signaling/"));
-    CHECK(std::string(c.upgrade["X-Spreed-Signaling-Features"]) == "audio-video-permissions, federation, hello-v2");
+    CHECK(std::string(c.upgrade["X-Spreed-Signaling-Features"]) ==
+          "audio-video-permissions, federation, hello-v2");
     CHECK(c.read() == "welcome");
     REQUIRE(c.write("hello there"));
     CHECK(c.read() == "hello there");
@@ -44,11 +46,13 @@ TEST_CASE("WsConnection: upgrade headers, welcome, echo, binary, one on_close", 
     c.ws.close(websocket::close_code::normal);
     REQUIRE(ts.wait_for([](FakeRecord& r) { return total_closes(r) == 1; }));
     std::this_thread::sleep_for(50ms);
-    CHECK(ts.record.with([](FakeRecord& r) { return total_closes(r) == 1 && each_closed_once(r); }));
+    CHECK(
+        ts.record.with([](FakeRecord& r) { return total_closes(r) == 1 && each_closed_once(r); }));
     CHECK(ts.server.context().total(&EdgeCounters::ws_open) == 0);
 }
 
-TEST_CASE("WsConnection: a CloseConn effect sends the queued frames, then a close frame", "[signaling][net]") {
+TEST_CASE("WsConnection: a CloseConn effect sends the queued frames, then a close frame",
+          "[signaling][net]") {
     TestServer ts;
     WsClient c;
     REQUIRE(c.connect(ts.http()));
@@ -61,7 +65,8 @@ TEST_CASE("WsConnection: a CloseConn effect sends the queued frames, then a clos
     CHECK(ts.wait_for([](FakeRecord& r) { return total_closes(r) == 1; }));
 }
 
-TEST_CASE("WsConnection: a frame over 64 KiB closes the socket, 64 KiB passes", "[signaling][net]") {
+TEST_CASE("WsConnection: a frame over 64 KiB closes the socket, 64 KiB passes",
+          "[signaling][net]") {
     TestServer ts;
     WsClient c;
     REQUIRE(c.connect(ts.http()));
@@ -75,7 +80,8 @@ TEST_CASE("WsConnection: a frame over 64 KiB closes the socket, 64 KiB passes", 
     CHECK(ts.wait_for([](FakeRecord& r) { return total_closes(r) == 1; }));
 }
 
-TEST_CASE("WsConnection: a client that never reads is a slow consumer: counted and closed", "[signaling][net]") {
+TEST_CASE("WsConnection: a client that never reads is a slow consumer: counted and closed",
+          "[signaling][net]") {
     SignalingConfig cfg = test_config();
     cfg.send_queue_bytes = 512 * 1024;
     TestServer ts(cfg);
@@ -91,7 +97,8 @@ TEST_CASE("WsConnection: a client that never reads is a slow consumer: counted a
     CHECK(ts.wait_for([](FakeRecord& r) { return total_closes(r) == 1; }));
 }
 
-TEST_CASE("WsConnection: pings carry the Unix time in ns; pongs keep the connection", "[signaling][net]") {
+TEST_CASE("WsConnection: pings carry the Unix time in ns; pongs keep the connection",
+          "[signaling][net]") {
     ServerOptions o = test_options();
     o.ws.ping_interval = 100ms;
     o.ws.read_timeout = 400ms;
@@ -111,7 +118,8 @@ TEST_CASE("WsConnection: pings carry the Unix time in ns; pongs keep the connect
     CHECK(ts.record.with([](FakeRecord& r) { return total_closes(r); }) == 0);
 }
 
-TEST_CASE("WsConnection: a client silent past the read deadline (no pongs) is dropped", "[signaling][net]") {
+TEST_CASE("WsConnection: a client silent past the read deadline (no pongs) is dropped",
+          "[signaling][net]") {
     ServerOptions o = test_options();
     o.ws.ping_interval = 100ms;
     o.ws.read_timeout = 400ms;
@@ -144,9 +152,7 @@ TEST_CASE("Server: stop closes WebSockets with going-away and joins promptly", "
     WsClient c;
     REQUIRE(c.connect(ts.http()));
     CHECK(c.read() == "welcome");
-    std::thread reader([&] {
-        c.read(3000ms);
-    });
+    std::thread reader([&] { c.read(3000ms); });
     const auto t0 = std::chrono::steady_clock::now();
     ts.server.stop();
     reader.join();

@@ -21,7 +21,9 @@ void store_u64be(std::byte* p, uint64_t v) noexcept {
     store_u32be(p, static_cast<uint32_t>(v >> 32));
     store_u32be(p + 4, static_cast<uint32_t>(v));
 }
-uint64_t load_u64be(const std::byte* p) noexcept { return (uint64_t{load_u32be(p)} << 32) | load_u32be(p + 4); }
+uint64_t load_u64be(const std::byte* p) noexcept {
+    return (uint64_t{load_u32be(p)} << 32) | load_u32be(p + 4);
+}
 
 Body make_body(uint16_t node, uint64_t serial, uint64_t created_us, uint64_t random) {
     Body b{};
@@ -32,7 +34,8 @@ Body make_body(uint16_t node, uint64_t serial, uint64_t created_us, uint64_t ran
     return b;
 }
 
-std::array<uint8_t, kTagLen> tag(const crypto::HmacSha256Key& key, std::string_view label, const Body& body) {
+std::array<uint8_t, kTagLen> tag(const crypto::HmacSha256Key& key, std::string_view label,
+                                 const Body& body) {
     const auto mac = key.compute({as_bytes(label.data(), label.size()), ByteSpan{body}});
     std::array<uint8_t, kTagLen> t{};
     std::memcpy(t.data(), mac.data(), kTagLen);
@@ -45,7 +48,8 @@ std::string encode(const Body& body, const std::array<uint8_t, kTagLen>& t) {
     return base64url_encode(raw);
 }
 
-std::optional<SessionIdParts> read(const crypto::HmacSha256Key& key, std::string_view id, bool is_public) {
+std::optional<SessionIdParts> read(const crypto::HmacSha256Key& key, std::string_view id,
+                                   bool is_public) {
     if (id.size() != SessionIds::kIdLen) {
         return std::nullopt;
     }
@@ -59,10 +63,12 @@ std::optional<SessionIdParts> read(const crypto::HmacSha256Key& key, std::string
         std::reverse(body.begin(), body.end());
     }
     const auto expected = tag(key, is_public ? kPublicLabel : kPrivateLabel, body);
-    if (!crypto::equal_ct(as_bytes(expected.data(), kTagLen), as_bytes(raw->data() + kBodyLen, kTagLen))) {
+    if (!crypto::equal_ct(as_bytes(expected.data(), kTagLen),
+                          as_bytes(raw->data() + kBodyLen, kTagLen))) {
         return std::nullopt;
     }
-    return SessionIdParts{load_u16be(body.data()), load_u64be(body.data() + 2), load_u64be(body.data() + 10)};
+    return SessionIdParts{load_u16be(body.data()), load_u64be(body.data() + 2),
+                          load_u64be(body.data() + 10)};
 }
 
 }  // namespace
@@ -77,8 +83,12 @@ SessionIdPair SessionIds::issue(uint64_t serial, uint64_t created_us, uint64_t r
     return ids;
 }
 
-std::optional<SessionIdParts> SessionIds::read_public(std::string_view id) const { return read(key_, id, true); }
+std::optional<SessionIdParts> SessionIds::read_public(std::string_view id) const {
+    return read(key_, id, true);
+}
 
-std::optional<SessionIdParts> SessionIds::read_resume(std::string_view id) const { return read(key_, id, false); }
+std::optional<SessionIdParts> SessionIds::read_resume(std::string_view id) const {
+    return read(key_, id, false);
+}
 
 }  // namespace tern::sig

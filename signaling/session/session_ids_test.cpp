@@ -14,11 +14,14 @@ namespace {
 const std::string kKey(32, 'k');
 const std::string kOtherKey(32, 'o');
 
-SessionIds ids(const std::string& key = kKey, uint16_t node = 7) { return SessionIds{as_bytes(key.data(), key.size()), node}; }
+SessionIds ids(const std::string& key = kKey, uint16_t node = 7) {
+    return SessionIds{as_bytes(key.data(), key.size()), node};
+}
 
 }  // namespace
 
-TEST_CASE("session ids: both kinds read back to node, serial and creation time", "[signaling][session]") {
+TEST_CASE("session ids: both kinds read back to node, serial and creation time",
+          "[signaling][session]") {
     const auto s = ids();
     const auto pair = s.issue(42, 1'700'000'000'000'000, 0x0123456789abcdefULL);
     CHECK(pair.public_id.size() == SessionIds::kIdLen);
@@ -42,7 +45,8 @@ TEST_CASE("session ids: both kinds read back to node, serial and creation time",
     CHECK(ids(kKey, 9).read_resume(pair.resume_id)->node == 7);
 }
 
-TEST_CASE("session ids: forged, swapped, foreign and malformed ids are refused", "[signaling][session]") {
+TEST_CASE("session ids: forged, swapped, foreign and malformed ids are refused",
+          "[signaling][session]") {
     const auto s = ids();
     const auto pair = s.issue(1, 2, 3);
     CHECK_FALSE(s.read_public(pair.resume_id));  // a resume id is not a public id
@@ -56,14 +60,17 @@ TEST_CASE("session ids: forged, swapped, foreign and malformed ids are refused",
         CHECK_FALSE(s.read_resume(forged));
     }
     const std::string shortened = pair.resume_id.substr(1);
-    for (std::string_view bad : {std::string_view{}, std::string_view{"abc"}, std::string_view{"...."}, std::string_view{"a|b"}, std::string_view{shortened}}) {
+    for (std::string_view bad :
+         {std::string_view{}, std::string_view{"abc"}, std::string_view{"...."},
+          std::string_view{"a|b"}, std::string_view{shortened}}) {
         CHECK_FALSE(s.read_resume(bad));
         CHECK_FALSE(s.read_public(bad));
     }
     CHECK_FALSE(s.read_resume(pair.resume_id + "A"));
 }
 
-TEST_CASE("session ids: public ids of consecutive sessions do not sort by serial", "[signaling][session]") {
+TEST_CASE("session ids: public ids of consecutive sessions do not sort by serial",
+          "[signaling][session]") {
     const auto s = ids();
     // The random part leads the public id: with different randoms the order follows them, not the
     // serial; with equal randoms the reversed serial still changes the first characters.

@@ -64,9 +64,15 @@ inline Bytes hex(std::string_view h) {
     return b;
 }
 
-inline wire::MacAddr mac(std::string_view s) { return *wire::MacAddr::parse(s); }
-inline wire::Ipv4Addr ip4(std::string_view s) { return *wire::Ipv4Addr::parse(s); }
-inline wire::Ipv6Addr ip6(std::string_view s) { return *wire::Ipv6Addr::parse(s); }
+inline wire::MacAddr mac(std::string_view s) {
+    return *wire::MacAddr::parse(s);
+}
+inline wire::Ipv4Addr ip4(std::string_view s) {
+    return *wire::Ipv4Addr::parse(s);
+}
+inline wire::Ipv6Addr ip6(std::string_view s) {
+    return *wire::Ipv6Addr::parse(s);
+}
 
 /// Writes a UDP header (checksum 0) and payload; returns where the header starts.
 inline std::size_t write_udp(ByteWriter& w, uint16_t sport, uint16_t dport, const Bytes& payload) {

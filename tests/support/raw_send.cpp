@@ -6,18 +6,17 @@
 // CASE is one of the names printed by `raw_send --list`.
 #include "support/packets.hpp"
 
-#include <linux/if_packet.h>
-#include <net/ethernet.h>
-#include <net/if.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <linux/if_packet.h>
 #include <map>
+#include <net/ethernet.h>
+#include <net/if.h>
 #include <string>
+#include <sys/socket.h>
+#include <unistd.h>
 
 using namespace tern;
 using test::Bytes;
@@ -33,36 +32,45 @@ struct Ctx {
 
 void refill_ip_checksum(Bytes& f) {
     store_u16be(f.data() + 14 + 10, 0);
-    store_u16be(f.data() + 14 + 10, wire::checksum_finish(wire::checksum_add(ByteSpan{f}.subspan(14, 20))));
+    store_u16be(f.data() + 14 + 10,
+                wire::checksum_finish(wire::checksum_add(ByteSpan{f}.subspan(14, 20))));
 }
 
 const std::map<std::string, std::function<Bytes(const Ctx&)>>& cases() {
     static const std::map<std::string, std::function<Bytes(const Ctx&)>> m = {
-        {"eth_8023", [](const Ctx& c) {
+        {"eth_8023",
+         [](const Ctx& c) {
              // An IEEE 802.3 frame (length field instead of an EtherType): not Ethernet II.
              // (Runts below 14 bytes cannot be sent, and af_packet strips VLAN tags.)
-             Bytes f = test::udp4_frame(c.dst, c.src, c.src4, c.dst4, 1, 3478, test::bytes_of("llc"));
+             Bytes f =
+                 test::udp4_frame(c.dst, c.src, c.src4, c.dst4, 1, 3478, test::bytes_of("llc"));
              store_u16be(f.data() + 12, static_cast<uint16_t>(f.size() - 14));
              return f;
          }},
-        {"ipv4_truncated", [](const Ctx& c) {
+        {"ipv4_truncated",
+         [](const Ctx& c) {
              Bytes f = test::udp4_frame(c.dst, c.src, c.src4, c.dst4, 1, 3478, test::bytes_of("x"));
              f.resize(14 + 12);
              return f;
          }},
-        {"ipv4_bad_checksum", [](const Ctx& c) {
+        {"ipv4_bad_checksum",
+         [](const Ctx& c) {
              Bytes f = test::icmp4_echo_frame(c.dst, c.src, c.src4, c.dst4, 1, 1, 16);
              f[14 + 10] ^= std::byte{0x5a};
              return f;
          }},
-        {"ipv4_fragment", [](const Ctx& c) {
-             Bytes f = test::udp4_frame(c.dst, c.src, c.src4, c.dst4, 1, 3478, test::bytes_of("frag"));
+        {"ipv4_fragment",
+         [](const Ctx& c) {
+             Bytes f =
+                 test::udp4_frame(c.dst, c.src, c.src4, c.dst4, 1, 3478, test::bytes_of("frag"));
              store_u16be(f.data() + 14 + 6, 0x2000);  // MF
              refill_ip_checksum(f);
              return f;
          }},
-        {"ipv6_fragment", [](const Ctx& c) {
-             Bytes f = test::udp6_frame(c.dst, c.src, c.src6, c.dst6, 1, 3478, test::bytes_of("frag6"));
+        {"ipv6_fragment",
+         [](const Ctx& c) {
+             Bytes f =
+                 test::udp6_frame(c.dst, c.src, c.src6, c.dst6, 1, 3478, test::bytes_of("frag6"));
              // Insert a fragment header (offset 8, M=0) in front of UDP.
              const Bytes frag = test::hex("11000008 00000001");
              f.insert(f.begin() + 14 + 40, frag.begin(), frag.end());
@@ -70,28 +78,36 @@ const std::map<std::string, std::function<Bytes(const Ctx&)>>& cases() {
              store_u16be(f.data() + 14 + 4, static_cast<uint16_t>(f.size() - 54));
              return f;
          }},
-        {"ipv6_truncated", [](const Ctx& c) {
+        {"ipv6_truncated",
+         [](const Ctx& c) {
              Bytes f = test::udp6_frame(c.dst, c.src, c.src6, c.dst6, 1, 3478, test::bytes_of("x"));
              f.resize(14 + 30);
              return f;
          }},
         // To 5060: a port whose checksum tern verifies (TURN traffic on 3478 and the relay ports is
         // relayed with its checksum carried through instead, see PacketPath::deliver).
-        {"udp_bad_checksum", [](const Ctx& c) {
-             Bytes f = test::udp4_frame(c.dst, c.src, c.src4, c.dst4, 1, 5060, test::bytes_of("abcd"));
+        {"udp_bad_checksum",
+         [](const Ctx& c) {
+             Bytes f =
+                 test::udp4_frame(c.dst, c.src, c.src4, c.dst4, 1, 5060, test::bytes_of("abcd"));
              f.back() ^= std::byte{1};
              return f;
          }},
-        {"udp_bad_length", [](const Ctx& c) {
-             Bytes f = test::udp4_frame(c.dst, c.src, c.src4, c.dst4, 1, 5060, test::bytes_of("abcd"));
+        {"udp_bad_length",
+         [](const Ctx& c) {
+             Bytes f =
+                 test::udp4_frame(c.dst, c.src, c.src4, c.dst4, 1, 5060, test::bytes_of("abcd"));
              store_u16be(f.data() + 14 + 20 + 4, 4);
              return f;
          }},
-        {"stun_garbage", [](const Ctx& c) {
-             return test::udp4_frame(c.dst, c.src, c.src4, c.dst4, 1, 3478,
-                                     test::hex("00010010 2112a442 000102030405060708090a0b 8022ffff"));
+        {"stun_garbage",
+         [](const Ctx& c) {
+             return test::udp4_frame(
+                 c.dst, c.src, c.src4, c.dst4, 1, 3478,
+                 test::hex("00010010 2112a442 000102030405060708090a0b 8022ffff"));
          }},
-        {"icmp_bad_checksum", [](const Ctx& c) {
+        {"icmp_bad_checksum",
+         [](const Ctx& c) {
              Bytes f = test::icmp4_echo_frame(c.dst, c.src, c.src4, c.dst4, 1, 1, 16);
              f.back() ^= std::byte{1};
              return f;
@@ -110,7 +126,8 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (argc != 9) {
-        std::fputs("usage: raw_send IFACE DST_MAC SRC_IPV4 DST_IPV4 SRC_IPV6 DST_IPV6 CASE COUNT\n", stderr);
+        std::fputs("usage: raw_send IFACE DST_MAC SRC_IPV4 DST_IPV4 SRC_IPV6 DST_IPV6 CASE COUNT\n",
+                   stderr);
         return 2;
     }
     const std::string iface = argv[1];
@@ -160,7 +177,8 @@ int main(int argc, char** argv) {
     }
     const Bytes frame = it->second(c);
     for (long i = 0; i < count; ++i) {
-        if (sendto(fd, frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&sll), sizeof sll) < 0) {
+        if (sendto(fd, frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&sll),
+                   sizeof sll) < 0) {
             std::perror("raw_send: sendto");
             close(fd);
             return 1;

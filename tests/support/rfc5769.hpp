@@ -33,11 +33,12 @@ inline const Bytes kResponseV6 = hex("01010048 2112a442 b7e7a701 bc34d686 fa87df
                                      "80280004 c8fb0b4c");
 
 /// §2.4: Binding request with long-term credentials (USERNAME and REALM in UTF-8, NONCE).
-inline const Bytes kRequestLongTerm = hex("00010060 2112a442 78ad3433 c6ad72c0 29da412e"
-                                          "00060012 e3839ee3 8388e383 aae38383 e382afe3 82b90000"
-                                          "0015001c 662f2f34 39396b39 35346436 4f4c3334 6f4c3946 53547679 36347341"
-                                          "0014000b 6578616d 706c652e 6f726700"
-                                          "00080014 f6702465 6dd64a3e 02b8e071 2e85c9a2 8ca89666");
+inline const Bytes kRequestLongTerm =
+    hex("00010060 2112a442 78ad3433 c6ad72c0 29da412e"
+        "00060012 e3839ee3 8388e383 aae38383 e382afe3 82b90000"
+        "0015001c 662f2f34 39396b39 35346436 4f4c3334 6f4c3946 53547679 36347341"
+        "0014000b 6578616d 706c652e 6f726700"
+        "00080014 f6702465 6dd64a3e 02b8e071 2e85c9a2 8ca89666");
 
 /// The short-term password of §2.1–2.3.
 inline constexpr std::string_view kShortTermPassword = "VOkJxbRl1RmTxUk/WvJxBt";

@@ -9,8 +9,8 @@
 #include "common/wire/ipv4.hpp"
 #include "common/wire/stun/stun_message.hpp"
 #include "common/wire/udp.hpp"
-#include "dataplane/sfu/sfu.hpp"
 #include "dataplane/lcore/packet_path.hpp"
+#include "dataplane/sfu/sfu.hpp"
 #include "dataplane/turn/turn_server.hpp"
 #include "support/packets.hpp"
 #include "support/webrtc_client.hpp"
@@ -52,7 +52,7 @@ struct SfuTestSink final : sfu::MediaSink {
         }
     }
     void discard(Buf&) noexcept override {}
-    std::vector<std::pair<uint64_t, Bytes>> punted;  // to the control plane
+    std::vector<std::pair<uint64_t, Bytes>> punted;       // to the control plane
     std::vector<std::pair<uint64_t, wire::Endpoint>> up;  // transport events
     bool punt(uint64_t id, ByteSpan d) noexcept override {
         punted.emplace_back(id, Bytes(d.begin(), d.end()));
@@ -108,12 +108,15 @@ struct SfuHarness {
                                                   std::vector<wire::Ipv6Addr>{});
         turn = std::make_unique<dp::TurnServer>(turn_cfg, *policy, 0, 1, *counters, 1'800'000'000,
                                                 as_bytes("nonce-secret", 12));
-        stack = std::make_unique<dp::PacketPath>(ifc, services, neighbors, *counters, turn.get(), 1'000'000);
+        stack = std::make_unique<dp::PacketPath>(ifc, services, neighbors, *counters, turn.get(),
+                                                 1'000'000);
         sink.stack = stack.get();
         sfu = std::make_unique<sfu::Sfu>(kSfu.port, sfu::SfuLimits{}, *counters, sink);
         stack->set_sfu(sfu.get());
     }
-    [[nodiscard]] uint64_t count(shm::Counter c) const { return counters->v[static_cast<std::size_t>(c)].load(); }
+    [[nodiscard]] uint64_t count(shm::Counter c) const {
+        return counters->v[static_cast<std::size_t>(c)].load();
+    }
     /// Transport `id` for client `c`: its ICE credentials and SRTP keys.
     void add(uint64_t id, const WebRtcClient& c) const {
         REQUIRE(sfu->add_transport(id, c.sfu_ufrag, c.pwd));
@@ -121,11 +124,12 @@ struct SfuHarness {
     }
 
     /// Sends a UDP payload from `from` to `to`; returns the verdict and the frame after it.
-    dp::Verdict deliver(const WebRtcClient& from, const wire::Endpoint& to, const Bytes& payload, Bytes& out) {
+    dp::Verdict deliver(const WebRtcClient& from, const wire::Endpoint& to, const Bytes& payload,
+                        Bytes& out) {
         return deliver_from(from.at, from.mac, to, payload, out);
     }
-    dp::Verdict deliver_from(const wire::Endpoint& at, const wire::MacAddr& mac, const wire::Endpoint& to,
-                             const Bytes& payload, Bytes& out) {
+    dp::Verdict deliver_from(const wire::Endpoint& at, const wire::MacAddr& mac,
+                             const wire::Endpoint& to, const Bytes& payload, Bytes& out) {
         const auto frame = udp4_frame(kUs, mac, at.v4, to.v4, at.port, to.port, payload);
         std::vector<std::byte> buf(128 + 2048);
         std::memcpy(buf.data() + 128, frame.data(), frame.size());
@@ -153,7 +157,8 @@ inline Udp udp_of(const Bytes& frame) {
     auto u = wire::parse_udp(ip->payload);
     REQUIRE(u);
     CHECK(wire::udp_checksum_ok_v4(*u, ip->src, ip->dst));
-    return {wire::Endpoint::from_v4(ip->src, u->src_port), wire::Endpoint::from_v4(ip->dst, u->dst_port),
+    return {wire::Endpoint::from_v4(ip->src, u->src_port),
+            wire::Endpoint::from_v4(ip->dst, u->dst_port),
             Bytes(u->payload.begin(), u->payload.end())};
 }
 

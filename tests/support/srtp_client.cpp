@@ -23,13 +23,9 @@
 #include "common/wire/stun/stun_builder.hpp"
 #include "common/wire/stun/stun_message.hpp"
 
-#include <arpa/inet.h>
-#include <poll.h>
-#include <signal.h>
 #include <srtp2/srtp.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
+#include <arpa/inet.h>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -37,15 +33,21 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <poll.h>
 #include <set>
+#include <signal.h>
 #include <string>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <vector>
 
 using namespace tern;
 
 // NSS (under Debian's libsrtp2) keeps allocations until process exit; LeakSanitizer should judge
 // this program's own memory, not that.
-extern "C" const char* __lsan_default_suppressions() { return "leak:libnss\nleak:libnssutil\nleak:libsoftokn\n"; }
+extern "C" const char* __lsan_default_suppressions() {
+    return "leak:libnss\nleak:libnssutil\nleak:libsoftokn\n";
+}
 
 namespace {
 
@@ -55,9 +57,15 @@ struct Resources {
     srtp_t rx = nullptr;
     int fd = -1;
     ~Resources() {
-        if (tx != nullptr) srtp_dealloc(tx);
-        if (rx != nullptr) srtp_dealloc(rx);
-        if (fd >= 0) close(fd);
+        if (tx != nullptr) {
+            srtp_dealloc(tx);
+        }
+        if (rx != nullptr) {
+            srtp_dealloc(rx);
+        }
+        if (fd >= 0) {
+            close(fd);
+        }
         srtp_shutdown();
     }
 };
@@ -65,11 +73,13 @@ struct Resources {
 using Clock = std::chrono::steady_clock;
 
 volatile std::sig_atomic_t g_stop = 0;  // set by SIGTERM/SIGINT: end the current wait now
-extern "C" void on_stop(int /*sig*/) { g_stop = 1; }
+extern "C" void on_stop(int /*sig*/) {
+    g_stop = 1;
+}
 
 /// Without SA_RESTART, so a signal also cuts short the poll() in progress.
 void catch_stop_signals() {
-    struct sigaction sa{};
+    struct sigaction sa {};
     sa.sa_handler = on_stop;
     sigemptyset(&sa.sa_mask);
     for (const int sig : {SIGTERM, SIGINT}) {
@@ -130,9 +140,10 @@ long ms_since(Clock::time_point t) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::map<std::string, std::string> o{{"--suite", "aes256gcm"}, {"--count", "50"}, {"--interval-ms", "10"},
-                                         {"--timeout-ms", "8000"}, {"--lose", "-1"},
-                                         {"--ice-timeout-ms", "20000"}, {"--expect-pli", "0"}};
+    std::map<std::string, std::string> o{{"--suite", "aes256gcm"}, {"--count", "50"},
+                                         {"--interval-ms", "10"},  {"--timeout-ms", "8000"},
+                                         {"--lose", "-1"},         {"--ice-timeout-ms", "20000"},
+                                         {"--expect-pli", "0"}};
     std::string mode;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -182,13 +193,19 @@ int main(int argc, char** argv) {
     const auto ice_start = Clock::now();
     const long ice_timeout_ms = std::stol(o["--ice-timeout-ms"]);
     int attempt = 0;
-    for (; !connected && g_stop == 0 && (attempt == 0 || ms_since(ice_start) < ice_timeout_ms); ++attempt) {
+    for (; !connected && g_stop == 0 && (attempt == 0 || ms_since(ice_start) < ice_timeout_ms);
+         ++attempt) {
         std::array<std::byte, 256> b{};
         wire::stun::TransactionId id{};
         id[0] = static_cast<uint8_t>(attempt + 1);
-        wire::stun::Builder m{b, wire::stun::message_type(wire::stun::method::kBinding, wire::stun::Class::Request), id};
-        m.add_string(wire::stun::attr::kUsername, o["--ufrag"] + ":client").add_u32(wire::stun::attr::kPriority, 1);
-        m.add_string(wire::stun::attr::kUseCandidate, "").add_message_integrity(key).add_fingerprint();
+        wire::stun::Builder m{
+            b, wire::stun::message_type(wire::stun::method::kBinding, wire::stun::Class::Request),
+            id};
+        m.add_string(wire::stun::attr::kUsername, o["--ufrag"] + ":client")
+            .add_u32(wire::stun::attr::kPriority, 1);
+        m.add_string(wire::stun::attr::kUseCandidate, "")
+            .add_message_integrity(key)
+            .add_fingerprint();
         send_to_sfu(b.data(), *m.finish());
         uint8_t in[1500];
         const int n = recv_some(in, 200);
@@ -199,7 +216,8 @@ int main(int argc, char** argv) {
     }
     if (!connected) {
         die("no ICE answer from the SFU: " + std::to_string(attempt) + " checks in " +
-            std::to_string(ms_since(ice_start)) + " ms" + (g_stop != 0 ? " (stopped by a signal)" : ""));
+            std::to_string(ms_since(ice_start)) + " ms" +
+            (g_stop != 0 ? " (stopped by a signal)" : ""));
     }
     const uint32_t ssrc = static_cast<uint32_t>(std::stoul(o["--ssrc"], nullptr, 0));
     const int count = std::stoi(o["--count"]);
@@ -215,14 +233,19 @@ int main(int argc, char** argv) {
                     continue;
                 }
                 wire::Error why{};
-                wire::rtcp::for_each(as_bytes(in, static_cast<std::size_t>(len)), [&](const wire::rtcp::Packet& p) {
-                    wire::rtcp::for_each_keyframe_request(p, [&](uint32_t m) { plis += m == ssrc ? 1 : 0; });
-                }, why);
+                wire::rtcp::for_each(
+                    as_bytes(in, static_cast<std::size_t>(len)),
+                    [&](const wire::rtcp::Packet& p) {
+                        wire::rtcp::for_each_keyframe_request(
+                            p, [&](uint32_t m) { plis += m == ssrc ? 1 : 0; });
+                    },
+                    why);
                 wait_ms = 0;
             }
         };
         for (int i = 0; i < count; ++i) {
-            // With the publisher's mid (RFC 8285 one-byte element, id 4): the SFU must not pass it on.
+            // With the publisher's mid (RFC 8285 one-byte element, id 4): the SFU must not pass it
+            // on.
             uint8_t pkt[1500] = {0x90, 96};
             const auto seq = static_cast<uint16_t>(1000 + i);
             pkt[2] = static_cast<uint8_t>(seq >> 8);
@@ -233,7 +256,8 @@ int main(int argc, char** argv) {
                 pkt[8 + k] = static_cast<uint8_t>(ssrc >> (24 - 8 * k));
             }
             // VP8 descriptor (S=1, PID 0) and payload header: keyframe first, then inter frames.
-            const uint8_t vp8[] = {0x10, static_cast<uint8_t>(i == 0 ? 0x10 : 0x11), 0x9d, 0x01, 0x2a};
+            const uint8_t vp8[] = {0x10, static_cast<uint8_t>(i == 0 ? 0x10 : 0x11), 0x9d, 0x01,
+                                   0x2a};
             const uint8_t ext[] = {0xbe, 0xde, 0x00, 0x01, 0x40, '0', 0x00, 0x00};
             std::memcpy(pkt + 12, ext, sizeof ext);
             const std::size_t hl = 12 + sizeof ext;
@@ -256,16 +280,16 @@ int main(int argc, char** argv) {
             drain(100);
         }
         const char* ended = plis >= expect_pli ? "done" : g_stop != 0 ? "signal" : "timeout";
-        std::printf("client: mode=publish sent=%d pli=%d expect_pli=%d ended=%s waited_ms=%ld\n", count, plis,
-                    expect_pli, ended, ms_since(sent_all));
+        std::printf("client: mode=publish sent=%d pli=%d expect_pli=%d ended=%s waited_ms=%ld\n",
+                    count, plis, expect_pli, ended, ms_since(sent_all));
         return plis >= expect_pli ? 0 : 1;
     }
 
     if (mode == "subscribe") {
         const int lose = std::stoi(o["--lose"]);
         std::set<uint16_t> got;
-        int received = 0, bad_ssrc = 0, pt = -1, nack_sent = 0, recovered = 0, pli_sent = 0, abs_send_time = 0,
-            foreign_ext = 0;
+        int received = 0, bad_ssrc = 0, pt = -1, nack_sent = 0, recovered = 0, pli_sent = 0,
+            abs_send_time = 0, foreign_ext = 0;
         uint16_t first = 0;
         bool have_first = false;
         const auto start = Clock::now();
@@ -279,7 +303,9 @@ int main(int argc, char** argv) {
             }
         };
         // Done: every packet asked for and, when one was "lost", its retransmission.
-        auto done = [&] { return static_cast<int>(got.size()) >= count && (lose < 0 || recovered > 0); };
+        auto done = [&] {
+            return static_cast<int>(got.size()) >= count && (lose < 0 || recovered > 0);
+        };
         const long timeout_ms = std::stol(o["--timeout-ms"]);
         while (!done() && g_stop == 0 && ms_since(start) < timeout_ms) {
             uint8_t in[1500];
@@ -296,15 +322,19 @@ int main(int argc, char** argv) {
                 continue;
             }
             ++received;
-            // Header extensions as the SFU writes them: its abs-send-time, nothing of the publisher's.
+            // Header extensions as the SFU writes them: its abs-send-time, nothing of the
+            // publisher's.
             wire::RtpView v;
             wire::Error why{};
             ByteSpan e;
             if (wire::parse_rtp(as_bytes(in, static_cast<std::size_t>(len)), v, why)) {
-                abs_send_time += wire::find_rtp_extension(v, wire::ext::kOutAbsSendTime, e) && e.size() == 3 ? 1 : 0;
+                abs_send_time +=
+                    wire::find_rtp_extension(v, wire::ext::kOutAbsSendTime, e) && e.size() == 3 ? 1
+                                                                                                : 0;
                 foreign_ext += wire::find_rtp_extension(v, 4, e) ? 1 : 0;
             }
-            const uint32_t s = static_cast<uint32_t>(in[8]) << 24 | in[9] << 16 | in[10] << 8 | in[11];
+            const uint32_t s =
+                static_cast<uint32_t>(in[8]) << 24 | in[9] << 16 | in[10] << 8 | in[11];
             bad_ssrc += s != ssrc ? 1 : 0;
             pt = in[1] & 0x7f;
             if (!have_first) {
@@ -317,21 +347,25 @@ int main(int argc, char** argv) {
                 ++recovered;
             }
             got.insert(seq);
-            if (lose >= 0 && nack_sent == 0 && static_cast<int16_t>(seq - static_cast<uint16_t>(lose)) >= 3) {
+            if (lose >= 0 && nack_sent == 0 &&
+                static_cast<int16_t>(seq - static_cast<uint16_t>(lose)) >= 3) {
                 const uint16_t l = static_cast<uint16_t>(lose);
                 send_rtcp([&](ByteWriter& w) { wire::rtcp::write_nack(w, 0xc0ffee, ssrc, &l, 1); });
                 ++nack_sent;
             }
         }
-        // Continuity: every number from the first to the last arrived (the SFU renumbers without gaps).
-        const bool continuous = !got.empty() &&
-                                static_cast<std::size_t>(static_cast<uint16_t>(*got.rbegin() - first) + 1) == got.size();
+        // Continuity: every number from the first to the last arrived (the SFU renumbers without
+        // gaps).
+        const bool continuous =
+            !got.empty() && static_cast<std::size_t>(static_cast<uint16_t>(*got.rbegin() - first) +
+                                                     1) == got.size();
         const char* ended = done() ? "done" : g_stop != 0 ? "signal" : "timeout";
-        std::printf("client: mode=subscribe received=%d unique=%zu first=%u bad_ssrc=%d pt=%d pli_sent=%d "
-                    "nack_sent=%d recovered=%d continuous=%d abs_send_time=%d foreign_ext=%d ended=%s "
-                    "waited_ms=%ld\n",
-                    received, got.size(), first, bad_ssrc, pt, pli_sent, nack_sent, recovered, continuous ? 1 : 0,
-                    abs_send_time, foreign_ext, ended, ms_since(start));
+        std::printf(
+            "client: mode=subscribe received=%d unique=%zu first=%u bad_ssrc=%d pt=%d pli_sent=%d "
+            "nack_sent=%d recovered=%d continuous=%d abs_send_time=%d foreign_ext=%d ended=%s "
+            "waited_ms=%ld\n",
+            received, got.size(), first, bad_ssrc, pt, pli_sent, nack_sent, recovered,
+            continuous ? 1 : 0, abs_send_time, foreign_ext, ended, ms_since(start));
         return done() && bad_ssrc == 0 ? 0 : 1;
     }
     die("mode must be publish or subscribe");

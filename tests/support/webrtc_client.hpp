@@ -51,11 +51,13 @@ struct WebRtcClient {
         stun::TransactionId id{};
         id[0] = static_cast<uint8_t>(n);
         stun::Builder m{b, stun::message_type(stun::method::kBinding, stun::Class::Request), id};
-        m.add_string(stun::attr::kUsername, sfu_ufrag + ":remote").add_u32(stun::attr::kPriority, 12345);
+        m.add_string(stun::attr::kUsername, sfu_ufrag + ":remote")
+            .add_u32(stun::attr::kPriority, 12345);
         if (nominate) {
             m.add_string(stun::attr::kUseCandidate, "");
         }
-        m.add_message_integrity(crypto::HmacSha1Key{as_bytes(pwd.data(), pwd.size())}).add_fingerprint();
+        m.add_message_integrity(crypto::HmacSha1Key{as_bytes(pwd.data(), pwd.size())})
+            .add_fingerprint();
         return Bytes(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(*m.finish()));
     }
 
@@ -71,7 +73,8 @@ struct WebRtcClient {
 
     /// An SRTP packet with RFC 8285 one-byte header extension elements (id, data).
     [[nodiscard]] Bytes srtp_ext(uint32_t ssrc, uint16_t seq, uint32_t ts,
-                                 const std::vector<std::pair<uint8_t, Bytes>>& elements, const Bytes& payload) const {
+                                 const std::vector<std::pair<uint8_t, Bytes>>& elements,
+                                 const Bytes& payload) const {
         Bytes ext;
         for (const auto& [id, data] : elements) {
             ext.push_back(std::byte(static_cast<uint8_t>(id << 4 | (data.size() - 1))));

@@ -59,7 +59,9 @@ inline constexpr uint16_t kResponseOrigin = 0x802b;
 inline constexpr uint16_t kOtherAddress = 0x802c;
 
 /// Types 0x0000-0x7fff must be understood or the request refused (RFC 8489 §14).
-constexpr bool is_comprehension_required(uint16_t type) { return type < 0x8000; }
+constexpr bool is_comprehension_required(uint16_t type) {
+    return type < 0x8000;
+}
 }  // namespace attr
 
 namespace error {

@@ -26,7 +26,8 @@ Result<Message, Error> Message::parse(ByteSpan packet, Options opts) noexcept {
         return unexpected(Error::BadLength);
     }
     if (kHeaderLen + length != packet.size()) {
-        return unexpected(kHeaderLen + length > packet.size() ? Error::Truncated : Error::BadLength);
+        return unexpected(kHeaderLen + length > packet.size() ? Error::Truncated
+                                                              : Error::BadLength);
     }
     if (m.cookie_ != kMagicCookie) {
         const bool classic_binding = m.method() == method::kBinding;

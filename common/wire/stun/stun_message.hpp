@@ -58,7 +58,9 @@ public:
     /// FINGERPRINT, when present, is last and correct. Attributes after MESSAGE-INTEGRITY other
     /// than MESSAGE-INTEGRITY-SHA256 and FINGERPRINT are ignored as §14.5 requires.
     static Result<Message, Error> parse(ByteSpan packet, Options opts) noexcept;
-    static Result<Message, Error> parse(ByteSpan packet) noexcept { return parse(packet, Options{}); }
+    static Result<Message, Error> parse(ByteSpan packet) noexcept {
+        return parse(packet, Options{});
+    }
 
     /// Cheap pre-check used by demultiplexers: first two bits zero, cookie present, length sane.
     static bool looks_like_stun(ByteSpan packet) noexcept;

@@ -1,7 +1,6 @@
 // RFC 5769 test vectors plus malformed-input cases for the STUN parser and builder.
 #include "common/wire/stun/stun_builder.hpp"
 #include "common/wire/stun/stun_message.hpp"
-
 #include "support/packets.hpp"
 #include "support/rfc5769.hpp"
 
@@ -78,7 +77,8 @@ TEST_CASE("STUN: RFC 5769 §2.4 long-term credentials", "[wire][stun][rfc5769]")
     CHECK_FALSE(m->check_integrity(crypto::HmacSha1Key{as_bytes(bad.data(), bad.size())}));
 }
 
-TEST_CASE("STUN: builder reproduces the RFC 5769 §2.2 response byte for byte", "[wire][stun][rfc5769]") {
+TEST_CASE("STUN: builder reproduces the RFC 5769 §2.2 response byte for byte",
+          "[wire][stun][rfc5769]") {
     TransactionId txid;
     std::copy_n(reinterpret_cast<const uint8_t*>(kResponseV4.data()) + 8, 12, txid.begin());
     std::array<std::byte, 256> buf{};
@@ -157,7 +157,8 @@ TEST_CASE("STUN: malformed messages are refused with their reason", "[wire][stun
     CHECK(Message::parse(bad_fp).error() == Error::BadFingerprint);
 
     CHECK(Message::parse(ByteSpan{kRequest}.first(19)).error() == Error::Truncated);
-    CHECK(Message::parse(ByteSpan{kRequest}.first(kRequest.size() - 4)).error() == Error::Truncated);
+    CHECK(Message::parse(ByteSpan{kRequest}.first(kRequest.size() - 4)).error() ==
+          Error::Truncated);
 
     auto longer = kRequest;
     longer.resize(longer.size() + 4);
@@ -195,7 +196,9 @@ TEST_CASE("STUN: attributes after MESSAGE-INTEGRITY are ignored (RFC 8489 §14.5
     TransactionId txid{};
     std::array<std::byte, 128> buf{};
     Builder b{buf, message_type(method::kBinding, Class::Request), txid};
-    b.add_string(attr::kUsername, "a:b").add_message_integrity(kShortTermKey).add_u32(attr::kPriority, 5);
+    b.add_string(attr::kUsername, "a:b")
+        .add_message_integrity(kShortTermKey)
+        .add_u32(attr::kPriority, 5);
     auto m = Message::parse(ByteSpan{buf}.first(*b.finish()));
     REQUIRE(m);
     CHECK(m->find(attr::kUsername));

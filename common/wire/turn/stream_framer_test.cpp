@@ -1,7 +1,6 @@
 // Framing of TURN over TCP/TLS streams: RFC 5769 messages and ChannelData back to back, split
 // at every byte boundary, plus the broken streams that must close a connection.
 #include "common/wire/turn/stream_framer.hpp"
-
 #include "support/packets.hpp"
 #include "support/rfc5769.hpp"
 
@@ -35,7 +34,8 @@ std::vector<test::Bytes> reassemble(const test::Bytes& stream, std::size_t chunk
             if (f->message_len == 0) {
                 break;
             }
-            out.emplace_back(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(f->message_len));
+            out.emplace_back(buf.begin(),
+                             buf.begin() + static_cast<std::ptrdiff_t>(f->message_len));
             buf.erase(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(f->consumed));
         }
     }
@@ -45,7 +45,8 @@ std::vector<test::Bytes> reassemble(const test::Bytes& stream, std::size_t chunk
 
 }  // namespace
 
-TEST_CASE("TURN stream framing: RFC 5769 messages and padded ChannelData at any split", "[wire][turn]") {
+TEST_CASE("TURN stream framing: RFC 5769 messages and padded ChannelData at any split",
+          "[wire][turn]") {
     test::Bytes stream = kRequest;
     stream.insert(stream.end(), kChannelData.begin(), kChannelData.end());
     stream.insert(stream.end(), kResponse.begin(), kResponse.end());

@@ -32,12 +32,18 @@ bool hex(const std::string& v, uint8_t* out, std::size_t n) {
 }
 
 uint8_t codec_number(const std::string& codec) {
-    return codec == "opus" ? 0 : codec == "vp8" ? 1 : codec == "vp9" ? 2 : codec == "h264" ? 3 : codec == "av1" ? 4 : 255;
+    return codec == "opus"   ? 0
+           : codec == "vp8"  ? 1
+           : codec == "vp9"  ? 2
+           : codec == "h264" ? 3
+           : codec == "av1"  ? 4
+                             : 255;
 }
 
 }  // namespace
 
-std::string sfu_command(CommandSink& sink, const SfuContext& ctx, const std::vector<std::string>& a) {
+std::string sfu_command(CommandSink& sink, const SfuContext& ctx,
+                        const std::vector<std::string>& a) {
     using nlohmann::json;
     const uint32_t workers = sink.workers();
     if (workers == 0) {
@@ -54,7 +60,8 @@ std::string sfu_command(CommandSink& sink, const SfuContext& ctx, const std::vec
     const auto worker = static_cast<uint32_t>(id % workers);
     bool sent = false;
     const std::string& cmd = a[0];
-    if (cmd == "sfu-transport" && (a.size() == 4 || a.size() == 5) && a[2].size() <= 64 && a[3].size() <= 128) {
+    if (cmd == "sfu-transport" && (a.size() == 4 || a.size() == 5) && a[2].size() <= 64 &&
+        a[3].size() <= 128) {
         shm::SfuTransportCmd c{};
         uint64_t udp_port = 0;
         if (a.size() == 5 && (!num(a[4], udp_port) || udp_port > 65535)) {
@@ -77,7 +84,8 @@ std::string sfu_command(CommandSink& sink, const SfuContext& ctx, const std::vec
         const std::size_t salt_len = c.suite == 0 ? 14 : 12;
         if (c.suite == 255 || !hex(a[3], c.rx_key, key_len) || !hex(a[4], c.rx_salt, salt_len) ||
             !hex(a[5], c.tx_key, key_len) || !hex(a[6], c.tx_salt, salt_len)) {
-            return admin_error("usage: sfu-keys ID aes128cm|aes128gcm|aes256gcm RXKEY RXSALT TXKEY TXSALT (hex)");
+            return admin_error(
+                "usage: sfu-keys ID aes128cm|aes128gcm|aes256gcm RXKEY RXSALT TXKEY TXSALT (hex)");
         }
         sent = sink.send(worker, c);
     } else if (cmd == "sfu-publish" && a.size() >= 6) {
@@ -91,18 +99,22 @@ std::string sfu_command(CommandSink& sink, const SfuContext& ctx, const std::vec
             const auto eq = a[k].find('=');
             uint64_t ext_id = 0;
             const std::string name = a[k].substr(0, eq);
-            uint8_t* slot = name == "twcc" ? &c.twcc_ext : name == "level" ? &c.level_ext : name == "cvo" ? &c.cvo_ext
-                            : name == "capture" ? &c.capture_ext : nullptr;
-            if (eq == std::string::npos || slot == nullptr || !num(a[k].substr(eq + 1), ext_id) || ext_id == 0 ||
-                ext_id > 255) {
+            uint8_t* slot = name == "twcc"      ? &c.twcc_ext
+                            : name == "level"   ? &c.level_ext
+                            : name == "cvo"     ? &c.cvo_ext
+                            : name == "capture" ? &c.capture_ext
+                                                : nullptr;
+            if (eq == std::string::npos || slot == nullptr || !num(a[k].substr(eq + 1), ext_id) ||
+                ext_id == 0 || ext_id > 255) {
                 ext_ok = false;
                 break;
             }
             *slot = static_cast<uint8_t>(ext_id);
         }
-        if (!num(a[2], ssrc) || !num(a[3], track) || !num(a[4], layer) || c.codec == 255 || !ext_ok) {
-            return admin_error(
-                "usage: sfu-publish ID SSRC TRACK LAYER opus|vp8|vp9|h264|av1 [twcc=N level=N cvo=N capture=N]");
+        if (!num(a[2], ssrc) || !num(a[3], track) || !num(a[4], layer) || c.codec == 255 ||
+            !ext_ok) {
+            return admin_error("usage: sfu-publish ID SSRC TRACK LAYER opus|vp8|vp9|h264|av1 "
+                               "[twcc=N level=N cvo=N capture=N]");
         }
         c.generation = generation;
         c.id = id;
@@ -114,7 +126,8 @@ std::string sfu_command(CommandSink& sink, const SfuContext& ctx, const std::vec
     } else if (cmd == "sfu-subscribe" && a.size() == 6) {
         shm::SfuSubscriptionCmd c{};
         uint64_t track = 0, ssrc = 0, pt = 0, layer = 0;
-        if (!num(a[2], track) || !num(a[3], ssrc) || !num(a[4], pt) || pt > 127 || !num(a[5], layer)) {
+        if (!num(a[2], track) || !num(a[3], ssrc) || !num(a[4], pt) || pt > 127 ||
+            !num(a[5], layer)) {
             return admin_error("usage: sfu-subscribe ID TRACK OUT_SSRC PT LAYER");
         }
         c.generation = generation;
@@ -130,9 +143,10 @@ std::string sfu_command(CommandSink& sink, const SfuContext& ctx, const std::vec
         uint64_t track = 0, layer = 0, from = 0;
         const std::string& codec = a[4];
         c.codec = codec_number(codec);
-        if (!num(a[2], track) || !num(a[3], layer) || c.codec == 255 || !num(a[5], from) || from >= workers ||
-            id >= workers) {
-            return admin_error("usage: sfu-publish-remote WORKER TRACK LAYER opus|vp8|vp9|h264|av1 FROM_WORKER");
+        if (!num(a[2], track) || !num(a[3], layer) || c.codec == 255 || !num(a[5], from) ||
+            from >= workers || id >= workers) {
+            return admin_error(
+                "usage: sfu-publish-remote WORKER TRACK LAYER opus|vp8|vp9|h264|av1 FROM_WORKER");
         }
         c.generation = generation;
         c.track = static_cast<uint32_t>(track);
@@ -161,7 +175,8 @@ std::string sfu_command(CommandSink& sink, const SfuContext& ctx, const std::vec
         return admin_error("the worker's command ring is full; retry");
     }
     // The worker's shared media port (a transport with a port of its own uses that one).
-    return json{{"ok", true}, {"worker", worker}, {"media_port", ctx.ports.media_port(worker)}}.dump();
+    return json{{"ok", true}, {"worker", worker}, {"media_port", ctx.ports.media_port(worker)}}
+        .dump();
 }
 
 }  // namespace tern::cp::verbs

@@ -2,11 +2,10 @@
 // retried for up to ~2 s while its worker's command ring is full; the first refusal stops it.
 #include "controlplane/admin/verbs/verbs.hpp"
 
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <unistd.h>
 
 namespace tern::cp::verbs {
 
@@ -20,7 +19,8 @@ std::string sfu_batch(CommandSink& sink, const SfuContext& ctx, const std::strin
     while (std::fgets(line, sizeof line, f) != nullptr) {
         std::vector<std::string> args;
         char* save = nullptr;
-        for (char* tok = strtok_r(line, " \r\n", &save); tok != nullptr; tok = strtok_r(nullptr, " \r\n", &save)) {
+        for (char* tok = strtok_r(line, " \r\n", &save); tok != nullptr;
+             tok = strtok_r(nullptr, " \r\n", &save)) {
             args.emplace_back(tok);
         }
         if (args.empty()) {

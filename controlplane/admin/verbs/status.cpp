@@ -3,24 +3,25 @@
 #include "controlplane/admin/verbs/verbs.hpp"
 #include "controlplane/stats_report.hpp"
 
-#include <unistd.h>
-
 #include <chrono>
+#include <unistd.h>
 
 namespace tern::cp::verbs {
 
 std::string status(const StatusSources& s, bool with_counters) {
     using nlohmann::json;
     json out;
-    out["controlplane"] = {{"pid", getpid()}, {"attaches", s.link.attaches()}, {"generation", s.link.generation()}};
+    out["controlplane"] = {
+        {"pid", getpid()}, {"attaches", s.link.attaches()}, {"generation", s.link.generation()}};
     if (!s.dp.connected()) {
         out["dataplane"] = {{"connected", false}};
         return out.dump();
     }
     const auto& h = *s.dp.region().header;
-    const auto now_unix = static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-            .count());
+    const auto now_unix =
+        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count());
     out["dataplane"] = {{"connected", true},
                         {"pid", s.dp.dp_pid()},
                         {"instance_id", std::to_string(h.instance_id)},

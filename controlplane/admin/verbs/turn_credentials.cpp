@@ -13,7 +13,8 @@ std::string turn_credentials(const Config& config, const AdminRequest& req, uint
     const auto& args = req.args;
     const TurnConfig& t = config.dataplane.turn;
     if (t.secrets.empty()) {
-        return admin_error("no TURN REST secret configured (dataplane.turn.secrets or secret_file)");
+        return admin_error(
+            "no TURN REST secret configured (dataplane.turn.secrets or secret_file)");
     }
     const std::string user = args.size() > 1 && args[1] != "-" ? args[1] : "";
     uint64_t ttl = 86400;
@@ -28,10 +29,12 @@ std::string turn_credentials(const Config& config, const AdminRequest& req, uint
     json uris = json::array();
     for (const PortConfig& p : config.dataplane.ports) {
         if (p.ipv4) {
-            uris.push_back("turn:" + p.ipv4->addr.to_string() + ":" + std::to_string(stun_port) + "?transport=udp");
+            uris.push_back("turn:" + p.ipv4->addr.to_string() + ":" + std::to_string(stun_port) +
+                           "?transport=udp");
         }
         if (p.ipv6) {
-            uris.push_back("turn:[" + p.ipv6->addr.to_string() + "]:" + std::to_string(stun_port) + "?transport=udp");
+            uris.push_back("turn:[" + p.ipv6->addr.to_string() + "]:" + std::to_string(stun_port) +
+                           "?transport=udp");
         }
         std::vector<std::string> hosts;
         if (p.ipv4) {

@@ -4,9 +4,8 @@
 #include "common/wire/addr.hpp"
 #include "controlplane/admin/verbs/verbs.hpp"
 
-#include <unistd.h>
-
 #include <cstring>
+#include <unistd.h>
 
 namespace tern::cp::verbs {
 
@@ -22,7 +21,8 @@ nlohmann::json allocation_json(const shm::TurnAllocationEvt& e) {
         return wire::Ipv4Addr{load_u32be(reinterpret_cast<const std::byte*>(b))}.to_string();
     };
     auto addr = [&](const uint8_t* b, uint16_t port) {
-        return e.client_is_v6 != 0 ? "[" + ip(b) + "]:" + std::to_string(port) : ip(b) + ":" + std::to_string(port);
+        return e.client_is_v6 != 0 ? "[" + ip(b) + "]:" + std::to_string(port)
+                                   : ip(b) + ":" + std::to_string(port);
     };
     return {{"worker", e.worker},
             {"user", std::string(e.username, strnlen(e.username, sizeof e.username))},

@@ -9,19 +9,17 @@
 //   sfu-batch FILE       sfu_batch.cpp         many sfu-* commands from a file
 #pragma once
 
-#include "common/port_plan.hpp"
-
 #include "common/config.hpp"
+#include "common/port_plan.hpp"
 #include "common/shm/spsc_ring.hpp"
 #include "controlplane/admin/admin_verbs.hpp"
 #include "controlplane/command_sink.hpp"
 #include "controlplane/dataplane_link.hpp"
 #include "controlplane/dp_client/dp_client.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -48,7 +46,8 @@ class TurnList {
 public:
     /// Sends the request and waits up to 2 s for every worker's answer, calling `drain` to read
     /// the events (which come back through on_event).
-    std::string run(CommandSink& sink, uint64_t generation, uint64_t request_id, const std::function<void()>& drain);
+    std::string run(CommandSink& sink, uint64_t generation, uint64_t request_id,
+                    const std::function<void()>& drain);
     /// TurnAllocation and TurnListDone events; false for other events.
     bool on_event(const shm::RingMessage& m);
 
@@ -63,7 +62,8 @@ private:
 /// TURN REST API credentials (the first secret) valid for TTL (default one day) from `now_unix_s`.
 std::string turn_credentials(const Config& config, const AdminRequest& req, uint64_t now_unix_s);
 
-// ---- sfu-* ---------------------------------------------------------------------------------------
+// ---- sfu-*
+// ---------------------------------------------------------------------------------------
 
 struct SfuContext {
     uint64_t generation = 0;
@@ -71,7 +71,8 @@ struct SfuContext {
 };
 /// One sfu-* command (`args[0]` is its name): installs SFU state by hand, as the proxy protocol
 /// does from SDP and DTLS. The transport's worker is id % workers.
-std::string sfu_command(CommandSink& sink, const SfuContext& ctx, const std::vector<std::string>& args);
+std::string sfu_command(CommandSink& sink, const SfuContext& ctx,
+                        const std::vector<std::string>& args);
 /// sfu-batch FILE: one sfu-* command per line, waiting for room on the command rings.
 std::string sfu_batch(CommandSink& sink, const SfuContext& ctx, const std::string& path);
 
