@@ -9,7 +9,7 @@ BUILD="${1:?usage: tidy_check.sh BUILD_DIR}"
 command -v run-clang-tidy-15 >/dev/null || { echo "clang-tidy-15 missing (tools/tern setup installs it)"; exit 1; }
 [[ -f "$BUILD/compile_commands.json" ]] || { echo "$BUILD/compile_commands.json missing: build first"; exit 1; }
 cd "$ROOT"
-mapfile -t files < <(git ls-files 'common/*.cpp' 'dataplane/*.cpp' 'controlplane/*.cpp' 'tools/*.cpp' 'perf/*.cpp' |
+mapfile -t files < <(git ls-files 'common/*.cpp' 'dataplane/*.cpp' 'controlplane/*.cpp' 'signaling/*.cpp' 'tools/*.cpp' 'perf/*.cpp' |
   grep -Ev '_(test|fuzz)\.cpp$')
 ((${#files[@]} > 0)) || { echo "no translation units found"; exit 1; }
 out="$(mktemp)"
