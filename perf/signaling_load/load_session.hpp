@@ -1,0 +1,78 @@
+#pragma once
+// One signaling session of the load generator: a WebSocket from a chosen loopback source
+// address, the internal hello, the room join, then a read loop that checks each delivered load
+// message (sender slot, sequence, send time) and a bounded write queue.
+// Owned by LoadRun; runs on its one io_context thread; must outlive its coroutines (LoadRun
+// closes every socket and runs the loop dry before destroying sessions).
+
+#include "signaling_load/load_stats.hpp"
+#include "signaling_load/options.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tern::perf::sigload {
+
+int64_t now_ns();
+
+class LoadSession {
+public:
+    LoadSession(boost::asio::io_context& ioc, const Options& opts, LoadStats& stats,
+                uint32_t index, uint32_t room, uint32_t slot);
+    LoadSession(const LoadSession&) = delete;
+    LoadSession& operator=(const LoadSession&) = delete;
+
+    /// Connects from `source`, reads the welcome, says hello (internal), joins `room_id`.
+    /// Returns an empty string on success, else what went wrong.
+    boost::asio::awaitable<std::string> establish(boost::asio::ip::tcp::endpoint server,
+                                                  boost::asio::ip::address source,
+                                                  std::string room_id);
+    /// Starts the read loop (after establish succeeded).
+    void start_reading();
+    /// Whether another frame fits in the write queue.
+    bool can_send() const { return !dead_ && outq_.size() < opts_.max_queue; }
+    /// Queues a text frame; the caller checked can_send().
+    void send(std::string frame);
+    /// Closes the socket: pending reads and writes end with an error.
+    void close();
+
+    const std::string& public_id() const { return public_id_; }
+    uint32_t room() const { return room_; }
+    uint32_t slot() const { return slot_; }
+    /// Next sequence number of this sender's room messages / direct messages to `to_slot`.
+    uint64_t next_room_seq() { return ++room_seq_; }
+    uint64_t next_direct_seq(uint32_t to_slot) { return ++direct_seq_[to_slot]; }
+
+private:
+    boost::asio::awaitable<std::string> read_frame();
+    boost::asio::awaitable<std::string> request(std::string_view frame, std::string_view id);
+    boost::asio::awaitable<void> read_loop();
+    boost::asio::awaitable<void> write_loop();
+    void on_frame(std::string_view frame);
+
+    const Options& opts_; // borrowed, outlives this
+    LoadStats& stats_;    // borrowed, outlives this
+    boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+    boost::beast::flat_buffer buf_;
+    uint32_t index_;
+    uint32_t room_;
+    uint32_t slot_;
+    std::string public_id_;
+    std::deque<std::string> outq_;
+    bool writing_ = false;
+    bool dead_ = false;
+    bool closing_ = false;
+    uint64_t room_seq_ = 0;
+    std::vector<uint64_t> direct_seq_;    // per recipient slot, last sent
+    std::vector<uint64_t> last_room_seq_; // per sender slot, last received (0: none)
+    std::vector<uint64_t> last_direct_seq_;
+};
+
+} // namespace tern::perf::sigload
