@@ -59,4 +59,4 @@ inline bool is_error(std::string_view frame) {
     return v && *v == "error";
 }
 
-} // namespace tern::perf::sigload
+}  // namespace tern::perf::sigload

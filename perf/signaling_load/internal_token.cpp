@@ -21,7 +21,7 @@ std::string to_hex(const unsigned char* p, size_t n) {
     return out;
 }
 
-} // namespace
+}  // namespace
 
 std::string internal_random(uint64_t seed, uint32_t index) {
     char in[64];
@@ -45,4 +45,4 @@ std::string internal_token(const std::string& secret, const std::string& random)
     return to_hex(md.data(), len);
 }
 
-} // namespace tern::perf::sigload
+}  // namespace tern::perf::sigload

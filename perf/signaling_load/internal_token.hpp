@@ -13,4 +13,4 @@ std::string internal_random(uint64_t seed, uint32_t index);
 /// Lower-case hex HMAC-SHA256(secret, random).
 std::string internal_token(const std::string& secret, const std::string& random);
 
-} // namespace tern::perf::sigload
+}  // namespace tern::perf::sigload

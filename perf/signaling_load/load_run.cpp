@@ -2,8 +2,6 @@
 
 #include "signaling_load/proc_probe.hpp"
 
-#include <sys/resource.h>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -13,6 +11,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <sys/resource.h>
 
 namespace tern::perf::sigload {
 
@@ -37,9 +36,9 @@ double percentile_ms(std::vector<uint32_t>& v, double p) {
     return v[k] / 1000.0;
 }
 
-constexpr auto kTick = std::chrono::milliseconds(1); // pacing granularity
+constexpr auto kTick = std::chrono::milliseconds(1);  // pacing granularity
 
-} // namespace
+}  // namespace
 
 LoadRun::LoadRun(asio::io_context& ioc, const Options& opts)
     : ioc_(ioc), opts_(opts), rng_(opts.seed) {
@@ -88,7 +87,7 @@ asio::awaitable<void> LoadRun::establish_all() {
     while (workers_running_ > 0 && now_ns() < deadline) {
         co_await pause(0.01);
     }
-    if (workers_running_ > 0) { // late ones fail: their pending operations are aborted
+    if (workers_running_ > 0) {  // late ones fail: their pending operations are aborted
         next_setup_ = opts_.sessions;
         for (auto& s : sessions_) {
             if (s->public_id().empty()) {
@@ -126,19 +125,20 @@ void LoadRun::send_one(int64_t sent_at) {
     } else {
         uint32_t to = s.slot();
         size_t pick = 0;
-        while (to == s.slot()) { // bounded: the room has another member
+        while (to == s.slot()) {  // bounded: the room has another member
             pick = std::uniform_int_distribution<size_t>(0, room.size() - 1)(rng_);
             to = sessions_[room[pick]]->slot();
         }
-        n = std::snprintf(buf, sizeof buf,
-                          R"({"type":"message","message":{"recipient":{"type":"session","sessionid":"%s"},)"
-                          R"("data":{"type":"lg","lgf":%u,"lgr":0,"lgq":%llu,"lgt":%lld}}})",
-                          sessions_[room[pick]]->public_id().c_str(), s.slot(),
-                          static_cast<unsigned long long>(s.next_direct_seq(to)),
-                          static_cast<long long>(sent_at));
+        n = std::snprintf(
+            buf, sizeof buf,
+            R"({"type":"message","message":{"recipient":{"type":"session","sessionid":"%s"},)"
+            R"("data":{"type":"lg","lgf":%u,"lgr":0,"lgq":%llu,"lgt":%lld}}})",
+            sessions_[room[pick]]->public_id().c_str(), s.slot(),
+            static_cast<unsigned long long>(s.next_direct_seq(to)),
+            static_cast<long long>(sent_at));
     }
     if (n <= 0 || static_cast<size_t>(n) >= sizeof buf) {
-        return; // a session id longer than any server issues
+        return;  // a session id longer than any server issues
     }
     s.send(std::string(buf, static_cast<size_t>(n)));
     ++stats_.sent;
@@ -159,7 +159,7 @@ asio::awaitable<void> LoadRun::run() {
     report_.sessions = static_cast<uint32_t>(opts_.sessions - report_.failed);
     std::fprintf(stderr, "signaling-load: %u sessions joined, %u failed%s%s\n", report_.sessions,
                  report_.failed, report_.failed ? "; first: " : "", report_.first_failure.c_str());
-    co_await pause(1.0); // join events settle before memory is read
+    co_await pause(1.0);  // join events settle before memory is read
     report_.rss_after_kib = pid > 0 ? process_rss_kib(pid) : -1;
 
     stats_.latency_us.reserve(static_cast<size_t>(
@@ -168,7 +168,8 @@ asio::awaitable<void> LoadRun::run() {
     const int64_t window_start = start + static_cast<int64_t>(opts_.warmup * 1e9);
     const int64_t end = window_start + static_cast<int64_t>(opts_.seconds * 1e9);
     stats_.window_start_ns = window_start;
-    const auto max_per_tick = static_cast<uint64_t>(opts_.rate / 100) + 1; // catch up over 10 ticks
+    const auto max_per_tick =
+        static_cast<uint64_t>(opts_.rate / 100) + 1;  // catch up over 10 ticks
     uint64_t attempted = 0;
     bool in_window = false;
     double cpu0 = 0;
@@ -204,11 +205,12 @@ void LoadRun::print() const {
     const double p50 = percentile_ms(lat, 0.50);
     const double p99 = percentile_ms(lat, 0.99);
     const double delivered = static_cast<double>(stats_.delivered);
-    const long long lost = static_cast<long long>(stats_.expected) - static_cast<long long>(stats_.delivered);
-    const double kib = report_.rss_before_kib >= 0 && report_.rss_after_kib >= 0 && report_.sessions > 0
-                           ? static_cast<double>(report_.rss_after_kib - report_.rss_before_kib) /
-                                 report_.sessions
-                           : -1;
+    const long long lost =
+        static_cast<long long>(stats_.expected) - static_cast<long long>(stats_.delivered);
+    const double kib =
+        report_.rss_before_kib >= 0 && report_.rss_after_kib >= 0 && report_.sessions > 0
+            ? static_cast<double>(report_.rss_after_kib - report_.rss_before_kib) / report_.sessions
+            : -1;
     const double per_cpu = report_.server_cpu_s > 0 ? delivered / report_.server_cpu_s : -1;
     if (stats_.server_errors > 0) {
         std::fprintf(stderr, "signaling-load: %llu error frames; first: %s\n",
@@ -230,9 +232,8 @@ void LoadRun::print() const {
                 static_cast<unsigned long long>(stats_.malformed),
                 static_cast<unsigned long long>(stats_.closed),
                 static_cast<unsigned long long>(stats_.server_errors), report_.server_cpu_s,
-                per_cpu, report_.rss_before_kib, report_.rss_after_kib, kib,
-                report_.loadgen_cpu_s);
+                per_cpu, report_.rss_before_kib, report_.rss_after_kib, kib, report_.loadgen_cpu_s);
     std::fflush(stdout);
 }
 
-} // namespace tern::perf::sigload
+}  // namespace tern::perf::sigload

@@ -17,7 +17,7 @@
 namespace tern::perf::sigload {
 
 struct LoadReport {
-    uint32_t sessions = 0; // established
+    uint32_t sessions = 0;  // established
     uint32_t failed = 0;
     std::string first_failure;
     double window_s = 0;
@@ -41,17 +41,18 @@ private:
     boost::asio::awaitable<void> pause(double seconds);
     void send_one(int64_t sent_at);
 
-    boost::asio::io_context& ioc_; // borrowed, outlives this
-    const Options& opts_;          // borrowed, outlives this
+    boost::asio::io_context& ioc_;  // borrowed, outlives this
+    const Options& opts_;           // borrowed, outlives this
     LoadStats stats_;
     LoadReport report_;
-    std::vector<std::unique_ptr<LoadSession>> sessions_; // owned; sockets closed before the loop ends
-    std::vector<std::vector<uint32_t>> members_;          // per room, established session indices
-    std::vector<uint32_t> senders_;                       // sessions with a room-mate
+    std::vector<std::unique_ptr<LoadSession>>
+        sessions_;                                // owned; sockets closed before the loop ends
+    std::vector<std::vector<uint32_t>> members_;  // per room, established session indices
+    std::vector<uint32_t> senders_;               // sessions with a room-mate
     size_t next_sender_ = 0;
     uint32_t next_setup_ = 0;
     uint32_t workers_running_ = 0;
     std::mt19937_64 rng_;
 };
 
-} // namespace tern::perf::sigload
+}  // namespace tern::perf::sigload

@@ -3,16 +3,15 @@
 #include "signaling_load/frame_scan.hpp"
 #include "signaling_load/internal_token.hpp"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <chrono>
+#include <netinet/in.h>
 #include <stdexcept>
+#include <sys/socket.h>
 #include <utility>
 
 namespace tern::perf::sigload {
@@ -42,7 +41,7 @@ asio::awaitable<std::string> LoadSession::read_frame() {
 // Sends a request and reads frames until its reply; events in between are skipped.
 asio::awaitable<std::string> LoadSession::request(std::string_view frame, std::string_view id) {
     co_await ws_.async_write(asio::buffer(frame.data(), frame.size()), use_awaitable);
-    const uint32_t bound = 4 * opts_.room_size + 16; // join events may precede the reply
+    const uint32_t bound = 4 * opts_.room_size + 16;  // join events may precede the reply
     for (uint32_t i = 0; i < bound; ++i) {
         std::string reply = co_await read_frame();
         if (is_reply(reply, id)) {
@@ -57,8 +56,7 @@ asio::awaitable<std::string> LoadSession::request(std::string_view frame, std::s
 }
 
 asio::awaitable<std::string> LoadSession::establish(asio::ip::tcp::endpoint server,
-                                                    asio::ip::address source,
-                                                    std::string room_id) {
+                                                    asio::ip::address source, std::string room_id) {
     try {
         auto& sock = beast::get_lowest_layer(ws_).socket();
         sock.open(asio::ip::tcp::v4());
@@ -80,12 +78,13 @@ asio::awaitable<std::string> LoadSession::establish(asio::ip::tcp::endpoint serv
         const std::string hello =
             R"({"id":"h","type":"hello","hello":{"version":"1.0","auth":{"type":"internal",)"
             R"("params":{"random":")" +
-            random + R"(","token":")" + internal_token(opts_.secret, random) +
-            R"(","backend":")" + opts_.backend + R"("}}}})";
+            random + R"(","token":")" + internal_token(opts_.secret, random) + R"(","backend":")" +
+            opts_.backend + R"("}}}})";
         const std::string hello_reply = co_await request(hello, "h");
         const auto sid = string_field(hello_reply, "\"sessionid\"");
         if (!sid || sid->empty()) {
-            throw std::runtime_error("hello reply without sessionid: " + hello_reply.substr(0, 200));
+            throw std::runtime_error("hello reply without sessionid: " +
+                                     hello_reply.substr(0, 200));
         }
         public_id_ = std::string(*sid);
         // A room session id of our own: the same one twice would evict the first session.
@@ -124,7 +123,8 @@ void LoadSession::close() {
 asio::awaitable<void> LoadSession::write_loop() {
     while (!outq_.empty()) {
         beast::error_code ec;
-        co_await ws_.async_write(asio::buffer(outq_.front()), asio::redirect_error(use_awaitable, ec));
+        co_await ws_.async_write(asio::buffer(outq_.front()),
+                                 asio::redirect_error(use_awaitable, ec));
         if (ec) {
             dead_ = true;
             outq_.clear();
@@ -161,7 +161,7 @@ void LoadSession::on_frame(std::string_view frame) {
                 stats_.first_server_error = std::string(frame.substr(0, 300));
             }
         }
-        return; // events: joins of later members, pings are answered by Beast
+        return;  // events: joins of later members, pings are answered by Beast
     }
     const auto from = uint_field(frame, "\"lgf\"");
     const auto to_room = uint_field(frame, "\"lgr\"");
@@ -185,4 +185,4 @@ void LoadSession::on_frame(std::string_view frame) {
     }
 }
 
-} // namespace tern::perf::sigload
+}  // namespace tern::perf::sigload

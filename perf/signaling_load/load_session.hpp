@@ -24,8 +24,8 @@ int64_t now_ns();
 
 class LoadSession {
 public:
-    LoadSession(boost::asio::io_context& ioc, const Options& opts, LoadStats& stats,
-                uint32_t index, uint32_t room, uint32_t slot);
+    LoadSession(boost::asio::io_context& ioc, const Options& opts, LoadStats& stats, uint32_t index,
+                uint32_t room, uint32_t slot);
     LoadSession(const LoadSession&) = delete;
     LoadSession& operator=(const LoadSession&) = delete;
 
@@ -57,8 +57,8 @@ private:
     boost::asio::awaitable<void> write_loop();
     void on_frame(std::string_view frame);
 
-    const Options& opts_; // borrowed, outlives this
-    LoadStats& stats_;    // borrowed, outlives this
+    const Options& opts_;  // borrowed, outlives this
+    LoadStats& stats_;     // borrowed, outlives this
     boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
     boost::beast::flat_buffer buf_;
     uint32_t index_;
@@ -70,9 +70,9 @@ private:
     bool dead_ = false;
     bool closing_ = false;
     uint64_t room_seq_ = 0;
-    std::vector<uint64_t> direct_seq_;    // per recipient slot, last sent
-    std::vector<uint64_t> last_room_seq_; // per sender slot, last received (0: none)
+    std::vector<uint64_t> direct_seq_;     // per recipient slot, last sent
+    std::vector<uint64_t> last_room_seq_;  // per sender slot, last received (0: none)
     std::vector<uint64_t> last_direct_seq_;
 };
 
-} // namespace tern::perf::sigload
+}  // namespace tern::perf::sigload

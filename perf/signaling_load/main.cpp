@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
             return 1;
         }
         ioc.restart();
-        ioc.run_for(std::chrono::seconds(5)); // closed sockets end their reads and writes
+        ioc.run_for(std::chrono::seconds(5));  // closed sockets end their reads and writes
         run.print();
     } catch (const std::exception& e) {
         std::fprintf(stderr, "tern-signaling-load: %s\n", e.what());

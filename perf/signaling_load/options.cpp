@@ -38,7 +38,7 @@ void usage(std::FILE* out) {
         out);
 }
 
-} // namespace
+}  // namespace
 
 std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     Options o;
@@ -105,11 +105,10 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
         }
         // Bounds keep every loop finite and the offered load sane.
         if (o.sessions == 0 || o.sessions > 200000 || o.room_size < 2 || o.room_size > 1000 ||
-            o.sources == 0 || o.sources > 250 || o.rate <= 0 || o.rate > 1e6 ||
-            o.room_share < 0 || o.room_share > 1 || o.seconds <= 0 || o.seconds > 3600 ||
-            o.warmup < 0 || o.warmup > 600 || o.drain < 0 || o.drain > 600 ||
-            o.setup_timeout <= 0 || o.setup_timeout > 3600 || o.connect_concurrency == 0 ||
-            o.max_queue == 0) {
+            o.sources == 0 || o.sources > 250 || o.rate <= 0 || o.rate > 1e6 || o.room_share < 0 ||
+            o.room_share > 1 || o.seconds <= 0 || o.seconds > 3600 || o.warmup < 0 ||
+            o.warmup > 600 || o.drain < 0 || o.drain > 600 || o.setup_timeout <= 0 ||
+            o.setup_timeout > 3600 || o.connect_concurrency == 0 || o.max_queue == 0) {
             throw std::invalid_argument("a value is out of range (see --help)");
         }
     } catch (const std::exception& e) {
@@ -121,4 +120,4 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     return o;
 }
 
-} // namespace tern::perf::sigload
+}  // namespace tern::perf::sigload

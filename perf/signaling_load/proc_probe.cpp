@@ -1,10 +1,9 @@
 #include "signaling_load/proc_probe.hpp"
 
-#include <unistd.h>
-
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <unistd.h>
 
 namespace tern::perf::sigload {
 
@@ -38,10 +37,10 @@ long process_rss_kib(int pid) {
     std::string line;
     while (std::getline(f, line)) {
         if (line.rfind("VmRSS:", 0) == 0) {
-            return std::stol(line.substr(6)); // "VmRSS:   12345 kB"
+            return std::stol(line.substr(6));  // "VmRSS:   12345 kB"
         }
     }
     return -1;
 }
 
-} // namespace tern::perf::sigload
+}  // namespace tern::perf::sigload

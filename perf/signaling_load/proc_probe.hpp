@@ -9,4 +9,4 @@ double process_cpu_seconds(int pid);
 /// VmRSS of `pid` in KiB, or a negative value when it cannot be read.
 long process_rss_kib(int pid);
 
-} // namespace tern::perf::sigload
+}  // namespace tern::perf::sigload
