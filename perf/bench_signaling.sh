@@ -1,58 +1,87 @@
 #!/usr/bin/env bash
-# bench signaling: the same WebSocket load against the reference signaling server
-# (nextcloud-spreed-signaling, Debian's /usr/bin/nextcloud-spreed-signaling-server) and against
-# tern-signaling, side by side in one run. tern-signaling-load opens internal-client sessions
-# (no backend call), joins them to rooms, then sends paced direct and room messages; each
-# message carries its send time and a sequence number, so the receiver measures delivery latency
-# and counts losses. The figure that matters is delivered messages per CPU-second of the server.
+# bench signaling: tern-signaling under WebSocket load, with the reference signaling server
+# (nextcloud-spreed-signaling, Debian's /usr/bin/nextcloud-spreed-signaling-server) as the
+# baseline under the same load in the same run. Both are served by the conformance suite's mock
+# Nextcloud (tests/signaling/mock_nextcloud.py via perf/support/mock_backend.py): every session
+# says a v1 hello that the backend checks, as a user of its own, and joins a room of 10 through
+# the backend's room request.
 #
-#   tools/tern bench signaling [ROUNDS] [SECONDS]
+#   tools/tern bench signaling
 #
-# Both servers run on one core (taskset), the load generator on the other. Rounds alternate
-# (ref, tern, ref, tern, ...) so drift on this shared host hits both; medians are reported. Each
-# round starts its server afresh, so its RSS per session is that of the sessions just opened.
-# Knobs (environment): TERN_BENCH_SIG_SESSIONS (2000), TERN_BENCH_SIG_ROOM_SIZE (10),
-# TERN_BENCH_SIG_RATE (messages sent per second, 2000), TERN_BENCH_SIG_ROOM_SHARE (0.25),
-# TERN_BENCH_SIG_SOURCES (loopback source addresses, 4), TERN_BENCH_REF_SIGNALING (the reference
-# binary), TERN_BENCH_GEN_CORE (0), TERN_BENCH_DUT_CORE (1).
+# Per server, started afresh on one pinned core (taskset), with the load processes
+# (tern-signaling-load, each from its own source address 127.0.0.2, .3, ...) and the mock on
+# the other core:
+#   1. the sessions open and join; VmRSS before and after gives KiB per session;
+#   2. four phases, each a warm-up, a measured window and a bounded drain: direct messages at
+#      saturation (offered far above what the server can carry, held back by at most
+#      --max-inflight undelivered deliveries per process), direct messages at half the rate
+#      delivered there, then the same two for room messages (one message, 9 deliveries).
+#      Delivered messages per CPU-second of the server (utime+stime of /proc/PID/stat over the
+#      window and drain) come from the saturated phases, p99 delivery latency from the
+#      half-rate ones. Each message carries its send time and a per-sender sequence, so the
+#      receivers time it and see every loss (dropped: owed deliveries never seen).
+# The last line:
+#   bench signaling: sessions=N kib_per_session=X msgs_per_cpu_s=X ref_msgs_per_cpu_s=X ratio=X p99_ms=X dropped=N
+# sessions and kib_per_session are tern's; msgs_per_cpu_s is tern's deliveries over its CPU in
+# both saturated phases (direct and room together; each is printed above), ratio that over the
+# reference's; p99_ms the worse of tern's two half-rate phases; dropped the room deliveries tern
+# owed and did not make, over both room phases.
+#
+# Knobs (environment): TERN_BENCH_SIG_PROCS (load processes, 2), TERN_BENCH_SIG_SESSIONS (per
+# process, 4000: with 2 processes 8,000 sockets in the server, under the 20,000 open-file
+# limit), TERN_BENCH_SIG_SECONDS (measured window per phase, 5), TERN_BENCH_SIG_PEAK_RATE
+# (messages offered per second per process at saturation, 200000), TERN_BENCH_SIG_INFLIGHT
+# (4096), TERN_BENCH_SIG_SERVERS ("ref tern"), TERN_BENCH_REF_SIGNALING (the reference binary),
+# TERN_BENCH_GEN_CORE (0), TERN_BENCH_DUT_CORE (1).
 #
 # A process that exits early or fails ends the run with one line naming it; the logs are kept
-# (perf/support/bench_lib.sh).
+# (perf/support/bench_lib.sh), and every process started here is stopped by its pid.
 set -euo pipefail
 BENCH=signaling
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=support/bench_lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/support/bench_lib.sh"
-ROUNDS="${1:-2}"
-SECONDS_PER_RUN="${2:-20}"
-SESSIONS="${TERN_BENCH_SIG_SESSIONS:-2000}"
-ROOM_SIZE="${TERN_BENCH_SIG_ROOM_SIZE:-10}"
-RATE="${TERN_BENCH_SIG_RATE:-2000}"
-ROOM_SHARE="${TERN_BENCH_SIG_ROOM_SHARE:-0.25}"
-SOURCES="${TERN_BENCH_SIG_SOURCES:-4}"
-WARMUP=2
+source "$HERE/support/bench_lib.sh"
+PROCS="${TERN_BENCH_SIG_PROCS:-2}"
+PER_PROC="${TERN_BENCH_SIG_SESSIONS:-4000}"
+ROOM_SIZE=10
+WINDOW="${TERN_BENCH_SIG_SECONDS:-5}"
+WARMUP=1
+DRAIN=5
+PEAK_RATE="${TERN_BENCH_SIG_PEAK_RATE:-200000}"
+INFLIGHT="${TERN_BENCH_SIG_INFLIGHT:-4096}"
+SERVERS="${TERN_BENCH_SIG_SERVERS:-ref tern}"
+SETUP_TIMEOUT=180
 GEN_CORE="${TERN_BENCH_GEN_CORE:-0}"
 DUT_CORE="${TERN_BENCH_DUT_CORE:-1}"
 REF="${TERN_BENCH_REF_SIGNALING:-/usr/bin/nextcloud-spreed-signaling-server}"
 TERN="$BUILD/signaling/tern-signaling"
 LOAD="$BUILD/perf/tern-signaling-load"
+PYTHON=/usr/bin/python3
 
-for exe in "$REF" "$TERN" "$LOAD"; do
+for exe in "$REF" "$TERN" "$LOAD" "$PYTHON"; do
   [[ -x "$exe" ]] || bench_fail "$exe is missing (ninja -C $BUILD signaling/tern-signaling perf/tern-signaling-load)"
 done
-# Every session is a socket on both sides; the servers inherit this limit.
-ulimit -n "$(ulimit -Hn)"
-(($(ulimit -n) > SESSIONS + 256)) || bench_fail "open-file limit $(ulimit -n) is too low for $SESSIONS sessions"
+((PROCS >= 1 && PROCS <= 50 && PER_PROC >= ROOM_SIZE)) || bench_fail "TERN_BENCH_SIG_PROCS 1..50 and TERN_BENCH_SIG_SESSIONS >= $ROOM_SIZE"
+# Every session is a socket in the server and one in a load process.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+SESSIONS=$((PROCS * PER_PROC))
+(($(ulimit -n) >= SESSIONS + 512)) || bench_fail "open-file limit $(ulimit -n) is too low for $SESSIONS sessions (TERN_BENCH_SIG_PROCS x TERN_BENCH_SIG_SESSIONS)"
 
-# One server.conf for both (the format the conformance suite writes, tests/signaling/harness.py).
-# The backend is never called: internal sessions need no backend to say hello or join a room,
-# so it points at the discard port.
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-SECRET=$(openssl rand -hex 16)
-BACKEND_URL="http://127.0.0.1:9/"
-CONF="$WORK/server.conf"
-cat >"$CONF" <<CONF
+free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# field KEY LINE: KEY's value in LINE (key=value pairs).
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
+calc() { awk "BEGIN {printf \"$1\", $2}"; }
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+BACKEND_SECRET=$(openssl rand -hex 16)
+start "the mock Nextcloud" mock.log taskset -c "$GEN_CORE" "$PYTHON" "$HERE/support/mock_backend.py" --secret "$BACKEND_SECRET"
+await_line "the mock Nextcloud" '^listening [0-9]+' 15
+BACKEND_URL="http://127.0.0.1:${LINE#listening }/"
+
+write_conf() {  # write_conf FILE PORT
+  cat >"$1" <<CONF
 [http]
-listen = 127.0.0.1:$PORT
+listen = 127.0.0.1:$2
 
 [app]
 debug = false
@@ -62,7 +91,7 @@ hashkey = $(openssl rand -hex 32)
 blockkey = $(openssl rand -hex 8)
 
 [clients]
-internalsecret = $SECRET
+internalsecret = $(openssl rand -hex 16)
 
 [backend]
 backends = bench
@@ -72,7 +101,7 @@ connectionsperhost = 8
 
 [bench]
 url = ${BACKEND_URL%/}
-secret = $(openssl rand -hex 16)
+secret = $BACKEND_SECRET
 
 [nats]
 url = :loopback:
@@ -80,68 +109,132 @@ url = :loopback:
 [stats]
 allowed_ips = 127.0.0.1
 CONF
+}
 
-# await_welcome NAME: waits up to 15 s for the server NAME to answer /api/v1/welcome.
+# await_welcome NAME PORT: waits up to 15 s for the server NAME to answer /api/v1/welcome.
 await_welcome() {
   local deadline=$((SECONDS + 15))
-  until curl -sf -o /dev/null --max-time 1 "http://127.0.0.1:$PORT/api/v1/welcome"; do
+  until curl -sf -o /dev/null --max-time 1 "http://127.0.0.1:$2/api/v1/welcome"; do
     check_alive "$1"
     ((SECONDS < deadline)) || bench_fail "$1 did not answer /api/v1/welcome within 15 s; $(last_words "$1")"
     sleep 0.1
   done
 }
 
-# field KEY: KEY's value in LINE (key=value pairs).
-field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$LINE"; }
-
-run_one() {  # run_one ref|tern ROUND -> LINE (the load generator's summary)
-  local kind="$1" tag="r$2.$1" srv gen
-  if [[ "$kind" == ref ]]; then
-    srv="the reference server (nextcloud-spreed-signaling, round $2)"
-    start "$srv" "$tag.server.log" taskset -c "$DUT_CORE" "$REF" -config "$CONF"
-  else
-    srv="tern-signaling (round $2)"
-    start "$srv" "$tag.server.log" taskset -c "$DUT_CORE" "$TERN" --config "$CONF"
-  fi
-  await_welcome "$srv"
-  gen="the load generator (tern-signaling-load, $kind, round $2)"
-  # Rooms are named by round, so no room outlives its server in a way that matters.
-  start "$gen" "$tag.load.log" taskset -c "$GEN_CORE" "$LOAD" --port "$PORT" --secret "$SECRET" \
-    --backend "$BACKEND_URL" --server-pid "${PROC_PID[$srv]}" --sessions "$SESSIONS" \
-    --room-size "$ROOM_SIZE" --rate "$RATE" --room-share "$ROOM_SHARE" --sources "$SOURCES" \
-    --seconds "$SECONDS_PER_RUN" --warmup "$WARMUP" --drain 3 --setup-timeout 60 --seed "$2"
-  await_line "$gen" '^signaling-load: sessions=' $((SECONDS_PER_RUN + WARMUP + 90))
-  finish "$gen" 15
-  check_alive "$srv"
-  stop "$srv"
-  [[ "$(field delivered)" =~ ^[1-9] ]] || bench_fail "$gen: no message delivered: $LINE; $(last_words "$gen")"
-  echo "$kind $LINE" >>"$WORK/summaries.log"
+declare -a GEN_NAMES=() GEN_FDS=()
+# phase NAME KIND RATE: runs one phase in every load process at RATE per process; sums their
+# `phase` lines into P_* (the server's CPU is the mean of the processes' readings over their
+# nearly identical windows).
+phase() {
+  local name="$1" kind="$2" rate="$3" i line
+  for i in "${!GEN_NAMES[@]}"; do
+    echo "run $name $kind $rate $WARMUP $WINDOW $DRAIN" >&"${GEN_FDS[i]}"
+  done
+  P_DELIVERED=0 P_SENT=0 P_CPU=0 P_P99=0 P_P50=0 P_DROPPED=0 P_LOST=0 P_SHED=0 P_CLOSED=0 P_ERRORS=0 P_LOADCPU=0
+  for i in "${!GEN_NAMES[@]}"; do
+    await_line "${GEN_NAMES[i]}" "^phase $name " $((WARMUP + WINDOW + DRAIN + 30))
+    line="$LINE"
+    P_DELIVERED=$((P_DELIVERED + $(field delivered "$line")))
+    P_SENT=$((P_SENT + $(field window_sent "$line")))
+    P_DROPPED=$((P_DROPPED + $(field dropped "$line")))
+    P_LOST=$((P_LOST + $(field lost "$line")))
+    P_SHED=$((P_SHED + $(field shed "$line")))
+    P_CLOSED=$((P_CLOSED + $(field closed "$line")))
+    P_ERRORS=$((P_ERRORS + $(field errors "$line")))
+    P_CPU=$(calc %.4f "$P_CPU + $(field server_cpu_s "$line") / $PROCS")
+    P_LOADCPU=$(calc %.3f "$P_LOADCPU + $(field loadgen_cpu_s "$line")")
+    P_P99=$(calc %.3f "($(field p99_ms "$line") > $P_P99) ? $(field p99_ms "$line") : $P_P99")
+    P_P50=$(calc %.3f "($(field p50_ms "$line") > $P_P50) ? $(field p50_ms "$line") : $P_P50")
+  done
+  P_PER_CPU=$(calc %.0f "$P_DELIVERED / ($P_CPU > 0 ? $P_CPU : 1e-9)")
+  printf '    %-6s %-6s offered %8s/s/process: %8s msg/s sent, %9s deliveries/s, server CPU %5.1f %% -> %8s deliveries/CPU-s; p50 %s ms, p99 %s ms; dropped %s, shed %s, closed %s, errors %s; load CPU %s s\n' \
+    "$name" "$kind" "$rate" "$(calc %.0f "$P_SENT / $WINDOW")" "$(calc %.0f "$P_DELIVERED / $WINDOW")" \
+    "$(calc %.1f "100 * $P_CPU / $WINDOW")" "$P_PER_CPU" "$P_P50" "$P_P99" "$P_DROPPED" "$P_SHED" "$P_CLOSED" \
+    "$P_ERRORS" "$P_LOADCPU"
 }
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-
-echo "bench signaling: $ROUNDS rounds of ${SECONDS_PER_RUN}s (+${WARMUP}s warm-up); $SESSIONS internal sessions in rooms of $ROOM_SIZE" \
-     "from $SOURCES loopback addresses; $RATE msg/s sent, $ROOM_SHARE of them to the room; servers on CPU $DUT_CORE, load on CPU $GEN_CORE"
-echo "  reference: $("$REF" -version 2>&1 | head -1)"
-declare -A per_cpu=() p99=() kib=() rate=() lost=() sess=()
-for r in $(seq "$ROUNDS"); do
-  for kind in ref tern; do
-    run_one "$kind" "$r"
-    per_cpu[$kind]+="$(field msgs_per_cpu_s) " p99[$kind]+="$(field p99_ms) " kib[$kind]+="$(field kib_per_session) "
-    rate[$kind]+="$(field msgs_per_s) " lost[$kind]+="$(field lost) " sess[$kind]+="$(field sessions) "
-    printf '  round %d %-4s: %s sessions (%s failed), %s msg/s delivered, p50 %s ms, p99 %s ms, lost %s, gaps %s, shed %s, closed %s, server CPU %s s -> %s msg/CPU-s, %s KiB/session, load generator CPU %s s\n' \
-      "$r" "$kind" "$(field sessions)" "$(field failed)" "$(field msgs_per_s)" "$(field p50_ms)" "$(field p99_ms)" \
-      "$(field lost)" "$(field gaps)" "$(field shed)" "$(field closed)" "$(field server_cpu_s)" \
-      "$(field msgs_per_cpu_s)" "$(field kib_per_session)" "$(field loadgen_cpu_s)"
+declare -A R_SESSIONS=() R_KIB=() R_DCPU=() R_RCPU=() R_ALLCPU=() R_DP99=() R_RP99=() R_RDROP=() R_DDROP=()
+run_server() {  # run_server ref|tern
+  local kind="$1" srv port pid rss0 rss1 sessions=0 i gen fifo fd
+  port=$(free_port)
+  write_conf "$WORK/$kind.conf" "$port"
+  if [[ "$kind" == ref ]]; then
+    srv="the reference server (nextcloud-spreed-signaling)"
+    start "$srv" "$kind.server.log" taskset -c "$DUT_CORE" "$REF" -config "$WORK/$kind.conf"
+  else
+    srv="tern-signaling"
+    start "$srv" "$kind.server.log" taskset -c "$DUT_CORE" "$TERN" --config "$WORK/$kind.conf"
+  fi
+  pid="${PROC_PID[$srv]}"
+  await_welcome "$srv" "$port"
+  sleep 0.5
+  rss0=$(rss_kib "$pid")
+  echo "  $kind: $srv up (pid $pid, RSS $rss0 KiB); opening $SESSIONS sessions from $PROCS processes"
+  GEN_NAMES=() GEN_FDS=()
+  for ((i = 0; i < PROCS; i++)); do
+    gen="load process $((i + 1)) ($kind)"
+    fifo="$WORK/$kind.gen$i.in"
+    mkfifo "$fifo"
+    exec {fd}<>"$fifo"  # read-write: opening it never blocks, and the reader never sees its end
+    start "$gen" "$kind.gen$i.log" taskset -c "$GEN_CORE" "$LOAD" --port "$port" \
+      --backend "$BACKEND_URL" --sessions "$PER_PROC" --room-size "$ROOM_SIZE" \
+      --room-base $((i * (PER_PROC / ROOM_SIZE + 1))) --source-base "127.0.0.$((i + 2))" \
+      --max-inflight "$INFLIGHT" --commands "$fifo" --server-pid "$pid" --seed $((i + 1)) \
+      --setup-timeout "$SETUP_TIMEOUT" --lifetime $((SETUP_TIMEOUT + 4 * (WARMUP + WINDOW + DRAIN) + 300))
+    GEN_NAMES+=("$gen") GEN_FDS+=("$fd")
   done
+  for gen in "${GEN_NAMES[@]}"; do
+    await_line "$gen" '^ready ' $((SETUP_TIMEOUT + 30))
+    sessions=$((sessions + $(field sessions " $LINE")))
+    (($(field failed " $LINE") == 0)) || echo "    $gen: $(field failed " $LINE") sessions failed: $(grep -m1 'first failure' "${PROC_LOG[$gen]}" || true)"
+  done
+  sleep 2  # join events settle before memory is read
+  rss1=$(rss_kib "$pid")
+  R_SESSIONS[$kind]=$sessions
+  R_KIB[$kind]=$(calc %.1f "($rss1 - $rss0) / $sessions")
+  echo "    $sessions sessions held; RSS $rss0 -> $rss1 KiB: ${R_KIB[$kind]} KiB per session"
+  local dpeak rpeak
+  phase dpeak direct "$PEAK_RATE"
+  R_DCPU[$kind]=$P_PER_CPU
+  local d_deliv=$P_DELIVERED d_cpu=$P_CPU
+  R_DDROP[$kind]=$P_DROPPED
+  dpeak=$(calc %.0f "0.5 * $P_SENT / $WINDOW / $PROCS")
+  phase dhalf direct "$dpeak"
+  R_DP99[$kind]=$P_P99
+  R_DDROP[$kind]=$((R_DDROP[$kind] + P_DROPPED))
+  phase rpeak room "$PEAK_RATE"
+  R_RCPU[$kind]=$P_PER_CPU
+  R_RDROP[$kind]=$P_DROPPED
+  R_ALLCPU[$kind]=$(calc %.0f "($d_deliv + $P_DELIVERED) / ($d_cpu + $P_CPU)")
+  rpeak=$(calc %.0f "0.5 * $P_SENT / $WINDOW / $PROCS")
+  phase rhalf room "$rpeak"
+  R_RP99[$kind]=$P_P99
+  R_RDROP[$kind]=$((R_RDROP[$kind] + P_DROPPED))
+  for i in "${!GEN_NAMES[@]}"; do
+    echo quit >&"${GEN_FDS[i]}"
+  done
+  for gen in "${GEN_NAMES[@]}"; do
+    finish "$gen" 20
+  done
+  for fd in "${GEN_FDS[@]}"; do
+    exec {fd}>&-
+  done
+  stop "$srv"
+}
+
+echo "bench signaling: $SESSIONS sessions ($PROCS load processes x $PER_PROC) in rooms of $ROOM_SIZE; phases of ${WARMUP}s warm-up + ${WINDOW}s window;" \
+     "server on CPU $DUT_CORE, load and mock Nextcloud on CPU $GEN_CORE"
+echo "  reference: $("$REF" -version 2>&1 | head -1)"
+for kind in $SERVERS; do
+  run_server "$kind"
 done
-med() { tr ' ' '\n' <<<"$1" | grep -v '^$' | median; }
-ref_cpu=$(med "${per_cpu[ref]}")
-tern_cpu=$(med "${per_cpu[tern]}")
-ratio=$(python3 -c "print(f'{$tern_cpu / max(1e-9, $ref_cpu):.2f}')")
-tern_sessions=$(tr ' ' '\n' <<<"${sess[tern]}" | grep -v '^$' | sort -n | head -1)
-dropped=$(tr ' ' '\n' <<<"${lost[tern]}" | grep -v '^$' | awk '{s += $1} END {print s + 0}')
-echo "  medians: reference $ref_cpu msg/CPU-s, p99 $(med "${p99[ref]}") ms, $(med "${kib[ref]}") KiB/session, $(med "${rate[ref]}") msg/s;" \
-     "tern $tern_cpu msg/CPU-s, p99 $(med "${p99[tern]}") ms, $(med "${kib[tern]}") KiB/session, $(med "${rate[tern]}") msg/s"
-echo "  the offered load is the same for both (paced); the comparison is server CPU per delivered message"
-echo "bench signaling: sessions=$tern_sessions kib_per_session=$(med "${kib[tern]}") msgs_per_cpu_s=$tern_cpu ref_msgs_per_cpu_s=$ref_cpu ratio=$ratio p99_ms=$(med "${p99[tern]}") dropped=$dropped"
+
+for kind in $SERVERS; do
+  echo "  $kind: ${R_SESSIONS[$kind]} sessions, ${R_KIB[$kind]} KiB/session; deliveries per CPU-s: direct ${R_DCPU[$kind]}, room ${R_RCPU[$kind]}, both ${R_ALLCPU[$kind]};" \
+       "p99 at half peak: direct ${R_DP99[$kind]} ms, room ${R_RP99[$kind]} ms; dropped: direct ${R_DDROP[$kind]}, room ${R_RDROP[$kind]}"
+done
+[[ " $SERVERS " == *" tern "* && " $SERVERS " == *" ref "* ]] || exit 0
+ratio() { calc %.2f "$1 / ($2 > 0 ? $2 : 1e-9)"; }
+echo "  tern/reference per CPU-s: direct $(ratio "${R_DCPU[tern]}" "${R_DCPU[ref]}"), room $(ratio "${R_RCPU[tern]}" "${R_RCPU[ref]}")"
+p99=$(calc %.3f "(${R_DP99[tern]} > ${R_RP99[tern]}) ? ${R_DP99[tern]} : ${R_RP99[tern]}")
+echo "bench signaling: sessions=${R_SESSIONS[tern]} kib_per_session=${R_KIB[tern]} msgs_per_cpu_s=${R_ALLCPU[tern]} ref_msgs_per_cpu_s=${R_ALLCPU[ref]} ratio=$(ratio "${R_ALLCPU[tern]}" "${R_ALLCPU[ref]}") p99_ms=$p99 dropped=${R_RDROP[tern]}"

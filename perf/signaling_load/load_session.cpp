@@ -32,6 +32,13 @@ LoadSession::LoadSession(asio::io_context& ioc, const Options& opts, LoadStats& 
       direct_seq_(opts.room_size, 0), last_room_seq_(opts.room_size, 0),
       last_direct_seq_(opts.room_size, 0) {}
 
+// Unique over processes (their room bases differ) and runs (seeds): the same Talk session id
+// twice would evict the first session.
+std::string LoadSession::unique_name(std::string_view prefix) const {
+    return std::string(prefix) + "-" + std::to_string(opts_.seed) + "-" +
+           std::to_string(opts_.room_base) + "-" + std::to_string(index_);
+}
+
 asio::awaitable<std::string> LoadSession::read_frame() {
     buf_.consume(buf_.size());
     co_await ws_.async_read(buf_, use_awaitable);
@@ -74,12 +81,21 @@ asio::awaitable<std::string> LoadSession::establish(asio::ip::tcp::endpoint serv
         if (welcome.find("\"welcome\"") == std::string::npos) {
             throw std::runtime_error("first frame is not a welcome: " + welcome.substr(0, 200));
         }
-        const std::string random = internal_random(opts_.seed, index_);
-        const std::string hello =
-            R"({"id":"h","type":"hello","hello":{"version":"1.0","auth":{"type":"internal",)"
-            R"("params":{"random":")" +
-            random + R"(","token":")" + internal_token(opts_.secret, random) + R"(","backend":")" +
-            opts_.backend + R"("}}}})";
+        std::string hello;
+        if (opts_.auth == "internal") {
+            const std::string random = internal_random(opts_.seed, index_);
+            hello =
+                R"({"id":"h","type":"hello","hello":{"version":"1.0","auth":{"type":"internal",)"
+                R"("params":{"random":")" +
+                random + R"(","token":")" + internal_token(opts_.secret, random) +
+                R"(","backend":")" + opts_.backend + R"("}}}})";
+        } else {
+            // A user per session, checked by the backend's auth request (§4); the mock
+            // Nextcloud accepts any user id.
+            hello = R"({"id":"h","type":"hello","hello":{"version":"1.0","auth":{"url":")" +
+                    opts_.backend + R"(ocs/v2.php/apps/spreed/api/v1/signaling/backend",)" +
+                    R"("params":{"userid":")" + unique_name("u") + R"(","ticket":"t"}}}})";
+        }
         const std::string hello_reply = co_await request(hello, "h");
         const auto sid = string_field(hello_reply, "\"sessionid\"");
         if (!sid || sid->empty()) {
@@ -89,8 +105,7 @@ asio::awaitable<std::string> LoadSession::establish(asio::ip::tcp::endpoint serv
         public_id_ = std::string(*sid);
         // A room session id of our own: the same one twice would evict the first session.
         const std::string join = R"({"id":"r","type":"room","room":{"roomid":")" + room_id +
-                                 R"(","sessionid":"load-)" + std::to_string(opts_.seed) + "-" +
-                                 std::to_string(index_) + R"("}})";
+                                 R"(","sessionid":")" + unique_name("load") + R"("}})";
         co_await request(join, "r");
         // Setup over: no deadline of our own on reads from here (the server pings every 54 s).
         beast::get_lowest_layer(ws_).expires_never();

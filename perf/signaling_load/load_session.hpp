@@ -1,14 +1,20 @@
 #pragma once
 // One signaling session of the load generator: a WebSocket from a chosen loopback source
-// address, the internal hello, the room join, then a read loop that checks each delivered load
-// message (sender slot, sequence, send time) and a bounded write queue.
+// address, the hello (checked by the backend, or internal), the room join, then a read loop that
+// checks each delivered load message (sender slot, sequence, send time) and a bounded write queue.
 // Owned by LoadRun; runs on its one io_context thread; must outlive its coroutines (LoadRun
 // closes every socket and runs the loop dry before destroying sessions).
 
 #include "signaling_load/load_stats.hpp"
 #include "signaling_load/options.hpp"
 
+// Boost 1.74's asio/awaitable.hpp uses std::exchange without including <utility>, and the
+// include order of .clang-format puts Boost first.
+// clang-format off
+#include <utility>
 #include <boost/asio.hpp>
+// clang-format on
+
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
@@ -56,6 +62,7 @@ private:
     boost::asio::awaitable<void> read_loop();
     boost::asio::awaitable<void> write_loop();
     void on_frame(std::string_view frame);
+    std::string unique_name(std::string_view prefix) const;
 
     const Options& opts_;  // borrowed, outlives this
     LoadStats& stats_;     // borrowed, outlives this

@@ -1,5 +1,6 @@
 #pragma once
-// The flags of tern-signaling-load: who to dial, how many sessions, how fast, for how long.
+// The flags of tern-signaling-load: who to dial, how many sessions, how they authenticate, and
+// where the phase commands come from (load_run.hpp).
 
 #include <cstdint>
 #include <optional>
@@ -11,23 +12,23 @@ struct Options {
     std::string host = "127.0.0.1";
     uint16_t port = 8080;
     std::string path = "/spreed";
-    std::string secret;                           // [clients] internalsecret
-    std::string backend = "http://127.0.0.1:9/";  // a backend url of the config
-    uint32_t sessions = 2000;
+    std::string auth = "backend";                 // backend: v1 hello checked by the backend
+    std::string secret;                           // [clients] internalsecret (auth internal)
+    std::string backend = "http://127.0.0.1:9/";  // the Nextcloud base URL of the config
+    uint32_t sessions = 4000;
     uint32_t room_size = 10;
     std::string room_prefix = "load-";
     uint32_t room_base = 0;                 // rooms load-<base>.. (several processes)
     std::string source_base = "127.0.0.1";  // first source address
-    uint32_t sources = 4;                   // source addresses base, base+1, ...
-    double rate = 2000;                     // messages sent per second, all sessions
-    double room_share = 0.25;               // fraction of them sent to the room
-    double seconds = 20;                    // measured window
-    double warmup = 2;                      // traffic before the window, not counted
-    double drain = 3;                       // at most this long for late deliveries
-    double setup_timeout = 60;              // every session joined by then, or reported
+    uint32_t sources = 1;                   // source addresses base, base+1, ...
+    double setup_timeout = 120;             // every session joined by then, or reported
     uint32_t connect_concurrency = 64;      // sessions being set up at once
-    uint32_t max_queue = 256;               // per-session unsent frames before shedding
-    int server_pid = 0;                     // 0: no CPU or RSS figures
+    uint32_t max_queue = 64;                // per-session unsent frames before shedding
+    uint32_t max_inflight = 4096;           // deliveries outstanding before sends are held
+    std::string commands = "-";             // where phase commands are read ("-": stdin)
+    uint32_t max_commands = 64;             // commands read before the run ends regardless
+    double lifetime = 1800;                 // the whole process, at most
+    int server_pid = 0;                     // 0: no server CPU figures
     uint64_t seed = 1;
 };
 
