@@ -72,7 +72,7 @@ void publish_alice(McuClient& c, uint64_t now) {
     auto fx = c.publish(kAlice, PublisherSettings{1000, 3, "", "vp8", "", ""}, "v=offer", now);
     const json create = frame(fx);
     REQUIRE(create["command"]["type"] == "create-publisher");
-    auto created = c.on_frame(0, command_reply(create["id"], "pub-a", 1000), now);
+    auto created = c.on_frame(0, command_reply(create["id"].get<std::string>(), "pub-a", 1000), now);
     auto answer = c.on_frame(0, sdp_reply(id_of(created), "offer", "pub-a", "answer", "v=answer"), now);
     only_result<PublisherAnswer>(answer);
 }
@@ -107,7 +107,7 @@ TEST_CASE("mcu client: hello, create-publisher, offer, answer", "[signaling][mcu
     // A candidate before the publisher exists waits for it.
     CHECK(c.candidate(kAlice, R"({"candidate":"candidate:1","sdpMid":"0"})", kT0).frames.empty());
 
-    auto created = c.on_frame(0, command_reply(create["id"], "pub-a", 1000), kT0);
+    auto created = c.on_frame(0, command_reply(create["id"].get<std::string>(), "pub-a", 1000), kT0);
     REQUIRE(created.frames.size() == 2);
     const json offer = frame(created, 0);
     CHECK(offer["payload"] == json::parse(R"({"type":"offer","clientId":"pub-a","sid":"sid-a",
@@ -117,7 +117,7 @@ TEST_CASE("mcu client: hello, create-publisher, offer, answer", "[signaling][mcu
     CHECK(cand["payload"]["payload"]["candidate"]["candidate"] == "candidate:1");
     CHECK(c.client_id(kAlice) == "pub-a");
 
-    auto answered = c.on_frame(0, sdp_reply(offer["id"], "offer", "pub-a", "answer", "v=answer"), kT0);
+    auto answered = c.on_frame(0, sdp_reply(offer["id"].get<std::string>(), "offer", "pub-a", "answer", "v=answer"), kT0);
     const auto& a = only_result<PublisherAnswer>(answered);
     CHECK(a.ref == kAlice);
     CHECK(a.client_id == "pub-a");
@@ -143,12 +143,12 @@ TEST_CASE("mcu client: requestoffer, create-subscriber, proxy offer, client answ
     auto fx = c.request_offer(kBobOfAlice, kT0);
     const json create = frame(fx);
     CHECK(create["command"] == json::parse(R"({"type":"create-subscriber","streamType":"video","publisherId":"pub-a"})"));
-    auto created = c.on_frame(0, command_reply(create["id"], "sub-b", 0, "77"), kT0);
+    auto created = c.on_frame(0, command_reply(create["id"].get<std::string>(), "sub-b", 0, "77"), kT0);
     const json req = frame(created);
     CHECK(req["payload"]["type"] == "requestoffer");
     CHECK(req["payload"]["clientId"] == "sub-b");
 
-    auto offered = c.on_frame(0, sdp_reply(req["id"], "requestoffer", "sub-b", "offer", "v=sfu-offer"), kT0);
+    auto offered = c.on_frame(0, sdp_reply(req["id"].get<std::string>(), "requestoffer", "sub-b", "offer", "v=sfu-offer"), kT0);
     const auto& o = only_result<SubscriberOffer>(offered);
     CHECK(o.ref == kBobOfAlice);
     CHECK(o.sdp == "v=sfu-offer");
@@ -190,7 +190,8 @@ TEST_CASE("mcu client: candidates both ways are routed by session and clientId",
         return c.on_frame(0, json{{"type", "payload"}, {"payload", {{"type", "candidate"}, {"clientId", client},
                                   {"payload", {{"candidate", {{"candidate", "candidate:9"}, {"sdpMid", "0"}}}}}}}}.dump(), kT0);
     };
-    const auto& to_bob = only_result<SfuCandidate>(from_sfu("sub-b"));
+    auto bob_fx = from_sfu("sub-b");
+    const auto& to_bob = only_result<SfuCandidate>(bob_fx);
     CHECK(to_bob.ref.session == "bob");
     CHECK(to_bob.ref.publisher == "alice");
     CHECK(json::parse(to_bob.candidate)["candidate"] == "candidate:9");
@@ -231,7 +232,8 @@ TEST_CASE("mcu client: a new publisher goes to the least-loaded ready proxy", "[
 TEST_CASE("mcu client: no proxy connected fails the publish", "[signaling][mcu]") {
     McuClient c = make_client(1);
     c.start(kT0);
-    const auto& f = only_result<McuFailed>(c.publish(kAlice, {}, "v=o", kT0));
+    auto fx = c.publish(kAlice, {}, "v=o", kT0);
+    const auto& f = only_result<McuFailed>(fx);
     CHECK(f.failure == McuFailure::NoProxy);
     CHECK(f.request == McuRequest::Publish);
     CHECK(f.ref == kAlice);
@@ -305,7 +307,8 @@ TEST_CASE("mcu client: requests time out after 10 s", "[signaling][mcu]") {
     auto fx = c.publish(kAlice, {}, "v=o", kT0);
     const std::string id = id_of(fx);
     CHECK(c.tick(kT0 + 9 * kSec).results.empty());
-    const auto& f = only_result<McuFailed>(c.tick(kT0 + 10 * kSec));
+    auto expired = c.tick(kT0 + 10 * kSec);
+    const auto& f = only_result<McuFailed>(expired);
     CHECK(f.failure == McuFailure::Timeout);
     CHECK(f.request == McuRequest::Publish);
     CHECK(c.clients() == 0);
