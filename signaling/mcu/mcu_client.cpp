@@ -364,6 +364,11 @@ void McuClient::request(McuEffects& fx, ProxyIndex p, const std::string& id, std
 
 void McuClient::send_payload(McuEffects& fx, const Client& c, McuRequest what, std::string type, std::string payload,
                              uint64_t now_us) {
+    if (links_[c.proxy].state != LinkState::Ready) {
+        // Dropped and not yet resumed: a frame now would be lost and only time out.
+        fail(fx, c.ref, what, McuFailure::ConnectionLost);
+        return;
+    }
     const std::string id = next_id();
     PayloadCommand cmd{std::move(type), c.client_id, c.ref.sid, std::move(payload)};
     request(fx, c.proxy, id, write_payload(id, cmd),

@@ -402,3 +402,15 @@ TEST_CASE("mcu client: a bye from the proxy ends the session and reconnects", "[
     auto re = c.tick(kT0 + 2 * kSec);
     CHECK(re.opens.size() == 1);
 }
+
+TEST_CASE("mcu client: requests for a client whose proxy is reconnecting fail at once", "[signaling][mcu]") {
+    McuClient c = make_client(1);
+    c.start(kT0);
+    connect(c, 0, "S0", 0, kT0);
+    publish_alice(c, kT0);
+    c.on_closed(0, kT0);
+    auto fx = c.candidate(kAlice, R"({"candidate":"a"})", kT0);
+    CHECK(fx.frames.empty());
+    CHECK(only_result<McuFailed>(fx).failure == McuFailure::ConnectionLost);
+    CHECK(c.client_id(kAlice) == "pub-a");  // still resumable
+}
