@@ -121,9 +121,16 @@ McuEffects McuClient::tick(uint64_t now_us) {
             drop_link(fx, pending.proxy, now_us, true);
             continue;
         }
+        if (pending.kind == Kind::CreatePublisher || pending.kind == Kind::CreateSubscriber) {
+            // The proxy may still create it; remember the id so a late reply deletes it again.
+            Pending late = pending;
+            late.deadline_us = now_us + options_.resume_window_us;
+            abandoned_[id] = std::move(late);
+        }
         on_reply(fx, pending.proxy, std::move(pending), ProxyMessage{{}, ProxyError{"timeout", "no reply"}}, now_us,
                  McuFailure::Timeout);
     }
+    std::erase_if(abandoned_, [&](const auto& a) { return a.second.deadline_us <= now_us; });
     for (ProxyIndex p = 0; p < links_.size(); ++p) {
         Link& l = links_[p];
         if (l.state != LinkState::Idle) {
@@ -214,6 +221,18 @@ McuEffects McuClient::on_frame(ProxyIndex p, std::string_view frame, uint64_t no
         } else {
             on_reply(fx, p, std::move(pending), *msg, now_us);
         }
+        return fx;
+    }
+    if (auto a = msg->id.empty() ? abandoned_.end() : abandoned_.find(msg->id); a != abandoned_.end()) {
+        const auto* reply = std::get_if<CommandReply>(&msg->body);
+        if (a->second.proxy == p && reply != nullptr && !reply->client_id.empty()) {
+            Client orphan;
+            orphan.proxy = p;
+            orphan.client_id = reply->client_id;
+            orphan.ref = a->second.ref;
+            delete_client(fx, orphan, now_us);
+        }
+        abandoned_.erase(a);
         return fx;
     }
     on_unsolicited(fx, p, *msg, now_us);

@@ -158,6 +158,7 @@ private:
     std::map<Key, Client> clients_;                        // owned
     std::map<std::pair<ProxyIndex, std::string>, Key> by_client_id_;
     std::map<std::string, Pending> pending_;               // by request id
+    std::map<std::string, Pending> abandoned_;             // creates that timed out, by request id
     uint64_t last_id_ = 0;
     uint64_t last_serial_ = 0;
 };
