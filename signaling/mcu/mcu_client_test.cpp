@@ -30,7 +30,7 @@ json frame(const McuEffects& fx, std::size_t i = 0) {
 std::string id_of(const McuEffects& fx, std::size_t i = 0) { return frame(fx, i)["id"].get<std::string>(); }
 
 /// Connects proxy p: open, hello, hello reply with session `session`, then an update-load.
-void connect(McuClient& c, ProxyIndex p, const std::string& session, uint64_t load, uint64_t now) {
+void connect_proxy(McuClient& c, ProxyIndex p, const std::string& session, uint64_t load, uint64_t now) {
     auto open = c.on_open(p, now);
     const json hello = frame(open);
     REQUIRE(hello["type"] == "hello");
@@ -95,7 +95,7 @@ TEST_CASE("mcu client: start opens every proxy's /proxy; hello carries a fresh t
 TEST_CASE("mcu client: hello, create-publisher, offer, answer", "[signaling][mcu]") {
     McuClient c = make_client(1);
     c.start(kT0);
-    connect(c, 0, "S0", 0, kT0);
+    connect_proxy(c, 0, "S0", 0, kT0);
     CHECK(c.proxy_session(0) == "S0");
 
     auto fx = c.publish(kAlice, PublisherSettings{1000, 3, "opus", "vp8", "", ""}, "v=offer", kT0);
@@ -134,7 +134,7 @@ TEST_CASE("mcu client: hello, create-publisher, offer, answer", "[signaling][mcu
 TEST_CASE("mcu client: requestoffer, create-subscriber, proxy offer, client answer", "[signaling][mcu]") {
     McuClient c = make_client(1);
     c.start(kT0);
-    connect(c, 0, "S0", 0, kT0);
+    connect_proxy(c, 0, "S0", 0, kT0);
 
     // No publisher yet: client_not_found.
     CHECK(only_result<McuFailed>(c.request_offer(kBobOfAlice, kT0)).failure == McuFailure::ClientNotFound);
@@ -173,7 +173,7 @@ TEST_CASE("mcu client: requestoffer, create-subscriber, proxy offer, client answ
 TEST_CASE("mcu client: candidates both ways are routed by session and clientId", "[signaling][mcu]") {
     McuClient c = make_client(1);
     c.start(kT0);
-    connect(c, 0, "S0", 0, kT0);
+    connect_proxy(c, 0, "S0", 0, kT0);
     publish_alice(c, kT0);
     auto fx = c.request_offer(kBobOfAlice, kT0);
     auto created = c.on_frame(0, command_reply(id_of(fx), "sub-b"), kT0);
@@ -207,8 +207,8 @@ TEST_CASE("mcu client: candidates both ways are routed by session and clientId",
 TEST_CASE("mcu client: a new publisher goes to the least-loaded ready proxy", "[signaling][mcu]") {
     McuClient c = make_client(3);
     c.start(kT0);
-    connect(c, 0, "S0", 500, kT0);
-    connect(c, 1, "S1", 100, kT0);
+    connect_proxy(c, 0, "S0", 500, kT0);
+    connect_proxy(c, 1, "S1", 100, kT0);
     // Proxy 2 never says hello: not a candidate.
     auto fx = c.publish(kAlice, {}, "v=o", kT0);
     REQUIRE(fx.frames.size() == 1);
@@ -242,7 +242,7 @@ TEST_CASE("mcu client: no proxy connected fails the publish", "[signaling][mcu]"
 TEST_CASE("mcu client: proxy drop, then resume within a minute keeps the clients", "[signaling][mcu]") {
     McuClient c = make_client(1);
     c.start(kT0);
-    connect(c, 0, "S0", 0, kT0);
+    connect_proxy(c, 0, "S0", 0, kT0);
     publish_alice(c, kT0);
 
     // An offer in flight when the connection drops fails as connection_lost.
@@ -271,7 +271,7 @@ TEST_CASE("mcu client: proxy drop, then resume within a minute keeps the clients
 TEST_CASE("mcu client: a resume the proxy refuses starts over and closes the streams", "[signaling][mcu]") {
     McuClient c = make_client(1);
     c.start(kT0);
-    connect(c, 0, "S0", 0, kT0);
+    connect_proxy(c, 0, "S0", 0, kT0);
     publish_alice(c, kT0);
     c.on_closed(0, kT0);
     auto open = c.on_open(0, kT0 + 2 * kSec);
@@ -287,7 +287,7 @@ TEST_CASE("mcu client: a resume the proxy refuses starts over and closes the str
 TEST_CASE("mcu client: after the resume window the session is given up", "[signaling][mcu]") {
     McuClient c = make_client(1);
     c.start(kT0);
-    connect(c, 0, "S0", 0, kT0);
+    connect_proxy(c, 0, "S0", 0, kT0);
     publish_alice(c, kT0);
     c.on_closed(0, kT0);
     c.tick(kT0 + 2 * kSec);  // reconnect attempt...
@@ -303,7 +303,7 @@ TEST_CASE("mcu client: after the resume window the session is given up", "[signa
 TEST_CASE("mcu client: requests time out after 10 s", "[signaling][mcu]") {
     McuClient c = make_client(1);
     c.start(kT0);
-    connect(c, 0, "S0", 0, kT0);
+    connect_proxy(c, 0, "S0", 0, kT0);
     auto fx = c.publish(kAlice, {}, "v=o", kT0);
     const std::string id = id_of(fx);
     CHECK(c.tick(kT0 + 9 * kSec).results.empty());
@@ -329,7 +329,7 @@ TEST_CASE("mcu client: requests time out after 10 s", "[signaling][mcu]") {
 TEST_CASE("mcu client: proxy errors fail the request they answer", "[signaling][mcu]") {
     McuClient c = make_client(1);
     c.start(kT0);
-    connect(c, 0, "S0", 0, kT0);
+    connect_proxy(c, 0, "S0", 0, kT0);
     auto fx = c.publish(kAlice, {}, "v=o", kT0);
     auto err = c.on_frame(0, json{{"id", id_of(fx)}, {"type", "error"},
                                   {"error", {{"code", "bad_request"}, {"message", "no"}}}}.dump(), kT0);
@@ -357,7 +357,7 @@ TEST_CASE("mcu client: proxy errors fail the request they answer", "[signaling][
 TEST_CASE("mcu client: closed events, unpublish and leaving sessions", "[signaling][mcu]") {
     McuClient c = make_client(1);
     c.start(kT0);
-    connect(c, 0, "S0", 0, kT0);
+    connect_proxy(c, 0, "S0", 0, kT0);
     publish_alice(c, kT0);
     auto fx = c.request_offer(kBobOfAlice, kT0);
     c.on_frame(0, command_reply(id_of(fx), "sub-b"), kT0);
@@ -393,7 +393,7 @@ TEST_CASE("mcu client: closed events, unpublish and leaving sessions", "[signali
 TEST_CASE("mcu client: a bye from the proxy ends the session and reconnects", "[signaling][mcu]") {
     McuClient c = make_client(1);
     c.start(kT0);
-    connect(c, 0, "S0", 0, kT0);
+    connect_proxy(c, 0, "S0", 0, kT0);
     publish_alice(c, kT0);
     auto bye = c.on_frame(0, R"({"type":"bye","bye":{"reason":"session_expired"}})", kT0);
     CHECK(only_result<StreamClosed>(bye).ref == kAlice);
@@ -406,7 +406,7 @@ TEST_CASE("mcu client: a bye from the proxy ends the session and reconnects", "[
 TEST_CASE("mcu client: requests for a client whose proxy is reconnecting fail at once", "[signaling][mcu]") {
     McuClient c = make_client(1);
     c.start(kT0);
-    connect(c, 0, "S0", 0, kT0);
+    connect_proxy(c, 0, "S0", 0, kT0);
     publish_alice(c, kT0);
     c.on_closed(0, kT0);
     auto fx = c.candidate(kAlice, R"({"candidate":"a"})", kT0);
