@@ -47,6 +47,15 @@ Hub::Hub(const SignalingConfig& cfg, HubOptions opts)
             backend_of_url_.push_back(i);
         }
     }
+    if (cfg_.mcu.type == McuType::Proxy) {
+        mcu::McuClientOptions mo;
+        mo.urls = cfg_.mcu.urls;
+        mo.request_timeout_us = uint64_t{cfg_.mcu.timeout_s} * 1'000'000;
+        mcu::TokenSource token = opts.mcu_token ? std::move(opts.mcu_token) : [](int64_t) {
+            return Result<std::string, std::string>{unexpected(std::string("no token key"))};
+        };
+        mcu_ = std::make_unique<mcu::McuClient>(std::move(mo), std::move(token));
+    }
 }
 
 // ---- entry points
@@ -109,7 +118,7 @@ Effects Hub::on_text(ConnId conn, std::string_view frame, uint64_t now_us) {
                 destroy_session(s->public_id, true, now_us, fx);
             },
             [&](api::RoomRequest& r) { handle_room(*s, req.id, r, now_us, fx); },
-            [&](api::MessageRequest& m) { handle_message(*s, m, fx); },
+            [&](api::MessageRequest& m) { handle_message(*s, req.id, m, now_us, fx); },
             [&](api::InternalRequest& in) {
                 handle_internal(*s, req.id, std::move(in), now_us, fx);
             },
@@ -170,6 +179,11 @@ Effects Hub::on_tick(uint64_t now_us) {
     Effects fx;
     while (auto t = timers_.pop_due(now_us)) {
         fire_timer(*t, now_us, fx);
+    }
+    if (mcu_) {
+        // The proxies are opened on the first tick: the edge is running by then.
+        apply_mcu(mcu_started_ ? mcu_->tick(now_us) : mcu_->start(now_us), fx);
+        mcu_started_ = true;
     }
     return fx;
 }
@@ -253,6 +267,11 @@ void Hub::fire_timer(const Timer& t, uint64_t now_us, Effects& fx) {
         return;
     }
     case TimerKind::Dialout: dialout_timed_out(t.key, t.at_us, fx); return;
+    case TimerKind::UnshareScreen:
+        if (mcu_ && find_session(t.key) != nullptr) {
+            apply_mcu(mcu_->unpublish(t.key, "screen", now_us), fx);
+        }
+        return;
     }
 }
 
@@ -375,6 +394,7 @@ void Hub::destroy_session(const std::string& id, bool tell_backend, uint64_t now
     if (s->in_room()) {
         leave_room(*s, tell_backend, now_us, fx);
     }
+    release_media(*s, now_us, fx);
     index_user(*s, false);
     if (s->type == ClientType::Client) {
         --clients_per_backend_[s->backend];

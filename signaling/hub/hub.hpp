@@ -7,8 +7,9 @@
 // Files by flow: hub.cpp (entry points, delivery, session life, timers), hub_hello.cpp (hello
 // v1, internal, resume), hub_hello_v2.cpp (JWT hellos, capabilities), hub_room.cpp (join,
 // leave), hub_ping.cpp (backend pings), hub_message.cpp (message, control, transient),
-// hub_internal.cpp (virtual sessions), hub_backend_post.cpp and hub_participants.cpp
-// (Nextcloud's POSTs), hub_dialout.cpp (dial-out through an internal client).
+// hub_internal.cpp (virtual sessions), hub_mcu.cpp (the SFU through signaling/mcu/),
+// hub_backend_post.cpp and hub_participants.cpp (Nextcloud's POSTs), hub_dialout.cpp (dial-out
+// through an internal client).
 //
 // Multi-core and cluster plan. One Hub per thread later, rooms spanning shards and nodes (NATS):
 //  - Every room-wide frame leaves through deliver_to_room() (and the chat variant), which today
@@ -35,13 +36,17 @@
 #include "signaling/hub/session.hpp"
 #include "signaling/hub/timer_queue.hpp"
 #include "signaling/limits/brute_force.hpp"
+#include "signaling/mcu/mcu_client.hpp"
 #include "signaling/session/session_ids.hpp"
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <variant>
 #include <vector>
@@ -53,6 +58,9 @@ struct HubOptions {
     std::function<uint64_t()> random;
     /// This node's id inside session ids; default: the configuration's node_id.
     std::optional<uint16_t> node_id;
+    /// Signs the hello tokens for the SFU's proxies ([mcu] token_key); without one, with [mcu]
+    /// configured, every hello fails and the proxies are retried.
+    mcu::TokenSource mcu_token;
 };
 
 /// The protocol's timers (signaling-protocol.md §1, §4).
@@ -75,6 +83,9 @@ public:
     Effects on_backend_post(const BackendPostRequest& req, uint64_t now_us) override;
     Effects on_tick(uint64_t now_us) override;
     [[nodiscard]] HubStats stats() const override;
+    Effects on_proxy_open(std::size_t proxy, uint64_t now_us) override;
+    Effects on_proxy_frame(std::size_t proxy, std::string_view frame, uint64_t now_us) override;
+    Effects on_proxy_closed(std::size_t proxy, uint64_t now_us) override;
 
     /// The session a connection carries, or null (tests and the edge's logs).
     [[nodiscard]] const Session* session_of_conn_for_test(ConnId conn) const;
@@ -197,7 +208,8 @@ private:
     void add_ping_entries(const Room& room, std::vector<api::BackendPingEntry>& out);
 
     // hub_message.cpp
-    void handle_message(Session& s, const api::MessageRequest& m, Effects& fx);
+    void handle_message(Session& s, const std::string& id, const api::MessageRequest& m,
+                        uint64_t now_us, Effects& fx);
     void deliver_message(Session& sender, Session& to, const api::MessageRequest& m,
                          std::string_view sender_type, Effects& fx);
     void handle_transient(Session& s, const std::string& id, const api::TransientRequest& t,
@@ -205,6 +217,16 @@ private:
     void set_transient(Room& room, const std::string& key, api::RawJson value, uint64_t ttl_us,
                        uint64_t now_us, Effects& fx);
     void remove_transient(Room& room, std::string_view key, Effects& fx);
+
+    // hub_mcu.cpp: the SFU (§3.6) through the MCU client, when [mcu] is configured
+    /// A message to a session that the SFU takes (offer, answer, candidate, requestoffer, ...);
+    /// false when it is delivered as usual.
+    bool intercept_for_sfu(Session& s, const std::string& id, const api::MessageRequest& m,
+                           uint64_t now_us, Effects& fx);
+    /// The MCU client's effects: connection effects to the edge, results as Talk frames.
+    void apply_mcu(mcu::McuEffects&& mfx, Effects& fx);
+    /// `s` left the call (or its room, or the server): its publishers and subscribers go.
+    void release_media(const Session& s, uint64_t now_us, Effects& fx);
 
     // hub_internal.cpp
     void handle_internal(Session& s, const std::string& id, api::InternalRequest req,
@@ -289,6 +311,15 @@ private:
     };
     std::unordered_map<std::string, PendingDialout> dialouts_;  // by the request's id
     TimerQueue timers_;
+    std::unique_ptr<mcu::McuClient> mcu_;  // owned; null without [mcu]
+    bool mcu_started_ = false;
+    /// Who asked for what the MCU client is doing: the session told of a failure and the id of
+    /// its message, by (session, publisher session, stream type).
+    struct McuAsker {
+        std::string session;
+        std::string message_id;
+    };
+    std::map<std::tuple<std::string, std::string, std::string>, McuAsker> mcu_askers_;
     uint64_t next_serial_ = 1;
     CallId next_call_ = 1;
 };

@@ -220,6 +220,7 @@ void Hub::post_delete(std::size_t backend, const std::string& room_id, const api
             s->room_id.clear();
             s->room_session_id.clear();
             s->permissions.reset();
+            release_media(*s, now_us, fx);
             if (s->type == ClientType::Client) {
                 s->in_call = 0;
             }

@@ -37,7 +37,8 @@ constexpr std::string_view kHideDisplayNames = "hide-displaynames";
 
 }  // namespace
 
-void Hub::handle_message(Session& s, const api::MessageRequest& m, Effects& fx) {
+void Hub::handle_message(Session& s, const std::string& request_id, const api::MessageRequest& m,
+                         uint64_t now_us, Effects& fx) {
     // control from anyone but internal clients and holders of "control" is dropped unanswered.
     if (m.control && s.type != ClientType::Internal && !s.may("control")) {
         return;
@@ -45,6 +46,9 @@ void Hub::handle_message(Session& s, const api::MessageRequest& m, Effects& fx) 
     const std::string_view type = recipient_type_name(m.recipient.type);
     switch (m.recipient.type) {
     case api::RecipientType::Session: {
+        if (mcu_ && !m.control && intercept_for_sfu(s, request_id, m, now_us, fx)) {
+            return;
+        }
         // An unknown session, the sender itself or another backend's session: silently dropped.
         Session* to = find_session(m.recipient.session_id);
         if (to != nullptr && to != &s && to->backend == s.backend) {

@@ -262,7 +262,7 @@ void Hub::send_join_events(Room& room, Session& joiner, Effects& fx) {
 }
 
 void Hub::leave_room(Session& s, bool tell_backend, uint64_t now_us, Effects& fx) {
-    (void)now_us;
+    release_media(s, now_us, fx);
     const std::string room_id = std::move(s.room_id);
     const std::string rsid = std::move(s.room_session_id);
     s.room_id.clear();
