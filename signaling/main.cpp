@@ -124,7 +124,16 @@ int main(int argc, char** argv) {
         std::printf("%s: ok\n", args.config.c_str());
         return 0;
     }
-    const SignalingConfig& config = loaded->config;
+    SignalingConfig& config = loaded->config;
+    // The hub already turns Talk's SFU messages into proxy-protocol requests (hub_mcu.cpp), but
+    // the edge does not open proxy connections yet: with [mcu] on, every offer would fail. Until
+    // it does, the server runs without an MCU and does not announce the mcu feature.
+    if (config.mcu.type == tern::sig::McuType::Proxy) {
+        log.warn("[mcu] type = proxy: connections to the MCU proxy are not built yet; running "
+                 "without an MCU (no mcu feature, offers are delivered peer to peer)",
+                 {});
+        config.mcu.type = tern::sig::McuType::None;
+    }
 
     // Signals are taken by this thread alone (sigwait below): blocked before the shards start,
     // so their threads inherit the mask.
