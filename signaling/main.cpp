@@ -7,6 +7,7 @@
 #include "signaling/config/load_config.hpp"
 #include "signaling/hub/features.hpp"
 #include "signaling/hub/hub.hpp"
+#include "signaling/mcu/proxy_token.hpp"
 #include "signaling/net/server.hpp"
 
 #include <algorithm>
@@ -24,6 +25,7 @@ namespace {
 
 using tern::sig::Handler;
 using tern::sig::SignalingConfig;
+using tern::sig::mcu::ProxyTokenSigner;
 
 constexpr const char* kUsage =
     "usage: tern-signaling --config FILE [--check]\n"
@@ -34,8 +36,14 @@ constexpr const char* kUsage =
     "1\n";
 
 // The two seams between the edge and the protocol: the integrator keeps them pointing at the Hub.
-std::unique_ptr<Handler> make_handler(const SignalingConfig& config, unsigned /*shard*/) {
-    return std::make_unique<tern::sig::Hub>(config);
+// `signer`: the hello tokens for the SFU's proxies, when [mcu] is configured.
+std::unique_ptr<Handler> make_handler(const SignalingConfig& config, unsigned /*shard*/,
+                                      std::shared_ptr<const ProxyTokenSigner> signer) {
+    tern::sig::HubOptions options;
+    if (signer) {
+        options.mcu_token = [signer](int64_t now_s) { return signer->sign(now_s); };
+    }
+    return std::make_unique<tern::sig::Hub>(config, std::move(options));
 }
 
 /// The X-Spreed-Signaling-Features header lists what the welcome lists: the union of what
@@ -124,15 +132,17 @@ int main(int argc, char** argv) {
         std::printf("%s: ok\n", args.config.c_str());
         return 0;
     }
-    SignalingConfig& config = loaded->config;
-    // The hub already turns Talk's SFU messages into proxy-protocol requests (hub_mcu.cpp), but
-    // the edge does not open proxy connections yet: with [mcu] on, every offer would fail. Until
-    // it does, the server runs without an MCU and does not announce the mcu feature.
+    const SignalingConfig& config = loaded->config;
+    std::shared_ptr<const ProxyTokenSigner> signer;
     if (config.mcu.type == tern::sig::McuType::Proxy) {
-        log.warn("[mcu] type = proxy: connections to the MCU proxy are not built yet; running "
-                 "without an MCU (no mcu feature, offers are delivered peer to peer)",
-                 {});
-        config.mcu.type = tern::sig::McuType::None;
+        auto loaded_signer =
+            ProxyTokenSigner::from_file(config.mcu.token_id, config.mcu.token_key_file);
+        if (!loaded_signer) {
+            log.error("[mcu] token_key: cannot sign proxy tokens",
+                      {{"err", loaded_signer.error()}});
+            return 1;
+        }
+        signer = std::make_shared<const ProxyTokenSigner>(std::move(*loaded_signer));
     }
 
     // Signals are taken by this thread alone (sigwait below): blocked before the shards start,
@@ -158,8 +168,8 @@ int main(int argc, char** argv) {
     std::unique_ptr<tern::sig::net::Server> server;
     try {
         server = std::make_unique<tern::sig::net::Server>(
-            config, options, [&config](unsigned shard) { return make_handler(config, shard); },
-            log);
+            config, options,
+            [&config, signer](unsigned shard) { return make_handler(config, shard, signer); }, log);
         if (auto started = server->start(); !started) {
             log.error("cannot start", {{"err", started.error()}});
             return 1;

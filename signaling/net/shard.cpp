@@ -115,7 +115,27 @@ private:
 Shard::Shard(unsigned index, std::unique_ptr<Handler> handler, EdgeContext& ctx, TlsHolder& tls,
              const Logger& log)
     : index_(index), handler_(std::move(handler)), ctx_(ctx), tls_(tls), log_(log),
-      backend_(io_, backend_options(ctx)), tick_timer_(io_) {}
+      backend_(io_, backend_options(ctx)),
+      proxies_(io_, ProxyLinkOptions{.verify_tls = !ctx.config.mcu.skip_verify},
+               ProxyLinkEvents{
+                   .opened =
+                       [this](std::size_t p) {
+                           guarded("on_proxy_open",
+                                   [&] { return handler_->on_proxy_open(p, unix_now_us()); });
+                       },
+                   .frame =
+                       [this](std::size_t p, std::string_view frame) {
+                           guarded("on_proxy_frame", [&] {
+                               return handler_->on_proxy_frame(p, frame, unix_now_us());
+                           });
+                       },
+                   .closed =
+                       [this](std::size_t p) {
+                           guarded("on_proxy_closed",
+                                   [&] { return handler_->on_proxy_closed(p, unix_now_us()); });
+                       },
+               }),
+      tick_timer_(io_) {}
 
 Shard::~Shard() = default;
 
@@ -169,6 +189,7 @@ void Shard::begin_stop() {
         w.done(HttpAnswer{id, 503, "{}"});
     }
     backend_.close_idle();
+    proxies_.close_all();
 }
 
 template <class Fn>
@@ -283,6 +304,18 @@ void Shard::apply(Effects&& fx) {
     }
     for (BackendCall& c : fx.calls) {
         start_call(std::move(c));
+    }
+    // The proxies': frames before closes (a bye goes out first), opens last (a reconnect).
+    for (mcu::ProxyFrame& f : fx.proxy_frames) {
+        proxies_.send(f.proxy, std::move(f.text));
+    }
+    for (const mcu::CloseProxy& c : fx.proxy_closes) {
+        proxies_.close(c.proxy);
+    }
+    if (!stopping_) {
+        for (const mcu::OpenProxy& o : fx.proxy_opens) {
+            proxies_.open(o.proxy, o.url);
+        }
     }
 }
 

@@ -1,8 +1,8 @@
 // One shard of the edge: a thread with its own io_context and its own Handler. Every connection
 // accepted by this shard's acceptors lives and dies here, so the Handler is called from one
 // thread only and nothing of a connection is locked. The shard is also the effects runner: it
-// carries out what the Handler returns (frames, closes, backend calls, HTTP answers) in the
-// order of Effects' lists.
+// carries out what the Handler returns (frames, closes, backend calls, HTTP answers, proxy
+// connections and their frames) in the order of Effects' lists.
 #pragma once
 
 #include "common/log.hpp"
@@ -10,6 +10,7 @@
 #include "signaling/hub/handler.hpp"
 #include "signaling/net/backend_client.hpp"
 #include "signaling/net/edge_context.hpp"
+#include "signaling/net/proxy_links.hpp"
 #include "signaling/net/ws_link.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -114,6 +115,7 @@ private:
     TlsHolder& tls_;                    // borrowed
     const Logger& log_;
     BackendClient backend_;
+    ProxyLinks proxies_;  // the SFU's proxies (Effects::proxy_*), when [mcu] is configured
     boost::asio::steady_timer tick_timer_;
     std::vector<std::unique_ptr<Acceptor>> acceptors_;
     std::unordered_map<ConnId, std::weak_ptr<WsLink>> conns_;
