@@ -49,6 +49,13 @@ std::string stream_of(const api::SfuMessageData& d) {
     return d.room_type.empty() ? std::string("video") : d.room_type;
 }
 
+/// The payload of an SDP message to a client: {"type": TYPE, "sdp": SDP}.
+std::string sdp_payload(std::string_view type, std::string_view sdp) {
+    std::string out;
+    api::JsonWriter(out).begin_object().field("type", type).field("sdp", sdp).end_object();
+    return out;
+}
+
 }  // namespace
 
 bool Hub::intercept_for_sfu(Session& s, const std::string& id, const api::MessageRequest& m,
@@ -189,26 +196,16 @@ void Hub::apply_mcu(mcu::McuEffects&& mfx, Effects& fx) {
         std::visit(Overloaded{
                        [&](mcu::PublisherAnswer& a) {
                            const Session* self = find_session(a.ref.session);
-                           std::string payload;
-                           api::JsonWriter(payload)
-                               .begin_object()
-                               .field("type", "answer")
-                               .field("sdp", a.sdp)
-                               .end_object();
                            deliver(a.ref.session, a.ref.session, self ? self->user_id : "",
                                    api::write_sfu_data(a.ref.session, a.ref.session, "answer",
-                                                       a.ref.stream, a.ref.sid, payload));
+                                                       a.ref.stream, a.ref.sid,
+                                                       sdp_payload("answer", a.sdp)));
                        },
                        [&](mcu::SubscriberOffer& o) {
-                           std::string payload;
-                           api::JsonWriter(payload)
-                               .begin_object()
-                               .field("type", "offer")
-                               .field("sdp", o.sdp)
-                               .end_object();
                            deliver(o.ref.session, o.ref.publisher, "",
                                    api::write_sfu_data(o.ref.session, o.ref.publisher, "offer",
-                                                       o.ref.stream, o.ref.sid, payload));
+                                                       o.ref.stream, o.ref.sid,
+                                                       sdp_payload("offer", o.sdp)));
                        },
                        [&](mcu::SfuCandidate& c) {
                            std::string payload;
