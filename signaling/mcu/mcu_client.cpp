@@ -9,12 +9,18 @@ namespace tern::sig::mcu {
 namespace {
 
 std::string proxy_url(const std::string& base) {
-    // [mcu] url names the server as the reference's configuration does; the endpoint is /proxy.
-    std::string url = base;
-    while (!url.empty() && url.back() == '/') {
-        url.pop_back();
+    // [mcu] url names the server as the reference's configuration does, and the endpoint is the
+    // relative reference "proxy" resolved against it (RFC 3986 §5.2, as Go's url.Parse does):
+    // the last path segment is replaced, so ws://h:9090, ws://h:9090/ and ws://h:9090/proxy all
+    // dial ws://h:9090/proxy, and ws://h/sfu/ dials ws://h/sfu/proxy. Query and fragment go.
+    std::string url = base.substr(0, base.find_first_of("?#"));
+    const std::size_t scheme = url.find("://");
+    const std::size_t authority = scheme == std::string::npos ? 0 : scheme + 3;
+    const std::size_t path = url.find('/', authority);
+    if (path == std::string::npos) {
+        return url + "/proxy";
     }
-    return url + "/proxy";
+    return url.substr(0, url.rfind('/') + 1) + "proxy";
 }
 
 }  // namespace

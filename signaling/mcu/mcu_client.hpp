@@ -26,7 +26,7 @@
 namespace tern::sig::mcu {
 
 struct McuClientOptions {
-    std::vector<std::string> urls;  // [mcu] url: ws://host:port ("/proxy" is appended)
+    std::vector<std::string> urls;  // [mcu] url: ws://host:port (dialled at "proxy" relative to it)
     // Per request, hello included: [mcu] proxytimeout (McuConfig::timeout_s), whose default of
     // 2 s is the reference server's; tern's proxy answers a create within milliseconds.
     uint64_t request_timeout_us = 2'000'000;

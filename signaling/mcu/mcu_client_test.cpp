@@ -3,6 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
 
 using namespace tern;
 using namespace tern::sig::mcu;
@@ -107,6 +110,28 @@ TEST_CASE("mcu client: start opens every proxy's /proxy; hello carries a fresh t
     CHECK(hello["hello"]["token"] == "token-1800000005");
     CHECK(hello["hello"]["version"] == "1.0");
     CHECK(c.link_state(0) == LinkState::Hello);
+}
+
+TEST_CASE("mcu client: the proxy endpoint is \"proxy\" relative to [mcu] url, as the reference's",
+          "[signaling][mcu]") {
+    // The reference resolves "proxy" against the URL (Go's url.Parse, RFC 3986 §5.2), so an
+    // operator may name the server or the endpoint itself (tools/tern up prints .../proxy).
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {"ws://h:9090", "ws://h:9090/proxy"},
+        {"ws://h:9090/", "ws://h:9090/proxy"},
+        {"ws://h:9090/proxy", "ws://h:9090/proxy"},
+        {"wss://h/sfu/", "wss://h/sfu/proxy"},
+        {"wss://h/sfu/proxy?x=1#f", "wss://h/sfu/proxy"},
+        {"ws://[::1]:9090", "ws://[::1]:9090/proxy"},
+    };
+    for (const auto& [configured, dialled] : cases) {
+        McuClientOptions o;
+        o.urls.push_back(configured);
+        McuClient c(std::move(o), [](int64_t) { return Result<std::string, std::string>{"t"}; });
+        auto fx = c.start(kT0);
+        REQUIRE(fx.opens.size() == 1);
+        CHECK(fx.opens[0].url == dialled);
+    }
 }
 
 TEST_CASE("mcu client: hello, create-publisher, offer, answer", "[signaling][mcu]") {
