@@ -335,7 +335,7 @@ void McuClient::on_reply(McuEffects& fx, ProxyIndex p, Pending pending, const Pr
                  "no offer in the reply");
             return;
         }
-        fx.result(SubscriberOffer{ref, payload->sdp});
+        fx.result(SubscriberOffer{talk_ref(*c, ref), payload->sdp});
     }
     // answer, candidate, selectStream: an empty acknowledgement.
 }
@@ -367,9 +367,9 @@ void McuClient::on_unsolicited(McuEffects& fx, ProxyIndex p, const ProxyMessage&
                            return;
                        }
                        if (pl.type == "offer" && !pl.sdp.empty() && !c->publisher()) {
-                           fx.result(SubscriberOffer{c->ref, pl.sdp});
+                           fx.result(SubscriberOffer{talk_ref(*c, c->ref), pl.sdp});
                        } else if (pl.type == "candidate" && !pl.candidate.empty()) {
-                           fx.result(SfuCandidate{c->ref, pl.candidate});
+                           fx.result(SfuCandidate{talk_ref(*c, c->ref), pl.candidate});
                        }
                    },
                    // Late replies (after a timeout), errors without a request, a second hello
@@ -377,6 +377,15 @@ void McuClient::on_unsolicited(McuEffects& fx, ProxyIndex p, const ProxyMessage&
                    [](const auto&) {},
                },
                msg.body);
+}
+
+StreamRef McuClient::talk_ref(const Client& c, StreamRef ref) {
+    // As the reference (its offers and candidates carry the MCU client's Sid()): a subscriber's
+    // sid is the one the proxy gave it, which the Talk client then answers with.
+    if (!c.publisher() && !c.proxy_sid.empty()) {
+        ref.sid = c.proxy_sid;
+    }
+    return ref;
 }
 
 // ---- the hub's requests ---------------------------------------------------------------------

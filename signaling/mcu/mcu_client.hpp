@@ -116,6 +116,9 @@ private:
         [[nodiscard]] bool publisher() const { return ref.session == ref.publisher; }
     };
 
+    /// `ref` as the Talk client sees it: a subscriber's offers and candidates carry its proxy sid.
+    static StreamRef talk_ref(const Client& c, StreamRef ref);
+
     enum class Kind : uint8_t { Hello, CreatePublisher, CreateSubscriber, Payload, Delete };
 
     struct Pending {

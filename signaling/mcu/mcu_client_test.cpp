@@ -202,7 +202,9 @@ TEST_CASE("mcu client: requestoffer, create-subscriber, proxy offer, client answ
         0, sdp_reply(req["id"].get<std::string>(), "requestoffer", "sub-b", "offer", "v=sfu-offer"),
         kT0);
     const auto& o = only_result<SubscriberOffer>(offered);
-    CHECK(o.ref == kBobOfAlice);
+    // As the reference's offers: the subscriber's sid is the proxy's (create-subscriber's "sid"),
+    // which the Talk client answers with.
+    CHECK(o.ref == StreamRef{"bob", "alice", "video", "77"});
     CHECK(o.sdp == "v=sfu-offer");
 
     auto ans = c.answer(kBobOfAlice, "v=bob-answer", kT0);
@@ -270,6 +272,14 @@ TEST_CASE("mcu client: candidates both ways are routed by session and clientId",
         "payload":{"offer":{"type":"offer","sdp":"v=new"}}}})",
                           kT0);
     CHECK(only_result<SubscriberOffer>(upd).sdp == "v=new");
+    // Without a sid from the proxy, the client's own; subscriber-sid-updated replaces it for
+    // later offers and candidates. A publisher keeps the sid of its client's offer.
+    CHECK(only_result<SubscriberOffer>(upd).ref.sid == "sid-b");
+    c.on_frame(0, R"({"type":"event","event":{"type":"subscriber-sid-updated","clientId":"sub-b",
+        "sid":"88"}})",
+               kT0);
+    CHECK(only_result<SfuCandidate>(from_sfu("sub-b")).ref.sid == "88");
+    CHECK(only_result<SfuCandidate>(from_sfu("pub-a")).ref.sid == "sid-a");
 }
 
 TEST_CASE("mcu client: a new publisher goes to the least-loaded ready proxy", "[signaling][mcu]") {
