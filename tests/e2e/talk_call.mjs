@@ -162,6 +162,9 @@ try {
   }
   firsts.sort((a, b) => a - b);
   if (firsts.length) console.log(`first_frame_ms p50=${Math.round(firsts[Math.ceil(firsts.length / 2) - 1])} max=${Math.round(firsts[firsts.length - 1])} n=${firsts.length}`);
+  // As from the reference server, the SFU's offer names the subscriber's sid.
+  const noSid = all.flatMap((i) => Object.entries(now[i]).filter(([, s]) => s.role === 'subscriber' && !s.offerSid).map(([k]) => `${i}/${k}`));
+  if (noSid.length) fail(`offers without a sid: ${noSid.join(', ')}`);
   const errors = (await Promise.all(pages.map((p) => p.evaluate(() => window.errors)))).flat();
   if (errors.length) fail(`error frames: ${JSON.stringify(errors)}`);
   await expectSfu('with everyone in the call', { publishers: n, subscribers: n * (n - 1) });
