@@ -38,14 +38,10 @@ async def main(port: int, secret: str, signaling_url: str) -> None:
         status, _, text = await mock.room_request(signaling_url, q["roomid"], body)
         return web.json_response({"status": status, "body": text})
 
-    async def requests(_: web.Request) -> web.Response:
-        return web.json_response([r.body for r in mock.requests])
-
     app = web.Application()
     app.router.add_get("/ocs/v2.php/cloud/capabilities", mock._capabilities)
     app.router.add_post(BACKEND_PATH_PREFIX + "{version}" + BACKEND_PATH_SUFFIX, mock._backend)
     app.router.add_post("/test/incall", incall)
-    app.router.add_get("/test/requests", requests)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
