@@ -147,8 +147,10 @@ TEST_CASE("hub mcu: a publisher's offer goes to the proxy; its answer comes back
         CHECK(create_sub["command"] == json{{"type", "create-subscriber"},
                                             {"streamType", "video"},
                                             {"publisherId", "pub-a"}});
-        const Effects sub_created = h.proxy(
-            {{"id", create_sub["id"]}, {"type", "command"}, {"command", {{"id", "sub-b"}}}});
+        const Effects sub_created =
+            h.proxy({{"id", create_sub["id"]},
+                     {"type", "command"},
+                     {"command", {{"id", "sub-b"}, {"sid", "proxy-sid-b"}}}});
         const json req = McuHarness::proxy_frame(sub_created);
         CHECK(req["payload"]["type"] == "requestoffer");
         const Effects offered = h.proxy({{"id", req["id"]},
@@ -159,12 +161,14 @@ TEST_CASE("hub mcu: a publisher's offer goes to the proxy; its answer comes back
                                            {"payload", {{"type", "offer"}, {"sdp", "v=0 sub"}}}}}});
         const json offer = only_frame(offered, 2);
         CHECK(offer["message"]["sender"] == json{{"type", "session"}, {"sessionid", a.sid}});
+        // The offer carries the subscriber's sid from the proxy, as the reference's does (Talk
+        // answers with it).
         CHECK(offer["message"]["data"] ==
               json{{"to", b.sid},
                    {"from", a.sid},
                    {"type", "offer"},
                    {"roomType", "video"},
-                   {"sid", "s1"},
+                   {"sid", "proxy-sid-b"},
                    {"payload", {{"type", "offer"}, {"sdp", "v=0 sub"}}}});
         // A candidate the SFU trickles for the subscriber, from the publisher.
         const Effects cand =

@@ -9,12 +9,18 @@ namespace tern::sig::mcu {
 namespace {
 
 std::string proxy_url(const std::string& base) {
-    // [mcu] url names the server as the reference's configuration does; the endpoint is /proxy.
-    std::string url = base;
-    while (!url.empty() && url.back() == '/') {
-        url.pop_back();
+    // [mcu] url names the server as the reference's configuration does, and the endpoint is the
+    // relative reference "proxy" resolved against it (RFC 3986 §5.2, as Go's url.Parse does):
+    // the last path segment is replaced, so ws://h:9090, ws://h:9090/ and ws://h:9090/proxy all
+    // dial ws://h:9090/proxy, and ws://h/sfu/ dials ws://h/sfu/proxy. Query and fragment go.
+    std::string url = base.substr(0, base.find_first_of("?#"));
+    const std::size_t scheme = url.find("://");
+    const std::size_t authority = scheme == std::string::npos ? 0 : scheme + 3;
+    const std::size_t path = url.find('/', authority);
+    if (path == std::string::npos) {
+        return url + "/proxy";
     }
-    return url + "/proxy";
+    return url.substr(0, url.rfind('/') + 1) + "proxy";
 }
 
 }  // namespace
@@ -329,7 +335,7 @@ void McuClient::on_reply(McuEffects& fx, ProxyIndex p, Pending pending, const Pr
                  "no offer in the reply");
             return;
         }
-        fx.result(SubscriberOffer{ref, payload->sdp});
+        fx.result(SubscriberOffer{talk_ref(*c, ref), payload->sdp});
     }
     // answer, candidate, selectStream: an empty acknowledgement.
 }
@@ -361,9 +367,9 @@ void McuClient::on_unsolicited(McuEffects& fx, ProxyIndex p, const ProxyMessage&
                            return;
                        }
                        if (pl.type == "offer" && !pl.sdp.empty() && !c->publisher()) {
-                           fx.result(SubscriberOffer{c->ref, pl.sdp});
+                           fx.result(SubscriberOffer{talk_ref(*c, c->ref), pl.sdp});
                        } else if (pl.type == "candidate" && !pl.candidate.empty()) {
-                           fx.result(SfuCandidate{c->ref, pl.candidate});
+                           fx.result(SfuCandidate{talk_ref(*c, c->ref), pl.candidate});
                        }
                    },
                    // Late replies (after a timeout), errors without a request, a second hello
@@ -371,6 +377,15 @@ void McuClient::on_unsolicited(McuEffects& fx, ProxyIndex p, const ProxyMessage&
                    [](const auto&) {},
                },
                msg.body);
+}
+
+StreamRef McuClient::talk_ref(const Client& c, StreamRef ref) {
+    // As the reference (its offers and candidates carry the MCU client's Sid()): a subscriber's
+    // sid is the one the proxy gave it, which the Talk client then answers with.
+    if (!c.publisher() && !c.proxy_sid.empty()) {
+        ref.sid = c.proxy_sid;
+    }
+    return ref;
 }
 
 // ---- the hub's requests ---------------------------------------------------------------------

@@ -26,7 +26,7 @@
 namespace tern::sig::mcu {
 
 struct McuClientOptions {
-    std::vector<std::string> urls;  // [mcu] url: ws://host:port ("/proxy" is appended)
+    std::vector<std::string> urls;  // [mcu] url: ws://host:port (dialled at "proxy" relative to it)
     // Per request, hello included: [mcu] proxytimeout (McuConfig::timeout_s), whose default of
     // 2 s is the reference server's; tern's proxy answers a create within milliseconds.
     uint64_t request_timeout_us = 2'000'000;
@@ -115,6 +115,9 @@ private:
         std::vector<std::string> queued_candidates;
         [[nodiscard]] bool publisher() const { return ref.session == ref.publisher; }
     };
+
+    /// `ref` as the Talk client sees it: a subscriber's offers and candidates carry its proxy sid.
+    static StreamRef talk_ref(const Client& c, StreamRef ref);
 
     enum class Kind : uint8_t { Hello, CreatePublisher, CreateSubscriber, Payload, Delete };
 

@@ -3,6 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
 
 using namespace tern;
 using namespace tern::sig::mcu;
@@ -109,6 +112,28 @@ TEST_CASE("mcu client: start opens every proxy's /proxy; hello carries a fresh t
     CHECK(c.link_state(0) == LinkState::Hello);
 }
 
+TEST_CASE("mcu client: the proxy endpoint is \"proxy\" relative to [mcu] url, as the reference's",
+          "[signaling][mcu]") {
+    // The reference resolves "proxy" against the URL (Go's url.Parse, RFC 3986 §5.2), so an
+    // operator may name the server or the endpoint itself (tools/tern up prints .../proxy).
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {"ws://h:9090", "ws://h:9090/proxy"},
+        {"ws://h:9090/", "ws://h:9090/proxy"},
+        {"ws://h:9090/proxy", "ws://h:9090/proxy"},
+        {"wss://h/sfu/", "wss://h/sfu/proxy"},
+        {"wss://h/sfu/proxy?x=1#f", "wss://h/sfu/proxy"},
+        {"ws://[::1]:9090", "ws://[::1]:9090/proxy"},
+    };
+    for (const auto& [configured, dialled] : cases) {
+        McuClientOptions o;
+        o.urls.push_back(configured);
+        McuClient c(std::move(o), [](int64_t) { return Result<std::string, std::string>{"t"}; });
+        auto fx = c.start(kT0);
+        REQUIRE(fx.opens.size() == 1);
+        CHECK(fx.opens[0].url == dialled);
+    }
+}
+
 TEST_CASE("mcu client: hello, create-publisher, offer, answer", "[signaling][mcu]") {
     McuClient c = make_client(1);
     c.start(kT0);
@@ -177,7 +202,9 @@ TEST_CASE("mcu client: requestoffer, create-subscriber, proxy offer, client answ
         0, sdp_reply(req["id"].get<std::string>(), "requestoffer", "sub-b", "offer", "v=sfu-offer"),
         kT0);
     const auto& o = only_result<SubscriberOffer>(offered);
-    CHECK(o.ref == kBobOfAlice);
+    // As the reference's offers: the subscriber's sid is the proxy's (create-subscriber's "sid"),
+    // which the Talk client answers with.
+    CHECK(o.ref == StreamRef{"bob", "alice", "video", "77"});
     CHECK(o.sdp == "v=sfu-offer");
 
     auto ans = c.answer(kBobOfAlice, "v=bob-answer", kT0);
@@ -245,6 +272,14 @@ TEST_CASE("mcu client: candidates both ways are routed by session and clientId",
         "payload":{"offer":{"type":"offer","sdp":"v=new"}}}})",
                           kT0);
     CHECK(only_result<SubscriberOffer>(upd).sdp == "v=new");
+    // Without a sid from the proxy, the client's own; subscriber-sid-updated replaces it for
+    // later offers and candidates. A publisher keeps the sid of its client's offer.
+    CHECK(only_result<SubscriberOffer>(upd).ref.sid == "sid-b");
+    c.on_frame(0, R"({"type":"event","event":{"type":"subscriber-sid-updated","clientId":"sub-b",
+        "sid":"88"}})",
+               kT0);
+    CHECK(only_result<SfuCandidate>(from_sfu("sub-b")).ref.sid == "88");
+    CHECK(only_result<SfuCandidate>(from_sfu("pub-a")).ref.sid == "sid-a");
 }
 
 TEST_CASE("mcu client: a new publisher goes to the least-loaded ready proxy", "[signaling][mcu]") {

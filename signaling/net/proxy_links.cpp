@@ -311,6 +311,7 @@ ProxyLinks::~ProxyLinks() {
 }
 
 void ProxyLinks::open(std::size_t proxy, const std::string& url) {
+    urls_[proxy] = url;
     if (auto it = links_.find(proxy); it != links_.end()) {
         it->second->abandon();
         links_.erase(it);
@@ -353,6 +354,11 @@ void ProxyLinks::close_all() {
 bool ProxyLinks::is_open(std::size_t proxy) const {
     auto it = links_.find(proxy);
     return it != links_.end() && it->second->is_open();
+}
+
+std::string ProxyLinks::url(std::size_t proxy) const {
+    auto it = urls_.find(proxy);
+    return it == urls_.end() ? std::string() : it->second;
 }
 
 }  // namespace tern::sig::net

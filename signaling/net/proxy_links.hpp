@@ -51,6 +51,8 @@ public:
 
     [[nodiscard]] uint64_t frames_dropped() const noexcept { return dropped_; }
     [[nodiscard]] bool is_open(std::size_t proxy) const;
+    /// The URL `proxy` was last opened with ("" before that), for logs.
+    [[nodiscard]] std::string url(std::size_t proxy) const;
 
     class Link;  // one connection, plain or TLS
 
@@ -60,6 +62,7 @@ private:
     ProxyLinkEvents events_;
     boost::asio::ssl::context tls_;
     std::unordered_map<std::size_t, std::shared_ptr<Link>> links_;
+    std::unordered_map<std::size_t, std::string> urls_;  // as last opened
     uint64_t dropped_ = 0;
 };
 

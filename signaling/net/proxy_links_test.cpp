@@ -148,6 +148,8 @@ TEST_CASE("ProxyLinks: open, frames both ways, the peer's close reported once",
     CHECK_FALSE(links.is_open(0));
     CHECK(peer.with([](Peer& p) { return p.frames; }) == std::vector<std::string>{"ping", "bye"});
     CHECK(peer.with([](Peer& p) { return p.target; }) == "/proxy");
+    CHECK(links.url(0) == url(peer.port()));  // kept for the edge's logs after the drop
+    CHECK(links.url(1).empty());
 }
 
 TEST_CASE("ProxyLinks: close() sends what was queued, then a close frame, and reports nothing",

@@ -120,6 +120,9 @@ Shard::Shard(unsigned index, std::unique_ptr<Handler> handler, EdgeContext& ctx,
                ProxyLinkEvents{
                    .opened =
                        [this](std::size_t p) {
+                           proxy_up_[p] = true;
+                           log_.info("SFU proxy link open, hello sent",
+                                     {{"shard", index_}, {"url", proxies_.url(p)}});
                            guarded("on_proxy_open",
                                    [&] { return handler_->on_proxy_open(p, unix_now_us()); });
                        },
@@ -131,6 +134,14 @@ Shard::Shard(unsigned index, std::unique_ptr<Handler> handler, EdgeContext& ctx,
                        },
                    .closed =
                        [this](std::size_t p) {
+                           auto up = proxy_up_.find(p);
+                           if (up == proxy_up_.end() || up->second) {
+                               log_.warn(up == proxy_up_.end()
+                                             ? "SFU proxy unreachable; retrying"
+                                             : "SFU proxy connection lost; reconnecting",
+                                         {{"shard", index_}, {"url", proxies_.url(p)}});
+                               proxy_up_[p] = false;
+                           }
                            guarded("on_proxy_closed",
                                    [&] { return handler_->on_proxy_closed(p, unix_now_us()); });
                        },

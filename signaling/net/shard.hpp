@@ -116,6 +116,9 @@ private:
     const Logger& log_;
     BackendClient backend_;
     ProxyLinks proxies_;  // the SFU's proxies (Effects::proxy_*), when [mcu] is configured
+    // Per proxy: connected (true) or reported unreachable (false), so that a proxy that stays
+    // down is logged once, not at every reconnect attempt.
+    std::unordered_map<std::size_t, bool> proxy_up_;
     boost::asio::steady_timer tick_timer_;
     std::vector<std::unique_ptr<Acceptor>> acceptors_;
     std::unordered_map<ConnId, std::weak_ptr<WsLink>> conns_;
