@@ -14,6 +14,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <memory>
 #include <pthread.h>
 #include <string>
@@ -95,7 +96,7 @@ Args parse_args(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int run(int argc, char** argv) {
     const Args args = parse_args(argc, argv);
     if (args.help) {
         std::fputs(kUsage, stdout);
@@ -195,4 +196,16 @@ int main(int argc, char** argv) {
     }
     server->stop();
     return 0;
+}
+
+int main(int argc, char** argv) {
+    // What escapes run() is a bug or an exhausted resource: said once, with a failing status.
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "tern-signaling: fatal: %s\n", e.what());
+    } catch (...) {
+        std::fprintf(stderr, "tern-signaling: fatal: unknown exception\n");
+    }
+    return 1;
 }

@@ -165,11 +165,13 @@ TurnAction TurnServer::handle_request(const stun::Message& m, const wire::Endpoi
         return reply_error(m, client, server, err::kUnauthorized, "Unauthorized", nullptr, true,
                            now_s);
     }
-    if (!m.find(attr::kUsername) || !m.find(attr::kRealm) || !m.find(attr::kNonce)) {
+    const std::optional<stun::Attribute> username = m.find(attr::kUsername);
+    const std::optional<stun::Attribute> nonce = m.find(attr::kNonce);
+    if (!username || !m.find(attr::kRealm) || !nonce) {
         return reply_error(m, client, server, err::kBadRequest, "Bad Request", nullptr, false,
                            now_s);
     }
-    if (!auth_.nonce_valid(m.find(attr::kNonce)->value, client, now_s)) {
+    if (!auth_.nonce_valid(nonce->value, client, now_s)) {
         return reply_error(m, client, server, err::kStaleNonce, "Stale Nonce", nullptr, true,
                            now_s);
     }
@@ -193,7 +195,7 @@ TurnAction TurnServer::handle_request(const stun::Message& m, const wire::Endpoi
             .add_unknown_attributes(std::span{unknown.data(), std::min(n, unknown.size())});
         return finish_reply(b, client, server, key);
     }
-    const std::string_view user = text(m.find(attr::kUsername)->value);
+    const std::string_view user = text(username->value);
 
     if (method == stun::method::kAllocate) {
         if (idx != kNoAllocation) {

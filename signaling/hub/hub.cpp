@@ -163,15 +163,14 @@ Effects Hub::on_backend_reply(CallId call, BackendReply reply, uint64_t now_us) 
     }
     PendingCall pending = std::move(it->second);
     calls_.erase(it);
-    std::visit(
-        Overloaded{
-            [&](AuthCall& a) { on_auth_reply(std::move(a), reply, now_us, fx); },
-            [&](JoinCall& j) { on_join_reply(std::move(j), reply, now_us, fx); },
-            [&](AddSessionCall& a) { on_add_session_reply(std::move(a), reply, now_us, fx); },
-            [&](CapabilitiesCall& c) { on_capabilities_reply(c, reply, now_us, fx); },
-            [](IgnoredCall&) {},
-        },
-        pending);
+    std::visit(Overloaded{
+                   [&](AuthCall& a) { on_auth_reply(std::move(a), reply, now_us, fx); },
+                   [&](JoinCall& j) { on_join_reply(std::move(j), reply, now_us, fx); },
+                   [&](const AddSessionCall& a) { on_add_session_reply(a, reply, now_us, fx); },
+                   [&](CapabilitiesCall& c) { on_capabilities_reply(c, reply, now_us, fx); },
+                   [](IgnoredCall&) {},
+               },
+               pending);
     return fx;
 }
 
@@ -372,7 +371,8 @@ Session& Hub::create_session(ClientType type, std::size_t backend, uint64_t now_
 }
 
 void Hub::destroy_session(const std::string& id, bool tell_backend, uint64_t now_us, Effects& fx) {
-    const std::string public_id = id;  // `id` may live in the session erased below
+    // A copy on purpose: `id` may live in the session erased below.
+    const std::string public_id = id;  // NOLINT(performance-unnecessary-copy-initialization)
     Session* s = find_session(public_id);
     if (s == nullptr) {
         return;

@@ -231,8 +231,8 @@ private:
     // hub_internal.cpp
     void handle_internal(Session& s, const std::string& id, api::InternalRequest req,
                          uint64_t now_us, Effects& fx);
-    void on_add_session_reply(AddSessionCall call, const BackendReply& reply, uint64_t now_us,
-                              Effects& fx);
+    void on_add_session_reply(const AddSessionCall& call, const BackendReply& reply,
+                              uint64_t now_us, Effects& fx);
     void add_virtual(Session& owner, const api::AddSession& a, const std::string& request_id,
                      uint64_t now_us, Effects& fx);
     /// A virtual session the backend accepted enters its room: join, participants, flags.

@@ -106,8 +106,8 @@ void Hub::add_virtual(Session& owner, const api::AddSession& a, const std::strin
     enter_virtual(v, a.room_id, now_us, fx);
 }
 
-void Hub::on_add_session_reply(AddSessionCall call, const BackendReply& reply, uint64_t now_us,
-                               Effects& fx) {
+void Hub::on_add_session_reply(const AddSessionCall& call, const BackendReply& reply,
+                               uint64_t now_us, Effects& fx) {
     Session* v = find_session(call.virtual_session);
     if (v == nullptr) {
         return;

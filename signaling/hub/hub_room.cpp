@@ -252,6 +252,7 @@ void Hub::send_join_events(Room& room, Session& joiner, Effects& fx) {
     }
     if (!room.transient.empty() && joiner.type != ClientType::Virtual) {
         std::vector<std::pair<std::string_view, std::string_view>> data;
+        data.reserve(room.transient.size());
         for (const auto& [k, e] : room.transient) {
             data.emplace_back(k, e.value);
         }
