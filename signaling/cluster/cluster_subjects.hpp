@@ -2,11 +2,10 @@
 //   session.<public id>             one session, subscribed by the node that owns it
 //   user.<key>                      one user's sessions, by every node that has one
 //   room.<key>                      one room's members, by every node that has one
-//   backend.room.<key>              a backend's request for a room, by every node (see below)
+//   backend.room.<key>              a backend's request for a room, by every node with a member
 // where <key> is base64url("<id>|<backend id>") (the reference uses standard base64; tern's
 // payloads differ from the reference's anyway, so the two never share a bus). Public ids are
-// base64url already. Every node subscribes to backend.room.> : an invite or disinvite reaches
-// users who are in no room yet, and backend requests are rare.
+// base64url already.
 #pragma once
 
 #include <string>
@@ -18,7 +17,5 @@ namespace tern::sig::cluster {
 [[nodiscard]] std::string user_subject(std::string_view backend, std::string_view user_id);
 [[nodiscard]] std::string room_subject(std::string_view backend, std::string_view room_id);
 [[nodiscard]] std::string backend_room_subject(std::string_view backend, std::string_view room_id);
-/// Every backend.room subject.
-inline constexpr std::string_view kAllBackendRooms = "backend.room.>";
 
 }  // namespace tern::sig::cluster

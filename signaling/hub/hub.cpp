@@ -183,10 +183,6 @@ Effects Hub::on_tick(uint64_t now_us) {
     while (auto t = timers_.pop_due(now_us)) {
         fire_timer(*t, now_us, fx);
     }
-    if (clustered_ && !cluster_started_) {
-        cluster_interest(std::string(cluster::kAllBackendRooms), true, fx);
-        cluster_started_ = true;
-    }
     if (mcu_) {
         // The proxies are opened on the first tick: the edge is running by then.
         apply_mcu(mcu_started_ ? mcu_->tick(now_us) : mcu_->start(now_us), fx);

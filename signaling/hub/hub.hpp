@@ -284,6 +284,8 @@ private:
                               const std::string& refresh, Effects& fx);
 
     // hub_cluster.cpp: the cluster bus (no-ops outside a cluster)
+    /// A room's two subjects (room.<key>, backend.room.<key>), while it has members here.
+    void room_interest(const Room& room, bool on, Effects& fx);
     /// Whether deliver_to_room also publishes to the other nodes: not for what every node derives
     /// itself (a backend request, an event from the bus) nor for node-local state (transient
     /// data, for now). Set for a scope with ReachScope.
@@ -375,8 +377,7 @@ private:
     std::map<std::tuple<std::string, std::string, std::string>, McuAsker> mcu_askers_;
     uint64_t next_serial_ = 1;
     CallId next_call_ = 1;
-    bool clustered_ = false;        // [nats] url names a NATS server: other nodes exist
-    bool cluster_started_ = false;  // the node-wide subscriptions are out
+    bool clustered_ = false;  // [nats] url names a NATS server: other nodes exist
     Reach reach_ = Reach::Cluster;
 };
 

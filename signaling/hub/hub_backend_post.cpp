@@ -242,8 +242,7 @@ void Hub::post_delete(std::size_t backend, const std::string& room_id, const api
                 start_join_timer(*s, now_us);
             }
         }
-        cluster_interest(cluster::room_subject(cfg_.backends[backend].entry.id, room_id), false,
-                         fx);
+        room_interest(*room, false, fx);
         rooms_.erase(key);
     }
     std::string disinvite;

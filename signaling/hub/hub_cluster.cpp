@@ -22,6 +22,12 @@ void Hub::cluster_interest(std::string subject, bool on, Effects& fx) {
     }
 }
 
+void Hub::room_interest(const Room& room, bool on, Effects& fx) {
+    const std::string& backend = cfg_.backends[room.backend].entry.id;
+    cluster_interest(cluster::room_subject(backend, room.id), on, fx);
+    cluster_interest(cluster::backend_room_subject(backend, room.id), on, fx);
+}
+
 void Hub::cluster_publish(std::string subject, cluster::EventBody body, Effects& fx) {
     fx.cluster_publishes.push_back(
         {std::move(subject), cluster::write_event(cluster::Event{ids_.node(), std::move(body)})});

@@ -184,8 +184,7 @@ void Hub::enter_room(Session& s, const std::string& id, const std::string& room_
         room.next_ping_us = now_us + kPingIntervalUs;
         timers_.push(Timer{room.next_ping_us, TimerKind::Ping, 0, key, {}});
         fetch_capabilities(room.backend, now_us, fx);  // for the pings' form, ready by the first
-        cluster_interest(cluster::room_subject(cfg_.backends[room.backend].entry.id, room_id), true,
-                         fx);
+        room_interest(room, true, fx);
     }
     if (answer != nullptr) {
         if (!answer->properties.empty()) {
@@ -308,8 +307,7 @@ void Hub::leave_room(Session& s, bool tell_backend, uint64_t now_us, Effects& fx
         deliver_to_room(*room, out, {}, false, fx);
         if (room->members.empty()) {
             const std::string key = room->key;
-            cluster_interest(cluster::room_subject(cfg_.backends[room->backend].entry.id, room->id),
-                             false, fx);
+            room_interest(*room, false, fx);
             rooms_.erase(key);  // its transient data goes with it
         }
     }
