@@ -3,9 +3,11 @@
 // touches a socket; it returns Effects from every call (as TurnServer returns a TurnAction), so
 // the protocol is tested without sockets and the edge is the only place that does I/O. With an
 // SFU configured, the MCU client's connection effects (mcu_effects.hpp) ride along: proxy
-// WebSockets to open or close and frames for them.
+// WebSockets to open or close and frames for them. In a cluster, so do the bus's: events to
+// publish and subjects to (un)subscribe (cluster_effects.hpp).
 #pragma once
 
+#include "signaling/cluster/cluster_effects.hpp"
 #include "signaling/mcu/mcu_effects.hpp"
 
 #include <cstddef>
@@ -76,6 +78,9 @@ struct Effects {
     std::vector<mcu::OpenProxy> proxy_opens;
     std::vector<mcu::CloseProxy> proxy_closes;
     std::vector<mcu::ProxyFrame> proxy_frames;
+    // The cluster bus's: interest changes in order, then publishes.
+    std::vector<cluster::Interest> cluster_interest;
+    std::vector<cluster::Publish> cluster_publishes;
 
     void send(ConnId c, std::string text) { sends.push_back({c, std::move(text)}); }
     void close(ConnId c) { closes.push_back({c}); }
@@ -86,7 +91,8 @@ struct Effects {
     void merge(Effects&& o);
     [[nodiscard]] bool empty() const noexcept {
         return sends.empty() && closes.empty() && calls.empty() && answers.empty() &&
-               proxy_opens.empty() && proxy_closes.empty() && proxy_frames.empty();
+               proxy_opens.empty() && proxy_closes.empty() && proxy_frames.empty() &&
+               cluster_interest.empty() && cluster_publishes.empty();
     }
 };
 
@@ -111,6 +117,12 @@ inline void Effects::merge(Effects&& o) {
     }
     for (auto& p : o.proxy_frames) {
         proxy_frames.push_back(std::move(p));
+    }
+    for (auto& i : o.cluster_interest) {
+        cluster_interest.push_back(std::move(i));
+    }
+    for (auto& p : o.cluster_publishes) {
+        cluster_publishes.push_back(std::move(p));
     }
 }
 

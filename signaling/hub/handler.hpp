@@ -66,6 +66,13 @@ public:
     }
     /// The connection failed or dropped (not called after a CloseProxy the handler asked for).
     virtual Effects on_proxy_closed(std::size_t /*proxy*/, uint64_t /*now_us*/) { return {}; }
+
+    /// One message from the cluster bus on a subject the handler subscribed to
+    /// (Effects::cluster_interest). Handlers outside a cluster never subscribe.
+    virtual Effects on_cluster_message(std::string_view /*subject*/, std::string_view /*payload*/,
+                                       uint64_t /*now_us*/) {
+        return {};
+    }
 };
 
 }  // namespace tern::sig

@@ -5,6 +5,7 @@
 #include "signaling/api/client_request_parser.hpp"
 #include "signaling/api/server_messages.hpp"
 #include "signaling/backend/backend_requests.hpp"
+#include "signaling/cluster/cluster_subjects.hpp"
 #include "signaling/hub/features.hpp"
 
 #include <openssl/rand.h>
@@ -34,7 +35,9 @@ std::string user_key(std::size_t backend, std::string_view user_id) {
 Hub::Hub(const SignalingConfig& cfg, HubOptions opts)
     : cfg_(cfg),
       ids_(as_bytes(cfg.hash_key.data(), cfg.hash_key.size()), opts.node_id.value_or(cfg.node_id)),
-      random_(opts.random ? std::move(opts.random) : std::function<uint64_t()>(system_random)) {
+      random_(opts.random ? std::move(opts.random) : std::function<uint64_t()>(system_random)),
+      clustered_(std::any_of(cfg.nats_urls.begin(), cfg.nats_urls.end(),
+                             [](const std::string& u) { return u != "nats://loopback"; })) {
     clients_per_backend_.resize(cfg_.backends.size());
     for (std::size_t i = 0; i < cfg_.backends.size(); ++i) {
         const BackendConfig& b = cfg_.backends[i];
@@ -302,6 +305,9 @@ void Hub::deliver_to_room(const Room& room, std::string_view frame, std::string_
         }
         send_to_session(*s, std::string(frame), fx);
     }
+    if (clustered_ && reach_ == Reach::Cluster) {
+        publish_room_frame(room, frame, except, call_only, permission, holders, fx);
+    }
 }
 
 void Hub::send_error(ConnId conn, std::string_view id, api::ErrorCode code,
@@ -337,23 +343,29 @@ Room* Hub::find_room(std::size_t backend, std::string_view room_id) {
     return it == rooms_.end() ? nullptr : &it->second;
 }
 
-void Hub::index_user(const Session& s, bool add) {
+void Hub::index_user(const Session& s, bool add, Effects& fx) {
     if (s.user_id.empty()) {
         return;
     }
     const std::string k = user_key(s.backend, s.user_id);
     auto& list = by_user_[k];
     if (add) {
+        if (list.empty()) {
+            cluster_interest(cluster::user_subject(cfg_.backends[s.backend].entry.id, s.user_id),
+                             true, fx);
+        }
         list.push_back(s.public_id);
         return;
     }
     list.erase(std::remove(list.begin(), list.end(), s.public_id), list.end());
     if (list.empty()) {
         by_user_.erase(k);
+        cluster_interest(cluster::user_subject(cfg_.backends[s.backend].entry.id, s.user_id), false,
+                         fx);
     }
 }
 
-Session& Hub::create_session(ClientType type, std::size_t backend, uint64_t now_us) {
+Session& Hub::create_session(ClientType type, std::size_t backend, uint64_t now_us, Effects& fx) {
     SessionIdPair pair = ids_.issue(next_serial_++, now_us, random_());
     Session s{.queue = FrameQueue{cfg_.send_queue_bytes}};
     s.public_id = std::move(pair.public_id);
@@ -367,6 +379,7 @@ Session& Hub::create_session(ClientType type, std::size_t backend, uint64_t now_
         ++clients_per_backend_[backend];
     }
     const std::string key = s.public_id;
+    cluster_interest(cluster::session_subject(key), true, fx);
     return sessions_.emplace(key, std::move(s)).first->second;
 }
 
@@ -395,7 +408,7 @@ void Hub::destroy_session(const std::string& id, bool tell_backend, uint64_t now
         leave_room(*s, tell_backend, now_us, fx);
     }
     release_media(*s, now_us, fx);
-    index_user(*s, false);
+    index_user(*s, false, fx);
     if (s->type == ClientType::Client) {
         --clients_per_backend_[s->backend];
     }
@@ -409,6 +422,7 @@ void Hub::destroy_session(const std::string& id, bool tell_backend, uint64_t now
         }
     }
     sessions_.erase(public_id);
+    cluster_interest(cluster::session_subject(public_id), false, fx);
 }
 
 void Hub::kick_session(const std::string& public_id, std::string_view reason, bool tell_backend,

@@ -148,7 +148,36 @@ Shard::Shard(unsigned index, std::unique_ptr<Handler> handler, EdgeContext& ctx,
                }),
       tick_timer_(io_) {}
 
-Shard::~Shard() = default;
+Shard::~Shard() {
+    if (nats_) {
+        nats_->close();  // before io_: nothing more is posted to it
+    }
+}
+
+Result<bool, std::string> Shard::connect_cluster() {
+    std::vector<std::string> urls;
+    for (const std::string& u : ctx_.config.nats_urls) {
+        if (u != "nats://loopback") {
+            urls.push_back(u);
+        }
+    }
+    if (urls.empty()) {
+        return true;  // a node alone
+    }
+    nats_ = std::make_unique<cluster::NatsLink>(
+        io_, log_, [this](std::string_view subject, std::string_view payload) {
+            guarded("on_cluster_message",
+                    [&] { return handler_->on_cluster_message(subject, payload, unix_now_us()); });
+        });
+    auto r = nats_->connect(urls, "tern-signaling node " + std::to_string(ctx_.config.node_id) +
+                                      " shard " + std::to_string(index_));
+    if (!r) {
+        nats_.reset();
+        return r;
+    }
+    log_.info("cluster bus connected", {{"shard", index_}, {"node", ctx_.config.node_id}});
+    return true;
+}
 
 Result<tcp::endpoint, std::string> Shard::listen(const tcp::endpoint& at, bool tls) {
     auto a = std::make_unique<Acceptor>(*this, tls);
@@ -201,6 +230,9 @@ void Shard::begin_stop() {
     }
     backend_.close_idle();
     proxies_.close_all();
+    if (nats_) {
+        nats_->close();
+    }
 }
 
 template <class Fn>
@@ -326,6 +358,15 @@ void Shard::apply(Effects&& fx) {
     if (!stopping_) {
         for (const mcu::OpenProxy& o : fx.proxy_opens) {
             proxies_.open(o.proxy, o.url);
+        }
+    }
+    // The cluster bus: interest first, so that answers to what is published find it.
+    if (nats_) {
+        for (const cluster::Interest& i : fx.cluster_interest) {
+            nats_->apply(i);
+        }
+        for (const cluster::Publish& p : fx.cluster_publishes) {
+            nats_->publish(p);
         }
     }
 }

@@ -227,6 +227,22 @@ def main():
     ]:
         write("signaling_mcu_message", name, frame.encode())
 
+    # signaling_cluster_event: what another tern-signaling node publishes on the cluster bus.
+    for name, payload in [
+        ("room", '{"v":1,"origin":2,"type":"room","backend":"nc","room":"r1","except":"s1",'
+                 '"call":true,"permission":"hide-displaynames","holders":"only",'
+                 '"frame":"{\\"type\\":\\"event\\"}"}'),
+        ("joined", '{"v":1,"origin":2,"type":"joined","backend":"nc","room":"r1","session":"s1",'
+                   '"hidenames":true}'),
+        ("session", '{"v":1,"origin":2,"type":"session","session":"s1","frame":"{}"}'),
+        ("message", '{"v":1,"origin":2,"type":"message","backend":"nc","control":true,'
+                    '"totype":"user","to":"alice","sender":"s1","senderuser":"bob",'
+                    '"data":{"type":"x","n":[1,2.5,null]}}'),
+        ("backend", '{"v":1,"origin":2,"type":"backend","backend":"nc","room":"r1",'
+                    '"body":"{\\"type\\":\\"update\\",\\"update\\":{}}"}'),
+    ]:
+        write("signaling_cluster_event", name, payload.encode())
+
 
 if __name__ == "__main__":
     main()

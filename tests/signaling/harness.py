@@ -64,14 +64,20 @@ PRESETS = {
 class ServerUnderTest:
     """Owns the server process, its config and its log (kept in a temp dir)."""
 
-    def __init__(self, command: str, nats_url: str, backends: dict[str, MockNextcloud]):
+    def __init__(self, command: str, nats_url: str, backends: dict[str, MockNextcloud], *,
+                 hash_key: Optional[str] = None, internal_secret: Optional[str] = None,
+                 node_id: Optional[int] = None):
+        """``hash_key``, ``internal_secret``: shared by the nodes of a cluster (random when
+        None); ``node_id``: tern's [tern] node_id, distinct per node of a cluster."""
         self.command = command
         self.nats_url = nats_url
         self.backends = backends  # backend id -> its mock Nextcloud
+        self.hash_key = hash_key or secrets.token_hex(32)
+        self.node_id = node_id
         self.workdir = tempfile.mkdtemp(prefix="sig-conformance-")
         self.config_path = os.path.join(self.workdir, "server.conf")
         self.log_path = os.path.join(self.workdir, "server.log")
-        self.internal_secret = secrets.token_hex(16)
+        self.internal_secret = internal_secret or secrets.token_hex(16)
         self.port = 0
         self.proc: Optional[subprocess.Popen] = None
 
@@ -97,7 +103,7 @@ listen = 127.0.0.1:{self.port}
 debug = false
 
 [sessions]
-hashkey = {secrets.token_hex(32)}
+hashkey = {self.hash_key}
 blockkey = {secrets.token_hex(8)}
 
 [clients]
@@ -115,6 +121,8 @@ url = {self.nats_url}
 [stats]
 allowed_ips = 127.0.0.1
 """
+        if self.node_id is not None:
+            conf += f"\n[tern]\nnode_id = {self.node_id}\n"
         with open(self.config_path, "w") as f:
             f.write(conf)
 
