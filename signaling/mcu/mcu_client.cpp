@@ -129,8 +129,9 @@ McuEffects McuClient::tick(uint64_t now_us) {
             late.deadline_us = now_us + options_.resume_window_us;
             abandoned_[id] = std::move(late);
         }
-        on_reply(fx, pending.proxy, std::move(pending),
-                 ProxyMessage{{}, ProxyError{"timeout", "no reply"}}, now_us, McuFailure::Timeout);
+        const ProxyIndex proxy = pending.proxy;  // read before the move below
+        on_reply(fx, proxy, std::move(pending), ProxyMessage{{}, ProxyError{"timeout", "no reply"}},
+                 now_us, McuFailure::Timeout);
     }
     std::erase_if(abandoned_, [&](const auto& a) { return a.second.deadline_us <= now_us; });
     for (ProxyIndex p = 0; p < links_.size(); ++p) {

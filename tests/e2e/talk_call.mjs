@@ -6,7 +6,7 @@
 // then participant 1 leaves the call (Nextcloud's incall 0) and joins it again.
 //
 //   node talk_call.mjs PAGE_URL SIGNALING_WS AUTH_URL BACKEND_CONTROL_URL TERNCTL CP_SOCK PARTICIPANTS
-import { chromium } from 'playwright-core';
+import { launchChromium } from './browser.mjs';
 import { execFileSync } from 'node:child_process';
 
 const [pageUrl, wsUrl, authUrl, controlUrl, ternctl, cpSock, count] = process.argv.slice(2);
@@ -59,14 +59,7 @@ async function expectSfu(what, want) {
   });
 }
 
-const browser = await chromium.launch({
-  executablePath: '/usr/lib/chromium/chromium',
-  headless: true,
-  args: ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-         '--autoplay-policy=no-user-gesture-required', '--no-sandbox', '--disable-gpu',
-         '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update',
-         '--disable-sync', '--no-first-run'],
-});
+const browser = await launchChromium();
 try {
   const pages = [];
   const people = [];
