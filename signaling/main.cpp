@@ -39,7 +39,7 @@ constexpr const char* kUsage =
 // The two seams between the edge and the protocol: the integrator keeps them pointing at the Hub.
 // `signer`: the hello tokens for the SFU's proxies, when [mcu] is configured.
 std::unique_ptr<Handler> make_handler(const SignalingConfig& config, unsigned /*shard*/,
-                                      std::shared_ptr<const ProxyTokenSigner> signer) {
+                                      const std::shared_ptr<const ProxyTokenSigner>& signer) {
     tern::sig::HubOptions options;
     if (signer) {
         options.mcu_token = [signer](int64_t now_s) { return signer->sign(now_s); };

@@ -183,7 +183,7 @@ void Hub::apply_mcu(mcu::McuEffects&& mfx, Effects& fx) {
         fx.proxy_frames.push_back(std::move(f));
     }
     auto deliver = [&](const std::string& to, const std::string& from, std::string_view user_id,
-                       std::string data) {
+                       const std::string& data) {
         Session* target = find_session(to);
         if (target == nullptr) {
             return;

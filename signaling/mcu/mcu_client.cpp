@@ -269,8 +269,8 @@ void McuClient::on_hello_reply(McuEffects& fx, ProxyIndex p, const ProxyMessage&
     drop_link(fx, p, now_us, true);
 }
 
-void McuClient::on_reply(McuEffects& fx, ProxyIndex p, Pending pending, const ProxyMessage& msg,
-                         uint64_t now_us, McuFailure failure) {
+void McuClient::on_reply(McuEffects& fx, ProxyIndex p, const Pending& pending,
+                         const ProxyMessage& msg, uint64_t now_us, McuFailure failure) {
     const auto* err = std::get_if<ProxyError>(&msg.body);
     auto cit = clients_.find(pending.key);
     Client* c =
@@ -510,7 +510,7 @@ McuEffects McuClient::request_offer(const StreamRef& ref, uint64_t now_us) {
     return fx;
 }
 
-McuEffects McuClient::answer(const StreamRef& ref, std::string sdp, uint64_t now_us) {
+McuEffects McuClient::answer(const StreamRef& ref, const std::string& sdp, uint64_t now_us) {
     McuEffects fx;
     Client* c = find(ref);
     if (c == nullptr || c->client_id.empty() || c->publisher()) {

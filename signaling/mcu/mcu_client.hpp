@@ -64,7 +64,7 @@ public:
     /// subscriber); the offer is a SubscriberOffer.
     McuEffects request_offer(const StreamRef& ref, uint64_t now_us);
     /// A subscriber's answer to the SFU's offer.
-    McuEffects answer(const StreamRef& ref, std::string sdp, uint64_t now_us);
+    McuEffects answer(const StreamRef& ref, const std::string& sdp, uint64_t now_us);
     /// A client's candidate (the candidate object's JSON): to its publisher when ref.session ==
     /// ref.publisher, else to its subscriber. Queued while the client is being created.
     McuEffects candidate(const StreamRef& ref, std::string candidate_json, uint64_t now_us);
@@ -155,7 +155,7 @@ private:
     void drop_link(McuEffects& fx, ProxyIndex p, uint64_t now_us, bool close);
 
     /// `failure`: how an error in `msg` is reported (Timeout for the timeouts tick() synthesises).
-    void on_reply(McuEffects& fx, ProxyIndex p, Pending pending, const ProxyMessage& msg,
+    void on_reply(McuEffects& fx, ProxyIndex p, const Pending& pending, const ProxyMessage& msg,
                   uint64_t now_us, McuFailure failure = McuFailure::ProxyError);
     void on_hello_reply(McuEffects& fx, ProxyIndex p, const ProxyMessage& msg, uint64_t now_us);
     void on_unsolicited(McuEffects& fx, ProxyIndex p, const ProxyMessage& msg, uint64_t now_us);
