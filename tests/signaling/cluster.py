@@ -37,7 +37,8 @@ from typing import Optional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import PRESETS, CheckFailed, ServerUnderTest, _die_with_parent, free_port  # noqa: E402
+from harness import (PRESETS, CheckFailed, ServerUnderTest, _die_with_parent,  # noqa: E402
+                     free_port, run_cancellable, stop_process)
 from mock_nextcloud import MockNextcloud  # noqa: E402
 from suite import PROMPT, Context, expect, is_event, join_lists  # noqa: E402
 
@@ -78,13 +79,7 @@ class NatsServer:
         raise RuntimeError(f"nats-server did not answer within {timeout}s ({last})")
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+        stop_process(self.proc)
 
 
 def is_message_from(m: dict, sid: str, kind: str = "message", data_key: str = "") -> bool:
@@ -227,19 +222,6 @@ async def main_async(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-async def run_cancellable(args: argparse.Namespace) -> int:
-    """main_async, cancelled (so its finally blocks stop every process) on SIGTERM/SIGINT."""
-    task = asyncio.current_task()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, task.cancel)
-    try:
-        return await main_async(args)
-    except asyncio.CancelledError:
-        print("# interrupted; processes stopped", flush=True)
-        return 130
-
-
 def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -251,7 +233,7 @@ def main(argv: list[str]) -> int:
         if not os.access(path, os.X_OK):
             print(f"FAIL: {what} binary {path} not found", flush=True)
             return 1
-    return asyncio.run(run_cancellable(args))
+    return asyncio.run(run_cancellable(main_async, args, "processes"))
 
 
 if __name__ == "__main__":

@@ -156,14 +156,7 @@ allowed_ips = 127.0.0.1
                            f"log: {self.log_path}")
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=5)
+        stop_process(self.proc)
 
 
 class SigClient:
@@ -295,3 +288,29 @@ def _safe(pred: Callable[[dict], bool], m: dict) -> bool:
         return bool(pred(m))
     except (KeyError, TypeError, AttributeError, IndexError):
         return False
+
+
+def stop_process(proc: "subprocess.Popen | None") -> None:
+    """SIGTERM, then SIGKILL after 5 s, to a process this harness started (None or ended: no-op)."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
+async def run_cancellable(main_async, args, stopped: str) -> int:
+    """main_async(args), cancelled on SIGTERM/SIGINT so that its finally blocks stop what it
+    started; `stopped` names that in the message."""
+    task = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, task.cancel)
+    try:
+        return await main_async(args)
+    except asyncio.CancelledError:
+        print(f"# interrupted; {stopped} stopped", flush=True)
+        return 130
