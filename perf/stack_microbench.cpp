@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <memory>
 #include <vector>
 #include <x86intrin.h>
@@ -27,9 +28,9 @@ namespace {
 
 std::vector<std::byte> udp_frame(const wire::Ipv4Addr& src, uint16_t sport,
                                  const wire::Ipv4Addr& dst, uint16_t dport, ByteSpan payload) {
-    return perf::udp4_frame(*wire::MacAddr::parse("02:00:00:00:01:02"),
-                            *wire::MacAddr::parse("02:00:00:00:00:01"), src, sport, dst, dport,
-                            payload);
+    return perf::udp4_frame(wire::MacAddr::parse("02:00:00:00:01:02").value(),
+                            wire::MacAddr::parse("02:00:00:00:00:01").value(), src, sport, dst,
+                            dport, payload);
 }
 
 std::vector<std::byte> stun_frame(bool fingerprint) {
@@ -41,13 +42,13 @@ std::vector<std::byte> stun_frame(bool fingerprint) {
     if (fingerprint) {
         b.add_fingerprint();
     }
-    const std::size_t n = *b.finish();
-    const auto src = *wire::Ipv4Addr::parse("198.18.0.1");
-    const auto dst = *wire::Ipv4Addr::parse("198.18.0.2");
+    const std::size_t n = b.finish().value();
+    const auto src = wire::Ipv4Addr::parse("198.18.0.1").value();
+    const auto dst = wire::Ipv4Addr::parse("198.18.0.2").value();
     std::vector<std::byte> f(42 + n);
     ByteWriter w{f};
-    wire::write_ethernet(w, *wire::MacAddr::parse("02:00:00:00:01:02"),
-                         *wire::MacAddr::parse("02:00:00:00:00:01"), wire::kEtherTypeIpv4);
+    wire::write_ethernet(w, wire::MacAddr::parse("02:00:00:00:01:02").value(),
+                         wire::MacAddr::parse("02:00:00:00:00:01").value(), wire::kEtherTypeIpv4);
     wire::write_ipv4(w, src, dst, wire::kIpProtoUdp, static_cast<uint16_t>(8 + n));
     w.u16be(40000);
     w.u16be(3478);
@@ -60,11 +61,11 @@ std::vector<std::byte> stun_frame(bool fingerprint) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int run(int argc, char** argv) {
     const long iters = argc > 1 ? std::atol(argv[1]) : 2'000'000;
     dp::Interface ifc;
-    ifc.mac = *wire::MacAddr::parse("02:00:00:00:01:02");
-    ifc.ipv4 = wire::Prefix<wire::Ipv4Addr>{*wire::Ipv4Addr::parse("198.18.0.2"), 24};
+    ifc.mac = wire::MacAddr::parse("02:00:00:00:01:02").value();
+    ifc.ipv4 = wire::Prefix<wire::Ipv4Addr>{wire::Ipv4Addr::parse("198.18.0.2").value(), 24};
     ifc.link_local = wire::Ipv6Addr::link_local_from_mac(ifc.mac);
     ServicesConfig services;
     dp::NeighborTable neighbors{64, 1000, 100};
@@ -77,16 +78,17 @@ int main(int argc, char** argv) {
     turn_cfg.relay_port_max = 49160;
     dp::PeerPolicy policy{turn_cfg, {}, {}};
     dp::TurnServer turn{turn_cfg, policy, 0, 1, *counters, 0, as_bytes("microbench", 10)};
-    const auto us = *wire::Ipv4Addr::parse("198.18.0.2");
-    const auto client = wire::Endpoint::from_v4(*wire::Ipv4Addr::parse("198.18.0.1"), 40000);
-    const auto peer = wire::Endpoint::from_v4(*wire::Ipv4Addr::parse("198.18.0.3"), 5000);
+    const auto us = wire::Ipv4Addr::parse("198.18.0.2").value();
+    const auto client = wire::Endpoint::from_v4(wire::Ipv4Addr::parse("198.18.0.1").value(), 40000);
+    const auto peer = wire::Endpoint::from_v4(wire::Ipv4Addr::parse("198.18.0.3").value(), 5000);
     const uint32_t idx = turn.allocations_for_test().create(
         client, wire::Endpoint::from_v4(us, 3478), false, 1'000'000, 0);
     dp::Allocation& alloc = turn.allocations_for_test().at(idx);
     alloc.permissions[0] = {peer, 1'000'000};
     alloc.channels[0] = {0x4001, peer, 1'000'000};
-    alloc.client_mac = *wire::MacAddr::parse("02:00:00:00:00:01");
-    neighbors.learn(dp::NeighborTable::key(peer.v4), *wire::MacAddr::parse("02:00:00:00:00:03"), 0);
+    alloc.client_mac = wire::MacAddr::parse("02:00:00:00:00:01").value();
+    neighbors.learn(dp::NeighborTable::key(peer.v4),
+                    wire::MacAddr::parse("02:00:00:00:00:03").value(), 0);
     dp::PacketPath stack{ifc, services, neighbors, *counters, &turn, 1};
     auto channel_data = [&](std::size_t len) {
         std::vector<std::byte> cd(4 + len, std::byte{0x5a});
@@ -177,4 +179,16 @@ int main(int argc, char** argv) {
                     cyc);
     }
     return 0;
+}
+
+int main(int argc, char** argv) {
+    // What escapes run() is a bug or an exhausted resource: said once, with a failing status.
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "stack_microbench: fatal: %s\n", e.what());
+    } catch (...) {
+        std::fprintf(stderr, "stack_microbench: fatal: unknown exception\n");
+    }
+    return 1;
 }

@@ -7,12 +7,14 @@
 #include "signaling/config/load_config.hpp"
 #include "signaling/hub/features.hpp"
 #include "signaling/hub/hub.hpp"
+#include "signaling/mcu/proxy_token.hpp"
 #include "signaling/net/server.hpp"
 
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <memory>
 #include <pthread.h>
 #include <string>
@@ -24,6 +26,7 @@ namespace {
 
 using tern::sig::Handler;
 using tern::sig::SignalingConfig;
+using tern::sig::mcu::ProxyTokenSigner;
 
 constexpr const char* kUsage =
     "usage: tern-signaling --config FILE [--check]\n"
@@ -34,8 +37,14 @@ constexpr const char* kUsage =
     "1\n";
 
 // The two seams between the edge and the protocol: the integrator keeps them pointing at the Hub.
-std::unique_ptr<Handler> make_handler(const SignalingConfig& config, unsigned /*shard*/) {
-    return std::make_unique<tern::sig::Hub>(config);
+// `signer`: the hello tokens for the SFU's proxies, when [mcu] is configured.
+std::unique_ptr<Handler> make_handler(const SignalingConfig& config, unsigned /*shard*/,
+                                      const std::shared_ptr<const ProxyTokenSigner>& signer) {
+    tern::sig::HubOptions options;
+    if (signer) {
+        options.mcu_token = [signer](int64_t now_s) { return signer->sign(now_s); };
+    }
+    return std::make_unique<tern::sig::Hub>(config, std::move(options));
 }
 
 /// The X-Spreed-Signaling-Features header lists what the welcome lists: the union of what
@@ -87,7 +96,7 @@ Args parse_args(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int run(int argc, char** argv) {
     const Args args = parse_args(argc, argv);
     if (args.help) {
         std::fputs(kUsage, stdout);
@@ -125,6 +134,17 @@ int main(int argc, char** argv) {
         return 0;
     }
     const SignalingConfig& config = loaded->config;
+    std::shared_ptr<const ProxyTokenSigner> signer;
+    if (config.mcu.type == tern::sig::McuType::Proxy) {
+        auto loaded_signer =
+            ProxyTokenSigner::from_file(config.mcu.token_id, config.mcu.token_key_file);
+        if (!loaded_signer) {
+            log.error("[mcu] token_key: cannot sign proxy tokens",
+                      {{"err", loaded_signer.error()}});
+            return 1;
+        }
+        signer = std::make_shared<const ProxyTokenSigner>(std::move(*loaded_signer));
+    }
 
     // Signals are taken by this thread alone (sigwait below): blocked before the shards start,
     // so their threads inherit the mask.
@@ -149,8 +169,8 @@ int main(int argc, char** argv) {
     std::unique_ptr<tern::sig::net::Server> server;
     try {
         server = std::make_unique<tern::sig::net::Server>(
-            config, options, [&config](unsigned shard) { return make_handler(config, shard); },
-            log);
+            config, options,
+            [&config, signer](unsigned shard) { return make_handler(config, shard, signer); }, log);
         if (auto started = server->start(); !started) {
             log.error("cannot start", {{"err", started.error()}});
             return 1;
@@ -176,4 +196,16 @@ int main(int argc, char** argv) {
     }
     server->stop();
     return 0;
+}
+
+int main(int argc, char** argv) {
+    // What escapes run() is a bug or an exhausted resource: said once, with a failing status.
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "tern-signaling: fatal: %s\n", e.what());
+    } catch (...) {
+        std::fprintf(stderr, "tern-signaling: fatal: unknown exception\n");
+    }
+    return 1;
 }

@@ -188,8 +188,8 @@ void Context::setup_keys(Keys& k, const SessionKeys& sk) {
             k.mb = true;
         }
     } else if (IMB_MGR* m = imb()) {
-        constexpr std::size_t size = (sizeof(gcm_key_data) + 63) / 64 * 64;
-        k.gcm = static_cast<gcm_key_data*>(std::aligned_alloc(64, size));
+        constexpr std::size_t kGcmKeyBytes = (sizeof(gcm_key_data) + 63) / 64 * 64;
+        k.gcm = static_cast<gcm_key_data*>(std::aligned_alloc(64, kGcmKeyBytes));
         if (k.gcm == nullptr) {
             throw std::bad_alloc();
         }

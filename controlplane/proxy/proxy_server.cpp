@@ -432,6 +432,7 @@ void ProxyServer::on_slow_client(Connection& conn, std::size_t queued) {
 
 void ProxyServer::persist() {
     std::vector<SavedSession> list;
+    list.reserve(sessions_.size());
     for (const auto& [id, s] : sessions_) {
         list.push_back(SavedSession{id, s.issuer});
     }

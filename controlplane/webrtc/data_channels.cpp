@@ -69,7 +69,7 @@ void DataChannels::advance_timers(uint64_t now_ms) {
 }
 
 DataChannels::DataChannels(bool dtls_server, Send send)
-    : dtls_server_(dtls_server), send_(std::move(send)), next_stream_(dtls_server ? 1 : 0) {
+    : send_(std::move(send)), next_stream_(dtls_server ? 1 : 0) {
     init_once();
     usrsctp_register_address(this);
     sock_ = usrsctp_socket(AF_CONN, SOCK_STREAM, IPPROTO_SCTP, receive, nullptr, 0, this);

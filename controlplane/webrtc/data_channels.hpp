@@ -74,7 +74,6 @@ private:
     void dcep(uint16_t stream, ByteSpan msg);
     bool send_raw(uint16_t stream, uint32_t ppid, ByteSpan data, bool ordered);
 
-    bool dtls_server_;
     Send send_;
     ::socket* sock_ = nullptr;
     bool connected_ = false;

@@ -9,6 +9,7 @@
 #include "common/wire/udp.hpp"
 #include "dataplane/sfu/sfu.hpp"
 #include "support/sfu_harness.hpp"
+#include "support/turn_client.hpp"
 #include "support/webrtc_client.hpp"
 
 #include <catch2/catch.hpp>
@@ -26,23 +27,11 @@ namespace attr = stun::attr;
 
 namespace {
 
-/// A TURN request from `c` signed with alice's credentials once `nonce` is known.
+/// A TURN request numbered `txn`, signed with alice's credentials once `nonce` is known.
 test::Bytes turn_request(uint16_t method, const std::string& nonce, uint8_t txn,
                          const std::function<void(stun::Builder&)>& fill) {
-    std::array<std::byte, 512> b{};
-    stun::TransactionId id{};
-    id[0] = txn;
-    stun::Builder m{b, stun::message_type(method, stun::Class::Request), id};
-    fill(m);
-    if (!nonce.empty()) {
-        m.add_string(attr::kUsername, "alice")
-            .add_string(attr::kRealm, "tern.test")
-            .add_string(attr::kNonce, nonce);
-        const auto k = tern::turn::long_term_key("alice", "tern.test", "wonderland");
-        m.add_message_integrity(crypto::HmacSha1Key{as_bytes(k.data(), k.size())});
-    }
-    m.add_fingerprint();
-    return test::Bytes(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(*m.finish()));
+    test::TurnClient alice{"alice", "wonderland", "tern.test", nonce, txn - 1u};
+    return alice.request(method, fill);
 }
 
 }  // namespace

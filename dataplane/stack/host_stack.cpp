@@ -10,6 +10,7 @@
 #include "common/wire/udp.hpp"
 
 #include <cstring>
+#include <optional>
 
 namespace tern::dp {
 
@@ -234,9 +235,10 @@ Verdict HostStack::handle_nd(Frame& f, const Eth& eth, const wire::Ipv6View& ip,
         count(Counter::DropNd);
         return Verdict::Drop;
     }
+    const std::optional<wire::MacAddr>& link_addr = nd->link_addr;
     if (m.type == wire::kIcmp6NeighborAdvertisement) {
-        if (nd->link_addr) {
-            neighbors_.learn(nd->target, *nd->link_addr, now);
+        if (link_addr) {
+            neighbors_.learn(nd->target, *link_addr, now);
         }
         count(Counter::NdAdvertisementsLearned);
         return Verdict::ToKernel;  // the kernel resolves its own neighbours too
@@ -246,13 +248,13 @@ Verdict HostStack::handle_nd(Frame& f, const Eth& eth, const wire::Ipv6View& ip,
         return Verdict::Drop;
     }
     const bool dad = ip.src.is_unspecified();
-    if (!dad && nd->link_addr) {
-        neighbors_.learn(ip.src, *nd->link_addr, now);
+    if (!dad && link_addr) {
+        neighbors_.learn(ip.src, *link_addr, now);
     }
     // RFC 4861 §7.2.4: answer to the soliciting address (all-nodes for a DAD probe), with
     // Solicited set only for a unicast answer, and our link-layer address.
     const wire::Ipv6Addr dst = dad ? kAllNodes : ip.src;
-    const wire::MacAddr dst_mac = dad ? dst.multicast_mac() : nd->link_addr.value_or(eth.view.src);
+    const wire::MacAddr dst_mac = dad ? dst.multicast_mac() : link_addr.value_or(eth.view.src);
     const uint32_t flags = wire::kNaFlagOverride | (dad ? 0 : wire::kNaFlagSolicited);
     std::byte* l3 = f.data + eth.view.header_len;
     const std::size_t need = eth.view.header_len + wire::kIpv6HeaderLen + 32;

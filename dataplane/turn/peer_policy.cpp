@@ -43,10 +43,10 @@ PeerPolicy::PeerPolicy(const TurnConfig& cfg, const std::vector<wire::Ipv4Addr>&
     : own4_(own4), own6_(own6) {
     for (const char* p :
          {"0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "255.255.255.255/32"}) {
-        deny4_.push_back(*wire::parse_ipv4_prefix(p));
+        deny4_.push_back(wire::parse_ipv4_prefix(p).value());
     }
     for (const char* p : {"::/128", "::1/128", "fe80::/10", "ff00::/8", "::ffff:0:0/96"}) {
-        deny6_.push_back(*wire::parse_ipv6_prefix(p));
+        deny6_.push_back(wire::parse_ipv6_prefix(p).value());
     }
     for (const auto& a : own4) {
         deny4_.push_back({a, 32});

@@ -259,21 +259,8 @@ TEST_CASE("PacketPath+TURN: clients over TCP/TLS streams allocate, relay and los
     };
     Client alice{"alice", "wonderland"};
     auto request = [&](uint16_t method, const std::function<void(stun::Builder&)>& fill) {
-        std::array<std::byte, 512> b{};
-        stun::Builder bl{b, stun::message_type(method, stun::Class::Request), alice.txid()};
-        fill(bl);
-        if (!alice.nonce.empty()) {
-            bl.add_string(attr::kUsername, alice.user)
-                .add_string(attr::kRealm, alice.realm)
-                .add_string(attr::kNonce, alice.nonce);
-            const auto k = alice.key();
-            bl.add_message_integrity(crypto::HmacSha1Key{as_bytes(k.data(), k.size())});
-        }
-        bl.add_fingerprint();
         sink.out.clear();
-        REQUIRE(stream_in(test::Bytes(b.begin(),
-                                      b.begin() + static_cast<std::ptrdiff_t>(*bl.finish()))) ==
-                Verdict::Consumed);
+        REQUIRE(stream_in(alice.request(method, fill)) == Verdict::Consumed);
         REQUIRE(sink.out.size() == 1);
         CHECK(sink.out[0].first == kConn);
         auto m = stun::Message::parse(sink.out[0].second);

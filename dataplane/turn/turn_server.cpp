@@ -25,27 +25,6 @@ bool same_family(const wire::Endpoint& a, const wire::Endpoint& b) {
     return a.is_v6 == b.is_v6;
 }
 
-void put_hex(char* out, uint64_t v) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    for (int i = 15; i >= 0; --i) {
-        out[i] = kHex[v & 0xf];
-        v >>= 4;
-    }
-}
-
-bool get_hex(const char* in, uint64_t& v) {
-    v = 0;
-    for (int i = 0; i < 16; ++i) {
-        const char c = in[i];
-        const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-        if (d < 0) {
-            return false;
-        }
-        v = (v << 4) | static_cast<uint64_t>(d);
-    }
-    return true;
-}
-
 /// Attributes TURN requests may carry that we understand (§18 plus STUN's own).
 bool known_turn_attribute(uint16_t t) {
     switch (t) {
@@ -75,110 +54,8 @@ TurnServer::TurnServer(const TurnConfig& cfg, const PeerPolicy& policy, uint32_t
                        uint32_t n_workers, shm::LcoreCounters& counters, uint64_t start_unix_s,
                        ByteSpan nonce_secret)
     : cfg_(cfg), plan_(PortPlan::relay_only(cfg, n_workers)), policy_(policy), counters_(counters),
-      table_(cfg.max_allocations, plan_.relay_slice(index)), nonce_key_(nonce_secret),
-      start_unix_s_(start_unix_s) {
-    for (const std::string& s : cfg.secrets) {
-        secret_keys_.emplace_back(as_bytes(s.data(), s.size()));
-    }
-    for (const TurnUser& u : cfg.users) {
-        static_users_.emplace_back(u.name, turn::long_term_key(u.name, cfg.realm, u.password));
-    }
-}
-
-// ---- nonces: stateless, bound to the client address, with an expiry (RFC 8489 §9.2) ----------
-
-bool TurnServer::make_nonce(const wire::Endpoint& client, uint64_t now_s,
-                            char out[32]) const noexcept {
-    const uint64_t expiry = start_unix_s_ + now_s + cfg_.nonce_lifetime_s;
-    put_hex(out, expiry);
-    const auto mac =
-        nonce_key_.compute({as_bytes(out, 16), client.is_v6 ? as_bytes(client.v6.b.data(), 16)
-                                                            : as_bytes(&client.v4.v, 4)});
-    uint64_t tag = 0;
-    std::memcpy(&tag, mac.data(), sizeof tag);
-    put_hex(out + 16, tag);
-    return true;
-}
-
-bool TurnServer::nonce_valid(ByteSpan nonce, const wire::Endpoint& client,
-                             uint64_t now_s) const noexcept {
-    if (nonce.size() != 32) {
-        return false;
-    }
-    const char* n = reinterpret_cast<const char*>(nonce.data());
-    uint64_t expiry = 0;
-    uint64_t tag = 0;
-    if (!get_hex(n, expiry) || !get_hex(n + 16, tag) || expiry < start_unix_s_ + now_s) {
-        return false;
-    }
-    char expect[32];
-    make_nonce(client, expiry - cfg_.nonce_lifetime_s - start_unix_s_, expect);
-    return std::memcmp(expect + 16, n + 16, 16) == 0;
-}
-
-// ---- authentication ---------------------------------------------------------------------------
-
-bool TurnServer::rate_limited(const wire::Endpoint& client, uint64_t now_s, bool record) noexcept {
-    wire::Endpoint who = client;
-    who.port = 0;
-    const std::size_t h =
-        (client.is_v6 ? client.v6.b[15] ^ client.v6.b[14] : client.v4.v * 2654435761U) %
-        failures_.size();
-    FailureSlot& s = failures_[h];
-    if (!(s.who == who) || now_s >= s.window_start_s + 60) {
-        if (!record) {
-            return false;
-        }
-        s = FailureSlot{who, now_s, 0};
-    }
-    if (record) {
-        ++s.failures;
-    }
-    return s.failures > cfg_.auth_failures_per_minute;
-}
-
-TurnServer::Auth TurnServer::authenticate(const stun::Message& m, const wire::Endpoint& client,
-                                          uint64_t now_s) noexcept {
-    Auth a;
-    auto user = m.find(attr::kUsername);
-    auto realm = m.find(attr::kRealm);
-    auto nonce = m.find(attr::kNonce);
-    if (!user || !realm || !nonce || text(realm->value) != cfg_.realm) {
-        return a;
-    }
-    if (!nonce_valid(nonce->value, client, now_s)) {
-        return a;  // caller distinguishes stale nonces
-    }
-    const std::string_view name = text(user->value);
-    for (const auto& [n, key] : static_users_) {
-        if (n == name) {
-            if (m.check_integrity(crypto::HmacSha1Key{as_bytes(key.data(), key.size())})) {
-                a.ok = true;
-                a.key = key;
-                return a;
-            }
-        }
-    }
-    if (!secret_keys_.empty()) {
-        const auto expiry = turn::rest_expiry(name);
-        if (expiry && *expiry >= start_unix_s_ + now_s) {
-            for (const crypto::HmacSha1Key& sk : secret_keys_) {
-                const auto mac = sk.compute({user->value});
-                char pw[32];
-                const std::size_t pw_len =
-                    turn::base64_encode(as_bytes(mac.data(), mac.size()), pw);
-                const auto key =
-                    crypto::long_term_key_md5(user->value, realm->value, as_bytes(pw, pw_len));
-                if (m.check_integrity(crypto::HmacSha1Key{as_bytes(key.data(), key.size())})) {
-                    a.ok = true;
-                    a.key = key;
-                    return a;
-                }
-            }
-        }
-    }
-    return a;
-}
+      table_(cfg.max_allocations, plan_.relay_slice(index)),
+      auth_(cfg, start_unix_s, nonce_secret) {}
 
 // ---- replies ----------------------------------------------------------------------------------
 
@@ -211,7 +88,7 @@ TurnAction TurnServer::reply_error(const stun::Message& m, const wire::Endpoint&
     b.add_error_code(code, reason);
     if (with_nonce) {
         char nonce[32];
-        make_nonce(client, now_s, nonce);
+        auth_.make_nonce(client, now_s, nonce);
         b.add_string(attr::kRealm, cfg_.realm).add(attr::kNonce, as_bytes(nonce, sizeof nonce));
     }
     return finish_reply(b, client, server, key);
@@ -279,7 +156,7 @@ TurnAction TurnServer::handle_request(const stun::Message& m, const wire::Endpoi
         return reply_error(m, client, server, err::kBadRequest, "Bad Request", nullptr, false,
                            now_s);
     }
-    if (rate_limited(client, now_s, false)) {
+    if (auth_.rate_limited(client, now_s, false)) {
         count(Counter::TurnRateLimited);
         return {};
     }
@@ -288,18 +165,20 @@ TurnAction TurnServer::handle_request(const stun::Message& m, const wire::Endpoi
         return reply_error(m, client, server, err::kUnauthorized, "Unauthorized", nullptr, true,
                            now_s);
     }
-    if (!m.find(attr::kUsername) || !m.find(attr::kRealm) || !m.find(attr::kNonce)) {
+    const std::optional<stun::Attribute> username = m.find(attr::kUsername);
+    const std::optional<stun::Attribute> nonce = m.find(attr::kNonce);
+    if (!username || !m.find(attr::kRealm) || !nonce) {
         return reply_error(m, client, server, err::kBadRequest, "Bad Request", nullptr, false,
                            now_s);
     }
-    if (!nonce_valid(m.find(attr::kNonce)->value, client, now_s)) {
+    if (!auth_.nonce_valid(nonce->value, client, now_s)) {
         return reply_error(m, client, server, err::kStaleNonce, "Stale Nonce", nullptr, true,
                            now_s);
     }
-    const Auth auth = authenticate(m, client, now_s);
+    const TurnAuth::Result auth = auth_.authenticate(m, client, now_s);
     if (!auth.ok) {
         count(Counter::TurnAuthFailures);
-        if (rate_limited(client, now_s, true)) {
+        if (auth_.rate_limited(client, now_s, true)) {
             count(Counter::TurnRateLimited);
             return {};
         }
@@ -316,7 +195,7 @@ TurnAction TurnServer::handle_request(const stun::Message& m, const wire::Endpoi
             .add_unknown_attributes(std::span{unknown.data(), std::min(n, unknown.size())});
         return finish_reply(b, client, server, key);
     }
-    const std::string_view user = text(m.find(attr::kUsername)->value);
+    const std::string_view user = text(username->value);
 
     if (method == stun::method::kAllocate) {
         if (idx != kNoAllocation) {

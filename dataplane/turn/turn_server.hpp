@@ -1,6 +1,6 @@
-// The TURN server of one lcore (RFC 8656 over UDP): authenticates requests with long-term
-// credentials (static users or TURN REST API secrets, coturn-compatible), manages allocations,
-// permissions and channels, and tells the host stack what to send for each packet.
+// The TURN server of one lcore (RFC 8656 over UDP): authenticates requests (TurnAuth, in
+// turn_auth.hpp), manages allocations, permissions and channels, and tells the host stack what to
+// send for each packet.
 //
 // It never builds frames itself: it returns a TurnAction and the Stack writes the headers, so
 // relayed data stays where it arrived in the mbuf.
@@ -14,6 +14,7 @@
 #include "common/wire/stun/stun_builder.hpp"
 #include "dataplane/turn/allocation_table.hpp"
 #include "dataplane/turn/peer_policy.hpp"
+#include "dataplane/turn/turn_auth.hpp"
 
 #include <array>
 #include <cstdint>
@@ -91,10 +92,6 @@ public:
     AllocationTable& allocations_for_test() noexcept { return table_; }
 
 private:
-    struct Auth {
-        bool ok = false;
-        turn::LongTermKey key{};
-    };
     // `idx` is the client's allocation (kNoAllocation when it has none), looked up once per packet.
     TurnAction handle_request(const wire::stun::Message& m, const wire::Endpoint& client,
                               const wire::Endpoint& server, const wire::MacAddr& mac, uint32_t idx,
@@ -106,11 +103,6 @@ private:
     /// `peer`. Fills the caller's action (no copy on the packet path); false when dropped.
     bool to_peer(TurnAction& act, Allocation& a, ByteSpan data, const wire::Endpoint& peer,
                  uint64_t now_s) noexcept;
-    Auth authenticate(const wire::stun::Message& m, const wire::Endpoint& client,
-                      uint64_t now_s) noexcept;
-    bool rate_limited(const wire::Endpoint& client, uint64_t now_s, bool record_failure) noexcept;
-    bool make_nonce(const wire::Endpoint& client, uint64_t now_s, char out[32]) const noexcept;
-    bool nonce_valid(ByteSpan nonce, const wire::Endpoint& client, uint64_t now_s) const noexcept;
     bool peer_allowed(const wire::Endpoint& peer) const noexcept;
     bool within_rate(uint64_t& bucket, uint64_t& stamp, std::size_t bytes,
                      uint64_t now_s) const noexcept;
@@ -129,16 +121,7 @@ private:
     const PeerPolicy& policy_;
     shm::LcoreCounters& counters_;
     AllocationTable table_;
-    std::vector<crypto::HmacSha1Key> secret_keys_;  // one per REST secret
-    std::vector<std::pair<std::string, turn::LongTermKey>> static_users_;
-    crypto::HmacSha1Key nonce_key_;
-    uint64_t start_unix_s_;
-    struct FailureSlot {
-        wire::Endpoint who;
-        uint64_t window_start_s = 0;
-        uint32_t failures = 0;
-    };
-    std::array<FailureSlot, 256> failures_{};
+    TurnAuth auth_;
     uint64_t stream_ = 0;  // the connection of the request being handled (0 = UDP)
     alignas(64) std::array<std::byte, 1500> scratch_{};
     std::size_t reply_len_ = 0;

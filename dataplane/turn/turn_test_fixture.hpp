@@ -1,11 +1,13 @@
-// Test support for the TURN tests: a TurnServer with static and REST users, and a client that
-// goes through the 401 dance and allocates. Only tests include it.
+// Test support for the TURN tests: a TurnServer with static and REST users, driven by the tests'
+// TURN client (tests/support/turn_client.hpp) through the 401 dance to an allocation. Only tests
+// include it.
 #pragma once
 
 #include "common/turn/credentials.hpp"
 #include "common/wire/stun/stun_builder.hpp"
 #include "dataplane/turn/turn_server.hpp"
 #include "support/packets.hpp"
+#include "support/turn_client.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -27,21 +29,9 @@ const Endpoint kPeer = Endpoint::from_v4(test::ip4("198.18.0.50"), 5000);
 const MacAddr kClientMac = test::mac("02:00:00:00:00:07");
 constexpr uint64_t kStartUnix = 1'800'000'000;
 
-struct Client {
-    std::string user;
-    std::string password;
-    std::string realm;
-    std::string nonce;
-    uint32_t tx = 0;
-
-    stun::TransactionId txid() {
-        stun::TransactionId t{};
-        ++tx;
-        std::memcpy(t.data(), &tx, sizeof tx);
-        return t;
-    }
-    tern::turn::LongTermKey key() const { return tern::turn::long_term_key(user, realm, password); }
-};
+/// alice and the other users of these tests; "user", "password" and the rest as the test sets them.
+using Client = test::TurnClient;
+using test::send_indication;
 
 struct Fixture {
     Fixture() {
@@ -77,19 +67,8 @@ struct Fixture {
     stun::Message request(Client& c, uint16_t method,
                           const std::function<void(stun::Builder&)>& fill,
                           const Endpoint& from = kClient) {
-        std::array<std::byte, 512> buf{};
-        stun::Builder b{buf, stun::message_type(method, stun::Class::Request), c.txid()};
-        fill(b);
-        if (!c.nonce.empty()) {
-            b.add_string(attr::kUsername, c.user)
-                .add_string(attr::kRealm, c.realm)
-                .add_string(attr::kNonce, c.nonce);
-            const auto k = c.key();
-            b.add_message_integrity(crypto::HmacSha1Key{as_bytes(k.data(), k.size())});
-        }
-        b.add_fingerprint();
-        const auto act =
-            srv().on_client(ByteSpan{buf}.first(*b.finish()), from, kServer, kClientMac, now);
+        const test::Bytes req = c.request(method, fill);
+        const auto act = srv().on_client(req, from, kServer, kClientMac, now);
         REQUIRE(act.kind == TurnAction::Kind::Reply);
         CHECK(act.dst == from);
         CHECK(act.src == kServer);
@@ -112,12 +91,7 @@ struct Fixture {
             c, stun::method::kAllocate,
             [](stun::Builder& b) { b.add_u32(attr::kRequestedTransport, 17u << 24); }, from);
         REQUIRE(error_of(m) == 401);
-        auto realm = m.find(attr::kRealm);
-        auto nonce = m.find(attr::kNonce);
-        REQUIRE(realm);
-        REQUIRE(nonce);
-        c.realm.assign(reinterpret_cast<const char*>(realm->value.data()), realm->value.size());
-        c.nonce.assign(reinterpret_cast<const char*>(nonce->value.data()), nonce->value.size());
+        REQUIRE(c.learn(m));
     }
     Endpoint allocate(Client& c, const Endpoint& from = kClient) {
         challenge(c, from);
@@ -134,12 +108,5 @@ struct Fixture {
         return *relayed;
     }
 };
-
-inline test::Bytes send_indication(const Endpoint& peer, std::string_view data) {
-    std::array<std::byte, 512> buf{};
-    stun::Builder b{buf, stun::message_type(stun::method::kSend, stun::Class::Indication), {9}};
-    b.add_xor_address(attr::kXorPeerAddress, peer).add_string(attr::kData, data);
-    return {buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(*b.finish())};
-}
 
 }  // namespace tern::dp::turn_fixture

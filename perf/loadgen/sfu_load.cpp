@@ -93,11 +93,11 @@ srtp::MasterKey key_of(srtp::Suite suite, uint32_t id, int dir) {
 }
 
 std::string hex(const uint8_t* p, std::size_t n) {
-    static constexpr char k[] = "0123456789abcdef";
+    static constexpr char kDigits[] = "0123456789abcdef";
     std::string s;
     for (std::size_t i = 0; i < n; ++i) {
-        s += k[p[i] >> 4];
-        s += k[p[i] & 15];
+        s += kDigits[p[i] >> 4];
+        s += kDigits[p[i] & 15];
     }
     return s;
 }

@@ -55,7 +55,7 @@ bool read_participants(const json::object& o, std::string_view key, std::vector<
     for (json::element item : a) {
         Participant p;
         if (!read_participant(item, p, error)) {
-            error = std::string(key) + ": " + error;
+            error = std::string(key).append(": ").append(error);
             return false;
         }
         out.push_back(std::move(p));

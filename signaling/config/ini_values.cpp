@@ -106,7 +106,9 @@ std::string IniValues::expand(const IniEntry& e) const {
         const std::string name = v.substr(open + 2, end - open - 2);
         const auto value = env_(name);
         if (!value) {
-            fail(e, "the environment variable " + name + " (\"$(" + name + ")\") is not set");
+            std::string why = "the environment variable ";
+            why.append(name).append(" (\"$(").append(name).append(")\") is not set");
+            fail(e, why);
         }
         out.append(v, pos, open - pos);
         out += *value;

@@ -9,7 +9,9 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
 #include <unistd.h>
+#include <vector>
 
 using namespace tern::sig;
 using Catch::Contains;
@@ -246,4 +248,9 @@ TEST_CASE("tern.conf: its signaling group loads (secret files made as tools/tern
     CHECK(r->config.internal_secret == "s3cret");
     REQUIRE(r->config.http_listen.size() == 1);
     CHECK(r->config.http_listen[0].port == 8080);
+    // Its SFU is the local control plane (controlplane.proxy: token id "talk").
+    CHECK(r->config.mcu.type == McuType::Proxy);
+    CHECK(r->config.mcu.urls == std::vector<std::string>{"ws://127.0.0.1:9090"});
+    CHECK(r->config.mcu.token_id == "talk");
+    CHECK(r->config.mcu.token_key_file == "/etc/tern/proxy/talk.key");
 }

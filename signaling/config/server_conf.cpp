@@ -148,8 +148,11 @@ BackendConfig read_backend(const IniValues& v, const std::string& section, const
     std::vector<std::string> raw;
     if (urls_at != nullptr && !urls_at->value.empty()) {
         raw = split_list(v.text(section, "urls"), ",");
-    } else if ((urls_at = v.find(section, "url")) != nullptr && !urls_at->value.empty()) {
-        raw.push_back(v.text(section, "url"));
+    } else {
+        urls_at = v.find(section, "url");
+        if (urls_at != nullptr && !urls_at->value.empty()) {
+            raw.push_back(v.text(section, "url"));
+        }
     }
     if (raw.empty()) {
         v.fail_missing(section, "url", "backend '" + id + "' needs url (or urls)");

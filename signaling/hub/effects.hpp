@@ -1,8 +1,14 @@
 // What the hub decides and the network edge carries out: frames to write, connections to close,
 // requests to a backend (Nextcloud), answers to a backend's own HTTP request. The hub never
 // touches a socket; it returns Effects from every call (as TurnServer returns a TurnAction), so
-// the protocol is tested without sockets and the edge is the only place that does I/O.
+// the protocol is tested without sockets and the edge is the only place that does I/O. With an
+// SFU configured, the MCU client's connection effects (mcu_effects.hpp) ride along: proxy
+// WebSockets to open or close and frames for them. In a cluster, so do the bus's: events to
+// publish and subjects to (un)subscribe (cluster_effects.hpp).
 #pragma once
+
+#include "signaling/cluster/cluster_effects.hpp"
+#include "signaling/mcu/mcu_effects.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -68,6 +74,13 @@ struct Effects {
     std::vector<CloseConn> closes;
     std::vector<BackendCall> calls;
     std::vector<HttpAnswer> answers;
+    // The MCU client's: carried out in the order frames, closes, opens.
+    std::vector<mcu::OpenProxy> proxy_opens;
+    std::vector<mcu::CloseProxy> proxy_closes;
+    std::vector<mcu::ProxyFrame> proxy_frames;
+    // The cluster bus's: interest changes in order, then publishes.
+    std::vector<cluster::Interest> cluster_interest;
+    std::vector<cluster::Publish> cluster_publishes;
 
     void send(ConnId c, std::string text) { sends.push_back({c, std::move(text)}); }
     void close(ConnId c) { closes.push_back({c}); }
@@ -77,7 +90,9 @@ struct Effects {
     }
     void merge(Effects&& o);
     [[nodiscard]] bool empty() const noexcept {
-        return sends.empty() && closes.empty() && calls.empty() && answers.empty();
+        return sends.empty() && closes.empty() && calls.empty() && answers.empty() &&
+               proxy_opens.empty() && proxy_closes.empty() && proxy_frames.empty() &&
+               cluster_interest.empty() && cluster_publishes.empty();
     }
 };
 
@@ -93,6 +108,21 @@ inline void Effects::merge(Effects&& o) {
     }
     for (auto& a : o.answers) {
         answers.push_back(std::move(a));
+    }
+    for (auto& p : o.proxy_opens) {
+        proxy_opens.push_back(std::move(p));
+    }
+    for (auto& p : o.proxy_closes) {
+        proxy_closes.push_back(p);
+    }
+    for (auto& p : o.proxy_frames) {
+        proxy_frames.push_back(std::move(p));
+    }
+    for (auto& i : o.cluster_interest) {
+        cluster_interest.push_back(std::move(i));
+    }
+    for (auto& p : o.cluster_publishes) {
+        cluster_publishes.push_back(std::move(p));
     }
 }
 

@@ -6,6 +6,7 @@
 
 #include "signaling/hub/effects.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -53,6 +54,25 @@ public:
     /// Called by the edge at least every 250 ms: timeouts, resume expiry, backend pings.
     virtual Effects on_tick(uint64_t now_us) = 0;
     [[nodiscard]] virtual HubStats stats() const = 0;
+
+    // The SFU's proxy connections (Effects::proxy_opens): `proxy` is the URL's index in [mcu] url.
+    // Handlers without an SFU never open one, hence the empty defaults.
+    /// The WebSocket to the proxy is open.
+    virtual Effects on_proxy_open(std::size_t /*proxy*/, uint64_t /*now_us*/) { return {}; }
+    /// One text frame from the proxy.
+    virtual Effects on_proxy_frame(std::size_t /*proxy*/, std::string_view /*frame*/,
+                                   uint64_t /*now_us*/) {
+        return {};
+    }
+    /// The connection failed or dropped (not called after a CloseProxy the handler asked for).
+    virtual Effects on_proxy_closed(std::size_t /*proxy*/, uint64_t /*now_us*/) { return {}; }
+
+    /// One message from the cluster bus on a subject the handler subscribed to
+    /// (Effects::cluster_interest). Handlers outside a cluster never subscribe.
+    virtual Effects on_cluster_message(std::string_view /*subject*/, std::string_view /*payload*/,
+                                       uint64_t /*now_us*/) {
+        return {};
+    }
 };
 
 }  // namespace tern::sig

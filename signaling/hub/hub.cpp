@@ -5,6 +5,7 @@
 #include "signaling/api/client_request_parser.hpp"
 #include "signaling/api/server_messages.hpp"
 #include "signaling/backend/backend_requests.hpp"
+#include "signaling/cluster/cluster_subjects.hpp"
 #include "signaling/hub/features.hpp"
 
 #include <openssl/rand.h>
@@ -34,7 +35,9 @@ std::string user_key(std::size_t backend, std::string_view user_id) {
 Hub::Hub(const SignalingConfig& cfg, HubOptions opts)
     : cfg_(cfg),
       ids_(as_bytes(cfg.hash_key.data(), cfg.hash_key.size()), opts.node_id.value_or(cfg.node_id)),
-      random_(opts.random ? std::move(opts.random) : std::function<uint64_t()>(system_random)) {
+      random_(opts.random ? std::move(opts.random) : std::function<uint64_t()>(system_random)),
+      clustered_(std::any_of(cfg.nats_urls.begin(), cfg.nats_urls.end(),
+                             [](const std::string& u) { return u != "nats://loopback"; })) {
     clients_per_backend_.resize(cfg_.backends.size());
     for (std::size_t i = 0; i < cfg_.backends.size(); ++i) {
         const BackendConfig& b = cfg_.backends[i];
@@ -46,6 +49,15 @@ Hub::Hub(const SignalingConfig& cfg, HubOptions opts)
             backend_urls_.push_back(BackendEntry{b.entry.id, u, b.entry.secret});
             backend_of_url_.push_back(i);
         }
+    }
+    if (cfg_.mcu.type == McuType::Proxy) {
+        mcu::McuClientOptions mo;
+        mo.urls = cfg_.mcu.urls;
+        mo.request_timeout_us = uint64_t{cfg_.mcu.timeout_s} * 1'000'000;
+        mcu::TokenSource token = opts.mcu_token ? std::move(opts.mcu_token) : [](int64_t) {
+            return Result<std::string, std::string>{unexpected(std::string("no token key"))};
+        };
+        mcu_ = std::make_unique<mcu::McuClient>(std::move(mo), std::move(token));
     }
 }
 
@@ -109,7 +121,7 @@ Effects Hub::on_text(ConnId conn, std::string_view frame, uint64_t now_us) {
                 destroy_session(s->public_id, true, now_us, fx);
             },
             [&](api::RoomRequest& r) { handle_room(*s, req.id, r, now_us, fx); },
-            [&](api::MessageRequest& m) { handle_message(*s, m, fx); },
+            [&](api::MessageRequest& m) { handle_message(*s, req.id, m, now_us, fx); },
             [&](api::InternalRequest& in) {
                 handle_internal(*s, req.id, std::move(in), now_us, fx);
             },
@@ -154,15 +166,14 @@ Effects Hub::on_backend_reply(CallId call, BackendReply reply, uint64_t now_us) 
     }
     PendingCall pending = std::move(it->second);
     calls_.erase(it);
-    std::visit(
-        Overloaded{
-            [&](AuthCall& a) { on_auth_reply(std::move(a), reply, now_us, fx); },
-            [&](JoinCall& j) { on_join_reply(std::move(j), reply, now_us, fx); },
-            [&](AddSessionCall& a) { on_add_session_reply(std::move(a), reply, now_us, fx); },
-            [&](CapabilitiesCall& c) { on_capabilities_reply(c, reply, now_us, fx); },
-            [](IgnoredCall&) {},
-        },
-        pending);
+    std::visit(Overloaded{
+                   [&](AuthCall& a) { on_auth_reply(std::move(a), reply, now_us, fx); },
+                   [&](JoinCall& j) { on_join_reply(std::move(j), reply, now_us, fx); },
+                   [&](const AddSessionCall& a) { on_add_session_reply(a, reply, now_us, fx); },
+                   [&](CapabilitiesCall& c) { on_capabilities_reply(c, reply, now_us, fx); },
+                   [](IgnoredCall&) {},
+               },
+               pending);
     return fx;
 }
 
@@ -170,6 +181,11 @@ Effects Hub::on_tick(uint64_t now_us) {
     Effects fx;
     while (auto t = timers_.pop_due(now_us)) {
         fire_timer(*t, now_us, fx);
+    }
+    if (mcu_) {
+        // The proxies are opened on the first tick: the edge is running by then.
+        apply_mcu(mcu_started_ ? mcu_->tick(now_us) : mcu_->start(now_us), fx);
+        mcu_started_ = true;
     }
     return fx;
 }
@@ -253,6 +269,11 @@ void Hub::fire_timer(const Timer& t, uint64_t now_us, Effects& fx) {
         return;
     }
     case TimerKind::Dialout: dialout_timed_out(t.key, t.at_us, fx); return;
+    case TimerKind::UnshareScreen:
+        if (mcu_ && find_session(t.key) != nullptr) {
+            apply_mcu(mcu_->unpublish(t.key, "screen", now_us), fx);
+        }
+        return;
     }
 }
 
@@ -283,6 +304,9 @@ void Hub::deliver_to_room(const Room& room, std::string_view frame, std::string_
             continue;
         }
         send_to_session(*s, std::string(frame), fx);
+    }
+    if (clustered_ && reach_ == Reach::Cluster) {
+        publish_room_frame(room, frame, except, call_only, permission, holders, fx);
     }
 }
 
@@ -319,23 +343,29 @@ Room* Hub::find_room(std::size_t backend, std::string_view room_id) {
     return it == rooms_.end() ? nullptr : &it->second;
 }
 
-void Hub::index_user(const Session& s, bool add) {
+void Hub::index_user(const Session& s, bool add, Effects& fx) {
     if (s.user_id.empty()) {
         return;
     }
     const std::string k = user_key(s.backend, s.user_id);
     auto& list = by_user_[k];
     if (add) {
+        if (list.empty()) {
+            cluster_interest(cluster::user_subject(cfg_.backends[s.backend].entry.id, s.user_id),
+                             true, fx);
+        }
         list.push_back(s.public_id);
         return;
     }
     list.erase(std::remove(list.begin(), list.end(), s.public_id), list.end());
     if (list.empty()) {
         by_user_.erase(k);
+        cluster_interest(cluster::user_subject(cfg_.backends[s.backend].entry.id, s.user_id), false,
+                         fx);
     }
 }
 
-Session& Hub::create_session(ClientType type, std::size_t backend, uint64_t now_us) {
+Session& Hub::create_session(ClientType type, std::size_t backend, uint64_t now_us, Effects& fx) {
     SessionIdPair pair = ids_.issue(next_serial_++, now_us, random_());
     Session s{.queue = FrameQueue{cfg_.send_queue_bytes}};
     s.public_id = std::move(pair.public_id);
@@ -349,11 +379,13 @@ Session& Hub::create_session(ClientType type, std::size_t backend, uint64_t now_
         ++clients_per_backend_[backend];
     }
     const std::string key = s.public_id;
+    cluster_interest(cluster::session_subject(key), true, fx);
     return sessions_.emplace(key, std::move(s)).first->second;
 }
 
 void Hub::destroy_session(const std::string& id, bool tell_backend, uint64_t now_us, Effects& fx) {
-    const std::string public_id = id;  // `id` may live in the session erased below
+    // A copy on purpose: `id` may live in the session erased below.
+    const std::string public_id = id;  // NOLINT(performance-unnecessary-copy-initialization)
     Session* s = find_session(public_id);
     if (s == nullptr) {
         return;
@@ -375,7 +407,8 @@ void Hub::destroy_session(const std::string& id, bool tell_backend, uint64_t now
     if (s->in_room()) {
         leave_room(*s, tell_backend, now_us, fx);
     }
-    index_user(*s, false);
+    release_media(*s, now_us, fx);
+    index_user(*s, false, fx);
     if (s->type == ClientType::Client) {
         --clients_per_backend_[s->backend];
     }
@@ -389,6 +422,7 @@ void Hub::destroy_session(const std::string& id, bool tell_backend, uint64_t now
         }
     }
     sessions_.erase(public_id);
+    cluster_interest(cluster::session_subject(public_id), false, fx);
 }
 
 void Hub::kick_session(const std::string& public_id, std::string_view reason, bool tell_backend,

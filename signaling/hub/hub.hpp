@@ -7,21 +7,27 @@
 // Files by flow: hub.cpp (entry points, delivery, session life, timers), hub_hello.cpp (hello
 // v1, internal, resume), hub_hello_v2.cpp (JWT hellos, capabilities), hub_room.cpp (join,
 // leave), hub_ping.cpp (backend pings), hub_message.cpp (message, control, transient),
-// hub_internal.cpp (virtual sessions), hub_backend_post.cpp and hub_participants.cpp
-// (Nextcloud's POSTs), hub_dialout.cpp (dial-out through an internal client).
+// hub_internal.cpp (virtual sessions), hub_mcu.cpp (the SFU through signaling/mcu/),
+// hub_backend_post.cpp and hub_participants.cpp (Nextcloud's POSTs), hub_dialout.cpp (dial-out
+// through an internal client).
 //
-// Multi-core and cluster plan. One Hub per thread later, rooms spanning shards and nodes (NATS):
-//  - Every room-wide frame leaves through deliver_to_room() (and the chat variant), which today
-//    writes to the local members. A bus adds a second step there: publish the *event* (not the
-//    rendered frame: recipients differ in features and permissions) on "room.<key>", and each
-//    shard or node renders it for its own members with the same function.
-//  - Session-addressed frames go through send_to_session(); an id this hub does not own (the
-//    owning node is inside the public id, see session_ids.hpp) becomes a publish on
-//    "session.<id>", a user recipient a publish on "user.<backend>|<id>".
-//  - The one-socket-per-Talk-session rule and the room-session → session map (backend POSTs)
-//    become a cluster lookup; the hub already keeps them behind by_room_session_.
-//  - Backend pings stay per shard: each shard pings for its own members of a room.
-//  - Timers stay per shard (TimerQueue); nothing here is global, so N hubs need no locks.
+// Clustering (hub_cluster.cpp, docs/signaling.md "Clustering"). With NATS configured, nodes
+// share rooms, users and sessions through the cluster bus; each node renders and delivers for its
+// own sessions only:
+//  - Every room-wide frame leaves through deliver_to_room() (and the chat variant), which writes
+//    to the local members and, unless the frame is a node-local consequence (see Reach), publishes
+//    it with its recipient filter on "room.<key>"; other nodes deliver it to their members.
+//  - A join also publishes "joined": every other node answers the joiner (on "session.<id>")
+//    with a join event listing its own members.
+//  - A message to a session this hub does not own (the owning node is inside the public id, see
+//    session_ids.hpp) is published on "session.<id>", a user recipient also on "user.<key>".
+//  - A backend POST is applied here and published on "backend.room.<key>"; every node applies it
+//    to its own sessions, so what it causes for room members stays local (Reach::Local), while
+//    the leave and join events of this node's sessions still cross.
+//  - Not yet shared: transient data, the room-session → session map (one socket per Talk
+//    session is enforced per node), in-call state for backend pings (each node pings for its
+//    own members, as each shard will).
+// Several shards per node will use the same events on an in-process bus.
 #pragma once
 
 #include "signaling/api/backend_messages.hpp"
@@ -29,19 +35,24 @@
 #include "signaling/api/error_code.hpp"
 #include "signaling/backend/backend_url.hpp"
 #include "signaling/backend/capabilities.hpp"
+#include "signaling/cluster/cluster_event.hpp"
 #include "signaling/config/signaling_config.hpp"
 #include "signaling/hub/handler.hpp"
 #include "signaling/hub/room.hpp"
 #include "signaling/hub/session.hpp"
 #include "signaling/hub/timer_queue.hpp"
 #include "signaling/limits/brute_force.hpp"
+#include "signaling/mcu/mcu_client.hpp"
 #include "signaling/session/session_ids.hpp"
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <variant>
 #include <vector>
@@ -53,6 +64,9 @@ struct HubOptions {
     std::function<uint64_t()> random;
     /// This node's id inside session ids; default: the configuration's node_id.
     std::optional<uint16_t> node_id;
+    /// Signs the hello tokens for the SFU's proxies ([mcu] token_key); without one, with [mcu]
+    /// configured, every hello fails and the proxies are retried.
+    mcu::TokenSource mcu_token;
 };
 
 /// The protocol's timers (signaling-protocol.md §1, §4).
@@ -75,6 +89,11 @@ public:
     Effects on_backend_post(const BackendPostRequest& req, uint64_t now_us) override;
     Effects on_tick(uint64_t now_us) override;
     [[nodiscard]] HubStats stats() const override;
+    Effects on_proxy_open(std::size_t proxy, uint64_t now_us) override;
+    Effects on_proxy_frame(std::size_t proxy, std::string_view frame, uint64_t now_us) override;
+    Effects on_proxy_closed(std::size_t proxy, uint64_t now_us) override;
+    Effects on_cluster_message(std::string_view subject, std::string_view payload,
+                               uint64_t now_us) override;
 
     /// The session a connection carries, or null (tests and the edge's logs).
     [[nodiscard]] const Session* session_of_conn_for_test(ConnId conn) const;
@@ -130,14 +149,14 @@ private:
     // hub.cpp: delivery and session life
     void send_to_session(Session& s, std::string frame, Effects& fx);
     /// Whom a room frame reaches with respect to a permission (hide-displaynames).
-    enum class Holders : uint8_t { Excluded, Only };
+    using Holders = cluster::Holders;
     /// The room fan-out seam (see the plan above): one room-wide frame to the local members,
     /// except `except` (a public id, or ""), only those in the call when `call_only`; when
     /// `permission` is set, not to its holders (Excluded) or only to them (Only).
     void deliver_to_room(const Room& room, std::string_view frame, std::string_view except,
                          bool call_only, Effects& fx, std::string_view permission = {},
                          Holders holders = Holders::Excluded);
-    Session& create_session(ClientType type, std::size_t backend, uint64_t now_us);
+    Session& create_session(ClientType type, std::size_t backend, uint64_t now_us, Effects& fx);
     /// Ends a session: leaves its room (the backend told when `tell_backend`), drops its virtual
     /// sessions, forgets it. Its connection, if any, is not closed here.
     void destroy_session(const std::string& id, bool tell_backend, uint64_t now_us, Effects& fx);
@@ -149,7 +168,7 @@ private:
                     Effects& fx, std::string_view details = {});
     Session* find_session(std::string_view public_id);
     Room* find_room(std::size_t backend, std::string_view room_id);
-    void index_user(const Session& s, bool add);
+    void index_user(const Session& s, bool add, Effects& fx);
     void fire_timer(const Timer& t, uint64_t now_us, Effects& fx);
 
     // hub_hello.cpp
@@ -197,20 +216,37 @@ private:
     void add_ping_entries(const Room& room, std::vector<api::BackendPingEntry>& out);
 
     // hub_message.cpp
-    void handle_message(Session& s, const api::MessageRequest& m, Effects& fx);
-    void deliver_message(Session& sender, Session& to, const api::MessageRequest& m,
-                         std::string_view sender_type, Effects& fx);
+    void handle_message(Session& s, const std::string& id, const api::MessageRequest& m,
+                        uint64_t now_us, Effects& fx);
+    /// Who sent a message: a local session or one of another node.
+    struct MessageSender {
+        std::string_view type;  // the recipient type, echoed as the sender's ("session", ...)
+        std::string_view public_id;
+        std::string_view user_id;
+    };
+    void deliver_message(const MessageSender& from, Session& to, const api::MessageRequest& m,
+                         Effects& fx);
     void handle_transient(Session& s, const std::string& id, const api::TransientRequest& t,
                           uint64_t now_us, Effects& fx);
     void set_transient(Room& room, const std::string& key, api::RawJson value, uint64_t ttl_us,
                        uint64_t now_us, Effects& fx);
     void remove_transient(Room& room, std::string_view key, Effects& fx);
 
+    // hub_mcu.cpp: the SFU (§3.6) through the MCU client, when [mcu] is configured
+    /// A message to a session that the SFU takes (offer, answer, candidate, requestoffer, ...);
+    /// false when it is delivered as usual.
+    bool intercept_for_sfu(Session& s, const std::string& id, const api::MessageRequest& m,
+                           uint64_t now_us, Effects& fx);
+    /// The MCU client's effects: connection effects to the edge, results as Talk frames.
+    void apply_mcu(mcu::McuEffects&& mfx, Effects& fx);
+    /// `s` left the call (or its room, or the server): its publishers and subscribers go.
+    void release_media(const Session& s, uint64_t now_us, Effects& fx);
+
     // hub_internal.cpp
     void handle_internal(Session& s, const std::string& id, api::InternalRequest req,
                          uint64_t now_us, Effects& fx);
-    void on_add_session_reply(AddSessionCall call, const BackendReply& reply, uint64_t now_us,
-                              Effects& fx);
+    void on_add_session_reply(const AddSessionCall& call, const BackendReply& reply,
+                              uint64_t now_us, Effects& fx);
     void add_virtual(Session& owner, const api::AddSession& a, const std::string& request_id,
                      uint64_t now_us, Effects& fx);
     /// A virtual session the backend accepted enters its room: join, participants, flags.
@@ -246,6 +282,47 @@ private:
     /// comment), the others `refresh`.
     void deliver_chat_to_room(const Room& room, const std::vector<std::string>& relayed,
                               const std::string& refresh, Effects& fx);
+
+    // hub_cluster.cpp: the cluster bus (no-ops outside a cluster)
+    /// A room's two subjects (room.<key>, backend.room.<key>), while it has members here.
+    void room_interest(const Room& room, bool on, Effects& fx);
+    /// Whether deliver_to_room also publishes to the other nodes: not for what every node derives
+    /// itself (a backend request, an event from the bus) nor for node-local state (transient
+    /// data, for now). Set for a scope with ReachScope.
+    enum class Reach : uint8_t { Cluster, Local };
+    class ReachScope {
+    public:
+        ReachScope(Reach& at, Reach r) : at_(at), saved_(at) { at = r; }
+        ~ReachScope() { at_ = saved_; }
+        ReachScope(const ReachScope&) = delete;
+        ReachScope& operator=(const ReachScope&) = delete;
+
+    private:
+        Reach& at_;
+        Reach saved_;
+    };
+    void cluster_interest(std::string subject, bool on, Effects& fx);
+    void cluster_publish(std::string subject, cluster::EventBody body, Effects& fx);
+    void publish_room_frame(const Room& room, std::string_view frame, std::string_view except,
+                            bool call_only, std::string_view permission, Holders holders,
+                            Effects& fx);
+    void publish_joined(const Room& room, const Session& joiner, bool hides_names, Effects& fx);
+    /// A session message to a session another node owns: published; false when `to` is not one.
+    bool route_to_other_node(const Session& from, const api::MessageRequest& m, Effects& fx);
+    void publish_user_message(const Session& from, const api::MessageRequest& m, Effects& fx);
+    void publish_backend_post(std::size_t backend, const std::string& room_id,
+                              const std::string& body, Effects& fx);
+    void apply_cluster_event(cluster::Event&& e, uint64_t now_us, Effects& fx);
+    void apply_remote_message(const cluster::RemoteMessage& m, std::size_t backend, Effects& fx);
+    void apply_session_joined(const cluster::SessionJoined& j, Effects& fx);
+    std::optional<std::size_t> backend_by_id(std::string_view id) const;
+    /// The join event listing `room`'s local members for `joiner` (nothing when there are none).
+    std::string members_join_event(const Room& room, const Session* joiner, bool hides_names);
+    /// The backend's request applied to this node's sessions; (status, answer) for the HTTP
+    /// request `http` (0: from another node, nothing to answer, no dial-out).
+    std::pair<int, std::string> apply_backend_post(std::size_t backend, const std::string& room_id,
+                                                   const std::string& body, HttpId http,
+                                                   uint64_t now_us, Effects& fx);
 
     // hub_dialout.cpp
     /// (status, body) of a dial-out request; status 0 when it waits for an internal client.
@@ -289,8 +366,19 @@ private:
     };
     std::unordered_map<std::string, PendingDialout> dialouts_;  // by the request's id
     TimerQueue timers_;
+    std::unique_ptr<mcu::McuClient> mcu_;  // owned; null without [mcu]
+    bool mcu_started_ = false;
+    /// Who asked for what the MCU client is doing: the session told of a failure and the id of
+    /// its message, by (session, publisher session, stream type).
+    struct McuAsker {
+        std::string session;
+        std::string message_id;
+    };
+    std::map<std::tuple<std::string, std::string, std::string>, McuAsker> mcu_askers_;
     uint64_t next_serial_ = 1;
     CallId next_call_ = 1;
+    bool clustered_ = false;  // [nats] url names a NATS server: other nodes exist
+    Reach reach_ = Reach::Cluster;
 };
 
 }  // namespace tern::sig

@@ -6,6 +6,7 @@
 #include "signaling/api/event_messages.hpp"
 #include "signaling/api/json_writer.hpp"
 #include "signaling/api/server_messages.hpp"
+#include "signaling/cluster/cluster_subjects.hpp"
 #include "signaling/hub/hub.hpp"
 
 #include <simdjson.h>
@@ -67,13 +68,27 @@ Effects Hub::on_backend_post(const BackendPostRequest& req, uint64_t now_us) {
         fx.answer(req.http, 403, error_body("invalid_backend", "unknown backend"));
         return fx;
     }
-    auto body = api::parse_backend_room_request(req.body);
-    if (!body) {
-        fx.answer(req.http, 400, error_body("invalid_request", body.error().message));
-        return fx;
+    auto [status, answer] =
+        apply_backend_post(req.backend, req.room_id, req.body, req.http, now_us, fx);
+    if (status != 0) {
+        fx.answer(req.http, status, std::move(answer));
     }
-    const std::size_t b = req.backend;
-    const std::string& room = req.room_id;
+    if (status == 200 && clustered_) {
+        publish_backend_post(req.backend, req.room_id, req.body, fx);
+    }
+    return fx;
+}
+
+std::pair<int, std::string> Hub::apply_backend_post(std::size_t b, const std::string& room,
+                                                    const std::string& raw, HttpId http,
+                                                    uint64_t now_us, Effects& fx) {
+    auto body = api::parse_backend_room_request(raw);
+    if (!body) {
+        return {400, error_body("invalid_request", body.error().message)};
+    }
+    // Every node applies the request to its own sessions: what it causes for room members is
+    // not published again (joins and leaves still are, see send_join_events and leave_room).
+    const ReachScope reach{reach_, Reach::Local};
     int status = 200;
     std::string answer = "{}";
     std::visit(
@@ -87,14 +102,13 @@ Effects Hub::on_backend_post(const BackendPostRequest& req, uint64_t now_us) {
             [&](const api::RoomMessage& r) { post_message(b, room, r, fx); },
             [&](const api::RoomSwitchTo& r) { post_switchto(b, room, r, fx); },
             [&](const api::RoomDialout& r) {
-                std::tie(status, answer) = post_dialout(b, room, r, req.http, now_us, fx);
+                if (http != 0) {
+                    std::tie(status, answer) = post_dialout(b, room, r, http, now_us, fx);
+                }
             },
         },
         *body);
-    if (status != 0) {
-        fx.answer(req.http, status, std::move(answer));
-    }
-    return fx;
+    return {status, std::move(answer)};
 }
 
 void Hub::send_to_users(std::size_t backend, const std::vector<std::string>& user_ids,
@@ -220,6 +234,7 @@ void Hub::post_delete(std::size_t backend, const std::string& room_id, const api
             s->room_id.clear();
             s->room_session_id.clear();
             s->permissions.reset();
+            release_media(*s, now_us, fx);
             if (s->type == ClientType::Client) {
                 s->in_call = 0;
             }
@@ -227,6 +242,7 @@ void Hub::post_delete(std::size_t backend, const std::string& room_id, const api
                 start_join_timer(*s, now_us);
             }
         }
+        room_interest(*room, false, fx);
         rooms_.erase(key);
     }
     std::string disinvite;

@@ -121,13 +121,13 @@ void Hub::start_client_session(ConnId conn, std::string_view id, api::HelloVersi
         hello_failed(conn, now_us);
         return;
     }
-    Session& s = create_session(ClientType::Client, backend, now_us);
+    Session& s = create_session(ClientType::Client, backend, now_us, fx);
     s.conn = conn;
     s.version = version;
     s.user_id = user_id;
     s.user = user;
     s.features = std::move(features);
-    index_user(s, true);
+    index_user(s, true, fx);
     conns_[conn].session = s.public_id;
     conns_[conn].auth_pending = false;
     write_hello(conn, id, s, fx);
@@ -166,7 +166,7 @@ void Hub::hello_internal(ConnId conn, const std::string& id, api::Hello hello, u
         hello_failed(conn, now_us);
         return;
     }
-    Session& s = create_session(ClientType::Internal, *backend, now_us);
+    Session& s = create_session(ClientType::Internal, *backend, now_us, fx);
     s.conn = conn;
     s.version = hello.version;
     s.features = std::move(hello.features);

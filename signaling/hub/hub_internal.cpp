@@ -83,7 +83,7 @@ void Hub::add_virtual(Session& owner, const api::AddSession& a, const std::strin
     }
     const std::string owner_id = owner.public_id;
     const bool internal_incall = owner.has_feature("internal-incall");
-    Session& v = create_session(ClientType::Virtual, owner.backend, now_us);
+    Session& v = create_session(ClientType::Virtual, owner.backend, now_us, fx);
     v.owner = owner_id;
     v.virtual_id = a.session_id;
     v.user_id = a.user_id;
@@ -92,7 +92,7 @@ void Hub::add_virtual(Session& owner, const api::AddSession& a, const std::strin
     v.in_call = a.in_call.value_or(internal_incall ? 0 : kInCall | kInCallWithPhone);
     v.joined_as_actor = !a.actor_id.empty() || !a.actor_type.empty();
     by_virtual_[virtual_key(owner_id, a.session_id)] = v.public_id;
-    index_user(v, true);
+    index_user(v, true, fx);
     if (v.joined_as_actor) {
         api::BackendRoomRequest req{a.room_id,  a.user_id,    v.public_id, false,
                                     a.actor_id, a.actor_type, v.in_call};
@@ -106,8 +106,8 @@ void Hub::add_virtual(Session& owner, const api::AddSession& a, const std::strin
     enter_virtual(v, a.room_id, now_us, fx);
 }
 
-void Hub::on_add_session_reply(AddSessionCall call, const BackendReply& reply, uint64_t now_us,
-                               Effects& fx) {
+void Hub::on_add_session_reply(const AddSessionCall& call, const BackendReply& reply,
+                               uint64_t now_us, Effects& fx) {
     Session* v = find_session(call.virtual_session);
     if (v == nullptr) {
         return;

@@ -37,7 +37,8 @@ constexpr std::string_view kHideDisplayNames = "hide-displaynames";
 
 }  // namespace
 
-void Hub::handle_message(Session& s, const api::MessageRequest& m, Effects& fx) {
+void Hub::handle_message(Session& s, const std::string& request_id, const api::MessageRequest& m,
+                         uint64_t now_us, Effects& fx) {
     // control from anyone but internal clients and holders of "control" is dropped unanswered.
     if (m.control && s.type != ClientType::Internal && !s.may("control")) {
         return;
@@ -45,16 +46,24 @@ void Hub::handle_message(Session& s, const api::MessageRequest& m, Effects& fx) 
     const std::string_view type = recipient_type_name(m.recipient.type);
     switch (m.recipient.type) {
     case api::RecipientType::Session: {
+        if (mcu_ && !m.control && intercept_for_sfu(s, request_id, m, now_us, fx)) {
+            return;
+        }
         // An unknown session, the sender itself or another backend's session: silently dropped.
         Session* to = find_session(m.recipient.session_id);
         if (to != nullptr && to != &s && to->backend == s.backend) {
-            deliver_message(s, *to, m, type, fx);
+            deliver_message({type, s.public_id, s.user_id}, *to, m, fx);
+        } else if (to == nullptr && clustered_) {
+            route_to_other_node(s, m, fx);
         }
         return;
     }
     case api::RecipientType::User: {
         if (m.recipient.user_id == s.user_id) {
             return;
+        }
+        if (clustered_) {
+            publish_user_message(s, m, fx);
         }
         const auto it = by_user_.find(room_key(s.backend, m.recipient.user_id));
         if (it == by_user_.end()) {
@@ -63,7 +72,7 @@ void Hub::handle_message(Session& s, const api::MessageRequest& m, Effects& fx) 
         const std::vector<std::string> ids = it->second;
         for (const std::string& id : ids) {
             if (Session* to = find_session(id); to != nullptr && to != &s) {
-                deliver_message(s, *to, m, type, fx);
+                deliver_message({type, s.public_id, s.user_id}, *to, m, fx);
             }
         }
         return;
@@ -83,8 +92,8 @@ void Hub::handle_message(Session& s, const api::MessageRequest& m, Effects& fx) 
     }
 }
 
-void Hub::deliver_message(Session& sender, Session& to, const api::MessageRequest& m,
-                          std::string_view sender_type, Effects& fx) {
+void Hub::deliver_message(const MessageSender& from, Session& to, const api::MessageRequest& m,
+                          Effects& fx) {
     if (to.may(kHideDisplayNames) && is_nick_changed(m.data)) {
         return;
     }
@@ -92,17 +101,16 @@ void Hub::deliver_message(Session& sender, Session& to, const api::MessageReques
     if (to.type == ClientType::Virtual) {
         // A phone caller's session lives in its internal client, which knows it by its own id.
         Session* owner = find_session(to.owner);
-        if (owner == nullptr || owner == &sender) {
+        if (owner == nullptr || owner->public_id == from.public_id) {
             return;
         }
         const api::MessageRecipientEcho echo{"session", to.virtual_id};
-        api::write_message_delivery(out, m.control, {sender_type, sender.public_id, sender.user_id},
+        api::write_message_delivery(out, m.control, {from.type, from.public_id, from.user_id},
                                     m.data, &echo);
         send_to_session(*owner, std::move(out), fx);
         return;
     }
-    api::write_message_delivery(out, m.control, {sender_type, sender.public_id, sender.user_id},
-                                m.data);
+    api::write_message_delivery(out, m.control, {from.type, from.public_id, from.user_id}, m.data);
     send_to_session(to, std::move(out), fx);
 }
 
@@ -141,6 +149,7 @@ void Hub::handle_transient(Session& s, const std::string& id, const api::Transie
 
 void Hub::set_transient(Room& room, const std::string& key, api::RawJson value, uint64_t ttl_us,
                         uint64_t now_us, Effects& fx) {
+    const ReachScope reach{reach_, Reach::Local};  // transient data is per node for now
     auto [it, fresh] = room.transient.try_emplace(key);
     TransientEntry& e = it->second;
     e.expires_us = ttl_us == 0 ? 0 : now_us + ttl_us;
@@ -158,6 +167,7 @@ void Hub::set_transient(Room& room, const std::string& key, api::RawJson value, 
 }
 
 void Hub::remove_transient(Room& room, std::string_view key, Effects& fx) {
+    const ReachScope reach{reach_, Reach::Local};
     const auto it = room.transient.find(key);
     if (it == room.transient.end()) {
         return;

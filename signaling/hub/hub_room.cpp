@@ -4,6 +4,7 @@
 #include "signaling/api/server_messages.hpp"
 #include "signaling/backend/backend_answers.hpp"
 #include "signaling/backend/backend_requests.hpp"
+#include "signaling/cluster/cluster_subjects.hpp"
 #include "signaling/hub/hub.hpp"
 
 #include <simdjson.h>
@@ -183,6 +184,7 @@ void Hub::enter_room(Session& s, const std::string& id, const std::string& room_
         room.next_ping_us = now_us + kPingIntervalUs;
         timers_.push(Timer{room.next_ping_us, TimerKind::Ping, 0, key, {}});
         fetch_capabilities(room.backend, now_us, fx);  // for the pings' form, ready by the first
+        room_interest(room, true, fx);
     }
     if (answer != nullptr) {
         if (!answer->properties.empty()) {
@@ -209,32 +211,44 @@ void Hub::enter_room(Session& s, const std::string& id, const std::string& room_
     send_join_events(room, *self, fx);
 }
 
-void Hub::send_join_events(Room& room, Session& joiner, Effects& fx) {
-    // Display names are withheld from holders of hide-displaynames.
-    const bool joiner_hides = joiner.may(kHideDisplayNames);
+std::string Hub::members_join_event(const Room& room, const Session* joiner, bool hides_names) {
     std::vector<std::string> stripped;  // the user objects `others` points into
     std::vector<const Session*> listed;
-    std::vector<const Session*> flagged;
     for (const std::string& id : room.members) {
         const Session* m = find_session(id);
-        if (m == nullptr || m == &joiner) {
+        if (m == nullptr || m == joiner) {
             continue;
         }
         listed.push_back(m);
-        stripped.push_back(joiner_hides ? without_displayname(m->user) : std::string{});
-        if (m->type == ClientType::Virtual && m->flags != 0) {
+        stripped.push_back(hides_names ? without_displayname(m->user) : std::string{});
+    }
+    std::string out;
+    if (listed.empty()) {
+        return out;
+    }
+    std::vector<api::JoinEntry> others;
+    for (std::size_t i = 0; i < listed.size(); ++i) {
+        others.push_back(
+            join_entry(*listed[i], hides_names ? std::string_view{stripped[i]} : listed[i]->user));
+    }
+    api::write_join_event(out, others);
+    return out;
+}
+
+void Hub::send_join_events(Room& room, Session& joiner, Effects& fx) {
+    // A join is this node's news even when a backend request caused it: other nodes hear it.
+    const ReachScope reach{reach_, Reach::Cluster};
+    // Display names are withheld from holders of hide-displaynames.
+    const bool joiner_hides = joiner.may(kHideDisplayNames);
+    std::vector<const Session*> flagged;
+    for (const std::string& id : room.members) {
+        const Session* m = find_session(id);
+        if (m != nullptr && m != &joiner && m->type == ClientType::Virtual && m->flags != 0) {
             flagged.push_back(m);
         }
     }
-    if (!listed.empty()) {
-        std::vector<api::JoinEntry> others;
-        for (std::size_t i = 0; i < listed.size(); ++i) {
-            others.push_back(join_entry(*listed[i], joiner_hides ? std::string_view{stripped[i]}
-                                                                 : listed[i]->user));
-        }
-        std::string out;
-        api::write_join_event(out, others);
-        send_to_session(joiner, std::move(out), fx);
+    if (std::string others = members_join_event(room, &joiner, joiner_hides); !others.empty()) {
+        send_to_session(joiner, std::move(others), fx);
     }
     const api::JoinEntry self = join_entry(joiner, joiner.user);
     std::string out;
@@ -245,6 +259,9 @@ void Hub::send_join_events(Room& room, Session& joiner, Effects& fx) {
     std::string out_hidden;
     api::write_join_event(out_hidden, std::span{&hidden, 1});
     deliver_to_room(room, out_hidden, {}, false, fx, kHideDisplayNames, Holders::Only);
+    if (clustered_) {
+        publish_joined(room, joiner, joiner_hides, fx);
+    }
     for (const Session* v : flagged) {
         std::string flags;
         api::write_participants_flags(flags, room.id, v->public_id, v->flags);
@@ -252,6 +269,7 @@ void Hub::send_join_events(Room& room, Session& joiner, Effects& fx) {
     }
     if (!room.transient.empty() && joiner.type != ClientType::Virtual) {
         std::vector<std::pair<std::string_view, std::string_view>> data;
+        data.reserve(room.transient.size());
         for (const auto& [k, e] : room.transient) {
             data.emplace_back(k, e.value);
         }
@@ -262,7 +280,8 @@ void Hub::send_join_events(Room& room, Session& joiner, Effects& fx) {
 }
 
 void Hub::leave_room(Session& s, bool tell_backend, uint64_t now_us, Effects& fx) {
-    (void)now_us;
+    const ReachScope reach{reach_, Reach::Cluster};  // as for joins
+    release_media(s, now_us, fx);
     const std::string room_id = std::move(s.room_id);
     const std::string rsid = std::move(s.room_session_id);
     s.room_id.clear();
@@ -289,6 +308,7 @@ void Hub::leave_room(Session& s, bool tell_backend, uint64_t now_us, Effects& fx
         deliver_to_room(*room, out, {}, false, fx);
         if (room->members.empty()) {
             const std::string key = room->key;
+            room_interest(*room, false, fx);
             rooms_.erase(key);  // its transient data goes with it
         }
     }

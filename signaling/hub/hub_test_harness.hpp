@@ -85,7 +85,9 @@ public:
     SignalingConfig cfg;
     std::unique_ptr<Hub> hub;
 
-    explicit HubHarness(bool with_internal_secret = true) {
+    /// `node`: the node id in session ids; `nats`: [nats] url (a cluster when it names a server).
+    explicit HubHarness(bool with_internal_secret = true, uint16_t node = 7,
+                        std::vector<std::string> nats = {}) {
         BackendConfig b;
         b.entry = BackendEntry{"nc", "https://nc.test/", "s"};
         b.urls = {"https://nc.test/"};
@@ -94,7 +96,8 @@ public:
         if (with_internal_secret) {
             cfg.internal_secret = std::string(kInternalSecret);
         }
-        cfg.node_id = 7;
+        cfg.node_id = node;
+        cfg.nats_urls = std::move(nats);
         HubOptions opts;
         opts.random = [n = uint64_t{0x1234}]() mutable {
             return n = n * 6364136223846793005ULL + 1442695040888963407ULL;

@@ -12,15 +12,15 @@
 
 namespace tern::sig {
 
-enum class TimerKind : uint8_t { Hello, RoomJoin, Resume, Ping, Transient, Dialout };
+enum class TimerKind : uint8_t { Hello, RoomJoin, Resume, Ping, Transient, Dialout, UnshareScreen };
 
 struct Timer {
     uint64_t at_us = 0;
     TimerKind kind = TimerKind::Hello;
     uint64_t conn = 0;  // Hello
-    std::string
-        key;  // session id (RoomJoin, Resume), room key (Ping, Transient), request id (Dialout)
-    std::string sub;  // Transient: the data key
+    std::string key;    // session id (RoomJoin, Resume, UnshareScreen), room key (Ping, Transient),
+                        // request id (Dialout)
+    std::string sub;    // Transient: the data key
 };
 
 class TimerQueue {

@@ -106,7 +106,8 @@ private:
     void connect() {
         resolver_.async_resolve(
             url_.host, std::to_string(url_.port),
-            [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type found) {
+            [self = shared_from_this()](beast::error_code ec,
+                                        const tcp::resolver::results_type& found) {
                 if (ec) {
                     self->io_failed();
                     return;

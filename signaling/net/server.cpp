@@ -78,6 +78,10 @@ Result<bool, std::string> Server::start() {
     }
     for (unsigned i = 0; i < ctx_->shard_count; ++i) {
         shards_.push_back(std::make_unique<Shard>(i, factory_(i), *ctx_, *tls_, log_));
+        if (auto r = shards_.back()->connect_cluster(); !r) {
+            shards_.clear();
+            return r;
+        }
     }
     if (auto r = bind_all(config_.http_listen, false, http_bound_); !r) {
         shards_.clear();

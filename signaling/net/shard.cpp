@@ -115,9 +115,69 @@ private:
 Shard::Shard(unsigned index, std::unique_ptr<Handler> handler, EdgeContext& ctx, TlsHolder& tls,
              const Logger& log)
     : index_(index), handler_(std::move(handler)), ctx_(ctx), tls_(tls), log_(log),
-      backend_(io_, backend_options(ctx)), tick_timer_(io_) {}
+      backend_(io_, backend_options(ctx)),
+      proxies_(io_, ProxyLinkOptions{.verify_tls = !ctx.config.mcu.skip_verify},
+               ProxyLinkEvents{
+                   .opened =
+                       [this](std::size_t p) {
+                           proxy_up_[p] = true;
+                           log_.info("SFU proxy link open, hello sent",
+                                     {{"shard", index_}, {"url", proxies_.url(p)}});
+                           guarded("on_proxy_open",
+                                   [&] { return handler_->on_proxy_open(p, unix_now_us()); });
+                       },
+                   .frame =
+                       [this](std::size_t p, std::string_view frame) {
+                           guarded("on_proxy_frame", [&] {
+                               return handler_->on_proxy_frame(p, frame, unix_now_us());
+                           });
+                       },
+                   .closed =
+                       [this](std::size_t p) {
+                           auto up = proxy_up_.find(p);
+                           if (up == proxy_up_.end() || up->second) {
+                               log_.warn(up == proxy_up_.end()
+                                             ? "SFU proxy unreachable; retrying"
+                                             : "SFU proxy connection lost; reconnecting",
+                                         {{"shard", index_}, {"url", proxies_.url(p)}});
+                               proxy_up_[p] = false;
+                           }
+                           guarded("on_proxy_closed",
+                                   [&] { return handler_->on_proxy_closed(p, unix_now_us()); });
+                       },
+               }),
+      tick_timer_(io_) {}
 
-Shard::~Shard() = default;
+Shard::~Shard() {
+    if (nats_) {
+        nats_->close();  // before io_: nothing more is posted to it
+    }
+}
+
+Result<bool, std::string> Shard::connect_cluster() {
+    std::vector<std::string> urls;
+    for (const std::string& u : ctx_.config.nats_urls) {
+        if (u != "nats://loopback") {
+            urls.push_back(u);
+        }
+    }
+    if (urls.empty()) {
+        return true;  // a node alone
+    }
+    nats_ = std::make_unique<cluster::NatsLink>(
+        io_, log_, [this](std::string_view subject, std::string_view payload) {
+            guarded("on_cluster_message",
+                    [&] { return handler_->on_cluster_message(subject, payload, unix_now_us()); });
+        });
+    auto r = nats_->connect(urls, "tern-signaling node " + std::to_string(ctx_.config.node_id) +
+                                      " shard " + std::to_string(index_));
+    if (!r) {
+        nats_.reset();
+        return r;
+    }
+    log_.info("cluster bus connected", {{"shard", index_}, {"node", ctx_.config.node_id}});
+    return true;
+}
 
 Result<tcp::endpoint, std::string> Shard::listen(const tcp::endpoint& at, bool tls) {
     auto a = std::make_unique<Acceptor>(*this, tls);
@@ -169,6 +229,10 @@ void Shard::begin_stop() {
         w.done(HttpAnswer{id, 503, "{}"});
     }
     backend_.close_idle();
+    proxies_.close_all();
+    if (nats_) {
+        nats_->close();
+    }
 }
 
 template <class Fn>
@@ -283,6 +347,27 @@ void Shard::apply(Effects&& fx) {
     }
     for (BackendCall& c : fx.calls) {
         start_call(std::move(c));
+    }
+    // The proxies': frames before closes (a bye goes out first), opens last (a reconnect).
+    for (mcu::ProxyFrame& f : fx.proxy_frames) {
+        proxies_.send(f.proxy, std::move(f.text));
+    }
+    for (const mcu::CloseProxy& c : fx.proxy_closes) {
+        proxies_.close(c.proxy);
+    }
+    if (!stopping_) {
+        for (const mcu::OpenProxy& o : fx.proxy_opens) {
+            proxies_.open(o.proxy, o.url);
+        }
+    }
+    // The cluster bus: interest first, so that answers to what is published find it.
+    if (nats_) {
+        for (const cluster::Interest& i : fx.cluster_interest) {
+            nats_->apply(i);
+        }
+        for (const cluster::Publish& p : fx.cluster_publishes) {
+            nats_->publish(p);
+        }
     }
 }
 

@@ -1,15 +1,18 @@
 // One shard of the edge: a thread with its own io_context and its own Handler. Every connection
 // accepted by this shard's acceptors lives and dies here, so the Handler is called from one
 // thread only and nothing of a connection is locked. The shard is also the effects runner: it
-// carries out what the Handler returns (frames, closes, backend calls, HTTP answers) in the
-// order of Effects' lists.
+// carries out what the Handler returns (frames, closes, backend calls, HTTP answers, proxy
+// connections and their frames, the cluster bus's subscriptions and messages) in the order of
+// Effects' lists.
 #pragma once
 
 #include "common/log.hpp"
 #include "common/result.hpp"
+#include "signaling/cluster/nats_link.hpp"
 #include "signaling/hub/handler.hpp"
 #include "signaling/net/backend_client.hpp"
 #include "signaling/net/edge_context.hpp"
+#include "signaling/net/proxy_links.hpp"
 #include "signaling/net/ws_link.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -58,6 +61,10 @@ public:
     /// its local endpoint or why it failed.
     Result<boost::asio::ip::tcp::endpoint, std::string>
     listen(const boost::asio::ip::tcp::endpoint& at, bool tls);
+
+    /// With NATS configured ([nats] url other than nats://loopback): connects the shard's link to
+    /// the cluster bus, before run(). Fails with the reason when no server answers.
+    Result<bool, std::string> connect_cluster();
 
     /// Runs the io_context until stopped (the shard's thread).
     void run();
@@ -114,6 +121,11 @@ private:
     TlsHolder& tls_;                    // borrowed
     const Logger& log_;
     BackendClient backend_;
+    ProxyLinks proxies_;  // the SFU's proxies (Effects::proxy_*), when [mcu] is configured
+    // Per proxy: connected (true) or reported unreachable (false), so that a proxy that stays
+    // down is logged once, not at every reconnect attempt.
+    std::unordered_map<std::size_t, bool> proxy_up_;
+    std::unique_ptr<cluster::NatsLink> nats_;  // owned; the cluster bus, when [nats] names one
     boost::asio::steady_timer tick_timer_;
     std::vector<std::unique_ptr<Acceptor>> acceptors_;
     std::unordered_map<ConnId, std::weak_ptr<WsLink>> conns_;

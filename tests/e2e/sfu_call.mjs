@@ -12,7 +12,7 @@
 // --restart: after the call is up, print READY and wait for a line on stdin (the test kills the
 // control plane with SIGKILL and starts it again meanwhile); then media must still flow, the
 // pages resume their proxy sessions, and one more participant joins everyone.
-import { chromium } from 'playwright-core';
+import { launchChromium } from './browser.mjs';
 import { createSign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
@@ -35,16 +35,10 @@ function token() {
   return `${head}.${claims}.${b64url(sig)}`;
 }
 
-const browser = await chromium.launch({
-  executablePath: '/usr/lib/chromium/chromium',
-  headless: true,
-  args: ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-         '--autoplay-policy=no-user-gesture-required', '--no-sandbox', '--disable-gpu',
-         '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update',
-         '--disable-sync', '--no-first-run',
-         // wss:// to the test's self-signed certificate (a signaling server would verify it)
-         ...(proxyUrl.startsWith('wss:') ? ['--ignore-certificate-errors'] : [])],
-});
+const browser = await launchChromium([
+  // wss:// to the test's self-signed certificate (a signaling server would verify it)
+  ...(proxyUrl.startsWith('wss:') ? ['--ignore-certificate-errors'] : [])
+]);
 try {
   const n = Number(count);
   const pages = [];

@@ -2,21 +2,14 @@
 // audio and video both ways and a data channel message, all relayed (and hairpinned) by tern.
 //
 //   node turn_relay_call.mjs PAGE_URL TURN_URI USERNAME PASSWORD
-import { chromium } from 'playwright-core';
+import { launchChromium } from './browser.mjs';
 
 const [pageUrl, turnUri, username, credential] = process.argv.slice(2);
 const fail = (msg) => { console.error(`FAIL: ${msg}`); process.exit(1); };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const deadline = (ms, what) => new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out: ${what}`)), ms));
 
-const browser = await chromium.launch({
-  executablePath: '/usr/lib/chromium/chromium',
-  headless: true,
-  args: ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-         '--autoplay-policy=no-user-gesture-required', '--no-sandbox', '--disable-gpu',
-         '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update',
-         '--disable-sync', '--no-first-run'],
-});
+const browser = await launchChromium();
 try {
   const cfg = { iceServers: [{ urls: turnUri, username, credential }], policy: 'relay' };
   const [a, b] = await Promise.all([browser.newContext(), browser.newContext()]).then(

@@ -205,6 +205,43 @@ def main():
                   'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'),
     ]:
         write("signaling_backend_answer", name, body.encode())
+    # signaling_mcu_message: what a proxy sends tern-signaling (replies matched by id, events).
+    for name, frame in [
+        ("hello", '{"id":"1","type":"hello","hello":{"version":"1.0","sessionid":"s1","server":'
+                  '{"version":"tern-1.0","features":["remote-streams"],"country":"DE"}}}'),
+        ("create_publisher", '{"id":"2","type":"command","command":{"id":"c1","bitrate":1048576}}'),
+        ("create_subscriber", '{"id":"2","type":"command","command":{"id":"c2","sid":"42","bitrate":1000}}'),
+        ("answer", '{"id":"3","type":"payload","payload":{"type":"offer","clientId":"c1",'
+                   '"payload":{"type":"answer","sdp":"v=0\\r\\n"}}}'),
+        ("proxy_offer", '{"type":"payload","payload":{"type":"offer","clientId":"c1",'
+                        '"payload":{"offer":{"type":"offer","sdp":"v=0\\r\\n"}}}}'),
+        ("proxy_candidate", '{"type":"payload","payload":{"type":"candidate","clientId":"c1","payload":'
+                            '{"candidate":{"candidate":"candidate:1 1 udp 1 198.18.0.2 20000 typ host",'
+                            '"sdpMid":"0","sdpMLineIndex":0}}}}'),
+        ("update_load", '{"type":"event","event":{"type":"update-load","load":1024,'
+                        '"bandwidth":{"incoming":1.5,"outgoing":2}}}'),
+        ("publisher_closed", '{"type":"event","event":{"type":"publisher-closed","clientId":"c1"}}'),
+        ("sid_updated", '{"type":"event","event":{"type":"subscriber-sid-updated","clientId":"c1","sid":"7"}}'),
+        ("error", '{"id":"3","type":"error","error":{"code":"unknown_client","message":"no client c1"}}'),
+        ("bye", '{"type":"bye","bye":{"reason":"session_expired"}}'),
+    ]:
+        write("signaling_mcu_message", name, frame.encode())
+
+    # signaling_cluster_event: what another tern-signaling node publishes on the cluster bus.
+    for name, payload in [
+        ("room", '{"v":1,"origin":2,"type":"room","backend":"nc","room":"r1","except":"s1",'
+                 '"call":true,"permission":"hide-displaynames","holders":"only",'
+                 '"frame":"{\\"type\\":\\"event\\"}"}'),
+        ("joined", '{"v":1,"origin":2,"type":"joined","backend":"nc","room":"r1","session":"s1",'
+                   '"hidenames":true}'),
+        ("session", '{"v":1,"origin":2,"type":"session","session":"s1","frame":"{}"}'),
+        ("message", '{"v":1,"origin":2,"type":"message","backend":"nc","control":true,'
+                    '"totype":"user","to":"alice","sender":"s1","senderuser":"bob",'
+                    '"data":{"type":"x","n":[1,2.5,null]}}'),
+        ("backend", '{"v":1,"origin":2,"type":"backend","backend":"nc","room":"r1",'
+                    '"body":"{\\"type\\":\\"update\\",\\"update\\":{}}"}'),
+    ]:
+        write("signaling_cluster_event", name, payload.encode())
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ import asyncio
 import os
 import secrets
 import shutil
-import signal
 import sys
 import time
 import traceback
@@ -28,7 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import checks_backend  # noqa: E402,F401 - registers checks
 import checks_client  # noqa: E402,F401 - registers checks
-from harness import PRESETS, CheckFailed, ServerUnderTest  # noqa: E402
+from harness import PRESETS, CheckFailed, ServerUnderTest, run_cancellable  # noqa: E402
 from mock_nextcloud import MockNextcloud, checksum_self_test  # noqa: E402
 from suite import REGISTRY, Check, Context, Skip  # noqa: E402
 
@@ -192,20 +191,7 @@ def main(argv: list[str]) -> int:
         for c in sorted(REGISTRY, key=lambda c: (c.number, c.id)):
             print(f"{c.id:>4} {c.name}{' [slow]' if c.slow else ''}: {c.doc}")
         return 0
-    return asyncio.run(run_cancellable(args))
-
-
-async def run_cancellable(args: argparse.Namespace) -> int:
-    """main_async, cancelled (so its finally blocks stop the server) on SIGTERM/SIGINT."""
-    task = asyncio.current_task()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, task.cancel)
-    try:
-        return await main_async(args)
-    except asyncio.CancelledError:
-        print("# interrupted; server stopped", flush=True)
-        return 130
+    return asyncio.run(run_cancellable(main_async, args, "server"))
 
 
 if __name__ == "__main__":

@@ -64,14 +64,20 @@ PRESETS = {
 class ServerUnderTest:
     """Owns the server process, its config and its log (kept in a temp dir)."""
 
-    def __init__(self, command: str, nats_url: str, backends: dict[str, MockNextcloud]):
+    def __init__(self, command: str, nats_url: str, backends: dict[str, MockNextcloud], *,
+                 hash_key: Optional[str] = None, internal_secret: Optional[str] = None,
+                 node_id: Optional[int] = None):
+        """``hash_key``, ``internal_secret``: shared by the nodes of a cluster (random when
+        None); ``node_id``: tern's [tern] node_id, distinct per node of a cluster."""
         self.command = command
         self.nats_url = nats_url
         self.backends = backends  # backend id -> its mock Nextcloud
+        self.hash_key = hash_key or secrets.token_hex(32)
+        self.node_id = node_id
         self.workdir = tempfile.mkdtemp(prefix="sig-conformance-")
         self.config_path = os.path.join(self.workdir, "server.conf")
         self.log_path = os.path.join(self.workdir, "server.log")
-        self.internal_secret = secrets.token_hex(16)
+        self.internal_secret = internal_secret or secrets.token_hex(16)
         self.port = 0
         self.proc: Optional[subprocess.Popen] = None
 
@@ -97,7 +103,7 @@ listen = 127.0.0.1:{self.port}
 debug = false
 
 [sessions]
-hashkey = {secrets.token_hex(32)}
+hashkey = {self.hash_key}
 blockkey = {secrets.token_hex(8)}
 
 [clients]
@@ -115,6 +121,8 @@ url = {self.nats_url}
 [stats]
 allowed_ips = 127.0.0.1
 """
+        if self.node_id is not None:
+            conf += f"\n[tern]\nnode_id = {self.node_id}\n"
         with open(self.config_path, "w") as f:
             f.write(conf)
 
@@ -148,14 +156,7 @@ allowed_ips = 127.0.0.1
                            f"log: {self.log_path}")
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=5)
+        stop_process(self.proc)
 
 
 class SigClient:
@@ -287,3 +288,29 @@ def _safe(pred: Callable[[dict], bool], m: dict) -> bool:
         return bool(pred(m))
     except (KeyError, TypeError, AttributeError, IndexError):
         return False
+
+
+def stop_process(proc: "subprocess.Popen | None") -> None:
+    """SIGTERM, then SIGKILL after 5 s, to a process this harness started (None or ended: no-op)."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
+async def run_cancellable(main_async, args, stopped: str) -> int:
+    """main_async(args), cancelled on SIGTERM/SIGINT so that its finally blocks stop what it
+    started; `stopped` names that in the message."""
+    task = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, task.cancel)
+    try:
+        return await main_async(args)
+    except asyncio.CancelledError:
+        print(f"# interrupted; {stopped} stopped", flush=True)
+        return 130

@@ -1,0 +1,74 @@
+// What one node of a cluster tells the others (docs/signaling.md, "Clustering"): the events the
+// hub publishes on the cluster bus and applies when another node's arrive. Events carry what a
+// node needs to act for its *own* sessions: a rendered room frame with the filter that picks its
+// recipients, a message with its sender, a joiner who needs the members it cannot see, a backend
+// request every node applies to its members. Rooms and backends travel by the configuration's
+// backend id, not by index: two nodes' indexes need not agree.
+#pragma once
+
+#include "signaling/api/client_request.hpp"
+
+#include <cstdint>
+#include <string>
+#include <variant>
+
+namespace tern::sig::cluster {
+
+/// Whom a room frame reaches with respect to `permission` (hide-displaynames).
+enum class Holders : uint8_t { Excluded, Only };
+
+/// A room-wide frame: each node delivers it to its members of the room, except `except`, only
+/// those in the call when `call_only`, and filtered by `permission` when that is set.
+struct RoomFrame {
+    std::string backend;  // backend id
+    std::string room;     // Talk's room token
+    std::string except;   // a public session id, or ""
+    bool call_only = false;
+    std::string permission;  // "" for none
+    Holders holders = Holders::Excluded;
+    std::string frame;  // the client frame, as written for local members
+};
+
+/// A session joined `room` on the origin node: every other node sends it a join event listing
+/// its own members (the reference server's asyncroom "sessionjoined").
+struct SessionJoined {
+    std::string backend;
+    std::string room;
+    std::string session;       // the joiner's public id
+    bool hides_names = false;  // the joiner holds hide-displaynames: strip the members' names
+};
+
+/// One rendered frame for the session `session` (owned by the receiving node).
+struct SessionFrame {
+    std::string session;
+    std::string frame;
+};
+
+/// A client's message or control to a session or a user of another node; the receiving node
+/// checks and renders it as it does for local senders.
+struct RemoteMessage {
+    std::string backend;
+    bool control = false;
+    api::RecipientType to_type = api::RecipientType::Session;  // Session or User
+    std::string to;                                            // public session id, or user id
+    std::string sender;                                        // the sender's public id
+    std::string sender_user;                                   // "" for guests
+    api::RawJson data;
+};
+
+/// A backend's POST to /api/v1/room/{room}, checked by the node that received it; every node
+/// applies it to its own sessions (the reference server's "backend.room.*").
+struct BackendRoom {
+    std::string backend;
+    std::string room;
+    std::string body;  // the request body as the backend sent it
+};
+
+using EventBody = std::variant<RoomFrame, SessionJoined, SessionFrame, RemoteMessage, BackendRoom>;
+
+struct Event {
+    uint16_t origin = 0;  // the node that published it
+    EventBody body;
+};
+
+}  // namespace tern::sig::cluster

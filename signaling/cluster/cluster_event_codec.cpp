@@ -1,0 +1,210 @@
+#include "signaling/cluster/cluster_event_codec.hpp"
+
+#include "common/overloaded.hpp"
+#include "signaling/api/json_members.hpp"
+#include "signaling/api/json_writer.hpp"
+
+#include <simdjson.h>
+
+namespace tern::sig::cluster {
+
+namespace {
+
+using api::JsonWriter;
+using simdjson::dom::element;
+using simdjson::dom::object;
+
+void optional_field(JsonWriter& w, std::string_view key, std::string_view v) {
+    if (!v.empty()) {
+        w.field(key, v);
+    }
+}
+
+std::string_view to_type_name(api::RecipientType t) {
+    return t == api::RecipientType::User ? "user" : "session";
+}
+
+simdjson::dom::parser& thread_parser() {
+    thread_local simdjson::dom::parser parser;  // grows to the largest payload (kMaxEventBytes)
+    return parser;
+}
+
+/// Reads the string members `keys` into `outs`; a required one that is absent or empty fails.
+class Reader {
+public:
+    explicit Reader(const object& o) : o_(o) {}
+
+    Reader& str(std::string_view key, std::string& out, bool required = true) {
+        if (!error_.empty()) {
+            return *this;
+        }
+        if (!api::json::get_string(o_, key, out, error_)) {
+            return *this;
+        }
+        if (required && out.empty()) {
+            error_ = std::string(key) + " is missing";
+        }
+        return *this;
+    }
+    Reader& flag(std::string_view key, bool& out) {
+        if (error_.empty()) {
+            api::json::get_bool(o_, key, out, error_);
+        }
+        return *this;
+    }
+    [[nodiscard]] const std::string& error() const { return error_; }
+
+private:
+    const object& o_;
+    std::string error_;
+};
+
+Unexpected<EventParseError> bad(std::string message) {
+    return unexpected(EventParseError{std::move(message)});
+}
+
+}  // namespace
+
+std::string write_event(const Event& e) {
+    std::string out;
+    JsonWriter w{out};
+    w.begin_object().field("v", kEventVersion).field("origin", unsigned{e.origin});
+    std::visit(
+        Overloaded{
+            [&](const RoomFrame& r) {
+                w.field("type", "room").field("backend", r.backend).field("room", r.room);
+                optional_field(w, "except", r.except);
+                if (r.call_only) {
+                    w.field("call", true);
+                }
+                if (!r.permission.empty()) {
+                    w.field("permission", r.permission)
+                        .field("holders", r.holders == Holders::Only ? "only" : "excluded");
+                }
+                w.field("frame", r.frame);
+            },
+            [&](const SessionJoined& j) {
+                w.field("type", "joined")
+                    .field("backend", j.backend)
+                    .field("room", j.room)
+                    .field("session", j.session);
+                if (j.hides_names) {
+                    w.field("hidenames", true);
+                }
+            },
+            [&](const SessionFrame& s) {
+                w.field("type", "session").field("session", s.session).field("frame", s.frame);
+            },
+            [&](const RemoteMessage& m) {
+                w.field("type", "message").field("backend", m.backend);
+                if (m.control) {
+                    w.field("control", true);
+                }
+                w.field("totype", to_type_name(m.to_type))
+                    .field("to", m.to)
+                    .field("sender", m.sender);
+                optional_field(w, "senderuser", m.sender_user);
+                w.raw_field("data", m.data);
+            },
+            [&](const BackendRoom& b) {
+                w.field("type", "backend")
+                    .field("backend", b.backend)
+                    .field("room", b.room)
+                    .field("body", b.body);
+            },
+        },
+        e.body);
+    w.end_object();
+    return out;
+}
+
+Result<Event, EventParseError> parse_event(std::string_view payload) {
+    if (payload.size() > kMaxEventBytes) {
+        return bad("payload too large");
+    }
+    element doc;
+    object o;
+    if (thread_parser().parse(payload.data(), payload.size()).get(doc) != simdjson::SUCCESS ||
+        doc.get(o) != simdjson::SUCCESS) {
+        return bad("not a JSON object");
+    }
+    int64_t version = 0;
+    if (o["v"].get(version) != simdjson::SUCCESS || version != kEventVersion) {
+        return bad("unsupported version");
+    }
+    uint64_t origin = 0;
+    if (o["origin"].get(origin) != simdjson::SUCCESS || origin > UINT16_MAX) {
+        return bad("origin must be a node id (0 to 65535)");
+    }
+    std::string type;
+    std::string error;
+    if (!api::json::get_string(o, "type", type, error)) {
+        return bad(error);
+    }
+    Event e;
+    e.origin = static_cast<uint16_t>(origin);
+    Reader r{o};
+    if (type == "room") {
+        RoomFrame f;
+        std::string holders;
+        r.str("backend", f.backend, false)
+            .str("room", f.room)
+            .str("except", f.except, false)
+            .flag("call", f.call_only)
+            .str("permission", f.permission, false)
+            .str("holders", holders, false)
+            .str("frame", f.frame);
+        if (r.error().empty() && !holders.empty() && holders != "only" && holders != "excluded") {
+            return bad("holders must be \"only\" or \"excluded\"");
+        }
+        f.holders = holders == "only" ? Holders::Only : Holders::Excluded;
+        e.body = std::move(f);
+    } else if (type == "joined") {
+        SessionJoined j;
+        r.str("backend", j.backend, false)
+            .str("room", j.room)
+            .str("session", j.session)
+            .flag("hidenames", j.hides_names);
+        e.body = std::move(j);
+    } else if (type == "session") {
+        SessionFrame s;
+        r.str("session", s.session).str("frame", s.frame);
+        e.body = std::move(s);
+    } else if (type == "message") {
+        RemoteMessage m;
+        std::string to_type;
+        r.str("backend", m.backend, false)
+            .flag("control", m.control)
+            .str("totype", to_type)
+            .str("to", m.to)
+            .str("sender", m.sender)
+            .str("senderuser", m.sender_user, false);
+        if (r.error().empty()) {
+            if (to_type == "session") {
+                m.to_type = api::RecipientType::Session;
+            } else if (to_type == "user") {
+                m.to_type = api::RecipientType::User;
+            } else {
+                return bad("totype must be \"session\" or \"user\"");
+            }
+            element data;
+            if (!api::json::member(o, "data", data)) {
+                return bad("data is missing");
+            }
+            m.data = api::json::raw_of(data);
+        }
+        e.body = std::move(m);
+    } else if (type == "backend") {
+        BackendRoom b;
+        r.str("backend", b.backend, false).str("room", b.room).str("body", b.body);
+        e.body = std::move(b);
+    } else {
+        return bad("unknown type \"" + type + "\"");
+    }
+    if (!r.error().empty()) {
+        return bad(r.error());
+    }
+    return e;
+}
+
+}  // namespace tern::sig::cluster

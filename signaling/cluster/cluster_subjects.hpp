@@ -1,0 +1,21 @@
+// The NATS subjects of the cluster bus, shaped like the reference server's (protocol brief §7):
+//   session.<public id>             one session, subscribed by the node that owns it
+//   user.<key>                      one user's sessions, by every node that has one
+//   room.<key>                      one room's members, by every node that has one
+//   backend.room.<key>              a backend's request for a room, by every node with a member
+// where <key> is base64url("<id>|<backend id>") (the reference uses standard base64; tern's
+// payloads differ from the reference's anyway, so the two never share a bus). Public ids are
+// base64url already.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace tern::sig::cluster {
+
+[[nodiscard]] std::string session_subject(std::string_view public_id);
+[[nodiscard]] std::string user_subject(std::string_view backend, std::string_view user_id);
+[[nodiscard]] std::string room_subject(std::string_view backend, std::string_view room_id);
+[[nodiscard]] std::string backend_room_subject(std::string_view backend, std::string_view room_id);
+
+}  // namespace tern::sig::cluster
