@@ -13,6 +13,10 @@
 #   tools/tern bench sfu [SECONDS] [SCALE]      (TERN_BENCH_ROUNDS rounds of the ceiling, default 3,
 #                                                0 to skip it; TERN_BENCH_RT_ROUNDS rounds of the
 #                                                real-time scenarios, default 1, medians;
+#                                                TERN_BENCH_RT_SCENARIOS: which of them, default
+#                                                "meeting50 rooms500x3 webinar1to99";
+#                                                TERN_BENCH_CEILING=rooms500x3: the ceiling over
+#                                                500 meetings of 3; TERN_BENCH_SUITES: its suites)
 #                                                TERN_BENCH_PERF=PREFIX: perf record of each
 #                                                scenario's data plane into PREFIX.NAME.data)
 #
@@ -52,7 +56,8 @@ controlplane: { admin_socket = "$WORK/$tag.cp.sock"; reconnect_ms = 50; };
 CONF
   start "$dp" "$tag.dp.log" "$BUILD/dataplane/tern-dataplane" --config "$WORK/$tag.conf"
   await_socket "$dp" "$sock" 10
-  start "$cp" "$tag.cp.log" "$BUILD/controlplane/tern-controlplane" --config "$WORK/$tag.conf"
+  # The control plane shares the main core: the worker's core is the worker's alone.
+  start "$cp" "$tag.cp.log" taskset -c 0 "$BUILD/controlplane/tern-controlplane" --config "$WORK/$tag.conf"
   local deadline=$((SECONDS + 10))
   until "$BUILD/tools/ternctl" --socket "$WORK/$tag.cp.sock" status >/dev/null 2>&1; do
     check_alive "$dp" "$cp"
@@ -97,23 +102,30 @@ echo "bench sfu: one worker lcore, net_memif; video 1100 B @100 pps + audio 160 
 median() { python3 -c "import statistics, sys; print(statistics.median(float(x) for x in sys.argv[1:]))" "$@"; }
 ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
 declare -A FWD CRYPTO LIB RATIO VSLIB
-SUITES=(aes128cm aes256gcm)
+SUITES=(${TERN_BENCH_SUITES:-aes128cm aes256gcm})
+# The ceiling's meeting: one of 50 (default), or TERN_BENCH_CEILING=rooms500x3 for many small
+# rooms (whose per-packet state is out of cache).
+case "${TERN_BENCH_CEILING:-meeting50}" in
+  meeting50) CEILING_ARGS="--rooms 1 --size 50" CEILING_FANOUT=49 CEILING_WHAT="50-person meeting" ;;
+  rooms500x3) CEILING_ARGS="--rooms 500 --size 3" CEILING_FANOUT=2 CEILING_WHAT="500 meetings of 3" ;;
+  *) bench_fail "TERN_BENCH_CEILING: meeting50 or rooms500x3, not '$TERN_BENCH_CEILING'" ;;
+esac
 ((ROUNDS > 0)) || SUITES=()
 for suite in "${SUITES[@]}"; do
   fwds=() cryptos=() libs=() ratios=() vslibs=()
   for ((r = 1; r <= ROUNDS; r++)); do
     # The ceiling and its crypto limit measured back to back, so both see the same machine.
     # The ceiling is an overload: 1,024-slot rings (deeper ones only add queueing and cache misses).
-    scenario "ceiling_$suite" 10 --rooms 1 --size 50 --scale "$SCALE" --suite "$suite"
+    scenario "ceiling_$suite" 10 $CEILING_ARGS --scale "$SCALE" --suite "$suite"
     line="$SCENARIO"
     fwd=$(echo "$line" | field fwd_pps)
-    crypto=$("$BUILD/perf/srtp_microbench" --mix "$suite" 1100 160 49)
+    crypto=$("$BUILD/perf/srtp_microbench" --mix "$suite" 1100 160 "$CEILING_FANOUT")
     evp=$(echo "$crypto" | field evp_fwd_pps)
     lib=$(echo "$crypto" | field libsrtp_fwd_pps)
     fwds+=("$fwd"); cryptos+=("$evp"); libs+=("$lib")
     ratios+=("$(ratio "$fwd" "$evp")"); vslibs+=("$(ratio "$fwd" "$lib")")
-    printf '  %-9s round %d: 50-person meeting at %sx real time: forwarded %s pps (loss %s%%, p99 %s us); crypto limit %s pps (EVP), libsrtp2 %s pps; ratio_to_crypto=%s vs_libsrtp=%s\n' \
-      "$suite" "$r" "$SCALE" "$fwd" "$(echo "$line" | field loss_pct)" "$(echo "$line" | field p99_us)" "$evp" "$lib" \
+    printf '  %-9s round %d: %s at %sx real time: forwarded %s pps (loss %s%%, p99 %s us); crypto limit %s pps (EVP), libsrtp2 %s pps; ratio_to_crypto=%s vs_libsrtp=%s\n' \
+      "$suite" "$r" "$CEILING_WHAT" "$SCALE" "$fwd" "$(echo "$line" | field loss_pct)" "$(echo "$line" | field p99_us)" "$evp" "$lib" \
       "${ratios[-1]}" "${vslibs[-1]}"
   done
   FWD[$suite]=$(median "${fwds[@]}"); CRYPTO[$suite]=$(median "${cryptos[@]}"); LIB[$suite]=$(median "${libs[@]}")
@@ -126,11 +138,17 @@ done
 # shared 2-vCPU VM the worker loses its core for milliseconds at times, and 1,024 slots hold only
 # 4.5 ms of 500 meetings of 3.
 RT_ROUNDS="${TERN_BENCH_RT_ROUNDS:-1}"
-echo "  scenarios at real-time rates (AEAD_AES_256_GCM, 4,096-slot rings, $RT_ROUNDS round(s)):"
+RT_ONLY="${TERN_BENCH_RT_SCENARIOS-meeting50 rooms500x3 webinar1to99}"  # empty: none
+declare -A RT_ARGS=([meeting50]="--rooms 1 --size 50" [rooms500x3]="--rooms 500 --size 3"
+  [webinar1to99]="--rooms 1 --size 100 --publishers 1")
+for name in $RT_ONLY; do
+  [[ -n "${RT_ARGS[$name]:-}" ]] || bench_fail "TERN_BENCH_RT_SCENARIOS: no scenario '$name' (${!RT_ARGS[*]})"
+done
+[[ -z "$RT_ONLY" ]] || echo "  scenarios at real-time rates (AEAD_AES_256_GCM, 4,096-slot rings, $RT_ROUNDS round(s)): $RT_ONLY"
 declare -A RT_LOSS RT_P99
 for ((r = 1; r <= RT_ROUNDS; r++)); do
-  for s in "meeting50 --rooms 1 --size 50" "rooms500x3 --rooms 500 --size 3" "webinar1to99 --rooms 1 --size 100 --publishers 1"; do
-    read -r name args <<<"$s"
+  for name in $RT_ONLY; do
+    args="${RT_ARGS[$name]}"
     # shellcheck disable=SC2086
     scenario "$name" 12 $args --suite aes256gcm
     line="$SCENARIO"
@@ -143,10 +161,18 @@ for ((r = 1; r <= RT_ROUNDS; r++)); do
   done
 done
 # shellcheck disable=SC2086
-rt="rooms500x3_loss_pct=$(median ${RT_LOSS[rooms500x3]}) meeting50_p99_us=$(median ${RT_P99[meeting50]})"
-g=aes256gcm
-if ((ROUNDS > 0)); then
-  echo "bench sfu: fwd_mpps_per_lcore=$(python3 -c "print(f'{${FWD[$g]} / 1e6:.2f}')") ratio_to_crypto=${RATIO[$g]} vs_libsrtp=${VSLIB[$g]} cm_fwd_mpps=$(python3 -c "print(f'{${FWD[aes128cm]} / 1e6:.2f}')") cm_ratio_to_crypto=${RATIO[aes128cm]} $rt"
-else
-  echo "bench sfu: $rt"
+rt=""
+[[ -z "${RT_LOSS[rooms500x3]:-}" ]] || rt+=" rooms500x3_loss_pct=$(median ${RT_LOSS[rooms500x3]})"
+[[ -z "${RT_P99[meeting50]:-}" ]] || rt+=" meeting50_p99_us=$(median ${RT_P99[meeting50]})"
+rt="${rt# }"
+# The summary: what ran (the ceiling's suites, the real-time scenarios).
+sum=""
+if [[ -n "${FWD[aes256gcm]:-}" ]]; then
+  sum+=" fwd_mpps_per_lcore=$(python3 -c "print(f'{${FWD[aes256gcm]} / 1e6:.2f}')") ratio_to_crypto=${RATIO[aes256gcm]} vs_libsrtp=${VSLIB[aes256gcm]}"
 fi
+if [[ -n "${FWD[aes128cm]:-}" ]]; then
+  sum+=" cm_fwd_mpps=$(python3 -c "print(f'{${FWD[aes128cm]} / 1e6:.2f}')") cm_ratio_to_crypto=${RATIO[aes128cm]}"
+fi
+[[ -z "$rt" ]] || sum+=" $rt"
+[[ -n "$sum" ]] || bench_fail "nothing was measured (TERN_BENCH_ROUNDS=0 and no real-time scenario)"
+echo "bench sfu:$sum"
