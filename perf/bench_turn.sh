@@ -252,16 +252,20 @@ for r in $(seq "$ROUNDS"); do
     echo "  WARNING: round $r: the bridge's receive ring on the veth overflowed, ${BASH_REMATCH[1]} frames lost before tern"
   fi
 done
-cp_m=$(printf '%s\n' "${cot_cpp[@]}" | median)
-tp_m=$(printf '%s\n' "${nic_cpp[@]}" | median)
-ap_m=$(printf '%s\n' "${afp_cpp[@]}" | median)
-ratio=$(python3 -c "print(f'{$cp_m / max(1, $tp_m):.1f}')")
-ratio_afp=$(python3 -c "print(f'{$cp_m / max(1, $ap_m):.1f}')")
-echo "  medians: coturn $(printf '%s\n' "${cot_pps[@]}" | median) pps at $cp_m cycles/pkt (loss $(printf '%s\n' "${cot_loss[@]}" | median)%)," \
-     "tern (nic) $(printf '%s\n' "${nic_pps[@]}" | median) pps at $tp_m cycles/pkt (loss $(printf '%s\n' "${nic_loss[@]}" | median)%)," \
-     "tern (af_packet) $(printf '%s\n' "${afp_pps[@]}" | median) pps at $ap_m cycles/pkt (loss $(printf '%s\n' "${afp_loss[@]}" | median)%)"
-echo "  coturn cycles per relayed packet / tern's: $ratio (nic), $ratio_afp (af_packet, kernel transmit charged to tern)"
-echo "  the offered load is the same for both (paced by uclient); the comparison is CPU per packet"
+comparison=""
+if ((ROUNDS > 0)); then
+  cp_m=$(printf '%s\n' "${cot_cpp[@]}" | median)
+  tp_m=$(printf '%s\n' "${nic_cpp[@]}" | median)
+  ap_m=$(printf '%s\n' "${afp_cpp[@]}" | median)
+  ratio=$(python3 -c "print(f'{$cp_m / max(1, $tp_m):.1f}')")
+  ratio_afp=$(python3 -c "print(f'{$cp_m / max(1, $ap_m):.1f}')")
+  echo "  medians: coturn $(printf '%s\n' "${cot_pps[@]}" | median) pps at $cp_m cycles/pkt (loss $(printf '%s\n' "${cot_loss[@]}" | median)%)," \
+       "tern (nic) $(printf '%s\n' "${nic_pps[@]}" | median) pps at $tp_m cycles/pkt (loss $(printf '%s\n' "${nic_loss[@]}" | median)%)," \
+       "tern (af_packet) $(printf '%s\n' "${afp_pps[@]}" | median) pps at $ap_m cycles/pkt (loss $(printf '%s\n' "${afp_loss[@]}" | median)%)"
+  echo "  coturn cycles per relayed packet / tern's: $ratio (nic), $ratio_afp (af_packet, kernel transmit charged to tern)"
+  echo "  the offered load is the same for both (paced by uclient); the comparison is CPU per packet"
+  comparison=" coturn_cycles_ratio=$ratio coturn_cycles_ratio_af_packet=$ratio_afp"
+fi
 echo "  ChannelData relay ceiling on one lcore over net_memif, 64 allocations, both directions:"
 declare -A m_pps m_gbps r_pps m_ratio
 MEMIF_ROUNDS="${TERN_BENCH_MEMIF_ROUNDS:-3}"
@@ -283,4 +287,7 @@ if grep -q 'invalid=[1-9]' "$WORK/loadgen.log"; then
   echo "  WARNING: tern-loadgen received frames that are not relayed traffic: $(grep -o 'invalid=[0-9]*' "$WORK/loadgen.log" | tr '\n' ' ')"
 fi
 mpps=$(python3 -c "print(f'{${m_pps[172]} / 1e6:.2f}')")
-echo "bench turn: mpps_per_lcore=$mpps ratio_to_raw=${m_ratio[172]} coturn_cycles_ratio=$ratio coturn_cycles_ratio_af_packet=$ratio_afp gbps_1200=${m_gbps[1200]} mpps_1200=$(python3 -c "print(f'{${m_pps[1200]} / 1e6:.2f}')") tern_cycles_per_pkt=$tp_m tern_af_packet_cycles_per_pkt=$ap_m coturn_cycles_per_pkt=$cp_m"
+cycles=""
+((ROUNDS == 0)) || cycles=" tern_cycles_per_pkt=$tp_m tern_af_packet_cycles_per_pkt=$ap_m coturn_cycles_per_pkt=$cp_m"
+# ROUNDS=0 (the relay ceiling alone): no coturn comparison, so none of its fields.
+echo "bench turn: mpps_per_lcore=$mpps ratio_to_raw=${m_ratio[172]}$comparison gbps_1200=${m_gbps[1200]} mpps_1200=$(python3 -c "print(f'{${m_pps[1200]} / 1e6:.2f}')")$cycles"
