@@ -14,6 +14,9 @@
 #
 #   tools/tern bench turn [ROUNDS] [SESSIONS] [MESSAGES] [INTERVAL_MS] [LENGTH]
 #
+# ROUNDS=0 runs only the relay ceiling over net_memif; TERN_BENCH_MEMIF_ROUNDS its rounds (3);
+# TERN_BENCH_PERF=PREFIX records tern's data plane in each ceiling run (PREFIX.TAG.data).
+#
 # A process that exits early or fails ends the run with one line naming it; the logs are kept
 # (perf/support/bench_lib.sh).
 set -euo pipefail
@@ -233,6 +236,9 @@ dataplane: {
 CONF
   start "$dp" "$tag.dataplane.log" "$BUILD/dataplane/tern-dataplane" --config "$WORK/$tag.conf"
   await_socket "$dp" "$sock" 10
+  if [[ -n "${TERN_BENCH_PERF:-}" ]]; then  # profile the relay: 3 s, from 2 s into the run
+    (sleep 2; perf record -q -e cpu-clock -g -p "${PROC_PID[$dp]}" -o "$TERN_BENCH_PERF.$tag.data" -- sleep 3) >/dev/null 2>&1 &
+  fi
   memif_turn "$sock" "$tag" --length "$1"
   stop "$dp"
   finish "$GEN" 20
