@@ -99,10 +99,10 @@ enum class Counter : uint16_t {
     DropTxFull,
     DropKernelQueueFull,
     DropNoMbuf,
-    kCount
+    Count  // the number of counters, not a counter
 };
 
-inline constexpr std::size_t kCounterCount = static_cast<std::size_t>(Counter::kCount);
+inline constexpr std::size_t kCounterCount = static_cast<std::size_t>(Counter::Count);
 
 inline constexpr std::array<std::string_view, kCounterCount> kCounterNames = {
     "rx_packets",

@@ -24,13 +24,13 @@
 #include <string_view>
 #include <vector>
 
-typedef struct evp_cipher_ctx_st EVP_CIPHER_CTX;
+using EVP_CIPHER_CTX = struct evp_cipher_ctx_st;  // as OpenSSL declares it
 struct gcm_key_data;
 
 namespace tern::srtp {
 
 enum class Suite : uint8_t {
-    AesCm128HmacSha1_80,  // DTLS-SRTP profile 0x0001
+    AesCm128HmacSha1_80,  // NOLINT(readability-identifier-naming): DTLS-SRTP profile 0x0001
     AeadAes128Gcm,        // 0x0007
     AeadAes256Gcm,        // 0x0008
 };

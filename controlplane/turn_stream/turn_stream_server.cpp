@@ -285,7 +285,12 @@ TurnStreamServer::TurnStreamServer(asio::io_context& io, const Config& cfg, Logg
 }
 
 TurnStreamServer::~TurnStreamServer() {
-    detach();
+    try {
+        detach();
+    } catch (...) {
+        // detach() allocates its list of connections to close; without memory for that, the
+        // io_context's destruction closes them all the same.
+    }
     for (auto& l : listeners_) {
         boost::system::error_code ec;
         l->acceptor.close(ec);
