@@ -139,7 +139,7 @@ bool Hub::intercept_for_sfu(Session& s, const std::string& id, const api::Messag
     if (d.type == "answer") {
         const mcu::StreamRef ref{s.public_id, to, stream, d.sid};
         ask(ref);
-        apply_mcu(mcu_->answer(ref, std::move(d.sdp), now_us), fx);
+        apply_mcu(mcu_->answer(ref, d.sdp, now_us), fx);
         return true;
     }
     if (d.type == "candidate") {

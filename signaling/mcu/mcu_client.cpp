@@ -129,8 +129,7 @@ McuEffects McuClient::tick(uint64_t now_us) {
             late.deadline_us = now_us + options_.resume_window_us;
             abandoned_[id] = std::move(late);
         }
-        const ProxyIndex proxy = pending.proxy;  // read before the move below
-        on_reply(fx, proxy, std::move(pending), ProxyMessage{{}, ProxyError{"timeout", "no reply"}},
+        on_reply(fx, pending.proxy, pending, ProxyMessage{{}, ProxyError{"timeout", "no reply"}},
                  now_us, McuFailure::Timeout);
     }
     std::erase_if(abandoned_, [&](const auto& a) { return a.second.deadline_us <= now_us; });
@@ -205,8 +204,8 @@ McuEffects McuClient::on_frame(ProxyIndex p, std::string_view frame, uint64_t no
         if (it != pending_.end() && it->second.proxy == p) {
             Pending pending = std::move(it->second);
             pending_.erase(it);
-            on_reply(fx, p, std::move(pending),
-                     ProxyMessage{{}, ProxyError{"bad_reply", msg.error().message}}, now_us);
+            on_reply(fx, p, pending, ProxyMessage{{}, ProxyError{"bad_reply", msg.error().message}},
+                     now_us);
         }
         return fx;
     }
@@ -223,7 +222,7 @@ McuEffects McuClient::on_frame(ProxyIndex p, std::string_view frame, uint64_t no
         if (pending.kind == Kind::Hello) {
             on_hello_reply(fx, p, *msg, now_us);
         } else {
-            on_reply(fx, p, std::move(pending), *msg, now_us);
+            on_reply(fx, p, pending, *msg, now_us);
         }
         return fx;
     }
