@@ -154,13 +154,30 @@ private:
                 write(make_response(ctx_, 404, "text/plain", "not found\n", req_));
                 return;
             }
-            ClientInfo who{ip, std::string(field(req_, http::field::user_agent)), ""};
+            // [limits] connections_per_ip: refused before the upgrade, so a refused client costs
+            // no WebSocket and no hub connection.
+            ConnectionGate::Admission admitted = ctx_.gate.admit(ip);
+            if (admitted.outcome == ConnectionGate::Outcome::Refused) {
+                EdgeCounters::add(shard_.counters().connections_limited);
+                req_.keep_alive(false);
+                write(make_response(ctx_, 429, "text/plain",
+                                    "too many connections from this address\n", req_));
+                return;
+            }
+            if (admitted.outcome == ConnectionGate::Outcome::Untracked &&
+                ctx_.config.limits.connections_per_ip != 0) {
+                EdgeCounters::add(shard_.counters().connections_untracked);
+            }
+            ClientInfo who{ip, std::string(field(req_, http::field::user_agent)), "",
+                           admitted.outcome == ConnectionGate::Outcome::Exempt};
             handed_over_ = true;
             done();
             if constexpr (kTls) {
-                accept_websocket(shard_, std::move(stream_), std::move(req_), std::move(who), tls_);
+                accept_websocket(shard_, std::move(stream_), std::move(req_), std::move(who),
+                                 std::move(admitted.slot), tls_);
             } else {
-                accept_websocket(shard_, std::move(stream_), std::move(req_), std::move(who));
+                accept_websocket(shard_, std::move(stream_), std::move(req_), std::move(who),
+                                 std::move(admitted.slot));
             }
             return;
         }

@@ -37,9 +37,10 @@ public:
           ws_(std::move(stream)), watchdog_(ws_.get_executor()), ping_timer_(ws_.get_executor()),
           out_(ctx_.config.send_queue_bytes) {}
 
-    void accept(HttpRequest&& req, ClientInfo&& who) {
+    void accept(HttpRequest&& req, ClientInfo&& who, ConnectionGate::Slot&& slot) {
         req_ = std::move(req);
         who_ = std::move(who);
+        slot_ = std::move(slot);
         beast::get_lowest_layer(ws_).expires_never();  // the websocket's own timeouts take over
         ws_.read_message_max(api::kMaxClientFrame);
         ws_.auto_fragment(false);
@@ -273,6 +274,7 @@ private:
             return;
         }
         finished_ = true;
+        slot_ = {};  // the address may connect again at once
         watchdog_.cancel();
         ping_timer_.cancel();
         if (!writing_) {
@@ -294,6 +296,7 @@ private:
     asio::steady_timer ping_timer_;
     HttpRequest req_;
     ClientInfo who_;
+    ConnectionGate::Slot slot_;  // this connection's place in its address's count
     beast::flat_buffer in_;
     WriteQueue out_;
     ConnId id_ = 0;
@@ -314,16 +317,18 @@ private:
 
 }  // namespace
 
-void accept_websocket(Shard& shard, beast::tcp_stream&& stream, HttpRequest&& req, ClientInfo who) {
+void accept_websocket(Shard& shard, beast::tcp_stream&& stream, HttpRequest&& req, ClientInfo who,
+                      ConnectionGate::Slot slot) {
     auto c = std::make_shared<WsConnection<beast::tcp_stream>>(shard, std::move(stream), nullptr);
-    c->accept(std::move(req), std::move(who));
+    c->accept(std::move(req), std::move(who), std::move(slot));
 }
 
 void accept_websocket(Shard& shard, beast::ssl_stream<beast::tcp_stream>&& stream,
-                      HttpRequest&& req, ClientInfo who, std::shared_ptr<asio::ssl::context> tls) {
+                      HttpRequest&& req, ClientInfo who, ConnectionGate::Slot slot,
+                      std::shared_ptr<asio::ssl::context> tls) {
     auto c = std::make_shared<WsConnection<beast::ssl_stream<beast::tcp_stream>>>(
         shard, std::move(stream), std::move(tls));
-    c->accept(std::move(req), std::move(who));
+    c->accept(std::move(req), std::move(who), std::move(slot));
 }
 
 }  // namespace tern::sig::net

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "signaling/hub/handler.hpp"
+#include "signaling/net/connection_gate.hpp"
 #include "signaling/net/http_routes.hpp"
 
 #include <boost/asio/ssl/context.hpp>
@@ -20,12 +21,13 @@ namespace tern::sig::net {
 
 class Shard;
 
-/// Completes the upgrade `req` read from `stream` and serves the WebSocket.
+/// Completes the upgrade `req` read from `stream` and serves the WebSocket. `slot`: its place in
+/// the per-address count (ConnectionGate), given back when the connection ends.
 void accept_websocket(Shard& shard, boost::beast::tcp_stream&& stream, HttpRequest&& req,
-                      ClientInfo who);
+                      ClientInfo who, ConnectionGate::Slot slot = {});
 /// The same over TLS; `tls` keeps the certificate the connection began with alive.
 void accept_websocket(Shard& shard, boost::beast::ssl_stream<boost::beast::tcp_stream>&& stream,
-                      HttpRequest&& req, ClientInfo who,
+                      HttpRequest&& req, ClientInfo who, ConnectionGate::Slot slot,
                       std::shared_ptr<boost::asio::ssl::context> tls);
 
 }  // namespace tern::sig::net
