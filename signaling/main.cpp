@@ -11,6 +11,7 @@
 #include "signaling/net/server.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -166,6 +167,7 @@ static int run(int argc, char** argv) {
                  {{"threads", config.threads}});
     }
     options.features = advertised_features(config);
+    options.stop_grace = std::chrono::milliseconds(config.shutdown_grace_ms);
     std::unique_ptr<tern::sig::net::Server> server;
     try {
         server = std::make_unique<tern::sig::net::Server>(
@@ -194,6 +196,8 @@ static int run(int argc, char** argv) {
         log.info("stopping", {{"signal", std::string(strsignal(sig))}});
         break;
     }
+    // Graceful: no more accepts, every client told (1012) after its queue drained, at most
+    // [tern] shutdown_grace_ms; then exit 0 either way (what was cut is logged).
     server->stop();
     return 0;
 }

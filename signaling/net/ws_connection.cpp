@@ -81,7 +81,11 @@ public:
     }
 
     void close() override { request_close(websocket::close_code::normal); }
-    void stop() override { request_close(websocket::close_code::going_away); }
+    // Server shutdown: 1012 (service restart), not 1001. Talk's web client reconnects after any
+    // close but 1001 (which a browser itself sends when a page goes away), and resumes with its
+    // resume id; a bye frame would make clients that honour it drop that id. What is queued
+    // goes out before the close frame (maybe_start_close waits for it).
+    void stop() override { request_close(websocket::close_code::service_restart); }
 
 private:
     void on_accept(beast::error_code ec) {

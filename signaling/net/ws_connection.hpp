@@ -3,8 +3,10 @@
 // one closes the socket); text to Handler::on_text, binary to on_binary; a WS ping every 54 s
 // carrying the Unix time in ns; a read deadline (60 s, reset by any frame or pong) and a write
 // deadline (10 s per frame); a send queue bounded by send_queue_bytes, beyond which the client
-// is a slow consumer and is closed. on_close is called exactly once for every connection that
-// was opened. One connection lives on the shard that accepted it and is touched by its thread only.
+// is a slow consumer and is closed. Server shutdown closes with 1012 (service restart) after the
+// queue has drained, so clients reconnect and resume. on_close is called exactly once for every
+// connection that was opened. One connection lives on the shard that accepted it and is touched by
+// its thread only.
 #pragma once
 
 #include "signaling/hub/handler.hpp"
