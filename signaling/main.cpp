@@ -1,7 +1,8 @@
 // tern-signaling: a drop-in for nextcloud-spreed-signaling. This file only assembles the
 // process: the configuration, one Hub per shard behind the network edge, and the signals
-// (SIGTERM/SIGINT stop gracefully, SIGHUP reloads the TLS certificate). Logs are JSON lines on
-// stderr and never carry message contents.
+// (SIGTERM/SIGINT stop gracefully: clients closed with 1012 after their queues drain, within
+// [tern] shutdown_grace_ms, then exit 0; SIGHUP reloads the TLS certificate). Logs are JSON lines
+// on stderr and never carry message contents.
 #include "common/log.hpp"
 #include "signaling/api/server_messages.hpp"
 #include "signaling/config/load_config.hpp"

@@ -1,0 +1,320 @@
+#!/usr/bin/python3
+"""tern-signaling's operations and limits (issue 15, item 7), over real sockets.
+
+Starts a mock Nextcloud (the real one cannot run here) and tern-signaling from a
+generated server.conf with tern's [limits] and [tern] keys, then checks, each
+waiting by polling to a bounded deadline:
+
+  - limits: with connections_per_ip = 3 a fourth /spreed upgrade from 127.0.0.1
+    (loopback is limited unless exempt) is answered 429 before the upgrade, and
+    one closed connection lets the next in; with hellos_per_second = 2 and
+    hello_burst = 3 a fourth quick hello is answered too_many_requests (the
+    socket stays usable and a hello passes once a token is back); both are
+    counted in /metrics; an exempt address is held to neither;
+  - shutdown: clients in a room get, on SIGTERM, a WebSocket close with 1012
+    (service restart; Talk's client reconnects and resumes after anything but
+    1001) and no bye; the process exits 0, promptly when every client answers the
+    close; when one client never reads (its close handshake cannot finish), still
+    exits 0 within [tern] shutdown_grace_ms plus a margin, and says it cut;
+  - start-up: the raised descriptor limit is logged.
+
+Every process is stopped by PID and every temp dir removed on every path; on
+failure the tail of the server log is printed. The exit status is the verdict.
+
+    operations.py --binary build/signaling/tern-signaling
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import resource
+import secrets
+import shutil
+import signal
+import sys
+import time
+import traceback
+from typing import Optional
+
+import aiohttp
+import websockets
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from harness import PRESETS, CheckFailed, ServerUnderTest, SigClient, run_cancellable  # noqa: E402
+from mock_nextcloud import MockNextcloud  # noqa: E402
+from suite import PROMPT, Context, expect  # noqa: E402
+
+GRACE_MS = 2000        # [tern] shutdown_grace_ms of the shutdown servers
+EXIT_MARGIN_S = 3.0    # what the process may take beyond the grace to exit
+
+
+async def metric(server: ServerUnderTest, name: str) -> int:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(server.http_url + "/metrics") as resp:
+            text = await resp.text()
+    m = re.search(rf"^{name} (\d+)$", text, re.M)
+    expect(m is not None, f"{name} in /metrics", text[-400:])
+    return int(m.group(1))
+
+
+async def wait_until(what: str, probe, timeout: float = PROMPT, every: float = 0.05):
+    """Polls the async ``probe`` until it returns a true value; fails with the last one seen."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = await probe()
+        if last:
+            return last
+        await asyncio.sleep(every)  # poll interval, bounded by the deadline
+    raise CheckFailed(f"{what}: not within {timeout}s (last: {last!r})")
+
+
+def log_lines(server: ServerUnderTest, msg: str) -> list[dict]:
+    out = []
+    with open(server.log_path, "rb") as f:
+        for line in f.read().decode(errors="replace").splitlines():
+            try:
+                j = json.loads(line)
+            except ValueError:
+                continue
+            if j.get("msg") == msg:
+                out.append(j)
+    return out
+
+
+# -- limits -------------------------------------------------------------------
+
+async def check_connection_limit(ctx: Context) -> None:
+    held = [await ctx.connect(f"held{i}") for i in range(3)]
+    for c in held:
+        await c.expect(lambda m: m.get("type") == "welcome", PROMPT, "welcome")
+    refused_before = await metric(ctx.server, "signaling_limits_connections_refused_total")
+    try:
+        extra = await websockets.connect(ctx.server.ws_url, ping_interval=None)
+        await extra.close()
+        raise CheckFailed("a fourth WebSocket from 127.0.0.1 was accepted (limit 3)")
+    except websockets.InvalidStatusCode as e:
+        expect(e.status_code == 429, "HTTP 429 before the upgrade", e.status_code)
+    expect(await metric(ctx.server, "signaling_limits_connections_refused_total")
+           == refused_before + 1, "the refusal counted", "")
+    # One ends; its place is given back when the server sees the close.
+    await held[0].close()
+
+    async def try_connect():
+        try:
+            c = await ctx.connect("again")
+            return c
+        except websockets.InvalidStatusCode:
+            return None
+    again = await wait_until("a new connection once one closed", try_connect)
+    await again.expect(lambda m: m.get("type") == "welcome", PROMPT, "welcome")
+    print("PASS connections_per_ip: the fourth upgrade gets 429, counted; a close frees a place",
+          flush=True)
+    for c in held[1:] + [again]:
+        await c.close()
+
+
+async def check_hello_rate(ctx: Context) -> None:
+    # Sockets closed by the previous check may still hold their places for a moment.
+    async def try_connect():
+        try:
+            return await ctx.connect("hellos")
+        except websockets.InvalidStatusCode:
+            return None
+    c = await wait_until("a connection for the hello check", try_connect)
+    before = await metric(ctx.server, "signaling_limits_hellos_refused_total")
+    bad = ctx.hello_msg("alice", url="https://not-configured.invalid/")
+    for _ in range(3):
+        reply = await c.request(bad)
+        expect(reply.get("type") == "error" and reply["error"]["code"] == "invalid_backend",
+               "invalid_backend for a hello within the burst", reply)
+    reply = await c.request(bad)
+    expect(reply.get("type") == "error" and reply["error"]["code"] == "too_many_requests",
+           "too_many_requests for the fourth quick hello", reply)
+    expect(await metric(ctx.server, "signaling_limits_hellos_refused_total") >= before + 1,
+           "the refused hello counted", "")
+
+    # A token comes back every 500 ms: a real hello then passes on the same socket.
+    async def try_hello():
+        r = await c.request(ctx.hello_msg("alice-" + ctx.tag))
+        return r if r.get("type") == "hello" else None
+    await wait_until("a hello once a token is back", try_hello, timeout=5.0, every=0.2)
+    print("PASS hellos_per_second: the fourth quick hello is too_many_requests, counted; "
+          "the socket stays and a later hello passes", flush=True)
+    await c.close()
+
+
+async def check_exempt(ctx: Context) -> None:
+    """The shutdown server exempts 127.0.0.1 and allows 1 connection and 1 hello: neither holds."""
+    clients = [await ctx.connect(f"ex{i}") for i in range(4)]
+    for i, c in enumerate(clients):
+        await ctx.hello(c, f"ex{i}-{ctx.tag}")
+    print("PASS [limits] exempt: 4 connections and 4 hellos from an exempt address at limit 1",
+          flush=True)
+    for c in clients:
+        await c.close()
+
+
+# -- shutdown -----------------------------------------------------------------
+
+async def room_of(ctx: Context, n: int) -> list[SigClient]:
+    room = ctx.uid("shutdown-room")
+    return [await ctx.member(f"m{i}", f"m{i}-{ctx.tag}", room, f"rs-m{i}-{ctx.tag}")
+            for i in range(n)]
+
+
+async def sigterm_and_wait(server: ServerUnderTest, members: list[SigClient],
+                           limit_s: float) -> tuple[float, list[tuple[str, Optional[int]]]]:
+    """SIGTERM; returns the seconds until the process exited and each member's close code."""
+    t0 = time.monotonic()
+    server.proc.send_signal(signal.SIGTERM)
+    for c in members:
+        closed = await c.wait_closed(limit_s)
+        expect(closed, f"{c.name}: the server closes the WebSocket on SIGTERM", c.pending())
+
+    async def exited():
+        return server.proc.poll() is not None
+    await wait_until("the process exits after SIGTERM", exited, timeout=limit_s)
+    took = time.monotonic() - t0
+    return took, [(c.name, c.ws.close_code) for c in members]
+
+
+async def check_shutdown(ctx: Context, stalled: bool) -> None:
+    members = await room_of(ctx, 3)
+    # A message in flight to everyone right before the signal: delivered or not, nothing may
+    # follow the close but the close.
+    await members[0].send({"type": "message", "message": {"recipient": {"type": "room"},
+                                                          "data": {"last": 1}}})
+    quiet = None
+    if stalled:
+        quiet = await ctx.member("stalled", "stalled-" + ctx.tag, ctx.uid("shutdown-room"),
+                                 "rs-stalled-" + ctx.tag)
+        quiet.ws.transport.pause_reading()  # never reads again: its close cannot complete
+    limit = GRACE_MS / 1000 + EXIT_MARGIN_S
+    took, codes = await sigterm_and_wait(ctx.server, members, limit)
+    for name, code in codes:
+        expect(code == 1012, f"{name}: close code 1012 (service restart)", code)
+    for c in members:
+        byes = c.unconsumed(lambda m: m.get("type") == "bye")
+        expect(not byes, f"{c.name}: no bye (Talk would drop its resume id)", byes)
+    rc = ctx.server.proc.returncode
+    expect(rc == 0, "exit status 0 after SIGTERM", rc)
+    stopped = log_lines(ctx.server, "stopped")
+    expect(len(stopped) == 1, "one 'stopped' log line", stopped)
+    expect(log_lines(ctx.server, "shutting down: no more connections; clients are closed with "
+                                 "1012 (service restart) once their queued frames are out"),
+           "the shutdown logged", "")
+    if stalled:
+        expect(stopped[0].get("drained") is False, "'stopped' says the grace period cut",
+               stopped[0])
+        expect(GRACE_MS / 1000 - 0.5 <= took <= limit,
+               f"exit within {GRACE_MS} ms grace + {EXIT_MARGIN_S} s", f"{took:.2f}s")
+        print(f"PASS SIGTERM with a client that never reads: the others get 1012, exit 0 after "
+              f"{took:.2f}s (grace {GRACE_MS} ms), logged as cut", flush=True)
+    else:
+        expect(stopped[0].get("drained") is True, "'stopped' says everything drained",
+               stopped[0])
+        expect(took < GRACE_MS / 1000, f"exit before the grace of {GRACE_MS} ms", f"{took:.2f}s")
+        print(f"PASS SIGTERM: 3 clients in a room get close 1012 and no bye; exit 0 after "
+              f"{took:.2f}s, drained", flush=True)
+
+
+def lower_fd_soft_limit() -> int:
+    """Sets this runner's RLIMIT_NOFILE soft limit to 1024 (the servers inherit it), so the raise
+    is seen; returns the soft limit the servers start with."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > 1024:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(soft, 1024), hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def check_fd_limit_logged(server: ServerUnderTest, started_with: int) -> None:
+    lines = log_lines(server, "file descriptor limit")
+    expect(lines and lines[0].get("soft") == lines[0].get("hard") and lines[0]["soft"] > 0,
+           "'file descriptor limit' logged with soft == hard", lines)
+    expect(lines[0].get("was") == started_with, f"'was' the inherited {started_with}", lines[0])
+    print(f"PASS RLIMIT_NOFILE raised to its hard limit and logged (soft {lines[0]['soft']}, "
+          f"was {lines[0].get('was')})", flush=True)
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    nc = MockNextcloud(secrets.token_hex(16))
+    nc2 = MockNextcloud(secrets.token_hex(16))
+    command = PRESETS["tern"].command.replace("{binary}", os.path.abspath(args.binary))
+    grace = f"\n[tern]\nshutdown_grace_ms = {GRACE_MS}\n"
+    servers: list[ServerUnderTest] = []
+    contexts: list[Context] = []
+    ok = False
+    start = time.monotonic()
+
+    async def server(extra: str) -> Context:
+        s = ServerUnderTest(command, PRESETS["tern"].nats_url, {"mock": nc, "mock2": nc2},
+                            extra_config=extra)
+        servers.append(s)
+        await s.start()
+        ctx = Context(s, nc, nc2)
+        contexts.append(ctx)
+        return ctx
+
+    try:
+        started_with = lower_fd_soft_limit()
+        await nc.start()
+        await nc2.start()
+        limited = await server("\n[limits]\nconnections_per_ip = 3\nhellos_per_second = 2\n"
+                               "hello_burst = 3\n")
+        await asyncio.wait_for(check_connection_limit(limited), timeout=30)
+        await asyncio.wait_for(check_hello_rate(limited), timeout=30)
+        check_fd_limit_logged(limited.server, started_with)
+        exempt = "\n[limits]\nconnections_per_ip = 1\nhellos_per_second = 1\nhello_burst = 1\n" \
+                 "exempt = 127.0.0.1\n"
+        drained = await server(grace + exempt)
+        await asyncio.wait_for(check_exempt(drained), timeout=30)
+        await asyncio.wait_for(check_shutdown(drained, stalled=False), timeout=30)
+        cut = await server(grace + exempt)
+        await asyncio.wait_for(check_shutdown(cut, stalled=True), timeout=30)
+        ok = True
+    except (CheckFailed, RuntimeError, asyncio.TimeoutError) as e:
+        print(f"FAIL {type(e).__name__}: {e}", flush=True)
+    except Exception:  # noqa: BLE001 - any crash is a failed run, reported with its trace
+        print("FAIL " + traceback.format_exc(), flush=True)
+    finally:
+        for ctx in contexts:
+            for c in ctx.clients:
+                if c.ws is not None:
+                    c.ws.transport.abort()  # the stalled one would not finish a close
+            await ctx.cleanup()
+        for s in servers:
+            s.stop()
+        await nc.stop()
+        await nc2.stop()
+        if not ok:
+            for s in servers:
+                if os.path.exists(s.log_path):
+                    with open(s.log_path, "rb") as f:
+                        tail = f.read()[-3000:].decode(errors="replace")
+                    print(f"# --- tail of {os.path.basename(s.workdir)}/server.log\n{tail}",
+                          flush=True)
+        for s in servers:
+            shutil.rmtree(s.workdir, ignore_errors=True)
+    print(f"# {'passed' if ok else 'failed'} in {time.monotonic() - start:.1f}s", flush=True)
+    return 0 if ok else 1
+
+
+def main(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--binary", required=True, help="the tern-signaling binary")
+    args = p.parse_args(argv)
+    if not os.access(args.binary, os.X_OK):
+        print(f"FAIL: tern-signaling binary {args.binary} not found", flush=True)
+        return 1
+    return asyncio.run(run_cancellable(main_async, args, "processes"))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
