@@ -39,6 +39,11 @@ bool HelloRateLimiter::admit(std::string_view address, uint64_t now_us) {
     }
     push_front(i);
     Slot& s = slots_[i];
+    if (s.tat > now_us + tolerance_us_ + interval_us_) {
+        // Further ahead than any sequence of hellos can put it: the clock stepped back (the hub
+        // runs on the wall clock). Start afresh rather than refuse for the length of the step.
+        s.tat = now_us;
+    }
     const uint64_t tat = std::max(s.tat, now_us);
     if (tat - now_us > tolerance_us_) {
         return false;

@@ -11,7 +11,8 @@
 // order. A new address when every slot is taken evicts the least recently seen one; that one is
 // almost always idle, and if not (more than `max_addresses` addresses said hello within one refill
 // time) it starts again with a full bucket, counted in evicted_active(). Time is injected
-// (`now_us`, any monotonic microsecond count). Not thread-safe: one owner (a Hub, per shard).
+// (`now_us`, microseconds); a step back of the clock gives the buckets it affects a fresh start
+// instead of refusing for the length of the step. Not thread-safe: one owner (a Hub, per shard).
 #pragma once
 
 #include "signaling/limits/address_key.hpp"

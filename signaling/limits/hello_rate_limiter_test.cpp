@@ -89,3 +89,16 @@ TEST_CASE("hello rate limiter: a rate of 0 admits everything", "[signaling][limi
     }
     CHECK(l.tracked() == 0);
 }
+
+TEST_CASE("hello rate limiter: a clock stepping back does not refuse for the step",
+          "[signaling][limits]") {
+    HelloRateLimiter l(1, 2, 16);
+    CHECK(l.admit("192.0.2.7", kT0));
+    CHECK(l.admit("192.0.2.7", kT0));
+    CHECK_FALSE(l.admit("192.0.2.7", kT0));
+    // The wall clock goes back an hour: a fresh bucket, not an hour of refusals.
+    const uint64_t back = kT0 - 3600 * kS;
+    CHECK(l.admit("192.0.2.7", back));
+    CHECK(l.admit("192.0.2.7", back));
+    CHECK_FALSE(l.admit("192.0.2.7", back));
+}
