@@ -1,8 +1,9 @@
-// The per-address gate in front of /spreed: [limits] connections_per_ip WebSockets at once per
-// client address (after trusted proxies' X-Real-Ip / X-Forwarded-For), none for [limits]
-// exempt. One gate per process, shared by every shard under its mutex, so the limit is exact
-// for the node (not for a cluster: each node counts its own). The lock is taken once per upgrade
-// and once per close, never per frame.
+// The per-address gate: [limits] connections_per_ip connections at once per client address,
+// none for [limits] exempt. A peer that is not a trusted proxy is counted from accept (every TCP
+// connection); behind a trusted proxy each WebSocket counts for the address its X-Real-Ip /
+// X-Forwarded-For names (http_session.hpp). One gate per process, shared by every shard under its
+// mutex, so the limit is exact for the node (not for a cluster: each node counts its own). The lock
+// is taken once per upgrade and once per close, never per frame.
 #pragma once
 
 #include "signaling/config/signaling_config.hpp"

@@ -33,7 +33,7 @@ struct alignas(64) EdgeCounters {
     Counter backend_calls_transport_error{0};
     Counter backend_calls_timeout{0};
     Counter handler_exceptions{0};
-    Counter connections_limited{0};    // /spreed upgrades answered 429: address at its limit
+    Counter connections_limited{0};    // address at its limit: closed at accept, or 429 (proxied)
     Counter connections_untracked{0};  // let in uncounted: the limiter's table was full
 
     /// Single writer (the owning shard's thread): no RMW needed.

@@ -86,7 +86,8 @@ std::string prometheus_metrics(const EdgeContext& ctx) {
     metric(out, "signaling_server_handler_exceptions_total", "counter", "Handler calls that threw",
            get(&EdgeCounters::handler_exceptions));
     metric(out, "signaling_limits_connections_refused_total", "counter",
-           "WebSocket upgrades answered 429: the address held its connections_per_ip",
+           "Connections refused by connections_per_ip: closed at accept, or a proxied upgrade "
+           "answered 429",
            get(&EdgeCounters::connections_limited));
     metric(out, "signaling_limits_connections_untracked_total", "counter",
            "WebSockets let in uncounted because the per-address table was full",

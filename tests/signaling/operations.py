@@ -6,8 +6,11 @@ generated server.conf with tern's [limits] and [tern] keys, then checks, each
 waiting by polling to a bounded deadline:
 
   - limits: with connections_per_ip = 3 a fourth /spreed upgrade from 127.0.0.1
-    (loopback is limited unless exempt) is answered 429 before the upgrade, and
-    one closed connection lets the next in; with hellos_per_second = 2 and
+    (loopback is limited unless exempt; a trusted proxy by default, so counted at
+    the upgrade) is answered 429 before the upgrade, and one closed connection lets
+    the next in; behind that proxy each X-Real-Ip counts for itself; a peer that is
+    no trusted proxy is counted from accept: its fourth TCP connection (WebSocket
+    or plain HTTP) is closed before a byte is read; with hellos_per_second = 2 and
     hello_burst = 3 a fourth quick hello is answered too_many_requests (the
     socket stays usable and a hello passes once a token is back); both are
     counted in /metrics; an exempt address is held to neither;
@@ -117,6 +120,80 @@ async def check_connection_limit(ctx: Context) -> None:
           flush=True)
     for c in held[1:] + [again]:
         await c.close()
+
+    # Behind a trusted proxy (loopback is one by default) each client address counts apart.
+    async def via_proxy(client_ip: str):
+        return await websockets.connect(ctx.server.ws_url, ping_interval=None,
+                                        extra_headers={"X-Real-Ip": client_ip})
+    proxied = []
+    for ip in ("203.0.113.5", "203.0.113.6"):
+        for _ in range(3):
+            proxied.append(await wait_until(f"a proxied connection for {ip}",
+                                            lambda ip=ip: try_proxied(via_proxy, ip)))
+        try:
+            extra = await via_proxy(ip)
+            await extra.close()
+            raise CheckFailed(f"a fourth WebSocket for X-Real-Ip {ip} was accepted (limit 3)")
+        except websockets.InvalidStatusCode as e:
+            expect(e.status_code == 429, f"HTTP 429 for a fourth from {ip}", e.status_code)
+    print("PASS behind a trusted proxy each X-Real-Ip has its own connections_per_ip", flush=True)
+    for ws in proxied:
+        await ws.close()
+
+
+async def try_proxied(via_proxy, ip: str):
+    """One connection through via_proxy, or None while the server still counts closed ones."""
+    try:
+        return await via_proxy(ip)
+    except websockets.InvalidStatusCode:
+        return None
+
+
+async def connect_when_free(ctx: Context, name: str) -> SigClient:
+    """A connection, once the server has seen earlier ones (the start-up probe's) close."""
+    async def attempt():
+        try:
+            return await ctx.connect(name)
+        except (websockets.InvalidHandshake, websockets.ConnectionClosed, OSError, EOFError):
+            return None
+    return await wait_until(f"{name}: a connection", attempt)
+
+
+async def check_direct_peer(ctx: Context) -> None:
+    """127.0.0.1 is no trusted proxy here: its connections are counted from accept."""
+    held = [await connect_when_free(ctx, f"direct{i}") for i in range(3)]
+    for c in held:
+        await c.expect(lambda m: m.get("type") == "welcome", PROMPT, "welcome")
+    try:
+        extra = await websockets.connect(ctx.server.ws_url, ping_interval=None, open_timeout=5)
+        await extra.close()
+        raise CheckFailed("a fourth connection from a direct peer was accepted (limit 3)")
+    except websockets.InvalidStatusCode as e:
+        raise CheckFailed(f"a direct peer's fourth connection got HTTP {e.status_code}; "
+                          "expected it closed at accept") from e
+    except (websockets.InvalidHandshake, websockets.ConnectionClosed, OSError, EOFError,
+            asyncio.TimeoutError):
+        pass  # closed before a byte was read: no HTTP answer at all
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.get(ctx.server.http_url + "/api/v1/welcome",
+                                timeout=aiohttp.ClientTimeout(total=5)) as resp:
+                raise CheckFailed(f"plain HTTP from a peer at its limit got {resp.status}")
+    except (aiohttp.ClientError, asyncio.TimeoutError):
+        pass
+    await held[0].close()
+    again = await connect_when_free(ctx, "direct-again")
+    for c in held[1:] + [again]:
+        await c.close()
+
+    async def refused_counted():
+        try:
+            return await metric(ctx.server, "signaling_limits_connections_refused_total") >= 2
+        except (aiohttp.ClientError, CheckFailed):
+            return False  # the last closes may not have been seen yet
+    await wait_until("both refusals counted in /metrics", refused_counted)
+    print("PASS connections_per_ip for a peer that is no trusted proxy: the fourth TCP "
+          "connection (WebSocket or plain HTTP) is closed at accept, counted", flush=True)
 
 
 async def check_hello_rate(ctx: Context) -> None:
@@ -270,6 +347,9 @@ async def main_async(args: argparse.Namespace) -> int:
         await asyncio.wait_for(check_connection_limit(limited), timeout=30)
         await asyncio.wait_for(check_hello_rate(limited), timeout=30)
         check_fd_limit_logged(limited.server, started_with)
+        direct = await server("\n[app]\ntrustedproxies = 192.0.2.1\n"
+                              "[limits]\nconnections_per_ip = 3\n")
+        await asyncio.wait_for(check_direct_peer(direct), timeout=30)
         exempt = "\n[limits]\nconnections_per_ip = 1\nhellos_per_second = 1\nhello_burst = 1\n" \
                  "exempt = 127.0.0.1\n"
         drained = await server(grace + exempt)
