@@ -16,8 +16,9 @@ waiting by polling to a bounded deadline:
     counted in /metrics; an exempt address is held to neither;
   - shutdown: clients in a room get, on SIGTERM, a WebSocket close with 1012
     (service restart; Talk's client reconnects and resumes after anything but
-    1001) and no bye; the process exits 0, promptly when every client answers the
-    close; when one client never reads (its close handshake cannot finish), still
+    1001) and no bye, after every frame queued for them at the signal (12 MB for
+    a client that was not reading); the process exits 0, as soon as every client
+    has answered the close; when one client never reads (its close cannot finish), still
     exits 0 within [tern] shutdown_grace_ms plus a margin, and says it cut;
   - start-up: the raised descriptor limit is logged.
 
@@ -52,7 +53,9 @@ from harness import PRESETS, CheckFailed, ServerUnderTest, SigClient, run_cancel
 from mock_nextcloud import MockNextcloud  # noqa: E402
 from suite import PROMPT, Context, expect  # noqa: E402
 
-GRACE_MS = 2000        # [tern] shutdown_grace_ms of the shutdown servers
+GRACE_MS = 2000        # [tern] shutdown_grace_ms of the server with a stalled client
+DRAIN_GRACE_MS = 10000  # and of the one whose backlog must drain (generous: no timing asserted)
+BACKLOG = 200          # room messages of 60 KB queued at SIGTERM: 12 MB
 EXIT_MARGIN_S = 3.0    # what the process may take beyond the grace to exit
 
 
@@ -245,11 +248,14 @@ async def room_of(ctx: Context, n: int) -> list[SigClient]:
             for i in range(n)]
 
 
-async def sigterm_and_wait(server: ServerUnderTest, members: list[SigClient],
-                           limit_s: float) -> tuple[float, list[tuple[str, Optional[int]]]]:
-    """SIGTERM; returns the seconds until the process exited and each member's close code."""
+async def sigterm_and_wait(server: ServerUnderTest, members: list[SigClient], limit_s: float,
+                           after_signal=None) -> tuple[float, list[tuple[str, Optional[int]]]]:
+    """SIGTERM (then ``after_signal()``); returns the seconds until the process exited and each
+    member's close code."""
     t0 = time.monotonic()
     server.proc.send_signal(signal.SIGTERM)
+    if after_signal is not None:
+        after_signal()
     for c in members:
         closed = await c.wait_closed(limit_s)
         expect(closed, f"{c.name}: the server closes the WebSocket on SIGTERM", c.pending())
@@ -261,19 +267,31 @@ async def sigterm_and_wait(server: ServerUnderTest, members: list[SigClient],
     return took, [(c.name, c.ws.close_code) for c in members]
 
 
-async def check_shutdown(ctx: Context, stalled: bool) -> None:
+def room_seqs(c: SigClient) -> list[int]:
+    return [m["message"]["data"]["seq"] for m in c.inbox
+            if m.get("type") == "message" and "seq" in (m["message"].get("data") or {})]
+
+
+async def check_shutdown(ctx: Context, stalled: bool, grace_ms: int) -> None:
     members = await room_of(ctx, 3)
-    # A message in flight to everyone right before the signal: delivered or not, nothing may
-    # follow the close but the close.
-    await members[0].send({"type": "message", "message": {"recipient": {"type": "room"},
-                                                          "data": {"last": 1}}})
-    quiet = None
+    sender, paused, reader = members
+    resume = None
     if stalled:
         quiet = await ctx.member("stalled", "stalled-" + ctx.tag, ctx.uid("shutdown-room"),
                                  "rs-stalled-" + ctx.tag)
         quiet.ws.transport.pause_reading()  # never reads again: its close cannot complete
-    limit = GRACE_MS / 1000 + EXIT_MARGIN_S
-    took, codes = await sigterm_and_wait(ctx.server, members, limit)
+    else:
+        # A backlog at the signal: one member stops reading while BACKLOG room messages of
+        # 60 KB (more than the kernel's socket buffers take) are queued for it, and reads again
+        # only once SIGTERM is sent. Every one of them must arrive, in order, before the 1012.
+        paused.ws.transport.pause_reading()
+        for seq in range(BACKLOG):
+            await sender.send({"type": "message", "message": {
+                "recipient": {"type": "room"}, "data": {"seq": seq, "pad": "x" * 60_000}}})
+        await sender.barrier(timeout=30)  # the server has queued all of them
+        resume = paused.ws.transport.resume_reading
+    limit = grace_ms / 1000 + EXIT_MARGIN_S
+    took, codes = await sigterm_and_wait(ctx.server, members, limit, resume)
     for name, code in codes:
         expect(code == 1012, f"{name}: close code 1012 (service restart)", code)
     for c in members:
@@ -289,16 +307,22 @@ async def check_shutdown(ctx: Context, stalled: bool) -> None:
     if stalled:
         expect(stopped[0].get("drained") is False, "'stopped' says the grace period cut",
                stopped[0])
-        expect(GRACE_MS / 1000 - 0.5 <= took <= limit,
-               f"exit within {GRACE_MS} ms grace + {EXIT_MARGIN_S} s", f"{took:.2f}s")
+        expect(grace_ms / 1000 - 0.5 <= took <= limit,
+               f"exit within {grace_ms} ms grace + {EXIT_MARGIN_S} s", f"{took:.2f}s")
         print(f"PASS SIGTERM with a client that never reads: the others get 1012, exit 0 after "
-              f"{took:.2f}s (grace {GRACE_MS} ms), logged as cut", flush=True)
+              f"{took:.2f}s (grace {grace_ms} ms), logged as cut", flush=True)
     else:
+        for c in (paused, reader):
+            seqs = room_seqs(c)
+            expect(seqs == list(range(BACKLOG)),
+                   f"{c.name}: all {BACKLOG} queued messages, in order, before the close",
+                   f"{len(seqs)} received, last {seqs[-1:]}")
         expect(stopped[0].get("drained") is True, "'stopped' says everything drained",
                stopped[0])
-        expect(took < GRACE_MS / 1000, f"exit before the grace of {GRACE_MS} ms", f"{took:.2f}s")
-        print(f"PASS SIGTERM: 3 clients in a room get close 1012 and no bye; exit 0 after "
-              f"{took:.2f}s, drained", flush=True)
+        expect(took < grace_ms / 1000, f"exit before the grace of {grace_ms} ms", f"{took:.2f}s")
+        print(f"PASS SIGTERM: 3 clients in a room get close 1012 and no bye, after a backlog of "
+              f"{BACKLOG} x 60 KB queued for a client that was not reading (all delivered); "
+              f"exit 0 after {took:.2f}s, drained", flush=True)
 
 
 def lower_fd_soft_limit() -> int:
@@ -323,7 +347,8 @@ async def main_async(args: argparse.Namespace) -> int:
     nc = MockNextcloud(secrets.token_hex(16))
     nc2 = MockNextcloud(secrets.token_hex(16))
     command = PRESETS["tern"].command.replace("{binary}", os.path.abspath(args.binary))
-    grace = f"\n[tern]\nshutdown_grace_ms = {GRACE_MS}\n"
+    def tern(grace_ms: int) -> str:
+        return f"\n[tern]\nshutdown_grace_ms = {grace_ms}\nsend_queue_bytes = {64 << 20}\n"
     servers: list[ServerUnderTest] = []
     contexts: list[Context] = []
     ok = False
@@ -352,11 +377,11 @@ async def main_async(args: argparse.Namespace) -> int:
         await asyncio.wait_for(check_direct_peer(direct), timeout=30)
         exempt = "\n[limits]\nconnections_per_ip = 1\nhellos_per_second = 1\nhello_burst = 1\n" \
                  "exempt = 127.0.0.1\n"
-        drained = await server(grace + exempt)
+        drained = await server(tern(DRAIN_GRACE_MS) + exempt)
         await asyncio.wait_for(check_exempt(drained), timeout=30)
-        await asyncio.wait_for(check_shutdown(drained, stalled=False), timeout=30)
-        cut = await server(grace + exempt)
-        await asyncio.wait_for(check_shutdown(cut, stalled=True), timeout=30)
+        await asyncio.wait_for(check_shutdown(drained, False, DRAIN_GRACE_MS), timeout=60)
+        cut = await server(tern(GRACE_MS) + exempt)
+        await asyncio.wait_for(check_shutdown(cut, True, GRACE_MS), timeout=30)
         ok = True
     except (CheckFailed, RuntimeError, asyncio.TimeoutError) as e:
         print(f"FAIL {type(e).__name__}: {e}", flush=True)
