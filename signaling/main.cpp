@@ -1,7 +1,8 @@
 // tern-signaling: a drop-in for nextcloud-spreed-signaling. This file only assembles the
 // process: the configuration, one Hub per shard behind the network edge, and the signals
-// (SIGTERM/SIGINT stop gracefully, SIGHUP reloads the TLS certificate). Logs are JSON lines on
-// stderr and never carry message contents.
+// (SIGTERM/SIGINT stop gracefully: clients closed with 1012 after their queues drain, within
+// [tern] shutdown_grace_ms, then exit 0; SIGHUP reloads the TLS certificate). Logs are JSON lines
+// on stderr and never carry message contents.
 #include "common/log.hpp"
 #include "signaling/api/server_messages.hpp"
 #include "signaling/config/load_config.hpp"
@@ -11,6 +12,7 @@
 #include "signaling/net/server.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -166,6 +168,7 @@ static int run(int argc, char** argv) {
                  {{"threads", config.threads}});
     }
     options.features = advertised_features(config);
+    options.stop_grace = std::chrono::milliseconds(config.shutdown_grace_ms);
     std::unique_ptr<tern::sig::net::Server> server;
     try {
         server = std::make_unique<tern::sig::net::Server>(
@@ -194,6 +197,8 @@ static int run(int argc, char** argv) {
         log.info("stopping", {{"signal", std::string(strsignal(sig))}});
         break;
     }
+    // Graceful: no more accepts, every client told (1012) after its queue drained, at most
+    // [tern] shutdown_grace_ms; then exit 0 either way (what was cut is logged).
     server->stop();
     return 0;
 }

@@ -351,6 +351,31 @@ void read_rest(const IniValues& v, SignalingConfig& c) {
                "must be a whole number from 4096 to 1073741824");
     }
     c.max_sessions = static_cast<uint32_t>(v.number("tern", "max_sessions", 0, kU32));
+    c.shutdown_grace_ms =
+        static_cast<uint32_t>(v.number("tern", "shutdown_grace_ms", c.shutdown_grace_ms, 600'000));
+}
+
+/// A [limits] number in [lo, max]; unlike the reference's keys, 0 is a value (no limit).
+uint32_t limit(const IniValues& v, std::string_view key, uint32_t def, uint64_t lo, uint64_t max) {
+    const IniEntry* e = v.find("limits", key);
+    if (e == nullptr) {
+        return def;
+    }
+    auto n = parse_uint(v.text("limits", key), max);
+    if (!n || *n < lo) {
+        v.fail(*e,
+               "must be a whole number from " + std::to_string(lo) + " to " + std::to_string(max));
+    }
+    return static_cast<uint32_t>(*n);
+}
+
+void read_limits(const IniValues& v, SignalingConfig& c) {
+    LimitsConfig& l = c.limits;
+    l.connections_per_ip = limit(v, "connections_per_ip", l.connections_per_ip, 0, kU32);
+    l.hellos_per_second = limit(v, "hellos_per_second", l.hellos_per_second, 0, 100'000);
+    l.hello_burst = limit(v, "hello_burst", l.hello_burst, 1, kU32);
+    l.tracked_addresses = limit(v, "tracked_addresses", l.tracked_addresses, 16, 10'000'000);
+    l.exempt = ip_list(v, "limits", "exempt");
 }
 
 }  // namespace
@@ -377,6 +402,7 @@ Result<LoadedConfig, ConfigError> parse_server_conf(std::string_view text, const
         read_mcu(v, out.config);
         read_turn(v, out.config);
         read_rest(v, out.config);
+        read_limits(v, out.config);
     } catch (ConfigError& e) {
         e.file = file;
         return unexpected(std::move(e));

@@ -75,6 +75,13 @@ constexpr auto kKeys = std::to_array<Key>({
     {"tern", "node_id", kU},
     {"tern", "send_queue_bytes", kU},
     {"tern", "max_sessions", kU},
+    {"tern", "shutdown_grace_ms", kU},
+    // tern's own per-address limits (the reference server has none and ignores the section).
+    {"limits", "connections_per_ip", kU},
+    {"limits", "hellos_per_second", kU},
+    {"limits", "hello_burst", kU},
+    {"limits", "tracked_addresses", kU},
+    {"limits", "exempt", kU},
     {"federation", "skipverify", kN},
     {"federation", "timeout", kN},
     {"geoip", "license", kN},

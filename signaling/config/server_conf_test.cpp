@@ -379,3 +379,46 @@ url = https://%(host)s%(path)s
     CHECK(c.hash_key == std::string(40, 'h'));
     CHECK(c.backends.at(0).entry.url == "https://nc.example/cloud/");
 }
+
+TEST_CASE("server.conf: tern's [limits] section, and its defaults", "[signaling][config]") {
+    const SignalingConfig d;
+    const SignalingConfig c0 = load("[http]\nlisten = 127.0.0.1:0\n" + kSessions).config;
+    CHECK(c0.limits.connections_per_ip == d.limits.connections_per_ip);
+    CHECK(c0.limits.hellos_per_second == d.limits.hellos_per_second);
+    CHECK(c0.limits.hello_burst == d.limits.hello_burst);
+    CHECK(c0.limits.exempt.empty());  // loopback is limited unless listed
+    CHECK(c0.shutdown_grace_ms == 5000);
+
+    const LoadedConfig l = load(kSessions + R"([http]
+listen = 127.0.0.1:0
+[tern]
+shutdown_grace_ms = 1500
+[limits]
+connections_per_ip = 0
+hellos_per_second = 3
+hello_burst = 7
+tracked_addresses = 1000
+exempt = 127.0.0.1, 10.0.0.0/8, ::1
+)");
+    for (const std::string& w : l.warnings) {
+        CHECK_THAT(w, !Contains("limits") && !Contains("tern."));  // known keys, no warning
+    }
+    const SignalingConfig& c = l.config;
+    CHECK(c.shutdown_grace_ms == 1500);
+    CHECK(c.limits.connections_per_ip == 0);  // 0 is a value here: no limit
+    CHECK(c.limits.hellos_per_second == 3);
+    CHECK(c.limits.hello_burst == 7);
+    CHECK(c.limits.tracked_addresses == 1000);
+    CHECK(c.limits.exempt == Strings{"127.0.0.1", "10.0.0.0/8", "::1"});
+}
+
+TEST_CASE("server.conf: [limits] errors name the line and key", "[signaling][config]") {
+    CHECK_THAT(error_of(kSessions + "[limits]\nhello_burst = 0\n"),
+               Contains("s.conf:4: limits.hello_burst: must be a whole number from 1 to"));
+    CHECK_THAT(error_of(kSessions + "[limits]\nconnections_per_ip = lots\n"),
+               Contains("s.conf:4: limits.connections_per_ip: must be a whole number"));
+    CHECK_THAT(error_of(kSessions + "[limits]\nexempt = 10.0.0.0/8, nowhere\n"),
+               Contains("s.conf:4: limits.exempt: 'nowhere' is not an IP address"));
+    CHECK_THAT(error_of(kSessions + "[limits]\nconnections_per_address = 5\n"),
+               Contains("s.conf:4: limits.connections_per_address: unknown key"));
+}

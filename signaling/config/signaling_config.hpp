@@ -45,6 +45,17 @@ struct TurnConfig {
     std::vector<std::string> servers;  // turn: URIs
 };
 
+/// Per-address limits of client connections ([limits] in server.conf, `limits` in tern.conf;
+/// docs/signaling.md, Operations). 0 turns a limit off.
+struct LimitsConfig {
+    uint32_t connections_per_ip = 500;   // open /spreed WebSockets per address (IPv6: per /64)
+    uint32_t hellos_per_second = 10;     // sustained hello rate per address
+    uint32_t hello_burst = 100;          // hellos an idle address may send at once
+    uint32_t tracked_addresses = 65536;  // table size of each limiter (fixed memory)
+    std::vector<std::string> exempt;     // addresses and CIDRs never limited (loopback included
+                                         // only when listed)
+};
+
 struct SignalingConfig {
     // [http] / [https]
     std::vector<ListenAddress> http_listen;  // empty: no plain HTTP listener
@@ -84,6 +95,8 @@ struct SignalingConfig {
     uint16_t node_id = 0;                 // cluster-unique; in session ids
     uint32_t send_queue_bytes = 1 << 20;  // per session; beyond it the client is a slow consumer
     uint32_t max_sessions = 0;            // 0: as many as file descriptors allow
+    uint32_t shutdown_grace_ms = 5000;    // SIGTERM: how long writes may drain before the exit
+    LimitsConfig limits;
 };
 
 }  // namespace tern::sig

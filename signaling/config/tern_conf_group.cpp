@@ -261,6 +261,24 @@ void read_mcu(const Setting& g, SignalingConfig& c) {
     m.skip_verify = flag(s, "skip_verify", false);
 }
 
+void read_limits(const Setting& g, SignalingConfig& c) {
+    if (!g.exists("limits")) {
+        return;
+    }
+    const Setting& s = group_of(g, "limits");
+    reject_unknown(s, {"connections_per_ip", "hellos_per_second", "hello_burst",
+                       "tracked_addresses", "exempt"});
+    LimitsConfig& l = c.limits;
+    l.connections_per_ip =
+        static_cast<uint32_t>(number(s, "connections_per_ip", l.connections_per_ip, 0, kU32));
+    l.hellos_per_second =
+        static_cast<uint32_t>(number(s, "hellos_per_second", l.hellos_per_second, 0, 100'000));
+    l.hello_burst = static_cast<uint32_t>(number(s, "hello_burst", l.hello_burst, 1, kU32));
+    l.tracked_addresses =
+        static_cast<uint32_t>(number(s, "tracked_addresses", l.tracked_addresses, 16, 10'000'000));
+    l.exempt = ip_list(s, "exempt");
+}
+
 void read_turn(const Setting& g, SignalingConfig& c) {
     if (!g.exists("turn")) {
         return;
@@ -309,7 +327,9 @@ LoadedConfig build(const Setting& g, const std::string& file) {
                        "threads",
                        "node_id",
                        "send_queue_bytes",
-                       "max_sessions"});
+                       "max_sessions",
+                       "shutdown_grace_ms",
+                       "limits"});
     LoadedConfig out;
     SignalingConfig& c = out.config;
     c.http_listen = parsed_list<ListenAddress>(g, "listen", parse_listen_address);
@@ -369,6 +389,9 @@ LoadedConfig build(const Setting& g, const std::string& file) {
     c.send_queue_bytes =
         static_cast<uint32_t>(number(g, "send_queue_bytes", c.send_queue_bytes, 4096, 1 << 30));
     c.max_sessions = static_cast<uint32_t>(number(g, "max_sessions", 0, 0, kU32));
+    c.shutdown_grace_ms =
+        static_cast<uint32_t>(number(g, "shutdown_grace_ms", c.shutdown_grace_ms, 0, 600'000));
+    read_limits(g, c);
     return out;
 }
 

@@ -184,3 +184,32 @@ TEST_CASE("tern.conf group: secrets from files", "[signaling][config]") {
     std::remove(secret_file.c_str());
     rmdir(dir.c_str());
 }
+
+TEST_CASE("tern.conf group: limits and the shutdown grace", "[signaling][config]") {
+    const SignalingConfig d;
+    const LoadedConfig l0 = load("signaling = {\n" + kHash + "};\n");
+    CHECK(l0.config.limits.connections_per_ip == d.limits.connections_per_ip);
+    CHECK(l0.config.limits.hellos_per_second == d.limits.hellos_per_second);
+    CHECK(l0.config.limits.exempt.empty());
+    const LoadedConfig l = load("signaling = {\n" + kHash + R"(
+  shutdown_grace_ms = 250;
+  limits = { connections_per_ip = 20; hellos_per_second = 0; hello_burst = 4;
+             tracked_addresses = 100; exempt = ["192.0.2.0/24"]; };
+};
+)");
+    const SignalingConfig& c = l.config;
+    CHECK(c.shutdown_grace_ms == 250);
+    CHECK(c.limits.connections_per_ip == 20);
+    CHECK(c.limits.hellos_per_second == 0);
+    CHECK(c.limits.hello_burst == 4);
+    CHECK(c.limits.tracked_addresses == 100);
+    CHECK(c.limits.exempt == Strings{"192.0.2.0/24"});
+
+    CHECK_THAT(error_of("limits = { hello_burst = 0; };\n"),
+               Contains("t.conf:3: signaling.limits.hello_burst: must be a whole number from 1"));
+    CHECK_THAT(error_of("limits = { per_ip = 1; };\n"),
+               Contains("t.conf:3: signaling.limits.per_ip: unknown key"));
+    CHECK_THAT(error_of("limits = { exempt = [\"x\"]; };\n"),
+               Contains("t.conf:3: signaling.limits.exempt: 'x' is not an IP address"));
+    CHECK_THAT(error_of("limits = 5;\n"), Contains("signaling.limits: must be a group"));
+}

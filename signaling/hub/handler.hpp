@@ -17,7 +17,8 @@ namespace tern::sig {
 struct ClientInfo {
     std::string ip;  // after X-Real-Ip / X-Forwarded-For from trusted proxies
     std::string user_agent;
-    std::string country;  // "" when unknown
+    std::string country;         // "" when unknown
+    bool limits_exempt = false;  // in [limits] exempt: no per-address hello rate
 };
 
 /// A backend's POST /api/v1/room/{id} that passed check_backend_post (checksum verified).
@@ -35,6 +36,7 @@ struct HubStats {
     uint64_t rooms = 0;
     uint64_t connections = 0;
     uint64_t backend_calls_in_flight = 0;
+    uint64_t hellos_rate_limited = 0;  // hellos refused too_many_requests by the rate limit
 };
 
 class Handler {

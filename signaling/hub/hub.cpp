@@ -36,6 +36,8 @@ Hub::Hub(const SignalingConfig& cfg, HubOptions opts)
     : cfg_(cfg),
       ids_(as_bytes(cfg.hash_key.data(), cfg.hash_key.size()), opts.node_id.value_or(cfg.node_id)),
       random_(opts.random ? std::move(opts.random) : std::function<uint64_t()>(system_random)),
+      hello_rate_(cfg.limits.hellos_per_second, cfg.limits.hello_burst,
+                  cfg.limits.tracked_addresses),
       clustered_(std::any_of(cfg.nats_urls.begin(), cfg.nats_urls.end(),
                              [](const std::string& u) { return u != "nats://loopback"; })) {
     clients_per_backend_.resize(cfg_.backends.size());
@@ -196,6 +198,7 @@ HubStats Hub::stats() const {
     st.rooms = rooms_.size();
     st.connections = conns_.size();
     st.backend_calls_in_flight = calls_.size();
+    st.hellos_rate_limited = hellos_rate_limited_;
     return st;
 }
 

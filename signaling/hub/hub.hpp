@@ -42,6 +42,7 @@
 #include "signaling/hub/session.hpp"
 #include "signaling/hub/timer_queue.hpp"
 #include "signaling/limits/brute_force.hpp"
+#include "signaling/limits/hello_rate_limiter.hpp"
 #include "signaling/mcu/mcu_client.hpp"
 #include "signaling/session/session_ids.hpp"
 
@@ -343,6 +344,8 @@ private:
     std::vector<BackendEntry> backend_urls_;   // every configured URL, flattened for find_backend
     std::vector<std::size_t> backend_of_url_;  // its backend's index in cfg_.backends
     BruteForceLimiter limiter_;
+    HelloRateLimiter hello_rate_;  // [limits] hellos_per_second per address, this hub only
+    uint64_t hellos_rate_limited_ = 0;
 
     std::vector<uint32_t>
         clients_per_backend_;  // client sessions, for each backend's session_limit

@@ -29,6 +29,16 @@ std::optional<std::size_t> Hub::backend_index(std::string_view url) const {
 
 void Hub::handle_hello(ConnId conn, const std::string& id, api::Hello hello, uint64_t now_us,
                        Effects& fx) {
+    // Every kind of hello spends a token, before anything else (a v1 hello costs a backend
+    // request); a refused one costs nothing and the client may try again (docs/signaling.md,
+    // Operations).
+    const ClientInfo& who = conns_[conn].who;
+    if (!who.limits_exempt && !hello_rate_.admit(who.ip, now_us)) {
+        ++hellos_rate_limited_;
+        send_error(conn, id, api::ErrorCode::TooManyRequests, "Too many requests.", fx);
+        hello_failed(conn, now_us);
+        return;
+    }
     if (!hello.resume_id.empty()) {
         hello_resume(conn, id, hello, now_us, fx);
         return;

@@ -310,3 +310,35 @@ TEST_CASE("hub §1: guessing resume ids is throttled", "[signaling][hub]") {
     }
     CHECK(only_frame(h.text(1, guess), 1)["error"]["code"] == "too_many_requests");
 }
+
+TEST_CASE("hub: hellos over the per-address rate are too_many_requests; exempt ones are not",
+          "[signaling][hub][limits]") {
+    HubHarness h;
+    h.cfg.limits.hellos_per_second = 1;
+    h.cfg.limits.hello_burst = 2;
+    h.hub = std::make_unique<Hub>(h.cfg, HubOptions{});
+    json hello = HubHarness::hello_v1("alice");
+    hello["hello"]["auth"]["url"] = "https://elsewhere.test/";  // answered without the backend
+    h.open(1);
+    CHECK(only_frame(h.text(1, hello), 1)["error"]["code"] == "invalid_backend");
+    CHECK(only_frame(h.text(1, hello), 1)["error"]["code"] == "invalid_backend");
+    const json refused = only_frame(h.text(1, hello), 1);
+    CHECK(refused["error"]["code"] == "too_many_requests");
+    CHECK(refused["id"] == "h");
+    // Another connection from the same address shares the bucket; a resume counts too.
+    h.open(2);
+    CHECK(only_frame(
+              h.text(2, {{"type", "hello"}, {"hello", {{"version", "1.0"}, {"resumeid", "x"}}}}),
+              2)["error"]["code"] == "too_many_requests");
+    CHECK(h.hub->stats().hellos_rate_limited == 2);
+    // One token a second comes back, and the connection is still usable.
+    h.advance(1'000'000);
+    CHECK(only_frame(h.text(1, hello), 1)["error"]["code"] == "invalid_backend");
+    CHECK(only_frame(h.text(1, hello), 1)["error"]["code"] == "too_many_requests");
+    // An address in [limits] exempt (the edge says so) is never rate limited.
+    h.hub->on_open(3, ClientInfo{"192.0.2.1", "test", "", true}, h.now);
+    for (int i = 0; i < 5; ++i) {
+        CHECK(only_frame(h.text(3, hello), 3)["error"]["code"] == "invalid_backend");
+    }
+    CHECK(h.hub->stats().hellos_rate_limited == 3);
+}

@@ -8,6 +8,8 @@
 // last failure is oldest makes room.
 #pragma once
 
+#include "signaling/limits/address_key.hpp"
+
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -43,7 +45,7 @@ public:
 
 private:
     struct Key {
-        std::array<uint8_t, 16> addr{};  // IPv4 mapped into ::ffff:0:0/96; IPv6 cut to its /64
+        AddressKey addr{};  // address_key(): IPv4 mapped, IPv6 cut to its /64
         GuardedAction action{};
         bool operator==(const Key&) const = default;
     };

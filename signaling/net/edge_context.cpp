@@ -6,7 +6,7 @@ namespace tern::sig::net {
 
 EdgeContext::EdgeContext(const SignalingConfig& c, ServerOptions o, unsigned shards)
     : config(c), options(std::move(o)), counters(std::make_unique<EdgeCounters[]>(shards)),
-      hub(std::make_unique<HubSnapshot[]>(shards)), shard_count(shards) {
+      gate(c.limits), hub(std::make_unique<HubSnapshot[]>(shards)), shard_count(shards) {
     for (const std::string& f : options.features) {
         if (!features_header.empty()) {
             features_header += ", ";
@@ -29,6 +29,9 @@ EdgeContext::EdgeContext(const SignalingConfig& c, ServerOptions o, unsigned sha
     for (std::string& bad : stats_allowed.add(config.stats_allowed_ips)) {
         bad_addresses.push_back(std::move(bad));
     }
+    for (const std::string& bad : gate.bad_entries()) {
+        bad_addresses.push_back(bad);
+    }
 }
 
 HubStats EdgeContext::hub_totals() const {
@@ -38,6 +41,7 @@ HubStats EdgeContext::hub_totals() const {
         t.rooms += hub[i].rooms.load(std::memory_order_relaxed);
         t.connections += hub[i].connections.load(std::memory_order_relaxed);
         t.backend_calls_in_flight += hub[i].backend_calls_in_flight.load(std::memory_order_relaxed);
+        t.hellos_rate_limited += hub[i].hellos_rate_limited.load(std::memory_order_relaxed);
     }
     return t;
 }

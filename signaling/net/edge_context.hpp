@@ -8,6 +8,7 @@
 #include "signaling/config/signaling_config.hpp"
 #include "signaling/limits/brute_force.hpp"
 #include "signaling/net/address_matcher.hpp"
+#include "signaling/net/connection_gate.hpp"
 #include "signaling/net/edge_counters.hpp"
 #include "signaling/net/server_options.hpp"
 
@@ -55,6 +56,7 @@ struct EdgeContext {
     std::vector<std::string> bad_addresses;    // entries of the two lists that did not parse
     std::unique_ptr<EdgeCounters[]> counters;  // one per shard, written by its thread
     SharedLimiter limiter;
+    ConnectionGate gate;                 // [limits]: WebSockets per client address
     std::unique_ptr<HubSnapshot[]> hub;  // one per shard
     unsigned shard_count;
     std::atomic<uint64_t> next_conn{0};

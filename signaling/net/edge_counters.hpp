@@ -33,6 +33,8 @@ struct alignas(64) EdgeCounters {
     Counter backend_calls_transport_error{0};
     Counter backend_calls_timeout{0};
     Counter handler_exceptions{0};
+    Counter connections_limited{0};    // address at its limit: closed at accept, or 429 (proxied)
+    Counter connections_untracked{0};  // let in uncounted: the limiter's table was full
 
     /// Single writer (the owning shard's thread): no RMW needed.
     static void add(Counter& c, uint64_t n = 1) noexcept {
@@ -50,12 +52,14 @@ struct alignas(64) HubSnapshot {
     std::atomic<uint64_t> rooms{0};
     std::atomic<uint64_t> connections{0};
     std::atomic<uint64_t> backend_calls_in_flight{0};
+    std::atomic<uint64_t> hellos_rate_limited{0};
 
     void publish(const HubStats& s) noexcept {
         sessions.store(s.sessions, std::memory_order_relaxed);
         rooms.store(s.rooms, std::memory_order_relaxed);
         connections.store(s.connections, std::memory_order_relaxed);
         backend_calls_in_flight.store(s.backend_calls_in_flight, std::memory_order_relaxed);
+        hellos_rate_limited.store(s.hellos_rate_limited, std::memory_order_relaxed);
     }
 };
 

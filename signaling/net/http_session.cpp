@@ -40,18 +40,10 @@ class HttpSession final : public Stoppable,
 public:
     static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
-    HttpSession(Shard& shard, tcp::socket&& socket, std::shared_ptr<asio::ssl::context> tls)
-        : shard_(shard), ctx_(shard.context()), tls_(std::move(tls)),
-          stream_(make_stream(std::move(socket))), delay_(shard.io()) {
-        beast::error_code ec;
-        auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
-        if (!ec) {
-            peer_ = peer.address().is_v6() && peer.address().to_v6().is_v4_mapped()
-                        ? asio::ip::make_address_v4(asio::ip::v4_mapped, peer.address().to_v6())
-                              .to_string()
-                        : peer.address().to_string();
-        }
-    }
+    HttpSession(Shard& shard, tcp::socket&& socket, std::shared_ptr<asio::ssl::context> tls,
+                std::optional<ConnectionGate::Slot>&& gated)
+        : shard_(shard), ctx_(shard.context()), tls_(std::move(tls)), peer_(peer_address(socket)),
+          stream_(make_stream(std::move(socket))), delay_(shard.io()), gated_(std::move(gated)) {}
 
     void start() {
         token_ = shard_.track(this->weak_from_this());
@@ -154,13 +146,37 @@ private:
                 write(make_response(ctx_, 404, "text/plain", "not found\n", req_));
                 return;
             }
-            ClientInfo who{ip, std::string(field(req_, http::field::user_agent)), ""};
+            // [limits] connections_per_ip behind a trusted proxy: counted by the client address
+            // its headers name, refused before the upgrade, so a refused client costs no
+            // WebSocket and no hub connection. A direct peer was counted at accept.
+            ConnectionGate::Slot slot;
+            if (gated_) {
+                slot = std::move(*gated_);
+            } else {
+                ConnectionGate::Admission admitted = ctx_.gate.admit(ip);
+                if (admitted.outcome == ConnectionGate::Outcome::Refused) {
+                    EdgeCounters::add(shard_.counters().connections_limited);
+                    req_.keep_alive(false);
+                    write(make_response(ctx_, 429, "text/plain",
+                                        "too many connections from this address\n", req_));
+                    return;
+                }
+                if (admitted.outcome == ConnectionGate::Outcome::Untracked &&
+                    ctx_.config.limits.connections_per_ip != 0) {
+                    EdgeCounters::add(shard_.counters().connections_untracked);
+                }
+                slot = std::move(admitted.slot);
+            }
+            ClientInfo who{ip, std::string(field(req_, http::field::user_agent)), "",
+                           ctx_.gate.exempt(ip)};
             handed_over_ = true;
             done();
             if constexpr (kTls) {
-                accept_websocket(shard_, std::move(stream_), std::move(req_), std::move(who), tls_);
+                accept_websocket(shard_, std::move(stream_), std::move(req_), std::move(who),
+                                 std::move(slot), tls_);
             } else {
-                accept_websocket(shard_, std::move(stream_), std::move(req_), std::move(who));
+                accept_websocket(shard_, std::move(stream_), std::move(req_), std::move(who),
+                                 std::move(slot));
             }
             return;
         }
@@ -238,14 +254,16 @@ private:
     Shard& shard_;  // borrowed, outlives this
     EdgeContext& ctx_;
     std::shared_ptr<asio::ssl::context> tls_;  // null over TCP
+    std::string peer_;
     Stream stream_;
     asio::steady_timer delay_;
+    // Counted at accept (a peer that is no trusted proxy): its slot, handed to the WebSocket.
+    std::optional<ConnectionGate::Slot> gated_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     HttpRequest req_;
     HttpResponse res_;
     HttpResponse delayed_;
-    std::string peer_;
     std::array<char, 4096> drain_{};
     uint64_t token_ = 0;
     bool busy_ = false;  // between a request and its response: stop() lets the answer out
@@ -256,13 +274,28 @@ private:
 
 }  // namespace
 
-void serve_http(Shard& shard, tcp::socket socket) {
-    std::make_shared<HttpSession<beast::tcp_stream>>(shard, std::move(socket), nullptr)->start();
+std::string peer_address(const tcp::socket& socket) {
+    beast::error_code ec;
+    const auto peer = socket.remote_endpoint(ec);
+    if (ec) {
+        return {};
+    }
+    const auto a = peer.address();
+    return a.is_v6() && a.to_v6().is_v4_mapped()
+               ? asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string()
+               : a.to_string();
 }
 
-void serve_https(Shard& shard, tcp::socket socket, std::shared_ptr<asio::ssl::context> tls) {
-    std::make_shared<HttpSession<beast::ssl_stream<beast::tcp_stream>>>(shard, std::move(socket),
-                                                                        std::move(tls))
+void serve_http(Shard& shard, tcp::socket socket, std::optional<ConnectionGate::Slot> gated) {
+    std::make_shared<HttpSession<beast::tcp_stream>>(shard, std::move(socket), nullptr,
+                                                     std::move(gated))
+        ->start();
+}
+
+void serve_https(Shard& shard, tcp::socket socket, std::shared_ptr<asio::ssl::context> tls,
+                 std::optional<ConnectionGate::Slot> gated) {
+    std::make_shared<HttpSession<beast::ssl_stream<beast::tcp_stream>>>(
+        shard, std::move(socket), std::move(tls), std::move(gated))
         ->start();
 }
 

@@ -85,6 +85,18 @@ std::string prometheus_metrics(const EdgeContext& ctx) {
            get(&EdgeCounters::backend_calls_timeout));
     metric(out, "signaling_server_handler_exceptions_total", "counter", "Handler calls that threw",
            get(&EdgeCounters::handler_exceptions));
+    metric(out, "signaling_limits_connections_refused_total", "counter",
+           "Connections refused by connections_per_ip: closed at accept, or a proxied upgrade "
+           "answered 429",
+           get(&EdgeCounters::connections_limited));
+    metric(out, "signaling_limits_connections_untracked_total", "counter",
+           "WebSockets let in uncounted because the per-address table was full",
+           get(&EdgeCounters::connections_untracked));
+    metric(out, "signaling_limits_hellos_refused_total", "counter",
+           "Hellos answered too_many_requests: the address passed hellos_per_second",
+           hub.hellos_rate_limited);
+    metric(out, "signaling_limits_tracked_addresses", "gauge",
+           "Addresses holding counted WebSockets", ctx.gate.tracked());
     return out;
 }
 

@@ -33,19 +33,26 @@ Result<tcp::endpoint, std::string> endpoint_of(const ListenAddress& a) {
 
 }  // namespace
 
-uint64_t raise_file_limit() {
+FileLimit raise_file_limit() {
+    FileLimit out;
     rlimit lim{};
     if (getrlimit(RLIMIT_NOFILE, &lim) != 0) {
-        return 0;
+        out.raised_ok = false;
+        return out;
     }
+    out.soft_before = lim.rlim_cur;
+    out.hard = lim.rlim_max;
     if (lim.rlim_cur < lim.rlim_max) {
         rlimit raised = lim;
         raised.rlim_cur = lim.rlim_max;
         if (setrlimit(RLIMIT_NOFILE, &raised) == 0) {
             lim = raised;
+        } else {
+            out.raised_ok = false;
         }
     }
-    return lim.rlim_cur;
+    out.soft = lim.rlim_cur;
+    return out;
 }
 
 Server::Server(const SignalingConfig& config, ServerOptions options, HandlerFactory factory,
@@ -68,7 +75,14 @@ Result<bool, std::string> Server::start() {
     for (const std::string& bad : ctx_->bad_addresses) {
         log_.warn("ignoring an address that does not parse", {{"entry", bad}});
     }
-    const uint64_t files = raise_file_limit();
+    const FileLimit files = raise_file_limit();
+    if (files.raised_ok) {
+        log_.info("file descriptor limit",
+                  {{"soft", files.soft}, {"was", files.soft_before}, {"hard", files.hard}});
+    } else {
+        log_.warn("file descriptor limit could not be raised",
+                  {{"soft", files.soft}, {"hard", files.hard}});
+    }
     if (!config_.https_listen.empty()) {
         auto tls = load_server_tls(config_.tls_certificate, config_.tls_key);
         if (!tls) {
@@ -98,7 +112,7 @@ Result<bool, std::string> Server::start() {
     log_.info("listening", {{"shards", ctx_->shard_count},
                             {"http", static_cast<uint64_t>(http_bound_.size())},
                             {"https", static_cast<uint64_t>(https_bound_.size())},
-                            {"max_files", files}});
+                            {"max_files", files.soft}});
     return true;
 }
 
@@ -128,6 +142,11 @@ void Server::stop() {
         return;
     }
     running_ = false;
+    const auto t0 = std::chrono::steady_clock::now();
+    log_.info("shutting down: no more connections; clients are closed with 1012 (service restart) "
+              "once their queued frames are out",
+              {{"websockets", ctx_->total(&EdgeCounters::ws_open)},
+               {"grace_ms", static_cast<uint64_t>(ctx_->options.stop_grace.count())}});
     std::vector<std::future<void>> stopped;
     for (auto& shard : shards_) {
         auto done = std::make_shared<std::promise<void>>();
@@ -143,6 +162,7 @@ void Server::stop() {
         stopped[i].wait_until(deadline);
     }
     // Threads still busy at the deadline are cut: whatever they were waiting for is abandoned.
+    bool drained = true;
     for (std::size_t i = 0; i < threads_.size(); ++i) {
         auto& io = shards_[i]->io();
         std::thread& t = threads_[i];
@@ -152,10 +172,16 @@ void Server::stop() {
                       {{"shard", static_cast<uint64_t>(i)}});
             io.stop();
             finished.wait();
+            drained = false;
         }
     }
     threads_.clear();
-    log_.info("stopped");
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
+    log_.info("stopped", {{"drained", drained},
+                          {"ms", static_cast<uint64_t>(ms)},
+                          {"websockets_left", ctx_->total(&EdgeCounters::ws_open)}});
 }
 
 Result<bool, std::string> Server::reload_certificate() {

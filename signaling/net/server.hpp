@@ -73,7 +73,16 @@ private:
     bool running_ = false;
 };
 
-/// Raises RLIMIT_NOFILE's soft limit to its hard limit; returns the limit now in force.
-uint64_t raise_file_limit();
+/// RLIMIT_NOFILE before and after raise_file_limit().
+struct FileLimit {
+    uint64_t soft_before = 0;
+    uint64_t soft = 0;  // in force now
+    uint64_t hard = 0;
+    bool raised_ok = true;  // false: setrlimit refused (the soft limit stayed)
+};
+
+/// Raises RLIMIT_NOFILE's soft limit to its hard limit (every client is a descriptor, and the
+/// usual soft default of 1024 would cap a node at about a thousand clients).
+FileLimit raise_file_limit();
 
 }  // namespace tern::sig::net

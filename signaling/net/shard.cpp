@@ -95,12 +95,32 @@ private:
             return;
         }
         EdgeCounters::add(shard_.counters().connections_accepted);
+        // [limits] connections_per_ip for a peer that connects directly: over the limit the
+        // connection is closed before a byte is read. A trusted proxy's connections carry many
+        // clients; they are counted by client address at the upgrade (http_session.hpp).
+        std::optional<ConnectionGate::Slot> gated;
+        const std::string peer = peer_address(socket);
+        if (!shard_.ctx_.trusted_proxies.contains(peer)) {
+            ConnectionGate::Admission admitted = shard_.ctx_.gate.admit(peer);
+            if (admitted.outcome == ConnectionGate::Outcome::Refused) {
+                EdgeCounters::add(shard_.counters().connections_limited);
+                boost::system::error_code ignored;
+                socket.close(ignored);
+                accept();
+                return;
+            }
+            if (admitted.outcome == ConnectionGate::Outcome::Untracked &&
+                shard_.ctx_.config.limits.connections_per_ip != 0) {
+                EdgeCounters::add(shard_.counters().connections_untracked);
+            }
+            gated = std::move(admitted.slot);
+        }
         boost::system::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
         if (!tls_) {
-            serve_http(shard_, std::move(socket));
+            serve_http(shard_, std::move(socket), std::move(gated));
         } else if (auto ctx = shard_.tls_.get()) {
-            serve_https(shard_, std::move(socket), std::move(ctx));
+            serve_https(shard_, std::move(socket), std::move(ctx), std::move(gated));
         }
         accept();
     }

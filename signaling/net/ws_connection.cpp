@@ -37,9 +37,10 @@ public:
           ws_(std::move(stream)), watchdog_(ws_.get_executor()), ping_timer_(ws_.get_executor()),
           out_(ctx_.config.send_queue_bytes) {}
 
-    void accept(HttpRequest&& req, ClientInfo&& who) {
+    void accept(HttpRequest&& req, ClientInfo&& who, ConnectionGate::Slot&& slot) {
         req_ = std::move(req);
         who_ = std::move(who);
+        slot_ = std::move(slot);
         beast::get_lowest_layer(ws_).expires_never();  // the websocket's own timeouts take over
         ws_.read_message_max(api::kMaxClientFrame);
         ws_.auto_fragment(false);
@@ -80,7 +81,11 @@ public:
     }
 
     void close() override { request_close(websocket::close_code::normal); }
-    void stop() override { request_close(websocket::close_code::going_away); }
+    // Server shutdown: 1012 (service restart), not 1001. Talk's web client reconnects after any
+    // close but 1001 (which a browser itself sends when a page goes away), and resumes with its
+    // resume id; a bye frame would make clients that honour it drop that id. What is queued
+    // goes out before the close frame (maybe_start_close waits for it).
+    void stop() override { request_close(websocket::close_code::service_restart); }
 
 private:
     void on_accept(beast::error_code ec) {
@@ -273,6 +278,7 @@ private:
             return;
         }
         finished_ = true;
+        slot_ = {};  // the address may connect again at once
         watchdog_.cancel();
         ping_timer_.cancel();
         if (!writing_) {
@@ -294,6 +300,7 @@ private:
     asio::steady_timer ping_timer_;
     HttpRequest req_;
     ClientInfo who_;
+    ConnectionGate::Slot slot_;  // this connection's place in its address's count
     beast::flat_buffer in_;
     WriteQueue out_;
     ConnId id_ = 0;
@@ -314,16 +321,18 @@ private:
 
 }  // namespace
 
-void accept_websocket(Shard& shard, beast::tcp_stream&& stream, HttpRequest&& req, ClientInfo who) {
+void accept_websocket(Shard& shard, beast::tcp_stream&& stream, HttpRequest&& req, ClientInfo who,
+                      ConnectionGate::Slot slot) {
     auto c = std::make_shared<WsConnection<beast::tcp_stream>>(shard, std::move(stream), nullptr);
-    c->accept(std::move(req), std::move(who));
+    c->accept(std::move(req), std::move(who), std::move(slot));
 }
 
 void accept_websocket(Shard& shard, beast::ssl_stream<beast::tcp_stream>&& stream,
-                      HttpRequest&& req, ClientInfo who, std::shared_ptr<asio::ssl::context> tls) {
+                      HttpRequest&& req, ClientInfo who, ConnectionGate::Slot slot,
+                      std::shared_ptr<asio::ssl::context> tls) {
     auto c = std::make_shared<WsConnection<beast::ssl_stream<beast::tcp_stream>>>(
         shard, std::move(stream), std::move(tls));
-    c->accept(std::move(req), std::move(who));
+    c->accept(std::move(req), std::move(who), std::move(slot));
 }
 
 }  // namespace tern::sig::net

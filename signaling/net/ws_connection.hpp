@@ -3,11 +3,14 @@
 // one closes the socket); text to Handler::on_text, binary to on_binary; a WS ping every 54 s
 // carrying the Unix time in ns; a read deadline (60 s, reset by any frame or pong) and a write
 // deadline (10 s per frame); a send queue bounded by send_queue_bytes, beyond which the client
-// is a slow consumer and is closed. on_close is called exactly once for every connection that
-// was opened. One connection lives on the shard that accepted it and is touched by its thread only.
+// is a slow consumer and is closed. Server shutdown closes with 1012 (service restart) after the
+// queue has drained, so clients reconnect and resume. on_close is called exactly once for every
+// connection that was opened. One connection lives on the shard that accepted it and is touched by
+// its thread only.
 #pragma once
 
 #include "signaling/hub/handler.hpp"
+#include "signaling/net/connection_gate.hpp"
 #include "signaling/net/http_routes.hpp"
 
 #include <boost/asio/ssl/context.hpp>
@@ -20,12 +23,13 @@ namespace tern::sig::net {
 
 class Shard;
 
-/// Completes the upgrade `req` read from `stream` and serves the WebSocket.
+/// Completes the upgrade `req` read from `stream` and serves the WebSocket. `slot`: its place in
+/// the per-address count (ConnectionGate), given back when the connection ends.
 void accept_websocket(Shard& shard, boost::beast::tcp_stream&& stream, HttpRequest&& req,
-                      ClientInfo who);
+                      ClientInfo who, ConnectionGate::Slot slot = {});
 /// The same over TLS; `tls` keeps the certificate the connection began with alive.
 void accept_websocket(Shard& shard, boost::beast::ssl_stream<boost::beast::tcp_stream>&& stream,
-                      HttpRequest&& req, ClientInfo who,
+                      HttpRequest&& req, ClientInfo who, ConnectionGate::Slot slot,
                       std::shared_ptr<boost::asio::ssl::context> tls);
 
 }  // namespace tern::sig::net

@@ -147,7 +147,8 @@ TEST_CASE("Server: two shards share the port; connections spread over both", "[s
     });
 }
 
-TEST_CASE("Server: stop closes WebSockets with going-away and joins promptly", "[signaling][net]") {
+TEST_CASE("Server: stop closes WebSockets with service-restart (1012) and joins promptly",
+          "[signaling][net]") {
     TestServer ts(test_config(), test_options(2));
     WsClient c;
     REQUIRE(c.connect(ts.http()));
@@ -157,6 +158,6 @@ TEST_CASE("Server: stop closes WebSockets with going-away and joins promptly", "
     ts.server.stop();
     reader.join();
     CHECK(std::chrono::steady_clock::now() - t0 < 1500ms);
-    CHECK(c.ws.reason().code == websocket::close_code::going_away);
+    CHECK(c.ws.reason().code == websocket::close_code::service_restart);
     CHECK(ts.record.with([](FakeRecord& r) { return total_closes(r); }) == 1);
 }

@@ -66,14 +66,16 @@ class ServerUnderTest:
 
     def __init__(self, command: str, nats_url: str, backends: dict[str, MockNextcloud], *,
                  hash_key: Optional[str] = None, internal_secret: Optional[str] = None,
-                 node_id: Optional[int] = None):
+                 node_id: Optional[int] = None, extra_config: str = ""):
         """``hash_key``, ``internal_secret``: shared by the nodes of a cluster (random when
-        None); ``node_id``: tern's [tern] node_id, distinct per node of a cluster."""
+        None); ``node_id``: tern's [tern] node_id, distinct per node of a cluster;
+        ``extra_config``: sections appended to the server.conf (tern's [limits], [tern])."""
         self.command = command
         self.nats_url = nats_url
         self.backends = backends  # backend id -> its mock Nextcloud
         self.hash_key = hash_key or secrets.token_hex(32)
         self.node_id = node_id
+        self.extra_config = extra_config
         self.workdir = tempfile.mkdtemp(prefix="sig-conformance-")
         self.config_path = os.path.join(self.workdir, "server.conf")
         self.log_path = os.path.join(self.workdir, "server.log")
@@ -123,6 +125,7 @@ allowed_ips = 127.0.0.1
 """
         if self.node_id is not None:
             conf += f"\n[tern]\nnode_id = {self.node_id}\n"
+        conf += self.extra_config
         with open(self.config_path, "w") as f:
             f.write(conf)
 
