@@ -14,6 +14,7 @@
 #include "controlplane/command_sink_dataplane.hpp"
 #include "controlplane/dataplane_link.hpp"
 #include "controlplane/dp_client/dp_client.hpp"
+#include "controlplane/metrics/prometheus_text.hpp"
 #include "controlplane/proxy/proxy_server.hpp"
 #include "controlplane/turn_stream/turn_stream_server.hpp"
 #include "controlplane/webrtc/dtls.hpp"
@@ -166,6 +167,8 @@ private:
                  [this] { return proxy_.stats(); }, [this] { return media_.stats(); }},
                 counters);
         };
+        proxy_.set_metrics(
+            [status] { return cp::metrics::prometheus_text(nlohmann::json::parse(status(true))); });
         verbs_.add(
             "status", [status](const cp::AdminRequest&) { return status(false); }, 1, 1);
         verbs_.add(

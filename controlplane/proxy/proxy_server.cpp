@@ -505,6 +505,17 @@ void ProxyServer::tick(uint64_t now_ms) {
     }
 }
 
+std::optional<std::string> ProxyServer::metrics_for(const boost::asio::ip::address& peer) const {
+    const bool loopback =
+        peer.is_loopback() ||
+        (peer.is_v6() && peer.to_v6().is_v4_mapped() &&
+         boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, peer.to_v6()).is_loopback());
+    if (!loopback || !metrics_) {
+        return std::nullopt;
+    }
+    return metrics_();
+}
+
 json ProxyServer::stats() const {
     uint64_t connected = 0;
     for (const auto& [id, s] : sessions_) {

@@ -1,6 +1,7 @@
 // The MCU proxy protocol server (Nextcloud Talk's standalone signaling server, `[mcu] type =
 // proxy`): a WebSocket on /proxy, JSON messages hello / command / payload / bye, events back.
-// `GET /welcome` answers like the stock proxy so health checks work unchanged.
+// `GET /welcome` answers like the stock proxy so health checks work unchanged; `GET /metrics`
+// gives loopback peers the control plane's figures in Prometheus' text format.
 //
 // Sessions: a signaling server says hello with a JWT (RS256/384/512) whose `iss` names one of
 // the configured token keys, and gets a session id; when its WebSocket drops it may resume the
@@ -17,12 +18,15 @@
 #include "controlplane/webrtc/media_sessions.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +55,13 @@ public:
 
     [[nodiscard]] nlohmann::json stats() const;
 
+    /// GET /metrics on the proxy's listeners answers with `source()` (Prometheus' text format).
+    void set_metrics(std::function<std::string()> source) { metrics_ = std::move(source); }
+    /// The metrics text for a scrape from `peer`, or nullopt when it may not scrape: only
+    /// loopback peers may (a collector on the host, or a reverse proxy in front of it).
+    [[nodiscard]] std::optional<std::string>
+    metrics_for(const boost::asio::ip::address& peer) const;
+
     // For connections.
     void on_message(const std::shared_ptr<Connection>& conn, const std::string& text);
     void on_closed(Connection& conn);
@@ -58,6 +69,7 @@ public:
     void on_slow_client(Connection& conn, std::size_t queued);
 
 private:
+    std::function<std::string()> metrics_;
     struct Session {
         std::string id;
         std::string issuer;

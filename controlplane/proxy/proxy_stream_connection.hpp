@@ -123,6 +123,18 @@ private:
                     "\n");
             return;
         }
+        if (request_.method() == http::verb::get && target == "/metrics") {
+            beast::error_code ec_peer;
+            const auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec_peer);
+            auto text = ec_peer ? std::nullopt : server_->metrics_for(peer.address());
+            if (!text) {
+                respond(http::status::forbidden, "text/plain",
+                        "metrics are for loopback peers only\n");
+                return;
+            }
+            respond(http::status::ok, "text/plain; version=0.0.4; charset=utf-8", std::move(*text));
+            return;
+        }
         respond(http::status::not_found, "text/plain", "not found\n");
     }
 

@@ -100,4 +100,19 @@ if ((WORKERS == 2)); then
   expect_counter_is handoff_dropped 0
   log "across workers: $(counter sfu_relayed) packets relayed, $(counter handoff_in) frames handed to their port's worker"
 fi
+# GET /metrics on the proxy port: the same counters in Prometheus' format for a loopback peer,
+# 403 for anyone else (here a client reaching it through the exception path).
+metrics=$(in_dp python3 -c "import urllib.request as u; print(u.urlopen('http://127.0.0.1:9090/metrics', timeout=5).read().decode())") ||
+  fail "GET /metrics from loopback failed"
+grep -qx 'tern_dataplane_up 1' <<<"$metrics" || fail "/metrics: no tern_dataplane_up 1"
+rtp_out=$(awk '$1 ~ /^tern_dataplane_sfu_rtp_out_total[{]/ {n += $2} END {print n + 0}' <<<"$metrics")
+((rtp_out >= 100)) || fail "/metrics: tern_dataplane_sfu_rtp_out_total sums to $rtp_out over the workers, want >= 100"
+grep -q '^tern_proxy_sessions ' <<<"$metrics" || fail "/metrics: no tern_proxy_sessions"
+status=$(in_cli python3 -c "
+import urllib.request as u, urllib.error as e
+try:
+    print(u.urlopen('http://$US4:9090/metrics', timeout=5).status)
+except e.HTTPError as x:
+    print(x.code)") || fail "GET /metrics from the client namespace failed"
+[[ "$status" == 403 ]] || fail "/metrics from a non-loopback peer: HTTP $status, want 403"
 log "forwarded $(counter sfu_rtp_out) packets from $(counter sfu_rtp_in); NACKs answered $(counter sfu_nack_resent), PLIs $(counter sfu_pli_sent); PASS"
