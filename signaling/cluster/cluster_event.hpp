@@ -64,7 +64,15 @@ struct BackendRoom {
     std::string body;  // the request body as the backend sent it
 };
 
-using EventBody = std::variant<RoomFrame, SessionJoined, SessionFrame, RemoteMessage, BackendRoom>;
+/// Node `to` took the session over (a resume there, docs/signaling.md "Resume on another node"):
+/// the node that held it drops it without telling anyone, and closes the client's old socket.
+struct SessionMoved {
+    std::string session;
+    uint16_t to = 0;
+};
+
+using EventBody =
+    std::variant<RoomFrame, SessionJoined, SessionFrame, RemoteMessage, BackendRoom, SessionMoved>;
 
 struct Event {
     uint16_t origin = 0;  // the node that published it
