@@ -71,8 +71,15 @@ struct SessionMoved {
     uint16_t to = 0;
 };
 
-using EventBody =
-    std::variant<RoomFrame, SessionJoined, SessionFrame, RemoteMessage, BackendRoom, SessionMoved>;
+/// The owner lost the session's client connection: a mark in the session stream. A node that
+/// takes the session over replays the owner's own room frames after it (the owner queued them,
+/// and they died with it) but not those before it (the client had them).
+struct SessionDetached {
+    std::string session;
+};
+
+using EventBody = std::variant<RoomFrame, SessionJoined, SessionFrame, RemoteMessage, BackendRoom,
+                               SessionMoved, SessionDetached>;
 
 struct Event {
     uint16_t origin = 0;  // the node that published it

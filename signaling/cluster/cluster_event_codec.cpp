@@ -115,6 +115,9 @@ std::string write_event(const Event& e) {
             [&](const SessionMoved& m) {
                 w.field("type", "moved").field("session", m.session).field("to", unsigned{m.to});
             },
+            [&](const SessionDetached& d) {
+                w.field("type", "detached").field("session", d.session);
+            },
         },
         e.body);
     w.end_object();
@@ -210,6 +213,10 @@ Result<Event, EventParseError> parse_event(std::string_view payload) {
         }
         m.to = static_cast<uint16_t>(to);
         e.body = std::move(m);
+    } else if (type == "detached") {
+        SessionDetached d;
+        r.str("session", d.session);
+        e.body = std::move(d);
     } else {
         return bad("unknown type \"" + type + "\"");
     }

@@ -93,6 +93,10 @@ TEST_CASE("cluster events: every type survives write and parse", "[signaling][cl
         CHECK(m.session == "sid");
         CHECK(m.to == 2);
     }
+    SECTION("session detached") {
+        const auto d = std::get<SessionDetached>(round_trip(Event{2, SessionDetached{"sid"}}).body);
+        CHECK(d.session == "sid");
+    }
 }
 
 TEST_CASE("cluster events: malformed payloads are errors", "[signaling][cluster]") {
@@ -134,6 +138,7 @@ TEST_CASE("cluster events: malformed payloads are errors", "[signaling][cluster]
     CHECK(error_of(R"({"v":1,"origin":1,"type":"moved","session":"s"})").starts_with("to must"));
     CHECK(error_of(R"({"v":1,"origin":1,"type":"moved","session":"s","to":70000})")
               .starts_with("to must"));
+    CHECK(error_of(R"({"v":1,"origin":1,"type":"detached"})") == "session is missing");
     CHECK(error_of(std::string(kMaxEventBytes + 1, ' ')) == "payload too large");
 }
 

@@ -155,6 +155,10 @@ Effects Hub::on_close(ConnId conn, uint64_t now_us) {
         s->detached_at_us = now_us;
         timers_.push(Timer{now_us + kResumeWindowUs, TimerKind::Resume, 0, public_id, {}});
         save_record(*s, fx);  // a resume elsewhere replays what this node queues from here
+        if (clustered_ && !s->resume_id.empty()) {
+            cluster_publish(cluster::session_subject(public_id),
+                            cluster::SessionDetached{public_id}, fx);
+        }
     }
     return fx;
 }

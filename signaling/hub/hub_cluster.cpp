@@ -148,6 +148,7 @@ void Hub::apply_cluster_event(cluster::Event&& e, uint64_t now_us, Effects& fx) 
                            drop_moved_session(m.session, fx);
                        }
                    },
+                   [](cluster::SessionDetached&) {},  // a mark for replays only
                },
                e.body);
 }

@@ -14,9 +14,11 @@
 // (SessionMoved). The stream is then replayed from where the owner stood: from the record's
 // sequence if the client had been detached (what came after waited in the owner's memory), else
 // from the owner's mark. Frames arriving meanwhile are held and merged by sequence, so the
-// client gets every message once, in order. Frames the old owner produced itself (its own
-// sessions' room messages) never crossed the stream: what it queued for a detached client dies
-// with it, and its room frames are skipped in the replay.
+// client gets every message once, in order. The old owner's own room frames are in the stream
+// too: those it had delivered (all, if the client was attached; those before the SessionDetached
+// mark it published at the detach, if not) are skipped. What the old owner delivered without
+// the stream (a message between two of its own sessions, its backend requests' effects) and had
+// queued for a detached client dies with it.
 #include "common/overloaded.hpp"
 #include "signaling/api/server_messages.hpp"
 #include "signaling/cluster/cluster_event_codec.hpp"
@@ -156,6 +158,7 @@ Effects Hub::on_session_loaded(ConnId conn, const cluster::LoadedSession& loaded
     s.created_us = record->created_us;
     s.replayed_seq = after;
     s.replay_skip_origin = record->owner;
+    s.replay_skip_detached = record->detached_us != 0;
     by_resume_[s.resume_id] = s.public_id;
     if (s.type == ClientType::Client) {
         ++clients_per_backend_[s.backend];
@@ -228,13 +231,24 @@ Effects Hub::on_session_replay(const std::string& session,
               });
     // This node's own events after its SessionMoved (the takeover) were delivered to the session
     // locally; those before it were not (the session was elsewhere).
+    // Likewise the old owner's own frames: before its SessionDetached mark (if the client was
+    // detached) the client had them, after it they waited in the old owner's memory.
     uint64_t taken_at = UINT64_MAX;
+    uint64_t old_owner_until = s->replay_skip_detached ? 0 : UINT64_MAX;
     for (const cluster::StreamMessage& m : messages) {
         auto event = cluster::parse_event(m.payload);
-        const auto* moved = event ? std::get_if<cluster::SessionMoved>(&event->body) : nullptr;
-        if (moved != nullptr && event->origin == ids_.node() && moved->to == ids_.node() &&
-            moved->session == session && m.seq > s->replayed_seq) {
+        if (!event || m.seq <= s->replayed_seq) {
+            continue;
+        }
+        if (const auto* moved = std::get_if<cluster::SessionMoved>(&event->body);
+            moved != nullptr && event->origin == ids_.node() && moved->to == ids_.node() &&
+            moved->session == session) {
             taken_at = m.seq;
+        }
+        if (const auto* detached = std::get_if<cluster::SessionDetached>(&event->body);
+            detached != nullptr && event->origin == s->replay_skip_origin &&
+            detached->session == session && s->replay_skip_detached) {
+            old_owner_until = m.seq;
         }
     }
     const ReachScope reach{reach_, Reach::Local};
@@ -243,8 +257,10 @@ Effects Hub::on_session_replay(const std::string& session,
             continue;
         }
         auto event = cluster::parse_event(m.payload);
-        const bool local_already = event && event->origin == ids_.node() && m.seq > taken_at;
-        if (event && event->origin != s->replay_skip_origin && !local_already) {
+        const bool local_already =
+            event && ((event->origin == ids_.node() && m.seq > taken_at) ||
+                      (event->origin == s->replay_skip_origin && m.seq < old_owner_until));
+        if (event && !local_already) {
             current_seq_ = m.seq;
             replay_event(*s, std::move(*event), fx);
             current_seq_ = 0;
@@ -305,6 +321,7 @@ void Hub::replay_event(Session& s, cluster::Event&& e, Effects& fx) {
                    [](cluster::SessionJoined&) {},
                    [](cluster::BackendRoom&) {},
                    [](cluster::SessionMoved&) {},
+                   [](cluster::SessionDetached&) {},
                },
                e.body);
 }

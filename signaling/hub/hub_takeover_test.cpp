@@ -267,12 +267,28 @@ TEST_CASE("hub takeover: after its node dies a client resumes on another, every 
 TEST_CASE("hub takeover: the client detached first: what its node queued is replayed",
           "[signaling][hub][cluster]") {
     Pair t;
+    const Client carol = t.b.connect(0, 3, "carol");  // a member on alice's node
+    t.b.run(0, t.b.node[0].join(carol, "r1", "rs-c"));
+    t.b.run(0, t.b.node[0].text(3, to_room({{"before", 1}})));  // alice has it
     t.b.run(0, t.b.node[0].close(1));
     t.b.run(1, t.b.node[1].text(2, to_session(t.alice.sid, {{"queued", 1}})));  // queued on node 1
+    t.b.run(0, t.b.node[0].text(3, to_room({{"queued", 2}})));                  // queued too
     t.b.alive[0] = false;
-    t.b.run(1, t.b.node[1].text(2, to_room({{"queued", 2}})));
+    t.b.run(1, t.b.node[1].text(2, to_room({{"queued", 3}})));
     const auto fx = t.b.resume(1, 10, t.alice.rid);
-    CHECK(data_values(fx[1], 10, t.bob.sid, "queued") == std::vector<int>{1, 2});
+    std::vector<int> got = data_values(fx[1], 10, t.bob.sid, "queued");
+    const std::vector<int> from_carol = data_values(fx[1], 10, carol.sid, "queued");
+    CHECK(got == std::vector<int>{1, 3});
+    CHECK(from_carol == std::vector<int>{2});
+    CHECK(data_values(fx[1], 10, carol.sid, "before").empty());
+    // In stream order: bob's 1, carol's 2, bob's 3.
+    std::vector<std::string> order;
+    for (const json& f : frames(fx[1], 10)) {
+        if (f["type"] == "message") {
+            order.push_back(f["message"]["sender"]["sessionid"]);
+        }
+    }
+    CHECK(order == std::vector<std::string>{t.bob.sid, carol.sid, t.bob.sid});
 }
 
 TEST_CASE("hub takeover: live frames during the replay come after it, once",

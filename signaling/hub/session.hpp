@@ -80,7 +80,8 @@ struct Session {
     bool catching_up = false;
     std::vector<std::pair<uint64_t, std::string>> held;  // (sequence or 0, frame)
     uint64_t replayed_seq = 0;
-    uint16_t replay_skip_origin = 0;  // the node that held it: its own room frames it delivered
+    uint16_t replay_skip_origin = 0;    // the node that held it: its own frames it delivered
+    bool replay_skip_detached = false;  // ... up to its SessionDetached mark only
 
     [[nodiscard]] bool in_room() const noexcept { return !room_id.empty(); }
     [[nodiscard]] bool anonymous() const noexcept {
