@@ -102,6 +102,12 @@ Result<bool, std::string> NatsLink::connect(const std::vector<std::string>& urls
         s = natsOptions_SetNoEcho(opts.get(), true);
     }
     if (s == NATS_OK) {
+        // Written at once rather than by libnats' flusher (which waits a millisecond to batch):
+        // a node's stream mark must leave before the frames it covers reach the client, or a
+        // kill in between replays them twice after a takeover (see Shard::apply).
+        s = natsOptions_SetSendAsap(opts.get(), true);
+    }
+    if (s == NATS_OK) {
         s = natsConnection_Connect(&conn_, opts.get());
     }
     if (s != NATS_OK) {

@@ -337,6 +337,21 @@ void Shard::publish_stats() {
 }
 
 void Shard::apply(Effects&& fx) {
+    // The session store first, before any frame goes out: a node mark must be on its way to the
+    // NATS server before the client can have what it covers (docs/signaling.md, "Resume on
+    // another node"). Only the last write of each key counts.
+    if (nats_) {
+        for (std::size_t i = 0; i < fx.cluster_store.size(); ++i) {
+            const std::string& key = fx.cluster_store[i].key;
+            const bool superseded =
+                std::any_of(fx.cluster_store.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                            fx.cluster_store.end(),
+                            [&](const cluster::StoreOp& later) { return later.key == key; });
+            if (!superseded) {
+                nats_->store(fx.cluster_store[i]);
+            }
+        }
+    }
     for (SendFrame& s : fx.sends) {
         auto it = conns_.find(s.conn);
         auto link = it == conns_.end() ? nullptr : it->second.lock();
@@ -379,17 +394,6 @@ void Shard::apply(Effects&& fx) {
         }
         for (const cluster::Publish& p : fx.cluster_publishes) {
             nats_->publish(p);
-        }
-        // The session store: only the last write of each key counts.
-        for (std::size_t i = 0; i < fx.cluster_store.size(); ++i) {
-            const std::string& key = fx.cluster_store[i].key;
-            const bool superseded =
-                std::any_of(fx.cluster_store.begin() + static_cast<std::ptrdiff_t>(i) + 1,
-                            fx.cluster_store.end(),
-                            [&](const cluster::StoreOp& later) { return later.key == key; });
-            if (!superseded) {
-                nats_->store(fx.cluster_store[i]);
-            }
         }
         for (const cluster::LoadSession& l : fx.cluster_loads) {
             nats_->load(l);
