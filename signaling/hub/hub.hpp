@@ -316,7 +316,8 @@ private:
                             bool call_only, std::string_view permission, Holders holders,
                             Effects& fx);
     void publish_joined(const Room& room, const Session& joiner, bool hides_names, Effects& fx);
-    /// A session message to a session another node owns: published; false when `to` is not one.
+    /// A session message to a session this node does not hold (another node owns it, or took it
+    /// over): published; false when `to` is no id of this cluster.
     bool route_to_other_node(const Session& from, const api::MessageRequest& m, Effects& fx);
     void publish_user_message(const Session& from, const api::MessageRequest& m, Effects& fx);
     void publish_backend_post(std::size_t backend, const std::string& room_id,

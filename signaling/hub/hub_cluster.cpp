@@ -61,10 +61,9 @@ void Hub::publish_joined(const Room& room, const Session& joiner, bool hides_nam
 }
 
 bool Hub::route_to_other_node(const Session& from, const api::MessageRequest& m, Effects& fx) {
-    // Only ids this cluster issued, owned by another node: anything else is dropped silently, as
-    // an unknown local id is.
-    const auto parts = ids_.read_public(m.recipient.session_id);
-    if (!parts || parts->node == ids_.node()) {
+    // Only ids this cluster issued: anything else is dropped silently, as an unknown local id
+    // is. One this node issued may live elsewhere now (resumed on another node).
+    if (!clustered_ || !ids_.read_public(m.recipient.session_id)) {
         return false;
     }
     cluster_publish(cluster::session_subject(m.recipient.session_id),

@@ -324,6 +324,10 @@ TEST_CASE("hub takeover: a resume elsewhere while the owner lives moves the sess
     CHECK_FALSE(has_leave_of(fx[1], 2, t.alice.sid));
     CHECK(t.b.record_of(t.alice).owner == 2);
     CHECK(t.b.node[1].hub->session_for_test(t.alice.sid) != nullptr);
+    // A member left on node 1 still reaches alice, whose id names node 1.
+    const Client carol = t.b.connect(0, 3, "carol");
+    const auto msg = t.b.run(0, t.b.node[0].text(3, to_session(t.alice.sid, {{"hi", 1}})));
+    CHECK(data_values(msg[1], 10, carol.sid, "hi") == std::vector<int>{1});
     // Node 1's old connection closing afterwards changes nothing.
     const auto closed = t.b.run(0, t.b.node[0].close(1));
     CHECK(closed[1].sends.empty());
