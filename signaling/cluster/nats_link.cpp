@@ -80,6 +80,7 @@ Result<bool, std::string> NatsLink::connect(const std::vector<std::string>& urls
     }
     std::unique_ptr<natsOptions, OptionsDeleter> opts{raw};
     std::vector<const char*> servers;
+    servers.reserve(urls.size());
     for (const std::string& u : urls) {
         servers.push_back(u.c_str());
     }

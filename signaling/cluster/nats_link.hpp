@@ -27,10 +27,11 @@
 #include <unordered_map>
 #include <vector>
 
-struct __natsConnection;
-struct __natsSubscription;
-struct __jsCtx;
-struct __kvStore;
+// libnats' own type names (nats.h), declared here to keep it out of this header.
+struct __natsConnection;    // NOLINT(bugprone-reserved-identifier)
+struct __natsSubscription;  // NOLINT(bugprone-reserved-identifier)
+struct __jsCtx;             // NOLINT(bugprone-reserved-identifier)
+struct __kvStore;           // NOLINT(bugprone-reserved-identifier)
 
 namespace tern::sig::cluster {
 

@@ -85,7 +85,7 @@ public:
     /// The messages an Effects::cluster_replays asked for, in sequence order (none without
     /// JetStream).
     virtual Effects on_session_replay(const std::string& /*session*/,
-                                      std::vector<cluster::StreamMessage> /*messages*/,
+                                      std::vector<cluster::StreamMessage>&& /*messages*/,
                                       uint64_t /*now_us*/) {
         return {};
     }

@@ -99,7 +99,7 @@ public:
     Effects on_session_loaded(ConnId conn, const cluster::LoadedSession& loaded,
                               uint64_t now_us) override;
     Effects on_session_replay(const std::string& session,
-                              std::vector<cluster::StreamMessage> messages,
+                              std::vector<cluster::StreamMessage>&& messages,
                               uint64_t now_us) override;
 
     /// The session a connection carries, or null (tests and the edge's logs).

@@ -216,7 +216,8 @@ void Hub::adopt_room(Session& s, const std::string& room_id, std::string room_se
 }
 
 Effects Hub::on_session_replay(const std::string& session,
-                               std::vector<cluster::StreamMessage> messages, uint64_t /*now_us*/) {
+                               std::vector<cluster::StreamMessage>&& messages,
+                               uint64_t /*now_us*/) {
     Effects fx;
     Session* s = find_session(session);
     if (s == nullptr || !s->catching_up) {
