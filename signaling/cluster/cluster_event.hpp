@@ -64,7 +64,22 @@ struct BackendRoom {
     std::string body;  // the request body as the backend sent it
 };
 
-using EventBody = std::variant<RoomFrame, SessionJoined, SessionFrame, RemoteMessage, BackendRoom>;
+/// Node `to` took the session over (a resume there, docs/signaling.md "Resume on another node"):
+/// the node that held it drops it without telling anyone, and closes the client's old socket.
+struct SessionMoved {
+    std::string session;
+    uint16_t to = 0;
+};
+
+/// The owner lost the session's client connection: a mark in the session stream. A node that
+/// takes the session over replays the owner's own room frames after it (the owner queued them,
+/// and they died with it) but not those before it (the client had them).
+struct SessionDetached {
+    std::string session;
+};
+
+using EventBody = std::variant<RoomFrame, SessionJoined, SessionFrame, RemoteMessage, BackendRoom,
+                               SessionMoved, SessionDetached>;
 
 struct Event {
     uint16_t origin = 0;  // the node that published it

@@ -112,6 +112,12 @@ std::string write_event(const Event& e) {
                     .field("room", b.room)
                     .field("body", b.body);
             },
+            [&](const SessionMoved& m) {
+                w.field("type", "moved").field("session", m.session).field("to", unsigned{m.to});
+            },
+            [&](const SessionDetached& d) {
+                w.field("type", "detached").field("session", d.session);
+            },
         },
         e.body);
     w.end_object();
@@ -198,6 +204,19 @@ Result<Event, EventParseError> parse_event(std::string_view payload) {
         BackendRoom b;
         r.str("backend", b.backend, false).str("room", b.room).str("body", b.body);
         e.body = std::move(b);
+    } else if (type == "moved") {
+        SessionMoved m;
+        r.str("session", m.session);
+        uint64_t to = 0;
+        if (r.error().empty() && (o["to"].get(to) != simdjson::SUCCESS || to > UINT16_MAX)) {
+            return bad("to must be a node id (0 to 65535)");
+        }
+        m.to = static_cast<uint16_t>(to);
+        e.body = std::move(m);
+    } else if (type == "detached") {
+        SessionDetached d;
+        r.str("session", d.session);
+        e.body = std::move(d);
     } else {
         return bad("unknown type \"" + type + "\"");
     }

@@ -1,5 +1,6 @@
 // The cluster events' wire form: one JSON object per NATS message,
-//   {"v":1,"origin":<node>,"type":"room"|"joined"|"session"|"message"|"backend", ...members}
+//   {"v":1,"origin":<node>,"type":"room"|"joined"|"session"|"message"|"backend"|"moved"|
+//    "detached", ...}
 // JSON because everything an event carries is JSON already (frames, message data, backend
 // bodies) and an operator can read the bus with `nats sub '>'`. The parser validates the whole
 // payload (another node, or anyone with access to the NATS server, wrote it) and returns an

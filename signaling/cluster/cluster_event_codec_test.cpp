@@ -88,6 +88,15 @@ TEST_CASE("cluster events: every type survives write and parse", "[signaling][cl
         CHECK(b.room == "r");
         CHECK(b.body == R"({"type":"update","update":{}})");
     }
+    SECTION("session moved") {
+        const auto m = std::get<SessionMoved>(round_trip(Event{2, SessionMoved{"sid", 2}}).body);
+        CHECK(m.session == "sid");
+        CHECK(m.to == 2);
+    }
+    SECTION("session detached") {
+        const auto d = std::get<SessionDetached>(round_trip(Event{2, SessionDetached{"sid"}}).body);
+        CHECK(d.session == "sid");
+    }
 }
 
 TEST_CASE("cluster events: malformed payloads are errors", "[signaling][cluster]") {
@@ -125,6 +134,11 @@ TEST_CASE("cluster events: malformed payloads are errors", "[signaling][cluster]
     CHECK(error_of(R"({"v":1,"origin":1,"type":"message","totype":"user","to":"t","data":1})") ==
           "sender is missing");
     CHECK(error_of(R"({"v":1,"origin":1,"type":"backend","room":"r"})") == "body is missing");
+    CHECK(error_of(R"({"v":1,"origin":1,"type":"moved","to":2})") == "session is missing");
+    CHECK(error_of(R"({"v":1,"origin":1,"type":"moved","session":"s"})").starts_with("to must"));
+    CHECK(error_of(R"({"v":1,"origin":1,"type":"moved","session":"s","to":70000})")
+              .starts_with("to must"));
+    CHECK(error_of(R"({"v":1,"origin":1,"type":"detached"})") == "session is missing");
     CHECK(error_of(std::string(kMaxEventBytes + 1, ' ')) == "payload too large");
 }
 

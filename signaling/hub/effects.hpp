@@ -81,6 +81,10 @@ struct Effects {
     // The cluster bus's: interest changes in order, then publishes.
     std::vector<cluster::Interest> cluster_interest;
     std::vector<cluster::Publish> cluster_publishes;
+    // The session store's (JetStream), after those: writes, look-ups, replays.
+    std::vector<cluster::StoreOp> cluster_store;
+    std::vector<cluster::LoadSession> cluster_loads;
+    std::vector<cluster::ReplayRequest> cluster_replays;
 
     void send(ConnId c, std::string text) { sends.push_back({c, std::move(text)}); }
     void close(ConnId c) { closes.push_back({c}); }
@@ -92,7 +96,8 @@ struct Effects {
     [[nodiscard]] bool empty() const noexcept {
         return sends.empty() && closes.empty() && calls.empty() && answers.empty() &&
                proxy_opens.empty() && proxy_closes.empty() && proxy_frames.empty() &&
-               cluster_interest.empty() && cluster_publishes.empty();
+               cluster_interest.empty() && cluster_publishes.empty() && cluster_store.empty() &&
+               cluster_loads.empty() && cluster_replays.empty();
     }
 };
 
@@ -123,6 +128,15 @@ inline void Effects::merge(Effects&& o) {
     }
     for (auto& p : o.cluster_publishes) {
         cluster_publishes.push_back(std::move(p));
+    }
+    for (auto& st : o.cluster_store) {
+        cluster_store.push_back(std::move(st));
+    }
+    for (auto& l : o.cluster_loads) {
+        cluster_loads.push_back(std::move(l));
+    }
+    for (auto& r : o.cluster_replays) {
+        cluster_replays.push_back(std::move(r));
     }
 }
 

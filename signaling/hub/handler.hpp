@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tern::sig {
 
@@ -70,9 +71,24 @@ public:
     virtual Effects on_proxy_closed(std::size_t /*proxy*/, uint64_t /*now_us*/) { return {}; }
 
     /// One message from the cluster bus on a subject the handler subscribed to
-    /// (Effects::cluster_interest). Handlers outside a cluster never subscribe.
+    /// (Effects::cluster_interest); `seq` is its sequence in the session stream, 0 when the
+    /// subject is not kept there or the bus has no JetStream. Handlers outside a cluster never
+    /// subscribe.
     virtual Effects on_cluster_message(std::string_view /*subject*/, std::string_view /*payload*/,
-                                       uint64_t /*now_us*/) {
+                                       uint64_t /*seq*/, uint64_t /*now_us*/) {
+        return {};
+    }
+    /// What Effects::cluster_loads found for `conn` (both values "" when nothing, or without
+    /// JetStream).
+    virtual Effects on_session_loaded(ConnId /*conn*/, const cluster::LoadedSession& /*loaded*/,
+                                      uint64_t /*now_us*/) {
+        return {};
+    }
+    /// The messages an Effects::cluster_replays asked for, in sequence order (none without
+    /// JetStream).
+    virtual Effects on_session_replay(const std::string& /*session*/,
+                                      std::vector<cluster::StreamMessage>&& /*messages*/,
+                                      uint64_t /*now_us*/) {
         return {};
     }
 };

@@ -156,6 +156,11 @@ Effects Hub::on_close(ConnId conn, uint64_t now_us) {
         s->conn = 0;
         s->detached_at_us = now_us;
         timers_.push(Timer{now_us + kResumeWindowUs, TimerKind::Resume, 0, public_id, {}});
+        save_record(*s, fx);  // a resume elsewhere replays what this node queues from here
+        if (clustered_ && !s->resume_id.empty()) {
+            cluster_publish(cluster::session_subject(public_id),
+                            cluster::SessionDetached{public_id}, fx);
+        }
     }
     return fx;
 }
@@ -183,6 +188,9 @@ Effects Hub::on_tick(uint64_t now_us) {
     Effects fx;
     while (auto t = timers_.pop_due(now_us)) {
         fire_timer(*t, now_us, fx);
+    }
+    if (clustered_ && now_us >= mark_written_us_ + kNodeMarkEveryUs) {
+        save_node_mark(now_us, fx);  // a sign of life for resumes of this node's sessions
     }
     if (mcu_) {
         // The proxies are opened on the first tick: the edge is running by then.
@@ -287,6 +295,13 @@ void Hub::send_to_session(Session& s, std::string frame, Effects& fx) {
     if (s.type == ClientType::Virtual) {
         return;  // its owner hears about it through the paths that address virtual sessions
     }
+    if (s.catching_up) {
+        s.held.emplace_back(current_seq_, std::move(frame));  // merged after the replay
+        return;
+    }
+    if (current_seq_ != 0 && current_seq_ <= s.replayed_seq) {
+        return;  // the replay of a takeover delivered this one already
+    }
     if (s.conn != 0) {
         fx.send(s.conn, std::move(frame));
     } else {
@@ -378,6 +393,7 @@ Session& Hub::create_session(ClientType type, std::size_t backend, uint64_t now_
     }
     s.type = type;
     s.backend = backend;
+    s.created_us = now_us;
     if (type == ClientType::Client) {
         ++clients_per_backend_[backend];
     }
@@ -416,6 +432,7 @@ void Hub::destroy_session(const std::string& id, bool tell_backend, uint64_t now
         --clients_per_backend_[s->backend];
     }
     if (!s->resume_id.empty()) {
+        erase_record(*s, fx);
         by_resume_.erase(s->resume_id);
     }
     if (s->conn != 0) {

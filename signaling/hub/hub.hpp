@@ -9,7 +9,7 @@
 // leave), hub_ping.cpp (backend pings), hub_message.cpp (message, control, transient),
 // hub_internal.cpp (virtual sessions), hub_mcu.cpp (the SFU through signaling/mcu/),
 // hub_backend_post.cpp and hub_participants.cpp (Nextcloud's POSTs), hub_dialout.cpp (dial-out
-// through an internal client).
+// through an internal client), hub_takeover.cpp (session records and resume on another node).
 //
 // Clustering (hub_cluster.cpp, docs/signaling.md "Clustering"). With NATS configured, nodes
 // share rooms, users and sessions through the cluster bus; each node renders and delivers for its
@@ -75,6 +75,8 @@ inline constexpr uint64_t kHelloTimeoutUs = 2'000'000;
 inline constexpr uint64_t kRoomJoinTimeoutUs = 10'000'000;
 inline constexpr uint64_t kResumeWindowUs = 30'000'000;
 inline constexpr uint64_t kPingIntervalUs = 10'000'000;
+/// How often a clustered node writes its NodeMark when nothing else does (its sign of life).
+inline constexpr uint64_t kNodeMarkEveryUs = 1'000'000;
 /// The backend API version of our requests until capabilities are read (current Talk: v3 only).
 inline constexpr int kDefaultBackendApiVersion = 3;
 
@@ -93,8 +95,13 @@ public:
     Effects on_proxy_open(std::size_t proxy, uint64_t now_us) override;
     Effects on_proxy_frame(std::size_t proxy, std::string_view frame, uint64_t now_us) override;
     Effects on_proxy_closed(std::size_t proxy, uint64_t now_us) override;
-    Effects on_cluster_message(std::string_view subject, std::string_view payload,
+    Effects on_cluster_message(std::string_view subject, std::string_view payload, uint64_t seq,
                                uint64_t now_us) override;
+    Effects on_session_loaded(ConnId conn, const cluster::LoadedSession& loaded,
+                              uint64_t now_us) override;
+    Effects on_session_replay(const std::string& session,
+                              std::vector<cluster::StreamMessage>&& messages,
+                              uint64_t now_us) override;
 
     /// The session a connection carries, or null (tests and the edge's logs).
     [[nodiscard]] const Session* session_of_conn_for_test(ConnId conn) const;
@@ -104,9 +111,11 @@ public:
 private:
     struct Conn {
         ClientInfo who;
-        std::string session;        // public id once hello succeeded
-        bool auth_pending = false;  // a hello waits for the backend
-        bool closing = false;       // a CloseConn was issued: ignore further frames
+        std::string session;         // public id once hello succeeded
+        bool auth_pending = false;   // a hello waits for the backend (or the session store)
+        std::string resume_id;       // a resume looked up in the session store
+        std::string resume_request;  // that hello's request id
+        bool closing = false;        // a CloseConn was issued: ignore further frames
         uint64_t hello_deadline_us = 0;
     };
 
@@ -308,7 +317,8 @@ private:
                             bool call_only, std::string_view permission, Holders holders,
                             Effects& fx);
     void publish_joined(const Room& room, const Session& joiner, bool hides_names, Effects& fx);
-    /// A session message to a session another node owns: published; false when `to` is not one.
+    /// A session message to a session this node does not hold (another node owns it, or took it
+    /// over): published; false when `to` is no id of this cluster.
     bool route_to_other_node(const Session& from, const api::MessageRequest& m, Effects& fx);
     void publish_user_message(const Session& from, const api::MessageRequest& m, Effects& fx);
     void publish_backend_post(std::size_t backend, const std::string& room_id,
@@ -324,6 +334,22 @@ private:
     std::pair<int, std::string> apply_backend_post(std::size_t backend, const std::string& room_id,
                                                    const std::string& body, HttpId http,
                                                    uint64_t now_us, Effects& fx);
+
+    // hub_takeover.cpp: session records in JetStream KV, resume on another node
+    /// Writes `s`'s record (clustered, resumable sessions only).
+    void save_record(const Session& s, Effects& fx);
+    void erase_record(const Session& s, Effects& fx);
+    /// The node's progress through the session stream and its sign of life.
+    void save_node_mark(uint64_t now_us, Effects& fx);
+    /// A resume id this node does not hold: ask the session store (false when it cannot be).
+    bool load_remote_session(ConnId conn, const std::string& id, const std::string& resume_id);
+    /// A session another node took over: gone from here without a word to anyone.
+    void drop_moved_session(const std::string& public_id, Effects& fx);
+    /// Puts a taken-over session back into its room, quietly (the others know it is there).
+    void adopt_room(Session& s, const std::string& room_id, std::string room_session_id,
+                    uint64_t now_us, Effects& fx);
+    /// One stored event applied to the taken-over session `s` alone.
+    void replay_event(Session& s, cluster::Event&& e, Effects& fx);
 
     // hub_dialout.cpp
     /// (status, body) of a dial-out request; status 0 when it waits for an internal client.
@@ -381,6 +407,11 @@ private:
     uint64_t next_serial_ = 1;
     CallId next_call_ = 1;
     bool clustered_ = false;  // [nats] url names a NATS server: other nodes exist
+    // The session stream (hub_takeover.cpp): the sequence of the message being handled (0 for
+    // anything else), the highest one handled, and when this node's mark was last written.
+    uint64_t current_seq_ = 0;
+    uint64_t stream_seq_ = 0;
+    uint64_t mark_written_us_ = 0;
     Reach reach_ = Reach::Cluster;
 };
 

@@ -238,6 +238,7 @@ void Hub::post_delete(std::size_t backend, const std::string& room_id, const api
             if (s->type == ClientType::Client) {
                 s->in_call = 0;
             }
+            save_record(*s, fx);
             if (s->anonymous()) {
                 start_join_timer(*s, now_us);
             }

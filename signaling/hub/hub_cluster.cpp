@@ -61,10 +61,9 @@ void Hub::publish_joined(const Room& room, const Session& joiner, bool hides_nam
 }
 
 bool Hub::route_to_other_node(const Session& from, const api::MessageRequest& m, Effects& fx) {
-    // Only ids this cluster issued, owned by another node: anything else is dropped silently, as
-    // an unknown local id is.
-    const auto parts = ids_.read_public(m.recipient.session_id);
-    if (!parts || parts->node == ids_.node()) {
+    // Only ids this cluster issued: anything else is dropped silently, as an unknown local id
+    // is. One this node issued may live elsewhere now (resumed on another node).
+    if (!clustered_ || !ids_.read_public(m.recipient.session_id)) {
         return false;
     }
     cluster_publish(cluster::session_subject(m.recipient.session_id),
@@ -94,18 +93,27 @@ void Hub::publish_backend_post(std::size_t backend, const std::string& room_id,
 // ---- applying -----------------------------------------------------------------------------------
 
 Effects Hub::on_cluster_message(std::string_view /*subject*/, std::string_view payload,
-                                uint64_t now_us) {
+                                uint64_t seq, uint64_t now_us) {
     Effects fx;
-    auto event = cluster::parse_event(payload);
-    // What does not parse, and our own events (NATS echoes them unless told not to), change
-    // nothing. The subject is not trusted either: the event says what it is about.
-    if (!clustered_ || !event || event->origin == ids_.node()) {
+    if (!clustered_) {
         return fx;
     }
-    // Every node derives what an event means for its own sessions: nothing goes back out,
-    // except what this node's own sessions do in consequence (joins, leaves).
-    const ReachScope reach{reach_, Reach::Local};
-    apply_cluster_event(std::move(*event), now_us, fx);
+    auto event = cluster::parse_event(payload);
+    // What does not parse, and our own events (the stream republishes them to us too), change
+    // nothing. The subject is not trusted either: the event says what it is about.
+    if (event && event->origin != ids_.node()) {
+        // Every node derives what an event means for its own sessions: nothing goes back out,
+        // except what this node's own sessions do in consequence (joins, leaves).
+        const ReachScope reach{reach_, Reach::Local};
+        current_seq_ = seq;
+        apply_cluster_event(std::move(*event), now_us, fx);
+        current_seq_ = 0;
+    }
+    if (seq > stream_seq_) {
+        // Handled (delivered, queued or not ours): a resume elsewhere starts after it.
+        stream_seq_ = seq;
+        save_node_mark(now_us, fx);
+    }
     return fx;
 }
 
@@ -134,6 +142,12 @@ void Hub::apply_cluster_event(cluster::Event&& e, uint64_t now_us, Effects& fx) 
                            apply_backend_post(*b, r.room, r.body, 0, now_us, fx);
                        }
                    },
+                   [&](cluster::SessionMoved& m) {
+                       if (m.to != ids_.node()) {
+                           drop_moved_session(m.session, fx);
+                       }
+                   },
+                   [](cluster::SessionDetached&) {},  // a mark for replays only
                },
                e.body);
 }

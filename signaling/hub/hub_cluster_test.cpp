@@ -53,7 +53,8 @@ struct Cluster {
             for (const std::string& pattern : subs[to]) {
                 if (matches(pattern, p.subject)) {
                     ++messages;
-                    carry(to, node[to].hub->on_cluster_message(p.subject, p.payload, node[to].now),
+                    carry(to,
+                          node[to].hub->on_cluster_message(p.subject, p.payload, 0, node[to].now),
                           out);
                     break;
                 }
@@ -238,20 +239,20 @@ TEST_CASE("hub cluster: foreign, own and malformed bus messages change nothing",
     TwoNodeRoom t;
     Hub& hub = *t.c.node[0].hub;
     const std::string room = cluster::room_subject("nc", "r1");
-    CHECK(hub.on_cluster_message(room, "not json", t.c.node[0].now).empty());
-    CHECK(hub.on_cluster_message(room, R"({"v":1,"origin":2,"type":"room"})", t.c.node[0].now)
+    CHECK(hub.on_cluster_message(room, "not json", 0, t.c.node[0].now).empty());
+    CHECK(hub.on_cluster_message(room, R"({"v":1,"origin":2,"type":"room"})", 0, t.c.node[0].now)
               .empty());
     // An event claiming to come from this node (NATS echo) is not applied twice.
     const std::string own = cluster::write_event(
         cluster::Event{1, cluster::RoomFrame{"nc", "r1", "", false, "", {}, R"({"x":1})"}});
-    CHECK(hub.on_cluster_message(room, own, t.c.node[0].now).empty());
+    CHECK(hub.on_cluster_message(room, own, 0, t.c.node[0].now).empty());
     // An unknown backend or room.
     const std::string other = cluster::write_event(
         cluster::Event{2, cluster::RoomFrame{"nope", "r1", "", false, "", {}, R"({"x":1})"}});
-    CHECK(hub.on_cluster_message(room, other, t.c.node[0].now).empty());
+    CHECK(hub.on_cluster_message(room, other, 0, t.c.node[0].now).empty());
     const std::string ok = cluster::write_event(
         cluster::Event{2, cluster::RoomFrame{"nc", "r1", "", false, "", {}, R"({"x":1})"}});
-    CHECK(only_frame(hub.on_cluster_message(room, ok, t.c.node[0].now), 1) == json{{"x", 1}});
+    CHECK(only_frame(hub.on_cluster_message(room, ok, 0, t.c.node[0].now), 1) == json{{"x", 1}});
 }
 
 TEST_CASE("hub cluster: without NATS (or with nats://loopback) nothing is published",

@@ -4,6 +4,7 @@
 #include "signaling/backend/backend_answers.hpp"
 #include "signaling/backend/backend_requests.hpp"
 #include "signaling/backend/checksum.hpp"
+#include "signaling/cluster/session_store.hpp"
 #include "signaling/hub/features.hpp"
 #include "signaling/hub/hub.hpp"
 
@@ -197,6 +198,11 @@ void Hub::hello_resume(ConnId conn, const std::string& id, const api::Hello& hel
     }
     const auto it = by_resume_.find(hello.resume_id);
     Session* s = it == by_resume_.end() ? nullptr : find_session(it->second);
+    if (s == nullptr && load_remote_session(conn, id, hello.resume_id)) {
+        // Another node's, perhaps: the session store says (on_session_loaded).
+        fx.cluster_loads.push_back({conn, cluster::record_key(hello.resume_id)});
+        return;
+    }
     if (s == nullptr) {
         // Only ids this cluster never issued count as guessing; an expired one is an honest miss.
         if (!ids_.read_resume(hello.resume_id)) {
@@ -231,6 +237,7 @@ void Hub::write_hello(ConnId conn, std::string_view id, const Session& s, Effect
     api::write_hello_reply(out, {id, s.version == api::HelloVersion::V2 ? "2.0" : "1.0",
                                  s.public_id, s.resume_id, s.user_id, features});
     fx.send(conn, std::move(out));
+    save_record(s, fx);
 }
 
 }  // namespace tern::sig

@@ -23,6 +23,7 @@ void Hub::post_incall(std::size_t backend, const std::string& room_id, const api
             Session* s = find_session(id);
             if (s != nullptr && s->type == ClientType::Client) {
                 s->in_call = r.in_call;
+                save_record(*s, fx);
                 if ((s->in_call & kInCall) == 0) {
                     release_media(*s, now_us, fx);
                 }
@@ -37,6 +38,7 @@ void Hub::post_incall(std::size_t backend, const std::string& room_id, const api
         Session* s = session_by_room_session(backend, p.nc_session_id);
         if (s != nullptr && s->room_id == room_id && p.in_call) {
             s->in_call = *p.in_call;
+            save_record(*s, fx);
             if ((s->in_call & kInCall) == 0) {
                 release_media(*s, now_us, fx);
             }
@@ -55,6 +57,7 @@ void Hub::post_participants(std::size_t backend, const std::string& room_id,
         Session* s = session_by_room_session(backend, p.nc_session_id);
         if (s != nullptr && s->room_id == room_id && p.permissions) {
             s->permissions = *p.permissions;
+            save_record(*s, fx);
         }
     }
     send_participants_update(*room, r.users, r.changed, now_us, fx);

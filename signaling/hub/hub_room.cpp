@@ -209,6 +209,7 @@ void Hub::enter_room(Session& s, const std::string& id, const std::string& room_
                            min_limit(b.max_screen_bitrate, sfu ? cfg_.mcu.max_screen_bitrate : 0)});
     send_to_session(*self, std::move(out), fx);
     send_join_events(room, *self, fx);
+    save_record(*self, fx);
 }
 
 std::string Hub::members_join_event(const Room& room, const Session* joiner, bool hides_names) {
@@ -290,6 +291,7 @@ void Hub::leave_room(Session& s, bool tell_backend, uint64_t now_us, Effects& fx
     if (s.type == ClientType::Client) {
         s.in_call = 0;
     }
+    save_record(s, fx);
     if (!rsid.empty()) {
         const auto it = by_room_session_.find(room_key(s.backend, rsid));
         if (it != by_room_session_.end() && it->second == s.public_id) {

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace tern::sig {
@@ -68,9 +69,19 @@ struct Session {
     std::string owner;
     bool joined_as_actor = false;  // added with options: a room join, not a session request
 
+    uint64_t created_us = 0;
     uint64_t detached_at_us = 0;    // set while detached: the resume window runs from here
     uint64_t join_deadline_us = 0;  // anonymous and not in a room: must join by then; 0 = none
     FrameQueue queue;
+
+    // Taken over from another node (hub_takeover.cpp): until the stream's replay arrives, frames
+    // for it are held with their stream sequence; afterwards, anything at or below
+    // `replayed_seq` is a copy of what the replay delivered.
+    bool catching_up = false;
+    std::vector<std::pair<uint64_t, std::string>> held;  // (sequence or 0, frame)
+    uint64_t replayed_seq = 0;
+    uint16_t replay_skip_origin = 0;    // the node that held it: its own frames it delivered
+    bool replay_skip_detached = false;  // ... up to its SessionDetached mark only
 
     [[nodiscard]] bool in_room() const noexcept { return !room_id.empty(); }
     [[nodiscard]] bool anonymous() const noexcept {

@@ -4,6 +4,7 @@
 
 #include <boost/asio/socket_base.hpp>
 
+#include <algorithm>
 #include <sys/socket.h>
 
 namespace tern::sig::net {
@@ -185,9 +186,20 @@ Result<bool, std::string> Shard::connect_cluster() {
         return true;  // a node alone
     }
     nats_ = std::make_unique<cluster::NatsLink>(
-        io_, log_, [this](std::string_view subject, std::string_view payload) {
-            guarded("on_cluster_message",
-                    [&] { return handler_->on_cluster_message(subject, payload, unix_now_us()); });
+        io_, log_,
+        [this](std::string_view subject, std::string_view payload, uint64_t seq) {
+            guarded("on_cluster_message", [&] {
+                return handler_->on_cluster_message(subject, payload, seq, unix_now_us());
+            });
+        },
+        [this](uint64_t conn, const cluster::LoadedSession& loaded) {
+            guarded("on_session_loaded",
+                    [&] { return handler_->on_session_loaded(conn, loaded, unix_now_us()); });
+        },
+        [this](const std::string& session, std::vector<cluster::StreamMessage> messages) {
+            guarded("on_session_replay", [&] {
+                return handler_->on_session_replay(session, std::move(messages), unix_now_us());
+            });
         });
     auto r = nats_->connect(urls, "tern-signaling node " + std::to_string(ctx_.config.node_id) +
                                       " shard " + std::to_string(index_));
@@ -345,6 +357,21 @@ void Shard::publish_stats() {
 }
 
 void Shard::apply(Effects&& fx) {
+    // The session store first, before any frame goes out: a node mark must be on its way to the
+    // NATS server before the client can have what it covers (docs/signaling.md, "Resume on
+    // another node"). Only the last write of each key counts.
+    if (nats_) {
+        for (std::size_t i = 0; i < fx.cluster_store.size(); ++i) {
+            const std::string& key = fx.cluster_store[i].key;
+            const bool superseded =
+                std::any_of(fx.cluster_store.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                            fx.cluster_store.end(),
+                            [&](const cluster::StoreOp& later) { return later.key == key; });
+            if (!superseded) {
+                nats_->store(fx.cluster_store[i]);
+            }
+        }
+    }
     for (SendFrame& s : fx.sends) {
         auto it = conns_.find(s.conn);
         auto link = it == conns_.end() ? nullptr : it->second.lock();
@@ -387,6 +414,12 @@ void Shard::apply(Effects&& fx) {
         }
         for (const cluster::Publish& p : fx.cluster_publishes) {
             nats_->publish(p);
+        }
+        for (const cluster::LoadSession& l : fx.cluster_loads) {
+            nats_->load(l);
+        }
+        for (cluster::ReplayRequest& r : fx.cluster_replays) {
+            nats_->replay(std::move(r));
         }
     }
 }

@@ -242,6 +242,49 @@ def main():
                     '"body":"{\\"type\\":\\"update\\",\\"update\\":{}}"}'),
     ]:
         write("signaling_cluster_event", name, payload.encode())
+    write("signaling_cluster_event", "moved",
+          b'{"v":1,"origin":2,"type":"moved","session":"s1","to":3}')
+    write("signaling_cluster_event", "detached",
+          b'{"v":1,"origin":2,"type":"detached","session":"s1"}')
+
+    # signaling_session_record: session records and node marks in the JetStream KV bucket.
+    for name, payload in [
+        ("record", '{"v":1,"session":"p1","type":"client","backend":"nc","hello":2,'
+                   '"user":"alice","userdata":{"displayname":"Alice"},"features":["chat-relay"],'
+                   '"room":"r1","roomsession":"nc1","permissions":["publish-audio"],"incall":7,'
+                   '"flags":1,"owner":1,"created":1700000000000000,"detached":1700000000500000,'
+                   '"asof":41,"replayed":40}'),
+        ("guest", '{"v":1,"session":"p2","type":"internal","backend":"nc","hello":1,"owner":2,'
+                  '"created":1,"asof":0}'),
+        ("mark", '{"v":1,"node":3,"seq":1234,"at":1700000000000000}'),
+    ]:
+        write("signaling_session_record", name, payload.encode())
+
+    # signaling_session_record: session records and node marks in the JetStream KV bucket.
+    for name, payload in [
+        ("record", '{"v":1,"session":"p1","type":"client","backend":"nc","hello":2,'
+                   '"user":"alice","userdata":{"displayname":"Alice"},"features":["chat-relay"],'
+                   '"room":"r1","roomsession":"nc1","permissions":["publish-audio"],"incall":7,'
+                   '"flags":1,"owner":1,"created":1700000000000000,"detached":1700000000500000,'
+                   '"asof":41,"replayed":40}'),
+        ("guest", '{"v":1,"session":"p2","type":"internal","backend":"nc","hello":1,"owner":2,'
+                  '"created":1,"asof":0}'),
+        ("mark", '{"v":1,"node":3,"seq":1234,"at":1700000000000000}'),
+    ]:
+        write("signaling_session_record", name, payload.encode())
+
+    # signaling_session_record: session records and node marks in the JetStream KV bucket.
+    for name, payload in [
+        ("record", '{"v":1,"session":"p1","type":"client","backend":"nc","hello":2,'
+                   '"user":"alice","userdata":{"displayname":"Alice"},"features":["chat-relay"],'
+                   '"room":"r1","roomsession":"nc1","permissions":["publish-audio"],"incall":7,'
+                   '"flags":1,"owner":1,"created":1700000000000000,"detached":1700000000500000,'
+                   '"asof":41,"replayed":40}'),
+        ("guest", '{"v":1,"session":"p2","type":"internal","backend":"nc","hello":1,"owner":2,'
+                  '"created":1,"asof":0}'),
+        ("mark", '{"v":1,"node":3,"seq":1234,"at":1700000000000000}'),
+    ]:
+        write("signaling_session_record", name, payload.encode())
 
 
 if __name__ == "__main__":

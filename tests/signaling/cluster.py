@@ -13,10 +13,19 @@ processes sharing it, the hash key and the internal secret, with node ids 1 and
   - a backend POST to /api/v1/room/{id} on either node reaches the room's
     members on both nodes, once.
 
+With --scenario resume (issue 15, item 6), instead: a client on node 1 shares
+a room with one on node 2; node 1 is killed (SIGKILL); while the first client is
+disconnected, the second sends it messages (to its session and to the room);
+the first resumes on node 2 with its resume id and must get the same session
+id, every queued message exactly once and in order, and nothing it had before
+the kill again; the second sees no leave for it; messages then flow both ways
+on node 2; after a bye the resume id is refused.
+
 Every process is stopped by PID and every temp dir removed on every path; on
 failure the tails of the logs are printed first. The exit status is the verdict.
 
     cluster.py --binary build/signaling/tern-signaling [--nats-server /usr/sbin/nats-server]
+               [--scenario basic|resume]
 """
 
 from __future__ import annotations
@@ -172,6 +181,100 @@ async def check_cluster(a: Context, b: Context) -> None:
     print("PASS leaves cross nodes", flush=True)
 
 
+def data_of(m: dict, sid: str) -> Optional[dict]:
+    """The data of a message or control frame from session ``sid``, else None."""
+    body = m.get(m.get("type", ""))
+    if m.get("type") not in ("message", "control") or not isinstance(body, dict):
+        return None
+    if body.get("sender", {}).get("sessionid") != sid:
+        return None
+    return body.get("data")
+
+
+async def check_resume(a: Context, b: Context, node1: ServerUnderTest) -> None:
+    room = a.uid("resume-room")
+    dave = await a.member("dave", "dave-" + a.tag, room, "rs-dave")
+    erin = await b.member("erin", "erin-" + a.tag, room, "rs-erin")
+    dave_sid, erin_sid = dave.hello["sessionid"], erin.hello["sessionid"]
+    resume_id = dave.hello["resumeid"]
+    await dave.expect(lambda m: join_lists(m, erin_sid), PROMPT,
+                      "node 1: dave is told of erin joining on node 2")
+    await erin.expect(lambda m: join_lists(m, dave_sid), PROMPT,
+                      "node 2: erin is told of dave, a member on node 1")
+    # Delivered before the kill: must not come again after the resume.
+    await erin.send({"type": "message", "message": {
+        "recipient": {"type": "session", "sessionid": dave_sid}, "data": {"seen": 0}}})
+    await dave.expect(lambda m: (data_of(m, erin_sid) or {}).get("seen") == 0, PROMPT,
+                      "node 1: erin's message to dave before the kill")
+    await dave.barrier()
+
+    node1.proc.send_signal(signal.SIGKILL)
+    node1.proc.wait(timeout=10)
+    expect(await dave.wait_closed(10), "dave's socket to node 1 closes with it", "still open")
+    print("PASS node 1 killed (SIGKILL) with dave attached", flush=True)
+
+    # While dave is away: to his session, to the room, alternating.
+    sent = []
+    for n in range(1, 7):
+        if n % 2:
+            recipient = {"type": "session", "sessionid": dave_sid}
+        else:
+            recipient = {"type": "room"}
+        await erin.send({"type": "message", "message": {"recipient": recipient,
+                                                        "data": {"queued": n}}})
+        sent.append(n)
+    await erin.barrier()
+
+    dave2 = await b.connect("dave-resumed")
+    reply = await dave2.request({"type": "hello", "hello": {"version": "1.0",
+                                                           "resumeid": resume_id}})
+    expect(reply.get("type") == "hello" and reply["hello"].get("sessionid") == dave_sid and
+           reply["hello"].get("resumeid") == resume_id,
+           "node 2: the resume answered with dave's session and resume ids", reply)
+    await dave2.expect(lambda m: (data_of(m, erin_sid) or {}).get("queued") == sent[-1], PROMPT,
+                       "node 2: the last message queued for dave")
+    await dave2.barrier()
+    got = [d.get("queued") if "queued" in d else ("seen", d.get("seen"))
+           for d in (data_of(m, erin_sid) for m in dave2.inbox) if isinstance(d, dict)]
+    expect(got == sent, f"every queued message once, in order: {sent}", got)
+    print(f"PASS dave resumed on node 2 with the same session id; {len(sent)} queued messages "
+          "once each, in order, none from before the kill", flush=True)
+
+    # Erin saw dave neither leave nor (re)join.
+    await erin.barrier()
+    left = erin.unconsumed(lambda m: is_leave_of(m, dave_sid))
+    expect(not left, "no leave event for dave at erin", left)
+    rejoined = erin.unconsumed(lambda m: join_lists(m, dave_sid))
+    expect(not rejoined, "no new join event for dave at erin", rejoined)
+    print("PASS erin saw no leave (and no join) for dave", flush=True)
+
+    # Live, both ways, now that both are on node 2.
+    await erin.send({"type": "message", "message": {
+        "recipient": {"type": "session", "sessionid": dave_sid}, "data": {"live": 1}}})
+    await dave2.expect(lambda m: (data_of(m, erin_sid) or {}).get("live") == 1, PROMPT,
+                       "node 2: erin's message to dave after the resume")
+    await dave2.send({"type": "message", "message": {
+        "recipient": {"type": "room"}, "data": {"back": 1}}})
+    await erin.expect(lambda m: (data_of(m, dave_sid) or {}).get("back") == 1, PROMPT,
+                      "node 2: dave's room message after the resume")
+    await dave2.barrier()
+    dup = [m for m in dave2.inbox if (data_of(m, erin_sid) or {}).get("live") == 1]
+    expect(len(dup) == 1, "the live message once", dup)
+    print("PASS messages flow both ways after the resume", flush=True)
+
+    # A bye ends the session for good: its resume id is refused, on any node.
+    await dave2.send({"type": "bye", "bye": {}})
+    await dave2.wait_closed(10)
+    await erin.expect(lambda m: is_leave_of(m, dave_sid), PROMPT,
+                      "node 2: erin is told dave left after his bye")
+    again = await b.connect("dave-again")
+    reply = await again.request({"type": "hello", "hello": {"version": "1.0",
+                                                           "resumeid": resume_id}})
+    expect(reply.get("type") == "error" and reply["error"].get("code") == "no_such_session",
+           "no_such_session for a resume after bye", reply)
+    print("PASS after a bye the resume id is refused", flush=True)
+
+
 async def main_async(args: argparse.Namespace) -> int:
     nats = NatsServer(args.nats_server)
     nc = MockNextcloud(secrets.token_hex(16))
@@ -195,7 +298,10 @@ async def main_async(args: argparse.Namespace) -> int:
               flush=True)
         contexts = [Context(nodes[0], nc, nc2), Context(nodes[1], nc, nc2)]
         contexts[1].tag = contexts[0].tag  # one room, one set of user ids
-        await asyncio.wait_for(check_cluster(*contexts), timeout=120)
+        if args.scenario == "resume":
+            await asyncio.wait_for(check_resume(*contexts, nodes[0]), timeout=120)
+        else:
+            await asyncio.wait_for(check_cluster(*contexts), timeout=120)
         ok = True
     except (CheckFailed, RuntimeError, asyncio.TimeoutError) as e:
         print(f"FAIL {type(e).__name__}: {e}", flush=True)
@@ -228,6 +334,9 @@ def main(argv: list[str]) -> int:
     p.add_argument("--binary", required=True, help="the tern-signaling binary")
     p.add_argument("--nats-server", default=shutil.which("nats-server") or "/usr/sbin/nats-server",
                    help="the nats-server binary (Debian's nats-server package)")
+    p.add_argument("--scenario", choices=("basic", "resume"), default="basic",
+                   help="basic: joins, messages, backend POSTs across nodes; resume: a client "
+                        "resumes on node 2 after node 1 is killed")
     args = p.parse_args(argv)
     for path, what in ((args.binary, "tern-signaling"), (args.nats_server, "nats-server")):
         if not os.access(path, os.X_OK):
