@@ -133,6 +133,14 @@ bool Sfu::set_keys(uint64_t id, const srtp::MasterKey& rx, const srtp::MasterKey
         return false;
     }
     Transport& t = *transports_[slot];
+    if (t.tx) {
+        // New keys for a keyed transport: a new DTLS association (a new peer connection on
+        // the same subscriber). Its decoder is new too, so each stream starts over at a
+        // keyframe, which the next packet of its track asks for.
+        for (uint32_t si : t.subs) {
+            subs_[si]->layers.restart();
+        }
+    }
     t.rx = std::make_unique<srtp::Context>(rx, srtp::Direction::Unprotect);
     t.tx = std::make_unique<srtp::Context>(tx, srtp::Direction::Protect);
     t.tx->reserve(2 * static_cast<uint32_t>(t.subs.size()) +
