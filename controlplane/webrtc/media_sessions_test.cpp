@@ -317,10 +317,17 @@ TEST_CASE("MediaSessions: simulcast by SSRC (SIM), one publication per SSRC, low
     // Talk's selectStream: HIGH, LOW, HIGH reach the data plane as layers 2, 0, 2.
     f.sink.clear();
     for (int substream : {2, 0, 2}) {
-        REQUIRE(f.media.select_stream(SelectStream{s->id, substream, true}));
+        REQUIRE(f.media.select_stream(SelectStream{s->id, substream, true, substream}));
     }
+    REQUIRE(f.media.select_stream(SelectStream{s->id, 1, true, 7}));
+    REQUIRE(f.media.select_stream(SelectStream{s->id, 1, true}));
     const auto layers = f.sink.of(MsgType::SfuLayer);
-    REQUIRE(layers.size() == 3);  // the video only
+    REQUIRE(layers.size() == 5);  // the video only
+    // Its temporal layer goes along, clamped to VP8's four; none: all of them.
+    CHECK(layers[1].as<shm::SfuLayerCmd>().temporal == 0);
+    CHECK(layers[2].as<shm::SfuLayerCmd>().temporal == 2);
+    CHECK(layers[3].as<shm::SfuLayerCmd>().temporal == 3);
+    CHECK(layers[4].as<shm::SfuLayerCmd>().temporal == -1);
     CHECK(layers[0].as<shm::SfuLayerCmd>().layer == 2);
     CHECK(layers[1].as<shm::SfuLayerCmd>().layer == 0);
     CHECK(layers[2].as<shm::SfuLayerCmd>().layer == 2);

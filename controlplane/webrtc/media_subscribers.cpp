@@ -232,7 +232,8 @@ Result<bool, ClientError> MediaSessions::select_stream(const SelectStream& req) 
             layer = std::clamp(*req.substream, 0, max);
         }
         const shm::SfuLayerCmd cmd{generation_, c.transport, c.outgoing[i].ssrc,
-                                   req.video ? layer : -1};
+                                   req.video ? layer : -1,
+                                   req.temporal ? std::clamp(*req.temporal, 0, 3) : -1};
         if (!command(c.worker, cmd)) {
             return R{unexpected(ClientError{"timeout", "the data plane's command ring is full"})};
         }

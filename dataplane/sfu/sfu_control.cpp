@@ -381,7 +381,7 @@ void Sfu::free_subscription(uint32_t si) noexcept {
     release_track(k);
 }
 
-bool Sfu::set_target_layer(uint64_t id, uint32_t out_ssrc, int layer) {
+bool Sfu::set_target_layer(uint64_t id, uint32_t out_ssrc, int layer, int temporal) {
     const uint32_t slot = by_id(id);
     const uint32_t si = slot == IndexTable::kNone ? IndexTable::kNone : sub_by_ssrc(slot, out_ssrc);
     if (si == IndexTable::kNone) {
@@ -389,6 +389,7 @@ bool Sfu::set_target_layer(uint64_t id, uint32_t out_ssrc, int layer) {
     }
     Subscription& sub = *subs_[si];
     sub.layers.set_target(layer);
+    sub.temporal.set_target(temporal);
     if (layer == LayerSwitch::kNone) {
         sub.rewriter.pause();
     }

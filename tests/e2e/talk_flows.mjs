@@ -9,14 +9,16 @@
 //   4. the publisher's ICE restart (a new offer with iceRestart);
 // after each, frames are decoded again within a deadline, and no error frame reached a page.
 //
-// TALK_FLOWS (default "layers,newpc,samepc,pubice") picks the steps, to look at one alone.
+// TALK_FLOWS (default "layers,temporal,newpc,samepc,pubice") picks the steps, to look at one
+// alone. temporal: selectStream temporal 0 then 2 on participant 1's stream (L1T3): the decoded
+// frame rate falls below half, then comes back above 80 % of what all layers give.
 //
 //   node talk_flows.mjs PAGE_URL SIGNALING_WS AUTH_URL BACKEND_CONTROL_URL TERNCTL CP_SOCK
 import { launchChromium } from './browser.mjs';
 
 const [pageUrl, wsUrl, authUrl, controlUrl] = process.argv.slice(2);
 const ROOM = 'tern-e2e-flows';
-const steps = new Set((process.env.TALK_FLOWS || 'layers,newpc,samepc,pubice').split(','));
+const steps = new Set((process.env.TALK_FLOWS || 'layers,temporal,newpc,samepc,pubice').split(','));
 const CAMERA = { width: 960, height: 540, fps: 15 };  // three layers: 240, 480, 960 px wide
 const fail = (msg) => { console.error(`FAIL: ${msg}`); process.exit(1); };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -106,7 +108,8 @@ try {
         const want = substream === 2 ? Math.max(...sent) : Math.min(...sent);
         const s = await sub(i);
         seen.v = { want, sent, got: s.video };
-        return s.video && s.video.width === want && s.video.framesDecoded >= before.video.framesDecoded + 5;
+        // Talk asks temporal = substream: on 0 a quarter of the frames, so 2 new ones suffice.
+        return s.video && s.video.width === want && s.video.framesDecoded >= before.video.framesDecoded + 2;
       });
       switchMs.push(ms);
       console.log(`participant ${i} <- ${from}: substream ${substream} -> ${(await sub(i)).video.width} px in ${ms} ms`);
@@ -114,6 +117,36 @@ try {
   }
   switchMs.sort((a, b) => a - b);
   if (switchMs.length) console.log(`switch_ms p50=${switchMs[Math.ceil(switchMs.length / 2) - 1]} max=${switchMs[switchMs.length - 1]} n=${switchMs.length}`);
+
+  // 1b. Temporal layers: participant 0 receives participant 1's highest layer, all temporal
+  // layers, then only layer 0 (a quarter of the frames with L1T3), then all again.
+  async function fps(i, ms = 1500) {
+    const a = await sub(i);
+    await sleep(ms);
+    const b = await sub(i);
+    return ((b.video.framesDecoded - a.video.framesDecoded) * 1000) / ms;
+  }
+  if (steps.has('temporal')) {
+    const modes1 = await pages[1].evaluate(() => window.sentModes());
+    console.log(`participant 1 sends ${modes1.join('/')}`);
+    await pages[0].evaluate((id) => window.selectStream(id, 2, 2), people[1].id);
+    const all = await fps(0, 2000);
+    if (all < 8) fail(`participant 0 <- 1: only ${all} fps with every temporal layer`);
+    await pages[0].evaluate((id) => window.selectStream(id, 2, 0), people[1].id);
+    const down = await poll('participant 0 <- 1: temporal layer 0 only', 10000, async (seen) => {
+      seen.v = await fps(0);
+      return seen.v > 0.5 && seen.v < all * 0.5 ? seen.v : null;
+    });
+    await pages[0].evaluate((id) => window.selectStream(id, 2, 2), people[1].id);
+    const up = await poll('participant 0 <- 1: every temporal layer again', 10000, async (seen) => {
+      seen.v = await fps(0);
+      return seen.v >= all * 0.8 ? seen.v : null;
+    });
+    const w = (await sub(0)).video.width;
+    if (w !== Math.max(...widths[1])) fail(`participant 0 <- 1: ${w} px after the temporal switches`);
+    console.log(`participant 0 <- 1: temporal 2 ${all.toFixed(1)} fps, temporal 0 ${down.r.toFixed(1)} fps ` +
+                `(after ${down.ms} ms), temporal 2 again ${up.r.toFixed(1)} fps (after ${up.ms} ms)`);
+  }
 
   // Frames decoded again on participant 1's subscription within a deadline (a baseline first).
   async function framesResume(what) {
