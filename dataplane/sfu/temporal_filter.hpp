@@ -63,10 +63,10 @@ public:
         if (t.tid < 0) {
             return true;
         }
-        if (keyframe) {
-            current_ = target_;  // a keyframe is a switching point for every layer
-        } else if (t.frame_start && target_ < current_) {
-            current_ = target_;  // fewer layers: from this frame on
+        if (keyframe || (t.frame_start && target_ < current_)) {
+            // A keyframe is a switching point for every layer; fewer layers take effect from
+            // the next frame.
+            current_ = target_;
         } else if (t.frame_start && t.sync && t.tid > current_ && t.tid <= target_) {
             current_ = t.tid;  // one more layer, from its switching point
         }
