@@ -13,7 +13,7 @@
 namespace tern::shm {
 
 inline constexpr uint32_t kChannelMagic = 0x4e524554;  // "TERN" little-endian
-inline constexpr uint32_t kSchemaVersion = 15;
+inline constexpr uint32_t kSchemaVersion = 16;
 
 // ---- unix socket handshake ------------------------------------------------------------
 
@@ -246,7 +246,8 @@ struct SfuLayerCmd {
     uint64_t generation;
     uint64_t id;
     uint32_t out_ssrc;
-    int32_t layer;  // -1 pauses
+    int32_t layer;     // -1 pauses
+    int32_t temporal;  // the highest temporal layer sent (VP8); -1 or 3: all
 };
 
 /// rtx_ssrc non-zero: retransmissions go as RFC 4588 RTX (that SSRC, payload type rtx_pt).

@@ -110,6 +110,9 @@ Result<ProxyPayload, ClientError> parse_payload(const PayloadHeader& h, const js
             if (inner.contains("substream") && inner["substream"].is_number_integer()) {
                 s.substream = inner["substream"].get<int>();
             }
+            if (inner.contains("temporal") && inner["temporal"].is_number_integer()) {
+                s.temporal = inner["temporal"].get<int>();
+            }
             return ProxyPayload{std::move(s)};
         }
         return unexpected(

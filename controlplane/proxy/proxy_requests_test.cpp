@@ -104,11 +104,13 @@ TEST_CASE("proxy requests: payloads", "[proxy]") {
     p = payload(R"({"type":"selectStream","clientId":"C","payload":{"substream":2,"temporal":1}})");
     REQUIRE(p);
     CHECK(std::get<SelectStream>(*p).substream == 2);
+    CHECK(std::get<SelectStream>(*p).temporal == 1);
     CHECK(std::get<SelectStream>(*p).video);
     p = payload(
         R"({"type":"selectStream","clientId":"C","payload":{"substream":"high","video":false}})");
     REQUIRE(p);
     CHECK_FALSE(std::get<SelectStream>(*p).substream);
+    CHECK_FALSE(std::get<SelectStream>(*p).temporal);
     CHECK_FALSE(std::get<SelectStream>(*p).video);
 
     CHECK(payload(R"({"type":"dance","clientId":"C"})").error().code == "unsupported_payload");

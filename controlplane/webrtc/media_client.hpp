@@ -34,6 +34,11 @@ struct MediaClient {
     std::vector<std::vector<std::byte>> early;  // DTLS that came before the remote description
     uint64_t dtls_started_ms = 0;
     bool keys_sent = false;
+    /// A subscriber asked again (requestoffer) while its DTLS was up: until its answer (and the
+    /// association after it) tells, the browser may come back on a new peer connection, with
+    /// a new certificate and a new handshake.
+    bool dtls_restartable = false;
+    bool answered = false;  // the last offer's answer came
     bool ice_reported = false;
     bool up = false;
     // publisher
@@ -49,7 +54,7 @@ struct MediaClient {
 /// The layer a new subscription starts on: the second best of a simulcast track (sent even
 /// under a tight budget), else the only one.
 inline int default_layer(const RemoteSection& s) {
-    return s.rids.size() >= 2 ? static_cast<int>(s.rids.size()) - 2 : 0;
+    return std::max(0, layer_count(s) - 2);
 }
 
 }  // namespace tern::cp

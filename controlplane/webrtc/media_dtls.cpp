@@ -15,6 +15,14 @@ namespace {
 constexpr uint64_t kDtlsTimeoutMs = 30'000;
 constexpr std::size_t kMaxEarlyDatagrams = 16;
 
+/// A DTLS record carrying a ClientHello of epoch 0: a client starting an association (RFC 6347
+/// §4.1: type, version, epoch, sequence number, length; §4.2.2: the handshake type follows).
+bool is_client_hello(ByteSpan d) {
+    constexpr std::size_t kRecordHeader = 13;
+    return d.size() > kRecordHeader && d[0] == std::byte{22} && d[3] == std::byte{0} &&
+           d[4] == std::byte{0} && d[kRecordHeader] == std::byte{1};
+}
+
 }  // namespace
 
 void MediaSessions::start_dtls(Client& c, const std::string& remote_fingerprint) {
@@ -47,6 +55,18 @@ void MediaSessions::start_dtls(Client& c, const std::string& remote_fingerprint)
         c.dtls->on_datagram(d, 0);
     }
     dtls_progress(c);
+}
+
+void MediaSessions::restart_dtls(Client& c, const std::string& remote_fingerprint,
+                                 uint64_t now_ms) {
+    ++n_.dtls_restarts;
+    log_.info("DTLS restart: a new peer connection", {{"client", c.id}});
+    c.data.reset();  // its SCTP association lived in the old DTLS one
+    c.dtls.reset();
+    c.keys_sent = false;
+    c.dtls_restartable = false;
+    c.dtls_started_ms = now_ms;
+    start_dtls(c, remote_fingerprint);
 }
 
 void MediaSessions::dtls_progress(Client& c) {
@@ -163,6 +183,19 @@ void MediaSessions::on_punt(const shm::RingMessage& m, uint64_t now_ms) {
     const ByteSpan d = m.payload.subspan(sizeof meta, meta.len);
     if (c.dtls_started_ms == 0) {
         c.dtls_started_ms = now_ms;  // the handshake must finish within kDtlsTimeoutMs of this
+    }
+    if (c.dtls_restartable && is_client_hello(d) &&
+        (!c.dtls || c.dtls->state() == DtlsSession::State::Connected)) {
+        // A new association on a running transport: a new peer connection answering a
+        // requestoffer. With its answer here it starts now; else it waits for the answer.
+        if (c.answered) {
+            restart_dtls(c, c.remote_fingerprint, now_ms);
+        } else {
+            if (c.early.size() < kMaxEarlyDatagrams) {
+                c.early.emplace_back(d.begin(), d.end());
+            }
+            return;
+        }
     }
     if (!c.dtls) {
         // The browser may start DTLS before its answer reaches us through signaling.

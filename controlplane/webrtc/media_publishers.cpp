@@ -142,7 +142,7 @@ Result<std::string, ClientError> MediaSessions::offer(const PublisherOffer& req)
         bool kept = false;
         for (std::size_t k = 0; k < old_sections.size(); ++k) {
             if (old_sections[k].mid == s.mid && old_sections[k].ssrc == s.ssrc &&
-                old_sections[k].rids == s.rids) {
+                old_sections[k].rids == s.rids && old_sections[k].sim_ssrcs == s.sim_ssrcs) {
                 c.sections.push_back(old_sections[k]);
                 c.tracks.push_back(old_tracks[k]);
                 kept = true;
@@ -153,15 +153,16 @@ Result<std::string, ClientError> MediaSessions::offer(const PublisherOffer& req)
             continue;
         }
         const uint32_t track = ids_.next_track++;
-        // One publication per layer: rids are listed best first, layer 0 is the lowest.
-        const std::size_t layers = std::max<std::size_t>(1, s.rids.size());
+        // One publication per layer: rids are listed best first, SIM SSRCs lowest first;
+        // layer 0 is the lowest.
+        const auto layers = static_cast<std::size_t>(layer_count(s));
         for (std::size_t i = 0; i < layers; ++i) {
             shm::SfuPublicationCmd p{};
             p.generation = generation_;
             p.id = c.transport;
-            p.ssrc = s.ssrc;
+            p.ssrc = s.sim_ssrcs.empty() ? s.ssrc : s.sim_ssrcs[i];
             p.track = track;
-            p.layer = static_cast<int32_t>(layers - 1 - i);
+            p.layer = static_cast<int32_t>(s.sim_ssrcs.empty() ? layers - 1 - i : i);
             p.clock_hz = s.codec.clock_hz;
             p.codec = s.codec.sfu_codec;
             p.twcc_ext = twcc_ext;
@@ -203,7 +204,7 @@ std::vector<PublishedStream> MediaSessions::publisher_streams(const std::string&
     int index = 0;
     for (const auto& s : it->second->sections) {
         streams.push_back(PublishedStream{s.mid, index++, s.kind == MediaKind::Audio, s.codec.name,
-                                          !s.rids.empty()});
+                                          layer_count(s) > 1});
     }
     return streams;
 }

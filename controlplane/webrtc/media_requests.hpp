@@ -75,6 +75,7 @@ struct SelectStream {
     std::string client_id;
     std::optional<int> substream;  // 0 = the lowest layer; none: the default layer
     bool video = true;             // false pauses the subscriber's video
+    std::optional<int> temporal;   // the highest temporal layer (VP8); none: all
 };
 
 // ---- replies ----------------------------------------------------------------------------------

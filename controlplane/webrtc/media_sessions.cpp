@@ -355,6 +355,7 @@ nlohmann::json MediaSessions::stats() const {
             {"dtls_unknown_transport", n_.dtls_unknown},
             {"candidates", n_.candidates},
             {"ice_restarts", n_.ice_restarts},
+            {"dtls_restarts", n_.dtls_restarts},
             {"consent_expired", n_.consent_expired},
             {"data_channels_up", n_.data_channels_up},
             {"data_messages_in", n_.data_messages_in},

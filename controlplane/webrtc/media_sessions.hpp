@@ -144,6 +144,10 @@ private:
 
     // media_dtls.cpp
     void start_dtls(Client& c, const std::string& remote_fingerprint);
+    /// A new DTLS association on a subscriber's transport: the browser answered a requestoffer
+    /// from a new peer connection (Talk after a failed one). The old association and its data
+    /// channels go; the new one's keys replace the old on the data plane.
+    void restart_dtls(Client& c, const std::string& remote_fingerprint, uint64_t now_ms);
     void dtls_progress(Client& c);
     void start_data_channels(Client& c);
     /// A message on a publisher's data channel goes to its subscribers' channel of that label.
@@ -171,7 +175,7 @@ private:
         uint64_t dtls_connected = 0, dtls_failed = 0, dtls_in = 0, dtls_out = 0, dtls_unknown = 0,
                  candidates = 0;
         uint64_t data_channels_up = 0, data_messages_in = 0, data_messages_out = 0,
-                 ice_restarts = 0;
+                 ice_restarts = 0, dtls_restarts = 0;
         uint64_t speech_starts = 0;
         uint64_t consent_expired = 0;
     } n_;

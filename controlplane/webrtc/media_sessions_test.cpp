@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <deque>
@@ -100,10 +102,14 @@ struct Browser {
         : dtls{id, DtlsSession::Role::Client, server_fingerprint,
                [this](ByteSpan d) { out.emplace_back(d.begin(), d.end()); }} {}
 
-    /// Runs the handshake with transport `transport` of `f`.
-    void handshake(Fixture& f, uint64_t transport) {
-        dtls.start(1);
-        std::size_t taken = f.sink.injected.size();
+    /// Runs the handshake with transport `transport` of `f` (started here unless `started`),
+    /// taking tern's records injected from `taken` on (by default: from now on).
+    void handshake(Fixture& f, uint64_t transport, bool started = false,
+                   std::size_t taken = SIZE_MAX) {
+        if (!started) {
+            dtls.start(1);
+        }
+        taken = std::min(taken, f.sink.injected.size());
         for (int round = 0; round < 20 && (!out.empty() || taken < f.sink.injected.size());
              ++round) {
             while (!out.empty()) {
@@ -288,6 +294,47 @@ TEST_CASE("MediaSessions: a subscriber gets one subscription per track and picks
     CHECK_FALSE(f.media.exists(s->id));
 }
 
+TEST_CASE("MediaSessions: simulcast by SSRC (SIM), one publication per SSRC, lowest first",
+          "[webrtc][sfu]") {
+    Fixture f;
+    f.attach();
+    const std::string pub = f.publisher("chromium_sim_offer.sdp");
+    const auto pubs = f.sink.of(MsgType::SfuPublication);
+    REQUIRE(pubs.size() == 4);  // audio, then three video layers
+    const uint32_t ssrcs[] = {1855393388, 3000000001, 3000000002};
+    for (int i = 0; i < 3; ++i) {
+        const auto p = pubs[1 + i].as<shm::SfuPublicationCmd>();
+        CHECK(p.layer == i);
+        CHECK(p.ssrc == ssrcs[i]);
+        CHECK(p.rid_len == 0);
+    }
+    auto s = f.media.create_subscriber("s2", CreateSubscriber{pub, ""});
+    REQUIRE(s);
+    REQUIRE(f.media.request_offer(RequestOffer{s->id}));
+    const auto subs = f.sink.of(MsgType::SfuSubscription);
+    REQUIRE(subs.size() == 2);
+    CHECK(subs[1].as<shm::SfuSubscriptionCmd>().target_layer == 1);  // the second best
+    // Talk's selectStream: HIGH, LOW, HIGH reach the data plane as layers 2, 0, 2.
+    f.sink.clear();
+    for (int substream : {2, 0, 2}) {
+        REQUIRE(f.media.select_stream(SelectStream{s->id, substream, true, substream}));
+    }
+    REQUIRE(f.media.select_stream(SelectStream{s->id, 1, true, 7}));
+    REQUIRE(f.media.select_stream(SelectStream{s->id, 1, true}));
+    const auto layers = f.sink.of(MsgType::SfuLayer);
+    REQUIRE(layers.size() == 5);  // the video only
+    // Its temporal layer goes along, clamped to VP8's four; none: all of them.
+    CHECK(layers[1].as<shm::SfuLayerCmd>().temporal == 0);
+    CHECK(layers[2].as<shm::SfuLayerCmd>().temporal == 2);
+    CHECK(layers[3].as<shm::SfuLayerCmd>().temporal == 3);
+    CHECK(layers[4].as<shm::SfuLayerCmd>().temporal == -1);
+    CHECK(layers[0].as<shm::SfuLayerCmd>().layer == 2);
+    CHECK(layers[1].as<shm::SfuLayerCmd>().layer == 0);
+    CHECK(layers[2].as<shm::SfuLayerCmd>().layer == 2);
+    CHECK(layers[0].as<shm::SfuLayerCmd>().out_ssrc ==
+          subs[1].as<shm::SfuSubscriptionCmd>().out_ssrc);
+}
+
 TEST_CASE("MediaSessions: a subscriber on another worker gets its publisher's tracks relayed",
           "[webrtc][sfu]") {
     Config c = config();
@@ -370,6 +417,76 @@ TEST_CASE("MediaSessions: DTLS through the rings, keys to the data plane, ICE co
     CHECK_FALSE(f.media.exists(s->id));
     REQUIRE(f.closed.size() == 1);
     CHECK(f.closed[0].id == s->id);
+}
+
+TEST_CASE("MediaSessions: requestoffer again from a new peer connection: a new DTLS association",
+          "[webrtc][sfu][dtls]") {
+    Fixture f;
+    f.attach();
+    const std::string pub = f.publisher();
+    auto s = f.media.create_subscriber("s2", CreateSubscriber{pub, ""});
+    REQUIRE(s);
+    const uint64_t transport =
+        f.sink.of(MsgType::SfuTransport).back().as<shm::SfuTransportCmd>().id;
+    auto offer = f.media.request_offer(RequestOffer{s->id});
+    REQUIRE(offer);
+    const std::string server_fp = [&] {
+        const auto at = offer->find("a=fingerprint:") + 14;
+        return offer->substr(at, offer->find('\r', at) - at);
+    }();
+    Browser first{server_fp};
+    REQUIRE(f.media.answer(SubscriberAnswer{s->id, answer_to(*offer, first.id->fingerprint())}));
+    first.handshake(f, transport);
+    REQUIRE(first.dtls.state() == DtlsSession::State::Connected);
+    REQUIRE(f.sink.of(MsgType::SfuKeys).size() == 1);
+
+    // Without a new requestoffer, another certificate is refused.
+    Browser stranger{server_fp};
+    CHECK(f.media.answer(SubscriberAnswer{s->id, answer_to(*offer, stranger.id->fingerprint())})
+              .error()
+              .code == "bad_request");
+
+    // Talk's way after a failed connection: requestoffer again, answered from a new peer
+    // connection (new certificate, new handshake), answer first. New ICE credentials too.
+    auto again = f.media.request_offer(RequestOffer{s->id});
+    REQUIRE(again);
+    CHECK(again->find("a=ice-ufrag:") != std::string::npos);
+    CHECK(f.media.stats()["ice_restarts"] == 1);
+    Browser second{server_fp};
+    REQUIRE(f.media.answer(SubscriberAnswer{s->id, answer_to(*again, second.id->fingerprint())}));
+    second.handshake(f, transport);
+    REQUIRE(second.dtls.state() == DtlsSession::State::Connected);
+    auto keys = f.sink.of(MsgType::SfuKeys);
+    REQUIRE(keys.size() == 2);  // the new association's keys replace the old ones
+    CHECK(std::memcmp(keys[1].as<shm::SfuKeysCmd>().rx_key, second.dtls.keys().tx.key.data(), 32) ==
+          0);
+
+    // Once more, the new connection's handshake arriving before its answer: held, then run.
+    auto third_offer = f.media.request_offer(RequestOffer{s->id});
+    REQUIRE(third_offer);
+    Browser third{server_fp};
+    third.dtls.start(1);
+    third.handshake(f, transport, true);  // its ClientHello waits for the answer
+    CHECK(third.dtls.state() == DtlsSession::State::Handshaking);
+    CHECK(f.sink.of(MsgType::SfuKeys).size() == 2);
+    const std::size_t mark = f.sink.injected.size();
+    REQUIRE(
+        f.media.answer(SubscriberAnswer{s->id, answer_to(*third_offer, third.id->fingerprint())}));
+    third.handshake(f, transport, true, mark);
+    REQUIRE(third.dtls.state() == DtlsSession::State::Connected);
+    CHECK(f.sink.of(MsgType::SfuKeys).size() == 3);
+    CHECK(f.media.stats()["dtls_restarts"] == 2);
+    CHECK(f.media.stats()["dtls_failed"] == 0);
+    CHECK(f.media.exists(s->id));
+    CHECK(f.closed.empty());
+
+    // An ICE restart on the same connection (same certificate, no new handshake) keeps the
+    // association: no new keys.
+    auto fourth = f.media.request_offer(RequestOffer{s->id});
+    REQUIRE(fourth);
+    REQUIRE(f.media.answer(SubscriberAnswer{s->id, answer_to(*fourth, third.id->fingerprint())}));
+    CHECK(f.sink.of(MsgType::SfuKeys).size() == 3);
+    CHECK(f.media.stats()["dtls_restarts"] == 2);
 }
 
 TEST_CASE("MediaSessions: candidates are checked, not needed", "[webrtc][sfu]") {

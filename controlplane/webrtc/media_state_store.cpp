@@ -44,7 +44,8 @@ json client_json(const MediaClient& c) {
                             {"kind", static_cast<int>(s.kind)},
                             {"codec", codec_json(s.codec)},
                             {"ssrc", s.ssrc},
-                            {"rids", s.rids}});
+                            {"rids", s.rids},
+                            {"sim_ssrcs", s.sim_ssrcs}});
     }
     json outgoing = json::array();
     for (const auto& t : c.outgoing) {
@@ -103,6 +104,7 @@ std::unique_ptr<MediaClient> client_from(const json& j) {
         r.codec = codec_from(s.at("codec"));
         r.ssrc = s.at("ssrc").get<uint32_t>();
         r.rids = s.at("rids").get<std::vector<std::string>>();
+        r.sim_ssrcs = s.value("sim_ssrcs", std::vector<uint32_t>{});
         r.accepted = true;
         c->sections.push_back(std::move(r));
     }

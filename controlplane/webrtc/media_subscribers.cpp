@@ -79,7 +79,7 @@ uint32_t MediaSessions::place_subscriber(const Client& pub) const {
 
 bool MediaSessions::relay_track(const Client& sub, const Client& pub, std::size_t i) {
     const RemoteSection& s = pub.sections[i];
-    const std::size_t layers = std::max<std::size_t>(1, s.rids.size());
+    const auto layers = static_cast<std::size_t>(layer_count(s));
     for (std::size_t layer = 0; layer < layers; ++layer) {
         shm::SfuPublicationCmd p{};
         p.generation = generation_;
@@ -140,7 +140,9 @@ Result<std::string, ClientError> MediaSessions::request_offer(const RequestOffer
         if (!restart_ice(c)) {
             return R{unexpected(ClientError{"timeout", "the data plane's command ring is full"})};
         }
+        c.dtls_restartable = true;
     }
+    c.answered = false;
     for (std::size_t i = c.outgoing.size(); i < pub.sections.size(); ++i) {
         const RemoteSection& s = pub.sections[i];
         OutgoingTrack t;
@@ -191,15 +193,21 @@ Result<bool, ClientError> MediaSessions::answer(const SubscriberAnswer& req) {
     if (!remote) {
         return R{unexpected(ClientError{"bad_request", remote.error()})};
     }
-    if (!c.remote_fingerprint.empty() && remote->fingerprint != c.remote_fingerprint) {
+    const bool new_certificate =
+        !c.remote_fingerprint.empty() && remote->fingerprint != c.remote_fingerprint;
+    if (new_certificate && !c.dtls_restartable) {
         return R{unexpected(
             ClientError{"bad_request", "a renegotiation may not change the DTLS fingerprint"})};
     }
     ++n_.answers;
     c.remote_ufrag = remote->ice_ufrag;
     c.remote_fingerprint = remote->fingerprint;
+    c.answered = true;
     if (!c.dtls && !c.keys_sent) {
         start_dtls(c, remote->fingerprint);
+    } else if (c.dtls_restartable && (new_certificate || !c.early.empty())) {
+        // A new peer connection answered (a new certificate, or its handshake already came).
+        restart_dtls(c, remote->fingerprint, 0);
     }
     save();
     return R{true};
@@ -220,11 +228,12 @@ Result<bool, ClientError> MediaSessions::select_stream(const SelectStream& req) 
         }
         int layer = default_layer(s);
         if (req.substream) {
-            const int max = std::max<int>(0, static_cast<int>(s.rids.size()) - 1);
+            const int max = layer_count(s) - 1;
             layer = std::clamp(*req.substream, 0, max);
         }
         const shm::SfuLayerCmd cmd{generation_, c.transport, c.outgoing[i].ssrc,
-                                   req.video ? layer : -1};
+                                   req.video ? layer : -1,
+                                   req.temporal ? std::clamp(*req.temporal, 0, 3) : -1};
         if (!command(c.worker, cmd)) {
             return R{unexpected(ClientError{"timeout", "the data plane's command ring is full"})};
         }

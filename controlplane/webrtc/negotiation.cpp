@@ -130,12 +130,40 @@ void direction(const sdp::Media& m, RemoteSection& r) {
 
 void ssrcs(const sdp::Media& m, RemoteSection& r) {
     for (std::string_view g : m.attrs("ssrc-group")) {
+        // SIM: simulcast by SSRC, lowest resolution first (what Chromium sends when the offer
+        // is munged so, as Talk's web client does); at most four layers are taken.
+        const auto parts = sdp::split(g, ' ');
+        if (parts.size() >= 3 && parts.size() <= 5 && parts[0] == "SIM") {
+            std::vector<uint32_t> layers;
+            for (std::size_t i = 1; i < parts.size(); ++i) {
+                uint32_t v = 0;
+                if (!number(parts[i], v) || v == 0 ||
+                    std::find(layers.begin(), layers.end(), v) != layers.end()) {
+                    layers.clear();
+                    break;
+                }
+                layers.push_back(v);
+            }
+            r.sim_ssrcs = std::move(layers);
+            break;
+        }
+    }
+    for (std::string_view g : m.attrs("ssrc-group")) {
         const auto parts = sdp::split(g, ' ');
         if (parts.size() == 3 && parts[0] == "FID") {
-            number(parts[1], r.ssrc);
+            uint32_t media = 0;
+            number(parts[1], media);
+            if (!r.sim_ssrcs.empty() && media != r.sim_ssrcs[0]) {
+                continue;  // another layer's RTX
+            }
+            r.ssrc = media;
             number(parts[2], r.rtx_ssrc);
             return;
         }
+    }
+    if (!r.sim_ssrcs.empty()) {
+        r.ssrc = r.sim_ssrcs[0];
+        return;
     }
     for (std::string_view v : m.attrs("ssrc")) {
         const auto sp = v.find(' ');
@@ -164,6 +192,27 @@ void simulcast(const sdp::Media& m, RemoteSection& r) {
                 r.rids.emplace_back(rid);
             }
         }
+    }
+    // The rids are taken best first, as the offer lists them; but when every one is a name of
+    // a quality (h/m/l, f/h/q: what Talk, Janus and most SDKs call them) that order wins, so
+    // a client listing them lowest first (l;m;h) still gets layer 0 = its lowest.
+    auto rank = [&](std::string_view rid) {
+        const bool fhq = std::find(r.rids.begin(), r.rids.end(), "f") != r.rids.end() ||
+                         std::find(r.rids.begin(), r.rids.end(), "q") != r.rids.end();
+        constexpr std::string_view kHml[] = {"h", "m", "l"};
+        constexpr std::string_view kFhq[] = {"f", "h", "q"};
+        const auto& names = fhq ? kFhq : kHml;
+        for (int i = 0; i < 3; ++i) {
+            if (rid == names[i]) {
+                return i;
+            }
+        }
+        return -1;
+    };
+    if (r.rids.size() >= 2 && std::all_of(r.rids.begin(), r.rids.end(),
+                                          [&](const std::string& x) { return rank(x) >= 0; })) {
+        std::stable_sort(r.rids.begin(), r.rids.end(),
+                         [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
     }
 }
 

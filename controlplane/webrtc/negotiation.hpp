@@ -11,6 +11,7 @@
 #include "common/sdp/sdp.hpp"
 #include "common/wire/rtp.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -57,10 +58,18 @@ struct RemoteSection {
     uint32_t ssrc = 0;                  // the primary SSRC the remote announced (0: none)
     uint32_t rtx_ssrc = 0;              // its FID partner
     std::vector<std::string> rids;      // send simulcast layers, highest quality first
-    std::string msid;                   // "stream track"
-    uint16_t sctp_port = 0;             // application sections
+    /// Simulcast by SSRC (a=ssrc-group:SIM, lowest resolution first, as Chromium sends what
+    /// Talk's web client munges into its offer); empty for one layer or rids.
+    std::vector<uint32_t> sim_ssrcs;
+    std::string msid;        // "stream track"
+    uint16_t sctp_port = 0;  // application sections
     uint32_t max_message_size = 0;
 };
+
+/// How many simulcast layers the section sends (1 without simulcast).
+inline int layer_count(const RemoteSection& s) {
+    return static_cast<int>(std::max<std::size_t>({1, s.rids.size(), s.sim_ssrcs.size()}));
+}
 
 /// The id `section` accepted for extension `uri`, 0 if none.
 uint8_t extension_id(const RemoteSection& section, std::string_view uri);

@@ -167,6 +167,43 @@ TEST_CASE("negotiation: simulcast with three rids", "[sdp][negotiation]") {
     CHECK(has_line(answer, "a=extmap:10 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"));
 }
 
+TEST_CASE("negotiation: simulcast by SSRC, as Talk munges Chromium's offer", "[sdp][negotiation]") {
+    const auto o = read_offer(parsed(testdata("chromium_sim_offer.sdp")), CodecPreferences{});
+    REQUIRE(o);
+    const auto& v = o->sections[1];
+    CHECK(v.accepted);
+    CHECK(v.sim_ssrcs == std::vector<uint32_t>{1855393388, 3000000001, 3000000002});
+    CHECK(v.ssrc == 1855393388);  // the lowest layer's, with its own RTX partner
+    CHECK(v.rtx_ssrc == 2218936591);
+    CHECK(v.rids.empty());
+    CHECK(layer_count(v) == 3);
+    CHECK(layer_count(o->sections[0]) == 1);
+    // Nothing to say about it in the answer: the SSRCs are the offer's.
+    const std::string answer = write_answer(*o, local());
+    CHECK(answer.find("a=simulcast") == std::string::npos);
+    // A SIM group with a repeated or malformed SSRC is not simulcast.
+    std::string bad = testdata("chromium_sim_offer.sdp");
+    const std::string sim = "SIM 1855393388 3000000001 3000000002";
+    REQUIRE(bad.find(sim) != std::string::npos);
+    bad.replace(bad.find(sim), sim.size(), "SIM 1855393388 3000000001 3000000001");
+    const auto b = read_offer(parsed(bad), CodecPreferences{});
+    REQUIRE(b);
+    CHECK(b->sections[1].sim_ssrcs.empty());
+    CHECK(b->sections[1].ssrc == 1855393388);
+}
+
+TEST_CASE("negotiation: rids named for their quality are taken best first in any order",
+          "[sdp][negotiation]") {
+    std::string text = testdata("chromium_simulcast_offer.sdp");
+    const auto at = text.find("a=simulcast:send h;m;l");
+    REQUIRE(at != std::string::npos);
+    text.replace(at, 22, "a=simulcast:send l;m;h");  // lowest first, as scaled 4/2/1
+    const auto o = read_offer(parsed(text), CodecPreferences{});
+    REQUIRE(o);
+    CHECK(o->sections[0].rids == std::vector<std::string>{"h", "m", "l"});
+    CHECK(layer_count(o->sections[0]) == 3);
+}
+
 TEST_CASE("negotiation: offers tern cannot take", "[sdp][negotiation]") {
     auto without = [](const std::string& sdp, const std::string& prefix) {
         std::string out;

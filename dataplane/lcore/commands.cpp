@@ -139,7 +139,7 @@ bool Commands::apply_sfu_command(const shm::RingMessage& m) {
         }
     } else if (const auto l = shm::decode<shm::SfuLayerCmd>(m)) {
         for (const auto& e : sfu_) {
-            ok = e->set_target_layer(l->id, l->out_ssrc, l->layer) || ok;
+            ok = e->set_target_layer(l->id, l->out_ssrc, l->layer, l->temporal) || ok;
         }
     } else if (const auto r = shm::decode<shm::SfuRelayCmd>(m)) {
         for (const auto& e : sfu_) {

@@ -233,6 +233,9 @@ void Sfu::forward(uint32_t pub_slot, const std::byte* rtp, std::size_t len, uint
     }
     bool want_key = false;
     const uint32_t abs = wire::ext::abs_send_time(now_us);
+    // VP8 temporal layers: read once per packet, filtered per subscription.
+    const Vp8Temporal temporal =
+        pub.codec == Codec::Vp8 ? vp8_temporal(ByteSpan{rtp + hl, len - hl}) : Vp8Temporal{};
     // Each subscriber's state and keys are far apart and, with many small rooms, out of cache:
     // the next subscription's record is requested two sends ahead, its keys and SRTP stream one
     // send ahead, so the loads overlap the current send's encryption.
@@ -262,6 +265,10 @@ void Sfu::forward(uint32_t pub_slot, const std::byte* rtp, std::size_t len, uint
         const bool send = s.layers.accept(pub.layer, keyframe);
         want_key = want_key || s.layers.wants_keyframe();
         if (!send) {
+            continue;
+        }
+        if (!s.temporal.accept(temporal, keyframe)) {
+            s.rewriter.drop(pub.ssrc, seq);  // not a loss: the numbering closes over it
             continue;
         }
         const StreamRewriter::Out o = s.rewriter.forward(pub.ssrc, seq, ts, now_us);

@@ -120,7 +120,8 @@ public:
     /// With `rtx_ssrc`, NACKed packets go back as RTX (RFC 4588) with payload type `rtx_pt`.
     bool add_subscription(uint64_t id, uint32_t track, uint32_t out_ssrc, uint8_t out_pt,
                           int target_layer, uint32_t rtx_ssrc = 0, uint8_t rtx_pt = 0);
-    bool set_target_layer(uint64_t id, uint32_t out_ssrc, int layer);
+    bool set_target_layer(uint64_t id, uint32_t out_ssrc, int layer,
+                          int temporal = TemporalFilter::kAll);
     /// Header extension ids the publisher on transport `id` negotiated. Audio level, video
     /// orientation and capture time reach subscribers with tern's ids (wire::ext::kOut*); every
     /// other element of the publisher's is removed on arrival, and each leg's sender adds its

@@ -133,6 +133,14 @@ bool Sfu::set_keys(uint64_t id, const srtp::MasterKey& rx, const srtp::MasterKey
         return false;
     }
     Transport& t = *transports_[slot];
+    if (t.tx) {
+        // New keys for a keyed transport: a new DTLS association (a new peer connection on
+        // the same subscriber). Its decoder is new too, so each stream starts over at a
+        // keyframe, which the next packet of its track asks for.
+        for (uint32_t si : t.subs) {
+            subs_[si]->layers.restart();
+        }
+    }
     t.rx = std::make_unique<srtp::Context>(rx, srtp::Direction::Unprotect);
     t.tx = std::make_unique<srtp::Context>(tx, srtp::Direction::Protect);
     t.tx->reserve(2 * static_cast<uint32_t>(t.subs.size()) +
@@ -373,7 +381,7 @@ void Sfu::free_subscription(uint32_t si) noexcept {
     release_track(k);
 }
 
-bool Sfu::set_target_layer(uint64_t id, uint32_t out_ssrc, int layer) {
+bool Sfu::set_target_layer(uint64_t id, uint32_t out_ssrc, int layer, int temporal) {
     const uint32_t slot = by_id(id);
     const uint32_t si = slot == IndexTable::kNone ? IndexTable::kNone : sub_by_ssrc(slot, out_ssrc);
     if (si == IndexTable::kNone) {
@@ -381,6 +389,7 @@ bool Sfu::set_target_layer(uint64_t id, uint32_t out_ssrc, int layer) {
     }
     Subscription& sub = *subs_[si];
     sub.layers.set_target(layer);
+    sub.temporal.set_target(temporal);
     if (layer == LayerSwitch::kNone) {
         sub.rewriter.pause();
     }

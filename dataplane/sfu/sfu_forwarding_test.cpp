@@ -444,3 +444,54 @@ TEST_CASE("SFU: AES-CM subscribers' tags computed many at a time, sent by the en
     sfu::Sfu::flush();
     CHECK(h.sink.sent.size() - before == kSubs);
 }
+
+TEST_CASE("SFU: a subscriber's new keys (a new DTLS association) start it over at a keyframe",
+          "[sfu][stack]") {
+    SfuHarness h;
+    WebRtcClient pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000),
+                     test::mac("02:00:00:00:00:10"), "pub", 10};
+    WebRtcClient sub{Endpoint::from_v4(test::ip4("198.18.0.11"), 5001),
+                     test::mac("02:00:00:00:00:11"), "sub", 20};
+    h.add(1, pub);
+    h.add(2, sub);
+    REQUIRE(h.sfu->add_publication(1, 0x1111, 7, 0, sfu::Codec::Vp8, 90000));
+    REQUIRE(h.sfu->add_subscription(2, 7, 0x5001, 96, 0));
+    connect(h, pub);
+    connect(h, sub);
+    const test::Bytes key = test::hex("90 80 8123 10 9d012a 0a0b0c");
+    const test::Bytes inter = test::hex("90 80 8124 11 0102 0304");
+    std::size_t seen = 0;
+    std::vector<uint16_t> seqs;
+    auto to_sub = [&] {
+        for (; seen < h.sink.sent.size(); ++seen) {
+            const Udp u = udp_of(h.sink.sent[seen]);
+            if (u.dst == sub.at && std::to_integer<uint8_t>(u.payload[1]) < 200) {
+                RtpView v;
+                Error why{};
+                const test::Bytes rtp = sub.open_rtp(u.payload);
+                REQUIRE(parse_rtp(rtp, v, why));
+                seqs.push_back(v.seq);
+            }
+        }
+        return seqs.size();
+    };
+    test::Bytes out;
+    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 100, 9000, key), out) == dp::Verdict::Consumed);
+    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 101, 12000, inter), out) ==
+            dp::Verdict::Consumed);
+    REQUIRE(to_sub() == 2);
+    CHECK(h.count(shm::Counter::SfuPliSent) == 0);
+
+    // The subscriber's browser came back on a new peer connection: new keys, a new decoder.
+    // An inter frame would be undecodable there: it waits for a keyframe and asks for one.
+    REQUIRE(h.sfu->set_keys(2, sub.to_sfu, sub.from_sfu));
+    h.now += 33'000;
+    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 102, 15000, inter), out) ==
+            dp::Verdict::Consumed);
+    CHECK(to_sub() == 2);
+    CHECK(h.count(shm::Counter::SfuPliSent) == 1);
+    h.now += 33'000;
+    REQUIRE(h.deliver(pub, kSfu, pub.srtp(0x1111, 103, 18000, key), out) == dp::Verdict::Consumed);
+    REQUIRE(to_sub() == 3);
+    CHECK(sfu::seq_newer(seqs[2], seqs[1]));
+}

@@ -1,11 +1,12 @@
 // One transport receiving one track as its own stream: the layer it receives (switched at
-// keyframes), the rewriting of SSRC, sequence number, timestamp and payload type that keeps its
-// numbering continuous, and what each sent sequence number carried, to rebuild it for a NACK
-// (as first sent, or as RTX, RFC 4588). Lcore-local.
+// keyframes) and its temporal layers, the rewriting of SSRC, sequence number, timestamp and payload
+// type that keeps its numbering continuous, and what each sent sequence number carried, to rebuild
+// it for a NACK (as first sent, or as RTX, RFC 4588). Lcore-local.
 #pragma once
 
 #include "dataplane/sfu/retransmit_cache.hpp"
 #include "dataplane/sfu/rewriter.hpp"
+#include "dataplane/sfu/temporal_filter.hpp"
 
 #include <cstdint>
 
@@ -18,6 +19,7 @@ struct Subscription {
     uint32_t out_ssrc = 0;
     uint8_t out_pt = 0;
     LayerSwitch layers;
+    TemporalFilter temporal;  // VP8: the temporal layers it gets of its simulcast layer
     StreamRewriter rewriter;
     /// What a sent sequence number carried: the publication (slot and generation) and its
     /// sequence number there, to find the plaintext again, and the numbers it went out with.

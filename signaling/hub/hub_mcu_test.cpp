@@ -184,6 +184,28 @@ TEST_CASE("hub mcu: a publisher's offer goes to the proxy; its answer comes back
         const json c = only_frame(cand, 2);
         CHECK(c["message"]["data"]["from"] == a.sid);
         CHECK(c["message"]["data"]["payload"]["candidate"]["sdpMid"] == "0");
+        // Talk's selectStream (substream and temporal) reaches Bob's subscriber unchanged.
+        const Effects sel = h.text(
+            2, McuHarness::media(a.sid, "selectStream", {{"substream", 2}, {"temporal", 2}}));
+        const json layer = McuHarness::proxy_frame(sel);
+        CHECK(layer["payload"]["type"] == "selectStream");
+        CHECK(layer["payload"]["clientId"] == "sub-b");
+        CHECK(layer["payload"]["payload"] == json{{"substream", 2}, {"temporal", 2}});
+        // requestoffer again (Talk after a failed connection): the running subscriber is asked,
+        // not a new one made, and its new offer reaches Bob from the publisher.
+        const json again = McuHarness::proxy_frame(h.text(2, ro));
+        CHECK(again["payload"]["type"] == "requestoffer");
+        CHECK(again["payload"]["clientId"] == "sub-b");
+        const Effects reoffered =
+            h.proxy({{"id", again["id"]},
+                     {"type", "payload"},
+                     {"payload",
+                      {{"type", "requestoffer"},
+                       {"clientId", "sub-b"},
+                       {"payload", {{"type", "offer"}, {"sdp", "v=0 re"}}}}}});
+        const json reoffer = only_frame(reoffered, 2);
+        CHECK(reoffer["message"]["data"]["payload"]["sdp"] == "v=0 re");
+        CHECK(reoffer["message"]["data"]["sid"] == "proxy-sid-b");
         // Bob's answer goes to his subscriber; a proxy error is processing_failed for him.
         json ans = McuHarness::media(a.sid, "answer", {{"type", "answer"}, {"sdp", "v=0 b"}});
         ans["id"] = "a1";

@@ -11,11 +11,15 @@
 # backend is the conformance suite's mock (tests/signaling/mock_nextcloud.py, run by
 # talk_backend.py), which also sends Talk's incall request to tern-signaling.
 #
-# TALK_PARTICIPANTS=N sets the call's size (default 3).
+# TALK_PARTICIPANTS=N sets the call's size (default 3). TALK_SCENARIO=talk_flows runs
+# talk_flows.mjs instead: simulcast layer requests (selectStream) and renegotiations (requestoffer
+# on a new and on the same connection, the publisher's ICE restart) in a 2-party call.
 source "$(dirname "$0")/../integration/lib.sh"
 E2E="$(cd "$(dirname "$0")" && pwd)"
 SIG_BIN="$BUILD/signaling/tern-signaling"
 PARTICIPANTS="${TALK_PARTICIPANTS:-3}"
+SCENARIO="${TALK_SCENARIO:-talk_call}"
+[[ -f "$E2E/$SCENARIO.mjs" ]] || fail "no scenario $E2E/$SCENARIO.mjs"
 [[ -x /usr/lib/chromium/chromium ]] || fail "chromium is not installed (tools/tern setup installs it)"
 [[ -d "$E2E/node_modules/playwright-core" ]] || fail "playwright-core missing (tools/tern setup runs npm ci in tests/e2e)"
 [[ -x "$SIG_BIN" ]] || fail "$SIG_BIN is not built"
@@ -84,14 +88,14 @@ wait_until 10 "tern-signaling's proxy session on the control plane" \
   grep -q '"proxy session opened".*"issuer":"tern-it"' "$WORK/controlplane.log"
 
 rc=0
-TMPDIR="$WORK/tmp" in_cli timeout -k 5 150 node "$E2E/talk_call.mjs" "http://127.0.0.1:$PAGE_PORT/talk.html" \
+TMPDIR="$WORK/tmp" in_cli timeout -k 5 150 node "$E2E/$SCENARIO.mjs" "http://127.0.0.1:$PAGE_PORT/talk.html" \
   "ws://127.0.0.1:$SIG_PORT/spreed" "http://127.0.0.1:$NC_PORT/ocs/v2.php/apps/spreed/api/v3/signaling/backend" \
   "http://127.0.0.1:$NC_PORT" "$TERNCTL" "$CP_SOCK" "$PARTICIPANTS" 2>&1 | tee "$WORK/call.log" | sed 's/^/[talk] /' >&2 ||
   rc=${PIPESTATUS[0]}  # the driver's exit status is the verdict
 if ((rc != 0)); then
   nonzero_counters 'sfu_|drop' >&2 || true  # for the post-mortem
-  fail "the Talk call failed (driver exit $rc)"
+  fail "the Talk call ($SCENARIO) failed (driver exit $rc)"
 fi
 kill -0 "$SIG_PID" 2>/dev/null || fail "tern-signaling exited during the call"
-log "$(grep -m1 '^first_frame_ms ' "$WORK/call.log" || echo 'no first_frame_ms line')"
+log "$(grep -m1 -E '^(first_frame_ms|switch_ms) ' "$WORK/call.log" || echo 'no first_frame_ms or switch_ms line')"
 log "SFU: rtp in $(counter sfu_rtp_in), out $(counter sfu_rtp_out); a $PARTICIPANTS-party Talk call through tern-signaling: PASS"
