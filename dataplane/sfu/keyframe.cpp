@@ -9,36 +9,11 @@ uint8_t at(ByteSpan p, std::size_t i) {
 }
 
 bool vp8(ByteSpan p) {
-    // RFC 7741 §4.2: X R N S R PID; with X an extension octet I L T K; then the optional fields.
-    if (p.empty()) {
+    const Vp8Descriptor d = vp8_descriptor(p);
+    if (!d.valid || !d.frame_start || p.size() <= d.length) {
         return false;
     }
-    const uint8_t b0 = at(p, 0);
-    const bool start = (b0 & 0x10) != 0;
-    const uint8_t pid = b0 & 0x07;
-    std::size_t off = 1;
-    if ((b0 & 0x80) != 0) {
-        if (p.size() <= off) {
-            return false;
-        }
-        const uint8_t x = at(p, off++);
-        if ((x & 0x80) != 0) {  // I: PictureID, 7 or 15 bits
-            if (p.size() <= off) {
-                return false;
-            }
-            off += (at(p, off) & 0x80) != 0 ? 2 : 1;
-        }
-        if ((x & 0x40) != 0) {  // L: TL0PICIDX
-            ++off;
-        }
-        if ((x & 0x30) != 0) {  // T or K: TID/Y/KEYIDX
-            ++off;
-        }
-    }
-    if (!start || pid != 0 || p.size() <= off) {
-        return false;
-    }
-    return (at(p, off) & 0x01) == 0;  // §4.3: P (inverse key frame flag) of the VP8 payload header
+    return (at(p, d.length) & 0x01) == 0;  // §4.3: P (inverse key frame flag) of the payload header
 }
 
 bool vp9(ByteSpan p) {
@@ -108,6 +83,49 @@ bool av1(ByteSpan p) {
 }
 
 }  // namespace
+
+Vp8Descriptor vp8_descriptor(ByteSpan p) noexcept {
+    // X R N S R PID; with X an extension octet I L T K; then PictureID (I, 7 or 15 bits),
+    // TL0PICIDX (L), and one octet TID/Y/KEYIDX (T or K).
+    Vp8Descriptor d;
+    if (p.empty()) {
+        return d;
+    }
+    const uint8_t b0 = at(p, 0);
+    d.frame_start = (b0 & 0x10) != 0 && (b0 & 0x07) == 0;
+    std::size_t off = 1;
+    if ((b0 & 0x80) != 0) {
+        if (p.size() <= off) {
+            return d;
+        }
+        const uint8_t x = at(p, off++);
+        if ((x & 0x80) != 0) {
+            if (p.size() <= off) {
+                return d;
+            }
+            off += (at(p, off) & 0x80) != 0 ? 2 : 1;
+        }
+        if ((x & 0x40) != 0) {
+            ++off;
+        }
+        if ((x & 0x30) != 0) {
+            if (p.size() <= off) {
+                return d;
+            }
+            if ((x & 0x20) != 0) {  // T: the octet's layer bits mean something
+                d.tid = at(p, off) >> 6;
+                d.sync = (at(p, off) & 0x20) != 0;
+            }
+            ++off;
+        }
+    }
+    if (p.size() < off) {
+        return d;
+    }
+    d.valid = true;
+    d.length = off;
+    return d;
+}
 
 bool is_keyframe(Codec codec, ByteSpan payload) noexcept {
     switch (codec) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "common/byte_reader.hpp"
+#include "dataplane/sfu/keyframe.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -19,36 +20,10 @@ struct Vp8Temporal {
     bool frame_start = false;  // S with partition 0: the first packet of a frame
 };
 
-/// RFC 7741 §4.2: X R N S R PID, then with X: I L T K, PictureID (I, 7 or 15 bits), TL0PICIDX
-/// (L), TID/Y/KEYIDX (T or K).
+/// The temporal facts of a VP8 payload's descriptor (keyframe.hpp reads it).
 inline Vp8Temporal vp8_temporal(ByteSpan p) noexcept {
-    Vp8Temporal t;
-    if (p.empty()) {
-        return t;
-    }
-    const auto at = [&](std::size_t i) { return std::to_integer<uint8_t>(p[i]); };
-    const uint8_t b0 = at(0);
-    t.frame_start = (b0 & 0x10) != 0 && (b0 & 0x07) == 0;
-    if ((b0 & 0x80) == 0 || p.size() < 2) {
-        return t;
-    }
-    const uint8_t x = at(1);
-    std::size_t off = 2;
-    if ((x & 0x80) != 0) {
-        if (p.size() <= off) {
-            return t;
-        }
-        off += (at(off) & 0x80) != 0 ? 2 : 1;
-    }
-    if ((x & 0x40) != 0) {
-        ++off;
-    }
-    if ((x & 0x20) == 0 || p.size() <= off) {
-        return t;  // no T: the TID octet (if K) carries no layer
-    }
-    t.tid = at(off) >> 6;
-    t.sync = (at(off) & 0x20) != 0;
-    return t;
+    const Vp8Descriptor d = vp8_descriptor(p);
+    return Vp8Temporal{d.tid, d.sync, d.frame_start};
 }
 
 class TemporalFilter {
