@@ -3,6 +3,7 @@
 #include "common/overloaded.hpp"
 #include "signaling/api/json_members.hpp"
 #include "signaling/api/json_writer.hpp"
+#include "signaling/cluster/versioned_json.hpp"
 
 #include <simdjson.h>
 
@@ -22,11 +23,6 @@ void optional_field(JsonWriter& w, std::string_view key, std::string_view v) {
 
 std::string_view to_type_name(api::RecipientType t) {
     return t == api::RecipientType::User ? "user" : "session";
-}
-
-simdjson::dom::parser& thread_parser() {
-    thread_local simdjson::dom::parser parser;  // grows to the largest payload (kMaxEventBytes)
-    return parser;
 }
 
 /// Reads the string members `keys` into `outs`; a required one that is absent or empty fails.
@@ -125,19 +121,11 @@ std::string write_event(const Event& e) {
 }
 
 Result<Event, EventParseError> parse_event(std::string_view payload) {
-    if (payload.size() > kMaxEventBytes) {
-        return bad("payload too large");
+    auto opened = open_versioned(payload, kMaxEventBytes, kEventVersion, "payload");
+    if (!opened) {
+        return bad(opened.error());
     }
-    element doc;
-    object o;
-    if (thread_parser().parse(payload.data(), payload.size()).get(doc) != simdjson::SUCCESS ||
-        doc.get(o) != simdjson::SUCCESS) {
-        return bad("not a JSON object");
-    }
-    int64_t version = 0;
-    if (o["v"].get(version) != simdjson::SUCCESS || version != kEventVersion) {
-        return bad("unsupported version");
-    }
+    const object& o = *opened;
     uint64_t origin = 0;
     if (o["origin"].get(origin) != simdjson::SUCCESS || origin > UINT16_MAX) {
         return bad("origin must be a node id (0 to 65535)");

@@ -2,6 +2,7 @@
 
 #include "signaling/api/json_members.hpp"
 #include "signaling/api/json_writer.hpp"
+#include "signaling/cluster/versioned_json.hpp"
 
 #include <simdjson.h>
 
@@ -12,11 +13,6 @@ namespace {
 using api::JsonWriter;
 using simdjson::dom::element;
 using simdjson::dom::object;
-
-simdjson::dom::parser& thread_parser() {
-    thread_local simdjson::dom::parser parser;  // grows to the largest value (kMaxRecordBytes)
-    return parser;
-}
 
 Unexpected<RecordParseError> bad(std::string message) {
     return unexpected(RecordParseError{std::move(message)});
@@ -38,20 +34,11 @@ bool get_uint(const object& o, std::string_view key, uint64_t max, uint64_t& out
 }
 
 Result<object, RecordParseError> open_value(std::string_view payload) {
-    if (payload.size() > kMaxRecordBytes) {
-        return bad("value too large");
+    auto opened = open_versioned(payload, kMaxRecordBytes, kRecordVersion, "value");
+    if (!opened) {
+        return bad(opened.error());
     }
-    element doc;
-    object o;
-    if (thread_parser().parse(payload.data(), payload.size()).get(doc) != simdjson::SUCCESS ||
-        doc.get(o) != simdjson::SUCCESS) {
-        return bad("not a JSON object");
-    }
-    int64_t version = 0;
-    if (o["v"].get(version) != simdjson::SUCCESS || version != kRecordVersion) {
-        return bad("unsupported version");
-    }
-    return o;
+    return *opened;
 }
 
 }  // namespace
