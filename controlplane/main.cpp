@@ -162,17 +162,16 @@ private:
             return verbs::SfuContext{link_.generation(), tern::PortPlan{all_.dataplane}};
         };
         auto status = [this](bool counters) {
-            return verbs::status(
+            return verbs::status_json(
                 {dp_, link_, cfg_.ping_interval_ms, [this] { return streams_.stats(); },
                  [this] { return proxy_.stats(); }, [this] { return media_.stats(); }},
                 counters);
         };
-        proxy_.set_metrics(
-            [status] { return cp::metrics::prometheus_text(nlohmann::json::parse(status(true))); });
+        proxy_.set_metrics([status] { return cp::metrics::prometheus_text(status(true)); });
         verbs_.add(
-            "status", [status](const cp::AdminRequest&) { return status(false); }, 1, 1);
+            "status", [status](const cp::AdminRequest&) { return status(false).dump(); }, 1, 1);
         verbs_.add(
-            "stats", [status](const cp::AdminRequest&) { return status(true); }, 1, 1);
+            "stats", [status](const cp::AdminRequest&) { return status(true).dump(); }, 1, 1);
         verbs_.add("turn-list", [this](const cp::AdminRequest&) {
             return turn_list_.run(sink_, link_.generation(), link_.next_cookie(),
                                   [this] { link_.drain(); });

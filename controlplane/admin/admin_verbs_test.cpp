@@ -212,7 +212,7 @@ TEST_CASE("admin verb status: without a data plane", "[admin]") {
     DataplaneClient dp{"/nonexistent/tern-test.sock"};
     Logger log{"test"};
     DataplaneLink link{dp, log, [](uint32_t, const shm::RingMessage&) {}};
-    const json j = json::parse(verbs::status({dp, link, 1000, {}, {}, {}}, true));
+    const json j = verbs::status_json({dp, link, 1000, {}, {}, {}}, true);
     CHECK(j["controlplane"]["pid"] == getpid());
     CHECK(j["controlplane"]["attaches"] == 0);
     CHECK(j["dataplane"] == json{{"connected", false}});

@@ -8,14 +8,14 @@
 
 namespace tern::cp::verbs {
 
-std::string status(const StatusSources& s, bool with_counters) {
+nlohmann::json status_json(const StatusSources& s, bool with_counters) {
     using nlohmann::json;
     json out;
     out["controlplane"] = {
         {"pid", getpid()}, {"attaches", s.link.attaches()}, {"generation", s.link.generation()}};
     if (!s.dp.connected()) {
         out["dataplane"] = {{"connected", false}};
-        return out.dump();
+        return out;
     }
     const auto& h = *s.dp.region().header;
     const auto now_unix =
@@ -36,7 +36,7 @@ std::string status(const StatusSources& s, bool with_counters) {
     if (with_counters) {
         out.update(counters_report(s.dp.region()));
     }
-    return out.dump();
+    return out;
 }
 
 }  // namespace tern::cp::verbs

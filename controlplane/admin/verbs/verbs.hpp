@@ -36,8 +36,9 @@ struct StatusSources {
     std::function<nlohmann::json()> proxy;
     std::function<nlohmann::json()> sfu_sessions;
 };
-/// `stats`: status plus every data plane counter.
-std::string status(const StatusSources& sources, bool with_counters);
+/// `status`, or with counters `stats` (status plus every data plane counter): a value, which
+/// the admin socket dumps and GET /metrics renders.
+nlohmann::json status_json(const StatusSources& sources, bool with_counters);
 
 // ---- turn-list ---------------------------------------------------------------------------------
 
