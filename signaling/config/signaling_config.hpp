@@ -4,7 +4,7 @@
 // validate everything here; the rest of the server trusts these values.
 #pragma once
 
-#include "signaling/backend/backend_url.hpp"
+#include "signaling/backend_api/backend_url.hpp"
 
 #include <cstdint>
 #include <string>

@@ -4,7 +4,7 @@
 #include "common/overloaded.hpp"
 #include "signaling/api/client_request_parser.hpp"
 #include "signaling/api/server_messages.hpp"
-#include "signaling/backend/backend_requests.hpp"
+#include "signaling/backend_api/backend_requests.hpp"
 #include "signaling/cluster/cluster_subjects.hpp"
 #include "signaling/hub/features.hpp"
 

@@ -1,6 +1,6 @@
 // Nextcloud's POSTs to /api/v1/room/{id} and internal clients' virtual sessions:
 // signaling-protocol.md §8 items 25–34 and 39.
-#include "signaling/backend/checksum.hpp"
+#include "signaling/backend_api/checksum.hpp"
 #include "signaling/hub/hub_test_harness.hpp"
 
 using namespace tern::sig;

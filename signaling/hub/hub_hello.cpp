@@ -1,9 +1,9 @@
 // Hello: v1 (the backend checks the ticket), internal (HMAC of the internal secret), resume
 // (signaling-protocol.md §3.2). v2 (JWT) is in hub_hello_v2.cpp.
 #include "signaling/api/server_messages.hpp"
-#include "signaling/backend/backend_answers.hpp"
-#include "signaling/backend/backend_requests.hpp"
-#include "signaling/backend/checksum.hpp"
+#include "signaling/backend_api/backend_answers.hpp"
+#include "signaling/backend_api/backend_requests.hpp"
+#include "signaling/backend_api/checksum.hpp"
 #include "signaling/cluster/session_store.hpp"
 #include "signaling/hub/features.hpp"
 #include "signaling/hub/hub.hpp"

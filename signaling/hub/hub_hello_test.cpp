@@ -1,5 +1,5 @@
 // The hub's connection and hello flows: signaling-protocol.md §8 items 1–9, 21–23, 38, 42.
-#include "signaling/backend/checksum.hpp"
+#include "signaling/backend_api/checksum.hpp"
 #include "signaling/hub/features.hpp"
 #include "signaling/hub/hub_test_harness.hpp"
 

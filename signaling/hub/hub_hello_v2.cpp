@@ -3,8 +3,8 @@
 // when a v2 hello needs them and cached (CapabilitiesCache); hellos wait for the fetch, and a
 // missing key forces one refetch (Talk may have just created it).
 #include "signaling/api/server_messages.hpp"
-#include "signaling/backend/backend_requests.hpp"
-#include "signaling/backend/hello_token.hpp"
+#include "signaling/backend_api/backend_requests.hpp"
+#include "signaling/backend_api/hello_token.hpp"
 #include "signaling/hub/hub.hpp"
 
 #include <algorithm>

@@ -4,8 +4,8 @@
 #include "common/overloaded.hpp"
 #include "signaling/api/event_messages.hpp"
 #include "signaling/api/server_messages.hpp"
-#include "signaling/backend/backend_answers.hpp"
-#include "signaling/backend/backend_requests.hpp"
+#include "signaling/backend_api/backend_answers.hpp"
+#include "signaling/backend_api/backend_requests.hpp"
 #include "signaling/hub/hub.hpp"
 
 namespace tern::sig {

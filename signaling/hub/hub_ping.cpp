@@ -2,7 +2,7 @@
 // 10 s each room's Talk sessions (and virtual sessions, by their public id) are listed to its
 // backend. A backend whose capabilities set session-ping-limit takes all its rooms in one request
 // (roomid ""), at most that many entries each.
-#include "signaling/backend/backend_requests.hpp"
+#include "signaling/backend_api/backend_requests.hpp"
 #include "signaling/hub/hub.hpp"
 
 #include <algorithm>

@@ -2,8 +2,8 @@
 #include "signaling/api/event_messages.hpp"
 #include "signaling/api/json_writer.hpp"
 #include "signaling/api/server_messages.hpp"
-#include "signaling/backend/backend_answers.hpp"
-#include "signaling/backend/backend_requests.hpp"
+#include "signaling/backend_api/backend_answers.hpp"
+#include "signaling/backend_api/backend_requests.hpp"
 #include "signaling/cluster/cluster_subjects.hpp"
 #include "signaling/hub/hub.hpp"
 

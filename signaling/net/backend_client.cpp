@@ -1,6 +1,6 @@
 #include "signaling/net/backend_client.hpp"
 
-#include "signaling/backend/checksum.hpp"
+#include "signaling/backend_api/checksum.hpp"
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>

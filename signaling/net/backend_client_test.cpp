@@ -1,4 +1,4 @@
-#include "signaling/backend/checksum.hpp"
+#include "signaling/backend_api/checksum.hpp"
 #include "signaling/net/backend_client.hpp"
 #include "signaling/net/loopback_clients_test_support.hpp"
 

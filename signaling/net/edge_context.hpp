@@ -4,7 +4,7 @@
 // the limiter (under its mutex) change.
 #pragma once
 
-#include "signaling/backend/backend_url.hpp"
+#include "signaling/backend_api/backend_url.hpp"
 #include "signaling/config/signaling_config.hpp"
 #include "signaling/limits/brute_force.hpp"
 #include "signaling/net/address_matcher.hpp"

@@ -2,7 +2,7 @@
 
 #include "signaling/api/json_writer.hpp"
 #include "signaling/api/server_messages.hpp"
-#include "signaling/backend/backend_post_check.hpp"
+#include "signaling/backend_api/backend_post_check.hpp"
 #include "signaling/net/prometheus_metrics.hpp"
 #include "signaling/net/shard.hpp"
 

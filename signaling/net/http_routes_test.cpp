@@ -1,5 +1,5 @@
 #include "signaling/api/server_messages.hpp"
-#include "signaling/backend/checksum.hpp"
+#include "signaling/backend_api/checksum.hpp"
 #include "signaling/net/loopback_clients_test_support.hpp"
 #include "signaling/net/server_test_support.hpp"
 

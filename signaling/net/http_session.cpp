@@ -1,6 +1,6 @@
 #include "signaling/net/http_session.hpp"
 
-#include "signaling/backend/backend_post_check.hpp"
+#include "signaling/backend_api/backend_post_check.hpp"
 #include "signaling/net/http_routes.hpp"
 #include "signaling/net/shard.hpp"
 #include "signaling/net/ws_connection.hpp"

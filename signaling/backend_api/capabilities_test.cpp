@@ -1,7 +1,7 @@
 // The capabilities document as Talk serves it, its token key forms, and the cache's timing rules.
 #include "common/base64url.hpp"
 #include "common/crypto/jwt.hpp"
-#include "signaling/backend/capabilities.hpp"
+#include "signaling/backend_api/capabilities.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,6 +1,6 @@
-#include "signaling/backend/backend_post_check.hpp"
+#include "signaling/backend_api/backend_post_check.hpp"
 
-#include "signaling/backend/checksum.hpp"
+#include "signaling/backend_api/checksum.hpp"
 
 #include <simdjson.h>
 

@@ -1,6 +1,6 @@
 // Nextcloud's answers: the OCS envelope, each answer type, Talk's errors and throttling, and
 // bodies that are not answers at all.
-#include "signaling/backend/backend_answers.hpp"
+#include "signaling/backend_api/backend_answers.hpp"
 
 #include <catch2/catch.hpp>
 

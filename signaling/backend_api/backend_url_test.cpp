@@ -1,6 +1,6 @@
 // Backend URLs: Talk's API URLs, ports, case and trailing slashes name the same backend; the
 // longest configured prefix wins; other hosts and schemes match nothing.
-#include "signaling/backend/backend_url.hpp"
+#include "signaling/backend_api/backend_url.hpp"
 
 #include <catch2/catch.hpp>
 

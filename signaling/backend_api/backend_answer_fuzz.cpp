@@ -2,9 +2,9 @@
 // the capabilities parser and the hello token verifier all take the same bytes. None may crash;
 // JSON kept for forwarding must be valid JSON again.
 #include "common/crypto/jwt.hpp"
-#include "signaling/backend/backend_answers.hpp"
-#include "signaling/backend/capabilities.hpp"
-#include "signaling/backend/hello_token.hpp"
+#include "signaling/backend_api/backend_answers.hpp"
+#include "signaling/backend_api/capabilities.hpp"
+#include "signaling/backend_api/hello_token.hpp"
 
 #include <simdjson.h>
 

@@ -1,4 +1,4 @@
-#include "signaling/backend/backend_requests.hpp"
+#include "signaling/backend_api/backend_requests.hpp"
 
 #include "signaling/api/json_writer.hpp"
 

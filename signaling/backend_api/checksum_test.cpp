@@ -1,6 +1,6 @@
 // The backend API's checksum: the test vector of the signaling API's documentation, both hex
 // cases, and what must not verify.
-#include "signaling/backend/checksum.hpp"
+#include "signaling/backend_api/checksum.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,6 +1,6 @@
 // The request bodies this server POSTs to Nextcloud, compared as JSON with the shapes of
 // signaling-protocol.md §4 (and checklist items 6, 10, 14, 36, 39).
-#include "signaling/backend/backend_requests.hpp"
+#include "signaling/backend_api/backend_requests.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include "signaling/backend/hello_token.hpp"
+#include "signaling/backend_api/hello_token.hpp"
 
 #include "common/crypto/jwt.hpp"
 #include "signaling/api/json_members.hpp"

@@ -1,7 +1,7 @@
 // A backend's POST to /api/v1/room/{id}: each refusal in the reference server's order, and which
 // backend an accepted request came from.
-#include "signaling/backend/backend_post_check.hpp"
-#include "signaling/backend/checksum.hpp"
+#include "signaling/backend_api/backend_post_check.hpp"
+#include "signaling/backend_api/checksum.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -3,7 +3,7 @@
 // (checklist item 8).
 #include "common/base64url.hpp"
 #include "common/crypto/jwt.hpp"
-#include "signaling/backend/hello_token.hpp"
+#include "signaling/backend_api/hello_token.hpp"
 
 #include <catch2/catch.hpp>
 

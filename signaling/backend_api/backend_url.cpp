@@ -1,4 +1,4 @@
-#include "signaling/backend/backend_url.hpp"
+#include "signaling/backend_api/backend_url.hpp"
 
 #include <algorithm>
 #include <cctype>

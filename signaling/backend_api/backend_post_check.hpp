@@ -4,7 +4,7 @@
 // the failures the verdict marks.
 #pragma once
 
-#include "signaling/backend/backend_url.hpp"
+#include "signaling/backend_api/backend_url.hpp"
 
 #include <cstddef>
 #include <optional>

@@ -1,4 +1,4 @@
-#include "signaling/backend/backend_answers.hpp"
+#include "signaling/backend_api/backend_answers.hpp"
 
 #include "signaling/api/json_members.hpp"
 

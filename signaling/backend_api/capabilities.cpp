@@ -1,4 +1,4 @@
-#include "signaling/backend/capabilities.hpp"
+#include "signaling/backend_api/capabilities.hpp"
 
 #include "common/base64url.hpp"
 #include "common/crypto/jwt.hpp"

@@ -1,4 +1,4 @@
-#include "signaling/backend/checksum.hpp"
+#include "signaling/backend_api/checksum.hpp"
 
 #include "common/byte_reader.hpp"
 #include "common/crypto/hmac.hpp"
