@@ -1,16 +1,21 @@
 #include "signaling/net/ws_connection.hpp"
 
-#include "common/write_queue.hpp"
 #include "signaling/api/client_request_parser.hpp"
 #include "signaling/net/shard.hpp"
+#include "signaling/net/ws_frame_reader.hpp"
+#include "signaling/net/ws_handshake.hpp"
 
+#include <boost/asio/read.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
-#include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/ssl.hpp>
 
 #include <algorithm>
+#include <array>
+#include <cstring>
+#include <deque>
+#include <vector>
 
 namespace tern::sig::net {
 
@@ -18,9 +23,27 @@ namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace http = beast::http;
-namespace websocket = beast::websocket;
 using Clock = std::chrono::steady_clock;
+using ws::Event;
+using ws::Opcode;
+
+/// A plain TCP client: the socket bound to its shard's io_context by type, so that no operation
+/// goes through a type-erased executor.
+using PlainSocket = asio::basic_stream_socket<asio::ip::tcp, asio::io_context::executor_type>;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+/// The most bytes one read takes in: a whole frame of the largest message fits.
+constexpr std::size_t kReadChunk = api::kMaxClientFrame + ws::kMaxHeader;
+/// Frames handed to one gather write at most (each a header and a payload buffer).
+constexpr std::size_t kMaxGather = 64;
+
+/// Plain connections read into this buffer of their shard's thread, one at a time: a readable
+/// socket is drained into it and its frames handled before the next socket's turn, so a
+/// connection keeps only the bytes of a frame cut in two (`partial_`) between reads.
+std::vector<uint8_t>& read_scratch() {
+    thread_local std::vector<uint8_t> scratch(kReadChunk);
+    return scratch;
+}
 
 std::string unix_now_ns() {
     return std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -28,69 +51,76 @@ std::string unix_now_ns() {
                               .count());
 }
 
+/// One frame waiting to be written: its header and its payload.
+struct OutFrame {
+    std::array<uint8_t, 10> head{};
+    uint8_t head_len = 0;
+    std::string payload;
+};
+
 template <class Stream>
 class WsConnection final : public WsLink,
                            public std::enable_shared_from_this<WsConnection<Stream>> {
+    static constexpr bool kPlain = std::is_same_v<Stream, PlainSocket>;
+
 public:
     WsConnection(Shard& shard, Stream&& stream, std::shared_ptr<asio::ssl::context> tls)
         : shard_(shard), ctx_(shard.context()), timing_(ctx_.options.ws), tls_(std::move(tls)),
-          ws_(std::move(stream)), watchdog_(ws_.get_executor()), ping_timer_(ws_.get_executor()),
-          out_(ctx_.config.send_queue_bytes) {}
+          stream_(std::move(stream)), watchdog_(shard.io()), ping_timer_(shard.io()),
+          reader_(api::kMaxClientFrame), budget_(ctx_.config.send_queue_bytes) {}
 
     void accept(HttpRequest&& req, ClientInfo&& who, ConnectionGate::Slot&& slot) {
-        req_ = std::move(req);
         who_ = std::move(who);
         slot_ = std::move(slot);
-        beast::get_lowest_layer(ws_).expires_never();  // the websocket's own timeouts take over
-        ws_.read_message_max(api::kMaxClientFrame);
-        ws_.auto_fragment(false);
-        ws_.set_option(websocket::stream_base::timeout{timing_.handshake_timeout,
-                                                       websocket::stream_base::none(), false});
-        ws_.set_option(websocket::stream_base::decorator(
-            [server = ctx_.server_header,
-             features = ctx_.features_header](websocket::response_type& r) {
-                r.set(http::field::server, server);
-                r.set("X-Spreed-Signaling-Features", features);
-            }));
-        // Pongs (and pings) prove the peer alive as much as data frames do. The callback lives
-        // in ws_, a member, so `this` outlives it.
-        ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
-            if (kind != websocket::frame_type::close) {
-                read_deadline_ = Clock::now() + timing_.read_timeout;
-            }
-        });
-        ws_.async_accept(
-            req_, [self = this->shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
+        if constexpr (kPlain) {
+            boost::system::error_code ec;
+            stream_.non_blocking(true, ec);  // reads follow readiness: never block the shard
+        } else {
+            beast::get_lowest_layer(stream_).expires_never();  // our own deadlines below
+        }
+        ws::HandshakeAnswer answer =
+            ws::answer_upgrade(req, ctx_.server_header, ctx_.features_header);
+        handshake_ = std::move(answer.response);
+        accepted_ = answer.accepted;
+        write_deadline_ = Clock::now() + timing_.handshake_timeout;
+        arm_watchdog();
+        asio::async_write(stream_, asio::buffer(handshake_),
+                          [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                              self->on_handshake(ec);
+                          });
     }
 
     void send(std::string text) override {
-        if (finished_ || closing_ || close_pending_ || hard_closed_) {
+        if (finished_ || close_pending_ || hard_closed_) {
             EdgeCounters::add(shard_.counters().frames_dropped);
             return;
         }
-        if (!out_.push(std::move(text))) {
+        // Over the budget: a slow consumer. A first frame larger than the budget still goes (it
+        // is bounded by the protocol's limits, and a queue must hold one message).
+        if (!out_.empty() && out_bytes_ + text.size() > budget_) {
             EdgeCounters::add(shard_.counters().slow_consumers);
             shard_.log().warn("slow consumer closed",
-                              {{"conn", id_}, {"queued_bytes", out_.bytes()}});
+                              {{"conn", id_}, {"queued_bytes", out_bytes_}});
             hard_close();
             return;
         }
-        if (!writing_) {
-            write_next();
-        }
+        push(Opcode::Text, std::move(text));
     }
 
-    void close() override { request_close(websocket::close_code::normal); }
+    void close() override { request_close(ws::kCloseNormal); }
     // Server shutdown: 1012 (service restart), not 1001. Talk's web client reconnects after any
     // close but 1001 (which a browser itself sends when a page goes away), and resumes with its
     // resume id; a bye frame would make clients that honour it drop that id. What is queued
-    // goes out before the close frame (maybe_start_close waits for it).
-    void stop() override { request_close(websocket::close_code::service_restart); }
+    // goes out before the close frame.
+    void stop() override { request_close(1012); }
 
 private:
-    void on_accept(beast::error_code ec) {
-        if (ec) {
-            return;  // never opened: no on_open, so no on_close
+    void on_handshake(beast::error_code ec) {
+        handshake_ = {};
+        write_deadline_ = Clock::time_point::max();
+        if (ec || !accepted_) {
+            finish();  // a refused upgrade: answered, then closed; never opened
+            return;
         }
         opened_ = true;
         EdgeCounters::add(shard_.counters().ws_total);
@@ -106,60 +136,215 @@ private:
         }
     }
 
+    // ---- reading -------------------------------------------------------------------------
+
     void read() {
-        ws_.async_read(in_, [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
-            self->on_read(ec, n);
-        });
+        if (finished_) {
+            return;
+        }
+        read_pending_ = true;
+        if constexpr (kPlain) {
+            stream_.async_wait(
+                PlainSocket::wait_read,
+                [self = this->shared_from_this()](beast::error_code ec) { self->on_readable(ec); });
+        } else {
+            if (tls_in_.size() < kReadChunk) {
+                tls_in_.resize(std::min(kReadChunk, std::max<std::size_t>(4096, tls_len_ * 2)));
+            }
+            stream_.async_read_some(
+                asio::buffer(tls_in_.data() + tls_len_, tls_in_.size() - tls_len_),
+                [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                    self->on_tls_read(ec, n);
+                });
+        }
     }
 
-    void on_read(beast::error_code ec, std::size_t n) {
-        if (ec) {
-            if (ec == websocket::error::message_too_big) {
-                shard_.log().info("frame over the limit, closed", {{"conn", id_}});
-            }
+    /// Plain: drains the socket into the shard's scratch buffer, behind the piece of a frame
+    /// kept from the last time, handling each whole frame as it lies. A read that fills the
+    /// buffer is followed by another; a short one has emptied the socket, and the next bytes
+    /// will make it readable again.
+    void on_readable(beast::error_code ec) {
+        read_pending_ = false;
+        if (ec || finished_ || hard_closed_) {
             finish();
             return;
         }
-        read_deadline_ = Clock::now() + timing_.read_timeout;
-        EdgeCounters::add(shard_.counters().frames_in);
-        EdgeCounters::add(shard_.counters().bytes_in, n);
-        if (ws_.got_text()) {
-            const auto data = in_.data();
-            shard_.text(id_, std::string_view(static_cast<const char*>(data.data()), data.size()));
-        } else {
-            shard_.binary(id_);
+        std::vector<uint8_t>& buf = read_scratch();
+        std::size_t have = partial_.size();
+        std::memcpy(buf.data(), partial_.data(), have);
+        partial_.clear();
+        for (;;) {
+            boost::system::error_code rec;
+            const std::size_t n =
+                stream_.read_some(asio::buffer(buf.data() + have, buf.size() - have), rec);
+            if (rec == asio::error::would_block || rec == asio::error::try_again) {
+                break;
+            }
+            if (rec) {
+                finish();  // end of stream, reset, or closed here
+                return;
+            }
+            have += n;
+            const bool filled = have == buf.size();
+            const std::size_t used = handle_frames(std::span<uint8_t>(buf.data(), have));
+            if (finished_ || hard_closed_) {
+                return;  // closing: finish() follows from hard_close()
+            }
+            std::memmove(buf.data(), buf.data() + used, have - used);
+            have -= used;
+            if (!filled) {
+                break;
+            }
         }
-        in_.consume(in_.size());
-        if (!finished_) {
-            read();
+        partial_.assign(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(have));
+        partial_.shrink_to_fit();
+        read();
+    }
+
+    void on_tls_read(beast::error_code ec, std::size_t n) {
+        read_pending_ = false;
+        if (ec || finished_ || hard_closed_) {
+            finish();
+            return;
+        }
+        tls_len_ += n;
+        const std::size_t used = handle_frames(std::span<uint8_t>(tls_in_.data(), tls_len_));
+        if (finished_ || hard_closed_) {
+            return;  // closing: finish() follows from hard_close()
+        }
+        std::memmove(tls_in_.data(), tls_in_.data() + used, tls_len_ - used);
+        tls_len_ -= used;
+        read();
+    }
+
+    /// Acts on every whole frame at the front of `in`; returns the bytes used up.
+    std::size_t handle_frames(std::span<uint8_t> in) {
+        if (failed_) {
+            return in.size();  // after a protocol failure what comes is read and dropped
+        }
+        std::size_t used = 0;
+        while (!finished_ && !hard_closed_ && !failed_) {
+            const Event e = reader_.next(in.subspan(used));
+            used += e.consumed;
+            if (e.kind == Event::Kind::NeedMore) {
+                break;
+            }
+            read_deadline_ = Clock::now() + timing_.read_timeout;  // any frame proves it alive
+            switch (e.kind) {
+            case Event::Kind::Text:
+            case Event::Kind::Binary:
+                if (close_received_ || close_sent_) {
+                    break;  // a message after a close is not acted on (§5.5.1)
+                }
+                EdgeCounters::add(shard_.counters().frames_in);
+                EdgeCounters::add(shard_.counters().bytes_in, e.payload.size());
+                if (e.kind == Event::Kind::Text) {
+                    shard_.text(id_, e.payload);
+                } else {
+                    shard_.binary(id_);
+                }
+                break;
+            case Event::Kind::Ping:
+                if (!close_sent_) {
+                    push(Opcode::Pong, std::string(e.payload));
+                }
+                break;
+            case Event::Kind::Pong: break;
+            case Event::Kind::Close: on_peer_close(e.code); break;
+            case Event::Kind::Fail:
+                if (e.code == ws::kCloseTooBig) {
+                    shard_.log().info("frame over the limit, closed", {{"conn", id_}});
+                } else {
+                    shard_.log().info("WebSocket protocol error, closed",
+                                      {{"conn", id_}, {"why", std::string(e.payload)}});
+                }
+                fail_close(e.code);
+                return in.size();
+            case Event::Kind::NeedMore: break;
+            }
+        }
+        return used;
+    }
+
+    // ---- writing -------------------------------------------------------------------------
+
+    void push(Opcode op, std::string payload) {
+        OutFrame f;
+        f.head_len =
+            static_cast<uint8_t>(ws::write_frame_header(f.head.data(), op, payload.size()));
+        out_bytes_ += payload.size();
+        f.payload = std::move(payload);
+        out_.push_back(std::move(f));
+        if (!writing_) {
+            write_next();
         }
     }
 
+    /// Everything queued (up to kMaxGather frames) in one gather write: one system call for a
+    /// burst of frames to this client.
     void write_next() {
+        const std::size_t n = std::min(out_.size(), kMaxGather);
+        gather_.clear();
+        for (std::size_t i = 0; i < n; ++i) {
+            const OutFrame& f = out_[i];
+            gather_.emplace_back(f.head.data(), f.head_len);
+            if (!f.payload.empty()) {
+                gather_.emplace_back(f.payload.data(), f.payload.size());
+            }
+        }
         writing_ = true;
+        in_flight_ = n;
         op_started();
-        ws_.text(true);
-        ws_.async_write(asio::buffer(out_.front()),
-                        [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
-                            self->writing_ = false;
-                            self->op_done();
-                            if (ec) {
-                                self->out_.clear();
-                                self->hard_close();
-                                return;
-                            }
-                            EdgeCounters::add(self->shard_.counters().frames_out);
-                            EdgeCounters::add(self->shard_.counters().bytes_out, n);
-                            self->out_.pop();
-                            if (self->finished_) {
-                                self->out_.clear();
-                            } else if (!self->out_.empty()) {
-                                self->write_next();
-                            } else {
-                                self->maybe_start_close();
-                            }
-                        });
+        asio::async_write(stream_, gather_,
+                          [self = this->shared_from_this()](beast::error_code ec, std::size_t b) {
+                              self->on_written(ec, b);
+                          });
     }
+
+    void on_written(beast::error_code ec, std::size_t bytes) {
+        writing_ = false;
+        op_done();
+        if (ec) {
+            clear_out();
+            hard_close();
+            return;
+        }
+        EdgeCounters::add(shard_.counters().frames_out, in_flight_);
+        EdgeCounters::add(shard_.counters().bytes_out, bytes);
+        for (std::size_t i = 0; i < in_flight_; ++i) {
+            out_bytes_ -= out_.front().payload.size();
+            out_.pop_front();
+        }
+        in_flight_ = 0;
+        if (finished_) {
+            clear_out();
+            return;
+        }
+        if (!out_.empty()) {
+            write_next();
+            return;
+        }
+        if (close_sent_ && close_received_) {
+            end_after_close();
+            return;
+        }
+        if (close_sent_ && failed_) {
+            // After a protocol failure: FIN behind the close frame, and what the peer still
+            // sends is read and dropped until it closes (or the read deadline passes). Closing
+            // with unread bytes would reset the connection, and the peer could lose the frame.
+            boost::system::error_code ignored;
+            socket().shutdown(asio::socket_base::shutdown_send, ignored);
+            return;
+        }
+        maybe_send_close();
+    }
+
+    void clear_out() {
+        out_.clear();
+        out_bytes_ = 0;
+    }
+
+    // ---- pings and closing -----------------------------------------------------------------
 
     void schedule_ping() {
         ping_timer_.expires_after(timing_.ping_interval);
@@ -167,59 +352,93 @@ private:
             if (ec || self->finished_) {
                 return;
             }
-            self->ping();
+            if (!self->close_pending_ && !self->close_sent_) {
+                self->push(Opcode::Ping, unix_now_ns());
+            }
             self->schedule_ping();
         });
     }
 
-    void ping() {
-        if (ping_in_flight_ || closing_ || close_pending_) {
-            return;
-        }
-        ping_in_flight_ = true;
-        op_started();
-        const std::string now = unix_now_ns();
-        websocket::ping_data payload;
-        payload.assign(now.data(), now.size());
-        ws_.async_ping(payload, [self = this->shared_from_this()](beast::error_code ec) {
-            self->ping_in_flight_ = false;
-            self->op_done();
-            if (ec) {
-                self->hard_close();
-                return;
-            }
-            self->maybe_start_close();
-        });
-    }
-
-    void request_close(websocket::close_code code) {
-        if (!opened_ || finished_ || closing_ || close_pending_) {
+    void request_close(uint16_t code) {
+        if (!opened_ || finished_ || close_pending_ || close_sent_) {
             return;
         }
         close_pending_ = true;
         close_code_ = code;
-        maybe_start_close();
+        maybe_send_close();
     }
 
-    /// Beast allows one write and one control frame at a time: the close frame waits for both.
-    void maybe_start_close() {
-        if (!close_pending_ || closing_ || writing_ || ping_in_flight_ || finished_) {
+    /// The close frame goes once what is queued has been written.
+    void maybe_send_close() {
+        if (!close_pending_ || close_sent_ || writing_ || !out_.empty() || finished_) {
             return;
         }
-        closing_ = true;
-        op_started();
+        close_sent_ = true;
         // The peer has the write deadline to answer the close frame, then the socket goes.
         read_deadline_ = std::min(read_deadline_, Clock::now() + timing_.write_timeout);
-        ws_.async_close(close_code_, [self = this->shared_from_this()](beast::error_code ec) {
-            self->op_done();
-            if (ec) {
-                self->hard_close();
-            }
-        });
+        arm_watchdog();
+        push(Opcode::Close, close_payload(close_code_));
     }
 
-    // Write deadline: pending_ops_ counts the write, ping and close frames in flight; each one's
-    // completion is progress, so the deadline restarts; with none pending there is none.
+    /// The peer closed: answered with its status (after what is queued), then TCP ends; or, if
+    /// our close went first, this was the answer.
+    void on_peer_close(uint16_t code) {
+        close_received_ = true;
+        if (close_sent_) {
+            if (!writing_) {
+                end_after_close();
+            }
+            return;
+        }
+        close_pending_ = true;
+        close_code_ = code == ws::kCloseNoStatus ? ws::kCloseNormal : code;
+        maybe_send_close();
+    }
+
+    /// Both close frames exchanged: the server ends the connection (§7.1.1), over TLS with its
+    /// close_notify first (bounded by the write deadline).
+    void end_after_close() {
+        if constexpr (kPlain) {
+            hard_close();
+        } else {
+            if (tls_shutdown_started_) {
+                return;
+            }
+            tls_shutdown_started_ = true;
+            op_started();
+            stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+                self->op_done();
+                self->hard_close();
+            });
+        }
+    }
+
+    /// A protocol failure: the close status goes out at once, nothing else is read.
+    void fail_close(uint16_t code) {
+        failed_ = true;
+        if (close_sent_) {
+            if (!writing_) {
+                boost::system::error_code ignored;
+                socket().shutdown(asio::socket_base::shutdown_send, ignored);
+            }
+            return;
+        }
+        close_pending_ = true;
+        close_code_ = code;
+        close_sent_ = true;
+        read_deadline_ = std::min(read_deadline_, Clock::now() + timing_.write_timeout);
+        arm_watchdog();
+        push(Opcode::Close, close_payload(code));
+    }
+
+    static std::string close_payload(uint16_t code) {
+        return std::string{static_cast<char>(code >> 8), static_cast<char>(code & 0xFF)};
+    }
+
+    // ---- deadlines -------------------------------------------------------------------------
+
+    // Write deadline: pending_ops_ counts the writes in flight; each one's completion is
+    // progress, so the deadline restarts; with none pending there is none.
     void op_started() {
         if (pending_ops_++ == 0) {
             write_deadline_ = Clock::now() + timing_.write_timeout;
@@ -258,18 +477,36 @@ private:
         }
         const Clock::time_point now = Clock::now();
         if (now >= read_deadline_ || now >= write_deadline_) {
-            EdgeCounters::add(shard_.counters().ws_timeouts);
+            if (opened_) {
+                EdgeCounters::add(shard_.counters().ws_timeouts);
+            }
             hard_close();
             return;
         }
         arm_watchdog();
     }
 
-    /// Ends the TCP connection now: pending operations fail, and the read's failure finishes.
+    auto& socket() noexcept {
+        if constexpr (kPlain) {
+            return stream_;
+        } else {
+            return beast::get_lowest_layer(stream_).socket();
+        }
+    }
+
+    /// Ends the TCP connection now: pending operations fail. A pending read's failure finishes;
+    /// with none pending (closing after a protocol failure, or called while frames are handled)
+    /// finish() is posted, so on_close never runs from inside send() or a frame's handling.
     void hard_close() {
-        if (!hard_closed_) {
-            hard_closed_ = true;
-            beast::get_lowest_layer(ws_).close();
+        if (hard_closed_) {
+            return;
+        }
+        hard_closed_ = true;
+        boost::system::error_code ec;
+        socket().shutdown(asio::socket_base::shutdown_both, ec);
+        socket().close(ec);
+        if (!read_pending_) {
+            asio::post(shard_.io(), [self = this->shared_from_this()] { self->finish(); });
         }
     }
 
@@ -282,9 +519,13 @@ private:
         watchdog_.cancel();
         ping_timer_.cancel();
         if (!writing_) {
-            out_.clear();
+            clear_out();
         }
-        hard_close();
+        if (!hard_closed_) {
+            hard_closed_ = true;
+            boost::system::error_code ec;
+            socket().close(ec);
+        }
         if (opened_) {
             EdgeCounters::sub(shard_.counters().ws_open);
             shard_.closed(id_);
@@ -295,26 +536,37 @@ private:
     EdgeContext& ctx_;
     const WsTimings& timing_;
     std::shared_ptr<asio::ssl::context> tls_;  // null over TCP
-    websocket::stream<Stream> ws_;
+    Stream stream_;
     asio::steady_timer watchdog_;
     asio::steady_timer ping_timer_;
-    HttpRequest req_;
     ClientInfo who_;
     ConnectionGate::Slot slot_;  // this connection's place in its address's count
-    beast::flat_buffer in_;
-    WriteQueue out_;
+    std::string handshake_;      // the answer to the upgrade, while it is written
+    ws::FrameReader reader_;
+    std::string partial_;          // plain: a frame cut in two by the last read
+    std::vector<uint8_t> tls_in_;  // TLS: what was decrypted and not yet used
+    std::size_t tls_len_ = 0;
+    std::deque<OutFrame> out_;
+    std::vector<asio::const_buffer> gather_;
+    std::size_t budget_;
+    std::size_t out_bytes_ = 0;
+    std::size_t in_flight_ = 0;  // frames of out_ the write in flight carries
     ConnId id_ = 0;
     Clock::time_point read_deadline_ = Clock::time_point::max();
     Clock::time_point write_deadline_ = Clock::time_point::max();
     Clock::time_point watch_due_{};
-    websocket::close_code close_code_ = websocket::close_code::normal;
+    uint16_t close_code_ = ws::kCloseNormal;
     int pending_ops_ = 0;
+    bool accepted_ = false;
     bool watch_armed_ = false;
     bool opened_ = false;
     bool writing_ = false;
-    bool ping_in_flight_ = false;
+    bool read_pending_ = false;
     bool close_pending_ = false;
-    bool closing_ = false;
+    bool close_sent_ = false;
+    bool close_received_ = false;
+    bool failed_ = false;
+    bool tls_shutdown_started_ = false;
     bool hard_closed_ = false;
     bool finished_ = false;
 };
@@ -323,15 +575,20 @@ private:
 
 void accept_websocket(Shard& shard, beast::tcp_stream&& stream, HttpRequest&& req, ClientInfo who,
                       ConnectionGate::Slot slot) {
-    auto c = std::make_shared<WsConnection<beast::tcp_stream>>(shard, std::move(stream), nullptr);
+    asio::ip::tcp::socket s = stream.release_socket();
+    boost::system::error_code ec;
+    const auto protocol = s.local_endpoint(ec).protocol();
+    if (ec) {
+        return;  // the client went away before the upgrade could be answered
+    }
+    PlainSocket plain(shard.io(), protocol, s.release());
+    auto c = std::make_shared<WsConnection<PlainSocket>>(shard, std::move(plain), nullptr);
     c->accept(std::move(req), std::move(who), std::move(slot));
 }
 
-void accept_websocket(Shard& shard, beast::ssl_stream<beast::tcp_stream>&& stream,
-                      HttpRequest&& req, ClientInfo who, ConnectionGate::Slot slot,
-                      std::shared_ptr<asio::ssl::context> tls) {
-    auto c = std::make_shared<WsConnection<beast::ssl_stream<beast::tcp_stream>>>(
-        shard, std::move(stream), std::move(tls));
+void accept_websocket(Shard& shard, TlsStream&& stream, HttpRequest&& req, ClientInfo who,
+                      ConnectionGate::Slot slot, std::shared_ptr<asio::ssl::context> tls) {
+    auto c = std::make_shared<WsConnection<TlsStream>>(shard, std::move(stream), std::move(tls));
     c->accept(std::move(req), std::move(who), std::move(slot));
 }
 

@@ -1,12 +1,14 @@
-// The client WebSocket on /spreed (§1): the upgrade answered with the Server and
-// X-Spreed-Signaling-Features headers; inbound frames capped at api::kMaxClientFrame (a larger
-// one closes the socket); text to Handler::on_text, binary to on_binary; a WS ping every 54 s
-// carrying the Unix time in ns; a read deadline (60 s, reset by any frame or pong) and a write
-// deadline (10 s per frame); a send queue bounded by send_queue_bytes, beyond which the client
-// is a slow consumer and is closed. Server shutdown closes with 1012 (service restart) after the
-// queue has drained, so clients reconnect and resume. on_close is called exactly once for every
-// connection that was opened. One connection lives on the shard that accepted it and is touched by
-// its thread only.
+// The client WebSocket on /spreed (§1), on tern's own framing (ws_frame_reader, ws_handshake):
+// the upgrade answered with the Server and X-Spreed-Signaling-Features headers; inbound messages
+// capped at api::kMaxClientFrame (a larger one is closed with 1009); text to Handler::on_text,
+// binary to on_binary; pings answered; a ping every 54 s carrying the Unix time in ns; a read
+// deadline (60 s, reset by any frame) and a write deadline (10 s per write); a send queue bounded
+// by send_queue_bytes, beyond which the client is a slow consumer and is closed. Whatever is
+// queued goes out in one gather write. A plain connection reads only when its socket is readable,
+// into its shard's one buffer. Server shutdown closes with 1012 (service restart) after the queue
+// has drained, so clients reconnect and resume. on_close is called exactly once for every
+// connection that was opened, never from inside a send. One connection lives on the shard that
+// accepted it and is touched by its thread only.
 #pragma once
 
 #include "signaling/hub/handler.hpp"
