@@ -32,18 +32,12 @@ using ws::Opcode;
 using PlainSocket = asio::basic_stream_socket<asio::ip::tcp, asio::io_context::executor_type>;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
-/// The most bytes one read takes in: a whole frame of the largest message fits.
+/// A connection's read buffer: what it starts with, and the most it grows to (a whole frame of
+/// the largest message).
+constexpr std::size_t kReadInitial = 1024;
 constexpr std::size_t kReadChunk = api::kMaxClientFrame + ws::kMaxHeader;
 /// Frames handed to one gather write at most (each a header and a payload buffer).
 constexpr std::size_t kMaxGather = 64;
-
-/// Plain connections read into this buffer of their shard's thread, one at a time: a readable
-/// socket is drained into it and its frames handled before the next socket's turn, so a
-/// connection keeps only the bytes of a frame cut in two (`partial_`) between reads.
-std::vector<uint8_t>& read_scratch() {
-    thread_local std::vector<uint8_t> scratch(kReadChunk);
-    return scratch;
-}
 
 std::string unix_now_ns() {
     return std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -72,10 +66,7 @@ public:
     void accept(HttpRequest&& req, ClientInfo&& who, ConnectionGate::Slot&& slot) {
         who_ = std::move(who);
         slot_ = std::move(slot);
-        if constexpr (kPlain) {
-            boost::system::error_code ec;
-            stream_.non_blocking(true, ec);  // reads follow readiness: never block the shard
-        } else {
+        if constexpr (!kPlain) {
             beast::get_lowest_layer(stream_).expires_never();  // our own deadlines below
         }
         ws::HandshakeAnswer answer =
@@ -138,82 +129,41 @@ private:
 
     // ---- reading -------------------------------------------------------------------------
 
+    /// One read into the connection's own buffer. Asio tries a read at once only when the last
+    /// one did not empty the socket; otherwise it waits for the socket's next readiness without
+    /// a system call, so a message costs one recv. The buffer starts small (a typical message
+    /// fits), doubles while a frame does not fit, up to the largest frame, and shrinks back when
+    /// a large frame has been used up.
     void read() {
         if (finished_) {
             return;
         }
+        if (in_len_ == in_.size()) {
+            in_.resize(std::min(kReadChunk, std::max(kReadInitial, 2 * in_.size())));
+        }
         read_pending_ = true;
-        if constexpr (kPlain) {
-            stream_.async_wait(
-                PlainSocket::wait_read,
-                [self = this->shared_from_this()](beast::error_code ec) { self->on_readable(ec); });
-        } else {
-            if (tls_in_.size() < kReadChunk) {
-                tls_in_.resize(std::min(kReadChunk, std::max<std::size_t>(4096, tls_len_ * 2)));
-            }
-            stream_.async_read_some(
-                asio::buffer(tls_in_.data() + tls_len_, tls_in_.size() - tls_len_),
-                [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
-                    self->on_tls_read(ec, n);
-                });
-        }
+        stream_.async_read_some(asio::buffer(in_.data() + in_len_, in_.size() - in_len_),
+                                [self = this->shared_from_this()](
+                                    beast::error_code ec, std::size_t n) { self->on_read(ec, n); });
     }
 
-    /// Plain: drains the socket into the shard's scratch buffer, behind the piece of a frame
-    /// kept from the last time, handling each whole frame as it lies. A read that fills the
-    /// buffer is followed by another; a short one has emptied the socket, and the next bytes
-    /// will make it readable again.
-    void on_readable(beast::error_code ec) {
+    void on_read(beast::error_code ec, std::size_t n) {
         read_pending_ = false;
         if (ec || finished_ || hard_closed_) {
-            finish();
+            finish();  // end of stream, reset, or closed here
             return;
         }
-        std::vector<uint8_t>& buf = read_scratch();
-        std::size_t have = partial_.size();
-        std::memcpy(buf.data(), partial_.data(), have);
-        partial_.clear();
-        for (;;) {
-            boost::system::error_code rec;
-            const std::size_t n =
-                stream_.read_some(asio::buffer(buf.data() + have, buf.size() - have), rec);
-            if (rec == asio::error::would_block || rec == asio::error::try_again) {
-                break;
-            }
-            if (rec) {
-                finish();  // end of stream, reset, or closed here
-                return;
-            }
-            have += n;
-            const bool filled = have == buf.size();
-            const std::size_t used = handle_frames(std::span<uint8_t>(buf.data(), have));
-            if (finished_ || hard_closed_) {
-                return;  // closing: finish() follows from hard_close()
-            }
-            std::memmove(buf.data(), buf.data() + used, have - used);
-            have -= used;
-            if (!filled) {
-                break;
-            }
-        }
-        partial_.assign(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(have));
-        partial_.shrink_to_fit();
-        read();
-    }
-
-    void on_tls_read(beast::error_code ec, std::size_t n) {
-        read_pending_ = false;
-        if (ec || finished_ || hard_closed_) {
-            finish();
-            return;
-        }
-        tls_len_ += n;
-        const std::size_t used = handle_frames(std::span<uint8_t>(tls_in_.data(), tls_len_));
+        in_len_ += n;
+        const std::size_t used = handle_frames(std::span<uint8_t>(in_.data(), in_len_));
         if (finished_ || hard_closed_) {
             return;  // closing: finish() follows from hard_close()
         }
-        std::memmove(tls_in_.data(), tls_in_.data() + used, tls_len_ - used);
-        tls_len_ -= used;
+        std::memmove(in_.data(), in_.data() + used, in_len_ - used);
+        in_len_ -= used;
+        if (in_len_ == 0 && in_.size() > 4 * kReadInitial) {
+            in_.resize(kReadInitial);
+            in_.shrink_to_fit();
+        }
         read();
     }
 
@@ -543,9 +493,8 @@ private:
     ConnectionGate::Slot slot_;  // this connection's place in its address's count
     std::string handshake_;      // the answer to the upgrade, while it is written
     ws::FrameReader reader_;
-    std::string partial_;          // plain: a frame cut in two by the last read
-    std::vector<uint8_t> tls_in_;  // TLS: what was decrypted and not yet used
-    std::size_t tls_len_ = 0;
+    std::vector<uint8_t> in_;  // bytes read and not yet used: at most a frame cut in two
+    std::size_t in_len_ = 0;
     std::deque<OutFrame> out_;
     std::vector<asio::const_buffer> gather_;
     std::size_t budget_;

@@ -4,9 +4,9 @@
 // binary to on_binary; pings answered; a ping every 54 s carrying the Unix time in ns; a read
 // deadline (60 s, reset by any frame) and a write deadline (10 s per write); a send queue bounded
 // by send_queue_bytes, beyond which the client is a slow consumer and is closed. Whatever is
-// queued goes out in one gather write. A plain connection reads only when its socket is readable,
-// into its shard's one buffer. Server shutdown closes with 1012 (service restart) after the queue
-// has drained, so clients reconnect and resume. on_close is called exactly once for every
+// queued goes out in one gather write; reads go into a small buffer of the connection's own that
+// grows only while a frame does not fit. Server shutdown closes with 1012 (service restart) after
+// the queue has drained, so clients reconnect and resume. on_close is called exactly once for every
 // connection that was opened, never from inside a send. One connection lives on the shard that
 // accepted it and is touched by its thread only.
 #pragma once
