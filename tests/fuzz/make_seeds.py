@@ -260,31 +260,23 @@ def main():
     ]:
         write("signaling_session_record", name, payload.encode())
 
-    # signaling_session_record: session records and node marks in the JetStream KV bucket.
-    for name, payload in [
-        ("record", '{"v":1,"session":"p1","type":"client","backend":"nc","hello":2,'
-                   '"user":"alice","userdata":{"displayname":"Alice"},"features":["chat-relay"],'
-                   '"room":"r1","roomsession":"nc1","permissions":["publish-audio"],"incall":7,'
-                   '"flags":1,"owner":1,"created":1700000000000000,"detached":1700000000500000,'
-                   '"asof":41,"replayed":40}'),
-        ("guest", '{"v":1,"session":"p2","type":"internal","backend":"nc","hello":1,"owner":2,'
-                  '"created":1,"asof":0}'),
-        ("mark", '{"v":1,"node":3,"seq":1234,"at":1700000000000000}'),
-    ]:
-        write("signaling_session_record", name, payload.encode())
+    # signaling_ws_frame: client WebSocket frames (masked), after a first byte that picks where
+    # the harness splits them.
+    def ws_frame(first, payload, key=b"\x37\xfa\x21\x3d"):
+        n = len(payload)
+        if n < 126:
+            head = bytes([first, 0x80 | n])
+        elif n < 65536:
+            head = bytes([first, 0x80 | 126]) + n.to_bytes(2, "big")
+        else:
+            head = bytes([first, 0x80 | 127]) + n.to_bytes(8, "big")
+        return head + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
 
-    # signaling_session_record: session records and node marks in the JetStream KV bucket.
-    for name, payload in [
-        ("record", '{"v":1,"session":"p1","type":"client","backend":"nc","hello":2,'
-                   '"user":"alice","userdata":{"displayname":"Alice"},"features":["chat-relay"],'
-                   '"room":"r1","roomsession":"nc1","permissions":["publish-audio"],"incall":7,'
-                   '"flags":1,"owner":1,"created":1700000000000000,"detached":1700000000500000,'
-                   '"asof":41,"replayed":40}'),
-        ("guest", '{"v":1,"session":"p2","type":"internal","backend":"nc","hello":1,"owner":2,'
-                  '"created":1,"asof":0}'),
-        ("mark", '{"v":1,"node":3,"seq":1234,"at":1700000000000000}'),
-    ]:
-        write("signaling_session_record", name, payload.encode())
+    write("signaling_ws_frame", "text", b"\x03" + ws_frame(0x81, b'{"type":"hello","hello":{"version":"2.0"}}'))
+    write("signaling_ws_frame", "fragments", b"\x05" + ws_frame(0x01, b"Hel") + ws_frame(0x89, b"p") + ws_frame(0x80, b"lo"))
+    write("signaling_ws_frame", "close", b"\x01" + ws_frame(0x88, b"\x03\xe8bye"))
+    write("signaling_ws_frame", "binary256", b"\x07" + ws_frame(0x82, b"x" * 256))
+    write("signaling_ws_frame", "unmasked", b"\x00" + bytes([0x81, 0x02]) + b"hi")
 
 
 if __name__ == "__main__":
