@@ -12,7 +12,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -26,10 +28,16 @@ using CallId = uint64_t;
 /// edge.
 using HttpId = uint64_t;
 
-/// A text frame for a connection, in the order the hub returned them.
+/// A text frame for a connection, in the order the hub returned them: its own (`text`), or one
+/// shared by every connection a fan-out reaches (`shared`), written from that one copy.
 struct SendFrame {
     ConnId conn = 0;
     std::string text;
+    std::shared_ptr<const std::string> shared;
+
+    [[nodiscard]] std::string_view frame() const noexcept {
+        return shared ? std::string_view(*shared) : std::string_view(text);
+    }
 };
 
 /// Close a connection after the frames queued for it before this effect.
@@ -86,7 +94,10 @@ struct Effects {
     std::vector<cluster::LoadSession> cluster_loads;
     std::vector<cluster::ReplayRequest> cluster_replays;
 
-    void send(ConnId c, std::string text) { sends.push_back({c, std::move(text)}); }
+    void send(ConnId c, std::string text) { sends.push_back({c, std::move(text), nullptr}); }
+    void send(ConnId c, std::shared_ptr<const std::string> frame) {
+        sends.push_back({c, {}, std::move(frame)});
+    }
     void close(ConnId c) { closes.push_back({c}); }
     void call(BackendCall bc) { calls.push_back(std::move(bc)); }
     void answer(HttpId h, int status, std::string body) {

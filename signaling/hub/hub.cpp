@@ -309,9 +309,20 @@ void Hub::send_to_session(Session& s, std::string frame, Effects& fx) {
     }
 }
 
+void Hub::send_to_session(Session& s, const std::shared_ptr<const std::string>& frame,
+                          Effects& fx) {
+    if (s.conn != 0 && s.type != ClientType::Virtual && !s.catching_up &&
+        (current_seq_ == 0 || current_seq_ > s.replayed_seq)) {
+        fx.send(s.conn, frame);
+        return;
+    }
+    send_to_session(s, std::string(*frame), fx);  // held, queued or skipped: its own copy
+}
+
 void Hub::deliver_to_room(const Room& room, std::string_view frame, std::string_view except,
                           bool call_only, Effects& fx, std::string_view permission,
                           Holders holders) {
+    std::shared_ptr<const std::string> shared;  // one copy for every member it reaches
     for (const std::string& id : room.members) {
         if (id == except) {
             continue;
@@ -321,7 +332,10 @@ void Hub::deliver_to_room(const Room& room, std::string_view frame, std::string_
             (!permission.empty() && s->may(permission) != (holders == Holders::Only))) {
             continue;
         }
-        send_to_session(*s, std::string(frame), fx);
+        if (!shared) {
+            shared = std::make_shared<const std::string>(frame);
+        }
+        send_to_session(*s, shared, fx);
     }
     if (clustered_ && reach_ == Reach::Cluster) {
         publish_room_frame(room, frame, except, call_only, permission, holders, fx);

@@ -158,6 +158,8 @@ private:
 
     // hub.cpp: delivery and session life
     void send_to_session(Session& s, std::string frame, Effects& fx);
+    /// The same for a frame several sessions get (a fan-out): written once, shared by all.
+    void send_to_session(Session& s, const std::shared_ptr<const std::string>& frame, Effects& fx);
     /// Whom a room frame reaches with respect to a permission (hide-displaynames).
     using Holders = cluster::Holders;
     /// The room fan-out seam (see the plan above): one room-wide frame to the local members,

@@ -113,6 +113,7 @@ std::pair<int, std::string> Hub::apply_backend_post(std::size_t b, const std::st
 
 void Hub::send_to_users(std::size_t backend, const std::vector<std::string>& user_ids,
                         const std::string& frame, Effects& fx) {
+    const auto shared = std::make_shared<const std::string>(frame);
     for (const std::string& uid : user_ids) {
         const auto it = by_user_.find(room_key(backend, uid));
         if (it == by_user_.end()) {
@@ -120,7 +121,7 @@ void Hub::send_to_users(std::size_t backend, const std::vector<std::string>& use
         }
         for (const std::string& id : it->second) {
             if (Session* s = find_session(id)) {
-                send_to_session(*s, frame, fx);
+                send_to_session(*s, shared, fx);
             }
         }
     }
@@ -279,17 +280,23 @@ void Hub::post_message(std::size_t backend, const std::string& room_id, const ap
 
 void Hub::deliver_chat_to_room(const Room& room, const std::vector<std::string>& relayed,
                                const std::string& refresh, Effects& fx) {
+    std::vector<std::shared_ptr<const std::string>> shared_relayed;
+    shared_relayed.reserve(relayed.size());
+    for (const std::string& f : relayed) {
+        shared_relayed.push_back(std::make_shared<const std::string>(f));
+    }
+    const auto shared_refresh = std::make_shared<const std::string>(refresh);
     for (const std::string& id : room.members) {
         Session* s = find_session(id);
         if (s == nullptr) {
             continue;
         }
         if (s->has_feature("chat-relay") && !relayed.empty()) {
-            for (const std::string& f : relayed) {
+            for (const auto& f : shared_relayed) {
                 send_to_session(*s, f, fx);
             }
         } else {
-            send_to_session(*s, refresh, fx);
+            send_to_session(*s, shared_refresh, fx);
         }
     }
 }

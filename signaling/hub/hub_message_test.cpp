@@ -57,6 +57,11 @@ TEST_CASE("hub §8.17: room recipients are the other members; call recipients th
     CHECK(only_frame(fx, 2)["message"]["sender"] ==
           json{{"type", "room"}, {"sessionid", t.alice.sid}, {"userid", "alice"}});
     CHECK(only_frame(fx, 3)["message"]["data"] == data);
+    // One frame for the whole fan-out, shared by the recipients' queues.
+    REQUIRE(fx.sends.size() == 2);
+    CHECK(fx.sends[0].shared != nullptr);
+    CHECK(fx.sends[0].shared == fx.sends[1].shared);
+    CHECK(fx.sends[0].text.empty());
 
     t.h.post(
         "r1",

@@ -23,7 +23,7 @@ inline std::vector<json> frames(const Effects& fx, ConnId conn) {
     std::vector<json> out;
     for (const SendFrame& f : fx.sends) {
         if (f.conn == conn) {
-            out.push_back(json::parse(f.text));
+            out.push_back(json::parse(f.frame()));
         }
     }
     return out;

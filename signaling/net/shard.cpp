@@ -379,7 +379,11 @@ void Shard::apply(Effects&& fx) {
             EdgeCounters::add(counters().frames_dropped);
             continue;
         }
-        link->send(std::move(s.text));
+        if (s.shared) {
+            link->send_shared(std::move(s.shared));
+        } else {
+            link->send(std::move(s.text));
+        }
     }
     for (const CloseConn& c : fx.closes) {
         auto it = conns_.find(c.conn);

@@ -45,11 +45,17 @@ std::string unix_now_ns() {
                               .count());
 }
 
-/// One frame waiting to be written: its header and its payload.
+/// One frame waiting to be written: its header and its payload, its own or shared with the other
+/// connections of a fan-out.
 struct OutFrame {
     std::array<uint8_t, 10> head{};
     uint8_t head_len = 0;
-    std::string payload;
+    std::string own;
+    std::shared_ptr<const std::string> shared;
+
+    [[nodiscard]] std::string_view payload() const noexcept {
+        return shared ? std::string_view(*shared) : std::string_view(own);
+    }
 };
 
 template <class Stream>
@@ -82,20 +88,19 @@ public:
     }
 
     void send(std::string text) override {
-        if (finished_ || close_pending_ || hard_closed_) {
-            EdgeCounters::add(shard_.counters().frames_dropped);
-            return;
+        if (admit(text.size())) {
+            OutFrame f;
+            f.own = std::move(text);
+            push(Opcode::Text, std::move(f));
         }
-        // Over the budget: a slow consumer. A first frame larger than the budget still goes (it
-        // is bounded by the protocol's limits, and a queue must hold one message).
-        if (!out_.empty() && out_bytes_ + text.size() > budget_) {
-            EdgeCounters::add(shard_.counters().slow_consumers);
-            shard_.log().warn("slow consumer closed",
-                              {{"conn", id_}, {"queued_bytes", out_bytes_}});
-            hard_close();
-            return;
+    }
+
+    void send_shared(std::shared_ptr<const std::string> text) override {
+        if (text && admit(text->size())) {
+            OutFrame f;
+            f.shared = std::move(text);
+            push(Opcode::Text, std::move(f));
         }
-        push(Opcode::Text, std::move(text));
     }
 
     void close() override { request_close(ws::kCloseNormal); }
@@ -106,6 +111,24 @@ public:
     void stop() override { request_close(1012); }
 
 private:
+    /// Whether a frame of `size` bytes may be queued. Over the budget the client is a slow
+    /// consumer: counted and closed. A first frame larger than the budget still goes (it is
+    /// bounded by the protocol's limits, and a queue must hold one message).
+    bool admit(std::size_t size) {
+        if (finished_ || close_pending_ || hard_closed_) {
+            EdgeCounters::add(shard_.counters().frames_dropped);
+            return false;
+        }
+        if (!out_.empty() && out_bytes_ + size > budget_) {
+            EdgeCounters::add(shard_.counters().slow_consumers);
+            shard_.log().warn("slow consumer closed",
+                              {{"conn", id_}, {"queued_bytes", out_bytes_}});
+            hard_close();
+            return false;
+        }
+        return true;
+    }
+
     void on_handshake(beast::error_code ec) {
         handshake_ = {};
         write_deadline_ = Clock::time_point::max();
@@ -220,10 +243,14 @@ private:
 
     void push(Opcode op, std::string payload) {
         OutFrame f;
-        f.head_len =
-            static_cast<uint8_t>(ws::write_frame_header(f.head.data(), op, payload.size()));
-        out_bytes_ += payload.size();
-        f.payload = std::move(payload);
+        f.own = std::move(payload);
+        push(op, std::move(f));
+    }
+
+    void push(Opcode op, OutFrame&& f) {
+        const std::size_t size = f.payload().size();
+        f.head_len = static_cast<uint8_t>(ws::write_frame_header(f.head.data(), op, size));
+        out_bytes_ += size;
         out_.push_back(std::move(f));
         if (!writing_) {
             write_next();
@@ -238,8 +265,8 @@ private:
         for (std::size_t i = 0; i < n; ++i) {
             const OutFrame& f = out_[i];
             gather_.emplace_back(f.head.data(), f.head_len);
-            if (!f.payload.empty()) {
-                gather_.emplace_back(f.payload.data(), f.payload.size());
+            if (const std::string_view p = f.payload(); !p.empty()) {
+                gather_.emplace_back(p.data(), p.size());
             }
         }
         writing_ = true;
@@ -262,7 +289,7 @@ private:
         EdgeCounters::add(shard_.counters().frames_out, in_flight_);
         EdgeCounters::add(shard_.counters().bytes_out, bytes);
         for (std::size_t i = 0; i < in_flight_; ++i) {
-            out_bytes_ -= out_.front().payload.size();
+            out_bytes_ -= out_.front().payload().size();
             out_.pop_front();
         }
         in_flight_ = 0;
