@@ -158,7 +158,8 @@ TEST_CASE("SFU: transport-cc feedback to a publisher", "[sfu][stack][twcc]") {
                     twcc::Feedback fb;
                     std::vector<int64_t> at(64);
                     std::size_t k = 0;
-                    if (twcc::parse_feedback(pk, fb, at, k)) {
+                    Error fb_why{};
+                    if (twcc::parse_feedback(pk, fb, at, k, fb_why)) {
                         at.resize(k);
                         feedback.emplace_back(fb, at);
                     }
