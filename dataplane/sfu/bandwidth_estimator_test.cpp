@@ -1,17 +1,14 @@
-// The bandwidth estimator against a simulated path (tests/support/link_sim.hpp): the SFU sends
+// The bandwidth estimator against a simulated path (tests/support/bwe_run.hpp): the SFU sends
 // at the estimate through a bottleneck, the subscriber returns real transport-cc feedback, and
 // the estimate must find the capacity, follow it down and up, shrug off random loss and survive
-// feedback that is duplicated or reordered. TERN_BWE_TRACE=1 prints each run's estimate every
-// 100 ms (scenario, time in ms, estimate and capacity in bit/s) for plotting.
+// feedback that is duplicated or reordered. TERN_BWE_TRACE=1 prints each run's estimate.
 #include "dataplane/sfu/bandwidth_estimator.hpp"
-#include "support/link_sim.hpp"
+#include "support/bwe_run.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
-#include <cstdlib>
 #include <vector>
 
 using namespace tern;
@@ -19,127 +16,7 @@ using namespace tern::sfu;
 
 namespace {
 
-constexpr uint32_t kPacketBytes = 1'200;
-
-/// The SFU's side of one subscriber transport: paces packets at the estimate, records them,
-/// applies feedback when it arrives.
-struct Run {
-    const char* name;
-    test::LinkSim link;
-    test::TwccSubscriber subscriber;
-    BandwidthEstimator est{RateLimits{}};
-    int64_t now_us = 0;
-    uint16_t seq = 0;
-    double budget_bits = 0;
-    std::vector<test::TwccSubscriber::Packet> feedback;  // in flight back to the SFU
-    bool duplicate = false;                              // every feedback packet arrives twice
-    bool reorder = false;  // every third one is held 70 ms (behind the next)
-    std::size_t made = 0;
-    std::vector<std::pair<int64_t, uint64_t>> trace;  // (ms, estimate) every 100 ms
-    bool print = std::getenv("TERN_BWE_TRACE") != nullptr;
-
-    Run(const char* n, const test::LinkSim::Config& c) : name(n), link(c) {}
-
-    void until(int64_t end_us) {
-        for (; now_us < end_us; now_us += 1'000) {
-            // Pace at the estimate; at most a few packets of credit carry over.
-            budget_bits = std::min(budget_bits + static_cast<double>(est.estimate_bps()) / 1000.0,
-                                   3.0 * kPacketBytes * 8);
-            while (budget_bits >= kPacketBytes * 8) {
-                budget_bits -= kPacketBytes * 8;
-                est.on_sent(seq, now_us, kPacketBytes);
-                subscriber.sent(seq, link.send(now_us, kPacketBytes));
-                ++seq;
-            }
-            const std::size_t before = feedback.size();
-            subscriber.tick(now_us, feedback);
-            for (std::size_t i = before; i < feedback.size(); ++i, ++made) {
-                if (reorder && made % 3 == 0) {
-                    feedback[i].deliver_us += 70'000;
-                }
-            }
-            if (duplicate) {
-                const std::size_t after = feedback.size();
-                for (std::size_t i = before; i < after; ++i) {
-                    auto copy = feedback[i];
-                    copy.deliver_us += 30'000;
-                    feedback.push_back(std::move(copy));
-                }
-            }
-            deliver();
-            if (now_us % 100'000 == 0) {
-                trace.emplace_back(now_us / 1000, est.estimate_bps());
-                if (print) {
-                    std::printf("%s %lld %llu %llu\n", name, static_cast<long long>(now_us / 1000),
-                                static_cast<unsigned long long>(est.estimate_bps()),
-                                static_cast<unsigned long long>(link.rate()));
-                }
-            }
-        }
-    }
-
-    void deliver() {
-        for (std::size_t i = 0; i < feedback.size();) {
-            if (feedback[i].deliver_us > now_us) {
-                ++i;
-                continue;
-            }
-            wire::Error why{};
-            REQUIRE(wire::rtcp::for_each(
-                feedback[i].bytes,
-                [&](const wire::rtcp::Packet& p) {
-                    wire::twcc::Feedback fb;
-                    std::array<int64_t, 1024> at{};
-                    std::size_t n = 0;
-                    wire::Error fb_why{};
-                    REQUIRE(wire::twcc::parse_feedback(p, fb, at, n, fb_why));
-                    est.on_feedback(fb, std::span<const int64_t>{at.data(), n}, now_us);
-                },
-                why));
-            feedback.erase(feedback.begin() + static_cast<std::ptrdiff_t>(i));
-        }
-    }
-
-    /// The first time (ms) from `from_ms` the estimate met `pred`, or -1.
-    template <class P>
-    [[nodiscard]] int64_t first(int64_t from_ms, P pred) const {
-        for (const auto& [t, e] : trace) {
-            if (t >= from_ms && pred(e)) {
-                return t;
-            }
-        }
-        return -1;
-    }
-    [[nodiscard]] uint64_t min_in(int64_t from_ms, int64_t to_ms) const {
-        uint64_t m = UINT64_MAX;
-        for (const auto& [t, e] : trace) {
-            if (t >= from_ms && t < to_ms) {
-                m = std::min(m, e);
-            }
-        }
-        return m;
-    }
-    [[nodiscard]] uint64_t max_in(int64_t from_ms, int64_t to_ms) const {
-        uint64_t m = 0;
-        for (const auto& [t, e] : trace) {
-            if (t >= from_ms && t < to_ms) {
-                m = std::max(m, e);
-            }
-        }
-        return m;
-    }
-    [[nodiscard]] double mean_in(int64_t from_ms, int64_t to_ms) const {
-        double sum = 0;
-        int k = 0;
-        for (const auto& [t, e] : trace) {
-            if (t >= from_ms && t < to_ms) {
-                sum += static_cast<double>(e);
-                ++k;
-            }
-        }
-        return k != 0 ? sum / k : 0;
-    }
-};
+using Run = test::BweRun;
 
 test::LinkSim::Config link(uint64_t bps) {
     test::LinkSim::Config c;
