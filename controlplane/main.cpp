@@ -196,6 +196,7 @@ private:
         case shm::MsgType::SfuTransportUp: media_.on_transport_up(m); break;
         case shm::MsgType::SfuTransportDown: media_.on_transport_down(m); break;
         case shm::MsgType::SfuSpeaking: media_.on_speaking(m); break;
+        case shm::MsgType::SfuEstimate: media_.on_estimate(m); break;
         default: turn_list_.on_event(m); break;
         }
     }

@@ -13,7 +13,7 @@
 namespace tern::shm {
 
 inline constexpr uint32_t kChannelMagic = 0x4e524554;  // "TERN" little-endian
-inline constexpr uint32_t kSchemaVersion = 16;
+inline constexpr uint32_t kSchemaVersion = 17;
 
 // ---- unix socket handshake ------------------------------------------------------------
 
@@ -55,6 +55,7 @@ enum class MsgType : uint16_t {
     SfuRemove = 7,        // remove a transport and everything on it
     SfuLayer = 8,         // choose a subscription's simulcast layer
     SfuRelay = 9,         // rooms larger than one lcore: a track's packets to another worker
+    SfuTransportCc = 10,  // a subscriber negotiated transport-cc: estimate its bandwidth
     // events, lcore -> control plane
     Pong = 101,
     TurnAllocation = 102,
@@ -62,6 +63,7 @@ enum class MsgType : uint16_t {
     SfuTransportUp = 104,    // a transport's remote address was chosen by ICE (or changed)
     SfuTransportDown = 105,  // consent expired (RFC 7675): no valid check for consent_timeout
     SfuSpeaking = 106,       // a published audio track started or stopped carrying speech
+    SfuEstimate = 107,       // a subscriber transport's bandwidth estimate moved
     // punt ring (lcore -> control plane) and inject ring (control plane -> lcore)
     Packet = 201,
     TurnStreamData = 202,   // both directions: one framed STUN message or ChannelData
@@ -276,6 +278,14 @@ struct SfuRelayCmd {
     uint8_t reserved[7];
 };
 
+/// The subscriber on transport `id` answered with transport-cc (extension and feedback): what
+/// it is sent carries transport-wide sequence numbers, its feedback drives a bandwidth estimate.
+struct SfuTransportCcCmd {
+    static constexpr MsgType kType = MsgType::SfuTransportCc;
+    uint64_t generation;
+    uint64_t id;
+};
+
 struct SfuRemoveCmd {
     static constexpr MsgType kType = MsgType::SfuRemove;
     uint64_t generation;
@@ -300,6 +310,14 @@ struct SfuSpeakingEvt {
     uint8_t speaking;
     uint8_t level;  // mean -dBov of the voiced packets that decided it (127: none)
     uint16_t reserved;
+};
+
+/// The bandwidth estimate towards a subscriber transport (SfuTransportCcCmd), sent when it moved,
+/// at most once a second per transport.
+struct SfuEstimateEvt {
+    static constexpr MsgType kType = MsgType::SfuEstimate;
+    uint64_t id;
+    uint64_t bps;
 };
 
 /// ICE chose (or moved) the transport's remote address.

@@ -16,7 +16,8 @@ static_assert(TypedMessage<PingCmd> && TypedMessage<PongEvt> && TypedMessage<Tur
               TypedMessage<SfuTransportCmd> && TypedMessage<SfuKeysCmd> &&
               TypedMessage<SfuPublicationCmd> && TypedMessage<SfuLayerCmd> &&
               TypedMessage<SfuSubscriptionCmd> && TypedMessage<SfuRelayCmd> &&
-              TypedMessage<SfuRemoveCmd> && TypedMessage<SfuSpeakingEvt> &&
+              TypedMessage<SfuRemoveCmd> && TypedMessage<SfuTransportCcCmd> &&
+              TypedMessage<SfuSpeakingEvt> && TypedMessage<SfuEstimateEvt> &&
               TypedMessage<SfuTransportUpEvt> && TypedMessage<SfuTransportDownEvt>);
 static_assert(FramedMessage<PacketMeta> && FramedMessage<StreamMeta> &&
               FramedMessage<StreamCloseMeta> && FramedMessage<SfuDatagramMeta>);

@@ -33,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             twcc::Feedback fb;
             std::vector<int64_t> at(512);
             std::size_t k = 0;
-            if (twcc::parse_feedback(p, fb, at, k) && k > 0) {
+            if (twcc::parse_feedback(p, fb, at, k, why) && k > 0) {
                 at.resize(k);
                 bool positive = true;
                 for (int64_t a : at) {
@@ -55,7 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                     twcc::Feedback fb2;
                     std::vector<int64_t> at2(512);
                     std::size_t k2 = 0;
-                    if (!twcc::parse_feedback(again[0], fb2, at2, k2) || k2 != m) {
+                    if (!twcc::parse_feedback(again[0], fb2, at2, k2, why2) || k2 != m) {
                         __builtin_trap();
                     }
                     // The same arrivals, all shifted by one offset: a whole number of reference

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <optional>
 #include <vector>
 
 using namespace tern;
@@ -172,7 +173,8 @@ TEST_CASE("transport-cc: a hand-assembled feedback packet, written and read",
     twcc::Feedback fb;
     std::vector<int64_t> at(16);
     std::size_t n = 0;
-    REQUIRE(twcc::parse_feedback(pkts[0], fb, at, n));
+    Error why{};
+    REQUIRE(twcc::parse_feedback(pkts[0], fb, at, n, why));
     CHECK(fb.media_ssrc == 0x22222222);
     CHECK(fb.base_seq == 256);
     CHECK(fb.status_count == 5);
@@ -197,7 +199,8 @@ TEST_CASE("transport-cc: run-length and one-bit vector chunks, padding", "[wire]
     twcc::Feedback fb;
     std::vector<int64_t> at(300);
     std::size_t n = 0;
-    REQUIRE(twcc::parse_feedback(pkts[0], fb, at, n));
+    Error why{};
+    REQUIRE(twcc::parse_feedback(pkts[0], fb, at, n, why));
     CHECK(fb.base_seq == 65520);
     CHECK(fb.reference_time == -1);
     CHECK(fb.feedback_count == 9);
@@ -236,7 +239,8 @@ TEST_CASE("transport-cc: what the writer makes reads back, gaps split packets",
     twcc::Feedback fb;
     std::vector<int64_t> at(300);
     std::size_t n = 0;
-    REQUIRE(twcc::parse_feedback(pkts[0], fb, at, n));
+    Error why{};
+    REQUIRE(twcc::parse_feedback(pkts[0], fb, at, n, why));
     REQUIRE(n == 300);
     for (std::size_t i = 0; i < 300; ++i) {
         if (arrivals[i] == twcc::kNotReceived) {
@@ -282,7 +286,8 @@ TEST_CASE("transport-cc: the 24-bit reference time wraps", "[wire][rtcp][twcc]")
     twcc::Feedback fb;
     std::vector<int64_t> at(4);
     std::size_t n = 0;
-    REQUIRE(twcc::parse_feedback(pkts[0], fb, at, n));
+    Error why{};
+    REQUIRE(twcc::parse_feedback(pkts[0], fb, at, n, why));
     REQUIRE(n == 4);
     CHECK(fb.reference_time == (1 << 23) + 2 - (1 << 24));  // 0x800002 read as signed 24 bits
     for (std::size_t i = 0; i < 4; ++i) {
@@ -292,38 +297,85 @@ TEST_CASE("transport-cc: the 24-bit reference time wraps", "[wire][rtcp][twcc]")
     const std::vector<int64_t> low{top - 128'000, top + 2'000'000};
     ByteWriter w2{out};
     REQUIRE(twcc::write_feedback(w2, 1, 2, 9, low, 0) == 2);
-    REQUIRE(twcc::parse_feedback(walk(w2.written())[0], fb, at, n));
+    REQUIRE(twcc::parse_feedback(walk(w2.written())[0], fb, at, n, why));
     CHECK(at[0] == low[0]);
     CHECK(at[1] == low[1]);
+}
+
+TEST_CASE("transport-cc: extreme two-byte deltas, a vector cut by the count, numbers wrapping",
+          "[wire][rtcp][twcc]") {
+    // Sequence numbers 65534, 65535, 0 against reference time 16 (1.024 s). One two-bit vector
+    // 11 10 01 10 00 00 00: a two-byte delta, a one-byte delta, a two-byte delta, then four
+    // symbols past the status count (ignored). Deltas: -32768 ticks (-8.192 s, the most
+    // negative), 255 ticks (the largest one-byte), 32767 ticks (the largest two-byte). One byte
+    // of padding with the P bit.
+    const auto p = test::hex("afcd0006 00000001 00000002"
+                             "fffe0003 00001005"
+                             "e600 8000 ff 7fff 01");
+    const auto pkts = walk(p);
+    REQUIRE(pkts.size() == 1);
+    twcc::Feedback fb;
+    std::vector<int64_t> at(8);
+    std::size_t n = 0;
+    Error why{};
+    REQUIRE(twcc::parse_feedback(pkts[0], fb, at, n, why));
+    CHECK(fb.base_seq == 65534);
+    CHECK(fb.status_count == 3);
+    CHECK(fb.reference_time == 16);
+    CHECK(fb.feedback_count == 5);
+    REQUIRE(n == 3);
+    CHECK(at[0] == (4096 - 32768) * 250);  // before the reference time: negative
+    CHECK(at[1] == (4096 - 32768 + 255) * 250);
+    CHECK(at[2] == (4096 - 32768 + 255 + 32767) * 250);  // sequence number 0, after the wrap
+    // Room for two: both stored, the third still checked.
+    std::vector<int64_t> two(2);
+    REQUIRE(twcc::parse_feedback(pkts[0], fb, two, n, why));
+    CHECK(n == 2);
+    CHECK(two[1] == at[1]);
+    // The same packet cut after its first delta: the count asks for deltas that are not there.
+    const auto cut = test::hex("8fcd0005 00000001 00000002"
+                               "fffe0003 00001005"
+                               "e600 8000");
+    REQUIRE_FALSE(twcc::parse_feedback(walk(cut)[0], fb, at, n, why));
+    CHECK(why == Error::Truncated);
 }
 
 TEST_CASE("transport-cc: malformed feedback is refused", "[wire][rtcp][twcc]") {
     twcc::Feedback fb;
     std::vector<int64_t> at(64);
     std::size_t n = 0;
-    auto parse = [&](const char* hex) {
+    // The reason for a refusal, or nullopt when the packet parsed.
+    auto refusal = [&](const char* hex) -> std::optional<Error> {
         const auto p = test::hex(hex);
         std::vector<Packet> pkts;
         Error why{};
         if (!for_each(
                 p, [&](const Packet& pk) { pkts.push_back(pk); }, why) ||
             pkts.size() != 1) {
-            return false;
+            FAIL("not one RTCP packet");
         }
-        return twcc::parse_feedback(pkts[0], fb, at, n);
+        if (twcc::parse_feedback(pkts[0], fb, at, n, why)) {
+            return std::nullopt;
+        }
+        return why;
     };
     // The good one first, so the failures below are the edits' doing.
-    CHECK(parse("8fcd0005 00000001 00000002 00010002 00000000 20020101"));
-    CHECK_FALSE(parse("8fcd0004 00000001 00000002 00010002 00000000"));  // no chunks
-    CHECK_FALSE(
-        parse("8fcd0005 00000001 00000002 00010003 00000000 20020101"));  // chunks cover 2 of 3
-    CHECK_FALSE(
-        parse("8fcd0005 00000001 00000002 00010005 00000000 20050101"));  // 5 received, 2 deltas
-    CHECK_FALSE(
-        parse("8fcd0005 00000001 00000002 00010002 00000000 60020000"));  // reserved symbol 3
-    CHECK_FALSE(parse(
-        "8fcd0005 00000001 00000002 00010002 00000000 40020001"));  // two-byte deltas cut short
-    CHECK_FALSE(parse("8fcd0002 00000001 00000002"));               // header cut short
-    CHECK_FALSE(parse(
-        "81cd0005 00000001 00000002 00010002 00000000 20020101"));  // a NACK, not transport-cc
+    CHECK(refusal("8fcd0005 00000001 00000002 00010002 00000000 20020101") == std::nullopt);
+    CHECK(refusal("8fcd0004 00000001 00000002 00010002 00000000") ==
+          Error::Truncated);  // no chunks
+    CHECK(refusal("8fcd0005 00000001 00000002 00010003 00000000 20020101") ==
+          Error::Truncated);  // chunks cover 2 of 3
+    CHECK(refusal("8fcd0005 00000001 00000002 00010005 00000000 20050101") ==
+          Error::Truncated);  // 5 received, 2 deltas
+    CHECK(refusal("8fcd0005 00000001 00000002 00010002 00000000 60020000") ==
+          Error::Malformed);  // reserved run symbol 3
+    CHECK(refusal("8fcd0005 00000001 00000002 00010002 00000000 f0000000") ==
+          Error::Malformed);  // reserved symbol 3 first in a two-bit vector
+    CHECK(refusal("8fcd0005 00000001 00000002 00010002 00000000 40020001") ==
+          Error::Truncated);                                           // two-byte deltas cut short
+    CHECK(refusal("8fcd0002 00000001 00000002") == Error::Truncated);  // header cut short
+    CHECK(refusal("81cd0005 00000001 00000002 00010002 00000000 20020101") ==
+          Error::Unsupported);  // a NACK, not transport-cc
+    CHECK(refusal("8fce0005 00000001 00000002 00010002 00000000 20020101") ==
+          Error::Unsupported);  // PSFB FMT 15 (REMB's type), not RTPFB
 }

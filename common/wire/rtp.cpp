@@ -144,7 +144,8 @@ std::size_t remap_rtp_extensions(std::byte* e, std::size_t size, uint16_t profil
 }
 
 std::size_t write_forward_header(std::byte* dst, std::size_t room, const std::byte* src,
-                                 std::size_t hl, uint8_t abs_id, uint32_t abs_value) noexcept {
+                                 std::size_t hl, uint8_t abs_id, uint32_t abs_value,
+                                 uint8_t twcc_id, uint16_t twcc_seq) noexcept {
     if (hl < kRtpHeaderLen) {
         return 0;
     }
@@ -157,15 +158,21 @@ std::size_t write_forward_header(std::byte* dst, std::size_t room, const std::by
     }
     const uint16_t profile = has_block ? load_u16be(src + fixed) : kRtpExtOneByte;
     const bool two = is_rtp_ext_two_byte(profile);
-    if (abs_id == 0 || (!two && (profile != kRtpExtOneByte || abs_id > 14))) {
+    const bool known = two || profile == kRtpExtOneByte;
+    // RFC 8285 §4.2: one-byte ids stop at 14.
+    const bool abs = known && abs_id != 0 && (two || abs_id <= 14);
+    const bool twcc = known && twcc_id != 0 && (two || twcc_id <= 14);
+    if (!abs && !twcc) {
         if (room < hl) {
             return 0;
         }
         std::memcpy(dst, src, hl);
         return hl;
     }
+    const std::size_t head = two ? 2 : 1;  // an element's header in this form
+    const std::size_t add = (abs ? head + 3 : 0) + (twcc ? head + 2 : 0);
     const std::size_t data = has_block ? hl - fixed - 4 : 0;
-    const std::size_t padded = (data + (two ? 5 : 4) + 3) & ~std::size_t{3};
+    const std::size_t padded = (data + add + 3) & ~std::size_t{3};
     const std::size_t out = fixed + 4 + padded;
     if (room < out) {
         return 0;
@@ -175,15 +182,25 @@ std::size_t write_forward_header(std::byte* dst, std::size_t room, const std::by
     store_u16be(dst + fixed, profile);
     store_u16be(dst + fixed + 2, static_cast<uint16_t>(padded / 4));
     std::byte* w = dst + fixed + 4 + data;
-    if (two) {
-        *w++ = std::byte{abs_id};
-        *w++ = std::byte{3};
-    } else {
-        *w++ = std::byte(static_cast<uint8_t>(abs_id << 4 | 2));
+    auto element = [&](uint8_t id, uint8_t len) {
+        if (two) {
+            *w++ = std::byte{id};
+            *w++ = std::byte{len};
+        } else {
+            *w++ = std::byte(static_cast<uint8_t>(id << 4 | (len - 1)));
+        }
+    };
+    if (abs) {
+        element(abs_id, 3);
+        *w++ = std::byte(static_cast<uint8_t>(abs_value >> 16));
+        *w++ = std::byte(static_cast<uint8_t>(abs_value >> 8));
+        *w++ = std::byte(static_cast<uint8_t>(abs_value));
     }
-    *w++ = std::byte(static_cast<uint8_t>(abs_value >> 16));
-    *w++ = std::byte(static_cast<uint8_t>(abs_value >> 8));
-    *w++ = std::byte(static_cast<uint8_t>(abs_value));
+    if (twcc) {
+        element(twcc_id, 2);
+        *w++ = std::byte(static_cast<uint8_t>(twcc_seq >> 8));
+        *w++ = std::byte(static_cast<uint8_t>(twcc_seq));
+    }
     std::memset(w, 0, static_cast<std::size_t>(dst + out - w));
     return out;
 }

@@ -67,6 +67,9 @@ inline constexpr uint8_t kOutAudioLevel = 1;
 inline constexpr uint8_t kOutAbsSendTime = 2;
 inline constexpr uint8_t kOutVideoOrientation = 3;
 inline constexpr uint8_t kOutAbsCaptureTime = 4;
+/// Tern's transport-wide sequence number on a subscriber's transport, written per send when the
+/// subscriber negotiated transport-cc (its feedback drives the bandwidth estimate).
+inline constexpr uint8_t kOutTransportCc = 5;
 
 /// abs-send-time: seconds as 6.18 fixed point, modulo 64 s.
 inline uint32_t abs_send_time(uint64_t now_us) noexcept {
@@ -106,16 +109,20 @@ struct RtpExtMap {
 std::size_t remap_rtp_extensions(std::byte* block, std::size_t size, uint16_t profile,
                                  const RtpExtMap& map) noexcept;
 
-/// The largest growth of a header by write_forward_header.
-inline constexpr std::size_t kForwardHeaderGrowth = 8;
+/// The largest growth of a header by write_forward_header: both elements and padding, 12 bytes
+/// in the two-byte form (5 + 4, padded) or with a new one-byte block (its header, 4 + 3, padded).
+inline constexpr std::size_t kForwardHeaderGrowth = 12;
 
 /// Copies the RTP header `src` (`hl` bytes: fixed part, CSRCs, extension block) to `dst` with
-/// an abs-send-time element (id `abs_id`, 24-bit `abs_value`) appended to its extension block
-/// (one-byte or two-byte form as the block has; a one-byte block when it has none). Another
-/// profile, or `abs_id` 0, copies unchanged. Returns the length written (at most
-/// hl + kForwardHeaderGrowth), 0 when `room` is too small or `src` is inconsistent.
+/// an abs-send-time element (id `abs_id`, 24-bit `abs_value`) and a transport-wide sequence
+/// number element (id `twcc_id`, `twcc_seq`) appended to its extension block (one-byte or
+/// two-byte form as the block has; a one-byte block when it has none). An id of 0, or above 14
+/// in the one-byte form, leaves its element out; another profile copies unchanged. Returns the
+/// length written (at most hl + kForwardHeaderGrowth), 0 when `room` is too small or `src` is
+/// inconsistent.
 std::size_t write_forward_header(std::byte* dst, std::size_t room, const std::byte* src,
-                                 std::size_t hl, uint8_t abs_id, uint32_t abs_value) noexcept;
+                                 std::size_t hl, uint8_t abs_id, uint32_t abs_value,
+                                 uint8_t twcc_id = 0, uint16_t twcc_seq = 0) noexcept;
 
 /// RFC 5761 §4: on a muxed port, RTCP packet types 192–223 (after the version/count octet)
 /// cannot be RTP payload types 64–95, which are never used for RTP.

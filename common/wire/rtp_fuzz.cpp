@@ -1,7 +1,7 @@
 // libFuzzer target: RTP header parsing, header extension lookup, the SFU's in-place id mapping
-// and the forwarded header with abs-send-time. The first two bytes pick the mapping; the rest
-// is the packet. A mapped block keeps its size and holds only mapped ids; a forwarded header
-// parses and carries the abs-send-time value written.
+// and the forwarded header with abs-send-time and a transport-wide sequence number. The first
+// two bytes pick the mapping; the rest is the packet. A mapped block keeps its size and holds
+// only mapped ids; a forwarded header parses and carries both values written.
 #include "common/wire/rtp.hpp"
 
 #include <array>
@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size < 2) {
         return 0;
     }
-    // Targets never include 2 (the abs-send-time id written below).
+    // Targets never include 2 or 5 (the abs-send-time and transport-cc ids written below).
     static constexpr std::array<uint8_t, 4> kTargets{1, 3, 9, 20};
     RtpExtMap map;
     (void)map.add(data[0] & 0x0f, kTargets[data[0] >> 6]);
@@ -53,8 +53,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     std::vector<std::byte> out(v.header_len + kForwardHeaderGrowth);
     const uint32_t abs = ext::abs_send_time(static_cast<uint64_t>(size) * 7919);
-    const std::size_t n = write_forward_header(out.data(), out.size(), p.data(), v.header_len,
-                                               ext::kOutAbsSendTime, abs);
+    const auto twcc_seq = static_cast<uint16_t>(size * 31);
+    const std::size_t n =
+        write_forward_header(out.data(), out.size(), p.data(), v.header_len, ext::kOutAbsSendTime,
+                             abs, ext::kOutTransportCc, twcc_seq);
     if (n == 0 || n > v.header_len + kForwardHeaderGrowth) {
         __builtin_trap();  // a parsed header always fits its growth
     }
@@ -71,6 +73,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (!find_rtp_extension(f, ext::kOutAbsSendTime, e) || e.size() != 3 ||
             ((std::to_integer<uint32_t>(e[0]) << 16) | (std::to_integer<uint32_t>(e[1]) << 8) |
              std::to_integer<uint32_t>(e[2])) != abs) {
+            __builtin_trap();
+        }
+        if (!find_rtp_extension(f, ext::kOutTransportCc, e) || e.size() != 2 ||
+            load_u16be(e.data()) != twcc_seq) {
             __builtin_trap();
         }
     }

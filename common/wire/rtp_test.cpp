@@ -216,3 +216,40 @@ TEST_CASE("RTP: abs-send-time appended to a forwarded header", "[wire][rtp]") {
     CHECK(forward_header(test::hex("800f1237 decafbad cafebabe 00"), 2, 1).empty());
     CHECK(forward_header(test::hex("800f12"), 2, 1).empty());
 }
+
+TEST_CASE("RTP: a transport-wide sequence number appended with abs-send-time", "[wire][rtp]") {
+    auto fwd = [](const char* header, uint8_t abs_id, uint8_t twcc_id, uint16_t seq) {
+        const auto h = test::hex(header);
+        test::Bytes out(64);
+        const std::size_t n = write_forward_header(out.data(), out.size(), h.data(), h.size(),
+                                                   abs_id, 0x123456, twcc_id, seq);
+        out.resize(n);
+        return out;
+    };
+    // No block: one-byte abs-send-time (id 2) then transport-cc (id 5, two bytes), padded.
+    CHECK(fwd("800f1237 decafbad cafebabe", 2, 5, 0xabcd) ==
+          test::hex("900f1237 decafbad cafebabe bede0002 22123456 51abcd00"));
+    // After an element of the publisher's.
+    CHECK(fwd("900f1237 decafbad cafebabe bede0001 30ff0000", 2, 5, 0x0102) ==
+          test::hex("900f1237 decafbad cafebabe bede0003 30ff0000 22123456 51010200"));
+    // Two-byte block: both elements in the two-byte form, the growth at its largest.
+    const auto two = fwd("900f1237 decafbad cafebabe 10000001 09000000", 2, 5, 0xfffe);
+    CHECK(two == test::hex("900f1237 decafbad cafebabe 10000004 09000000 02031234 560502ff "
+                           "fe000000"));
+    CHECK(two.size() == 20 + kForwardHeaderGrowth);
+    // Transport-cc alone; an id past 14 in the one-byte form is left out.
+    CHECK(fwd("800f1237 decafbad cafebabe", 0, 5, 7) ==
+          test::hex("900f1237 decafbad cafebabe bede0001 51000700"));
+    CHECK(fwd("800f1237 decafbad cafebabe", 2, 15, 7) ==
+          test::hex("900f1237 decafbad cafebabe bede0001 22123456"));
+    // Parsed back: both found.
+    RtpView v;
+    Error why{};
+    const auto out = fwd("900f1237 decafbad cafebabe bede0001 30ff0000", 2, 5, 0x0102);
+    REQUIRE(parse_rtp(out, v, why));
+    ByteSpan e;
+    REQUIRE(find_rtp_extension(v, 5, e));
+    CHECK(test::Bytes(e.begin(), e.end()) == test::hex("0102"));
+    REQUIRE(find_rtp_extension(v, 2, e));
+    CHECK(test::Bytes(e.begin(), e.end()) == test::hex("123456"));
+}

@@ -137,9 +137,14 @@ std::size_t write_feedback(ByteWriter& w, uint32_t sender_ssrc, uint32_t media_s
 }
 
 bool parse_feedback(const rtcp::Packet& p, Feedback& fb, std::span<int64_t> arrivals_us,
-                    std::size_t& n) noexcept {
+                    std::size_t& n, Error& why) noexcept {
     n = 0;
-    if (p.type != rtcp::kRtpfb || p.count != kFmt || p.body.size() < 12) {
+    if (p.type != rtcp::kRtpfb || p.count != kFmt) {
+        why = Error::Unsupported;
+        return false;
+    }
+    if (p.body.size() < 12) {
+        why = Error::Truncated;
         return false;
     }
     const std::byte* b = p.body.data();
@@ -155,13 +160,15 @@ bool parse_feedback(const rtcp::Packet& p, Feedback& fb, std::span<int64_t> arri
     std::size_t statuses = 0;
     while (statuses < fb.status_count) {
         if (pos + 2 > size) {
+            why = Error::Truncated;
             return false;
         }
         const uint16_t c = load_u16be(b + pos);
         pos += 2;
         if ((c & 0x8000) == 0) {
             if (((c >> 13) & 3) == 3) {
-                return false;  // reserved symbol
+                why = Error::Malformed;  // §3.1.3: symbol 11 is reserved
+                return false;
             }
             statuses += c & kMaxRun;
         } else {
@@ -180,6 +187,7 @@ bool parse_feedback(const rtcp::Packet& p, Feedback& fb, std::span<int64_t> arri
         int64_t at = kNotReceived;
         if (s == 1) {
             if (dpos + 1 > size) {
+                why = Error::Truncated;
                 return false;
             }
             ticks += std::to_integer<uint8_t>(b[dpos]);
@@ -187,12 +195,14 @@ bool parse_feedback(const rtcp::Packet& p, Feedback& fb, std::span<int64_t> arri
             at = ticks * kDeltaTickUs;
         } else if (s == 2) {
             if (dpos + 2 > size) {
+                why = Error::Truncated;
                 return false;
             }
             ticks += static_cast<int16_t>(load_u16be(b + dpos));
             dpos += 2;
             at = ticks * kDeltaTickUs;
         } else if (s == 3) {
+            why = Error::Malformed;  // §3.1.4: a reserved two-bit symbol
             return false;
         }
         if (n < arrivals_us.size()) {

@@ -46,9 +46,11 @@ struct Feedback {
 /// Reads a transport-cc feedback packet: its header into `fb` and, for each reported sequence
 /// number in order, its arrival time in µs from the reference epoch (reference_time × 64 ms
 /// plus the deltas) or kNotReceived, into `arrivals_us` (at most its size; `n` says how many).
-/// False when `p` is not transport-cc or is malformed (chunks or deltas missing, a reserved
-/// symbol); a run longer than the status count is cut to it.
+/// Entry i stands for sequence number base_seq + i (modulo 2^16). False, with `why`, when `p` is
+/// not transport-cc (Unsupported), is cut short (Truncated: header, chunks or deltas missing)
+/// or breaks the draft (Malformed: a reserved symbol); a run longer than the status count is
+/// cut to it. Entries past `arrivals_us.size()` are checked but not stored. Nothing allocates.
 bool parse_feedback(const rtcp::Packet& p, Feedback& fb, std::span<int64_t> arrivals_us,
-                    std::size_t& n) noexcept;
+                    std::size_t& n, Error& why) noexcept;
 
 }  // namespace tern::wire::twcc

@@ -49,6 +49,7 @@ struct MediaClient {
     // subscriber
     std::string publisher_id;
     std::vector<OutgoingTrack> outgoing;
+    uint64_t estimate_bps = 0;  // the data plane's bandwidth estimate towards it (0: none)
 };
 
 /// The layer a new subscription starts on: the second best of a simulcast track (sent even

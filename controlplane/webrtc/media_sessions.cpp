@@ -319,6 +319,15 @@ void MediaSessions::on_speaking(const shm::RingMessage& m) {
                {{"client", c.id}, {"track", e.track}, {"level_dbov", -int{e.level}}});
 }
 
+void MediaSessions::on_estimate(const shm::RingMessage& m) {
+    shm::SfuEstimateEvt e{};
+    Client* found = client_of(m, e);
+    if (found == nullptr || found->publisher) {
+        return;
+    }
+    found->estimate_bps = e.bps;
+}
+
 // ---- figures ------------------------------------------------------------------------------------
 
 uint64_t MediaSessions::load() const {
@@ -334,11 +343,15 @@ nlohmann::json MediaSessions::stats() const {
     uint64_t subs = 0;
     uint64_t connected = 0;
     nlohmann::json speakers = nlohmann::json::array();
+    nlohmann::json estimates = nlohmann::json::object();
     for (const auto& [id, c] : clients_) {
         (c->publisher ? pubs : subs) += 1;
         connected += c->keys_sent ? 1 : 0;
         if (c->speaking) {
             speakers.push_back(id);
+        }
+        if (c->estimate_bps != 0) {
+            estimates[id] = c->estimate_bps;
         }
     }
     return {{"publishers", pubs},
@@ -361,6 +374,7 @@ nlohmann::json MediaSessions::stats() const {
             {"data_messages_in", n_.data_messages_in},
             {"data_messages_out", n_.data_messages_out},
             {"speaking_now", speakers},
+            {"estimate_bps", estimates},
             {"speech_starts", n_.speech_starts}};
 }
 

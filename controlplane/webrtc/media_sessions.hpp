@@ -97,6 +97,8 @@ public:
     void on_transport_down(const shm::RingMessage& m);
     /// A publisher's audio track started or stopped carrying speech (its audio level).
     void on_speaking(const shm::RingMessage& m);
+    /// A subscriber's bandwidth estimate moved (SfuEstimateEvt): shown in stats().
+    void on_estimate(const shm::RingMessage& m);
     /// DTLS retransmissions and handshake timeouts.
     void tick(uint64_t now_ms);
 

@@ -294,6 +294,51 @@ TEST_CASE("MediaSessions: a subscriber gets one subscription per track and picks
     CHECK_FALSE(f.media.exists(s->id));
 }
 
+TEST_CASE("MediaSessions: a subscriber answering with transport-cc gets a bandwidth estimate",
+          "[webrtc][sfu]") {
+    Fixture f;
+    f.attach();
+    const std::string pub = f.publisher();
+    auto answered = [&](const std::string& owner, bool transport_cc) {
+        auto s = f.media.create_subscriber(owner, CreateSubscriber{pub, ""});
+        REQUIRE(s);
+        const uint64_t transport =
+            f.sink.of(MsgType::SfuTransport).back().as<shm::SfuTransportCmd>().id;
+        auto offer = f.media.request_offer(RequestOffer{s->id});
+        REQUIRE(offer);
+        CHECK(offer->find("transport-wide-cc") != std::string::npos);
+        std::string a = answer_to(*offer, identity()->fingerprint());
+        if (transport_cc) {
+            // What a browser keeps of tern's offer: the extension with its id, the feedback.
+            const std::string keep = "a=recvonly\r\na=extmap:5 "
+                                     "http://www.ietf.org/id/"
+                                     "draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n"
+                                     "a=rtcp-fb:* transport-cc\r\n";
+            for (auto at = a.find("a=recvonly\r\n"); at != std::string::npos;
+                 at = a.find("a=recvonly\r\n", at + keep.size())) {
+                a.replace(at, 12, keep);
+            }
+        }
+        f.sink.clear();
+        REQUIRE(f.media.answer(SubscriberAnswer{s->id, a}));
+        return std::pair{transport, f.sink.of(MsgType::SfuTransportCc)};
+    };
+    const auto [plain, none] = answered("s2", false);
+    CHECK(none.empty());
+    const auto [twcc, estimate] = answered("s3", true);
+    REQUIRE(estimate.size() == 1);
+    CHECK(estimate[0].as<shm::SfuTransportCcCmd>().id == twcc);
+    CHECK(twcc != plain);
+    // The data plane's estimate shows in the figures, by client.
+    CHECK(f.media.stats()["estimate_bps"].empty());
+    const shm::SfuEstimateEvt e{twcc, 1'234'000};
+    f.media.on_estimate(
+        shm::RingMessage{static_cast<uint16_t>(MsgType::SfuEstimate), as_bytes(&e, sizeof e)});
+    const auto shown = f.media.stats()["estimate_bps"];
+    REQUIRE(shown.size() == 1);
+    CHECK(shown.begin().value() == 1'234'000);
+}
+
 TEST_CASE("MediaSessions: simulcast by SSRC (SIM), one publication per SSRC, lowest first",
           "[webrtc][sfu]") {
     Fixture f;

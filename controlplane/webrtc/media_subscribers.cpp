@@ -200,6 +200,10 @@ Result<bool, ClientError> MediaSessions::answer(const SubscriberAnswer& req) {
             ClientError{"bad_request", "a renegotiation may not change the DTLS fingerprint"})};
     }
     ++n_.answers;
+    if (std::any_of(remote->sections.begin(), remote->sections.end(), keeps_transport_cc) &&
+        !command(c.worker, shm::SfuTransportCcCmd{generation_, c.transport})) {
+        return R{unexpected(ClientError{"timeout", "the data plane's command ring is full"})};
+    }
     c.remote_ufrag = remote->ice_ufrag;
     c.remote_fingerprint = remote->fingerprint;
     c.answered = true;

@@ -235,9 +235,9 @@ void transport_lines(std::ostringstream& o, const LocalParams& l, std::string_vi
       << "a=setup:" << setup << "\r\n";
 }
 
-/// `transport_cc`: whether the transport-cc feedback the publisher offered is kept (tern sends it
-/// to publishers; subscribers give their estimate by REMB instead).
-void codec_lines(std::ostringstream& o, const CodecChoice& c, bool transport_cc = true) {
+/// The codec's lines with the feedback the publisher offered (transport-cc included: tern sends
+/// it to publishers and reads it from subscribers).
+void codec_lines(std::ostringstream& o, const CodecChoice& c) {
     o << "a=rtpmap:" << unsigned{c.pt} << ' ' << c.name << '/' << c.clock_hz;
     if (c.channels != 0) {
         o << '/' << unsigned{c.channels};
@@ -247,9 +247,6 @@ void codec_lines(std::ostringstream& o, const CodecChoice& c, bool transport_cc 
         o << "a=fmtp:" << unsigned{c.pt} << ' ' << c.fmtp << "\r\n";
     }
     for (const auto& fb : c.feedback) {
-        if (!transport_cc && fb == "transport-cc") {
-            continue;
-        }
         o << "a=rtcp-fb:" << unsigned{c.pt} << ' ' << fb << "\r\n";
     }
 }
@@ -507,8 +504,9 @@ std::string write_subscriber_offer(const std::vector<OutgoingTrack>& tracks,
           << "a=mid:" << t.mid << "\r\n";
         transport_lines(o, local, "actpass");
         // The ids the data plane writes (wire::ext): the publisher's audio level, video
-        // orientation and capture time, and tern's own send time on this leg (receive-side
-        // estimation, REMB).
+        // orientation and capture time, and tern's own send time (receive-side estimation,
+        // REMB) and transport-wide sequence number (its transport-cc feedback drives tern's
+        // estimate of this subscriber's link) on this leg.
         namespace x = wire::ext;
         if (t.kind == MediaKind::Audio) {
             o << "a=extmap:" << unsigned{x::kOutAudioLevel} << ' ' << x::kAudioLevelUri << "\r\n";
@@ -520,11 +518,12 @@ std::string write_subscriber_offer(const std::vector<OutgoingTrack>& tracks,
         }
         o << "a=extmap:" << unsigned{x::kOutAbsCaptureTime} << ' ' << x::kAbsCaptureTimeUri
           << "\r\n";
+        o << "a=extmap:" << unsigned{x::kOutTransportCc} << ' ' << x::kTransportCcUri << "\r\n";
         o << "a=sendonly\r\n"
           << "a=msid:" << t.stream_id << ' ' << t.track_id << "\r\n"
           << "a=rtcp-mux\r\n"
           << "a=rtcp-rsize\r\n";
-        codec_lines(o, t.codec, false);
+        codec_lines(o, t.codec);
         if (rtx) {
             o << "a=rtpmap:" << unsigned{t.codec.rtx_pt} << " rtx/" << t.codec.clock_hz << "\r\n"
               << "a=fmtp:" << unsigned{t.codec.rtx_pt} << " apt=" << unsigned{t.codec.pt} << "\r\n"
@@ -568,9 +567,32 @@ Result<RemoteDescription, std::string> read_answer(const sdp::Session& answer) {
                                      : MediaKind::Application;
         direction(m, r);
         r.accepted = m.port != 0;
+        // Whether it kept transport-cc: the extension with the id tern offered, and the
+        // feedback for some payload type.
+        for (std::string_view v : m.attrs("extmap")) {
+            const auto sp = v.find(' ');
+            if (sp != std::string_view::npos && v.substr(sp + 1) == wire::ext::kTransportCcUri &&
+                v.substr(0, sp) == std::to_string(wire::ext::kOutTransportCc)) {
+                r.extensions.push_back(
+                    Extension{wire::ext::kOutTransportCc, std::string(wire::ext::kTransportCcUri)});
+            }
+        }
+        for (std::string_view v : m.attrs("rtcp-fb")) {
+            const auto sp = v.find(' ');
+            if (sp != std::string_view::npos && v.substr(sp + 1) == "transport-cc") {
+                r.codec.feedback.emplace_back("transport-cc");
+                break;
+            }
+        }
         d->sections.push_back(std::move(r));
     }
     return d;
+}
+
+bool keeps_transport_cc(const RemoteSection& s) {
+    return s.accepted && extension_id(s, kTransportCcUri) == wire::ext::kOutTransportCc &&
+           std::find(s.codec.feedback.begin(), s.codec.feedback.end(), "transport-cc") !=
+               s.codec.feedback.end();
 }
 
 bool valid_candidate(std::string_view line) {

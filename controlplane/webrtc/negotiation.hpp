@@ -126,8 +126,14 @@ struct OutgoingTrack {
 std::string write_subscriber_offer(const std::vector<OutgoingTrack>& tracks,
                                    const LocalParams& local, const std::string& data_mid = "");
 
-/// Reads a subscriber's answer to write_subscriber_offer(): credentials, fingerprint, setup.
+/// Reads a subscriber's answer to write_subscriber_offer(): credentials, fingerprint, setup,
+/// and per section whether it kept transport-cc (keeps_transport_cc()).
 Result<RemoteDescription, std::string> read_answer(const sdp::Session& answer);
+
+/// A subscriber's answered section kept transport-cc: the extension with the id tern offered
+/// (wire::ext::kOutTransportCc) and the feedback. Its transport-cc feedback then comes, and the
+/// data plane estimates the subscriber's bandwidth from it.
+bool keeps_transport_cc(const RemoteSection& answered);
 
 /// Parses one trickled candidate line ("candidate:..." with or without "a="), for logging and
 /// validation; tern is ICE-lite and needs none of them.

@@ -268,12 +268,14 @@ TEST_CASE("negotiation: tern's offer to a subscriber and the browser's answer",
           std::vector<std::string_view>{
               "1 urn:ietf:params:rtp-hdrext:ssrc-audio-level",
               "2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time",
-              "4 http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time"});
+              "4 http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time",
+              "5 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"});
     CHECK(o.media[1].attrs("extmap") ==
           std::vector<std::string_view>{
               "2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time",
               "3 urn:3gpp:video-orientation",
-              "4 http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time"});
+              "4 http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time",
+              "5 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"});
     const auto with_dc = parsed(write_subscriber_offer(tracks, local(), "2"));
     CHECK(with_dc.attr("group") == "BUNDLE 0 1 2");
     REQUIRE(with_dc.media.size() == 3);
@@ -282,9 +284,11 @@ TEST_CASE("negotiation: tern's offer to a subscriber and the browser's answer",
     CHECK(with_dc.media[2].attr("sctp-port") == "5000");
     CHECK(with_dc.media[2].attr("setup") == "actpass");
     CHECK(has_line(offer, "a=rtcp-fb:96 nack pli"));
-    // Subscribers report their estimate by REMB: no transport-cc towards them.
+    // Subscribers get transport-wide numbers and are asked for transport-cc feedback (REMB
+    // stays offered for a browser without it).
     CHECK(has_line(offer, "a=rtcp-fb:96 goog-remb"));
-    CHECK(offer.find("transport-cc") == std::string::npos);
+    CHECK(has_line(offer, "a=rtcp-fb:96 transport-cc"));
+    CHECK(has_line(offer, "a=rtcp-fb:111 transport-cc"));
 
     std::string answer =
         "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n"
@@ -298,6 +302,27 @@ TEST_CASE("negotiation: tern's offer to a subscriber and the browser's answer",
     CHECK(a->fingerprint == "sha-256 01:02");
     REQUIRE(a->sections.size() == 2);
     CHECK(a->sections[1].remote_receives);
+    CHECK_FALSE(keeps_transport_cc(a->sections[1]));  // neither the extension nor the feedback
+    // A browser that keeps transport-cc in the video section, with tern's id; the audio one
+    // keeps the feedback under another id, which tern would not be writing.
+    const std::string with_twcc =
+        answer +
+        "a=extmap:5 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n"
+        "a=rtcp-fb:96 transport-cc\r\n";
+    a = read_answer(parsed(with_twcc));
+    REQUIRE(a);
+    CHECK(keeps_transport_cc(a->sections[1]));
+    CHECK_FALSE(keeps_transport_cc(a->sections[0]));
+    std::string other_id = with_twcc;
+    other_id.replace(other_id.find("a=extmap:5"), 10, "a=extmap:7");
+    a = read_answer(parsed(other_id));
+    REQUIRE(a);
+    CHECK_FALSE(keeps_transport_cc(a->sections[1]));
+    std::string no_feedback = with_twcc;
+    no_feedback.erase(no_feedback.find("a=rtcp-fb:96 transport-cc"));
+    a = read_answer(parsed(no_feedback));
+    REQUIRE(a);
+    CHECK_FALSE(keeps_transport_cc(a->sections[1]));
     answer.replace(answer.find("setup:active"), 12, "setup:passiv");
     CHECK_FALSE(read_answer(parsed(answer)));
     CHECK(valid_candidate("a=candidate:1 1 udp 2130706431 198.18.0.1 5000 typ host"));

@@ -39,7 +39,8 @@ void Commands::poll() noexcept {
         case MsgType::SfuSubscription:
         case MsgType::SfuRemove:
         case MsgType::SfuLayer:
-        case MsgType::SfuRelay: apply_sfu(m); break;
+        case MsgType::SfuRelay:
+        case MsgType::SfuTransportCc: apply_sfu(m); break;
         default: break;
         }
         count(Counter::CommandsApplied);
@@ -136,6 +137,10 @@ bool Commands::apply_sfu_command(const shm::RingMessage& m) {
             ok = e->add_subscription(s->id, s->track, s->out_ssrc, s->out_pt, s->target_layer,
                                      s->rtx_ssrc, s->rtx_pt) ||
                  ok;
+        }
+    } else if (const auto b = shm::decode<shm::SfuTransportCcCmd>(m)) {
+        for (const auto& e : sfu_) {
+            ok = e->estimate_bandwidth(b->id) || ok;
         }
     } else if (const auto l = shm::decode<shm::SfuLayerCmd>(m)) {
         for (const auto& e : sfu_) {

@@ -267,6 +267,12 @@ void Worker::MediaOut::speaking(uint64_t id, uint32_t track, bool on, uint8_t le
     }
 }
 
+void Worker::MediaOut::estimate(uint64_t id, uint64_t bps) noexcept {
+    if (!w->events_.try_push(shm::SfuEstimateEvt{id, bps})) {
+        w->count(Counter::EventsDropped);
+    }
+}
+
 bool Worker::MediaOut::relay(uint32_t lcore, const sfu::Relayed& r, ByteSpan rtp) noexcept {
     const LcoreLinks* l = w->links_;
     if (l == nullptr || lcore >= l->relay.size() || lcore == w->index_) {

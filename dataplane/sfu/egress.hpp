@@ -35,13 +35,16 @@ inline std::size_t rtp_header_len(const std::byte* rtp, std::size_t len) noexcep
 
 class Egress final : srtp::TagSink {
 public:
-    /// How a copy goes out: its payload type (the marker is kept), numbers and abs-send-time.
+    /// How a copy goes out: its payload type (the marker is kept), numbers, abs-send-time, and
+    /// its transport-wide sequence number when `twcc_id` is not 0.
     struct RtpOut {
         uint8_t pt = 0;
         uint32_t ssrc = 0;
         uint16_t seq = 0;
         uint32_t ts = 0;
         uint32_t abs = 0;
+        uint8_t twcc_id = 0;
+        uint16_t twcc_seq = 0;
     };
 
     Egress(MediaSink& sink, shm::LcoreCounters& counters) noexcept
@@ -143,7 +146,8 @@ public:
 
 private:
     /// A buffer for `to` holding `rtp`'s header rewritten as `out` (payload type with the marker
-    /// kept, sequence number, timestamp, SSRC) with our abs-send-time added, and room for the
+    /// kept, sequence number, timestamp, SSRC) with our abs-send-time (and transport-wide
+    /// sequence number) added, and room for the
     /// payload, `extra` bytes more and the SRTP tag. Returns the new header's length, or 0 with
     /// the drop counted and nothing held.
     std::size_t begin_rtp(MediaSink::Buf& buf, const Transport& to, const std::byte* rtp,
@@ -157,8 +161,9 @@ private:
             count(shm::Counter::DropNoMbuf);
             return 0;
         }
-        const std::size_t out_hl = wire::write_forward_header(buf.payload, buf.room, rtp, hl,
-                                                              wire::ext::kOutAbsSendTime, out.abs);
+        const std::size_t out_hl =
+            wire::write_forward_header(buf.payload, buf.room, rtp, hl, wire::ext::kOutAbsSendTime,
+                                       out.abs, out.twcc_id, out.twcc_seq);
         if (out_hl == 0) {
             sink_.discard(buf);
             count(shm::Counter::SfuDropUnknown);

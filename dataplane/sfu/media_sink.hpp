@@ -1,6 +1,6 @@
 // Where the SFU engine's frames go: buffers to fill and send (mbufs on the lcore, plain buffers
-// in tests), DTLS for the control plane, transport and speech events, and packets relayed to
-// other lcores. Keeps the engine DPDK-free. Called on the engine's lcore only.
+// in tests), DTLS for the control plane, transport, speech and estimate events, and packets relayed
+// to other lcores. Keeps the engine DPDK-free. Called on the engine's lcore only.
 #pragma once
 
 #include "common/byte_reader.hpp"
@@ -35,6 +35,8 @@ public:
     virtual void speaking(uint64_t id, uint32_t track, bool on, uint8_t level) noexcept {
         (void)id, (void)track, (void)on, (void)level;
     }
+    /// The bandwidth estimate towards subscriber transport `id` moved to `bps`.
+    virtual void estimate(uint64_t id, uint64_t bps) noexcept { (void)id, (void)bps; }
     /// `r` (with the plaintext RTP packet `rtp` for Kind::Rtp) for lcore `lcore`'s engine, which
     /// gets it through Sfu::on_relayed(). False when it could not be queued (counted).
     virtual bool relay(uint32_t lcore, const Relayed& r, ByteSpan rtp) noexcept {

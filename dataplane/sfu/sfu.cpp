@@ -7,11 +7,34 @@
 
 #include "common/wire/rtcp.hpp"
 #include "common/wire/rtp.hpp"
+#include "common/wire/twcc.hpp"
 #include "dataplane/sfu/rtcp_out.hpp"
+
+#include <array>
 
 namespace tern::sfu {
 
 using shm::Counter;
+
+namespace {
+
+/// The next transport-wide sequence number of `t` into `out`, when `t` estimates bandwidth.
+void stamp_twcc(Transport& t, Egress::RtpOut& out) noexcept {
+    if (t.bwe) {
+        out.twcc_id = wire::ext::kOutTransportCc;
+        out.twcc_seq = t.twcc_out_seq++;
+    }
+}
+
+/// A packet stamped by stamp_twcc() left: its send goes into the estimator's history.
+void record_send(Transport& t, const Egress::RtpOut& out, std::size_t len,
+                 uint64_t now_us) noexcept {
+    if (t.bwe) {
+        t.bwe->on_sent(out.twcc_seq, static_cast<int64_t>(now_us), static_cast<uint32_t>(len));
+    }
+}
+
+}  // namespace
 
 // ---- demultiplexing ---------------------------------------------------------------------------
 
@@ -272,13 +295,17 @@ void Sfu::forward(uint32_t pub_slot, const std::byte* rtp, std::size_t len, uint
             continue;
         }
         const StreamRewriter::Out o = s.rewriter.forward(pub.ssrc, seq, ts, now_us);
-        if (!out_.send_rtp(st, rtp, hl, len,
-                           Egress::RtpOut{s.out_pt, s.out_ssrc, o.seq, o.ts, abs})) {
+        Egress::RtpOut ro{s.out_pt, s.out_ssrc, o.seq, o.ts, abs};
+        stamp_twcc(st, ro);
+        if (!out_.send_rtp(st, rtp, hl, len, ro)) {
             continue;
         }
+        record_send(st, ro, len, now_us);
         ++s.packets;
         s.octets += static_cast<uint32_t>(len - hl);
-        (void)s.sent.store(o.seq, Subscription::SentRef{pub_slot, o.ts, abs, seq, pub.gen, true},
+        (void)s.sent.store(o.seq,
+                           Subscription::SentRef{pub_slot, o.ts, abs, seq, ro.twcc_seq, pub.gen,
+                                                 true, ro.twcc_id != 0},
                            now_us);
         count(Counter::SfuRtpOut);
         ++st.stats.rtp_out;
@@ -335,6 +362,16 @@ Sfu::Outcome Sfu::on_rtcp(Transport& t, std::byte* p, std::size_t len, uint64_t 
             std::size_t k = 0;
             if (wire::rtcp::parse_remb(pkt, bps, ssrcs, 8, k)) {
                 t.stats.remb_bps = bps;
+                if (t.bwe) {
+                    t.bwe->on_remb(bps);  // the receiver's own estimate caps ours
+                    if (t.stats.twcc_in != 0) {
+                        t.stats.bwe_bps = t.bwe->estimate_bps();
+                        report_estimate(t, now_us);
+                    }
+                }
+            }
+            if (t.bwe && pkt.type == wire::rtcp::kRtpfb && pkt.count == wire::twcc::kFmt) {
+                on_twcc_feedback(t, pkt, now_us);
             }
             if (pkt.type == 200 && pkt.body.size() >= 20) {
                 // A publisher's SR: kept for our RR's LSR/DLSR, and passed on to its subscribers.
@@ -363,6 +400,35 @@ Sfu::Outcome Sfu::on_rtcp(Transport& t, std::byte* p, std::size_t len, uint64_t 
     return Outcome::Consumed;
 }
 
+void Sfu::on_twcc_feedback(Transport& t, const wire::rtcp::Packet& pkt, uint64_t now_us) noexcept {
+    // A report covers what arrived since the subscriber's last one (~100 ms): far fewer than
+    // this; a longer one is read up to it and the rest counted as not reported.
+    std::array<int64_t, 1024> arrivals;
+    wire::twcc::Feedback fb;
+    std::size_t n = 0;
+    wire::Error why{};
+    if (!wire::twcc::parse_feedback(pkt, fb, arrivals, n, why)) {
+        count(Counter::SfuDropUnknown);
+        return;
+    }
+    (void)t.bwe->on_feedback(fb, std::span<const int64_t>{arrivals.data(), n},
+                             static_cast<int64_t>(now_us));
+    t.stats.bwe_bps = t.bwe->estimate_bps();
+    ++t.stats.twcc_in;
+    report_estimate(t, now_us);
+}
+
+void Sfu::report_estimate(Transport& t, uint64_t now_us) noexcept {
+    // The control plane shows it; once a second is plenty, and only when it moved.
+    if (t.stats.bwe_bps == t.bwe_reported_bps ||
+        (t.bwe_reported_us != 0 && now_us - t.bwe_reported_us < kEstimateReportUs)) {
+        return;
+    }
+    t.bwe_reported_bps = t.stats.bwe_bps;
+    t.bwe_reported_us = now_us;
+    sink_.estimate(t.id, t.stats.bwe_bps);
+}
+
 void Sfu::retransmit(Subscription& s, uint16_t out_seq, uint64_t now_us) noexcept {
     const Subscription::SentRef ref =
         s.sent.for_resend(out_seq, now_us, limits_.nack_resend_interval_us);
@@ -377,18 +443,26 @@ void Sfu::retransmit(Subscription& s, uint16_t out_seq, uint64_t now_us) noexcep
     if (pkt.size() < wire::kRtpHeaderLen) {
         return;  // no longer held: the subscriber's jitter buffer moves on
     }
-    // As RTX when negotiated; else rebuilt exactly as first sent: same numbers, same plaintext,
-    // so the same SRTP bytes.
+    // As RTX when negotiated (a packet of its own: the next transport-wide number); else rebuilt
+    // exactly as first sent: same numbers, same plaintext, so the same SRTP bytes.
     Transport& st = *transports_[s.transport];
     bool sent = false;
     if (s.rtx_ssrc != 0) {
-        sent = out_.send_rtx(
-            st, pkt.data(), pkt.size(),
-            Egress::RtpOut{s.rtx_pt, s.rtx_ssrc, 0, ref.out_ts, wire::ext::abs_send_time(now_us)},
-            s.rtx_seq, out_seq);
+        Egress::RtpOut ro{s.rtx_pt, s.rtx_ssrc, 0, ref.out_ts, wire::ext::abs_send_time(now_us)};
+        stamp_twcc(st, ro);
+        sent = out_.send_rtx(st, pkt.data(), pkt.size(), ro, s.rtx_seq, out_seq);
+        if (sent) {
+            record_send(st, ro, pkt.size() + 2, now_us);
+        }
     } else if (const std::size_t hl = rtp_header_len(pkt.data(), pkt.size()); hl <= pkt.size()) {
-        sent = out_.send_rtp(st, pkt.data(), hl, pkt.size(),
-                             Egress::RtpOut{s.out_pt, s.out_ssrc, out_seq, ref.out_ts, ref.abs});
+        // Its transport-wide number too: a new one would change the authenticated header under
+        // the same SRTP index (with AES-GCM, the same nonce). Not a new send for the estimator:
+        // the subscriber reports that number once, the copy that arrived first.
+        const Egress::RtpOut ro{s.out_pt,    s.out_ssrc,
+                                out_seq,     ref.out_ts,
+                                ref.abs,     ref.twcc ? wire::ext::kOutTransportCc : uint8_t{0},
+                                ref.twcc_seq};
+        sent = out_.send_rtp(st, pkt.data(), hl, pkt.size(), ro);
         if (sent) {
             ++s.packets;
             s.octets += static_cast<uint32_t>(pkt.size() - hl);

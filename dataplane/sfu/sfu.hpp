@@ -17,6 +17,7 @@
 #include "common/config.hpp"
 #include "common/shm/counters.hpp"
 #include "common/srtp/srtp.hpp"
+#include "common/wire/rtcp.hpp"
 #include "common/wire/rtp.hpp"
 #include "dataplane/sfu/egress.hpp"
 #include "dataplane/sfu/ice_lite.hpp"
@@ -122,6 +123,11 @@ public:
                           int target_layer, uint32_t rtx_ssrc = 0, uint8_t rtx_pt = 0);
     bool set_target_layer(uint64_t id, uint32_t out_ssrc, int layer,
                           int temporal = TemporalFilter::kAll);
+    /// Transport `id` subscribes with transport-cc (its answer kept the extension and the
+    /// feedback): from now on what it is sent carries transport-wide sequence numbers and its
+    /// feedback drives a bandwidth estimate (TransportInfo::bwe_bps). Only estimates: layer
+    /// selection does not read it yet. Idempotent.
+    bool estimate_bandwidth(uint64_t id);
     /// Header extension ids the publisher on transport `id` negotiated. Audio level, video
     /// orientation and capture time reach subscribers with tern's ids (wire::ext::kOut*); every
     /// other element of the publisher's is removed on arrival, and each leg's sender adds its
@@ -183,6 +189,12 @@ private:
     void forward(uint32_t pub_slot, const std::byte* rtp, std::size_t len, uint16_t seq,
                  uint32_t ts, bool keyframe, uint64_t now_us) noexcept;
     void retransmit(Subscription& s, uint16_t out_seq, uint64_t now_us) noexcept;
+    /// Transport-cc feedback from subscriber `t` (which estimates bandwidth) into its estimator.
+    void on_twcc_feedback(Transport& t, const wire::rtcp::Packet& pkt, uint64_t now_us) noexcept;
+    /// The estimate of `t` to the control plane (sink_.estimate) when it moved, at most once
+    /// per kEstimateReportUs.
+    void report_estimate(Transport& t, uint64_t now_us) noexcept;
+    static constexpr uint64_t kEstimateReportUs = 1'000'000;
     void request_keyframe(uint32_t track, int layer, uint64_t now_us) noexcept;
     void request_keyframe(Publication& pub, uint64_t now_us) noexcept;
     void note_twcc(Transport& t, const wire::RtpView& v, uint64_t now_us) noexcept;

@@ -476,6 +476,18 @@ bool Sfu::send_datagram(uint64_t id, ByteSpan datagram) noexcept {
     return out_.send_datagram(*transports_[slot], datagram);
 }
 
+bool Sfu::estimate_bandwidth(uint64_t id) {
+    const uint32_t slot = by_id(id);
+    if (slot == IndexTable::kNone) {
+        return false;
+    }
+    Transport& t = *transports_[slot];
+    if (!t.bwe) {
+        t.bwe = std::make_unique<BandwidthEstimator>(RateLimits{});
+    }
+    return true;
+}
+
 bool Sfu::info(uint64_t id, TransportInfo& out) const noexcept {
     const uint32_t slot = by_id(id);
     if (slot == IndexTable::kNone) {

@@ -158,7 +158,8 @@ TEST_CASE("SFU: transport-cc feedback to a publisher", "[sfu][stack][twcc]") {
                     twcc::Feedback fb;
                     std::vector<int64_t> at(64);
                     std::size_t k = 0;
-                    if (twcc::parse_feedback(pk, fb, at, k)) {
+                    Error fb_why{};
+                    if (twcc::parse_feedback(pk, fb, at, k, fb_why)) {
                         at.resize(k);
                         feedback.emplace_back(fb, at);
                     }
@@ -263,4 +264,146 @@ TEST_CASE("SFU: speech start and stop from a publisher's audio levels (RFC 6464)
     REQUIRE(sink.speech.size() == 4);
     CHECK_FALSE(std::get<2>(sink.speech[3]));
     CHECK(h.count(shm::Counter::SfuSpeakingChanges) == 4);
+}
+
+TEST_CASE("SFU: a subscriber with transport-cc gets transport-wide numbers, its feedback an "
+          "estimate",
+          "[sfu][stack][twcc][bwe]") {
+    SfuHarness h;
+    WebRtcClient pub{Endpoint::from_v4(test::ip4("198.18.0.10"), 5000),
+                     test::mac("02:00:00:00:00:10"), "pub", 10};
+    WebRtcClient sub{Endpoint::from_v4(test::ip4("198.18.0.11"), 5001),
+                     test::mac("02:00:00:00:00:11"), "sub", 20};
+    WebRtcClient plain{Endpoint::from_v4(test::ip4("198.18.0.12"), 5002),
+                       test::mac("02:00:00:00:00:12"), "plain", 30};
+    h.add(1, pub);
+    h.add(2, sub);
+    h.add(3, plain);
+    REQUIRE(h.sfu->add_publication(1, 0x1111, 7, 0, sfu::Codec::Vp8, 90000));
+    REQUIRE(h.sfu->add_subscription(2, 7, 0x5001, 97, 0, 0x6001, 98));  // with RTX
+    REQUIRE(h.sfu->add_subscription(3, 7, 0x5002, 97, 0));              // resends as they were
+    connect(h, pub);
+    connect(h, sub);
+    connect(h, plain);
+    REQUIRE(h.sfu->estimate_bandwidth(3));
+    CHECK_FALSE(h.sfu->estimate_bandwidth(99));  // no such transport
+    sfu::Sfu::TransportInfo info;
+    REQUIRE(h.sfu->info(2, info));
+    CHECK(info.bwe_bps == 0);  // none without transport-cc
+    REQUIRE(h.sfu->estimate_bandwidth(2));
+    REQUIRE(h.sfu->estimate_bandwidth(2));  // again: the same estimator
+    REQUIRE(h.sfu->info(2, info));
+    CHECK(info.bwe_bps == 0);  // nothing to say before the first feedback
+
+    // What the subscriber receives: each packet with the next transport-wide number (id 5)
+    // beside abs-send-time (id 2).
+    const test::Bytes key = test::hex("90 80 8123 10 9d012a 0a0b0c");
+    const test::Bytes inter = test::hex("90 80 8124 11 0102 0304");
+    test::Bytes out;
+    std::vector<uint16_t> twcc_seqs;
+    std::vector<uint16_t> rtp_seqs;
+    std::vector<test::Bytes> to_plain;  // the SRTP packets the other subscriber got
+    auto take = [&] {
+        for (const auto& frame : h.sink.sent) {
+            Udp u = udp_of(frame);
+            if (u.dst == plain.at && !looks_like_rtcp(u.payload)) {
+                to_plain.emplace_back(u.payload.begin(), u.payload.end());
+            }
+            if (!(u.dst == sub.at) || looks_like_rtcp(u.payload)) {
+                continue;
+            }
+            const test::Bytes rtp = sub.open_rtp(test::Bytes(u.payload.begin(), u.payload.end()));
+            RtpView v;
+            Error why{};
+            REQUIRE(parse_rtp(rtp, v, why));
+            ByteSpan e;
+            REQUIRE(find_rtp_extension(v, ext::kOutTransportCc, e));
+            REQUIRE(e.size() == 2);
+            twcc_seqs.push_back(load_u16be(e.data()));
+            rtp_seqs.push_back(v.seq);
+            CHECK(find_rtp_extension(v, ext::kOutAbsSendTime, e));
+        }
+        h.sink.sent.clear();
+    };
+    const uint64_t t0 = h.now;
+    for (uint16_t i = 0; i < 50; ++i) {
+        h.now = t0 + i * 20'000ULL;
+        REQUIRE(h.deliver(pub, kSfu,
+                          pub.srtp(0x1111, static_cast<uint16_t>(100 + i), 3000u * i,
+                                   i == 0 ? key : inter),
+                          out) == dp::Verdict::Consumed);
+    }
+    take();
+    REQUIRE(twcc_seqs.size() == 50);
+    for (uint16_t i = 0; i < 50; ++i) {
+        CHECK(twcc_seqs[i] == i);
+    }
+
+    // The subscriber's feedback: all 50 arrived, each 5 ms later after its send than the one
+    // before (a queue growing on its link): overuse, so the estimate falls to a fraction of
+    // what got through, here the floor.
+    std::vector<int64_t> arrivals;
+    for (uint16_t i = 0; i < 50; ++i) {
+        arrivals.push_back(static_cast<int64_t>(t0 + i * 25'000ULL + 30'000));
+    }
+    h.now = t0 + 50 * 25'000ULL + 40'000;
+    REQUIRE(h.deliver(sub, kSfu, sub.srtcp([&](ByteWriter& w) {
+        REQUIRE(twcc::write_feedback(w, 0x2222, 0x5001, 0, arrivals, 0) == 50);
+    }),
+                      out) == dp::Verdict::Consumed);
+    REQUIRE(h.sfu->info(2, info));
+    CHECK(info.twcc_in == 1);
+    CHECK(info.bwe_bps == sfu::RateLimits{}.min_bps);
+    // Reported to the control plane.
+    REQUIRE(h.sink.estimates.size() == 1);
+    CHECK(h.sink.estimates[0] == std::pair<uint64_t, uint64_t>{2, sfu::RateLimits{}.min_bps});
+
+    // A NACKed packet goes again as RTX with a transport-wide number of its own...
+    h.now += 10'000;
+    REQUIRE(h.deliver(sub, kSfu, sub.srtcp([&](ByteWriter& w) {
+        const uint16_t s = rtp_seqs[45];
+        REQUIRE(rtcp::write_nack(w, 0x2222, 0x5001, &s, 1));
+    }),
+                      out) == dp::Verdict::Consumed);
+    twcc_seqs.clear();
+    take();
+    REQUIRE(twcc_seqs.size() == 1);
+    CHECK(twcc_seqs[0] == 50);
+    // ...and without RTX as the very bytes first sent (its transport-wide number included: a
+    // new one under the same SRTP index would reuse an AES-GCM nonce).
+    REQUIRE(to_plain.size() == 50);
+    const test::Bytes first_45 = to_plain[45];
+    const uint16_t plain_45 = load_u16be(first_45.data() + 2);  // the header is clear
+    REQUIRE(h.deliver(plain, kSfu, plain.srtcp([&](ByteWriter& w) {
+        REQUIRE(rtcp::write_nack(w, 0x3333, 0x5002, &plain_45, 1));
+    }),
+                      out) == dp::Verdict::Consumed);
+    to_plain.clear();
+    take();
+    REQUIRE(to_plain.size() == 1);
+    CHECK(to_plain[0] == first_45);
+
+    // The subscriber's REMB caps the estimate.
+    REQUIRE(h.sfu->estimate_bandwidth(2));
+    REQUIRE(h.deliver(sub, kSfu, sub.srtcp([&](ByteWriter& w) {
+        const uint32_t media = 0x5001;
+        REQUIRE(rtcp::write_remb(w, 0x2222, 20'000, &media, 1));
+    }),
+                      out) == dp::Verdict::Consumed);
+    REQUIRE(h.sfu->info(2, info));
+    CHECK(info.remb_bps == 20'000);
+    CHECK(info.bwe_bps == sfu::RateLimits{}.min_bps);  // never under the floor
+    // A malformed feedback changes nothing.
+    REQUIRE(h.deliver(sub, kSfu, sub.srtcp([&](ByteWriter& w) {
+        w.u8(0x8f);
+        w.u8(rtcp::kRtpfb);
+        w.u16be(4);
+        w.u32be(0x2222);
+        w.u32be(0x5001);
+        w.u32be(0x00000005);  // base 0, 5 statuses
+        w.u32be(0x00000000);  // reference time, and no chunks
+    }),
+                      out) == dp::Verdict::Consumed);
+    REQUIRE(h.sfu->info(2, info));
+    CHECK(info.twcc_in == 1);
 }

@@ -28,8 +28,10 @@ struct Subscription {
         uint32_t out_ts = 0;
         uint32_t abs = 0;  // the abs-send-time it carried: a resend must be the same bytes
         uint16_t in_seq = 0;
+        uint16_t twcc_seq = 0;  // the transport-wide number it carried (when `twcc`), likewise
         uint8_t pub_gen = 0;
         bool valid = false;
+        bool twcc = false;
     };
     RetransmitCache<SentRef> sent;
     uint32_t packets = 0;  // sent, for our sender reports

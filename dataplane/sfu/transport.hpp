@@ -1,6 +1,7 @@
 // One WebRTC transport (a browser's peer connection) as the engine keeps it: ICE-lite state (its
 // credentials, valid paths and the selected one), the SRTP contexts keyed from DTLS, the
-// publisher-side extension ids and RTCP state, and its statistics. Its publications and
+// publisher-side extension ids and RTCP state, the bandwidth estimate towards it when it
+// subscribes with transport-cc, and its statistics. Its publications and
 // subscriptions live in the engine's pools and point back at its slot. Lcore-local.
 #pragma once
 
@@ -8,6 +9,7 @@
 #include "common/wire/addr.hpp"
 #include "common/wire/rtp.hpp"
 #include "common/wire/stun/stun_message.hpp"
+#include "dataplane/sfu/bandwidth_estimator.hpp"
 #include "dataplane/sfu/ice_lite.hpp"
 #include "dataplane/sfu/twcc_receiver.hpp"
 
@@ -27,6 +29,8 @@ struct TransportInfo {
     uint64_t rembs_sent = 0;
     uint64_t reports_sent = 0;  // RR to a publisher, SR to a subscriber
     uint64_t twcc_sent = 0;     // transport-cc feedback packets to a publisher
+    uint64_t twcc_in = 0;       // transport-cc feedback packets from a subscriber, applied
+    uint64_t bwe_bps = 0;       // the bandwidth estimate towards a subscriber (0: no feedback yet)
 };
 
 struct Transport {
@@ -55,7 +59,14 @@ struct Transport {
     uint8_t twcc_ext = 0;                // transport-wide sequence number extension id
     wire::RtpExtMap out_ext;             // its extension ids -> the ids subscribers get
     std::unique_ptr<TwccReceiver> twcc;  // when it sends transport-wide sequence numbers
-    uint64_t last_check_us = 0;          // the last valid ICE check (consent)
+    /// When it subscribes with transport-cc: every packet sent to it carries the next
+    /// transport-wide sequence number (wire::ext::kOutTransportCc) and is recorded here; its
+    /// feedback drives the estimate (owned; allocated by the control command, never per packet).
+    std::unique_ptr<BandwidthEstimator> bwe;
+    uint16_t twcc_out_seq = 0;      // the next transport-wide sequence number sent to it
+    uint64_t bwe_reported_bps = 0;  // the estimate last reported to the control plane
+    uint64_t bwe_reported_us = 0;   // and when
+    uint64_t last_check_us = 0;     // the last valid ICE check (consent)
     std::vector<uint32_t>
         pubs;  // its publications (slots in the engine's pool): reports, rid learning
     /// Its known SSRCs and their publications, inline: the packet path finds its stream in the

@@ -144,6 +144,11 @@ def main():
     write("rtcp", "twcc_vector", bytes.fromhex("8fcd00061111111122222222010000050000020 7d1a004fffffc012c".replace(" ", "")))
     write("rtcp", "twcc_run_padded", bytes.fromhex("afcd00080000000100000002fff000ebffffff0900dd9f1c01010101010101010000000 4".replace(" ", "")))
     write("rtcp", "remb", bytes.fromhex("8fce000500000001000000005245 4d4202 0c6e30 0000000a0000000b".replace(" ", "")))
+    # twcc: the body of one transport-cc packet after the sender SSRC (the parser on its own).
+    write("twcc", "two_bit_vector", bytes.fromhex("2222222201000005000002 07d1a004fffffc012c".replace(" ", "")))
+    write("twcc", "run_and_one_bit", bytes.fromhex("00000002fff000ebffffff0900dd9f1c0101010101010101"))
+    write("twcc", "extreme_deltas_wrap", bytes.fromhex("00000002fffe000300001005e6008000ff7fff"))
+    write("twcc", "run_received", bytes.fromhex("000000020001000200000000200201 01".replace(" ", "")))
     # rtp: two bytes pick the id mapping, then the packet (RFC 8285 one-byte and two-byte forms).
     write("rtp", "one_byte_level_mid", b"\x41\x00" + bytes.fromhex("900f1235decafbadcafebabebede000210ff00224131000000abab"))
     write("rtp", "two_byte", b"\x05\xc8" + bytes.fromhex("900f1236decafbadcafebabe1000000205020002c8000000ab"))

@@ -63,6 +63,8 @@ struct SfuTestSink final : sfu::MediaSink {
         (is_up ? up : down).emplace_back(id, remote);
     }
     std::vector<std::tuple<uint64_t, uint32_t, bool, uint8_t>> speech;  // speaking() calls
+    std::vector<std::pair<uint64_t, uint64_t>> estimates;               // estimate() calls
+    void estimate(uint64_t id, uint64_t bps) noexcept override { estimates.emplace_back(id, bps); }
     void speaking(uint64_t id, uint32_t track, bool on, uint8_t level) noexcept override {
         speech.emplace_back(id, track, on, level);
     }
