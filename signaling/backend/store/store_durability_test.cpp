@@ -10,6 +10,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <fcntl.h>
 #include <string>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -65,10 +66,14 @@ TEST_CASE("store durability: every acknowledged write survives kill -9", "[backe
     for (const StoreFactory& f : store_factories()) {
         INFO(f.name);
         TempDir dir;
+        // Created (and for PostgreSQL, its server started) here in the parent, which outlives
+        // the children and so is the one to stop it.
+        REQUIRE(f.open(dir.path()));
         std::size_t total = 0;
         for (int round = 0; round < 3; ++round) {
             int fds[2];
-            REQUIRE(pipe(fds) == 0);
+            // Close-on-exec: a process a child might start must not hold the pipe open.
+            REQUIRE(pipe2(fds, O_CLOEXEC) == 0);
             std::fflush(nullptr);
             const pid_t child = fork();
             REQUIRE(child >= 0);
