@@ -8,7 +8,7 @@ namespace tern::sig::backend {
 
 namespace {
 
-const Logger& log() {
+const Logger& users_log() {
     static const Logger logger("backend.users");
     return logger;
 }
@@ -132,8 +132,8 @@ AuthResult<User> Users::authenticate(std::string_view name, std::string_view pas
         auto a = store_.find_app_password(secret_digest(password));
         if (a && a->user == u->id) {
             if (auto t = store_.touch_app_password(a->id, now_s); !t) {
-                log().warn("cannot record an app password's use",
-                           {{"user", u->name}, {"err", t.error().message}});
+                users_log().warn("cannot record an app password's use",
+                                 {{"user", u->name}, {"err", t.error().message}});
             }
             return *u;
         }
@@ -150,8 +150,8 @@ AuthResult<User> Users::authenticate(std::string_view name, std::string_view pas
             u->password_hash = std::move(fresh);
         } else {
             // The login stands; the next one tries again.
-            log().warn("cannot store a rehashed password",
-                       {{"user", u->name}, {"err", r.error().message}});
+            users_log().warn("cannot store a rehashed password",
+                             {{"user", u->name}, {"err", r.error().message}});
         }
     }
     return *u;

@@ -39,7 +39,7 @@ struct AppPassword {
     int64_t id = 0;
     UserId user;
     std::string label;
-    std::string hash;  // hex SHA-256 of the generated password (app_password.hpp says why)
+    std::string hash;  // hex SHA-256 of the generated password (secret_token.hpp says why)
     int64_t created_s = 0;
     std::optional<int64_t> last_used_s;
 };
