@@ -1,5 +1,7 @@
-// ternctl: the operator's command line. Talks to tern-controlplane's admin socket.
+// ternctl: the operator's command line. Talks to tern-controlplane's admin socket; the embedded
+// backend's commands (user, backup, restore) work on its database file (ternctl_backend.hpp).
 #include "controlplane/proxy/jwt.hpp"
+#include "tools/ternctl_backend.hpp"
 
 #include <cerrno>
 #include <cinttypes>
@@ -40,9 +42,17 @@ const char* kUsage =
     "           writes DIR/NAME.key (private, for the signaling server) and DIR/NAME.pub.pem\n"
     "           (for tern), prints the configuration lines of both sides (default id talk,\n"
     "           dir /etc/tern/proxy); needs no running tern\n"
+    "  user add NAME [--display-name X] | user passwd NAME | user del NAME | user list |\n"
+    "  user check NAME | user app-password NAME [--label L]\n"
+    "           the embedded backend's users (docs/admin.md); passwords are read from stdin\n"
+    "           (typed twice, without echo, on a terminal); app-password prints a new one once\n"
+    "  backup FILE | restore FILE\n"
+    "           online copy of the embedded backend's database to FILE, or back from FILE\n"
     "options:\n"
     "  --socket PATH  control plane admin socket (default /run/tern/controlplane.sock)\n"
-    "  --json         print the raw JSON document\n";
+    "  --json         print the raw JSON document\n"
+    "  --db FILE      the embedded backend's database (default: signaling.backend.database of\n"
+    "                 --config FILE, $TERN_CONFIG or /etc/tern/tern.conf)\n";
 
 /// `ternctl proxy token`: local, no control plane needed.
 int proxy_token(const std::string& id, const std::string& dir) {
@@ -250,6 +260,7 @@ int run(int argc, char** argv) {
     std::string ttl = "86400";
     std::string token_id = "talk";
     std::string token_dir = "/etc/tern/proxy";
+    tern::ctl::BackendOptions backend;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--socket" && i + 1 < argc) {
@@ -264,6 +275,14 @@ int run(int argc, char** argv) {
             token_id = argv[++i];
         } else if (a == "--dir" && i + 1 < argc) {
             token_dir = argv[++i];
+        } else if (a == "--db" && i + 1 < argc) {
+            backend.db = argv[++i];
+        } else if (a == "--config" && i + 1 < argc) {
+            backend.config = argv[++i];
+        } else if (a == "--display-name" && i + 1 < argc) {
+            backend.display_name = argv[++i];
+        } else if (a == "--label" && i + 1 < argc) {
+            backend.label = argv[++i];
         } else if (a == "-h" || a == "--help" || a == "help") {
             std::fputs(kUsage, stdout);
             return 0;
@@ -276,6 +295,10 @@ int run(int argc, char** argv) {
     }
     if (words == std::vector<std::string>{"proxy", "token"}) {
         return proxy_token(token_id, token_dir);
+    }
+    if (tern::ctl::is_backend_command(words)) {
+        backend.json = as_json;
+        return tern::ctl::run_backend_command(words, backend);
     }
     std::string req;
     if (words == std::vector<std::string>{"status"} || words == std::vector<std::string>{"stats"}) {

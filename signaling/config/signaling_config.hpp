@@ -56,6 +56,12 @@ struct LimitsConfig {
                                          // only when listed)
 };
 
+/// The embedded Talk backend (signaling/backend/; docs/admin.md): `backend` in tern.conf's
+/// `signaling` group.
+struct EmbeddedBackendConfig {
+    std::string database = "/var/lib/tern/backend.db";  // the SQLite file (absolute path)
+};
+
 struct SignalingConfig {
     // [http] / [https]
     std::vector<ListenAddress> http_listen;  // empty: no plain HTTP listener
@@ -97,6 +103,7 @@ struct SignalingConfig {
     uint32_t max_sessions = 0;            // 0: as many as file descriptors allow
     uint32_t shutdown_grace_ms = 5000;    // SIGTERM: how long writes may drain before the exit
     LimitsConfig limits;
+    EmbeddedBackendConfig backend;
 };
 
 }  // namespace tern::sig

@@ -9,6 +9,7 @@
 #include <initializer_list>
 #include <limits>
 #include <set>
+#include <sstream>
 
 namespace tern::sig {
 
@@ -298,6 +299,19 @@ void read_turn(const Setting& g, SignalingConfig& c) {
     }
 }
 
+void read_embedded_backend(const Setting& g, EmbeddedBackendConfig& b) {
+    if (!g.exists("backend")) {
+        return;
+    }
+    const Setting& s = group_of(g, "backend");
+    reject_unknown(s, {"database"});
+    b.database = text(s, "database", b.database);
+    if (b.database.empty() || b.database.front() != '/') {
+        fail(s["database"], "must be an absolute path to the SQLite file, like "
+                            "\"/var/lib/tern/backend.db\"");
+    }
+}
+
 LoadedConfig build(const Setting& g, const std::string& file) {
     reject_unknown(g, {"listen",
                        "tls_listen",
@@ -329,7 +343,8 @@ LoadedConfig build(const Setting& g, const std::string& file) {
                        "send_queue_bytes",
                        "max_sessions",
                        "shutdown_grace_ms",
-                       "limits"});
+                       "limits",
+                       "backend"});
     LoadedConfig out;
     SignalingConfig& c = out.config;
     c.http_listen = parsed_list<ListenAddress>(g, "listen", parse_listen_address);
@@ -392,6 +407,7 @@ LoadedConfig build(const Setting& g, const std::string& file) {
     c.shutdown_grace_ms =
         static_cast<uint32_t>(number(g, "shutdown_grace_ms", c.shutdown_grace_ms, 0, 600'000));
     read_limits(g, c);
+    read_embedded_backend(g, c.backend);
     return out;
 }
 
@@ -415,6 +431,36 @@ Result<LoadedConfig, ConfigError> parse_tern_conf_group(const std::string& text,
     } catch (const Failure& f) {
         return unexpected(ConfigError{file, f.line, f.path, f.message});
     }
+}
+
+Result<EmbeddedBackendConfig, ConfigError> parse_embedded_backend(const std::string& text,
+                                                                  const std::string& file) {
+    libconfig::Config cfg;
+    try {
+        cfg.readString(text);
+        EmbeddedBackendConfig b;
+        const Setting& root = cfg.getRoot();
+        if (root.exists("signaling")) {
+            read_embedded_backend(group_of(root, "signaling"), b);
+        }
+        return b;
+    } catch (const libconfig::ParseException& e) {
+        return unexpected(ConfigError{file, e.getLine(), "", e.getError()});
+    } catch (const libconfig::SettingException& e) {
+        return unexpected(ConfigError{file, 0, e.getPath(), e.what()});
+    } catch (const Failure& f) {
+        return unexpected(ConfigError{file, f.line, f.path, f.message});
+    }
+}
+
+Result<EmbeddedBackendConfig, ConfigError> load_embedded_backend(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) {
+        return unexpected(ConfigError{path, 0, "", "cannot read the file"});
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    return parse_embedded_backend(text.str(), path);
 }
 
 }  // namespace tern::sig

@@ -14,6 +14,7 @@
 //     turn = { api_key = "..."; secret = "..."; servers = ["turn:turn.example:3478"]; };
 //     stats_allowed_ips = ["127.0.0.1"];  trusted_proxies = [];  nats_urls = [];
 //     threads = 0;  node_id = 1;  send_queue_bytes = 1048576;  max_sessions = 0;
+//     backend = { database = "/var/lib/tern/backend.db"; };   # the embedded Talk backend
 //   };
 //
 // Errors name the file, the setting's line and its path ("signaling.backends.[0].url").
@@ -29,5 +30,13 @@ namespace tern::sig {
 /// `file` names the text in messages.
 Result<LoadedConfig, ConfigError> parse_tern_conf_group(const std::string& text,
                                                         const std::string& file);
+
+/// Only `signaling.backend` (defaults when absent), checked as parse_tern_conf_group checks it:
+/// for tools that work on the backend's database (ternctl user, backup, restore) and must not
+/// need the server's secret files.
+Result<EmbeddedBackendConfig, ConfigError> parse_embedded_backend(const std::string& text,
+                                                                  const std::string& file);
+/// The same from the file at `path`.
+Result<EmbeddedBackendConfig, ConfigError> load_embedded_backend(const std::string& path);
 
 }  // namespace tern::sig

@@ -213,3 +213,33 @@ TEST_CASE("tern.conf group: limits and the shutdown grace", "[signaling][config]
                Contains("t.conf:3: signaling.limits.exempt: 'x' is not an IP address"));
     CHECK_THAT(error_of("limits = 5;\n"), Contains("signaling.limits: must be a group"));
 }
+
+TEST_CASE("tern.conf group: the embedded backend's database", "[signaling][config]") {
+    CHECK(load("signaling = {\n" + kHash + "};\n").config.backend.database ==
+          "/var/lib/tern/backend.db");
+    CHECK(load("signaling = {\n" + kHash + "backend = { database = \"/srv/t.db\"; };\n};\n")
+              .config.backend.database == "/srv/t.db");
+    CHECK_THAT(error_of("backend = { database = \"t.db\"; };\n"),
+               Contains("t.conf:3: signaling.backend.database: must be an absolute path"));
+    CHECK_THAT(error_of("backend = { database = 7; };\n"),
+               Contains("t.conf:3: signaling.backend.database: must be a string"));
+    CHECK_THAT(error_of("backend = { databse = \"/x.db\"; };\n"),
+               Contains("t.conf:3: signaling.backend.databse: unknown key"));
+    CHECK_THAT(error_of("backend = \"/x.db\";\n"),
+               Contains("t.conf:3: signaling.backend: must be a group"));
+
+    // The backend alone, for ternctl: no secrets needed, the same checks.
+    auto alone = parse_embedded_backend(
+        "dataplane = {};\nsignaling = {\n  backend = { database = \"/d/b.db\"; };\n};\n", "t.conf");
+    REQUIRE(alone);
+    CHECK(alone->database == "/d/b.db");
+    auto defaults = parse_embedded_backend("dataplane = {};\n", "t.conf");
+    REQUIRE(defaults);
+    CHECK(defaults->database == "/var/lib/tern/backend.db");
+    auto bad = parse_embedded_backend("signaling = {\n backend = { size = 1; };\n};\n", "t.conf");
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().describe() == "t.conf:2: signaling.backend.size: unknown key (a typo?)");
+    auto missing = load_embedded_backend("/nonexistent/tern.conf");
+    REQUIRE_FALSE(missing);
+    CHECK_THAT(missing.error().describe(), Contains("/nonexistent/tern.conf"));
+}
