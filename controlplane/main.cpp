@@ -15,6 +15,7 @@
 #include "controlplane/dataplane_link.hpp"
 #include "controlplane/dp_client/dp_client.hpp"
 #include "controlplane/metrics/prometheus_text.hpp"
+#include "controlplane/metrics/readiness.hpp"
 #include "controlplane/proxy/proxy_server.hpp"
 #include "controlplane/turn_stream/turn_stream_server.hpp"
 #include "controlplane/webrtc/dtls.hpp"
@@ -168,6 +169,7 @@ private:
                 counters);
         };
         proxy_.set_metrics([status] { return cp::metrics::prometheus_text(status(true)); });
+        proxy_.set_readiness([status] { return cp::metrics::readiness(status(false)); });
         verbs_.add(
             "status", [status](const cp::AdminRequest&) { return status(false).dump(); }, 1, 1);
         verbs_.add(

@@ -14,6 +14,7 @@
 
 #include "common/config.hpp"
 #include "common/log.hpp"
+#include "controlplane/metrics/readiness.hpp"
 #include "controlplane/proxy/jwt.hpp"
 #include "controlplane/webrtc/media_sessions.hpp"
 
@@ -57,6 +58,14 @@ public:
 
     /// GET /metrics on the proxy's listeners answers with `source()` (Prometheus' text format).
     void set_metrics(std::function<std::string()> source) { metrics_ = std::move(source); }
+    /// GET /readyz answers from `source()`: 200 when ready, else 503 with the reason.
+    void set_readiness(std::function<metrics::Readiness()> source) {
+        readiness_ = std::move(source);
+    }
+    /// Ready when no source was set (nothing to wait for).
+    [[nodiscard]] metrics::Readiness readiness() const {
+        return readiness_ ? readiness_() : metrics::Readiness{true, {}};
+    }
     /// The metrics text for a scrape from `peer`, or nullopt when it may not scrape: only
     /// loopback peers may (a collector on the host, or a reverse proxy in front of it).
     [[nodiscard]] std::optional<std::string>
@@ -70,6 +79,7 @@ public:
 
 private:
     std::function<std::string()> metrics_;
+    std::function<metrics::Readiness()> readiness_;
     struct Session {
         std::string id;
         std::string issuer;

@@ -123,6 +123,19 @@ private:
                     "\n");
             return;
         }
+        // Liveness: the process answers. Readiness: a data plane attached, every worker
+        // answering its pings (metrics/readiness.hpp). Neither says more than that, so any
+        // peer may ask (a load balancer, an orchestrator).
+        if (request_.method() == http::verb::get && target == "/healthz") {
+            respond(http::status::ok, "text/plain", "ok\n");
+            return;
+        }
+        if (request_.method() == http::verb::get && target == "/readyz") {
+            const metrics::Readiness r = server_->readiness();
+            respond(r.ready ? http::status::ok : http::status::service_unavailable,
+                    "application/json", metrics::readiness_body(r));
+            return;
+        }
         if (request_.method() == http::verb::get && target == "/metrics") {
             beast::error_code ec_peer;
             const auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec_peer);

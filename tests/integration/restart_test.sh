@@ -18,13 +18,35 @@ detached() {
   ((rc != 0)) && [[ "$st" == *"not attached"* ]]
 }
 
+# probe PATH: the proxy listener's answer to GET PATH as "STATUS BODY" (one line).
+probe() {
+  in_dp python3 -c "
+import sys, urllib.request as u, urllib.error as e
+try:
+    r = u.urlopen('http://127.0.0.1:9090$1', timeout=5); print(r.status, r.read().decode().strip())
+except e.HTTPError as x:
+    print(x.code, x.read().decode().strip())"
+}
+ready() {
+  local got
+  got=$(probe /readyz)
+  echo "$got"
+  [[ "$got" == '200 {"ready":true}' ]]
+}
+wait_until 10 "/readyz to answer 200 once the workers answer pings" ready
+
 # 1. Crash: SIGKILL leaves a stale socket file; the control plane notices the closed socket.
 stop_dataplane KILL || true
 wait_until 10 "the control plane to notice the crash (status failing with \"not attached\")" detached
+# Alive but not ready while no data plane is attached.
+[[ "$(probe /healthz)" == "200 ok" ]] || fail "/healthz while detached: $(probe /healthz)"
+got=$(probe /readyz)
+[[ "$got" == '503 {"ready":false,"reason":"no data plane attached"}' ]] || fail "/readyz while detached: $got"
 wait_until 10 "the tap to disappear with the process" bash -c "! ip netns exec $DNS ip link show ${TAG}x"
 start_dataplane
 wait_until 20 "re-attach after crash" "$TERNCTL" --socket "$CP_SOCK" status
 wait_workers
+wait_until 10 "/readyz to answer 200 again after the re-attach" ready
 second=$(instance)
 [[ "$second" != "$first" ]] || fail "instance id did not change ($first)"
 out=$(echoes 2 "$US4") || fail "no echo after restart: $out"
