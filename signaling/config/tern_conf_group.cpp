@@ -411,19 +411,14 @@ LoadedConfig build(const Setting& g, const std::string& file) {
     return out;
 }
 
-}  // namespace
-
-Result<LoadedConfig, ConfigError> parse_tern_conf_group(const std::string& text,
-                                                        const std::string& file) {
+/// `read(root)` over `text` read as a tern.conf; libconfig's and the validator's errors become
+/// ConfigErrors naming `file`.
+template <class T, class Read>
+Result<T, ConfigError> read_text(const std::string& text, const std::string& file, Read&& read) {
     libconfig::Config cfg;
     try {
         cfg.readString(text);
-        const Setting& root = cfg.getRoot();
-        if (!root.exists("signaling")) {
-            return unexpected(
-                ConfigError{file, 0, "signaling", "no signaling group: signaling = { ... };"});
-        }
-        return build(group_of(root, "signaling"), file);
+        return read(cfg.getRoot());
     } catch (const libconfig::ParseException& e) {
         return unexpected(ConfigError{file, e.getLine(), "", e.getError()});
     } catch (const libconfig::SettingException& e) {
@@ -433,24 +428,30 @@ Result<LoadedConfig, ConfigError> parse_tern_conf_group(const std::string& text,
     }
 }
 
+}  // namespace
+
+Result<LoadedConfig, ConfigError> parse_tern_conf_group(const std::string& text,
+                                                        const std::string& file) {
+    return read_text<LoadedConfig>(
+        text, file, [&file](const Setting& root) -> Result<LoadedConfig, ConfigError> {
+            if (!root.exists("signaling")) {
+                return unexpected(
+                    ConfigError{file, 0, "signaling", "no signaling group: signaling = { ... };"});
+            }
+            return build(group_of(root, "signaling"), file);
+        });
+}
+
 Result<EmbeddedBackendConfig, ConfigError> parse_embedded_backend(const std::string& text,
                                                                   const std::string& file) {
-    libconfig::Config cfg;
-    try {
-        cfg.readString(text);
-        EmbeddedBackendConfig b;
-        const Setting& root = cfg.getRoot();
-        if (root.exists("signaling")) {
-            read_embedded_backend(group_of(root, "signaling"), b);
-        }
-        return b;
-    } catch (const libconfig::ParseException& e) {
-        return unexpected(ConfigError{file, e.getLine(), "", e.getError()});
-    } catch (const libconfig::SettingException& e) {
-        return unexpected(ConfigError{file, 0, e.getPath(), e.what()});
-    } catch (const Failure& f) {
-        return unexpected(ConfigError{file, f.line, f.path, f.message});
-    }
+    return read_text<EmbeddedBackendConfig>(
+        text, file, [](const Setting& root) -> Result<EmbeddedBackendConfig, ConfigError> {
+            EmbeddedBackendConfig b;
+            if (root.exists("signaling")) {
+                read_embedded_backend(group_of(root, "signaling"), b);
+            }
+            return b;
+        });
 }
 
 Result<EmbeddedBackendConfig, ConfigError> load_embedded_backend(const std::string& path) {
