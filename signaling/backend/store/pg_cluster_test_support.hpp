@@ -3,19 +3,25 @@
 // port to collide with), trust authentication, stopped and removed when the test process ends.
 // As root, initdb and the server run as the `postgres` user (they refuse to run as root).
 // One cluster per test process, started at first use; each test gets a database of its own.
+// A guard (a small shell process) stops the server and removes the directory if the test
+// process dies without its destructors (killed on a timeout, or crashed).
 #pragma once
 
 #include "signaling/backend/store/pg_connection.hpp"
 #include "signaling/backend/store/temp_dir_test_support.hpp"
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <pwd.h>
+#include <spawn.h>
 #include <sstream>
 #include <string>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace tern::sig::backend {
@@ -45,6 +51,10 @@ public:
     PgTestCluster(const PgTestCluster&) = delete;
     PgTestCluster& operator=(const PgTestCluster&) = delete;
     ~PgTestCluster() {
+        if (guard_ > 0) {  // an orderly end: the guard is not needed
+            kill(guard_, SIGTERM);
+            waitpid(guard_, nullptr, 0);
+        }
         if (started_) {
             run(pg_ctl() + " -D " + data() + " -m immediate stop >/dev/null 2>&1");
         }
@@ -104,7 +114,35 @@ private:
                          log.c_str());
             return nullptr;
         }
+        c->start_guard();
         return c;
+    }
+
+    /// Starts the guard: while this process and the server live it waits; if this process goes
+    /// first, it stops the server (SIGQUIT: immediate shutdown) and removes the directory. The
+    /// server's pid is the first line of postmaster.pid.
+    void start_guard() {
+        std::ifstream pidfile(data() + "/postmaster.pid");
+        long server = 0;
+        if (!(pidfile >> server) || server <= 0) {
+            std::fprintf(stderr, "pg test cluster: no postmaster.pid, the server is unguarded\n");
+            return;
+        }
+        static constexpr const char* kScript =
+            "while kill -0 \"$1\" 2>/dev/null && kill -0 \"$2\" 2>/dev/null; do sleep 1; done; "
+            "if kill -0 \"$2\" 2>/dev/null; then kill -QUIT \"$2\"; sleep 2; rm -rf \"$3\"; fi";
+        const std::string parent = std::to_string(getpid());
+        const std::string postmaster = std::to_string(server);
+        const std::string dir = dir_->path();
+        char* const argv[] = {
+            const_cast<char*>("sh"),           const_cast<char*>("-c"),
+            const_cast<char*>(kScript),        const_cast<char*>("pg-guard"),
+            const_cast<char*>(parent.c_str()), const_cast<char*>(postmaster.c_str()),
+            const_cast<char*>(dir.c_str()),    nullptr};
+        pid_t pid = 0;
+        if (posix_spawn(&pid, "/bin/sh", nullptr, nullptr, argv, environ) == 0) {
+            guard_ = pid;
+        }
     }
 
     int run(const std::string& command) const { return std::system((as_ + command).c_str()); }
@@ -118,6 +156,7 @@ private:
     std::unique_ptr<TempDir> dir_;  // owned; removed after the server stopped
     std::string as_;                // the command prefix that drops root
     bool started_ = false;
+    pid_t guard_ = 0;  // the guard process, when it runs
 };
 
 }  // namespace tern::sig::backend
