@@ -165,6 +165,23 @@ RouteResult route_http(Shard& shard, const HttpRequest& req, const std::string& 
     if (path == "/api/v1/welcome" && get) {
         return welcome(ctx, req);
     }
+    // Liveness (the process answers) and readiness (Shard::not_ready): for a load balancer,
+    // systemd or an orchestrator; they say nothing private, so any peer may ask.
+    if (path == "/healthz" && get) {
+        return respond(ctx, 200, kText, "ok\n", req);
+    }
+    if (path == "/readyz" && get) {
+        const std::string why = shard.not_ready();
+        std::string body;
+        api::JsonWriter w(body);
+        w.begin_object().field("ready", why.empty());
+        if (!why.empty()) {
+            w.field("reason", why);
+        }
+        w.end_object();
+        body += '\n';
+        return respond(ctx, why.empty() ? 200 : 503, kJson, std::move(body), req);
+    }
     if (path.starts_with(kRoomPrefix)) {
         const std::string_view room = path.substr(kRoomPrefix.size());
         if (room.empty() || room.find('/') != std::string_view::npos) {

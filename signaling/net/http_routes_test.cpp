@@ -52,6 +52,28 @@ TEST_CASE("HTTP: welcome with Server, features and Date headers; 404 elsewhere",
     CHECK(status(http_get(ts.http(), "/spreed")) == 400);
 }
 
+TEST_CASE("HTTP: /healthz answers; /readyz waits for an SFU proxy when one is configured",
+          "[signaling][net]") {
+    {
+        TestServer ts;
+        auto h = http_get(ts.http(), "/healthz");
+        REQUIRE(status(h) == 200);
+        CHECK(h->body() == "ok\n");
+        auto r = http_get(ts.http(), "/readyz");
+        REQUIRE(status(r) == 200);
+        CHECK(nlohmann::json::parse(r->body()) == nlohmann::json{{"ready", true}});
+    }
+    SignalingConfig cfg = test_config();
+    cfg.mcu.type = McuType::Proxy;
+    cfg.mcu.urls = {"ws://127.0.0.1:1/proxy"};  // the fake hub opens none: never connected
+    TestServer ts(cfg);
+    auto r = http_get(ts.http(), "/readyz");
+    REQUIRE(status(r) == 503);
+    CHECK(nlohmann::json::parse(r->body()) ==
+          nlohmann::json{{"ready", false}, {"reason", "no SFU proxy connected"}});
+    CHECK(status(http_get(ts.http(), "/healthz")) == 200);
+}
+
 TEST_CASE("HTTP: backend POST checks 411, 413, 400, 403", "[signaling][net]") {
     TestServer ts;
     CHECK(status(http_raw(ts.http(), "POST /api/v1/room/r1 HTTP/1.1\r\nHost: x\r\n\r\n")) == 411);

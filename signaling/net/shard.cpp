@@ -281,6 +281,17 @@ void Shard::guarded(const char* what, Fn&& fn) {
     apply(std::move(fx));
 }
 
+std::string Shard::not_ready() const {
+    if (stopping_) {
+        return "shutting down";
+    }
+    if (ctx_.config.mcu.type == McuType::Proxy && !ctx_.config.mcu.urls.empty() &&
+        std::none_of(proxy_up_.begin(), proxy_up_.end(), [](const auto& p) { return p.second; })) {
+        return "no SFU proxy connected";
+    }
+    return {};
+}
+
 ConnId Shard::add_conn(std::weak_ptr<WsLink> link) {
     const ConnId id = ctx_.next_conn.fetch_add(1, std::memory_order_relaxed) + 1;
     conns_.emplace(id, std::move(link));

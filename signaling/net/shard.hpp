@@ -77,6 +77,9 @@ public:
     EdgeContext& context() noexcept { return ctx_; }
     const Logger& log() const noexcept { return log_; }
     [[nodiscard]] bool stopping() const noexcept { return stopping_; }
+    /// Why this shard cannot carry calls now, "" when it can: it is shutting down, or an SFU is
+    /// configured ([mcu] type proxy) and none of its proxies is connected. For GET /readyz.
+    [[nodiscard]] std::string not_ready() const;
     /// This shard's edge counters (written only from its thread).
     EdgeCounters& counters() noexcept { return ctx_.counters[index_]; }
 
