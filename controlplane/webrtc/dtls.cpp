@@ -1,5 +1,7 @@
 #include "controlplane/webrtc/dtls.hpp"
 
+#include "common/ascii.hpp"
+
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -47,14 +49,8 @@ std::string hex_colons(const unsigned char* d, unsigned n) {
     return s;
 }
 
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
-
 const EVP_MD* digest_named(const std::string& name) {
-    const std::string n = lower(name);
+    const std::string n = ascii_lower(name);
     if (n == "sha-256") {
         return EVP_sha256();
     }
@@ -268,7 +264,8 @@ void DtlsSession::finish_handshake() {
         fail("unsupported fingerprint '" + remote_fingerprint_ + "'");
         return;
     }
-    if (lower(hex_colons(d.data(), n)) != lower(remote_fingerprint_.substr(space + 1))) {
+    if (ascii_lower(hex_colons(d.data(), n)) !=
+        ascii_lower(remote_fingerprint_.substr(space + 1))) {
         fail("the peer's certificate does not match the fingerprint of its SDP");
         return;
     }

@@ -1,18 +1,13 @@
 #include "signaling/backend_api/backend_url.hpp"
 
+#include "common/ascii.hpp"
+
 #include <algorithm>
 #include <cctype>
 
 namespace tern::sig {
 
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
 
 /// Where the origin (scheme://host[:port]) ends in a normal-form URL.
 std::size_t origin_end(std::string_view url) {
@@ -28,7 +23,7 @@ std::optional<std::string> normalize_backend_url(std::string_view url) {
     if (sep == std::string_view::npos) {
         return std::nullopt;
     }
-    const std::string scheme = lower(url.substr(0, sep));
+    const std::string scheme = ascii_lower(url.substr(0, sep));
     if (scheme != "http" && scheme != "https") {
         return std::nullopt;
     }
@@ -36,7 +31,7 @@ std::optional<std::string> normalize_backend_url(std::string_view url) {
     // Query and fragment play no part in naming a backend.
     rest = rest.substr(0, std::min(rest.find('?'), rest.find('#')));
     const std::size_t slash = rest.find('/');
-    std::string host = lower(rest.substr(0, slash));
+    std::string host = ascii_lower(rest.substr(0, slash));
     std::string path =
         slash == std::string_view::npos ? std::string("/") : std::string(rest.substr(slash));
     if (host.empty() || host.find('@') != std::string::npos ||

@@ -1,5 +1,6 @@
 #include "signaling/config/config_values.hpp"
 
+#include "common/ascii.hpp"
 #include "signaling/config/ini_reader.hpp"
 
 #include <algorithm>
@@ -11,13 +12,6 @@
 namespace tern::sig {
 
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
 
 bool is_ipv4(std::string_view s) {
     std::array<unsigned char, 4> buf{};
@@ -56,7 +50,7 @@ std::optional<std::pair<std::string, std::string_view>> split_scheme(std::string
     if (sep == std::string_view::npos || sep == 0) {
         return std::nullopt;
     }
-    return std::pair{lower(s.substr(0, sep)), s.substr(sep + 3)};
+    return std::pair{ascii_lower(s.substr(0, sep)), s.substr(sep + 3)};
 }
 
 bool has_host(std::string_view rest) {
@@ -80,7 +74,7 @@ std::vector<std::string> split_list(std::string_view s, std::string_view separat
 }
 
 Result<bool, std::string> parse_bool(std::string_view s) {
-    const std::string v = lower(s);
+    const std::string v = ascii_lower(s);
     for (const char* t : {"t", "true", "y", "yes", "on", "1"}) {
         if (v == t) {
             return true;
@@ -187,7 +181,7 @@ Result<std::string, std::string> parse_nats_url(std::string_view s) {
 }
 
 bool is_turn_uri(std::string_view s) {
-    const std::string l = lower(s.substr(0, 6));
+    const std::string l = ascii_lower(s.substr(0, 6));
     return (l.starts_with("turn:") && s.size() > 5) || (l.starts_with("turns:") && s.size() > 6);
 }
 
@@ -209,7 +203,7 @@ std::optional<std::string> block_key_problem(std::string_view key) {
 }
 
 std::string unsupported_mcu_type(std::string_view type) {
-    if (lower(type) == "janus") {
+    if (ascii_lower(type) == "janus") {
         return "type janus is not supported: tern-signaling drives tern's SFU through the proxy "
                "protocol; set type = proxy and url = tern's proxy listener (controlplane.proxy "
                "in tern.conf, e.g. ws://127.0.0.1:9090)";

@@ -1,5 +1,7 @@
 #include "signaling/config/ini_reader.hpp"
 
+#include "common/ascii.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -9,16 +11,9 @@ namespace {
 
 constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
 bool is_comment(std::string_view l) {
     return l.front() == '#' || l.front() == ';' ||
-           (l.size() >= 3 && lower(l.substr(0, 3)) == "rem");
+           (l.size() >= 3 && ascii_lower(l.substr(0, 3)) == "rem");
 }
 
 // goconf cuts at each marker in turn, so the earliest of them wins.
@@ -62,14 +57,14 @@ Result<IniDocument, IniError> read_ini(std::string_view text) {
             if (name.empty()) {
                 return unexpected(IniError{line_no, "empty section name"});
             }
-            section = lower(name);
+            section = ascii_lower(name);
             doc.sections.push_back({section, line_no});
             current = kNone;
             continue;
         }
         const std::size_t sep = l.find_first_of("=:");
         if (sep != std::string_view::npos && sep > 0) {
-            doc.entries.push_back({section, lower(trim_space(l.substr(0, sep))),
+            doc.entries.push_back({section, ascii_lower(trim_space(l.substr(0, sep))),
                                    std::string(trim_space(strip_inline_comment(l.substr(sep + 1)))),
                                    line_no});
             current = doc.entries.size() - 1;
