@@ -271,7 +271,7 @@ private:
         }
         writing_ = true;
         in_flight_ = n;
-        op_started();
+        write_started();
         asio::async_write(stream_, gather_,
                           [self = this->shared_from_this()](beast::error_code ec, std::size_t b) {
                               self->on_written(ec, b);
@@ -280,7 +280,7 @@ private:
 
     void on_written(beast::error_code ec, std::size_t bytes) {
         writing_ = false;
-        op_done();
+        write_done();
         if (ec) {
             clear_out();
             hard_close();
@@ -350,11 +350,16 @@ private:
         if (!close_pending_ || close_sent_ || writing_ || !out_.empty() || finished_) {
             return;
         }
+        send_close(close_code_);
+    }
+
+    /// Queues the close frame; the peer has the write deadline to answer it, then the socket goes.
+    void send_close(uint16_t code) {
+        close_pending_ = true;
         close_sent_ = true;
-        // The peer has the write deadline to answer the close frame, then the socket goes.
         read_deadline_ = std::min(read_deadline_, Clock::now() + timing_.write_timeout);
         arm_watchdog();
-        push(Opcode::Close, close_payload(close_code_));
+        push(Opcode::Close, close_payload(code));
     }
 
     /// The peer closed: answered with its status (after what is queued), then TCP ends; or, if
@@ -382,9 +387,9 @@ private:
                 return;
             }
             tls_shutdown_started_ = true;
-            op_started();
+            write_started();
             stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
-                self->op_done();
+                self->write_done();
                 self->hard_close();
             });
         }
@@ -400,12 +405,7 @@ private:
             }
             return;
         }
-        close_pending_ = true;
-        close_code_ = code;
-        close_sent_ = true;
-        read_deadline_ = std::min(read_deadline_, Clock::now() + timing_.write_timeout);
-        arm_watchdog();
-        push(Opcode::Close, close_payload(code));
+        send_close(code);
     }
 
     static std::string close_payload(uint16_t code) {
@@ -414,19 +414,13 @@ private:
 
     // ---- deadlines -------------------------------------------------------------------------
 
-    // Write deadline: pending_ops_ counts the writes in flight; each one's completion is
-    // progress, so the deadline restarts; with none pending there is none.
-    void op_started() {
-        if (pending_ops_++ == 0) {
-            write_deadline_ = Clock::now() + timing_.write_timeout;
-            arm_watchdog();
-        }
+    // Write deadline: one write at a time (a gather write, or TLS close_notify after it), each
+    // with its own deadline; with none in flight there is none.
+    void write_started() {
+        write_deadline_ = Clock::now() + timing_.write_timeout;
+        arm_watchdog();
     }
-    void op_done() {
-        --pending_ops_;
-        write_deadline_ =
-            pending_ops_ == 0 ? Clock::time_point::max() : Clock::now() + timing_.write_timeout;
-    }
+    void write_done() { write_deadline_ = Clock::time_point::max(); }
 
     void arm_watchdog() {
         if (finished_) {
@@ -532,7 +526,6 @@ private:
     Clock::time_point write_deadline_ = Clock::time_point::max();
     Clock::time_point watch_due_{};
     uint16_t close_code_ = ws::kCloseNormal;
-    int pending_ops_ = 0;
     bool accepted_ = false;
     bool watch_armed_ = false;
     bool opened_ = false;
