@@ -291,32 +291,36 @@ void Hub::fire_timer(const Timer& t, uint64_t now_us, Effects& fx) {
 // ---- delivery
 // -------------------------------------------------------------------------------------
 
-void Hub::send_to_session(Session& s, std::string frame, Effects& fx) {
+Hub::Delivery Hub::delivery_for(const Session& s) const {
     if (s.type == ClientType::Virtual) {
-        return;  // its owner hears about it through the paths that address virtual sessions
+        return Delivery::Skip;  // its owner hears about it through the paths that address it
     }
     if (s.catching_up) {
-        s.held.emplace_back(current_seq_, std::move(frame));  // merged after the replay
-        return;
+        return Delivery::Hold;  // merged after the replay
     }
     if (current_seq_ != 0 && current_seq_ <= s.replayed_seq) {
-        return;  // the replay of a takeover delivered this one already
+        return Delivery::Skip;  // the replay of a takeover delivered this one already
     }
-    if (s.conn != 0) {
-        fx.send(s.conn, std::move(frame));
-    } else {
-        s.queue.push(std::move(frame));
+    return s.conn != 0 ? Delivery::Send : Delivery::Queue;
+}
+
+void Hub::send_to_session(Session& s, std::string frame, Effects& fx) {
+    switch (delivery_for(s)) {
+    case Delivery::Skip: return;
+    case Delivery::Hold: s.held.emplace_back(current_seq_, std::move(frame)); return;
+    case Delivery::Send: fx.send(s.conn, std::move(frame)); return;
+    case Delivery::Queue: s.queue.push(std::move(frame)); return;
     }
 }
 
 void Hub::send_to_session(Session& s, const std::shared_ptr<const std::string>& frame,
                           Effects& fx) {
-    if (s.conn != 0 && s.type != ClientType::Virtual && !s.catching_up &&
-        (current_seq_ == 0 || current_seq_ > s.replayed_seq)) {
-        fx.send(s.conn, frame);
-        return;
+    switch (delivery_for(s)) {
+    case Delivery::Skip: return;
+    case Delivery::Send: fx.send(s.conn, frame); return;
+    case Delivery::Hold:
+    case Delivery::Queue: send_to_session(s, std::string(*frame), fx); return;  // kept: a copy
     }
-    send_to_session(s, std::string(*frame), fx);  // held, queued or skipped: its own copy
 }
 
 void Hub::deliver_to_room(const Room& room, std::string_view frame, std::string_view except,

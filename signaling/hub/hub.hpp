@@ -157,6 +157,10 @@ private:
     };
 
     // hub.cpp: delivery and session life
+    /// What becomes of a frame for `s` now: dropped, held until a replay ends, written to its
+    /// connection, or queued while it is detached.
+    enum class Delivery : uint8_t { Skip, Hold, Send, Queue };
+    [[nodiscard]] Delivery delivery_for(const Session& s) const;
     void send_to_session(Session& s, std::string frame, Effects& fx);
     /// The same for a frame several sessions get (a fan-out): written once, shared by all.
     void send_to_session(Session& s, const std::shared_ptr<const std::string>& frame, Effects& fx);
