@@ -152,6 +152,10 @@ RouteResult backend_post(Shard& shard, const HttpRequest& req, std::string_view 
 
 }  // namespace
 
+std::string_view header_value(const HttpRequest& req, std::string_view name) {
+    return header(req, name).value_or(std::string_view{});
+}
+
 std::string_view target_path(std::string_view target) {
     return target.substr(0, target.find('?'));
 }

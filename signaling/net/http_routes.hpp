@@ -43,6 +43,9 @@ HttpResponse answer_response(const EdgeContext& ctx, const HttpAnswer& answer,
 /// IMF-fixdate (RFC 9110 §5.6.7), e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
 std::string http_date(std::chrono::system_clock::time_point t);
 
+/// A request header's value, "" when it is absent.
+std::string_view header_value(const HttpRequest& req, std::string_view name);
+
 /// The path of a request target, without its query.
 std::string_view target_path(std::string_view target);
 

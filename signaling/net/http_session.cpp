@@ -28,12 +28,6 @@ using tcp = asio::ip::tcp;
 constexpr std::size_t kMaxHeader = 16 * 1024;
 constexpr std::chrono::seconds kLinger{2};
 
-template <class Name>
-std::string_view field(const HttpRequest& req, Name name) {
-    auto v = req[name];
-    return {v.data(), v.size()};
-}
-
 template <class Stream>
 class HttpSession final : public Stoppable,
                           public std::enable_shared_from_this<HttpSession<Stream>> {
@@ -137,8 +131,9 @@ private:
             return;
         }
         req_ = parser_->release();
-        const std::string ip = client_address(peer_, field(req_, "X-Real-Ip"),
-                                              field(req_, "X-Forwarded-For"), ctx_.trusted_proxies);
+        const std::string ip =
+            client_address(peer_, header_value(req_, "X-Real-Ip"),
+                           header_value(req_, "X-Forwarded-For"), ctx_.trusted_proxies);
         if (beast::websocket::is_upgrade(req_)) {
             if (target_path(std::string_view(req_.target().data(), req_.target().size())) !=
                 "/spreed") {
@@ -167,7 +162,7 @@ private:
                 }
                 slot = std::move(admitted.slot);
             }
-            ClientInfo who{ip, std::string(field(req_, http::field::user_agent)), "",
+            ClientInfo who{ip, std::string(header_value(req_, "User-Agent")), "",
                            ctx_.gate.exempt(ip)};
             handed_over_ = true;
             done();

@@ -50,12 +50,6 @@ HandshakeAnswer refuse(unsigned status, std::string_view reason, std::string_vie
     return HandshakeAnswer{false, status, std::move(r)};
 }
 
-std::string_view field(const HttpRequest& req, std::string_view name) {
-    auto it = req.find(boost::beast::string_view(name.data(), name.size()));
-    return it == req.end() ? std::string_view{}
-                           : std::string_view(it->value().data(), it->value().size());
-}
-
 }  // namespace
 
 std::string accept_key(std::string_view client_key) {
@@ -72,10 +66,10 @@ HandshakeAnswer answer_upgrade(const HttpRequest& req, std::string_view server,
         return refuse(400, "Bad Request", "a WebSocket upgrade is a GET over HTTP/1.1\n", server,
                       false);
     }
-    if (field(req, "Sec-WebSocket-Version") != "13") {
+    if (header_value(req, "Sec-WebSocket-Version") != "13") {
         return refuse(426, "Upgrade Required", "Sec-WebSocket-Version must be 13\n", server, true);
     }
-    const std::string_view key = field(req, "Sec-WebSocket-Key");
+    const std::string_view key = header_value(req, "Sec-WebSocket-Key");
     if (!key_well_formed(key)) {
         return refuse(400, "Bad Request", "Sec-WebSocket-Key must be 16 bytes in base64\n", server,
                       false);
