@@ -147,9 +147,8 @@ public:
 private:
     /// A buffer for `to` holding `rtp`'s header rewritten as `out` (payload type with the marker
     /// kept, sequence number, timestamp, SSRC) with our abs-send-time (and transport-wide
-    /// sequence number) added, and room for the
-    /// payload, `extra` bytes more and the SRTP tag. Returns the new header's length, or 0 with
-    /// the drop counted and nothing held.
+    /// sequence number) added, and room for the payload, `extra` bytes more and the SRTP tag.
+    /// Returns the new header's length, or 0 with the drop counted and nothing held.
     std::size_t begin_rtp(MediaSink::Buf& buf, const Transport& to, const std::byte* rtp,
                           std::size_t hl, std::size_t len, std::size_t extra,
                           const RtpOut& out) noexcept {
