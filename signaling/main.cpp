@@ -19,6 +19,7 @@
 #include <exception>
 #include <memory>
 #include <pthread.h>
+#include <sched.h>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -40,13 +41,30 @@ constexpr const char* kUsage =
 
 // The two seams between the edge and the protocol: the integrator keeps them pointing at the Hub.
 // `signer`: the hello tokens for the SFU's proxies, when [mcu] is configured.
-std::unique_ptr<Handler> make_handler(const SignalingConfig& config, unsigned /*shard*/,
+std::unique_ptr<Handler> make_handler(const SignalingConfig& config, unsigned shard,
+                                      unsigned shards,
                                       const std::shared_ptr<const ProxyTokenSigner>& signer) {
     tern::sig::HubOptions options;
+    options.shard = shard;
+    options.shards = shards;
     if (signer) {
         options.mcu_token = [signer](int64_t now_s) { return signer->sign(now_s); };
     }
     return std::make_unique<tern::sig::Hub>(config, std::move(options));
+}
+
+/// `threads` from the configuration, 0 meaning one per CPU this process may run on (its
+/// affinity: under taskset or a cpuset, the CPUs it was given), at most ShardNodes::kMaxShards.
+unsigned shard_count(uint32_t threads) {
+    unsigned n = threads;
+    if (n == 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        n = sched_getaffinity(0, sizeof set, &set) == 0
+                ? static_cast<unsigned>(CPU_COUNT(&set))
+                : std::max(1U, std::thread::hardware_concurrency());
+    }
+    return std::clamp(n, 1U, tern::sig::ShardNodes::kMaxShards);
 }
 
 /// The X-Spreed-Signaling-Features header lists what the welcome lists: the union of what
@@ -159,13 +177,14 @@ static int run(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
 
     tern::sig::net::ServerOptions options;
-    // One shard until rooms span shards: a Hub knows only its own shard's sessions, so two
-    // members of one room accepted by different shards would not see each other. The bus that
-    // carries room events between shards (and nodes, over NATS) lifts this.
-    options.shards = 1;
-    if (config.threads > 1) {
-        log.warn("threads > 1 is not used yet: one shard serves every connection",
-                 {{"threads", config.threads}});
+    // threads = 0 stays one shard until what the shards do not share yet (docs/signaling.md,
+    // "Shards") is shared; several are used when asked for by number.
+    options.shards = config.threads == 0 ? 1 : shard_count(config.threads);
+    if (options.shards > 1 && config.node_id > tern::sig::ShardNodes::kMaxNodeId) {
+        log.error("node_id is over 1023 with more than one thread: set threads = 1 or a smaller "
+                  "node_id (each thread numbers its sessions as a node of its own)",
+                  {{"node_id", config.node_id}, {"threads", options.shards}});
+        return 1;
     }
     options.features = advertised_features(config);
     options.stop_grace = std::chrono::milliseconds(config.shutdown_grace_ms);
@@ -173,7 +192,10 @@ static int run(int argc, char** argv) {
     try {
         server = std::make_unique<tern::sig::net::Server>(
             config, options,
-            [&config, signer](unsigned shard) { return make_handler(config, shard, signer); }, log);
+            [&config, signer, shards = options.shards](unsigned shard) {
+                return make_handler(config, shard, shards, signer);
+            },
+            log);
         if (auto started = server->start(); !started) {
             log.error("cannot start", {{"err", started.error()}});
             return 1;

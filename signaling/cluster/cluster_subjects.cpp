@@ -31,4 +31,8 @@ std::string backend_room_subject(std::string_view backend, std::string_view room
     return keyed("backend.room.", room_id, backend);
 }
 
+std::string backend_users_subject() {
+    return "backend.users";
+}
+
 }  // namespace tern::sig::cluster

@@ -3,6 +3,7 @@
 //   user.<key>                      one user's sessions, by every node that has one
 //   room.<key>                      one room's members, by every node that has one
 //   backend.room.<key>              a backend's request for a room, by every node with a member
+//   backend.users                   a backend's request that names users, by every node
 // where <key> is base64url("<id>|<backend id>") (the reference uses standard base64; tern's
 // payloads differ from the reference's anyway, so the two never share a bus). Public ids are
 // base64url already.
@@ -17,5 +18,8 @@ namespace tern::sig::cluster {
 [[nodiscard]] std::string user_subject(std::string_view backend, std::string_view user_id);
 [[nodiscard]] std::string room_subject(std::string_view backend, std::string_view room_id);
 [[nodiscard]] std::string backend_room_subject(std::string_view backend, std::string_view room_id);
+/// A backend's request that addresses users (invite, disinvite, update, delete name user ids):
+/// subscribed by every node, since a user's sessions may be on any node and in no room.
+[[nodiscard]] std::string backend_users_subject();
 
 }  // namespace tern::sig::cluster

@@ -45,6 +45,25 @@ struct CloseConn {
     ConnId conn = 0;
 };
 
+/// Who is at the other end of a client connection, as the edge learnt it.
+struct ClientInfo {
+    std::string ip;  // after X-Real-Ip / X-Forwarded-For from trusted proxies
+    std::string user_agent;
+    std::string country;         // "" when unknown
+    bool limits_exempt = false;  // in [limits] exempt: no per-address hello rate
+};
+
+/// A connection whose hello resumes a session another shard of this process holds
+/// (docs/signaling.md, "Shards"): the edge hands the connection to that shard, which gets it as
+/// opened by `who` and then `hello` as its first frame; from then on every frame of it goes to
+/// that shard's hub, and this hub hears of it no more.
+struct HandOff {
+    ConnId conn = 0;
+    unsigned shard = 0;
+    ClientInfo who;
+    std::string hello;
+};
+
 enum class HttpMethod : uint8_t { Get, Post };
 
 /// A request to backend number `backend` (its index in the configuration): the edge signs a POST
@@ -93,6 +112,8 @@ struct Effects {
     std::vector<cluster::StoreOp> cluster_store;
     std::vector<cluster::LoadSession> cluster_loads;
     std::vector<cluster::ReplayRequest> cluster_replays;
+    // Connections for another shard, after the frames and closes above.
+    std::vector<HandOff> handoffs;
 
     void send(ConnId c, std::string text) { sends.push_back({c, std::move(text), nullptr}); }
     void send(ConnId c, std::shared_ptr<const std::string> frame) {
@@ -108,7 +129,7 @@ struct Effects {
         return sends.empty() && closes.empty() && calls.empty() && answers.empty() &&
                proxy_opens.empty() && proxy_closes.empty() && proxy_frames.empty() &&
                cluster_interest.empty() && cluster_publishes.empty() && cluster_store.empty() &&
-               cluster_loads.empty() && cluster_replays.empty();
+               cluster_loads.empty() && cluster_replays.empty() && handoffs.empty();
     }
 };
 
@@ -148,6 +169,9 @@ inline void Effects::merge(Effects&& o) {
     }
     for (auto& r : o.cluster_replays) {
         cluster_replays.push_back(std::move(r));
+    }
+    for (auto& h : o.handoffs) {
+        handoffs.push_back(std::move(h));
     }
 }
 

@@ -14,14 +14,6 @@
 
 namespace tern::sig {
 
-/// Who is at the other end of a client connection, as the edge learnt it.
-struct ClientInfo {
-    std::string ip;  // after X-Real-Ip / X-Forwarded-For from trusted proxies
-    std::string user_agent;
-    std::string country;         // "" when unknown
-    bool limits_exempt = false;  // in [limits] exempt: no per-address hello rate
-};
-
 /// A backend's POST /api/v1/room/{id} that passed check_backend_post (checksum verified).
 struct BackendPostRequest {
     HttpId http = 0;
@@ -45,6 +37,9 @@ public:
     virtual ~Handler() = default;
     /// A new WebSocket connection: the welcome frame, and the hello deadline starts.
     virtual Effects on_open(ConnId conn, const ClientInfo& who, uint64_t now_us) = 0;
+    /// A connection another shard accepted and handed over (Effects::handoffs): registered
+    /// without a welcome (it had one), then `h.hello` as its first frame.
+    virtual Effects on_handoff(const HandOff& /*h*/, uint64_t /*now_us*/) { return {}; }
     /// One complete text frame (at most api::kMaxClientFrame bytes; the edge closes on larger).
     virtual Effects on_text(ConnId conn, std::string_view frame, uint64_t now_us) = 0;
     /// One binary frame: answered invalid_format, the connection stays.

@@ -34,11 +34,14 @@ std::string user_key(std::size_t backend, std::string_view user_id) {
 
 Hub::Hub(const SignalingConfig& cfg, HubOptions opts)
     : cfg_(cfg),
-      ids_(as_bytes(cfg.hash_key.data(), cfg.hash_key.size()), opts.node_id.value_or(cfg.node_id)),
+      ids_(as_bytes(cfg.hash_key.data(), cfg.hash_key.size()),
+           opts.node_id.value_or(ShardNodes{cfg.node_id, opts.shards}.node_of(opts.shard))),
       random_(opts.random ? std::move(opts.random) : std::function<uint64_t()>(system_random)),
       hello_rate_(cfg.limits.hellos_per_second, cfg.limits.hello_burst,
                   cfg.limits.tracked_addresses),
-      clustered_(std::any_of(cfg.nats_urls.begin(), cfg.nats_urls.end(),
+      shard_nodes_{cfg.node_id, opts.shards},
+      clustered_(opts.shards > 1 ||
+                 std::any_of(cfg.nats_urls.begin(), cfg.nats_urls.end(),
                              [](const std::string& u) { return u != "nats://loopback"; })) {
     clients_per_backend_.resize(cfg_.backends.size());
     for (std::size_t i = 0; i < cfg_.backends.size(); ++i) {
@@ -66,12 +69,22 @@ Hub::Hub(const SignalingConfig& cfg, HubOptions opts)
 // ---- entry points
 // ---------------------------------------------------------------------------------
 
-Effects Hub::on_open(ConnId conn, const ClientInfo& who, uint64_t now_us) {
-    Effects fx;
+void Hub::open_conn(ConnId conn, ClientInfo who, uint64_t now_us) {
     Conn& c = conns_[conn];
-    c.who = who;
+    c.who = std::move(who);
     c.hello_deadline_us = now_us + kHelloTimeoutUs;
     timers_.push(Timer{c.hello_deadline_us, TimerKind::Hello, conn, {}, {}});
+}
+
+Effects Hub::on_handoff(const HandOff& h, uint64_t now_us) {
+    // The client had its welcome from the shard that accepted it.
+    open_conn(h.conn, h.who, now_us);
+    return on_text(h.conn, h.hello, now_us);
+}
+
+Effects Hub::on_open(ConnId conn, const ClientInfo& who, uint64_t now_us) {
+    Effects fx;
+    open_conn(conn, who, now_us);
     std::string frame;
     const auto features = welcome_features(cfg_);
     api::write_welcome(frame, features, who.country);
@@ -96,9 +109,21 @@ Effects Hub::on_text(ConnId conn, std::string_view frame, uint64_t now_us) {
     Session* s = c.session.empty() ? nullptr : find_session(c.session);
     if (s == nullptr) {
         if (auto* hello = std::get_if<api::Hello>(&req.body)) {
-            if (!c.auth_pending) {
-                handle_hello(conn, req.id, std::move(*hello), now_us, fx);
+            if (c.auth_pending) {
+                return fx;
             }
+            // A resume of a session another shard holds: that shard answers it.
+            const auto parts =
+                hello->resume_id.empty() ? std::nullopt : ids_.read_resume(hello->resume_id);
+            const auto owner = parts && parts->node != ids_.node()
+                                   ? shard_nodes_.shard_of(parts->node)
+                                   : std::nullopt;
+            if (owner) {
+                fx.handoffs.push_back({conn, *owner, std::move(c.who), std::string(frame)});
+                conns_.erase(cit);
+                return fx;
+            }
+            handle_hello(conn, req.id, std::move(*hello), now_us, fx);
         } else if (std::holds_alternative<api::Bye>(req.body)) {
             std::string out;
             api::write_bye(out, req.id);
@@ -188,6 +213,10 @@ Effects Hub::on_tick(uint64_t now_us) {
     Effects fx;
     while (auto t = timers_.pop_due(now_us)) {
         fire_timer(*t, now_us, fx);
+    }
+    if (clustered_ && !bus_joined_) {
+        cluster_interest(cluster::backend_users_subject(), true, fx);
+        bus_joined_ = true;
     }
     if (clustered_ && now_us >= mark_written_us_ + kNodeMarkEveryUs) {
         save_node_mark(now_us, fx);  // a sign of life for resumes of this node's sessions

@@ -27,7 +27,9 @@
 //  - Not yet shared: transient data, the room-session → session map (one socket per Talk
 //    session is enforced per node), in-call state for backend pings (each node pings for its
 //    own members, as each shard will).
-// Several shards per node will use the same events on an in-process bus.
+// Several shards per process use the same events on the bus between shards (docs/signaling.md,
+// "Shards"): each shard is a node of its own (session_nodes.hpp), and a resume that reaches the
+// wrong shard is handed to the one holding the session (Effects::handoffs).
 #pragma once
 
 #include "signaling/api/backend_messages.hpp"
@@ -45,6 +47,7 @@
 #include "signaling/limits/hello_rate_limiter.hpp"
 #include "signaling/mcu/mcu_client.hpp"
 #include "signaling/session/session_ids.hpp"
+#include "signaling/session/shard_nodes.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -63,8 +66,13 @@ namespace tern::sig {
 struct HubOptions {
     /// Random 64-bit values for session ids; default: OpenSSL's CSPRNG. Tests pass a seeded one.
     std::function<uint64_t()> random;
-    /// This node's id inside session ids; default: the configuration's node_id.
+    /// This node's id inside session ids; default: the configuration's node_id, numbered for
+    /// `shard` (shard_nodes.hpp).
     std::optional<uint16_t> node_id;
+    /// Which shard of how many in this process the hub serves. With more than one the shards
+    /// form a cluster of their own (clustered even without NATS).
+    unsigned shard = 0;
+    unsigned shards = 1;
     /// Signs the hello tokens for the SFU's proxies ([mcu] token_key); without one, with [mcu]
     /// configured, every hello fails and the proxies are retried.
     mcu::TokenSource mcu_token;
@@ -85,6 +93,7 @@ public:
     explicit Hub(const SignalingConfig& cfg, HubOptions opts = {});
 
     Effects on_open(ConnId conn, const ClientInfo& who, uint64_t now_us) override;
+    Effects on_handoff(const HandOff& h, uint64_t now_us) override;
     Effects on_text(ConnId conn, std::string_view frame, uint64_t now_us) override;
     Effects on_binary(ConnId conn, uint64_t now_us) override;
     Effects on_close(ConnId conn, uint64_t now_us) override;
@@ -328,7 +337,7 @@ private:
     bool route_to_other_node(const Session& from, const api::MessageRequest& m, Effects& fx);
     void publish_user_message(const Session& from, const api::MessageRequest& m, Effects& fx);
     void publish_backend_post(std::size_t backend, const std::string& room_id,
-                              const std::string& body, Effects& fx);
+                              const std::string& body, bool to_users, Effects& fx);
     void apply_cluster_event(cluster::Event&& e, uint64_t now_us, Effects& fx);
     void apply_remote_message(const cluster::RemoteMessage& m, std::size_t backend, Effects& fx);
     void apply_session_joined(const cluster::SessionJoined& j, Effects& fx);
@@ -337,9 +346,11 @@ private:
     std::string members_join_event(const Room& room, const Session* joiner, bool hides_names);
     /// The backend's request applied to this node's sessions; (status, answer) for the HTTP
     /// request `http` (0: from another node, nothing to answer, no dial-out).
+    /// `to_users` (when given) is set when the request names users (see backend_users_subject).
     std::pair<int, std::string> apply_backend_post(std::size_t backend, const std::string& room_id,
                                                    const std::string& body, HttpId http,
-                                                   uint64_t now_us, Effects& fx);
+                                                   uint64_t now_us, Effects& fx,
+                                                   bool* to_users = nullptr);
 
     // hub_takeover.cpp: session records in JetStream KV, resume on another node
     /// Writes `s`'s record (clustered, resumable sessions only).
@@ -369,6 +380,7 @@ private:
                        const std::string& frame, Effects& fx);
     /// The local session holding Talk room session `rsid` of `backend`, or null.
     Session* session_by_room_session(std::size_t backend, std::string_view rsid);
+    void open_conn(ConnId conn, ClientInfo who, uint64_t now_us);
 
     SignalingConfig cfg_;
     SessionIds ids_;
@@ -412,7 +424,9 @@ private:
     std::map<std::tuple<std::string, std::string, std::string>, McuAsker> mcu_askers_;
     uint64_t next_serial_ = 1;
     CallId next_call_ = 1;
-    bool clustered_ = false;  // [nats] url names a NATS server: other nodes exist
+    ShardNodes shard_nodes_;   // this process's shards, to hand a resume to its owner
+    bool clustered_ = false;   // [nats] url names a NATS server, or shards > 1: other nodes exist
+    bool bus_joined_ = false;  // the subjects every node wants are subscribed (first tick)
     // The session stream (hub_takeover.cpp): the sequence of the message being handled (0 for
     // anything else), the highest one handled, and when this node's mark was last written.
     uint64_t current_seq_ = 0;

@@ -68,23 +68,30 @@ Effects Hub::on_backend_post(const BackendPostRequest& req, uint64_t now_us) {
         fx.answer(req.http, 403, error_body("invalid_backend", "unknown backend"));
         return fx;
     }
+    bool to_users = false;
     auto [status, answer] =
-        apply_backend_post(req.backend, req.room_id, req.body, req.http, now_us, fx);
+        apply_backend_post(req.backend, req.room_id, req.body, req.http, now_us, fx, &to_users);
     if (status != 0) {
         fx.answer(req.http, status, std::move(answer));
     }
     if (status == 200 && clustered_) {
-        publish_backend_post(req.backend, req.room_id, req.body, fx);
+        publish_backend_post(req.backend, req.room_id, req.body, to_users, fx);
     }
     return fx;
 }
 
 std::pair<int, std::string> Hub::apply_backend_post(std::size_t b, const std::string& room,
                                                     const std::string& raw, HttpId http,
-                                                    uint64_t now_us, Effects& fx) {
+                                                    uint64_t now_us, Effects& fx, bool* to_users) {
     auto body = api::parse_backend_room_request(raw);
     if (!body) {
         return {400, error_body("invalid_request", body.error().message)};
+    }
+    if (to_users != nullptr) {
+        *to_users = std::holds_alternative<api::RoomInvite>(*body) ||
+                    std::holds_alternative<api::RoomDisinvite>(*body) ||
+                    std::holds_alternative<api::RoomUpdate>(*body) ||
+                    std::holds_alternative<api::RoomDelete>(*body);
     }
     // Every node applies the request to its own sessions: what it causes for room members is
     // not published again (joins and leaves still are, see send_join_events and leave_room).

@@ -84,9 +84,12 @@ void Hub::publish_user_message(const Session& from, const api::MessageRequest& m
 }
 
 void Hub::publish_backend_post(std::size_t backend, const std::string& room_id,
-                               const std::string& body, Effects& fx) {
+                               const std::string& body, bool to_users, Effects& fx) {
     const std::string& id = cfg_.backends[backend].entry.id;
-    cluster_publish(cluster::backend_room_subject(id, room_id),
+    // Once per node either way: a request naming users reaches every node (their sessions may
+    // be in no room), the others only the nodes with members.
+    cluster_publish(to_users ? cluster::backend_users_subject()
+                             : cluster::backend_room_subject(id, room_id),
                     cluster::BackendRoom{id, room_id, body}, fx);
 }
 

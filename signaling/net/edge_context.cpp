@@ -4,9 +4,9 @@
 
 namespace tern::sig::net {
 
-EdgeContext::EdgeContext(const SignalingConfig& c, ServerOptions o, unsigned shards)
-    : config(c), options(std::move(o)), counters(std::make_unique<EdgeCounters[]>(shards)),
-      gate(c.limits), hub(std::make_unique<HubSnapshot[]>(shards)), shard_count(shards) {
+EdgeContext::EdgeContext(const SignalingConfig& c, ServerOptions o, unsigned n_shards)
+    : config(c), options(std::move(o)), counters(std::make_unique<EdgeCounters[]>(n_shards)),
+      gate(c.limits), hub(std::make_unique<HubSnapshot[]>(n_shards)), shard_count(n_shards) {
     for (const std::string& f : options.features) {
         if (!features_header.empty()) {
             features_header += ", ";

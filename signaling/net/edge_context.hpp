@@ -5,6 +5,7 @@
 #pragma once
 
 #include "signaling/backend_api/backend_url.hpp"
+#include "signaling/cluster/shard_interest.hpp"
 #include "signaling/config/signaling_config.hpp"
 #include "signaling/limits/brute_force.hpp"
 #include "signaling/net/address_matcher.hpp"
@@ -41,6 +42,8 @@ private:
     BruteForceLimiter limiter_;  // guarded by mu_
 };
 
+class Shard;
+
 struct EdgeContext {
     EdgeContext(const SignalingConfig& c, ServerOptions o, unsigned shard_count);
     EdgeContext(const EdgeContext&) = delete;
@@ -59,6 +62,11 @@ struct EdgeContext {
     ConnectionGate gate;                 // [limits]: WebSockets per client address
     std::unique_ptr<HubSnapshot[]> hub;  // one per shard
     unsigned shard_count;
+    /// Every shard, by index; set by Server before the threads start. Shards post to each other
+    /// through these (the bus between shards, handed-over connections).
+    std::vector<Shard*> shards;
+    /// The routing table of the bus between shards, when they have no NATS server to share.
+    cluster::ShardInterest interest;
     std::atomic<uint64_t> next_conn{0};
     std::atomic<uint64_t> next_http{0};
 

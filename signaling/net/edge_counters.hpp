@@ -35,6 +35,8 @@ struct alignas(64) EdgeCounters {
     Counter handler_exceptions{0};
     Counter connections_limited{0};    // address at its limit: closed at accept, or 429 (proxied)
     Counter connections_untracked{0};  // let in uncounted: the limiter's table was full
+    Counter bus_messages_out{0};       // cluster events posted to another shard (one per shard)
+    Counter handoffs{0};               // resumes handed to the shard holding the session
 
     /// Single writer (the owning shard's thread): no RMW needed.
     static void add(Counter& c, uint64_t n = 1) noexcept {

@@ -65,6 +65,10 @@ std::string prometheus_metrics(const EdgeContext& ctx) {
            get(&EdgeCounters::bytes_out));
     metric(out, "signaling_server_frames_dropped_total", "counter",
            "Frames for connections already gone", get(&EdgeCounters::frames_dropped));
+    metric(out, "signaling_shard_bus_messages_total", "counter",
+           "Cluster events posted from one shard to another", get(&EdgeCounters::bus_messages_out));
+    metric(out, "signaling_shard_handoffs_total", "counter",
+           "Resumes handed to the shard that holds the session", get(&EdgeCounters::handoffs));
     metric(out, "signaling_server_http_requests_total", "counter", "HTTP requests (not upgrades)",
            get(&EdgeCounters::http_requests));
     metric(out, "signaling_backend_requests_total", "counter", "Backend POSTs handed to the hub",

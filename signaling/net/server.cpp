@@ -97,11 +97,16 @@ Result<bool, std::string> Server::start() {
             return r;
         }
     }
+    for (auto& shard : shards_) {
+        ctx_->shards.push_back(shard.get());
+    }
     if (auto r = bind_all(config_.http_listen, false, http_bound_); !r) {
+        ctx_->shards.clear();
         shards_.clear();
         return r;
     }
     if (auto r = bind_all(config_.https_listen, true, https_bound_); !r) {
+        ctx_->shards.clear();
         shards_.clear();
         return r;
     }

@@ -2,10 +2,13 @@
 
 #include "signaling/net/http_session.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/socket_base.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <sys/socket.h>
+#include <utility>
 
 namespace tern::sig::net {
 
@@ -133,6 +136,33 @@ private:
     bool closed_ = false;
 };
 
+/// The adopting shard's side of a connection whose socket another shard holds (a hand-off):
+/// what its hub sends or closes is posted to that shard. Stopping is the owner's business: it
+/// closes its sockets itself.
+class Shard::RelayLink final : public WsLink {
+public:
+    RelayLink(Shard& owner, ConnId conn) : owner_(owner), conn_(conn) {}
+
+    void send(std::string text) override {
+        asio::post(owner_.io_, [o = &owner_, c = conn_, t = std::move(text)]() mutable {
+            o->send_relayed(c, std::move(t), nullptr);
+        });
+    }
+    void send_shared(std::shared_ptr<const std::string> text) override {
+        asio::post(owner_.io_, [o = &owner_, c = conn_, t = std::move(text)]() mutable {
+            o->send_relayed(c, {}, std::move(t));
+        });
+    }
+    void close() override {
+        asio::post(owner_.io_, [o = &owner_, c = conn_] { o->close_relayed(c); });
+    }
+    void stop() override {}
+
+private:
+    Shard& owner_;
+    ConnId conn_;
+};
+
 Shard::Shard(unsigned index, std::unique_ptr<Handler> handler, EdgeContext& ctx, TlsHolder& tls,
              const Logger& log)
     : index_(index), handler_(std::move(handler)), ctx_(ctx), tls_(tls), log_(log),
@@ -221,12 +251,9 @@ Result<tcp::endpoint, std::string> Shard::listen(const tcp::endpoint& at, bool t
 }
 
 void Shard::run() {
-    tick_timer_.expires_after(ctx_.options.tick);
-    tick_timer_.async_wait([this](boost::system::error_code ec) {
-        if (!ec) {
-            tick();
-        }
-    });
+    // The first tick before anything accepted is served: the hub subscribes what every node of
+    // a cluster wants there.
+    asio::post(io_, [this] { tick(); });
     for (;;) {
         try {
             io_.run();
@@ -303,16 +330,127 @@ void Shard::opened(ConnId conn, const ClientInfo& who) {
 }
 
 void Shard::text(ConnId conn, std::string_view frame) {
+    if (!relayed_.empty()) {
+        if (auto it = relayed_.find(conn); it != relayed_.end()) {
+            asio::post(it->second->io_, [to = it->second, conn, f = std::string(frame)] {
+                to->relayed_text(conn, f);
+            });
+            return;
+        }
+    }
     guarded("on_text", [&] { return handler_->on_text(conn, frame, unix_now_us()); });
 }
 
 void Shard::binary(ConnId conn) {
+    if (!relayed_.empty()) {
+        if (auto it = relayed_.find(conn); it != relayed_.end()) {
+            asio::post(it->second->io_, [to = it->second, conn] { to->relayed_binary(conn); });
+            return;
+        }
+    }
     guarded("on_binary", [&] { return handler_->on_binary(conn, unix_now_us()); });
 }
 
 void Shard::closed(ConnId conn) {
     conns_.erase(conn);
+    if (!relayed_.empty()) {
+        if (auto it = relayed_.find(conn); it != relayed_.end()) {
+            asio::post(it->second->io_, [to = it->second, conn] { to->relayed_closed(conn); });
+            relayed_.erase(it);
+            return;
+        }
+    }
     guarded("on_close", [&] { return handler_->on_close(conn, unix_now_us()); });
+}
+
+// ---- the bus between shards, and handed-over connections ----------------------------------------
+
+void Shard::publish_local(std::vector<cluster::Publish>& publishes) {
+    const uint64_t self = uint64_t{1} << index_;
+    outbox_.resize(ctx_.shard_count);
+    for (cluster::Publish& p : publishes) {
+        uint64_t to = ctx_.interest.shards_for(p.subject) & ~self;
+        if (to == 0) {
+            continue;
+        }
+        auto shared = std::make_shared<const cluster::Publish>(std::move(p));
+        for (; to != 0; to &= to - 1) {
+            outbox_[static_cast<unsigned>(std::countr_zero(to))].push_back(shared);
+        }
+    }
+    for (unsigned k = 0; k < outbox_.size(); ++k) {
+        if (outbox_[k].empty()) {
+            continue;
+        }
+        EdgeCounters::add(counters().bus_messages_out, outbox_[k].size());
+        Shard* dest = ctx_.shards[k];
+        asio::post(dest->io_,
+                   [dest, batch = std::exchange(outbox_[k], {})] { dest->on_bus_batch(batch); });
+    }
+}
+
+void Shard::on_bus_batch(const BusBatch& batch) {
+    for (const auto& p : batch) {
+        guarded("on_cluster_message", [&] {
+            return handler_->on_cluster_message(p->subject, p->payload, 0, unix_now_us());
+        });
+    }
+}
+
+void Shard::hand_off(HandOff&& h) {
+    if (h.shard >= ctx_.shards.size() || h.shard == index_ || !conns_.contains(h.conn)) {
+        return;  // gone meanwhile
+    }
+    Shard* to = ctx_.shards[h.shard];
+    relayed_.emplace(h.conn, to);
+    EdgeCounters::add(counters().handoffs);
+    asio::post(to->io_,
+               [to, from = this, h = std::move(h)]() mutable { to->adopt(from, std::move(h)); });
+}
+
+void Shard::adopt(Shard* from, HandOff&& h) {
+    auto link = std::make_shared<RelayLink>(*from, h.conn);
+    conns_[h.conn] = link;
+    adopted_[h.conn] = std::move(link);
+    guarded("on_handoff", [&] { return handler_->on_handoff(h, unix_now_us()); });
+}
+
+void Shard::relayed_text(ConnId conn, const std::string& frame) {
+    if (adopted_.contains(conn)) {
+        guarded("on_text", [&] { return handler_->on_text(conn, frame, unix_now_us()); });
+    }
+}
+
+void Shard::relayed_binary(ConnId conn) {
+    if (adopted_.contains(conn)) {
+        guarded("on_binary", [&] { return handler_->on_binary(conn, unix_now_us()); });
+    }
+}
+
+void Shard::relayed_closed(ConnId conn) {
+    if (adopted_.erase(conn) != 0) {
+        conns_.erase(conn);
+        guarded("on_close", [&] { return handler_->on_close(conn, unix_now_us()); });
+    }
+}
+
+void Shard::send_relayed(ConnId conn, std::string text, std::shared_ptr<const std::string> shared) {
+    auto it = conns_.find(conn);
+    auto link = it == conns_.end() ? nullptr : it->second.lock();
+    if (!link) {
+        EdgeCounters::add(counters().frames_dropped);
+    } else if (shared) {
+        link->send_shared(std::move(shared));
+    } else {
+        link->send(std::move(text));
+    }
+}
+
+void Shard::close_relayed(ConnId conn) {
+    auto it = conns_.find(conn);
+    if (auto link = it == conns_.end() ? nullptr : it->second.lock()) {
+        link->close();
+    }
 }
 
 uint64_t Shard::track(std::weak_ptr<Stoppable> s) {
@@ -422,7 +560,26 @@ void Shard::apply(Effects&& fx) {
             proxies_.open(o.proxy, o.url);
         }
     }
+    // Connections for other shards, after the frames and closes for them (none: the hub
+    // forgets a connection it hands over).
+    for (HandOff& h : fx.handoffs) {
+        hand_off(std::move(h));
+    }
     // The cluster bus: interest first, so that answers to what is published find it.
+    if (local_bus()) {
+        for (const cluster::Interest& i : fx.cluster_interest) {
+            ctx_.interest.set(index_, i.subject, i.on);
+        }
+        publish_local(fx.cluster_publishes);
+        // Without NATS no shard keeps session records: a resume this process's shards do not
+        // hold (handed over above when one does) finds nothing.
+        for (const cluster::LoadSession& l : fx.cluster_loads) {
+            asio::post(io_, [this, conn = l.conn] {
+                guarded("on_session_loaded",
+                        [&] { return handler_->on_session_loaded(conn, {}, unix_now_us()); });
+            });
+        }
+    }
     if (nats_) {
         for (const cluster::Interest& i : fx.cluster_interest) {
             nats_->apply(i);

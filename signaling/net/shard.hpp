@@ -83,7 +83,9 @@ public:
     /// This shard's edge counters (written only from its thread).
     EdgeCounters& counters() noexcept { return ctx_.counters[index_]; }
 
-    // From WebSocket connections, on this shard's thread.
+    // From WebSocket connections, on this shard's thread. A connection handed to another shard
+    // (Effects::handoffs) stays here, where its socket is, and its frames and its end are
+    // forwarded to that shard, whose hub owns it now; what that hub sends comes back the same way.
     ConnId add_conn(std::weak_ptr<WsLink> link);
     void opened(ConnId conn, const ClientInfo& who);
     void text(ConnId conn, std::string_view frame);
@@ -104,12 +106,35 @@ public:
     /// The effects runner.
     void apply(Effects&& fx);
 
+    /// Whether the shards carry the cluster bus between them (more than one shard, no NATS).
+    [[nodiscard]] bool local_bus() const noexcept { return ctx_.shard_count > 1 && !nats_; }
+    /// Connections this shard relays for another one, and the relayed ones it serves.
+    [[nodiscard]] std::size_t relayed() const noexcept { return relayed_.size(); }
+    [[nodiscard]] std::size_t adopted() const noexcept { return adopted_.size(); }
+
 private:
     struct Waiter {
         AnswerFn done;
         std::unique_ptr<boost::asio::steady_timer> deadline;
     };
     class Acceptor;
+    class RelayLink;
+    using BusBatch = std::vector<std::shared_ptr<const cluster::Publish>>;
+
+    /// Publishes on the bus between shards: to every other shard that wants the subject, in one
+    /// posted batch per shard for this call's publishes.
+    void publish_local(std::vector<cluster::Publish>& publishes);
+    void on_bus_batch(const BusBatch& batch);
+    /// Carries out a hand-off (on this thread) and adopts one (on the receiving shard's).
+    void hand_off(HandOff&& h);
+    void adopt(Shard* from, HandOff&& h);
+    // A relayed connection: its frames and end, on the adopting shard's thread.
+    void relayed_text(ConnId conn, const std::string& frame);
+    void relayed_binary(ConnId conn);
+    void relayed_closed(ConnId conn);
+    // What the adopting shard's hub sends to a relayed connection, on the owner's thread.
+    void send_relayed(ConnId conn, std::string text, std::shared_ptr<const std::string> shared);
+    void close_relayed(ConnId conn);
 
     template <class Fn>
     void guarded(const char* what, Fn&& fn);
@@ -132,6 +157,9 @@ private:
     boost::asio::steady_timer tick_timer_;
     std::vector<std::unique_ptr<Acceptor>> acceptors_;
     std::unordered_map<ConnId, std::weak_ptr<WsLink>> conns_;
+    std::unordered_map<ConnId, Shard*> relayed_;                      // socket here, session there
+    std::unordered_map<ConnId, std::shared_ptr<RelayLink>> adopted_;  // socket there, session here
+    std::vector<BusBatch> outbox_;  // by shard, filled and posted within apply()
     std::unordered_map<uint64_t, std::weak_ptr<Stoppable>> http_;
     uint64_t next_http_token_ = 0;
     std::unordered_map<HttpId, Waiter> waiters_;

@@ -66,6 +66,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--skip", action="append", default=[], metavar="ID=REASON",
                    help="skip check ID (or item number) with REASON; repeatable")
     p.add_argument("--list", action="store_true", help="list the checks and exit")
+    p.add_argument("--threads", type=int,
+                   help="tern's [tern] threads: with several, sessions spread over shards that "
+                        "share rooms through the bus between them")
     args = p.parse_args(argv)
     if not args.list and not (args.server or args.server_cmd):
         p.error("give --server or --server-cmd")
@@ -148,7 +151,8 @@ async def main_async(args: argparse.Namespace) -> int:
     nc2 = MockNextcloud(secrets.token_hex(16), session_ping_limit=200)
     await nc.start()
     await nc2.start()
-    server = ServerUnderTest(command, nats_url, {"mock": nc, "mock2": nc2})
+    extra = f"\n[tern]\nthreads = {args.threads}\n" if args.threads else ""
+    server = ServerUnderTest(command, nats_url, {"mock": nc, "mock2": nc2}, extra_config=extra)
     results = Results()
     try:
         await server.start()
