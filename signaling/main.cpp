@@ -41,12 +41,16 @@ constexpr const char* kUsage =
 
 // The two seams between the edge and the protocol: the integrator keeps them pointing at the Hub.
 // `signer`: the hello tokens for the SFU's proxies, when [mcu] is configured.
-std::unique_ptr<Handler> make_handler(const SignalingConfig& config, unsigned shard,
-                                      unsigned shards,
-                                      const std::shared_ptr<const ProxyTokenSigner>& signer) {
+std::unique_ptr<Handler>
+make_handler(const SignalingConfig& config, unsigned shard, unsigned shards,
+             const std::shared_ptr<const ProxyTokenSigner>& signer,
+             const std::shared_ptr<tern::sig::mcu::PublisherDirectory>& publishers,
+             const std::shared_ptr<tern::sig::RoomSessionDirectory>& room_sessions) {
     tern::sig::HubOptions options;
     options.shard = shard;
     options.shards = shards;
+    options.publishers = publishers;
+    options.room_sessions = room_sessions;
     if (signer) {
         options.mcu_token = [signer](int64_t now_s) { return signer->sign(now_s); };
     }
@@ -65,6 +69,11 @@ unsigned shard_count(uint32_t threads) {
                 : std::max(1U, std::thread::hardware_concurrency());
     }
     return std::clamp(n, 1U, tern::sig::ShardNodes::kMaxShards);
+}
+
+/// One directory of MCU publishers for the shards to share; none for one shard.
+std::shared_ptr<tern::sig::mcu::PublisherDirectory> shards_publishers(unsigned shards) {
+    return shards > 1 ? std::make_shared<tern::sig::mcu::PublisherDirectory>() : nullptr;
 }
 
 /// The X-Spreed-Signaling-Features header lists what the welcome lists: the union of what
@@ -192,8 +201,12 @@ static int run(int argc, char** argv) {
     try {
         server = std::make_unique<tern::sig::net::Server>(
             config, options,
-            [&config, signer, shards = options.shards](unsigned shard) {
-                return make_handler(config, shard, shards, signer);
+            [&config, signer, shards = options.shards,
+             publishers = shards_publishers(options.shards),
+             room_sessions = options.shards > 1
+                                 ? std::make_shared<tern::sig::RoomSessionDirectory>()
+                                 : nullptr](unsigned shard) {
+                return make_handler(config, shard, shards, signer, publishers, room_sessions);
             },
             log);
         if (auto started = server->start(); !started) {

@@ -39,7 +39,7 @@ Hub::Hub(const SignalingConfig& cfg, HubOptions opts)
       random_(opts.random ? std::move(opts.random) : std::function<uint64_t()>(system_random)),
       hello_rate_(cfg.limits.hellos_per_second, cfg.limits.hello_burst,
                   cfg.limits.tracked_addresses),
-      shard_nodes_{cfg.node_id, opts.shards},
+      room_sessions_(std::move(opts.room_sessions)), shard_nodes_{cfg.node_id, opts.shards},
       clustered_(opts.shards > 1 ||
                  std::any_of(cfg.nats_urls.begin(), cfg.nats_urls.end(),
                              [](const std::string& u) { return u != "nats://loopback"; })) {
@@ -58,6 +58,7 @@ Hub::Hub(const SignalingConfig& cfg, HubOptions opts)
     if (cfg_.mcu.type == McuType::Proxy) {
         mcu::McuClientOptions mo;
         mo.urls = cfg_.mcu.urls;
+        mo.directory = opts.publishers;
         mo.request_timeout_us = uint64_t{cfg_.mcu.timeout_s} * 1'000'000;
         mcu::TokenSource token = opts.mcu_token ? std::move(opts.mcu_token) : [](int64_t) {
             return Result<std::string, std::string>{unexpected(std::string("no token key"))};

@@ -41,6 +41,7 @@
 #include "signaling/config/signaling_config.hpp"
 #include "signaling/hub/handler.hpp"
 #include "signaling/hub/room.hpp"
+#include "signaling/hub/room_session_directory.hpp"
 #include "signaling/hub/session.hpp"
 #include "signaling/hub/timer_queue.hpp"
 #include "signaling/limits/brute_force.hpp"
@@ -73,6 +74,12 @@ struct HubOptions {
     /// form a cluster of their own (clustered even without NATS).
     unsigned shard = 0;
     unsigned shards = 1;
+    /// The publishers of every shard's MCU client (mcu/publisher_directory.hpp), so that a
+    /// session subscribes to a publisher on another shard; null for a shard alone.
+    std::shared_ptr<mcu::PublisherDirectory> publishers;
+    /// The Talk room session ids of every shard's sessions (room_session_directory.hpp); null
+    /// for a shard alone.
+    std::shared_ptr<RoomSessionDirectory> room_sessions;
     /// Signs the hello tokens for the SFU's proxies ([mcu] token_key); without one, with [mcu]
     /// configured, every hello fails and the proxies are retried.
     mcu::TokenSource mcu_token;
@@ -380,6 +387,10 @@ private:
                        const std::string& frame, Effects& fx);
     /// The local session holding Talk room session `rsid` of `backend`, or null.
     Session* session_by_room_session(std::size_t backend, std::string_view rsid);
+    /// Maps the session's Talk room session id to it, here and in the shards' directory.
+    void bind_room_session(const Session& s);
+    void unbind_room_session(std::size_t backend, const std::string& rsid,
+                             const std::string& public_id);
     void open_conn(ConnId conn, ClientInfo who, uint64_t now_us);
 
     SignalingConfig cfg_;
@@ -424,6 +435,7 @@ private:
     std::map<std::tuple<std::string, std::string, std::string>, McuAsker> mcu_askers_;
     uint64_t next_serial_ = 1;
     CallId next_call_ = 1;
+    std::shared_ptr<RoomSessionDirectory> room_sessions_;  // shared with the other shards
     ShardNodes shard_nodes_;   // this process's shards, to hand a resume to its owner
     bool clustered_ = false;   // [nats] url names a NATS server, or shards > 1: other nodes exist
     bool bus_joined_ = false;  // the subjects every node wants are subscribed (first tick)

@@ -134,6 +134,26 @@ void Hub::send_to_users(std::size_t backend, const std::vector<std::string>& use
     }
 }
 
+void Hub::bind_room_session(const Session& s) {
+    const std::string key = room_key(s.backend, s.room_session_id);
+    by_room_session_[key] = s.public_id;
+    if (room_sessions_) {
+        room_sessions_->put(key, {s.public_id, s.room_id});
+    }
+}
+
+void Hub::unbind_room_session(std::size_t backend, const std::string& rsid,
+                              const std::string& public_id) {
+    const std::string key = room_key(backend, rsid);
+    if (const auto it = by_room_session_.find(key);
+        it != by_room_session_.end() && it->second == public_id) {
+        by_room_session_.erase(it);
+    }
+    if (room_sessions_) {
+        room_sessions_->erase(key, public_id);
+    }
+}
+
 Session* Hub::session_by_room_session(std::size_t backend, std::string_view rsid) {
     if (rsid.empty() || rsid == "0") {
         return nullptr;
@@ -235,10 +255,7 @@ void Hub::post_delete(std::size_t backend, const std::string& room_id, const api
                 send_to_session(*s, deleted, fx);
             }
             send_to_session(*s, gone, fx);
-            if (const auto it = by_room_session_.find(room_key(backend, s->room_session_id));
-                it != by_room_session_.end() && it->second == id) {
-                by_room_session_.erase(it);
-            }
+            unbind_room_session(backend, s->room_session_id, id);
             s->room_id.clear();
             s->room_session_id.clear();
             s->permissions.reset();

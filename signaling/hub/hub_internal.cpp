@@ -140,7 +140,7 @@ void Hub::enter_virtual(Session& v, const std::string& room_id, uint64_t now_us,
     v.room_id = room_id;
     // Talk knows a virtual session by its public id: that is its "room session id".
     v.room_session_id = v.public_id;
-    by_room_session_[room_key(v.backend, v.public_id)] = v.public_id;
+    bind_room_session(v);
     send_join_events(*room, v, fx);
     send_participants_update(*room, {}, {}, now_us, fx);
     if (v.flags != 0) {

@@ -103,7 +103,9 @@ bool Hub::intercept_for_sfu(Session& s, const std::string& id, const api::Messag
         settings.h264_profile = d.h264_profile;
         const mcu::StreamRef ref{s.public_id, s.public_id, stream, d.sid};
         ask(ref);
-        apply_mcu(mcu_->publish(ref, settings, std::move(d.sdp), now_us), fx);
+        apply_mcu(mcu_->publish(ref, settings, std::move(d.sdp), now_us,
+                                s.in_room() ? room_key(s.backend, s.room_id) : std::string()),
+                  fx);
         return true;
     }
     if (d.type == "requestoffer" || d.type == "sendoffer") {
@@ -120,8 +122,17 @@ bool Hub::intercept_for_sfu(Session& s, const std::string& id, const api::Messag
         auto in_call = [](const Session& x) {
             return x.type == ClientType::Internal || (x.in_call & kInCall) != 0;
         };
-        if (peer == nullptr || peer->backend != s.backend || !s.in_room() ||
-            peer->room_id != s.room_id || !in_call(s) || !in_call(*peer)) {
+        // A publisher on another shard of this process: publishing in this room (it stops when
+        // it leaves the call) is what its directory entry says.
+        const bool shared_peer = [&] {
+            if (peer != nullptr || sendoffer || !s.in_room() || !in_call(s)) {
+                return false;
+            }
+            const auto pub = mcu_->shared_publisher(to, stream);
+            return pub && pub->scope == room_key(s.backend, s.room_id);
+        }();
+        if (!shared_peer && (peer == nullptr || peer->backend != s.backend || !s.in_room() ||
+                             peer->room_id != s.room_id || !in_call(s) || !in_call(*peer))) {
             if (sendoffer) {
                 error(api::ErrorCode::ClientNotFound, "No MCU client found to send message to.");
             } else {

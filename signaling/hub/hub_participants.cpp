@@ -71,12 +71,26 @@ void Hub::send_participants_update(Room& room, const std::vector<api::Participan
     w.begin_array();
     std::set<std::string_view> written;
     auto write_mapped = [&](const api::Participant& p) {
-        const Session* s = session_by_room_session(room.backend, p.nc_session_id);
-        if (s == nullptr || s->room_id != room.id || written.contains(p.nc_session_id)) {
+        if (written.contains(p.nc_session_id)) {
+            return;
+        }
+        std::string id;
+        if (const Session* s = session_by_room_session(room.backend, p.nc_session_id)) {
+            if (s->room_id == room.id) {
+                id = s->public_id;
+            }
+        } else if (room_sessions_ && !p.nc_session_id.empty() && p.nc_session_id != "0") {
+            // Another shard's session (room_session_directory.hpp).
+            const auto h = room_sessions_->find(room_key(room.backend, p.nc_session_id));
+            if (h && h->room == room.id) {
+                id = h->session;
+            }
+        }
+        if (id.empty()) {
             return;
         }
         written.insert(p.nc_session_id);
-        api::write_participant(w, p, s->public_id);
+        api::write_participant(w, p, id);
     };
     for (const api::Participant& p : users) {
         write_mapped(p);

@@ -197,7 +197,7 @@ void Hub::enter_room(Session& s, const std::string& id, const std::string& room_
     self->room_session_id = std::move(room_session_id);
     self->join_deadline_us = 0;
     if (!self->room_session_id.empty() && self->room_session_id != "0") {
-        by_room_session_[room_key(self->backend, self->room_session_id)] = public_id;
+        bind_room_session(*self);
     }
 
     const BackendConfig& b = cfg_.backends[self->backend];
@@ -293,10 +293,7 @@ void Hub::leave_room(Session& s, bool tell_backend, uint64_t now_us, Effects& fx
     }
     save_record(s, fx);
     if (!rsid.empty()) {
-        const auto it = by_room_session_.find(room_key(s.backend, rsid));
-        if (it != by_room_session_.end() && it->second == s.public_id) {
-            by_room_session_.erase(it);
-        }
+        unbind_room_session(s.backend, rsid, s.public_id);
     }
     if (Room* room = find_room(s.backend, room_id)) {
         room->remove(s.public_id);

@@ -211,7 +211,7 @@ void Hub::adopt_room(Session& s, const std::string& room_id, std::string room_se
     s.room_id = room_id;
     s.room_session_id = std::move(room_session_id);
     if (!s.room_session_id.empty() && s.room_session_id != "0") {
-        by_room_session_[room_key(s.backend, s.room_session_id)] = s.public_id;
+        bind_room_session(s);
     }
 }
 
@@ -346,10 +346,7 @@ void Hub::drop_moved_session(const std::string& id, Effects& fx) {
     // Its room membership, user and session subjects move with it: no leave, no backend call.
     if (s->in_room()) {
         if (!s->room_session_id.empty()) {
-            const auto it = by_room_session_.find(room_key(s->backend, s->room_session_id));
-            if (it != by_room_session_.end() && it->second == public_id) {
-                by_room_session_.erase(it);
-            }
+            unbind_room_session(s->backend, s->room_session_id, public_id);
         }
         if (Room* room = find_room(s->backend, s->room_id)) {
             room->remove(public_id);

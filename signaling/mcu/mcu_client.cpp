@@ -302,6 +302,10 @@ void McuClient::on_reply(McuEffects& fx, ProxyIndex p, const Pending& pending,
         c->bitrate = reply->bitrate.value_or(0);
         c->proxy_sid = reply->sid;
         by_client_id_[{p, c->client_id}] = pending.key;
+        if (c->publisher() && options_.directory) {
+            options_.directory->put(c->ref.session, c->ref.stream,
+                                    PublisherEntry{p, c->client_id, c->scope});
+        }
         // Until the proxy's next update-load, count the new stream (kbit/s, as tern reports load)
         // so that a burst of publishers spreads over the proxies.
         links_[p].load += c->bitrate / 1024;
@@ -443,7 +447,7 @@ std::optional<ProxyIndex> McuClient::place() const {
 }
 
 McuEffects McuClient::publish(const StreamRef& ref, const PublisherSettings& settings,
-                              std::string sdp, uint64_t now_us) {
+                              std::string sdp, uint64_t now_us, std::string scope) {
     McuEffects fx;
     if (ref.session != ref.publisher) {
         fail(fx, ref, McuRequest::Publish, McuFailure::ClientNotFound, {},
@@ -468,6 +472,7 @@ McuEffects McuClient::publish(const StreamRef& ref, const PublisherSettings& set
     c.proxy = *p;
     c.serial = ++last_serial_;
     c.ref = ref;
+    c.scope = std::move(scope);
     c.queued_sdp = std::move(sdp);
     const std::string id = next_id();
     request(fx, *p, id,
@@ -488,10 +493,17 @@ McuEffects McuClient::request_offer(const StreamRef& ref, uint64_t now_us) {
         }
         return fx;  // still being created: its offer follows
     }
-    const Client* pub = find(StreamRef{ref.publisher, ref.publisher, ref.stream, {}});
-    if (pub == nullptr || pub->client_id.empty() || links_[pub->proxy].state != LinkState::Ready) {
+    // The publisher: this client's own, else one another shard created.
+    std::optional<PublisherEntry> pub;
+    if (const Client* own = find(StreamRef{ref.publisher, ref.publisher, ref.stream, {}})) {
+        pub = PublisherEntry{own->proxy, own->client_id, own->scope};
+    } else {
+        pub = shared_publisher(ref.publisher, ref.stream);
+    }
+    if (!pub || pub->client_id.empty() || pub->proxy >= links_.size() ||
+        links_[pub->proxy].state != LinkState::Ready) {
         fail(fx, ref, McuRequest::RequestOffer,
-             pub == nullptr ? McuFailure::ClientNotFound : McuFailure::NoProxy);
+             !pub ? McuFailure::ClientNotFound : McuFailure::NoProxy);
         return fx;
     }
     // On the publisher's proxy: the stream is there (remote streams are not used).
@@ -607,10 +619,22 @@ void McuClient::erase_client(const Key& key) {
     if (it == clients_.end()) {
         return;
     }
-    if (!it->second.client_id.empty()) {
-        by_client_id_.erase({it->second.proxy, it->second.client_id});
+    const Client& c = it->second;
+    if (!c.client_id.empty()) {
+        by_client_id_.erase({c.proxy, c.client_id});
+        if (c.publisher() && options_.directory) {
+            options_.directory->erase(c.ref.session, c.ref.stream, c.client_id);
+        }
     }
     clients_.erase(it);
+}
+
+std::optional<PublisherEntry> McuClient::shared_publisher(const std::string& session,
+                                                          const std::string& stream) const {
+    if (!options_.directory) {
+        return std::nullopt;
+    }
+    return options_.directory->find(session, stream);
 }
 
 std::string McuClient::client_id(const StreamRef& ref) const {

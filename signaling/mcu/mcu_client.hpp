@@ -14,10 +14,12 @@
 #include "common/result.hpp"
 #include "signaling/mcu/mcu_effects.hpp"
 #include "signaling/mcu/proxy_messages.hpp"
+#include "signaling/mcu/publisher_directory.hpp"
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -32,6 +34,8 @@ struct McuClientOptions {
     uint64_t request_timeout_us = 2'000'000;
     uint64_t resume_window_us = 60'000'000;   // the proxy keeps a dropped session this long
     uint64_t reconnect_delay_us = 1'000'000;  // after a drop or a failed connect
+    /// Shared with the other shards' clients (publisher_directory.hpp); null for a shard alone.
+    std::shared_ptr<PublisherDirectory> directory;
 };
 
 /// Signs a hello token at Unix time `now_s` (ProxyTokenSigner::sign in production).
@@ -59,9 +63,14 @@ public:
     /// An offer from a publisher (ref.session == ref.publisher): creates the publisher on the
     /// least-loaded proxy if needed, then sends the offer; the answer is a PublisherAnswer.
     McuEffects publish(const StreamRef& ref, const PublisherSettings& settings, std::string sdp,
-                       uint64_t now_us);
+                       uint64_t now_us, std::string scope = {});
+    /// A publisher another shard created, from the directory (nullopt without one).
+    [[nodiscard]] std::optional<PublisherEntry> shared_publisher(const std::string& session,
+                                                                 const std::string& stream) const;
+    /// `scope` (the hub's room key) goes into the directory with the publisher.
     /// requestoffer: subscribes ref.session to ref.publisher's stream (or renegotiates a running
-    /// subscriber); the offer is a SubscriberOffer.
+    /// subscriber); the offer is a SubscriberOffer. A publisher this client did not create is
+    /// looked up in the directory.
     McuEffects request_offer(const StreamRef& ref, uint64_t now_us);
     /// A subscriber's answer to the SFU's offer.
     McuEffects answer(const StreamRef& ref, const std::string& sdp, uint64_t now_us);
@@ -113,6 +122,7 @@ private:
         std::string proxy_sid;   // create-subscriber's / subscriber-sid-updated's sid
         std::string queued_sdp;  // a publisher's offer, sent once it exists
         std::vector<std::string> queued_candidates;
+        std::string scope;  // a publisher's, for the directory
         [[nodiscard]] bool publisher() const { return ref.session == ref.publisher; }
     };
 

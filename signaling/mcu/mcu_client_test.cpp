@@ -519,3 +519,66 @@ TEST_CASE("mcu client: requests for a client whose proxy is reconnecting fail at
     CHECK(only_result<McuFailed>(fx).failure == McuFailure::ConnectionLost);
     CHECK(c.client_id(kAlice) == "pub-a");  // still resumable
 }
+
+TEST_CASE("mcu client: a subscriber to a publisher another shard's client created",
+          "[signaling][mcu]") {
+    auto directory = std::make_shared<PublisherDirectory>();
+    auto make_shard = [&] {
+        McuClientOptions o;
+        o.urls = {"ws://proxy0:9090/", "ws://proxy1:9090/"};
+        o.directory = directory;
+        return McuClient(std::move(o), [](int64_t now_s) {
+            return Result<std::string, std::string>{"token-" + std::to_string(now_s)};
+        });
+    };
+    McuClient a = make_shard();
+    McuClient b = make_shard();
+    for (McuClient* c : {&a, &b}) {
+        c->start(kT0);
+        connect_proxy(*c, 0, "S0", 10, kT0);
+        connect_proxy(*c, 1, "S1", 0, kT0);  // the least loaded: publishers go here
+    }
+
+    // Alice publishes on shard a (proxy 1); until the proxy created it, nobody finds it.
+    auto fx = a.publish(kAlice, PublisherSettings{1000, 3, "", "vp8", "", ""}, "v=offer", kT0,
+                        "room-scope");
+    REQUIRE(fx.frames.at(0).proxy == 1);
+    CHECK_FALSE(b.shared_publisher("alice", "video"));
+    a.on_frame(1, command_reply(id_of(fx), "pub-a"), kT0);
+    const auto entry = b.shared_publisher("alice", "video");
+    REQUIRE(entry);
+    CHECK(entry->proxy == 1);
+    CHECK(entry->client_id == "pub-a");
+    CHECK(entry->scope == "room-scope");
+
+    // Bob on shard b subscribes: on b's own connection to the publisher's proxy.
+    auto sub = b.request_offer(kBobOfAlice, kT0);
+    REQUIRE(sub.frames.size() == 1);
+    CHECK(sub.frames[0].proxy == 1);
+    CHECK(
+        frame(sub)["command"] ==
+        json::parse(R"({"type":"create-subscriber","streamType":"video","publisherId":"pub-a"})"));
+    auto created = b.on_frame(1, command_reply(id_of(sub), "sub-b", 0, "9"), kT0);
+    CHECK(frame(created)["payload"]["type"] == "requestoffer");
+    CHECK(b.client_id(kBobOfAlice) == "sub-b");
+
+    // Alice stops publishing: gone from the directory; a new subscriber finds nothing.
+    a.unpublish("alice", "video", kT0);
+    CHECK_FALSE(b.shared_publisher("alice", "video"));
+    const StreamRef carol{"carol", "alice", "video", "sid-c"};
+    CHECK(only_result<McuFailed>(b.request_offer(carol, kT0)).failure ==
+          McuFailure::ClientNotFound);
+    CHECK(directory->size() == 0);
+}
+
+TEST_CASE("publisher directory: an erase of an older publisher keeps the newer one",
+          "[signaling][mcu]") {
+    PublisherDirectory d;
+    d.put("alice", "video", {0, "pub-1", "r"});
+    d.put("alice", "video", {1, "pub-2", "r"});  // republished, perhaps by another shard
+    d.erase("alice", "video", "pub-1");
+    REQUIRE(d.find("alice", "video"));
+    CHECK(d.find("alice", "video")->client_id == "pub-2");
+    d.erase("alice", "video", "pub-2");
+    CHECK_FALSE(d.find("alice", "video"));
+}

@@ -14,6 +14,8 @@
 # TALK_PARTICIPANTS=N sets the call's size (default 3). TALK_SCENARIO=talk_flows runs
 # talk_flows.mjs instead: simulcast layer requests (selectStream) and renegotiations (requestoffer
 # on a new and on the same connection, the publisher's ICE restart) in a 2-party call.
+# TALK_SIGNALING_THREADS=N runs tern-signaling with N shards ([tern] threads, default 1): the
+# participants then land on different shards, and subscribe to publishers another shard created.
 source "$(dirname "$0")/../integration/lib.sh"
 E2E="$(cd "$(dirname "$0")" && pwd)"
 SIG_BIN="$BUILD/signaling/tern-signaling"
@@ -72,6 +74,9 @@ type = proxy
 url = ws://$US4:9090
 token_id = tern-it
 token_key = $PROXY_KEY
+
+[tern]
+threads = ${TALK_SIGNALING_THREADS:-1}
 CONF
 bg_in "$CNS" "$WORK/signaling.log" "$SIG_BIN" --config "$WORK/server.conf"
 SIG_PID=$BG_PID
