@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# One libFuzzer target as a meson test (suite "fuzz"): TERN_FUZZ_SECONDS (default 20) of fuzzing
+# One libFuzzer target as a meson test (suite "fuzz"): TERN_FUZZ_SECONDS (default 15) of fuzzing
 # from the seed corpus. New inputs and crash inputs go to WORK_DIR, which is kept: a failure names
 # the crash input to replay (BINARY CRASH_FILE) and to add to the seed corpus once fixed.
 #   run_target.sh BINARY SEED_CORPUS WORK_DIR
 set -euo pipefail
 bin="$1" seeds="$2" work="$3"
-seconds="${TERN_FUZZ_SECONDS:-20}"
+seconds="${TERN_FUZZ_SECONDS:-15}"
 rm -rf "$work"
 mkdir -p "$work/new" "$work/crash"
 rc=0
