@@ -458,9 +458,7 @@ async def resume(ctx: Context) -> None:
     """After a dropped socket, resume gives the same ids, keeps the room, delivers what was sent meanwhile."""
     _, s, t = await _pair(ctx)
     await s.abort()
-    # Sent once the server has noticed the drop: before that, it writes to the dead socket
-    # (as any server would; the client never acknowledges a frame).
-    await ctx.drop_noticed()
+    await ctx.drop_settle()
     await t.send(_msg({"type": "session", "sessionid": s.hello["sessionid"]}, {"while": "away"}))
     await t.barrier()
     s2 = await ctx.connect("S2")
