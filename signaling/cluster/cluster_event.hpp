@@ -78,8 +78,17 @@ struct SessionDetached {
     std::string session;
 };
 
+/// A session joined a room with Talk room session id `room_session` (one socket per Talk
+/// session): a node whose own session holds that id ends it with bye room_session_reconnected,
+/// the backend untold, as for two of its own.
+struct RoomSessionClaimed {
+    std::string backend;
+    std::string room_session;
+    std::string session;  // the new holder's public id
+};
+
 using EventBody = std::variant<RoomFrame, SessionJoined, SessionFrame, RemoteMessage, BackendRoom,
-                               SessionMoved, SessionDetached>;
+                               SessionMoved, SessionDetached, RoomSessionClaimed>;
 
 struct Event {
     uint16_t origin = 0;  // the node that published it

@@ -114,6 +114,12 @@ std::string write_event(const Event& e) {
             [&](const SessionDetached& d) {
                 w.field("type", "detached").field("session", d.session);
             },
+            [&](const RoomSessionClaimed& c) {
+                w.field("type", "claimed")
+                    .field("backend", c.backend)
+                    .field("roomsession", c.room_session)
+                    .field("session", c.session);
+            },
         },
         e.body);
     w.end_object();
@@ -205,6 +211,12 @@ Result<Event, EventParseError> parse_event(std::string_view payload) {
         SessionDetached d;
         r.str("session", d.session);
         e.body = std::move(d);
+    } else if (type == "claimed") {
+        RoomSessionClaimed c;
+        r.str("backend", c.backend, false)
+            .str("roomsession", c.room_session)
+            .str("session", c.session);
+        e.body = std::move(c);
     } else {
         return bad("unknown type \"" + type + "\"");
     }

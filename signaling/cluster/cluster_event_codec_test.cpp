@@ -97,6 +97,13 @@ TEST_CASE("cluster events: every type survives write and parse", "[signaling][cl
         const auto d = std::get<SessionDetached>(round_trip(Event{2, SessionDetached{"sid"}}).body);
         CHECK(d.session == "sid");
     }
+    SECTION("room session claimed") {
+        const auto c = std::get<RoomSessionClaimed>(
+            round_trip(Event{2, RoomSessionClaimed{"nc", "talk-1", "sid"}}).body);
+        CHECK(c.backend == "nc");
+        CHECK(c.room_session == "talk-1");
+        CHECK(c.session == "sid");
+    }
 }
 
 TEST_CASE("cluster events: malformed payloads are errors", "[signaling][cluster]") {

@@ -35,4 +35,8 @@ std::string backend_users_subject() {
     return "backend.users";
 }
 
+std::string room_sessions_subject() {
+    return "roomsessions";
+}
+
 }  // namespace tern::sig::cluster

@@ -4,6 +4,7 @@
 //   room.<key>                      one room's members, by every node that has one
 //   backend.room.<key>              a backend's request for a room, by every node with a member
 //   backend.users                   a backend's request that names users, by every node
+//   roomsessions                    a Talk room session id taken by a joiner, by every node
 // where <key> is base64url("<id>|<backend id>") (the reference uses standard base64; tern's
 // payloads differ from the reference's anyway, so the two never share a bus). Public ids are
 // base64url already.
@@ -21,5 +22,8 @@ namespace tern::sig::cluster {
 /// A backend's request that addresses users (invite, disinvite, update, delete name user ids):
 /// subscribed by every node, since a user's sessions may be on any node and in no room.
 [[nodiscard]] std::string backend_users_subject();
+/// Joins with a Talk room session id (RoomSessionClaimed): subscribed by every node, since the
+/// session that held the id before may be on any node.
+[[nodiscard]] std::string room_sessions_subject();
 
 }  // namespace tern::sig::cluster

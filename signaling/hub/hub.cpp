@@ -217,6 +217,7 @@ Effects Hub::on_tick(uint64_t now_us) {
     }
     if (clustered_ && !bus_joined_) {
         cluster_interest(cluster::backend_users_subject(), true, fx);
+        cluster_interest(cluster::room_sessions_subject(), true, fx);
         bus_joined_ = true;
     }
     if (clustered_ && now_us >= mark_written_us_ + kNodeMarkEveryUs) {

@@ -203,9 +203,10 @@ TEST_CASE("hub cluster: session, user, room and call messages and control cross 
                                        {{"type", "session"}, {"sessionid", gone}}, {{"n", 4}})));
         CHECK(fx[0].sends.empty());
         CHECK(fx[1].sends.empty());
-        // Only bob's join crossed before (two join frames and "joined" to node 1, the member
-        // list back to node 2): nothing more.
-        CHECK(t.c.messages == 4);
+        // Only the joins crossed before (alice's and bob's room session ids claimed on every
+        // node; bob's two join frames and "joined" to node 1, the member list back to node 2):
+        // nothing more.
+        CHECK(t.c.messages == 6);
     }
 }
 
@@ -267,6 +268,27 @@ TEST_CASE("hub cluster: without NATS (or with nats://loopback) nothing is publis
         all.merge(h.post("r1", json::parse(R"({"type":"update","update":{"properties":{}}})")));
         CHECK(all.cluster_interest.empty());
         CHECK(all.cluster_publishes.empty());
+    }
+}
+
+TEST_CASE("hub cluster: one socket per Talk session across nodes (room_session_reconnected)",
+          "[signaling][hub][cluster]") {
+    TwoNodeRoom t;
+    // Bob's Talk session reconnects through node 1 with a new signaling session: his session on
+    // node 2 goes with bye room_session_reconnected, and the backend is not told.
+    const Client bob2 = t.c.connect(0, 3, "bob");
+    const auto fx = t.c.run(0, t.c.node[0].join(bob2, "r1", "rs-b"));
+    bool bye = false;
+    for (const json& f : frames(fx[1], 2)) {
+        bye = bye || (f["type"] == "bye" && f["bye"]["reason"] == "room_session_reconnected");
+    }
+    CHECK(bye);
+    CHECK(fx[1].calls.empty());
+    // A room session id nobody else holds kicks nobody.
+    const Client carol = t.c.connect(1, 4, "carol");
+    const auto quiet = t.c.run(1, t.c.node[1].join(carol, "r1", "rs-c"));
+    for (const json& f : frames(quiet[0], 1)) {
+        CHECK(f["type"] != "bye");
     }
 }
 

@@ -166,6 +166,13 @@ void Hub::enter_room(Session& s, const std::string& id, const std::string& room_
             const std::string other = it->second;
             kick_session(other, "room_session_reconnected", false, now_us, fx);
         }
+        if (clustered_ && reach_ == Reach::Cluster) {
+            // Whoever holds it on another node or shard goes too.
+            cluster_publish(cluster::room_sessions_subject(),
+                            cluster::RoomSessionClaimed{cfg_.backends[s.backend].entry.id,
+                                                        room_session_id, public_id},
+                            fx);
+        }
     }
     Session* self = find_session(public_id);
     if (self == nullptr) {

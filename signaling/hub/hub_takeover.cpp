@@ -318,11 +318,13 @@ void Hub::replay_event(Session& s, cluster::Event&& e, Effects& fx) {
                        deliver_message(from, s, req, fx);
                    },
                    // A joiner was answered by the nodes alive then; a backend request is not
-                   // kept in the stream; a move is about the session, not for it.
+                   // kept in the stream (nor a claimed room session id); a move is about the
+                   // session, not for it.
                    [](cluster::SessionJoined&) {},
                    [](cluster::BackendRoom&) {},
                    [](cluster::SessionMoved&) {},
                    [](cluster::SessionDetached&) {},
+                   [](cluster::RoomSessionClaimed&) {},
                },
                e.body);
 }

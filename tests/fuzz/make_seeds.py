@@ -251,6 +251,8 @@ def main():
           b'{"v":1,"origin":2,"type":"moved","session":"s1","to":3}')
     write("signaling_cluster_event", "detached",
           b'{"v":1,"origin":2,"type":"detached","session":"s1"}')
+    write("signaling_cluster_event", "claimed",
+          b'{"v":1,"origin":2,"type":"claimed","backend":"nc","roomsession":"t1","session":"s1"}')
 
     # signaling_session_record: session records and node marks in the JetStream KV bucket.
     for name, payload in [
