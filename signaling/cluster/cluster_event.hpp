@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 #include <variant>
+#include <vector>
 
 namespace tern::sig::cluster {
 
@@ -87,8 +88,35 @@ struct RoomSessionClaimed {
     std::string session;  // the new holder's public id
 };
 
-using EventBody = std::variant<RoomFrame, SessionJoined, SessionFrame, RemoteMessage, BackendRoom,
-                               SessionMoved, SessionDetached, RoomSessionClaimed>;
+/// A room's transient data changed by a client on the origin node: `key` set to `value` (with
+/// `ttl_us`, 0 for none), or removed (`value` empty). Every node applies it to its copy of the
+/// room and tells its own members.
+struct TransientChange {
+    std::string backend;
+    std::string room;
+    std::string key;
+    api::RawJson value;  // "" for a removal
+    uint64_t ttl_us = 0;
+};
+
+/// A node's transient data of a room, for a session that joined it on another node (the answer
+/// to SessionJoined, as the member list is): the joiner's node adds what its copy lacks and gives
+/// the joiner the whole of it.
+struct TransientState {
+    struct Entry {
+        std::string key;
+        api::RawJson value;
+        uint64_t ttl_us = 0;  // what is left of it, 0 for none
+    };
+    std::string backend;
+    std::string room;
+    std::string session;  // the joiner
+    std::vector<Entry> entries;
+};
+
+using EventBody =
+    std::variant<RoomFrame, SessionJoined, SessionFrame, RemoteMessage, BackendRoom, SessionMoved,
+                 SessionDetached, RoomSessionClaimed, TransientChange, TransientState>;
 
 struct Event {
     uint16_t origin = 0;  // the node that published it

@@ -55,6 +55,15 @@ private:
     std::string error_;
 };
 
+/// The optional "ttl" member; false when present and not an unsigned integer.
+bool ttl_of(const object& o, uint64_t& out) {
+    element t;
+    if (o["ttl"].get(t) != simdjson::SUCCESS) {
+        return true;  // absent: none
+    }
+    return t.get(out) == simdjson::SUCCESS;
+}
+
 Unexpected<EventParseError> bad(std::string message) {
     return unexpected(EventParseError{std::move(message)});
 }
@@ -113,6 +122,34 @@ std::string write_event(const Event& e) {
             },
             [&](const SessionDetached& d) {
                 w.field("type", "detached").field("session", d.session);
+            },
+            [&](const TransientChange& t) {
+                w.field("type", "transient")
+                    .field("backend", t.backend)
+                    .field("room", t.room)
+                    .field("key", t.key);
+                if (!t.value.empty()) {
+                    w.raw_field("value", t.value);
+                }
+                if (t.ttl_us != 0) {
+                    w.field("ttl", t.ttl_us);
+                }
+            },
+            [&](const TransientState& t) {
+                w.field("type", "transientstate")
+                    .field("backend", t.backend)
+                    .field("room", t.room)
+                    .field("session", t.session)
+                    .key("entries")
+                    .begin_array();
+                for (const TransientState::Entry& entry : t.entries) {
+                    w.begin_object().field("key", entry.key).raw_field("value", entry.value);
+                    if (entry.ttl_us != 0) {
+                        w.field("ttl", entry.ttl_us);
+                    }
+                    w.end_object();
+                }
+                w.end_array();
             },
             [&](const RoomSessionClaimed& c) {
                 w.field("type", "claimed")
@@ -211,6 +248,47 @@ Result<Event, EventParseError> parse_event(std::string_view payload) {
         SessionDetached d;
         r.str("session", d.session);
         e.body = std::move(d);
+    } else if (type == "transient") {
+        TransientChange t;
+        r.str("backend", t.backend, false).str("room", t.room).str("key", t.key);
+        element v;
+        if (r.error().empty() && api::json::member(o, "value", v)) {
+            t.value = api::json::raw_of(v);
+        }
+        if (r.error().empty() && !ttl_of(o, t.ttl_us)) {
+            return bad("ttl must be a whole number of microseconds");
+        }
+        e.body = std::move(t);
+    } else if (type == "transientstate") {
+        TransientState t;
+        r.str("backend", t.backend, false).str("room", t.room).str("session", t.session);
+        simdjson::dom::array entries;
+        if (r.error().empty() && o["entries"].get(entries) != simdjson::SUCCESS) {
+            return bad("entries must be an array");
+        }
+        if (r.error().empty()) {
+            for (element item : entries) {
+                object eo;
+                if (item.get(eo) != simdjson::SUCCESS) {
+                    return bad("an entry must be an object");
+                }
+                TransientState::Entry entry;
+                std::string err;
+                element v;
+                if (!api::json::get_string(eo, "key", entry.key, err) || entry.key.empty()) {
+                    return bad("an entry's key is missing");
+                }
+                if (!api::json::member(eo, "value", v)) {
+                    return bad("an entry's value is missing");
+                }
+                entry.value = api::json::raw_of(v);
+                if (!ttl_of(eo, entry.ttl_us)) {
+                    return bad("ttl must be a whole number of microseconds");
+                }
+                t.entries.push_back(std::move(entry));
+            }
+        }
+        e.body = std::move(t);
     } else if (type == "claimed") {
         RoomSessionClaimed c;
         r.str("backend", c.backend, false)

@@ -97,6 +97,30 @@ TEST_CASE("cluster events: every type survives write and parse", "[signaling][cl
         const auto d = std::get<SessionDetached>(round_trip(Event{2, SessionDetached{"sid"}}).body);
         CHECK(d.session == "sid");
     }
+    SECTION("transient change: a set with its ttl, a removal") {
+        const auto set = std::get<TransientChange>(
+            round_trip(Event{2, TransientChange{"nc", "r", "k", R"({"a":[1,2]})", 5'000'000}})
+                .body);
+        CHECK(set.key == "k");
+        CHECK(set.value == R"({"a":[1,2]})");
+        CHECK(set.ttl_us == 5'000'000);
+        const auto removed = std::get<TransientChange>(
+            round_trip(Event{2, TransientChange{"nc", "r", "k", "", 0}}).body);
+        CHECK(removed.value.empty());
+        CHECK(removed.ttl_us == 0);
+    }
+    SECTION("transient state for a joiner") {
+        const auto t = std::get<TransientState>(
+            round_trip(
+                Event{2, TransientState{"nc", "r", "sid", {{"k1", "1", 0}, {"sd:x", R"("v")", 7}}}})
+                .body);
+        CHECK(t.session == "sid");
+        REQUIRE(t.entries.size() == 2);
+        CHECK(t.entries[0].key == "k1");
+        CHECK(t.entries[0].value == "1");
+        CHECK(t.entries[1].value == R"("v")");
+        CHECK(t.entries[1].ttl_us == 7);
+    }
     SECTION("room session claimed") {
         const auto c = std::get<RoomSessionClaimed>(
             round_trip(Event{2, RoomSessionClaimed{"nc", "talk-1", "sid"}}).body);
@@ -146,6 +170,19 @@ TEST_CASE("cluster events: malformed payloads are errors", "[signaling][cluster]
     CHECK(error_of(R"({"v":1,"origin":1,"type":"moved","session":"s","to":70000})")
               .starts_with("to must"));
     CHECK(error_of(R"({"v":1,"origin":1,"type":"detached"})") == "session is missing");
+    CHECK(error_of(R"({"v":1,"origin":1,"type":"transient","room":"r"})") == "key is missing");
+    CHECK(error_of(R"({"v":1,"origin":1,"type":"transient","room":"r","key":"k","ttl":-1})")
+              .starts_with("ttl must"));
+    CHECK(error_of(R"({"v":1,"origin":1,"type":"transientstate","room":"r","session":"s"})") ==
+          "entries must be an array");
+    CHECK(
+        error_of(
+            R"({"v":1,"origin":1,"type":"transientstate","room":"r","session":"s","entries":[1]})") ==
+        "an entry must be an object");
+    CHECK(error_of(R"({"v":1,"origin":1,"type":"transientstate","room":"r","session":"s",)"
+                   R"("entries":[{"key":"k"}]})") == "an entry's value is missing");
+    CHECK(error_of(R"({"v":1,"origin":1,"type":"claimed","roomsession":"t"})") ==
+          "session is missing");
     CHECK(error_of(std::string(kMaxEventBytes + 1, ' ')) == "payload too large");
 }
 

@@ -24,9 +24,10 @@
 //  - A backend POST is applied here and published on "backend.room.<key>"; every node applies it
 //    to its own sessions, so what it causes for room members stays local (Reach::Local), while
 //    the leave and join events of this node's sessions still cross.
-//  - Not yet shared: transient data, the room-session → session map (one socket per Talk
-//    session is enforced per node), in-call state for backend pings (each node pings for its
-//    own members, as each shard will).
+//  - Transient data crosses as TransientChange (and TransientState for a joiner), a Talk room
+//    session id taken by a joiner as RoomSessionClaimed (one socket per Talk session).
+//  - Not yet shared: in-call state for backend pings (each node pings for its own members, as
+//    each shard does).
 // Several shards per process use the same events on the bus between shards (docs/signaling.md,
 // "Shards"): each shard is a node of its own (session_nodes.hpp), and a resume that reaches the
 // wrong shard is handed to the one holding the session (Effects::handoffs).
@@ -263,6 +264,12 @@ private:
     void set_transient(Room& room, const std::string& key, api::RawJson value, uint64_t ttl_us,
                        uint64_t now_us, Effects& fx);
     void remove_transient(Room& room, std::string_view key, Effects& fx);
+    /// The whole of the room's transient data to one session ("initial").
+    void send_transient_initial(const Room& room, Session& to, Effects& fx);
+    /// A client's change, for the other nodes (TransientChange; `value` "" for a removal).
+    void publish_transient(const Room& room, const std::string& key, const api::RawJson& value,
+                           uint64_t ttl_us, Effects& fx);
+    void apply_transient_state(const cluster::TransientState& t, uint64_t now_us, Effects& fx);
 
     // hub_mcu.cpp: the SFU (§3.6) through the MCU client, when [mcu] is configured
     /// A message to a session that the SFU takes (offer, answer, candidate, requestoffer, ...);
@@ -347,7 +354,7 @@ private:
                               const std::string& body, bool to_users, Effects& fx);
     void apply_cluster_event(cluster::Event&& e, uint64_t now_us, Effects& fx);
     void apply_remote_message(const cluster::RemoteMessage& m, std::size_t backend, Effects& fx);
-    void apply_session_joined(const cluster::SessionJoined& j, Effects& fx);
+    void apply_session_joined(const cluster::SessionJoined& j, uint64_t now_us, Effects& fx);
     std::optional<std::size_t> backend_by_id(std::string_view id) const;
     /// The join event listing `room`'s local members for `joiner` (nothing when there are none).
     std::string members_join_event(const Room& room, const Session* joiner, bool hides_names);

@@ -83,6 +83,16 @@ void Hub::publish_user_message(const Session& from, const api::MessageRequest& m
                     fx);
 }
 
+void Hub::publish_transient(const Room& room, const std::string& key, const api::RawJson& value,
+                            uint64_t ttl_us, Effects& fx) {
+    if (!clustered_) {
+        return;
+    }
+    const std::string& backend = cfg_.backends[room.backend].entry.id;
+    cluster_publish(cluster::room_subject(backend, room.id),
+                    cluster::TransientChange{backend, room.id, key, value, ttl_us}, fx);
+}
+
 void Hub::publish_backend_post(std::size_t backend, const std::string& room_id,
                                const std::string& body, bool to_users, Effects& fx) {
     const std::string& id = cfg_.backends[backend].entry.id;
@@ -129,7 +139,7 @@ void Hub::apply_cluster_event(cluster::Event&& e, uint64_t now_us, Effects& fx) 
                                            r.holders);
                        }
                    },
-                   [&](cluster::SessionJoined& j) { apply_session_joined(j, fx); },
+                   [&](cluster::SessionJoined& j) { apply_session_joined(j, now_us, fx); },
                    [&](cluster::SessionFrame& f) {
                        if (Session* s = find_session(f.session)) {
                            send_to_session(*s, std::move(f.frame), fx);
@@ -151,6 +161,18 @@ void Hub::apply_cluster_event(cluster::Event&& e, uint64_t now_us, Effects& fx) 
                        }
                    },
                    [](cluster::SessionDetached&) {},  // a mark for replays only
+                   [&](cluster::TransientChange& t) {
+                       const auto b = backend_by_id(t.backend);
+                       if (Room* room = b ? find_room(*b, t.room) : nullptr) {
+                           if (t.value.empty()) {
+                               remove_transient(*room, t.key, fx);
+                           } else {
+                               set_transient(*room, t.key, std::move(t.value), t.ttl_us, now_us,
+                                             fx);
+                           }
+                       }
+                   },
+                   [&](cluster::TransientState& t) { apply_transient_state(t, now_us, fx); },
                    [&](cluster::RoomSessionClaimed& c) {
                        const auto b = backend_by_id(c.backend);
                        const auto it = b ? by_room_session_.find(room_key(*b, c.room_session))
@@ -164,7 +186,7 @@ void Hub::apply_cluster_event(cluster::Event&& e, uint64_t now_us, Effects& fx) 
                e.body);
 }
 
-void Hub::apply_session_joined(const cluster::SessionJoined& j, Effects& fx) {
+void Hub::apply_session_joined(const cluster::SessionJoined& j, uint64_t now_us, Effects& fx) {
     const auto b = backend_by_id(j.backend);
     const Room* room = b ? find_room(*b, j.room) : nullptr;
     if (room == nullptr || find_session(j.session) != nullptr) {
@@ -174,6 +196,43 @@ void Hub::apply_session_joined(const cluster::SessionJoined& j, Effects& fx) {
     if (!members.empty()) {
         cluster_publish(cluster::session_subject(j.session),
                         cluster::SessionFrame{j.session, std::move(members)}, fx);
+    }
+    if (!room->transient.empty()) {
+        cluster::TransientState state{j.backend, j.room, j.session, {}};
+        for (const auto& [key, e] : room->transient) {
+            const uint64_t left =
+                e.expires_us == 0 ? 0 : (e.expires_us > now_us ? e.expires_us - now_us : 1);
+            state.entries.push_back({key, e.value, left});
+        }
+        cluster_publish(cluster::session_subject(j.session), std::move(state), fx);
+    }
+}
+
+void Hub::apply_transient_state(const cluster::TransientState& t, uint64_t now_us, Effects& fx) {
+    Session* joiner = find_session(t.session);
+    const auto b = backend_by_id(t.backend);
+    Room* room = b ? find_room(*b, t.room) : nullptr;
+    if (joiner == nullptr || room == nullptr || joiner->room_id != t.room ||
+        joiner->type == ClientType::Virtual) {
+        return;
+    }
+    // Keys this node lacks (its copy began with the joiner); a node with members all along has
+    // them all, and the joiner had them in its initial already.
+    bool added = false;
+    for (const cluster::TransientState::Entry& e : t.entries) {
+        if (room->transient.contains(e.key)) {
+            continue;
+        }
+        TransientEntry& mine = room->transient[e.key];
+        mine.value = e.value;
+        mine.expires_us = e.ttl_us == 0 ? 0 : now_us + e.ttl_us;
+        if (mine.expires_us != 0) {
+            timers_.push(Timer{mine.expires_us, TimerKind::Transient, 0, room->key, e.key});
+        }
+        added = true;
+    }
+    if (added) {
+        send_transient_initial(*room, *joiner, fx);
     }
 }
 

@@ -292,4 +292,40 @@ TEST_CASE("hub cluster: one socket per Talk session across nodes (room_session_r
     }
 }
 
+TEST_CASE("hub cluster: transient data crosses nodes, and a joiner on a node new to the room "
+          "gets it whole",
+          "[signaling][hub][cluster]") {
+    Cluster c;
+    const Client alice = c.connect(0, 1, "alice");
+    const Client bob = c.connect(1, 2, "bob");
+    c.run(0, c.node[0].join(alice, "r1", "rs-a"));
+    const json set_k = {{"type", "transient"},
+                        {"transient", {{"type", "set"}, {"key", "k"}, {"value", 1}}}};
+    c.run(0, c.node[0].text(1, set_k));
+    // Bob joins on node 2, which had nobody in r1: node 1 answers with its data.
+    const auto joined = c.run(1, c.node[1].join(bob, "r1", "rs-b"));
+    bool initial = false;
+    for (const json& f : frames(joined[1], 2)) {
+        initial = initial || f == json::parse(R"({"type":"transient","transient":)"
+                                              R"({"type":"initial","data":{"k":1}}})");
+    }
+    CHECK(initial);
+    // A change on node 2 reaches alice on node 1, once.
+    const json set_sd = {{"type", "transient"},
+                         {"transient", {{"type", "set"}, {"key", "sd:" + bob.sid}, {"value", 2}}}};
+    const auto changed = c.run(1, c.node[1].text(2, set_sd));
+    const json to_alice = only_frame(changed[0], 1);
+    CHECK(to_alice["transient"]["type"] == "set");
+    CHECK(to_alice["transient"]["key"] == "sd:" + bob.sid);
+    // Bob leaves: his sd: key goes on both nodes.
+    const auto left =
+        c.run(1, c.node[1].text(2, json{{"type", "room"}, {"room", {{"roomid", ""}}}}));
+    bool removed = false;
+    for (const json& f : frames(left[0], 1)) {
+        removed = removed || (f["type"] == "transient" && f["transient"]["type"] == "remove" &&
+                              f["transient"]["key"] == "sd:" + bob.sid);
+    }
+    CHECK(removed);
+}
+
 }  // namespace tern::sig::test

@@ -142,14 +142,18 @@ void Hub::handle_transient(Session& s, const std::string& id, const api::Transie
     }
     if (t.op == api::TransientOp::Remove || t.value == "null") {
         remove_transient(*room, t.key, fx);
+        publish_transient(*room, t.key, {}, 0, fx);
         return;
     }
-    set_transient(*room, t.key, t.value, t.ttl_ns ? *t.ttl_ns / 1000 : 0, now_us, fx);
+    const uint64_t ttl_us = t.ttl_ns ? *t.ttl_ns / 1000 : 0;
+    set_transient(*room, t.key, t.value, ttl_us, now_us, fx);
+    publish_transient(*room, t.key, t.value, ttl_us, fx);
 }
 
 void Hub::set_transient(Room& room, const std::string& key, api::RawJson value, uint64_t ttl_us,
                         uint64_t now_us, Effects& fx) {
-    const ReachScope reach{reach_, Reach::Local};  // transient data is per node for now
+    // Each node tells its own members; the change crosses as a TransientChange.
+    const ReachScope reach{reach_, Reach::Local};
     auto [it, fresh] = room.transient.try_emplace(key);
     TransientEntry& e = it->second;
     e.expires_us = ttl_us == 0 ? 0 : now_us + ttl_us;

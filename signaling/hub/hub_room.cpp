@@ -276,15 +276,19 @@ void Hub::send_join_events(Room& room, Session& joiner, Effects& fx) {
         send_to_session(joiner, std::move(flags), fx);
     }
     if (!room.transient.empty() && joiner.type != ClientType::Virtual) {
-        std::vector<std::pair<std::string_view, std::string_view>> data;
-        data.reserve(room.transient.size());
-        for (const auto& [k, e] : room.transient) {
-            data.emplace_back(k, e.value);
-        }
-        std::string initial;
-        api::write_transient_initial(initial, data);
-        send_to_session(joiner, std::move(initial), fx);
+        send_transient_initial(room, joiner, fx);
     }
+}
+
+void Hub::send_transient_initial(const Room& room, Session& to, Effects& fx) {
+    std::vector<std::pair<std::string_view, std::string_view>> data;
+    data.reserve(room.transient.size());
+    for (const auto& [k, e] : room.transient) {
+        data.emplace_back(k, e.value);
+    }
+    std::string initial;
+    api::write_transient_initial(initial, data);
+    send_to_session(to, std::move(initial), fx);
 }
 
 void Hub::leave_room(Session& s, bool tell_backend, uint64_t now_us, Effects& fx) {
@@ -307,6 +311,7 @@ void Hub::leave_room(Session& s, bool tell_backend, uint64_t now_us, Effects& fx
         const std::string sd = "sd:" + s.public_id;
         if (room->transient.contains(sd)) {
             remove_transient(*room, sd, fx);
+            publish_transient(*room, sd, {}, 0, fx);  // the session's own node tells the others
         }
         const std::string_view id = s.public_id;
         std::string out;

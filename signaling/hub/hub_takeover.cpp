@@ -325,6 +325,10 @@ void Hub::replay_event(Session& s, cluster::Event&& e, Effects& fx) {
                    [](cluster::SessionMoved&) {},
                    [](cluster::SessionDetached&) {},
                    [](cluster::RoomSessionClaimed&) {},
+                   // Transient data is the room's, replayed to nobody: the resumed session's
+                   // node has the room's copy (kept by the stream's room subject) or gets it.
+                   [](cluster::TransientChange&) {},
+                   [](cluster::TransientState&) {},
                },
                e.body);
 }

@@ -251,6 +251,12 @@ def main():
           b'{"v":1,"origin":2,"type":"moved","session":"s1","to":3}')
     write("signaling_cluster_event", "detached",
           b'{"v":1,"origin":2,"type":"detached","session":"s1"}')
+    write("signaling_cluster_event", "transient",
+          b'{"v":1,"origin":2,"type":"transient","backend":"nc","room":"r1","key":"k",'
+          b'"value":{"a":[1,2]},"ttl":5000000}')
+    write("signaling_cluster_event", "transientstate",
+          b'{"v":1,"origin":2,"type":"transientstate","backend":"nc","room":"r1","session":"s1",'
+          b'"entries":[{"key":"k","value":1},{"key":"sd:s1","value":"x","ttl":7}]}')
     write("signaling_cluster_event", "claimed",
           b'{"v":1,"origin":2,"type":"claimed","backend":"nc","roomsession":"t1","session":"s1"}')
 
