@@ -186,14 +186,18 @@ static int run(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
 
     tern::sig::net::ServerOptions options;
-    // threads = 0 stays one shard until what the shards do not share yet (docs/signaling.md,
-    // "Shards") is shared; several are used when asked for by number.
-    options.shards = config.threads == 0 ? 1 : shard_count(config.threads);
+    options.shards = shard_count(config.threads);
     if (options.shards > 1 && config.node_id > tern::sig::ShardNodes::kMaxNodeId) {
-        log.error("node_id is over 1023 with more than one thread: set threads = 1 or a smaller "
-                  "node_id (each thread numbers its sessions as a node of its own)",
-                  {{"node_id", config.node_id}, {"threads", options.shards}});
-        return 1;
+        // Each shard numbers its sessions as a node of its own (docs/signaling.md, "Shards").
+        if (config.threads > 1) {
+            log.error("node_id is over 1023 with more than one thread: set threads = 1 or a "
+                      "smaller node_id",
+                      {{"node_id", config.node_id}, {"threads", config.threads}});
+            return 1;
+        }
+        log.warn("node_id is over 1023: one thread only (a smaller node_id allows one per CPU)",
+                 {{"node_id", config.node_id}});
+        options.shards = 1;
     }
     options.features = advertised_features(config);
     options.stop_grace = std::chrono::milliseconds(config.shutdown_grace_ms);

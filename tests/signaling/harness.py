@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import json
+import re
 import os
 import secrets
 import shlex
@@ -77,6 +78,9 @@ class ServerUnderTest:
         self.hash_key = hash_key or secrets.token_hex(32)
         self.node_id = node_id
         self.extra_config = extra_config
+        # tern's [tern] threads, as extra_config sets it (1 when it does not).
+        found = re.search(r"^threads\s*=\s*(\d+)", extra_config, re.M)
+        self.shards = int(found.group(1)) if found else 1
         self.workdir = tempfile.mkdtemp(prefix="sig-conformance-")
         self.config_path = os.path.join(self.workdir, "server.conf")
         self.log_path = os.path.join(self.workdir, "server.log")
