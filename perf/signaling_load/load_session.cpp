@@ -1,5 +1,6 @@
 #include "signaling_load/load_session.hpp"
 
+#include "signaling_load/client_frames.hpp"
 #include "signaling_load/frame_scan.hpp"
 #include "signaling_load/internal_token.hpp"
 
@@ -9,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <chrono>
+#include <cstring>
 #include <netinet/in.h>
 #include <stdexcept>
 #include <sys/socket.h>
@@ -17,7 +19,6 @@
 namespace tern::perf::sigload {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
 using asio::use_awaitable;
 
 int64_t now_ns() {
@@ -26,11 +27,20 @@ int64_t now_ns() {
         .count();
 }
 
+namespace {
+
+constexpr std::size_t kReadInitial = 16 * 1024;
+constexpr std::size_t kMaxHandshake = 8 * 1024;
+
+}  // namespace
+
 LoadSession::LoadSession(asio::io_context& ioc, const Options& opts, LoadStats& stats,
                          uint32_t index, uint32_t room, uint32_t slot)
-    : opts_(opts), stats_(stats), ws_(ioc), index_(index), room_(room), slot_(slot),
-      direct_seq_(opts.room_size, 0), last_room_seq_(opts.room_size, 0),
-      last_direct_seq_(opts.room_size, 0) {}
+    : opts_(opts), stats_(stats), sock_(ioc), in_(kReadInitial, '\0'),
+      // A mask per session; any value is valid, and the server unmasks whatever it is.
+      mask_(static_cast<uint32_t>(opts.seed * 2654435761U) ^ (index * 40503U) ^ 0x5bd1e995U),
+      index_(index), room_(room), slot_(slot), direct_seq_(opts.room_size, 0),
+      last_room_seq_(opts.room_size, 0), last_direct_seq_(opts.room_size, 0) {}
 
 // Unique over processes (their room bases differ) and runs (seeds): the same Talk session id
 // twice would evict the first session.
@@ -39,15 +49,48 @@ std::string LoadSession::unique_name(std::string_view prefix) const {
            std::to_string(opts_.room_base) + "-" + std::to_string(index_);
 }
 
+void LoadSession::queue_frame(uint8_t opcode, std::string_view payload) {
+    append_masked_frame(out_, opcode, payload, mask_);
+    ++queued_;
+    if (!writing_) {
+        writing_ = true;
+        asio::co_spawn(sock_.get_executor(), write_loop(), asio::detached);
+    }
+}
+
+// During set-up: the next text frame; pings are answered, other control frames skipped.
 asio::awaitable<std::string> LoadSession::read_frame() {
-    buf_.consume(buf_.size());
-    co_await ws_.async_read(buf_, use_awaitable);
-    co_return beast::buffers_to_string(buf_.data());
+    for (;;) {
+        const ServerFrame f = next_server_frame(std::string_view(in_.data(), in_len_));
+        if (f.kind == ServerFrame::Kind::Bad) {
+            throw std::runtime_error(std::string("server frame: ") + f.why);
+        }
+        if (f.kind == ServerFrame::Kind::Frame) {
+            std::string payload(f.payload);
+            const uint8_t op = f.opcode;
+            std::memmove(in_.data(), in_.data() + f.consumed, in_len_ - f.consumed);
+            in_len_ -= f.consumed;
+            if (op == kOpText) {
+                co_return payload;
+            }
+            if (op == kOpPing) {
+                queue_frame(kOpPong, payload);
+            } else if (op == kOpClose) {
+                throw std::runtime_error("closed by the server");
+            }
+            continue;
+        }
+        if (in_len_ == in_.size()) {
+            in_.resize(2 * in_.size());
+        }
+        in_len_ += co_await sock_.async_read_some(
+            asio::buffer(in_.data() + in_len_, in_.size() - in_len_), use_awaitable);
+    }
 }
 
 // Sends a request and reads frames until its reply; events in between are skipped.
 asio::awaitable<std::string> LoadSession::request(std::string_view frame, std::string_view id) {
-    co_await ws_.async_write(asio::buffer(frame.data(), frame.size()), use_awaitable);
+    queue_frame(kOpText, frame);
     const uint32_t bound = 4 * opts_.room_size + 16;  // join events may precede the reply
     for (uint32_t i = 0; i < bound; ++i) {
         std::string reply = co_await read_frame();
@@ -65,18 +108,35 @@ asio::awaitable<std::string> LoadSession::request(std::string_view frame, std::s
 asio::awaitable<std::string> LoadSession::establish(asio::ip::tcp::endpoint server,
                                                     asio::ip::address source, std::string room_id) {
     try {
-        auto& sock = beast::get_lowest_layer(ws_).socket();
-        sock.open(asio::ip::tcp::v4());
+        sock_.open(asio::ip::tcp::v4());
         // Bind before connect to spread sessions over source addresses; without a port, so
         // the kernel picks it per 4-tuple at connect time.
         const int one = 1;
-        ::setsockopt(sock.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-        sock.set_option(asio::ip::tcp::no_delay(true));
-        sock.bind(asio::ip::tcp::endpoint(source, 0));
-        co_await sock.async_connect(server, use_awaitable);
-        co_await ws_.async_handshake(opts_.host + ":" + std::to_string(opts_.port), opts_.path,
-                                     use_awaitable);
-        ws_.text(true);
+        ::setsockopt(sock_.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+        sock_.set_option(asio::ip::tcp::no_delay(true));
+        sock_.bind(asio::ip::tcp::endpoint(source, 0));
+        co_await sock_.async_connect(server, use_awaitable);
+        const std::string upgrade =
+            upgrade_request(opts_.host + ":" + std::to_string(opts_.port), opts_.path);
+        co_await asio::async_write(sock_, asio::buffer(upgrade), use_awaitable);
+        // The 101's headers; what follows them (a welcome) stays in the buffer as frames.
+        std::size_t end = std::string_view::npos;
+        while ((end = std::string_view(in_.data(), in_len_).find("\r\n\r\n")) ==
+               std::string_view::npos) {
+            if (in_len_ >= kMaxHandshake) {
+                throw std::runtime_error("no end of the upgrade response's headers");
+            }
+            in_len_ += co_await sock_.async_read_some(
+                asio::buffer(in_.data() + in_len_, in_.size() - in_len_), use_awaitable);
+        }
+        const std::string_view head(in_.data(), end);
+        if (!head.starts_with("HTTP/1.1 101")) {
+            throw std::runtime_error("upgrade refused: " +
+                                     std::string(head.substr(0, head.find('\r'))));
+        }
+        end += 4;
+        std::memmove(in_.data(), in_.data() + end, in_len_ - end);
+        in_len_ -= end;
         // No wait for a welcome frame: 0.4.1 (Debian's reference server) sends none, and
         // request() below skips tern's while it reads for the hello's reply.
         std::string hello;
@@ -105,8 +165,6 @@ asio::awaitable<std::string> LoadSession::establish(asio::ip::tcp::endpoint serv
         const std::string join = R"({"id":"r","type":"room","room":{"roomid":")" + room_id +
                                  R"(","sessionid":")" + unique_name("load") + R"("}})";
         co_await request(join, "r");
-        // Setup over: no deadline of our own on reads from here (the server pings every 54 s).
-        beast::get_lowest_layer(ws_).expires_never();
     } catch (const std::exception& e) {
         dead_ = true;
         co_return std::string(e.what());
@@ -115,54 +173,89 @@ asio::awaitable<std::string> LoadSession::establish(asio::ip::tcp::endpoint serv
 }
 
 void LoadSession::start_reading() {
-    asio::co_spawn(ws_.get_executor(), read_loop(), asio::detached);
+    asio::co_spawn(sock_.get_executor(), read_loop(), asio::detached);
 }
 
 void LoadSession::send(std::string frame) {
-    outq_.push_back(std::move(frame));
-    if (!writing_) {
-        writing_ = true;
-        asio::co_spawn(ws_.get_executor(), write_loop(), asio::detached);
-    }
+    queue_frame(kOpText, frame);
 }
 
 void LoadSession::close() {
     closing_ = true;
     dead_ = true;
-    beast::error_code ec;
-    beast::get_lowest_layer(ws_).socket().close(ec);
+    boost::system::error_code ec;
+    sock_.close(ec);
 }
 
+// Everything queued goes out in one write; what is queued meanwhile goes in the next.
 asio::awaitable<void> LoadSession::write_loop() {
-    while (!outq_.empty()) {
-        beast::error_code ec;
-        co_await ws_.async_write(asio::buffer(outq_.front()),
-                                 asio::redirect_error(use_awaitable, ec));
+    while (!out_.empty()) {
+        sending_.swap(out_);
+        out_.clear();
+        sending_frames_ = queued_;
+        boost::system::error_code ec;
+        co_await asio::async_write(sock_, asio::buffer(sending_),
+                                   asio::redirect_error(use_awaitable, ec));
+        queued_ -= sending_frames_;
+        sending_frames_ = 0;
+        sending_.clear();
         if (ec) {
             dead_ = true;
-            outq_.clear();
+            out_.clear();
+            queued_ = 0;
             break;
         }
-        outq_.pop_front();
     }
     writing_ = false;
 }
 
-asio::awaitable<void> LoadSession::read_loop() {
+bool LoadSession::take_frames() {
+    std::size_t used = 0;
     for (;;) {
-        beast::error_code ec;
-        buf_.consume(buf_.size());
-        co_await ws_.async_read(buf_, asio::redirect_error(use_awaitable, ec));
-        if (ec) {
-            if (!closing_) {
-                ++stats_.closed;
-            }
-            dead_ = true;
-            co_return;
+        const ServerFrame f =
+            next_server_frame(std::string_view(in_.data() + used, in_len_ - used));
+        if (f.kind == ServerFrame::Kind::NeedMore) {
+            break;
         }
-        const auto data = buf_.data();
-        on_frame(std::string_view(static_cast<const char*>(data.data()), data.size()));
+        if (f.kind == ServerFrame::Kind::Bad) {
+            ++stats_.malformed;
+            return false;
+        }
+        used += f.consumed;
+        if (f.opcode == kOpText) {
+            on_frame(f.payload);
+        } else if (f.opcode == kOpPing) {
+            queue_frame(kOpPong, f.payload);
+        } else if (f.opcode == kOpClose) {
+            return false;
+        }
     }
+    std::memmove(in_.data(), in_.data() + used, in_len_ - used);
+    in_len_ -= used;
+    return true;
+}
+
+asio::awaitable<void> LoadSession::read_loop() {
+    // Frames that came with the join's reply first.
+    bool ok = take_frames();
+    while (ok) {
+        if (in_len_ == in_.size()) {
+            in_.resize(2 * in_.size());
+        }
+        boost::system::error_code ec;
+        const std::size_t n =
+            co_await sock_.async_read_some(asio::buffer(in_.data() + in_len_, in_.size() - in_len_),
+                                           asio::redirect_error(use_awaitable, ec));
+        if (ec) {
+            break;
+        }
+        in_len_ += n;
+        ok = take_frames();
+    }
+    if (!closing_) {
+        ++stats_.closed;
+    }
+    dead_ = true;
 }
 
 void LoadSession::on_frame(std::string_view frame) {
@@ -174,7 +267,7 @@ void LoadSession::on_frame(std::string_view frame) {
                 stats_.first_server_error = std::string(frame.substr(0, 300));
             }
         }
-        return;  // events: joins of later members, pings are answered by Beast
+        return;  // events: joins of later members
     }
     const auto from = uint_field(frame, "\"lgf\"");
     const auto to_room = uint_field(frame, "\"lgr\"");

@@ -1,9 +1,10 @@
 #pragma once
-// One signaling session of the load generator: a WebSocket from a chosen loopback source
-// address, the hello (checked by the backend, or internal), the room join, then a read loop that
-// checks each delivered load message (sender slot, sequence, send time) and a bounded write queue.
-// Owned by LoadRun; runs on its one io_context thread; must outlive its coroutines (LoadRun
-// closes every socket and runs the loop dry before destroying sessions).
+// One signaling session of the load generator: a WebSocket (our own client framing,
+// client_frames.hpp, on a plain TCP socket) from a chosen loopback source address, the hello
+// (checked by the backend, or internal), the room join, then a read loop that checks each delivered
+// load message (sender slot, sequence, send time) and a bounded write queue. Owned by LoadRun; runs
+// on its one io_context thread; must outlive its coroutines (LoadRun closes every socket and runs
+// the loop dry before destroying sessions).
 
 #include "signaling_load/load_stats.hpp"
 #include "signaling_load/options.hpp"
@@ -15,11 +16,7 @@
 #include <boost/asio.hpp>
 // clang-format on
 
-#include <boost/beast/core.hpp>
-#include <boost/beast/websocket.hpp>
-
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,7 +40,7 @@ public:
     /// Starts the read loop (after establish succeeded).
     void start_reading();
     /// Whether another frame fits in the write queue.
-    bool can_send() const { return !dead_ && outq_.size() < opts_.max_queue; }
+    bool can_send() const { return !dead_ && queued_ < opts_.max_queue; }
     /// Queues a text frame; the caller checked can_send().
     void send(std::string frame);
     /// Closes the socket: pending reads and writes end with an error.
@@ -61,18 +58,28 @@ private:
     boost::asio::awaitable<std::string> request(std::string_view frame, std::string_view id);
     boost::asio::awaitable<void> read_loop();
     boost::asio::awaitable<void> write_loop();
+    /// Handles every whole frame at the front of the read buffer (text frames to on_frame,
+    /// pings answered); false when the server's framing is not what we read.
+    bool take_frames();
+    /// Appends a frame to what goes out next, and starts the writer when it is idle.
+    void queue_frame(uint8_t opcode, std::string_view payload);
     void on_frame(std::string_view frame);
     std::string unique_name(std::string_view prefix) const;
 
     const Options& opts_;  // borrowed, outlives this
     LoadStats& stats_;     // borrowed, outlives this
-    boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
-    boost::beast::flat_buffer buf_;
+    boost::asio::ip::tcp::socket sock_;
+    std::string in_;          // bytes read, whole frames taken from the front
+    std::size_t in_len_ = 0;  // of in_, in use
+    std::string out_;         // frames queued while a write is in flight
+    std::string sending_;     // the write in flight
+    uint32_t queued_ = 0;     // frames in out_ and sending_
+    uint32_t sending_frames_ = 0;
+    uint32_t mask_ = 0;
     uint32_t index_;
     uint32_t room_;
     uint32_t slot_;
     std::string public_id_;
-    std::deque<std::string> outq_;
     bool writing_ = false;
     bool dead_ = false;
     bool closing_ = false;
