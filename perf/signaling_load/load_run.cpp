@@ -83,14 +83,16 @@ asio::awaitable<void> LoadRun::pause(double seconds) {
     co_await t.async_wait(use_awaitable);
 }
 
-asio::awaitable<void> LoadRun::worker(asio::ip::tcp::endpoint server) {
+asio::awaitable<void> LoadRun::worker(asio::ip::address server) {
     const auto base = asio::ip::make_address_v4(opts_.source_base).to_uint();
     while (next_setup_ < opts_.sessions) {
         const uint32_t i = next_setup_++;
         LoadSession& s = *sessions_[i];
         const asio::ip::address source = asio::ip::address_v4(base + i % opts_.sources);
         const std::string room = opts_.room_prefix + std::to_string(opts_.room_base + s.room());
-        const std::string err = co_await s.establish(server, source, room);
+        // Over the nodes of a cluster in turn: the members of a room meet on several nodes.
+        const asio::ip::tcp::endpoint at(server, opts_.ports[i % opts_.ports.size()]);
+        const std::string err = co_await s.establish(at, source, room);
         if (err.empty()) {
             members_[s.room()].push_back(i);
             s.start_reading();
@@ -102,7 +104,7 @@ asio::awaitable<void> LoadRun::worker(asio::ip::tcp::endpoint server) {
 }
 
 asio::awaitable<void> LoadRun::establish_all() {
-    const asio::ip::tcp::endpoint server(asio::ip::make_address(opts_.host), opts_.port);
+    const asio::ip::address server(asio::ip::make_address(opts_.host));
     const uint32_t n = std::min(opts_.connect_concurrency, opts_.sessions);
     workers_running_ = n;
     for (uint32_t w = 0; w < n; ++w) {

@@ -40,7 +40,7 @@ public:
 
 private:
     boost::asio::awaitable<void> establish_all();
-    boost::asio::awaitable<void> worker(boost::asio::ip::tcp::endpoint server);
+    boost::asio::awaitable<void> worker(boost::asio::ip::address server);
     boost::asio::awaitable<void> pause(double seconds);
     boost::asio::awaitable<void> phase(const PhaseSpec& spec);
     void send_one(int64_t sent_at, bool to_room);

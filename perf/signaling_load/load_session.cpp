@@ -29,7 +29,7 @@ int64_t now_ns() {
 
 namespace {
 
-constexpr std::size_t kReadInitial = 16 * 1024;
+constexpr std::size_t kReadInitial = 4 * 1024;  // grows while a frame does not fit
 constexpr std::size_t kMaxHandshake = 8 * 1024;
 
 }  // namespace
@@ -117,7 +117,7 @@ asio::awaitable<std::string> LoadSession::establish(asio::ip::tcp::endpoint serv
         sock_.bind(asio::ip::tcp::endpoint(source, 0));
         co_await sock_.async_connect(server, use_awaitable);
         const std::string upgrade =
-            upgrade_request(opts_.host + ":" + std::to_string(opts_.port), opts_.path);
+            upgrade_request(opts_.host + ":" + std::to_string(server.port()), opts_.path);
         co_await asio::async_write(sock_, asio::buffer(upgrade), use_awaitable);
         // The 101's headers; what follows them (a welcome) stays in the buffer as frames.
         std::size_t end = std::string_view::npos;

@@ -18,6 +18,9 @@ void usage(std::FILE* out) {
         "  quit                                            close every session and exit\n"
         "  --host A              server address (127.0.0.1)\n"
         "  --port P              server port (8080)\n"
+        "  --ports P1,P2,...     several servers (a cluster's nodes): session i dials the\n"
+        "                        (i mod count)-th, so a room's members meet on several\n"
+        "                        nodes\n"
         "  --path P              WebSocket path (/spreed)\n"
         "  --auth backend|internal  v1 hello checked by the backend (a user per session), or\n"
         "                        the internal hello (HMAC of --secret, no backend call) (backend)\n"
@@ -61,6 +64,16 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
                 o.host = v;
             } else if (a == "--port") {
                 o.port = static_cast<uint16_t>(std::stoul(v));
+            } else if (a == "--ports") {
+                o.ports.clear();
+                std::string_view rest = v;
+                while (!rest.empty()) {
+                    const std::size_t comma = rest.find(',');
+                    o.ports.push_back(
+                        static_cast<uint16_t>(std::stoul(std::string(rest.substr(0, comma)))));
+                    rest = comma == std::string_view::npos ? std::string_view{}
+                                                           : rest.substr(comma + 1);
+                }
             } else if (a == "--path") {
                 o.path = v;
             } else if (a == "--auth") {
@@ -102,6 +115,12 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
             } else {
                 throw std::invalid_argument("unknown flag " + std::string(a));
             }
+        }
+        if (o.ports.empty()) {
+            o.ports.push_back(o.port);
+        }
+        if (o.ports.size() > 64) {
+            throw std::invalid_argument("--ports names at most 64 ports");
         }
         if (o.auth != "backend" && o.auth != "internal") {
             throw std::invalid_argument("--auth is backend or internal");

@@ -5,12 +5,14 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace tern::perf::sigload {
 
 struct Options {
     std::string host = "127.0.0.1";
     uint16_t port = 8080;
+    std::vector<uint16_t> ports;  // --ports: session i dials ports[i % size] (a cluster's nodes)
     std::string path = "/spreed";
     std::string auth = "backend";                 // backend: v1 hello checked by the backend
     std::string secret;                           // [clients] internalsecret (auth internal)

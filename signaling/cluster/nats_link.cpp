@@ -109,6 +109,12 @@ Result<bool, std::string> NatsLink::connect(const std::vector<std::string>& urls
         s = natsOptions_SetSendAsap(opts.get(), true);
     }
     if (s == NATS_OK) {
+        // Messages of every subscription are delivered by libnats' shared pool of threads.
+        // Without this libnats starts a thread per subscription, and a node subscribes two
+        // subjects per session: 17,000 sessions were 34,000 threads, and fork() failed.
+        s = natsOptions_UseGlobalMessageDelivery(opts.get(), true);
+    }
+    if (s == NATS_OK) {
         s = natsConnection_Connect(&conn_, opts.get());
     }
     if (s != NATS_OK) {
