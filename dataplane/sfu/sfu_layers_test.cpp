@@ -2,7 +2,7 @@
 // simulcast layers and audio, the subscriber's link is simulated (link_sim.hpp) and its
 // transport-cc feedback drives the estimate, which moves the subscriber between layers (at
 // keyframes the publisher sends when asked), pauses its video, and never floods the publisher
-// with keyframe requests.
+// with keyframe requests. TERN_LAYERS_TRACE=1 prints the estimate and what arrived every 250 ms.
 #include "common/srtp/srtp.hpp"
 #include "common/wire/rtcp.hpp"
 #include "common/wire/rtp.hpp"
@@ -265,4 +265,29 @@ TEST_CASE("SFU layers: the estimate moves a subscriber to the lowest layer at 30
                                       << r.h.count(shm::Counter::SfuLayerDown) << ", upgrades "
                                       << r.h.count(shm::Counter::SfuLayerUp) << ", PLIs " << r.plis
                                       << ", probe clusters " << r.h.count(shm::Counter::SfuProbes));
+}
+
+TEST_CASE("SFU layers: an estimate that oscillates never floods the publisher with keyframe "
+          "requests",
+          "[sfu][stack][layers]") {
+    LayerRun r;
+    r.run_until_ms(4'000);
+    // The link flips between 5 Mbit/s and 300 kbit/s every second for 30 s: the estimate
+    // follows it up and down, the layers cannot (downgrades at once, upgrades after a probe
+    // and not within 3 s of a downgrade), and every switch waits for one keyframe.
+    for (uint64_t t = 4'000; t < 34'000; t += 1'000) {
+        r.link.set_rate((t / 1'000) % 2 == 0 ? 300'000 : 5'000'000);
+        r.run_until_ms(t + 1'000);
+    }
+    const uint64_t switches =
+        r.h.count(shm::Counter::SfuLayerDown) + r.h.count(shm::Counter::SfuLayerUp);
+    // A storm would be a request per packet (hundreds a second); the throttle allows one per
+    // 300 ms per layer at most. Here: about one per switch, and few switches.
+    CHECK(r.plis <= switches + 3);
+    CHECK(r.plis <= 20);
+    CHECK(switches <= 20);
+    // Audio flowed throughout.
+    CHECK(r.count(-1, 4'000, 34'000) > 1'400);
+    WARN("30 s oscillating: " << switches << " layer changes, " << r.plis << " PLIs, "
+                              << r.h.count(shm::Counter::SfuProbes) << " probe clusters");
 }
