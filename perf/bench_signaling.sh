@@ -41,6 +41,8 @@ BENCH=signaling
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=support/bench_lib.sh
 source "$HERE/support/bench_lib.sh"
+# shellcheck source=support/signaling_conf.sh
+source "$HERE/support/signaling_conf.sh"
 PROCS="${TERN_BENCH_SIG_PROCS:-2}"
 PER_PROC="${TERN_BENCH_SIG_SESSIONS:-4000}"
 ROOM_SIZE=10
@@ -79,41 +81,7 @@ await_line "the mock Nextcloud" '^listening [0-9]+' 15
 BACKEND_URL="http://127.0.0.1:${LINE#listening }/"
 
 write_conf() {  # write_conf FILE PORT
-  cat >"$1" <<CONF
-[http]
-listen = 127.0.0.1:$2
-
-[app]
-debug = false
-
-[sessions]
-hashkey = $(openssl rand -hex 32)
-blockkey = $(openssl rand -hex 8)
-
-[clients]
-internalsecret = $(openssl rand -hex 16)
-
-[backend]
-backends = bench
-allowall = false
-timeout = 10
-connectionsperhost = 8
-
-[bench]
-url = ${BACKEND_URL%/}
-secret = $BACKEND_SECRET
-
-[nats]
-url = :loopback:
-
-[stats]
-allowed_ips = 127.0.0.1
-
-# tern's per-address limits (the reference server has none and skips the section): the load
-# processes open thousands of sessions from each of their addresses.
-[limits]
-exempt = 127.0.0.0/8
-CONF
+  signaling_conf "$2" :loopback: "$(openssl rand -hex 32)" "$(openssl rand -hex 8)" "$(openssl rand -hex 16)" >"$1"
 }
 
 # await_welcome NAME PORT: waits up to 15 s for the server NAME to answer /api/v1/welcome.

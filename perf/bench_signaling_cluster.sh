@@ -25,6 +25,8 @@ BENCH=signaling_cluster
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=support/bench_lib.sh
 source "$HERE/support/bench_lib.sh"
+# shellcheck source=support/signaling_conf.sh
+source "$HERE/support/signaling_conf.sh"
 NODES="${TERN_BENCH_CLUSTER_NODES:-6}"
 PER_PROC="${TERN_BENCH_CLUSTER_SESSIONS:-8500}"
 RATE="${TERN_BENCH_CLUSTER_RATE:-200}"
@@ -75,40 +77,10 @@ INTERNAL=$(openssl rand -hex 16)
 declare -a PORTS=() NODE_NAMES=() RSS0=()
 for ((n = 0; n < NODES; n++)); do
   PORTS[n]=$(free_port)
-  cat >"$WORK/node$n.conf" <<CONF
-[http]
-listen = 127.0.0.1:${PORTS[n]}
-
-[sessions]
-hashkey = $HASH_KEY
-blockkey = $BLOCK_KEY
-
-[clients]
-internalsecret = $INTERNAL
-
-[backend]
-backends = bench
-allowall = false
-timeout = 30
-connectionsperhost = 8
-
-[bench]
-url = ${BACKEND_URL%/}
-secret = $BACKEND_SECRET
-
-[nats]
-url = nats://127.0.0.1:$NATS_PORT
-
-[stats]
-allowed_ips = 127.0.0.1
-
-[limits]
-exempt = 127.0.0.0/8
-
-[tern]
-node_id = $((n + 1))
-threads = 1
-CONF
+  {
+    signaling_conf "${PORTS[n]}" "nats://127.0.0.1:$NATS_PORT" "$HASH_KEY" "$BLOCK_KEY" "$INTERNAL"
+    printf '\n[tern]\nnode_id = %d\nthreads = 1\n' $((n + 1))
+  } >"$WORK/node$n.conf"
   NODE_NAMES[n]="node $((n + 1))"
   start "${NODE_NAMES[n]}" "node$n.log" "$TERN" --config "$WORK/node$n.conf"
 done
