@@ -69,11 +69,6 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 SESSIONS=$((PROCS * PER_PROC))
 (($(ulimit -n) >= SESSIONS + 512)) || bench_fail "open-file limit $(ulimit -n) is too low for $SESSIONS sessions (TERN_BENCH_SIG_PROCS x TERN_BENCH_SIG_SESSIONS)"
 
-free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-# field KEY LINE: KEY's value in LINE (key=value pairs).
-field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
-calc() { awk "BEGIN {printf \"$1\", $2}"; }
-rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
 BACKEND_SECRET=$(openssl rand -hex 16)
 start "the mock Nextcloud" mock.log taskset -c "$GEN_CORE" "$PYTHON" "$HERE/support/mock_backend.py" --secret "$BACKEND_SECRET"

@@ -48,13 +48,9 @@ done
 PROCS=$((2 * NODES))
 SESSIONS=$((PROCS * PER_PROC))
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-# A node holds the sessions of two processes' halves: 2 x PER_PROC / 2 ... from each of its two.
+# A node holds PER_PROC sessions: half of each of its two load processes'.
 (($(ulimit -n) >= PER_PROC + 512)) || bench_fail "open-file limit $(ulimit -n) is too low for $PER_PROC sessions per node"
 
-free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
-calc() { awk "BEGIN {printf \"$1\", $2}"; }
-rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
 BACKEND_SECRET=$(openssl rand -hex 16)
 start "the mock Nextcloud" mock.log "$PYTHON" "$HERE/support/mock_backend.py" --secret "$BACKEND_SECRET"

@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Sourced by the signaling benchmarks (perf/bench_signaling*.sh).
+# Sourced by the signaling benchmarks (perf/bench_signaling*.sh): their server.conf and the
+# small helpers both use.
 #
 # signaling_conf PORT NATS_URL HASH_KEY BLOCK_KEY INTERNAL_SECRET: writes a server.conf to stdout
 # with one backend, "bench" (the mock Nextcloud at $BACKEND_URL with $BACKEND_SECRET), /stats for
@@ -41,3 +42,12 @@ allowed_ips = 127.0.0.1
 exempt = 127.0.0.0/8
 CONF
 }
+
+# free_port: a free TCP port on 127.0.0.1 (needs PYTHON).
+free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# field KEY LINE: KEY's value in LINE (key=value pairs).
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
+# calc FORMAT EXPRESSION: awk's printf of EXPRESSION.
+calc() { awk "BEGIN {printf \"$1\", $2}"; }
+# rss_kib PID: its resident memory in KiB.
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
