@@ -394,6 +394,10 @@ private:
                        const std::string& frame, Effects& fx);
     /// The local session holding Talk room session `rsid` of `backend`, or null.
     Session* session_by_room_session(std::size_t backend, std::string_view rsid);
+    /// One socket per Talk session: the session of this hub that holds `rsid`, if not `joiner`,
+    /// goes with bye room_session_reconnected, the backend untold.
+    void kick_room_session_holder(std::size_t backend, const std::string& rsid,
+                                  const std::string& joiner, uint64_t now_us, Effects& fx);
     /// Maps the session's Talk room session id to it, here and in the shards' directory.
     void bind_room_session(const Session& s);
     void unbind_room_session(std::size_t backend, const std::string& rsid,

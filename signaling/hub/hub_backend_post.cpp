@@ -134,6 +134,15 @@ void Hub::send_to_users(std::size_t backend, const std::vector<std::string>& use
     }
 }
 
+void Hub::kick_room_session_holder(std::size_t backend, const std::string& rsid,
+                                   const std::string& joiner, uint64_t now_us, Effects& fx) {
+    const auto it = by_room_session_.find(room_key(backend, rsid));
+    if (it != by_room_session_.end() && it->second != joiner) {
+        const std::string other = it->second;  // kick_session erases the entry
+        kick_session(other, "room_session_reconnected", false, now_us, fx);
+    }
+}
+
 void Hub::bind_room_session(const Session& s) {
     const std::string key = room_key(s.backend, s.room_session_id);
     by_room_session_[key] = s.public_id;

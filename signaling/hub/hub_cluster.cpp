@@ -174,12 +174,8 @@ void Hub::apply_cluster_event(cluster::Event&& e, uint64_t now_us, Effects& fx) 
                    },
                    [&](cluster::TransientState& t) { apply_transient_state(t, now_us, fx); },
                    [&](cluster::RoomSessionClaimed& c) {
-                       const auto b = backend_by_id(c.backend);
-                       const auto it = b ? by_room_session_.find(room_key(*b, c.room_session))
-                                         : by_room_session_.end();
-                       if (it != by_room_session_.end() && it->second != c.session) {
-                           const std::string other = it->second;
-                           kick_session(other, "room_session_reconnected", false, now_us, fx);
+                       if (const auto b = backend_by_id(c.backend)) {
+                           kick_room_session_holder(*b, c.room_session, c.session, now_us, fx);
                        }
                    },
                },

@@ -161,11 +161,7 @@ void Hub::enter_room(Session& s, const std::string& id, const std::string& room_
     const std::string public_id = s.public_id;
     // One socket per Talk session: whoever held this room session id goes, the backend untold.
     if (!room_session_id.empty() && room_session_id != "0") {
-        const auto it = by_room_session_.find(room_key(s.backend, room_session_id));
-        if (it != by_room_session_.end() && it->second != public_id) {
-            const std::string other = it->second;
-            kick_session(other, "room_session_reconnected", false, now_us, fx);
-        }
+        kick_room_session_holder(s.backend, room_session_id, public_id, now_us, fx);
         if (clustered_ && reach_ == Reach::Cluster) {
             // Whoever holds it on another node or shard goes too.
             cluster_publish(cluster::room_sessions_subject(),

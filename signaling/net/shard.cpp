@@ -145,16 +145,16 @@ public:
 
     void send(std::string text) override {
         asio::post(owner_.io_, [o = &owner_, c = conn_, t = std::move(text)]() mutable {
-            o->send_relayed(c, std::move(t), nullptr);
+            o->send_to(c, std::move(t), nullptr);
         });
     }
     void send_shared(std::shared_ptr<const std::string> text) override {
         asio::post(owner_.io_, [o = &owner_, c = conn_, t = std::move(text)]() mutable {
-            o->send_relayed(c, {}, std::move(t));
+            o->send_to(c, {}, std::move(t));
         });
     }
     void close() override {
-        asio::post(owner_.io_, [o = &owner_, c = conn_] { o->close_relayed(c); });
+        asio::post(owner_.io_, [o = &owner_, c = conn_] { o->close_conn(c); });
     }
     void stop() override {}
 
@@ -434,7 +434,7 @@ void Shard::relayed_closed(ConnId conn) {
     }
 }
 
-void Shard::send_relayed(ConnId conn, std::string text, std::shared_ptr<const std::string> shared) {
+void Shard::send_to(ConnId conn, std::string text, std::shared_ptr<const std::string> shared) {
     auto it = conns_.find(conn);
     auto link = it == conns_.end() ? nullptr : it->second.lock();
     if (!link) {
@@ -446,7 +446,7 @@ void Shard::send_relayed(ConnId conn, std::string text, std::shared_ptr<const st
     }
 }
 
-void Shard::close_relayed(ConnId conn) {
+void Shard::close_conn(ConnId conn) {
     auto it = conns_.find(conn);
     if (auto link = it == conns_.end() ? nullptr : it->second.lock()) {
         link->close();
@@ -522,25 +522,10 @@ void Shard::apply(Effects&& fx) {
         }
     }
     for (SendFrame& s : fx.sends) {
-        auto it = conns_.find(s.conn);
-        auto link = it == conns_.end() ? nullptr : it->second.lock();
-        if (!link) {
-            EdgeCounters::add(counters().frames_dropped);
-            continue;
-        }
-        if (s.shared) {
-            link->send_shared(std::move(s.shared));
-        } else {
-            link->send(std::move(s.text));
-        }
+        send_to(s.conn, std::move(s.text), std::move(s.shared));
     }
     for (const CloseConn& c : fx.closes) {
-        auto it = conns_.find(c.conn);
-        if (it != conns_.end()) {
-            if (auto link = it->second.lock()) {
-                link->close();
-            }
-        }
+        close_conn(c.conn);
     }
     for (const HttpAnswer& a : fx.answers) {
         finish_waiter(a.http, a);

@@ -108,9 +108,6 @@ public:
 
     /// Whether the shards carry the cluster bus between them (more than one shard, no NATS).
     [[nodiscard]] bool local_bus() const noexcept { return ctx_.shard_count > 1 && !nats_; }
-    /// Connections this shard relays for another one, and the relayed ones it serves.
-    [[nodiscard]] std::size_t relayed() const noexcept { return relayed_.size(); }
-    [[nodiscard]] std::size_t adopted() const noexcept { return adopted_.size(); }
 
 private:
     struct Waiter {
@@ -132,9 +129,10 @@ private:
     void relayed_text(ConnId conn, const std::string& frame);
     void relayed_binary(ConnId conn);
     void relayed_closed(ConnId conn);
-    // What the adopting shard's hub sends to a relayed connection, on the owner's thread.
-    void send_relayed(ConnId conn, std::string text, std::shared_ptr<const std::string> shared);
-    void close_relayed(ConnId conn);
+    /// A frame to one of this shard's connections (its own hub's, or a relayed connection's from
+    /// the adopting shard); counted as dropped when the connection is gone.
+    void send_to(ConnId conn, std::string text, std::shared_ptr<const std::string> shared);
+    void close_conn(ConnId conn);
 
     template <class Fn>
     void guarded(const char* what, Fn&& fn);
