@@ -151,11 +151,8 @@ run_server() {  # run_server ref|tern
       --setup-timeout "$SETUP_TIMEOUT" --lifetime $((SETUP_TIMEOUT + 4 * (WARMUP + WINDOW + DRAIN) + 300))
     GEN_NAMES+=("$gen") GEN_FDS+=("$fd")
   done
-  for gen in "${GEN_NAMES[@]}"; do
-    await_line "$gen" '^ready ' $((SETUP_TIMEOUT + 30))
-    sessions=$((sessions + $(field sessions " $LINE")))
-    (($(field failed " $LINE") == 0)) || bench_fail "$gen: $(field failed " $LINE") sessions failed: $(grep -m1 'first failure' "${PROC_LOG[$gen]}" || true)"
-  done
+  await_ready $((SETUP_TIMEOUT + 30)) "${GEN_NAMES[@]}"
+  sessions=$READY_SESSIONS
   sleep 2  # join events settle before memory is read
   rss1=$(rss_kib "$pid")
   R_SESSIONS[$kind]=$sessions

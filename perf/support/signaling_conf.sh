@@ -51,3 +51,16 @@ field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 calc() { awk "BEGIN {printf \"$1\", $2}"; }
 # rss_kib PID: its resident memory in KiB.
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+# await_ready SECONDS GEN...: waits for each load process's `ready` line; every session must have
+# been set up. Puts their sessions' sum in READY_SESSIONS.
+await_ready() {
+  local secs="$1" gen
+  shift
+  READY_SESSIONS=0
+  for gen in "$@"; do
+    await_line "$gen" '^ready ' "$secs"
+    READY_SESSIONS=$((READY_SESSIONS + $(field sessions " $LINE")))
+    (($(field failed " $LINE") == 0)) || bench_fail "$gen: $(field failed " $LINE") sessions failed: $(grep -m1 'first failure' "${PROC_LOG[$gen]}" || true)"
+  done
+}
