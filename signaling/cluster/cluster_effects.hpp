@@ -5,15 +5,21 @@
 // through Handler::on_session_loaded and ::on_session_replay.
 #pragma once
 
+#include "signaling/cluster/cluster_event.hpp"
+
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace tern::sig::cluster {
 
+/// An event for `subject`. It stays a value inside the process (the bus between shards hands the
+/// same event to every interested shard); only the NATS link encodes it (write_event()), so a
+/// node without NATS never renders or parses JSON to tell its own shards.
 struct Publish {
     std::string subject;
-    std::string payload;  // write_event()
+    std::shared_ptr<const Event> event;
 };
 
 /// Start (`on`) or stop receiving `subject`.

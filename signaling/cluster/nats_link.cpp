@@ -1,5 +1,6 @@
 #include "signaling/cluster/nats_link.hpp"
 
+#include "signaling/cluster/cluster_event_codec.hpp"
 #include "signaling/cluster/session_record_codec.hpp"
 #include "signaling/cluster/session_store.hpp"
 
@@ -187,8 +188,9 @@ void NatsLink::publish(const Publish& p) {
     if (conn_ == nullptr) {
         return;
     }
-    const natsStatus s = natsConnection_Publish(conn_, p.subject.c_str(), p.payload.data(),
-                                                static_cast<int>(p.payload.size()));
+    const std::string payload = write_event(*p.event);
+    const natsStatus s = natsConnection_Publish(conn_, p.subject.c_str(), payload.data(),
+                                                static_cast<int>(payload.size()));
     if (s != NATS_OK) {
         log_.warn("nats publish failed", {{"subject", p.subject}, {"err", nats_error(s)}});
     }

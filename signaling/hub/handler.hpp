@@ -73,6 +73,12 @@ public:
                                        uint64_t /*seq*/, uint64_t /*now_us*/) {
         return {};
     }
+    /// One event from another shard of this process on a subject the handler subscribed to (the
+    /// bus between shards passes events as values, never encoded).
+    virtual Effects on_cluster_event(std::string_view /*subject*/, const cluster::Event& /*event*/,
+                                     uint64_t /*now_us*/) {
+        return {};
+    }
     /// What Effects::cluster_loads found for `conn` (both values "" when nothing, or without
     /// JetStream).
     virtual Effects on_session_loaded(ConnId /*conn*/, const cluster::LoadedSession& /*loaded*/,

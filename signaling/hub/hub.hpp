@@ -114,6 +114,8 @@ public:
     Effects on_proxy_closed(std::size_t proxy, uint64_t now_us) override;
     Effects on_cluster_message(std::string_view subject, std::string_view payload, uint64_t seq,
                                uint64_t now_us) override;
+    Effects on_cluster_event(std::string_view subject, const cluster::Event& event,
+                             uint64_t now_us) override;
     Effects on_session_loaded(ConnId conn, const cluster::LoadedSession& loaded,
                               uint64_t now_us) override;
     Effects on_session_replay(const std::string& session,
@@ -352,7 +354,7 @@ private:
     void publish_user_message(const Session& from, const api::MessageRequest& m, Effects& fx);
     void publish_backend_post(std::size_t backend, const std::string& room_id,
                               const std::string& body, bool to_users, Effects& fx);
-    void apply_cluster_event(cluster::Event&& e, uint64_t now_us, Effects& fx);
+    void apply_cluster_event(const cluster::Event& e, uint64_t seq, uint64_t now_us, Effects& fx);
     void apply_remote_message(const cluster::RemoteMessage& m, std::size_t backend, Effects& fx);
     void apply_session_joined(const cluster::SessionJoined& j, uint64_t now_us, Effects& fx);
     std::optional<std::size_t> backend_by_id(std::string_view id) const;

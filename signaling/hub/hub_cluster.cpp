@@ -30,7 +30,8 @@ void Hub::room_interest(const Room& room, bool on, Effects& fx) {
 
 void Hub::cluster_publish(std::string subject, cluster::EventBody body, Effects& fx) {
     fx.cluster_publishes.push_back(
-        {std::move(subject), cluster::write_event(cluster::Event{ids_.node(), std::move(body)})});
+        {std::move(subject),
+         std::make_shared<const cluster::Event>(cluster::Event{ids_.node(), std::move(body)})});
 }
 
 std::optional<std::size_t> Hub::backend_by_id(std::string_view id) const {
@@ -111,16 +112,10 @@ Effects Hub::on_cluster_message(std::string_view /*subject*/, std::string_view p
     if (!clustered_) {
         return fx;
     }
-    auto event = cluster::parse_event(payload);
-    // What does not parse, and our own events (the stream republishes them to us too), change
-    // nothing. The subject is not trusted either: the event says what it is about.
-    if (event && event->origin != ids_.node()) {
-        // Every node derives what an event means for its own sessions: nothing goes back out,
-        // except what this node's own sessions do in consequence (joins, leaves).
-        const ReachScope reach{reach_, Reach::Local};
-        current_seq_ = seq;
-        apply_cluster_event(std::move(*event), now_us, fx);
-        current_seq_ = 0;
+    // What does not parse changes nothing; the subject is not trusted either: the event says
+    // what it is about.
+    if (const auto event = cluster::parse_event(payload)) {
+        apply_cluster_event(*event, seq, now_us, fx);
     }
     if (seq > stream_seq_) {
         // Handled (delivered, queued or not ours): a resume elsewhere starts after it.
@@ -130,56 +125,73 @@ Effects Hub::on_cluster_message(std::string_view /*subject*/, std::string_view p
     return fx;
 }
 
-void Hub::apply_cluster_event(cluster::Event&& e, uint64_t now_us, Effects& fx) {
+Effects Hub::on_cluster_event(std::string_view /*subject*/, const cluster::Event& event,
+                              uint64_t now_us) {
+    Effects fx;
+    if (clustered_) {
+        apply_cluster_event(event, 0, now_us, fx);
+    }
+    return fx;
+}
+
+void Hub::apply_cluster_event(const cluster::Event& e, uint64_t seq, uint64_t now_us, Effects& fx) {
+    // Our own events (the stream republishes them to us too) change nothing.
+    if (e.origin == ids_.node()) {
+        return;
+    }
+    // Every node derives what an event means for its own sessions: nothing goes back out,
+    // except what this node's own sessions do in consequence (joins, leaves).
+    const ReachScope reach{reach_, Reach::Local};
+    current_seq_ = seq;
     std::visit(Overloaded{
-                   [&](cluster::RoomFrame& r) {
+                   [&](const cluster::RoomFrame& r) {
                        const auto b = backend_by_id(r.backend);
                        if (const Room* room = b ? find_room(*b, r.room) : nullptr) {
                            deliver_to_room(*room, r.frame, r.except, r.call_only, fx, r.permission,
                                            r.holders);
                        }
                    },
-                   [&](cluster::SessionJoined& j) { apply_session_joined(j, now_us, fx); },
-                   [&](cluster::SessionFrame& f) {
+                   [&](const cluster::SessionJoined& j) { apply_session_joined(j, now_us, fx); },
+                   [&](const cluster::SessionFrame& f) {
                        if (Session* s = find_session(f.session)) {
-                           send_to_session(*s, std::move(f.frame), fx);
+                           send_to_session(*s, f.frame, fx);
                        }
                    },
-                   [&](cluster::RemoteMessage& m) {
+                   [&](const cluster::RemoteMessage& m) {
                        if (const auto b = backend_by_id(m.backend)) {
                            apply_remote_message(m, *b, fx);
                        }
                    },
-                   [&](cluster::BackendRoom& r) {
+                   [&](const cluster::BackendRoom& r) {
                        if (const auto b = backend_by_id(r.backend)) {
                            apply_backend_post(*b, r.room, r.body, 0, now_us, fx);
                        }
                    },
-                   [&](cluster::SessionMoved& m) {
+                   [&](const cluster::SessionMoved& m) {
                        if (m.to != ids_.node()) {
                            drop_moved_session(m.session, fx);
                        }
                    },
-                   [](cluster::SessionDetached&) {},  // a mark for replays only
-                   [&](cluster::TransientChange& t) {
+                   [](const cluster::SessionDetached&) {},  // a mark for replays only
+                   [&](const cluster::TransientChange& t) {
                        const auto b = backend_by_id(t.backend);
                        if (Room* room = b ? find_room(*b, t.room) : nullptr) {
                            if (t.value.empty()) {
                                remove_transient(*room, t.key, fx);
                            } else {
-                               set_transient(*room, t.key, std::move(t.value), t.ttl_us, now_us,
-                                             fx);
+                               set_transient(*room, t.key, t.value, t.ttl_us, now_us, fx);
                            }
                        }
                    },
-                   [&](cluster::TransientState& t) { apply_transient_state(t, now_us, fx); },
-                   [&](cluster::RoomSessionClaimed& c) {
+                   [&](const cluster::TransientState& t) { apply_transient_state(t, now_us, fx); },
+                   [&](const cluster::RoomSessionClaimed& c) {
                        if (const auto b = backend_by_id(c.backend)) {
                            kick_room_session_holder(*b, c.room_session, c.session, now_us, fx);
                        }
                    },
                },
                e.body);
+    current_seq_ = 0;
 }
 
 void Hub::apply_session_joined(const cluster::SessionJoined& j, uint64_t now_us, Effects& fx) {

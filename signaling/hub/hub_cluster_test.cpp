@@ -48,13 +48,13 @@ struct Cluster {
         fx.cluster_publishes.clear();
         out[from].merge(std::move(fx));
         for (const cluster::Publish& p : publishes) {
-            REQUIRE(cluster::parse_event(p.payload));
+            const std::string payload = cluster::write_event(*p.event);  // as NATS carries it
+            REQUIRE(cluster::parse_event(payload));
             const std::size_t to = 1 - from;
             for (const std::string& pattern : subs[to]) {
                 if (matches(pattern, p.subject)) {
                     ++messages;
-                    carry(to,
-                          node[to].hub->on_cluster_message(p.subject, p.payload, 0, node[to].now),
+                    carry(to, node[to].hub->on_cluster_message(p.subject, payload, 0, node[to].now),
                           out);
                     break;
                 }
@@ -254,6 +254,17 @@ TEST_CASE("hub cluster: foreign, own and malformed bus messages change nothing",
     const std::string ok = cluster::write_event(
         cluster::Event{2, cluster::RoomFrame{"nc", "r1", "", false, "", {}, R"({"x":1})"}});
     CHECK(only_frame(hub.on_cluster_message(room, ok, 0, t.c.node[0].now), 1) == json{{"x", 1}});
+}
+
+TEST_CASE("hub cluster: an event from another shard acts as the same event from NATS",
+          "[signaling][hub][cluster]") {
+    TwoNodeRoom t;
+    Hub& hub = *t.c.node[0].hub;
+    const std::string room = cluster::room_subject("nc", "r1");
+    const cluster::Event ok{2, cluster::RoomFrame{"nc", "r1", "", false, "", {}, R"({"x":1})"}};
+    CHECK(only_frame(hub.on_cluster_event(room, ok, t.c.node[0].now), 1) == json{{"x", 1}});
+    const cluster::Event own{1, cluster::RoomFrame{"nc", "r1", "", false, "", {}, R"({"x":1})"}};
+    CHECK(hub.on_cluster_event(room, own, t.c.node[0].now).empty());
 }
 
 TEST_CASE("hub cluster: without NATS (or with nats://loopback) nothing is published",

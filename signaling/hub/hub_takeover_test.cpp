@@ -67,14 +67,15 @@ struct StoreBus {
         fx.cluster_store.clear();
         out[from].merge(std::move(fx));
         for (const cluster::Publish& p : publishes) {
-            REQUIRE(cluster::parse_event(p.payload));
+            const std::string payload = cluster::write_event(*p.event);  // as NATS carries it
+            REQUIRE(cluster::parse_event(payload));
             if (cluster::stream_subject(p.subject)) {
                 const uint64_t seq = stream.size() + 1;
-                stream.push_back({seq, p.subject, p.payload});
-                deliver(0, p.subject, p.payload, seq, out);
-                deliver(1, p.subject, p.payload, seq, out);
+                stream.push_back({seq, p.subject, payload});
+                deliver(0, p.subject, payload, seq, out);
+                deliver(1, p.subject, payload, seq, out);
             } else {
-                deliver(1 - from, p.subject, p.payload, 0, out);
+                deliver(1 - from, p.subject, payload, 0, out);
             }
         }
         for (const cluster::LoadSession& l : loads) {

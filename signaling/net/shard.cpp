@@ -373,9 +373,14 @@ void Shard::publish_local(std::vector<cluster::Publish>& publishes) {
         if (to == 0) {
             continue;
         }
-        auto shared = std::make_shared<const cluster::Publish>(std::move(p));
+        // The event itself is shared; the last shard takes the subject too.
         for (; to != 0; to &= to - 1) {
-            outbox_[static_cast<unsigned>(std::countr_zero(to))].push_back(shared);
+            auto& box = outbox_[static_cast<unsigned>(std::countr_zero(to))];
+            if ((to & (to - 1)) == 0) {
+                box.push_back(std::move(p));
+            } else {
+                box.push_back(p);
+            }
         }
     }
     for (unsigned k = 0; k < outbox_.size(); ++k) {
@@ -390,10 +395,9 @@ void Shard::publish_local(std::vector<cluster::Publish>& publishes) {
 }
 
 void Shard::on_bus_batch(const BusBatch& batch) {
-    for (const auto& p : batch) {
-        guarded("on_cluster_message", [&] {
-            return handler_->on_cluster_message(p->subject, p->payload, 0, unix_now_us());
-        });
+    for (const cluster::Publish& p : batch) {
+        guarded("on_cluster_event",
+                [&] { return handler_->on_cluster_event(p.subject, *p.event, unix_now_us()); });
     }
 }
 

@@ -116,7 +116,7 @@ private:
     };
     class Acceptor;
     class RelayLink;
-    using BusBatch = std::vector<std::shared_ptr<const cluster::Publish>>;
+    using BusBatch = std::vector<cluster::Publish>;
 
     /// Publishes on the bus between shards: to every other shard that wants the subject, in one
     /// posted batch per shard for this call's publishes.
