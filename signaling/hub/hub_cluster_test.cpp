@@ -76,7 +76,7 @@ struct Cluster {
                      {"auth",
                       {{"version", "1.0"}, {"userid", user}, {"user", {{"displayname", user}}}}}}));
         const json reply = only_frame(fx[n], c);
-        const Client cl{c, reply["hello"]["sessionid"], reply["hello"]["resumeid"], user};
+        Client cl{c, reply["hello"]["sessionid"], reply["hello"]["resumeid"], user};
         CHECK(subs[n].contains(cluster::session_subject(cl.sid)));
         CHECK(subs[n].contains(cluster::user_subject("nc", user)));
         return cl;

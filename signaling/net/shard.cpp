@@ -369,19 +369,16 @@ void Shard::publish_local(std::vector<cluster::Publish>& publishes) {
     const uint64_t self = uint64_t{1} << index_;
     outbox_.resize(ctx_.shard_count);
     for (cluster::Publish& p : publishes) {
-        uint64_t to = ctx_.interest.shards_for(p.subject) & ~self;
+        const uint64_t to = ctx_.interest.shards_for(p.subject) & ~self;
         if (to == 0) {
             continue;
         }
-        // The event itself is shared; the last shard takes the subject too.
-        for (; to != 0; to &= to - 1) {
-            auto& box = outbox_[static_cast<unsigned>(std::countr_zero(to))];
-            if ((to & (to - 1)) == 0) {
-                box.push_back(std::move(p));
-            } else {
-                box.push_back(p);
-            }
+        // The event itself is shared; the highest shard takes the subject too.
+        const auto last = static_cast<unsigned>(63 - std::countl_zero(to));
+        for (uint64_t rest = to & ~(uint64_t{1} << last); rest != 0; rest &= rest - 1) {
+            outbox_[static_cast<unsigned>(std::countr_zero(rest))].push_back(p);
         }
+        outbox_[last].push_back(std::move(p));
     }
     for (unsigned k = 0; k < outbox_.size(); ++k) {
         if (outbox_[k].empty()) {
