@@ -152,11 +152,18 @@ private:
 
     // ---- reading -------------------------------------------------------------------------
 
-    /// One read into the connection's own buffer. Asio tries a read at once only when the last
-    /// one did not empty the socket; otherwise it waits for the socket's next readiness without
-    /// a system call, so a message costs one recv. The buffer starts small (a typical message
-    /// fits), doubles while a frame does not fit, up to the largest frame, and shrinks back when
-    /// a large frame has been used up.
+    /// One read into the connection's own buffer. The buffer starts small (a typical message
+    /// fits), doubles while a frame does not fit, up to the largest frame, and shrinks back when a
+    /// large frame has been used up.
+    ///
+    /// Over TCP a message costs one recv. (Asio's own async_read_some, in Boost 1.74, tries a
+    /// read whenever one is started, so after every message it made a second recv that found
+    /// nothing.) A read that did not fill the buffer left the socket empty, so the next one waits
+    /// for readiness first, without a system call; otherwise it reads again after the handlers
+    /// already queued. The read and the wait that follows it are one handler: epoll is edge
+    /// triggered, and data that comes after the read is reported by the next epoll_wait of this
+    /// thread, which comes after the wait is queued. (An asynchronous read's completion is
+    /// queued behind that epoll_wait, which would take the readiness with nobody waiting.)
     void read() {
         if (finished_) {
             return;
@@ -165,9 +172,42 @@ private:
             in_.resize(std::min(kReadChunk, std::max(kReadInitial, 2 * in_.size())));
         }
         read_pending_ = true;
-        stream_.async_read_some(asio::buffer(in_.data() + in_len_, in_.size() - in_len_),
-                                [self = this->shared_from_this()](
-                                    beast::error_code ec, std::size_t n) { self->on_read(ec, n); });
+        if constexpr (kPlain) {
+            if (drained_) {
+                stream_.async_wait(asio::socket_base::wait_read,
+                                   [self = this->shared_from_this()](beast::error_code ec) {
+                                       self->on_readable(ec);
+                                   });
+            } else {
+                asio::post(shard_.io(),
+                           [self = this->shared_from_this()] { self->on_readable({}); });
+            }
+        } else {
+            read_space_ = in_.size() - in_len_;
+            stream_.async_read_some(
+                asio::buffer(in_.data() + in_len_, read_space_),
+                [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                    self->on_read(ec, n);
+                });
+        }
+    }
+
+    /// TCP: one non-blocking read, when the socket is readable or may still hold data.
+    void on_readable(beast::error_code ec) {
+        if (ec || finished_ || hard_closed_) {
+            read_pending_ = false;
+            finish();
+            return;
+        }
+        read_space_ = in_.size() - in_len_;
+        const std::size_t n =
+            stream_.read_some(asio::buffer(in_.data() + in_len_, read_space_), ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) {
+            drained_ = true;
+            read();
+            return;
+        }
+        on_read(ec, n);
     }
 
     void on_read(beast::error_code ec, std::size_t n) {
@@ -176,6 +216,7 @@ private:
             finish();  // end of stream, reset, or closed here
             return;
         }
+        drained_ = n < read_space_;
         in_len_ += n;
         const std::size_t used = handle_frames(std::span<uint8_t>(in_.data(), in_len_));
         if (finished_ || hard_closed_) {
@@ -516,6 +557,8 @@ private:
     ws::FrameReader reader_;
     std::vector<uint8_t> in_;  // bytes read and not yet used: at most a frame cut in two
     std::size_t in_len_ = 0;
+    std::size_t read_space_ = 0;  // the room the last read was given
+    bool drained_ = false;        // the last read left the socket empty
     std::deque<OutFrame> out_;
     std::vector<asio::const_buffer> gather_;
     std::size_t budget_;
@@ -551,6 +594,10 @@ void accept_websocket(Shard& shard, beast::tcp_stream&& stream, HttpRequest&& re
         return;  // the client went away before the upgrade could be answered
     }
     PlainSocket plain(shard.io(), protocol, s.release());
+    plain.non_blocking(true, ec);  // reads after a wait for readiness (WsConnection::read)
+    if (ec) {
+        return;
+    }
     auto c = std::make_shared<WsConnection<PlainSocket>>(shard, std::move(plain), nullptr);
     c->accept(std::move(req), std::move(who), std::move(slot));
 }
