@@ -250,7 +250,7 @@ const Session* Hub::session_of_conn_for_test(ConnId conn) const {
 }
 
 const Session* Hub::session_for_test(std::string_view public_id) const {
-    const auto it = sessions_.find(std::string(public_id));
+    const auto it = sessions_.find(public_id);
     return it == sessions_.end() ? nullptr : &it->second;
 }
 
@@ -401,7 +401,7 @@ CallId Hub::backend_call(std::size_t backend, std::string body, PendingCall pend
 // ---------------------------------------------------------------------------------
 
 Session* Hub::find_session(std::string_view public_id) {
-    const auto it = sessions_.find(std::string(public_id));
+    const auto it = sessions_.find(public_id);
     return it == sessions_.end() ? nullptr : &it->second;
 }
 

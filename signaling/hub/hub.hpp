@@ -33,6 +33,7 @@
 // wrong shard is handed to the one holding the session (Effects::handoffs).
 #pragma once
 
+#include "common/string_map.hpp"
 #include "signaling/api/backend_messages.hpp"
 #include "signaling/api/client_request.hpp"
 #include "signaling/api/error_code.hpp"
@@ -418,15 +419,12 @@ private:
     std::vector<uint32_t>
         clients_per_backend_;  // client sessions, for each backend's session_limit
     std::unordered_map<ConnId, Conn> conns_;
-    std::unordered_map<std::string, Session> sessions_;       // by public id
-    std::unordered_map<std::string, std::string> by_resume_;  // resume id → public id
-    std::unordered_map<std::string, std::vector<std::string>>
-        by_user_;  // "<backend>|<userid>" → public ids
-    std::unordered_map<std::string, std::string>
-        by_room_session_;                          // "<backend>|<rsid>" → public id
-    std::unordered_map<std::string, Room> rooms_;  // by room_key()
-    std::unordered_map<std::string, std::string>
-        by_virtual_;  // "<owner>|<client's id>" → public id
+    StringMap<Session> sessions_;                  // by public id
+    StringMap<std::string> by_resume_;             // resume id → public id
+    StringMap<std::vector<std::string>> by_user_;  // "<backend>|<userid>" → public ids
+    StringMap<std::string> by_room_session_;       // "<backend>|<rsid>" → public id
+    StringMap<Room> rooms_;                        // by room_key()
+    StringMap<std::string> by_virtual_;            // "<owner>|<client's id>" → public id
     std::unordered_map<CallId, PendingCall> calls_;
     CapabilitiesCache caps_;
     std::vector<ParkedHello> parked_hellos_;
