@@ -8,14 +8,16 @@
 #
 #   tools/tern bench signaling
 #
-# Per server, started afresh on one pinned core (taskset), with the load processes
-# (tern-signaling-load, each from its own source address 127.0.0.2, .3, ...) and the mock on
-# the other core:
-#   1. the sessions open and join; VmRSS before and after gives KiB per session;
+# Both servers run on one pinned core (taskset), with the load processes (tern-signaling-load,
+# each from its own source address 127.0.0.2, .3, ...) and the mock on the other core:
+#   1. each server is started, its sessions open and join; VmRSS before and after gives KiB per
+#      session. Both then stay up, each paused (SIGSTOP) while the other is measured;
 #   2. four phases, each a warm-up, a measured window and a bounded drain: direct messages at
 #      saturation (offered far above what the server can carry, held back by at most
 #      --max-inflight undelivered deliveries per process), direct messages at half the rate
-#      delivered there, then the same two for room messages (one message, 9 deliveries).
+#      delivered there, then the same two for room messages (one message, 9 deliveries). Each
+#      phase runs for the reference and then for tern before the next phase starts, so the two
+#      are compared over neighbouring windows of this shared, noisy machine.
 #      Delivered messages per CPU-second of the server (utime+stime of /proc/PID/stat over the
 #      window and drain) come from the saturated phases, p99 delivery latency from the
 #      half-rate ones. Each message carries its send time and a per-sender sequence, so the
@@ -122,8 +124,12 @@ phase() {
 }
 
 declare -A R_SESSIONS=() R_KIB=() R_DCPU=() R_RCPU=() R_ALLCPU=() R_DP99=() R_RP99=() R_RDROP=() R_DDROP=()
-run_server() {  # run_server ref|tern
-  local kind="$1" srv port pid rss0 rss1 sessions=0 i gen fifo fd
+declare -A SRV_NAME=() SRV_GENS=() SRV_FDS=() R_DDELIV=() R_DCPUS=() R_DPEAK=() R_RPEAK=()
+# bring_up ref|tern: starts the server and its load processes, holds every session, reads the
+# memory per session. The server stays up (idle) while the other one's phases run.
+bring_up() {
+  local kind="$1" srv port pid rss0 rss1 i k gen fifo fd
+  local -a names=() fds=()
   port=$(free_port)
   write_conf "$WORK/$kind.conf" "$port"
   if [[ "$kind" == ref ]]; then
@@ -133,12 +139,13 @@ run_server() {  # run_server ref|tern
     srv="tern-signaling"
     start "$srv" "$kind.server.log" taskset -c "$DUT_CORE" "$TERN" --config "$WORK/$kind.conf"
   fi
+  SRV_NAME[$kind]=$srv
   pid="${PROC_PID[$srv]}"
   await_welcome "$srv" "$port"
   sleep 0.5
   rss0=$(rss_kib "$pid")
   echo "  $kind: $srv up (pid $pid, RSS $rss0 KiB); opening $SESSIONS sessions from $PROCS processes"
-  GEN_NAMES=() GEN_FDS=()
+  k=$((${#SRV_GENS[@]} * PROCS))  # this server's processes come after the other's: own addresses
   for ((i = 0; i < PROCS; i++)); do
     gen="load process $((i + 1)) ($kind)"
     fifo="$WORK/$kind.gen$i.in"
@@ -146,37 +153,72 @@ run_server() {  # run_server ref|tern
     exec {fd}<>"$fifo"  # read-write: opening it never blocks, and the reader never sees its end
     start "$gen" "$kind.gen$i.log" taskset -c "$GEN_CORE" "$LOAD" --port "$port" \
       --backend "$BACKEND_URL" --sessions "$PER_PROC" --room-size "$ROOM_SIZE" \
-      --room-base $((i * (PER_PROC / ROOM_SIZE + 1))) --source-base "127.0.0.$((i + 2))" \
+      --room-base $((i * (PER_PROC / ROOM_SIZE + 1))) --source-base "127.0.0.$((k + i + 2))" \
       --max-inflight "$INFLIGHT" --commands "$fifo" --server-pid "$pid" --seed $((i + 1)) \
-      --setup-timeout "$SETUP_TIMEOUT" --lifetime $((SETUP_TIMEOUT + 4 * (WARMUP + WINDOW + DRAIN) + 300))
-    GEN_NAMES+=("$gen") GEN_FDS+=("$fd")
+      --setup-timeout "$SETUP_TIMEOUT" --lifetime $((2 * SETUP_TIMEOUT + 8 * (WARMUP + WINDOW + DRAIN) + 300))
+    names+=("$gen") fds+=("$fd")
   done
-  await_ready $((SETUP_TIMEOUT + 30)) "${GEN_NAMES[@]}"
-  sessions=$READY_SESSIONS
+  await_ready $((SETUP_TIMEOUT + 30)) "${names[@]}"
   sleep 2  # join events settle before memory is read
   rss1=$(rss_kib "$pid")
-  R_SESSIONS[$kind]=$sessions
-  R_KIB[$kind]=$(calc %.1f "($rss1 - $rss0) / $sessions")
-  echo "    $sessions sessions held; RSS $rss0 -> $rss1 KiB: ${R_KIB[$kind]} KiB per session"
-  local dpeak rpeak
-  phase dpeak direct "$PEAK_RATE"
-  R_DCPU[$kind]=$P_PER_CPU
-  local d_deliv=$P_DELIVERED d_cpu=$P_CPU
-  R_DDROP[$kind]=$P_DROPPED
-  dpeak=$(calc %.0f "0.5 * $P_SENT / $WINDOW / $PROCS")
-  phase dhalf direct "$dpeak"
-  R_DP99[$kind]=$P_P99
-  R_DDROP[$kind]=$((R_DDROP[$kind] + P_DROPPED))
-  phase rpeak room "$PEAK_RATE"
-  R_RCPU[$kind]=$P_PER_CPU
-  R_RDROP[$kind]=$P_DROPPED
-  R_ALLCPU[$kind]=$(calc %.0f "($d_deliv + $P_DELIVERED) / ($d_cpu + $P_CPU)")
-  rpeak=$(calc %.0f "0.5 * $P_SENT / $WINDOW / $PROCS")
-  phase rhalf room "$rpeak"
-  R_RP99[$kind]=$P_P99
-  R_RDROP[$kind]=$((R_RDROP[$kind] + P_DROPPED))
-  for i in "${!GEN_NAMES[@]}"; do
-    echo quit >&"${GEN_FDS[i]}"
+  R_SESSIONS[$kind]=$READY_SESSIONS
+  R_KIB[$kind]=$(calc %.1f "($rss1 - $rss0) / $READY_SESSIONS")
+  echo "    $READY_SESSIONS sessions held; RSS $rss0 -> $rss1 KiB: ${R_KIB[$kind]} KiB per session"
+  SRV_GENS[$kind]=$(printf '%s\n' "${names[@]}")
+  SRV_FDS[$kind]="${fds[*]}"
+}
+
+# use KIND: phase() drives KIND's load processes.
+use() {
+  mapfile -t GEN_NAMES <<<"${SRV_GENS[$1]}"
+  read -r -a GEN_FDS <<<"${SRV_FDS[$1]}"
+}
+
+# pause KIND / resume KIND: the idle server is stopped (SIGSTOP) while the other is measured,
+# so that its timers and garbage collector take nothing from the measured one's core.
+pause() { kill -STOP "${PROC_PID[${SRV_NAME[$1]}]}"; }
+resume() { kill -CONT "${PROC_PID[${SRV_NAME[$1]}]}"; }
+
+# step STEP KIND: one of the four phases for one server, its figures kept in R_*.
+step() {
+  local name="$1" kind="$2" other
+  for other in $SERVERS; do
+    [[ "$other" == "$kind" ]] || pause "$other"
+  done
+  use "$kind"
+  printf '  %-4s ' "$kind"
+  case "$name" in
+  dpeak)
+    phase dpeak direct "$PEAK_RATE"
+    R_DCPU[$kind]=$P_PER_CPU R_DDELIV[$kind]=$P_DELIVERED R_DCPUS[$kind]=$P_CPU R_DDROP[$kind]=$P_DROPPED
+    R_DPEAK[$kind]=$(calc %.0f "0.5 * $P_SENT / $WINDOW / $PROCS")
+    ;;
+  dhalf)
+    phase dhalf direct "${R_DPEAK[$kind]}"
+    R_DP99[$kind]=$P_P99 R_DDROP[$kind]=$((R_DDROP[$kind] + P_DROPPED))
+    ;;
+  rpeak)
+    phase rpeak room "$PEAK_RATE"
+    R_RCPU[$kind]=$P_PER_CPU R_RDROP[$kind]=$P_DROPPED
+    R_ALLCPU[$kind]=$(calc %.0f "(${R_DDELIV[$kind]} + $P_DELIVERED) / (${R_DCPUS[$kind]} + $P_CPU)")
+    R_RPEAK[$kind]=$(calc %.0f "0.5 * $P_SENT / $WINDOW / $PROCS")
+    ;;
+  rhalf)
+    phase rhalf room "${R_RPEAK[$kind]}"
+    R_RP99[$kind]=$P_P99 R_RDROP[$kind]=$((R_RDROP[$kind] + P_DROPPED))
+    ;;
+  esac
+  for other in $SERVERS; do
+    [[ "$other" == "$kind" ]] || resume "$other"
+  done
+}
+
+# tear_down KIND: its load processes quit, then the server stops.
+tear_down() {
+  local kind="$1" gen fd
+  use "$kind"
+  for fd in "${GEN_FDS[@]}"; do
+    echo quit >&"$fd"
   done
   for gen in "${GEN_NAMES[@]}"; do
     finish "$gen" 20
@@ -184,14 +226,24 @@ run_server() {  # run_server ref|tern
   for fd in "${GEN_FDS[@]}"; do
     exec {fd}>&-
   done
-  stop "$srv"
+  stop "${SRV_NAME[$kind]}"
 }
 
-echo "bench signaling: $SESSIONS sessions ($PROCS load processes x $PER_PROC) in rooms of $ROOM_SIZE; phases of ${WARMUP}s warm-up + ${WINDOW}s window;" \
-     "server on CPU $DUT_CORE, load and mock Nextcloud on CPU $GEN_CORE"
+echo "bench signaling: $SESSIONS sessions ($PROCS load processes x $PER_PROC) per server in rooms of $ROOM_SIZE; phases of ${WARMUP}s warm-up + ${WINDOW}s window;" \
+     "servers on CPU $DUT_CORE, load and mock Nextcloud on CPU $GEN_CORE"
 echo "  reference: $("$REF" -version 2>&1 | head -1)"
 for kind in $SERVERS; do
-  run_server "$kind"
+  bring_up "$kind"
+done
+# Each phase runs for every server before the next phase: the servers are compared over
+# neighbouring windows of this shared machine, not minutes apart.
+for name in dpeak dhalf rpeak rhalf; do
+  for kind in $SERVERS; do
+    step "$name" "$kind"
+  done
+done
+for kind in $SERVERS; do
+  tear_down "$kind"
 done
 
 for kind in $SERVERS; do

@@ -25,7 +25,7 @@ bench_cleanup() {
   # All asked at once: a loadgen lingering for its memif peer ends when that peer does.
   for ((i = ${#PROC_NAMES[@]} - 1; i >= 0; i--)); do
     pid="${PROC_PID[${PROC_NAMES[i]}]:-}"
-    [[ -n "$pid" ]] && kill -TERM "$pid" 2>/dev/null
+    [[ -n "$pid" ]] && kill -TERM "$pid" 2>/dev/null && kill -CONT "$pid" 2>/dev/null  # a paused one too
   done
   for pid in "${PROC_PID[@]}"; do
     wait "$pid" 2>/dev/null
