@@ -45,12 +45,14 @@ std::unique_ptr<Handler>
 make_handler(const SignalingConfig& config, unsigned shard, unsigned shards,
              const std::shared_ptr<const ProxyTokenSigner>& signer,
              const std::shared_ptr<tern::sig::mcu::PublisherDirectory>& publishers,
-             const std::shared_ptr<tern::sig::RoomSessionDirectory>& room_sessions) {
+             const std::shared_ptr<tern::sig::RoomSessionDirectory>& room_sessions,
+             const std::shared_ptr<tern::sig::SharedHelloRate>& hello_rate) {
     tern::sig::HubOptions options;
     options.shard = shard;
     options.shards = shards;
     options.publishers = publishers;
     options.room_sessions = room_sessions;
+    options.hello_rate = hello_rate;
     if (signer) {
         options.mcu_token = [signer](int64_t now_s) { return signer->sign(now_s); };
     }
@@ -207,10 +209,13 @@ static int run(int argc, char** argv) {
             config, options,
             [&config, signer, shards = options.shards,
              publishers = shards_publishers(options.shards),
-             room_sessions = options.shards > 1
-                                 ? std::make_shared<tern::sig::RoomSessionDirectory>()
-                                 : nullptr](unsigned shard) {
-                return make_handler(config, shard, shards, signer, publishers, room_sessions);
+             room_sessions =
+                 options.shards > 1 ? std::make_shared<tern::sig::RoomSessionDirectory>() : nullptr,
+             hello_rate = std::make_shared<tern::sig::SharedHelloRate>(
+                 config.limits.hellos_per_second, config.limits.hello_burst,
+                 config.limits.tracked_addresses)](unsigned shard) {
+                return make_handler(config, shard, shards, signer, publishers, room_sessions,
+                                    hello_rate);
             },
             log);
         if (auto started = server->start(); !started) {

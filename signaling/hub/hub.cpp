@@ -37,8 +37,10 @@ Hub::Hub(const SignalingConfig& cfg, HubOptions opts)
       ids_(as_bytes(cfg.hash_key.data(), cfg.hash_key.size()),
            opts.node_id.value_or(ShardNodes{cfg.node_id, opts.shards}.node_of(opts.shard))),
       random_(opts.random ? std::move(opts.random) : std::function<uint64_t()>(system_random)),
-      hello_rate_(cfg.limits.hellos_per_second, cfg.limits.hello_burst,
-                  cfg.limits.tracked_addresses),
+      hello_rate_(opts.hello_rate ? std::move(opts.hello_rate)
+                                  : std::make_shared<SharedHelloRate>(
+                                        cfg.limits.hellos_per_second, cfg.limits.hello_burst,
+                                        cfg.limits.tracked_addresses)),
       room_sessions_(std::move(opts.room_sessions)), shard_nodes_{cfg.node_id, opts.shards},
       clustered_(opts.shards > 1 ||
                  std::any_of(cfg.nats_urls.begin(), cfg.nats_urls.end(),

@@ -47,7 +47,7 @@
 #include "signaling/hub/session.hpp"
 #include "signaling/hub/timer_queue.hpp"
 #include "signaling/limits/brute_force.hpp"
-#include "signaling/limits/hello_rate_limiter.hpp"
+#include "signaling/limits/shared_hello_rate.hpp"
 #include "signaling/mcu/mcu_client.hpp"
 #include "signaling/session/session_ids.hpp"
 #include "signaling/session/shard_nodes.hpp"
@@ -82,6 +82,9 @@ struct HubOptions {
     /// The Talk room session ids of every shard's sessions (room_session_directory.hpp); null
     /// for a shard alone.
     std::shared_ptr<RoomSessionDirectory> room_sessions;
+    /// The process's hello rate limit ([limits] hellos_per_second), shared by its shards; null:
+    /// the hub makes its own.
+    std::shared_ptr<SharedHelloRate> hello_rate;
     /// Signs the hello tokens for the SFU's proxies ([mcu] token_key); without one, with [mcu]
     /// configured, every hello fails and the proxies are retried.
     mcu::TokenSource mcu_token;
@@ -413,7 +416,7 @@ private:
     std::vector<BackendEntry> backend_urls_;   // every configured URL, flattened for find_backend
     std::vector<std::size_t> backend_of_url_;  // its backend's index in cfg_.backends
     BruteForceLimiter limiter_;
-    HelloRateLimiter hello_rate_;  // [limits] hellos_per_second per address, this hub only
+    std::shared_ptr<SharedHelloRate> hello_rate_;  // [limits] hellos_per_second per address
     uint64_t hellos_rate_limited_ = 0;
 
     std::vector<uint32_t>

@@ -34,7 +34,7 @@ void Hub::handle_hello(ConnId conn, const std::string& id, api::Hello hello, uin
     // request); a refused one costs nothing and the client may try again (docs/signaling.md,
     // Operations).
     const ClientInfo& who = conns_[conn].who;
-    if (!who.limits_exempt && !hello_rate_.admit(who.ip, now_us)) {
+    if (!who.limits_exempt && !hello_rate_->admit(who.ip, now_us)) {
         ++hellos_rate_limited_;
         send_error(conn, id, api::ErrorCode::TooManyRequests, "Too many requests.", fx);
         hello_failed(conn, now_us);

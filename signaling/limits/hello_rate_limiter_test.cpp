@@ -1,11 +1,16 @@
 // The per-address hello rate: a burst, then one hello per refill interval; a refused hello costs
 // nothing; addresses apart and IPv6 by /64; loopback limited; a fixed table that evicts the
-// least recently seen address and counts evictions of ones not yet idle; no limit with 0.
+// least recently seen address and counts evictions of ones not yet idle; no limit with 0; one
+// budget shared by the shards of a process.
 #include "signaling/limits/hello_rate_limiter.hpp"
+#include "signaling/limits/shared_hello_rate.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 using namespace tern::sig;
 
@@ -101,4 +106,25 @@ TEST_CASE("hello rate limiter: a clock stepping back does not refuse for the ste
     CHECK(l.admit("192.0.2.7", back));
     CHECK(l.admit("192.0.2.7", back));
     CHECK_FALSE(l.admit("192.0.2.7", back));
+}
+
+TEST_CASE("hello rate limiter: shards of one process share one budget per address",
+          "[signaling][limits]") {
+    SharedHelloRate shared(1, 50, 16);  // bursts of 50, then one a second
+    std::atomic<int> admitted{0};
+    std::vector<std::thread> shards;
+    for (int s = 0; s < 4; ++s) {
+        shards.emplace_back([&] {
+            for (int i = 0; i < 100; ++i) {
+                if (shared.admit("192.0.2.7", kT0)) {
+                    ++admitted;
+                }
+            }
+        });
+    }
+    for (std::thread& t : shards) {
+        t.join();
+    }
+    CHECK(admitted == 50);  // not 50 per shard
+    CHECK(shared.admit("198.51.100.1", kT0));
 }
