@@ -46,13 +46,15 @@ make_handler(const SignalingConfig& config, unsigned shard, unsigned shards,
              const std::shared_ptr<const ProxyTokenSigner>& signer,
              const std::shared_ptr<tern::sig::mcu::PublisherDirectory>& publishers,
              const std::shared_ptr<tern::sig::RoomSessionDirectory>& room_sessions,
-             const std::shared_ptr<tern::sig::SharedHelloRate>& hello_rate) {
+             const std::shared_ptr<tern::sig::SharedHelloRate>& hello_rate,
+             const std::shared_ptr<tern::sig::SharedBruteForce>& brute_force) {
     tern::sig::HubOptions options;
     options.shard = shard;
     options.shards = shards;
     options.publishers = publishers;
     options.room_sessions = room_sessions;
     options.hello_rate = hello_rate;
+    options.brute_force = brute_force;
     if (signer) {
         options.mcu_token = [signer](int64_t now_s) { return signer->sign(now_s); };
     }
@@ -213,9 +215,10 @@ static int run(int argc, char** argv) {
                  options.shards > 1 ? std::make_shared<tern::sig::RoomSessionDirectory>() : nullptr,
              hello_rate = std::make_shared<tern::sig::SharedHelloRate>(
                  config.limits.hellos_per_second, config.limits.hello_burst,
-                 config.limits.tracked_addresses)](unsigned shard) {
+                 config.limits.tracked_addresses),
+             brute_force = std::make_shared<tern::sig::SharedBruteForce>()](unsigned shard) {
                 return make_handler(config, shard, shards, signer, publishers, room_sessions,
-                                    hello_rate);
+                                    hello_rate, brute_force);
             },
             log);
         if (auto started = server->start(); !started) {

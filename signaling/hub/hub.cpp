@@ -37,6 +37,8 @@ Hub::Hub(const SignalingConfig& cfg, HubOptions opts)
       ids_(as_bytes(cfg.hash_key.data(), cfg.hash_key.size()),
            opts.node_id.value_or(ShardNodes{cfg.node_id, opts.shards}.node_of(opts.shard))),
       random_(opts.random ? std::move(opts.random) : std::function<uint64_t()>(system_random)),
+      limiter_(opts.brute_force ? std::move(opts.brute_force)
+                                : std::make_shared<SharedBruteForce>()),
       hello_rate_(opts.hello_rate ? std::move(opts.hello_rate)
                                   : std::make_shared<SharedHelloRate>(
                                         cfg.limits.hellos_per_second, cfg.limits.hello_burst,

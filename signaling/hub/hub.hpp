@@ -46,7 +46,7 @@
 #include "signaling/hub/room_session_directory.hpp"
 #include "signaling/hub/session.hpp"
 #include "signaling/hub/timer_queue.hpp"
-#include "signaling/limits/brute_force.hpp"
+#include "signaling/limits/shared_brute_force.hpp"
 #include "signaling/limits/shared_hello_rate.hpp"
 #include "signaling/mcu/mcu_client.hpp"
 #include "signaling/session/session_ids.hpp"
@@ -85,6 +85,9 @@ struct HubOptions {
     /// The process's hello rate limit ([limits] hellos_per_second), shared by its shards; null:
     /// the hub makes its own.
     std::shared_ptr<SharedHelloRate> hello_rate;
+    /// The process's brute-force limits on resumes and internal hellos, shared by its shards;
+    /// null: the hub makes its own.
+    std::shared_ptr<SharedBruteForce> brute_force;
     /// Signs the hello tokens for the SFU's proxies ([mcu] token_key); without one, with [mcu]
     /// configured, every hello fails and the proxies are retried.
     mcu::TokenSource mcu_token;
@@ -413,9 +416,9 @@ private:
     SignalingConfig cfg_;
     SessionIds ids_;
     std::function<uint64_t()> random_;
-    std::vector<BackendEntry> backend_urls_;   // every configured URL, flattened for find_backend
-    std::vector<std::size_t> backend_of_url_;  // its backend's index in cfg_.backends
-    BruteForceLimiter limiter_;
+    std::vector<BackendEntry> backend_urls_;     // every configured URL, flattened for find_backend
+    std::vector<std::size_t> backend_of_url_;    // its backend's index in cfg_.backends
+    std::shared_ptr<SharedBruteForce> limiter_;  // resumes, internal hellos
     std::shared_ptr<SharedHelloRate> hello_rate_;  // [limits] hellos_per_second per address
     uint64_t hellos_rate_limited_ = 0;
 

@@ -156,7 +156,7 @@ void Hub::hello_internal(ConnId conn, const std::string& id, api::Hello hello, u
         return;
     }
     const std::string ip = conns_[conn].who.ip;
-    if (limiter_.blocked(GuardedAction::InternalHello, ip, limiter_time(now_us))) {
+    if (limiter_->blocked(GuardedAction::InternalHello, ip, limiter_time(now_us))) {
         send_error(conn, id, api::ErrorCode::TooManyRequests, "Too many requests.", fx);
         hello_failed(conn, now_us);
         return;
@@ -164,7 +164,7 @@ void Hub::hello_internal(ConnId conn, const std::string& id, api::Hello hello, u
     // verify_backend_checksum over an empty body is HMAC-SHA256(secret, random), and refuses a
     // random shorter than 32 characters, as the internal hello requires.
     if (!verify_backend_checksum(cfg_.internal_secret, hello.auth.random, {}, hello.auth.token)) {
-        limiter_.record_failure(GuardedAction::InternalHello, ip, limiter_time(now_us));
+        limiter_->record_failure(GuardedAction::InternalHello, ip, limiter_time(now_us));
         send_error(conn, id, api::ErrorCode::InvalidToken, "The token could not be authenticated.",
                    fx);
         hello_failed(conn, now_us);
@@ -191,7 +191,7 @@ void Hub::hello_internal(ConnId conn, const std::string& id, api::Hello hello, u
 void Hub::hello_resume(ConnId conn, const std::string& id, const api::Hello& hello, uint64_t now_us,
                        Effects& fx) {
     const std::string ip = conns_[conn].who.ip;
-    if (limiter_.blocked(GuardedAction::Resume, ip, limiter_time(now_us))) {
+    if (limiter_->blocked(GuardedAction::Resume, ip, limiter_time(now_us))) {
         send_error(conn, id, api::ErrorCode::TooManyRequests, "Too many requests.", fx);
         hello_failed(conn, now_us);
         return;
@@ -206,7 +206,7 @@ void Hub::hello_resume(ConnId conn, const std::string& id, const api::Hello& hel
     if (s == nullptr) {
         // Only ids this cluster never issued count as guessing; an expired one is an honest miss.
         if (!ids_.read_resume(hello.resume_id)) {
-            limiter_.record_failure(GuardedAction::Resume, ip, limiter_time(now_us));
+            limiter_->record_failure(GuardedAction::Resume, ip, limiter_time(now_us));
         }
         send_error(conn, id, api::ErrorCode::NoSuchSession, "The session to resume does not exist.",
                    fx);

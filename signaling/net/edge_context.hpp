@@ -7,40 +7,18 @@
 #include "signaling/backend_api/backend_url.hpp"
 #include "signaling/cluster/shard_interest.hpp"
 #include "signaling/config/signaling_config.hpp"
-#include "signaling/limits/brute_force.hpp"
+#include "signaling/limits/shared_brute_force.hpp"
 #include "signaling/net/address_matcher.hpp"
 #include "signaling/net/connection_gate.hpp"
 #include "signaling/net/edge_counters.hpp"
 #include "signaling/net/server_options.hpp"
 
 #include <atomic>
-#include <chrono>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 namespace tern::sig::net {
-
-class SharedLimiter {
-public:
-    bool blocked(GuardedAction a, std::string_view ip) {
-        std::lock_guard lock(mu_);
-        return limiter_.blocked(a, ip, BruteForceLimiter::Clock::now());
-    }
-    std::chrono::milliseconds record_failure(GuardedAction a, std::string_view ip) {
-        std::lock_guard lock(mu_);
-        return limiter_.record_failure(a, ip, BruteForceLimiter::Clock::now());
-    }
-    void prune() {
-        std::lock_guard lock(mu_);
-        limiter_.prune(BruteForceLimiter::Clock::now());
-    }
-
-private:
-    std::mutex mu_;
-    BruteForceLimiter limiter_;  // guarded by mu_
-};
 
 class Shard;
 
@@ -58,9 +36,9 @@ struct EdgeContext {
     AddressMatcher stats_allowed;
     std::vector<std::string> bad_addresses;    // entries of the two lists that did not parse
     std::unique_ptr<EdgeCounters[]> counters;  // one per shard, written by its thread
-    SharedLimiter limiter;
-    ConnectionGate gate;                 // [limits]: WebSockets per client address
-    std::unique_ptr<HubSnapshot[]> hub;  // one per shard
+    SharedBruteForce limiter;                  // the backend API (http_routes.cpp)
+    ConnectionGate gate;                       // [limits]: WebSockets per client address
+    std::unique_ptr<HubSnapshot[]> hub;        // one per shard
     unsigned shard_count;
     /// Every shard, by index; set by Server before the threads start. Shards post to each other
     /// through these (the bus between shards, handed-over connections).

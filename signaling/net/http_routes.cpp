@@ -116,7 +116,8 @@ RouteResult backend_post(Shard& shard, const HttpRequest& req, std::string_view 
     post.random = header(req, "Spreed-Signaling-Random").value_or("");
     post.checksum = header(req, "Spreed-Signaling-Checksum").value_or("");
     post.backend = header(req, "Spreed-Signaling-Backend");
-    const bool throttled = ctx.limiter.blocked(GuardedAction::BackendRequest, ip);
+    const bool throttled =
+        ctx.limiter.blocked(GuardedAction::BackendRequest, ip, SharedBruteForce::Clock::now());
     const BackendPostVerdict v = check_backend_post(post, ctx.backends, throttled);
     if (v.status != 0) {
         EdgeCounters::add(shard.counters().backend_posts_refused);
@@ -124,12 +125,14 @@ RouteResult backend_post(Shard& shard, const HttpRequest& req, std::string_view 
         int status = v.status;
         std::string reason(v.reason);
         if (v.count_failure) {
-            delay = ctx.limiter.record_failure(GuardedAction::BackendRequest, ip);
+            delay = ctx.limiter.record_failure(GuardedAction::BackendRequest, ip,
+                                               SharedBruteForce::Clock::now());
             shard.log().warn("backend request refused",
                              {{"ip", ip}, {"status", v.status}, {"reason", v.reason}});
             // The failure that crosses the limit is already answered 429 (§8 item 24: the
             // 11th bad checksum), not only the attempts after it.
-            if (ctx.limiter.blocked(GuardedAction::BackendRequest, ip)) {
+            if (ctx.limiter.blocked(GuardedAction::BackendRequest, ip,
+                                    SharedBruteForce::Clock::now())) {
                 status = 429;
                 reason = "too many failed requests from this address";
             }

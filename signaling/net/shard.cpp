@@ -618,7 +618,7 @@ void Shard::tick() {
     guarded("on_tick", [&] { return handler_->on_tick(unix_now_us()); });
     publish_stats();
     if (index_ == 0 && ++ticks_ % kPruneEveryTicks == 0) {
-        ctx_.limiter.prune();
+        ctx_.limiter.prune(SharedBruteForce::Clock::now());
     }
     tick_timer_.expires_after(ctx_.options.tick);
     tick_timer_.async_wait([this](boost::system::error_code ec) {
