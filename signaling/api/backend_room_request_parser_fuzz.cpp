@@ -2,8 +2,7 @@
 // it keeps for forwarding (properties, data, participant objects, details, options) must be valid
 // JSON again, and so must every participant as write_participant rewrites it.
 #include "signaling/api/backend_room_request_parser.hpp"
-
-#include <simdjson.h>
+#include "signaling/api/must_be_json_fuzz_support.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -13,16 +12,7 @@ namespace {
 
 using namespace tern::sig::api;
 
-void must_be_json(const std::string& raw) {
-    if (raw.empty()) {
-        return;
-    }
-    static simdjson::dom::parser check;
-    simdjson::dom::element e;
-    if (check.parse(raw).get(e) != simdjson::SUCCESS) {
-        std::abort();
-    }
-}
+using tern::sig::fuzz::must_be_json;
 
 void check_participants(const std::vector<Participant>& list) {
     std::string out;

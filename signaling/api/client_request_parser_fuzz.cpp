@@ -1,8 +1,7 @@
 // libFuzzer target: any frame through the /spreed request parser. Must never crash; whatever it
 // accepts as forwarded JSON (data, params, values) must be valid JSON again.
 #include "signaling/api/client_request_parser.hpp"
-
-#include <simdjson.h>
+#include "signaling/api/must_be_json_fuzz_support.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -10,16 +9,7 @@
 
 namespace {
 
-void must_be_json(const std::string& raw) {
-    if (raw.empty()) {
-        return;
-    }
-    static simdjson::dom::parser check;
-    simdjson::dom::element e;
-    if (check.parse(raw).get(e) != simdjson::SUCCESS) {
-        std::abort();
-    }
-}
+using tern::sig::fuzz::must_be_json;
 
 }  // namespace
 

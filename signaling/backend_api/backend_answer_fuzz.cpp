@@ -2,11 +2,10 @@
 // the capabilities parser and the hello token verifier all take the same bytes. None may crash;
 // JSON kept for forwarding must be valid JSON again.
 #include "common/crypto/jwt.hpp"
+#include "signaling/api/must_be_json_fuzz_support.hpp"
 #include "signaling/backend_api/backend_answers.hpp"
 #include "signaling/backend_api/capabilities.hpp"
 #include "signaling/backend_api/hello_token.hpp"
-
-#include <simdjson.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -16,16 +15,7 @@ namespace {
 
 using namespace tern::sig;
 
-void must_be_json(const std::string& raw) {
-    if (raw.empty()) {
-        return;
-    }
-    static simdjson::dom::parser check;
-    simdjson::dom::element e;
-    if (check.parse(raw).get(e) != simdjson::SUCCESS) {
-        std::abort();
-    }
-}
+using tern::sig::fuzz::must_be_json;
 
 // An Ed25519 key, so tokens in the input reach the signature check.
 constexpr std::string_view kKey = "-----BEGIN PUBLIC KEY-----\n"

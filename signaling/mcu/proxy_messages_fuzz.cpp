@@ -1,10 +1,9 @@
 // libFuzzer target: any frame a proxy could send through the proxy-message parser, and every
 // message it accepts through the MCU client's state machine. Must never crash; candidates it
 // keeps as JSON must be valid JSON again (they are forwarded to Talk clients unchanged).
+#include "signaling/api/must_be_json_fuzz_support.hpp"
 #include "signaling/mcu/mcu_client.hpp"
 #include "signaling/mcu/proxy_messages.hpp"
-
-#include <simdjson.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -12,16 +11,7 @@
 
 namespace {
 
-void must_be_json(const std::string& raw) {
-    if (raw.empty()) {
-        return;
-    }
-    static simdjson::dom::parser check;
-    simdjson::dom::element e;
-    if (check.parse(raw).get(e) != simdjson::SUCCESS) {
-        std::abort();
-    }
-}
+using tern::sig::fuzz::must_be_json;
 
 }  // namespace
 
