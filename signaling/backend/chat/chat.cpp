@@ -48,10 +48,28 @@ std::map<std::string, int64_t> reaction_counts(const std::vector<Reaction>& reac
 
 TalkResult<ChatMessage> Chat::post(const Membership& who, const PostRequest& request,
                                    int64_t now_s) {
+    return post_comment(who, request, request.message, {}, now_s);
+}
+
+TalkResult<ChatMessage> Chat::share_file(const Membership& who, const SharedFile& file,
+                                         const PostRequest& caption, int64_t now_s) {
+    if (!valid_shared_file(file)) {
+        return unexpected(invalid("the shared file lacks an id, a name, a link or a type"));
+    }
+    std::string_view text = caption.message;
+    if (text.empty()) {
+        text = "{file}";
+    }
+    return post_comment(who, caption, text, {{"file", rich_file(file)}}, now_s);
+}
+
+TalkResult<ChatMessage>
+Chat::post_comment(const Membership& who, const PostRequest& request, std::string_view text,
+                   const std::map<std::string, std::string>& extra_parameters, int64_t now_s) {
     if (auto c = check_post_chat(who.room, who.participant, now_s); !c) {
         return unexpected(c.error());
     }
-    if (auto t = check_message_text(request.message); !t) {
+    if (auto t = check_message_text(text); !t) {
         return unexpected(t.error());
     }
     if (request.reference_id.size() > kMaxReferenceIdLen) {
@@ -73,8 +91,9 @@ TalkResult<ChatMessage> Chat::post(const Membership& who, const PostRequest& req
         return unexpected(talk_error_from(participants.error()));
     }
     ParsedMessage parsed = parse_mentions(
-        request.message, *participants,
-        MentionRoom{who.room.token, who.room.name, who.room.type == RoomType::OneToOne});
+        text, *participants,
+        MentionRoom{who.room.token, who.room.name, who.room.type == RoomType::OneToOne},
+        extra_parameters);
     NewChatMessage m;
     m.room = who.room.id;
     m.actor = who.participant.actor;

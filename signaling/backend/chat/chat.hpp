@@ -2,7 +2,8 @@
 // reading (history pages and the long poll's answer), edits, deletions, reactions, read markers
 // and unread counts. Each check is made (room_policy.hpp) before the store is touched; edits,
 // deletions and reactions leave the system message Talk's clients apply to the message they
-// are about (system_message.hpp).
+// are about (system_message.hpp). Shared files are comments with a {file} rich object
+// (shared_file.hpp).
 //
 // The long poll: receive() with look_into_future answers at once when there are newer messages,
 // else says wait; the caller then parks the request in its shard's ChatWaiters
@@ -12,6 +13,7 @@
 // Not thread-safe (one owner, like its Store). The borrowed store outlives this.
 #pragma once
 
+#include "signaling/backend/chat/shared_file.hpp"
 #include "signaling/backend/rooms/rooms.hpp"
 #include "signaling/backend/rooms/talk_error.hpp"
 #include "signaling/backend/store/store.hpp"
@@ -55,6 +57,10 @@ public:
     explicit Chat(Store& store) : store_(store) {}
 
     TalkResult<ChatMessage> post(const Membership& who, const PostRequest& request, int64_t now_s);
+    /// Shares a file into the chat: a comment reading "{file}", or the caption (with its
+    /// mentions) when there is one, and the file's rich object as the {file} parameter.
+    TalkResult<ChatMessage> share_file(const Membership& who, const SharedFile& file,
+                                       const PostRequest& caption, int64_t now_s);
     TalkResult<ReceiveResult> receive(const Membership& who, const ReceiveRequest& request,
                                       int64_t now_s);
     /// The author (or a moderator of a group or public room) replaces the text of a comment
@@ -80,6 +86,12 @@ private:
     TalkResult<ChatMessage> changeable(const Membership& who, int64_t id, int64_t now_s,
                                        int64_t window_s);
     TalkResult<Done> post_system(const NewChatMessage& message);
+    /// The checks and the posting that post() and share_file() share; `text` is what the
+    /// message reads, `extra_parameters` its parameters beside the mentions.
+    TalkResult<ChatMessage> post_comment(const Membership& who, const PostRequest& request,
+                                         std::string_view text,
+                                         const std::map<std::string, std::string>& extra_parameters,
+                                         int64_t now_s);
 
     Store& store_;  // borrowed
 };

@@ -10,6 +10,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
+
 using namespace tern::sig::backend;
 
 namespace {
@@ -254,4 +256,35 @@ TEST_CASE("chat: read markers and unread counts", "[backend][chat]") {
     REQUIRE(f.chat.mark_unread(f.as(kBob)));
     CHECK(f.as(kBob).participant.last_read_message == 5);
     CHECK(f.chat.unread(f.as(kBob))->messages == 1);
+}
+
+TEST_CASE("chat: a shared file, with and without a caption", "[backend][chat]") {
+    Fixture f;
+    SharedFile file;
+    file.id = "77";
+    file.name = "notes.txt";
+    file.size = 12;
+    file.path = "Talk/notes.txt";
+    file.link = "https://tern.example/f/77";
+    file.mimetype = "text/plain";
+    auto bare = f.chat.share_file(f.as(kBob), file, PostRequest{}, 1000);
+    REQUIRE(bare);
+    CHECK(bare->message == "{file}");
+    CHECK(bare->message_type == "comment");
+    auto params = nlohmann::json::parse(bare->message_parameters);
+    CHECK(params["file"]["id"] == "77");
+    CHECK(params["file"]["name"] == "notes.txt");
+
+    auto captioned =
+        f.chat.share_file(f.as(kBob), file, PostRequest{"for @alice", {}, "ref", false}, 1001);
+    REQUIRE(captioned);
+    CHECK(captioned->message == "for {mention-user1}");
+    params = nlohmann::json::parse(captioned->message_parameters);
+    CHECK(params["file"]["link"] == "https://tern.example/f/77");
+    CHECK(params["mention-user1"]["id"] == "alice");
+    CHECK(f.chat.unread(f.as(kAlice))->direct_mentions == 1);
+
+    file.link.clear();
+    CHECK(f.chat.share_file(f.as(kBob), file, PostRequest{}, 1002).error().kind ==
+          TalkErrorKind::InvalidInput);
 }

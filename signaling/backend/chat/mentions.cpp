@@ -30,8 +30,9 @@ bool equal_nocase(std::string_view a, std::string_view b) {
 
 class Resolver {
 public:
-    Resolver(const std::vector<Participant>& participants, const MentionRoom& room)
-        : participants_(participants), room_(room) {}
+    Resolver(const std::vector<Participant>& participants, const MentionRoom& room,
+             std::map<std::string, std::string> parameters)
+        : participants_(participants), room_(room), parameters_(std::move(parameters)) {}
 
     /// The placeholder for the mention `id`; empty when it names nobody in the room.
     std::string placeholder(std::string_view id) {
@@ -100,8 +101,9 @@ private:
 }  // namespace
 
 ParsedMessage parse_mentions(std::string_view text, const std::vector<Participant>& participants,
-                             const MentionRoom& room) {
-    Resolver resolver(participants, room);
+                             const MentionRoom& room,
+                             const std::map<std::string, std::string>& extra_parameters) {
+    Resolver resolver(participants, room, extra_parameters);
     std::string out;
     out.reserve(text.size());
     std::size_t i = 0;

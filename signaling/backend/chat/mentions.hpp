@@ -13,6 +13,7 @@
 
 #include "signaling/backend/store/chat_records.hpp"
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,7 +33,10 @@ struct MentionRoom {
     bool one_to_one = false;
 };
 
+/// `extra_parameters` (placeholder -> rich object JSON) go into message_parameters beside the
+/// mentions: the {file} of a shared file with a caption.
 ParsedMessage parse_mentions(std::string_view text, const std::vector<Participant>& participants,
-                             const MentionRoom& room);
+                             const MentionRoom& room,
+                             const std::map<std::string, std::string>& extra_parameters = {});
 
 }  // namespace tern::sig::backend
