@@ -579,99 +579,66 @@ TalkResult<Room> Rooms::set_sip(const Membership& by, SipState state) {
 // The call
 
 TalkResult<Membership> Rooms::join_call(const Membership& who, uint32_t flags, int64_t now_s) {
-    const bool call_on = who.room.call_started_s.has_value();
-    auto allowed = call_on ? check_join_call(who.room, who.participant, now_s)
-                           : check_start_call(who.room, who.participant, now_s);
+    // Which right applies depends on whether a call is on as far as this request knows; the
+    // store decides atomically whether this join is the one that starts it.
+    auto allowed = who.room.call_started_s ? check_join_call(who.room, who.participant, now_s)
+                                           : check_start_call(who.room, who.participant, now_s);
     if (!allowed) {
         return unexpected(allowed.error());
     }
-    Membership after = who;
-    Participant& p = after.participant;
-    const bool was_in = p.in_call != 0;
-    p.in_call = allowed_call_flags(who.room, p, flags | call_flag::kInCall);
-    if (!was_in) {
-        p.in_call_since_s = now_s;
+    const uint32_t granted =
+        allowed_call_flags(who.room, who.participant, flags | call_flag::kInCall);
+    auto change = store_.set_in_call(who.participant.id, granted, now_s);
+    if (!change) {
+        return unexpected(store_error(change.error()));
     }
-    if (auto r = store_.update_participant(p); !r) {
-        return unexpected(store_error(r.error()));
-    }
-    Room& room = after.room;
-    room.call_flags |= p.in_call;
-    if (!call_on) {
-        room.call_started_s = now_s;
-        room.last_activity_s = std::max(room.last_activity_s, now_s);
-    }
-    if (auto r = store_.update_room(room); !r) {
-        return unexpected(store_error(r.error()));
-    }
-    if (!was_in) {
-        const SystemMessage kind = call_on ? SystemMessage::CallJoined : SystemMessage::CallStarted;
-        if (auto m = post(make_system_message(room.id, kind, named(p), now_s)); !m) {
+    if (change->previous_flags == 0) {
+        const SystemMessage kind =
+            change->started ? SystemMessage::CallStarted : SystemMessage::CallJoined;
+        if (auto m = post(make_system_message(who.room.id, kind, named(who.participant), now_s));
+            !m) {
             return unexpected(m.error());
         }
     }
-    return after;
+    return Membership{change->room, change->participant};
 }
 
 TalkResult<Membership> Rooms::leave_call(const Membership& who, int64_t now_s) {
-    if (who.participant.in_call == 0) {
-        return who;
+    auto change = store_.set_in_call(who.participant.id, 0, now_s);
+    if (!change) {
+        return unexpected(store_error(change.error()));
     }
-    Membership after = who;
-    Participant& p = after.participant;
-    p.in_call = 0;
-    p.in_call_since_s.reset();
-    if (auto r = store_.update_participant(p); !r) {
-        return unexpected(store_error(r.error()));
+    if (change->previous_flags != 0) {
+        const SystemMessage kind =
+            change->ended ? SystemMessage::CallEnded : SystemMessage::CallLeft;
+        if (auto m = post(make_system_message(who.room.id, kind, named(who.participant), now_s));
+            !m) {
+            return unexpected(m.error());
+        }
     }
-    auto people = store_.participants(who.room.id);
-    if (!people) {
-        return unexpected(store_error(people.error()));
-    }
-    Room& room = after.room;
-    room.call_flags = 0;
-    for (const Participant& other : *people) {
-        room.call_flags |= other.in_call;
-    }
-    const bool last = room.call_flags == 0;
-    if (last) {
-        room.call_started_s.reset();
-    }
-    if (auto r = store_.update_room(room); !r) {
-        return unexpected(store_error(r.error()));
-    }
-    const SystemMessage kind = last ? SystemMessage::CallEnded : SystemMessage::CallLeft;
-    if (auto m = post(make_system_message(room.id, kind, named(p), now_s)); !m) {
-        return unexpected(m.error());
-    }
-    return after;
+    return Membership{change->room, change->participant};
 }
 
 TalkResult<Room> Rooms::end_call_for_everyone(const Membership& by, int64_t now_s) {
     if (auto m = check_moderator(by.participant); !m) {
         return unexpected(m.error());
     }
-    if (!by.room.call_started_s) {
-        return by.room;
+    auto ended = store_.end_call(by.room.id);
+    if (!ended) {
+        return unexpected(store_error(ended.error()));
     }
-    auto people = store_.participants(by.room.id);
-    if (!people) {
-        return unexpected(store_error(people.error()));
-    }
-    for (Participant p : *people) {
-        if (p.in_call == 0) {
-            continue;
-        }
-        p.in_call = 0;
-        p.in_call_since_s.reset();
-        if (auto r = store_.update_participant(p); !r) {
-            return unexpected(store_error(r.error()));
+    if (*ended) {
+        if (auto m = post(make_system_message(by.room.id, SystemMessage::CallEndedEveryone,
+                                              named(by.participant), now_s));
+            !m) {
+            return unexpected(m.error());
         }
     }
-    Room changed = by.room;
-    changed.call_flags = 0;
-    changed.call_started_s.reset();
-    return save_setting(by, changed, SystemMessage::CallEndedEveryone, now_s);
+    auto fresh = store_.room_by_id(by.room.id);
+    if (!fresh) {
+        return unexpected(store_error(fresh.error()));
+    }
+    return *fresh;
 }
 
 TalkResult<Done> Rooms::post(const NewChatMessage& message) {

@@ -89,7 +89,8 @@ public:
 
     // The call.
     /// Joins the call with `flags` (call_flag::*, trimmed to what the participant may
-    /// publish), starting it when none is on.
+    /// publish), starting it when none is on (Store::set_in_call decides that atomically, also
+    /// with several nodes). Joining again changes the flags without a message.
     TalkResult<Membership> join_call(const Membership& who, uint32_t flags, int64_t now_s);
     /// Leaves the call; the last one out ends it.
     TalkResult<Membership> leave_call(const Membership& who, int64_t now_s);

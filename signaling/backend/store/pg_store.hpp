@@ -54,6 +54,10 @@ public:
     StoreResult<Done> update_participant(const Participant& participant) override;
     StoreResult<Done> remove_participant(int64_t id) override;
 
+    StoreResult<CallChange> set_in_call(int64_t participant_id, uint32_t flags,
+                                        int64_t now_s) override;
+    StoreResult<bool> end_call(RoomId room) override;
+
     StoreResult<ChatMessage> post_message(const NewChatMessage& message) override;
     StoreResult<ChatMessage> message(RoomId room, int64_t id) override;
     StoreResult<std::vector<ChatMessage>> messages_after(RoomId room, int64_t after_id,

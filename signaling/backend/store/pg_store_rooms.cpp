@@ -2,6 +2,7 @@
 #include "signaling/backend/store/pg_store.hpp"
 #include "signaling/backend/store/pg_store_rows.hpp"
 
+#include <algorithm>
 #include <utility>
 
 // The columns every query of a row reads, in the order the readers below expect.
@@ -134,14 +135,10 @@ StoreResult<Done> PgStore::update_room(const Room& room) {
     add_bool(p, room.read_only);
     p.add(int64_t{static_cast<uint8_t>(room.sip)});
     add_optional(p, room.dial_in_id);
-    p.add(int64_t{room.call_flags});
-    add_optional(p, room.call_started_s);
-    p.add(room.last_activity_s);
     auto r = changed_one(
         conn_->run("UPDATE rooms SET type = $2, name = $3, description = $4, password_hash = $5, "
                    "default_permissions = $6, lobby_state = $7, lobby_timer_s = $8, read_only = "
-                   "$9, sip_state = $10, dial_in_id = $11, call_flags = $12, call_started_s = "
-                   "$13, last_activity_s = $14 WHERE id = $1",
+                   "$9, sip_state = $10, dial_in_id = $11 WHERE id = $1",
                    p),
         "no such room");
     if (!r) {
@@ -225,16 +222,13 @@ StoreResult<Done> PgStore::update_participant(const Participant& participant) {
     p.add(participant.id)
         .add(std::string_view(participant.display_name))
         .add(int64_t{static_cast<uint8_t>(participant.type)})
-        .add(int64_t{participant.permissions})
-        .add(int64_t{participant.in_call});
-    add_optional(p, participant.in_call_since_s);
+        .add(int64_t{participant.permissions});
     add_optional(p, participant.session_id);
     add_optional(p, participant.pin);
-    auto r = changed_one(
-        conn_->run("UPDATE participants SET display_name = $2, type = $3, permissions = $4, "
-                   "in_call = $5, in_call_since_s = $6, session_id = $7, pin = $8 WHERE id = $1",
-                   p),
-        "no such participant");
+    auto r = changed_one(conn_->run("UPDATE participants SET display_name = $2, type = $3, "
+                                    "permissions = $4, session_id = $5, pin = $6 WHERE id = $1",
+                                    p),
+                         "no such participant");
     if (!r) {
         return unexpected(with_message(r.error(), StoreErrorKind::Conflict,
                                        "the session or the PIN belongs to another participant"));
@@ -245,6 +239,103 @@ StoreResult<Done> PgStore::update_participant(const Participant& participant) {
 StoreResult<Done> PgStore::remove_participant(int64_t id) {
     return changed_one(conn_->run("DELETE FROM participants WHERE id = $1", PgParams().add(id)),
                        "no such participant");
+}
+
+// The call
+
+StoreResult<CallChange> PgStore::set_in_call(int64_t participant_id, uint32_t flags,
+                                             int64_t now_s) {
+    auto tx = PgTransaction::begin(*conn_);
+    if (!tx) {
+        return unexpected(tx.error());
+    }
+    // The room's row first, locked until commit: changes of the same call queue up here.
+    auto room = first_row(conn_->run("SELECT " TERN_ROOM_COLUMNS " FROM rooms WHERE id = (SELECT "
+                                     "room_id FROM participants WHERE id = $1) FOR UPDATE",
+                                     PgParams().add(participant_id)),
+                          "no such participant", room_from);
+    if (!room) {
+        return unexpected(room.error());
+    }
+    auto p = participant_by_id(participant_id);
+    if (!p) {
+        return unexpected(p.error());
+    }
+    CallChange change;
+    change.previous_flags = p->in_call;
+    change.participant = *p;
+    change.participant.in_call = flags;
+    if (flags == 0) {
+        change.participant.in_call_since_s.reset();
+    } else if (p->in_call == 0) {
+        change.participant.in_call_since_s = now_s;
+    }
+    PgParams up;
+    up.add(participant_id).add(int64_t{flags});
+    add_optional(up, change.participant.in_call_since_s);
+    if (auto r = conn_->run("UPDATE participants SET in_call = $2, in_call_since_s = $3 WHERE id "
+                            "= $1",
+                            up);
+        !r) {
+        return unexpected(r.error());
+    }
+    auto everyone =
+        every_row<int64_t>(conn_->run("SELECT in_call FROM participants WHERE room_id = $1",
+                                      PgParams().add(room->id.value)),
+                           [](const PgRows& r, int i) { return r.int64(i, 0); });
+    if (!everyone) {
+        return unexpected(everyone.error());
+    }
+    change.room = *room;
+    change.room.call_flags = 0;
+    for (const int64_t f : *everyone) {
+        change.room.call_flags |= static_cast<uint32_t>(f);
+    }
+    if (change.room.call_flags != 0 && !room->call_started_s) {
+        change.started = true;
+        change.room.call_started_s = now_s;
+        change.room.last_activity_s = std::max(room->last_activity_s, now_s);
+    } else if (change.room.call_flags == 0 && room->call_started_s) {
+        change.ended = true;
+        change.room.call_started_s.reset();
+    }
+    PgParams rp;
+    rp.add(room->id.value).add(int64_t{change.room.call_flags});
+    add_optional(rp, change.room.call_started_s);
+    rp.add(change.room.last_activity_s);
+    if (auto r = conn_->run("UPDATE rooms SET call_flags = $2, call_started_s = $3, "
+                            "last_activity_s = $4 WHERE id = $1",
+                            rp);
+        !r) {
+        return unexpected(r.error());
+    }
+    if (auto c = tx->commit(); !c) {
+        return unexpected(c.error());
+    }
+    return change;
+}
+
+StoreResult<bool> PgStore::end_call(RoomId room) {
+    auto tx = PgTransaction::begin(*conn_);
+    if (!tx) {
+        return unexpected(tx.error());
+    }
+    auto ended = conn_->run("UPDATE rooms SET call_flags = 0, call_started_s = NULL WHERE id = $1 "
+                            "AND call_started_s IS NOT NULL",
+                            PgParams().add(room.value));
+    if (!ended) {
+        return unexpected(ended.error());
+    }
+    if (auto r = conn_->run("UPDATE participants SET in_call = 0, in_call_since_s = NULL WHERE "
+                            "room_id = $1 AND in_call != 0",
+                            PgParams().add(room.value));
+        !r) {
+        return unexpected(r.error());
+    }
+    if (auto c = tx->commit(); !c) {
+        return unexpected(c.error());
+    }
+    return ended->affected() > 0;
 }
 
 }  // namespace tern::sig::backend

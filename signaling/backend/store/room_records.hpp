@@ -113,4 +113,13 @@ struct NewParticipant {
     int64_t joined_s = 0;
 };
 
+/// A participant's call flags after Store::set_in_call, with the room's call as it is then.
+struct CallChange {
+    Room room;
+    Participant participant;
+    uint32_t previous_flags = 0;  // the participant's before the change
+    bool started = false;         // this change started the room's call
+    bool ended = false;           // this change ended it (the last one left)
+};
+
 }  // namespace tern::sig::backend

@@ -2,6 +2,7 @@
 #include "signaling/backend/store/sqlite_store.hpp"
 #include "signaling/backend/store/sqlite_store_rows.hpp"
 
+#include <algorithm>
 #include <utility>
 
 // The columns every query of a row reads, in the order the readers below expect.
@@ -141,8 +142,7 @@ StoreResult<std::vector<Room>> SqliteStore::rooms_of(const Actor& actor) {
 StoreResult<Done> SqliteStore::update_room(const Room& room) {
     auto q = db_->query("UPDATE rooms SET type = ?2, name = ?3, description = ?4, password_hash "
                         "= ?5, default_permissions = ?6, lobby_state = ?7, lobby_timer_s = ?8, "
-                        "read_only = ?9, sip_state = ?10, dial_in_id = ?11, call_flags = ?12, "
-                        "call_started_s = ?13, last_activity_s = ?14 WHERE id = ?1");
+                        "read_only = ?9, sip_state = ?10, dial_in_id = ?11 WHERE id = ?1");
     if (!q) {
         return unexpected(q.error());
     }
@@ -154,12 +154,9 @@ StoreResult<Done> SqliteStore::update_room(const Room& room) {
         .bind(6, int64_t{room.default_permissions})
         .bind(7, int64_t{static_cast<uint8_t>(room.lobby)})
         .bind(9, int64_t{room.read_only ? 1 : 0})
-        .bind(10, int64_t{static_cast<uint8_t>(room.sip)})
-        .bind(12, int64_t{room.call_flags})
-        .bind(14, room.last_activity_s);
+        .bind(10, int64_t{static_cast<uint8_t>(room.sip)});
     bind_optional(*q, 8, room.lobby_timer_s);
     bind_optional(*q, 11, room.dial_in_id);
-    bind_optional(*q, 13, room.call_started_s);
     auto r = change_one(*db_, std::move(q), "no such room");
     if (!r) {
         return unexpected(
@@ -252,19 +249,16 @@ StoreResult<std::vector<Participant>> SqliteStore::participants(RoomId room) {
 
 StoreResult<Done> SqliteStore::update_participant(const Participant& participant) {
     auto q = db_->query("UPDATE participants SET display_name = ?2, type = ?3, permissions = ?4, "
-                        "in_call = ?5, in_call_since_s = ?6, session_id = ?7, pin = ?8 WHERE id "
-                        "= ?1");
+                        "session_id = ?5, pin = ?6 WHERE id = ?1");
     if (!q) {
         return unexpected(q.error());
     }
     q->bind(1, participant.id)
         .bind(2, std::string_view(participant.display_name))
         .bind(3, int64_t{static_cast<uint8_t>(participant.type)})
-        .bind(4, int64_t{participant.permissions})
-        .bind(5, int64_t{participant.in_call});
-    bind_optional(*q, 6, participant.in_call_since_s);
-    bind_optional(*q, 7, participant.session_id);
-    bind_optional(*q, 8, participant.pin);
+        .bind(4, int64_t{participant.permissions});
+    bind_optional(*q, 5, participant.session_id);
+    bind_optional(*q, 6, participant.pin);
     auto r = change_one(*db_, std::move(q), "no such participant");
     if (!r) {
         return unexpected(renamed(r.error(), StoreErrorKind::Conflict,
@@ -279,6 +273,116 @@ StoreResult<Done> SqliteStore::remove_participant(int64_t id) {
         q->bind(1, id);
     }
     return change_one(*db_, std::move(q), "no such participant");
+}
+
+// The call
+
+StoreResult<CallChange> SqliteStore::set_in_call(int64_t participant_id, uint32_t flags,
+                                                 int64_t now_s) {
+    // BEGIN IMMEDIATE takes the write lock before the reads: nobody changes the call between
+    // them and the writes.
+    auto tx = SqliteTransaction::begin(*db_);
+    if (!tx) {
+        return unexpected(tx.error());
+    }
+    auto p = participant_by_id(participant_id);
+    if (!p) {
+        return unexpected(p.error());
+    }
+    auto room = room_by_id(p->room);
+    if (!room) {
+        return unexpected(room.error());
+    }
+    CallChange change;
+    change.previous_flags = p->in_call;
+    change.participant = *p;
+    change.participant.in_call = flags;
+    if (flags == 0) {
+        change.participant.in_call_since_s.reset();
+    } else if (p->in_call == 0) {
+        change.participant.in_call_since_s = now_s;
+    }
+    auto up =
+        db_->query("UPDATE participants SET in_call = ?2, in_call_since_s = ?3 WHERE id = ?1");
+    if (!up) {
+        return unexpected(up.error());
+    }
+    up->bind(1, participant_id).bind(2, int64_t{flags});
+    bind_optional(*up, 3, change.participant.in_call_since_s);
+    if (auto r = up->run(); !r) {
+        return unexpected(r.error());
+    }
+    auto everyone = all_rows<int64_t>(
+        [&] {
+            auto q = db_->query("SELECT in_call FROM participants WHERE room_id = ?1");
+            if (q) {
+                q->bind(1, p->room.value);
+            }
+            return q;
+        }(),
+        [](const SqliteQuery& r) { return r.int64(0); });
+    if (!everyone) {
+        return unexpected(everyone.error());
+    }
+    change.room = *room;
+    change.room.call_flags = 0;
+    for (const int64_t f : *everyone) {
+        change.room.call_flags |= static_cast<uint32_t>(f);
+    }
+    if (change.room.call_flags != 0 && !room->call_started_s) {
+        change.started = true;
+        change.room.call_started_s = now_s;
+        change.room.last_activity_s = std::max(room->last_activity_s, now_s);
+    } else if (change.room.call_flags == 0 && room->call_started_s) {
+        change.ended = true;
+        change.room.call_started_s.reset();
+    }
+    auto r = db_->query("UPDATE rooms SET call_flags = ?2, call_started_s = ?3, last_activity_s = "
+                        "?4 WHERE id = ?1");
+    if (!r) {
+        return unexpected(r.error());
+    }
+    r->bind(1, room->id.value)
+        .bind(2, int64_t{change.room.call_flags})
+        .bind(4, change.room.last_activity_s);
+    bind_optional(*r, 3, change.room.call_started_s);
+    if (auto done = r->run(); !done) {
+        return unexpected(done.error());
+    }
+    if (auto c = tx->commit(); !c) {
+        return unexpected(c.error());
+    }
+    return change;
+}
+
+StoreResult<bool> SqliteStore::end_call(RoomId room) {
+    auto tx = SqliteTransaction::begin(*db_);
+    if (!tx) {
+        return unexpected(tx.error());
+    }
+    auto q = db_->query("UPDATE rooms SET call_flags = 0, call_started_s = NULL WHERE id = ?1 AND "
+                        "call_started_s IS NOT NULL");
+    if (!q) {
+        return unexpected(q.error());
+    }
+    q->bind(1, room.value);
+    if (auto r = q->run(); !r) {
+        return unexpected(r.error());
+    }
+    const bool was_on = db_->changes() > 0;
+    auto out = db_->query("UPDATE participants SET in_call = 0, in_call_since_s = NULL WHERE "
+                          "room_id = ?1 AND in_call != 0");
+    if (!out) {
+        return unexpected(out.error());
+    }
+    out->bind(1, room.value);
+    if (auto r = out->run(); !r) {
+        return unexpected(r.error());
+    }
+    if (auto c = tx->commit(); !c) {
+        return unexpected(c.error());
+    }
+    return was_on;
 }
 
 }  // namespace tern::sig::backend

@@ -70,9 +70,10 @@ public:
     virtual StoreResult<Room> room_by_one_to_one_key(std::string_view key) = 0;
     /// The rooms `actor` takes part in, by token.
     virtual StoreResult<std::vector<Room>> rooms_of(const Actor& actor) = 0;
-    /// Writes the room's settings and call state: type, name, description, password hash,
-    /// default permissions, lobby and its timer, read-only, SIP state, dial-in id, call flags
-    /// and start, last activity. Never the token, the one-to-one key or the last message id.
+    /// Writes the room's settings: type, name, description, password hash, default
+    /// permissions, lobby and its timer, read-only, SIP state, dial-in id. Never the token, the
+    /// one-to-one key, the call (set_in_call, end_call) nor what posting moves (last message
+    /// id, last activity), so a settings change made from a stale copy cannot undo those.
     /// Conflict when the dial-in id is taken.
     virtual StoreResult<Done> update_room(const Room& room) = 0;
     /// Removes the room with its participants, messages, mentions and reactions.
@@ -88,10 +89,22 @@ public:
     virtual StoreResult<Participant> participant_by_session(std::string_view session_id) = 0;
     /// A room's participants, in the order they joined.
     virtual StoreResult<std::vector<Participant>> participants(RoomId room) = 0;
-    /// Writes display name, type, permissions, call flags and since, session and PIN (not the
-    /// read marker: set_read_marker). Conflict when the session or PIN is taken.
+    /// Writes display name, type, permissions, session and PIN (not the read marker:
+    /// set_read_marker; not the call flags: set_in_call). Conflict when the session or PIN is
+    /// taken.
     virtual StoreResult<Done> update_participant(const Participant& participant) = 0;
     virtual StoreResult<Done> remove_participant(int64_t id) = 0;
+
+    // The call.
+    /// Sets a participant's in-call flags (0: out of the call) and, in the same transaction,
+    /// the room's: its flags become those of everyone in the call, its call starts (now_s)
+    /// with the first one in and ends with the last one out. The room's row is locked first,
+    /// so two nodes changing flags at once cannot both miss the call's start or end.
+    /// The participant's since-time is now_s when it joins, kept while it stays in.
+    virtual StoreResult<CallChange> set_in_call(int64_t participant_id, uint32_t flags,
+                                                int64_t now_s) = 0;
+    /// Takes everyone out of the room's call and ends it; false when no call was on.
+    virtual StoreResult<bool> end_call(RoomId room) = 0;
 
     // Chat.
     /// Posts a message with the room's next id (given in commit order, so ids only grow in the

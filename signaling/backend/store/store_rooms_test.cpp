@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <thread>
+
 using namespace tern::sig::backend;
 
 namespace {
@@ -103,7 +105,8 @@ TEST_CASE("store rooms: token, dial-in id and pair are unique", "[backend][store
     CHECK(store->update_room(*d).error().kind == StoreErrorKind::Conflict);
 }
 
-TEST_CASE("store rooms: settings and call state are written and read back", "[backend][store]") {
+TEST_CASE("store rooms: settings are written and read back; the call and activity are not",
+          "[backend][store]") {
     const StoreFactory& f = each_store();
     INFO(f.name);
     TempDir dir;
@@ -121,10 +124,10 @@ TEST_CASE("store rooms: settings and call state are written and read back", "[ba
     r.read_only = true;
     r.sip = SipState::Pin;
     r.dial_in_id = "987654321";
-    r.call_flags = 7;
-    r.call_started_s = 4000;
-    r.last_activity_s = 4000;
-    r.token = "ignored0";  // never written
+    r.call_flags = 7;          // set_in_call's
+    r.call_started_s = 4000;   // set_in_call's
+    r.last_activity_s = 4000;  // posting's
+    r.token = "ignored0";      // never written
     REQUIRE(store->update_room(r));
 
     auto back = store->room_by_id(room->id);
@@ -140,18 +143,16 @@ TEST_CASE("store rooms: settings and call state are written and read back", "[ba
     CHECK(back->read_only);
     CHECK(back->sip == SipState::Pin);
     CHECK(back->dial_in_id == "987654321");
-    CHECK(back->call_flags == 7);
-    CHECK(back->call_started_s == 4000);
-    CHECK(back->last_activity_s == 4000);
+    CHECK(back->call_flags == 0);
+    CHECK_FALSE(back->call_started_s);
+    CHECK(back->last_activity_s == 1000);
 
     back->lobby_timer_s.reset();
-    back->call_started_s.reset();
     back->dial_in_id.reset();
     back->read_only = false;
     REQUIRE(store->update_room(*back));
     auto cleared = store->room_by_id(room->id);
     CHECK_FALSE(cleared->lobby_timer_s);
-    CHECK_FALSE(cleared->call_started_s);
     CHECK_FALSE(cleared->dial_in_id);
     CHECK_FALSE(cleared->read_only);
 
@@ -210,8 +211,7 @@ TEST_CASE("store rooms: participants are added, found, updated and removed", "[b
     joined.display_name = "Guest One";
     joined.type = ParticipantType::GuestModerator;
     joined.permissions = 1 | 2 | 4;
-    joined.in_call = 1 | 2;
-    joined.in_call_since_s = 2000;
+    joined.in_call = 1 | 2;  // set_in_call's, not written here
     joined.session_id = "session-g1";
     REQUIRE(store->update_participant(joined));
     auto s = store->participant_by_session("session-g1");
@@ -220,8 +220,7 @@ TEST_CASE("store rooms: participants are added, found, updated and removed", "[b
     CHECK(s->display_name == "Guest One");
     CHECK(s->type == ParticipantType::GuestModerator);
     CHECK(s->permissions == 7);
-    CHECK(s->in_call == 3);
-    CHECK(s->in_call_since_s == 2000);
+    CHECK(s->in_call == 0);
 
     Participant other = *a;
     other.session_id = "session-g1";
@@ -281,4 +280,106 @@ TEST_CASE("store rooms: an actor's rooms, and removal takes everything with the 
     REQUIRE(again);
     CHECK(again->id != r1->id);
     CHECK(again->last_message_id == 0);
+}
+
+TEST_CASE("store rooms: the call starts with the first one in and ends with the last one out",
+          "[backend][store]") {
+    const StoreFactory& f = each_store();
+    INFO(f.name);
+    TempDir dir;
+    auto store = open_store(f, dir);
+    auto room = store->add_room(new_room("call0000"));
+    REQUIRE(room);
+    auto a = store->add_participant(new_participant(room->id, "alice"));
+    auto b = store->add_participant(new_participant(room->id, "bob"));
+    REQUIRE((a && b));
+
+    auto first = store->set_in_call(a->id, 1 | 2, 5000);
+    REQUIRE(first);
+    CHECK(first->started);
+    CHECK_FALSE(first->ended);
+    CHECK(first->previous_flags == 0);
+    CHECK(first->participant.in_call == 3);
+    CHECK(first->participant.in_call_since_s == 5000);
+    CHECK(first->room.call_started_s == 5000);
+    CHECK(first->room.call_flags == 3);
+    CHECK(first->room.last_activity_s == 5000);
+
+    auto second = store->set_in_call(b->id, 1 | 4, 5010);
+    REQUIRE(second);
+    CHECK_FALSE(second->started);
+    CHECK(second->room.call_flags == 7);
+    CHECK(second->room.call_started_s == 5000);
+    auto again = store->set_in_call(a->id, 1, 5020);  // flags change, still in: since kept
+    REQUIRE(again);
+    CHECK(again->previous_flags == 3);
+    CHECK(again->participant.in_call_since_s == 5000);
+    CHECK(again->room.call_flags == 5);
+
+    auto left = store->set_in_call(a->id, 0, 5030);
+    REQUIRE(left);
+    CHECK_FALSE(left->ended);
+    CHECK_FALSE(left->participant.in_call_since_s);
+    CHECK(left->room.call_flags == 5);
+    auto last = store->set_in_call(b->id, 0, 5040);
+    REQUIRE(last);
+    CHECK(last->ended);
+    CHECK_FALSE(last->room.call_started_s);
+    auto stored = store->room_by_id(room->id);
+    CHECK(stored->call_flags == 0);
+    CHECK_FALSE(stored->call_started_s);
+    CHECK(store->participant_by_id(b->id)->in_call == 0);
+    CHECK(store->set_in_call(9999, 1, 1).error().kind == StoreErrorKind::NotFound);
+
+    REQUIRE(store->set_in_call(a->id, 1, 6000));
+    REQUIRE(store->set_in_call(b->id, 1, 6001));
+    CHECK(*store->end_call(room->id));
+    CHECK_FALSE(*store->end_call(room->id));
+    CHECK_FALSE(store->room_by_id(room->id)->call_started_s);
+    CHECK(store->participant_by_id(a->id)->in_call == 0);
+    CHECK_FALSE(store->participant_by_id(b->id)->in_call_since_s);
+}
+
+TEST_CASE("store rooms: two writers joining and leaving at once leave no call behind",
+          "[backend][store]") {
+    const StoreFactory& f = each_store();
+    INFO(f.name);
+    TempDir dir;
+    auto setup = open_store(f, dir);
+    auto room = setup->add_room(new_room("race0000"));
+    REQUIRE(room);
+    auto a = setup->add_participant(new_participant(room->id, "alice"));
+    auto b = setup->add_participant(new_participant(room->id, "bob"));
+    REQUIRE((a && b));
+    constexpr int kRounds = 25;
+    auto toggler = [&](int64_t participant, int& starts, int& ends, bool& ok) {
+        auto s = f.open(dir.path());
+        if (!s) {
+            return;
+        }
+        for (int i = 0; i < kRounds; ++i) {
+            auto in = (*s)->set_in_call(participant, 1, i);
+            auto out = (*s)->set_in_call(participant, 0, i);
+            if (!in || !out) {
+                return;
+            }
+            starts += in->started ? 1 : 0;
+            ends += out->ended ? 1 : 0;
+        }
+        ok = true;
+    };
+    int starts_a = 0, ends_a = 0, starts_b = 0, ends_b = 0;
+    bool ok_a = false, ok_b = false;
+    std::thread ta(toggler, a->id, std::ref(starts_a), std::ref(ends_a), std::ref(ok_a));
+    std::thread tb(toggler, b->id, std::ref(starts_b), std::ref(ends_b), std::ref(ok_b));
+    ta.join();
+    tb.join();
+    REQUIRE((ok_a && ok_b));
+    // Every call that started ended, once: the room is left without one.
+    CHECK(starts_a + starts_b == ends_a + ends_b);
+    CHECK(starts_a + starts_b >= 1);
+    auto after = setup->room_by_id(room->id);
+    REQUIRE(after);
+    CHECK_FALSE(after->call_started_s);
+    CHECK(after->call_flags == 0);
 }
