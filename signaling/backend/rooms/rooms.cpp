@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <utility>
+#include <vector>
 
 namespace tern::sig::backend {
 
@@ -28,6 +29,11 @@ TalkError store_error(const StoreError& e) {
 
 NamedActor named(const Participant& p) {
     return NamedActor{p.actor, p.display_name};
+}
+
+NewParticipant owner(const NamedActor& who, int64_t now_s) {
+    return NewParticipant{RoomId{}, who.actor, who.display_name, ParticipantType::Owner, 0, 0,
+                          {},       now_s};
 }
 
 std::string lower(std::string_view s) {
@@ -84,25 +90,19 @@ TalkResult<CreatedRoom> Rooms::create(const NamedActor& creator, RoomType type,
     n.type = type;
     n.name = std::string(name);
     n.created_s = now_s;
-    auto room = add_room_with_fresh_token(std::move(n));
-    if (!room) {
-        return unexpected(room.error());
+    for (int attempt = 0; attempt < kTokenAttempts; ++attempt) {
+        n.token = make_room_token(random_);
+        auto room = store_.create_room(
+            n, {owner(creator, now_s)},
+            make_system_message(RoomId{}, SystemMessage::ConversationCreated, creator, now_s));
+        if (room) {
+            return CreatedRoom{*room, true};
+        }
+        if (room.error().kind != StoreErrorKind::Conflict) {
+            return unexpected(store_error(room.error()));
+        }
     }
-    NewParticipant owner{
-        room->id, creator.actor, creator.display_name, ParticipantType::Owner, 0, 0, {}, now_s};
-    if (auto p = store_.add_participant(owner); !p) {
-        return unexpected(store_error(p.error()));
-    }
-    if (auto m =
-            post(make_system_message(room->id, SystemMessage::ConversationCreated, creator, now_s));
-        !m) {
-        return unexpected(m.error());
-    }
-    auto fresh = store_.room_by_id(room->id);  // with the message's id and activity
-    if (!fresh) {
-        return unexpected(store_error(fresh.error()));
-    }
-    return CreatedRoom{*fresh, true};
+    return unexpected(TalkError{TalkErrorKind::Store, "no free room token found"});
 }
 
 TalkResult<CreatedRoom> Rooms::one_to_one(const NamedActor& creator, const NamedActor& other,
@@ -121,13 +121,24 @@ TalkResult<CreatedRoom> Rooms::create_unique(const NamedActor& creator, RoomType
                                              std::string key, std::string_view name,
                                              const std::optional<NamedActor>& other,
                                              int64_t now_s) {
-    bool created = false;
-    std::optional<Room> room;
-    for (int attempt = 0; attempt < kTokenAttempts && !room; ++attempt) {
-        if (auto existing = store_.room_by_one_to_one_key(key); existing) {
-            room = *existing;
-            break;
-        } else if (existing.error().kind != StoreErrorKind::NotFound) {
+    std::vector<NewParticipant> owners{owner(creator, now_s)};
+    if (other) {
+        owners.push_back(owner(*other, now_s));
+    }
+    for (int attempt = 0; attempt < kTokenAttempts; ++attempt) {
+        auto existing = store_.room_by_one_to_one_key(key);
+        if (existing) {
+            // Asked again: the room as it is, with both back in it if one had left.
+            for (NewParticipant p : owners) {
+                p.room = existing->id;
+                if (auto added = store_.add_participant(p);
+                    !added && added.error().kind != StoreErrorKind::Conflict) {
+                    return unexpected(store_error(added.error()));
+                }
+            }
+            return CreatedRoom{*existing, false};
+        }
+        if (existing.error().kind != StoreErrorKind::NotFound) {
             return unexpected(store_error(existing.error()));
         }
         NewRoom n;
@@ -136,56 +147,17 @@ TalkResult<CreatedRoom> Rooms::create_unique(const NamedActor& creator, RoomType
         n.name = std::string(name);
         n.one_to_one_key = key;
         n.created_s = now_s;
-        auto added = store_.add_room(n);
-        if (added) {
-            room = *added;
-            created = true;
-        } else if (added.error().kind != StoreErrorKind::Conflict) {
-            return unexpected(store_error(added.error()));
+        auto room = store_.create_room(
+            n, owners,
+            make_system_message(RoomId{}, SystemMessage::ConversationCreated, creator, now_s));
+        if (room) {
+            return CreatedRoom{*room, true};
+        }
+        if (room.error().kind != StoreErrorKind::Conflict) {
+            return unexpected(store_error(room.error()));
         }
         // A conflict: the token was taken, or another request made the room just now (the
         // next round finds it by its key).
-    }
-    if (!room) {
-        return unexpected(TalkError{TalkErrorKind::Store, "no free room token found"});
-    }
-    // Both are owners. Adding them again when the room existed repairs a creation that was cut
-    // short between the room and its participants.
-    for (const NamedActor* who : {&creator, other ? &*other : nullptr}) {
-        if (who == nullptr) {
-            continue;
-        }
-        NewParticipant p{room->id, who->actor, who->display_name, ParticipantType::Owner, 0, 0,
-                         {},       now_s};
-        if (auto added = store_.add_participant(p);
-            !added && added.error().kind != StoreErrorKind::Conflict) {
-            return unexpected(store_error(added.error()));
-        }
-    }
-    if (created) {
-        if (auto m = post(
-                make_system_message(room->id, SystemMessage::ConversationCreated, creator, now_s));
-            !m) {
-            return unexpected(m.error());
-        }
-    }
-    auto fresh = store_.room_by_id(room->id);
-    if (!fresh) {
-        return unexpected(store_error(fresh.error()));
-    }
-    return CreatedRoom{*fresh, created};
-}
-
-TalkResult<Room> Rooms::add_room_with_fresh_token(NewRoom room) {
-    for (int attempt = 0; attempt < kTokenAttempts; ++attempt) {
-        room.token = make_room_token(random_);
-        auto added = store_.add_room(room);
-        if (added) {
-            return *added;
-        }
-        if (added.error().kind != StoreErrorKind::Conflict) {
-            return unexpected(store_error(added.error()));
-        }
     }
     return unexpected(TalkError{TalkErrorKind::Store, "no free room token found"});
 }

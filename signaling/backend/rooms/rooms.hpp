@@ -2,10 +2,11 @@
 // and the call state, over a Store. Every change is checked (room_policy.hpp) before the store
 // is touched, and leaves its system message in the chat (system_message.hpp).
 //
-// Creation rules:
+// A room is created with its owners and its conversation_created message in one transaction
+// (Store::create_room): it never exists without them. Creation rules:
 // - one-to-one: between two different users, at most one per pair (the store's unique
 //   one-to-one key, so two nodes asking at once still make one); asking again returns the
-//   existing room. Both are owners, as in Talk.
+//   existing room, with both in it again if one had left. Both are owners, as in Talk.
 // - note-to-self: one per user, the same way (its key is the user's name alone).
 // - group and public: a name of 1..255 bytes without control characters; the creator is the
 //   owner. Public rooms may carry a password (argon2id, auth/password_hasher.hpp) that guests
@@ -101,7 +102,6 @@ private:
     TalkResult<CreatedRoom> create_unique(const NamedActor& creator, RoomType type, std::string key,
                                           std::string_view name,
                                           const std::optional<NamedActor>& other, int64_t now_s);
-    TalkResult<Room> add_room_with_fresh_token(NewRoom room);
     TalkResult<Participant> target_in(const Membership& by, int64_t target_id);
     TalkResult<Done> post(const NewChatMessage& message);
     TalkResult<Room> save_setting(const Membership& by, const Room& changed, SystemMessage kind,

@@ -37,6 +37,8 @@ public:
     StoreResult<uint64_t> remove_expired_sessions(int64_t now_s) override;
 
     StoreResult<Room> add_room(const NewRoom& room) override;
+    StoreResult<Room> create_room(const NewRoom& room, const std::vector<NewParticipant>& members,
+                                  const NewChatMessage& first_message) override;
     StoreResult<Room> room_by_token(std::string_view token) override;
     StoreResult<Room> room_by_id(RoomId id) override;
     StoreResult<Room> room_by_dial_in_id(std::string_view dial_in_id) override;
@@ -79,6 +81,8 @@ public:
 private:
     explicit PgStore(std::unique_ptr<PgConnection> conn) : conn_(std::move(conn)) {}
 
+    /// post_message without a transaction of its own (inside the caller's).
+    StoreResult<ChatMessage> insert_message(const NewChatMessage& message);
     StoreResult<Done> insert_mentions(RoomId room, int64_t message_id,
                                       const std::vector<ChatMention>& mentions);
 

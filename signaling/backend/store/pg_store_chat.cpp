@@ -85,6 +85,17 @@ StoreResult<ChatMessage> PgStore::post_message(const NewChatMessage& message) {
     if (!tx) {
         return unexpected(tx.error());
     }
+    auto posted = insert_message(message);
+    if (!posted) {
+        return unexpected(posted.error());
+    }
+    if (auto r = tx->commit(); !r) {
+        return unexpected(r.error());
+    }
+    return posted;
+}
+
+StoreResult<ChatMessage> PgStore::insert_message(const NewChatMessage& message) {
     auto id = first_row(conn_->run("UPDATE rooms SET last_message_id = last_message_id + 1, "
                                    "last_activity_s = greatest(last_activity_s, $2) WHERE id = "
                                    "$1 RETURNING last_message_id",
@@ -118,9 +129,6 @@ StoreResult<ChatMessage> PgStore::post_message(const NewChatMessage& message) {
         return unexpected(posted.error());
     }
     if (auto r = insert_mentions(message.room, *id, message.mentions); !r) {
-        return unexpected(r.error());
-    }
-    if (auto r = tx->commit(); !r) {
         return unexpected(r.error());
     }
     return posted;

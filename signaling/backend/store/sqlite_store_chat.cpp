@@ -79,6 +79,17 @@ StoreResult<ChatMessage> SqliteStore::post_message(const NewChatMessage& message
     if (!tx) {
         return unexpected(tx.error());
     }
+    auto posted = insert_message(message);
+    if (!posted) {
+        return unexpected(posted.error());
+    }
+    if (auto r = tx->commit(); !r) {
+        return unexpected(r.error());
+    }
+    return posted;
+}
+
+StoreResult<ChatMessage> SqliteStore::insert_message(const NewChatMessage& message) {
     auto next = db_->query("UPDATE rooms SET last_message_id = last_message_id + 1, "
                            "last_activity_s = max(last_activity_s, ?2) WHERE id = ?1 RETURNING "
                            "last_message_id");
@@ -119,9 +130,6 @@ StoreResult<ChatMessage> SqliteStore::post_message(const NewChatMessage& message
         return unexpected(posted.error());
     }
     if (auto r = insert_mentions(message.room, *id, message.mentions); !r) {
-        return unexpected(r.error());
-    }
-    if (auto r = tx->commit(); !r) {
         return unexpected(r.error());
     }
     return posted;

@@ -98,6 +98,37 @@ StoreResult<Room> SqliteStore::add_room(const NewRoom& room) {
     return made;
 }
 
+StoreResult<Room> SqliteStore::create_room(const NewRoom& room,
+                                           const std::vector<NewParticipant>& members,
+                                           const NewChatMessage& first_message) {
+    auto tx = SqliteTransaction::begin(*db_);
+    if (!tx) {
+        return unexpected(tx.error());
+    }
+    auto made = add_room(room);
+    if (!made) {
+        return unexpected(made.error());
+    }
+    for (NewParticipant member : members) {
+        member.room = made->id;
+        if (auto p = add_participant(member); !p) {
+            return unexpected(p.error());
+        }
+    }
+    NewChatMessage first = first_message;
+    first.room = made->id;
+    auto posted = insert_message(first);
+    if (!posted) {
+        return unexpected(posted.error());
+    }
+    if (auto r = tx->commit(); !r) {
+        return unexpected(r.error());
+    }
+    made->last_message_id = posted->id;
+    made->last_activity_s = std::max(made->last_activity_s, first.created_s);
+    return made;
+}
+
 StoreResult<Room> SqliteStore::room_by_token(std::string_view token) {
     auto q = db_->query("SELECT " TERN_ROOM_COLUMNS " FROM rooms WHERE token = ?1");
     if (q) {

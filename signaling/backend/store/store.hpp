@@ -64,6 +64,11 @@ public:
     // Rooms.
     /// Conflict when the token, the dial-in id or the one-to-one key is taken.
     virtual StoreResult<Room> add_room(const NewRoom& room) = 0;
+    /// add_room, its first participants (their `room` is filled in) and its first message, all
+    /// in one transaction: a room never exists without its owner. Conflicts as add_room.
+    virtual StoreResult<Room> create_room(const NewRoom& room,
+                                          const std::vector<NewParticipant>& members,
+                                          const NewChatMessage& first_message) = 0;
     virtual StoreResult<Room> room_by_token(std::string_view token) = 0;
     virtual StoreResult<Room> room_by_id(RoomId id) = 0;
     virtual StoreResult<Room> room_by_dial_in_id(std::string_view dial_in_id) = 0;

@@ -383,3 +383,46 @@ TEST_CASE("store rooms: two writers joining and leaving at once leave no call be
     CHECK_FALSE(after->call_started_s);
     CHECK(after->call_flags == 0);
 }
+
+TEST_CASE("store rooms: a room is created with its owners and first message, or not at all",
+          "[backend][store]") {
+    const StoreFactory& f = each_store();
+    INFO(f.name);
+    TempDir dir;
+    auto store = open_store(f, dir);
+    NewChatMessage created;
+    created.actor = Actor{ActorType::Users, "alice"};
+    created.message = "{actor} created the conversation";
+    created.message_type = "system";
+    created.system_message = "conversation_created";
+    created.created_s = 1000;
+    const std::vector<NewParticipant> owners{
+        new_participant(RoomId{}, "alice", ParticipantType::Owner),
+        new_participant(RoomId{}, "bob", ParticipantType::Owner)};
+
+    NewRoom pair = new_room("crea0000", RoomType::OneToOne);
+    pair.one_to_one_key = "alice\nbob";
+    auto room = store->create_room(pair, owners, created);
+    REQUIRE(room);
+    CHECK(room->last_message_id == 1);
+    auto people = store->participants(room->id);
+    REQUIRE(people);
+    REQUIRE(people->size() == 2);
+    CHECK((*people)[0].type == ParticipantType::Owner);
+    CHECK((*people)[1].actor.id == "bob");
+    auto first = store->message(room->id, 1);
+    REQUIRE(first);
+    CHECK(first->system_message == "conversation_created");
+
+    // The same pair again: a conflict, and nothing of the second attempt stays.
+    pair.token = "crea0001";
+    CHECK(store->create_room(pair, owners, created).error().kind == StoreErrorKind::Conflict);
+    CHECK(store->room_by_token("crea0001").error().kind == StoreErrorKind::NotFound);
+    // A failure after the room's row (the same member twice) takes the row back too.
+    const std::vector<NewParticipant> twice{new_participant(RoomId{}, "carol"),
+                                            new_participant(RoomId{}, "carol")};
+    CHECK(store->create_room(new_room("crea0002"), twice, created).error().kind ==
+          StoreErrorKind::Conflict);
+    CHECK(store->room_by_token("crea0002").error().kind == StoreErrorKind::NotFound);
+    CHECK(store->rooms_of(Actor{ActorType::Users, "carol"})->empty());
+}
