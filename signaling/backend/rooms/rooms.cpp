@@ -453,16 +453,16 @@ TalkResult<Room> Rooms::open_lobby_if_due(const Room& room, int64_t now_s) {
     if (!lobby_timer_due(room, now_s)) {
         return room;
     }
-    Room changed = room;
-    changed.lobby = LobbyState::AllParticipants;
-    changed.lobby_timer_s.reset();
-    if (auto r = store_.update_room(changed); !r) {
-        return unexpected(store_error(r.error()));
+    auto opened = store_.open_lobby_if_due(room.id, now_s);
+    if (!opened) {
+        return unexpected(store_error(opened.error()));
     }
-    if (auto m = post(
-            make_system_message(room.id, SystemMessage::LobbyTimerReached, system_actor(), now_s));
-        !m) {
-        return unexpected(m.error());
+    if (*opened) {  // this request opened it; another that raced it posts nothing
+        if (auto m = post(make_system_message(room.id, SystemMessage::LobbyTimerReached,
+                                              system_actor(), now_s));
+            !m) {
+            return unexpected(m.error());
+        }
     }
     auto fresh = store_.room_by_id(room.id);
     if (!fresh) {

@@ -282,6 +282,12 @@ TEST_CASE("rooms: the lobby and its timer", "[backend][rooms]") {
     CHECK_FALSE(due->lobby_timer_s);
     CHECK(f.last_system(room) == "lobby_timer_reached");
     CHECK(check_read_chat(*due, bob.participant, 501));
+    // A request that loaded the room before it was opened opens nothing and says nothing.
+    const int64_t messages = f.store->room_by_id(room.id)->last_message_id;
+    auto late = f.rooms.open_lobby_if_due(bob.room, 502);
+    REQUIRE(late);
+    CHECK(late->lobby == LobbyState::AllParticipants);
+    CHECK(f.store->room_by_id(room.id)->last_message_id == messages);
 
     CHECK(
         f.rooms.set_lobby(f.member(room, kAlice), LobbyState::AllParticipants, 5, 1).error().kind ==

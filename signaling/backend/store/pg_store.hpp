@@ -45,6 +45,7 @@ public:
     StoreResult<Room> room_by_one_to_one_key(std::string_view key) override;
     StoreResult<std::vector<Room>> rooms_of(const Actor& actor) override;
     StoreResult<Done> update_room(const Room& room) override;
+    StoreResult<bool> open_lobby_if_due(RoomId room, int64_t now_s) override;
     StoreResult<Done> remove_room(RoomId id) override;
 
     StoreResult<Participant> add_participant(const NewParticipant& participant) override;

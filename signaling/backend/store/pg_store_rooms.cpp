@@ -179,6 +179,16 @@ StoreResult<Done> PgStore::update_room(const Room& room) {
     return r;
 }
 
+StoreResult<bool> PgStore::open_lobby_if_due(RoomId room, int64_t now_s) {
+    auto r = conn_->run("UPDATE rooms SET lobby_state = 0, lobby_timer_s = NULL WHERE id = $1 AND "
+                        "lobby_state != 0 AND lobby_timer_s <= $2",
+                        PgParams().add(room.value).add(now_s));
+    if (!r) {
+        return unexpected(r.error());
+    }
+    return r->affected() > 0;
+}
+
 StoreResult<Done> PgStore::remove_room(RoomId id) {
     return changed_one(conn_->run("DELETE FROM rooms WHERE id = $1", PgParams().add(id.value)),
                        "no such room");

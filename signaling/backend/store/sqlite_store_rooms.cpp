@@ -196,6 +196,19 @@ StoreResult<Done> SqliteStore::update_room(const Room& room) {
     return r;
 }
 
+StoreResult<bool> SqliteStore::open_lobby_if_due(RoomId room, int64_t now_s) {
+    auto q = db_->query("UPDATE rooms SET lobby_state = 0, lobby_timer_s = NULL WHERE id = ?1 AND "
+                        "lobby_state != 0 AND lobby_timer_s <= ?2");
+    if (!q) {
+        return unexpected(q.error());
+    }
+    q->bind(1, room.value).bind(2, now_s);
+    if (auto r = q->run(); !r) {
+        return unexpected(r.error());
+    }
+    return db_->changes() > 0;
+}
+
 StoreResult<Done> SqliteStore::remove_room(RoomId id) {
     auto q = db_->query("DELETE FROM rooms WHERE id = ?1");
     if (q) {

@@ -81,6 +81,9 @@ public:
     /// id, last activity), so a settings change made from a stale copy cannot undo those.
     /// Conflict when the dial-in id is taken.
     virtual StoreResult<Done> update_room(const Room& room) = 0;
+    /// Opens the lobby when its timer has passed by now_s; true for the one call that opened
+    /// it (several nodes may try at once: one wins, so one lobby_timer_reached is posted).
+    virtual StoreResult<bool> open_lobby_if_due(RoomId room, int64_t now_s) = 0;
     /// Removes the room with its participants, messages, mentions and reactions.
     virtual StoreResult<Done> remove_room(RoomId id) = 0;
 

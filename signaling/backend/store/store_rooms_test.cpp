@@ -426,3 +426,25 @@ TEST_CASE("store rooms: a room is created with its owners and first message, or 
     CHECK(store->room_by_token("crea0002").error().kind == StoreErrorKind::NotFound);
     CHECK(store->rooms_of(Actor{ActorType::Users, "carol"})->empty());
 }
+
+TEST_CASE("store rooms: the lobby timer opens the lobby once", "[backend][store]") {
+    const StoreFactory& f = each_store();
+    INFO(f.name);
+    TempDir dir;
+    auto store = open_store(f, dir);
+    auto room = store->add_room(new_room("lobb0000"));
+    REQUIRE(room);
+    CHECK_FALSE(*store->open_lobby_if_due(room->id, 9999));  // no lobby
+    Room r = *room;
+    r.lobby = LobbyState::NonModerators;
+    REQUIRE(store->update_room(r));
+    CHECK_FALSE(*store->open_lobby_if_due(room->id, 9999));  // no timer: only by hand
+    r.lobby_timer_s = 500;
+    REQUIRE(store->update_room(r));
+    CHECK_FALSE(*store->open_lobby_if_due(room->id, 499));
+    CHECK(*store->open_lobby_if_due(room->id, 500));
+    CHECK_FALSE(*store->open_lobby_if_due(room->id, 501));  // the second one finds it open
+    auto after = store->room_by_id(room->id);
+    CHECK(after->lobby == LobbyState::AllParticipants);
+    CHECK_FALSE(after->lobby_timer_s);
+}
