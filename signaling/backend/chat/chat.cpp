@@ -296,6 +296,29 @@ TalkResult<std::vector<Reaction>> Chat::reactions(const Membership& who, int64_t
     return *list;
 }
 
+TalkResult<std::map<int64_t, MessageExtras>>
+Chat::page_reactions(const Membership& who, const std::vector<ChatMessage>& page) {
+    std::map<int64_t, MessageExtras> out;
+    if (page.empty()) {
+        return out;
+    }
+    const auto [lowest, highest] =
+        std::minmax_element(page.begin(), page.end(),
+                            [](const ChatMessage& a, const ChatMessage& b) { return a.id < b.id; });
+    auto list = store_.reactions_in(who.room.id, lowest->id, highest->id);
+    if (!list) {
+        return unexpected(talk_error_from(list.error()));
+    }
+    for (const Reaction& r : *list) {
+        MessageExtras& extras = out[r.message_id];
+        ++extras.reactions[r.reaction];
+        if (r.actor == who.participant.actor) {
+            extras.reactions_self.push_back(r.reaction);
+        }
+    }
+    return out;
+}
+
 TalkResult<Done> Chat::mark_read(const Membership& who, int64_t id) {
     const int64_t marker = std::clamp<int64_t>(id, 0, who.room.last_message_id);
     if (auto r = store_.set_read_marker(who.participant.id, marker); !r) {
@@ -318,6 +341,14 @@ TalkResult<UnreadCounts> Chat::unread(const Membership& who) {
         return unexpected(talk_error_from(counts.error()));
     }
     return *counts;
+}
+
+TalkResult<int64_t> Chat::last_common_read(const Membership& who) {
+    auto id = store_.last_common_read(who.room.id);
+    if (!id) {
+        return unexpected(talk_error_from(id.error()));
+    }
+    return *id;
 }
 
 TalkResult<Done> Chat::post_system(const NewChatMessage& message) {

@@ -13,6 +13,7 @@
 // Not thread-safe (one owner, like its Store). The borrowed store outlives this.
 #pragma once
 
+#include "signaling/backend/chat/message_json.hpp"
 #include "signaling/backend/chat/shared_file.hpp"
 #include "signaling/backend/rooms/rooms.hpp"
 #include "signaling/backend/rooms/talk_error.hpp"
@@ -75,12 +76,18 @@ public:
     TalkResult<Done> unreact(const Membership& who, int64_t id, std::string_view reaction,
                              int64_t now_s);
     TalkResult<std::vector<Reaction>> reactions(const Membership& who, int64_t id, int64_t now_s);
+    /// The reactions of a page of messages (one store query), as each message's extras:
+    /// counts per emoji and the reader's own. Messages without reactions have no entry.
+    TalkResult<std::map<int64_t, MessageExtras>>
+    page_reactions(const Membership& who, const std::vector<ChatMessage>& page);
 
     /// Sets the read marker (at most the room's newest message).
     TalkResult<Done> mark_read(const Membership& who, int64_t id);
     /// "Mark as unread": the marker goes to the message before the newest one.
     TalkResult<Done> mark_unread(const Membership& who);
     TalkResult<UnreadCounts> unread(const Membership& who);
+    /// X-Chat-Last-Common-Read: the newest message every user in the room has read.
+    TalkResult<int64_t> last_common_read(const Membership& who);
 
 private:
     TalkResult<ChatMessage> changeable(const Membership& who, int64_t id, int64_t now_s,

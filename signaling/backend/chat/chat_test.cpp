@@ -288,3 +288,30 @@ TEST_CASE("chat: a shared file, with and without a caption", "[backend][chat]") 
     CHECK(f.chat.share_file(f.as(kBob), file, PostRequest{}, 1002).error().kind ==
           TalkErrorKind::InvalidInput);
 }
+
+TEST_CASE("chat: a page's reactions for its reader, and the last common read", "[backend][chat]") {
+    Fixture f;
+    const ChatMessage one = f.say(kAlice, "one");  // 4
+    const ChatMessage two = f.say(kAlice, "two");  // 5
+    REQUIRE(f.chat.react(f.as(kBob), one.id, "👍", 1100));
+    REQUIRE(f.chat.react(f.as(kCarol), one.id, "👍", 1101));
+    REQUIRE(f.chat.react(f.as(kCarol), one.id, "🎉", 1102));
+    ReceiveRequest history;
+    history.limit = 20;
+    auto page = f.chat.receive(f.as(kBob), history, 1200);
+    REQUIRE(page);
+    auto extras = f.chat.page_reactions(f.as(kBob), page->messages);
+    REQUIRE(extras);
+    REQUIRE(extras->count(one.id) == 1);
+    CHECK(extras->at(one.id).reactions.at("👍") == 2);
+    CHECK(extras->at(one.id).reactions.at("🎉") == 1);
+    CHECK(extras->at(one.id).reactions_self == std::vector<std::string>{"👍"});
+    CHECK(extras->count(two.id) == 0);
+    CHECK(f.chat.page_reactions(f.as(kBob), {})->empty());
+
+    // alice read her own messages; bob and carol read nothing yet.
+    CHECK(*f.chat.last_common_read(f.as(kAlice)) == 0);
+    REQUIRE(f.chat.mark_read(f.as(kBob), two.id));
+    REQUIRE(f.chat.mark_read(f.as(kCarol), one.id));
+    CHECK(*f.chat.last_common_read(f.as(kAlice)) == one.id);
+}

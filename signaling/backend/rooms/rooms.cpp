@@ -23,10 +23,6 @@ TalkError invalid(std::string why) {
     return TalkError{TalkErrorKind::InvalidInput, std::move(why)};
 }
 
-TalkError store_error(const StoreError& e) {
-    return talk_error_from(e);
-}
-
 NamedActor named(const Participant& p) {
     return NamedActor{p.actor, p.display_name};
 }
@@ -99,7 +95,7 @@ TalkResult<CreatedRoom> Rooms::create(const NamedActor& creator, RoomType type,
             return CreatedRoom{*room, true};
         }
         if (room.error().kind != StoreErrorKind::Conflict) {
-            return unexpected(store_error(room.error()));
+            return unexpected(talk_error_from(room.error()));
         }
     }
     return unexpected(TalkError{TalkErrorKind::Store, "no free room token found"});
@@ -133,13 +129,13 @@ TalkResult<CreatedRoom> Rooms::create_unique(const NamedActor& creator, RoomType
                 p.room = existing->id;
                 if (auto added = store_.add_participant(p);
                     !added && added.error().kind != StoreErrorKind::Conflict) {
-                    return unexpected(store_error(added.error()));
+                    return unexpected(talk_error_from(added.error()));
                 }
             }
             return CreatedRoom{*existing, false};
         }
         if (existing.error().kind != StoreErrorKind::NotFound) {
-            return unexpected(store_error(existing.error()));
+            return unexpected(talk_error_from(existing.error()));
         }
         NewRoom n;
         n.token = make_room_token(random_);
@@ -154,7 +150,7 @@ TalkResult<CreatedRoom> Rooms::create_unique(const NamedActor& creator, RoomType
             return CreatedRoom{*room, true};
         }
         if (room.error().kind != StoreErrorKind::Conflict) {
-            return unexpected(store_error(room.error()));
+            return unexpected(talk_error_from(room.error()));
         }
         // A conflict: the token was taken, or another request made the room just now (the
         // next round finds it by its key).
@@ -168,14 +164,14 @@ TalkResult<Membership> Rooms::membership(std::string_view token, const Actor& ac
     }
     auto room = store_.room_by_token(token);
     if (!room) {
-        return unexpected(store_error(room.error()));
+        return unexpected(talk_error_from(room.error()));
     }
     auto p = store_.participant(room->id, actor);
     if (!p) {
         // Not a participant looks like no room at all, as in Talk.
         return unexpected(p.error().kind == StoreErrorKind::NotFound
                               ? TalkError{TalkErrorKind::NotFound, "no such conversation"}
-                              : store_error(p.error()));
+                              : talk_error_from(p.error()));
     }
     return Membership{*room, *p};
 }
@@ -201,7 +197,7 @@ TalkResult<Participant> Rooms::add_user(const Membership& by, const NamedActor& 
                 return *existing;
             }
         }
-        return unexpected(store_error(added.error()));
+        return unexpected(talk_error_from(added.error()));
     }
     if (auto m = post(make_system_message(by.room.id, SystemMessage::UserAdded,
                                           named(by.participant), now_s, user));
@@ -218,7 +214,7 @@ TalkResult<Participant> Rooms::join_public(std::string_view token, const NamedAc
     }
     auto room = store_.room_by_token(token);
     if (!room) {
-        return unexpected(store_error(room.error()));
+        return unexpected(talk_error_from(room.error()));
     }
     if (auto existing = store_.participant(room->id, who.actor); existing) {
         return *existing;
@@ -241,7 +237,7 @@ TalkResult<Participant> Rooms::join_public(std::string_view token, const NamedAc
     }
     auto added = store_.add_participant(n);
     if (!added) {
-        return unexpected(store_error(added.error()));
+        return unexpected(talk_error_from(added.error()));
     }
     return *added;
 }
@@ -263,7 +259,7 @@ TalkResult<Done> Rooms::remove(const Membership& by, int64_t target_id, int64_t 
         return c;
     }
     if (auto r = store_.remove_participant(target->id); !r) {
-        return unexpected(store_error(r.error()));
+        return unexpected(talk_error_from(r.error()));
     }
     if (target->actor.type != ActorType::Users) {
         return Done{};  // guests come and go without a message, as in Talk
@@ -284,7 +280,7 @@ TalkResult<Participant> Rooms::promote(const Membership& by, int64_t target_id, 
     Participant changed = *target;
     changed.type = *type;
     if (auto r = store_.update_participant(changed); !r) {
-        return unexpected(store_error(r.error()));
+        return unexpected(talk_error_from(r.error()));
     }
     const SystemMessage kind = is_guest(changed.type) ? SystemMessage::GuestModeratorPromoted
                                                       : SystemMessage::ModeratorPromoted;
@@ -308,7 +304,7 @@ TalkResult<Participant> Rooms::demote(const Membership& by, int64_t target_id, i
     Participant changed = *target;
     changed.type = *type;
     if (auto r = store_.update_participant(changed); !r) {
-        return unexpected(store_error(r.error()));
+        return unexpected(talk_error_from(r.error()));
     }
     const SystemMessage kind = is_guest(changed.type) ? SystemMessage::GuestModeratorDemoted
                                                       : SystemMessage::ModeratorDemoted;
@@ -335,7 +331,7 @@ TalkResult<Participant> Rooms::set_permissions(const Membership& by, int64_t tar
     Participant changed = *target;
     changed.permissions = bits;
     if (auto r = store_.update_participant(changed); !r) {
-        return unexpected(store_error(r.error()));
+        return unexpected(talk_error_from(r.error()));
     }
     return changed;
 }
@@ -345,14 +341,14 @@ TalkResult<Participant> Rooms::set_permissions(const Membership& by, int64_t tar
 TalkResult<Room> Rooms::save_setting(const Membership& by, const Room& changed, SystemMessage kind,
                                      int64_t now_s) {
     if (auto r = store_.update_room(changed); !r) {
-        return unexpected(store_error(r.error()));
+        return unexpected(talk_error_from(r.error()));
     }
     if (auto m = post(make_system_message(changed.id, kind, named(by.participant), now_s)); !m) {
         return unexpected(m.error());
     }
     auto fresh = store_.room_by_id(changed.id);
     if (!fresh) {
-        return unexpected(store_error(fresh.error()));
+        return unexpected(talk_error_from(fresh.error()));
     }
     return *fresh;
 }
@@ -439,7 +435,7 @@ TalkResult<Room> Rooms::set_lobby(const Membership& by, LobbyState state,
     if (changed.lobby == by.room.lobby) {
         // Only the timer moved: no message, as in Talk.
         if (auto r = store_.update_room(changed); !r) {
-            return unexpected(store_error(r.error()));
+            return unexpected(talk_error_from(r.error()));
         }
         return changed;
     }
@@ -455,7 +451,7 @@ TalkResult<Room> Rooms::open_lobby_if_due(const Room& room, int64_t now_s) {
     }
     auto opened = store_.open_lobby_if_due(room.id, now_s);
     if (!opened) {
-        return unexpected(store_error(opened.error()));
+        return unexpected(talk_error_from(opened.error()));
     }
     if (*opened) {  // this request opened it; another that raced it posts nothing
         if (auto m = post(make_system_message(room.id, SystemMessage::LobbyTimerReached,
@@ -466,7 +462,7 @@ TalkResult<Room> Rooms::open_lobby_if_due(const Room& room, int64_t now_s) {
     }
     auto fresh = store_.room_by_id(room.id);
     if (!fresh) {
-        return unexpected(store_error(fresh.error()));
+        return unexpected(talk_error_from(fresh.error()));
     }
     return *fresh;
 }
@@ -494,7 +490,7 @@ TalkResult<Room> Rooms::set_default_permissions(const Membership& by, uint32_t b
     Room changed = by.room;
     changed.default_permissions = bits;
     if (auto r = store_.update_room(changed); !r) {
-        return unexpected(store_error(r.error()));
+        return unexpected(talk_error_from(r.error()));
     }
     return changed;
 }
@@ -524,16 +520,16 @@ TalkResult<Room> Rooms::set_sip(const Membership& by, SipState state) {
                 break;
             }
             if (r.error().kind != StoreErrorKind::Conflict || attempt + 1 == kTokenAttempts) {
-                return unexpected(store_error(r.error()));
+                return unexpected(talk_error_from(r.error()));
             }
         }
     } else if (auto r = store_.update_room(changed); !r) {
-        return unexpected(store_error(r.error()));
+        return unexpected(talk_error_from(r.error()));
     }
     if (state == SipState::Pin) {
         auto people = store_.participants(changed.id);
         if (!people) {
-            return unexpected(store_error(people.error()));
+            return unexpected(talk_error_from(people.error()));
         }
         for (Participant p : *people) {
             if (p.pin || p.actor.type != ActorType::Users) {
@@ -541,7 +537,7 @@ TalkResult<Room> Rooms::set_sip(const Membership& by, SipState state) {
             }
             p.pin = fresh_pin(changed.id);
             if (auto r = store_.update_participant(p); !r) {
-                return unexpected(store_error(r.error()));
+                return unexpected(talk_error_from(r.error()));
             }
         }
     }
@@ -562,7 +558,7 @@ TalkResult<Membership> Rooms::join_call(const Membership& who, uint32_t flags, i
         allowed_call_flags(who.room, who.participant, flags | call_flag::kInCall);
     auto change = store_.set_in_call(who.participant.id, granted, now_s);
     if (!change) {
-        return unexpected(store_error(change.error()));
+        return unexpected(talk_error_from(change.error()));
     }
     if (change->previous_flags == 0) {
         const SystemMessage kind =
@@ -578,7 +574,7 @@ TalkResult<Membership> Rooms::join_call(const Membership& who, uint32_t flags, i
 TalkResult<Membership> Rooms::leave_call(const Membership& who, int64_t now_s) {
     auto change = store_.set_in_call(who.participant.id, 0, now_s);
     if (!change) {
-        return unexpected(store_error(change.error()));
+        return unexpected(talk_error_from(change.error()));
     }
     if (change->previous_flags != 0) {
         const SystemMessage kind =
@@ -597,7 +593,7 @@ TalkResult<Room> Rooms::end_call_for_everyone(const Membership& by, int64_t now_
     }
     auto ended = store_.end_call(by.room.id);
     if (!ended) {
-        return unexpected(store_error(ended.error()));
+        return unexpected(talk_error_from(ended.error()));
     }
     if (*ended) {
         if (auto m = post(make_system_message(by.room.id, SystemMessage::CallEndedEveryone,
@@ -608,14 +604,14 @@ TalkResult<Room> Rooms::end_call_for_everyone(const Membership& by, int64_t now_
     }
     auto fresh = store_.room_by_id(by.room.id);
     if (!fresh) {
-        return unexpected(store_error(fresh.error()));
+        return unexpected(talk_error_from(fresh.error()));
     }
     return *fresh;
 }
 
 TalkResult<Done> Rooms::post(const NewChatMessage& message) {
     if (auto m = store_.post_message(message); !m) {
-        return unexpected(store_error(m.error()));
+        return unexpected(talk_error_from(m.error()));
     }
     return Done{};
 }

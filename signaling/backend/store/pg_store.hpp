@@ -74,8 +74,11 @@ public:
     StoreResult<Done> remove_reaction(RoomId room, int64_t message_id, const Actor& actor,
                                       std::string_view reaction) override;
     StoreResult<std::vector<Reaction>> reactions(RoomId room, int64_t message_id) override;
+    StoreResult<std::vector<Reaction>> reactions_in(RoomId room, int64_t first_id,
+                                                    int64_t last_id) override;
     StoreResult<Done> set_read_marker(int64_t participant_id, int64_t message_id) override;
     StoreResult<UnreadCounts> unread_counts(int64_t participant_id) override;
+    StoreResult<int64_t> last_common_read(RoomId room) override;
 
     StoreResult<int> schema_version() override;
 

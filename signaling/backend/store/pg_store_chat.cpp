@@ -272,6 +272,16 @@ StoreResult<std::vector<Reaction>> PgStore::reactions(RoomId room, int64_t messa
         reaction_from);
 }
 
+StoreResult<std::vector<Reaction>> PgStore::reactions_in(RoomId room, int64_t first_id,
+                                                         int64_t last_id) {
+    return every_row<Reaction>(
+        conn_->run("SELECT room_id, message_id, actor_type, actor_id, actor_display_name, "
+                   "reaction, created_s FROM chat_reactions WHERE room_id = $1 AND message_id "
+                   "BETWEEN $2 AND $3 ORDER BY message_id, id",
+                   PgParams().add(room.value).add(first_id).add(last_id)),
+        reaction_from);
+}
+
 StoreResult<Done> PgStore::set_read_marker(int64_t participant_id, int64_t message_id) {
     return changed_one(conn_->run("UPDATE participants SET last_read_message = $2 WHERE id = $1",
                                   PgParams().add(participant_id).add(message_id)),
@@ -302,6 +312,13 @@ StoreResult<UnreadCounts> PgStore::unread_counts(int64_t participant_id) {
         "", [](const PgRows& r, int i) {
             return UnreadCounts{r.int64(i, 0), r.int64(i, 1), r.int64(i, 2)};
         });
+}
+
+StoreResult<int64_t> PgStore::last_common_read(RoomId room) {
+    return first_row(conn_->run("SELECT coalesce(min(last_read_message), 0) FROM participants "
+                                "WHERE room_id = $1 AND actor_type = 'users'",
+                                PgParams().add(room.value)),
+                     "", [](const PgRows& r, int i) { return r.int64(i, 0); });
 }
 
 }  // namespace tern::sig::backend

@@ -299,6 +299,17 @@ StoreResult<std::vector<Reaction>> SqliteStore::reactions(RoomId room, int64_t m
     return all_rows<Reaction>(std::move(q), reaction_from);
 }
 
+StoreResult<std::vector<Reaction>> SqliteStore::reactions_in(RoomId room, int64_t first_id,
+                                                             int64_t last_id) {
+    auto q = db_->query("SELECT room_id, message_id, actor_type, actor_id, actor_display_name, "
+                        "reaction, created_s FROM chat_reactions WHERE room_id = ?1 AND "
+                        "message_id BETWEEN ?2 AND ?3 ORDER BY message_id, id");
+    if (q) {
+        q->bind(1, room.value).bind(2, first_id).bind(3, last_id);
+    }
+    return all_rows<Reaction>(std::move(q), reaction_from);
+}
+
 StoreResult<Done> SqliteStore::set_read_marker(int64_t participant_id, int64_t message_id) {
     auto q = db_->query("UPDATE participants SET last_read_message = ?2 WHERE id = ?1");
     if (q) {
@@ -343,6 +354,15 @@ StoreResult<UnreadCounts> SqliteStore::unread_counts(int64_t participant_id) {
     return one_row(std::move(m), "", [&](const SqliteQuery& r) {
         return UnreadCounts{*messages, r.int64(0), r.int64(1)};
     });
+}
+
+StoreResult<int64_t> SqliteStore::last_common_read(RoomId room) {
+    auto q = db_->query("SELECT coalesce(min(last_read_message), 0) FROM participants WHERE "
+                        "room_id = ?1 AND actor_type = 'users'");
+    if (q) {
+        q->bind(1, room.value);
+    }
+    return one_row(std::move(q), "", [](const SqliteQuery& r) { return r.int64(0); });
 }
 
 }  // namespace tern::sig::backend

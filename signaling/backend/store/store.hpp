@@ -138,12 +138,19 @@ public:
                                               std::string_view reaction) = 0;
     /// A message's reactions, oldest first.
     virtual StoreResult<std::vector<Reaction>> reactions(RoomId room, int64_t message_id) = 0;
+    /// The reactions of the messages first_id..last_id (a page's), by message, oldest first:
+    /// one query for a page instead of one per message.
+    virtual StoreResult<std::vector<Reaction>> reactions_in(RoomId room, int64_t first_id,
+                                                            int64_t last_id) = 0;
     /// Sets the participant's read marker (also backwards: "mark as unread").
     virtual StoreResult<Done> set_read_marker(int64_t participant_id, int64_t message_id) = 0;
     /// Above the participant's read marker: messages of others that are not system messages,
     /// commands or deleted; of those, the ones that mention the participant or @all; and the
     /// ones that mention the participant by name.
     virtual StoreResult<UnreadCounts> unread_counts(int64_t participant_id) = 0;
+    /// The newest message every user in the room has read (the lowest read marker of the
+    /// room's users; 0 without users): X-Chat-Last-Common-Read.
+    virtual StoreResult<int64_t> last_common_read(RoomId room) = 0;
 
     /// The schema version the database is at (after the migrations at open).
     virtual StoreResult<int> schema_version() = 0;

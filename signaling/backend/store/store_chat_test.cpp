@@ -348,3 +348,37 @@ TEST_CASE("store chat: messages and reactions are there after reopening", "[back
     CHECK(store->reactions(a, 1)->size() == 1);
     CHECK(post(*store, comment(a, kBob, "next")).id == 2);
 }
+
+TEST_CASE("store chat: a page's reactions at once, and the last common read", "[backend][store]") {
+    const StoreFactory& f = each_store();
+    INFO(f.name);
+    TempDir dir;
+    auto store = open_store(f, dir);
+    const RoomId a = add_room(*store, "page1000");
+    const RoomId other = add_room(*store, "page1001");
+    for (int i = 0; i < 5; ++i) {
+        post(*store, comment(a, kAlice, "m"));
+        post(*store, comment(other, kAlice, "o"));
+    }
+    REQUIRE(store->add_reaction(Reaction{a, 4, kBob, "Bob", "🎉", 10}));
+    REQUIRE(store->add_reaction(Reaction{a, 2, kBob, "Bob", "👍", 11}));
+    REQUIRE(store->add_reaction(Reaction{a, 2, kGuest, "G", "👍", 12}));
+    REQUIRE(store->add_reaction(Reaction{a, 5, kBob, "Bob", "👍", 13}));
+    REQUIRE(store->add_reaction(Reaction{other, 3, kBob, "Bob", "👍", 14}));
+    auto page = store->reactions_in(a, 2, 4);
+    REQUIRE(page);
+    REQUIRE(page->size() == 3);
+    CHECK((*page)[0].message_id == 2);
+    CHECK((*page)[1].actor == kGuest);
+    CHECK((*page)[2].message_id == 4);
+
+    CHECK(*store->last_common_read(a) == 0);  // nobody in the room yet
+    const int64_t alice = add_participant(*store, a, kAlice);
+    const int64_t bob = add_participant(*store, a, kBob);
+    add_participant(*store, a, kGuest);  // guests are not counted
+    REQUIRE(store->set_read_marker(alice, 5));
+    REQUIRE(store->set_read_marker(bob, 3));
+    CHECK(*store->last_common_read(a) == 3);
+    REQUIRE(store->set_read_marker(bob, 5));
+    CHECK(*store->last_common_read(a) == 5);
+}
