@@ -34,7 +34,7 @@ struct ChatMessage {
                                      // message about a message, that message)
     std::string reference_id;        // the client's own id for the message, for de-duplication
     bool silent = false;             // posted without notifying anyone
-    std::optional<ChatEditMark> last_edit;
+    std::optional<ChatEditMark> last_edit;  // who changed it last: an edit, or the deletion
     std::optional<int64_t> deleted_s;
 };
 
