@@ -1,6 +1,7 @@
 // The PostgreSQL schema steps, in the test's throwaway cluster: numbered 1..N like SQLite's and
 // as many; a new database takes every step; an old one (first step only, holding a user) is
-// migrated at open with its rows kept; one from a newer tern is refused and left alone; a server
+// migrated at open with its rows kept, so is one of the users-only release (steps 1-3), which
+// then holds rooms and messages; one from a newer tern is refused and left alone; a server
 // that cannot be reached is an Io error naming it. Skipped where PostgreSQL is not installed.
 #include "signaling/backend/store/pg_cluster_test_support.hpp"
 #include "signaling/backend/store/pg_schema.hpp"
@@ -63,6 +64,32 @@ TEST_CASE("pg schema: new, old and newer databases", "[backend][store]") {
         auto u = (*store)->find_user("OldUser");
         REQUIRE(u);
         CHECK((*store)->add_login_session({"tok", u->id, "c", 10}));
+    }
+    SECTION("a database of the users-only release takes the rooms and chat steps") {
+        const std::string db = fresh_database("schema_users_only");
+        {
+            auto conn = PgConnection::connect(db);
+            REQUIRE(conn);
+            REQUIRE(*migrate_pg(**conn, 3) == 3);
+            REQUIRE((*conn)->exec("INSERT INTO users (name, password_hash, created_s) VALUES "
+                                  "('olduser', '$argon2id$x', 5)"));
+            CHECK_FALSE((*conn)->exec("SELECT * FROM rooms"));
+        }
+        auto store = PgStore::open(db);
+        REQUIRE(store);
+        CHECK(*(*store)->schema_version() == latest_pg_schema());
+        CHECK((*store)->find_user("olduser"));
+        NewRoom n;
+        n.token = "upgr0000";
+        auto room = (*store)->add_room(n);
+        REQUIRE(room);
+        NewChatMessage m;
+        m.room = room->id;
+        m.actor = Actor{ActorType::Users, "olduser"};
+        m.message = "first after the upgrade";
+        auto posted = (*store)->post_message(m);
+        REQUIRE(posted);
+        CHECK(posted->id == 1);
     }
     SECTION("a database from a newer tern is refused") {
         const std::string db = fresh_database("schema_newer");

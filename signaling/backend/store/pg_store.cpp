@@ -1,10 +1,13 @@
 #include "signaling/backend/store/pg_store.hpp"
 
 #include "signaling/backend/store/pg_schema.hpp"
+#include "signaling/backend/store/pg_store_rows.hpp"
 
 #include <utility>
 
 namespace tern::sig::backend {
+
+using namespace pg_rows;
 
 namespace {
 
@@ -19,57 +22,6 @@ AppPassword app_password_from(const PgRows& r, int i) {
         p.last_used_s = r.int64(i, 5);
     }
     return p;
-}
-
-/// The first row of `rows`, read by `read`; NotFound (`what`) when there is none.
-template <class Read>
-auto first_row(StoreResult<PgRows> rows, const std::string& what, Read read)
-    -> StoreResult<decltype(read(*rows, 0))> {
-    if (!rows) {
-        return unexpected(rows.error());
-    }
-    if (rows->size() == 0) {
-        return unexpected(StoreError{StoreErrorKind::NotFound, what});
-    }
-    return read(*rows, 0);
-}
-
-template <class T, class Read>
-StoreResult<std::vector<T>> every_row(StoreResult<PgRows> rows, Read read) {
-    if (!rows) {
-        return unexpected(rows.error());
-    }
-    std::vector<T> out;
-    out.reserve(static_cast<std::size_t>(rows->size()));
-    for (int i = 0; i < rows->size(); ++i) {
-        out.push_back(read(*rows, i));
-    }
-    return out;
-}
-
-/// A statement that must change one row; NotFound (`what`) when it changed none.
-StoreResult<Done> changed_one(StoreResult<PgRows> rows, const char* what) {
-    if (!rows) {
-        return unexpected(rows.error());
-    }
-    if (rows->affected() == 0) {
-        return unexpected(StoreError{StoreErrorKind::NotFound, what});
-    }
-    return Done{};
-}
-
-StoreResult<uint64_t> changed(StoreResult<PgRows> rows) {
-    if (!rows) {
-        return unexpected(rows.error());
-    }
-    return rows->affected();
-}
-
-StoreError with_message(StoreError e, StoreErrorKind kind, std::string message) {
-    if (e.kind == kind) {
-        e.message = std::move(message);
-    }
-    return e;
 }
 
 }  // namespace

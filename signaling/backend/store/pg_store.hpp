@@ -1,6 +1,7 @@
 // The Store on a PostgreSQL database, for several tern-signaling nodes sharing one database.
 // Opening migrates the database to this binary's schema or refuses it (TooNew); pg_schema.hpp.
-// Each operation is one statement (autocommit), durable when it returns (pg_connection.hpp).
+// Each operation is one statement (autocommit) or one transaction, durable when it returns
+// (pg_connection.hpp).
 #pragma once
 
 #include "signaling/backend/store/pg_connection.hpp"
@@ -35,10 +36,59 @@ public:
     StoreResult<uint64_t> remove_user_sessions(UserId user) override;
     StoreResult<uint64_t> remove_expired_sessions(int64_t now_s) override;
 
+    StoreResult<Room> add_room(const NewRoom& room) override;
+    StoreResult<Room> create_room(const NewRoom& room, const std::vector<NewParticipant>& members,
+                                  const NewChatMessage& first_message) override;
+    StoreResult<Room> room_by_token(std::string_view token) override;
+    StoreResult<Room> room_by_id(RoomId id) override;
+    StoreResult<Room> room_by_dial_in_id(std::string_view dial_in_id) override;
+    StoreResult<Room> room_by_one_to_one_key(std::string_view key) override;
+    StoreResult<std::vector<Room>> rooms_of(const Actor& actor) override;
+    StoreResult<Done> update_room(const Room& room) override;
+    StoreResult<bool> open_lobby_if_due(RoomId room, int64_t now_s) override;
+    StoreResult<Done> remove_room(RoomId id) override;
+
+    StoreResult<Participant> add_participant(const NewParticipant& participant) override;
+    StoreResult<Participant> participant(RoomId room, const Actor& actor) override;
+    StoreResult<Participant> participant_by_id(int64_t id) override;
+    StoreResult<Participant> participant_by_pin(RoomId room, std::string_view pin) override;
+    StoreResult<Participant> participant_by_session(std::string_view session_id) override;
+    StoreResult<std::vector<Participant>> participants(RoomId room) override;
+    StoreResult<Done> update_participant(const Participant& participant) override;
+    StoreResult<Done> remove_participant(int64_t id) override;
+
+    StoreResult<CallChange> set_in_call(int64_t participant_id, uint32_t flags,
+                                        int64_t now_s) override;
+    StoreResult<bool> end_call(RoomId room) override;
+
+    StoreResult<ChatMessage> post_message(const NewChatMessage& message) override;
+    StoreResult<ChatMessage> message(RoomId room, int64_t id) override;
+    StoreResult<std::vector<ChatMessage>> messages_after(RoomId room, int64_t after_id,
+                                                         int limit) override;
+    StoreResult<std::vector<ChatMessage>> messages_before(RoomId room, int64_t before_id,
+                                                          int limit) override;
+    StoreResult<ChatMessage> edit_message(const ChatEdit& edit) override;
+    StoreResult<ChatMessage> delete_message(RoomId room, int64_t id,
+                                            const ChatEditMark& mark) override;
+    StoreResult<Done> add_reaction(const Reaction& reaction) override;
+    StoreResult<Done> remove_reaction(RoomId room, int64_t message_id, const Actor& actor,
+                                      std::string_view reaction) override;
+    StoreResult<std::vector<Reaction>> reactions(RoomId room, int64_t message_id) override;
+    StoreResult<std::vector<Reaction>> reactions_in(RoomId room, int64_t first_id,
+                                                    int64_t last_id) override;
+    StoreResult<Done> set_read_marker(int64_t participant_id, int64_t message_id) override;
+    StoreResult<UnreadCounts> unread_counts(int64_t participant_id) override;
+    StoreResult<int64_t> last_common_read(RoomId room) override;
+
     StoreResult<int> schema_version() override;
 
 private:
     explicit PgStore(std::unique_ptr<PgConnection> conn) : conn_(std::move(conn)) {}
+
+    /// post_message without a transaction of its own (inside the caller's).
+    StoreResult<ChatMessage> insert_message(const NewChatMessage& message);
+    StoreResult<Done> insert_mentions(RoomId room, int64_t message_id,
+                                      const std::vector<ChatMention>& mentions);
 
     std::unique_ptr<PgConnection> conn_;  // owned
 };

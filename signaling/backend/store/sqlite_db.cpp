@@ -64,8 +64,10 @@ SqliteQuery& SqliteQuery::bind(int index, int64_t value) {
 }
 
 SqliteQuery& SqliteQuery::bind(int index, std::string_view text) {
+    // An empty view may have no data pointer, which SQLite would bind as NULL, not as ''.
+    const char* data = text.data() != nullptr ? text.data() : "";
     const int rc =
-        sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+        sqlite3_bind_text64(stmt_, index, data, text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
     if (rc != SQLITE_OK && bind_error_ == 0) {
         bind_error_ = rc;
     }

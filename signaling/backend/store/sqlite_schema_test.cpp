@@ -1,7 +1,8 @@
 // The SQLite schema steps: a new file takes every step and records each one; an old file (built
 // with the first step only, holding a user) is brought up to date at open with its rows kept;
 // a file newer than this binary is refused with a message that says what to do; the steps are
-// numbered 1..N without gaps; a file that is not a database is refused.
+// numbered 1..N without gaps; a file that is not a database is refused; a file of the users-only
+// release (steps 1-3) takes the rooms and chat steps and then holds rooms and messages.
 #include "signaling/backend/store/sqlite_schema.hpp"
 #include "signaling/backend/store/sqlite_store.hpp"
 #include "signaling/backend/store/temp_dir_test_support.hpp"
@@ -108,4 +109,38 @@ TEST_CASE("sqlite schema: the file is created private to its owner", "[backend][
     const auto perms = std::filesystem::status(path, ec).permissions();
     CHECK((perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all)) ==
           std::filesystem::perms::none);
+}
+
+TEST_CASE("sqlite schema: a file of the users-only release takes the rooms and chat steps",
+          "[backend][store]") {
+    TempDir dir;
+    const std::string path = dir.file("users_only.db");
+    {
+        auto db = SqliteDb::open(path);
+        REQUIRE(db);
+        REQUIRE(*migrate_sqlite(**db, 3) == 3);  // users, app passwords, login sessions
+        REQUIRE((*db)->exec("INSERT INTO users (name, display_name, password_hash, created_s) "
+                            "VALUES ('olduser', 'Old', '$argon2id$x', 5);"
+                            "INSERT INTO login_sessions VALUES ('tok', 1, 'c', 99)"));
+        CHECK_FALSE((*db)->exec("SELECT * FROM rooms"));
+    }
+    auto store = SqliteStore::open(path);
+    REQUIRE(store);
+    CHECK(*(*store)->schema_version() == latest_sqlite_schema());
+    CHECK((*store)->find_login_session("tok")->csrf_token == "c");
+    NewRoom n;
+    n.token = "upgr0000";
+    auto room = (*store)->add_room(n);
+    REQUIRE(room);
+    NewParticipant p;
+    p.room = room->id;
+    p.actor = Actor{ActorType::Users, "olduser"};
+    REQUIRE((*store)->add_participant(p));
+    NewChatMessage m;
+    m.room = room->id;
+    m.actor = p.actor;
+    m.message = "first after the upgrade";
+    auto posted = (*store)->post_message(m);
+    REQUIRE(posted);
+    CHECK(posted->id == 1);
 }

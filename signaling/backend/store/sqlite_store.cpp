@@ -1,10 +1,13 @@
 #include "signaling/backend/store/sqlite_store.hpp"
 
 #include "signaling/backend/store/sqlite_schema.hpp"
+#include "signaling/backend/store/sqlite_store_rows.hpp"
 
 #include <utility>
 
 namespace tern::sig::backend {
+
+using namespace sqlite_rows;
 
 namespace {
 
@@ -20,45 +23,6 @@ AppPassword app_password_from(const SqliteQuery& q) {
     return p;
 }
 
-StoreError not_found(std::string what) {
-    return StoreError{StoreErrorKind::NotFound, std::move(what)};
-}
-
-/// The one row a lookup query returns, read by `read`; NotFound (`what`) when there is none.
-template <class Read>
-auto one_row(StoreResult<SqliteQuery> q, const std::string& what, Read read)
-    -> StoreResult<decltype(read(*q))> {
-    if (!q) {
-        return unexpected(q.error());
-    }
-    auto row = q->step();
-    if (!row) {
-        return unexpected(row.error());
-    }
-    if (!*row) {
-        return unexpected(not_found(what));
-    }
-    return read(*q);
-}
-
-template <class T, class Read>
-StoreResult<std::vector<T>> all_rows(StoreResult<SqliteQuery> q, Read read) {
-    if (!q) {
-        return unexpected(q.error());
-    }
-    std::vector<T> out;
-    for (;;) {
-        auto row = q->step();
-        if (!row) {
-            return unexpected(row.error());
-        }
-        if (!*row) {
-            return out;
-        }
-        out.push_back(read(*q));
-    }
-}
-
 }  // namespace
 
 StoreResult<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
@@ -71,19 +35,6 @@ StoreResult<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& p
         return unexpected(v.error());
     }
     return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*db)));
-}
-
-StoreResult<Done> SqliteStore::change_one(StoreResult<SqliteQuery> q, const char* what) {
-    if (!q) {
-        return unexpected(q.error());
-    }
-    if (auto r = q->run(); !r) {
-        return r;
-    }
-    if (db_->changes() == 0) {
-        return unexpected(not_found(what));
-    }
-    return Done{};
 }
 
 // Users
@@ -138,7 +89,7 @@ StoreResult<Done> SqliteStore::set_password_hash(UserId id, std::string_view has
     if (q) {
         q->bind(1, id.value).bind(2, hash);
     }
-    return change_one(std::move(q), "no such user");
+    return change_one(*db_, std::move(q), "no such user");
 }
 
 StoreResult<Done> SqliteStore::remove_user(UserId id) {
@@ -146,7 +97,7 @@ StoreResult<Done> SqliteStore::remove_user(UserId id) {
     if (q) {
         q->bind(1, id.value);
     }
-    return change_one(std::move(q), "no such user");
+    return change_one(*db_, std::move(q), "no such user");
 }
 
 // App passwords
@@ -196,7 +147,7 @@ StoreResult<Done> SqliteStore::touch_app_password(int64_t id, int64_t now_s) {
     if (q) {
         q->bind(1, id).bind(2, now_s);
     }
-    return change_one(std::move(q), "no such app password");
+    return change_one(*db_, std::move(q), "no such app password");
 }
 
 StoreResult<Done> SqliteStore::remove_app_password(int64_t id) {
@@ -204,7 +155,7 @@ StoreResult<Done> SqliteStore::remove_app_password(int64_t id) {
     if (q) {
         q->bind(1, id);
     }
-    return change_one(std::move(q), "no such app password");
+    return change_one(*db_, std::move(q), "no such app password");
 }
 
 // Login sessions
@@ -245,7 +196,7 @@ StoreResult<Done> SqliteStore::remove_login_session(std::string_view token_hash)
     if (q) {
         q->bind(1, token_hash);
     }
-    return change_one(std::move(q), "no such session");
+    return change_one(*db_, std::move(q), "no such session");
 }
 
 StoreResult<uint64_t> SqliteStore::remove_user_sessions(UserId user) {

@@ -3,8 +3,7 @@
 // hangs on the user), app passwords (add, find by digest, list, touch, remove, unknown user),
 // login sessions (add, find, remove, per user, expiry), the errors' kinds, and that everything
 // written is there after the store is reopened.
-#include "signaling/backend/store/store_factories_test_support.hpp"
-#include "signaling/backend/store/temp_dir_test_support.hpp"
+#include "signaling/backend/store/store_suite_test_support.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -13,20 +12,6 @@
 using namespace tern::sig::backend;
 
 namespace {
-
-/// One of the implementations per run of a test case (Catch2 runs the case once for each).
-const StoreFactory& each_store() {
-    static const std::vector<StoreFactory> factories = store_factories();
-    const auto i = GENERATE(range(std::size_t{0}, store_factories().size()));
-    return factories.at(i);
-}
-
-std::unique_ptr<Store> open_store(const StoreFactory& f, const TempDir& dir) {
-    auto s = f.open(dir.path());
-    INFO(f.name << ": " << (s ? std::string() : s.error().message));
-    REQUIRE(s);
-    return std::move(*s);
-}
 
 NewUser new_user(const std::string& name, int64_t created = 1000) {
     return NewUser{name, "Display " + name, "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA",
