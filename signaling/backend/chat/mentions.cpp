@@ -70,7 +70,7 @@ private:
                 return key;
             }
         }
-        const std::string key = "mention-" + std::string(kind) + std::to_string(++counts_[kind]);
+        std::string key = "mention-" + std::string(kind) + std::to_string(++counts_[kind]);
         keys_.emplace_back(key, mention);
         mentions_.push_back(mention);
         parameters_.emplace(key, p != nullptr ? rich_actor(NamedActor{p->actor, p->display_name})

@@ -114,7 +114,7 @@ TalkResult<CreatedRoom> Rooms::one_to_one(const NamedActor& creator, const Named
 }
 
 TalkResult<CreatedRoom> Rooms::create_unique(const NamedActor& creator, RoomType type,
-                                             std::string key, std::string_view name,
+                                             const std::string& key, std::string_view name,
                                              const std::optional<NamedActor>& other,
                                              int64_t now_s) {
     std::vector<NewParticipant> owners{owner(creator, now_s)};

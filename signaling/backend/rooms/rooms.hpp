@@ -99,8 +99,8 @@ public:
     TalkResult<Room> end_call_for_everyone(const Membership& by, int64_t now_s);
 
 private:
-    TalkResult<CreatedRoom> create_unique(const NamedActor& creator, RoomType type, std::string key,
-                                          std::string_view name,
+    TalkResult<CreatedRoom> create_unique(const NamedActor& creator, RoomType type,
+                                          const std::string& key, std::string_view name,
                                           const std::optional<NamedActor>& other, int64_t now_s);
     TalkResult<Participant> target_in(const Membership& by, int64_t target_id);
     TalkResult<Done> post(const NewChatMessage& message);
