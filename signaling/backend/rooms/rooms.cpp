@@ -269,35 +269,22 @@ TalkResult<Done> Rooms::remove(const Membership& by, int64_t target_id, int64_t 
 }
 
 TalkResult<Participant> Rooms::promote(const Membership& by, int64_t target_id, int64_t now_s) {
-    auto target = target_in(by, target_id);
-    if (!target) {
-        return unexpected(target.error());
-    }
-    auto type = promoted_type(by.room, by.participant, *target);
-    if (!type) {
-        return unexpected(type.error());
-    }
-    Participant changed = *target;
-    changed.type = *type;
-    if (auto r = store_.update_participant(changed); !r) {
-        return unexpected(talk_error_from(r.error()));
-    }
-    const SystemMessage kind = is_guest(changed.type) ? SystemMessage::GuestModeratorPromoted
-                                                      : SystemMessage::ModeratorPromoted;
-    if (auto m = post(
-            make_system_message(by.room.id, kind, named(by.participant), now_s, named(changed)));
-        !m) {
-        return unexpected(m.error());
-    }
-    return changed;
+    return change_role(by, target_id, RoleChange::Promote, now_s);
 }
 
 TalkResult<Participant> Rooms::demote(const Membership& by, int64_t target_id, int64_t now_s) {
+    return change_role(by, target_id, RoleChange::Demote, now_s);
+}
+
+TalkResult<Participant> Rooms::change_role(const Membership& by, int64_t target_id,
+                                           RoleChange change, int64_t now_s) {
     auto target = target_in(by, target_id);
     if (!target) {
         return unexpected(target.error());
     }
-    auto type = demoted_type(by.room, by.participant, *target);
+    const bool up = change == RoleChange::Promote;
+    auto type = up ? promoted_type(by.room, by.participant, *target)
+                   : demoted_type(by.room, by.participant, *target);
     if (!type) {
         return unexpected(type.error());
     }
@@ -306,8 +293,10 @@ TalkResult<Participant> Rooms::demote(const Membership& by, int64_t target_id, i
     if (auto r = store_.update_participant(changed); !r) {
         return unexpected(talk_error_from(r.error()));
     }
-    const SystemMessage kind = is_guest(changed.type) ? SystemMessage::GuestModeratorDemoted
-                                                      : SystemMessage::ModeratorDemoted;
+    const SystemMessage kind =
+        is_guest(changed.type)
+            ? (up ? SystemMessage::GuestModeratorPromoted : SystemMessage::GuestModeratorDemoted)
+            : (up ? SystemMessage::ModeratorPromoted : SystemMessage::ModeratorDemoted);
     if (auto m = post(
             make_system_message(by.room.id, kind, named(by.participant), now_s, named(changed)));
         !m) {

@@ -103,6 +103,10 @@ private:
                                           const std::string& key, std::string_view name,
                                           const std::optional<NamedActor>& other, int64_t now_s);
     TalkResult<Participant> target_in(const Membership& by, int64_t target_id);
+    enum class RoleChange : uint8_t { Promote, Demote };
+    /// Promotes or demotes a participant (room_policy.hpp says to what) and posts the message.
+    TalkResult<Participant> change_role(const Membership& by, int64_t target_id, RoleChange change,
+                                        int64_t now_s);
     TalkResult<Done> post(const NewChatMessage& message);
     TalkResult<Room> save_setting(const Membership& by, const Room& changed, SystemMessage kind,
                                   int64_t now_s);
