@@ -262,7 +262,8 @@ struct SfuSubscriptionCmd {
     int32_t target_layer;
     uint8_t out_pt;
     uint8_t rtx_pt;
-    uint8_t reserved[2];
+    uint8_t screen;  // 1: a screen share (layer selection: its cap, served before cameras)
+    uint8_t reserved[1];
     uint32_t rtx_ssrc;
     uint32_t reserved2;
 };

@@ -269,6 +269,7 @@ TEST_CASE("MediaSessions: a subscriber gets one subscription per track and picks
     const auto sub = subs[0].as<shm::SfuSubscriptionCmd>();
     CHECK(sub.id == transport.id);
     CHECK(sub.target_layer == 1);  // the second best of three
+    CHECK(sub.screen == 0);        // a camera
     CHECK(offer->find("a=ssrc:" + std::to_string(sub.out_ssrc) + " ") != std::string::npos);
 
     f.sink.clear();

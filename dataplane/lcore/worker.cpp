@@ -47,8 +47,10 @@ Worker::Worker(uint32_t index, const DataplaneConfig& cfg, std::vector<WorkerPor
             auto out = std::make_unique<MediaOut>();
             out->w = this;
             out->pi = paths_.size() - 1;
-            sfu_.push_back(std::make_unique<sfu::Sfu>(plan.media_port(index), sfu::SfuLimits{},
-                                                      *counters_, *out, index,
+            sfu::SfuLimits limits;
+            limits.caps = sfu::LayerCaps{cfg.camera_bitrate, cfg.screen_bitrate};
+            sfu_.push_back(std::make_unique<sfu::Sfu>(plan.media_port(index), limits, *counters_,
+                                                      *out, index,
                                                       static_cast<uint16_t>(paths_.size() - 1)));
             media_out_.push_back(std::move(out));
             if (const PortRange own = plan.transport_slice(index); !own.empty()) {

@@ -259,6 +259,7 @@ void Sfu::forward(uint32_t pub_slot, const std::byte* rtp, std::size_t len, uint
     // VP8 temporal layers: read once per packet, filtered per subscription.
     const Vp8Temporal temporal =
         pub.codec == Codec::Vp8 ? vp8_temporal(ByteSpan{rtp + hl, len - hl}) : Vp8Temporal{};
+    pub.rate.note(temporal.tid, static_cast<uint32_t>(len), now_us);
     // Each subscriber's state and keys are far apart and, with many small rooms, out of cache:
     // the next subscription's record is requested two sends ahead, its keys and SRTP stream one
     // send ahead, so the loads overlap the current send's encryption.
@@ -309,6 +310,9 @@ void Sfu::forward(uint32_t pub_slot, const std::byte* rtp, std::size_t len, uint
                            now_us);
         count(Counter::SfuRtpOut);
         ++st.stats.rtp_out;
+        if (st.cluster.id != kNoProbeCluster) [[unlikely]] {
+            send_probes(st, now_us);  // paced by the media it goes with
+        }
     }
     if (want_key) {
         // Some subscriber waits for a layer's keyframe: ask the publishers of the layers wanted.
@@ -367,6 +371,7 @@ Sfu::Outcome Sfu::on_rtcp(Transport& t, std::byte* p, std::size_t len, uint64_t 
                     if (t.stats.twcc_in != 0) {
                         t.stats.bwe_bps = t.bwe->estimate_bps();
                         report_estimate(t, now_us);
+                        select_layers(t, now_us);
                     }
                 }
             }
@@ -411,11 +416,16 @@ void Sfu::on_twcc_feedback(Transport& t, const wire::rtcp::Packet& pkt, uint64_t
         count(Counter::SfuDropUnknown);
         return;
     }
-    (void)t.bwe->on_feedback(fb, std::span<const int64_t>{arrivals.data(), n},
-                             static_cast<int64_t>(now_us));
+    const BandwidthEstimator::Update u =
+        t.bwe->on_feedback(fb, std::span<const int64_t>{arrivals.data(), n},
+                           static_cast<int64_t>(now_us), std::span<PacketResult>{results_});
+    judge_probe(t, std::span<const PacketResult>{results_.data(), u.results}, now_us);
     t.stats.bwe_bps = t.bwe->estimate_bps();
+    t.bwe_congested = u.usage == BandwidthUsage::Overusing || u.loss > kCongestedLoss;
+    t.bwe_loss = u.loss;
     ++t.stats.twcc_in;
     report_estimate(t, now_us);
+    select_layers(t, now_us);
 }
 
 void Sfu::report_estimate(Transport& t, uint64_t now_us) noexcept {
