@@ -269,8 +269,21 @@ void Worker::MediaOut::speaking(uint64_t id, uint32_t track, bool on, uint8_t le
     }
 }
 
-void Worker::MediaOut::estimate(uint64_t id, uint64_t bps) noexcept {
-    if (!w->events_.try_push(shm::SfuEstimateEvt{id, bps})) {
+void Worker::MediaOut::estimate(uint64_t id, const sfu::EstimateReport& r) noexcept {
+    const shm::SfuEstimateEvt e{id,
+                                r.bps,
+                                r.budget_bps,
+                                r.layers_bps,
+                                r.videos,
+                                r.paused,
+                                r.spatial,
+                                r.flowing,
+                                r.temporal,
+                                uint8_t{r.probing},
+                                0,
+                                {r.layer_bps[0], r.layer_bps[1], r.layer_bps[2]},
+                                0};
+    if (!w->events_.try_push(e)) {
         w->count(Counter::EventsDropped);
     }
 }

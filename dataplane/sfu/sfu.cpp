@@ -10,6 +10,7 @@
 #include "common/wire/twcc.hpp"
 #include "dataplane/sfu/rtcp_out.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace tern::sfu {
@@ -370,8 +371,8 @@ Sfu::Outcome Sfu::on_rtcp(Transport& t, std::byte* p, std::size_t len, uint64_t 
                     t.bwe->on_remb(bps);  // the receiver's own estimate caps ours
                     if (t.stats.twcc_in != 0) {
                         t.stats.bwe_bps = t.bwe->estimate_bps();
-                        report_estimate(t, now_us);
                         select_layers(t, now_us);
+                        report_estimate(t, now_us);
                     }
                 }
             }
@@ -424,19 +425,48 @@ void Sfu::on_twcc_feedback(Transport& t, const wire::rtcp::Packet& pkt, uint64_t
     t.bwe_congested = u.usage == BandwidthUsage::Overusing || u.loss > kCongestedLoss;
     t.bwe_loss = u.loss;
     ++t.stats.twcc_in;
-    report_estimate(t, now_us);
     select_layers(t, now_us);
+    report_estimate(t, now_us);
 }
 
 void Sfu::report_estimate(Transport& t, uint64_t now_us) noexcept {
     // The control plane shows it; once a second is plenty, and only when it moved.
-    if (t.stats.bwe_bps == t.bwe_reported_bps ||
-        (t.bwe_reported_us != 0 && now_us - t.bwe_reported_us < kEstimateReportUs)) {
+    if (t.bwe_reported_us != 0 && now_us - t.bwe_reported_us < kEstimateReportUs) {
         return;
     }
-    t.bwe_reported_bps = t.stats.bwe_bps;
+    EstimateReport r;
+    r.bps = t.stats.bwe_bps;
+    r.budget_bps = t.layers_budget_bps;
+    r.layers_bps = t.layers_bps;
+    r.probing = t.probe && t.probe->in_flight();
+    for (uint32_t si : t.subs) {
+        const Subscription& s = *subs_[si];
+        if (!s.video) {
+            continue;
+        }
+        if (r.videos == 0) {
+            r.spatial = static_cast<int8_t>(s.chosen.spatial);
+            r.temporal = static_cast<uint8_t>(std::max(s.chosen.temporal, 0));
+            r.flowing = static_cast<int8_t>(s.layers.current());
+            for (uint32_t pi : tracks_[s.track_slot].pubs) {
+                const Publication& pub = pubs_[pi];
+                if (pub.layer >= 0 && pub.layer < static_cast<int>(r.layer_bps.size())) {
+                    r.layer_bps[static_cast<std::size_t>(pub.layer)] =
+                        pub.rate.bps(LayerRateMeter::kTemporal - 1, now_us);
+                }
+            }
+        }
+        r.videos = static_cast<uint8_t>(std::min(r.videos + 1, 255));
+        if (s.allocated && s.chosen.spatial == LayerTarget::kPaused) {
+            r.paused = static_cast<uint8_t>(std::min(r.paused + 1, 255));
+        }
+    }
+    if (r == t.bwe_reported) {
+        return;
+    }
+    t.bwe_reported = r;
     t.bwe_reported_us = now_us;
-    sink_.estimate(t.id, t.stats.bwe_bps);
+    sink_.estimate(t.id, r);
 }
 
 void Sfu::retransmit(Subscription& s, uint16_t out_seq, uint64_t now_us) noexcept {

@@ -79,6 +79,7 @@ void Sfu::select_layers(Transport& t, uint64_t now_us) noexcept {
     const LayerAllocator::Result r =
         allocator_.allocate(budget, audio, std::span<const VideoDemand>{demand.data(), n});
     t.layers_bps = r.used_bps;
+    t.layers_budget_bps = budget;
     // An upgrade (or a resume) the budget does not cover: probe the link before it (the
     // estimate cannot rise far above what flows without one).
     if (t.probe && r.upgrade_bps > budget && t.cluster.id == kNoProbeCluster) {

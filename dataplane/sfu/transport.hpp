@@ -11,6 +11,7 @@
 #include "common/wire/stun/stun_message.hpp"
 #include "dataplane/sfu/bandwidth_estimator.hpp"
 #include "dataplane/sfu/ice_lite.hpp"
+#include "dataplane/sfu/media_sink.hpp"
 #include "dataplane/sfu/probe_controller.hpp"
 #include "dataplane/sfu/twcc_receiver.hpp"
 
@@ -76,9 +77,10 @@ struct Transport {
     ProbeController::Cluster cluster;  // the one being sent (id kNoProbeCluster: none)
     uint64_t cluster_start_us = 0;
     uint64_t cluster_sent_bits = 0;
-    uint64_t bwe_reported_bps = 0;  // the estimate last reported to the control plane
-    uint64_t bwe_reported_us = 0;   // and when
-    uint64_t last_check_us = 0;     // the last valid ICE check (consent)
+    uint64_t layers_budget_bps = 0;  // what layer selection last allocated (0: not run yet)
+    EstimateReport bwe_reported;     // the estimate and layers last reported to the control plane
+    uint64_t bwe_reported_us = 0;    // and when
+    uint64_t last_check_us = 0;      // the last valid ICE check (consent)
     std::vector<uint32_t>
         pubs;  // its publications (slots in the engine's pool): reports, rid learning
     /// Its known SSRCs and their publications, inline: the packet path finds its stream in the
