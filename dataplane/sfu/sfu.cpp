@@ -255,12 +255,23 @@ void Sfu::forward(uint32_t pub_slot, const std::byte* rtp, std::size_t len, uint
         count(Counter::SfuDropUnknown);
         return;
     }
+    // Padding only (RFC 3550 §5.1: the last octet counts the padding, here the whole payload):
+    // a publisher without RTX probing its own link, as Chromium does on a media stream. Nothing
+    // for a subscriber, and no part of what the layer carries (layer selection would take the
+    // probe's rate for the layer's).
+    const bool padding_only = (std::to_integer<uint8_t>(rtp[0]) & 0x20) != 0 && len > hl &&
+                              std::to_integer<std::size_t>(rtp[len - 1]) >= len - hl;
+    if (padding_only) {
+        count(Counter::SfuPaddingIn);
+    }
     bool want_key = false;
     const uint32_t abs = wire::ext::abs_send_time(now_us);
     // VP8 temporal layers: read once per packet, filtered per subscription.
     const Vp8Temporal temporal =
         pub.codec == Codec::Vp8 ? vp8_temporal(ByteSpan{rtp + hl, len - hl}) : Vp8Temporal{};
-    pub.rate.note(temporal.tid, static_cast<uint32_t>(len), now_us);
+    if (!padding_only) {
+        pub.rate.note(temporal.tid, static_cast<uint32_t>(len), now_us);
+    }
     // Each subscriber's state and keys are far apart and, with many small rooms, out of cache:
     // the next subscription's record is requested two sends ahead, its keys and SRTP stream one
     // send ahead, so the loads overlap the current send's encryption.
@@ -290,6 +301,10 @@ void Sfu::forward(uint32_t pub_slot, const std::byte* rtp, std::size_t len, uint
         const bool send = s.layers.accept(pub.layer, keyframe);
         want_key = want_key || s.layers.wants_keyframe();
         if (!send) {
+            continue;
+        }
+        if (padding_only) {
+            s.rewriter.drop(pub.ssrc, seq);  // not a loss: the numbering closes over it
             continue;
         }
         if (!s.temporal.accept(temporal, keyframe)) {
