@@ -115,7 +115,13 @@ LayerAllocator::allocate(uint64_t estimate_bps, uint32_t audio_streams,
         if (used + need(i, 0) <= budget) {
             level[i] = 0;
             used += ladders[i].steps[0].bps;
+        } else if (ladders[i].current >= 0 && !videos[i].may_pause) {
+            // Short of budget only lately: it keeps its lowest step for now.
+            r.short_of_budget[i] = true;
+            level[i] = 0;
+            used += ladders[i].steps[0].bps;
         } else {
+            r.short_of_budget[i] = true;
             refused(used + need(i, 0));
         }
     }

@@ -4,7 +4,9 @@
 // its lowest layer, then the videos move up one step at a time in turn. A step is a spatial
 // layer (simulcast encoding) with some of its temporal layers, at its publisher's measured rate
 // (layer_rate_meter.hpp), never above the client's requested maximum nor the cap of its kind
-// (camera, screen). A video whose lowest step does not fit is paused.
+// (camera, screen). A video whose lowest step does not fit is paused, once the caller allows it
+// (VideoDemand::may_pause: the engine waits until that has lasted a while, so one reading of
+// delay noise does not stop a picture that the link carries).
 //
 // Hysteresis: keeping a step needs the budget to cover its rate; moving above the step held
 // needs kUpgradeMarginPct of it (and the caller may forbid upgrades for a while after a downgrade);
@@ -52,6 +54,9 @@ struct VideoDemand {
     std::array<std::array<uint32_t, kTemporal>, kSpatial> bps{};
     LayerTarget current;      // the last decision (for hysteresis)
     bool may_upgrade = true;  // false: stay at or below `current` (a recent downgrade)
+    /// false: a video that has a layer keeps its lowest step even where the budget does not
+    /// cover it (the shortage is recent); true: it is paused then.
+    bool may_pause = true;
 };
 
 class LayerAllocator {
@@ -69,6 +74,9 @@ public:
         uint64_t upgrade_bps = 0;
         /// What every video at its maximum (and the audio) would need: the probes' ceiling.
         uint64_t wanted_bps = 0;
+        /// Per demand: its lowest step did not fit the budget (it is paused, or kept on that
+        /// step because it may not pause yet).
+        std::array<bool, kMaxVideos> short_of_budget{};
     };
 
     explicit LayerAllocator(const LayerCaps& caps = {}) noexcept : caps_(caps) {}

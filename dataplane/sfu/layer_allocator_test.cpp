@@ -74,6 +74,36 @@ TEST_CASE("LayerAllocator: hysteresis: down at once, up only with a margin", "[s
     CHECK(a.allocate(5'000'000, 0, v).targets[0] == LayerTarget{});
 }
 
+TEST_CASE("LayerAllocator: a video short of budget only lately keeps its lowest layer",
+          "[sfu][layers]") {
+    const LayerAllocator a;
+    // On layer 1, the estimate falls under audio + the lowest layer (one reading of delay
+    // noise): down to the lowest layer at once, but not paused while the caller says so.
+    std::vector<VideoDemand> v{camera(LayerTarget{1, kAll}), camera(LayerTarget{0, kAll})};
+    v[0].may_pause = false;
+    v[1].may_pause = false;
+    auto r = a.allocate(120'000, 1, v);
+    CHECK(r.targets[0] == LayerTarget{0, kAll});
+    CHECK(r.targets[1] == LayerTarget{0, kAll});
+    CHECK(r.short_of_budget[0]);
+    CHECK(r.short_of_budget[1]);
+    CHECK(r.used_bps == 50'000 + 300'000);  // more than the estimate: what it costs now
+    // With room for one: the first keeps it within the budget, the second is short.
+    r = a.allocate(220'000, 1, v);
+    CHECK_FALSE(r.short_of_budget[0]);
+    CHECK(r.short_of_budget[1]);
+    CHECK(r.targets[1] == LayerTarget{0, kAll});
+    // Once the shortage has lasted (the caller's may_pause), it pauses.
+    v[1].may_pause = true;
+    r = a.allocate(220'000, 1, v);
+    CHECK(r.targets[1] == LayerTarget{});
+    CHECK(r.short_of_budget[1]);
+    // A paused video is not resumed by it: resuming needs the budget, with the margin.
+    v[1] = camera();
+    v[1].may_pause = false;
+    CHECK(a.allocate(220'000, 1, v).targets[1] == LayerTarget{});
+}
+
 TEST_CASE("LayerAllocator: screen before camera, lowest layers first, then in turn",
           "[sfu][layers]") {
     const LayerAllocator a;

@@ -64,6 +64,9 @@ struct SfuLimits {
     /// After the estimate moved a subscription down, it moves up again no sooner than this
     /// (with the keyframe throttle, what bounds keyframe requests on a link that oscillates).
     uint64_t upgrade_hold_us = 3'000'000;
+    /// A video with a layer is paused only once the estimate has left its lowest layer
+    /// uncovered this long (delay noise on a busy receiver comes and goes within it).
+    uint64_t pause_after_us = 2'000'000;
 };
 
 class Sfu final {

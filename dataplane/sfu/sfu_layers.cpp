@@ -40,6 +40,7 @@ void Sfu::select_layers(Transport& t, uint64_t now_us) noexcept {
         d.max_temporal = s.max_temporal;
         d.current = s.chosen;
         d.may_upgrade = s.down_us == 0 || now_us - s.down_us >= limits_.upgrade_hold_us;
+        d.may_pause = s.short_us != 0 && now_us - s.short_us >= limits_.pause_after_us;
         for (uint32_t pi : tracks_[s.track_slot].pubs) {
             const Publication& pub = pubs_[pi];
             if (pub.layer < 0 || pub.layer >= VideoDemand::kSpatial) {
@@ -97,6 +98,11 @@ void Sfu::select_layers(Transport& t, uint64_t now_us) noexcept {
         Subscription& s = *which[k];
         const LayerTarget& target = r.targets[k];
         s.allocated = true;
+        if (!r.short_of_budget[k]) {
+            s.short_us = 0;
+        } else if (s.short_us == 0) {
+            s.short_us = std::max<uint64_t>(now_us, 1);
+        }
         if (target == s.chosen) {
             continue;
         }

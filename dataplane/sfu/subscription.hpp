@@ -30,6 +30,9 @@ struct Subscription {
     LayerTarget chosen;
     bool allocated = false;
     uint64_t down_us = 0;
+    /// Since when the estimate has not covered its lowest layer (0: it does): it pauses once
+    /// that lasted SfuLimits::pause_after_us.
+    uint64_t short_us = 0;
     TemporalFilter temporal;  // VP8: the temporal layers it gets of its simulcast layer
     StreamRewriter rewriter;
     /// What a sent sequence number carried: the publication (slot and generation) and its
