@@ -219,10 +219,15 @@ private:
     /// Sends what the probe cluster of `t` is due by now (padding-only RTP on an RTX stream of
     /// its, at the cluster's rate); ends the cluster after its duration.
     void send_probes(Transport& t, uint64_t now_us) noexcept;
+    /// The subscription of `t` whose RTX stream carries its probes; nullptr: none has RTX.
+    Subscription* probe_stream(const Transport& t) noexcept;
     /// Packet results of a feedback for `t`'s probe controller; a verdict raises the estimate.
     void judge_probe(Transport& t, std::span<const PacketResult> results, uint64_t now_us) noexcept;
     static constexpr uint32_t kProbePadding = 255;  // padding octets per probe packet (the most)
     static constexpr uint32_t kProbeBurst = 32;     // probe packets per call at most
+    /// An upgrade tried without a probe (no RTX stream) is kept this long unless the feedback
+    /// shows congestion: long enough for its keyframe and for the acked rate to follow.
+    static constexpr uint64_t kUnprobedTrialUs = 2'000'000;
     void request_keyframe(uint32_t track, int layer, uint64_t now_us) noexcept;
     void request_keyframe(Publication& pub, uint64_t now_us) noexcept;
     void note_twcc(Transport& t, const wire::RtpView& v, uint64_t now_us) noexcept;

@@ -72,28 +72,44 @@ void Sfu::select_layers(Transport& t, uint64_t now_us) noexcept {
         budget = std::max(budget, ceiling);
     }
     // A probe's own queue is no reason to drop layers: while one is sent or judged, what the
-    // layers use now is kept (real congestion shows again in the feedback after it).
+    // layers use now is kept (real congestion shows again in the feedback after it). Nor is an
+    // upgrade tried without a probe dropped before the estimate could see what it sends (its
+    // keyframe, then what gets through), unless the feedback shows congestion.
     const bool probing = t.probe && t.probe->in_flight();
-    if (probing) {
+    const bool trying =
+        t.unprobed_up_us != 0 && now_us - t.unprobed_up_us < kUnprobedTrialUs && !t.bwe_congested;
+    if (probing || trying) {
         budget = std::max(budget, t.layers_bps);
     }
-    const LayerAllocator::Result r =
-        allocator_.allocate(budget, audio, std::span<const VideoDemand>{demand.data(), n});
-    t.layers_bps = r.used_bps;
-    t.layers_budget_bps = budget;
+    const std::span<const VideoDemand> videos{demand.data(), n};
+    LayerAllocator::Result r = allocator_.allocate(budget, audio, videos);
     // An upgrade (or a resume) the budget does not cover: probe the link before it (the
     // estimate cannot rise far above what flows without one).
     if (t.probe && r.upgrade_bps > budget && t.cluster.id == kNoProbeCluster) {
-        const ProbeController::Cluster c =
-            t.probe->decide(budget, r.upgrade_bps, r.wanted_bps, t.bwe->usage(), t.bwe_loss,
-                            kProbePadding + wire::kRtpHeaderLen, static_cast<int64_t>(now_us));
-        if (c.id != kNoProbeCluster) {
-            t.cluster = c;
-            t.cluster_start_us = now_us;
-            t.cluster_sent_bits = 0;
-            count(shm::Counter::SfuProbes);
+        if (probe_stream(t) != nullptr) {
+            const ProbeController::Cluster c =
+                t.probe->decide(budget, r.upgrade_bps, r.wanted_bps, t.bwe->usage(), t.bwe_loss,
+                                kProbePadding + wire::kRtpHeaderLen, static_cast<int64_t>(now_us));
+            if (c.id != kNoProbeCluster) {
+                t.cluster = c;
+                t.cluster_start_us = now_us;
+                t.cluster_sent_bits = 0;
+                count(shm::Counter::SfuProbes);
+            }
+        } else if (!t.bwe_congested && t.bwe->usage() != BandwidthUsage::Overusing &&
+                   (t.unprobed_up_us == 0 ||
+                    now_us - t.unprobed_up_us >=
+                        static_cast<uint64_t>(ProbeController::kMinIntervalUs))) {
+            // Nothing to probe with (no RTX stream): on a link that shows no congestion the
+            // upgrade is tried as is, at most as often as a probe would be; if the link cannot
+            // carry it, the feedback says so and the layers go down again (and wait).
+            budget = r.upgrade_bps;
+            r = allocator_.allocate(budget, audio, videos);
+            t.unprobed_up_us = std::max<uint64_t>(now_us, 1);
         }
     }
+    t.layers_bps = r.used_bps;
+    t.layers_budget_bps = budget;
     for (std::size_t k = 0; k < r.n; ++k) {
         Subscription& s = *which[k];
         const LayerTarget& target = r.targets[k];
@@ -122,15 +138,7 @@ void Sfu::send_probes(Transport& t, uint64_t now_us) noexcept {
         t.cluster = ProbeController::Cluster{};
         return;
     }
-    // Padding goes on an RTX stream (receivers drop padding-only packets there); without one
-    // the transport is not probed.
-    Subscription* rtx = nullptr;
-    for (uint32_t si : t.subs) {
-        if (subs_[si]->rtx_ssrc != 0) {
-            rtx = subs_[si].get();
-            break;
-        }
-    }
+    Subscription* rtx = probe_stream(t);
     if (rtx == nullptr) {
         t.cluster = ProbeController::Cluster{};
         return;
@@ -156,6 +164,17 @@ void Sfu::send_probes(Transport& t, uint64_t now_us) noexcept {
                          static_cast<int64_t>(now_us));
         t.cluster_sent_bits += pkt.size() * 8;
     }
+}
+
+Subscription* Sfu::probe_stream(const Transport& t) noexcept {
+    // Padding goes on an RTX stream (receivers drop padding-only packets there); without one
+    // the transport is not probed.
+    for (uint32_t si : t.subs) {
+        if (subs_[si]->rtx_ssrc != 0) {
+            return subs_[si].get();
+        }
+    }
+    return nullptr;
 }
 
 void Sfu::judge_probe(Transport& t, std::span<const PacketResult> results,

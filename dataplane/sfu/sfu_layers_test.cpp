@@ -56,7 +56,8 @@ struct LayerRun {
     std::vector<std::pair<uint64_t, int>> got;
     std::size_t seen = 0;
 
-    LayerRun() {
+    /// `rtx`: the subscriber negotiated RTX (so it can be probed).
+    explicit LayerRun(bool rtx = true) {
         h.add(1, pub);
         h.add(2, sub);
         for (int l = 0; l < 3; ++l) {
@@ -64,7 +65,8 @@ struct LayerRun {
                                            sfu::Codec::Vp8, 90000));
         }
         REQUIRE(h.sfu->add_publication(1, kAudioSsrc, 8, 0, sfu::Codec::Opus, 48000));
-        REQUIRE(h.sfu->add_subscription(2, 7, 0x5001, 96, 2, 0x6001, 97));  // the best; RTX
+        REQUIRE(h.sfu->add_subscription(2, 7, 0x5001, 96, 2, rtx ? 0x6001 : 0,
+                                        rtx ? 97 : 0));  // the best
         REQUIRE(h.sfu->add_subscription(2, 8, 0x5002, 111, 0));
         connect(h, pub);
         connect(h, sub);
@@ -301,23 +303,6 @@ TEST_CASE("SFU layers: an estimate that oscillates never floods the publisher wi
                               << r.h.count(shm::Counter::SfuProbes) << " probe clusters");
 }
 
-TEST_CASE("SFU layers: a publisher's padding-only packets are neither forwarded nor counted as "
-          "its layer's rate",
-          "[sfu][stack][layers]") {
-    // Chromium without RTX (tern's answer to a publisher offers none) pads its lowest simulcast
-    // layer's stream while its own estimate ramps up: in e2e_sfu_call layer 0 (240x135) was
-    // measured at 300-680 kbit/s, more than the subscriber's budget, so its video paused on a
-    // fine link; and the subscriber got 391 packets for 10 frames.
-    LayerRun r;
-    r.padding_bps = 1'500'000;
-    r.run_until_ms(8'000);
-    CHECK(r.h.count(shm::Counter::SfuPaddingIn) > 5'000);
-    REQUIRE_FALSE(r.h.sink.reports.empty());
-    CHECK(r.h.sink.reports.back().layer_bps[0] < 150'000);  // its 100 kbit/s, with headers
-    CHECK(r.count(2, 4'000, 8'000) > 400);
-    CHECK(r.h.count(shm::Counter::SfuLayerDown) == 0);
-}
-
 TEST_CASE("SFU layers: a receiver short of CPU on a fine link keeps its video: delay noise "
           "moves it down, never leaves it paused",
           "[sfu][stack][layers]") {
@@ -341,4 +326,50 @@ TEST_CASE("SFU layers: a receiver short of CPU on a fine link keeps its video: d
                                           << r.h.count(shm::Counter::SfuLayerUp) << ", PLIs "
                                           << r.plis << ", probe clusters "
                                           << r.h.count(shm::Counter::SfuProbes));
+}
+
+TEST_CASE("SFU layers: without RTX (nothing to probe with) a subscriber still climbs to the "
+          "layer it asked for on a fine link",
+          "[sfu][stack][layers]") {
+    // The estimate rises only to 1.5 x what flows: from layer 0 it never covers layer 1 with
+    // its margin, and probes need an RTX stream. Upgrades are tried as they are instead, at
+    // most one per 3 s, while the feedback shows no congestion.
+    LayerRun r{false};
+    r.link.set_rate(300'000);
+    r.run_until_ms(8'000);
+    CHECK(r.count(0, 6'000, 8'000) > 20);
+    CHECK(r.count(2, 6'000, 8'000) == 0);
+    r.link.set_rate(5'000'000);
+    r.run_until_ms(30'000);
+    CHECK(r.probes == 0);
+    CHECK(r.h.count(shm::Counter::SfuProbes) == 0);
+    const int64_t high = r.settled_on(2, 8'000, 30'000);
+    REQUIRE(high >= 0);
+    CHECK(r.count(2, 27'000, 30'000) > 300);
+    // On a link that cannot carry it, it comes down again and stays down for a while.
+    r.link.set_rate(600'000);
+    r.run_until_ms(50'000);
+    CHECK(r.count(2, 40'000, 50'000) < 200);
+    CHECK(r.count(-1, 40'000, 50'000) > 470);
+    WARN("without RTX: layer 2 only from "
+         << high - 8'000 << " ms after the link came back; at 600 kbit/s: "
+         << r.count(2, 40'000, 50'000) << " packets of layer 2, " << r.count(1, 40'000, 50'000)
+         << " of layer 1, " << r.count(0, 40'000, 50'000) << " of layer 0 in 10 s");
+}
+
+TEST_CASE("SFU layers: a publisher's padding-only packets are neither forwarded nor counted as "
+          "its layer's rate",
+          "[sfu][stack][layers]") {
+    // Chromium without RTX (tern's answer to a publisher offers none) pads its lowest simulcast
+    // layer's stream while its own estimate ramps up: in e2e_sfu_call layer 0 (240x135) was
+    // measured at 300-680 kbit/s, more than the subscriber's budget, so its video paused on a
+    // fine link; and the subscriber got 391 packets for 10 frames.
+    LayerRun r;
+    r.padding_bps = 1'500'000;
+    r.run_until_ms(8'000);
+    CHECK(r.h.count(shm::Counter::SfuPaddingIn) > 5'000);
+    REQUIRE_FALSE(r.h.sink.reports.empty());
+    CHECK(r.h.sink.reports.back().layer_bps[0] < 150'000);  // its 100 kbit/s, with headers
+    CHECK(r.count(2, 4'000, 8'000) > 400);
+    CHECK(r.h.count(shm::Counter::SfuLayerDown) == 0);
 }

@@ -77,6 +77,7 @@ struct Transport {
     ProbeController::Cluster cluster;  // the one being sent (id kNoProbeCluster: none)
     uint64_t cluster_start_us = 0;
     uint64_t cluster_sent_bits = 0;
+    uint64_t unprobed_up_us = 0;     // the last upgrade tried without a probe (no RTX stream)
     uint64_t layers_budget_bps = 0;  // what layer selection last allocated (0: not run yet)
     EstimateReport bwe_reported;     // the estimate and layers last reported to the control plane
     uint64_t bwe_reported_us = 0;    // and when
