@@ -23,21 +23,29 @@ Ladder ladder_of(const VideoDemand& v, uint64_t cap) noexcept {
     Ladder l;
     const int max_s = std::min(v.max_spatial, VideoDemand::kSpatial - 1);
     const int max_t = std::clamp(v.max_temporal, 0, VideoDemand::kTemporal - 1);
-    for (int s = 0; s <= max_s; ++s) {
+    bool capped = false;  // a step above the cap ends the ladder
+    for (int s = 0; s <= max_s && !capped; ++s) {
         const auto& row = v.bps[static_cast<std::size_t>(s)];
+        const bool whole = v.whole_layers && s > 0;
+        bool base_fits = false;  // whole: the layer's first step is within the cap
         for (int t = 0; t <= max_t; ++t) {
             const uint64_t bps = row[static_cast<std::size_t>(t)];
             if (bps == 0 || (t > 0 && bps <= row[static_cast<std::size_t>(t - 1)])) {
                 continue;  // not flowing, or a temporal layer that adds nothing
             }
-            if (l.n > 0 && bps > cap) {
-                return l;  // above the cap of its kind (the lowest step is always allowed)
+            if (l.n > 0 && bps > cap && !(whole && base_fits)) {
+                capped = true;  // above the cap of its kind (the lowest step is always allowed)
+                break;
             }
+            base_fits = true;
             // The top temporal step of a layer asks for everything the client allows, so a
             // layer appearing later is not cut off.
             bool top = true;
             for (int u = t + 1; u <= max_t; ++u) {
                 top = top && row[static_cast<std::size_t>(u)] <= bps;
+            }
+            if (whole && !top) {
+                continue;  // the layer is taken whole
             }
             l.steps[static_cast<std::size_t>(l.n++)] = Ladder::Step{s, top ? max_t : t, bps};
         }

@@ -4,13 +4,15 @@
 // its lowest layer, then the videos move up one step at a time in turn. A step is a spatial
 // layer (simulcast encoding) with some of its temporal layers, at its publisher's measured rate
 // (layer_rate_meter.hpp), never above the client's requested maximum nor the cap of its kind
-// (camera, screen). A video whose lowest step does not fit is paused, once the caller allows it
-// (VideoDemand::may_pause: the engine waits until that has lasted a while, so one reading of
-// delay noise does not stop a picture that the link carries).
+// (camera, screen; with VideoDemand::whole_layers a layer above the lowest is one step, with
+// every temporal layer asked for, within the cap when its base is). A video whose lowest step does
+// not fit is paused, once the caller allows it (VideoDemand::may_pause: the engine waits until that
+// has lasted a while, so one reading of delay noise does not stop a picture that the link carries).
 //
 // Hysteresis: keeping a step needs the budget to cover its rate; moving above the step held
 // needs kUpgradeMarginPct of it (and the caller may forbid upgrades for a while after a downgrade);
-// so a video goes down at once and comes back only when there is room to spare.
+// so a video comes back only when there is room to spare. It goes down as soon as the budget
+// says so: the engine decides when a shortage is real (sfu_layers.cpp).
 //
 // Decides only, like TurnServer: rates and the last decisions in, targets out, in fixed arrays.
 // The engine applies them through LayerSwitch (at keyframes) and TemporalFilter. Lcore-local.
@@ -57,6 +59,10 @@ struct VideoDemand {
     /// false: a video that has a layer keeps its lowest step even where the budget does not
     /// cover it (the shortage is recent); true: it is paused then.
     bool may_pause = true;
+    /// true: above the lowest spatial layer, a layer is taken whole (with every temporal layer
+    /// the client allows) or not at all, and it is within the cap when its base is (the engine
+    /// asks this while the link shows no loss: delay alone never thins the frame rate asked).
+    bool whole_layers = false;
 };
 
 class LayerAllocator {

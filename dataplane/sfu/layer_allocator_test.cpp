@@ -166,6 +166,35 @@ TEST_CASE("LayerAllocator: the client's maximum, the caps, temporal layers", "[s
     CHECK(a.allocate(500'000, 0, v).targets[0] == LayerTarget{1, kAll});
 }
 
+TEST_CASE("LayerAllocator: whole layers (a loss-free link) keep the frame rate asked for",
+          "[sfu][layers]") {
+    // Layer 0 at 60/100/150 k, layer 1 at 200/330/500 k, layer 2 at 500/800/1200 k.
+    VideoDemand t;
+    t.bps[0] = {60'000, 100'000, 150'000, 150'000};
+    t.bps[1] = {200'000, 330'000, 500'000, 500'000};
+    t.bps[2] = {500'000, 800'000, 1'200'000, 1'200'000};
+    t.current = LayerTarget{2, kAll};
+    std::vector<VideoDemand> v{t};
+    const LayerAllocator a{LayerCaps{1'000'000, 2'000'000}};
+    // Thinned: the cap keeps the top of layer 2 out, the budget takes its cheaper steps; the
+    // step held is found on a ladder the cap cut short (it was taken for paused: the margin
+    // on every step, and paused outright while upgrades were on hold).
+    CHECK(a.allocate(900'000, 0, v).targets[0] == LayerTarget{2, 1});
+    v[0].may_upgrade = false;
+    CHECK(a.allocate(900'000, 0, v).targets[0] == LayerTarget{2, 1});
+    v[0].may_upgrade = true;
+    v[0].whole_layers = true;
+    // Whole: layer 2 is within the cap by its base and goes at every temporal layer...
+    CHECK(a.allocate(1'200'000, 0, v).targets[0] == LayerTarget{2, kAll});
+    // ...or not at all: a smaller picture at the full frame rate.
+    CHECK(a.allocate(900'000, 0, v).targets[0] == LayerTarget{1, kAll});
+    // The lowest layer still thins before the video pauses.
+    CHECK(a.allocate(80'000, 0, v).targets[0] == LayerTarget{0, 0});
+    // A layer thinned before counts as the layer's one step (kept without the margin).
+    v[0].current = LayerTarget{2, 1};
+    CHECK(a.allocate(1'200'000, 0, v).targets[0] == LayerTarget{2, kAll});
+}
+
 TEST_CASE("LayerRateMeter: bit/s per temporal layer, cumulative, stale when stopped",
           "[sfu][layers]") {
     LayerRateMeter m;
