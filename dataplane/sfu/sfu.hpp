@@ -228,6 +228,9 @@ private:
     /// An upgrade tried without a probe (no RTX stream) is kept this long unless the feedback
     /// shows congestion: long enough for its keyframe and for the acked rate to follow.
     static constexpr uint64_t kUnprobedTrialUs = 2'000'000;
+    /// A client's request above what it gets is tried at once (no probe) on a link without
+    /// congestion, at most this often per transport (each switch costs a keyframe).
+    static constexpr uint64_t kRequestTrialSpacingUs = 1'000'000;
     void request_keyframe(uint32_t track, int layer, uint64_t now_us) noexcept;
     void request_keyframe(Publication& pub, uint64_t now_us) noexcept;
     void note_twcc(Transport& t, const wire::RtpView& v, uint64_t now_us) noexcept;

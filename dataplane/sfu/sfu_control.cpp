@@ -398,10 +398,14 @@ bool Sfu::set_target_layer(uint64_t id, uint32_t out_ssrc, int layer, int tempor
         temporal < 0 || temporal > TemporalFilter::kAll ? TemporalFilter::kAll : temporal;
     const LayerTarget asked{layer, sub.max_temporal};
     // With an estimate, a request above what the estimate gives waits for the next feedback
-    // (the allocator may grant it); one at or below it applies at once.
+    // (which tries it unless the link shows congestion: select_layers); one at or below it
+    // applies at once.
+    sub.asked_up = false;
     if (!sub.allocated || layer < sub.chosen.spatial ||
         (layer == sub.chosen.spatial && asked.temporal <= sub.chosen.temporal)) {
         apply_layers(sub, asked, 0);
+    } else {
+        sub.asked_up = true;  // tried at the next feedback where the link shows no congestion
     }
     return true;
 }

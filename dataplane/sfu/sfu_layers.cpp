@@ -24,6 +24,16 @@ void Sfu::select_layers(Transport& t, uint64_t now_us) noexcept {
     std::array<Subscription*, LayerAllocator::kMaxVideos> which{};
     std::size_t n = 0;
     uint32_t audio = 0;
+    // Loss is what says the link cannot carry the layers; delay alone also comes from a busy
+    // receiver (a browser reading its socket in bursts), so without loss the layers wait before
+    // they go down, and the frame rate asked for is kept (whole layers).
+    const bool lossy = t.bwe_loss > kCongestedLoss;
+    // A client's request above what it gets is tried at once on a link without congestion
+    // (once per request, and not more often than kRequestTrialSpacingUs per transport).
+    const bool may_try_request =
+        !t.bwe_congested && t.bwe->usage() != BandwidthUsage::Overusing &&
+        (t.request_trial_us == 0 || now_us - t.request_trial_us >= kRequestTrialSpacingUs);
+    bool requested = false;
     for (uint32_t si : t.subs) {
         Subscription& s = *subs_[si];
         if (!s.video) {
@@ -41,6 +51,11 @@ void Sfu::select_layers(Transport& t, uint64_t now_us) noexcept {
         d.current = s.chosen;
         d.may_upgrade = s.down_us == 0 || now_us - s.down_us >= limits_.upgrade_hold_us;
         d.may_pause = s.short_us != 0 && now_us - s.short_us >= limits_.pause_after_us;
+        d.whole_layers = !lossy;
+        if (s.asked_up && may_try_request) {
+            d.may_upgrade = true;  // the client asked: no wait after a downgrade
+            requested = true;
+        }
         for (uint32_t pi : tracks_[s.track_slot].pubs) {
             const Publication& pub = pubs_[pi];
             if (pub.layer < 0 || pub.layer >= VideoDemand::kSpatial) {
@@ -81,8 +96,55 @@ void Sfu::select_layers(Transport& t, uint64_t now_us) noexcept {
     if (probing || trying) {
         budget = std::max(budget, t.layers_bps);
     }
+    // A shortage moves layers down at once only when the feedback shows loss or the budget is
+    // below half of what the layers need; otherwise they are kept until it has lasted
+    // pause_after_us (one overuse reading of a stalling receiver is gone by the next feedback),
+    // and while a client's request is on trial, only loss ends it early.
+    bool holding = false;
+    if (t.layers_bps != 0 && budget < t.layers_bps) {
+        if (t.short_since_us == 0) {
+            t.short_since_us = std::max<uint64_t>(now_us, 1);
+        }
+        const bool on_trial =
+            t.request_trial_us != 0 && now_us - t.request_trial_us < kUnprobedTrialUs;
+        holding = !lossy && (on_trial || budget * 2 >= t.layers_bps) &&
+                  now_us - t.short_since_us < limits_.pause_after_us;
+    } else {
+        t.short_since_us = 0;
+    }
+    if (holding) {
+        budget = t.layers_bps;
+        for (std::size_t k = 0; k < n; ++k) {
+            demand[k].may_upgrade = false;
+        }
+        requested = false;
+    }
     const std::span<const VideoDemand> videos{demand.data(), n};
     LayerAllocator::Result r = allocator_.allocate(budget, audio, videos);
+    if (requested) {
+        // The client's request, tried as is: if the link cannot carry it, loss or a lasting
+        // shortage shows it and the layers go down again. A layer asked for that its publisher
+        // does not send yet (Chromium starts its top layer late) is tried once it flows.
+        for (std::size_t k = 0; k < n; ++k) {
+            const VideoDemand& d = demand[k];
+            const bool flowing =
+                d.max_spatial < 0 || d.bps[static_cast<std::size_t>(d.max_spatial)][0] != 0;
+            which[k]->asked_up = which[k]->asked_up && !flowing;
+        }
+        if (r.upgrade_bps > budget) {
+            budget = std::max(budget, r.wanted_bps * LayerAllocator::kUpgradeMarginPct / 100);
+            r = allocator_.allocate(budget, audio, videos);
+            t.unprobed_up_us = std::max<uint64_t>(now_us, 1);  // kept unless congested
+        }
+        // Granted on trial either way (a budget that covered it may still hold what the
+        // layers sent before the client lowered them): 2 s to show loss before it goes down.
+        for (std::size_t k = 0; k < n; ++k) {
+            if (lower(which[k]->chosen, r.targets[k])) {
+                t.request_trial_us = std::max<uint64_t>(now_us, 1);
+                t.short_since_us = 0;
+            }
+        }
+    }
     // An upgrade (or a resume) the budget does not cover: probe the link before it (the
     // estimate cannot rise far above what flows without one).
     if (t.probe && r.upgrade_bps > budget && t.cluster.id == kNoProbeCluster) {
@@ -108,7 +170,8 @@ void Sfu::select_layers(Transport& t, uint64_t now_us) noexcept {
             t.unprobed_up_us = std::max<uint64_t>(now_us, 1);
         }
     }
-    t.layers_bps = r.used_bps;
+    // Held: what the layers kept need still counts (a rate that moved is no reason to go down).
+    t.layers_bps = holding ? std::max(t.layers_bps, r.used_bps) : r.used_bps;
     t.layers_budget_bps = budget;
     for (std::size_t k = 0; k < r.n; ++k) {
         Subscription& s = *which[k];
@@ -119,7 +182,7 @@ void Sfu::select_layers(Transport& t, uint64_t now_us) noexcept {
         } else if (s.short_us == 0) {
             s.short_us = std::max<uint64_t>(now_us, 1);
         }
-        if (target == s.chosen) {
+        if (target == s.chosen || (holding && lower(target, s.chosen))) {
             continue;
         }
         if (lower(target, s.chosen)) {

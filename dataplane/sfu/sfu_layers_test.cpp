@@ -322,10 +322,53 @@ TEST_CASE("SFU layers: a receiver short of CPU on a fine link keeps its video: d
         CHECK(r.count(0, t, t + 1'000) + r.count(1, t, t + 1'000) + r.count(2, t, t + 1'000) > 5);
     }
     CHECK(r.count(-1, 4'000, 30'000) > 1'250);  // and audio
+    // The link loses nothing: the layer asked for stays, at its full rate (900 kbit/s, ~112
+    // packets a second), and no downgrade costs a keyframe.
+    CHECK(r.count(0, 4'000, 30'000) + r.count(1, 4'000, 30'000) == 0);
+    for (uint64_t t = 4'000; t < 30'000; t += 1'000) {
+        INFO("second " << t / 1'000);
+        CHECK(r.count(2, t, t + 1'000) >= 100);
+    }
+    CHECK(r.h.count(shm::Counter::SfuLayerDown) == 0);
+    CHECK(r.plis == 0);
     WARN("stalling receiver: downgrades " << r.h.count(shm::Counter::SfuLayerDown) << ", upgrades "
                                           << r.h.count(shm::Counter::SfuLayerUp) << ", PLIs "
                                           << r.plis << ", probe clusters "
                                           << r.h.count(shm::Counter::SfuProbes));
+}
+
+TEST_CASE("SFU layers: a client's request from the lowest to the highest layer on a fine link "
+          "takes effect at the next keyframe, without waiting for a probe",
+          "[sfu][stack][layers]") {
+    // Talk's selectStream: LOW, then HIGH. Before, the estimate (1.5 x the lowest layer's
+    // rate) did not cover layer 2 and the request waited for a probe, at most one per 3 s.
+    LayerRun r;
+    r.run_until_ms(4'000);
+    REQUIRE(r.count(2, 1'000, 4'000) > 300);
+    REQUIRE(r.h.sfu->set_target_layer(2, 0x5001, 0));
+    r.run_until_ms(8'000);
+    CHECK(r.count(0, 6'000, 8'000) > 20);
+    CHECK(r.count(2, 6'000, 8'000) == 0);
+    const uint64_t plis = r.plis;
+    const uint64_t clusters = r.h.count(shm::Counter::SfuProbes);
+    REQUIRE(r.h.sfu->set_target_layer(2, 0x5001, 2));
+    r.run_until_ms(12'000);
+    const int64_t high = r.settled_on(2, 8'000, 12'000);
+    REQUIRE(high >= 0);
+    int64_t first = -1;  // the first packet of layer 2 after the request
+    for (const auto& [at, layer] : r.got) {
+        if (first < 0 && at >= 8'000 && layer == 2) {
+            first = static_cast<int64_t>(at);
+        }
+    }
+    REQUIRE(first >= 0);
+    CHECK(first - 8'000 < 300);  // the next feedback, then the keyframe
+    CHECK(high - 8'000 < 300);
+    CHECK(r.plis == plis + 1);  // one keyframe request
+    CHECK(r.h.count(shm::Counter::SfuProbes) == clusters);
+    CHECK(r.count(2, 9'000, 12'000) > 300);
+    CHECK(r.h.count(shm::Counter::SfuLayerDown) == 0);
+    WARN("LOW -> HIGH: layer 2 from " << first - 8'000 << " ms after the request");
 }
 
 TEST_CASE("SFU layers: without RTX (nothing to probe with) a subscriber still climbs to the "

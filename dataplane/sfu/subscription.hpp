@@ -29,6 +29,8 @@ struct Subscription {
     /// estimate (`allocated`); `down_us`: when that last went down (upgrades wait a while).
     LayerTarget chosen;
     bool allocated = false;
+    /// The client asked for more than it gets (selectStream) and that has not been tried yet.
+    bool asked_up = false;
     uint64_t down_us = 0;
     /// Since when the estimate has not covered its lowest layer (0: it does): it pauses once
     /// that lasted SfuLimits::pause_after_us.

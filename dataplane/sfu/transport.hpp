@@ -79,9 +79,13 @@ struct Transport {
     uint64_t cluster_sent_bits = 0;
     uint64_t unprobed_up_us = 0;     // the last upgrade tried without a probe (no RTX stream)
     uint64_t layers_budget_bps = 0;  // what layer selection last allocated (0: not run yet)
-    EstimateReport bwe_reported;     // the estimate and layers last reported to the control plane
-    uint64_t bwe_reported_us = 0;    // and when
-    uint64_t last_check_us = 0;      // the last valid ICE check (consent)
+    /// Since when the budget has not covered what its layers need (0: it does): the layers are
+    /// kept until that has lasted SfuLimits::pause_after_us, unless loss shows or it is severe.
+    uint64_t short_since_us = 0;
+    uint64_t request_trial_us = 0;  // the last client's request tried without a probe
+    EstimateReport bwe_reported;    // the estimate and layers last reported to the control plane
+    uint64_t bwe_reported_us = 0;   // and when
+    uint64_t last_check_us = 0;     // the last valid ICE check (consent)
     std::vector<uint32_t>
         pubs;  // its publications (slots in the engine's pool): reports, rid learning
     /// Its known SSRCs and their publications, inline: the packet path finds its stream in the
