@@ -404,6 +404,13 @@ bool Sfu::set_target_layer(uint64_t id, uint32_t out_ssrc, int layer, int tempor
     if (!sub.allocated || layer < sub.chosen.spatial ||
         (layer == sub.chosen.spatial && asked.temporal <= sub.chosen.temporal)) {
         apply_layers(sub, asked, 0);
+        if (sub.allocated) {
+            // What the layers needed before is no shortage to hold on to (select_layers):
+            // the next feedback counts them afresh.
+            Transport& t = *transports_[slot];
+            t.layers_bps = 0;
+            t.short_since_us = 0;
+        }
     } else {
         sub.asked_up = true;  // tried at the next feedback where the link shows no congestion
     }

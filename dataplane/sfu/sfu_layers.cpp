@@ -170,8 +170,10 @@ void Sfu::select_layers(Transport& t, uint64_t now_us) noexcept {
             t.unprobed_up_us = std::max<uint64_t>(now_us, 1);
         }
     }
-    // Held: what the layers kept need still counts (a rate that moved is no reason to go down).
-    t.layers_bps = holding ? std::max(t.layers_bps, r.used_bps) : r.used_bps;
+    // Held, probing or on trial: the layers are kept (a budget of exactly what they needed is
+    // no reason to go down when a measured rate moves), and what they needed still counts.
+    const bool keep = holding || probing || trying;
+    t.layers_bps = keep ? std::max(t.layers_bps, r.used_bps) : r.used_bps;
     t.layers_budget_bps = budget;
     for (std::size_t k = 0; k < r.n; ++k) {
         Subscription& s = *which[k];
@@ -182,7 +184,7 @@ void Sfu::select_layers(Transport& t, uint64_t now_us) noexcept {
         } else if (s.short_us == 0) {
             s.short_us = std::max<uint64_t>(now_us, 1);
         }
-        if (target == s.chosen || (holding && lower(target, s.chosen))) {
+        if (target == s.chosen || (keep && lower(target, s.chosen))) {
             continue;
         }
         if (lower(target, s.chosen)) {

@@ -371,6 +371,28 @@ TEST_CASE("SFU layers: a client's request from the lowest to the highest layer o
     WARN("LOW -> HIGH: layer 2 from " << first - 8'000 << " ms after the request");
 }
 
+TEST_CASE("SFU layers: a receiver short of CPU gets the highest layer back at once after "
+          "asking for the lowest",
+          "[sfu][stack][layers]") {
+    // Talk's selectStream HIGH, LOW, HIGH to a stalling receiver (overuse readings, no loss):
+    // what the layers needed before LOW is not a shortage that holds the request back.
+    LayerRun r;
+    r.run_until_ms(4'000);
+    r.link.set_stalls(700'000, 90'000);
+    r.run_until_ms(6'000);
+    REQUIRE(r.count(2, 5'000, 6'000) > 80);
+    for (uint64_t at = 6'000; at < 18'000; at += 3'000) {
+        REQUIRE(r.h.sfu->set_target_layer(2, 0x5001, 0));
+        r.run_until_ms(at + 1'500);
+        CHECK(r.count(2, at + 1'000, at + 1'500) == 0);
+        REQUIRE(r.h.sfu->set_target_layer(2, 0x5001, 2));
+        r.run_until_ms(at + 3'000);
+        INFO("request at " << at + 1'500 << " ms");
+        CHECK(r.count(0, at + 2'000, at + 3'000) == 0);
+        CHECK(r.count(2, at + 2'000, at + 3'000) > 80);
+    }
+}
+
 TEST_CASE("SFU layers: without RTX (nothing to probe with) a subscriber still climbs to the "
           "layer it asked for on a fine link",
           "[sfu][stack][layers]") {
