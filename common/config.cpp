@@ -500,6 +500,8 @@ Config build(const libconfig::Config& cfg) {
             pc.state_file = get_string(p, "state_file", pc.state_file);
         }
     }
+    c.dataplane.camera_bitrate = c.controlplane.proxy.camera_bitrate;
+    c.dataplane.screen_bitrate = c.controlplane.proxy.screen_bitrate;
     return c;
 }
 

@@ -113,6 +113,11 @@ struct DataplaneConfig {
     NeighborConfig neighbors;
     ServicesConfig services;
     TurnConfig turn;
+    /// The most one subscriber is sent of a camera / a screen share (the SFU's layer selection,
+    /// docs/sfu.md); not keys of their own: copied from controlplane.proxy's camera_bitrate and
+    /// screen_bitrate, which cap the publishers too.
+    uint32_t camera_bitrate = 1'000'000;
+    uint32_t screen_bitrate = 2'000'000;
 };
 
 /// The MCU proxy protocol endpoint (the SFU API of Nextcloud Talk's signaling server).

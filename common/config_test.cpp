@@ -165,6 +165,8 @@ TEST_CASE("Config: the proxy protocol group", "[config]") {
     CHECK(d->controlplane.proxy.listen == "127.0.0.1:9090");
     CHECK(d->controlplane.proxy.camera_bitrate == 1'000'000);
     CHECK(d->controlplane.proxy.screen_bitrate == 2'000'000);
+    CHECK(d->dataplane.camera_bitrate == 1'000'000);  // the SFU's caps per subscriber, the same
+    CHECK(d->dataplane.screen_bitrate == 2'000'000);
     CHECK(d->controlplane.proxy.streams_per_lcore == 8000);
     CHECK(d->controlplane.proxy.dtls_key == "ecdsa");
     auto c = parse_config(std::string(kMinimal) + R"(controlplane: { proxy: {
@@ -180,6 +182,7 @@ TEST_CASE("Config: the proxy protocol group", "[config]") {
     REQUIRE(p.tokens.size() == 1);
     CHECK(p.tokens[0].id == "talk");
     CHECK(p.camera_bitrate == 500000);
+    CHECK(c->dataplane.camera_bitrate == 500000);
     CHECK(p.video_codecs == std::vector<std::string>{"H264", "VP8"});
     CHECK(p.dtls_key == "rsa");
     CHECK(p.public_addresses.size() == 2);

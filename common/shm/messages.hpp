@@ -13,7 +13,7 @@
 namespace tern::shm {
 
 inline constexpr uint32_t kChannelMagic = 0x4e524554;  // "TERN" little-endian
-inline constexpr uint32_t kSchemaVersion = 17;
+inline constexpr uint32_t kSchemaVersion = 18;
 
 // ---- unix socket handshake ------------------------------------------------------------
 
@@ -262,7 +262,8 @@ struct SfuSubscriptionCmd {
     int32_t target_layer;
     uint8_t out_pt;
     uint8_t rtx_pt;
-    uint8_t reserved[2];
+    uint8_t screen;  // 1: a screen share (layer selection: its cap, served before cameras)
+    uint8_t reserved[1];
     uint32_t rtx_ssrc;
     uint32_t reserved2;
 };
@@ -312,12 +313,23 @@ struct SfuSpeakingEvt {
     uint16_t reserved;
 };
 
-/// The bandwidth estimate towards a subscriber transport (SfuTransportCcCmd), sent when it moved,
-/// at most once a second per transport.
+/// The bandwidth estimate towards a subscriber transport (SfuTransportCcCmd) and what layer
+/// selection made of it, sent when either moved, at most once a second per transport.
 struct SfuEstimateEvt {
     static constexpr MsgType kType = MsgType::SfuEstimate;
     uint64_t id;
     uint64_t bps;
+    uint64_t budget_bps;  // what layer selection last allocated (0: it has not run)
+    uint64_t layers_bps;  // what the layers it chose and the audio reserve need
+    uint8_t videos;       // video subscriptions on the transport
+    uint8_t paused;       // of them, paused by layer selection
+    int8_t spatial;       // the first video's chosen layer (-1: paused)
+    int8_t flowing;       // the layer it is sent now (-1: none, waiting for a keyframe)
+    uint8_t temporal;     // the first video's chosen temporal layers
+    uint8_t probing;      // a probe cluster is being sent or judged
+    uint16_t reserved;
+    uint32_t layer_bps[3];  // the first video's layers as measured, all temporal layers (0: none)
+    uint32_t reserved2;
 };
 
 /// ICE chose (or moved) the transport's remote address.

@@ -3,6 +3,7 @@
 // with its ICE credentials, DTLS handshake and data channels. MediaSessions owns them.
 #pragma once
 
+#include "common/shm/messages.hpp"
 #include "controlplane/webrtc/data_channels.hpp"
 #include "controlplane/webrtc/dtls.hpp"
 #include "controlplane/webrtc/negotiation.hpp"
@@ -49,7 +50,8 @@ struct MediaClient {
     // subscriber
     std::string publisher_id;
     std::vector<OutgoingTrack> outgoing;
-    uint64_t estimate_bps = 0;  // the data plane's bandwidth estimate towards it (0: none)
+    uint64_t estimate_bps = 0;     // the data plane's bandwidth estimate towards it (0: none)
+    shm::SfuEstimateEvt layers{};  // with what layer selection made of it (budget_bps 0: none)
 };
 
 /// The layer a new subscription starts on: the second best of a simulcast track (sent even

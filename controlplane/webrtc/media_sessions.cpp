@@ -326,6 +326,7 @@ void MediaSessions::on_estimate(const shm::RingMessage& m) {
         return;
     }
     found->estimate_bps = e.bps;
+    found->layers = e;
 }
 
 // ---- figures ------------------------------------------------------------------------------------
@@ -344,6 +345,7 @@ nlohmann::json MediaSessions::stats() const {
     uint64_t connected = 0;
     nlohmann::json speakers = nlohmann::json::array();
     nlohmann::json estimates = nlohmann::json::object();
+    nlohmann::json layers = nlohmann::json::object();
     for (const auto& [id, c] : clients_) {
         (c->publisher ? pubs : subs) += 1;
         connected += c->keys_sent ? 1 : 0;
@@ -352,6 +354,17 @@ nlohmann::json MediaSessions::stats() const {
         }
         if (c->estimate_bps != 0) {
             estimates[id] = c->estimate_bps;
+        }
+        if (const shm::SfuEstimateEvt& l = c->layers; l.budget_bps != 0) {
+            layers[id] = {{"budget_bps", l.budget_bps},
+                          {"layers_bps", l.layers_bps},
+                          {"videos", l.videos},
+                          {"paused", l.paused},
+                          {"spatial", l.spatial},
+                          {"flowing", l.flowing},
+                          {"temporal", l.temporal},
+                          {"probing", l.probing != 0},
+                          {"layer_bps", {l.layer_bps[0], l.layer_bps[1], l.layer_bps[2]}}};
         }
     }
     return {{"publishers", pubs},
@@ -375,6 +388,7 @@ nlohmann::json MediaSessions::stats() const {
             {"data_messages_out", n_.data_messages_out},
             {"speaking_now", speakers},
             {"estimate_bps", estimates},
+            {"layers", layers},
             {"speech_starts", n_.speech_starts}};
 }
 

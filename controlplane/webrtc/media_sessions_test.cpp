@@ -269,6 +269,7 @@ TEST_CASE("MediaSessions: a subscriber gets one subscription per track and picks
     const auto sub = subs[0].as<shm::SfuSubscriptionCmd>();
     CHECK(sub.id == transport.id);
     CHECK(sub.target_layer == 1);  // the second best of three
+    CHECK(sub.screen == 0);        // a camera
     CHECK(offer->find("a=ssrc:" + std::to_string(sub.out_ssrc) + " ") != std::string::npos);
 
     f.sink.clear();
@@ -331,12 +332,22 @@ TEST_CASE("MediaSessions: a subscriber answering with transport-cc gets a bandwi
     CHECK(twcc != plain);
     // The data plane's estimate shows in the figures, by client.
     CHECK(f.media.stats()["estimate_bps"].empty());
-    const shm::SfuEstimateEvt e{twcc, 1'234'000};
+    CHECK(f.media.stats()["layers"].empty());
+    const shm::SfuEstimateEvt e{
+        twcc, 1'234'000, 1'300'000, 1'100'000, 1, 0, 2, 1, 2, 1, 0, {150'000, 0, 900'000}, 0};
     f.media.on_estimate(
         shm::RingMessage{static_cast<uint16_t>(MsgType::SfuEstimate), as_bytes(&e, sizeof e)});
     const auto shown = f.media.stats()["estimate_bps"];
     REQUIRE(shown.size() == 1);
     CHECK(shown.begin().value() == 1'234'000);
+    // And what layer selection made of it.
+    const auto layers = f.media.stats()["layers"];
+    REQUIRE(layers.size() == 1);
+    CHECK(layers.begin().value()["budget_bps"] == 1'300'000);
+    CHECK(layers.begin().value()["spatial"] == 2);
+    CHECK(layers.begin().value()["flowing"] == 1);
+    CHECK(layers.begin().value()["probing"] == true);
+    CHECK(layers.begin().value()["layer_bps"] == nlohmann::json{150'000, 0, 900'000});
 }
 
 TEST_CASE("MediaSessions: simulcast by SSRC (SIM), one publication per SSRC, lowest first",

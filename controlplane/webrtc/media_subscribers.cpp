@@ -164,6 +164,7 @@ Result<std::string, ClientError> MediaSessions::request_offer(const RequestOffer
         sc.target_layer = default_layer(s);
         sc.rtx_ssrc = t.rtx_ssrc;
         sc.rtx_pt = s.codec.rtx_pt;
+        sc.screen = pub.stream_type == "screen" ? 1 : 0;
         if ((c.worker != pub.worker && !relay_track(c, pub, i)) || !command(c.worker, sc)) {
             return R{unexpected(ClientError{"timeout", "the data plane's command ring is full"})};
         }

@@ -134,8 +134,9 @@ bool Commands::apply_sfu_command(const shm::RingMessage& m) {
         }
     } else if (const auto s = shm::decode<shm::SfuSubscriptionCmd>(m)) {
         for (const auto& e : sfu_) {
-            ok = e->add_subscription(s->id, s->track, s->out_ssrc, s->out_pt, s->target_layer,
-                                     s->rtx_ssrc, s->rtx_pt) ||
+            ok = e->add_subscription(
+                     s->id, s->track, s->out_ssrc, s->out_pt, s->target_layer, s->rtx_ssrc,
+                     s->rtx_pt, s->screen != 0 ? sfu::VideoKind::Screen : sfu::VideoKind::Camera) ||
                  ok;
         }
     } else if (const auto b = shm::decode<shm::SfuTransportCcCmd>(m)) {

@@ -47,8 +47,10 @@ Worker::Worker(uint32_t index, const DataplaneConfig& cfg, std::vector<WorkerPor
             auto out = std::make_unique<MediaOut>();
             out->w = this;
             out->pi = paths_.size() - 1;
-            sfu_.push_back(std::make_unique<sfu::Sfu>(plan.media_port(index), sfu::SfuLimits{},
-                                                      *counters_, *out, index,
+            sfu::SfuLimits limits;
+            limits.caps = sfu::LayerCaps{cfg.camera_bitrate, cfg.screen_bitrate};
+            sfu_.push_back(std::make_unique<sfu::Sfu>(plan.media_port(index), limits, *counters_,
+                                                      *out, index,
                                                       static_cast<uint16_t>(paths_.size() - 1)));
             media_out_.push_back(std::move(out));
             if (const PortRange own = plan.transport_slice(index); !own.empty()) {
@@ -267,8 +269,21 @@ void Worker::MediaOut::speaking(uint64_t id, uint32_t track, bool on, uint8_t le
     }
 }
 
-void Worker::MediaOut::estimate(uint64_t id, uint64_t bps) noexcept {
-    if (!w->events_.try_push(shm::SfuEstimateEvt{id, bps})) {
+void Worker::MediaOut::estimate(uint64_t id, const sfu::EstimateReport& r) noexcept {
+    const shm::SfuEstimateEvt e{id,
+                                r.bps,
+                                r.budget_bps,
+                                r.layers_bps,
+                                r.videos,
+                                r.paused,
+                                r.spatial,
+                                r.flowing,
+                                r.temporal,
+                                uint8_t{r.probing},
+                                0,
+                                {r.layer_bps[0], r.layer_bps[1], r.layer_bps[2]},
+                                0};
+    if (!w->events_.try_push(e)) {
         w->count(Counter::EventsDropped);
     }
 }

@@ -107,7 +107,7 @@ private:
         bool punt(uint64_t id, ByteSpan datagram) noexcept override;
         void transport_up(uint64_t id, const wire::Endpoint& remote, bool up) noexcept override;
         void speaking(uint64_t id, uint32_t track, bool on, uint8_t level) noexcept override;
-        void estimate(uint64_t id, uint64_t bps) noexcept override;
+        void estimate(uint64_t id, const sfu::EstimateReport& r) noexcept override;
         bool relay(uint32_t lcore, const sfu::Relayed& r, ByteSpan rtp) noexcept override;
     };
     std::vector<std::unique_ptr<MediaOut>> media_out_;  // one per port, when the SFU is on

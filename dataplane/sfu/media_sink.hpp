@@ -8,9 +8,27 @@
 #include "common/wire/stun/stun_message.hpp"
 #include "dataplane/sfu/relay.hpp"
 
+#include <array>
 #include <cstdint>
 
 namespace tern::sfu {
+
+/// A subscriber transport's bandwidth estimate and what layer selection made of it
+/// (sfu_layers.cpp), for the control plane's status document.
+struct EstimateReport {
+    uint64_t bps = 0;         // the estimate
+    uint64_t budget_bps = 0;  // what layer selection last allocated (0: it has not run)
+    uint64_t layers_bps = 0;  // what the layers it chose and the audio reserve need
+    uint8_t videos = 0;       // video subscriptions on the transport
+    uint8_t paused = 0;       // of them, paused by layer selection
+    int8_t spatial = -1;      // the first video's chosen layer (-1: paused or none)
+    int8_t flowing = -1;      // the layer it is sent now (-1: none, waiting for a keyframe)
+    uint8_t temporal = 0;     // the first video's chosen temporal layers (0..temporal)
+    bool probing = false;     // a probe cluster is being sent or judged
+    /// The first video's simulcast layers as measured (all temporal layers; 0: not flowing).
+    std::array<uint32_t, 3> layer_bps{};
+    friend bool operator==(const EstimateReport&, const EstimateReport&) = default;
+};
 
 /// alloc() hands out a buffer whose `payload` has room for the network headers before it;
 /// send() writes them and transmits.
@@ -35,8 +53,8 @@ public:
     virtual void speaking(uint64_t id, uint32_t track, bool on, uint8_t level) noexcept {
         (void)id, (void)track, (void)on, (void)level;
     }
-    /// The bandwidth estimate towards subscriber transport `id` moved to `bps`.
-    virtual void estimate(uint64_t id, uint64_t bps) noexcept { (void)id, (void)bps; }
+    /// The bandwidth estimate towards subscriber transport `id`, or its layers, moved to `r`.
+    virtual void estimate(uint64_t id, const EstimateReport& r) noexcept { (void)id, (void)r; }
     /// `r` (with the plaintext RTP packet `rtp` for Kind::Rtp) for lcore `lcore`'s engine, which
     /// gets it through Sfu::on_relayed(). False when it could not be queued (counted).
     virtual bool relay(uint32_t lcore, const Relayed& r, ByteSpan rtp) noexcept {

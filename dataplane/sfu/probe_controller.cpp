@@ -13,8 +13,12 @@ ProbeController::Cluster ProbeController::decide(uint64_t estimate_bps, uint64_t
         (started_us_ >= 0 && now_us - started_us_ < kMinIntervalUs)) {
         return {};
     }
-    const auto target =
-        std::min(static_cast<uint64_t>(kFactor * static_cast<double>(estimate_bps)), max_bps);
+    // Twice the estimate, within what the layers could use, but never less than the upgrade
+    // needs: a cluster below that could not justify it (from a paused video's low estimate,
+    // or to the top layer with its margin over the maximum).
+    const auto target = std::max(
+        std::min(static_cast<uint64_t>(kFactor * static_cast<double>(estimate_bps)), max_bps),
+        needed_bps);
     if (target <= estimate_bps || packet_bytes == 0) {
         return {};  // the requested maximum leaves nothing to find out
     }

@@ -43,7 +43,8 @@ public:
     /// layers the subscriber asked for need), the link looked underused (not overusing,
     /// `loss` under 2 %), no cluster is being judged, and the last started kMinIntervalUs ago.
     /// The target is kFactor × the estimate, capped at `max_bps` (the subscriber's requested
-    /// maximum). `packet_bytes` is what the engine will send per probe packet.
+    /// maximum), and at least `needed_bps`. `packet_bytes` is what the engine will send per
+    /// probe packet.
     Cluster decide(uint64_t estimate_bps, uint64_t needed_bps, uint64_t max_bps,
                    BandwidthUsage usage, double loss, uint32_t packet_bytes,
                    int64_t now_us) noexcept;

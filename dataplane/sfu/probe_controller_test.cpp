@@ -40,10 +40,16 @@ TEST_CASE("ProbeController: probes only when the layers need more and the link l
     CHECK(p.decide(500'000, 1'500'000, 3'000'000, BandwidthUsage::Overusing, 0, kBytes, 0).id ==
           kNoProbeCluster);
     CHECK(p.decide(500'000, 1'500'000, 3'000'000, normal, 0.05, kBytes, 0).id == kNoProbeCluster);
-    CHECK(p.decide(500'000, 1'500'000, 500'000, normal, 0, kBytes, 0).id ==
-          kNoProbeCluster);  // the requested maximum is reached
-    const auto c =
-        p.decide(500'000, 1'500'000, 3'000'000, BandwidthUsage::Underusing, 0, kBytes, 0);
+    {
+        // A cluster shows at least what the upgrade needs: a resume from a low estimate needs
+        // more than twice it, an upgrade to the top layer its margin over the maximum.
+        ProbeController q;
+        CHECK(q.decide(60'000, 220'000, 900'000, normal, 0, kBytes, 0).target_bps == 220'000);
+        ProbeController top;
+        CHECK(top.decide(900'000, 1'085'000, 950'000, normal, 0, kBytes, 0).target_bps ==
+              1'085'000);
+    }
+    const auto c = p.decide(500'000, 900'000, 3'000'000, BandwidthUsage::Underusing, 0, kBytes, 0);
     REQUIRE(c.id != kNoProbeCluster);
     CHECK(c.target_bps == 1'000'000);  // twice the estimate
     CHECK(c.duration_us == ProbeController::kDurationUs);
@@ -55,12 +61,12 @@ TEST_CASE("ProbeController: probes only when the layers need more and the link l
     CHECK_FALSE(p.in_flight());
     CHECK(p.decide(500'000, 1'500'000, 3'000'000, normal, 0, kBytes, 2'000'000).id ==
           kNoProbeCluster);
-    const auto next = p.decide(900'000, 1'500'000, 1'200'000, normal, 0, kBytes, 3'000'000);
+    const auto next = p.decide(900'000, 1'100'000, 1'200'000, normal, 0, kBytes, 3'000'000);
     CHECK(next.id == c.id + 1);
     CHECK(next.target_bps == 1'200'000);  // capped at the requested maximum
     // A cluster at a low rate lasts long enough for its minimum of packets.
     ProbeController slow;
-    const auto s = slow.decide(30'000, 100'000, 60'000, normal, 0, kBytes, 0);
+    const auto s = slow.decide(30'000, 50'000, 60'000, normal, 0, kBytes, 0);
     CHECK(s.duration_us >=
           static_cast<int64_t>(ProbeController::kMinPackets) * kBytes * 8 * 1'000'000 / 60'000);
 }

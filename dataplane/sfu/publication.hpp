@@ -10,6 +10,7 @@
 #include "common/byte_reader.hpp"
 #include "common/wire/rtcp.hpp"
 #include "dataplane/sfu/keyframe.hpp"
+#include "dataplane/sfu/layer_rate_meter.hpp"
 #include "dataplane/sfu/rewriter.hpp"
 #include "dataplane/sfu/speech_detector.hpp"
 
@@ -134,6 +135,7 @@ struct Publication {
     Rid rid;                             // simulcast by rid
     SpeechDetector speech;
     ReceptionStats rx;
+    LayerRateMeter rate;        // what it carries, per temporal layer (for the layer allocator)
     uint32_t remote_lcore = 0;  // kRemote: the lcore it is published on
 };
 

@@ -10,6 +10,7 @@
 #include "common/wire/twcc.hpp"
 #include "dataplane/sfu/rtcp_out.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace tern::sfu {
@@ -254,11 +255,23 @@ void Sfu::forward(uint32_t pub_slot, const std::byte* rtp, std::size_t len, uint
         count(Counter::SfuDropUnknown);
         return;
     }
+    // Padding only (RFC 3550 §5.1: the last octet counts the padding, here the whole payload):
+    // a publisher without RTX probing its own link, as Chromium does on a media stream. Nothing
+    // for a subscriber, and no part of what the layer carries (layer selection would take the
+    // probe's rate for the layer's).
+    const bool padding_only = (std::to_integer<uint8_t>(rtp[0]) & 0x20) != 0 && len > hl &&
+                              std::to_integer<std::size_t>(rtp[len - 1]) >= len - hl;
+    if (padding_only) {
+        count(Counter::SfuPaddingIn);
+    }
     bool want_key = false;
     const uint32_t abs = wire::ext::abs_send_time(now_us);
     // VP8 temporal layers: read once per packet, filtered per subscription.
     const Vp8Temporal temporal =
         pub.codec == Codec::Vp8 ? vp8_temporal(ByteSpan{rtp + hl, len - hl}) : Vp8Temporal{};
+    if (!padding_only) {
+        pub.rate.note(temporal.tid, static_cast<uint32_t>(len), now_us);
+    }
     // Each subscriber's state and keys are far apart and, with many small rooms, out of cache:
     // the next subscription's record is requested two sends ahead, its keys and SRTP stream one
     // send ahead, so the loads overlap the current send's encryption.
@@ -290,6 +303,10 @@ void Sfu::forward(uint32_t pub_slot, const std::byte* rtp, std::size_t len, uint
         if (!send) {
             continue;
         }
+        if (padding_only) {
+            s.rewriter.drop(pub.ssrc, seq);  // not a loss: the numbering closes over it
+            continue;
+        }
         if (!s.temporal.accept(temporal, keyframe)) {
             s.rewriter.drop(pub.ssrc, seq);  // not a loss: the numbering closes over it
             continue;
@@ -309,6 +326,9 @@ void Sfu::forward(uint32_t pub_slot, const std::byte* rtp, std::size_t len, uint
                            now_us);
         count(Counter::SfuRtpOut);
         ++st.stats.rtp_out;
+        if (st.cluster.id != kNoProbeCluster) [[unlikely]] {
+            send_probes(st, now_us);  // paced by the media it goes with
+        }
     }
     if (want_key) {
         // Some subscriber waits for a layer's keyframe: ask the publishers of the layers wanted.
@@ -366,6 +386,7 @@ Sfu::Outcome Sfu::on_rtcp(Transport& t, std::byte* p, std::size_t len, uint64_t 
                     t.bwe->on_remb(bps);  // the receiver's own estimate caps ours
                     if (t.stats.twcc_in != 0) {
                         t.stats.bwe_bps = t.bwe->estimate_bps();
+                        select_layers(t, now_us);
                         report_estimate(t, now_us);
                     }
                 }
@@ -411,22 +432,56 @@ void Sfu::on_twcc_feedback(Transport& t, const wire::rtcp::Packet& pkt, uint64_t
         count(Counter::SfuDropUnknown);
         return;
     }
-    (void)t.bwe->on_feedback(fb, std::span<const int64_t>{arrivals.data(), n},
-                             static_cast<int64_t>(now_us));
+    const BandwidthEstimator::Update u =
+        t.bwe->on_feedback(fb, std::span<const int64_t>{arrivals.data(), n},
+                           static_cast<int64_t>(now_us), std::span<PacketResult>{results_});
+    judge_probe(t, std::span<const PacketResult>{results_.data(), u.results}, now_us);
     t.stats.bwe_bps = t.bwe->estimate_bps();
+    t.bwe_congested = u.usage == BandwidthUsage::Overusing || u.loss > kCongestedLoss;
+    t.bwe_loss = u.loss;
     ++t.stats.twcc_in;
+    select_layers(t, now_us);
     report_estimate(t, now_us);
 }
 
 void Sfu::report_estimate(Transport& t, uint64_t now_us) noexcept {
     // The control plane shows it; once a second is plenty, and only when it moved.
-    if (t.stats.bwe_bps == t.bwe_reported_bps ||
-        (t.bwe_reported_us != 0 && now_us - t.bwe_reported_us < kEstimateReportUs)) {
+    if (t.bwe_reported_us != 0 && now_us - t.bwe_reported_us < kEstimateReportUs) {
         return;
     }
-    t.bwe_reported_bps = t.stats.bwe_bps;
+    EstimateReport r;
+    r.bps = t.stats.bwe_bps;
+    r.budget_bps = t.layers_budget_bps;
+    r.layers_bps = t.layers_bps;
+    r.probing = t.probe && t.probe->in_flight();
+    for (uint32_t si : t.subs) {
+        const Subscription& s = *subs_[si];
+        if (!s.video) {
+            continue;
+        }
+        if (r.videos == 0) {
+            r.spatial = static_cast<int8_t>(s.chosen.spatial);
+            r.temporal = static_cast<uint8_t>(std::max(s.chosen.temporal, 0));
+            r.flowing = static_cast<int8_t>(s.layers.current());
+            for (uint32_t pi : tracks_[s.track_slot].pubs) {
+                const Publication& pub = pubs_[pi];
+                if (pub.layer >= 0 && pub.layer < static_cast<int>(r.layer_bps.size())) {
+                    r.layer_bps[static_cast<std::size_t>(pub.layer)] =
+                        pub.rate.bps(LayerRateMeter::kTemporal - 1, now_us);
+                }
+            }
+        }
+        r.videos = static_cast<uint8_t>(std::min(r.videos + 1, 255));
+        if (s.allocated && s.chosen.spatial == LayerTarget::kPaused) {
+            r.paused = static_cast<uint8_t>(std::min(r.paused + 1, 255));
+        }
+    }
+    if (r == t.bwe_reported) {
+        return;
+    }
+    t.bwe_reported = r;
     t.bwe_reported_us = now_us;
-    sink_.estimate(t.id, t.stats.bwe_bps);
+    sink_.estimate(t.id, r);
 }
 
 void Sfu::retransmit(Subscription& s, uint16_t out_seq, uint64_t now_us) noexcept {

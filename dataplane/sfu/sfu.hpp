@@ -23,6 +23,7 @@
 #include "dataplane/sfu/ice_lite.hpp"
 #include "dataplane/sfu/index_table.hpp"
 #include "dataplane/sfu/keyframe.hpp"
+#include "dataplane/sfu/layer_allocator.hpp"
 #include "dataplane/sfu/media_sink.hpp"
 #include "dataplane/sfu/publication.hpp"
 #include "dataplane/sfu/relay.hpp"
@@ -59,6 +60,13 @@ struct SfuLimits {
     uint64_t consent_timeout_us = 30'000'000;  // RFC 7675 §5.1: no valid check for this long
     uint64_t twcc_interval_us = 100'000;       // transport-cc feedback to a publisher
     SpeechParams speech;                       // audio levels -> speech start/stop
+    LayerCaps caps;  // the most a camera / a screen share is sent (layer selection)
+    /// After the estimate moved a subscription down, it moves up again no sooner than this
+    /// (with the keyframe throttle, what bounds keyframe requests on a link that oscillates).
+    uint64_t upgrade_hold_us = 3'000'000;
+    /// A video with a layer is paused only once the estimate has left its lowest layer
+    /// uncovered this long (delay noise on a busy receiver comes and goes within it).
+    uint64_t pause_after_us = 2'000'000;
 };
 
 class Sfu final {
@@ -119,14 +127,18 @@ public:
                              int layer, Codec codec, uint32_t clock_hz);
     /// Transport `id` receives track `track` as `out_ssrc` with payload type `out_pt`.
     /// With `rtx_ssrc`, NACKed packets go back as RTX (RFC 4588) with payload type `rtx_pt`.
+    /// `kind`: a camera or a screen share (its cap, and screens go first when bandwidth is short).
     bool add_subscription(uint64_t id, uint32_t track, uint32_t out_ssrc, uint8_t out_pt,
-                          int target_layer, uint32_t rtx_ssrc = 0, uint8_t rtx_pt = 0);
+                          int target_layer, uint32_t rtx_ssrc = 0, uint8_t rtx_pt = 0,
+                          VideoKind kind = VideoKind::Camera);
+    /// The client's choice (selectStream). Without an estimate for its transport it is the
+    /// target; with one it is the most the layer selection gives (sfu_layers.cpp).
     bool set_target_layer(uint64_t id, uint32_t out_ssrc, int layer,
                           int temporal = TemporalFilter::kAll);
     /// Transport `id` subscribes with transport-cc (its answer kept the extension and the
     /// feedback): from now on what it is sent carries transport-wide sequence numbers and its
-    /// feedback drives a bandwidth estimate (TransportInfo::bwe_bps). Only estimates: layer
-    /// selection does not read it yet. Idempotent.
+    /// feedback drives a bandwidth estimate (TransportInfo::bwe_bps), and the estimate chooses
+    /// its video layers (sfu_layers.cpp). Idempotent.
     bool estimate_bandwidth(uint64_t id);
     /// Header extension ids the publisher on transport `id` negotiated. Audio level, video
     /// orientation and capture time reach subscribers with tern's ids (wire::ext::kOut*); every
@@ -195,6 +207,30 @@ private:
     /// per kEstimateReportUs.
     void report_estimate(Transport& t, uint64_t now_us) noexcept;
     static constexpr uint64_t kEstimateReportUs = 1'000'000;
+    /// Loss in a feedback's window above which the link counts as congested (select_layers).
+    static constexpr double kCongestedLoss = 0.02;
+    // ---- layer selection from the estimate (sfu_layers.cpp) ----
+    /// Runs the layer allocator for subscriber `t` (which has an estimate from feedback) and
+    /// applies what changed.
+    void select_layers(Transport& t, uint64_t now_us) noexcept;
+    /// Makes `target` subscription `s`'s layers: through LayerSwitch (at the layer's keyframe)
+    /// and TemporalFilter, or paused.
+    void apply_layers(Subscription& s, const LayerTarget& target, uint64_t now_us) noexcept;
+    /// Sends what the probe cluster of `t` is due by now (padding-only RTP on an RTX stream of
+    /// its, at the cluster's rate); ends the cluster after its duration.
+    void send_probes(Transport& t, uint64_t now_us) noexcept;
+    /// The subscription of `t` whose RTX stream carries its probes; nullptr: none has RTX.
+    Subscription* probe_stream(const Transport& t) noexcept;
+    /// Packet results of a feedback for `t`'s probe controller; a verdict raises the estimate.
+    void judge_probe(Transport& t, std::span<const PacketResult> results, uint64_t now_us) noexcept;
+    static constexpr uint32_t kProbePadding = 255;  // padding octets per probe packet (the most)
+    static constexpr uint32_t kProbeBurst = 32;     // probe packets per call at most
+    /// An upgrade tried without a probe (no RTX stream) is kept this long unless the feedback
+    /// shows congestion: long enough for its keyframe and for the acked rate to follow.
+    static constexpr uint64_t kUnprobedTrialUs = 2'000'000;
+    /// A client's request above what it gets is tried at once (no probe) on a link without
+    /// congestion, at most this often per transport (each switch costs a keyframe).
+    static constexpr uint64_t kRequestTrialSpacingUs = 1'000'000;
     void request_keyframe(uint32_t track, int layer, uint64_t now_us) noexcept;
     void request_keyframe(Publication& pub, uint64_t now_us) noexcept;
     void note_twcc(Transport& t, const wire::RtpView& v, uint64_t now_us) noexcept;
@@ -275,6 +311,7 @@ private:
     shm::LcoreCounters& counters_;  // borrowed, lcore-local
     MediaSink& sink_;               // borrowed, outlives this
     Egress out_;
+    LayerAllocator allocator_;
     uint16_t own_lo_ = 1;  // empty range until set_transport_ports()
     uint16_t own_hi_ = 0;
     // Pools, sized once; slots are reused (publications carry a generation for stale references).
@@ -291,6 +328,7 @@ private:
     IndexTable pub_by_ssrc_;  // SSRC -> local publication
     IndexTable sub_by_ssrc_;  // (transport, our SSRC) -> subscription
     IndexTable by_track_;     // track id -> track
+    std::array<PacketResult, 1024> results_{};  // a feedback's packet results (for probing)
     alignas(64) std::array<std::byte, 512> scratch_{};
     std::size_t reply_len_ = 0;
 };

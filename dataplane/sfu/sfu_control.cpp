@@ -34,8 +34,9 @@ std::vector<uint32_t> free_stack(uint32_t n) {
 Sfu::Sfu(uint16_t port, const SfuLimits& limits, shm::LcoreCounters& counters, MediaSink& sink,
          uint32_t lcore, uint16_t port_index)
     : port_(port), port_index_(port_index), lcore_(lcore), limits_(limits), counters_(counters),
-      sink_(sink), out_(sink, counters), transports_(limits.max_transports),
-      pubs_(limits.max_publications), subs_(limits.max_subscriptions), tracks_(limits.max_tracks),
+      sink_(sink), out_(sink, counters), allocator_(limits.caps),
+      transports_(limits.max_transports), pubs_(limits.max_publications),
+      subs_(limits.max_subscriptions), tracks_(limits.max_tracks),
       free_pubs_(free_stack(limits.max_publications)),
       free_subs_(free_stack(limits.max_subscriptions)), free_tracks_(free_stack(limits.max_tracks)),
       by_id_(limits.max_transports),
@@ -328,7 +329,7 @@ bool Sfu::set_extensions(uint64_t id, const PublisherExtensions& ext) {
 // ---- subscriptions ------------------------------------------------------------------------------
 
 bool Sfu::add_subscription(uint64_t id, uint32_t track, uint32_t out_ssrc, uint8_t out_pt,
-                           int target_layer, uint32_t rtx_ssrc, uint8_t rtx_pt) {
+                           int target_layer, uint32_t rtx_ssrc, uint8_t rtx_pt, VideoKind kind) {
     const uint32_t slot = by_id(id);
     if (slot == IndexTable::kNone || sub_by_ssrc(slot, out_ssrc) != IndexTable::kNone) {
         return false;
@@ -359,6 +360,10 @@ bool Sfu::add_subscription(uint64_t id, uint32_t track, uint32_t out_ssrc, uint8
     s->rtx_ssrc = rtx_ssrc;
     s->rtx_pt = rtx_pt;
     s->layers.set_target(target_layer);
+    s->video = video;
+    s->kind = kind;
+    s->max_layer = target_layer;
+    s->chosen = LayerTarget{target_layer, TemporalFilter::kAll};
     subs_[si] = std::move(s);
     (void)sub_by_ssrc_.insert(sub_key(slot, out_ssrc), si);
     tracks_[k].subs.push_back(si);
@@ -388,10 +393,26 @@ bool Sfu::set_target_layer(uint64_t id, uint32_t out_ssrc, int layer, int tempor
         return false;
     }
     Subscription& sub = *subs_[si];
-    sub.layers.set_target(layer);
-    sub.temporal.set_target(temporal);
-    if (layer == LayerSwitch::kNone) {
-        sub.rewriter.pause();
+    sub.max_layer = layer;
+    sub.max_temporal =
+        temporal < 0 || temporal > TemporalFilter::kAll ? TemporalFilter::kAll : temporal;
+    const LayerTarget asked{layer, sub.max_temporal};
+    // With an estimate, a request above what the estimate gives waits for the next feedback
+    // (which tries it unless the link shows congestion: select_layers); one at or below it
+    // applies at once.
+    sub.asked_up = false;
+    if (!sub.allocated || layer < sub.chosen.spatial ||
+        (layer == sub.chosen.spatial && asked.temporal <= sub.chosen.temporal)) {
+        apply_layers(sub, asked, 0);
+        if (sub.allocated) {
+            // What the layers needed before is no shortage to hold on to (select_layers):
+            // the next feedback counts them afresh.
+            Transport& t = *transports_[slot];
+            t.layers_bps = 0;
+            t.short_since_us = 0;
+        }
+    } else {
+        sub.asked_up = true;  // tried at the next feedback where the link shows no congestion
     }
     return true;
 }
@@ -484,6 +505,7 @@ bool Sfu::estimate_bandwidth(uint64_t id) {
     Transport& t = *transports_[slot];
     if (!t.bwe) {
         t.bwe = std::make_unique<BandwidthEstimator>(RateLimits{});
+        t.probe = std::make_unique<ProbeController>();
     }
     return true;
 }

@@ -4,6 +4,7 @@
 // it for a NACK (as first sent, or as RTX, RFC 4588). Lcore-local.
 #pragma once
 
+#include "dataplane/sfu/layer_allocator.hpp"
 #include "dataplane/sfu/retransmit_cache.hpp"
 #include "dataplane/sfu/rewriter.hpp"
 #include "dataplane/sfu/temporal_filter.hpp"
@@ -19,6 +20,21 @@ struct Subscription {
     uint32_t out_ssrc = 0;
     uint8_t out_pt = 0;
     LayerSwitch layers;
+    bool video = true;
+    VideoKind kind = VideoKind::Camera;
+    /// The client's request (selectStream): its maximum once the estimate decides (below).
+    int max_layer = 0;
+    int max_temporal = TemporalFilter::kAll;
+    /// What it gets: the request, or the layer allocator's decision once its transport has an
+    /// estimate (`allocated`); `down_us`: when that last went down (upgrades wait a while).
+    LayerTarget chosen;
+    bool allocated = false;
+    /// The client asked for more than it gets (selectStream) and that has not been tried yet.
+    bool asked_up = false;
+    uint64_t down_us = 0;
+    /// Since when the estimate has not covered its lowest layer (0: it does): it pauses once
+    /// that lasted SfuLimits::pause_after_us.
+    uint64_t short_us = 0;
     TemporalFilter temporal;  // VP8: the temporal layers it gets of its simulcast layer
     StreamRewriter rewriter;
     /// What a sent sequence number carried: the publication (slot and generation) and its

@@ -11,6 +11,8 @@
 #include "common/wire/stun/stun_message.hpp"
 #include "dataplane/sfu/bandwidth_estimator.hpp"
 #include "dataplane/sfu/ice_lite.hpp"
+#include "dataplane/sfu/media_sink.hpp"
+#include "dataplane/sfu/probe_controller.hpp"
 #include "dataplane/sfu/twcc_receiver.hpp"
 
 #include <array>
@@ -63,8 +65,25 @@ struct Transport {
     /// transport-wide sequence number (wire::ext::kOutTransportCc) and is recorded here; its
     /// feedback drives the estimate (owned; allocated by the control command, never per packet).
     std::unique_ptr<BandwidthEstimator> bwe;
-    uint16_t twcc_out_seq = 0;      // the next transport-wide sequence number sent to it
-    uint64_t bwe_reported_bps = 0;  // the estimate last reported to the control plane
+    uint16_t twcc_out_seq = 0;  // the next transport-wide sequence number sent to it
+    /// Its last feedback showed congestion (overuse, or loss): the estimate is all it gets;
+    /// otherwise what gets through is kept even where the estimate has not caught up.
+    bool bwe_congested = false;
+    double bwe_loss = 0;      // of its last feedback's closed loss window
+    uint64_t layers_bps = 0;  // what its video layers and audio need, as last allocated
+    /// Probing before an upgrade (with bwe): the controller decides clusters, the engine sends
+    /// them as padding on an RTX stream of the transport (sfu_layers.cpp).
+    std::unique_ptr<ProbeController> probe;
+    ProbeController::Cluster cluster;  // the one being sent (id kNoProbeCluster: none)
+    uint64_t cluster_start_us = 0;
+    uint64_t cluster_sent_bits = 0;
+    uint64_t unprobed_up_us = 0;     // the last upgrade tried without a probe (no RTX stream)
+    uint64_t layers_budget_bps = 0;  // what layer selection last allocated (0: not run yet)
+    /// Since when the budget has not covered what its layers need (0: it does): the layers are
+    /// kept until that has lasted SfuLimits::pause_after_us, unless loss shows or it is severe.
+    uint64_t short_since_us = 0;
+    uint64_t request_trial_us = 0;  // the last client's request tried without a probe
+    EstimateReport bwe_reported;    // the estimate and layers last reported to the control plane
     uint64_t bwe_reported_us = 0;   // and when
     uint64_t last_check_us = 0;     // the last valid ICE check (consent)
     std::vector<uint32_t>

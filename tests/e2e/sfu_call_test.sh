@@ -30,16 +30,46 @@ welcome=$(in_cli python3 -c "import ssl, urllib.request as u; print(u.urlopen('h
 # SFU_CALLS="two simulcast ..." runs only those scenarios (development); default all.
 want() { [[ -z "${SFU_CALLS:-}" || " $SFU_CALLS " == *" $1 "* ]]; }
 
+# sample_layers FILE: once a second, each subscriber's bandwidth estimate and what the SFU's
+# layer selection made of it (the status document's sfu_sessions.layers), one line per
+# subscriber, until killed: the timeline a failed call prints.
+sample_layers() {
+  local t0=$SECONDS
+  while :; do
+    "$TERNCTL" --socket "$CP_SOCK" --json status 2>/dev/null | python3 -c '
+import json, sys
+s = json.load(sys.stdin).get("sfu_sessions", {})
+est = s.get("estimate_bps", {})
+for sub, l in sorted(s.get("layers", {}).items()):
+    print("+%ss subscriber %s: estimate %d budget %d used %d, %d video(s) %d paused, layer %d (sent %d) temporal %d, layers measured %s%s"
+          % (sys.argv[1], sub[:8], est.get(sub, 0), l["budget_bps"], l["layers_bps"], l["videos"],
+             l["paused"], l["spatial"], l["flowing"], l["temporal"], "/".join(str(b) for b in l["layer_bps"]),
+             ", probing" if l["probing"] else ""))
+' "$((SECONDS - t0))" >>"$1" 2>/dev/null || true
+    sleep 1
+  done
+}
+
 call() {  # call NAME PARTICIPANTS [driver options...]  (PROXY_URL overrides the ws:// endpoint)
   local name="$1" n="$2"; shift 2
   want "$name" || { log "$name: skipped (SFU_CALLS)"; return 0; }
-  local rc=0
+  local rc=0 sampler
+  sample_layers "$WORK/layers_$name.txt" &
+  sampler=$!
   TMPDIR="$WORK/tmp" in_cli timeout -k 5 120 node "$E2E/sfu_call.mjs" "http://127.0.0.1:8765/sfu.html" \
     "${PROXY_URL:-ws://$US4:9090/proxy}" "$PROXY_KEY" tern-it "$n" "$@" 2>&1 | tee "$WORK/call_$name.log" | sed "s/^/[$name] /" >&2 ||
     rc=${PIPESTATUS[0]}  # the driver's exit status is the verdict
+  kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
   if ((rc != 0)); then
     nonzero_counters 'sfu_|turn_|handoff|drop' >&2 || true  # for the post-mortem
+    log "$name: layer selection per subscriber, last 40 samples:"
+    tail -40 "$WORK/layers_$name.txt" >&2 || true
     fail "the $name call failed (driver exit $rc)"
+  fi
+  # SFU_LAYERS=1: the timeline of every call (development).
+  if [[ -n "${SFU_LAYERS:-}" ]]; then
+    sed "s/^/[$name layers] /" "$WORK/layers_$name.txt" >&2 || true
+    nonzero_counters 'sfu_(layer|probes|padding|pli)' >&2 || true
   fi
   first_media "$name" "$WORK/call_$name.log"
 }

@@ -31,6 +31,13 @@ public:
 
     void set_rate(uint64_t bps) { c_.rate_bps = bps; }
     void set_loss(double p) { c_.loss = p; }
+    /// A receiver short of CPU (a busy browser): for `length_us` of every `period_us` it reads
+    /// nothing, and what arrives meanwhile is stamped when it wakes. The link is not the limit,
+    /// yet the arrival times show a queue growing and draining. 0: never stalls.
+    void set_stalls(int64_t period_us, int64_t length_us) {
+        stall_period_us_ = period_us;
+        stall_us_ = length_us;
+    }
     [[nodiscard]] uint64_t rate() const { return c_.rate_bps; }
 
     /// When a packet of `bytes` sent at `now_us` arrives, or -1 when it is dropped.
@@ -43,13 +50,19 @@ public:
         if (c_.loss > 0 && std::uniform_real_distribution<double>(0, 1)(rng_) < c_.loss) {
             return -1;
         }
-        return free_us_ + c_.prop_us;
+        const int64_t at = free_us_ + c_.prop_us;
+        if (stall_period_us_ > 0 && at % stall_period_us_ < stall_us_) {
+            return at - at % stall_period_us_ + stall_us_;  // read when the receiver wakes
+        }
+        return at;
     }
 
 private:
     Config c_;
     std::mt19937 rng_;
     int64_t free_us_ = 0;  // when the queue empties
+    int64_t stall_period_us_ = 0;
+    int64_t stall_us_ = 0;
 };
 
 /// The subscriber's transport-cc side: arrivals by sequence number, and feedback packets.

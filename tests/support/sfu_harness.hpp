@@ -64,7 +64,11 @@ struct SfuTestSink final : sfu::MediaSink {
     }
     std::vector<std::tuple<uint64_t, uint32_t, bool, uint8_t>> speech;  // speaking() calls
     std::vector<std::pair<uint64_t, uint64_t>> estimates;               // estimate() calls
-    void estimate(uint64_t id, uint64_t bps) noexcept override { estimates.emplace_back(id, bps); }
+    std::vector<sfu::EstimateReport> reports;                           // and what they said
+    void estimate(uint64_t id, const sfu::EstimateReport& r) noexcept override {
+        estimates.emplace_back(id, r.bps);
+        reports.push_back(r);
+    }
     void speaking(uint64_t id, uint32_t track, bool on, uint8_t level) noexcept override {
         speech.emplace_back(id, track, on, level);
     }

@@ -71,6 +71,18 @@ struct WebRtcClient {
         return seal(std::move(p));
     }
 
+    /// A padding-only SRTP packet (RFC 3550 §5.1: P set, `pad` octets, the last counting them):
+    /// what a sender without RTX probes its link with.
+    [[nodiscard]] Bytes srtp_padding(uint32_t ssrc, uint16_t seq, uint32_t ts, uint8_t pad) const {
+        Bytes p = hex("a0600000 00000000 00000000");
+        store_u16be(p.data() + 2, seq);
+        store_u32be(p.data() + 4, ts);
+        store_u32be(p.data() + 8, ssrc);
+        p.resize(p.size() + pad, std::byte{0});
+        p.back() = std::byte{pad};
+        return seal(std::move(p));
+    }
+
     /// An SRTP packet with RFC 8285 one-byte header extension elements (id, data).
     [[nodiscard]] Bytes srtp_ext(uint32_t ssrc, uint16_t seq, uint32_t ts,
                                  const std::vector<std::pair<uint8_t, Bytes>>& elements,
