@@ -5,8 +5,7 @@
 #include "signaling/backend/chat/chat.hpp"
 #include "signaling/backend/chat/message_text.hpp"
 #include "signaling/backend/rooms/permissions.hpp"
-#include "signaling/backend/store/store_factories_test_support.hpp"
-#include "signaling/backend/store/temp_dir_test_support.hpp"
+#include "signaling/backend/rooms/rooms_test_support.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -16,32 +15,16 @@ using namespace tern::sig::backend;
 
 namespace {
 
-const Argon2Params kFast{64, 1, 1};
-const NamedActor kAlice{Actor{ActorType::Users, "alice"}, "Alice"};
-const NamedActor kBob{Actor{ActorType::Users, "bob"}, "Bob"};
-const NamedActor kCarol{Actor{ActorType::Users, "carol"}, "Carol"};
-
-struct Fixture {
-    TempDir dir;
-    std::unique_ptr<Store> store;
-    PasswordHasher hasher{kFast};
-    RandomBytes random = system_random_bytes();
-    Rooms rooms;
+struct Fixture : RoomsFixture {
     Chat chat;
     Room room;
 
-    Fixture() : store(open()), rooms(*store, hasher, random), chat(*store) {
+    Fixture() : chat(*store) {
         auto r = rooms.create(kAlice, RoomType::Group, "Team", 100);  // message 1
         REQUIRE(r);
         room = r->room;
         REQUIRE(rooms.add_user(as(kAlice), kBob, 100));    // message 2
         REQUIRE(rooms.add_user(as(kAlice), kCarol, 100));  // message 3
-    }
-
-    std::unique_ptr<Store> open() {
-        auto s = store_factories().front().open(dir.path());
-        REQUIRE(s);
-        return std::move(*s);
     }
 
     /// The participant as loaded for a request (the room as it is now).

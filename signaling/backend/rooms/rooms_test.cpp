@@ -7,8 +7,7 @@
 #include "signaling/backend/rooms/permissions.hpp"
 #include "signaling/backend/rooms/room_policy.hpp"
 #include "signaling/backend/rooms/rooms.hpp"
-#include "signaling/backend/store/store_factories_test_support.hpp"
-#include "signaling/backend/store/temp_dir_test_support.hpp"
+#include "signaling/backend/rooms/rooms_test_support.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -16,27 +15,7 @@ using namespace tern::sig::backend;
 
 namespace {
 
-const Argon2Params kFast{64, 1, 1};
-const NamedActor kAlice{Actor{ActorType::Users, "alice"}, "Alice"};
-const NamedActor kBob{Actor{ActorType::Users, "bob"}, "Bob"};
-const NamedActor kCarol{Actor{ActorType::Users, "carol"}, "Carol"};
-const NamedActor kGuest{Actor{ActorType::Guests, "g1"}, "Visitor"};
-
-struct Fixture {
-    TempDir dir;
-    std::unique_ptr<Store> store;
-    PasswordHasher hasher{kFast};
-    RandomBytes random = system_random_bytes();
-    Rooms rooms;
-
-    Fixture() : store(open()), rooms(*store, hasher, random) {}
-
-    std::unique_ptr<Store> open() {
-        auto s = store_factories().front().open(dir.path());
-        REQUIRE(s);
-        return std::move(*s);
-    }
-
+struct Fixture : RoomsFixture {
     Membership member(const Room& room, const NamedActor& who) {
         auto m = rooms.membership(room.token, who.actor);
         REQUIRE(m);
