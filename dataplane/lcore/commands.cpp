@@ -50,7 +50,7 @@ void Commands::poll() noexcept {
 
 void Commands::apply_sfu(const shm::RingMessage& m) noexcept {
     if (sfu_.empty()) {
-        count(Counter::DropNotForUs);
+        count(Counter::DropNotLocal);
         return;
     }
     // Every SFU command starts with its generation: one from a control plane older than the

@@ -219,7 +219,7 @@ Verdict PacketPath::handle_stream(Frame& f, uint64_t stream, const wire::Endpoin
     now_ = now;
     const ByteSpan msg{f.data, f.len};
     if (turn_ == nullptr || !framing_.has_sink() || stream == 0) {
-        count(Counter::DropNotForUs);
+        count(Counter::DropNotLocal);
         return Verdict::Drop;
     }
     count(Counter::TurnStreamIn);

@@ -136,7 +136,7 @@ void Worker::handle_burst(std::size_t pi, rte_mbuf** pkts, uint16_t n) noexcept 
                 count(Counter::PuntedToKernel);
                 enqueue_tx(tap_tx_[pi], wp.tap_id, nullptr, m);
             } else {
-                count(Counter::DropNotForUs);
+                count(Counter::DropNotLocal);
                 to_free[n_free++] = m;
             }
             break;
@@ -366,7 +366,7 @@ uint32_t Worker::poll_links() noexcept {
             }
             for (unsigned i = 0; i < n; ++i) {
                 if (pkts[i] != nullptr) {
-                    count(Counter::DropNotForUs);
+                    count(Counter::DropNotLocal);
                     rte_pktmbuf_free(pkts[i]);
                 }
             }
@@ -416,7 +416,7 @@ void Worker::poll_inject() noexcept {
                 p && p->head.port < ports_.size() && !p->body.empty()) {
                 send_frame(p->head.port, p->body);
             } else {
-                count(Counter::DropNotForUs);
+                count(Counter::DropNotLocal);
             }
             break;
         case shm::MsgType::SfuDatagram:
@@ -424,13 +424,13 @@ void Worker::poll_inject() noexcept {
             if (const auto d = shm::decode_framed<shm::SfuDatagramMeta>(msg)) {
                 inject_sfu_datagram(*d);
             } else {
-                count(Counter::DropNotForUs);
+                count(Counter::DropNotLocal);
             }
             break;
         case shm::MsgType::TurnStreamData:
         case shm::MsgType::TurnStreamClose:
         case shm::MsgType::TurnStreamReset: inject_stream(msg, now); break;
-        default: count(Counter::DropNotForUs); break;
+        default: count(Counter::DropNotLocal); break;
         }
         inject_.release();
     }
@@ -453,13 +453,13 @@ wire::Endpoint endpoint_of(bool v6, const uint8_t* ip, uint16_t port) {
 void Worker::inject_stream(const shm::RingMessage& msg, uint64_t now) noexcept {
     now_tsc_ = now;  // a TCP client relayed to the SFU sends media from here too
     if (turn_.empty()) {
-        count(Counter::DropNotForUs);
+        count(Counter::DropNotLocal);
         return;
     }
     if (msg.type == shm::kTypeOf<shm::StreamCloseMeta>) {
         const auto c = shm::decode_framed<shm::StreamCloseMeta>(msg);
         if (!c || c->head.port >= ports_.size() || c->head.conn == 0) {
-            count(Counter::DropNotForUs);
+            count(Counter::DropNotLocal);
             return;
         }
         const shm::StreamMeta& meta = c->head;
@@ -477,7 +477,7 @@ void Worker::inject_stream(const shm::RingMessage& msg, uint64_t now) noexcept {
     }
     const auto data = shm::decode_framed<shm::StreamMeta>(msg);
     if (!data || data->head.port >= ports_.size() || data->head.conn == 0) {
-        count(Counter::DropNotForUs);
+        count(Counter::DropNotLocal);
         return;
     }
     const shm::StreamMeta& meta = data->head;

@@ -40,14 +40,14 @@ Verdict HostStack::handle(Frame& f, uint64_t now, Datagram& d) noexcept {
         return Verdict::Drop;
     }
     if (eth.view.dst != ifc_.mac && !eth.view.dst.is_multicast()) {
-        count(Counter::DropNotForUs);  // promiscuous port: someone else's unicast
+        count(Counter::DropNotLocal);  // promiscuous port: someone else's unicast
         return Verdict::Drop;
     }
     switch (eth.view.ether_type) {
     case wire::kEtherTypeIpv4: return handle_ipv4(f, eth, d);
     case wire::kEtherTypeIpv6: return handle_ipv6(f, eth, now, d);
     case wire::kEtherTypeArp: return handle_arp(f, eth, now);
-    default: count(Counter::DropNotForUs); return Verdict::Drop;
+    default: count(Counter::DropNotLocal); return Verdict::Drop;
     }
 }
 
@@ -58,7 +58,7 @@ Verdict HostStack::handle_arp(Frame& f, const Eth& eth, uint64_t now) noexcept {
         return Verdict::Drop;
     }
     if (!ifc_.ipv4) {
-        count(Counter::DropNotForUs);
+        count(Counter::DropNotLocal);
         return Verdict::Drop;
     }
     const bool for_us = ifc_.owns_v4(a->tpa);
@@ -79,7 +79,7 @@ Verdict HostStack::handle_arp(Frame& f, const Eth& eth, uint64_t now) noexcept {
         if (a->spa == a->tpa) {
             return Verdict::ToKernel;  // gratuitous ARP: let the kernel see address changes
         }
-        count(Counter::DropNotForUs);
+        count(Counter::DropNotLocal);
         return Verdict::Drop;
     }
     // Request for our address: reply in place (RFC 826, "swap hardware and protocol fields").
@@ -108,7 +108,7 @@ Verdict HostStack::handle_ipv4(Frame& f, const Eth& eth, Datagram& d) noexcept {
         if (ip->dst.is_multicast() || ip->dst.is_broadcast()) {
             return Verdict::ToKernel;
         }
-        count(Counter::DropNotForUs);
+        count(Counter::DropNotLocal);
         return Verdict::Drop;
     }
     std::byte* l3 = f.data + eth.view.header_len;
@@ -174,7 +174,7 @@ Verdict HostStack::handle_ipv6(Frame& f, const Eth& eth, uint64_t now, Datagram&
         if (ip->dst.is_multicast()) {
             return Verdict::ToKernel;  // MLD, router traffic and other groups
         }
-        count(Counter::DropNotForUs);
+        count(Counter::DropNotLocal);
         return Verdict::Drop;
     }
     if (ip->next_header == wire::kIpProtoIcmpv6) {
@@ -244,7 +244,7 @@ Verdict HostStack::handle_nd(Frame& f, const Eth& eth, const wire::Ipv6View& ip,
         return Verdict::ToKernel;  // the kernel resolves its own neighbours too
     }
     if (!ifc_.owns_v6(nd->target)) {
-        count(Counter::DropNotForUs);
+        count(Counter::DropNotLocal);
         return Verdict::Drop;
     }
     const bool dad = ip.src.is_unspecified();

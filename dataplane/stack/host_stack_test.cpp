@@ -101,7 +101,7 @@ TEST_CASE("HostStack: ARP for other hosts is dropped, replies go to the kernel",
     Fixture fx;
     CHECK(fx.run(test::arp_frame(kArpRequest, kHost, kHost4, MacAddr{}, test::ip4("198.18.0.9"))) ==
           Verdict::Drop);
-    CHECK(fx.count(Counter::DropNotForUs) == 1);
+    CHECK(fx.count(Counter::DropNotLocal) == 1);
     CHECK(fx.run(test::arp_frame(kArpReply, kHost, kHost4, kUs, kUs4)) == Verdict::ToKernel);
     CHECK(fx.count(Counter::ArpRepliesLearned) == 1);
     auto bad = test::arp_frame(kArpRequest, kHost, kHost4, MacAddr{}, kUs4);
@@ -161,7 +161,7 @@ TEST_CASE("HostStack: broken and foreign IPv4 is counted by reason", "[dataplane
           Verdict::Drop);
     CHECK(fx.run(test::icmp4_echo_frame(test::mac("02:00:00:00:09:09"), kHost, kHost4, kUs4, 1, 1,
                                         8)) == Verdict::Drop);
-    CHECK(fx.count(Counter::DropNotForUs) == 2);
+    CHECK(fx.count(Counter::DropNotLocal) == 2);
 
     CHECK(fx.run(test::hex("020000000102 020000000001")) == Verdict::Drop);
     CHECK(fx.count(Counter::DropEthernet) == 1);

@@ -72,7 +72,7 @@ std::optional<ClientMessage> TurnFraming::to_client(const Frame& f,
 Verdict TurnFraming::to_stream(const Frame& f, uint64_t stream, const std::byte* msg,
                                std::size_t len, std::size_t data_bytes) noexcept {
     if (sink_ == nullptr) {
-        count(Counter::DropNotForUs);
+        count(Counter::DropNotLocal);
         return Verdict::Drop;
     }
     const std::size_t pad = (4 - len % 4) % 4;

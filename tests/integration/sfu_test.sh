@@ -108,6 +108,11 @@ grep -qx 'tern_dataplane_up 1' <<<"$metrics" || fail "/metrics: no tern_dataplan
 rtp_out=$(awk '$1 ~ /^tern_dataplane_sfu_rtp_out_total[{]/ {n += $2} END {print n + 0}' <<<"$metrics")
 ((rtp_out >= 100)) || fail "/metrics: tern_dataplane_sfu_rtp_out_total sums to $rtp_out over the workers, want >= 100"
 grep -q '^tern_proxy_sessions ' <<<"$metrics" || fail "/metrics: no tern_proxy_sessions"
+# Prometheus' own lint of the exposition (names, units, HELP and TYPE).
+command -v promtool >/dev/null || fail "promtool missing (Debian package prometheus; tools/tern setup)"
+lint=$(promtool check metrics <<<"$metrics" 2>&1) || fail "promtool check metrics refused /metrics: $lint"
+# Every tern_ metric the alert rules and the dashboard in docs/ops/ query is exported.
+gone=$(python3 "$SUPPORT_DIR/../ops/ops_metrics.py" missing tern_ <<<"$metrics") || fail "$gone"
 status=$(in_cli python3 -c "
 import urllib.request as u, urllib.error as e
 try:

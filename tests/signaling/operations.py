@@ -68,6 +68,32 @@ async def metric(server: ServerUnderTest, name: str) -> int:
     return int(m.group(1))
 
 
+async def check_exposition(ctx: Context) -> None:
+    """/metrics passes Prometheus' own lint (promtool check metrics: names, units, HELP/TYPE)
+    and has every metric docs/ops queries."""
+    async with aiohttp.ClientSession() as http:
+        async with http.get(ctx.server.http_url + "/metrics") as resp:
+            text = await resp.text()
+    promtool = shutil.which("promtool")
+    expect(promtool is not None, "promtool (Debian package prometheus; tools/tern setup)", None)
+    proc = await asyncio.create_subprocess_exec(promtool, "check", "metrics",
+                                                stdin=asyncio.subprocess.PIPE,
+                                                stdout=asyncio.subprocess.PIPE,
+                                                stderr=asyncio.subprocess.STDOUT)
+    out, _ = await asyncio.wait_for(proc.communicate(text.encode()), timeout=30)
+    expect(proc.returncode == 0, "promtool check metrics to accept /metrics",
+           out.decode(errors="replace")[-800:])
+    # Every signaling_ metric the alert rules and the dashboard in docs/ops/ query is exported.
+    ops = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ops", "ops_metrics.py")
+    proc = await asyncio.create_subprocess_exec(sys.executable, ops, "missing", "signaling_",
+                                                stdin=asyncio.subprocess.PIPE,
+                                                stdout=asyncio.subprocess.PIPE,
+                                                stderr=asyncio.subprocess.STDOUT)
+    out, _ = await asyncio.wait_for(proc.communicate(text.encode()), timeout=30)
+    expect(proc.returncode == 0, "the metrics docs/ops queries in /metrics",
+           out.decode(errors="replace")[-800:])
+
+
 async def wait_until(what: str, probe, timeout: float = PROMPT, every: float = 0.05):
     """Polls the async ``probe`` until it returns a true value; fails with the last one seen."""
     deadline = time.monotonic() + timeout
@@ -373,6 +399,7 @@ async def main_async(args: argparse.Namespace) -> int:
                                "hello_burst = 3\n")
         await asyncio.wait_for(check_connection_limit(limited), timeout=30)
         await asyncio.wait_for(check_hello_rate(limited), timeout=30)
+        await check_exposition(limited)
         check_fd_limit_logged(limited.server, started_with)
         direct = await server("\n[app]\ntrustedproxies = 192.0.2.1\n"
                               "[limits]\nconnections_per_ip = 3\n")
