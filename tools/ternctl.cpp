@@ -2,13 +2,17 @@
 // backend's commands (user, backup, restore) work on its database file (ternctl_backend.hpp).
 #include "controlplane/proxy/jwt.hpp"
 #include "tools/ternctl_backend.hpp"
+#include "tools/ternctl_top.hpp"
 
 #include <cerrno>
+#include <chrono>
 #include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -25,7 +29,11 @@ const char* kUsage =
     "usage: ternctl [--socket PATH] [--json] COMMAND\n"
     "commands:\n"
     "  status   is the data plane attached, are its workers answering\n"
-    "  stats    counters per lcore, per port and per (port, queue)\n"
+    "  stats    counters per lcore, per port and per (port, queue); with --json the status\n"
+    "           document, whose keys are stable for scripts (docs/operations.md)\n"
+    "  top [--interval SECONDS] [--count N]\n"
+    "           a live view redrawn every interval (default 1 s): lcores, ports and queues,\n"
+    "           SFU subscribers, TURN top talkers; ^C ends it, --count N after N screens\n"
     "  turn credentials [--user U] [--ttl SECONDS]\n"
     "           TURN REST API credentials from the configured secret (default ttl 86400)\n"
     "  turn list\n"
@@ -261,6 +269,7 @@ int run(int argc, char** argv) {
     std::string token_id = "talk";
     std::string token_dir = "/etc/tern/proxy";
     tern::ctl::BackendOptions backend;
+    tern::ctl::TopOptions top;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--socket" && i + 1 < argc) {
@@ -283,6 +292,21 @@ int run(int argc, char** argv) {
             backend.display_name = argv[++i];
         } else if (a == "--label" && i + 1 < argc) {
             backend.label = argv[++i];
+        } else if (a == "--interval" && i + 1 < argc) {
+            char* end = nullptr;
+            top.interval_s = std::strtod(argv[++i], &end);
+            if (*end != '\0' || !(top.interval_s >= 0.1 && top.interval_s <= 3600)) {
+                std::fputs("ternctl: --interval takes seconds from 0.1 to 3600\n", stderr);
+                return 2;
+            }
+        } else if (a == "--count" && i + 1 < argc) {
+            char* end = nullptr;
+            const unsigned long n = std::strtoul(argv[++i], &end, 10);
+            if (*end != '\0' || n == 0 || n > 1000000) {
+                std::fputs("ternctl: --count takes a number of screens from 1\n", stderr);
+                return 2;
+            }
+            top.count = static_cast<unsigned>(n);
         } else if (a == "-h" || a == "--help" || a == "help") {
             std::fputs(kUsage, stdout);
             return 0;
@@ -299,6 +323,30 @@ int run(int argc, char** argv) {
     if (tern::ctl::is_backend_command(words)) {
         backend.json = as_json;
         return tern::ctl::run_backend_command(words, backend);
+    }
+    if (words == std::vector<std::string>{"top"}) {
+        top.clear_screen = isatty(STDOUT_FILENO) != 0;
+        return tern::ctl::run_top(
+            [&socket_path](std::string& error) -> std::optional<tern::ctl::TopSample> {
+                std::optional<tern::ctl::TopSample> s(std::in_place);
+                for (const char* what : {"stats", "turn-list"}) {
+                    const std::string body = request(socket_path, what, error);
+                    if (!error.empty()) {
+                        return std::nullopt;
+                    }
+                    json j = json::parse(body, nullptr, false);
+                    if (j.is_discarded() || !j.is_object() || j.contains("error")) {
+                        error = std::string("malformed answer to ") + what;
+                        return std::nullopt;
+                    }
+                    (std::string(what) == "stats" ? s->stats : s->turn) = std::move(j);
+                }
+                s->at_s = std::chrono::duration<double>(
+                              std::chrono::steady_clock::now().time_since_epoch())
+                              .count();
+                return s;
+            },
+            top);
     }
     std::string req;
     if (words == std::vector<std::string>{"status"} || words == std::vector<std::string>{"stats"}) {

@@ -113,6 +113,11 @@ command -v promtool >/dev/null || fail "promtool missing (Debian package prometh
 lint=$(promtool check metrics <<<"$metrics" 2>&1) || fail "promtool check metrics refused /metrics: $lint"
 # Every tern_ metric the alert rules and the dashboard in docs/ops/ query is exported.
 gone=$(python3 "$SUPPORT_DIR/../ops/ops_metrics.py" missing tern_ <<<"$metrics") || fail "$gone"
+# ternctl top as a script runs it (one screen, no terminal): every worker listed, answering.
+screen=$("$TERNCTL" --socket "$CP_SOCK" top --count 1 --interval 0.3) || fail "ternctl top failed"
+answering=$(grep -cE '^[0-9]+ +[0-9.]+%.* yes ' <<<"$screen" || true)
+((answering == WORKERS)) || fail "ternctl top: $answering worker line(s) answering, want $WORKERS: $screen"
+grep -q '^SFU: ' <<<"$screen" || fail "ternctl top: no SFU line: $screen"
 status=$(in_cli python3 -c "
 import urllib.request as u, urllib.error as e
 try:
