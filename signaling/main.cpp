@@ -5,6 +5,9 @@
 // on stderr and never carry message contents.
 #include "common/log.hpp"
 #include "signaling/api/server_messages.hpp"
+#include "signaling/backend/rest/backend_service.hpp"
+#include "signaling/backend/store/sqlite_store.hpp"
+#include "signaling/backend_api/checksum.hpp"
 #include "signaling/config/load_config.hpp"
 #include "signaling/hub/features.hpp"
 #include "signaling/hub/hub.hpp"
@@ -17,9 +20,11 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <memory>
 #include <pthread.h>
 #include <sched.h>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -127,6 +132,65 @@ Args parse_args(int argc, char** argv) {
     return a;
 }
 
+/// The URL clients reach this server by when tern.conf does not say: http:// and the first
+/// listen address, a wildcard address as loopback.
+std::string own_url(const SignalingConfig& config) {
+    const bool tls = config.http_listen.empty() && !config.https_listen.empty();
+    const auto& list = tls ? config.https_listen : config.http_listen;
+    if (list.empty()) {
+        return "http://127.0.0.1:8080/";
+    }
+    std::string host = list.front().host;
+    if (host.empty() || host == "::" || host == "0.0.0.0") {
+        host = "127.0.0.1";
+    } else if (host.find(':') != std::string::npos) {
+        host = "[" + host + "]";
+    }
+    return std::string(tls ? "https://" : "http://") + host + ":" +
+           std::to_string(list.front().port) + "/";
+}
+
+/// The embedded Talk backend (docs/admin.md): registered as one more backend of this server,
+/// under its own URL with a secret derived from the session hash key (so the hub's backend
+/// requests reach the REST layer signed like a Nextcloud's), and opened once per shard.
+void use_embedded_backend(SignalingConfig& config, tern::sig::net::ServerOptions& options) {
+    namespace rest = tern::sig::backend::rest;
+    const std::string url = config.backend.url.empty() ? own_url(config) : config.backend.url;
+    tern::sig::BackendConfig self;
+    self.entry = {"embedded", url,
+                  tern::sig::backend_checksum(config.hash_key, "tern embedded backend", "")};
+    self.urls = {url};
+    config.backends.push_back(self);
+    rest::RestSettings s;
+    s.ticket_key = tern::sig::backend_checksum(config.hash_key, "tern signaling tickets", "");
+    for (const tern::sig::BackendConfig& b : config.backends) {
+        s.backend_secrets.push_back(b.entry.secret);
+    }
+    s.turn_secret = config.turn.secret;
+    s.turn_servers = config.turn.servers;
+    s.version = std::string(tern::sig::api::kServerVersion);
+    options.rest_backend = [database = config.backend.database,
+                            s](unsigned) -> std::unique_ptr<rest::BackendService> {
+        // Its folder as ternctl makes it (owner and group only), for a first start before any
+        // `ternctl user add`.
+        const std::filesystem::path dir = std::filesystem::path(database).parent_path();
+        std::error_code ec;
+        if (!dir.empty() && !std::filesystem::exists(dir, ec)) {
+            std::filesystem::create_directories(dir, ec);
+            std::filesystem::permissions(dir,
+                                         std::filesystem::perms::owner_all |
+                                             std::filesystem::perms::group_read |
+                                             std::filesystem::perms::group_exec,
+                                         ec);
+        }
+        auto store = tern::sig::backend::SqliteStore::open(database);
+        if (!store) {
+            throw std::runtime_error("embedded backend: " + store.error().message);
+        }
+        return std::make_unique<rest::BackendService>(std::move(*store), s);
+    };
+}
+
 }  // namespace
 
 static int run(int argc, char** argv) {
@@ -166,7 +230,7 @@ static int run(int argc, char** argv) {
         std::printf("%s: ok\n", args.config.c_str());
         return 0;
     }
-    const SignalingConfig& config = loaded->config;
+    SignalingConfig& config = loaded->config;
     std::shared_ptr<const ProxyTokenSigner> signer;
     if (config.mcu.type == tern::sig::McuType::Proxy) {
         auto loaded_signer =
@@ -202,6 +266,11 @@ static int run(int argc, char** argv) {
         log.warn("node_id is over 1023: one thread only (a smaller node_id allows one per CPU)",
                  {{"node_id", config.node_id}});
         options.shards = 1;
+    }
+    if (config.backend.enabled) {
+        use_embedded_backend(config, options);
+        log.info("embedded backend on", {{"database", config.backend.database},
+                                         {"url", config.backends.back().entry.url}});
     }
     options.features = advertised_features(config);
     options.stop_grace = std::chrono::milliseconds(config.shutdown_grace_ms);

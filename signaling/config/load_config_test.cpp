@@ -241,9 +241,10 @@ TEST_CASE("tern.conf: its signaling group loads (secret files made as tools/tern
     auto r = parse_tern_conf_group(text, "tern.conf");
     INFO((r ? std::string() : r.error().describe()));
     REQUIRE(r);
-    // The shipped group names no Nextcloud yet: the one warning says so.
-    REQUIRE(r->warnings.size() == 1);
-    CHECK_THAT(r->warnings[0], Catch::Contains("backend"));
+    // The shipped group names no Nextcloud: the embedded backend is on, and nothing warns.
+    CHECK(r->warnings.empty());
+    CHECK(r->config.backend.enabled);
+    CHECK(r->config.backend.database == "/var/lib/tern/backend.db");
     CHECK(r->config.hash_key == std::string(64, 'a'));
     CHECK(r->config.internal_secret == "s3cret");
     REQUIRE(r->config.http_listen.size() == 1);

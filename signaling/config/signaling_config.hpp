@@ -57,9 +57,16 @@ struct LimitsConfig {
 };
 
 /// The embedded Talk backend (signaling/backend/; docs/admin.md): `backend` in tern.conf's
-/// `signaling` group.
+/// `signaling` group. When enabled, tern-signaling serves Talk's REST API (/ocs/...) from it and
+/// uses it as a backend of its own (main.cpp registers it under `url`).
 struct EmbeddedBackendConfig {
     std::string database = "/var/lib/tern/backend.db";  // the SQLite file (absolute path)
+    /// tern.conf: on unless Nextcloud backends are configured (`backends` or allow_all);
+    /// `enabled` says otherwise. Always off with a reference server.conf.
+    bool enabled = false;
+    /// The URL clients reach this server by (normal form); "" : http:// and the first listen
+    /// address (a wildcard address as 127.0.0.1).
+    std::string url;
 };
 
 struct SignalingConfig {

@@ -202,9 +202,15 @@ void read_backends(const Setting& g, SignalingConfig& c, std::vector<std::string
         return;
     }
     if (!g.exists("backends")) {
-        warnings.push_back(ConfigError{file, 0, "signaling.backends",
-                                       "no backends configured: clients cannot connect"}
-                               .describe());
+        // Then the embedded backend is on by default (read_embedded_backend), and clients
+        // connect through it; warned only when it is turned off.
+        if (g.exists("backend") && g["backend"].isGroup() && g["backend"].exists("enabled") &&
+            g["backend"]["enabled"].getType() == Setting::TypeBoolean &&
+            !static_cast<bool>(g["backend"]["enabled"])) {
+            warnings.push_back(ConfigError{file, 0, "signaling.backends",
+                                           "no backends configured: clients cannot connect"}
+                                   .describe());
+        }
         return;
     }
     const Setting& list = g["backends"];
@@ -285,9 +291,14 @@ void read_turn(const Setting& g, SignalingConfig& c) {
         return;
     }
     const Setting& s = group_of(g, "turn");
-    reject_unknown(s, {"api_key", "secret", "servers"});
+    reject_unknown(s, {"api_key", "secret", "secret_file", "servers"});
     c.turn.api_key = text(s, "api_key");
-    c.turn.secret = text(s, "secret");
+    if (s.exists("secret") && s.exists("secret_file")) {
+        fail(s["secret_file"], "give secret or secret_file, not both");
+    }
+    // secret_file: the TURN relay's own secret file (tern.conf's turn.secret_file), so the
+    // signaling settings hand out credentials the relay accepts.
+    c.turn.secret = s.exists("secret_file") ? secret_file(s, "secret_file") : text(s, "secret");
     c.turn.servers = strings(s, "servers");
     for (const std::string& uri : c.turn.servers) {
         if (!is_turn_uri(uri)) {
@@ -299,12 +310,24 @@ void read_turn(const Setting& g, SignalingConfig& c) {
     }
 }
 
-void read_embedded_backend(const Setting& g, EmbeddedBackendConfig& b) {
+/// `default_on`: whether the backend runs when the group does not say (it does when no
+/// Nextcloud backend is configured: the product then runs alone).
+void read_embedded_backend(const Setting& g, EmbeddedBackendConfig& b, bool default_on) {
+    b.enabled = default_on;
     if (!g.exists("backend")) {
         return;
     }
     const Setting& s = group_of(g, "backend");
-    reject_unknown(s, {"database"});
+    reject_unknown(s, {"database", "enabled", "url"});
+    b.enabled = flag(s, "enabled", default_on);
+    if (s.exists("url")) {
+        auto url = normalize_backend_url(text(s, "url"));
+        if (!url) {
+            fail(s["url"], "must be the http(s) URL clients reach this server by, like "
+                           "\"http://127.0.0.1:8080/\"");
+        }
+        b.url = std::move(*url);
+    }
     b.database = text(s, "database", b.database);
     if (b.database.empty() || b.database.front() != '/') {
         fail(s["database"], "must be an absolute path to the SQLite file, like "
@@ -407,7 +430,7 @@ LoadedConfig build(const Setting& g, const std::string& file) {
     c.shutdown_grace_ms =
         static_cast<uint32_t>(number(g, "shutdown_grace_ms", c.shutdown_grace_ms, 0, 600'000));
     read_limits(g, c);
-    read_embedded_backend(g, c.backend);
+    read_embedded_backend(g, c.backend, c.backends.empty() && !c.allow_all);
     return out;
 }
 
@@ -448,7 +471,7 @@ Result<EmbeddedBackendConfig, ConfigError> parse_embedded_backend(const std::str
         text, file, [](const Setting& root) -> Result<EmbeddedBackendConfig, ConfigError> {
             EmbeddedBackendConfig b;
             if (root.exists("signaling")) {
-                read_embedded_backend(group_of(root, "signaling"), b);
+                read_embedded_backend(group_of(root, "signaling"), b, false);
             }
             return b;
         });

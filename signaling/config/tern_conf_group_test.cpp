@@ -98,11 +98,11 @@ TEST_CASE("tern.conf group: defaults and warnings", "[signaling][config]") {
     CHECK(l.config.stats_allowed_ips == d.stats_allowed_ips);
     CHECK(l.config.send_queue_bytes == d.send_queue_bytes);
     CHECK(l.config.mcu.type == McuType::None);
-    REQUIRE(l.warnings.size() == 2);
+    // No Nextcloud backend: the embedded one is on, so clients can connect through it.
+    CHECK(l.config.backend.enabled);
+    REQUIRE(l.warnings.size() == 1);
     CHECK(l.warnings[0] ==
           "t.conf:1: signaling: neither listen nor tls_listen: listening on 127.0.0.1:8080");
-    CHECK(l.warnings[1] ==
-          "t.conf: signaling.backends: no backends configured: clients cannot connect");
 }
 
 TEST_CASE("tern.conf group: errors name file, line and path", "[signaling][config]") {
@@ -227,6 +227,25 @@ TEST_CASE("tern.conf group: the embedded backend's database", "[signaling][confi
                Contains("t.conf:3: signaling.backend.databse: unknown key"));
     CHECK_THAT(error_of("backend = \"/x.db\";\n"),
                Contains("t.conf:3: signaling.backend: must be a group"));
+    CHECK_THAT(error_of("backend = { enabled = 1; };\n"),
+               Contains("t.conf:3: signaling.backend.enabled: must be true or false"));
+    CHECK_THAT(error_of("backend = { url = \"ftp://x\"; };\n"),
+               Contains("t.conf:3: signaling.backend.url: must be the http(s) URL"));
+
+    // On by default without Nextcloud backends, off with them; `enabled` decides otherwise.
+    const auto off = load("signaling = {\n" + kHash + "backend = { enabled = false; };\n};\n");
+    CHECK_FALSE(off.config.backend.enabled);
+    REQUIRE(off.warnings.size() == 2);
+    CHECK(off.warnings[1] ==
+          "t.conf: signaling.backends: no backends configured: clients cannot connect");
+    const std::string nextcloud =
+        "backends = ( { id = \"nc\"; url = \"https://nc.example/\"; secret = \"s\"; } );\n";
+    CHECK_FALSE(load("signaling = {\n" + kHash + nextcloud + "};\n").config.backend.enabled);
+    const auto both =
+        load("signaling = {\n" + kHash + nextcloud +
+             "backend = { enabled = true; url = \"HTTP://Tern.example:80/\"; };\n};\n");
+    CHECK(both.config.backend.enabled);
+    CHECK(both.config.backend.url == "http://tern.example/");
 
     // The backend alone, for ternctl: no secrets needed, the same checks.
     auto alone = parse_embedded_backend(

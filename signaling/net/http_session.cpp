@@ -1,5 +1,6 @@
 #include "signaling/net/http_session.hpp"
 
+#include "signaling/backend/rest/rest_router.hpp"
 #include "signaling/backend_api/backend_post_check.hpp"
 #include "signaling/net/http_routes.hpp"
 #include "signaling/net/shard.hpp"
@@ -175,6 +176,11 @@ private:
             }
             return;
         }
+        if (shard_.rest() != nullptr && backend::rest::is_rest_path(target_path(std::string_view(
+                                            req_.target().data(), req_.target().size())))) {
+            serve_rest(ip);
+            return;
+        }
         RouteResult r = route_http(shard_, req_, ip);
         if (r.forward) {
             shard_.forward_backend_post(std::move(*r.forward),
@@ -192,6 +198,66 @@ private:
             return;
         }
         write(std::move(r.response));
+    }
+
+    // Talk's REST API (rest_edge.hpp): answered now, or parked as a long poll. While parked, a
+    // plain TCP connection is read so that a client that goes away cancels its poll at once;
+    // bytes a client pipelines meanwhile stay in the buffer for the next request. (Over TLS the
+    // poll stays until its deadline: cancelling a TLS read could break the session.)
+    void serve_rest(const std::string& ip) {
+        auto self = this->shared_from_this();
+        const uint64_t id = shard_.rest()->serve(
+            rest_request_of(req_, ip, kTls),
+            [self](const backend::rest::RestReply& reply) { self->rest_answered(reply); });
+        if (id == 0 || rest_answered_) {
+            return;
+        }
+        parked_ = id;
+        if constexpr (kTls) {
+            beast::get_lowest_layer(stream_).expires_never();
+        } else {
+            probing_ = true;
+            stream_.expires_after(std::chrono::seconds(backend::long_poll_timeout_s(3600)) +
+                                  ctx_.options.long_poll_slack);
+            stream_.async_read_some(
+                buffer_.prepare(4096),
+                [self](beast::error_code ec, std::size_t n) { self->on_probe(ec, n); });
+        }
+    }
+
+    void rest_answered(const backend::rest::RestReply& reply) {
+        parked_ = 0;
+        rest_answered_ = true;
+        HttpResponse res = rest_response(ctx_, reply, req_);
+        if (probing_) {
+            pending_ = std::move(res);
+            beast::error_code ignored;
+            beast::get_lowest_layer(stream_).socket().cancel(ignored);
+            return;
+        }
+        rest_answered_ = false;
+        write(std::move(res));
+    }
+
+    void on_probe(beast::error_code ec, std::size_t n) {
+        probing_ = false;
+        if (!ec) {
+            buffer_.commit(n);
+        }
+        if (pending_) {
+            rest_answered_ = false;
+            HttpResponse res = std::move(*pending_);
+            pending_.reset();
+            write(std::move(res));
+            return;
+        }
+        if (ec && parked_ != 0) {
+            // The client went away (or said nothing past the deadline): forget its poll.
+            shard_.rest()->cancel(parked_);
+            parked_ = 0;
+            beast::get_lowest_layer(stream_).close();
+            done();
+        }
     }
 
     void write(HttpResponse res) {
@@ -259,6 +325,10 @@ private:
     HttpRequest req_;
     HttpResponse res_;
     HttpResponse delayed_;
+    std::optional<HttpResponse> pending_;  // a REST answer waiting for the probe to end
+    uint64_t parked_ = 0;                  // the parked long poll (RestEdge), 0: none
+    bool probing_ = false;                 // a read watches the parked poll's connection
+    bool rest_answered_ = false;           // the REST answer came (maybe before serve returned)
     std::array<char, 4096> drain_{};
     uint64_t token_ = 0;
     bool busy_ = false;  // between a request and its response: stop() lets the answer out

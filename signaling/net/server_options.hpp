@@ -2,7 +2,11 @@
 // protocol's timers (§1 of docs/signaling-protocol.md), which tests shorten.
 #pragma once
 
+#include "signaling/backend/rest/backend_service.hpp"
+
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -29,6 +33,12 @@ struct ServerOptions {
     /// Delay failed backend authentications as the brute-force limiter asks (off in tests,
     /// where ten delays would add up to minutes).
     bool delay_failures = true;
+    /// The embedded backend of shard i (its own Store connection), when Talk's REST API is
+    /// served (/ocs/...); empty: it is not. Called once per shard, on the starting thread; may
+    /// throw (a database that does not open), which fails the start.
+    std::function<std::unique_ptr<backend::rest::BackendService>(unsigned shard)> rest_backend;
+    /// How long a long poll's connection may stay silent beyond its timeout.
+    std::chrono::milliseconds long_poll_slack{15'000};
 };
 
 }  // namespace tern::sig::net

@@ -197,7 +197,26 @@ Shard::Shard(unsigned index, std::unique_ptr<Handler> handler, EdgeContext& ctx,
                                    [&] { return handler_->on_proxy_closed(p, unix_now_us()); });
                        },
                }),
-      tick_timer_(io_) {}
+      tick_timer_(io_) {
+    if (ctx.options.rest_backend) {
+        // Opened here, on the thread that starts the server, one shard after the other (so the
+        // schema's steps run once); used only on this shard's thread from then on.
+        rest_ = std::make_unique<RestEdge>(
+            io_, ctx.options.rest_backend(index),
+            [this](backend::RoomId room, int64_t newest) {
+                for (Shard* other : ctx_.shards) {
+                    if (other != this) {
+                        boost::asio::post(other->io(), [other, room, newest] {
+                            if (other->rest_) {
+                                other->rest_->notify(room, newest);
+                            }
+                        });
+                    }
+                }
+            },
+            log_);
+    }
+}
 
 Shard::~Shard() {
     if (nats_) {
@@ -280,6 +299,9 @@ void Shard::begin_stop() {
         if (auto s = weak.lock()) {
             s->stop();
         }
+    }
+    if (rest_) {
+        rest_->stop();
     }
     auto waiters = std::move(waiters_);
     waiters_.clear();

@@ -13,6 +13,7 @@
 #include "signaling/net/backend_client.hpp"
 #include "signaling/net/edge_context.hpp"
 #include "signaling/net/proxy_links.hpp"
+#include "signaling/net/rest_edge.hpp"
 #include "signaling/net/ws_link.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -95,6 +96,9 @@ public:
     // From HTTP connections.
     uint64_t track(std::weak_ptr<Stoppable> s);
     void untrack(uint64_t token);
+    /// The embedded backend's REST API on this shard (ServerOptions::rest_backend); null when
+    /// it is off.
+    RestEdge* rest() noexcept { return rest_.get(); }
     /// Hands an accepted backend POST to the handler; `done` gets its answer (or a 504 after the
     /// deadline, 503 on stop), exactly once, on this thread.
     void forward_backend_post(BackendPostRequest req, AnswerFn done);
@@ -161,6 +165,7 @@ private:
     std::unordered_map<uint64_t, std::weak_ptr<Stoppable>> http_;
     uint64_t next_http_token_ = 0;
     std::unordered_map<HttpId, Waiter> waiters_;
+    std::unique_ptr<RestEdge> rest_;  // owned; the embedded backend, when it is on
     uint64_t ticks_ = 0;
     bool stopping_ = false;
 };
