@@ -190,7 +190,8 @@ async function journey(browser, base, width, height, tag) {
     const state = await (await fetch(`${base}/__test/state`)).json();
     return state.team0001.readMarkers['users/alice'] >= 61;
   });
-  await page.getByRole('button', { name: 'Load older messages' }).click();
+  // The button, unless scrolling to the top already loaded them.
+  await page.getByRole('button', { name: 'Load older messages' }).click({ timeout: 1000 }).catch(() => {});
   await until(page, 'the older messages', async () => (await page.locator('li.message').count()) > before && (await page.locator('li.message', { hasText: 'Team update number 1' }).first().isVisible()));
   if (width <= 400) await page.getByRole('button', { name: 'Back to the conversations' }).click();
   await until(page, 'the Team badges cleared', async () => (await page.locator('a.room', { hasText: 'Team' }).locator('.badge').count()) === 0);
