@@ -54,6 +54,17 @@ const visible = (page, selector) => () => page.locator(selector).first().isVisib
 async function axeScan(page, name) {
   if (!(await page.evaluate(() => 'axe' in window))) {
     await page.addScriptTag({ url: '/__test/axe.js' });
+    // The scan itself is checked once per page: an unlabelled field must be found.
+    const canary = await page.evaluate(async () => {
+      const input = document.createElement('input');
+      input.id = 'axe-canary';
+      document.body.append(input);
+      // eslint-disable-next-line no-undef
+      const r = await axe.run('#axe-canary', { runOnly: ['label'] });
+      input.remove();
+      return r.violations.map((v) => `${v.id}:${v.impact}`);
+    });
+    if (!canary.includes('label:critical')) throw new Error(`axe did not find the canary's missing label: ${canary}`);
   }
   const result = await page.evaluate(async () => {
     // eslint-disable-next-line no-undef
