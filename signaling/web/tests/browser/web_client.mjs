@@ -79,6 +79,9 @@ async function axeScan(page, name) {
 
 /// The axe scan and a screenshot of the view, in the light and in the dark theme.
 async function scanAndShoot(page, name) {
+  // Nothing wider than the viewport (a 360 px phone scrolls vertically only).
+  const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  if (widths[0] > widths[1]) throw new Error(`the ${name} view is ${widths[0]} px wide in a ${widths[1]} px viewport`);
   for (const scheme of ['light', 'dark']) {
     await page.emulateMedia({ colorScheme: scheme });
     await axeScan(page, `${name}-${scheme}`);
