@@ -272,6 +272,17 @@ static int run(int argc, char** argv) {
         log.info("embedded backend on", {{"database", config.backend.database},
                                          {"url", config.backends.back().entry.url}});
     }
+    if (!config.web_root.empty()) {
+        auto web = tern::sig::net::StaticFiles::load(config.web_root);
+        if (web) {
+            options.web = std::make_shared<const tern::sig::net::StaticFiles>(std::move(*web));
+            log.info("web client", {{"root", config.web_root}});
+        } else {
+            // The API and the signaling serve on without it; "/" says what is missing.
+            options.web_unavailable = web.error();
+            log.error("web client not served", {{"err", web.error()}});
+        }
+    }
     options.features = advertised_features(config);
     options.stop_grace = std::chrono::milliseconds(config.shutdown_grace_ms);
     std::unique_ptr<tern::sig::net::Server> server;

@@ -111,6 +111,9 @@ struct SignalingConfig {
     uint32_t shutdown_grace_ms = 5000;    // SIGTERM: how long writes may drain before the exit
     LimitsConfig limits;
     EmbeddedBackendConfig backend;
+    /// The web client's built files (signaling/web/dist, docs/user-guide.md), served at "/";
+    /// "" serves none. tern.conf's `web_root`, relative to the file's folder when not absolute.
+    std::string web_root;
 };
 
 }  // namespace tern::sig

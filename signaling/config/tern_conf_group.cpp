@@ -5,6 +5,7 @@
 #include <libconfig.h++>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <initializer_list>
 #include <limits>
@@ -367,9 +368,20 @@ LoadedConfig build(const Setting& g, const std::string& file) {
                        "max_sessions",
                        "shutdown_grace_ms",
                        "limits",
-                       "backend"});
+                       "backend",
+                       "web_root"});
     LoadedConfig out;
     SignalingConfig& c = out.config;
+    if (g.exists("web_root")) {
+        c.web_root = text(g, "web_root");
+        if (!c.web_root.empty() && c.web_root.front() != '/') {
+            // Relative to the configuration file, so the checkout's etc/tern.conf finds the
+            // checkout's built client wherever it lies.
+            c.web_root = (std::filesystem::path(file).parent_path() / c.web_root)
+                             .lexically_normal()
+                             .string();
+        }
+    }
     c.http_listen = parsed_list<ListenAddress>(g, "listen", parse_listen_address);
     c.https_listen = parsed_list<ListenAddress>(g, "tls_listen", parse_listen_address);
     c.tls_certificate = text(g, "tls_certificate");

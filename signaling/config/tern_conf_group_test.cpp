@@ -262,3 +262,19 @@ TEST_CASE("tern.conf group: the embedded backend's database", "[signaling][confi
     REQUIRE_FALSE(missing);
     CHECK_THAT(missing.error().describe(), Contains("/nonexistent/tern.conf"));
 }
+
+TEST_CASE("tern.conf group: web_root, relative to the file", "[signaling][config]") {
+    const std::string hash = "  hash_key = \"0123456789abcdef0123456789abcdef\";\n";
+    auto none = parse_tern_conf_group("signaling = {\n" + hash + "};\n", "/etc/tern/tern.conf");
+    REQUIRE(none);
+    CHECK(none->config.web_root.empty());
+    auto relative = parse_tern_conf_group("signaling = {\n" + hash +
+                                              "  web_root = \"../signaling/web/dist\";\n};\n",
+                                          "/src/tern/etc/tern.conf");
+    REQUIRE(relative);
+    CHECK(relative->config.web_root == "/src/tern/signaling/web/dist");
+    auto absolute = parse_tern_conf_group(
+        "signaling = {\n" + hash + "  web_root = \"/usr/share/tern/web\";\n};\n", "t.conf");
+    REQUIRE(absolute);
+    CHECK(absolute->config.web_root == "/usr/share/tern/web");
+}

@@ -5,6 +5,7 @@
 #include "signaling/backend_api/backend_post_check.hpp"
 #include "signaling/net/prometheus_metrics.hpp"
 #include "signaling/net/shard.hpp"
+#include "signaling/net/static_files.hpp"
 
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
@@ -46,6 +47,26 @@ std::optional<std::size_t> content_length(const HttpRequest& req) {
 RouteResult respond(const EdgeContext& ctx, int status, std::string_view type, std::string body,
                     const HttpRequest& req) {
     return RouteResult{make_response(ctx, status, type, std::move(body), req), {}, std::nullopt};
+}
+
+/// The web client's answer (static_files.hpp decides; this only copies it into Beast's types).
+HttpResponse web_response(const EdgeContext& ctx, const StaticFiles& web, const HttpRequest& req) {
+    auto view = [](boost::beast::string_view v) { return std::string_view(v.data(), v.size()); };
+    const StaticResponse r = web.respond(StaticRequest{
+        view(req.method_string()), view(req.target()), view(req[http::field::accept_encoding]),
+        view(req[http::field::if_none_match])});
+    HttpResponse res{static_cast<http::status>(r.status), req.version()};
+    res.set(http::field::server, ctx.server_header);
+    res.set(http::field::date, http_date(std::chrono::system_clock::now()));
+    for (const auto& [name, value] : r.headers()) {
+        res.set(boost::beast::string_view(name.data(), name.size()),
+                boost::beast::string_view(value.data(), value.size()));
+    }
+    res.keep_alive(req.keep_alive());
+    res.body().assign(r.body.data(), r.body.size());
+    // Set, not derived from the body: a HEAD answer has none but says the file's length.
+    res.content_length(r.content_length);
+    return res;
 }
 
 RouteResult welcome(const EdgeContext& ctx, const HttpRequest& req) {
@@ -210,6 +231,17 @@ RouteResult route_http(Shard& shard, const HttpRequest& req, const std::string& 
     }
     if (path == "/spreed") {
         return respond(ctx, 400, kText, "WebSocket upgrade required\n", req);
+    }
+    if (get || req.method() == http::verb::head) {
+        if (ctx.options.web) {
+            return RouteResult{web_response(ctx, *ctx.options.web, req), {}, std::nullopt};
+        }
+        if (path == "/" && !ctx.options.web_unavailable.empty()) {
+            return respond(ctx, 503, kText,
+                           "The web client is not available: " + ctx.options.web_unavailable +
+                               "\nBuild it with tools/tern build (docs/user-guide.md).\n",
+                           req);
+        }
     }
     return respond(ctx, 404, kText, "not found\n", req);
 }

@@ -190,3 +190,43 @@ TEST_CASE("HTTP: Expect: 100-continue gets 100 before the body is sent", "[signa
     CHECK(res.result_int() == 200);
     CHECK(res.body() == R"({"room":"r1"})");
 }
+
+TEST_CASE("HTTP: the web client's files at / with their headers; 503 at / when they failed",
+          "[signaling][net]") {
+    {
+        auto web = std::make_shared<StaticFiles>();
+        web->add("/index.html", "<!doctype html><title>tern</title>");
+        web->add("/assets/app-1a2b3c.js", "console.log(1)");
+        web->add("/assets/app-1a2b3c.js.br", "BROTLI");
+        ServerOptions o = test_options();
+        o.web = web;
+        TestServer ts(test_config(), o);
+        auto root = http_get(ts.http(), "/");
+        REQUIRE(status(root) == 200);
+        CHECK(root->body() == "<!doctype html><title>tern</title>");
+        CHECK(std::string((*root)[http::field::content_type]).starts_with("text/html"));
+        CHECK(std::string((*root)["Content-Security-Policy"]) == kWebContentSecurityPolicy);
+        CHECK(std::string((*root)[http::field::cache_control]) == kCacheRevalidate);
+        CHECK(std::string((*root)[http::field::server]).starts_with("nextcloud-spreed-signaling/"));
+        // A conversation link opens the client too.
+        CHECK(status(http_get(ts.http(), "/call/abc123")) == 200);
+        http::request<http::string_body> js{http::verb::get, "/assets/app-1a2b3c.js", 11};
+        js.set(http::field::accept_encoding, "gzip, br");
+        auto asset = http_request(ts.http(), js);
+        REQUIRE(status(asset) == 200);
+        CHECK(asset->body() == "BROTLI");
+        CHECK(std::string((*asset)[http::field::content_encoding]) == "br");
+        CHECK(std::string((*asset)[http::field::cache_control]) == kCacheImmutable);
+        CHECK(std::string((*asset)[http::field::content_length]) == "6");
+        // The API and the other routes keep theirs.
+        CHECK(status(http_get(ts.http(), "/api/v1/welcome")) == 200);
+        CHECK(status(http_get(ts.http(), "/assets/none.js")) == 404);
+    }
+    ServerOptions o = test_options();
+    o.web_unavailable = "/nowhere/dist: no such directory";
+    TestServer ts(test_config(), o);
+    auto root = http_get(ts.http(), "/");
+    REQUIRE(status(root) == 503);
+    CHECK(root->body().find("/nowhere/dist: no such directory") != std::string::npos);
+    CHECK(status(http_get(ts.http(), "/other")) == 404);
+}

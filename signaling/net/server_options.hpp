@@ -3,6 +3,7 @@
 #pragma once
 
 #include "signaling/backend/rest/backend_service.hpp"
+#include "signaling/net/static_files.hpp"
 
 #include <chrono>
 #include <functional>
@@ -39,6 +40,11 @@ struct ServerOptions {
     std::function<std::unique_ptr<backend::rest::BackendService>(unsigned shard)> rest_backend;
     /// How long a long poll's connection may stay silent beyond its timeout.
     std::chrono::milliseconds long_poll_slack{15'000};
+    /// The web client's files, loaded once and only read after (every shard shares them); null
+    /// when none is served. `web_unavailable`: why a configured one could not be loaded, said at
+    /// "/" (503) instead of a bare 404.
+    std::shared_ptr<const StaticFiles> web;
+    std::string web_unavailable;
 };
 
 }  // namespace tern::sig::net
