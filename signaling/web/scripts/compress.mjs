@@ -3,7 +3,8 @@
 // A sibling that would not be smaller than its file is not written.
 // Usage: node scripts/compress.mjs DIST
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 const COMPRESSIBLE = /\.(js|mjs|css|html|svg|json|webmanifest|txt|map)$/;
@@ -29,7 +30,7 @@ function* files(dir) {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const dist = process.argv[2] ?? 'dist';
   let count = 0;
   for (const path of files(dist)) {

@@ -2,7 +2,9 @@
 // the cookie tern_session with a CSRF token, exist in the backend but nothing hands one out), so
 // a user logs in with HTTP Basic: the name and password are checked once by listing the rooms
 // and then kept in this module's memory only, never in localStorage or a cookie; a reload asks
-// again. A guest sends no credentials: the server knows it by the session of the room it joined.
+// again. Those requests go without cookies (fetch's credentials 'omit'): then a 401 with
+// WWW-Authenticate cannot make the browser ask with its own dialog. A guest sends no
+// credentials but its cookie: the server knows it by the session of the room it joined.
 // When the login endpoint lands, only this module changes (Credentials from ocs.ts).
 import type { Credentials } from './ocs';
 
@@ -30,6 +32,13 @@ export class Auth implements Credentials {
 
   headers(): Record<string, string> {
     return this.header ? { Authorization: this.header } : {};
+  }
+
+  /// A user's requests carry their Authorization header and no cookies, so that a 401 with
+  /// WWW-Authenticate (tern-signaling sends one) never opens the browser's login dialog; a guest
+  /// needs the cookie of the room it joined.
+  mode(): RequestCredentials {
+    return this.identity.kind === 'guest' ? 'same-origin' : 'omit';
   }
 
   /// Sets a user's credentials (not yet checked: the caller verifies them with a request and

@@ -34,6 +34,10 @@ export class OcsError extends Error {
 export interface Credentials {
   /// Extra headers (Authorization for HTTP Basic, requesttoken for a cookie session).
   headers(): Record<string, string>;
+  /// fetch's credentials mode: 'omit' keeps the browser from answering a 401's
+  /// WWW-Authenticate challenge with its own login dialog (the Fetch standard prompts only when
+  /// credentials are included), 'same-origin' when a cookie identifies the caller.
+  mode(): RequestCredentials;
 }
 
 export interface OcsAnswer<T> {
@@ -97,7 +101,7 @@ export class OcsClient {
       'X-Requested-With': 'XMLHttpRequest',
       ...this.credentials.headers(),
     };
-    const init: RequestInit = { method, headers, credentials: 'same-origin', cache: 'no-store' };
+    const init: RequestInit = { method, headers, credentials: this.credentials.mode(), cache: 'no-store' };
     if (req.body !== undefined) {
       headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(req.body);

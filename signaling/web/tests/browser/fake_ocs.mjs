@@ -142,7 +142,10 @@ export function startFakeServer({ dist, axePath, port = 0 }) {
   }
   const ocs = (res, status, data, headers = {}, message = 'OK') =>
     send(res, status, { ocs: { meta: { status: status < 300 ? 'ok' : 'failure', statuscode: status, message }, data } }, headers);
-  const fail = (res, status, message, data = []) => ocs(res, status, data, {}, message);
+  // A 401 carries the challenge as tern-signaling's does today (rest_router: WWW-Authenticate
+  // Basic); a browser with a window may then show its own login dialog (see the README).
+  const fail = (res, status, message, data = []) =>
+    ocs(res, status, data, status === 401 ? { 'WWW-Authenticate': 'Basic realm="tern", charset="UTF-8"' } : {}, message);
 
   function caller(req) {
     const auth = req.headers.authorization ?? '';

@@ -6,6 +6,7 @@ export interface Recorded {
   method: string;
   headers: Record<string, string>;
   body: unknown;
+  credentials: RequestCredentials | undefined;
 }
 
 export type Answer = { status: number; body?: unknown; headers?: Record<string, string> } | Error;
@@ -22,6 +23,7 @@ export function fakeFetch(answers: Answer[]): { fetch: FetchLike; calls: Recorde
       method: init.method ?? 'GET',
       headers: { ...(init.headers as Record<string, string>) },
       body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,
+      credentials: init.credentials,
     });
     const a = answers.shift();
     if (!a) throw new Error(`no answer queued for ${url}`);

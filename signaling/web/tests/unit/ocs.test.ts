@@ -85,7 +85,18 @@ describe('OcsClient', () => {
     auth.logout();
     await ocs.request('/x');
     expect(calls[0]!.headers.Authorization).toBe(basicHeader('änne', 'pa:ss'));
+    expect(calls[0]!.credentials).toBe('omit'); // no browser dialog on a 401 challenge
     expect(calls[1]!.headers.Authorization).toBeUndefined();
+  });
+
+  it('sends cookies for a guest only', async () => {
+    const auth = new Auth();
+    const { ocs, calls } = client([{ status: 200, body: ocsBody(200, []) }, { status: 200, body: ocsBody(200, []) }], auth);
+    await ocs.request('/x');
+    auth.useGuest('Gus');
+    await ocs.request('/x');
+    expect(calls[0]!.credentials).toBe('omit');
+    expect(calls[1]!.credentials).toBe('same-origin');
   });
 });
 
