@@ -87,3 +87,12 @@ TEST_CASE("request params: typed readers", "[rest]") {
     CHECK_FALSE(p.boolean("w"));
     CHECK(*p.boolean("none") == std::nullopt);
 }
+
+TEST_CASE("request params: a JSON string that looks like JSON stays a string", "[rest]") {
+    // Found by the fuzz target (corpus seed json_string_bracket).
+    RequestParams p;
+    REQUIRE(p.add_json(R"({"kk":"[","o":"{}"})"));
+    CHECK(p.get("kk") == "[");
+    CHECK(p.get("o") == "{}");
+    CHECK_FALSE(p.has("kk[]"));
+}

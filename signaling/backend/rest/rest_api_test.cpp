@@ -14,7 +14,7 @@ TEST_CASE("rest api: capabilities list the features and config clients read", "[
     CHECK(reply.status == 200);
     CHECK(reply.content_type == "application/json; charset=utf-8");
     const auto spreed = RestFixture::data(reply)["capabilities"]["spreed"];
-    const auto features = spreed["features"];
+    const auto& features = spreed["features"];
     for (const char* name : {"conversation-v4", "chat-v2", "delete-messages", "signaling-v3",
                              "reactions", "webinary-lobby"}) {
         INFO(name);
@@ -48,7 +48,7 @@ TEST_CASE("rest api: v1 paths answer 100 in HTTP 200; XML on request", "[rest]")
 
 TEST_CASE("rest api: unknown paths 404, wrong methods 405, bad bodies 400 or 415", "[rest]") {
     RestFixture f;
-    auto status = [&](RestReply r) {
+    auto status = [&](const RestReply& r) {
         INFO(r.body);
         CHECK(RestFixture::ocs(r)["meta"]["status"] == "failure");
         CHECK_FALSE(RestFixture::ocs(r)["meta"]["message"].get<std::string>().empty());

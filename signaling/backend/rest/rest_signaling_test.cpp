@@ -103,7 +103,7 @@ TEST_CASE("rest signaling backend: room join and leave by the Talk session", "[r
     CHECK(room["roomid"] == token);
     CHECK(room["properties"]["name"] == "Team");
     CHECK(room["properties"]["type"] == 2);
-    const auto perms = room["permissions"];
+    const auto& perms = room["permissions"];
     CHECK(std::find(perms.begin(), perms.end(), "publish-media") != perms.end());
     CHECK(std::find(perms.begin(), perms.end(), "control") == perms.end());
 

@@ -56,7 +56,7 @@ struct RestFixture {
         }
     }
 
-    RestRequest request(std::string method, std::string target, std::string body = {},
+    RestRequest request(std::string method, const std::string& target, std::string body = {},
                         std::string content_type = {}) const {
         RestRequest r;
         r.method = std::move(method);
@@ -84,9 +84,9 @@ struct RestFixture {
     }
 
     /// A call as `auth` (alice when empty).
-    RestReply call(std::string method, std::string target, std::string body = {},
+    RestReply call(std::string method, const std::string& target, std::string body = {},
                    const std::string& auth = {}) {
-        RestRequest r = request(std::move(method), std::move(target), std::move(body));
+        RestRequest r = request(std::move(method), target, std::move(body));
         if (!auth.empty()) {
             r.authorization = auth;
         }
@@ -109,7 +109,7 @@ struct RestFixture {
     std::string group_with_bob(const std::string& name = "Team") {
         auto made = call("POST", std::string(kRoomApi), "roomType=2&roomName=" + name);
         REQUIRE(made.status == 201);
-        const std::string token = data(made)["token"];
+        std::string token = data(made)["token"];
         REQUIRE(call("POST", std::string(kRoomApi) + "/" + token + "/participants",
                      "newParticipant=bob&source=users")
                     .status == 200);
