@@ -144,6 +144,7 @@ backend::rest::RestRequest rest_request_of(const HttpRequest& req, const std::st
     r.cookie = text_of(req[http::field::cookie]);
     r.ocs_api_request = std::string(header_value(req, "OCS-APIRequest"));
     r.request_token = std::string(header_value(req, "requesttoken"));
+    r.requested_with = std::string(header_value(req, "X-Requested-With"));
     r.signaling_random = std::string(header_value(req, "Spreed-Signaling-Random"));
     r.signaling_checksum = std::string(header_value(req, "Spreed-Signaling-Checksum"));
     r.client_ip = client_ip;

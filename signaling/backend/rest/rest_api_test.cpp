@@ -93,3 +93,14 @@ TEST_CASE("rest api: JSON bodies work like form bodies", "[rest]") {
     CHECK(RestFixture::data(made)["type"] == 3);
     CHECK(RestFixture::data(made)["name"] == "Open");
 }
+
+TEST_CASE("rest api: a page's own request gets its 401 without a Basic challenge", "[rest]") {
+    RestFixture f;
+    RestRequest r = f.request("GET", std::string(kRoomApi), "");
+    r.authorization = basic_auth("alice", "wrong-password");
+    r.requested_with = "XMLHttpRequest";
+    const RestReply reply = f.call(r);
+    CHECK(reply.status == 401);
+    // Nextcloud's rule: the browser would answer the challenge with its own login dialog.
+    CHECK(RestFixture::header(reply, "WWW-Authenticate").empty());
+}

@@ -31,6 +31,7 @@ struct RestRequest {
     std::string cookie;              // the Cookie header
     std::string ocs_api_request;     // the OCS-APIRequest header
     std::string request_token;       // the requesttoken header (CSRF token of a browser session)
+    std::string requested_with;      // X-Requested-With: "XMLHttpRequest" from a page's script
     std::string signaling_random;    // Spreed-Signaling-Random (the backend endpoint)
     std::string signaling_checksum;  // Spreed-Signaling-Checksum
     std::string client_ip;           // after trusted proxies

@@ -294,14 +294,18 @@ ApiResult<ApiOutcome> spreed_route(ApiCall& call, const std::vector<std::string_
     return reaction_route(call, *caller, rest);
 }
 
-RestReply envelope(OcsApi api, OcsFormat format, const ApiResult<ApiReply>& result) {
+/// `challenge`: a 401 carries WWW-Authenticate (Basic). A page's own requests
+/// (X-Requested-With: XMLHttpRequest) get none, as from Nextcloud: the browser would answer the
+/// challenge with its login dialog over the page's own form.
+RestReply envelope(OcsApi api, OcsFormat format, const ApiResult<ApiReply>& result,
+                   bool challenge) {
     RestReply out;
     if (!result) {
         const ApiError& e = result.error();
         out.status = ocs_http_status(api, e.status);
         out.content_type = std::string(ocs_content_type(format));
         out.body = ocs_body(api, format, e.status, e.message, "[]");
-        if (e.status == 401) {
+        if (e.status == 401 && challenge) {
             out.headers.emplace_back("WWW-Authenticate", "Basic realm=\"tern\", charset=\"UTF-8\"");
         }
         return out;
@@ -330,8 +334,9 @@ RestOutcome handle_rest(BackendService& service, const RestRequest& req, RestNow
         is_rest_path(req.path) ? std::string_view(req.path).substr(kV2.size()) : std::string_view{};
     auto params = read_params(req);
     OcsFormat format = ocs_format("", req.accept);
+    const bool challenge = req.requested_with != "XMLHttpRequest";
     if (!params) {
-        return envelope(api, format, unexpected(params.error()));
+        return envelope(api, format, unexpected(params.error()), challenge);
     }
     format = ocs_format(params->get("format").value_or(""), req.accept);
     ApiCall call{service, req, *params, now, api, format};
@@ -350,7 +355,7 @@ RestOutcome handle_rest(BackendService& service, const RestRequest& req, RestNow
                                changed_token);
     }
     if (!outcome) {
-        return envelope(api, format, unexpected(outcome.error()));
+        return envelope(api, format, unexpected(outcome.error()), challenge);
     }
     if (auto* parked = std::get_if<ParkedPoll>(&*outcome)) {
         return std::move(*parked);
@@ -362,11 +367,11 @@ RestOutcome handle_rest(BackendService& service, const RestRequest& req, RestNow
             reply.changed = std::pair{room->id, room->last_message_id};
         }
     }
-    return envelope(api, format, std::move(reply));
+    return envelope(api, format, std::move(reply), challenge);
 }
 
 RestReply answer_parked(BackendService& service, const ParkedPoll& poll, RestNow now) {
-    return envelope(poll.api, poll.format, resume_poll(service, poll, now));
+    return envelope(poll.api, poll.format, resume_poll(service, poll, now), true);
 }
 
 }  // namespace tern::sig::backend::rest
