@@ -1,5 +1,7 @@
 #include "common/wire/addr.hpp"
 
+#include "common/ascii.hpp"
+
 #include <arpa/inet.h>
 #include <charconv>
 #include <cstdio>
@@ -8,19 +10,6 @@
 namespace tern::wire {
 
 namespace {
-
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 template <class A>
 std::optional<Prefix<A>> parse_prefix(std::string_view text, int max_len) {
@@ -48,8 +37,8 @@ std::optional<MacAddr> MacAddr::parse(std::string_view text) {
     }
     MacAddr m;
     for (std::size_t i = 0; i < 6; ++i) {
-        const int hi = hex_digit(text[i * 3]);
-        const int lo = hex_digit(text[i * 3 + 1]);
+        const int hi = hex_digit_value(text[i * 3]);
+        const int lo = hex_digit_value(text[i * 3 + 1]);
         if (hi < 0 || lo < 0 || (i < 5 && text[i * 3 + 2] != ':')) {
             return std::nullopt;
         }

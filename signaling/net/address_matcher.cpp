@@ -1,23 +1,11 @@
 #include "signaling/net/address_matcher.hpp"
 
+#include "common/ascii.hpp"
+
 #include <arpa/inet.h>
 #include <charconv>
 
 namespace tern::sig::net {
-
-namespace {
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
-
-}  // namespace
 
 std::optional<std::array<uint8_t, 16>> parse_ip(std::string_view text) {
     if (text.size() >= INET6_ADDRSTRLEN) {
@@ -50,7 +38,7 @@ AddressMatcher AddressMatcher::private_and_loopback() {
 std::vector<std::string> AddressMatcher::add(std::span<const std::string> entries) {
     std::vector<std::string> bad;
     for (const std::string& entry : entries) {
-        std::string_view e = trim(entry);
+        std::string_view e = trim_ows(entry);
         const std::size_t slash = e.find('/');
         auto ip = parse_ip(e.substr(0, slash));
         if (!ip) {
@@ -76,7 +64,7 @@ std::vector<std::string> AddressMatcher::add(std::span<const std::string> entrie
 }
 
 bool AddressMatcher::contains(std::string_view address) const {
-    auto ip = parse_ip(trim(address));
+    auto ip = parse_ip(trim_ows(address));
     if (!ip) {
         return false;
     }
@@ -101,7 +89,7 @@ std::string client_address(std::string_view peer, std::string_view x_real_ip,
     if (!trusted.contains(peer)) {
         return std::string(peer);
     }
-    if (x_real_ip = trim(x_real_ip); !x_real_ip.empty() && parse_ip(x_real_ip)) {
+    if (x_real_ip = trim_ows(x_real_ip); !x_real_ip.empty() && parse_ip(x_real_ip)) {
         return std::string(x_real_ip);
     }
     // Each proxy appends the address it got the request from: walking from the right, the first
@@ -111,7 +99,7 @@ std::string client_address(std::string_view peer, std::string_view x_real_ip,
     while (!rest.empty()) {
         const std::size_t comma = rest.rfind(',');
         std::string_view item =
-            trim(comma == std::string_view::npos ? rest : rest.substr(comma + 1));
+            trim_ows(comma == std::string_view::npos ? rest : rest.substr(comma + 1));
         rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(0, comma);
         if (!parse_ip(item)) {
             break;

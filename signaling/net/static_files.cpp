@@ -21,29 +21,6 @@ bool ends_with(std::string_view s, std::string_view tail) noexcept {
     return s.size() >= tail.size() && s.substr(s.size() - tail.size()) == tail;
 }
 
-std::string_view trim(std::string_view s) noexcept {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
-
-int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /// A weak ETag over the bytes (64-bit FNV-1a): a changed file gets another one.
 std::string etag_of(std::string_view bytes) {
     uint64_t h = 14695981039346656037ULL;
@@ -60,7 +37,7 @@ std::string etag_of(std::string_view bytes) {
 /// Whether an If-None-Match header names `etag` (weak comparison, RFC 9110 §13.1.2).
 bool etag_matches(std::string_view header, std::string_view etag) noexcept {
     auto opaque = [](std::string_view t) {
-        t = trim(t);
+        t = trim_ows(t);
         if (t.starts_with("W/")) {
             t.remove_prefix(2);
         }
@@ -69,7 +46,7 @@ bool etag_matches(std::string_view header, std::string_view etag) noexcept {
     const std::string_view mine = opaque(etag);
     while (!header.empty()) {
         const std::size_t comma = header.find(',');
-        const std::string_view item = trim(header.substr(0, comma));
+        const std::string_view item = trim_ows(header.substr(0, comma));
         if (item == "*" || (!item.empty() && opaque(item) == mine)) {
             return true;
         }
@@ -83,7 +60,7 @@ bool etag_matches(std::string_view header, std::string_view etag) noexcept {
 
 /// Whether a q parameter's value is zero ("0", "0.", "0.000").
 bool q_is_zero(std::string_view q) noexcept {
-    q = trim(q);
+    q = trim_ows(q);
     if (q.empty() || q.front() != '0') {
         return false;
     }
@@ -143,8 +120,8 @@ std::string safe_request_path(std::string_view target) {
             if (i + 2 >= raw.size()) {
                 return {};
             }
-            const int hi = hex_value(raw[i + 1]);
-            const int lo = hex_value(raw[i + 2]);
+            const int hi = hex_digit_value(raw[i + 1]);
+            const int lo = hex_digit_value(raw[i + 2]);
             if (hi < 0 || lo < 0) {
                 return {};
             }
@@ -252,12 +229,13 @@ char pick_encoding(std::string_view accept_encoding, bool have_br, bool have_gzi
         std::string_view item = rest.substr(0, comma);
         rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
         const std::size_t semi = item.find(';');
-        const std::string_view coding = trim(item.substr(0, semi));
+        const std::string_view coding = trim_ows(item.substr(0, semi));
         bool refused = false;
         if (semi != std::string_view::npos) {
             std::string_view params = item.substr(semi + 1);
             const std::size_t eq = params.find('=');
-            if (eq != std::string_view::npos && ascii_lower(trim(params.substr(0, eq))) == "q") {
+            if (eq != std::string_view::npos &&
+                ascii_lower(trim_ows(params.substr(0, eq))) == "q") {
                 refused = q_is_zero(params.substr(eq + 1));
             }
         }

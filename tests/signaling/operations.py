@@ -68,6 +68,15 @@ async def metric(server: ServerUnderTest, name: str) -> int:
     return int(m.group(1))
 
 
+async def piped(argv: list[str], text: str) -> tuple[int, str]:
+    """Runs argv with `text` on its stdin (bounded: 30 s); its exit status and output."""
+    proc = await asyncio.create_subprocess_exec(*argv, stdin=asyncio.subprocess.PIPE,
+                                                stdout=asyncio.subprocess.PIPE,
+                                                stderr=asyncio.subprocess.STDOUT)
+    out, _ = await asyncio.wait_for(proc.communicate(text.encode()), timeout=30)
+    return proc.returncode, out.decode(errors="replace")
+
+
 async def check_exposition(ctx: Context) -> None:
     """/metrics passes Prometheus' own lint (promtool check metrics: names, units, HELP/TYPE)
     and has every metric docs/ops queries."""
@@ -76,22 +85,12 @@ async def check_exposition(ctx: Context) -> None:
             text = await resp.text()
     promtool = shutil.which("promtool")
     expect(promtool is not None, "promtool (Debian package prometheus; tools/tern setup)", None)
-    proc = await asyncio.create_subprocess_exec(promtool, "check", "metrics",
-                                                stdin=asyncio.subprocess.PIPE,
-                                                stdout=asyncio.subprocess.PIPE,
-                                                stderr=asyncio.subprocess.STDOUT)
-    out, _ = await asyncio.wait_for(proc.communicate(text.encode()), timeout=30)
-    expect(proc.returncode == 0, "promtool check metrics to accept /metrics",
-           out.decode(errors="replace")[-800:])
+    status, out = await piped([promtool, "check", "metrics"], text)
+    expect(status == 0, "promtool check metrics to accept /metrics", out[-800:])
     # Every signaling_ metric the alert rules and the dashboard in docs/ops/ query is exported.
     ops = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ops", "ops_metrics.py")
-    proc = await asyncio.create_subprocess_exec(sys.executable, ops, "missing", "signaling_",
-                                                stdin=asyncio.subprocess.PIPE,
-                                                stdout=asyncio.subprocess.PIPE,
-                                                stderr=asyncio.subprocess.STDOUT)
-    out, _ = await asyncio.wait_for(proc.communicate(text.encode()), timeout=30)
-    expect(proc.returncode == 0, "the metrics docs/ops queries in /metrics",
-           out.decode(errors="replace")[-800:])
+    status, out = await piped([sys.executable, ops, "missing", "signaling_"], text)
+    expect(status == 0, "the metrics docs/ops queries in /metrics", out[-800:])
 
 
 async def wait_until(what: str, probe, timeout: float = PROMPT, every: float = 0.05):

@@ -1,5 +1,6 @@
 #include "signaling/backend/rest/request_auth.hpp"
 
+#include "common/ascii.hpp"
 #include "common/base64url.hpp"
 
 #include <algorithm>
@@ -12,16 +13,6 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
                return (x | 0x20) == (y | 0x20);
            });
-}
-
-std::string_view trim(std::string_view s) noexcept {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-        s.remove_suffix(1);
-    }
-    return s;
 }
 
 ApiError not_logged_in() {
@@ -40,15 +31,15 @@ ApiResult<Caller> caller_of(BackendService& service, UserId id) {
 }  // namespace
 
 bool ocs_api_request(const RestRequest& req) noexcept {
-    return iequals(trim(req.ocs_api_request), "true");
+    return iequals(trim_ows(req.ocs_api_request), "true");
 }
 
 std::optional<std::pair<std::string, std::string>> basic_credentials(std::string_view header) {
-    header = trim(header);
+    header = trim_ows(header);
     if (header.size() < 6 || !iequals(header.substr(0, 6), "basic ")) {
         return std::nullopt;
     }
-    std::string b64(trim(header.substr(6)));
+    std::string b64(trim_ows(header.substr(6)));
     if (b64.find_first_of("-_") != std::string::npos) {
         return std::nullopt;  // base64url is not what Basic uses
     }
@@ -68,7 +59,7 @@ std::optional<std::pair<std::string, std::string>> basic_credentials(std::string
 std::string_view cookie_value(std::string_view header, std::string_view name) noexcept {
     while (!header.empty()) {
         const std::size_t semi = header.find(';');
-        const std::string_view part = trim(header.substr(0, semi));
+        const std::string_view part = trim_ows(header.substr(0, semi));
         header = semi == std::string_view::npos ? std::string_view{} : header.substr(semi + 1);
         const std::size_t eq = part.find('=');
         if (eq != std::string_view::npos && part.substr(0, eq) == name) {
@@ -91,7 +82,7 @@ ApiResult<Caller> authenticate(BackendService& service, const RestRequest& req, 
             return unexpected(not_logged_in());
         }
         if (!ocs_api_request(req) &&
-            !LoginSessions::csrf_matches(*session, trim(req.request_token))) {
+            !LoginSessions::csrf_matches(*session, trim_ows(req.request_token))) {
             return unexpected(ApiError{401, "CSRF check failed"});
         }
         return caller_of(service, session->user);

@@ -1,5 +1,6 @@
 #include "signaling/backend/rest/request_params.hpp"
 
+#include "common/ascii.hpp"
 #include "signaling/backend/chat/message_text.hpp"
 
 #include <simdjson.h>
@@ -9,19 +10,6 @@
 namespace tern::sig::backend::rest {
 
 namespace {
-
-int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 /// A scalar JSON value as the text PHP would see; nullopt for null, objects and arrays.
 std::optional<std::string> scalar_text(simdjson::dom::element e) {
@@ -58,8 +46,8 @@ std::optional<std::string> form_decode(std::string_view text) {
             if (i + 2 >= text.size()) {
                 return std::nullopt;
             }
-            const int hi = hex_value(text[i + 1]);
-            const int lo = hex_value(text[i + 2]);
+            const int hi = hex_digit_value(text[i + 1]);
+            const int lo = hex_digit_value(text[i + 2]);
             if (hi < 0 || lo < 0) {
                 return std::nullopt;
             }

@@ -192,36 +192,38 @@ ApiResult<ApiReply> get_room(ApiCall& call, const Caller& caller, std::string_vi
     return room_reply(call, *m);
 }
 
-ApiResult<ApiReply> rename_room(ApiCall& call, const Caller& caller, std::string_view token) {
+/// A setting of a room that takes one text parameter (the name, the description, the password):
+/// the caller's membership, the parameter (400 naming it when missing), then `apply`, whose
+/// refusal maps to Talk's status.
+template <class Apply>
+ApiResult<ApiReply> text_setting(ApiCall& call, const Caller& caller, std::string_view token,
+                                 std::string_view param, std::string_view missing, Apply&& apply) {
     auto m = member_of(call, caller, token);
     if (!m) {
         return unexpected(m.error());
     }
-    const auto name = call.params.get("roomName");
-    if (!name) {
-        return unexpected(bad_request("roomName is missing"));
+    const auto value = call.params.get(param);
+    if (!value) {
+        return unexpected(bad_request(std::string(missing)));
     }
-    auto room = call.service.rooms().rename(*m, *name, call.now.s);
-    if (!room) {
+    if (auto room = apply(*m, *value); !room) {
         return unexpected(api_error(room.error()));
     }
     return ApiReply{};
 }
 
+ApiResult<ApiReply> rename_room(ApiCall& call, const Caller& caller, std::string_view token) {
+    return text_setting(call, caller, token, "roomName", "roomName is missing",
+                        [&call](const Membership& m, std::string_view name) {
+                            return call.service.rooms().rename(m, name, call.now.s);
+                        });
+}
+
 ApiResult<ApiReply> describe_room(ApiCall& call, const Caller& caller, std::string_view token) {
-    auto m = member_of(call, caller, token);
-    if (!m) {
-        return unexpected(m.error());
-    }
-    const auto description = call.params.get("description");
-    if (!description) {
-        return unexpected(bad_request("description is missing"));
-    }
-    auto room = call.service.rooms().set_description(*m, *description, call.now.s);
-    if (!room) {
-        return unexpected(api_error(room.error()));
-    }
-    return ApiReply{};
+    return text_setting(call, caller, token, "description", "description is missing",
+                        [&call](const Membership& m, std::string_view description) {
+                            return call.service.rooms().set_description(m, description, call.now.s);
+                        });
 }
 
 ApiResult<ApiReply> delete_room(ApiCall& call, const Caller& caller, std::string_view token) {
@@ -257,19 +259,10 @@ ApiResult<ApiReply> set_room_public(ApiCall& call, const Caller& caller, std::st
 }
 
 ApiResult<ApiReply> set_room_password(ApiCall& call, const Caller& caller, std::string_view token) {
-    auto m = member_of(call, caller, token);
-    if (!m) {
-        return unexpected(m.error());
-    }
-    const auto password = call.params.get("password");
-    if (!password) {
-        return unexpected(bad_request("password is missing (empty removes it)"));
-    }
-    auto room = call.service.rooms().set_password(*m, *password, call.now.s);
-    if (!room) {
-        return unexpected(api_error(room.error()));
-    }
-    return ApiReply{};
+    return text_setting(call, caller, token, "password", "password is missing (empty removes it)",
+                        [&call](const Membership& m, std::string_view password) {
+                            return call.service.rooms().set_password(m, password, call.now.s);
+                        });
 }
 
 ApiResult<ApiReply> set_room_lobby(ApiCall& call, const Caller& caller, std::string_view token) {
