@@ -68,7 +68,8 @@ void write_fields(api::JsonWriter& w, const ChatMessage& m, std::string_view tok
         return;
     }
     w.begin_object();
-    write_fields(w, *extras.parent, token, {}, false);
+    write_fields(w, *extras.parent, token,
+                 extras.parent_extras != nullptr ? *extras.parent_extras : MessageExtras{}, false);
     w.end_object();
 }
 

@@ -28,6 +28,9 @@ struct MessageExtras {
     std::map<std::string, int64_t> reactions;  // emoji -> count
     std::vector<std::string> reactions_self;   // the reader's own reactions
     const ChatMessage* parent = nullptr;       // borrowed; the message replied to, when found
+    /// Borrowed; the parent's reactions: a reaction's system message carries its message's new
+    /// reactions, which Talk's clients apply (nullptr: written without).
+    const MessageExtras* parent_extras = nullptr;
 };
 
 void write_message(api::JsonWriter& w, const ChatMessage& m, std::string_view token,

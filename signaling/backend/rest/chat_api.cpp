@@ -18,6 +18,25 @@ ApiResult<std::string> page_json(Store& store, Chat& chat, const Membership& m,
     if (!reactions) {
         return unexpected(api_error(reactions.error()));
     }
+    // The parents (replied to, or what a reaction, edit or deletion is about) with their
+    // reactions as they are now: Talk's clients take a reaction's new counts from its parent.
+    std::map<int64_t, ChatMessage> parents;
+    for (const ChatMessage& msg : page) {
+        if (msg.parent && !parents.contains(*msg.parent)) {
+            if (auto p = store.message(m.room.id, *msg.parent)) {
+                parents.emplace(*msg.parent, std::move(*p));
+            }
+        }
+    }
+    std::vector<ChatMessage> parent_list;
+    parent_list.reserve(parents.size());
+    for (const auto& [id, p] : parents) {
+        parent_list.push_back(p);
+    }
+    auto parent_reactions = chat.page_reactions(m, parent_list);
+    if (!parent_reactions) {
+        return unexpected(api_error(parent_reactions.error()));
+    }
     std::string out;
     api::JsonWriter w(out);
     w.begin_array();
@@ -26,11 +45,12 @@ ApiResult<std::string> page_json(Store& store, Chat& chat, const Membership& m,
         if (auto it = reactions->find(msg.id); it != reactions->end()) {
             extras = it->second;
         }
-        std::optional<ChatMessage> parent;
         if (msg.parent) {
-            if (auto p = store.message(m.room.id, *msg.parent)) {
-                parent = std::move(*p);
-                extras.parent = &*parent;
+            if (auto p = parents.find(*msg.parent); p != parents.end()) {
+                extras.parent = &p->second;
+                if (auto pr = parent_reactions->find(p->first); pr != parent_reactions->end()) {
+                    extras.parent_extras = &pr->second;
+                }
             }
         }
         write_message(w, msg, m.room.token, extras);

@@ -219,6 +219,16 @@ TEST_CASE("rest reactions: add (201, then 200), list, remove; bad input", "[rest
         }
     }
     CHECK(counted);
+    // The reaction's system message carries its message as parent with the new counts, which
+    // Talk's clients (and ours) apply; before, the parent came without them.
+    bool parent_counted = false;
+    for (const auto& m : page) {
+        if (m.value("systemMessage", "") == "reaction" && m.contains("parent")) {
+            parent_counted =
+                m["parent"]["id"] == id && m["parent"]["reactions"]["\xF0\x9F\x91\x8D"] == 1;
+        }
+    }
+    CHECK(parent_counted);
     CHECK(f.call("DELETE", reaction(token, id), "", f.bob).status == 400);
     CHECK(f.call("DELETE", reaction(token, id), "reaction=" + thumbs, f.bob).status == 200);
     CHECK(RestFixture::data(f.call("GET", reaction(token, id))).empty());
