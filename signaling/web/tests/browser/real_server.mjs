@@ -9,6 +9,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { launchChromium, until as untilDeadline } from './browser_support.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const webDir = resolve(here, '../..');
@@ -21,20 +22,8 @@ function log(...a) {
   console.log('[web-real]', ...a);
 }
 
-async function until(page, what, probe, ms = STEP_MS) {
-  const deadline = Date.now() + ms;
-  let last;
-  while (Date.now() < deadline) {
-    try {
-      last = await probe();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const text = await page.evaluate(() => document.body.innerText).catch(() => '?');
-  throw new Error(`timed out after ${ms} ms waiting for ${what}; last probe: ${last}; the page shows:\n${text.slice(0, 1500)}`);
+function until(page, what, probe, ms = STEP_MS) {
+  return untilDeadline(page, what, probe, ms);
 }
 
 /// One OCS request as `user`, the way a bot would make it; the envelope's data, or a throw with
@@ -58,16 +47,7 @@ async function ocs(user, password, method, path, form) {
 let browser;
 let failed = false;
 try {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--disable-dev-shm-usage',
-    ],
-    timeout: 30000,
-  });
+  browser = await launchChromium(chromium);
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
   context.setDefaultTimeout(2000);
   const page = await context.newPage();

@@ -14,6 +14,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { launchChromium, until as untilDeadline } from './browser_support.mjs';
 import { startFakeServer } from './fake_ocs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -31,22 +32,8 @@ function log(...a) {
   console.log('[web]', ...a);
 }
 
-/// Polls `probe` until it returns a truthy value or the deadline passes; then fails with what
-/// the page shows.
-async function until(page, what, probe, ms = STEP_MS) {
-  const deadline = Date.now() + ms;
-  let last;
-  while (Date.now() < deadline) {
-    try {
-      last = await probe();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const text = await page.evaluate(() => document.body.innerText).catch(() => '?');
-  throw new Error(`timed out after ${ms} ms waiting for ${what}; last probe: ${last}; the page shows:\n${text.slice(0, 1500)}`);
+function until(page, what, probe, ms = STEP_MS) {
+  return untilDeadline(page, what, probe, ms);
 }
 
 const visible = (page, selector) => () => page.locator(selector).first().isVisible();
@@ -254,17 +241,7 @@ async function serve() {
 }
 log(`screenshots in ${out}`);
 try {
-  // playwright starts Chromium with a fresh temporary profile (--user-data-dir) of its own.
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--disable-dev-shm-usage',
-    ],
-    timeout: 30000,
-  });
+  browser = await launchChromium(chromium);
   await journey(browser, await serve(), 1280, 800, 'wide');
   await journey(browser, await serve(), 360, 740, 'phone');
   await guestJourney(browser, await serve());
