@@ -1,6 +1,6 @@
 // The web client's browser journey, in Debian's Chromium driven by playwright-core, against
-// fake_ocs.mjs (a STAND-IN for tern-signaling's OCS API until it is wired in; the journey against
-// the real server comes next). Twice, at 1280 px and at a 360 px phone: log in with the keyboard
+// fake_ocs.mjs (a STAND-IN for tern-signaling's OCS API, which can seed what the real server
+// cannot yet: badges, other users' history, guests; real_server.mjs walks the real one). Twice, at 1280 px and at a 360 px phone: log in with the keyboard
 // only, see the rooms with their unread and mention badges, create a group room, send a message
 // and see it, react, edit, delete; a message from someone else arrives through the long poll;
 // older history loads; a failed request shows its error line. Once: a guest joins a public room
