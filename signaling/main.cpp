@@ -6,6 +6,7 @@
 #include "common/log.hpp"
 #include "signaling/api/server_messages.hpp"
 #include "signaling/backend/rest/backend_service.hpp"
+#include "signaling/backend/store/sqlite_db.hpp"
 #include "signaling/backend/store/sqlite_store.hpp"
 #include "signaling/backend_api/checksum.hpp"
 #include "signaling/config/load_config.hpp"
@@ -20,7 +21,6 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
-#include <filesystem>
 #include <memory>
 #include <pthread.h>
 #include <sched.h>
@@ -173,15 +173,9 @@ void use_embedded_backend(SignalingConfig& config, tern::sig::net::ServerOptions
                             s](unsigned) -> std::unique_ptr<rest::BackendService> {
         // Its folder as ternctl makes it (owner and group only), for a first start before any
         // `ternctl user add`.
-        const std::filesystem::path dir = std::filesystem::path(database).parent_path();
-        std::error_code ec;
-        if (!dir.empty() && !std::filesystem::exists(dir, ec)) {
-            std::filesystem::create_directories(dir, ec);
-            std::filesystem::permissions(dir,
-                                         std::filesystem::perms::owner_all |
-                                             std::filesystem::perms::group_read |
-                                             std::filesystem::perms::group_exec,
-                                         ec);
+        if (const std::string why = tern::sig::backend::make_database_folder(database);
+            !why.empty()) {
+            throw std::runtime_error("embedded backend: " + why);
         }
         auto store = tern::sig::backend::SqliteStore::open(database);
         if (!store) {

@@ -4,6 +4,7 @@
 #include "signaling/backend/auth/user_name.hpp"
 #include "signaling/backend/auth/users.hpp"
 #include "signaling/backend/store/sqlite_backup.hpp"
+#include "signaling/backend/store/sqlite_db.hpp"
 #include "signaling/backend/store/sqlite_store.hpp"
 #include "signaling/config/tern_conf_group.hpp"
 
@@ -69,19 +70,9 @@ std::optional<std::string> database_path(const BackendOptions& o) {
 
 /// Opens the store, creating the database's directory (owner and group only) if needed.
 std::unique_ptr<SqliteStore> open_store(const std::string& path) {
-    const std::filesystem::path dir = std::filesystem::path(path).parent_path();
-    std::error_code ec;
-    if (!dir.empty() && !std::filesystem::exists(dir, ec)) {
-        std::filesystem::create_directories(dir, ec);
-        if (ec) {
-            fail("cannot create " + dir.string() + ": " + ec.message());
-            return nullptr;
-        }
-        std::filesystem::permissions(dir,
-                                     std::filesystem::perms::owner_all |
-                                         std::filesystem::perms::group_read |
-                                         std::filesystem::perms::group_exec,
-                                     ec);
+    if (const std::string why = sig::backend::make_database_folder(path); !why.empty()) {
+        fail(why);
+        return nullptr;
     }
     auto s = SqliteStore::open(path);
     if (!s) {

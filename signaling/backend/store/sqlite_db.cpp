@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
 #include <sqlite3.h>
 #include <unistd.h>
 #include <utility>
@@ -242,6 +243,24 @@ StoreResult<Done> SqliteTransaction::commit() {
         open_ = false;
     }
     return r;
+}
+
+std::string make_database_folder(const std::string& database) {
+    const std::filesystem::path dir = std::filesystem::path(database).parent_path();
+    std::error_code ec;
+    if (dir.empty() || std::filesystem::exists(dir, ec)) {
+        return {};
+    }
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+        return "cannot create " + dir.string() + ": " + ec.message();
+    }
+    std::filesystem::permissions(dir,
+                                 std::filesystem::perms::owner_all |
+                                     std::filesystem::perms::group_read |
+                                     std::filesystem::perms::group_exec,
+                                 ec);
+    return {};
 }
 
 }  // namespace tern::sig::backend

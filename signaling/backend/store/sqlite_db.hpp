@@ -123,4 +123,9 @@ private:
     bool open_;
 };
 
+/// Creates the folder of a database file when it is missing, for its owner and group only
+/// (0750), as ternctl and tern-signaling do before a first open. "" when it exists or was made,
+/// else a sentence naming the folder.
+std::string make_database_folder(const std::string& database);
+
 }  // namespace tern::sig::backend
