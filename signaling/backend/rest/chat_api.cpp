@@ -11,9 +11,10 @@ namespace tern::sig::backend::rest {
 
 namespace {
 
-/// The messages as Talk's array of message objects, with their reactions and parents.
-ApiResult<std::string> page_json(Store& store, Chat& chat, const Membership& m,
-                                 const std::vector<ChatMessage>& page) {
+/// The messages as Talk's message objects, with their reactions and parents: an array of them,
+/// or (`single`) the one message of `page` alone.
+ApiResult<std::string> messages_json(Store& store, Chat& chat, const Membership& m,
+                                     const std::vector<ChatMessage>& page, bool single = false) {
     auto reactions = chat.page_reactions(m, page);
     if (!reactions) {
         return unexpected(api_error(reactions.error()));
@@ -39,7 +40,9 @@ ApiResult<std::string> page_json(Store& store, Chat& chat, const Membership& m,
     }
     std::string out;
     api::JsonWriter w(out);
-    w.begin_array();
+    if (!single) {
+        w.begin_array();
+    }
     for (const ChatMessage& msg : page) {
         MessageExtras extras;
         if (auto it = reactions->find(msg.id); it != reactions->end()) {
@@ -55,21 +58,16 @@ ApiResult<std::string> page_json(Store& store, Chat& chat, const Membership& m,
         }
         write_message(w, msg, m.room.token, extras);
     }
-    w.end_array();
+    if (!single) {
+        w.end_array();
+    }
     return out;
 }
 
-/// One message object, with its parent when it has one.
-std::string one_message(Store& store, const Room& room, const ChatMessage& msg) {
-    MessageExtras extras;
-    std::optional<ChatMessage> parent;
-    if (msg.parent) {
-        if (auto p = store.message(room.id, *msg.parent)) {
-            parent = std::move(*p);
-            extras.parent = &*parent;
-        }
-    }
-    return message_json(msg, room.token, extras);
+/// One message object, with its reactions and its parent.
+ApiResult<std::string> one_message(BackendService& service, const Membership& m,
+                                   const ChatMessage& msg) {
+    return messages_json(service.store(), service.chat(), m, {msg}, true);
 }
 
 ApiReply not_modified() {
@@ -84,7 +82,7 @@ ApiResult<ApiReply> messages_reply(BackendService& service, const Membership& m,
     if (got.messages.empty()) {
         return not_modified();
     }
-    auto data = page_json(service.store(), service.chat(), m, got.messages);
+    auto data = messages_json(service.store(), service.chat(), m, got.messages);
     if (!data) {
         return unexpected(data.error());
     }
@@ -100,7 +98,7 @@ ApiResult<ApiReply> messages_reply(BackendService& service, const Membership& m,
 
 /// The system message a change just posted (the room's newest), with the changed message as
 /// its parent: what Talk answers an edit or a deletion with.
-ApiResult<ApiReply> system_reply(ApiCall& call, const Membership& m, const ChatMessage& changed) {
+ApiResult<ApiReply> system_reply(ApiCall& call, const Membership& m) {
     auto room = call.service.store().room_by_id(m.room.id);
     if (!room) {
         return unexpected(api_error(room.error()));
@@ -109,9 +107,11 @@ ApiResult<ApiReply> system_reply(ApiCall& call, const Membership& m, const ChatM
     if (!sys) {
         return unexpected(api_error(sys.error()));
     }
-    MessageExtras extras;
-    extras.parent = &changed;
-    return ok_data(message_json(*sys, m.room.token, extras));
+    auto data = one_message(call.service, m, *sys);
+    if (!data) {
+        return unexpected(data.error());
+    }
+    return ok_data(std::move(*data));
 }
 
 ApiResult<ApiReply> reactions_reply(ApiCall& call, const Membership& m, int64_t id,
@@ -266,7 +266,11 @@ ApiResult<ApiReply> send_chat(ApiCall& call, const Caller& caller, std::string_v
     if (!posted) {
         return unexpected(api_error(posted.error()));
     }
-    ApiReply r = ok_data(one_message(call.service.store(), m->room, *posted), 201);
+    auto data = one_message(call.service, *m, *posted);
+    if (!data) {
+        return unexpected(data.error());
+    }
+    ApiReply r = ok_data(std::move(*data), 201);
     if (auto common = call.service.chat().last_common_read(*m)) {
         r.headers.emplace_back("X-Chat-Last-Common-Read", std::to_string(*common));
     }
@@ -275,19 +279,14 @@ ApiResult<ApiReply> send_chat(ApiCall& call, const Caller& caller, std::string_v
 
 ApiResult<ApiReply> edit_chat(ApiCall& call, const Caller& caller, std::string_view token,
                               int64_t id) {
-    auto m = member_of(call, caller, token);
-    if (!m) {
-        return unexpected(m.error());
+    auto in = member_with_text(call, caller, token, "message", "message is missing");
+    if (!in) {
+        return unexpected(in.error());
     }
-    const auto message = call.params.get("message");
-    if (!message) {
-        return unexpected(bad_request("message is missing"));
-    }
-    auto edited = call.service.chat().edit(*m, id, *message, call.now.s);
-    if (!edited) {
+    if (auto edited = call.service.chat().edit(in->member, id, in->text, call.now.s); !edited) {
         return unexpected(api_error(edited.error()));
     }
-    return system_reply(call, *m, *edited);
+    return system_reply(call, in->member);
 }
 
 ApiResult<ApiReply> delete_chat(ApiCall& call, const Caller& caller, std::string_view token,
@@ -296,11 +295,10 @@ ApiResult<ApiReply> delete_chat(ApiCall& call, const Caller& caller, std::string
     if (!m) {
         return unexpected(m.error());
     }
-    auto deleted = call.service.chat().remove(*m, id, call.now.s);
-    if (!deleted) {
+    if (auto deleted = call.service.chat().remove(*m, id, call.now.s); !deleted) {
         return unexpected(api_error(deleted.error()));
     }
-    return system_reply(call, *m, *deleted);
+    return system_reply(call, *m);
 }
 
 ApiResult<ApiReply> mark_chat_read(ApiCall& call, const Caller& caller, std::string_view token,
@@ -337,19 +335,15 @@ ApiResult<ApiReply> mark_chat_read(ApiCall& call, const Caller& caller, std::str
 
 ApiResult<ApiReply> add_reaction(ApiCall& call, const Caller& caller, std::string_view token,
                                  int64_t id) {
-    auto m = member_of(call, caller, token);
-    if (!m) {
-        return unexpected(m.error());
+    auto in = member_with_text(call, caller, token, "reaction", "reaction is missing");
+    if (!in) {
+        return unexpected(in.error());
     }
-    const auto reaction = call.params.get("reaction");
-    if (!reaction) {
-        return unexpected(bad_request("reaction is missing"));
-    }
-    auto added = call.service.chat().react(*m, id, *reaction, call.now.s);
+    auto added = call.service.chat().react(in->member, id, in->text, call.now.s);
     if (!added) {
         return unexpected(api_error(added.error()));
     }
-    return reactions_reply(call, *m, id, {}, *added ? 201 : 200);
+    return reactions_reply(call, in->member, id, {}, *added ? 201 : 200);
 }
 
 ApiResult<ApiReply> remove_reaction(ApiCall& call, const Caller& caller, std::string_view token,

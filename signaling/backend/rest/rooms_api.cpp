@@ -45,6 +45,19 @@ ApiResult<Membership> member_of(ApiCall& call, const Caller& caller, std::string
     return std::move(*m);
 }
 
+ApiResult<MemberText> member_with_text(ApiCall& call, const Caller& caller, std::string_view token,
+                                       std::string_view param, std::string_view missing) {
+    auto m = member_of(call, caller, token);
+    if (!m) {
+        return unexpected(m.error());
+    }
+    const auto text = call.params.get(param);
+    if (!text) {
+        return unexpected(bad_request(std::string(missing)));
+    }
+    return MemberText{std::move(*m), *text};
+}
+
 ApiResult<std::string> room_data(ApiCall& call, const Membership& m) {
     Store& store = call.service.store();
     RoomView view;
@@ -193,20 +206,15 @@ ApiResult<ApiReply> get_room(ApiCall& call, const Caller& caller, std::string_vi
 }
 
 /// A setting of a room that takes one text parameter (the name, the description, the password):
-/// the caller's membership, the parameter (400 naming it when missing), then `apply`, whose
-/// refusal maps to Talk's status.
+/// `apply` runs on the membership and the parameter; its refusal maps to Talk's status.
 template <class Apply>
 ApiResult<ApiReply> text_setting(ApiCall& call, const Caller& caller, std::string_view token,
                                  std::string_view param, std::string_view missing, Apply&& apply) {
-    auto m = member_of(call, caller, token);
-    if (!m) {
-        return unexpected(m.error());
+    auto in = member_with_text(call, caller, token, param, missing);
+    if (!in) {
+        return unexpected(in.error());
     }
-    const auto value = call.params.get(param);
-    if (!value) {
-        return unexpected(bad_request(std::string(missing)));
-    }
-    if (auto room = apply(*m, *value); !room) {
+    if (auto room = apply(in->member, in->text); !room) {
         return unexpected(api_error(room.error()));
     }
     return ApiReply{};

@@ -17,6 +17,15 @@ namespace tern::sig::backend::rest {
 /// The caller's membership of room `token`, with a lobby whose timer passed opened first.
 ApiResult<Membership> member_of(ApiCall& call, const Caller& caller, std::string_view token);
 
+/// A membership and the text parameter a request must carry.
+struct MemberText {
+    Membership member;
+    std::string_view text;  // points into the call's parameters
+};
+/// member_of, then the parameter `param`: 400 with `missing` when it is absent.
+ApiResult<MemberText> member_with_text(ApiCall& call, const Caller& caller, std::string_view token,
+                                       std::string_view param, std::string_view missing);
+
 /// The conversation object of `m` as the caller sees it, as JSON text.
 ApiResult<std::string> room_data(ApiCall& call, const Membership& m);
 
